@@ -1,0 +1,288 @@
+//! The append-only, hash-chained audit log (DOMAIN §6, AUD-01..09).
+//!
+//! Invariants:
+//! - Rows are appended only inside the caller's transaction ([`crate::store::Store::transact`]);
+//!   if the audit row can't be written, the action fails with it.
+//! - `seq` is gapless from 1; `prev_hash` of row 1 is 64 zeros; SQL triggers reject UPDATE,
+//!   DELETE, and any INSERT that does not extend the current head.
+//! - `hash = SHA-256(prev_hash ‖ canonical)` in lowercase hex, where `prev_hash` is the 64 ASCII
+//!   hex characters and `canonical` is the UTF-8 JSON object
+//!   `{"seq":N,"event_id":S,"recorded_at":S,"user_id":N|null,"username":S,"role":S,
+//!   "terminal_id":S,"action":S,"subtype":S,"outcome":N,"patient_mrn":S|null,
+//!   "encounter_id":N|null,"entity_type":S,"entity_id":S,"purpose_of_use":S,"reason":S|null,
+//!   "detail":D}` — keys in exactly this order, no whitespace, strings escaped as JSON
+//!   (`"` `\` and control characters below U+0020 as `\u00XX`, all else literal), and `D` the
+//!   stored `detail` text verbatim (itself compact JSON written by chartdesk).
+
+mod anchor;
+mod event;
+mod export;
+mod verify;
+
+pub use anchor::{Anchor, anchor_path, read_anchors, write_anchor};
+pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype};
+pub use export::{ExportFilter, ExportFormat, export};
+pub use verify::{ChainProblem, VerifyReport, verify};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::store::Tx;
+
+/// `prev_hash` of the first row.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One stored row, as read back for verification and export.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub event_id: String,
+    pub recorded_at: String,
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: String,
+    pub terminal_id: String,
+    pub action: String,
+    pub subtype: String,
+    pub outcome: i64,
+    pub patient_mrn: Option<String>,
+    pub encounter_id: Option<i64>,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub purpose_of_use: String,
+    pub reason: Option<String>,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub(crate) const ROW_COLUMNS: &str = "seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
+     subtype, outcome, patient_mrn, encounter_id, entity_type, entity_id, purpose_of_use, reason, detail, \
+     prev_hash, hash";
+
+impl AuditRow {
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+        Ok(AuditRow {
+            seq: r.get(0)?,
+            event_id: r.get(1)?,
+            recorded_at: r.get(2)?,
+            user_id: r.get(3)?,
+            username: r.get(4)?,
+            role: r.get(5)?,
+            terminal_id: r.get(6)?,
+            action: r.get(7)?,
+            subtype: r.get(8)?,
+            outcome: r.get(9)?,
+            patient_mrn: r.get(10)?,
+            encounter_id: r.get(11)?,
+            entity_type: r.get(12)?,
+            entity_id: r.get(13)?,
+            purpose_of_use: r.get(14)?,
+            reason: r.get(15)?,
+            detail: r.get(16)?,
+            prev_hash: r.get(17)?,
+            hash: r.get(18)?,
+        })
+    }
+}
+
+/// The fields that the hash covers, borrowed (verification reads them without allocating).
+pub(crate) struct Canon<'a> {
+    pub seq: i64,
+    pub event_id: &'a str,
+    pub recorded_at: &'a str,
+    pub user_id: Option<i64>,
+    pub username: &'a str,
+    pub role: &'a str,
+    pub terminal_id: &'a str,
+    pub action: &'a str,
+    pub subtype: &'a str,
+    pub outcome: i64,
+    pub patient_mrn: Option<&'a str>,
+    pub encounter_id: Option<i64>,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub purpose_of_use: &'a str,
+    pub reason: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+impl Canon<'_> {
+    /// Write the canonical encoding (see the module doc) into `out`.
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        out.clear();
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{{\"seq\":{},\"event_id\":", self.seq);
+        json_str(out, self.event_id);
+        out.extend_from_slice(b",\"recorded_at\":");
+        json_str(out, self.recorded_at);
+        out.extend_from_slice(b",\"user_id\":");
+        json_opt_int(out, self.user_id);
+        out.extend_from_slice(b",\"username\":");
+        json_str(out, self.username);
+        out.extend_from_slice(b",\"role\":");
+        json_str(out, self.role);
+        out.extend_from_slice(b",\"terminal_id\":");
+        json_str(out, self.terminal_id);
+        out.extend_from_slice(b",\"action\":");
+        json_str(out, self.action);
+        out.extend_from_slice(b",\"subtype\":");
+        json_str(out, self.subtype);
+        let _ = write!(out, ",\"outcome\":{}", self.outcome);
+        out.extend_from_slice(b",\"patient_mrn\":");
+        match self.patient_mrn {
+            Some(s) => json_str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"encounter_id\":");
+        json_opt_int(out, self.encounter_id);
+        out.extend_from_slice(b",\"entity_type\":");
+        json_str(out, self.entity_type);
+        out.extend_from_slice(b",\"entity_id\":");
+        json_str(out, self.entity_id);
+        out.extend_from_slice(b",\"purpose_of_use\":");
+        json_str(out, self.purpose_of_use);
+        out.extend_from_slice(b",\"reason\":");
+        match self.reason {
+            Some(s) => json_str(out, s),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"detail\":");
+        out.extend_from_slice(self.detail.as_bytes());
+        out.push(b'}');
+    }
+
+    /// `SHA-256(prev_hash ‖ canonical)` as lowercase hex.
+    pub(crate) fn hash(&self, prev_hash: &str, scratch: &mut Vec<u8>) -> [u8; 64] {
+        self.encode(scratch);
+        let mut h = Sha256::new();
+        h.update(prev_hash.as_bytes());
+        h.update(&scratch[..]);
+        hex64(&h.finalize())
+    }
+}
+
+fn json_opt_int(out: &mut Vec<u8>, v: Option<i64>) {
+    use std::io::Write;
+    match v {
+        Some(n) => {
+            let _ = write!(out, "{n}");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for &b in s.as_bytes() {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0..=0x1f => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+}
+
+pub(crate) fn hex64(digest: &[u8]) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in digest.iter().take(32).enumerate() {
+        out[2 * i] = HEX[(b >> 4) as usize];
+        out[2 * i + 1] = HEX[(b & 0xf) as usize];
+    }
+    out
+}
+
+/// UTC timestamp with milliseconds, as stored in `recorded_at`.
+pub fn utc_ms(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Append one event to the chain inside `tx`. Called only by `Store::transact`.
+pub(crate) fn append(
+    tx: &Tx<'_>,
+    actor: &Actor,
+    terminal: &str,
+    now: DateTime<Utc>,
+    event: Event,
+) -> rusqlite::Result<()> {
+    let head: Option<(i64, String)> = tx
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
+    let seq = prev_seq + 1;
+    let recorded_at = utc_ms(now);
+    let detail = event.detail.to_string();
+    let role = actor.role.as_str();
+    let canon = Canon {
+        seq,
+        event_id: &event.event_id,
+        recorded_at: &recorded_at,
+        user_id: actor.user_id,
+        username: &actor.username,
+        role,
+        terminal_id: terminal,
+        action: event.action.code(),
+        subtype: event.subtype.as_str(),
+        outcome: event.outcome.code(),
+        patient_mrn: event.patient_mrn.as_deref(),
+        encounter_id: event.encounter_id,
+        entity_type: &event.entity_type,
+        entity_id: &event.entity_id,
+        purpose_of_use: event.purpose_of_use,
+        reason: event.reason.as_deref(),
+        detail: &detail,
+    };
+    let mut scratch = Vec::with_capacity(512);
+    let hash = canon.hash(&prev_hash, &mut scratch);
+    let hash = std::str::from_utf8(&hash).unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO audit_log (seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
+         subtype, outcome, patient_mrn, encounter_id, entity_type, entity_id, purpose_of_use, reason, detail, \
+         prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+    )?
+    .execute(params![
+        seq,
+        canon.event_id,
+        recorded_at,
+        actor.user_id,
+        actor.username,
+        role,
+        terminal,
+        canon.action,
+        canon.subtype,
+        canon.outcome,
+        canon.patient_mrn,
+        canon.encounter_id,
+        canon.entity_type,
+        canon.entity_id,
+        canon.purpose_of_use,
+        canon.reason,
+        detail,
+        prev_hash,
+        hash,
+    ])?;
+    Ok(())
+}
+
+/// The current head of the chain: `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.
+pub fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, String)> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, GENESIS_HASH.to_string())))
+}

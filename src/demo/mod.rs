@@ -1,0 +1,1 @@
+//! Deterministic synthetic data (placeholder until the generator lands).

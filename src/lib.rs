@@ -1,0 +1,19 @@
+//! chartdesk: a terminal workstation for hospital Health Information Management.
+//!
+//! Rooms: [`store`] (connection, migrations, the one write path), [`audit`] (the hash chain),
+//! [`domain`] (plain types), [`accounts`] (users, roles, login), [`settings`], [`chart`]
+//! (patient search and chart reads), [`demo`] (the deterministic generator), [`cli`], [`tui`].
+
+pub mod accounts;
+pub mod audit;
+pub mod chart;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod settings;
+pub mod store;
+pub mod text;
+pub mod tui;
+
+pub use error::CoreError;

@@ -1,0 +1,157 @@
+//! Facility settings (DOMAIN: values marked as settings are never hard-coded). Defaults live
+//! here; a stored row overrides them. Only a supervisor (or the command-line administrator)
+//! changes a setting, and every change is audited with its old and new value.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
+
+use crate::accounts::authorize;
+use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
+use crate::domain::Perm;
+use crate::error::CoreError;
+use crate::store::Store;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An integer within inclusive bounds.
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Text,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct SettingDef {
+    pub key: &'static str,
+    pub default: &'static str,
+    pub kind: Kind,
+    /// What it does, citing the rule it implements.
+    pub doc: &'static str,
+}
+
+pub const SETTINGS: &[SettingDef] = &[
+    SettingDef {
+        key: "facility_name",
+        default: "Demo General Hospital",
+        kind: Kind::Text,
+        doc: "Facility name shown on screens, letters and release packets",
+    },
+    SettingDef {
+        key: "max_failed_logins",
+        default: "5",
+        kind: Kind::Int { min: 1, max: 20 },
+        doc: "Failed logins before an account locks (AUD-02); a supervisor unlocks it",
+    },
+    SettingDef {
+        key: "idle_logoff_minutes",
+        default: "15",
+        kind: Kind::Int { min: 1, max: 15 },
+        doc: "Idle minutes before the session locks and needs the password (AUD-03)",
+    },
+    SettingDef {
+        key: "audit_anchor_path",
+        default: "",
+        kind: Kind::Text,
+        doc: "Append-only file that `audit anchor` writes the chain head to; empty = <database>.anchors",
+    },
+    SettingDef {
+        key: "record_delinquent_days",
+        default: "30",
+        kind: Kind::Int { min: 1, max: 30 },
+        doc: "Days after discharge by which a record must be complete (DEL-01; may only be shortened)",
+    },
+    SettingDef {
+        key: "deficiency_delinquent_days",
+        default: "14",
+        kind: Kind::Int { min: 1, max: 90 },
+        doc: "Days after assignment after which an open deficiency is delinquent (DEL-02)",
+    },
+    SettingDef {
+        key: "access_due_days",
+        default: "30",
+        kind: Kind::Int { min: 1, max: 30 },
+        doc: "Days to act on an individual's access request (ROI-01; a stricter state may shorten)",
+    },
+];
+
+pub fn def(key: &str) -> Option<&'static SettingDef> {
+    SETTINGS.iter().find(|d| d.key == key)
+}
+
+/// The value in force: stored, else the default. Unknown keys are an error.
+pub fn get(conn: &Connection, key: &str) -> Result<String, CoreError> {
+    let d = def(key)
+        .ok_or_else(|| CoreError::invalid("setting", format!("unknown setting {key:?}")))?;
+    let stored: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(stored.unwrap_or_else(|| d.default.to_string()))
+}
+
+/// An integer setting; a stored value that no longer parses falls back to the default.
+pub fn get_i64(conn: &Connection, key: &str) -> Result<i64, CoreError> {
+    let v = get(conn, key)?;
+    let d = def(key).map(|d| d.default).unwrap_or("0");
+    Ok(v.parse().unwrap_or_else(|_| d.parse().unwrap_or(0)))
+}
+
+/// Check a value against its definition.
+pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
+    match d.kind {
+        Kind::Int { min, max } => {
+            let n: i64 = value.trim().parse().map_err(|_| {
+                CoreError::invalid(d.key, format!("{value:?} is not a whole number"))
+            })?;
+            if n < min || n > max {
+                return Err(CoreError::invalid(
+                    d.key,
+                    format!("{n} is outside {min}..={max}"),
+                ));
+            }
+        }
+        Kind::Text => {
+            if value.chars().any(|c| c.is_control()) {
+                return Err(CoreError::invalid(
+                    d.key,
+                    "control characters are not allowed",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Change a setting (supervisor only), audited with old and new values.
+pub fn set(store: &mut Store, actor: &Actor, key: &str, value: &str) -> Result<(), CoreError> {
+    let d = def(key)
+        .ok_or_else(|| CoreError::invalid("setting", format!("unknown setting {key:?}")))?;
+    authorize(store, actor, Perm::Administer, "setting", key)?;
+    validate(d, value)?;
+    let value = value.trim();
+    let now = utc_ms(store.now());
+    store.transact(actor, |tx, audit| {
+        let old = get(tx, key)?;
+        tx.execute(
+            "INSERT INTO settings(key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by",
+            rusqlite::params![key, value, now, actor.username],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::SettingsChange, "setting", key)
+                .detail(json!({"old": old, "new": value})),
+        );
+        Ok(())
+    })
+}
+
+/// Every setting with its value in force.
+pub fn list(conn: &Connection) -> Result<Vec<(&'static SettingDef, String)>, CoreError> {
+    SETTINGS
+        .iter()
+        .map(|d| Ok((d, get(conn, d.key)?)))
+        .collect()
+}

@@ -1,0 +1,267 @@
+//! Connection setup, versioned migrations and the one write path.
+//!
+//! Invariants:
+//! - Pragmas are set on every connection outside any transaction (WAL, `synchronous=FULL`,
+//!   foreign keys, busy timeout).
+//! - A database from a newer chartdesk, or a file that is not a chartdesk database, is refused
+//!   and left untouched: nothing is written to it.
+//! - Every data change goes through [`Store::transact`]: `BEGIN IMMEDIATE`, the caller's work,
+//!   its audit rows appended to the hash chain, `COMMIT` — or nothing at all.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::audit::{self, Actor, Event};
+
+pub use migrations::SCHEMA_VERSION;
+
+/// How long one connection waits on another's write lock inside SQLite before we retry.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(5_000);
+/// How long `transact` keeps retrying `BEGIN IMMEDIATE` before giving up.
+const BEGIN_DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this chartdesk understands ({known}); upgrade chartdesk — the file was left untouched"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{path} is not a chartdesk database ({why}); the file was left untouched")]
+    NotChartdesk { path: PathBuf, why: String },
+    #[error("database {0} does not exist (run `chartdesk init` or `chartdesk demo` first)")]
+    Missing(PathBuf),
+    #[error("the database stayed busy for {0:?}; another chartdesk is holding a long write")]
+    Busy(Duration),
+    #[error("internal error: a transaction tried to commit without an audit row")]
+    Unaudited,
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Source of "now": the real clock, or a fixed one in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    clock: Clock,
+    terminal_id: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open a chartdesk database, creating it (and migrating it to the current schema) when the
+    /// file does not exist yet.
+    pub fn open_or_create(path: &Path) -> Result<Store, StoreError> {
+        Self::open_inner(path, true)
+    }
+
+    /// Open an existing chartdesk database; a missing file is an error.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_inner(path, false)
+    }
+
+    fn open_inner(path: &Path, create: bool) -> Result<Store, StoreError> {
+        let exists = path.exists();
+        if !exists && !create {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        if exists {
+            migrations::check_header(path)?;
+        } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        // Is it ours? Checked before any pragma that could write (journal_mode=WAL writes).
+        migrations::check_identity(&conn, path)?;
+        configure(&conn).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        migrations::migrate(&mut conn, path)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            clock: Arc::new(Utc::now),
+            terminal_id: terminal_id(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Read access. Reads of patient data must still be audited by the caller (through
+    /// `transact`); this is for queries that touch no PHI or are audited separately.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Replace the clock (tests, deterministic demo generation).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn terminal_id(&self) -> &str {
+        &self.terminal_id
+    }
+
+    /// The one write path: run `work` inside `BEGIN IMMEDIATE`, append every audit event it
+    /// recorded to the hash chain in the same transaction, and commit only when both succeed.
+    /// A transaction that recorded no audit event is rolled back with [`StoreError::Unaudited`].
+    pub fn transact<T, E>(
+        &mut self,
+        actor: &Actor,
+        work: impl FnOnce(&Tx<'_>, &mut AuditBuffer) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let now = self.now();
+        let terminal = self.terminal_id.clone();
+        let tx = begin_immediate(&self.conn)?;
+        let mut buffer = AuditBuffer { events: Vec::new() };
+        let out = work(&tx, &mut buffer)?;
+        if buffer.events.is_empty() {
+            return Err(StoreError::Unaudited.into());
+        }
+        for event in buffer.events {
+            audit::append(&tx, actor, &terminal, now, event).map_err(StoreError::from)?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Audit events recorded during a transaction; appended to the chain before commit.
+pub struct AuditBuffer {
+    events: Vec<Event>,
+}
+
+impl AuditBuffer {
+    pub fn record(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+/// `BEGIN IMMEDIATE` with retry: SQLite's busy handler waits up to `BUSY_TIMEOUT`; if the lock
+/// is still held we try again until `BEGIN_DEADLINE`, so a user never sees "database is locked".
+fn begin_immediate(conn: &Connection) -> Result<Tx<'_>, StoreError> {
+    let start = Instant::now();
+    loop {
+        match conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(Tx { conn, open: true }),
+            Err(e) if is_busy(&e) && start.elapsed() < BEGIN_DEADLINE => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) if is_busy(&e) => return Err(StoreError::Busy(start.elapsed())),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// An open write transaction. Dereferences to the connection for queries; rolls back on drop
+/// unless [`Tx::commit`] succeeded, so an early `?` never commits partial work.
+pub struct Tx<'a> {
+    conn: &'a Connection,
+    open: bool,
+}
+
+impl Tx<'_> {
+    fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing useful can be done with a failed rollback here: SQLite rolls back
+            // automatically when the statement or connection fails.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Per-connection pragmas, outside any transaction (they are no-ops inside one).
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // Readers never block the writer and vice versa: many users over SSH share one file.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // An acknowledged action survives power loss: fsync the WAL on every commit.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // Referential integrity is enforced, not hoped for.
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Wait for another process's write instead of failing at once.
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Checkpoints happen on commit past this many pages; keep them infrequent but bounded.
+    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    Ok(())
+}
+
+/// Who and where: the SSH tty when remote, else the console, plus the process id.
+fn terminal_id() -> String {
+    let tty = std::env::var("SSH_TTY")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "console".to_string());
+    format!("{tty}#{}", std::process::id())
+}
