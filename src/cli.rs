@@ -1,1 +1,606 @@
-//! Command line (placeholder).
+//! The command line. No subcommand opens the TUI. Exit codes: 0 ok, 1 error, 2 usage.
+//! Errors print as one line: `chartdesk: error: …`.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::accounts;
+use crate::audit::{self, Action, Actor, Event, ExportFilter, ExportFormat, Outcome, Subtype};
+use crate::demo;
+use crate::domain::Role;
+use crate::settings;
+use crate::store::Store;
+use crate::tui;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "chartdesk",
+    version,
+    about = "Terminal workstation for hospital Health Information Management",
+    long_about = "chartdesk gives HIM staff keyboard-driven queues over one SQLite database: deficiency \
+analysis, coding, release of information and supervision, with every action written to a \
+hash-chained audit log.\n\nWith no subcommand it opens the terminal UI on the database."
+)]
+pub struct Cli {
+    /// Database file [default: $CHARTDESK_DB, else the platform data directory]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new, empty chartdesk database (or check that an existing one is current)
+    Init,
+    /// Build a fresh demo database with synthetic patients and one user per role, then open the TUI
+    Demo(DemoArgs),
+    /// Generate synthetic patients into the database (for benchmarks: --encounters 1000000)
+    Gen(GenArgs),
+    /// Manage users (supervisor work; users are never deleted)
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Verify, anchor and export the hash-chained audit log
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Show or change facility settings
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+    /// Measure performance targets against a raw-SQLite baseline in the same run
+    Bench(crate::bench::BenchArgs),
+    /// (internal) open a database and draw the first screens; used by `bench`
+    #[command(hide = true)]
+    FirstScreen,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Generator seed (the same seed gives the same patients)
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Number of encounters to generate
+    #[arg(long, default_value_t = 600)]
+    pub encounters: usize,
+    /// Build the database and print where it is, without opening the TUI
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    #[arg(long)]
+    pub encounters: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The generator's "today" (YYYY-MM-DD) [default: today]
+    #[arg(long)]
+    pub today: Option<chrono::NaiveDate>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    /// Add a user (prompts for the password twice)
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Full name shown on screens
+        #[arg(long, default_value = "")]
+        full_name: String,
+        /// Read the password from the first line of standard input (for scripts)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Disable a user (they can no longer log in; the account is kept)
+    Disable { name: String },
+    /// Re-enable a disabled user
+    Enable { name: String },
+    /// Unlock an account locked after failed logins
+    Unlock { name: String },
+    /// Set a user's password
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RoleArg {
+    Technician,
+    Coder,
+    Roi,
+    Supervisor,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Technician => Role::Technician,
+            RoleArg::Coder => Role::Coder,
+            RoleArg::Roi => Role::Roi,
+            RoleArg::Supervisor => Role::Supervisor,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Recompute the hash chain and check every anchor; exit 1 naming the first bad seq
+    Verify,
+    /// Append the chain head (seq, hash, time) to the append-only anchor file
+    Anchor,
+    /// Export audit rows as JSON lines or FHIR R4 AuditEvent resources (NDJSON)
+    Export {
+        /// Only rows recorded at or after this UTC time or date (e.g. 2026-11-01)
+        #[arg(long)]
+        since: Option<String>,
+        /// Only rows about this patient
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormatArg::Jsonl)]
+        format: ExportFormatArg,
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportFormatArg {
+    Jsonl,
+    Fhir,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCmd {
+    /// List every setting with its value in force and what it does
+    List,
+    /// Change a setting
+    Set { key: String, value: String },
+}
+
+/// Parse arguments, run, print a one-line error on failure.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "chartdesk: error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The database path: `--db`, else `CHARTDESK_DB`, else the platform data directory.
+pub fn database_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("CHARTDESK_DB").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    Ok(data_dir()?.join("chartdesk.db"))
+}
+
+fn data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("org", "chartdesk", "chartdesk")
+        .map(|d| d.data_dir().to_path_buf())
+        .context("no home directory to keep the database in; pass --db PATH or set CHARTDESK_DB")
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let explicit_db = cli.db.clone().or_else(|| {
+        std::env::var_os("CHARTDESK_DB")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    });
+    match cli.command {
+        None => {
+            let path = database_path(cli.db.as_deref())?;
+            let store = Store::open(&path)?;
+            tui::run(
+                store,
+                tui::TuiOptions {
+                    demo_credentials: Vec::new(),
+                },
+            )?;
+        }
+        Some(Command::Init) => {
+            let path = database_path(cli.db.as_deref())?;
+            let existed = path.exists();
+            let mut store = Store::open_or_create(&path)?;
+            if existed {
+                println!(
+                    "{} is a chartdesk database at schema version {}",
+                    path.display(),
+                    crate::store::SCHEMA_VERSION
+                );
+            } else {
+                record_system(&mut store, "init", Subtype::Create, "database", "created")?;
+                println!(
+                    "created {} (schema version {})",
+                    path.display(),
+                    crate::store::SCHEMA_VERSION
+                );
+                println!(
+                    "next: chartdesk --db {} user add NAME --role supervisor",
+                    path.display()
+                );
+            }
+        }
+        Some(Command::Demo(args)) => {
+            let path = match explicit_db {
+                Some(p) => p,
+                None => data_dir()?.join("demo.db"),
+            };
+            let store = build_demo(&path, &args)?;
+            if args.no_tui {
+                println!("demo database ready: {}", path.display());
+                for (u, _, p, _) in demo::DEMO_USERS {
+                    println!("  user {u:<12} password {p}");
+                }
+            } else {
+                let creds = demo::DEMO_USERS
+                    .iter()
+                    .map(|(u, r, p, _)| (u.to_string(), r.label().to_string(), p.to_string()))
+                    .collect();
+                tui::run(
+                    store,
+                    tui::TuiOptions {
+                        demo_credentials: creds,
+                    },
+                )?;
+            }
+        }
+        Some(Command::Gen(args)) => {
+            let path = database_path(cli.db.as_deref())?;
+            let mut store = Store::open_or_create(&path)?;
+            let today = args
+                .today
+                .unwrap_or_else(|| chrono::Local::now().date_naive());
+            let spec = demo::GenSpec {
+                seed: args.seed,
+                encounters: args.encounters,
+                today,
+            };
+            let started = std::time::Instant::now();
+            let summary = demo::generate(&mut store, &Actor::system("gen"), &spec)?;
+            println!(
+                "generated {} encounters, {} patients, {} providers, {} documents into {} in {:.1} s",
+                summary.encounters,
+                summary.patients,
+                summary.providers,
+                summary.documents,
+                path.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Some(Command::User(cmd)) => return user_command(&database_path(cli.db.as_deref())?, cmd),
+        Some(Command::Audit(cmd)) => return audit_command(&database_path(cli.db.as_deref())?, cmd),
+        Some(Command::Settings(cmd)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            match cmd {
+                SettingsCmd::List => {
+                    for (d, v) in settings::list(store.conn())? {
+                        println!(
+                            "{:<28} {:<24} {}",
+                            d.key,
+                            if v.is_empty() { "(empty)" } else { &v },
+                            d.doc
+                        );
+                    }
+                }
+                SettingsCmd::Set { key, value } => {
+                    settings::set(&mut store, &Actor::system("settings"), &key, &value)?;
+                    println!("{key} = {}", value.trim());
+                }
+            }
+        }
+        Some(Command::Bench(args)) => crate::bench::run(&args)?,
+        Some(Command::FirstScreen) => {
+            crate::bench::first_screen(&database_path(cli.db.as_deref())?)?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Record one system event in its own transaction (CLI actions that change nothing else).
+fn record_system(
+    store: &mut Store,
+    context: &str,
+    subtype: Subtype,
+    entity: &str,
+    id: &str,
+) -> Result<()> {
+    store.transact(&Actor::system(context), |_tx, audit| {
+        audit.record(Event::new(Action::Execute, subtype, entity, id));
+        Ok::<_, crate::CoreError>(())
+    })?;
+    Ok(())
+}
+
+/// A fresh demo database: an existing demo database at the path is replaced; any other
+/// existing file is refused.
+fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
+    if path.exists() {
+        let is_demo = Store::open(path)
+            .ok()
+            .and_then(|s| {
+                s.conn()
+                    .query_row(
+                        "SELECT value FROM chartdesk_meta WHERE key = 'demo'",
+                        [],
+                        |r| r.get::<_, String>(0),
+                    )
+                    .ok()
+            })
+            .is_some_and(|v| v == "1");
+        if !is_demo {
+            bail!(
+                "{} exists and is not a demo database; refusing to overwrite it (choose another --db)",
+                path.display()
+            );
+        }
+        for suffix in ["", "-wal", "-shm", ".anchors"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::remove_file(PathBuf::from(&p)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!(
+                            "removing the old demo database {}",
+                            PathBuf::from(&p).display()
+                        )
+                    });
+                }
+            }
+        }
+    }
+    let mut store = Store::open_or_create(path)?;
+    store.conn().execute(
+        "INSERT OR REPLACE INTO chartdesk_meta(key, value) VALUES ('demo', '1')",
+        [],
+    )?;
+    let actor = Actor::system("demo");
+    let spec = demo::GenSpec {
+        seed: args.seed,
+        encounters: args.encounters,
+        today: chrono::Local::now().date_naive(),
+    };
+    demo::generate(&mut store, &actor, &spec)?;
+    demo::create_demo_users(&mut store, &actor)?;
+    Ok(store)
+}
+
+fn read_password(name: &str, from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(pw);
+    }
+    let first = rpassword::prompt_password(format!("Password for {name}: "))
+        .context("reading the password")?;
+    let second = rpassword::prompt_password("Again: ").context("reading the password")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+fn user_command(path: &Path, cmd: UserCmd) -> Result<ExitCode> {
+    let mut store = Store::open(path)?;
+    let actor = Actor::system("user");
+    match cmd {
+        UserCmd::Add {
+            name,
+            role,
+            full_name,
+            password_stdin,
+        } => {
+            let pw = read_password(&name, password_stdin)?;
+            accounts::add_user(&mut store, &actor, &name, &full_name, role.into(), &pw)?;
+            println!("added {name} ({})", Role::from(role));
+        }
+        UserCmd::List { format } => {
+            let users = accounts::list_users(&mut store, &actor)?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                println!(
+                    "{:<16} {:<11} {:<8} {:<24} NAME",
+                    "USER", "ROLE", "STATE", "LAST LOGIN"
+                );
+                for u in users {
+                    let state = if u.disabled {
+                        "disabled"
+                    } else if u.locked {
+                        "locked"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{:<16} {:<11} {:<8} {:<24} {}",
+                        u.username,
+                        u.role.as_str(),
+                        state,
+                        u.last_login_at.as_deref().unwrap_or("-"),
+                        crate::text::sanitize_line(&u.full_name)
+                    );
+                }
+            }
+        }
+        UserCmd::Disable { name } => {
+            accounts::disable_user(&mut store, &actor, &name)?;
+            println!("disabled {name}");
+        }
+        UserCmd::Enable { name } => {
+            accounts::enable_user(&mut store, &actor, &name)?;
+            println!("enabled {name}");
+        }
+        UserCmd::Unlock { name } => {
+            accounts::unlock_user(&mut store, &actor, &name)?;
+            println!("unlocked {name}");
+        }
+        UserCmd::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let pw = read_password(&name, password_stdin)?;
+            accounts::set_password(&mut store, &actor, &name, &pw)?;
+            println!("password changed for {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn anchor_file(store: &Store) -> Result<PathBuf> {
+    let setting = settings::get(store.conn(), "audit_anchor_path")?;
+    Ok(audit::anchor_path(store.path(), Some(&setting)))
+}
+
+fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
+    let mut store = Store::open(path)?;
+    match cmd {
+        AuditCmd::Verify => {
+            let anchors_path = anchor_file(&store)?;
+            let anchors = audit::read_anchors(&anchors_path).map_err(anyhow::Error::msg)?;
+            let report = audit::verify(store.conn(), &anchors)?;
+            let outcome = if report.ok() {
+                Outcome::Success
+            } else {
+                Outcome::SeriousFailure
+            };
+            store.transact(&Actor::system("audit"), |_tx, a| {
+                a.record(
+                    Event::new(Action::Execute, Subtype::AuditView, "audit_log", "verify")
+                        .outcome(outcome)
+                        .detail(serde_json::json!({
+                            "rows_checked": report.rows_checked,
+                            "head_seq": report.head_seq,
+                            "anchors_checked": report.anchors_checked,
+                            "problem": report.problem.as_ref().map(|p| p.to_string()),
+                        })),
+                );
+                Ok::<_, crate::CoreError>(())
+            })?;
+            match &report.problem {
+                None => {
+                    println!(
+                        "audit chain OK: {} rows checked, head seq {} hash {}, {} anchor(s) matched",
+                        report.rows_checked,
+                        report.head_seq,
+                        report.head_hash,
+                        report.anchors_checked
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(problem) => {
+                    println!(
+                        "audit chain BROKEN: {problem} ({} rows read)",
+                        report.rows_checked
+                    );
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        AuditCmd::Anchor => {
+            let anchors_path = anchor_file(&store)?;
+            let (seq, hash) = audit::head(store.conn())?;
+            let anchor = audit::Anchor {
+                seq,
+                hash: hash.clone(),
+                anchored_at: audit::utc_ms(store.now()),
+            };
+            audit::write_anchor(&anchors_path, &anchor)
+                .with_context(|| format!("writing the anchor file {}", anchors_path.display()))?;
+            store.transact(&Actor::system("audit"), |_tx, a| {
+                a.record(
+                    Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor")
+                        .detail(serde_json::json!({"seq": seq, "hash": hash, "file": anchors_path.display().to_string()})),
+                );
+                Ok::<_, crate::CoreError>(())
+            })?;
+            println!(
+                "anchored seq {seq} hash {hash} in {}",
+                anchors_path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCmd::Export {
+            since,
+            patient,
+            format,
+            out,
+        } => {
+            let filter = ExportFilter {
+                since,
+                patient_mrn: patient,
+            };
+            let format = match format {
+                ExportFormatArg::Jsonl => ExportFormat::Jsonl,
+                ExportFormatArg::Fhir => ExportFormat::Fhir,
+            };
+            let n = match &out {
+                Some(file) => {
+                    let f = std::fs::File::create(file)
+                        .with_context(|| format!("creating {}", file.display()))?;
+                    let mut w = std::io::BufWriter::new(f);
+                    audit::export(store.conn(), &filter, format, &mut w)?
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = std::io::BufWriter::new(stdout.lock());
+                    audit::export(store.conn(), &filter, format, &mut w)?
+                }
+            };
+            store.transact(&Actor::system("audit"), |_tx, a| {
+                let mut e = Event::new(Action::Execute, Subtype::AuditExport, "audit_log", "export").detail(
+                    serde_json::json!({"rows": n, "format": format!("{format:?}").to_lowercase(), "since": filter.since,
+                        "file": out.as_ref().map(|p| p.display().to_string())}),
+                );
+                if let Some(mrn) = &filter.patient_mrn {
+                    e = e.patient(mrn);
+                }
+                a.record(e);
+                Ok::<_, crate::CoreError>(())
+            })?;
+            if let Some(file) = out {
+                println!("exported {n} audit rows to {}", file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bench;
 pub mod chart;
 pub mod cli;
 pub mod demo;

@@ -195,9 +195,6 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<VerifyR
         expected = seq + 1;
     }
     report.head_hash = prev_hash;
-    if report.problem.is_none() && !missing.is_empty() {
-        report.problem = Some(ChainProblem::TriggersMissing { names: missing });
-    }
     for a in anchors {
         report.anchors_checked += 1;
         if report.problem.is_some() {
@@ -216,6 +213,10 @@ pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<VerifyR
             Some(h) if h != a.hash => Some(ChainProblem::AnchorMismatch { anchor_seq: a.seq }),
             Some(_) => None,
         };
+    }
+    // Missing triggers are reported last: a concrete row or anchor problem says more.
+    if report.problem.is_none() && !missing.is_empty() {
+        report.problem = Some(ChainProblem::TriggersMissing { names: missing });
     }
     Ok(report)
 }

@@ -1,1 +1,10 @@
-//! The terminal UI (placeholder).
+//! TEMPORARY stub matching the TUI API (replaced by the tui branch).
+pub struct TuiOptions {
+    pub demo_credentials: Vec<(String, String, String)>,
+}
+pub fn run(_store: crate::store::Store, _opts: TuiOptions) -> anyhow::Result<()> {
+    Ok(())
+}
+pub fn key_table() -> Vec<(String, String, String)> {
+    Vec::new()
+}
