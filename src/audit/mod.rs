@@ -57,7 +57,7 @@ pub struct AuditRow {
     pub hash: String,
 }
 
-pub(crate) const ROW_COLUMNS: &str = "seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
+pub const ROW_COLUMNS: &str = "seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
      subtype, outcome, patient_mrn, encounter_id, entity_type, entity_id, purpose_of_use, reason, detail, \
      prev_hash, hash";
 
@@ -87,34 +87,35 @@ impl AuditRow {
     }
 }
 
-/// The fields that the hash covers, borrowed (verification reads them without allocating).
+/// The fields that the hash covers, borrowed as UTF-8 bytes (verification reads them without
+/// allocating or re-validating).
 pub(crate) struct Canon<'a> {
     pub seq: i64,
-    pub event_id: &'a str,
-    pub recorded_at: &'a str,
+    pub event_id: &'a [u8],
+    pub recorded_at: &'a [u8],
     pub user_id: Option<i64>,
-    pub username: &'a str,
-    pub role: &'a str,
-    pub terminal_id: &'a str,
-    pub action: &'a str,
-    pub subtype: &'a str,
+    pub username: &'a [u8],
+    pub role: &'a [u8],
+    pub terminal_id: &'a [u8],
+    pub action: &'a [u8],
+    pub subtype: &'a [u8],
     pub outcome: i64,
-    pub patient_mrn: Option<&'a str>,
+    pub patient_mrn: Option<&'a [u8]>,
     pub encounter_id: Option<i64>,
-    pub entity_type: &'a str,
-    pub entity_id: &'a str,
-    pub purpose_of_use: &'a str,
-    pub reason: Option<&'a str>,
-    pub detail: &'a str,
+    pub entity_type: &'a [u8],
+    pub entity_id: &'a [u8],
+    pub purpose_of_use: &'a [u8],
+    pub reason: Option<&'a [u8]>,
+    pub detail: &'a [u8],
 }
 
 impl Canon<'_> {
     /// Write the canonical encoding (see the module doc) into `out`.
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
         out.clear();
-        // Writing into a Vec cannot fail.
-        let _ = write!(out, "{{\"seq\":{},\"event_id\":", self.seq);
+        out.extend_from_slice(b"{\"seq\":");
+        json_int(out, self.seq);
+        out.extend_from_slice(b",\"event_id\":");
         json_str(out, self.event_id);
         out.extend_from_slice(b",\"recorded_at\":");
         json_str(out, self.recorded_at);
@@ -130,12 +131,10 @@ impl Canon<'_> {
         json_str(out, self.action);
         out.extend_from_slice(b",\"subtype\":");
         json_str(out, self.subtype);
-        let _ = write!(out, ",\"outcome\":{}", self.outcome);
+        out.extend_from_slice(b",\"outcome\":");
+        json_int(out, self.outcome);
         out.extend_from_slice(b",\"patient_mrn\":");
-        match self.patient_mrn {
-            Some(s) => json_str(out, s),
-            None => out.extend_from_slice(b"null"),
-        }
+        json_opt_str(out, self.patient_mrn);
         out.extend_from_slice(b",\"encounter_id\":");
         json_opt_int(out, self.encounter_id);
         out.extend_from_slice(b",\"entity_type\":");
@@ -145,50 +144,83 @@ impl Canon<'_> {
         out.extend_from_slice(b",\"purpose_of_use\":");
         json_str(out, self.purpose_of_use);
         out.extend_from_slice(b",\"reason\":");
-        match self.reason {
-            Some(s) => json_str(out, s),
-            None => out.extend_from_slice(b"null"),
-        }
+        json_opt_str(out, self.reason);
         out.extend_from_slice(b",\"detail\":");
-        out.extend_from_slice(self.detail.as_bytes());
+        out.extend_from_slice(self.detail);
         out.push(b'}');
     }
 
     /// `SHA-256(prev_hash ‖ canonical)` as lowercase hex.
-    pub(crate) fn hash(&self, prev_hash: &str, scratch: &mut Vec<u8>) -> [u8; 64] {
+    pub(crate) fn hash(&self, prev_hash: &[u8], scratch: &mut Vec<u8>) -> [u8; 64] {
         self.encode(scratch);
         let mut h = Sha256::new();
-        h.update(prev_hash.as_bytes());
+        h.update(prev_hash);
         h.update(&scratch[..]);
         hex64(&h.finalize())
     }
 }
 
-fn json_opt_int(out: &mut Vec<u8>, v: Option<i64>) {
-    use std::io::Write;
-    match v {
-        Some(n) => {
-            let _ = write!(out, "{n}");
+fn json_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
         }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn json_opt_int(out: &mut Vec<u8>, v: Option<i64>) {
+    match v {
+        Some(n) => json_int(out, n),
         None => out.extend_from_slice(b"null"),
     }
 }
 
-fn json_str(out: &mut Vec<u8>, s: &str) {
+fn json_opt_str(out: &mut Vec<u8>, v: Option<&[u8]>) {
+    match v {
+        Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn json_str(out: &mut Vec<u8>, s: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
-    for &b in s.as_bytes() {
+    // Fast path (almost every field): nothing to escape. `fold` without early exit vectorises.
+    if s.iter()
+        .fold(true, |ok, &b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    {
+        out.extend_from_slice(s);
+        out.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&s[start..i]);
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
-            0..=0x1f => {
+            _ => {
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(b >> 4) as usize]);
                 out.push(HEX[(b & 0xf) as usize]);
             }
-            _ => out.push(b),
         }
+        start = i + 1;
     }
+    out.extend_from_slice(&s[start..]);
     out.push(b'"');
 }
 
@@ -226,25 +258,25 @@ pub(crate) fn append(
     let role = actor.role.as_str();
     let canon = Canon {
         seq,
-        event_id: &event.event_id,
-        recorded_at: &recorded_at,
+        event_id: event.event_id.as_bytes(),
+        recorded_at: recorded_at.as_bytes(),
         user_id: actor.user_id,
-        username: &actor.username,
-        role,
-        terminal_id: terminal,
-        action: event.action.code(),
-        subtype: event.subtype.as_str(),
+        username: actor.username.as_bytes(),
+        role: role.as_bytes(),
+        terminal_id: terminal.as_bytes(),
+        action: event.action.code().as_bytes(),
+        subtype: event.subtype.as_str().as_bytes(),
         outcome: event.outcome.code(),
-        patient_mrn: event.patient_mrn.as_deref(),
+        patient_mrn: event.patient_mrn.as_deref().map(str::as_bytes),
         encounter_id: event.encounter_id,
-        entity_type: &event.entity_type,
-        entity_id: &event.entity_id,
-        purpose_of_use: event.purpose_of_use,
-        reason: event.reason.as_deref(),
-        detail: &detail,
+        entity_type: event.entity_type.as_bytes(),
+        entity_id: event.entity_id.as_bytes(),
+        purpose_of_use: event.purpose_of_use.as_bytes(),
+        reason: event.reason.as_deref().map(str::as_bytes),
+        detail: detail.as_bytes(),
     };
     let mut scratch = Vec::with_capacity(512);
-    let hash = canon.hash(&prev_hash, &mut scratch);
+    let hash = canon.hash(prev_hash.as_bytes(), &mut scratch);
     let hash = std::str::from_utf8(&hash).unwrap_or_default();
     tx.prepare_cached(
         "INSERT INTO audit_log (seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
@@ -253,21 +285,21 @@ pub(crate) fn append(
     )?
     .execute(params![
         seq,
-        canon.event_id,
+        event.event_id,
         recorded_at,
         actor.user_id,
         actor.username,
         role,
         terminal,
-        canon.action,
-        canon.subtype,
+        event.action.code(),
+        event.subtype.as_str(),
         canon.outcome,
-        canon.patient_mrn,
+        event.patient_mrn,
         canon.encounter_id,
-        canon.entity_type,
-        canon.entity_id,
-        canon.purpose_of_use,
-        canon.reason,
+        event.entity_type,
+        event.entity_id,
+        event.purpose_of_use,
+        event.reason,
         detail,
         prev_hash,
         hash,
@@ -285,4 +317,41 @@ pub fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, String)> {
         )
         .optional()?
         .unwrap_or((0, GENESIS_HASH.to_string())))
+}
+
+/// `prev_hash ‖ canonical` of every row, in seq order: the exact bytes `verify` hashes
+/// (used by `chartdesk bench` for its raw SHA-256 baseline).
+pub fn canonical_buffers(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Vec<u8>>> {
+    let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq"))?;
+    let rows = stmt.query_map([], AuditRow::from_row)?;
+    let mut out = Vec::new();
+    let mut scratch = Vec::new();
+    for row in rows {
+        let row = row?;
+        let canon = Canon {
+            seq: row.seq,
+            event_id: row.event_id.as_bytes(),
+            recorded_at: row.recorded_at.as_bytes(),
+            user_id: row.user_id,
+            username: row.username.as_bytes(),
+            role: row.role.as_bytes(),
+            terminal_id: row.terminal_id.as_bytes(),
+            action: row.action.as_bytes(),
+            subtype: row.subtype.as_bytes(),
+            outcome: row.outcome,
+            patient_mrn: row.patient_mrn.as_deref().map(str::as_bytes),
+            encounter_id: row.encounter_id,
+            entity_type: row.entity_type.as_bytes(),
+            entity_id: row.entity_id.as_bytes(),
+            purpose_of_use: row.purpose_of_use.as_bytes(),
+            reason: row.reason.as_deref().map(str::as_bytes),
+            detail: row.detail.as_bytes(),
+        };
+        canon.encode(&mut scratch);
+        let mut buf = Vec::with_capacity(64 + scratch.len());
+        buf.extend_from_slice(row.prev_hash.as_bytes());
+        buf.extend_from_slice(&scratch);
+        out.push(buf);
+    }
+    Ok(out)
 }

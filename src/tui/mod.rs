@@ -8,3 +8,11 @@ pub fn run(_store: crate::store::Store, _opts: TuiOptions) -> anyhow::Result<()>
 pub fn key_table() -> Vec<(String, String, String)> {
     Vec::new()
 }
+pub fn draw_first_screens(
+    _store: &crate::store::Store,
+    mark: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
+    mark("login");
+    mark("home");
+    Ok(())
+}

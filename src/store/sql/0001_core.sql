@@ -234,7 +234,7 @@ CREATE TABLE work_claims (
 -- canonical encoding. seq is gapless; prev_hash of seq 1 is 64 zeros.
 CREATE TABLE audit_log (
     seq            INTEGER PRIMARY KEY,
-    event_id       TEXT NOT NULL UNIQUE,
+    event_id       TEXT NOT NULL,          -- UUID; unique by construction (not indexed: hot path)
     recorded_at    TEXT NOT NULL,
     user_id        INTEGER,
     username       TEXT NOT NULL,
@@ -251,10 +251,9 @@ CREATE TABLE audit_log (
     reason         TEXT,
     detail         TEXT NOT NULL,
     prev_hash      TEXT NOT NULL,
-    hash           TEXT NOT NULL UNIQUE
+    hash           TEXT NOT NULL
 ) STRICT;
 CREATE INDEX audit_patient ON audit_log(patient_mrn, seq) WHERE patient_mrn IS NOT NULL;
-CREATE INDEX audit_time ON audit_log(recorded_at);
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only (AUD-08): UPDATE rejected'); END;
