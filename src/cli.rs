@@ -222,12 +222,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         None => {
             let path = database_path(cli.db.as_deref())?;
             let store = Store::open(&path)?;
-            tui::run(
-                store,
-                tui::TuiOptions {
-                    demo_credentials: Vec::new(),
-                },
-            )?;
+            run_tui(store, Vec::new())?;
         }
         Some(Command::Init) => {
             let path = database_path(cli.db.as_deref())?;
@@ -268,12 +263,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .iter()
                     .map(|(u, r, p, _)| (u.to_string(), r.label().to_string(), p.to_string()))
                     .collect();
-                tui::run(
-                    store,
-                    tui::TuiOptions {
-                        demo_credentials: creds,
-                    },
-                )?;
+                run_tui(store, creds)?;
             }
         }
         Some(Command::Gen(args)) => {
@@ -326,6 +316,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Open the TUI; application start and stop are audited (AUD-06), a crash as a failed stop.
+fn run_tui(mut store: Store, demo_credentials: Vec<(String, String, String)>) -> Result<()> {
+    let path = store.path().to_path_buf();
+    record_system(&mut store, "tui", Subtype::AppStart, "application", "tui")?;
+    let result = tui::run(store, tui::TuiOptions { demo_credentials });
+    let mut store = Store::open(&path)?;
+    let outcome = if result.is_ok() {
+        Outcome::Success
+    } else {
+        Outcome::SeriousFailure
+    };
+    store.transact(&Actor::system("tui"), |_tx, audit| {
+        let mut e =
+            Event::new(Action::Execute, Subtype::AppStop, "application", "tui").outcome(outcome);
+        if let Err(err) = &result {
+            e = e.reason(format!("{err:#}"));
+        }
+        audit.record(e);
+        Ok::<_, crate::CoreError>(())
+    })?;
+    result
 }
 
 /// Record one system event in its own transaction (CLI actions that change nothing else).
