@@ -159,16 +159,18 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let now = self.now();
-        let terminal = self.terminal_id.clone();
         let tx = begin_immediate(&self.conn)?;
+        // Taken under the write lock, so recorded_at never goes backwards along the chain
+        // (given one clock per machine).
+        let now = (self.clock)();
+        let terminal = self.terminal_id.as_str();
         let mut buffer = AuditBuffer { events: Vec::new() };
         let out = work(&tx, &mut buffer)?;
         if buffer.events.is_empty() {
             return Err(StoreError::Unaudited.into());
         }
         for event in buffer.events {
-            audit::append(&tx, actor, &terminal, now, event).map_err(StoreError::from)?;
+            audit::append(&tx, actor, terminal, now, event).map_err(StoreError::from)?;
         }
         tx.commit()?;
         Ok(out)
