@@ -1,0 +1,6 @@
+//! Deficiency analysis (DOMAIN §2): rules as pure functions, and the operations that apply
+//! them through the store.
+
+pub mod rules;
+#[cfg(test)]
+mod rules_tests;
