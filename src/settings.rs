@@ -19,6 +19,8 @@ pub enum Kind {
         max: i64,
     },
     Text,
+    /// The deficiency rule set as JSON (empty = the DOMAIN.md defaults).
+    DeficiencyRules,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -68,6 +70,36 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Days after assignment after which an open deficiency is delinquent (DEL-02)",
     },
     SettingDef {
+        key: "aging_bucket_edges",
+        default: "7,14,30",
+        kind: Kind::Text,
+        doc: "Aging bucket upper edges in days: 0-7, 8-14, 15-30, 31+ (DEL-06)",
+    },
+    SettingDef {
+        key: "delinquency_avg_months",
+        default: "3",
+        kind: Kind::Int { min: 1, max: 24 },
+        doc: "Months of discharges averaged for the delinquency rate (DEL-04)",
+    },
+    SettingDef {
+        key: "delinquency_alert_pct",
+        default: "50",
+        kind: Kind::Int { min: 1, max: 1000 },
+        doc: "Delinquency rate (%) that raises an alert (DEL-05; policy since 2016)",
+    },
+    SettingDef {
+        key: "claim_minutes",
+        default: "30",
+        kind: Kind::Int { min: 1, max: 480 },
+        doc: "Minutes a work claim on a chart lasts without activity (two users never work one chart)",
+    },
+    SettingDef {
+        key: "deficiency_rules",
+        default: "",
+        kind: Kind::DeficiencyRules,
+        doc: "Required-documentation rules as JSON (DOMAIN 2.1 matrix and windows); empty = defaults",
+    },
+    SettingDef {
         key: "access_due_days",
         default: "30",
         kind: Kind::Int { min: 1, max: 30 },
@@ -110,6 +142,12 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
                     d.key,
                     format!("{n} is outside {min}..={max}"),
                 ));
+            }
+        }
+        Kind::DeficiencyRules => {
+            if !value.trim().is_empty() {
+                serde_json::from_str::<crate::deficiency::rules::RuleSet>(value)
+                    .map_err(|e| CoreError::invalid(d.key, format!("not a valid rule set: {e}")))?;
             }
         }
         Kind::Text => {

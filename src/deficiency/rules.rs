@@ -86,6 +86,17 @@ pub struct RuleSet {
     pub progress_note_daily: bool,
     /// Services whose stays are surgical even when no procedure was imported.
     pub surgical_services: Vec<String>,
+    /// Rule ids in force per encounter kind (`inpatient`, `observation`, …): the matrix of
+    /// DOMAIN §2.1 as data. A kind missing from the map runs every rule that applies to it.
+    pub enabled: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl RuleSet {
+    pub fn is_enabled(&self, kind: EncounterKind, rule: &str) -> bool {
+        self.enabled
+            .get(kind.as_str())
+            .is_none_or(|rules| rules.iter().any(|r| r == rule))
+    }
 }
 
 impl Default for RuleSet {
@@ -106,6 +117,37 @@ impl Default for RuleSet {
             ]
             .iter()
             .map(|s| s.to_string())
+            .collect(),
+            enabled: [
+                (
+                    "inpatient",
+                    &[
+                        "REQ-HP",
+                        "REQ-HPU",
+                        "REQ-DS",
+                        "REQ-OP",
+                        "REQ-CONSENT",
+                        "REQ-ORD",
+                        "REQ-PN",
+                        "AUTH-SIGN",
+                        "AUTH-COSIGN",
+                    ][..],
+                ),
+                (
+                    "observation",
+                    &["REQ-PN", "REQ-VISIT", "REQ-ORD", "AUTH-SIGN", "AUTH-COSIGN"][..],
+                ),
+                (
+                    "emergency",
+                    &["REQ-VISIT", "REQ-ORD", "AUTH-SIGN", "AUTH-COSIGN"][..],
+                ),
+                (
+                    "outpatient",
+                    &["REQ-VISIT", "REQ-ORD", "AUTH-SIGN", "AUTH-COSIGN"][..],
+                ),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
             .collect(),
         }
     }
@@ -364,5 +406,6 @@ pub fn analyze(enc: &EncounterFacts, docs: &[DocFacts], rules: &RuleSet) -> Vec<
             });
         }
     }
+    out.retain(|f| rules.is_enabled(enc.kind, f.rule));
     out
 }

@@ -315,3 +315,21 @@ fn entered_in_error_documents_do_not_count() {
         vec![("REQ-DS", "MISS_DS", "ds".into())]
     );
 }
+
+#[test]
+fn rule_matrix_is_data() {
+    let (e, mut d) = complete_medical();
+    d.retain(|x| x.doc_type != LOINC_DS);
+    let mut rules = RuleSet::default();
+    assert_eq!(analyze(&e, &d, &rules).len(), 1);
+    rules
+        .enabled
+        .insert("inpatient".into(), vec!["REQ-HP".into()]);
+    assert!(
+        analyze(&e, &d, &rules).is_empty(),
+        "REQ-DS switched off for inpatients"
+    );
+    let json = serde_json::to_string(&RuleSet::default()).expect("json");
+    let back: RuleSet = serde_json::from_str(&json).expect("parse");
+    assert_eq!(back, RuleSet::default());
+}

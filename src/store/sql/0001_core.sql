@@ -147,7 +147,10 @@ CREATE TABLE deficiencies (
     due_at        TEXT NOT NULL,
     closed_at     TEXT,
     closed_by     TEXT,
-    waive_reason  TEXT,
+    waive_reason  TEXT,                       -- WV_* code (DEF-03)
+    waive_pending INTEGER NOT NULL DEFAULT 0, -- a technician's waiver awaiting a supervisor
+    origin        TEXT NOT NULL DEFAULT 'rule' CHECK (origin IN ('rule','manual','query')),
+    rule          TEXT NOT NULL DEFAULT '',   -- rule id that found it (REQ-HP, ...)
     note          TEXT NOT NULL DEFAULT '',
     UNIQUE (encounter_id, kind, slot)
 ) STRICT;
