@@ -1,0 +1,641 @@
+//! Deficiency operations through the store: analysis (on discharge and on demand), manual
+//! deficiencies, status transitions, waivers, reassignment, signatures that resolve
+//! deficiencies automatically. Every change is audited in its own transaction.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, Local, NaiveDate, NaiveDateTime};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+
+use super::lifecycle::{By, Decision, DefStatus, WaiveReason, check_transition};
+use super::rules::{DocFacts, EncounterFacts, RuleSet, analyze};
+use crate::accounts::authorize;
+use crate::audit::{Action, Actor, ActorRole, Event, Subtype};
+use crate::domain::{DocStatus, EncounterKind, Perm};
+use crate::error::CoreError;
+use crate::settings;
+use crate::store::{AuditBuffer, Store, Tx};
+
+/// Facility-local timestamp text, as stored for clinical and deficiency times.
+pub fn local_ts(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+fn parse_ts(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        })
+        .ok()
+}
+
+/// The store's clock in facility-local time.
+pub fn local_now(store: &Store) -> NaiveDateTime {
+    store.now().with_timezone(&Local).naive_local()
+}
+
+/// The rule set in force: the `deficiency_rules` setting, else the DOMAIN.md defaults.
+pub fn rules_in_force(conn: &rusqlite::Connection) -> Result<RuleSet, CoreError> {
+    let raw = settings::get(conn, "deficiency_rules")?;
+    if raw.trim().is_empty() {
+        return Ok(RuleSet::default());
+    }
+    serde_json::from_str(&raw).map_err(|e| CoreError::invalid("deficiency_rules", e.to_string()))
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AnalysisOutcome {
+    pub created: usize,
+    pub resolved: usize,
+    pub open: usize,
+}
+
+struct Loaded {
+    enc: EncounterFacts,
+    mrn: String,
+    him_status: String,
+    coding_status: String,
+    docs: Vec<DocFacts>,
+}
+
+fn load(tx: &rusqlite::Connection, encounter_id: i64) -> Result<Loaded, CoreError> {
+    let row = tx
+        .prepare_cached(
+            "SELECT e.kind, e.service, e.admit_at, e.discharge_at, e.attending_id, p.mrn, e.him_status, e.coding_status,
+                    (SELECT count(*) FROM clinical_facts f WHERE f.encounter_id = e.id AND f.kind = 'procedure')
+             FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1",
+        )?
+        .query_row([encounter_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+            ))
+        })
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound { what: "encounter", id: encounter_id.to_string() })?;
+    let bad_time = |field: &str, v: &str| {
+        CoreError::invalid(
+            format!("encounter {encounter_id} {field}"),
+            format!("unreadable time {v:?}"),
+        )
+    };
+    let admit_at = parse_ts(&row.2).ok_or_else(|| bad_time("admit_at", &row.2))?;
+    let discharge_at = match &row.3 {
+        Some(s) => Some(parse_ts(s).ok_or_else(|| bad_time("discharge_at", s))?),
+        None => None,
+    };
+    let enc = EncounterFacts {
+        id: encounter_id,
+        kind: EncounterKind::parse(&row.0).unwrap_or(EncounterKind::Outpatient),
+        service: row.1,
+        admit_at,
+        discharge_at,
+        attending_id: row.4,
+        procedure_count: row.8 as usize,
+    };
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, doc_type, title, author_id, cosigner_id, status, service_at, signed_at, cosigned_at, length(body)
+         FROM documents WHERE encounter_id = ?1 ORDER BY service_at, id",
+    )?;
+    let docs = stmt
+        .query_map([encounter_id], |r| {
+            let status: String = r.get(5)?;
+            let service_at: String = r.get(6)?;
+            let signed_at: Option<String> = r.get(7)?;
+            let cosigned_at: Option<String> = r.get(8)?;
+            Ok(DocFacts {
+                id: r.get(0)?,
+                doc_type: r.get(1)?,
+                title: r.get(2)?,
+                author_id: r.get(3)?,
+                cosigner_id: r.get(4)?,
+                status: DocStatus::parse(&status).unwrap_or(DocStatus::Incomplete),
+                service_at: parse_ts(&service_at).unwrap_or(admit_at),
+                signed_at: signed_at.as_deref().and_then(parse_ts),
+                cosigned_at: cosigned_at.as_deref().and_then(parse_ts),
+                body_len: r.get::<_, i64>(9)? as usize,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Loaded {
+        enc,
+        mrn: row.5,
+        him_status: row.6,
+        coding_status: row.7,
+        docs,
+    })
+}
+
+/// Analyse one discharged encounter inside the caller's transaction (DEF-01): create the
+/// standard deficiencies that do not exist yet (keyed on encounter, kind, slot — never a
+/// duplicate), resolve rule-found deficiencies whose cause is gone (audited as done by the
+/// system, naming `trigger`), and set the HIM status.
+pub fn analyze_in_tx(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    rules: &RuleSet,
+    encounter_id: i64,
+    now: NaiveDateTime,
+    delinquent_days: i64,
+    trigger: &str,
+) -> Result<AnalysisOutcome, CoreError> {
+    let l = load(tx, encounter_id)?;
+    if l.enc.discharge_at.is_none() {
+        return Err(CoreError::invalid(
+            "encounter",
+            format!("{encounter_id} is not discharged; analysis runs after discharge"),
+        ));
+    }
+    let findings = analyze(&l.enc, &l.docs, rules);
+    let mut existing: HashMap<(String, String), (i64, String, String)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, kind, slot, status, origin FROM deficiencies WHERE encounter_id = ?1",
+        )?;
+        let rows = stmt.query_map([encounter_id], |r| {
+            Ok((
+                (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ),
+            ))
+        })?;
+        for row in rows {
+            let (k, v) = row?;
+            existing.insert(k, v);
+        }
+    }
+    let mut out = AnalysisOutcome::default();
+    let now_s = local_ts(now);
+    let due = local_ts(now + Duration::days(delinquent_days));
+    for f in &findings {
+        if existing.contains_key(&(f.kind.to_string(), f.slot.clone())) {
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO deficiencies(encounter_id, document_id, slot, kind, provider_id, status, opened_at, assigned_at, due_at, origin, rule, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?6, ?7, 'rule', ?8, ?9)",
+        )?
+        .execute(params![encounter_id, f.document_id, f.slot, f.kind, f.provider_id, now_s, due, f.rule, f.message])?;
+        let id = tx.last_insert_rowid();
+        audit.record(
+            Event::new(Action::Create, Subtype::Create, "deficiency", id)
+                .patient(&l.mrn)
+                .encounter(encounter_id)
+                .detail(json!({"kind": f.kind, "rule": f.rule, "slot": f.slot, "document_id": f.document_id,
+                               "provider_id": f.provider_id, "due_at": due, "trigger": trigger})),
+        );
+        out.created += 1;
+    }
+    for ((kind, slot), (id, status, origin)) in &existing {
+        let still = findings.iter().any(|f| f.kind == kind && &f.slot == slot);
+        let closed = DefStatus::parse(status).is_none_or(DefStatus::is_closed);
+        if still || closed || origin != "rule" {
+            continue;
+        }
+        tx.prepare_cached(
+            "UPDATE deficiencies SET status = 'completed', closed_at = ?1, closed_by = 'system' WHERE id = ?2",
+        )?
+        .execute(params![now_s, id])?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "deficiency", id)
+                .patient(&l.mrn)
+                .encounter(encounter_id)
+                .reason(format!("resolved automatically: {trigger}"))
+                .detail(json!({"kind": kind, "slot": slot, "from": status, "to": "completed", "by": "system", "trigger": trigger})),
+        );
+        out.resolved += 1;
+    }
+    out.open = tx.prepare_cached(
+        "SELECT count(*) FROM deficiencies WHERE encounter_id = ?1 AND status NOT IN ('completed','waived','void')",
+    )?
+    .query_row([encounter_id], |r| r.get::<_, i64>(0))? as usize;
+    let him = if out.open > 0 {
+        "incomplete"
+    } else {
+        "doc_complete"
+    };
+    let coding = if l.coding_status == "not_ready" {
+        "ready"
+    } else {
+        l.coding_status.as_str()
+    };
+    if him != l.him_status || coding != l.coding_status || out.created > 0 || out.resolved > 0 {
+        tx.prepare_cached("UPDATE encounters SET him_status = ?1, coding_status = ?2, analyzed_at = ?3 WHERE id = ?4")?
+            .execute(params![him, coding, now_s, encounter_id])?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
+                .patient(&l.mrn)
+                .encounter(encounter_id)
+                .detail(json!({"him_status": {"from": l.him_status, "to": him}, "coding_status": {"from": l.coding_status, "to": coding},
+                               "created": out.created, "resolved": out.resolved, "trigger": trigger})),
+        );
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BatchSummary {
+    pub encounters: usize,
+    pub created: usize,
+    pub resolved: usize,
+    pub complete: usize,
+}
+
+/// `chartdesk analyze [--since DATE]`: analyse discharged encounters awaiting analysis (and,
+/// with `since`, every discharged encounter discharged on or after it), in batches of one
+/// transaction each.
+pub fn analyze_batch(
+    store: &mut Store,
+    actor: &Actor,
+    since: Option<NaiveDate>,
+) -> Result<BatchSummary, CoreError> {
+    authorize(store, actor, Perm::AnalyzeDeficiencies, "encounter", "*")?;
+    let rules = rules_in_force(store.conn())?;
+    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let ids: Vec<i64> = {
+        let sql = "SELECT id FROM encounters WHERE discharge_at IS NOT NULL AND
+                   (him_status = 'awaiting_analysis' OR (?1 IS NOT NULL AND discharge_at >= ?1)) ORDER BY id";
+        let mut stmt = store.conn().prepare(sql)?;
+        let since = since.map(|d| d.format("%Y-%m-%d").to_string());
+        stmt.query_map([since], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut summary = BatchSummary::default();
+    let now = local_now(store);
+    for chunk in ids.chunks(2_000) {
+        let part = store.transact(actor, |tx, audit| {
+            let mut s = BatchSummary::default();
+            for id in chunk {
+                let o = analyze_in_tx(tx, audit, &rules, *id, now, days, "batch analysis")?;
+                s.encounters += 1;
+                s.created += o.created;
+                s.resolved += o.resolved;
+                s.complete += usize::from(o.open == 0);
+            }
+            audit.record(
+                Event::new(Action::Execute, Subtype::Update, "analysis", "batch")
+                    .detail(json!({"encounters": s.encounters, "created": s.created, "resolved": s.resolved})),
+            );
+            Ok::<_, CoreError>(s)
+        })?;
+        summary.encounters += part.encounters;
+        summary.created += part.created;
+        summary.resolved += part.resolved;
+        summary.complete += part.complete;
+    }
+    Ok(summary)
+}
+
+/// The discharge hook: run analysis for one encounter inside the importer's transaction.
+pub fn on_discharge(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    encounter_id: i64,
+    now: NaiveDateTime,
+    trigger: &str,
+) -> Result<AnalysisOutcome, CoreError> {
+    let rules = rules_in_force(tx)?;
+    let days = settings::get_i64(tx, "deficiency_delinquent_days")?;
+    analyze_in_tx(tx, audit, &rules, encounter_id, now, days, trigger)
+}
+
+fn by_of(actor: &Actor) -> By {
+    match actor.role {
+        ActorRole::User(r) => By::Role(r),
+        ActorRole::System => By::System,
+    }
+}
+
+/// One deficiency row, as the queue and the provider view show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeficiencyRow {
+    pub id: i64,
+    pub encounter_id: i64,
+    pub document_id: Option<i64>,
+    pub kind: String,
+    pub status: String,
+    pub provider_id: Option<i64>,
+    pub provider: Option<String>,
+    pub assigned_at: String,
+    pub due_at: String,
+    pub waive_pending: bool,
+    pub rule: String,
+    pub note: String,
+}
+
+pub(crate) const DEF_COLS: &str =
+    "d.id, d.encounter_id, d.document_id, d.kind, d.status, d.provider_id,
+     (SELECT pr.family_name || ', ' || pr.given_name FROM providers pr WHERE pr.id = d.provider_id),
+     d.assigned_at, d.due_at, d.waive_pending, d.rule, d.note";
+
+pub(crate) fn def_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeficiencyRow> {
+    Ok(DeficiencyRow {
+        id: r.get(0)?,
+        encounter_id: r.get(1)?,
+        document_id: r.get(2)?,
+        kind: r.get(3)?,
+        status: r.get(4)?,
+        provider_id: r.get(5)?,
+        provider: r.get(6)?,
+        assigned_at: r.get(7)?,
+        due_at: r.get(8)?,
+        waive_pending: r.get::<_, i64>(9)? != 0,
+        rule: r.get(10)?,
+        note: r.get(11)?,
+    })
+}
+
+fn get_def(tx: &rusqlite::Connection, id: i64) -> Result<(DeficiencyRow, String), CoreError> {
+    tx.query_row(
+        &format!("SELECT {DEF_COLS}, p.mrn FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1"),
+        [id],
+        |r| Ok((def_from_row(r)?, r.get::<_, String>(12)?)),
+    )
+    .optional()?
+    .ok_or_else(|| CoreError::NotFound { what: "deficiency", id: id.to_string() })
+}
+
+/// Refresh the encounter's HIM status after a deficiency changed (DEF-04).
+fn refresh_encounter(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    encounter_id: i64,
+    mrn: &str,
+) -> Result<(), CoreError> {
+    let (open, him): (i64, String) = tx.query_row(
+        "SELECT (SELECT count(*) FROM deficiencies WHERE encounter_id = ?1 AND status NOT IN ('completed','waived','void')), him_status
+         FROM encounters WHERE id = ?1",
+        [encounter_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if him == "open" || him == "awaiting_analysis" {
+        return Ok(());
+    }
+    let want = if open > 0 {
+        "incomplete"
+    } else {
+        "doc_complete"
+    };
+    if want != him {
+        tx.execute(
+            "UPDATE encounters SET him_status = ?1 WHERE id = ?2",
+            params![want, encounter_id],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
+                .patient(mrn)
+                .encounter(encounter_id)
+                .detail(json!({"him_status": {"from": him, "to": want}})),
+        );
+    }
+    Ok(())
+}
+
+/// Move a deficiency along its status chain (checked by `check_transition`, audited).
+pub fn transition(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    to: DefStatus,
+    reason: &str,
+    waive_code: Option<WaiveReason>,
+) -> Result<Decision, CoreError> {
+    let perm = if to == DefStatus::Waived {
+        Perm::AnalyzeDeficiencies
+    } else {
+        Perm::AnalyzeDeficiencies
+    };
+    authorize(store, actor, perm, "deficiency", &id.to_string())?;
+    let now = local_ts(local_now(store));
+    store.transact(actor, |tx, audit| {
+        let (d, mrn) = get_def(tx, id)?;
+        let from = DefStatus::parse(&d.status).unwrap_or(DefStatus::Open);
+        let decision = check_transition(from, to, by_of(actor), reason, waive_code)
+            .map_err(|e| CoreError::invalid("deficiency", e.to_string()))?;
+        match decision {
+            Decision::Move(new) => {
+                let closing = new.is_closed();
+                tx.execute(
+                    "UPDATE deficiencies SET status = ?1, waive_pending = 0,
+                       waive_reason = COALESCE(?2, waive_reason),
+                       closed_at = CASE WHEN ?3 THEN ?4 ELSE closed_at END,
+                       closed_by = CASE WHEN ?3 THEN ?5 ELSE closed_by END,
+                       note = CASE WHEN ?6 <> '' THEN ?6 ELSE note END
+                     WHERE id = ?7",
+                    params![new.as_str(), waive_code.map(|w| w.as_str()), closing, now, actor.username, reason.trim(), id],
+                )?;
+            }
+            Decision::WaiverPendingApproval => {
+                tx.execute(
+                    "UPDATE deficiencies SET waive_pending = 1, waive_reason = ?1, note = ?2 WHERE id = ?3",
+                    params![waive_code.map(|w| w.as_str()), reason.trim(), id],
+                )?;
+            }
+        }
+        let to_text = match decision {
+            Decision::Move(s) => s.as_str(),
+            Decision::WaiverPendingApproval => "waiver_pending_approval",
+        };
+        let mut e = Event::new(Action::Update, Subtype::Update, "deficiency", id)
+            .patient(&mrn)
+            .encounter(d.encounter_id)
+            .detail(json!({"kind": d.kind, "from": d.status, "to": to_text, "waive_reason": waive_code.map(|w| w.as_str())}));
+        if !reason.trim().is_empty() {
+            e = e.reason(reason.trim());
+        }
+        audit.record(e);
+        refresh_encounter(tx, audit, d.encounter_id, &mrn)?;
+        Ok(decision)
+    })
+}
+
+/// A supervisor approves a technician's pending waiver (DEF-03).
+pub fn approve_waiver(store: &mut Store, actor: &Actor, id: i64) -> Result<(), CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::WaiveDeficiency,
+        "deficiency",
+        &id.to_string(),
+    )?;
+    let now = local_ts(local_now(store));
+    store.transact(actor, |tx, audit| {
+        let (d, mrn) = get_def(tx, id)?;
+        if !d.waive_pending {
+            return Err(CoreError::invalid("deficiency", format!("{id} has no waiver waiting for approval")));
+        }
+        tx.execute(
+            "UPDATE deficiencies SET status = 'waived', waive_pending = 0, closed_at = ?1, closed_by = ?2 WHERE id = ?3",
+            params![now, actor.username, id],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "deficiency", id)
+                .patient(&mrn)
+                .encounter(d.encounter_id)
+                .detail(json!({"kind": d.kind, "from": d.status, "to": "waived", "approved_waiver": true})),
+        );
+        refresh_encounter(tx, audit, d.encounter_id, &mrn)?;
+        Ok(())
+    })
+}
+
+/// Reassign a deficiency to another provider (audited with old and new).
+pub fn reassign(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    provider_id: i64,
+    reason: &str,
+) -> Result<(), CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "deficiency",
+        &id.to_string(),
+    )?;
+    let now = local_ts(local_now(store));
+    store.transact(actor, |tx, audit| {
+        let (d, mrn) = get_def(tx, id)?;
+        if DefStatus::parse(&d.status).is_none_or(DefStatus::is_closed) {
+            return Err(CoreError::invalid("deficiency", format!("{id} is {} and cannot be reassigned", d.status)));
+        }
+        let exists: bool = tx.query_row("SELECT count(*) FROM providers WHERE id = ?1", [provider_id], |r| r.get::<_, i64>(0))? > 0;
+        if !exists {
+            return Err(CoreError::NotFound { what: "provider", id: provider_id.to_string() });
+        }
+        tx.execute("UPDATE deficiencies SET provider_id = ?1, assigned_at = ?2 WHERE id = ?3", params![provider_id, now, id])?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "deficiency", id)
+                .patient(&mrn)
+                .encounter(d.encounter_id)
+                .reason(reason.trim())
+                .detail(json!({"kind": d.kind, "provider_from": d.provider_id, "provider_to": provider_id})),
+        );
+        Ok(())
+    })
+}
+
+/// Add a deficiency by hand (technician: two keystrokes in the queue). Kinds from DOMAIN §2.2.
+pub fn add_manual(
+    store: &mut Store,
+    actor: &Actor,
+    encounter_id: i64,
+    kind: &str,
+    document_id: Option<i64>,
+    provider_id: Option<i64>,
+    note: &str,
+) -> Result<i64, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
+    if !super::KINDS.iter().any(|(k, _)| *k == kind) {
+        return Err(CoreError::invalid(
+            "kind",
+            format!("{kind:?} is not a deficiency type of DOMAIN §2.2"),
+        ));
+    }
+    let now = local_now(store);
+    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    store.transact(actor, |tx, audit| {
+        let mrn: String = tx
+            .query_row("SELECT p.mrn FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1", [encounter_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound { what: "encounter", id: encounter_id.to_string() })?;
+        let slot = match document_id {
+            Some(d) => format!("manual:{d}"),
+            None => format!("manual:{}", local_ts(now)),
+        };
+        tx.execute(
+            "INSERT INTO deficiencies(encounter_id, document_id, slot, kind, provider_id, status, opened_at, assigned_at, due_at, origin, rule, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?6, ?7, 'manual', 'MANUAL', ?8)",
+            params![encounter_id, document_id, slot, kind, provider_id, local_ts(now), local_ts(now + Duration::days(days)), note],
+        )
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation) => CoreError::invalid("deficiency", format!("{kind} already exists for that document")),
+            _ => e.into(),
+        })?;
+        let id = tx.last_insert_rowid();
+        audit.record(
+            Event::new(Action::Create, Subtype::Create, "deficiency", id)
+                .patient(&mrn)
+                .encounter(encounter_id)
+                .detail(json!({"kind": kind, "document_id": document_id, "provider_id": provider_id, "origin": "manual"})),
+        );
+        let him: String = tx.query_row("SELECT him_status FROM encounters WHERE id = ?1", [encounter_id], |r| r.get(0))?;
+        if him == "doc_complete" {
+            tx.execute("UPDATE encounters SET him_status = 'incomplete' WHERE id = ?1", [encounter_id])?;
+            audit.record(
+                Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
+                    .patient(&mrn)
+                    .encounter(encounter_id)
+                    .detail(json!({"him_status": {"from": him, "to": "incomplete"}})),
+            );
+        }
+        Ok(id)
+    })
+}
+
+/// Record a signature entered by a technician (DEF-02) and re-run analysis, which resolves
+/// the document's signature deficiencies automatically (audited as system, naming the event).
+pub fn record_signature(
+    store: &mut Store,
+    actor: &Actor,
+    document_id: i64,
+    signed_at: NaiveDateTime,
+) -> Result<AnalysisOutcome, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "document",
+        &document_id.to_string(),
+    )?;
+    let rules = rules_in_force(store.conn())?;
+    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let now = local_now(store);
+    store.transact(actor, |tx, audit| {
+        let (encounter_id, status, mrn, discharged): (i64, String, String, bool) = tx
+            .query_row(
+                "SELECT d.encounter_id, d.status, p.mrn, e.discharge_at IS NOT NULL FROM documents d JOIN encounters e ON e.id = d.encounter_id
+                 JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1",
+                [document_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })?;
+        if DocStatus::parse(&status).is_some_and(DocStatus::is_signed) {
+            return Err(CoreError::invalid("document", format!("{document_id} is already {status}")));
+        }
+        tx.execute("UPDATE documents SET status = 'signed', signed_at = ?1 WHERE id = ?2", params![local_ts(signed_at), document_id])?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Sign, "document", document_id)
+                .patient(&mrn)
+                .encounter(encounter_id)
+                .detail(json!({"from": status, "to": "signed", "signed_at": local_ts(signed_at)})),
+        );
+        if discharged {
+            analyze_in_tx(tx, audit, &rules, encounter_id, now, days, &format!("document {document_id} signed"))
+        } else {
+            Ok(AnalysisOutcome::default())
+        }
+    })
+}
