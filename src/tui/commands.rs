@@ -265,174 +265,34 @@ impl Command {
 }
 
 use CommandId as C;
+#[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(
-        C::Help,
-        "help",
-        "Show the keys and commands of this screen",
-        &[Login, Home, Search, Chart],
-        &["?", "f1"],
-    )
-    .hint("help"),
-    cmd(
-        C::Palette,
-        "palette",
-        "Find and run a command by name",
-        SIGNED_IN,
-        &[":", "ctrl-p"],
-    )
-    .hint("palette"),
-    cmd(
-        C::SubmitLogin,
-        "sign_in",
-        "Sign in with the user name and password",
-        &[Login],
-        &["enter"],
-    )
-    .hint("sign in"),
-    cmd(
-        C::SwitchFocus,
-        "switch_focus",
-        "Move focus to the next field or pane",
-        &[Login, Search, Chart],
-        &["tab", "backtab"],
-    )
-    .hint("focus"),
-    cmd(
-        C::Search,
-        "search",
-        "Patient search (or focus the search field)",
-        SIGNED_IN,
-        &["/"],
-    )
-    .hint("search"),
-    cmd(
-        C::RunSearch,
-        "run_search",
-        "Search by MRN, visit number or name (audited)",
-        &[Search],
-        &["enter"],
-    )
-    .when(Cond::Typing)
-    .guards(&[query_typed])
-    .hint("search"),
-    cmd(
-        C::OpenChart,
-        "open_chart",
-        "Open the selected patient's chart (audited)",
-        &[Search],
-        &["enter"],
-    )
-    .when(Cond::NotTyping)
-    .guards(&[row_selected])
-    .hint("open"),
-    cmd(
-        C::OpenDocument,
-        "open_document",
-        "Show the selected document's text (audited)",
-        &[Chart],
-        &["enter"],
-    )
-    .guards(&[row_selected])
-    .hint("read"),
-    cmd(
-        C::PrevEncounter,
-        "previous_encounter",
-        "Show the previous (newer) encounter",
-        &[Chart],
-        &["["],
-    )
-    .guards(&[several_encounters])
-    .hint("encounter"),
-    cmd(
-        C::NextEncounter,
-        "next_encounter",
-        "Show the next (older) encounter",
-        &[Chart],
-        &["]"],
-    )
-    .guards(&[several_encounters]),
-    cmd(
-        C::MoveUp,
-        "move_up",
-        "Previous row, or scroll the text up",
-        LISTS,
-        &["up", "k"],
-    ),
-    cmd(
-        C::MoveDown,
-        "move_down",
-        "Next row, or scroll the text down",
-        LISTS,
-        &["down", "j"],
-    ),
-    cmd(
-        C::PageUp,
-        "page_up",
-        "Scroll one page up",
-        LISTS,
-        &["pageup"],
-    ),
-    cmd(
-        C::PageDown,
-        "page_down",
-        "Scroll one page down",
-        LISTS,
-        &["pagedown"],
-    ),
-    cmd(
-        C::GoTop,
-        "go_top",
-        "First row, or top of the text",
-        LISTS,
-        &["home"],
-    ),
-    cmd(
-        C::GoBottom,
-        "go_bottom",
-        "Last row, or end of the text",
-        LISTS,
-        &["end"],
-    ),
-    cmd(
-        C::Back,
-        "back",
-        "Go back one screen",
-        &[Search, Chart],
-        &["esc"],
-    )
-    .hint("back"),
-    cmd(
-        C::LockScreen,
-        "lock_screen",
-        "Lock the screen now (password to continue)",
-        SIGNED_IN,
-        &["ctrl-l"],
-    ),
-    cmd(
-        C::Quit,
-        "quit",
-        "Sign out (audited) and leave chartdesk",
-        &[Login, Home, Search, Chart],
-        &["q", "ctrl-c"],
-    )
-    .hint("quit"),
-    cmd(
-        C::Unlock,
-        "unlock",
-        "Unlock the session with your password",
-        &[Lock],
-        &["enter"],
-    )
-    .hint("unlock"),
-    cmd(
-        C::Logout,
-        "logout",
-        "Sign out and return to the login screen",
-        &[Lock],
-        &["esc", "q"],
-    )
-    .hint("sign out"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart], &["?", "f1"]).hint("help"),
+    cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
+    cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart], &["tab", "backtab"]).hint("focus"),
+    cmd(C::Search, "search", "Patient search (or focus the search field)", SIGNED_IN, &["/"]).hint("search"),
+    cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
+        .when(Cond::Typing).guards(&[query_typed]).hint("search"),
+    cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
+        .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
+    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart], &["enter"])
+        .guards(&[row_selected]).hint("read"),
+    cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
+        .guards(&[several_encounters]).hint("encounter"),
+    cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"])
+        .guards(&[several_encounters]),
+    cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", LISTS, &["up", "k"]),
+    cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", LISTS, &["down", "j"]),
+    cmd(C::PageUp, "page_up", "Scroll one page up", LISTS, &["pageup"]),
+    cmd(C::PageDown, "page_down", "Scroll one page down", LISTS, &["pagedown"]),
+    cmd(C::GoTop, "go_top", "First row, or top of the text", LISTS, &["home"]),
+    cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", LISTS, &["end"]),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart], &["esc"]).hint("back"),
+    cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
+    cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];
 
 /// The key spec of a key event: `q`, `?`, `ctrl-p`, `enter`, `backtab`, `f1`, …
