@@ -163,7 +163,7 @@ impl App {
         }
         let effect = match self.keymap.resolve(self.screen(), &key, &ctx) {
             Some(id) => self.command(id, &ctx, false),
-            None => self.to_screen(Msg::Key(key), &ctx),
+            None => self.screen_update(Msg::Key(key), &ctx),
         };
         self.perform(effect, now);
     }
@@ -190,13 +190,13 @@ impl App {
             CommandId::LockScreen => Effect::Lock,
             CommandId::Search if self.screen != ScreenId::Search => {
                 self.screen = ScreenId::Search;
-                self.to_screen(Msg::Command(id), ctx)
+                self.screen_update(Msg::Command(id), ctx)
             }
-            _ => self.to_screen(Msg::Command(id), ctx),
+            _ => self.screen_update(Msg::Command(id), ctx),
         }
     }
 
-    fn to_screen(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+    fn screen_update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
         if let Some(l) = &mut self.locked {
             return lock::update(l, msg, ctx);
         }

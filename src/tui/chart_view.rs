@@ -220,8 +220,9 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
 fn open_doc(d: Document) -> OpenDoc {
     let sm = &d.summary;
     let mut heading = format!(
-        "{} · {} · {}",
+        "{} · {} · {} · {}",
         line(&sm.title),
+        opt(&sm.author),
         when(&sm.service_at),
         sm.status.as_str()
     );
@@ -274,7 +275,7 @@ impl Widget for &ChartState {
             .block(Block::bordered().title(title))
             .render(head, buf);
 
-        let list_w = (body.width * 2 / 5).clamp(30, 48).min(body.width);
+        let list_w = (body.width * 11 / 20).clamp(34, 64).min(body.width);
         let [list, text] =
             Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
         let focus_style = |p: Pane| {
@@ -284,6 +285,8 @@ impl Widget for &ChartState {
                 Style::new().dim()
             }
         };
+        // The author column only when there is room; the open document's title names it too.
+        let with_author = list_w >= 54;
         let docs = self.current_docs();
         let rows = docs.iter().map(|d| {
             let mut flags = String::new();
@@ -293,33 +296,32 @@ impl Widget for &ChartState {
             if !d.sensitivity.is_empty() {
                 flags.push('S');
             }
-            Row::new(vec![
-                format!("{flags:<2}"),
-                d.type_name.clone(),
-                d.date.clone(),
-                d.author.clone(),
-                d.status.clone(),
-            ])
+            let mut cells = vec![format!("{flags:<2}"), d.type_name.clone(), d.date.clone()];
+            if with_author {
+                cells.push(d.author.clone());
+            }
+            cells.push(d.status.clone());
+            Row::new(cells)
         });
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(2),
-                Constraint::Min(10),
-                Constraint::Length(10),
-                Constraint::Length(14),
-                Constraint::Length(11),
-            ],
-        )
-        .row_highlight_style(Style::new().reversed())
-        .block(
-            Block::bordered()
-                .title(format!(
-                    " Documents ({}) U=unsigned S=sensitive ",
-                    docs.len()
-                ))
-                .border_style(focus_style(Pane::List)),
-        );
+        let mut widths = vec![
+            Constraint::Length(2),
+            Constraint::Min(12),
+            Constraint::Length(10),
+        ];
+        if with_author {
+            widths.push(Constraint::Length(12));
+        }
+        widths.push(Constraint::Length(11));
+        let table = Table::new(rows, widths)
+            .row_highlight_style(Style::new().reversed())
+            .block(
+                Block::bordered()
+                    .title(format!(
+                        " Documents ({}) · U unsigned · S sensitive ",
+                        docs.len()
+                    ))
+                    .border_style(focus_style(Pane::List)),
+            );
         let mut ts = TableState::default().with_selected((!docs.is_empty()).then_some(self.doc));
         StatefulWidget::render(table, list, buf, &mut ts);
 

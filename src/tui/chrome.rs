@@ -89,8 +89,15 @@ pub struct Footer(pub Vec<(String, &'static str)>);
 
 impl Widget for &Footer {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        // Whole hints only: one that does not fit is left out rather than cut.
         let mut spans = vec![Span::raw(" ")];
+        let mut used = 1usize;
         for (key, label) in &self.0 {
+            let w = key.chars().count() + label.chars().count() + 3;
+            if used + w > area.width as usize + 2 {
+                break;
+            }
+            used += w;
             spans.push(Span::styled(key.clone(), Style::new().bold()));
             spans.push(Span::raw(format!(" {label}  ")));
         }

@@ -279,7 +279,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart], &["enter"])
         .guards(&[row_selected]).hint("read"),
     cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
-        .guards(&[several_encounters]).hint("encounter"),
+        .guards(&[several_encounters]),
     cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"])
         .guards(&[several_encounters]),
     cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", LISTS, &["up", "k"]),

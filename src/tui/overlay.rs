@@ -135,7 +135,7 @@ pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
 
 fn entry_row(e: &Entry) -> Row<'static> {
     let doc = match e.disabled {
-        Some(why) => format!("{} (disabled: {why})", e.doc),
+        Some(why) => format!("[{why}] {}", e.doc),
         None => e.doc.to_string(),
     };
     let row = Row::new(vec![e.keys.clone(), e.name.to_string(), doc]);

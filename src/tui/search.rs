@@ -244,8 +244,10 @@ mod tests {
 
     #[test]
     fn results_take_focus_and_enter_opens_the_selected_chart() {
-        let mut s = SearchState::default();
-        s.input = "s".into();
+        let mut s = SearchState {
+            input: "s".into(),
+            ..SearchState::default()
+        };
         let e = update(
             &mut s,
             Msg::SearchResults(vec![hit(1, "Smith"), hit(2, "Smyth")]),

@@ -1,4 +1,6 @@
 //! A small chartdesk database and key helpers shared by the TUI integration tests.
+// Each test crate uses a different part of this module.
+#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 
