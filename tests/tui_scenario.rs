@@ -141,3 +141,38 @@ fn disabled_commands_explain_why() {
         "no query was run"
     );
 }
+
+#[test]
+fn palette_runs_a_command_by_name_through_the_same_guards() {
+    let mut f = fixture(false);
+    sign_in(&mut f.app);
+    press(&mut f.app, KeyCode::Char(':'));
+    type_text(&mut f.app, "lock");
+    press(&mut f.app, KeyCode::Enter);
+    assert_eq!(f.app.screen(), ScreenId::Lock);
+    type_text(&mut f.app, PASSWORD);
+    press(&mut f.app, KeyCode::Enter);
+    assert_eq!(f.app.screen(), ScreenId::Home);
+}
+
+#[test]
+fn every_screen_draws_at_tiny_and_large_sizes_without_panicking() {
+    let mut f = fixture(true);
+    let sizes = [(1, 1), (20, 5), (40, 12), (80, 24), (200, 60)];
+    let mut draw_all = |app: &mut chartdesk::tui::App| {
+        for (w, h) in sizes {
+            draw(app, w, h);
+        }
+    };
+    draw_all(&mut f.app);
+    open_first_document(&mut f.app);
+    draw_all(&mut f.app);
+    press(&mut f.app, KeyCode::Char('?'));
+    draw_all(&mut f.app);
+    press(&mut f.app, KeyCode::Esc);
+    ctrl(&mut f.app, 'p');
+    draw_all(&mut f.app);
+    press(&mut f.app, KeyCode::Esc);
+    ctrl(&mut f.app, 'l');
+    draw_all(&mut f.app);
+}
