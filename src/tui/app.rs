@@ -109,9 +109,16 @@ impl App {
     }
 
     fn ctx(&self, now: DateTime<Utc>) -> Ctx {
+        // Rows of the scrolled pane: body minus the search box or encounter header, borders
+        // and the table header (see the views' layouts).
+        let chrome = match self.screen() {
+            ScreenId::Search => 6,
+            ScreenId::Chart => 7,
+            _ => 2,
+        };
         let mut c = Ctx {
             now,
-            page_rows: self.body.height.saturating_sub(2).max(1) as usize,
+            page_rows: self.body.height.saturating_sub(chrome).max(1) as usize,
             ..Ctx::default()
         };
         match self.screen() {

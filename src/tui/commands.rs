@@ -31,6 +31,11 @@ impl ScreenId {
         ScreenId::Lock,
     ];
 
+    /// A text field always has focus on this screen.
+    pub fn always_typing(self) -> bool {
+        self == ScreenId::Login
+    }
+
     /// The name used in help titles and the README key table.
     pub fn name(self) -> &'static str {
         match self {
@@ -372,9 +377,24 @@ pub fn screen_commands(screen: ScreenId) -> impl Iterator<Item = &'static Comman
     COMMANDS.iter().filter(move |c| c.screens.contains(&screen))
 }
 
-/// The keys of a command as shown to users: `up, k`.
-pub fn keys_label(c: &Command) -> String {
-    c.keys.join(", ")
+/// The keys of a command on a screen as shown to users: `up, k`. On a screen that is always
+/// typing (login) plain printable keys never run commands, so they are not shown there.
+pub fn keys_label(c: &Command, screen: ScreenId) -> String {
+    c.keys
+        .iter()
+        .filter(|k| !(screen.always_typing() && is_printable(k)))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The description with the binding's condition, as listed in help and the key table.
+pub fn describe(c: &Command) -> String {
+    match c.when {
+        None => c.doc.to_string(),
+        Some(Cond::Typing) => format!("{} (in the text field)", c.doc),
+        Some(Cond::NotTyping) => format!("{} (in the list)", c.doc),
+    }
 }
 
 /// Footer hints for a screen: `(first key, label)`, skipping bindings that do not apply now.
@@ -394,8 +414,7 @@ pub fn key_table() -> Vec<(String, String, String)> {
     ScreenId::ALL
         .iter()
         .flat_map(|&s| {
-            screen_commands(s)
-                .map(move |c| (s.name().to_string(), keys_label(c), c.doc.to_string()))
+            screen_commands(s).map(move |c| (s.name().to_string(), keys_label(c, s), describe(c)))
         })
         .collect()
 }
@@ -522,6 +541,11 @@ mod tests {
         let t = key_table();
         let n: usize = COMMANDS.iter().map(|c| c.screens.len()).sum();
         assert_eq!(t.len(), n);
+        assert!(t.contains(&(
+            "login".to_string(),
+            "ctrl-c".to_string(),
+            "Sign out (audited) and leave chartdesk".to_string()
+        )));
         assert!(t.contains(&(
             "chart".to_string(),
             "[".to_string(),

@@ -107,7 +107,7 @@ impl Widget for &HomeState {
         let keys: Vec<Line> = commands::screen_commands(ScreenId::Home)
             .map(|c| {
                 Line::from(clip(
-                    &format!("{:<14}{}", commands::keys_label(c), c.doc),
+                    &format!("{:<14}{}", commands::keys_label(c, ScreenId::Home), c.doc),
                     w,
                 ))
             })

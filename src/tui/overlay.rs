@@ -10,7 +10,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
 use super::chrome::{centered, clip, edit_field};
-use super::commands::{self, disabled_reason, keys_label};
+use super::commands::{self, describe, disabled_reason, keys_label};
 use super::{CommandId, Ctx, Effect, ScreenId};
 
 /// One command as listed in help and the palette.
@@ -19,7 +19,7 @@ pub struct Entry {
     pub id: CommandId,
     pub name: &'static str,
     pub keys: String,
-    pub doc: &'static str,
+    pub doc: String,
     pub disabled: Option<&'static str>,
 }
 
@@ -29,8 +29,8 @@ pub fn entries(screen: ScreenId, ctx: &Ctx) -> Vec<Entry> {
         .map(|c| Entry {
             id: c.id,
             name: c.name,
-            keys: keys_label(c),
-            doc: c.doc,
+            keys: keys_label(c, screen),
+            doc: describe(c),
             disabled: disabled_reason(c.id, ctx).map(|d| d.0),
         })
         .collect()
