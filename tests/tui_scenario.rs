@@ -159,7 +159,7 @@ fn palette_runs_a_command_by_name_through_the_same_guards() {
 fn every_screen_draws_at_tiny_and_large_sizes_without_panicking() {
     let mut f = fixture(true);
     let sizes = [(1, 1), (20, 5), (40, 12), (80, 24), (200, 60)];
-    let mut draw_all = |app: &mut chartdesk::tui::App| {
+    let draw_all = |app: &mut chartdesk::tui::App| {
         for (w, h) in sizes {
             draw(app, w, h);
         }
