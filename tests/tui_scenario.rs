@@ -176,3 +176,20 @@ fn every_screen_draws_at_tiny_and_large_sizes_without_panicking() {
     ctrl(&mut f.app, 'l');
     draw_all(&mut f.app);
 }
+
+#[test]
+fn repeated_wrong_passwords_show_the_lockout_message_from_the_core() {
+    let mut f = fixture(false);
+    type_text(&mut f.app, USER);
+    press(&mut f.app, KeyCode::Tab);
+    for _ in 0..5 {
+        type_text(&mut f.app, "wrong-password");
+        press(&mut f.app, KeyCode::Enter);
+    }
+    let text = screen_text(&draw(&mut f.app, 100, 30));
+    assert!(text.contains("account mtech is locked"), "{text}");
+    // The right password no longer helps: the account is locked in the core.
+    type_text(&mut f.app, PASSWORD);
+    press(&mut f.app, KeyCode::Enter);
+    assert_eq!(f.app.screen(), ScreenId::Login);
+}
