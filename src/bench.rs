@@ -385,7 +385,7 @@ fn first_screen_bench(dir: &Path, encounters: usize, launches: usize) -> Result<
 pub fn first_screen(db: &Path) -> Result<()> {
     let t = Instant::now();
     let store = Store::open(db)?;
-    crate::tui::draw_first_screens(&store, &mut |stage| {
+    crate::tui::draw_first_screens(store, &mut |stage| {
         println!("{stage}_ms {:.3}", ms(t.elapsed()));
     })?;
     Ok(())

@@ -414,12 +414,7 @@ pub fn transition(
     reason: &str,
     waive_code: Option<WaiveReason>,
 ) -> Result<Decision, CoreError> {
-    let perm = if to == DefStatus::Waived {
-        Perm::AnalyzeDeficiencies
-    } else {
-        Perm::AnalyzeDeficiencies
-    };
-    authorize(store, actor, perm, "deficiency", &id.to_string())?;
+    authorize(store, actor, Perm::AnalyzeDeficiencies, "deficiency", &id.to_string())?;
     let now = local_ts(local_now(store));
     store.transact(actor, |tx, audit| {
         let (d, mrn) = get_def(tx, id)?;

@@ -1,18 +1,172 @@
-//! TEMPORARY stub matching the TUI API (replaced by the tui branch).
+//! The terminal UI. Screens are pure: `update(&mut State, Msg, &Ctx) -> Effect` with no I/O and
+//! no clock; the runtime ([`App`]) performs each [`Effect`] through the core (which writes the
+//! audit rows) and feeds the result back as a [`Msg`]. Views implement `Widget` for `&State` and
+//! only read. Every string from the database is sanitised when it enters a screen's state.
+
+mod app;
+mod chart_view;
+mod chrome;
+pub mod commands;
+mod home;
+mod lock;
+mod login;
+mod overlay;
+mod search;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{self, Event as TermEvent, KeyEventKind};
+
+pub use app::App;
+pub use commands::{CommandId, ScreenId, key_table};
+
+use crate::chart::PatientHit;
+use crate::domain::Document;
+use crate::store::Store;
+
+/// Options from the command line.
+#[derive(Clone, Debug, Default)]
 pub struct TuiOptions {
+    /// Shown on the login screen in demo mode: (username, role label, password)
     pub demo_credentials: Vec<(String, String, String)>,
 }
-pub fn run(_store: crate::store::Store, _opts: TuiOptions) -> anyhow::Result<()> {
+
+/// Facts a screen update and the command guards may read. Built by the runtime for each event.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    /// The time of the event (injected; screens never read a clock).
+    pub now: DateTime<Utc>,
+    /// A text field has focus: plain printable keys are typed, not run.
+    pub typing: bool,
+    /// A row is selected (search result, or document in the chart's list).
+    pub selected: bool,
+    /// The search field is empty.
+    pub query_empty: bool,
+    /// Encounters in the open chart.
+    pub encounters: usize,
+    /// Rows of text visible in the main pane (for paging).
+    pub page_rows: usize,
+}
+
+impl Default for Ctx {
+    fn default() -> Self {
+        Ctx {
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            typing: false,
+            selected: false,
+            query_empty: true,
+            encounters: 0,
+            page_rows: 10,
+        }
+    }
+}
+
+/// What a screen asks the runtime to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    /// Show one line in the status bar.
+    Status(String),
+    Login {
+        user: String,
+        pw: String,
+    },
+    Unlock {
+        pw: String,
+    },
+    /// Lock the session (idle or on request).
+    Lock,
+    /// End the session and return to the login screen.
+    Logout,
+    /// End the session (if any) and leave.
+    Quit,
+    Search {
+        query: String,
+    },
+    OpenChart {
+        patient_id: i64,
+    },
+    ReadDocument {
+        doc_id: i64,
+    },
+    Goto(ScreenId),
+    OpenHelp,
+    OpenPalette,
+    CloseOverlay,
+    /// Run a command (from the palette or a confirmation).
+    Run(CommandId),
+    /// Ask yes/no before running a [`commands::Danger::Confirm`] command.
+    Confirm {
+        prompt: String,
+        then: CommandId,
+    },
+}
+
+/// What a screen receives.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// A resolved command for this screen.
+    Command(CommandId),
+    /// A key no command claimed (text entry).
+    Key(crossterm::event::KeyEvent),
+    /// A core call failed; the one-line message.
+    Error(String),
+    SearchResults(Vec<PatientHit>),
+    Document(Document),
+}
+
+/// Run the terminal UI until the user quits. The terminal is restored on every exit path (and
+/// by the panic hook of `ratatui::try_init`); a signed-in user is logged out on the way out.
+pub fn run(store: Store, opts: TuiOptions) -> anyhow::Result<()> {
+    let mut app = App::new(store, opts)?;
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app);
+    ratatui::restore();
+    let shutdown = app.shutdown();
+    result?;
+    shutdown
+}
+
+/// How often the loop wakes without input, so the idle lock can fire.
+const POLL: Duration = Duration::from_millis(500);
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+    while !app.should_quit() {
+        app.draw(terminal)?;
+        if event::poll(POLL)? {
+            match event::read()? {
+                TermEvent::Key(k) if k.kind != KeyEventKind::Release => app.handle_key(k),
+                // The next draw uses the new size.
+                TermEvent::Resize(..) => terminal.autoresize()?,
+                _ => {}
+            }
+        }
+        app.tick();
+    }
     Ok(())
 }
-pub fn key_table() -> Vec<(String, String, String)> {
-    Vec::new()
-}
-pub fn draw_first_screens(
-    _store: &crate::store::Store,
-    mark: &mut dyn FnMut(&str),
-) -> anyhow::Result<()> {
+
+/// Benchmark probe (`chartdesk first-screen`): draw the login screen, then the supervisor's
+/// home screen with its queue counts, into an off-screen 100x30 terminal, calling `mark` with
+/// `"login"` and `"home"` after each is drawn. Writes nothing to the database.
+pub fn draw_first_screens(store: Store, mark: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30))?;
+    let mut app = App::new(
+        store,
+        TuiOptions {
+            demo_credentials: Vec::new(),
+        },
+    )?;
+    app.draw(&mut terminal)?;
     mark("login");
+    app.preview_home(crate::accounts::Session {
+        user_id: 0,
+        username: "bench".into(),
+        full_name: "First-screen probe".into(),
+        role: crate::domain::Role::Supervisor,
+    });
+    app.draw(&mut terminal)?;
     mark("home");
     Ok(())
 }

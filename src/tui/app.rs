@@ -1,0 +1,419 @@
+//! The runtime: owns the store and the session, resolves keys to commands, performs each
+//! screen's [`Effect`] through the core (which audits it) and feeds results back as [`Msg`]s.
+//! It has no terminal of its own, so tests drive it with [`App::handle_key`], [`App::tick`]
+//! and [`App::draw`] on a `TestBackend`.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::chart_view::{self, ChartState};
+use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
+use super::commands::{self, Danger, Keymap};
+use super::home::{self, HomeState};
+use super::lock::{self, LockState};
+use super::login::{self, LoginState};
+use super::overlay::{self, ConfirmState, Overlay, PaletteState};
+use super::search::{self, SearchState};
+use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
+use crate::accounts::{self, Session};
+use crate::chart;
+use crate::settings;
+use crate::store::Store;
+use crate::text::sanitize_line;
+
+pub struct App {
+    store: Store,
+    opts: TuiOptions,
+    keymap: Keymap,
+    facility: String,
+    idle_minutes: i64,
+    session: Option<Session>,
+    screen: ScreenId,
+    login: LoginState,
+    home: Option<HomeState>,
+    search: SearchState,
+    chart: Option<ChartState>,
+    locked: Option<LockState>,
+    overlay: Option<Overlay>,
+    status: Option<String>,
+    last_input: DateTime<Utc>,
+    /// The body area of the last draw (for paging).
+    body: Rect,
+    quit: bool,
+}
+
+impl App {
+    /// Read the facility name and idle timeout; nothing is written.
+    pub fn new(store: Store, opts: TuiOptions) -> anyhow::Result<App> {
+        let facility = settings::get(store.conn(), "facility_name")?;
+        let idle_minutes = settings::get_i64(store.conn(), "idle_logoff_minutes")?;
+        let login = LoginState::new(&facility, &opts.demo_credentials);
+        let now = store.now();
+        Ok(App {
+            store,
+            opts,
+            keymap: Keymap::default(),
+            facility: sanitize_line(&facility).into_owned(),
+            idle_minutes,
+            session: None,
+            screen: ScreenId::Login,
+            login,
+            home: None,
+            search: SearchState::default(),
+            chart: None,
+            locked: None,
+            overlay: None,
+            status: None,
+            last_input: now,
+            body: Rect::new(0, 0, 80, 20),
+            quit: false,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The screen keys go to now (`Lock` while locked).
+    pub fn screen(&self) -> ScreenId {
+        if self.locked.is_some() {
+            ScreenId::Lock
+        } else {
+            self.screen
+        }
+    }
+
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Log out a remaining session (audited). Called by `run` after the terminal is restored.
+    pub fn shutdown(&mut self) -> anyhow::Result<()> {
+        if let Some(s) = self.session.take() {
+            accounts::logout(&mut self.store, &s, false)?;
+        }
+        Ok(())
+    }
+
+    fn ctx(&self, now: DateTime<Utc>) -> Ctx {
+        // Rows of the scrolled pane: body minus the search box or encounter header, borders
+        // and the table header (see the views' layouts).
+        let chrome = match self.screen() {
+            ScreenId::Search => 6,
+            ScreenId::Chart => 7,
+            _ => 2,
+        };
+        let mut c = Ctx {
+            now,
+            page_rows: self.body.height.saturating_sub(chrome).max(1) as usize,
+            ..Ctx::default()
+        };
+        match self.screen() {
+            ScreenId::Login => c.typing = true,
+            ScreenId::Lock => c.typing = self.locked.as_ref().is_some_and(LockState::typing),
+            ScreenId::Home => {}
+            ScreenId::Search => {
+                c.typing = self.search.typing();
+                c.selected = self.search.selected_hit().is_some();
+                c.query_empty = self.search.input.trim().is_empty();
+            }
+            ScreenId::Chart => {
+                if let Some(ch) = &self.chart {
+                    c.selected = ch.selected_doc().is_some();
+                    c.encounters = ch.encounters.len();
+                }
+            }
+        }
+        c
+    }
+
+    /// Check the idle lock against the store's clock (injected in tests).
+    pub fn tick(&mut self) {
+        let now = self.store.now();
+        if self.session.is_some()
+            && self.locked.is_none()
+            && lock::idle_expired(self.last_input, now, self.idle_minutes)
+        {
+            self.perform(Effect::Lock, now);
+        }
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) {
+        let now = self.store.now();
+        self.last_input = now;
+        self.status = None;
+        let ctx = self.ctx(now);
+        if let Some(o) = &mut self.overlay {
+            let confirming = matches!(o, Overlay::Confirm(_));
+            match overlay::update(o, key, &ctx) {
+                Effect::Run(id) => {
+                    self.overlay = None;
+                    let e = self.command(id, &ctx, confirming);
+                    self.perform(e, now);
+                }
+                e => self.perform(e, now),
+            }
+            return;
+        }
+        let effect = match self.keymap.resolve(self.screen(), &key, &ctx) {
+            Some(id) => self.command(id, &ctx, false),
+            None => self.screen_update(Msg::Key(key), &ctx),
+        };
+        self.perform(effect, now);
+    }
+
+    /// Check the guards and danger of a command, then run it globally or on the screen.
+    fn command(&mut self, id: CommandId, ctx: &Ctx, confirmed: bool) -> Effect {
+        let cmd = id.command();
+        if !cmd.screens.contains(&self.screen()) {
+            return Effect::None;
+        }
+        if let Some(why) = commands::disabled_reason(id, ctx) {
+            return Effect::Status(format!("{}: {}", cmd.name, why.0));
+        }
+        if cmd.danger == Danger::Confirm && !confirmed {
+            return Effect::Confirm {
+                prompt: format!("{}?", cmd.doc),
+                then: id,
+            };
+        }
+        match id {
+            CommandId::Help => Effect::OpenHelp,
+            CommandId::Palette => Effect::OpenPalette,
+            CommandId::Quit => Effect::Quit,
+            CommandId::LockScreen => Effect::Lock,
+            CommandId::Search if self.screen != ScreenId::Search => {
+                self.screen = ScreenId::Search;
+                self.screen_update(Msg::Command(id), ctx)
+            }
+            _ => self.screen_update(Msg::Command(id), ctx),
+        }
+    }
+
+    fn screen_update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        if let Some(l) = &mut self.locked {
+            return lock::update(l, msg, ctx);
+        }
+        match self.screen {
+            ScreenId::Login | ScreenId::Lock => login::update(&mut self.login, msg, ctx),
+            ScreenId::Home => match &mut self.home {
+                Some(h) => home::update(h, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Search => search::update(&mut self.search, msg, ctx),
+            ScreenId::Chart => match &mut self.chart {
+                Some(c) => chart_view::update(c, msg, ctx),
+                None => Effect::None,
+            },
+        }
+    }
+
+    fn fail(&mut self, e: impl std::fmt::Display) {
+        let line = sanitize_line(&e.to_string()).into_owned();
+        self.status = Some(line);
+    }
+
+    fn perform(&mut self, effect: Effect, now: DateTime<Utc>) {
+        let ctx = self.ctx(now);
+        match effect {
+            Effect::None => {}
+            Effect::Status(s) => self.status = Some(s),
+            Effect::Login { user, pw } => match accounts::login(&mut self.store, &user, &pw) {
+                Ok(session) => {
+                    self.session = Some(session);
+                    self.login = LoginState::new(&self.facility, &self.opts.demo_credentials);
+                    self.last_input = now;
+                    self.go_home(now);
+                }
+                Err(e) => {
+                    let m = sanitize_line(&e.to_string()).into_owned();
+                    login::update(&mut self.login, Msg::Error(m), &ctx);
+                }
+            },
+            Effect::Lock => {
+                if let Some(s) = &self.session {
+                    let res = accounts::lock_session(&mut self.store, s, self.idle_minutes);
+                    self.locked = Some(LockState::new(&s.username));
+                    self.overlay = None;
+                    if let Err(e) = res {
+                        self.fail(e);
+                    }
+                }
+            }
+            Effect::Unlock { pw } => {
+                if let Some(s) = &self.session {
+                    match accounts::unlock_session(&mut self.store, s, &pw) {
+                        Ok(()) => {
+                            self.locked = None;
+                            self.last_input = now;
+                        }
+                        Err(e) => {
+                            let m = sanitize_line(&e.to_string()).into_owned();
+                            if let Some(l) = &mut self.locked {
+                                lock::update(l, Msg::Error(m), &ctx);
+                            }
+                        }
+                    }
+                }
+            }
+            Effect::Logout => {
+                let res = self.shutdown();
+                self.reset();
+                if let Err(e) = res {
+                    self.fail(e);
+                }
+            }
+            Effect::Quit => {
+                if let Err(e) = self.shutdown() {
+                    self.fail(e);
+                }
+                self.quit = true;
+            }
+            Effect::Search { query } => {
+                let Some(s) = &self.session else { return };
+                match chart::search_patients(&mut self.store, &s.actor(), &query) {
+                    Ok(hits) => {
+                        let e = search::update(&mut self.search, Msg::SearchResults(hits), &ctx);
+                        self.perform(e, now);
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            Effect::OpenChart { patient_id } => {
+                let Some(s) = &self.session else { return };
+                match chart::open_chart(&mut self.store, &s.actor(), patient_id) {
+                    Ok(c) => {
+                        self.chart = Some(ChartState::new(c));
+                        self.screen = ScreenId::Chart;
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            Effect::ReadDocument { doc_id } => {
+                let Some(s) = &self.session else { return };
+                match chart::read_document(&mut self.store, &s.actor(), doc_id) {
+                    Ok(d) => {
+                        if let Some(c) = &mut self.chart {
+                            chart_view::update(c, Msg::Document(d), &ctx);
+                        }
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            Effect::Goto(ScreenId::Home) => self.go_home(now),
+            Effect::Goto(s) => self.screen = s,
+            Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
+            Effect::OpenPalette => {
+                self.overlay = Some(Overlay::Palette(PaletteState::new(self.screen(), &ctx)))
+            }
+            Effect::CloseOverlay => self.overlay = None,
+            Effect::Run(id) => {
+                let e = self.command(id, &ctx, false);
+                self.perform(e, now);
+            }
+            Effect::Confirm { prompt, then } => {
+                self.overlay = Some(Overlay::Confirm(ConfirmState { prompt, then }))
+            }
+        }
+    }
+
+    /// Home, with the role's queue counts read fresh (counts carry no PHI; not audited).
+    fn go_home(&mut self, now: DateTime<Utc>) {
+        let Some(s) = &self.session else { return };
+        let today = now
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d")
+            .to_string();
+        let counts =
+            chart::queue_counts(self.store.conn(), s.role, &today).map_err(|e| e.to_string());
+        self.home = Some(HomeState::new(s, counts));
+        self.screen = ScreenId::Home;
+    }
+
+    /// Benchmark probe only (`chartdesk first-screen`): show a role's home screen as it would
+    /// look after login, without a password check and without writing anything. The session
+    /// is dropped with the `App`; no audit row claims a login that did not happen.
+    pub(crate) fn preview_home(&mut self, session: Session) {
+        self.session = Some(session);
+        let now = self.store.now();
+        self.go_home(now);
+    }
+
+    /// Back to an empty login screen; nothing of the last session is kept.
+    fn reset(&mut self) {
+        self.session = None;
+        self.screen = ScreenId::Login;
+        self.login = LoginState::new(&self.facility, &self.opts.demo_credentials);
+        self.home = None;
+        self.search = SearchState::default();
+        self.chart = None;
+        self.locked = None;
+        self.overlay = None;
+    }
+
+    /// Draw one frame. Records the body size so paging matches what is on screen.
+    pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+        terminal.draw(|f| {
+            let area = f.area();
+            self.body = frame_areas(area)[1];
+            f.render_widget(&*self, area);
+        })?;
+        Ok(())
+    }
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let [top, body, foot, status] = frame_areas(area);
+        let screen = self.screen();
+        let user = match (&self.session, screen) {
+            (Some(s), s2) if s2 != ScreenId::Lock => Some(format!(
+                "{} · {}",
+                sanitize_line(&s.username),
+                s.role.label()
+            )),
+            _ => None,
+        };
+        TitleBar {
+            facility: &self.facility,
+            screen: screen.name(),
+            user,
+        }
+        .render(top, buf);
+        // While locked nothing of the session is drawn.
+        match (&self.locked, screen) {
+            (Some(l), _) => l.render(body, buf),
+            (None, ScreenId::Login | ScreenId::Lock) => self.login.render(body, buf),
+            (None, ScreenId::Home) => {
+                if let Some(h) = &self.home {
+                    h.render(body, buf)
+                }
+            }
+            (None, ScreenId::Search) => self.search.render(body, buf),
+            (None, ScreenId::Chart) => {
+                if let Some(c) = &self.chart {
+                    c.render(body, buf)
+                }
+            }
+        }
+        if let Some(o) = &self.overlay {
+            o.render(body, buf);
+        }
+        let ctx = self.ctx(self.last_input);
+        Footer(commands::footer_hints(screen, &ctx)).render(foot, buf);
+        StatusLine(self.status.as_deref()).render(status, buf);
+    }
+}

@@ -1,0 +1,483 @@
+//! Chart view: the selected encounter's header, its documents on the left and the open
+//! document's text on the right. Opening a document is an effect (the core audits the view).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
+
+use super::chrome::clip;
+use super::{CommandId, Ctx, Effect, Msg, ScreenId};
+use crate::chart::Chart;
+use crate::domain::{Document, doc_type_name};
+use crate::text::{sanitize, sanitize_line};
+
+fn line(s: &str) -> String {
+    sanitize_line(s).into_owned()
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(line).unwrap_or_else(|| "—".into())
+}
+
+/// Date and minute of a stored `YYYY-MM-DDTHH:MM:SS` time.
+fn when(s: &str) -> String {
+    line(s).replace('T', " ").chars().take(16).collect()
+}
+
+/// One encounter, sanitised for display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncounterView {
+    pub id: i64,
+    pub visit: String,
+    pub kind: String,
+    pub service: String,
+    pub admit: String,
+    pub discharge: String,
+    pub attending: String,
+    pub disposition: String,
+    pub him: String,
+    pub coding: String,
+}
+
+/// One document in the list, sanitised. `unsigned` and `sensitivity` are flagged in the view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocRow {
+    pub id: i64,
+    pub encounter_id: i64,
+    pub type_name: String,
+    pub date: String,
+    pub author: String,
+    pub status: String,
+    pub unsigned: bool,
+    pub sensitivity: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenDoc {
+    pub id: i64,
+    pub heading: String,
+    pub lines: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Text,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChartState {
+    pub patient: String,
+    pub encounters: Vec<EncounterView>,
+    pub docs: Vec<DocRow>,
+    /// Index into `encounters`.
+    pub enc: usize,
+    /// Index into the current encounter's documents.
+    pub doc: usize,
+    pub focus: Pane,
+    pub open: Option<OpenDoc>,
+    pub scroll: usize,
+}
+
+impl ChartState {
+    pub fn new(chart: Chart) -> ChartState {
+        let p = &chart.patient;
+        let patient = format!(
+            "{}  MRN {}  DOB {}  Sex {}",
+            line(&p.display_name()),
+            line(&p.mrn),
+            line(&p.birth_date),
+            line(&p.sex)
+        );
+        let encounters = chart
+            .encounters
+            .iter()
+            .map(|e| EncounterView {
+                id: e.id,
+                visit: line(&e.visit_number),
+                kind: e.kind.as_str().to_string(),
+                service: line(&e.service),
+                admit: when(&e.admit_at),
+                discharge: e
+                    .discharge_at
+                    .as_deref()
+                    .map(when)
+                    .unwrap_or_else(|| "—".into()),
+                attending: opt(&e.attending),
+                disposition: opt(&e.discharge_disposition),
+                him: e.him_status.as_str().to_string(),
+                coding: e.coding_status.as_str().to_string(),
+            })
+            .collect();
+        let docs = chart
+            .documents
+            .iter()
+            .map(|d| DocRow {
+                id: d.id,
+                encounter_id: d.encounter_id,
+                type_name: line(doc_type_name(&d.doc_type)),
+                date: line(&d.service_at).chars().take(10).collect(),
+                author: opt(&d.author),
+                status: d.status.as_str().to_string(),
+                unsigned: !d.status.is_signed(),
+                sensitivity: line(&d.sensitivity),
+            })
+            .collect();
+        ChartState {
+            patient,
+            encounters,
+            docs,
+            enc: 0,
+            doc: 0,
+            focus: Pane::List,
+            open: None,
+            scroll: 0,
+        }
+    }
+
+    pub fn encounter(&self) -> Option<&EncounterView> {
+        self.encounters.get(self.enc)
+    }
+
+    /// The documents of the selected encounter, in list order.
+    pub fn current_docs(&self) -> Vec<&DocRow> {
+        let id = self.encounter().map(|e| e.id);
+        self.docs
+            .iter()
+            .filter(|d| Some(d.encounter_id) == id)
+            .collect()
+    }
+
+    pub fn selected_doc(&self) -> Option<&DocRow> {
+        self.current_docs().get(self.doc).copied()
+    }
+
+    fn last_scroll(&self, page: usize) -> usize {
+        self.open
+            .as_ref()
+            .map(|o| o.lines.len().saturating_sub(page.max(1)))
+            .unwrap_or(0)
+    }
+
+    fn show_encounter(&mut self, index: usize) {
+        if index != self.enc {
+            self.enc = index;
+            self.doc = 0;
+            self.open = None;
+            self.scroll = 0;
+            self.focus = Pane::List;
+        }
+    }
+}
+
+pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
+    use CommandId as C;
+    let page = ctx.page_rows.max(1);
+    let last_doc = s.current_docs().len().saturating_sub(1);
+    let last_line = s.last_scroll(page);
+    let text = s.focus == Pane::Text;
+    match msg {
+        Msg::Command(C::SwitchFocus) => {
+            s.focus = match s.focus {
+                Pane::List => Pane::Text,
+                Pane::Text => Pane::List,
+            }
+        }
+        Msg::Command(C::OpenDocument) => {
+            if let Some(d) = s.selected_doc() {
+                return Effect::ReadDocument { doc_id: d.id };
+            }
+        }
+        Msg::Command(C::PrevEncounter) => s.show_encounter(s.enc.saturating_sub(1)),
+        Msg::Command(C::NextEncounter) => {
+            s.show_encounter((s.enc + 1).min(s.encounters.len().saturating_sub(1)))
+        }
+        Msg::Command(C::MoveUp) if text => s.scroll = s.scroll.saturating_sub(1),
+        Msg::Command(C::MoveDown) if text => s.scroll = (s.scroll + 1).min(last_line),
+        Msg::Command(C::PageUp) if text => s.scroll = s.scroll.saturating_sub(page),
+        Msg::Command(C::PageDown) if text => s.scroll = (s.scroll + page).min(last_line),
+        Msg::Command(C::GoTop) if text => s.scroll = 0,
+        Msg::Command(C::GoBottom) if text => s.scroll = last_line,
+        Msg::Command(C::MoveUp) => s.doc = s.doc.saturating_sub(1),
+        Msg::Command(C::MoveDown) => s.doc = (s.doc + 1).min(last_doc),
+        Msg::Command(C::PageUp) => s.doc = s.doc.saturating_sub(page),
+        Msg::Command(C::PageDown) => s.doc = (s.doc + page).min(last_doc),
+        Msg::Command(C::GoTop) => s.doc = 0,
+        Msg::Command(C::GoBottom) => s.doc = last_doc,
+        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Search),
+        Msg::Document(d) => {
+            s.open = Some(open_doc(d));
+            s.scroll = 0;
+            s.focus = Pane::Text;
+        }
+        _ => {}
+    }
+    Effect::None
+}
+
+fn open_doc(d: Document) -> OpenDoc {
+    let sm = &d.summary;
+    let mut heading = format!(
+        "{} · {} · {} · {}",
+        line(&sm.title),
+        opt(&sm.author),
+        when(&sm.service_at),
+        sm.status.as_str()
+    );
+    if !sm.sensitivity.is_empty() {
+        heading.push_str(&format!(" · SENSITIVE {}", line(&sm.sensitivity)));
+    }
+    OpenDoc {
+        id: sm.id,
+        heading,
+        lines: sanitize(&d.body).lines().map(str::to_string).collect(),
+    }
+}
+
+impl Widget for &ChartState {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let [head, body] =
+            Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
+        let w = head.width.saturating_sub(2) as usize;
+        let n = self.encounters.len();
+        let title = format!(" {} ", clip(&self.patient, w.saturating_sub(2)));
+        let header: Vec<Line> = match self.encounter() {
+            None => vec![Line::from("No encounters on this chart.")],
+            Some(e) => vec![
+                Line::from(clip(
+                    &format!(
+                        "Visit {} ({}/{n})  {}  {}  Attending {}",
+                        e.visit,
+                        self.enc + 1,
+                        e.kind,
+                        e.service,
+                        e.attending
+                    ),
+                    w,
+                ))
+                .bold(),
+                Line::from(clip(
+                    &format!(
+                        "Admit {}  Discharge {}  Disposition {}",
+                        e.admit, e.discharge, e.disposition
+                    ),
+                    w,
+                )),
+                Line::from(clip(
+                    &format!("HIM status {}  Coding status {}", e.him, e.coding),
+                    w,
+                )),
+            ],
+        };
+        Paragraph::new(header)
+            .block(Block::bordered().title(title))
+            .render(head, buf);
+
+        let list_w = (body.width * 11 / 20).clamp(34, 64).min(body.width);
+        let [list, text] =
+            Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
+        let focus_style = |p: Pane| {
+            if self.focus == p {
+                Style::new().bold()
+            } else {
+                Style::new().dim()
+            }
+        };
+        // The author column only when there is room; the open document's title names it too.
+        let with_author = list_w >= 54;
+        let docs = self.current_docs();
+        let rows = docs.iter().map(|d| {
+            let mut flags = String::new();
+            if d.unsigned {
+                flags.push('U');
+            }
+            if !d.sensitivity.is_empty() {
+                flags.push('S');
+            }
+            let mut cells = vec![format!("{flags:<2}"), d.type_name.clone(), d.date.clone()];
+            if with_author {
+                cells.push(d.author.clone());
+            }
+            cells.push(d.status.clone());
+            Row::new(cells)
+        });
+        let mut widths = vec![
+            Constraint::Length(2),
+            Constraint::Min(12),
+            Constraint::Length(10),
+        ];
+        if with_author {
+            widths.push(Constraint::Length(12));
+        }
+        widths.push(Constraint::Length(11));
+        let table = Table::new(rows, widths)
+            .row_highlight_style(Style::new().reversed())
+            .block(
+                Block::bordered()
+                    .title(format!(
+                        " Documents ({}) · U unsigned · S sensitive ",
+                        docs.len()
+                    ))
+                    .border_style(focus_style(Pane::List)),
+            );
+        let mut ts = TableState::default().with_selected((!docs.is_empty()).then_some(self.doc));
+        StatefulWidget::render(table, list, buf, &mut ts);
+
+        let block = Block::bordered().border_style(focus_style(Pane::Text));
+        match &self.open {
+            None => Paragraph::new("Select a document and press Enter to read it.")
+                .wrap(Wrap { trim: true })
+                .block(block.title(" Text "))
+                .render(text, buf),
+            Some(o) => {
+                let title = format!(
+                    " {} ",
+                    clip(&o.heading, text.width.saturating_sub(4) as usize)
+                );
+                let lines: Vec<Line> = o
+                    .lines
+                    .iter()
+                    .skip(self.scroll)
+                    .map(|l| Line::from(l.as_str()))
+                    .collect();
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block.title(title))
+                    .render(text, buf);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        CodingStatus, DocStatus, DocumentSummary, Encounter, EncounterKind, HimStatus, Patient,
+    };
+
+    pub(crate) fn sample_chart() -> Chart {
+        let enc = |id: i64, admit: &str| Encounter {
+            id,
+            visit_number: format!("V{id:06}"),
+            patient_id: 1,
+            kind: EncounterKind::Inpatient,
+            service: "Medicine".into(),
+            admit_at: admit.into(),
+            discharge_at: Some("2026-10-05T11:00:00".into()),
+            attending: Some("House, Greg MD".into()),
+            discharge_disposition: Some("home".into()),
+            reason: "Chest pain".into(),
+            him_status: HimStatus::Incomplete,
+            coding_status: CodingStatus::NotReady,
+        };
+        let doc = |id: i64, encounter_id: i64, status: DocStatus, sens: &str| DocumentSummary {
+            id,
+            encounter_id,
+            doc_type: "11506-3".into(),
+            title: "Progress note".into(),
+            author: Some("House, Greg MD".into()),
+            status,
+            service_at: "2026-10-02T09:00:00".into(),
+            signed_at: None,
+            sensitivity: sens.into(),
+        };
+        Chart {
+            patient: Patient {
+                id: 1,
+                mrn: "MRN00001".into(),
+                family_name: "Doe".into(),
+                given_name: "Jane".into(),
+                birth_date: "1960-02-03".into(),
+                sex: "F".into(),
+            },
+            encounters: vec![
+                enc(10, "2026-10-01T08:00:00"),
+                enc(11, "2025-01-01T08:00:00"),
+            ],
+            documents: vec![
+                doc(100, 10, DocStatus::Signed, ""),
+                doc(101, 10, DocStatus::Dictated, "PSYCHOTHERAPY"),
+                doc(102, 11, DocStatus::Signed, ""),
+            ],
+        }
+    }
+
+    fn body(n: usize) -> Document {
+        Document {
+            summary: sample_chart().documents[0].clone(),
+            body: (0..n).map(|i| format!("line {i}\n")).collect(),
+        }
+    }
+
+    fn ctx() -> Ctx {
+        Ctx {
+            page_rows: 5,
+            ..Ctx::default()
+        }
+    }
+
+    fn run(s: &mut ChartState, c: CommandId) -> Effect {
+        update(s, Msg::Command(c), &ctx())
+    }
+
+    #[test]
+    fn documents_follow_the_selected_encounter() {
+        let mut s = ChartState::new(sample_chart());
+        assert_eq!(s.current_docs().len(), 2);
+        run(&mut s, CommandId::MoveDown);
+        assert_eq!(
+            run(&mut s, CommandId::OpenDocument),
+            Effect::ReadDocument { doc_id: 101 }
+        );
+        run(&mut s, CommandId::NextEncounter);
+        assert_eq!(s.enc, 1);
+        assert_eq!(s.doc, 0);
+        assert_eq!(
+            run(&mut s, CommandId::OpenDocument),
+            Effect::ReadDocument { doc_id: 102 }
+        );
+        run(&mut s, CommandId::NextEncounter);
+        assert_eq!(s.enc, 1, "stops at the oldest encounter");
+        run(&mut s, CommandId::PrevEncounter);
+        assert_eq!(s.enc, 0);
+    }
+
+    #[test]
+    fn text_scrolls_within_bounds_when_focused() {
+        let mut s = ChartState::new(sample_chart());
+        update(&mut s, Msg::Document(body(12)), &ctx());
+        assert_eq!(s.focus, Pane::Text);
+        run(&mut s, CommandId::PageDown);
+        assert_eq!(s.scroll, 5);
+        run(&mut s, CommandId::GoBottom);
+        assert_eq!(s.scroll, 7);
+        run(&mut s, CommandId::MoveDown);
+        assert_eq!(s.scroll, 7);
+        run(&mut s, CommandId::GoTop);
+        assert_eq!(s.scroll, 0);
+        run(&mut s, CommandId::SwitchFocus);
+        run(&mut s, CommandId::MoveDown);
+        assert_eq!((s.doc, s.scroll), (1, 0), "list focus moves the selection");
+    }
+
+    #[test]
+    fn escape_sequences_never_reach_state() {
+        let mut s = ChartState::new(sample_chart());
+        let mut d = body(1);
+        d.body = "a\u{1b}[2Jb\u{1b}]0;x\u{7}c".into();
+        update(&mut s, Msg::Document(d), &ctx());
+        assert_eq!(s.open.map(|o| o.lines), Some(vec!["abc".to_string()]));
+    }
+
+    #[test]
+    fn flags_and_back() {
+        let mut s = ChartState::new(sample_chart());
+        let docs = s.current_docs();
+        assert!(!docs[0].unsigned && docs[1].unsigned);
+        assert_eq!(docs[1].sensitivity, "PSYCHOTHERAPY");
+        assert_eq!(run(&mut s, CommandId::Back), Effect::Goto(ScreenId::Search));
+    }
+}

@@ -1,0 +1,555 @@
+//! The one table of user commands. Key dispatch ([`Keymap`]), the help overlay, the command
+//! palette and the footer hints are all generated from [`COMMANDS`], so none of them can drift.
+//!
+//! Key rules (in this order):
+//! - A plain printable key (`q`, `/`, `j`, …) never runs a command while a text field has focus
+//!   ([`Ctx::typing`]); it is typed into the field instead. Named keys (`enter`, `esc`, `up`) and
+//!   chords (`ctrl-p`) always resolve.
+//! - A command with a [`Cond`] is only considered when the condition holds, so one key may run
+//!   two commands on a screen only when their conditions exclude each other.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::Ctx;
+
+/// The screens a command can be bound on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScreenId {
+    Login,
+    Home,
+    Search,
+    Chart,
+    Lock,
+}
+
+impl ScreenId {
+    pub const ALL: &'static [ScreenId] = &[
+        ScreenId::Login,
+        ScreenId::Home,
+        ScreenId::Search,
+        ScreenId::Chart,
+        ScreenId::Lock,
+    ];
+
+    /// A text field always has focus on this screen.
+    pub fn always_typing(self) -> bool {
+        self == ScreenId::Login
+    }
+
+    /// The name used in help titles and the README key table.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScreenId::Login => "login",
+            ScreenId::Home => "home",
+            ScreenId::Search => "search",
+            ScreenId::Chart => "chart",
+            ScreenId::Lock => "lock",
+        }
+    }
+}
+
+/// Commands a user may run by key or by palette. The snake_case [`Command::name`] is the
+/// palette word; renaming one changes what users type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CommandId {
+    /// Show the keys and commands of the current screen.
+    Help,
+    /// Open the command palette to find and run a command by name.
+    Palette,
+    /// Sign out (audited) and leave chartdesk.
+    Quit,
+    /// Lock the screen now; the password is needed to continue.
+    LockScreen,
+    /// Go to patient search, or put the cursor in the search field.
+    Search,
+    /// Go back one screen.
+    Back,
+    /// Move focus to the next field or pane.
+    SwitchFocus,
+    /// Sign in with the user name and password typed.
+    SubmitLogin,
+    /// Run the patient search for the text typed (one audited query).
+    RunSearch,
+    /// Open the selected patient's chart (audited view).
+    OpenChart,
+    /// Show the selected document's text (audited view).
+    OpenDocument,
+    /// Show the previous (newer) encounter of the chart.
+    PrevEncounter,
+    /// Show the next (older) encounter of the chart.
+    NextEncounter,
+    /// Select the previous row, or scroll the text up one line.
+    MoveUp,
+    /// Select the next row, or scroll the text down one line.
+    MoveDown,
+    /// Scroll one page up.
+    PageUp,
+    /// Scroll one page down.
+    PageDown,
+    /// Go to the first row or the top of the text.
+    GoTop,
+    /// Go to the last row or the end of the text.
+    GoBottom,
+    /// Unlock the locked session with the password typed.
+    Unlock,
+    /// Sign out of the locked session and return to the login screen.
+    Logout,
+}
+
+impl CommandId {
+    /// Every command. `ordinal` below is an exhaustive match, so a new variant does not compile
+    /// until it is numbered, and the tests check it is listed here and in [`COMMANDS`].
+    pub const ALL: &'static [CommandId] = &[
+        CommandId::Help,
+        CommandId::Palette,
+        CommandId::Quit,
+        CommandId::LockScreen,
+        CommandId::Search,
+        CommandId::Back,
+        CommandId::SwitchFocus,
+        CommandId::SubmitLogin,
+        CommandId::RunSearch,
+        CommandId::OpenChart,
+        CommandId::OpenDocument,
+        CommandId::PrevEncounter,
+        CommandId::NextEncounter,
+        CommandId::MoveUp,
+        CommandId::MoveDown,
+        CommandId::PageUp,
+        CommandId::PageDown,
+        CommandId::GoTop,
+        CommandId::GoBottom,
+        CommandId::Unlock,
+        CommandId::Logout,
+    ];
+
+    pub fn ordinal(self) -> usize {
+        use CommandId::*;
+        match self {
+            Help => 0,
+            Palette => 1,
+            Quit => 2,
+            LockScreen => 3,
+            Search => 4,
+            Back => 5,
+            SwitchFocus => 6,
+            SubmitLogin => 7,
+            RunSearch => 8,
+            OpenChart => 9,
+            OpenDocument => 10,
+            PrevEncounter => 11,
+            NextEncounter => 12,
+            MoveUp => 13,
+            MoveDown => 14,
+            PageUp => 15,
+            PageDown => 16,
+            GoTop => 17,
+            GoBottom => 18,
+            Unlock => 19,
+            Logout => 20,
+        }
+    }
+
+    pub fn command(self) -> &'static Command {
+        // Every id is registered (tested); the fallback keeps this total without a panic.
+        COMMANDS
+            .iter()
+            .find(|c| c.id == self)
+            .unwrap_or(&COMMANDS[0])
+    }
+}
+
+/// Why a command cannot run now; shown in help, in the palette and when it is invoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Disabled(pub &'static str);
+
+/// A precondition on the facts in [`Ctx`]. The first failing guard gives the reason.
+pub type Guard = fn(&Ctx) -> Result<(), Disabled>;
+
+/// Destructive commands go through a yes/no confirmation before they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Danger {
+    None,
+    Confirm,
+}
+
+/// When a binding is considered at all (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cond {
+    /// A text field has focus.
+    Typing,
+    /// No text field has focus.
+    NotTyping,
+}
+
+impl Cond {
+    pub fn holds(self, ctx: &Ctx) -> bool {
+        match self {
+            Cond::Typing => ctx.typing,
+            Cond::NotTyping => !ctx.typing,
+        }
+    }
+}
+
+pub struct Command {
+    pub id: CommandId,
+    /// The palette word (snake_case).
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub screens: &'static [ScreenId],
+    /// Key specs: a character (`q`), a named key (`enter`, `pageup`, `f1`) or `ctrl-x`.
+    pub keys: &'static [&'static str],
+    pub when: Option<Cond>,
+    pub guards: &'static [Guard],
+    pub danger: Danger,
+    /// Short footer label; `None` keeps the command out of the footer.
+    pub hint: Option<&'static str>,
+}
+
+pub fn row_selected(c: &Ctx) -> Result<(), Disabled> {
+    if c.selected {
+        Ok(())
+    } else {
+        Err(Disabled("nothing is selected"))
+    }
+}
+
+pub fn query_typed(c: &Ctx) -> Result<(), Disabled> {
+    if c.query_empty {
+        Err(Disabled("type an MRN, a visit number or a name first"))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
+    if c.encounters > 1 {
+        Ok(())
+    } else {
+        Err(Disabled("the chart has only one encounter"))
+    }
+}
+
+use ScreenId::{Chart, Home, Lock, Login, Search};
+const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart];
+const LISTS: &[ScreenId] = &[Search, Chart];
+
+const fn cmd(
+    id: CommandId,
+    name: &'static str,
+    doc: &'static str,
+    screens: &'static [ScreenId],
+    keys: &'static [&'static str],
+) -> Command {
+    Command {
+        id,
+        name,
+        doc,
+        screens,
+        keys,
+        when: None,
+        guards: &[],
+        danger: Danger::None,
+        hint: None,
+    }
+}
+
+impl Command {
+    const fn when(mut self, c: Cond) -> Command {
+        self.when = Some(c);
+        self
+    }
+    const fn guards(mut self, g: &'static [Guard]) -> Command {
+        self.guards = g;
+        self
+    }
+    const fn hint(mut self, h: &'static str) -> Command {
+        self.hint = Some(h);
+        self
+    }
+}
+
+use CommandId as C;
+#[rustfmt::skip]
+pub const COMMANDS: &[Command] = &[
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart], &["?", "f1"]).hint("help"),
+    cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
+    cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart], &["tab", "backtab"]).hint("focus"),
+    cmd(C::Search, "search", "Patient search (or focus the search field)", SIGNED_IN, &["/"]).hint("search"),
+    cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
+        .when(Cond::Typing).guards(&[query_typed]).hint("search"),
+    cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
+        .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
+    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart], &["enter"])
+        .guards(&[row_selected]).hint("read"),
+    cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
+        .guards(&[several_encounters]),
+    cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"])
+        .guards(&[several_encounters]),
+    cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", LISTS, &["up", "k"]),
+    cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", LISTS, &["down", "j"]),
+    cmd(C::PageUp, "page_up", "Scroll one page up", LISTS, &["pageup"]),
+    cmd(C::PageDown, "page_down", "Scroll one page down", LISTS, &["pagedown"]),
+    cmd(C::GoTop, "go_top", "First row, or top of the text", LISTS, &["home"]),
+    cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", LISTS, &["end"]),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart], &["esc"]).hint("back"),
+    cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
+    cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
+];
+
+/// The key spec of a key event: `q`, `?`, `ctrl-p`, `enter`, `backtab`, `f1`, …
+pub fn key_spec(key: &KeyEvent) -> Option<String> {
+    let named = match key.code {
+        KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            return Some(format!("ctrl-{}", c.to_ascii_lowercase()));
+        }
+        KeyCode::Char(c) if key.modifiers.contains(KeyModifiers::ALT) => {
+            return Some(format!("alt-{c}"));
+        }
+        KeyCode::Char(c) => return Some(c.to_string()),
+        KeyCode::F(n) => return Some(format!("f{n}")),
+        KeyCode::Enter => "enter",
+        KeyCode::Esc => "esc",
+        KeyCode::Tab => "tab",
+        KeyCode::BackTab => "backtab",
+        KeyCode::Up => "up",
+        KeyCode::Down => "down",
+        KeyCode::Left => "left",
+        KeyCode::Right => "right",
+        KeyCode::PageUp => "pageup",
+        KeyCode::PageDown => "pagedown",
+        KeyCode::Home => "home",
+        KeyCode::End => "end",
+        KeyCode::Backspace => "backspace",
+        KeyCode::Delete => "delete",
+        _ => return None,
+    };
+    Some(named.to_string())
+}
+
+/// A plain printable key: typed into a focused text field rather than run.
+fn is_printable(spec: &str) -> bool {
+    spec.chars().count() == 1
+}
+
+/// Resolves (screen, key) to a command; built from [`COMMANDS`].
+pub struct Keymap {
+    rules: Vec<(ScreenId, &'static str, &'static Command)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let mut rules = Vec::new();
+        for c in COMMANDS {
+            for &s in c.screens {
+                for &k in c.keys {
+                    rules.push((s, k, c));
+                }
+            }
+        }
+        Keymap { rules }
+    }
+}
+
+impl Keymap {
+    pub fn resolve(&self, screen: ScreenId, key: &KeyEvent, ctx: &Ctx) -> Option<CommandId> {
+        let spec = key_spec(key)?;
+        if ctx.typing && is_printable(&spec) {
+            return None;
+        }
+        self.rules
+            .iter()
+            .find(|(s, k, c)| *s == screen && *k == spec && c.when.is_none_or(|w| w.holds(ctx)))
+            .map(|(_, _, c)| c.id)
+    }
+}
+
+/// The first failing guard's reason, if any.
+pub fn disabled_reason(id: CommandId, ctx: &Ctx) -> Option<Disabled> {
+    id.command().guards.iter().find_map(|g| g(ctx).err())
+}
+
+/// The commands bound on a screen, in table order.
+pub fn screen_commands(screen: ScreenId) -> impl Iterator<Item = &'static Command> {
+    COMMANDS.iter().filter(move |c| c.screens.contains(&screen))
+}
+
+/// The keys of a command on a screen as shown to users: `up, k`. On a screen that is always
+/// typing (login) plain printable keys never run commands, so they are not shown there.
+pub fn keys_label(c: &Command, screen: ScreenId) -> String {
+    c.keys
+        .iter()
+        .filter(|k| !(screen.always_typing() && is_printable(k)))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The description with the binding's condition, as listed in help and the key table.
+pub fn describe(c: &Command) -> String {
+    match c.when {
+        None => c.doc.to_string(),
+        Some(Cond::Typing) => format!("{} (in the text field)", c.doc),
+        Some(Cond::NotTyping) => format!("{} (in the list)", c.doc),
+    }
+}
+
+/// Footer hints for a screen: `(first key, label)`, skipping bindings that do not apply now.
+pub fn footer_hints(screen: ScreenId, ctx: &Ctx) -> Vec<(String, &'static str)> {
+    screen_commands(screen)
+        .filter(|c| c.when.is_none_or(|w| w.holds(ctx)))
+        .filter_map(|c| {
+            let hint = c.hint?;
+            let key = c.keys.iter().find(|k| !(ctx.typing && is_printable(k)))?;
+            Some((key.to_string(), hint))
+        })
+        .collect()
+}
+
+/// `(screen, keys, description)` for every binding; the README key table is checked against it.
+pub fn key_table() -> Vec<(String, String, String)> {
+    ScreenId::ALL
+        .iter()
+        .flat_map(|&s| {
+            screen_commands(s).map(move |c| (s.name().to_string(), keys_label(c, s), describe(c)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(typing: bool) -> Ctx {
+        Ctx {
+            typing,
+            ..Ctx::default()
+        }
+    }
+
+    #[test]
+    fn every_command_is_registered_once_and_documented() {
+        for (i, id) in CommandId::ALL.iter().enumerate() {
+            assert_eq!(id.ordinal(), i, "{id:?} out of order in ALL");
+            let found: Vec<_> = COMMANDS.iter().filter(|c| c.id == *id).collect();
+            assert_eq!(found.len(), 1, "{id:?} registered {} times", found.len());
+            let c = found[0];
+            assert!(!c.doc.trim().is_empty(), "{id:?} has no doc");
+            assert!(!c.screens.is_empty(), "{id:?} is on no screen");
+            assert!(!c.keys.is_empty(), "{id:?} has no key");
+            assert!(
+                c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{} is not snake_case",
+                c.name
+            );
+        }
+        assert_eq!(COMMANDS.len(), CommandId::ALL.len());
+        let mut names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), COMMANDS.len(), "palette names must be unique");
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_on_a_screen() {
+        let map = Keymap::default();
+        for (i, (s1, k1, c1)) in map.rules.iter().enumerate() {
+            for (s2, k2, c2) in &map.rules[i + 1..] {
+                if s1 == s2 && k1 == k2 {
+                    let exclusive = matches!(
+                        (c1.when, c2.when),
+                        (Some(Cond::Typing), Some(Cond::NotTyping))
+                            | (Some(Cond::NotTyping), Some(Cond::Typing))
+                    );
+                    assert!(
+                        exclusive,
+                        "{k1} bound to {:?} and {:?} on {s1:?}",
+                        c1.id, c2.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_spec_parses_back_from_a_key_event() {
+        for c in COMMANDS {
+            for k in c.keys {
+                assert!(parse_spec(k).is_some(), "{k}");
+                assert_eq!(
+                    parse_spec(k).and_then(|e| key_spec(&e)).as_deref(),
+                    Some(*k)
+                );
+            }
+        }
+    }
+
+    /// Test-only inverse of [`key_spec`].
+    fn parse_spec(s: &str) -> Option<KeyEvent> {
+        let code = match s {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "f1" => KeyCode::F(1),
+            s if s.starts_with("ctrl-") => {
+                let c = s.chars().last()?;
+                return Some(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+            }
+            s if s.chars().count() == 1 => KeyCode::Char(s.chars().next()?),
+            _ => return None,
+        };
+        Some(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn printable_keys_type_into_fields_but_chords_still_resolve() {
+        let map = Keymap::default();
+        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(map.resolve(Home, &q, &ctx(false)), Some(C::Quit));
+        assert_eq!(map.resolve(Search, &q, &ctx(true)), None);
+        let cp = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL);
+        assert_eq!(map.resolve(Search, &cp, &ctx(true)), Some(C::Palette));
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(map.resolve(Search, &enter, &ctx(true)), Some(C::RunSearch));
+        assert_eq!(map.resolve(Search, &enter, &ctx(false)), Some(C::OpenChart));
+    }
+
+    #[test]
+    fn guards_give_the_first_reason() {
+        let c = Ctx::default();
+        assert_eq!(
+            disabled_reason(C::OpenChart, &c),
+            Some(Disabled("nothing is selected"))
+        );
+        assert_eq!(disabled_reason(C::Help, &c), None);
+    }
+
+    #[test]
+    fn key_table_lists_every_binding_per_screen() {
+        let t = key_table();
+        let n: usize = COMMANDS.iter().map(|c| c.screens.len()).sum();
+        assert_eq!(t.len(), n);
+        assert!(t.contains(&(
+            "login".to_string(),
+            "ctrl-c".to_string(),
+            "Sign out (audited) and leave chartdesk".to_string()
+        )));
+        assert!(t.contains(&(
+            "chart".to_string(),
+            "[".to_string(),
+            "Show the previous (newer) encounter".to_string()
+        )));
+    }
+}

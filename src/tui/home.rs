@@ -1,0 +1,154 @@
+//! Home: who is signed in, in which role, and that role's work queues with counts.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Stylize;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
+
+use super::chrome::clip;
+use super::{CommandId, Ctx, Effect, Msg, ScreenId, commands};
+use crate::accounts::Session;
+use crate::chart::QueueCount;
+use crate::text::sanitize_line;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueRow {
+    pub label: String,
+    pub count: i64,
+    pub doc: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct HomeState {
+    pub full_name: String,
+    pub username: String,
+    pub role_label: String,
+    pub queues: Vec<QueueRow>,
+    /// Why the queue counts are missing, if they could not be read.
+    pub queue_error: Option<String>,
+}
+
+impl HomeState {
+    pub fn new(session: &Session, queues: Result<Vec<QueueCount>, String>) -> HomeState {
+        let (queues, queue_error) = match queues {
+            Ok(q) => (
+                q.into_iter()
+                    .map(|q| QueueRow {
+                        label: q.label.to_string(),
+                        count: q.count,
+                        doc: q.doc.to_string(),
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        HomeState {
+            full_name: sanitize_line(&session.full_name).into_owned(),
+            username: sanitize_line(&session.username).into_owned(),
+            role_label: session.role.label().to_string(),
+            queues,
+            queue_error,
+        }
+    }
+}
+
+pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
+    match msg {
+        Msg::Command(CommandId::Search) => Effect::Goto(ScreenId::Search),
+        _ => Effect::None,
+    }
+}
+
+impl Widget for &HomeState {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let [who, queues, hints] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Min(3),
+            Constraint::Length(7),
+        ])
+        .areas(area);
+        let w = area.width.saturating_sub(2) as usize;
+        let block = Block::bordered().title(" Signed in ");
+        let inner = block.inner(who);
+        block.render(who, buf);
+        Paragraph::new(vec![
+            Line::from(clip(&format!("{} ({})", self.full_name, self.username), w)).bold(),
+            Line::from(clip(&self.role_label, w)),
+        ])
+        .render(inner, buf);
+
+        let block = Block::bordered().title(" Work queues ");
+        if let Some(e) = &self.queue_error {
+            Paragraph::new(clip(e, w)).block(block).render(queues, buf);
+        } else {
+            let rows = self.queues.iter().map(|q| {
+                Row::new(vec![
+                    q.label.clone(),
+                    format!("{:>6}", q.count),
+                    q.doc.clone(),
+                ])
+            });
+            Table::new(
+                rows,
+                [
+                    Constraint::Length(20),
+                    Constraint::Length(6),
+                    Constraint::Min(10),
+                ],
+            )
+            .header(Row::new(vec!["Queue", " Count", "What it holds"]).bold())
+            .block(block)
+            .render(queues, buf);
+        }
+
+        // Generated from the command table, like the footer and help.
+        let keys: Vec<Line> = commands::screen_commands(ScreenId::Home)
+            .map(|c| {
+                Line::from(clip(
+                    &format!("{:<14}{}", commands::keys_label(c, ScreenId::Home), c.doc),
+                    w,
+                ))
+            })
+            .collect();
+        Paragraph::new(keys)
+            .block(Block::bordered().title(" Keys "))
+            .render(hints, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Role;
+
+    fn state() -> HomeState {
+        let s = Session {
+            user_id: 1,
+            username: "mtech".into(),
+            full_name: "Maria \u{1b}[31mTech".into(),
+            role: Role::Technician,
+        };
+        HomeState::new(
+            &s,
+            Ok(vec![QueueCount {
+                label: "Awaiting analysis",
+                count: 3,
+                doc: "Discharged charts not yet analysed",
+            }]),
+        )
+    }
+
+    #[test]
+    fn search_key_goes_to_search() {
+        let mut s = state();
+        let e = update(&mut s, Msg::Command(CommandId::Search), &Ctx::default());
+        assert_eq!(e, Effect::Goto(ScreenId::Search));
+    }
+
+    #[test]
+    fn names_are_sanitised_on_entry() {
+        assert_eq!(state().full_name, "Maria Tech");
+    }
+}

@@ -1,0 +1,288 @@
+//! Overlays drawn over the current screen: help and the command palette (both generated from
+//! [`COMMANDS`](super::commands::COMMANDS) for the current screen, with disabled reasons), and
+//! the yes/no confirmation of a [`Danger::Confirm`](super::commands::Danger) command.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+
+use super::chrome::{centered, clip, edit_field};
+use super::commands::{self, describe, disabled_reason, keys_label};
+use super::{CommandId, Ctx, Effect, ScreenId};
+
+/// One command as listed in help and the palette.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: CommandId,
+    pub name: &'static str,
+    pub keys: String,
+    pub doc: String,
+    pub disabled: Option<&'static str>,
+}
+
+/// Exactly the commands bound on `screen`, in table order, with why each is disabled now.
+pub fn entries(screen: ScreenId, ctx: &Ctx) -> Vec<Entry> {
+    commands::screen_commands(screen)
+        .map(|c| Entry {
+            id: c.id,
+            name: c.name,
+            keys: keys_label(c, screen),
+            doc: describe(c),
+            disabled: disabled_reason(c.id, ctx).map(|d| d.0),
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+pub struct HelpState {
+    pub screen: ScreenId,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PaletteState {
+    pub screen: ScreenId,
+    pub filter: String,
+    pub all: Vec<Entry>,
+    pub selected: usize,
+}
+
+impl PaletteState {
+    pub fn new(screen: ScreenId, ctx: &Ctx) -> PaletteState {
+        PaletteState {
+            screen,
+            filter: String::new(),
+            all: entries(screen, ctx)
+                .into_iter()
+                .filter(|e| e.id != CommandId::Palette)
+                .collect(),
+            selected: 0,
+        }
+    }
+
+    /// Entries whose name or description contains the filter (case-insensitive).
+    pub fn matches(&self) -> Vec<&Entry> {
+        let f = self.filter.to_lowercase();
+        self.all
+            .iter()
+            .filter(|e| e.name.contains(&f) || e.doc.to_lowercase().contains(&f))
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfirmState {
+    pub prompt: String,
+    pub then: CommandId,
+}
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Help(HelpState),
+    Palette(PaletteState),
+    Confirm(ConfirmState),
+}
+
+impl Overlay {
+    pub fn help(screen: ScreenId, ctx: &Ctx) -> Overlay {
+        Overlay::Help(HelpState {
+            screen,
+            entries: entries(screen, ctx),
+        })
+    }
+}
+
+pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
+    match o {
+        Overlay::Help(_) => match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') | KeyCode::F(1) => {
+                Effect::CloseOverlay
+            }
+            _ => Effect::None,
+        },
+        Overlay::Confirm(c) => match key.code {
+            KeyCode::Char('y' | 'Y') => Effect::Run(c.then),
+            _ => Effect::CloseOverlay,
+        },
+        Overlay::Palette(p) => {
+            let n = p.matches().len();
+            match key.code {
+                KeyCode::Esc => return Effect::CloseOverlay,
+                KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+                KeyCode::Down => p.selected = (p.selected + 1).min(n.saturating_sub(1)),
+                KeyCode::Enter => {
+                    return match p.matches().get(p.selected) {
+                        None => Effect::None,
+                        Some(e) => match e.disabled {
+                            Some(why) => Effect::Status(format!("{}: {why}", e.name)),
+                            None => Effect::Run(e.id),
+                        },
+                    };
+                }
+                _ => {
+                    if edit_field(&mut p.filter, &key) {
+                        p.selected = 0;
+                    }
+                }
+            }
+            Effect::None
+        }
+    }
+}
+
+fn entry_row(e: &Entry) -> Row<'static> {
+    let doc = match e.disabled {
+        Some(why) => format!("[{why}] {}", e.doc),
+        None => e.doc.to_string(),
+    };
+    let row = Row::new(vec![e.keys.clone(), e.name.to_string(), doc]);
+    if e.disabled.is_some() {
+        row.style(Style::new().dim())
+    } else {
+        row
+    }
+}
+
+const WIDTHS: [Constraint; 3] = [
+    Constraint::Length(14),
+    Constraint::Length(19),
+    Constraint::Min(10),
+];
+
+impl Widget for &Overlay {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        match self {
+            Overlay::Help(h) => {
+                let r = centered(area, 110, h.entries.len() as u16 + 3);
+                Clear.render(r, buf);
+                let table = Table::new(h.entries.iter().map(entry_row), WIDTHS)
+                    .header(Row::new(vec!["Keys", "Command", "What it does"]).bold())
+                    .block(
+                        Block::bordered()
+                            .title(format!(" Help: {} screen (Esc closes) ", h.screen.name())),
+                    );
+                Widget::render(table, r, buf);
+            }
+            Overlay::Palette(p) => {
+                let matches = p.matches();
+                let r = centered(area, 110, p.all.len() as u16 + 4);
+                Clear.render(r, buf);
+                let block = Block::bordered().title(" Command palette (Enter runs, Esc closes) ");
+                let inner = block.inner(r);
+                block.render(r, buf);
+                let [input, list] =
+                    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+                Line::from(format!(
+                    ": {}▏",
+                    clip(&p.filter, inner.width.saturating_sub(4) as usize)
+                ))
+                .bold()
+                .render(input, buf);
+                let mut ts = TableState::default()
+                    .with_selected((!matches.is_empty()).then_some(p.selected));
+                let table = Table::new(matches.iter().map(|e| entry_row(e)), WIDTHS)
+                    .row_highlight_style(Style::new().reversed());
+                StatefulWidget::render(table, list, buf, &mut ts);
+            }
+            Overlay::Confirm(c) => {
+                let r = centered(area, 60, 5);
+                Clear.render(r, buf);
+                Paragraph::new(vec![
+                    Line::from(c.prompt.clone()),
+                    Line::from("y = yes, any other key = no"),
+                ])
+                .block(Block::bordered().title(" Confirm "))
+                .render(r, buf);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::from(c)
+    }
+
+    #[test]
+    fn help_lists_exactly_the_screen_commands() {
+        for &screen in ScreenId::ALL {
+            let Overlay::Help(h) = Overlay::help(screen, &Ctx::default()) else {
+                unreachable!()
+            };
+            let mut got: Vec<_> = h.entries.iter().map(|e| e.id).collect();
+            let mut want: Vec<_> = commands::COMMANDS
+                .iter()
+                .filter(|c| c.screens.contains(&screen))
+                .map(|c| c.id)
+                .collect();
+            got.sort_by_key(|c| c.ordinal());
+            want.sort_by_key(|c| c.ordinal());
+            assert_eq!(got, want, "{screen:?}");
+        }
+    }
+
+    #[test]
+    fn help_shows_disabled_reasons() {
+        let Overlay::Help(h) = Overlay::help(ScreenId::Search, &Ctx::default()) else {
+            unreachable!()
+        };
+        let open = h.entries.iter().find(|e| e.id == CommandId::OpenChart);
+        assert_eq!(open.and_then(|e| e.disabled), Some("nothing is selected"));
+    }
+
+    #[test]
+    fn palette_filters_by_name_or_description_and_runs() {
+        let ctx = Ctx {
+            selected: true,
+            ..Ctx::default()
+        };
+        let mut o = Overlay::Palette(PaletteState::new(ScreenId::Chart, &ctx));
+        for c in "encounter".chars() {
+            update(&mut o, key(KeyCode::Char(c)), &ctx);
+        }
+        let Overlay::Palette(p) = &o else {
+            unreachable!()
+        };
+        let names: Vec<_> = p.matches().iter().map(|e| e.name).collect();
+        assert_eq!(names, ["previous_encounter", "next_encounter"]);
+        // Both need more than one encounter: Enter reports why instead of running.
+        assert_eq!(
+            update(&mut o, key(KeyCode::Enter), &ctx),
+            Effect::Status("previous_encounter: the chart has only one encounter".into())
+        );
+        let mut o = Overlay::Palette(PaletteState::new(ScreenId::Chart, &ctx));
+        for c in "document".chars() {
+            update(&mut o, key(KeyCode::Char(c)), &ctx);
+        }
+        assert_eq!(
+            update(&mut o, key(KeyCode::Enter), &ctx),
+            Effect::Run(CommandId::OpenDocument)
+        );
+        assert_eq!(
+            update(&mut o, key(KeyCode::Esc), &ctx),
+            Effect::CloseOverlay
+        );
+    }
+
+    #[test]
+    fn confirm_runs_only_on_yes() {
+        let mut o = Overlay::Confirm(ConfirmState {
+            prompt: "Sure?".into(),
+            then: CommandId::Quit,
+        });
+        assert_eq!(
+            update(&mut o, key(KeyCode::Char('n')), &Ctx::default()),
+            Effect::CloseOverlay
+        );
+        assert_eq!(
+            update(&mut o, key(KeyCode::Char('y')), &Ctx::default()),
+            Effect::Run(CommandId::Quit)
+        );
+    }
+}
