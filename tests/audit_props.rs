@@ -6,7 +6,10 @@ use chartdesk::audit::{self, Action, Actor, ChainProblem, Event, Outcome, Subtyp
 use chartdesk::store::Store;
 use proptest::prelude::*;
 
-fn event_strategy() -> impl Strategy<Value = (String, Option<String>, String, Option<String>, u8)> {
+/// entity id, patient MRN, username, reason, outcome index
+type Ev = (String, Option<String>, String, Option<String>, u8);
+
+fn event_strategy() -> impl Strategy<Value = Ev> {
     (
         any::<String>(),
         proptest::option::of("[A-Z0-9\\\\\"]{0,12}"),
@@ -16,9 +19,7 @@ fn event_strategy() -> impl Strategy<Value = (String, Option<String>, String, Op
     )
 }
 
-fn build(
-    events: &[(String, Option<String>, String, Option<String>, u8)],
-) -> (tempfile::TempDir, std::path::PathBuf) {
+fn build(events: &[Ev]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("p.db");
     let mut store = Store::open_or_create(&path).expect("open");

@@ -414,7 +414,13 @@ pub fn transition(
     reason: &str,
     waive_code: Option<WaiveReason>,
 ) -> Result<Decision, CoreError> {
-    authorize(store, actor, Perm::AnalyzeDeficiencies, "deficiency", &id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "deficiency",
+        &id.to_string(),
+    )?;
     let now = local_ts(local_now(store));
     store.transact(actor, |tx, audit| {
         let (d, mrn) = get_def(tx, id)?;
