@@ -50,6 +50,15 @@ pub enum Command {
     /// Show or change facility settings
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Run deficiency analysis on discharged charts awaiting it (and, with --since, re-check
+    /// every chart discharged on or after DATE)
+    Analyze {
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+    },
+    /// Department reports
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// Measure performance targets against a raw-SQLite baseline in the same run
     Bench(crate::bench::BenchArgs),
     /// (internal) open a database and draw the first screens; used by `bench`
@@ -165,6 +174,44 @@ pub enum AuditCmd {
 pub enum ExportFormatArg {
     Jsonl,
     Fhir,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCmd {
+    /// Open deficiencies by type and aging bucket, and by provider
+    Deficiencies {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Measurement date [default: today]
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Delinquency rate (DEL-04) with its parts
+    Delinquency {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// The letter for one physician: every chart and what is owed (by provider id or NPI)
+    Provider {
+        provider: String,
+        #[arg(long, value_enum, default_value_t = LetterFormat::Text)]
+        format: LetterFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LetterFormat {
+    Text,
+    Csv,
 }
 
 #[derive(Subcommand, Debug)]
@@ -309,6 +356,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("{key} = {}", value.trim());
                 }
             }
+        }
+        Some(Command::Analyze { since }) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let t = std::time::Instant::now();
+            let s = crate::deficiency::ops::analyze_batch(
+                &mut store,
+                &Actor::system("analyze"),
+                since,
+            )?;
+            println!(
+                "analysed {} discharged encounters in {:.2} s: {} deficiencies created, {} resolved, {} charts complete",
+                s.encounters,
+                t.elapsed().as_secs_f64(),
+                s.created,
+                s.resolved,
+                s.complete
+            );
+        }
+        Some(Command::Report(cmd)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            print!(
+                "{}",
+                crate::report_cli::run(&mut store, &Actor::system("report"), cmd)?
+            );
         }
         Some(Command::Bench(args)) => crate::bench::run(&args)?,
         Some(Command::FirstScreen) => {

@@ -13,6 +13,7 @@ pub mod deficiency;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod report_cli;
 pub mod settings;
 pub mod store;
 pub mod text;

@@ -10,8 +10,11 @@ fn expected_rows() -> Vec<String> {
 
 #[test]
 fn readme_key_table_matches_the_command_registry() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
-    let start = readme.find("<!-- keys:start -->").expect("keys:start marker");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("<!-- keys:start -->")
+        .expect("keys:start marker");
     let end = readme.find("<!-- keys:end -->").expect("keys:end marker");
     let rows: Vec<String> = readme[start..end]
         .lines()

@@ -3,6 +3,8 @@
 
 pub mod lifecycle;
 pub mod ops;
+pub mod queue;
+pub mod report;
 pub mod rules;
 #[cfg(test)]
 mod rules_tests;

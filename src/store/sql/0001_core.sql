@@ -93,6 +93,9 @@ CREATE TABLE encounters (
 CREATE INDEX encounters_patient ON encounters(patient_id, admit_at);
 CREATE INDEX encounters_him ON encounters(him_status, discharge_at);
 CREATE INDEX encounters_coding ON encounters(coding_status, discharge_at);
+CREATE INDEX encounters_discharge ON encounters(discharge_at) WHERE discharge_at IS NOT NULL;
+CREATE INDEX encounters_him_service ON encounters(him_status, service, discharge_at);
+CREATE INDEX encounters_him_attending ON encounters(him_status, attending_id, discharge_at);
 
 CREATE TABLE documents (
     id             INTEGER PRIMARY KEY,
@@ -158,6 +161,30 @@ CREATE INDEX deficiencies_open_provider ON deficiencies(provider_id, assigned_at
     WHERE status NOT IN ('completed','waived','void');
 CREATE INDEX deficiencies_open_kind ON deficiencies(kind, assigned_at)
     WHERE status NOT IN ('completed','waived','void');
+
+-- Maintained counters for aging (DEL-06): open deficiencies per kind and assignment day, kept
+-- exact by triggers, so "open by type x aging bucket" sums a few hundred rows instead of
+-- scanning millions of deficiencies.
+CREATE TABLE deficiency_open_daily (
+    kind TEXT NOT NULL,
+    day  TEXT NOT NULL,              -- date part of assigned_at
+    n    INTEGER NOT NULL,
+    PRIMARY KEY (kind, day)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER deficiency_open_ins AFTER INSERT ON deficiencies
+WHEN NEW.status NOT IN ('completed','waived','void')
+BEGIN
+    INSERT INTO deficiency_open_daily(kind, day, n) VALUES (NEW.kind, substr(NEW.assigned_at, 1, 10), 1)
+    ON CONFLICT(kind, day) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER deficiency_open_upd AFTER UPDATE OF status, kind, assigned_at ON deficiencies
+BEGIN
+    UPDATE deficiency_open_daily SET n = n - 1
+     WHERE OLD.status NOT IN ('completed','waived','void') AND kind = OLD.kind AND day = substr(OLD.assigned_at, 1, 10);
+    INSERT INTO deficiency_open_daily(kind, day, n)
+    SELECT NEW.kind, substr(NEW.assigned_at, 1, 10), 1 WHERE NEW.status NOT IN ('completed','waived','void')
+    ON CONFLICT(kind, day) DO UPDATE SET n = n + 1;
+END;
 
 CREATE TABLE code_sets (
     id             INTEGER PRIMARY KEY,

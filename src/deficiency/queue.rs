@@ -1,0 +1,295 @@
+//! The technician's queue, the provider view, and work claims. Pages are keyset-paged (no
+//! OFFSET): the next page starts after the last row's sort key and id. Reading a page shows
+//! patient names, so it is audited as a query.
+
+use rusqlite::{OptionalExtension, ToSql, params};
+use serde::Serialize;
+use serde_json::json;
+
+use super::ops::{DEF_COLS, DeficiencyRow, def_from_row, local_now, local_ts};
+use crate::accounts::authorize;
+use crate::audit::{Action, Actor, Event, Subtype};
+use crate::domain::Perm;
+use crate::error::CoreError;
+use crate::settings;
+use crate::store::Store;
+
+/// Which charts: discharged and not yet analysed, or analysed with open deficiencies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum QueueTab {
+    AwaitingAnalysis,
+    Incomplete,
+}
+
+impl QueueTab {
+    fn him(self) -> &'static str {
+        match self {
+            QueueTab::AwaitingAnalysis => "awaiting_analysis",
+            QueueTab::Incomplete => "incomplete",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum QueueSort {
+    /// Oldest discharge first (the default: the oldest chart is closest to delinquency).
+    Oldest,
+    Newest,
+    Service,
+    Attending,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub service: Option<String>,
+    /// Only charts with an open deficiency of this kind.
+    pub kind: Option<String>,
+    /// Only charts with an open deficiency assigned to this provider.
+    pub provider_id: Option<i64>,
+}
+
+/// Where the next page starts: the last row's sort key and encounter id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PageKey {
+    pub key: String,
+    pub discharge_at: String,
+    pub id: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QueueRow {
+    pub encounter_id: i64,
+    pub visit_number: String,
+    pub mrn: String,
+    pub patient: String,
+    pub kind: String,
+    pub service: String,
+    pub discharge_at: String,
+    pub attending_id: Option<i64>,
+    pub attending: Option<String>,
+    pub open_deficiencies: i64,
+    pub claimed_by: Option<String>,
+    /// The sort key of this row (for the next page).
+    pub key: PageKey,
+}
+
+/// One page of the queue (bare reads: the caller audits).
+pub fn page_rows(
+    conn: &rusqlite::Connection,
+    now: &str,
+    tab: QueueTab,
+    sort: QueueSort,
+    filter: &QueueFilter,
+    after: Option<&PageKey>,
+    limit: usize,
+) -> Result<Vec<QueueRow>, CoreError> {
+    let (key_expr, desc) = match sort {
+        QueueSort::Oldest => ("''", false),
+        QueueSort::Newest => ("''", true),
+        QueueSort::Service => ("e.service", false),
+        QueueSort::Attending => ("printf('%012d', COALESCE(e.attending_id, 0))", false),
+    };
+    let (cmp, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
+    let mut sql = format!(
+        "SELECT e.id, e.visit_number, p.mrn, p.family_name || ', ' || p.given_name, e.kind, e.service, e.discharge_at,
+                e.attending_id,
+                (SELECT pr.family_name || ', ' || pr.given_name FROM providers pr WHERE pr.id = e.attending_id),
+                (SELECT count(*) FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void')),
+                (SELECT u.username FROM work_claims w JOIN users u ON u.id = w.user_id
+                  WHERE w.entity_type = 'encounter' AND w.entity_id = e.id AND w.expires_at > ?2),
+                {key_expr}
+         FROM encounters e JOIN patients p ON p.id = e.patient_id
+         WHERE e.him_status = ?1"
+    );
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(tab.him()), Box::new(now.to_string())];
+    if let Some(s) = &filter.service {
+        args.push(Box::new(s.clone()));
+        sql += &format!(" AND e.service = ?{}", args.len());
+    }
+    if let Some(k) = &filter.kind {
+        args.push(Box::new(k.clone()));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.kind = ?{} AND d.status NOT IN ('completed','waived','void'))",
+            args.len()
+        );
+    }
+    if let Some(p) = filter.provider_id {
+        args.push(Box::new(p));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.provider_id = ?{} AND d.status NOT IN ('completed','waived','void'))",
+            args.len()
+        );
+    }
+    if let Some(a) = after {
+        args.push(Box::new(a.key.clone()));
+        let k = args.len();
+        args.push(Box::new(a.discharge_at.clone()));
+        let d = args.len();
+        args.push(Box::new(a.id));
+        let i = args.len();
+        sql += &format!(" AND ({key_expr}, e.discharge_at, e.id) {cmp} (?{k}, ?{d}, ?{i})");
+    }
+    sql += &format!(" ORDER BY {key_expr} {dir}, e.discharge_at {dir}, e.id {dir} LIMIT {limit}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let rows = stmt
+        .query_map(refs.as_slice(), |r| {
+            let discharge_at: String = r.get::<_, Option<String>>(6)?.unwrap_or_default();
+            let id: i64 = r.get(0)?;
+            Ok(QueueRow {
+                encounter_id: id,
+                visit_number: r.get(1)?,
+                mrn: r.get(2)?,
+                patient: r.get(3)?,
+                kind: r.get(4)?,
+                service: r.get(5)?,
+                attending_id: r.get(7)?,
+                attending: r.get(8)?,
+                open_deficiencies: r.get(9)?,
+                claimed_by: r.get(10)?,
+                key: PageKey {
+                    key: r.get(11)?,
+                    discharge_at: discharge_at.clone(),
+                    id,
+                },
+                discharge_at,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A queue page for a user, audited as a query.
+pub fn queue_page(
+    store: &mut Store,
+    actor: &Actor,
+    tab: QueueTab,
+    sort: QueueSort,
+    filter: &QueueFilter,
+    after: Option<&PageKey>,
+    limit: usize,
+) -> Result<Vec<QueueRow>, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "queue",
+        "deficiency",
+    )?;
+    let now = local_ts(local_now(store));
+    store.transact(actor, |tx, audit| {
+        let rows = page_rows(tx, &now, tab, sort, filter, after, limit)?;
+        audit.record(Event::new(Action::Read, Subtype::Query, "queue", "deficiency").detail(json!({
+            "tab": format!("{tab:?}"), "sort": format!("{sort:?}"), "service": filter.service, "kind": filter.kind,
+            "provider_id": filter.provider_id, "results": rows.len()
+        })));
+        Ok(rows)
+    })
+}
+
+/// The deficiencies of one encounter (for the chart beside the list). Bare read.
+pub fn encounter_deficiencies(
+    conn: &rusqlite::Connection,
+    encounter_id: i64,
+) -> Result<Vec<DeficiencyRow>, CoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {DEF_COLS} FROM deficiencies d WHERE d.encounter_id = ?1
+         ORDER BY d.status IN ('completed','waived','void'), d.assigned_at, d.id"
+    ))?;
+    Ok(stmt
+        .query_map([encounter_id], def_from_row)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Open deficiencies owed by one provider, oldest first, keyset-paged on (assigned_at, id).
+pub fn provider_rows(
+    conn: &rusqlite::Connection,
+    provider_id: i64,
+    after: Option<(&str, i64)>,
+    limit: usize,
+) -> Result<Vec<(DeficiencyRow, String, String, String, String)>, CoreError> {
+    let (a, i) = after.unwrap_or(("", 0));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {DEF_COLS}, p.mrn, p.family_name || ', ' || p.given_name, e.visit_number, COALESCE(e.discharge_at, '')
+         FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id JOIN patients p ON p.id = e.patient_id
+         WHERE d.provider_id = ?1 AND d.status NOT IN ('completed','waived','void') AND (d.assigned_at, d.id) > (?2, ?3)
+         ORDER BY d.assigned_at, d.id LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(params![provider_id, a, i, limit as i64], |r| {
+            Ok((
+                def_from_row(r)?,
+                r.get(12)?,
+                r.get(13)?,
+                r.get(14)?,
+                r.get(15)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Claim an encounter for `minutes` (setting `claim_minutes`), so two technicians never work
+/// the same chart at once. Renews the caller's own claim; refuses another user's live claim.
+pub fn claim(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), CoreError> {
+    let user_id = actor
+        .user_id
+        .ok_or_else(|| CoreError::invalid("claim", "only a signed-in user can claim a chart"))?;
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
+    let minutes = settings::get_i64(store.conn(), "claim_minutes")?;
+    let now = local_now(store);
+    let (now_s, until) = (
+        local_ts(now),
+        local_ts(now + chrono::Duration::minutes(minutes)),
+    );
+    store.transact(actor, |tx, audit| {
+        let holder: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT w.user_id, u.username FROM work_claims w JOIN users u ON u.id = w.user_id
+                 WHERE w.entity_type = 'encounter' AND w.entity_id = ?1 AND w.expires_at > ?2",
+                params![encounter_id, now_s],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((_, name)) = holder.filter(|(u, _)| *u != user_id) {
+            return Err(CoreError::invalid("claim", format!("{name} is working this chart; try again later")));
+        }
+        tx.execute(
+            "INSERT INTO work_claims(entity_type, entity_id, user_id, claimed_at, expires_at) VALUES ('encounter', ?1, ?2, ?3, ?4)
+             ON CONFLICT(entity_type, entity_id) DO UPDATE SET user_id = excluded.user_id, claimed_at = excluded.claimed_at,
+             expires_at = excluded.expires_at",
+            params![encounter_id, user_id, now_s, until],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "work_claim", encounter_id)
+                .encounter(encounter_id)
+                .detail(json!({"claimed_until": until})),
+        );
+        Ok(())
+    })
+}
+
+/// Release the caller's claim (on leaving the chart).
+pub fn release(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), CoreError> {
+    let Some(user_id) = actor.user_id else {
+        return Ok(());
+    };
+    store.transact(actor, |tx, audit| {
+        let n = tx.execute(
+            "DELETE FROM work_claims WHERE entity_type = 'encounter' AND entity_id = ?1 AND user_id = ?2",
+            params![encounter_id, user_id],
+        )?;
+        audit.record(
+            Event::new(Action::Delete, Subtype::Update, "work_claim", encounter_id)
+                .encounter(encounter_id)
+                .detail(json!({"released": n})),
+        );
+        Ok(())
+    })
+}

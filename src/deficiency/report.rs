@@ -1,0 +1,270 @@
+//! Department reports on deficiencies and delinquency (DOMAIN §2.4, §7): open deficiencies by
+//! type, by provider and by aging bucket; the delinquency rate; the per-provider letter.
+//! Pure reads; the callers audit them as queries.
+
+use chrono::{Months, NaiveDate};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::lifecycle::{BUCKETS, DelinquencyRate, aging_bucket, delinquency_rate};
+use super::queue::provider_rows;
+use crate::error::CoreError;
+use crate::settings;
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Aging bucket edges from the `aging_bucket_edges` setting (DEL-06), default 7,14,30.
+pub fn bucket_edges(conn: &Connection) -> Result<[i64; 3], CoreError> {
+    let raw = settings::get(conn, "aging_bucket_edges")?;
+    let v: Vec<i64> = raw
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    match v.as_slice() {
+        [a, b, c] if a < b && b < c => Ok([*a, *b, *c]),
+        _ => Ok([7, 14, 30]),
+    }
+}
+
+/// Open deficiencies by kind × aging bucket, from the maintained daily counters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgingRow {
+    pub kind: String,
+    pub buckets: [i64; 4],
+    pub total: i64,
+}
+
+pub fn aging_by_kind(conn: &Connection, today: NaiveDate) -> Result<Vec<AgingRow>, CoreError> {
+    let edges = bucket_edges(conn)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, day, n FROM deficiency_open_daily WHERE n > 0 ORDER BY kind, day",
+    )?;
+    let mut out: Vec<AgingRow> = Vec::new();
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, day, n) = row?;
+        let days = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            .map(|d| (today - d).num_days())
+            .unwrap_or(0);
+        let b = BUCKETS
+            .iter()
+            .position(|x| *x == aging_bucket(days, edges))
+            .unwrap_or(0);
+        match out.last_mut().filter(|r| r.kind == kind) {
+            Some(r) => {
+                r.buckets[b] += n;
+                r.total += n;
+            }
+            None => {
+                let mut buckets = [0; 4];
+                buckets[b] = n;
+                out.push(AgingRow {
+                    kind,
+                    buckets,
+                    total: n,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The same counts computed the slow way (a scan of open deficiencies): the baseline the
+/// bench compares against, and a cross-check in tests that the counters stay exact.
+pub fn aging_by_kind_scan(conn: &Connection, today: NaiveDate) -> Result<Vec<AgingRow>, CoreError> {
+    let edges = bucket_edges(conn)?;
+    let t = ymd(today);
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind,
+           sum(d <= ?2), sum(d > ?2 AND d <= ?3), sum(d > ?3 AND d <= ?4), sum(d > ?4), count(*)
+         FROM (SELECT kind, CAST(julianday(?1) - julianday(substr(assigned_at, 1, 10)) AS INTEGER) AS d
+               FROM deficiencies WHERE status NOT IN ('completed','waived','void'))
+         GROUP BY kind ORDER BY kind",
+    )?;
+    let rows = stmt
+        .query_map(params![t, edges[0], edges[1], edges[2]], |r| {
+            Ok(AgingRow {
+                kind: r.get(0)?,
+                buckets: [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                total: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProviderRow {
+    pub provider_id: Option<i64>,
+    pub provider: String,
+    pub open: i64,
+    pub delinquent: i64,
+    pub delinquent_records: i64,
+}
+
+/// Open and delinquent deficiencies per provider (DEL-02), and the provider's delinquent
+/// records (DEL-03), most delinquent first.
+pub fn by_provider(conn: &Connection, today: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
+    let def_days = settings::get_i64(conn, "deficiency_delinquent_days")?;
+    let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
+    let def_cut = ymd(today - chrono::Days::new(def_days as u64));
+    let rec_cut = ymd(today - chrono::Days::new(rec_days as u64));
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.provider_id, COALESCE((SELECT family_name || ', ' || given_name || ' ' || credentials FROM providers WHERE id = d.provider_id), '(unassigned)'),
+                count(*), sum(substr(d.assigned_at, 1, 10) < ?1),
+                count(DISTINCT CASE WHEN e.discharge_at < ?2 THEN e.id END)
+         FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id
+         WHERE d.status NOT IN ('completed','waived','void')
+         GROUP BY d.provider_id ORDER BY 4 DESC, 3 DESC, 2",
+    )?;
+    let rows = stmt
+        .query_map(params![def_cut, rec_cut], |r| {
+            Ok(ProviderRow {
+                provider_id: r.get(0)?,
+                provider: r.get::<_, String>(1)?.trim().to_string(),
+                open: r.get(2)?,
+                delinquent: r.get(3)?,
+                delinquent_records: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// DEL-04 at a measurement date: delinquent records (DEL-03) ÷ average monthly discharges of
+/// the previous `delinquency_avg_months` months × 100.
+pub fn delinquency(conn: &Connection, as_of: NaiveDate) -> Result<DelinquencyRate, CoreError> {
+    let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
+    let months = settings::get_i64(conn, "delinquency_avg_months")?;
+    let alert = settings::get_i64(conn, "delinquency_alert_pct")? as f64;
+    // DEL-03 is "today > discharge + N days": discharged before the cutoff date.
+    let cutoff = ymd(as_of - chrono::Days::new(rec_days as u64));
+    let delinquent: i64 = conn.query_row(
+        "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at < ?1",
+        [&cutoff],
+        |r| r.get(0),
+    )?;
+    let from = as_of
+        .checked_sub_months(Months::new(months as u32))
+        .unwrap_or(as_of);
+    let discharges: i64 = conn.query_row(
+        "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2",
+        params![ymd(from), ymd(as_of)],
+        |r| r.get(0),
+    )?;
+    Ok(delinquency_rate(delinquent, discharges, months, alert))
+}
+
+/// The letter a department sends a physician (DEL-07): every chart with what is owed.
+pub fn provider_letter(
+    conn: &Connection,
+    provider_id: i64,
+    today: NaiveDate,
+    csv: bool,
+) -> Result<String, CoreError> {
+    let (name, npi): (String, Option<String>) = conn
+        .query_row(
+            "SELECT trim(given_name || ' ' || family_name || ' ' || credentials), npi FROM providers WHERE id = ?1",
+            [provider_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|_| CoreError::NotFound { what: "provider", id: provider_id.to_string() })?;
+    let facility = settings::get(conn, "facility_name")?;
+    let def_days = settings::get_i64(conn, "deficiency_delinquent_days")?;
+    let mut rows = Vec::new();
+    let mut after: Option<(String, i64)> = None;
+    loop {
+        let page = provider_rows(
+            conn,
+            provider_id,
+            after.as_ref().map(|(a, i)| (a.as_str(), *i)),
+            500,
+        )?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.0.assigned_at.clone(), last.0.id));
+        rows.extend(page);
+    }
+    let clean = |s: &str| crate::text::sanitize_line(s).into_owned();
+    let age = |assigned: &str| {
+        NaiveDate::parse_from_str(assigned.get(..10).unwrap_or(""), "%Y-%m-%d")
+            .map(|d| (today - d).num_days())
+            .unwrap_or(0)
+    };
+    if csv {
+        let q = |s: &str| format!("\"{}\"", clean(s).replace('"', "\"\""));
+        let mut out = String::from(
+            "provider,npi,mrn,patient,visit,discharged,deficiency,document,assigned,age_days,delinquent\n",
+        );
+        for (d, mrn, patient, visit, discharged) in &rows {
+            let a = age(&d.assigned_at);
+            out += &format!(
+                "{},{},{},{},{},{},{},{},{},{},{}\n",
+                q(&name),
+                q(npi.as_deref().unwrap_or("")),
+                q(mrn),
+                q(patient),
+                q(visit),
+                q(discharged.get(..10).unwrap_or("")),
+                q(&d.kind),
+                d.document_id.map(|x| x.to_string()).unwrap_or_default(),
+                q(d.assigned_at.get(..10).unwrap_or("")),
+                a,
+                a > def_days
+            );
+        }
+        return Ok(out);
+    }
+    let delinquent = rows
+        .iter()
+        .filter(|(d, ..)| age(&d.assigned_at) > def_days)
+        .count();
+    let charts = {
+        let mut v: Vec<&str> = rows
+            .iter()
+            .map(|(_, _, _, visit, _)| visit.as_str())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let mut out = format!(
+        "{}\nHealth Information Management\n\n{}\n\nDear {} (NPI {}),\n\nOur records show {} incomplete item(s) on {} chart(s) awaiting your \
+attention; {} of them are past the {}-day limit of the medical staff rules (DEL-02). Please complete them at your \
+earliest convenience. Records must be complete within 30 days of discharge (42 CFR 482.24(c)(4)(viii)).\n\n",
+        clean(&facility),
+        ymd(today),
+        clean(&name),
+        npi.as_deref().unwrap_or("unknown"),
+        rows.len(),
+        charts,
+        delinquent,
+        def_days
+    );
+    out += &format!(
+        "{:<11} {:<24} {:<10} {:<11} {:<14} {:>5}  {}\n",
+        "MRN", "PATIENT", "VISIT", "DISCHARGED", "DEFICIENCY", "DAYS", ""
+    );
+    for (d, mrn, patient, visit, discharged) in &rows {
+        let a = age(&d.assigned_at);
+        out += &format!(
+            "{:<11} {:<24} {:<10} {:<11} {:<14} {:>5}  {}\n",
+            clean(mrn),
+            clean(patient).chars().take(24).collect::<String>(),
+            clean(visit),
+            discharged.get(..10).unwrap_or(""),
+            d.kind,
+            a,
+            if a > def_days { "DELINQUENT" } else { "" }
+        );
+    }
+    out += "\nThank you,\nHealth Information Management\n";
+    Ok(out)
+}
