@@ -101,7 +101,7 @@ impl Planner<'_> {
                     None if rng.chance(0.04) => {
                         (admit + mins(rng.range(25 * 60, 40 * 60))).min(discharge - mins(60))
                     }
-                    None => admit + mins(rng.range(45, 18 * 60)),
+                    None => (admit + mins(rng.range(45, 18 * 60))).min(discharge - mins(60)),
                 };
                 b.add(
                     "34117-2",

@@ -380,6 +380,11 @@ impl Gen<'_> {
                     author: roster.display(d.author),
                     attending: roster.display(e.attending),
                     compact: self.compact,
+                    inpatient: matches!(
+                        e.kind,
+                        crate::domain::EncounterKind::Inpatient
+                            | crate::domain::EncounterKind::Observation
+                    ),
                 };
                 let when = ts(d.service_at);
                 d.body = match d.template {

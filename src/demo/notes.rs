@@ -19,6 +19,8 @@ pub(crate) struct NoteCtx<'a> {
     pub author: &'a str,
     pub attending: &'a str,
     pub compact: bool,
+    /// Inpatient or observation stay (plans speak of the hospital, not of return precautions).
+    pub inpatient: bool,
 }
 
 impl NoteCtx<'_> {
@@ -141,7 +143,7 @@ fn history(out: &mut String, rng: &mut Rng, ctx: &NoteCtx<'_>) {
     }
     let extra = rng.pick(&[
         "Denies recent travel or sick contacts.",
-        "Symptoms have not improved with over-the-counter remedies.",
+        "The medication list was reconciled with the pharmacy record.",
         "History was obtained from the patient and confirmed with family at the bedside.",
         "Outside records were reviewed.",
     ]);
@@ -162,7 +164,13 @@ fn history(out: &mut String, rng: &mut Rng, ctx: &NoteCtx<'_>) {
     let social = if ctx.child() {
         "Lives with parents; up to date on immunizations."
     } else {
-        rng.pick(SOCIAL)
+        // Older adults: the retired/assisted-living entries; younger: the working-age ones.
+        let pool: &[usize] = match ctx.age_years {
+            65.. => &[1, 3, 6],
+            ..=24 => &[0, 2, 5],
+            _ => &[0, 1, 2, 4],
+        };
+        SOCIAL.get(*rng.pick(pool)).copied().unwrap_or("")
     };
     let _ = writeln!(out, "SOCIAL HISTORY: {social}");
     let _ = writeln!(
@@ -184,13 +192,18 @@ fn exam(out: &mut String, rng: &mut Rng, ctx: &NoteCtx<'_>) {
     let _ = writeln!(out, "Pertinent: {}.\n", ctx.reason.exam);
 }
 
-fn plan(out: &mut String, rng: &mut Rng, ctx: &NoteCtx<'_>, inpatient: bool) {
+fn plan(out: &mut String, rng: &mut Rng, ctx: &NoteCtx<'_>, consult: bool) {
     let r = ctx.reason;
     let _ = writeln!(out, "ASSESSMENT AND PLAN:\n{}.\n- {}.", r.dx, r.plan);
     if ctx.compact {
         return;
     }
-    if inpatient {
+    if consult && ctx.inpatient {
+        let _ = writeln!(
+            out,
+            "- Recommendations discussed with the primary team; we will follow daily."
+        );
+    } else if ctx.inpatient {
         let _ = writeln!(
             out,
             "- {}\n- Code status: {}.",
@@ -219,7 +232,7 @@ pub(crate) fn history_and_physical(rng: &mut Rng, ctx: &NoteCtx<'_>, when: &str)
     header(&mut out, "HISTORY AND PHYSICAL", ctx, when);
     history(&mut out, rng, ctx);
     exam(&mut out, rng, ctx);
-    plan(&mut out, rng, ctx, true);
+    plan(&mut out, rng, ctx, false);
     let _ = writeln!(out, "\nAttending of record: {}", ctx.attending);
     out
 }
@@ -497,7 +510,7 @@ pub(crate) fn clinic_note(rng: &mut Rng, ctx: &NoteCtx<'_>, when: &str, consult:
     }
     history(&mut out, rng, ctx);
     exam(&mut out, rng, ctx);
-    plan(&mut out, rng, ctx, false);
+    plan(&mut out, rng, ctx, consult);
     if consult {
         let _ = writeln!(
             out,

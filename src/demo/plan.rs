@@ -120,7 +120,7 @@ impl Planner<'_> {
         };
         // About three encounters per patient on average (1 + geometric, capped).
         let mut k = 1;
-        while k < 12 && rng.chance(0.62) {
+        while k < 12 && rng.chance(0.68) {
             k += 1;
         }
         let k = k.min(max_encounters.max(1));

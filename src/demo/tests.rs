@@ -345,7 +345,7 @@ fn generating_twice_appends_a_second_data_set() {
     assert!(crate::audit::verify(store.conn(), &[]).unwrap().ok());
 }
 
-/// Writes a 600-encounter demo database to $CHARTDESK_DEMO_DB for inspection.
+/// Writes a demo database (600 encounters, or $CHARTDESK_DEMO_N) to $CHARTDESK_DEMO_DB for inspection.
 #[test]
 #[ignore]
 fn write_demo_db() {
@@ -353,7 +353,11 @@ fn write_demo_db() {
         return;
     };
     let mut store = Store::open_or_create(std::path::Path::new(&path)).unwrap();
-    let s = generate(&mut store, &Actor::system("test"), &spec(42, 600)).unwrap();
+    let n = std::env::var("CHARTDESK_DEMO_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(600);
+    let s = generate(&mut store, &Actor::system("test"), &spec(42, n)).unwrap();
     println!("{s:?}");
 }
 
