@@ -16,9 +16,13 @@
 //!   analysis; older ones are `incomplete` when a document is missing, unsigned or awaits
 //!   cosignature, else `doc_complete`, and only `doc_complete` charts are coded or billed.
 //!   `analyzed_at`, `coded_at` and `final_billed_at` are facility-local like clinical times.
-//! - Documents by LOINC type with clinical text built from templates. Charts discharged in
-//!   the last three weeks have the most missing and unsigned documents; older ones are mostly
-//!   complete. No deficiency rows are written: analysis derives them from the documents.
+//! - Documents by LOINC type with clinical text built from templates (compact notes above
+//!   [`COMPACT_ABOVE`] encounters). About 10% of expected documents are missing and 15% are
+//!   unsigned, most of them on charts discharged in the last three weeks; older charts are
+//!   more often complete, but some stay delinquent. No deficiency rows are written: analysis
+//!   derives them from the documents.
+//!
+//! Speed: 200,000 encounters take about 22 s in release mode (about 0.5 GB of database).
 //!
 //! Determinism: the same [`GenSpec`] on a fresh database gives byte-identical rows in
 //! `providers`, `patients`, `encounters` and `documents`. Ids are assigned explicitly,
@@ -163,6 +167,7 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
                     "requested_encounters": spec.encounters,
                     "batch": batch,
                     "compact_notes": g.compact,
+                    "provider_ids": (batch == 0).then(|| [base_provider + 1, base_provider + s.providers as i64]),
                     "patient_ids": [first.0, g.next_patient - 1],
                     "encounter_ids": [first.1, g.next_encounter - 1],
                     "document_ids": [first.2, g.next_document - 1],

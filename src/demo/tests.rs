@@ -329,6 +329,25 @@ fn audit_chain_verifies_with_one_event_per_batch() {
 }
 
 #[test]
+fn large_runs_are_split_into_audited_batches() {
+    let (_d, store, s) = generated(13, BATCH_ENCOUNTERS + 50);
+    assert_eq!(s.encounters, BATCH_ENCOUNTERS + 50);
+    let conn = store.conn();
+    assert!(crate::audit::verify(conn, &[]).unwrap().ok());
+    let details: Vec<String> = conn
+        .prepare("SELECT detail FROM audit_log WHERE entity_type = 'dataset' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(details.len(), 2);
+    let second: serde_json::Value = serde_json::from_str(&details[1]).unwrap();
+    assert_eq!(second["counts"]["encounters"], 50);
+    assert_eq!(second["counts"]["providers"], 0);
+}
+
+#[test]
 fn generating_twice_appends_a_second_data_set() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = fresh(&dir, "t.db");
