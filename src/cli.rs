@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::accounts;
 use crate::audit::{self, Action, Actor, Event, ExportFilter, ExportFormat, Outcome, Subtype};
+use crate::deficiency::ops::AnalyzeScope;
 use crate::demo;
 use crate::domain::Role;
 use crate::settings;
@@ -363,7 +364,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let s = crate::deficiency::ops::analyze_batch(
                 &mut store,
                 &Actor::system("analyze"),
-                since,
+                since.map_or(AnalyzeScope::Awaiting, AnalyzeScope::Since),
             )?;
             println!(
                 "analysed {} discharged encounters in {:.2} s: {} deficiencies created, {} resolved, {} charts complete",
@@ -478,6 +479,9 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
         today: chrono::Local::now().date_naive(),
     };
     demo::generate(&mut store, &actor, &spec)?;
+    // The generator marks older charts as analysed; give them their deficiency rows as of
+    // their analysis time. Charts awaiting analysis stay in the technicians' queue.
+    crate::deficiency::ops::analyze_batch(&mut store, &actor, AnalyzeScope::Analyzed)?;
     demo::create_demo_users(&mut store, &actor)?;
     Ok(store)
 }

@@ -255,32 +255,60 @@ pub struct BatchSummary {
     pub complete: usize,
 }
 
-/// `chartdesk analyze [--since DATE]`: analyse discharged encounters awaiting analysis (and,
-/// with `since`, every discharged encounter discharged on or after it), in batches of one
-/// transaction each.
+/// Which discharged encounters a batch analysis covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnalyzeScope {
+    /// Charts awaiting analysis (the nightly run).
+    Awaiting,
+    /// Awaiting charts, plus every chart discharged on or after the date (`--since`).
+    Since(NaiveDate),
+    /// Charts analysed before (e.g. loaded from elsewhere without their deficiency rows):
+    /// re-checked as of their own analysis time, so assignment dates and aging stay true.
+    Analyzed,
+}
+
+/// `chartdesk analyze [--since DATE]`: batch analysis, one transaction per 2,000 encounters.
 pub fn analyze_batch(
     store: &mut Store,
     actor: &Actor,
-    since: Option<NaiveDate>,
+    scope: AnalyzeScope,
 ) -> Result<BatchSummary, CoreError> {
     authorize(store, actor, Perm::AnalyzeDeficiencies, "encounter", "*")?;
     let rules = rules_in_force(store.conn())?;
     let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
-    let ids: Vec<i64> = {
-        let sql = "SELECT id FROM encounters WHERE discharge_at IS NOT NULL AND
-                   (him_status = 'awaiting_analysis' OR (?1 IS NOT NULL AND discharge_at >= ?1)) ORDER BY id";
+    let ids: Vec<(i64, Option<String>)> = {
+        let (sql, arg) = match scope {
+            AnalyzeScope::Awaiting => (
+                "SELECT id, NULL FROM encounters WHERE discharge_at IS NOT NULL AND him_status = 'awaiting_analysis' ORDER BY id",
+                None,
+            ),
+            AnalyzeScope::Since(d) => (
+                "SELECT id, NULL FROM encounters WHERE discharge_at IS NOT NULL AND (him_status = 'awaiting_analysis' OR discharge_at >= ?1) ORDER BY id",
+                Some(d.format("%Y-%m-%d").to_string()),
+            ),
+            AnalyzeScope::Analyzed => (
+                "SELECT id, analyzed_at FROM encounters WHERE discharge_at IS NOT NULL AND him_status IN ('incomplete','doc_complete') ORDER BY id",
+                None,
+            ),
+        };
         let mut stmt = store.conn().prepare(sql)?;
-        let since = since.map(|d| d.format("%Y-%m-%d").to_string());
-        stmt.query_map([since], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
+        match arg {
+            Some(a) => stmt
+                .query_map([a], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?,
+            None => stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?,
+        }
     };
     let mut summary = BatchSummary::default();
     let now = local_now(store);
     for chunk in ids.chunks(2_000) {
         let part = store.transact(actor, |tx, audit| {
             let mut s = BatchSummary::default();
-            for id in chunk {
-                let o = analyze_in_tx(tx, audit, &rules, *id, now, days, "batch analysis")?;
+            for (id, analyzed_at) in chunk {
+                let at = analyzed_at.as_deref().and_then(parse_ts).unwrap_or(now);
+                let o = analyze_in_tx(tx, audit, &rules, *id, at, days, "batch analysis")?;
                 s.encounters += 1;
                 s.created += o.created;
                 s.resolved += o.resolved;

@@ -201,13 +201,17 @@ pub fn encounter_deficiencies(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// One item owed by a provider: the deficiency, the patient MRN and name, the visit number
+/// and the discharge time.
+pub type ProviderItem = (DeficiencyRow, String, String, String, String);
+
 /// Open deficiencies owed by one provider, oldest first, keyset-paged on (assigned_at, id).
 pub fn provider_rows(
     conn: &rusqlite::Connection,
     provider_id: i64,
     after: Option<(&str, i64)>,
     limit: usize,
-) -> Result<Vec<(DeficiencyRow, String, String, String, String)>, CoreError> {
+) -> Result<Vec<ProviderItem>, CoreError> {
     let (a, i) = after.unwrap_or(("", 0));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {DEF_COLS}, p.mrn, p.family_name || ', ' || p.given_name, e.visit_number, COALESCE(e.discharge_at, '')
