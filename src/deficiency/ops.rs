@@ -668,3 +668,68 @@ pub fn record_signature(
         }
     })
 }
+
+/// "Mark the chart analysed" (technician): run the rules for one discharged encounter now,
+/// in one audited transaction, naming the user as the trigger.
+pub fn mark_analyzed(
+    store: &mut Store,
+    actor: &Actor,
+    encounter_id: i64,
+) -> Result<AnalysisOutcome, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
+    let rules = rules_in_force(store.conn())?;
+    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let now = local_now(store);
+    let trigger = format!("analysed by {}", actor.username);
+    store.transact(actor, |tx, audit| {
+        let out = analyze_in_tx(tx, audit, &rules, encounter_id, now, days, &trigger)?;
+        tx.execute(
+            "UPDATE encounters SET analyzed_at = ?1 WHERE id = ?2",
+            params![local_ts(now), encounter_id],
+        )?;
+        audit.record(
+            Event::new(Action::Execute, Subtype::Update, "analysis", encounter_id)
+                .encounter(encounter_id)
+                .detail(
+                    json!({"created": out.created, "resolved": out.resolved, "open": out.open}),
+                ),
+        );
+        Ok(out)
+    })
+}
+
+/// A provider as pickers show it (no PHI; not audited).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProviderSummary {
+    pub id: i64,
+    pub name: String,
+    pub npi: Option<String>,
+    pub kind: String,
+    pub specialty: String,
+}
+
+/// Active providers by name, for reassignment and the provider view.
+pub fn list_providers(conn: &rusqlite::Connection) -> Result<Vec<ProviderSummary>, CoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, trim(family_name || ', ' || given_name || ' ' || credentials), npi, kind, specialty
+         FROM providers WHERE active = 1 ORDER BY family_name, given_name, id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ProviderSummary {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                npi: r.get(2)?,
+                kind: r.get(3)?,
+                specialty: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
