@@ -194,7 +194,7 @@ pub fn add_user(
 /// Every user (supervisor only); audited as a query of the user list.
 pub fn list_users(store: &mut Store, actor: &Actor) -> Result<Vec<User>, CoreError> {
     authorize(store, actor, Perm::Administer, "user", "*")?;
-    store.transact(actor, |tx, audit| {
+    store.transact_read(actor, |tx, audit| {
         let mut stmt = tx.prepare(&format!(
             "SELECT {USER_COLUMNS} FROM users ORDER BY username"
         ))?;

@@ -78,7 +78,7 @@ pub fn search_patients(
         ));
     }
     authorize(store, actor, Perm::ViewChart, "patient", "*")?;
-    store.transact(actor, |tx, audit| {
+    store.transact_read(actor, |tx, audit| {
         let hits = find_patients(tx, q)?;
         audit.record(
             Event::new(Action::Read, Subtype::Query, "patient", "*")
@@ -223,7 +223,7 @@ pub fn open_chart(store: &mut Store, actor: &Actor, patient_id: i64) -> Result<C
         "patient",
         &patient_id.to_string(),
     )?;
-    store.transact(actor, |tx, audit| {
+    store.transact_read(actor, |tx, audit| {
         let patient = tx
             .query_row(&format!("SELECT {PATIENT_COLS} FROM patients p WHERE p.id = ?1"), [patient_id], patient_from_row)
             .optional()?
@@ -260,7 +260,7 @@ pub fn read_document(
         "document",
         &document_id.to_string(),
     )?;
-    store.transact(actor, |tx, audit| {
+    store.transact_read(actor, |tx, audit| {
         let found = tx
             .query_row(
                 &format!(

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bench;
+pub mod bench_queue;
 pub mod chart;
 pub mod cli;
 pub mod deficiency;

@@ -157,7 +157,7 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
             )?
         }
     };
-    store.transact(actor, |_tx, audit| {
+    store.transact_read(actor, |_tx, audit| {
         audit.record(
             Event::new(Action::Read, Subtype::Query, "report", name)
                 .detail(json!({"bytes": out.len()})),

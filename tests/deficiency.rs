@@ -109,19 +109,22 @@ fn from_discharge_to_complete_chart() {
     )
     .expect("sign");
     assert_eq!(statuses(&store, 10)[1].2, "completed");
-    let (reason, user): (String, String) = store
+    let (reason, user, detail): (String, String, String) = store
         .conn()
         .query_row(
-            "SELECT reason, username FROM audit_log WHERE entity_type = 'deficiency' AND subtype = 'update' ORDER BY seq DESC LIMIT 1",
+            "SELECT reason, username, detail FROM audit_log WHERE entity_type = 'encounter' AND entity_id = '10' ORDER BY seq DESC LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .expect("row");
     assert_eq!(reason, "resolved automatically: document 11 signed");
     assert_eq!(
         user, "tina",
-        "performed in tina's transaction; detail says by system"
+        "performed in tina's transaction; the detail says by system"
     );
+    let detail: serde_json::Value = serde_json::from_str(&detail).expect("json");
+    assert_eq!(detail["deficiencies_resolved"][0]["kind"], "UNSIGNED");
+    assert_eq!(detail["deficiencies_resolved"][0]["by"], "system");
 
     // The discharge summary arrives signed; re-analysis resolves MISS_DS; the chart is complete.
     store

@@ -178,9 +178,18 @@ pub fn analyze_in_tx(
             existing.insert(k, v);
         }
     }
+    // One audit event per analysed chart lists every deficiency it created or resolved
+    // (ids, kinds, rules, and for resolutions "by system" with the triggering event): the
+    // batch path writes one chain row per chart, not one per deficiency.
     let mut out = AnalysisOutcome::default();
     let now_s = local_ts(now);
     let due = local_ts(now + Duration::days(delinquent_days));
+    let mut created = Vec::new();
+    let mut resolved = Vec::new();
+    let mut open = existing
+        .values()
+        .filter(|(_, status, _)| DefStatus::parse(status).is_some_and(|s| !s.is_closed()))
+        .count();
     for f in &findings {
         if existing.contains_key(&(f.kind.to_string(), f.slot.clone())) {
             continue;
@@ -190,15 +199,9 @@ pub fn analyze_in_tx(
              VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?6, ?7, 'rule', ?8, ?9)",
         )?
         .execute(params![encounter_id, f.document_id, f.slot, f.kind, f.provider_id, now_s, due, f.rule, f.message])?;
-        let id = tx.last_insert_rowid();
-        audit.record(
-            Event::new(Action::Create, Subtype::Create, "deficiency", id)
-                .patient(&l.mrn)
-                .encounter(encounter_id)
-                .detail(json!({"kind": f.kind, "rule": f.rule, "slot": f.slot, "document_id": f.document_id,
-                               "provider_id": f.provider_id, "due_at": due, "trigger": trigger})),
-        );
-        out.created += 1;
+        created.push(json!({"id": tx.last_insert_rowid(), "kind": f.kind, "rule": f.rule, "slot": f.slot,
+                            "document_id": f.document_id, "provider_id": f.provider_id, "due_at": due}));
+        open += 1;
     }
     for ((kind, slot), (id, status, origin)) in &existing {
         let still = findings.iter().any(|f| f.kind == kind && &f.slot == slot);
@@ -206,24 +209,15 @@ pub fn analyze_in_tx(
         if still || closed || origin != "rule" {
             continue;
         }
-        tx.prepare_cached(
-            "UPDATE deficiencies SET status = 'completed', closed_at = ?1, closed_by = 'system' WHERE id = ?2",
-        )?
-        .execute(params![now_s, id])?;
-        audit.record(
-            Event::new(Action::Update, Subtype::Update, "deficiency", id)
-                .patient(&l.mrn)
-                .encounter(encounter_id)
-                .reason(format!("resolved automatically: {trigger}"))
-                .detail(json!({"kind": kind, "slot": slot, "from": status, "to": "completed", "by": "system", "trigger": trigger})),
-        );
-        out.resolved += 1;
+        tx.prepare_cached("UPDATE deficiencies SET status = 'completed', closed_at = ?1, closed_by = 'system' WHERE id = ?2")?
+            .execute(params![now_s, id])?;
+        resolved.push(json!({"id": id, "kind": kind, "slot": slot, "from": status, "to": "completed", "by": "system"}));
+        open -= 1;
     }
-    out.open = tx.prepare_cached(
-        "SELECT count(*) FROM deficiencies WHERE encounter_id = ?1 AND status NOT IN ('completed','waived','void')",
-    )?
-    .query_row([encounter_id], |r| r.get::<_, i64>(0))? as usize;
-    let him = if out.open > 0 {
+    out.created = created.len();
+    out.resolved = resolved.len();
+    out.open = open;
+    let him = if open > 0 {
         "incomplete"
     } else {
         "doc_complete"
@@ -236,13 +230,18 @@ pub fn analyze_in_tx(
     if him != l.him_status || coding != l.coding_status || out.created > 0 || out.resolved > 0 {
         tx.prepare_cached("UPDATE encounters SET him_status = ?1, coding_status = ?2, analyzed_at = ?3 WHERE id = ?4")?
             .execute(params![him, coding, now_s, encounter_id])?;
-        audit.record(
-            Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
-                .patient(&l.mrn)
-                .encounter(encounter_id)
-                .detail(json!({"him_status": {"from": l.him_status, "to": him}, "coding_status": {"from": l.coding_status, "to": coding},
-                               "created": out.created, "resolved": out.resolved, "trigger": trigger})),
-        );
+        let mut e = Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
+            .patient(&l.mrn)
+            .encounter(encounter_id)
+            .detail(
+                json!({"analysis": trigger, "him_status": {"from": l.him_status, "to": him},
+                           "coding_status": {"from": l.coding_status, "to": coding},
+                           "deficiencies_created": created, "deficiencies_resolved": resolved}),
+            );
+        if out.resolved > 0 {
+            e = e.reason(format!("resolved automatically: {trigger}"));
+        }
+        audit.record(e);
     }
     Ok(out)
 }

@@ -51,7 +51,10 @@ pub struct QueueFilter {
 /// Where the next page starts: the last row's sort key and encounter id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PageKey {
-    pub key: String,
+    /// The service (sort by service) of the last row.
+    pub service: String,
+    /// The attending id (sort by attending) of the last row; `None` sorts first.
+    pub attending_id: Option<i64>,
     pub discharge_at: String,
     pub id: i64,
 }
@@ -83,75 +86,91 @@ pub fn page_rows(
     after: Option<&PageKey>,
     limit: usize,
 ) -> Result<Vec<QueueRow>, CoreError> {
-    let (key_expr, desc) = match sort {
-        QueueSort::Oldest => ("''", false),
-        QueueSort::Newest => ("''", true),
-        QueueSort::Service => ("e.service", false),
-        QueueSort::Attending => ("printf('%012d', COALESCE(e.attending_id, 0))", false),
-    };
-    let (cmp, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
-    let mut sql = format!(
+    let mut sql = String::from(
         "SELECT e.id, e.visit_number, p.mrn, p.family_name || ', ' || p.given_name, e.kind, e.service, e.discharge_at,
                 e.attending_id,
                 (SELECT pr.family_name || ', ' || pr.given_name FROM providers pr WHERE pr.id = e.attending_id),
                 (SELECT count(*) FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void')),
                 (SELECT u.username FROM work_claims w JOIN users u ON u.id = w.user_id
-                  WHERE w.entity_type = 'encounter' AND w.entity_id = e.id AND w.expires_at > ?2),
-                {key_expr}
+                  WHERE w.entity_type = 'encounter' AND w.entity_id = e.id AND w.expires_at > ?2)
          FROM encounters e JOIN patients p ON p.id = e.patient_id
-         WHERE e.him_status = ?1"
+         WHERE e.him_status = ?1",
     );
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(tab.him()), Box::new(now.to_string())];
+    let mut arg = |v: Box<dyn ToSql>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
     if let Some(s) = &filter.service {
-        args.push(Box::new(s.clone()));
-        sql += &format!(" AND e.service = ?{}", args.len());
+        sql += &format!(" AND e.service = {}", arg(Box::new(s.clone())));
     }
     if let Some(k) = &filter.kind {
-        args.push(Box::new(k.clone()));
         sql += &format!(
-            " AND EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.kind = ?{} AND d.status NOT IN ('completed','waived','void'))",
-            args.len()
+            " AND EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.kind = {} AND d.status NOT IN ('completed','waived','void'))",
+            arg(Box::new(k.clone()))
         );
     }
     if let Some(p) = filter.provider_id {
-        args.push(Box::new(p));
         sql += &format!(
-            " AND EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.provider_id = ?{} AND d.status NOT IN ('completed','waived','void'))",
-            args.len()
+            " AND EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.provider_id = {} AND d.status NOT IN ('completed','waived','void'))",
+            arg(Box::new(p))
         );
     }
+    // Keyset conditions written so that each sort walks its own index
+    // (him_status, [service | attending_id,] discharge_at, rowid) without sorting.
     if let Some(a) = after {
-        args.push(Box::new(a.key.clone()));
-        let k = args.len();
-        args.push(Box::new(a.discharge_at.clone()));
-        let d = args.len();
-        args.push(Box::new(a.id));
-        let i = args.len();
-        sql += &format!(" AND ({key_expr}, e.discharge_at, e.id) {cmp} (?{k}, ?{d}, ?{i})");
+        let d = arg(Box::new(a.discharge_at.clone()));
+        let i = arg(Box::new(a.id));
+        sql += &match sort {
+            QueueSort::Oldest => format!(" AND (e.discharge_at, e.id) > ({d}, {i})"),
+            QueueSort::Newest => format!(" AND (e.discharge_at, e.id) < ({d}, {i})"),
+            QueueSort::Service => {
+                let s = arg(Box::new(a.service.clone()));
+                format!(" AND (e.service, e.discharge_at, e.id) > ({s}, {d}, {i})")
+            }
+            QueueSort::Attending => match a.attending_id {
+                Some(at) => {
+                    let at = arg(Box::new(at));
+                    format!(" AND (e.attending_id, e.discharge_at, e.id) > ({at}, {d}, {i})")
+                }
+                None => format!(
+                    " AND (e.attending_id IS NOT NULL OR (e.attending_id IS NULL AND (e.discharge_at, e.id) > ({d}, {i})))"
+                ),
+            },
+        };
     }
-    sql += &format!(" ORDER BY {key_expr} {dir}, e.discharge_at {dir}, e.id {dir} LIMIT {limit}");
+    sql += match sort {
+        QueueSort::Oldest => " ORDER BY e.discharge_at, e.id",
+        QueueSort::Newest => " ORDER BY e.discharge_at DESC, e.id DESC",
+        QueueSort::Service => " ORDER BY e.service, e.discharge_at, e.id",
+        QueueSort::Attending => " ORDER BY e.attending_id, e.discharge_at, e.id",
+    };
+    sql += &format!(" LIMIT {limit}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let rows = stmt
         .query_map(refs.as_slice(), |r| {
             let discharge_at: String = r.get::<_, Option<String>>(6)?.unwrap_or_default();
             let id: i64 = r.get(0)?;
+            let service: String = r.get(5)?;
+            let attending_id: Option<i64> = r.get(7)?;
             Ok(QueueRow {
                 encounter_id: id,
                 visit_number: r.get(1)?,
                 mrn: r.get(2)?,
                 patient: r.get(3)?,
                 kind: r.get(4)?,
-                service: r.get(5)?,
-                attending_id: r.get(7)?,
-                attending: r.get(8)?,
-                open_deficiencies: r.get(9)?,
-                claimed_by: r.get(10)?,
                 key: PageKey {
-                    key: r.get(11)?,
+                    service: service.clone(),
+                    attending_id,
                     discharge_at: discharge_at.clone(),
                     id,
                 },
+                service,
+                attending_id,
+                attending: r.get(8)?,
+                open_deficiencies: r.get(9)?,
+                claimed_by: r.get(10)?,
                 discharge_at,
             })
         })?
@@ -177,7 +196,7 @@ pub fn queue_page(
         "deficiency",
     )?;
     let now = local_ts(local_now(store));
-    store.transact(actor, |tx, audit| {
+    store.transact_read(actor, |tx, audit| {
         let rows = page_rows(tx, &now, tab, sort, filter, after, limit)?;
         audit.record(Event::new(Action::Read, Subtype::Query, "queue", "deficiency").detail(json!({
             "tab": format!("{tab:?}"), "sort": format!("{sort:?}"), "service": filter.service, "kind": filter.kind,
