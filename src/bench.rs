@@ -363,7 +363,7 @@ fn big_database(dir: &Path, encounters: usize) -> Result<PathBuf> {
 /// Measurement 3: fresh processes open a big database and draw the first screens.
 fn first_screen_bench(db: &Path, launches: usize) -> Result<()> {
     let exe = std::env::current_exe().context("locating the chartdesk binary")?;
-    let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(db).map(|m| m.len()).unwrap_or(0);
     println!(
         "\n[3] first screen in a fresh process: {} ({:.0} MB), {launches} launches",
         db.display(),
@@ -374,7 +374,7 @@ fn first_screen_bench(db: &Path, launches: usize) -> Result<()> {
         let t = Instant::now();
         let out = std::process::Command::new(&exe)
             .arg("--db")
-            .arg(&db)
+            .arg(db)
             .arg("first-screen")
             .output()?;
         wall.push(t.elapsed());
