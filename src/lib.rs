@@ -12,6 +12,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod settings;
 pub mod store;
 pub mod text;
