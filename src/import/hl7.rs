@@ -172,7 +172,12 @@ pub fn parse_hl7(bytes: &[u8], file: &str) -> Result<Vec<Hl7Message>, ImportErro
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
-        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let before = &bytes[..at];
+        let line = 1 + before
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
+            .count();
         ImportError::new(file, format!("line {line}"), "file is not valid UTF-8")
     })?;
     let mut out: Vec<Hl7Message> = Vec::new();
