@@ -20,7 +20,10 @@ fn data_dir() -> Option<PathBuf> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("fixture folder {} is missing (CI=true)", p.display());
     }
-    eprintln!("NOTICE: fixture folder {} is missing; test skipped", p.display());
+    eprintln!(
+        "NOTICE: fixture folder {} is missing; test skipped",
+        p.display()
+    );
     None
 }
 
@@ -67,12 +70,9 @@ fn fhir_fixtures_import_match_inventory_and_reimport_unchanged() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open_or_create(&dir.path().join("f.db")).expect("open");
     let mut calls = Vec::new();
-    let summary = import::import_fhir(
-        &mut store,
-        &actor(),
-        &[data.join("fhir")],
-        &mut |d, t| calls.push((d, t)),
-    )
+    let summary = import::import_fhir(&mut store, &actor(), &[data.join("fhir")], &mut |d, t| {
+        calls.push((d, t))
+    })
     .expect("import");
     eprintln!("{}", summary.render_table());
     assert_eq!(summary.files.len(), 25);
@@ -100,7 +100,11 @@ fn fhir_fixtures_import_match_inventory_and_reimport_unchanged() {
                 |r| r.get(0),
             )
             .expect("docs");
-        assert_eq!(docs.to_string(), row["document_references"], "{file} documents");
+        assert_eq!(
+            docs.to_string(),
+            row["document_references"],
+            "{file} documents"
+        );
         let inpatient: i64 = store
             .conn()
             .query_row(
@@ -116,31 +120,59 @@ fn fhir_fixtures_import_match_inventory_and_reimport_unchanged() {
     assert_eq!(count(&store, "SELECT count(*) FROM encounters"), 1257);
     assert_eq!(count(&store, "SELECT count(*) FROM documents"), 340);
     assert_eq!(
-        count(&store, "SELECT count(*) FROM clinical_facts WHERE kind = 'condition'"),
+        count(
+            &store,
+            "SELECT count(*) FROM clinical_facts WHERE kind = 'condition'"
+        ),
         426
     );
     assert_eq!(
-        count(&store, "SELECT count(*) FROM clinical_facts WHERE kind = 'procedure'"),
+        count(
+            &store,
+            "SELECT count(*) FROM clinical_facts WHERE kind = 'procedure'"
+        ),
         931
     );
     // Notes decoded to text; all discharged encounters await analysis.
     assert_eq!(
-        count(&store, "SELECT count(*) FROM documents WHERE length(body) = 0"),
+        count(
+            &store,
+            "SELECT count(*) FROM documents WHERE length(body) = 0"
+        ),
         0
     );
     assert_eq!(
-        count(&store, "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL AND him_status <> 'awaiting_analysis'"),
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL AND him_status <> 'awaiting_analysis'"
+        ),
         0
     );
-    assert!(count(&store, "SELECT count(*) FROM encounters WHERE total_charges_cents > 0") > 1000);
+    assert!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE total_charges_cents > 0"
+        ) > 1000
+    );
     let t = summary.totals();
-    assert_eq!(t.discharges as i64, count(&store, "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL"));
+    assert_eq!(
+        t.discharges as i64,
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL"
+        )
+    );
     assert!(t.skipped > 0);
 
     let before = audit_rows(&store);
     let again = fhir(&mut store, &data.join("fhir"));
     let t2 = again.totals();
-    assert_eq!((t2.created, t2.updated, again.rejected()), (0, 0, 0), "{}", again.render_table());
+    assert_eq!(
+        (t2.created, t2.updated, again.rejected()),
+        (0, 0, 0),
+        "{}",
+        again.render_table()
+    );
     assert!(t2.unchanged >= 1257 + 340, "{t2:?}");
     assert_eq!(audit_rows(&store), before, "re-import writes no audit rows");
     let report = audit::verify(store.conn(), &[]).expect("verify");
@@ -156,7 +188,11 @@ fn hl7_fixtures_import_malformed_rejected_and_reimport_unchanged() {
     eprintln!("{}", summary.render_table());
     assert_eq!(summary.files.len(), 25);
     for f in &summary.files {
-        let name = f.file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = f
+            .file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         match (&f.result, name.starts_with("derived_malformed_")) {
             (Ok(_), false) | (Err(_), true) => {}
             (Ok(_), true) => panic!("{name} should be rejected"),
@@ -177,12 +213,28 @@ fn hl7_fixtures_import_malformed_rejected_and_reimport_unchanged() {
             .map(|e| e.to_string())
             .unwrap_or_default()
     };
-    assert!(msg("missing-msh").contains("line 1 (EVN)"), "{}", msg("missing-msh"));
+    assert!(
+        msg("missing-msh").contains("line 1 (EVN)"),
+        "{}",
+        msg("missing-msh")
+    );
     assert!(msg("missing-msh").contains("does not start with an MSH"));
-    assert!(msg("empty-msh2").contains("line 1 (MSH-2)"), "{}", msg("empty-msh2"));
-    assert!(msg("lowercase-segment").contains("line 5 (obx)"), "{}", msg("lowercase-segment"));
+    assert!(
+        msg("empty-msh2").contains("line 1 (MSH-2)"),
+        "{}",
+        msg("empty-msh2")
+    );
+    assert!(
+        msg("lowercase-segment").contains("line 5 (obx)"),
+        "{}",
+        msg("lowercase-segment")
+    );
     assert!(msg("truncated").contains("(PV1)"), "{}", msg("truncated"));
-    assert!(msg("truncated").contains("truncated"), "{}", msg("truncated"));
+    assert!(
+        msg("truncated").contains("truncated"),
+        "{}",
+        msg("truncated")
+    );
 
     // ORU messages are skipped with a note, not errors.
     let oru = summary
@@ -209,7 +261,10 @@ fn hl7_fixtures_import_malformed_rejected_and_reimport_unchanged() {
             |r| r.get(0),
         )
         .expect("T02-03 body");
-    assert!(body.starts_with("Toilet cylinder") && body.lines().count() >= 28, "{body}");
+    assert!(
+        body.starts_with("Toilet cylinder") && body.lines().count() >= 28,
+        "{body}"
+    );
 
     let before = audit_rows(&store);
     let again = hl7(&mut store, &data.join("hl7v2"));
@@ -239,7 +294,11 @@ fn a08_with_changed_name_updates_and_t08_edits_document() {
     assert_eq!((st.created, st.updated), (0, 1), "{st:?}");
     let name: String = store
         .conn()
-        .query_row("SELECT family_name || ',' || given_name FROM patients WHERE mrn = 'PATID1234'", [], |r| r.get(0))
+        .query_row(
+            "SELECT family_name || ',' || given_name FROM patients WHERE mrn = 'PATID1234'",
+            [],
+            |r| r.get(0),
+        )
         .expect("patient");
     assert_eq!(name, "EVERYWOMAN,EVE");
 

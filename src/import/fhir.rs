@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::ImportError;
-use super::time::{decode_base64, fhir_date, fhir_datetime};
+use super::time::{fhir_date, fhir_datetime};
 
 /// One bundle entry (or the single resource of the file), parsed.
 #[derive(Debug, Clone)]
@@ -120,7 +120,6 @@ pub struct ClaimData {
 }
 
 pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
-const LOINC: &str = "http://loinc.org";
 
 /// Parse a FHIR JSON file (parse-only; used by the importer and the bench).
 pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
@@ -139,13 +138,21 @@ pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, Impor
     let rt = root
         .get("resourceType")
         .and_then(Value::as_str)
-        .ok_or_else(|| ImportError::new(file, "", "not a FHIR resource: resourceType is missing"))?;
+        .ok_or_else(|| {
+            ImportError::new(file, "", "not a FHIR resource: resourceType is missing")
+        })?;
     let mut out = Vec::new();
     if rt == "Bundle" {
         let entries = match root.get("entry") {
             None => return Ok(out),
             Some(Value::Array(a)) => a,
-            Some(_) => return Err(ImportError::new(file, "Bundle.entry", "entry is not an array")),
+            Some(_) => {
+                return Err(ImportError::new(
+                    file,
+                    "Bundle.entry",
+                    "entry is not an array",
+                ));
+            }
         };
         for (i, e) in entries.iter().enumerate() {
             let full_url = e.get("fullUrl").and_then(Value::as_str).map(str::to_string);
@@ -189,13 +196,13 @@ const IMPORTED: &[&str] = &[
     "Claim",
 ];
 
-struct Cx<'a> {
-    file: &'a str,
-    at: String,
+pub(super) struct Cx<'a> {
+    pub(super) file: &'a str,
+    pub(super) at: String,
 }
 
 impl Cx<'_> {
-    fn err(&self, field: &str, msg: impl Into<String>) -> ImportError {
+    pub(super) fn err(&self, field: &str, msg: impl Into<String>) -> ImportError {
         ImportError::new(self.file, format!("{}, {field}", self.at), msg)
     }
 }
@@ -247,8 +254,8 @@ fn parse_resource(
         }),
         "Encounter" => Resource::Encounter(encounter(r, &id, &cx)?),
         "Condition" | "Procedure" => Resource::Fact(fact(r, &rt, &cx)?),
-        "DocumentReference" => Resource::Document(document(r, &cx)?),
-        "Claim" => Resource::Claim(claim(r, &cx)?),
+        "DocumentReference" => Resource::Document(super::fhir_doc::document(r, &cx)?),
+        "Claim" => Resource::Claim(super::fhir_doc::claim(r, &cx)?),
         _ => Resource::Other,
     };
     let mut ref_displays = Vec::new();
@@ -274,11 +281,11 @@ fn parse_resource(
     })
 }
 
-fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+pub(super) fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn reference(v: &Value, k: &str) -> Option<String> {
+pub(super) fn reference(v: &Value, k: &str) -> Option<String> {
     v.get(k)
         .and_then(|r| r.get("reference"))
         .and_then(Value::as_str)
@@ -286,8 +293,10 @@ fn reference(v: &Value, k: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn arr<'a>(v: &'a Value, k: &str) -> &'a [Value] {
-    v.get(k).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+pub(super) fn arr<'a>(v: &'a Value, k: &str) -> &'a [Value] {
+    v.get(k)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn identifier_in(r: &Value, system: &str) -> Option<String> {
@@ -313,13 +322,21 @@ fn human_name(r: &Value) -> (String, String) {
 }
 
 /// Text of a CodeableConcept: `text`, else the first coding's display, else its code.
-fn concept_text(c: &Value) -> Option<String> {
+pub(super) fn concept_text(c: &Value) -> Option<String> {
     s(c, "text")
-        .or_else(|| arr(c, "coding").iter().find_map(|x| s(x, "display").or_else(|| s(x, "code"))))
+        .or_else(|| {
+            arr(c, "coding")
+                .iter()
+                .find_map(|x| s(x, "display").or_else(|| s(x, "code")))
+        })
         .map(str::to_string)
 }
 
-fn datetime(cx: &Cx, field: &str, v: Option<&str>) -> Result<Option<String>, ImportError> {
+pub(super) fn datetime(
+    cx: &Cx,
+    field: &str,
+    v: Option<&str>,
+) -> Result<Option<String>, ImportError> {
     v.map(|t| fhir_datetime(t).map_err(|m| cx.err(field, m)))
         .transpose()
 }
@@ -369,11 +386,16 @@ fn encounter_kind(code: &str) -> Option<&'static str> {
 
 fn encounter(r: &Value, id: &str, cx: &Cx) -> Result<EncounterData, ImportError> {
     let subject = reference(r, "subject").ok_or_else(|| cx.err("subject", "subject is missing"))?;
-    let class = r.get("class").and_then(|c| s(c, "code")).unwrap_or_default();
+    let class = r
+        .get("class")
+        .and_then(|c| s(c, "code"))
+        .unwrap_or_default();
     let kind = encounter_kind(class).ok_or_else(|| {
         cx.err(
             "class",
-            format!("class code '{class}' is not mapped (IMP/ACUTE/NONAC, EMER, OBSENC, AMB/SS/VR/HH)"),
+            format!(
+                "class code '{class}' is not mapped (IMP/ACUTE/NONAC, EMER, OBSENC, AMB/SS/VR/HH)"
+            ),
         )
     })?;
     let period = r.get("period").cloned().unwrap_or(Value::Null);
@@ -387,16 +409,25 @@ fn encounter(r: &Value, id: &str, cx: &Cx) -> Result<EncounterData, ImportError>
         .unwrap_or_default();
     let parts = arr(r, "participant");
     let is_atnd = |p: &&Value| {
-        arr(p, "type")
-            .iter()
-            .any(|t| arr(t, "coding").iter().any(|c| s(c, "code") == Some("ATND")))
+        arr(p, "type").iter().any(|t| {
+            arr(t, "coding")
+                .iter()
+                .any(|c| s(c, "code") == Some("ATND"))
+        })
     };
     let attending = parts
         .iter()
         .enumerate()
         .find(|(_, p)| is_atnd(p) && reference(p, "individual").is_some())
-        .or_else(|| parts.iter().enumerate().find(|(_, p)| reference(p, "individual").is_some()))
-        .and_then(|(i, p)| reference(p, "individual").map(|r| (r, format!("participant[{i}].individual"))));
+        .or_else(|| {
+            parts
+                .iter()
+                .enumerate()
+                .find(|(_, p)| reference(p, "individual").is_some())
+        })
+        .and_then(|(i, p)| {
+            reference(p, "individual").map(|r| (r, format!("participant[{i}].individual")))
+        });
     let disposition = r
         .get("hospitalization")
         .and_then(|h| h.get("dischargeDisposition"))
@@ -407,7 +438,10 @@ fn encounter(r: &Value, id: &str, cx: &Cx) -> Result<EncounterData, ImportError>
                 .map(str::to_string)
                 .or_else(|| concept_text(d))
         });
-    let reason = arr(r, "reasonCode").first().and_then(concept_text).unwrap_or_default();
+    let reason = arr(r, "reasonCode")
+        .first()
+        .and_then(concept_text)
+        .unwrap_or_default();
     let visit_number = arr(r, "identifier")
         .iter()
         .find_map(|i| s(i, "value"))
@@ -443,7 +477,9 @@ fn system_name(uri: &str) -> String {
 
 fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
     let subject = reference(r, "subject").ok_or_else(|| cx.err("subject", "subject is missing"))?;
-    let code = r.get("code").ok_or_else(|| cx.err("code", "code is missing"))?;
+    let code = r
+        .get("code")
+        .ok_or_else(|| cx.err("code", "code is missing"))?;
     let codings = arr(code, "coding");
     // An ICD-10-CM coding is kept as such when present; otherwise the first coding (SNOMED).
     let chosen = codings
@@ -454,7 +490,10 @@ fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
         Some(c) => (
             system_name(s(c, "system").unwrap_or("")),
             s(c, "code").unwrap_or_default().to_string(),
-            s(c, "display").map(str::to_string).or_else(|| concept_text(code)).unwrap_or_default(),
+            s(c, "display")
+                .map(str::to_string)
+                .or_else(|| concept_text(code))
+                .unwrap_or_default(),
         ),
         None => match s(code, "text") {
             Some(t) => ("text".to_string(), String::new(), t.to_string()),
@@ -469,7 +508,9 @@ fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
             .or_else(|| r.get("performedPeriod").and_then(|p| s(p, "start")));
         ("procedure", datetime(cx, "performed", t)?)
     };
-    let performer = arr(r, "performer").first().and_then(|p| reference(p, "actor"));
+    let performer = arr(r, "performer")
+        .first()
+        .and_then(|p| reference(p, "actor"));
     Ok(FactData {
         kind,
         subject,
@@ -479,128 +520,5 @@ fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
         display,
         occurred_at: occurred,
         performer,
-    })
-}
-
-/// DocumentReference status mapping (documented for the README):
-///
-/// | FHIR | chartdesk document status |
-/// |---|---|
-/// | `status = entered-in-error` or `docStatus = entered-in-error` | `entered_in_error` |
-/// | `docStatus = amended` | `amended` |
-/// | `docStatus = final` | `signed`, `signed_at` = `date` |
-/// | `docStatus = preliminary` | `transcribed` (text present) or `dictated` (no text) |
-/// | no `docStatus`, `authenticator` present | `signed`, `signed_at` = `date` |
-/// | no `docStatus`, no `authenticator` | `transcribed` (text present) or `incomplete` (no text): authentication is never assumed, so analysis will ask for a signature |
-///
-/// `type` LOINC coding → `doc_type` (else the first coding's code), `date` (else
-/// `context.period.start`) → `service_at`, `content[0].attachment.data` (base64, must be
-/// UTF-8) → body, `context.encounter[0]` is required.
-fn document(r: &Value, cx: &Cx) -> Result<DocumentData, ImportError> {
-    let encounter = r
-        .get("context")
-        .and_then(|c| c.get("encounter"))
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .and_then(|e| e.get("reference"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| cx.err("context.encounter", "document has no encounter"))?;
-    let ty = r.get("type").cloned().unwrap_or(Value::Null);
-    let codings = arr(&ty, "coding");
-    let loinc = codings
-        .iter()
-        .find(|c| s(c, "system") == Some(LOINC))
-        .or_else(|| codings.first());
-    let doc_type = loinc
-        .and_then(|c| s(c, "code"))
-        .map(str::to_string)
-        .or_else(|| concept_text(&ty))
-        .ok_or_else(|| cx.err("type", "document type is missing"))?;
-    let title = loinc
-        .and_then(|c| s(c, "display"))
-        .map(str::to_string)
-        .or_else(|| concept_text(&ty))
-        .unwrap_or_else(|| crate::domain::doc_type_name(&doc_type).to_string());
-    let date = datetime(cx, "date", s(r, "date"))?;
-    let start = r
-        .get("context")
-        .and_then(|c| c.get("period"))
-        .and_then(|p| s(p, "start"));
-    let service_at = match date.clone() {
-        Some(d) => d,
-        None => datetime(cx, "context.period.start", start)?
-            .ok_or_else(|| cx.err("date", "document date is missing"))?,
-    };
-    let mut body = String::new();
-    if let Some(att) = arr(r, "content").first().and_then(|c| c.get("attachment")) {
-        let ct = s(att, "contentType").unwrap_or("text/plain");
-        if let Some(data) = s(att, "data")
-            && ct.starts_with("text/")
-        {
-            let bytes = decode_base64(data.as_bytes())
-                .map_err(|m| cx.err("content[0].attachment.data", m))?;
-            body = String::from_utf8(bytes).map_err(|e| {
-                cx.err(
-                    "content[0].attachment.data",
-                    format!(
-                        "note text is not valid UTF-8 (byte {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-            })?;
-        }
-    }
-    let author = arr(r, "author").iter().find_map(|a| a.get("reference")).and_then(Value::as_str);
-    let authenticator = reference(r, "authenticator");
-    let has_text = !body.is_empty();
-    let status = match (s(r, "status"), s(r, "docStatus")) {
-        (Some("entered-in-error"), _) | (_, Some("entered-in-error")) => "entered_in_error",
-        (_, Some("amended")) => "amended",
-        (_, Some("final")) => "signed",
-        (_, Some("preliminary")) if has_text => "transcribed",
-        (_, Some("preliminary")) => "dictated",
-        (_, Some(other)) => return Err(cx.err("docStatus", format!("unknown docStatus '{other}'"))),
-        _ if authenticator.is_some() => "signed",
-        _ if has_text => "transcribed",
-        _ => "incomplete",
-    };
-    let signed_at = matches!(status, "signed" | "amended").then(|| service_at.clone());
-    Ok(DocumentData {
-        encounter,
-        doc_type,
-        title,
-        author: author.map(str::to_string),
-        authenticator,
-        status,
-        service_at,
-        signed_at,
-        body,
-    })
-}
-
-fn claim(r: &Value, cx: &Cx) -> Result<ClaimData, ImportError> {
-    let mut encounters = Vec::new();
-    for it in arr(r, "item") {
-        for e in arr(it, "encounter") {
-            if let Some(x) = s(e, "reference")
-                && !encounters.iter().any(|y| y == x)
-            {
-                encounters.push(x.to_string());
-            }
-        }
-    }
-    let total_cents = match r.get("total").and_then(|t| t.get("value")) {
-        None => None,
-        Some(v) => Some(
-            v.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1e13)
-                .map(|f| (f * 100.0).round() as i64)
-                .ok_or_else(|| cx.err("total.value", "claim total is not an amount"))?,
-        ),
-    };
-    Ok(ClaimData {
-        encounters,
-        total_cents,
     })
 }

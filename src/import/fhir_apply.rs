@@ -44,22 +44,39 @@ pub(super) fn apply(
                 *st.skipped_types.entry(p.resource_type.clone()).or_default() += 1;
             }
         }
-        for (pass, want) in ["Organization", "Practitioner", "Patient"].iter().enumerate() {
-            for (i, p) in parsed.iter().enumerate().filter(|(_, p)| p.resource_type == *want) {
+        for (pass, want) in ["Organization", "Practitioner", "Patient"]
+            .iter()
+            .enumerate()
+        {
+            for (i, p) in parsed
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.resource_type == *want)
+            {
                 let origin = Origin {
                     at: &p.at(),
                     source_key: &p.source_key(),
                 };
                 let id = match (&p.data, pass) {
                     (Resource::Organization(o), _) => {
-                        let found = w.find("organizations", "source_key", origin.source_key, origin.at)?;
+                        let found =
+                            w.find("organizations", "source_key", origin.source_key, origin.at)?;
                         let cols = [
                             ("name", txt(&o.name)),
                             ("npi", opt(o.npi.as_deref())),
                             ("source", txt("fhir")),
                             ("source_key", txt(origin.source_key)),
                         ];
-                        w.upsert("organizations", "organization", found, &cols, &origin, None, None)?.0
+                        w.upsert(
+                            "organizations",
+                            "organization",
+                            found,
+                            &cols,
+                            &origin,
+                            None,
+                            None,
+                        )?
+                        .0
                     }
                     (Resource::Practitioner(d), _) => {
                         let found = match &d.npi {
@@ -68,15 +85,18 @@ pub(super) fn apply(
                         };
                         let found = match found {
                             Some(f) => Some(f),
-                            None => w.find("providers", "source_key", origin.source_key, origin.at)?,
+                            None => {
+                                w.find("providers", "source_key", origin.source_key, origin.at)?
+                            }
                         };
                         provider(w, found, d.npi.as_deref(), &d.family, &d.given, &origin)?
                     }
                     (Resource::Patient(d), _) => {
-                        let found = match w.find("patients", "source_key", origin.source_key, origin.at)? {
-                            Some(f) => Some(f),
-                            None => w.find("patients", "mrn", &d.mrn, origin.at)?,
-                        };
+                        let found =
+                            match w.find("patients", "source_key", origin.source_key, origin.at)? {
+                                Some(f) => Some(f),
+                                None => w.find("patients", "mrn", &d.mrn, origin.at)?,
+                            };
                         let cols = [
                             ("mrn", txt(&d.mrn)),
                             ("family_name", txt(&d.family)),
@@ -84,8 +104,15 @@ pub(super) fn apply(
                             ("birth_date", txt(&d.birth_date)),
                             ("sex", txt(d.sex)),
                         ];
-                        let (id, change) =
-                            w.upsert("patients", "patient", found, &cols, &origin, Some(&d.mrn), None)?;
+                        let (id, change) = w.upsert(
+                            "patients",
+                            "patient",
+                            found,
+                            &cols,
+                            &origin,
+                            Some(&d.mrn),
+                            None,
+                        )?;
                         if change == Change::Created {
                             set_source(w, "patients", id, origin.source_key, origin.at)?;
                         }
@@ -111,7 +138,9 @@ pub(super) fn apply(
             }
         }
         for (i, p) in parsed.iter().enumerate() {
-            let Resource::Encounter(d) = &p.data else { continue };
+            let Resource::Encounter(d) = &p.data else {
+                continue;
+            };
             let at = p.at();
             let origin = Origin {
                 at: &at,
@@ -133,7 +162,10 @@ pub(super) fn apply(
                 if owner.as_deref() != Some(patient.to_string().as_str()) {
                     return Err(w.reject(
                         &format!("{at}, identifier"),
-                        format!("visit number {} already belongs to another patient", d.visit_number),
+                        format!(
+                            "visit number {} already belongs to another patient",
+                            d.visit_number
+                        ),
                     ));
                 }
                 old_discharge = w.text("encounters", "discharge_at", f, &at)?;
@@ -156,7 +188,15 @@ pub(super) fn apply(
                 cols.push(("source", txt("fhir")));
                 cols.push(("source_key", txt(origin.source_key)));
             }
-            let (id, _) = w.upsert("encounters", "encounter", found, &cols, &origin, Some(&mrn), None)?;
+            let (id, _) = w.upsert(
+                "encounters",
+                "encounter",
+                found,
+                &cols,
+                &origin,
+                Some(&mrn),
+                None,
+            )?;
             st.ids.insert(i, id);
             if old_discharge.is_none() && d.discharge_at.is_some() {
                 w.discharged(id, &at)?;
@@ -166,9 +206,25 @@ pub(super) fn apply(
         for (t, cents) in &charges {
             if let Target::Db(id) = t {
                 let at = format!("encounter {id} (claim total)");
-                let mrn = w.text("encounters", "(SELECT mrn FROM patients WHERE id = encounters.patient_id)", *id, &at)?;
-                let origin = Origin { at: &at, source_key: "fhir:Claim" };
-                w.upsert("encounters", "encounter", Some(*id), &[("total_charges_cents", int(Some(*cents)))], &origin, mrn.as_deref(), None)?;
+                let mrn = w.text(
+                    "encounters",
+                    "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                    *id,
+                    &at,
+                )?;
+                let origin = Origin {
+                    at: &at,
+                    source_key: "fhir:Claim",
+                };
+                w.upsert(
+                    "encounters",
+                    "encounter",
+                    Some(*id),
+                    &[("total_charges_cents", int(Some(*cents)))],
+                    &origin,
+                    mrn.as_deref(),
+                    None,
+                )?;
             }
         }
         for p in parsed {
@@ -186,7 +242,9 @@ pub(super) fn apply(
                         None => None,
                     };
                     let performer = match &d.performer {
-                        Some(r) => Some(bundle.practitioner(w, r, &mut st, p, "performer[0].actor")?),
+                        Some(r) => {
+                            Some(bundle.practitioner(w, r, &mut st, p, "performer[0].actor")?)
+                        }
                         None => None,
                     };
                     let found = w.find("clinical_facts", "source_key", origin.source_key, &at)?;
@@ -202,12 +260,32 @@ pub(super) fn apply(
                         ("source", txt("fhir")),
                         ("source_key", txt(origin.source_key)),
                     ];
-                    w.upsert("clinical_facts", "clinical_fact", found, &cols, &origin, Some(&mrn), encounter)?;
+                    w.upsert(
+                        "clinical_facts",
+                        "clinical_fact",
+                        found,
+                        &cols,
+                        &origin,
+                        Some(&mrn),
+                        encounter,
+                    )?;
                 }
                 Resource::Document(d) => {
-                    let encounter = bundle.db_id(w, &d.encounter, "Encounter", &st, p, "context.encounter[0]")?;
+                    let encounter = bundle.db_id(
+                        w,
+                        &d.encounter,
+                        "Encounter",
+                        &st,
+                        p,
+                        "context.encounter[0]",
+                    )?;
                     let mrn = w
-                        .text("encounters", "(SELECT mrn FROM patients WHERE id = encounters.patient_id)", encounter, &at)?
+                        .text(
+                            "encounters",
+                            "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                            encounter,
+                            &at,
+                        )?
                         .unwrap_or_default();
                     let author = match &d.author {
                         Some(r) => Some(bundle.practitioner(w, r, &mut st, p, "author[0]")?),
@@ -237,13 +315,23 @@ pub(super) fn apply(
                         ("source", txt("fhir")),
                         ("source_key", txt(origin.source_key)),
                     ];
-                    w.upsert("documents", "document", found, &cols, &origin, Some(&mrn), Some(encounter))?;
+                    w.upsert(
+                        "documents",
+                        "document",
+                        found,
+                        &cols,
+                        &origin,
+                        Some(&mrn),
+                        Some(encounter),
+                    )?;
                 }
                 _ => {}
             }
         }
         for (t, n) in &st.skipped_types {
-            w.stats.notes.push(format!("skipped {n} {t} resource(s): not imported"));
+            w.stats
+                .notes
+                .push(format!("skipped {n} {t} resource(s): not imported"));
         }
         Ok(())
     })
@@ -254,10 +342,17 @@ pub(super) fn apply(
 /// stored side state is kept against a chain status.
 pub(super) fn keep_old_status(old: &str, new: &str) -> bool {
     fn rank(s: &str) -> Option<u8> {
-        ["incomplete", "dictated", "transcribed", "signed", "cosigned", "reviewed"]
-            .iter()
-            .position(|x| *x == s)
-            .map(|p| p as u8)
+        [
+            "incomplete",
+            "dictated",
+            "transcribed",
+            "signed",
+            "cosigned",
+            "reviewed",
+        ]
+        .iter()
+        .position(|x| *x == s)
+        .map(|p| p as u8)
     }
     match (rank(old), rank(new)) {
         (_, None) => false,
@@ -266,9 +361,18 @@ pub(super) fn keep_old_status(old: &str, new: &str) -> bool {
     }
 }
 
-fn set_source(w: &mut Writer<'_, '_>, table: &str, id: i64, key: &str, at: &str) -> Result<(), FileFail> {
-    let sql = format!("UPDATE {table} SET source = 'fhir', source_key = ?1 WHERE id = ?2 AND source_key IS NULL");
-    w.tx.execute(&sql, rusqlite::params![key, id]).map_err(|e| w.db(at, e))?;
+fn set_source(
+    w: &mut Writer<'_, '_>,
+    table: &str,
+    id: i64,
+    key: &str,
+    at: &str,
+) -> Result<(), FileFail> {
+    let sql = format!(
+        "UPDATE {table} SET source = 'fhir', source_key = ?1 WHERE id = ?2 AND source_key IS NULL"
+    );
+    w.tx.execute(&sql, rusqlite::params![key, id])
+        .map_err(|e| w.db(at, e))?;
     Ok(())
 }
 
@@ -289,7 +393,10 @@ fn provider(
         cols.push(("source", txt("fhir")));
         cols.push(("source_key", txt(origin.source_key)));
     }
-    Ok(w.upsert("providers", "provider", found, &cols, origin, None, None)?.0)
+    Ok(
+        w.upsert("providers", "provider", found, &cols, origin, None, None)?
+            .0,
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -352,7 +459,10 @@ impl Bundle<'_> {
         if let Some(i) = pos {
             let ty = &self.parsed[i].resource_type;
             if ty != want {
-                return Err(w.reject(&at, format!("reference {reference} is a {ty}, expected {want}")));
+                return Err(w.reject(
+                    &at,
+                    format!("reference {reference} is a {ty}, expected {want}"),
+                ));
             }
             return Ok(Target::Bundle(i));
         }
@@ -368,7 +478,12 @@ impl Bundle<'_> {
         {
             return Ok(Target::Db(id));
         }
-        Err(w.reject(&at, format!("reference {reference} does not resolve to a {want} in this file or the database")))
+        Err(w.reject(
+            &at,
+            format!(
+                "reference {reference} does not resolve to a {want} in this file or the database"
+            ),
+        ))
     }
 
     fn db_id(
@@ -412,7 +527,9 @@ impl Bundle<'_> {
         field: &str,
     ) -> Result<i64, FileFail> {
         if let Some(npi) = conditional_npi(reference)
-            && self.resolve(w, reference, "Practitioner", from, field).is_err()
+            && self
+                .resolve(w, reference, "Practitioner", from, field)
+                .is_err()
         {
             let display = self
                 .display_of(from, reference)
@@ -420,7 +537,10 @@ impl Bundle<'_> {
             let (family, given) = split_display(&display);
             let key = format!("fhir:Practitioner?npi={npi}");
             let at = format!("{}, {field}", from.at());
-            let origin = Origin { at: &at, source_key: &key };
+            let origin = Origin {
+                at: &at,
+                source_key: &key,
+            };
             return provider(w, None, Some(npi), &family, &given, &origin);
         }
         self.db_id(w, reference, "Practitioner", st, from, field)

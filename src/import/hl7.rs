@@ -190,31 +190,43 @@ pub fn parse_hl7(bytes: &[u8], file: &str) -> Result<Vec<Hl7Message>, ImportErro
     };
     for (n, raw) in lines(text) {
         last_line = n;
-        let line = raw.trim_start_matches('\u{0B}').trim_end_matches(['\u{1C}', '\u{0B}']);
+        let line = raw
+            .trim_start_matches('\u{0B}')
+            .trim_end_matches(['\u{1C}', '\u{0B}']);
         if line.trim().is_empty() {
             continue;
         }
         let id = line.get(..3).unwrap_or(line);
-        let number = if id == "MSH" { out.len() + 1 } else { out.len().max(1) };
+        let number = if id == "MSH" {
+            out.len() + 1
+        } else {
+            out.len().max(1)
+        };
         let at = |what: &str| format!("message {number}, line {n} ({what})");
         if !(id.len() == 3
             && id.as_bytes()[0].is_ascii_uppercase()
-            && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
         {
             let shown: String = id.chars().take(3).collect();
             return Err(ImportError::new(
                 file,
                 at(&shown),
-                format!("segment id '{shown}' is not valid (segment ids are 3 upper-case letters or digits)"),
+                format!(
+                    "segment id '{shown}' is not valid (segment ids are 3 upper-case letters or digits)"
+                ),
             ));
         }
         if matches!(id, "MSH" | "FHS" | "BHS") {
-            let delimiters = header_delimiters(line).map_err(|m| ImportError::new(file, at(&format!("{id}-2")), m))?;
+            let delimiters = header_delimiters(line)
+                .map_err(|m| ImportError::new(file, at(&format!("{id}-2")), m))?;
             if id != "MSH" {
                 continue;
             }
             finish(&mut out, &mut hasher);
-            let mut fields: Vec<String> = line.split(delimiters.field).map(str::to_string).collect();
+            let mut fields: Vec<String> =
+                line.split(delimiters.field).map(str::to_string).collect();
             fields.insert(1, delimiters.field.to_string());
             let mut h = Sha256::new();
             h.update(line.as_bytes());
@@ -262,7 +274,11 @@ pub fn parse_hl7(bytes: &[u8], file: &str) -> Result<Vec<Hl7Message>, ImportErro
     }
     finish(&mut out, &mut hasher);
     if out.is_empty() {
-        return Err(ImportError::new(file, "", "no HL7 message (no MSH segment) in the file"));
+        return Err(ImportError::new(
+            file,
+            "",
+            "no HL7 message (no MSH segment) in the file",
+        ));
     }
     for m in &mut out {
         m.last_line = last_line;
@@ -318,7 +334,10 @@ mod tests {
     #[test]
     fn escapes_decode() {
         let m = &parse_hl7(b"MSH|^~\\&|A|B\rPID|1", "t").unwrap()[0];
-        assert_eq!(m.unescape(r"a\F\b\S\c\T\d\R\e\E\f\.br\g"), "a|b^c&d~e\\f\ng");
+        assert_eq!(
+            m.unescape(r"a\F\b\S\c\T\d\R\e\E\f\.br\g"),
+            "a|b^c&d~e\\f\ng"
+        );
         assert_eq!(m.unescape(r"\X41C3A9\"), "Aé");
         assert_eq!(m.unescape(r"x\Q\y\z"), r"x\Q\y\z");
     }

@@ -23,7 +23,7 @@
 //!   (never deletes); A13 (cancel discharge) clears `discharge_at` and sets `him_status` `open`.
 //!   A11/A13 for an unknown visit are skipped with a note. Other ADT events and other message
 //!   types (ORU, …) are skipped with a note.
-//! - MDM T02/T04/T06/T08/T11 (see [`document_status`] and [`TXA_DOC_TYPES`]): TXA-12 unique
+//! - MDM T02/T04/T06/T08/T11 (see `mdm::document_status` and `mdm::TXA_DOC_TYPES`): TXA-12 unique
 //!   document number is the key (`hl7:<MSH-4>:doc:<TXA-12>`); OBX-5 of text OBX (TX, FT, ST)
 //!   joined with newlines is the body. T08 on a signed document whose text changed keeps the
 //!   original (status → amended) and adds the edited text as a new document that amends it;
@@ -31,6 +31,7 @@
 //!   TXA-13's document. T11 marks the document entered_in_error.
 
 use super::hl7::{Hl7Message, Segment};
+use super::mdm::Doc;
 use super::time::{compact, hl7_date, hl7_ts};
 use super::write::{Change, Origin, Writer, in_file_tx, int, opt, txt};
 use super::{FileFail, FileStats, ImportError};
@@ -41,45 +42,16 @@ use crate::store::Store;
 /// Site-specific in practice (DOMAIN §8); change here until it becomes a setting.
 pub const OBSERVATION_PATIENT_TYPES: &[&str] = &["OBS", "OBSERVATION"];
 
-/// TXA-2 document type (HL7 table 0270) → LOINC. Unknown codes are kept as given.
-/// Note table 0270: PN is a *procedure* note and PR a *progress* note.
-pub const TXA_DOC_TYPES: &[(&str, &str)] = &[
-    ("HP", "34117-2"),
-    ("DS", "18842-5"),
-    ("DIS", "18842-5"),
-    ("OP", "11504-8"),
-    ("PN", "28570-0"),
-    ("PR", "11506-3"),
-    ("CN", "11488-4"),
-    ("ED", "34111-5"),
-];
-
-/// TXA-17 completion status → document status: DI → dictated, DO → transcribed,
-/// IP/IN → incomplete, PA → transcribed (awaiting authentication), AU/LA → signed
-/// (`signed_at` = TXA-22 time, else the activity time); empty → transcribed with text,
-/// incomplete without.
-pub fn document_status(txa17: &str, has_text: bool) -> Option<&'static str> {
-    Some(match txa17 {
-        "DI" => "dictated",
-        "DO" | "PA" => "transcribed",
-        "IP" | "IN" => "incomplete",
-        "AU" | "LA" => "signed",
-        "" if has_text => "transcribed",
-        "" => "incomplete",
-        _ => return None,
-    })
-}
-
 /// HL7 v2 field value: empty = not sent (no change); `""` = clear.
 #[derive(Debug, Clone, PartialEq)]
-enum Val {
+pub(super) enum Val {
     Absent,
     Clear,
     Set(String),
 }
 
 impl Val {
-    fn as_opt(&self) -> Option<&str> {
+    pub(super) fn as_opt(&self) -> Option<&str> {
         match self {
             Val::Set(s) => Some(s),
             _ => None,
@@ -88,55 +60,39 @@ impl Val {
 }
 
 #[derive(Debug, Clone)]
-struct Person {
-    id: String,
-    family: String,
-    given: String,
+pub(super) struct Person {
+    pub(super) id: String,
+    pub(super) family: String,
+    pub(super) given: String,
 }
 
-struct Common {
-    number: usize,
-    facility: String,
-    control_id: String,
-    msg_type: String,
-    sha: String,
-    pid_at: String,
-    pv1_at: String,
-    mrn: String,
-    family: String,
-    given: String,
-    birth: Option<String>,
-    sex: Option<&'static str>,
-    visit: String,
-    kind: Option<&'static str>,
-    class: String,
-    attending: Option<Person>,
-    disposition: Val,
-    admit: Val,
-    admit_fallback: String,
-    discharge: Val,
-}
-
-struct Doc {
-    at: String,
-    event: String,
-    unique: String,
-    parent: String,
-    doc_type: String,
-    title: String,
-    author: Option<Person>,
-    authenticator: Option<Person>,
-    status: &'static str,
-    service_at: String,
-    signed_at: Option<String>,
-    transcribed_at: Option<String>,
-    body: String,
+pub(super) struct Common {
+    pub(super) number: usize,
+    pub(super) facility: String,
+    pub(super) control_id: String,
+    pub(super) msg_type: String,
+    pub(super) sha: String,
+    pub(super) pid_at: String,
+    pub(super) pv1_at: String,
+    pub(super) mrn: String,
+    pub(super) family: String,
+    pub(super) given: String,
+    pub(super) birth: Option<String>,
+    pub(super) sex: Option<&'static str>,
+    pub(super) visit: String,
+    pub(super) kind: Option<&'static str>,
+    pub(super) class: String,
+    pub(super) attending: Option<Person>,
+    pub(super) disposition: Val,
+    pub(super) admit: Val,
+    pub(super) admit_fallback: String,
+    pub(super) discharge: Val,
 }
 
 enum Plan {
     Skip(usize, String),
     Adt(Common, String),
-    Mdm(Common, Doc),
+    Mdm(Common, Box<Doc>),
 }
 
 pub(super) fn apply(
@@ -164,13 +120,13 @@ pub(super) fn apply(
     })
 }
 
-struct Msg<'a> {
-    m: &'a Hl7Message,
-    file: &'a str,
+pub(super) struct Msg<'a> {
+    pub(super) m: &'a Hl7Message,
+    pub(super) file: &'a str,
 }
 
 impl Msg<'_> {
-    fn seg(&self, id: &str) -> Result<&Segment, ImportError> {
+    pub(super) fn seg(&self, id: &str) -> Result<&Segment, ImportError> {
         self.m.segment(id).ok_or_else(|| {
             let msh = &self.m.segments[0];
             let last = self.m.segments.last().unwrap_or(msh);
@@ -188,17 +144,20 @@ impl Msg<'_> {
             )
         })
     }
-    fn err(&self, s: &Segment, field: usize, msg: impl Into<String>) -> ImportError {
+    pub(super) fn err(&self, s: &Segment, field: usize, msg: impl Into<String>) -> ImportError {
         ImportError::new(
             self.file,
-            format!("message {}, line {} ({}-{field})", self.m.number, s.line, s.id),
+            format!(
+                "message {}, line {} ({}-{field})",
+                self.m.number, s.line, s.id
+            ),
             msg,
         )
     }
-    fn comp(&self, s: &Segment, field: usize, c: usize) -> String {
+    pub(super) fn comp(&self, s: &Segment, field: usize, c: usize) -> String {
         self.m.component(s.raw(field), 0, c)
     }
-    fn val(&self, s: &Segment, field: usize, c: usize) -> Val {
+    pub(super) fn val(&self, s: &Segment, field: usize, c: usize) -> Val {
         match s.raw(field) {
             "" => Val::Absent,
             "\"\"" => Val::Clear,
@@ -208,13 +167,13 @@ impl Msg<'_> {
             },
         }
     }
-    fn ts(&self, s: &Segment, field: usize, c: usize) -> Result<Val, ImportError> {
+    pub(super) fn ts(&self, s: &Segment, field: usize, c: usize) -> Result<Val, ImportError> {
         match self.val(s, field, c) {
             Val::Set(v) => hl7_ts(&v).map(Val::Set).map_err(|e| self.err(s, field, e)),
             other => Ok(other),
         }
     }
-    fn person(&self, s: &Segment, field: usize) -> Option<Person> {
+    pub(super) fn person(&self, s: &Segment, field: usize) -> Option<Person> {
         let p = Person {
             id: self.comp(s, field, 1),
             family: self.comp(s, field, 2),
@@ -238,12 +197,18 @@ fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
         .ok_or_else(|| x.err(msh, 7, "message date/time is empty"))?;
     let (kind, event) = (x.comp(msh, 9, 1), x.comp(msh, 9, 2));
     let supported = match kind.as_str() {
-        "ADT" => matches!(event.as_str(), "A01" | "A02" | "A03" | "A04" | "A08" | "A11" | "A13"),
+        "ADT" => matches!(
+            event.as_str(),
+            "A01" | "A02" | "A03" | "A04" | "A08" | "A11" | "A13"
+        ),
         "MDM" => matches!(event.as_str(), "T02" | "T04" | "T06" | "T08" | "T11"),
         _ => false,
     };
     if !supported {
-        return Ok(Plan::Skip(m.number, format!("{msg_type} is not imported (skipped)")));
+        return Ok(Plan::Skip(
+            m.number,
+            format!("{msg_type} is not imported (skipped)"),
+        ));
     }
     let facility = [x.comp(msh, 4, 1), x.comp(msh, 4, 2), x.comp(msh, 3, 1)]
         .into_iter()
@@ -317,63 +282,8 @@ fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
     if kind == "ADT" {
         return Ok(Plan::Adt(common, event));
     }
-    let txa = x.seg("TXA")?;
-    let unique = x.comp(txa, 12, 1);
-    if unique.trim().is_empty() {
-        return Err(x.err(txa, 12, "unique document number is empty"));
-    }
-    let mut body = String::new();
-    for s in m.segments.iter().filter(|s| s.id == "OBX") {
-        if matches!(x.comp(s, 2, 1).as_str(), "TX" | "FT" | "ST" | "") {
-            for r in m.repetitions(s.raw(5)) {
-                if !body.is_empty() {
-                    body.push('\n');
-                }
-                body.push_str(&m.unescape(r));
-            }
-        }
-    }
-    let code = x.comp(txa, 2, 1);
-    let doc_type = TXA_DOC_TYPES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or_else(|| code.clone(), |(_, l)| l.to_string());
-    if doc_type.is_empty() {
-        return Err(x.err(txa, 2, "document type is empty"));
-    }
-    let title = match x.comp(txa, 2, 2) {
-        t if !t.is_empty() => t,
-        _ => crate::domain::doc_type_name(&doc_type).to_string(),
-    };
-    let completion = x.comp(txa, 17, 1);
-    let status = document_status(&completion, !body.is_empty())
-        .ok_or_else(|| x.err(txa, 17, format!("completion status '{completion}' is unknown")))?;
-    let service_at = match x.ts(txa, 4, 1)? {
-        Val::Set(t) => t,
-        _ => x.ts(txa, 6, 1)?.as_opt().unwrap_or(&fallback).to_string(),
-    };
-    let signed_at = (status == "signed").then(|| {
-        x.ts(txa, 22, 15)
-            .ok()
-            .and_then(|v| v.as_opt().map(str::to_string))
-            .unwrap_or_else(|| service_at.clone())
-    });
-    let doc = Doc {
-        at: format!("message {}, line {} (TXA)", m.number, txa.line),
-        event,
-        unique,
-        parent: x.comp(txa, 13, 1),
-        doc_type,
-        title,
-        author: x.person(txa, 9).or_else(|| x.person(txa, 22)),
-        authenticator: x.person(txa, 22),
-        status,
-        service_at,
-        signed_at,
-        transcribed_at: x.ts(txa, 7, 1)?.as_opt().map(str::to_string),
-        body,
-    };
-    Ok(Plan::Mdm(common, doc))
+    let doc = super::mdm::interpret_txa(&x, event, &fallback)?;
+    Ok(Plan::Mdm(common, Box::new(doc)))
 }
 
 fn encounter_kind(class: &str, patient_type: &str) -> Option<&'static str> {
@@ -396,7 +306,12 @@ fn encounter_kind(class: &str, patient_type: &str) -> Option<&'static str> {
     }
 }
 
-fn execute(w: &mut Writer<'_, '_>, c: &Common, event: &str, doc: Option<&Doc>) -> Result<(), FileFail> {
+fn execute(
+    w: &mut Writer<'_, '_>,
+    c: &Common,
+    event: &str,
+    doc: Option<&Doc>,
+) -> Result<(), FileFail> {
     let msh_at = format!("message {}, line 1 (MSH)", c.number);
     if w.ledger_seen(&c.sha, &msh_at)? {
         w.stats.unchanged += 2 + usize::from(doc.is_some());
@@ -407,10 +322,19 @@ fn execute(w: &mut Writer<'_, '_>, c: &Common, event: &str, doc: Option<&Doc>) -
         Some(f) => Some(f),
         None => w.find("patients", "mrn", &c.mrn, &c.pid_at)?,
     };
-    let mut cols = vec![("mrn", txt(&c.mrn)), ("family_name", txt(&c.family)), ("given_name", txt(&c.given))];
+    let mut cols = vec![
+        ("mrn", txt(&c.mrn)),
+        ("family_name", txt(&c.family)),
+        ("given_name", txt(&c.given)),
+    ];
     match (&c.birth, found) {
         (Some(b), _) => cols.push(("birth_date", txt(b))),
-        (None, None) => return Err(w.reject(&c.pid_at.replace("(PID)", "(PID-7)"), "date of birth is empty (needed to register a new patient)")),
+        (None, None) => {
+            return Err(w.reject(
+                &c.pid_at.replace("(PID)", "(PID-7)"),
+                "date of birth is empty (needed to register a new patient)",
+            ));
+        }
         (None, Some(_)) => {}
     }
     cols.push(("sex", txt(c.sex.unwrap_or("U"))));
@@ -421,8 +345,19 @@ fn execute(w: &mut Writer<'_, '_>, c: &Common, event: &str, doc: Option<&Doc>) -
         cols.push(("source", txt("hl7")));
         cols.push(("source_key", txt(&pkey)));
     }
-    let origin = Origin { at: &c.pid_at, source_key: &pkey };
-    let (patient, _) = w.upsert("patients", "patient", found, &cols, &origin, Some(&c.mrn), None)?;
+    let origin = Origin {
+        at: &c.pid_at,
+        source_key: &pkey,
+    };
+    let (patient, _) = w.upsert(
+        "patients",
+        "patient",
+        found,
+        &cols,
+        &origin,
+        Some(&c.mrn),
+        None,
+    )?;
 
     // Encounter.
     let ekey = format!("hl7:{}:{}", c.facility, c.visit);
@@ -441,23 +376,59 @@ fn execute(w: &mut Writer<'_, '_>, c: &Common, event: &str, doc: Option<&Doc>) -
     if let Some(f) = found
         && owner(w, f, &c.pv1_at)? != patient
     {
-        return Err(w.reject(&c.pv1_at.replace("(PV1)", "(PV1-19)"), format!("visit {} belongs to another patient, not MRN {}", c.visit, c.mrn)));
+        return Err(w.reject(
+            &c.pv1_at.replace("(PV1)", "(PV1-19)"),
+            format!(
+                "visit {} belongs to another patient, not MRN {}",
+                c.visit, c.mrn
+            ),
+        ));
     }
-    let eorigin = Origin { at: &c.pv1_at, source_key: &ekey };
+    let eorigin = Origin {
+        at: &c.pv1_at,
+        source_key: &ekey,
+    };
     if matches!(event, "A11" | "A13") {
         let Some(id) = found else {
             w.stats.skipped += 1;
-            w.stats.notes.push(format!("message {}: {} for unknown visit {} skipped", c.number, c.msg_type, c.visit));
+            w.stats.notes.push(format!(
+                "message {}: {} for unknown visit {} skipped",
+                c.number, c.msg_type, c.visit
+            ));
             return w.ledger_record(&c.sha, &c.control_id, &c.msg_type, &msh_at);
         };
         if event == "A13" {
             let cols = [("discharge_at", opt(None)), ("him_status", txt("open"))];
-            w.upsert("encounters", "encounter", Some(id), &cols, &eorigin, Some(&c.mrn), None)?;
+            w.upsert(
+                "encounters",
+                "encounter",
+                Some(id),
+                &cols,
+                &eorigin,
+                Some(&c.mrn),
+                None,
+            )?;
         } else {
-            let (_, ch) = w.upsert("encounters", "encounter", Some(id), &[("him_status", txt("open"))], &eorigin, Some(&c.mrn), None)?;
+            let (_, ch) = w.upsert(
+                "encounters",
+                "encounter",
+                Some(id),
+                &[("him_status", txt("open"))],
+                &eorigin,
+                Some(&c.mrn),
+                None,
+            )?;
             if ch == Change::Unchanged {
                 w.stats.unchanged -= 1;
-                w.note("encounter", id, &Change::Updated(vec!["admit_cancelled"]), &eorigin, Some(&c.mrn), Some(id), Some("admit cancelled (A11)"));
+                w.note(
+                    "encounter",
+                    id,
+                    &Change::Updated(vec!["admit_cancelled"]),
+                    &eorigin,
+                    Some(&c.mrn),
+                    Some(id),
+                    Some("admit cancelled (A11)"),
+                );
             }
         }
         return w.ledger_record(&c.sha, &c.control_id, &c.msg_type, &msh_at);
@@ -468,10 +439,21 @@ fn execute(w: &mut Writer<'_, '_>, c: &Common, event: &str, doc: Option<&Doc>) -
     };
     let mut cols = vec![("patient_id", int(Some(patient)))];
     if found.is_none() {
-        let kind = c.kind.ok_or_else(|| w.reject(&c.pv1_at.replace("(PV1)", "(PV1-2)"), format!("patient class '{}' is not mapped (I, O, E, B, R, P; observation via PV1-18)", c.class)))?;
+        let kind = c.kind.ok_or_else(|| {
+            w.reject(
+                &c.pv1_at.replace("(PV1)", "(PV1-2)"),
+                format!(
+                    "patient class '{}' is not mapped (I, O, E, B, R, P; observation via PV1-18)",
+                    c.class
+                ),
+            )
+        })?;
         cols.push(("visit_number", txt(&visit_number)));
         cols.push(("kind", txt(kind)));
-        cols.push(("admit_at", txt(c.admit.as_opt().unwrap_or(&c.admit_fallback))));
+        cols.push((
+            "admit_at",
+            txt(c.admit.as_opt().unwrap_or(&c.admit_fallback)),
+        ));
         cols.push(("source", txt("hl7")));
         cols.push(("source_key", txt(&ekey)));
     } else {
@@ -499,114 +481,61 @@ fn execute(w: &mut Writer<'_, '_>, c: &Common, event: &str, doc: Option<&Doc>) -
         Some(f) => w.text("encounters", "discharge_at", f, &c.pv1_at)?,
         None => None,
     };
-    let (encounter, _) = w.upsert("encounters", "encounter", found, &cols, &eorigin, Some(&c.mrn), None)?;
+    let (encounter, _) = w.upsert(
+        "encounters",
+        "encounter",
+        found,
+        &cols,
+        &eorigin,
+        Some(&c.mrn),
+        None,
+    )?;
     if old_discharge.is_none() && matches!(c.discharge, Val::Set(_)) {
         w.discharged(encounter, &c.pv1_at)?;
     }
     if let Some(d) = doc {
-        document(w, c, d, encounter)?;
+        super::mdm::document(w, c, d, encounter)?;
     }
     w.ledger_record(&c.sha, &c.control_id, &c.msg_type, &msh_at)
 }
 
 fn owner(w: &Writer<'_, '_>, encounter: i64, at: &str) -> Result<i64, FileFail> {
-    Ok(w.text("encounters", "CAST(patient_id AS TEXT)", encounter, at)?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(-1))
+    Ok(
+        w.text("encounters", "CAST(patient_id AS TEXT)", encounter, at)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(-1),
+    )
 }
 
 /// Find or create the provider an XCN names (key: facility + id, else facility + name).
-fn provider(w: &mut Writer<'_, '_>, facility: &str, p: &Person, at: &str) -> Result<i64, FileFail> {
+pub(super) fn provider(
+    w: &mut Writer<'_, '_>,
+    facility: &str,
+    p: &Person,
+    at: &str,
+) -> Result<i64, FileFail> {
     let key = if p.id.is_empty() {
         format!("hl7:{facility}:prov:name:{}^{}", p.family, p.given)
     } else {
         format!("hl7:{facility}:prov:{}", p.id)
     };
     let found = w.find("providers", "source_key", &key, at)?;
-    let family = if p.family.is_empty() { p.id.clone() } else { p.family.clone() };
+    let family = if p.family.is_empty() {
+        p.id.clone()
+    } else {
+        p.family.clone()
+    };
     let mut cols = vec![("family_name", txt(&family)), ("given_name", txt(&p.given))];
     if found.is_none() {
         cols.push(("source", txt("hl7")));
         cols.push(("source_key", txt(&key)));
     }
-    let origin = Origin { at, source_key: &key };
-    Ok(w.upsert("providers", "provider", found, &cols, &origin, None, None)?.0)
-}
-
-fn document(w: &mut Writer<'_, '_>, c: &Common, d: &Doc, encounter: i64) -> Result<(), FileFail> {
-    let key = format!("hl7:{}:doc:{}", c.facility, d.unique);
-    let at = d.at.as_str();
-    let latest: Option<(i64, String, String)> = w
-        .tx
-        .prepare_cached(
-            "SELECT id, status, body FROM documents WHERE source_key = ?1 OR source_key LIKE ?1 || '#v%'
-             ORDER BY id DESC LIMIT 1",
-        )
-        .and_then(|mut s| {
-            use rusqlite::OptionalExtension;
-            s.query_row([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
-        })
-        .map_err(|e| w.db(at, e))?;
-    let origin = Origin { at, source_key: &key };
-    if d.event == "T11" {
-        let Some((id, ..)) = latest else {
-            w.stats.skipped += 1;
-            w.stats.notes.push(format!("message {}: T11 for unknown document {} skipped", c.number, d.unique));
-            return Ok(());
-        };
-        w.upsert("documents", "document", Some(id), &[("status", txt("entered_in_error"))], &origin, Some(&c.mrn), Some(encounter))?;
-        return Ok(());
-    }
-    let author = match &d.author {
-        Some(p) => Some(provider(w, &c.facility, p, at)?),
-        None => None,
+    let origin = Origin {
+        at,
+        source_key: &key,
     };
-    if let Some(p) = &d.authenticator {
-        provider(w, &c.facility, p, at)?;
-    }
-    let mut amends = None;
-    if d.event == "T06" && !d.parent.is_empty() {
-        let pkey = format!("hl7:{}:doc:{}", c.facility, d.parent);
-        amends = w.find("documents", "source_key", &pkey, at)?;
-    }
-    let mut found = latest.as_ref().map(|l| l.0);
-    let mut status = d.status.to_string();
-    let mut new_key = key.clone();
-    if let Some((id, old_status, old_body)) = &latest {
-        let signed = matches!(old_status.as_str(), "signed" | "cosigned" | "reviewed");
-        if d.event == "T08" && signed && *old_body != d.body {
-            // Keep the signed original; the edit becomes a new document amending it.
-            w.upsert("documents", "document", Some(*id), &[("status", txt("amended"))], &origin, Some(&c.mrn), Some(encounter))?;
-            let versions: i64 = w
-                .tx
-                .query_row("SELECT count(*) FROM documents WHERE source_key LIKE ?1 || '#v%'", [&key], |r| r.get(0))
-                .map_err(|e| w.db(at, e))?;
-            new_key = format!("{key}#v{}", versions + 2);
-            amends = Some(*id);
-            found = None;
-        } else if super::fhir_apply::keep_old_status(old_status, d.status) {
-            status = old_status.clone();
-        }
-    }
-    let mut cols = vec![
-        ("encounter_id", int(Some(encounter))),
-        ("doc_type", txt(&d.doc_type)),
-        ("title", txt(&d.title)),
-        ("author_id", int(author)),
-        ("status", txt(&status)),
-        ("service_at", txt(&d.service_at)),
-        ("transcribed_at", opt(d.transcribed_at.as_deref())),
-        ("body", txt(&d.body)),
-    ];
-    if status == d.status {
-        cols.push(("signed_at", opt(d.signed_at.as_deref())));
-    }
-    if found.is_none() {
-        cols.push(("amends_id", int(amends)));
-        cols.push(("source", txt("hl7")));
-        cols.push(("source_key", txt(&new_key)));
-    }
-    let origin = Origin { at, source_key: &new_key };
-    w.upsert("documents", "document", found, &cols, &origin, Some(&c.mrn), Some(encounter))?;
-    Ok(())
+    Ok(
+        w.upsert("providers", "provider", found, &cols, &origin, None, None)?
+            .0,
+    )
 }

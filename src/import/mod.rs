@@ -19,9 +19,11 @@
 
 pub mod fhir;
 mod fhir_apply;
+mod fhir_doc;
 pub mod hl7;
 mod hl7_apply;
 pub mod hooks;
+mod mdm;
 mod time;
 mod write;
 
@@ -165,11 +167,17 @@ pub fn import_fhir(
 ) -> Result<ImportSummary, CoreError> {
     crate::accounts::authorize(store, actor, Perm::Administer, "import", "fhir")?;
     let files = collect_files(paths, &["json"])?;
-    run(store, actor, &files, progress, |store, actor, file, bytes| {
-        let name = display_name(file);
-        let parsed = parse_fhir(bytes, &name)?;
-        fhir_apply::apply(store, actor, &name, &parsed)
-    })
+    run(
+        store,
+        actor,
+        &files,
+        progress,
+        |store, actor, file, bytes| {
+            let name = display_name(file);
+            let parsed = parse_fhir(bytes, &name)?;
+            fhir_apply::apply(store, actor, &name, &parsed)
+        },
+    )
 }
 
 /// Import HL7 v2 files (`*.hl7`, `*.txt` when walking folders): one or many messages, MLLP
@@ -182,11 +190,17 @@ pub fn import_hl7(
 ) -> Result<ImportSummary, CoreError> {
     crate::accounts::authorize(store, actor, Perm::Administer, "import", "hl7")?;
     let files = collect_files(paths, &["hl7", "txt"])?;
-    run(store, actor, &files, progress, |store, actor, file, bytes| {
-        let name = display_name(file);
-        let messages = parse_hl7(bytes, &name)?;
-        hl7_apply::apply(store, actor, &name, &messages)
-    })
+    run(
+        store,
+        actor,
+        &files,
+        progress,
+        |store, actor, file, bytes| {
+            let name = display_name(file);
+            let messages = parse_hl7(bytes, &name)?;
+            hl7_apply::apply(store, actor, &name, &messages)
+        },
+    )
 }
 
 /// Result of one file's work inside the driver: rejected, or done (maybe with no writes).
@@ -202,8 +216,7 @@ impl From<ImportError> for FileFail {
     }
 }
 
-type FileWork<'a> =
-    dyn FnMut(&mut Store, &Actor, &Path, &[u8]) -> Result<FileStats, FileFail> + 'a;
+type FileWork<'a> = dyn FnMut(&mut Store, &Actor, &Path, &[u8]) -> Result<FileStats, FileFail> + 'a;
 
 fn run(
     store: &mut Store,
@@ -236,8 +249,8 @@ fn run(
 }
 
 fn read_file(path: &Path, name: &str) -> Result<Vec<u8>, ImportError> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| ImportError::new(name, "", format!("cannot read: {e}")))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ImportError::new(name, "", format!("cannot read: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(ImportError::new(
             name,

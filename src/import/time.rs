@@ -75,7 +75,12 @@ fn num<T: std::str::FromStr>(s: &str, len: usize) -> Option<T> {
 
 /// HL7 v2 TS/DTM `YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]` → `YYYY-MM-DDTHH:MM:SS`.
 pub(crate) fn hl7_ts(s: &str) -> Result<String, String> {
-    let bad = || format!("'{}' is not an HL7 date/time (YYYYMMDDHHMMSS[+ZZZZ])", clip(s));
+    let bad = || {
+        format!(
+            "'{}' is not an HL7 date/time (YYYYMMDDHHMMSS[+ZZZZ])",
+            clip(s)
+        )
+    };
     let main = match s.find(['+', '-']) {
         Some(i) => {
             let off = &s[i + 1..];
@@ -184,7 +189,10 @@ mod tests {
     #[test]
     fn hl7_times() {
         assert_eq!(hl7_ts("198808181126+0215").unwrap(), "1988-08-18T11:26:00");
-        assert_eq!(hl7_ts("20210817151943.4+0200").unwrap(), "2021-08-17T15:19:43");
+        assert_eq!(
+            hl7_ts("20210817151943.4+0200").unwrap(),
+            "2021-08-17T15:19:43"
+        );
         assert_eq!(hl7_ts("19241010").unwrap(), "1924-10-10T00:00:00");
         assert!(hl7_ts("2024131").is_err());
         assert!(hl7_ts("20241301").is_err());

@@ -116,7 +116,13 @@ impl Writer<'_, '_> {
     }
 
     /// `SELECT id FROM table WHERE col = ?` (first match by id).
-    pub fn find(&self, table: &str, col: &str, value: &str, at: &str) -> Result<Option<i64>, FileFail> {
+    pub fn find(
+        &self,
+        table: &str,
+        col: &str,
+        value: &str,
+        at: &str,
+    ) -> Result<Option<i64>, FileFail> {
         let sql = format!("SELECT id FROM {table} WHERE {col} = ?1 ORDER BY id LIMIT 1");
         self.tx
             .prepare_cached(&sql)
@@ -125,11 +131,20 @@ impl Writer<'_, '_> {
     }
 
     /// One text column of a row.
-    pub fn text(&self, table: &str, col: &str, id: i64, at: &str) -> Result<Option<String>, FileFail> {
+    pub fn text(
+        &self,
+        table: &str,
+        col: &str,
+        id: i64,
+        at: &str,
+    ) -> Result<Option<String>, FileFail> {
         let sql = format!("SELECT {col} FROM {table} WHERE id = ?1");
         self.tx
             .prepare_cached(&sql)
-            .and_then(|mut s| s.query_row([id], |r| r.get::<_, Option<String>>(0)).optional())
+            .and_then(|mut s| {
+                s.query_row([id], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
             .map(Option::flatten)
             .map_err(|e| self.db(at, e))
     }
@@ -170,11 +185,14 @@ impl Writer<'_, '_> {
                     .tx
                     .prepare_cached(&sql)
                     .and_then(|mut s| {
-                        s.query_row([id], |r| (0..cols.len()).map(|i| r.get::<_, Sql>(i)).collect())
+                        s.query_row([id], |r| {
+                            (0..cols.len()).map(|i| r.get::<_, Sql>(i)).collect()
+                        })
                     })
                     .map_err(|e| self.db(at, e))?;
-                let changed: Vec<usize> =
-                    (0..cols.len()).filter(|&i| current[i] != cols[i].1).collect();
+                let changed: Vec<usize> = (0..cols.len())
+                    .filter(|&i| current[i] != cols[i].1)
+                    .collect();
                 if changed.is_empty() {
                     (id, Change::Unchanged)
                 } else {
@@ -192,7 +210,10 @@ impl Writer<'_, '_> {
                         .prepare_cached(&sql)
                         .and_then(|mut s| s.execute(params_from_iter(vals)))
                         .map_err(|e| self.db(at, e))?;
-                    (id, Change::Updated(changed.iter().map(|&i| cols[i].0).collect()))
+                    (
+                        id,
+                        Change::Updated(changed.iter().map(|&i| cols[i].0).collect()),
+                    )
                 }
             }
         };
@@ -252,10 +273,12 @@ impl Writer<'_, '_> {
     /// Run the discharge hook for an encounter that just became discharged.
     pub fn discharged(&mut self, encounter_id: i64, at: &str) -> Result<(), FileFail> {
         // The encounter's own update event was recorded already, so the file has events.
-        super::hooks::encounter_discharged(self.tx, self.audit, encounter_id).map_err(|e| match e {
-            crate::CoreError::Store(s) => FileFail::Fatal(s),
-            other => self.reject(at, other.to_string()),
-        })?;
+        super::hooks::encounter_discharged(self.tx, self.audit, encounter_id).map_err(
+            |e| match e {
+                crate::CoreError::Store(s) => FileFail::Fatal(s),
+                other => self.reject(at, other.to_string()),
+            },
+        )?;
         self.stats.discharges += 1;
         Ok(())
     }
