@@ -24,6 +24,7 @@ pub mod hl7;
 mod hl7_apply;
 pub mod hooks;
 mod mdm;
+mod throughput;
 mod time;
 mod write;
 
@@ -36,6 +37,7 @@ use crate::store::{Store, StoreError};
 
 pub use fhir::{ParsedResource, parse_fhir};
 pub use hl7::{Hl7Message, parse_hl7};
+pub use throughput::{Throughput, throughput};
 pub use time::decode_base64;
 
 /// Largest file accepted (bytes). Documented limit, well above the 50 MB-note requirement.
