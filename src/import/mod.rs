@@ -9,9 +9,10 @@
 //!   write nothing. HL7 messages are also recorded in `import_messages` by content hash, so a
 //!   re-delivered message (same content) is a no-op even when later messages changed the rows.
 //! - **Audit.** Every created or changed row gets one audit event (Create/Update, entity type,
-//!   `.patient(mrn)`, detail with `source_file`, the entry or message/line and the changed
-//!   field names). A file that changes nothing runs **no transaction at all** (zero audit rows);
-//!   a file whose only write is the message ledger gets one `import_file` Execute event.
+//!   `.patient(mrn)`, detail with `source_file`, the entry or message/line, `source_key` and
+//!   the changed field names — not their values). A file that changes nothing has its
+//!   transaction rolled back: nothing is written and no audit row is added. A file whose only
+//!   write is the HL7 message ledger gets one `import_file` Execute event.
 //! - Text is stored exactly as received; sanitising happens at display (`crate::text`).
 //! - Clinical times are stored as the wall-clock time written in the source
 //!   (`YYYY-MM-DDTHH:MM:SS`): a timestamp with an offset keeps its local reading in that offset
@@ -218,8 +219,6 @@ impl From<ImportError> for FileFail {
     }
 }
 
-type FileWork<'a> = dyn FnMut(&mut Store, &Actor, &Path, &[u8]) -> Result<FileStats, FileFail> + 'a;
-
 fn run(
     store: &mut Store,
     actor: &Actor,
@@ -227,7 +226,6 @@ fn run(
     progress: &mut dyn FnMut(usize, usize),
     mut work: impl FnMut(&mut Store, &Actor, &Path, &[u8]) -> Result<FileStats, FileFail>,
 ) -> Result<ImportSummary, CoreError> {
-    let work: &mut FileWork<'_> = &mut work;
     let total = files.len();
     let mut out = Vec::with_capacity(total);
     progress(0, total);
