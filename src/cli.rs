@@ -51,6 +51,10 @@ pub enum Command {
     /// Show or change facility settings
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// Import clinical data: FHIR R4 bundles/resources or HL7 v2 messages (files or folders);
+    /// one transaction per file, bad files rejected whole and explained
+    #[command(subcommand)]
+    Import(ImportCmd),
     /// Run deficiency analysis on discharged charts awaiting it (and, with --since, re-check
     /// every chart discharged on or after DATE)
     Analyze {
@@ -175,6 +179,20 @@ pub enum AuditCmd {
 pub enum ExportFormatArg {
     Jsonl,
     Fhir,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// FHIR R4 JSON: Bundles (transaction, batch, collection, searchset) or single resources
+    Fhir {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// HL7 v2 ADT (A01-A04, A08, A11, A13) and MDM (T02-T11) messages; MLLP and FHS/BHS batches
+    Hl7 {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -356,6 +374,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     settings::set(&mut store, &Actor::system("settings"), &key, &value)?;
                     println!("{key} = {}", value.trim());
                 }
+            }
+        }
+        Some(Command::Import(cmd)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let actor = Actor::system("import");
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let mut progress = |done: usize, total: usize| {
+                if tty && total > 1 {
+                    let width = 30;
+                    let filled = done * width / total.max(1);
+                    let _ = write!(
+                        std::io::stderr(),
+                        "\r[{}{}] {done}/{total} files",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                    if done == total {
+                        let _ = writeln!(std::io::stderr());
+                    }
+                }
+            };
+            let t = std::time::Instant::now();
+            let summary = match cmd {
+                ImportCmd::Fhir { paths } => {
+                    crate::import::import_fhir(&mut store, &actor, &paths, &mut progress)?
+                }
+                ImportCmd::Hl7 { paths } => {
+                    crate::import::import_hl7(&mut store, &actor, &paths, &mut progress)?
+                }
+            };
+            print!("{}", summary.render_table());
+            println!("{:.2} s", t.elapsed().as_secs_f64());
+            if summary.rejected() > 0 {
+                return Ok(ExitCode::from(1));
             }
         }
         Some(Command::Analyze { since }) => {

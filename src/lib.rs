@@ -14,6 +14,7 @@ pub mod deficiency;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod report_cli;
 pub mod settings;
 pub mod store;

@@ -1,0 +1,524 @@
+//! FHIR R4 JSON parsing (no database): Bundles of any type, or a single resource.
+//!
+//! Every importable resource is checked completely here (required fields, dates, base64 and
+//! UTF-8 of notes), so a file is rejected before its transaction starts. Resource types other
+//! than Patient, Practitioner, Organization, Encounter, Condition, Procedure,
+//! DocumentReference and Claim are kept as [`Resource::Other`] and counted as skipped.
+
+use serde_json::Value;
+
+use super::ImportError;
+use super::time::{fhir_date, fhir_datetime};
+
+/// One bundle entry (or the single resource of the file), parsed.
+#[derive(Debug, Clone)]
+pub struct ParsedResource {
+    /// Index in `Bundle.entry` (0 for a single resource).
+    pub entry: usize,
+    pub full_url: Option<String>,
+    pub resource_type: String,
+    /// `Resource.id`, or the `fullUrl` when the resource has no id.
+    pub id: String,
+    pub data: Resource,
+    /// `display` of conditional practitioner references (used to name a provider created
+    /// from an NPI that is not known yet).
+    pub ref_displays: Vec<(String, String)>,
+}
+
+impl ParsedResource {
+    /// `entry 3 (Encounter/abc)`.
+    pub fn at(&self) -> String {
+        format!("entry {} ({}/{})", self.entry, self.resource_type, self.id)
+    }
+    /// `fhir:Encounter/abc`.
+    pub fn source_key(&self) -> String {
+        format!("fhir:{}/{}", self.resource_type, self.id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Resource {
+    Patient(PatientData),
+    Practitioner(PersonData),
+    Organization(OrganizationData),
+    Encounter(EncounterData),
+    /// Condition or Procedure.
+    Fact(FactData),
+    Document(DocumentData),
+    Claim(ClaimData),
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct PatientData {
+    pub mrn: String,
+    pub family: String,
+    pub given: String,
+    pub birth_date: String,
+    /// F, M, O or U.
+    pub sex: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonData {
+    pub npi: Option<String>,
+    pub family: String,
+    pub given: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganizationData {
+    pub name: String,
+    pub npi: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EncounterData {
+    pub visit_number: String,
+    pub subject: String,
+    /// inpatient, outpatient, emergency or observation.
+    pub kind: &'static str,
+    pub service: String,
+    pub admit_at: String,
+    pub discharge_at: Option<String>,
+    /// (reference, field name) of the attending.
+    pub attending: Option<(String, String)>,
+    pub disposition: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FactData {
+    /// condition or procedure.
+    pub kind: &'static str,
+    pub subject: String,
+    pub encounter: Option<String>,
+    pub system: String,
+    pub code: String,
+    pub display: String,
+    pub occurred_at: Option<String>,
+    pub performer: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentData {
+    pub encounter: String,
+    pub doc_type: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub authenticator: Option<String>,
+    pub status: &'static str,
+    pub service_at: String,
+    pub signed_at: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimData {
+    pub encounters: Vec<String>,
+    pub total_cents: Option<i64>,
+}
+
+pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
+
+/// Parse a FHIR JSON file (parse-only; used by the importer and the bench).
+pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+        let what = if e.is_eof() {
+            "truncated JSON"
+        } else {
+            "invalid JSON"
+        };
+        ImportError::new(
+            file,
+            format!("line {}, column {}", e.line(), e.column()),
+            format!("{what}: {e}"),
+        )
+    })?;
+    let rt = root
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ImportError::new(file, "", "not a FHIR resource: resourceType is missing")
+        })?;
+    let mut out = Vec::new();
+    if rt == "Bundle" {
+        let entries = match root.get("entry") {
+            None => return Ok(out),
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                return Err(ImportError::new(
+                    file,
+                    "Bundle.entry",
+                    "entry is not an array",
+                ));
+            }
+        };
+        for (i, e) in entries.iter().enumerate() {
+            let full_url = e.get("fullUrl").and_then(Value::as_str).map(str::to_string);
+            let Some(res) = e.get("resource") else {
+                out.push(ParsedResource {
+                    entry: i,
+                    full_url,
+                    resource_type: "(none)".into(),
+                    id: String::new(),
+                    data: Resource::Other,
+                    ref_displays: Vec::new(),
+                });
+                continue;
+            };
+            out.push(parse_resource(res, i, full_url, file)?);
+        }
+    } else {
+        if !IMPORTED.contains(&rt) {
+            return Err(ImportError::new(
+                file,
+                "resourceType",
+                format!(
+                    "resourceType '{rt}' is not importable (expected Bundle or one of {})",
+                    IMPORTED.join(", ")
+                ),
+            ));
+        }
+        out.push(parse_resource(&root, 0, None, file)?);
+    }
+    Ok(out)
+}
+
+const IMPORTED: &[&str] = &[
+    "Patient",
+    "Practitioner",
+    "Organization",
+    "Encounter",
+    "Condition",
+    "Procedure",
+    "DocumentReference",
+    "Claim",
+];
+
+pub(super) struct Cx<'a> {
+    pub(super) file: &'a str,
+    pub(super) at: String,
+}
+
+impl Cx<'_> {
+    pub(super) fn err(&self, field: &str, msg: impl Into<String>) -> ImportError {
+        ImportError::new(self.file, format!("{}, {field}", self.at), msg)
+    }
+}
+
+fn parse_resource(
+    r: &Value,
+    entry: usize,
+    full_url: Option<String>,
+    file: &str,
+) -> Result<ParsedResource, ImportError> {
+    let rt = match r.get("resourceType") {
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            s.clone()
+        }
+        _ => {
+            return Err(ImportError::new(
+                file,
+                format!("entry {entry}"),
+                "resourceType is missing or not a resource type name",
+            ));
+        }
+    };
+    let id = match (r.get("id").and_then(Value::as_str), &full_url) {
+        (Some(id), _) if !id.is_empty() => id.to_string(),
+        (_, Some(u)) => u.clone(),
+        _ => String::new(),
+    };
+    let cx = Cx {
+        file,
+        at: format!("entry {entry} ({rt}/{id})"),
+    };
+    let imported = IMPORTED.contains(&rt.as_str());
+    if imported && id.is_empty() {
+        return Err(cx.err("id", "resource has neither an id nor a fullUrl"));
+    }
+    let data = match rt.as_str() {
+        "Patient" => Resource::Patient(patient(r, &id, &cx)?),
+        "Practitioner" => {
+            let (family, given) = human_name(r);
+            Resource::Practitioner(PersonData {
+                npi: identifier_in(r, NPI_SYSTEM),
+                family,
+                given,
+            })
+        }
+        "Organization" => Resource::Organization(OrganizationData {
+            name: s(r, "name").unwrap_or_default().to_string(),
+            npi: identifier_in(r, NPI_SYSTEM),
+        }),
+        "Encounter" => Resource::Encounter(encounter(r, &id, &cx)?),
+        "Condition" | "Procedure" => Resource::Fact(fact(r, &rt, &cx)?),
+        "DocumentReference" => Resource::Document(super::fhir_doc::document(r, &cx)?),
+        "Claim" => Resource::Claim(super::fhir_doc::claim(r, &cx)?),
+        _ => Resource::Other,
+    };
+    let mut ref_displays = Vec::new();
+    if imported {
+        for k in ["participant", "author", "performer"] {
+            for x in arr(r, k) {
+                let target = x.get("individual").or_else(|| x.get("actor")).unwrap_or(x);
+                if let (Some(rf), Some(d)) = (s(target, "reference"), s(target, "display"))
+                    && rf.starts_with("Practitioner?")
+                {
+                    ref_displays.push((rf.to_string(), d.to_string()));
+                }
+            }
+        }
+    }
+    Ok(ParsedResource {
+        entry,
+        full_url,
+        resource_type: rt,
+        id,
+        data,
+        ref_displays,
+    })
+}
+
+pub(super) fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+pub(super) fn reference(v: &Value, k: &str) -> Option<String> {
+    v.get(k)
+        .and_then(|r| r.get("reference"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+pub(super) fn arr<'a>(v: &'a Value, k: &str) -> &'a [Value] {
+    v.get(k)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn identifier_in(r: &Value, system: &str) -> Option<String> {
+    arr(r, "identifier")
+        .iter()
+        .find(|i| s(i, "system") == Some(system))
+        .and_then(|i| s(i, "value"))
+        .map(str::to_string)
+}
+
+fn human_name(r: &Value) -> (String, String) {
+    let names = arr(r, "name");
+    let n = names
+        .iter()
+        .find(|n| s(n, "use") == Some("official"))
+        .or_else(|| names.first());
+    let Some(n) = n else {
+        return (String::new(), String::new());
+    };
+    let family = s(n, "family").or_else(|| s(n, "text")).unwrap_or_default();
+    let given: Vec<&str> = arr(n, "given").iter().filter_map(Value::as_str).collect();
+    (family.to_string(), given.join(" "))
+}
+
+/// Text of a CodeableConcept: `text`, else the first coding's display, else its code.
+pub(super) fn concept_text(c: &Value) -> Option<String> {
+    s(c, "text")
+        .or_else(|| {
+            arr(c, "coding")
+                .iter()
+                .find_map(|x| s(x, "display").or_else(|| s(x, "code")))
+        })
+        .map(str::to_string)
+}
+
+pub(super) fn datetime(
+    cx: &Cx,
+    field: &str,
+    v: Option<&str>,
+) -> Result<Option<String>, ImportError> {
+    v.map(|t| fhir_datetime(t).map_err(|m| cx.err(field, m)))
+        .transpose()
+}
+
+fn patient(r: &Value, id: &str, cx: &Cx) -> Result<PatientData, ImportError> {
+    let ids = arr(r, "identifier");
+    let is_mr = |i: &&Value| {
+        i.get("type")
+            .map(|t| arr(t, "coding").iter().any(|c| s(c, "code") == Some("MR")))
+            .unwrap_or(false)
+    };
+    let mrn = ids
+        .iter()
+        .find(is_mr)
+        .and_then(|i| s(i, "value"))
+        .or_else(|| ids.iter().find_map(|i| s(i, "value")))
+        .or((!id.is_empty() && r.get("id").is_some()).then_some(id))
+        .ok_or_else(|| cx.err("identifier", "Patient has no identifier and no id"))?;
+    let (family, given) = human_name(r);
+    let birth = s(r, "birthDate").ok_or_else(|| cx.err("birthDate", "birthDate is missing"))?;
+    let birth_date = fhir_date(birth).map_err(|m| cx.err("birthDate", m))?;
+    let sex = match s(r, "gender") {
+        Some("female") => "F",
+        Some("male") => "M",
+        Some("other") => "O",
+        _ => "U",
+    };
+    Ok(PatientData {
+        mrn: mrn.to_string(),
+        family,
+        given,
+        birth_date,
+        sex,
+    })
+}
+
+/// Encounter.class code → encounter kind (DOMAIN §8).
+fn encounter_kind(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "IMP" | "ACUTE" | "NONAC" => "inpatient",
+        "EMER" => "emergency",
+        "OBSENC" => "observation",
+        "AMB" | "SS" | "VR" | "HH" => "outpatient",
+        _ => return None,
+    })
+}
+
+fn encounter(r: &Value, id: &str, cx: &Cx) -> Result<EncounterData, ImportError> {
+    let subject = reference(r, "subject").ok_or_else(|| cx.err("subject", "subject is missing"))?;
+    let class = r
+        .get("class")
+        .and_then(|c| s(c, "code"))
+        .unwrap_or_default();
+    let kind = encounter_kind(class).ok_or_else(|| {
+        cx.err(
+            "class",
+            format!(
+                "class code '{class}' is not mapped (IMP/ACUTE/NONAC, EMER, OBSENC, AMB/SS/VR/HH)"
+            ),
+        )
+    })?;
+    let period = r.get("period").cloned().unwrap_or(Value::Null);
+    let admit_at = datetime(cx, "period.start", s(&period, "start"))?
+        .ok_or_else(|| cx.err("period.start", "admission time (period.start) is missing"))?;
+    let discharge_at = datetime(cx, "period.end", s(&period, "end"))?;
+    let service = arr(r, "type")
+        .first()
+        .and_then(concept_text)
+        .or_else(|| r.get("serviceType").and_then(concept_text))
+        .unwrap_or_default();
+    let parts = arr(r, "participant");
+    let is_atnd = |p: &&Value| {
+        arr(p, "type").iter().any(|t| {
+            arr(t, "coding")
+                .iter()
+                .any(|c| s(c, "code") == Some("ATND"))
+        })
+    };
+    let attending = parts
+        .iter()
+        .enumerate()
+        .find(|(_, p)| is_atnd(p) && reference(p, "individual").is_some())
+        .or_else(|| {
+            parts
+                .iter()
+                .enumerate()
+                .find(|(_, p)| reference(p, "individual").is_some())
+        })
+        .and_then(|(i, p)| {
+            reference(p, "individual").map(|r| (r, format!("participant[{i}].individual")))
+        });
+    let disposition = r
+        .get("hospitalization")
+        .and_then(|h| h.get("dischargeDisposition"))
+        .and_then(|d| {
+            arr(d, "coding")
+                .iter()
+                .find_map(|c| s(c, "code"))
+                .map(str::to_string)
+                .or_else(|| concept_text(d))
+        });
+    let reason = arr(r, "reasonCode")
+        .first()
+        .and_then(concept_text)
+        .unwrap_or_default();
+    let visit_number = arr(r, "identifier")
+        .iter()
+        .find_map(|i| s(i, "value"))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("FHIR-{id}"));
+    Ok(EncounterData {
+        visit_number,
+        subject,
+        kind,
+        service,
+        admit_at,
+        discharge_at,
+        attending,
+        disposition,
+        reason,
+    })
+}
+
+/// Short name of a code system; unknown systems are kept as their URI.
+fn system_name(uri: &str) -> String {
+    match uri {
+        "http://snomed.info/sct" => "SNOMED",
+        "http://hl7.org/fhir/sid/icd-10-cm" => "ICD-10-CM",
+        "http://www.cms.gov/Medicare/Coding/ICD10" | "http://hl7.org/fhir/sid/icd-10-pcs" => {
+            "ICD-10-PCS"
+        }
+        "http://www.ama-assn.org/go/cpt" => "CPT",
+        "http://loinc.org" => "LOINC",
+        other => other,
+    }
+    .to_string()
+}
+
+fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
+    let subject = reference(r, "subject").ok_or_else(|| cx.err("subject", "subject is missing"))?;
+    let code = r
+        .get("code")
+        .ok_or_else(|| cx.err("code", "code is missing"))?;
+    let codings = arr(code, "coding");
+    // An ICD-10-CM coding is kept as such when present; otherwise the first coding (SNOMED).
+    let chosen = codings
+        .iter()
+        .find(|c| s(c, "system") == Some("http://hl7.org/fhir/sid/icd-10-cm"))
+        .or_else(|| codings.iter().find(|c| s(c, "code").is_some()));
+    let (system, code_value, display) = match chosen {
+        Some(c) => (
+            system_name(s(c, "system").unwrap_or("")),
+            s(c, "code").unwrap_or_default().to_string(),
+            s(c, "display")
+                .map(str::to_string)
+                .or_else(|| concept_text(code))
+                .unwrap_or_default(),
+        ),
+        None => match s(code, "text") {
+            Some(t) => ("text".to_string(), String::new(), t.to_string()),
+            None => return Err(cx.err("code", "code has no coding and no text")),
+        },
+    };
+    let (kind, occurred) = if rt == "Condition" {
+        let t = s(r, "onsetDateTime").or_else(|| s(r, "recordedDate"));
+        ("condition", datetime(cx, "onsetDateTime", t)?)
+    } else {
+        let t = s(r, "performedDateTime")
+            .or_else(|| r.get("performedPeriod").and_then(|p| s(p, "start")));
+        ("procedure", datetime(cx, "performed", t)?)
+    };
+    let performer = arr(r, "performer")
+        .first()
+        .and_then(|p| reference(p, "actor"));
+    Ok(FactData {
+        kind,
+        subject,
+        encounter: reference(r, "encounter"),
+        system,
+        code: code_value,
+        display,
+        occurred_at: occurred,
+        performer,
+    })
+}

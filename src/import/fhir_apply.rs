@@ -1,0 +1,575 @@
+//! Writing parsed FHIR resources, in dependency order, inside one file transaction.
+//!
+//! Matching (idempotency): Organization by `source_key`; Practitioner by NPI, else
+//! `source_key`; Patient by `source_key` (`fhir:Patient/<id>`), else MRN; Encounter by
+//! `source_key`, else visit number (which must then belong to the same patient); Condition,
+//! Procedure and DocumentReference by `source_key`. References resolve within the bundle
+//! (`urn:uuid:` fullUrl or `Type/id`) and then against rows already imported (`source_key`);
+//! conditional references `Practitioner?identifier=<npi system>|<npi>` resolve by NPI, and an
+//! unknown NPI creates a provider from the reference's display. Any other unresolved
+//! reference to a patient, encounter or practitioner rejects the file naming entry and field.
+
+use std::collections::HashMap;
+
+use super::fhir::{NPI_SYSTEM, ParsedResource, Resource};
+use super::write::{Change, Origin, Writer, in_file_tx, int, opt, txt};
+use super::{FileFail, FileStats};
+use crate::audit::Actor;
+use crate::store::Store;
+
+pub(super) fn apply(
+    store: &mut Store,
+    actor: &Actor,
+    file: &str,
+    parsed: &[ParsedResource],
+) -> Result<FileStats, FileFail> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut typed: HashMap<String, usize> = HashMap::new();
+    for (i, p) in parsed.iter().enumerate() {
+        if let Some(u) = &p.full_url {
+            index.insert(u.as_str(), i);
+        }
+        typed.insert(format!("{}/{}", p.resource_type, p.id), i);
+    }
+    let bundle = Bundle {
+        parsed,
+        index,
+        typed,
+    };
+    in_file_tx(store, actor, file, |w| {
+        let mut st = State::default();
+        for p in parsed {
+            if matches!(p.data, Resource::Other) {
+                w.stats.skipped += 1;
+                *st.skipped_types.entry(p.resource_type.clone()).or_default() += 1;
+            }
+        }
+        for (pass, want) in ["Organization", "Practitioner", "Patient"]
+            .iter()
+            .enumerate()
+        {
+            for (i, p) in parsed
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.resource_type == *want)
+            {
+                let origin = Origin {
+                    at: &p.at(),
+                    source_key: &p.source_key(),
+                };
+                let id = match (&p.data, pass) {
+                    (Resource::Organization(o), _) => {
+                        let found =
+                            w.find("organizations", "source_key", origin.source_key, origin.at)?;
+                        let cols = [
+                            ("name", txt(&o.name)),
+                            ("npi", opt(o.npi.as_deref())),
+                            ("source", txt("fhir")),
+                            ("source_key", txt(origin.source_key)),
+                        ];
+                        w.upsert(
+                            "organizations",
+                            "organization",
+                            found,
+                            &cols,
+                            &origin,
+                            None,
+                            None,
+                        )?
+                        .0
+                    }
+                    (Resource::Practitioner(d), _) => {
+                        let found = match &d.npi {
+                            Some(n) => w.find("providers", "npi", n, origin.at)?,
+                            None => None,
+                        };
+                        let found = match found {
+                            Some(f) => Some(f),
+                            None => {
+                                w.find("providers", "source_key", origin.source_key, origin.at)?
+                            }
+                        };
+                        provider(w, found, d.npi.as_deref(), &d.family, &d.given, &origin)?
+                    }
+                    (Resource::Patient(d), _) => {
+                        let found =
+                            match w.find("patients", "source_key", origin.source_key, origin.at)? {
+                                Some(f) => Some(f),
+                                None => w.find("patients", "mrn", &d.mrn, origin.at)?,
+                            };
+                        let cols = [
+                            ("mrn", txt(&d.mrn)),
+                            ("family_name", txt(&d.family)),
+                            ("given_name", txt(&d.given)),
+                            ("birth_date", txt(&d.birth_date)),
+                            ("sex", txt(d.sex)),
+                        ];
+                        let (id, change) = w.upsert(
+                            "patients",
+                            "patient",
+                            found,
+                            &cols,
+                            &origin,
+                            Some(&d.mrn),
+                            None,
+                        )?;
+                        if change == Change::Created {
+                            set_source(w, "patients", id, origin.source_key, origin.at)?;
+                        }
+                        st.mrn.insert(id, d.mrn.clone());
+                        id
+                    }
+                    _ => continue,
+                };
+                st.ids.insert(i, id);
+            }
+        }
+        // Claims: total charges per encounter (all claims that name it, summed).
+        let mut charges: HashMap<Target, i64> = HashMap::new();
+        for p in parsed {
+            if let Resource::Claim(c) = &p.data
+                && let Some(cents) = c.total_cents
+            {
+                for (k, e) in c.encounters.iter().enumerate() {
+                    let field = format!("item.encounter[{k}]");
+                    let t = bundle.resolve(w, e, "Encounter", p, &field)?;
+                    *charges.entry(t).or_default() += cents;
+                }
+            }
+        }
+        for (i, p) in parsed.iter().enumerate() {
+            let Resource::Encounter(d) = &p.data else {
+                continue;
+            };
+            let at = p.at();
+            let origin = Origin {
+                at: &at,
+                source_key: &p.source_key(),
+            };
+            let patient = bundle.patient(w, &d.subject, &mut st, p, "subject")?;
+            let mrn = st.mrn_of(w, patient, &at)?;
+            let attending = match &d.attending {
+                Some((r, field)) => Some(bundle.practitioner(w, r, &mut st, p, field)?),
+                None => None,
+            };
+            let found = match w.find("encounters", "source_key", origin.source_key, &at)? {
+                Some(f) => Some(f),
+                None => w.find("encounters", "visit_number", &d.visit_number, &at)?,
+            };
+            let mut old_discharge = None;
+            if let Some(f) = found {
+                let owner = w.text("encounters", "CAST(patient_id AS TEXT)", f, &at)?;
+                if owner.as_deref() != Some(patient.to_string().as_str()) {
+                    return Err(w.reject(
+                        &format!("{at}, identifier"),
+                        format!(
+                            "visit number {} already belongs to another patient",
+                            d.visit_number
+                        ),
+                    ));
+                }
+                old_discharge = w.text("encounters", "discharge_at", f, &at)?;
+            }
+            let mut cols = vec![
+                ("visit_number", txt(&d.visit_number)),
+                ("patient_id", int(Some(patient))),
+                ("kind", txt(d.kind)),
+                ("service", txt(&d.service)),
+                ("admit_at", txt(&d.admit_at)),
+                ("discharge_at", opt(d.discharge_at.as_deref())),
+                ("attending_id", int(attending)),
+                ("discharge_disposition", opt(d.disposition.as_deref())),
+                ("reason", txt(&d.reason)),
+            ];
+            if let Some(c) = charges.get(&Target::Bundle(i)) {
+                cols.push(("total_charges_cents", int(Some(*c))));
+            }
+            if found.is_none() {
+                cols.push(("source", txt("fhir")));
+                cols.push(("source_key", txt(origin.source_key)));
+            }
+            let (id, _) = w.upsert(
+                "encounters",
+                "encounter",
+                found,
+                &cols,
+                &origin,
+                Some(&mrn),
+                None,
+            )?;
+            st.ids.insert(i, id);
+            if old_discharge.is_none() && d.discharge_at.is_some() {
+                w.discharged(id, &at)?;
+            }
+        }
+        // Claims for encounters imported earlier (not in this bundle).
+        for (t, cents) in &charges {
+            if let Target::Db(id) = t {
+                let at = format!("encounter {id} (claim total)");
+                let mrn = w.text(
+                    "encounters",
+                    "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                    *id,
+                    &at,
+                )?;
+                let origin = Origin {
+                    at: &at,
+                    source_key: "fhir:Claim",
+                };
+                w.upsert(
+                    "encounters",
+                    "encounter",
+                    Some(*id),
+                    &[("total_charges_cents", int(Some(*cents)))],
+                    &origin,
+                    mrn.as_deref(),
+                    None,
+                )?;
+            }
+        }
+        for p in parsed {
+            let at = p.at();
+            let origin = Origin {
+                at: &at,
+                source_key: &p.source_key(),
+            };
+            match &p.data {
+                Resource::Fact(d) => {
+                    let patient = bundle.patient(w, &d.subject, &mut st, p, "subject")?;
+                    let mrn = st.mrn_of(w, patient, &at)?;
+                    let encounter = match &d.encounter {
+                        Some(e) => Some(bundle.db_id(w, e, "Encounter", &st, p, "encounter")?),
+                        None => None,
+                    };
+                    let performer = match &d.performer {
+                        Some(r) => {
+                            Some(bundle.practitioner(w, r, &mut st, p, "performer[0].actor")?)
+                        }
+                        None => None,
+                    };
+                    let found = w.find("clinical_facts", "source_key", origin.source_key, &at)?;
+                    let cols = [
+                        ("encounter_id", int(encounter)),
+                        ("patient_id", int(Some(patient))),
+                        ("kind", txt(d.kind)),
+                        ("system", txt(&d.system)),
+                        ("code", txt(&d.code)),
+                        ("display", txt(&d.display)),
+                        ("occurred_at", opt(d.occurred_at.as_deref())),
+                        ("performer_id", int(performer)),
+                        ("source", txt("fhir")),
+                        ("source_key", txt(origin.source_key)),
+                    ];
+                    w.upsert(
+                        "clinical_facts",
+                        "clinical_fact",
+                        found,
+                        &cols,
+                        &origin,
+                        Some(&mrn),
+                        encounter,
+                    )?;
+                }
+                Resource::Document(d) => {
+                    let encounter = bundle.db_id(
+                        w,
+                        &d.encounter,
+                        "Encounter",
+                        &st,
+                        p,
+                        "context.encounter[0]",
+                    )?;
+                    let mrn = w
+                        .text(
+                            "encounters",
+                            "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                            encounter,
+                            &at,
+                        )?
+                        .unwrap_or_default();
+                    let author = match &d.author {
+                        Some(r) => Some(bundle.practitioner(w, r, &mut st, p, "author[0]")?),
+                        None => None,
+                    };
+                    if let Some(r) = &d.authenticator {
+                        bundle.practitioner(w, r, &mut st, p, "authenticator")?;
+                    }
+                    let found = w.find("documents", "source_key", origin.source_key, &at)?;
+                    let (mut status, mut signed_at) = (d.status.to_string(), d.signed_at.clone());
+                    if let Some(f) = found {
+                        let old = w.text("documents", "status", f, &at)?.unwrap_or_default();
+                        if keep_old_status(&old, d.status) {
+                            status = old;
+                            signed_at = w.text("documents", "signed_at", f, &at)?;
+                        }
+                    }
+                    let cols = [
+                        ("encounter_id", int(Some(encounter))),
+                        ("doc_type", txt(&d.doc_type)),
+                        ("title", txt(&d.title)),
+                        ("author_id", int(author)),
+                        ("status", txt(&status)),
+                        ("service_at", txt(&d.service_at)),
+                        ("signed_at", opt(signed_at.as_deref())),
+                        ("body", txt(&d.body)),
+                        ("source", txt("fhir")),
+                        ("source_key", txt(origin.source_key)),
+                    ];
+                    w.upsert(
+                        "documents",
+                        "document",
+                        found,
+                        &cols,
+                        &origin,
+                        Some(&mrn),
+                        Some(encounter),
+                    )?;
+                }
+                _ => {}
+            }
+        }
+        for (t, n) in &st.skipped_types {
+            w.stats
+                .notes
+                .push(format!("skipped {n} {t} resource(s): not imported"));
+        }
+        Ok(())
+    })
+}
+
+/// Document status never moves backward (DOMAIN §1): an incoming status earlier in the chain
+/// than the stored one keeps the stored one; `amended`/`entered_in_error` always apply, and a
+/// stored side state is kept against a chain status.
+pub(super) fn keep_old_status(old: &str, new: &str) -> bool {
+    fn rank(s: &str) -> Option<u8> {
+        [
+            "incomplete",
+            "dictated",
+            "transcribed",
+            "signed",
+            "cosigned",
+            "reviewed",
+        ]
+        .iter()
+        .position(|x| *x == s)
+        .map(|p| p as u8)
+    }
+    match (rank(old), rank(new)) {
+        (_, None) => false,
+        (None, Some(_)) => !old.is_empty(),
+        (Some(o), Some(n)) => n < o,
+    }
+}
+
+fn set_source(
+    w: &mut Writer<'_, '_>,
+    table: &str,
+    id: i64,
+    key: &str,
+    at: &str,
+) -> Result<(), FileFail> {
+    let sql = format!(
+        "UPDATE {table} SET source = 'fhir', source_key = ?1 WHERE id = ?2 AND source_key IS NULL"
+    );
+    w.tx.execute(&sql, rusqlite::params![key, id])
+        .map_err(|e| w.db(at, e))?;
+    Ok(())
+}
+
+fn provider(
+    w: &mut Writer<'_, '_>,
+    found: Option<i64>,
+    npi: Option<&str>,
+    family: &str,
+    given: &str,
+    origin: &Origin<'_>,
+) -> Result<i64, FileFail> {
+    let mut cols = vec![
+        ("npi", opt(npi)),
+        ("family_name", txt(family)),
+        ("given_name", txt(given)),
+    ];
+    if found.is_none() {
+        cols.push(("source", txt("fhir")));
+        cols.push(("source_key", txt(origin.source_key)));
+    }
+    Ok(
+        w.upsert("providers", "provider", found, &cols, origin, None, None)?
+            .0,
+    )
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Target {
+    Bundle(usize),
+    Db(i64),
+}
+
+#[derive(Default)]
+struct State {
+    /// Database id of each bundle position written so far.
+    ids: HashMap<usize, i64>,
+    mrn: HashMap<i64, String>,
+    skipped_types: std::collections::BTreeMap<String, usize>,
+}
+
+impl State {
+    fn mrn_of(&mut self, w: &Writer<'_, '_>, patient: i64, at: &str) -> Result<String, FileFail> {
+        if let Some(m) = self.mrn.get(&patient) {
+            return Ok(m.clone());
+        }
+        let m = w.text("patients", "mrn", patient, at)?.unwrap_or_default();
+        self.mrn.insert(patient, m.clone());
+        Ok(m)
+    }
+}
+
+struct Bundle<'p> {
+    parsed: &'p [ParsedResource],
+    index: HashMap<&'p str, usize>,
+    typed: HashMap<String, usize>,
+}
+
+fn table_of(ty: &str) -> &'static str {
+    match ty {
+        "Patient" => "patients",
+        "Encounter" => "encounters",
+        "Practitioner" => "providers",
+        _ => "organizations",
+    }
+}
+
+impl Bundle<'_> {
+    /// Resolve a reference to a bundle position or an existing row; unresolved → reject.
+    fn resolve(
+        &self,
+        w: &Writer<'_, '_>,
+        reference: &str,
+        want: &str,
+        from: &ParsedResource,
+        field: &str,
+    ) -> Result<Target, FileFail> {
+        let at = format!("{}, {field}", from.at());
+        let pos = self.index.get(reference).copied().or_else(|| {
+            let mut parts = reference.rsplit('/');
+            let id = parts.next()?;
+            let ty = parts.next()?;
+            self.typed.get(&format!("{ty}/{id}")).copied()
+        });
+        if let Some(i) = pos {
+            let ty = &self.parsed[i].resource_type;
+            if ty != want {
+                return Err(w.reject(
+                    &at,
+                    format!("reference {reference} is a {ty}, expected {want}"),
+                ));
+            }
+            return Ok(Target::Bundle(i));
+        }
+        if let Some(rest) = reference.strip_prefix(&format!("{want}/")) {
+            let key = format!("fhir:{want}/{rest}");
+            if let Some(id) = w.find(table_of(want), "source_key", &key, &at)? {
+                return Ok(Target::Db(id));
+            }
+        }
+        if want == "Practitioner"
+            && let Some(npi) = conditional_npi(reference)
+            && let Some(id) = w.find("providers", "npi", npi, &at)?
+        {
+            return Ok(Target::Db(id));
+        }
+        Err(w.reject(
+            &at,
+            format!(
+                "reference {reference} does not resolve to a {want} in this file or the database"
+            ),
+        ))
+    }
+
+    fn db_id(
+        &self,
+        w: &Writer<'_, '_>,
+        reference: &str,
+        want: &str,
+        st: &State,
+        from: &ParsedResource,
+        field: &str,
+    ) -> Result<i64, FileFail> {
+        match self.resolve(w, reference, want, from, field)? {
+            Target::Db(id) => Ok(id),
+            Target::Bundle(i) => st.ids.get(&i).copied().ok_or_else(|| {
+                w.reject(
+                    &format!("{}, {field}", from.at()),
+                    format!("reference {reference} points to an entry that was not imported"),
+                )
+            }),
+        }
+    }
+
+    fn patient(
+        &self,
+        w: &Writer<'_, '_>,
+        reference: &str,
+        st: &mut State,
+        from: &ParsedResource,
+        field: &str,
+    ) -> Result<i64, FileFail> {
+        self.db_id(w, reference, "Patient", st, from, field)
+    }
+
+    /// A practitioner reference; an unknown conditional NPI reference creates the provider.
+    fn practitioner(
+        &self,
+        w: &mut Writer<'_, '_>,
+        reference: &str,
+        st: &mut State,
+        from: &ParsedResource,
+        field: &str,
+    ) -> Result<i64, FileFail> {
+        if let Some(npi) = conditional_npi(reference)
+            && self
+                .resolve(w, reference, "Practitioner", from, field)
+                .is_err()
+        {
+            let display = self
+                .display_of(from, reference)
+                .unwrap_or_else(|| format!("NPI {npi}"));
+            let (family, given) = split_display(&display);
+            let key = format!("fhir:Practitioner?npi={npi}");
+            let at = format!("{}, {field}", from.at());
+            let origin = Origin {
+                at: &at,
+                source_key: &key,
+            };
+            return provider(w, None, Some(npi), &family, &given, &origin);
+        }
+        self.db_id(w, reference, "Practitioner", st, from, field)
+    }
+
+    /// The `display` next to a reference string inside the resource's JSON, if any.
+    fn display_of(&self, from: &ParsedResource, reference: &str) -> Option<String> {
+        from.ref_displays
+            .iter()
+            .find(|(r, _)| r == reference)
+            .map(|(_, d)| d.clone())
+    }
+}
+
+/// `Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999955949` → the NPI.
+fn conditional_npi(reference: &str) -> Option<&str> {
+    let q = reference.strip_prefix("Practitioner?identifier=")?;
+    let (system, value) = q.split_once('|')?;
+    (system == NPI_SYSTEM && !value.is_empty()).then_some(value)
+}
+
+/// `Dr. Ronny764 Block661` → (`Block661`, `Ronny764`).
+fn split_display(display: &str) -> (String, String) {
+    let words: Vec<&str> = display
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "Dr." | "Mr." | "Mrs." | "Ms."))
+        .collect();
+    match words.split_last() {
+        Some((last, rest)) => (last.to_string(), rest.join(" ")),
+        None => (display.to_string(), String::new()),
+    }
+}

@@ -1,0 +1,345 @@
+//! The write side of an import: one [`Writer`] per file transaction. It matches rows, compares
+//! field values, inserts or updates only what differs, counts created/updated/unchanged, and
+//! records one audit event per created or changed row.
+//!
+//! Invariants: rows are never deleted; an unchanged row writes nothing and records no event;
+//! SQL is built only from static column names, every value is bound.
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{OptionalExtension, params_from_iter};
+use serde_json::{Value, json};
+
+use super::{FileFail, FileStats, ImportError};
+use crate::audit::{Action, Actor, Event, Subtype};
+use crate::store::{AuditBuffer, Store, StoreError, Tx};
+
+/// What an upsert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    Created,
+    Updated(Vec<&'static str>),
+    Unchanged,
+}
+
+/// Where a row came from, for audit detail and error messages.
+pub(crate) struct Origin<'a> {
+    /// `entry 3 (Encounter/abc)` or `message 1, line 4 (PV1)`.
+    pub at: &'a str,
+    pub source_key: &'a str,
+}
+
+pub(crate) struct Writer<'t, 'c> {
+    pub tx: &'t Tx<'c>,
+    pub audit: &'t mut AuditBuffer,
+    pub file: &'t str,
+    /// `now` of the transaction (UTC ms text), for ledger rows.
+    pub now: String,
+    pub stats: FileStats,
+    pub events: usize,
+    pub ledger_writes: usize,
+    /// Encounters whose documents changed or that were discharged by this file: deficiency
+    /// analysis runs for each (if discharged) once the whole file is applied, so documents
+    /// later in the same file count.
+    pub touched: std::collections::BTreeSet<i64>,
+}
+
+/// Ends a file transaction early: unchanged (roll back, nothing to write) or failed.
+pub(crate) enum TxEnd {
+    Unchanged(FileStats),
+    Fail(FileFail),
+}
+
+impl From<StoreError> for TxEnd {
+    fn from(e: StoreError) -> Self {
+        TxEnd::Fail(FileFail::Fatal(e))
+    }
+}
+
+impl From<FileFail> for TxEnd {
+    fn from(e: FileFail) -> Self {
+        TxEnd::Fail(e)
+    }
+}
+
+/// Run one file's work in one transaction. A file that changes nothing is rolled back and
+/// writes no audit row; a file whose only writes are ledger rows gets one Execute event.
+pub(crate) fn in_file_tx(
+    store: &mut Store,
+    actor: &Actor,
+    file: &str,
+    work: impl FnOnce(&mut Writer<'_, '_>) -> Result<(), FileFail>,
+) -> Result<FileStats, FileFail> {
+    let now = crate::audit::utc_ms(store.now());
+    let r = store.transact(actor, |tx, audit| {
+        let mut w = Writer {
+            tx,
+            audit,
+            file,
+            now,
+            stats: FileStats::default(),
+            events: 0,
+            ledger_writes: 0,
+            touched: Default::default(),
+        };
+        work(&mut w)?;
+        if w.events == 0 && w.ledger_writes == 0 {
+            return Err(TxEnd::Unchanged(w.stats));
+        }
+        let trigger = format!("import of {file}");
+        for id in std::mem::take(&mut w.touched) {
+            super::hooks::analyze_if_discharged(w.tx, w.audit, id, &trigger).map_err(
+                |e| match e {
+                    crate::CoreError::Store(s) => TxEnd::Fail(FileFail::Fatal(s)),
+                    other => TxEnd::Fail(w.reject("deficiency analysis", other.to_string())),
+                },
+            )?;
+        }
+        if w.events == 0 {
+            w.audit.record(
+                Event::new(Action::Execute, Subtype::Update, "import_file", file).detail(json!({
+                    "source_file": file,
+                    "messages_recorded": w.ledger_writes,
+                    "note": "messages recorded; no record changed",
+                })),
+            );
+        }
+        Ok(w.stats)
+    });
+    match r {
+        Ok(s) => Ok(s),
+        Err(TxEnd::Unchanged(s)) => Ok(s),
+        Err(TxEnd::Fail(f)) => Err(f),
+    }
+}
+
+impl Writer<'_, '_> {
+    pub fn reject(&self, at: &str, message: impl Into<String>) -> FileFail {
+        FileFail::Rejected(ImportError::new(self.file, at, message))
+    }
+
+    /// A database error while writing this file: busy/I/O stops the batch, anything else
+    /// (a constraint) rejects the file naming `at`.
+    pub fn db(&self, at: &str, e: rusqlite::Error) -> FileFail {
+        use rusqlite::ErrorCode::*;
+        match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked | SystemIoFailure | DiskFull | ReadOnly) => {
+                FileFail::Fatal(StoreError::Sql(e))
+            }
+            _ => self.reject(at, format!("database refused the record: {e}")),
+        }
+    }
+
+    /// `SELECT id FROM table WHERE col = ?` (first match by id).
+    pub fn find(
+        &self,
+        table: &str,
+        col: &str,
+        value: &str,
+        at: &str,
+    ) -> Result<Option<i64>, FileFail> {
+        let sql = format!("SELECT id FROM {table} WHERE {col} = ?1 ORDER BY id LIMIT 1");
+        self.tx
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([value], |r| r.get(0)).optional())
+            .map_err(|e| self.db(at, e))
+    }
+
+    /// One text column of a row.
+    pub fn text(
+        &self,
+        table: &str,
+        col: &str,
+        id: i64,
+        at: &str,
+    ) -> Result<Option<String>, FileFail> {
+        let sql = format!("SELECT {col} FROM {table} WHERE id = ?1");
+        self.tx
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row([id], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .map(Option::flatten)
+            .map_err(|e| self.db(at, e))
+    }
+
+    /// Insert (when `found` is None) or compare-and-update the columns `cols` of a row, count
+    /// it and record its audit event. `entity` is the audit entity type.
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsert(
+        &mut self,
+        table: &'static str,
+        entity: &'static str,
+        found: Option<i64>,
+        cols: &[(&'static str, Sql)],
+        origin: &Origin<'_>,
+        mrn: Option<&str>,
+        encounter: Option<i64>,
+    ) -> Result<(i64, Change), FileFail> {
+        let at = origin.at;
+        let (id, change) = match found {
+            None => {
+                let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+                let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    names.join(", "),
+                    marks.join(", ")
+                );
+                self.tx
+                    .prepare_cached(&sql)
+                    .and_then(|mut s| s.execute(params_from_iter(cols.iter().map(|c| &c.1))))
+                    .map_err(|e| self.db(at, e))?;
+                (self.tx.last_insert_rowid(), Change::Created)
+            }
+            Some(id) => {
+                let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+                let sql = format!("SELECT {} FROM {table} WHERE id = ?1", names.join(", "));
+                let current: Vec<Sql> = self
+                    .tx
+                    .prepare_cached(&sql)
+                    .and_then(|mut s| {
+                        s.query_row([id], |r| {
+                            (0..cols.len()).map(|i| r.get::<_, Sql>(i)).collect()
+                        })
+                    })
+                    .map_err(|e| self.db(at, e))?;
+                let changed: Vec<usize> = (0..cols.len())
+                    .filter(|&i| current[i] != cols[i].1)
+                    .collect();
+                if changed.is_empty() {
+                    (id, Change::Unchanged)
+                } else {
+                    let sets: Vec<String> = changed
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &i)| format!("{} = ?{}", cols[i].0, n + 2))
+                        .collect();
+                    let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
+                    let mut vals: Vec<&Sql> = Vec::with_capacity(changed.len() + 1);
+                    let idv = Sql::Integer(id);
+                    vals.push(&idv);
+                    vals.extend(changed.iter().map(|&i| &cols[i].1));
+                    self.tx
+                        .prepare_cached(&sql)
+                        .and_then(|mut s| s.execute(params_from_iter(vals)))
+                        .map_err(|e| self.db(at, e))?;
+                    (
+                        id,
+                        Change::Updated(changed.iter().map(|&i| cols[i].0).collect()),
+                    )
+                }
+            }
+        };
+        let encounter = encounter.or((entity == "encounter").then_some(id));
+        self.note(entity, id, &change, origin, mrn, encounter, None);
+        Ok((id, change))
+    }
+
+    /// Count a change and record its audit event (nothing for Unchanged).
+    #[allow(clippy::too_many_arguments)]
+    pub fn note(
+        &mut self,
+        entity: &'static str,
+        id: i64,
+        change: &Change,
+        origin: &Origin<'_>,
+        mrn: Option<&str>,
+        encounter: Option<i64>,
+        reason: Option<&str>,
+    ) {
+        if entity == "document"
+            && let Some(e) = encounter
+            && *change != Change::Unchanged
+        {
+            self.touched.insert(e);
+        }
+        let (action, subtype, changed) = match change {
+            Change::Unchanged => {
+                self.stats.unchanged += 1;
+                return;
+            }
+            Change::Created => {
+                self.stats.created += 1;
+                (Action::Create, Subtype::Create, Value::Null)
+            }
+            Change::Updated(fields) => {
+                self.stats.updated += 1;
+                (Action::Update, Subtype::Update, json!(fields))
+            }
+        };
+        let mut detail = json!({
+            "source_file": self.file,
+            "at": origin.at,
+            "source_key": origin.source_key,
+        });
+        if !changed.is_null() {
+            detail["changed"] = changed;
+        }
+        let mut ev = Event::new(action, subtype, entity, id).detail(detail);
+        if let Some(m) = mrn {
+            ev = ev.patient(m);
+        }
+        if let Some(e) = encounter {
+            ev = ev.encounter(e);
+        }
+        if let Some(r) = reason {
+            ev = ev.reason(r);
+        }
+        self.audit.record(ev);
+        self.events += 1;
+    }
+
+    /// Run the discharge hook for an encounter that just became discharged.
+    pub fn discharged(&mut self, encounter_id: i64, at: &str) -> Result<(), FileFail> {
+        // The encounter's own update event was recorded already, so the file has events.
+        super::hooks::encounter_discharged(self.tx, self.audit, encounter_id).map_err(
+            |e| match e {
+                crate::CoreError::Store(s) => FileFail::Fatal(s),
+                other => self.reject(at, other.to_string()),
+            },
+        )?;
+        self.stats.discharges += 1;
+        self.touched.insert(encounter_id);
+        Ok(())
+    }
+
+    /// Has this exact HL7 message content been applied before?
+    pub fn ledger_seen(&self, sha: &str, at: &str) -> Result<bool, FileFail> {
+        self.tx
+            .prepare_cached("SELECT 1 FROM import_messages WHERE content_sha256 = ?1")
+            .and_then(|mut s| s.exists([sha]))
+            .map_err(|e| self.db(at, e))
+    }
+
+    pub fn ledger_record(
+        &mut self,
+        sha: &str,
+        control_id: &str,
+        message_type: &str,
+        at: &str,
+    ) -> Result<(), FileFail> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO import_messages(format, content_sha256, control_id, message_type, file, imported_at)
+                 VALUES ('hl7', ?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| s.execute([sha, control_id, message_type, self.file, &self.now]))
+            .map_err(|e| self.db(at, e))?;
+        self.ledger_writes += 1;
+        Ok(())
+    }
+}
+
+/// Text or NULL.
+pub(crate) fn opt(v: Option<&str>) -> Sql {
+    v.map_or(Sql::Null, |s| Sql::Text(s.to_string()))
+}
+
+pub(crate) fn txt(v: &str) -> Sql {
+    Sql::Text(v.to_string())
+}
+
+pub(crate) fn int(v: Option<i64>) -> Sql {
+    v.map_or(Sql::Null, Sql::Integer)
+}

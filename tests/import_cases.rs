@@ -1,0 +1,471 @@
+//! Hand-made import cases: bad input is rejected whole, naming file, location and reason;
+//! framing variants and huge notes import; references resolve across files.
+
+use std::path::PathBuf;
+
+use chartdesk::audit::{self, Actor};
+use chartdesk::import::{self, FileStats, ImportError};
+use chartdesk::store::Store;
+use serde_json::json;
+
+struct Db {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    store: Store,
+    n: usize,
+}
+
+fn db() -> Db {
+    let d = tempfile::tempdir().expect("tempdir");
+    let dir = d.path().to_path_buf();
+    let store = Store::open_or_create(&dir.join("t.db")).expect("open");
+    Db {
+        _dir: d,
+        dir,
+        store,
+        n: 0,
+    }
+}
+
+impl Db {
+    fn file(&mut self, ext: &str, bytes: &[u8]) -> PathBuf {
+        self.n += 1;
+        let p = self.dir.join(format!("case{}.{ext}", self.n));
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+    fn fhir(&mut self, bytes: &[u8]) -> Result<FileStats, ImportError> {
+        let p = self.file("json", bytes);
+        let mut s = import::import_fhir(&mut self.store, &Actor::system("t"), &[p], &mut |_, _| {})
+            .expect("batch");
+        s.files.remove(0).result
+    }
+    fn hl7(&mut self, bytes: &[u8]) -> Result<FileStats, ImportError> {
+        let p = self.file("hl7", bytes);
+        let mut s = import::import_hl7(&mut self.store, &Actor::system("t"), &[p], &mut |_, _| {})
+            .expect("batch");
+        s.files.remove(0).result
+    }
+    fn count(&self, sql: &str) -> i64 {
+        self.store
+            .conn()
+            .query_row(sql, [], |r| r.get(0))
+            .expect(sql)
+    }
+    fn text(&self, sql: &str) -> String {
+        self.store
+            .conn()
+            .query_row(sql, [], |r| r.get(0))
+            .expect(sql)
+    }
+    fn empty(&self) -> bool {
+        [
+            "patients",
+            "encounters",
+            "documents",
+            "providers",
+            "audit_log",
+            "import_messages",
+        ]
+        .iter()
+        .all(|t| self.count(&format!("SELECT count(*) FROM {t}")) == 0)
+    }
+}
+
+fn err(r: Result<FileStats, ImportError>) -> String {
+    match r {
+        Ok(s) => panic!("expected a rejection, got {s:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn patient(id: &str) -> serde_json::Value {
+    json!({"resourceType": "Patient", "id": id,
+           "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": format!("MRN-{id}")}],
+           "name": [{"family": "Doe", "given": ["Jane"]}], "gender": "female", "birthDate": "1970-01-01"})
+}
+
+fn encounter(id: &str, subject: &str, end: Option<&str>) -> serde_json::Value {
+    let mut e = json!({"resourceType": "Encounter", "id": id, "class": {"code": "IMP"},
+           "subject": {"reference": subject}, "period": {"start": "2024-01-01T08:00:00-05:00"}});
+    if let Some(end) = end {
+        e["period"]["end"] = json!(end);
+    }
+    e
+}
+
+fn note(id: &str, enc: &str, data: &str) -> serde_json::Value {
+    json!({"resourceType": "DocumentReference", "id": id, "status": "current", "docStatus": "final",
+           "type": {"coding": [{"system": "http://loinc.org", "code": "18842-5"}]},
+           "date": "2024-01-03T10:00:00+01:00", "context": {"encounter": [{"reference": enc}]},
+           "content": [{"attachment": {"contentType": "text/plain", "data": data}}]})
+}
+
+fn bundle(resources: Vec<serde_json::Value>) -> Vec<u8> {
+    let entry: Vec<_> = resources
+        .into_iter()
+        .map(|r| json!({"fullUrl": format!("urn:uuid:{}", r["id"].as_str().unwrap_or("x")), "resource": r}))
+        .collect();
+    serde_json::to_vec(&json!({"resourceType": "Bundle", "type": "collection", "entry": entry}))
+        .expect("json")
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len() / 3 * 4 + 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn fhir_bad_inputs_are_rejected_naming_entry_and_field() {
+    let mut d = db();
+    let m = err(d.fhir(br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Pat"#));
+    assert!(
+        m.contains("case1.json: line 1, column") && m.contains("truncated JSON"),
+        "{m}"
+    );
+    let m = err(d.fhir(br#"{"resourceType":"Banana","id":"b"}"#));
+    assert!(
+        m.contains("resourceType: resourceType 'Banana' is not importable"),
+        "{m}"
+    );
+    let m = err(d.fhir(br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":42}}]}"#));
+    assert!(m.contains("entry 0: resourceType is missing"), "{m}");
+    let mut p = patient("p1");
+    p.as_object_mut().expect("obj").remove("identifier");
+    p.as_object_mut().expect("obj").remove("id");
+    let m = err(d.fhir(&bundle(vec![p])));
+    assert!(
+        m.contains("entry 0 (Patient/urn:uuid:x), identifier: Patient has no identifier and no id"),
+        "{m}"
+    );
+    let mut e = encounter("e1", "urn:uuid:p1", None);
+    e.as_object_mut().expect("obj").remove("subject");
+    let m = err(d.fhir(&bundle(vec![patient("p1"), e])));
+    assert!(
+        m.contains("entry 1 (Encounter/e1), subject: subject is missing"),
+        "{m}"
+    );
+    let mut p = patient("p1");
+    p["birthDate"] = json!("1970-02-30");
+    let m = err(d.fhir(&bundle(vec![p])));
+    assert!(
+        m.contains("entry 0 (Patient/p1), birthDate: '1970-02-30' is not a FHIR date"),
+        "{m}"
+    );
+    let e = encounter("e1", "urn:uuid:p1", Some("2024-01-02T25:00:00Z"));
+    let m = err(d.fhir(&bundle(vec![patient("p1"), e])));
+    assert!(m.contains("entry 1 (Encounter/e1), period.end"), "{m}");
+    let m = err(d.fhir(&bundle(vec![
+        patient("p1"),
+        encounter("e1", "urn:uuid:nobody", None),
+    ])));
+    assert!(
+        m.contains("entry 1 (Encounter/e1), subject: reference urn:uuid:nobody does not resolve"),
+        "{m}"
+    );
+    let m = err(d.fhir(b"{\"resourceType\":\"Patient\",\"id\":\"\xff\"}"));
+    assert!(m.contains("invalid JSON"), "{m}");
+    let bad = note("n1", "urn:uuid:e1", &b64(&[0x66, 0xff, 0xfe]));
+    let m = err(d.fhir(&bundle(vec![
+        patient("p1"),
+        encounter("e1", "urn:uuid:p1", None),
+        bad,
+    ])));
+    assert!(m.contains("entry 2 (DocumentReference/n1), content[0].attachment.data: note text is not valid UTF-8 (byte 1)"), "{m}");
+    let bad = note("n1", "urn:uuid:e1", "@@@@");
+    let m = err(d.fhir(&bundle(vec![
+        patient("p1"),
+        encounter("e1", "urn:uuid:p1", None),
+        bad,
+    ])));
+    assert!(m.contains("base64: invalid character"), "{m}");
+    assert!(d.empty(), "rejected files leave no rows and no audit rows");
+}
+
+#[test]
+fn fhir_references_resolve_across_files_and_discharge_runs_the_hook_once() {
+    let mut d = db();
+    let s = d
+        .fhir(&serde_json::to_vec(&patient("p1")).expect("json"))
+        .expect("single resource");
+    assert_eq!(s.created, 1);
+    let s = d
+        .fhir(&bundle(vec![encounter("e1", "Patient/p1", None)]))
+        .expect("enc");
+    assert_eq!((s.created, s.discharges), (1, 0));
+    assert_eq!(
+        d.text("SELECT admit_at FROM encounters"),
+        "2024-01-01T08:00:00"
+    );
+    assert_eq!(d.text("SELECT visit_number FROM encounters"), "FHIR-e1");
+    let s = d
+        .fhir(&bundle(vec![encounter(
+            "e1",
+            "Patient/p1",
+            Some("2024-01-04T09:30:00.123+02:00"),
+        )]))
+        .expect("discharge");
+    assert_eq!((s.updated, s.discharges), (1, 1), "{s:?}");
+    assert_eq!(
+        d.text("SELECT discharge_at FROM encounters"),
+        "2024-01-04T09:30:00"
+    );
+    // Discharge runs deficiency analysis at the end of the file (no documents: deficiencies).
+    assert_eq!(d.text("SELECT him_status FROM encounters"), "incomplete");
+    assert!(d.count("SELECT count(*) FROM deficiencies WHERE status = 'open'") > 0);
+    assert_eq!(d.text("SELECT coding_status FROM encounters"), "ready");
+    let s = d
+        .fhir(&bundle(vec![note(
+            "n1",
+            "Encounter/e1",
+            &b64(b"Discharge summary text"),
+        )]))
+        .expect("note");
+    assert_eq!(s.created, 1);
+    assert_eq!(
+        d.text("SELECT status || ' ' || signed_at FROM documents"),
+        "signed 2024-01-03T10:00:00"
+    );
+    let rows = d.count("SELECT count(*) FROM audit_log");
+    let s = d
+        .fhir(&bundle(vec![encounter(
+            "e1",
+            "Patient/p1",
+            Some("2024-01-04T09:30:00+02:00"),
+        )]))
+        .expect("again");
+    assert_eq!((s.unchanged, s.discharges), (1, 0));
+    assert_eq!(d.count("SELECT count(*) FROM audit_log"), rows);
+    assert!(audit::verify(d.store.conn(), &[]).expect("verify").ok());
+}
+
+#[test]
+fn fhir_fifty_megabyte_note_imports() {
+    let mut d = db();
+    let text: Vec<u8> = b"Lorem ipsum dolor sit amet.\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(50 * 1024 * 1024)
+        .collect();
+    let bytes = bundle(vec![
+        patient("p1"),
+        encounter("e1", "urn:uuid:p1", None),
+        note("n1", "urn:uuid:e1", &b64(&text)),
+    ]);
+    let t = std::time::Instant::now();
+    d.fhir(&bytes).expect("50 MB note");
+    eprintln!("FHIR 50 MB note imported in {:?}", t.elapsed());
+    assert_eq!(
+        d.count("SELECT length(body) FROM documents"),
+        50 * 1024 * 1024
+    );
+}
+
+fn pv1(class: &str, visit: &str, admit: &str, discharge: &str) -> String {
+    let mut f = vec![""; 46];
+    f[0] = "PV1";
+    f[1] = "1";
+    f[2] = class;
+    f[7] = "123^SMITH^ANN";
+    f[19] = visit;
+    f[44] = admit;
+    f[45] = discharge;
+    f.join("|")
+}
+
+fn adt(enc: &str, event: &str, mrn: &str, name: &str, visit: &str, discharge: &str) -> String {
+    let c = enc.chars().next().unwrap_or('^');
+    format!(
+        "MSH|{enc}|APP|FAC|R|RF|20240101120000||ADT{c}{event}|C1|P|2.5\rEVN|{event}|20240101120000\rPID|1||{mrn}{c}{c}{c}FAC{c}MR||{name}||19700101|M\r{}\r",
+        pv1("I", visit, "20240101100000", discharge).replace('^', &c.to_string())
+    )
+}
+
+#[test]
+fn hl7_bad_inputs_are_rejected_naming_message_line_and_field() {
+    let mut d = db();
+    let m = err(d.hl7(b"EVN|A01|20240101\rPID|1||M1^^^F^MR||DOE^J||19700101|M\r"));
+    assert!(
+        m.contains("case1.hl7: message 1, line 1 (EVN): message does not start with an MSH"),
+        "{m}"
+    );
+    let msg = adt("^~\\&", "A01", "M1", "DOE^JOHN", "V1", "").replace("19700101", "19701340");
+    let m = err(d.hl7(msg.as_bytes()));
+    assert!(
+        m.contains("message 1, line 3 (PID-7): '19701340' is not an HL7 date/time"),
+        "{m}"
+    );
+    let m = err(d.hl7(
+        b"MSH|^~\\&|A|F|||20240101||ADT^A01|1|P|2.5\rPID|1||M1^^^F^MR||DOE^J|\xff|19700101\r",
+    ));
+    assert!(m.contains("line 2: file is not valid UTF-8"), "{m}");
+    let msg =
+        adt("^~\\&", "A01", "M1", "DOE^JOHN", "V1", "").replace("PID|1||M1^^^FAC^MR|", "PID|1|||");
+    let m = err(d.hl7(msg.as_bytes()));
+    assert!(
+        m.contains("line 3 (PID-3): patient identifier (MRN) is empty"),
+        "{m}"
+    );
+    let msg = "MSH|^~\\&|A|F|||20240101||MDM^T02|1|P|2.5\rPID|1||M1^^^F^MR||DOE^J||19700101\rPV1|1|I\rTXA|1|DS\r";
+    let m = err(d.hl7(msg.as_bytes()));
+    assert!(
+        m.contains("message 1, line 4 (TXA-12): unique document number is empty"),
+        "{m}"
+    );
+    let two = format!(
+        "{}{}",
+        adt("^~\\&", "A01", "M1", "DOE^J", "V1", ""),
+        "MSH|^~\\&|A|F\rPID|1\r"
+    );
+    let m = err(d.hl7(two.as_bytes()));
+    assert!(
+        m.contains("message 2, line 5 (MSH-9): message type is empty"),
+        "{m}"
+    );
+    assert!(d.empty(), "rejected files leave no rows and no audit rows");
+    // A visit number that belongs to another patient of the same facility is refused.
+    d.hl7(adt("^~\\&", "A01", "M1", "DOE^J", "V1", "").as_bytes())
+        .expect("first");
+    let m = err(d.hl7(adt("^~\\&", "A08", "M2", "ROE^R", "V1", "").as_bytes()));
+    assert!(
+        m.contains("(PV1-19): visit V1 belongs to another patient, not MRN M2"),
+        "{m}"
+    );
+}
+
+#[test]
+fn hl7_framing_encoding_and_batches() {
+    let mut d = db();
+    // Odd component separator from MSH-2.
+    d.hl7(adt("*~\\&", "A01", "M1", "DOE*JOHN", "V1", "").as_bytes())
+        .expect("odd encoding");
+    assert_eq!(
+        d.text("SELECT family_name || ',' || given_name FROM patients"),
+        "DOE,JOHN"
+    );
+    assert_eq!(d.text("SELECT family_name FROM providers"), "SMITH");
+    // MLLP framing, CRLF endings, BOM.
+    let framed = format!(
+        "\u{feff}\x0b{}\x1c\r",
+        adt("^~\\&", "A01", "M2", "ROE^ANN", "V2", "").replace('\r', "\r\n")
+    );
+    d.hl7(framed.as_bytes()).expect("mllp");
+    // FHS/BHS batch of two messages, A03 discharges.
+    let batch = format!(
+        "FHS|^~\\&|APP\rBHS|^~\\&|APP\r{}{}BTS|2\rFTS|1\r",
+        adt("^~\\&", "A01", "M3", "POE^AL", "V3", ""),
+        adt("^~\\&", "A03", "M3", "POE^AL", "V3", "20240105080000")
+    );
+    let s = d.hl7(batch.as_bytes()).expect("batch");
+    assert_eq!(s.discharges, 1, "{s:?}");
+    assert_eq!(d.count("SELECT count(*) FROM patients"), 3);
+    assert_eq!(
+        d.text("SELECT him_status FROM encounters WHERE visit_number = 'V3'"),
+        "incomplete",
+        "discharged by A03, analysed at the end of the file"
+    );
+    // A13 cancels the discharge; A11 records a cancelled admission; nothing is deleted.
+    d.hl7(adt("^~\\&", "A13", "M3", "POE^AL", "V3", "").as_bytes())
+        .expect("a13");
+    assert_eq!(d.count("SELECT count(*) FROM encounters WHERE visit_number = 'V3' AND discharge_at IS NULL AND him_status = 'open'"), 1);
+    let s = d
+        .hl7(adt("^~\\&", "A11", "M3", "POE^AL", "V3", "").as_bytes())
+        .expect("a11");
+    assert_eq!(s.updated, 1, "{s:?}");
+    assert_eq!(
+        d.count("SELECT count(*) FROM audit_log WHERE reason = 'admit cancelled (A11)'"),
+        1
+    );
+    assert_eq!(d.count("SELECT count(*) FROM encounters"), 3);
+    assert!(audit::verify(d.store.conn(), &[]).expect("verify").ok());
+}
+
+fn mdm(event: &str, unique: &str, status: &str, obx5: &str) -> String {
+    format!(
+        "MSH|^~\\&|A|FAC|||20240101120000||MDM^{event}|9|P|2.5\rEVN|{event}|20240101120000\rPID|1||M9^^^FAC^MR||DOE^JANE||19800101|F\r{}\rTXA|1|DS|TX|20240102090000||||||||{unique}|||||{status}|||||77^JONES^AMY^^^^^^^^^^^^20240102100000\rOBX|1|TX|||{obx5}\r",
+        pv1("I", "V9", "20240101100000", "")
+    )
+}
+
+#[test]
+fn hl7_mdm_escapes_statuses_and_a_fifty_megabyte_obx() {
+    let mut d = db();
+    d.hl7(
+        mdm(
+            "T02",
+            "D1",
+            "AU",
+            r"line one\.br\a\F\b\S\c~second repetition",
+        )
+        .as_bytes(),
+    )
+    .expect("t02");
+    assert_eq!(
+        d.text("SELECT body FROM documents"),
+        "line one\na|b^c\nsecond repetition"
+    );
+    assert_eq!(
+        d.text("SELECT doc_type || ' ' || status || ' ' || signed_at FROM documents"),
+        "18842-5 signed 2024-01-02T10:00:00"
+    );
+    // A later T02 for the same document with a preliminary status does not move it backward.
+    let s = d
+        .hl7(
+            mdm(
+                "T02",
+                "D1",
+                "DI",
+                r"line one\.br\a\F\b\S\c~second repetition",
+            )
+            .as_bytes(),
+        )
+        .expect("again");
+    assert_eq!((s.updated, s.created), (0, 0), "{s:?}");
+    assert_eq!(d.text("SELECT status FROM documents"), "signed");
+    let s = d.hl7(mdm("T11", "D1", "", "").as_bytes()).expect("t11");
+    assert_eq!(s.updated, 1);
+    assert_eq!(d.text("SELECT status FROM documents"), "entered_in_error");
+    let big = "x".repeat(50 * 1024 * 1024);
+    let t = std::time::Instant::now();
+    d.hl7(mdm("T02", "BIG", "DO", &big).as_bytes())
+        .expect("50 MB OBX");
+    eprintln!("HL7 50 MB OBX imported in {:?}", t.elapsed());
+    assert_eq!(
+        d.count("SELECT length(body) FROM documents WHERE source_key LIKE '%:doc:BIG'"),
+        50 * 1024 * 1024
+    );
+}
+
+/// Issue #5 hook: an A03 discharge runs deficiency analysis; a discharge summary that arrives
+/// later, signed (MDM T02, TXA-17 AU), resolves MISS_DS automatically as the system.
+#[test]
+fn discharge_analysis_and_a_late_signed_summary_resolve_automatically() {
+    let mut d = db();
+    d.hl7(adt("^~\\&", "A01", "M9", "DOE^JANE", "V9", "").as_bytes())
+        .expect("a01");
+    d.hl7(adt("^~\\&", "A03", "M9", "DOE^JANE", "V9", "20240103100000").as_bytes())
+        .expect("a03");
+    let open_ds = "SELECT count(*) FROM deficiencies WHERE kind = 'MISS_DS' AND status = 'open'";
+    assert_eq!(d.count(open_ds), 1, "analysis ran on discharge");
+    d.hl7(mdm("T02", "DS9", "AU", "DISCHARGE SUMMARY text").as_bytes())
+        .expect("t02");
+    assert_eq!(d.count(open_ds), 0, "the signed summary resolved MISS_DS");
+    assert_eq!(
+        d.count("SELECT count(*) FROM deficiencies WHERE kind = 'MISS_DS' AND status = 'completed' AND closed_by = 'system'"),
+        1
+    );
+}
