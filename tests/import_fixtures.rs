@@ -133,7 +133,7 @@ fn fhir_fixtures_import_match_inventory_and_reimport_unchanged() {
         ),
         931
     );
-    // Notes decoded to text; all discharged encounters await analysis.
+    // Notes decoded to text; every discharged encounter was analysed on import (issue #5 hook).
     assert_eq!(
         count(
             &store,
@@ -144,7 +144,7 @@ fn fhir_fixtures_import_match_inventory_and_reimport_unchanged() {
     assert_eq!(
         count(
             &store,
-            "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL AND him_status <> 'awaiting_analysis'"
+            "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL AND him_status NOT IN ('incomplete', 'doc_complete')"
         ),
         0
     );
