@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bench;
 pub mod chart;
 pub mod cli;
+pub mod codes;
 pub mod demo;
 pub mod domain;
 pub mod error;

@@ -7,7 +7,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[include_str!("sql/0001_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/0001_core.sql"),
+    include_str!("sql/0002_codes.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,304 @@
+//! Code search for the picker: exact code, code prefix (with or without the dot) and words.
+//!
+//! Invariants:
+//! - The index is built once from the loaded ICD-10-CM and ICD-10-PCS sets of one fiscal year
+//!   and is read-only afterwards; searching allocates only the result and a scratch mark array.
+//! - Entries are sorted by (code, system), so a code prefix is a contiguous range (binary
+//!   search). Words are the lowercase alphanumeric runs of the long title, the short title and
+//!   the code's own inclusion terms and "includes" notes; the vocabulary is sorted, so a word prefix is a
+//!   contiguous vocabulary range whose posting lists are intersected across query words.
+//! - Ranking (total order): billable before headers; then exact code, code prefix, word match;
+//!   then shorter title; then code order.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+use std::collections::HashMap;
+
+use super::{CodeSetId, CodeSystem, code_set_for, latest_code_set};
+use crate::error::CoreError;
+
+/// How a hit matched the query, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum MatchKind {
+    ExactCode,
+    CodePrefix,
+    Words,
+}
+
+/// One search result.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CodeHit {
+    pub system: CodeSystem,
+    /// Stored form, no dot.
+    pub code: String,
+    pub dotted: String,
+    pub billable: bool,
+    /// Long title; empty when the registry data has none.
+    pub title: String,
+    pub matched: MatchKind,
+}
+
+struct Entry {
+    code: Box<str>,
+    system: CodeSystem,
+    billable: bool,
+    title: Box<str>,
+}
+
+/// The in-memory search index over one fiscal year's CM and PCS codes.
+pub struct CodeIndex {
+    entries: Vec<Entry>,
+    vocab: Vec<Box<str>>,
+    postings: Vec<Vec<u32>>,
+    /// Lowercased searchable text per entry, kept for the linear-scan baseline of the bench.
+    haystacks: Vec<Box<str>>,
+    fiscal_year: i32,
+}
+
+/// Split text into lowercase alphanumeric words.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+}
+
+impl CodeIndex {
+    /// Build from the sets in effect on `date`, or from the newest loaded sets when `None`.
+    pub fn build(conn: &Connection, date: Option<NaiveDate>) -> Result<CodeIndex, CoreError> {
+        let mut sets: Vec<(CodeSystem, CodeSetId)> = Vec::new();
+        let mut fiscal_year = 0;
+        for system in [CodeSystem::Icd10Cm, CodeSystem::Icd10Pcs] {
+            let found = match date {
+                Some(d) => code_set_for(conn, system, d).map(|s| (s, super::fiscal_year_of(d))),
+                None => latest_code_set(conn, system)?,
+            };
+            if let Some((set, year)) = found {
+                sets.push((system, set));
+                fiscal_year = fiscal_year.max(year);
+            }
+        }
+        let mut rows: Vec<(Entry, String)> = Vec::new();
+        for (system, set) in &sets {
+            let mut inclusion: HashMap<String, String> = HashMap::new();
+            let mut st = conn.prepare(
+                "SELECT code, text FROM code_notes WHERE code_set_id = ?1 AND scope = 'code' AND kind IN ('inclusion_term', 'includes')",
+            )?;
+            let mut q = st.query([set.0])?;
+            while let Some(r) = q.next()? {
+                let text = inclusion.entry(r.get(0)?).or_default();
+                text.push(' ');
+                text.push_str(r.get_ref(1)?.as_str().unwrap_or(""));
+            }
+            let mut st = conn.prepare(
+                "SELECT code, billable, short_title, long_title FROM codes WHERE code_set_id = ?1",
+            )?;
+            let mut q = st.query(params![set.0])?;
+            while let Some(r) = q.next()? {
+                let code: String = r.get(0)?;
+                let short: String = r.get(2)?;
+                let long: String = r.get(3)?;
+                let mut hay = format!("{long} {short}");
+                if let Some(inc) = inclusion.get(&code) {
+                    hay.push_str(inc);
+                }
+                let entry = Entry {
+                    code: code.into(),
+                    system: *system,
+                    billable: r.get(1)?,
+                    title: long.into(),
+                };
+                rows.push((entry, hay.to_lowercase()));
+            }
+        }
+        rows.sort_by(|a, b| (&a.0.code, a.0.system).cmp(&(&b.0.code, b.0.system)));
+        let mut map: HashMap<String, Vec<u32>> = HashMap::new();
+        for (id, (_, hay)) in rows.iter().enumerate() {
+            for w in words(hay) {
+                let list = map.entry(w).or_default();
+                if list.last() != Some(&(id as u32)) {
+                    list.push(id as u32);
+                }
+            }
+        }
+        let mut vocab: Vec<(String, Vec<u32>)> = map.into_iter().collect();
+        vocab.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (vocab, postings) = vocab
+            .into_iter()
+            .map(|(w, p)| (w.into_boxed_str(), p))
+            .unzip();
+        let (entries, haystacks) = rows
+            .into_iter()
+            .map(|(e, h)| (e, h.into_boxed_str()))
+            .unzip();
+        Ok(CodeIndex {
+            entries,
+            vocab,
+            postings,
+            haystacks,
+            fiscal_year,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn fiscal_year(&self) -> i32 {
+        self.fiscal_year
+    }
+
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// Entry ids whose code starts with the normalized query, with exact/prefix kind.
+    fn code_candidates(&self, query: &str, out: &mut Vec<(u32, MatchKind)>) {
+        let Some(norm) = code_query(query) else {
+            return;
+        };
+        let lo = self.entries.partition_point(|e| *e.code < *norm);
+        for (i, e) in self.entries[lo..].iter().enumerate() {
+            if !e.code.starts_with(&norm) {
+                break;
+            }
+            let kind = if *e.code == *norm {
+                MatchKind::ExactCode
+            } else {
+                MatchKind::CodePrefix
+            };
+            out.push(((lo + i) as u32, kind));
+        }
+    }
+
+    /// Vocabulary range of words starting with `prefix`.
+    fn vocab_range(&self, prefix: &str) -> std::ops::Range<usize> {
+        let lo = self.vocab.partition_point(|w| **w < *prefix);
+        let hi = lo + self.vocab[lo..].partition_point(|w| w.starts_with(prefix));
+        lo..hi
+    }
+
+    /// Entry ids where every query word prefixes some word of the entry's text.
+    fn word_candidates(&self, query: &str, out: &mut Vec<(u32, MatchKind)>) {
+        let mut qwords: Vec<String> = words(query).take(8).collect();
+        qwords.dedup();
+        if qwords.is_empty() {
+            return;
+        }
+        let mut ranges: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for w in &qwords {
+            let r = self.vocab_range(w);
+            let size: usize = self.postings[r.clone()].iter().map(Vec::len).sum();
+            if size == 0 {
+                return;
+            }
+            ranges.push((size, r));
+        }
+        ranges.sort_by_key(|(size, _)| *size);
+        let n = ranges.len() as u8;
+        let mut mark = vec![0u8; self.entries.len()];
+        for (step, (_, range)) in ranges.into_iter().enumerate() {
+            let (before, now) = (step as u8, step as u8 + 1);
+            for list in &self.postings[range] {
+                for &id in list {
+                    let m = &mut mark[id as usize];
+                    if *m == before {
+                        *m = now;
+                        if now == n {
+                            out.push((id, MatchKind::Words));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn rank_key(&self, id: u32, kind: MatchKind) -> (bool, MatchKind, usize, u32) {
+        let e = &self.entries[id as usize];
+        (!e.billable, kind, e.title.len(), id)
+    }
+
+    fn hits(&self, mut cands: Vec<(u32, MatchKind)>, limit: usize) -> Vec<CodeHit> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        if cands.len() > limit {
+            cands.select_nth_unstable_by_key(limit - 1, |&(id, k)| self.rank_key(id, k));
+            cands.truncate(limit);
+        }
+        cands.sort_by_key(|&(id, k)| self.rank_key(id, k));
+        cands
+            .into_iter()
+            .map(|(id, matched)| {
+                let e = &self.entries[id as usize];
+                CodeHit {
+                    system: e.system,
+                    code: e.code.to_string(),
+                    dotted: e.system.dotted(&e.code),
+                    billable: e.billable,
+                    title: e.title.to_string(),
+                    matched,
+                }
+            })
+            .collect()
+    }
+
+    /// The baseline the index is measured against: test every entry in turn.
+    pub fn linear_scan(&self, query: &str, limit: usize) -> Vec<CodeHit> {
+        let norm = code_query(query);
+        let qwords: Vec<String> = words(query).take(8).collect();
+        let mut cands = Vec::new();
+        for (id, (e, hay)) in self.entries.iter().zip(&self.haystacks).enumerate() {
+            if let Some(n) = &norm {
+                if *e.code == **n {
+                    cands.push((id as u32, MatchKind::ExactCode));
+                    continue;
+                }
+                if e.code.starts_with(n.as_str()) {
+                    cands.push((id as u32, MatchKind::CodePrefix));
+                    continue;
+                }
+            }
+            if !qwords.is_empty()
+                && qwords.iter().all(|q| {
+                    hay.split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w.starts_with(q.as_str()))
+                })
+            {
+                cands.push((id as u32, MatchKind::Words));
+            }
+        }
+        self.hits(cands, limit)
+    }
+}
+
+/// The query as a stored code prefix: one token, dots removed, uppercased, 1–7 alphanumerics.
+fn code_query(query: &str) -> Option<String> {
+    let q = query.trim();
+    let norm: String = q
+        .chars()
+        .filter(|&c| c != '.')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    (!norm.is_empty() && norm.len() <= 7 && norm.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(norm)
+}
+
+/// Search `index` for `query`; at most `limit` hits, best first (see the module doc).
+pub fn search(index: &CodeIndex, query: &str, limit: usize) -> Vec<CodeHit> {
+    let mut cands = Vec::new();
+    index.code_candidates(query, &mut cands);
+    let code_hits = cands.len();
+    let mut word = Vec::new();
+    index.word_candidates(query, &mut word);
+    if code_hits > 0 && !word.is_empty() {
+        let mut by_code: Vec<u32> = cands.iter().map(|c| c.0).collect();
+        by_code.sort_unstable();
+        word.retain(|(id, _)| by_code.binary_search(id).is_err());
+    }
+    cands.extend(word);
+    index.hits(cands, limit)
+}
