@@ -63,10 +63,10 @@ pub struct CodeDetail {
 /// then ICD-10-PCS. `Ok(None)` when it is in neither.
 pub fn show(conn: &Connection, code: &str) -> Result<Option<CodeDetail>, CoreError> {
     for system in [CodeSystem::Icd10Cm, CodeSystem::Icd10Pcs] {
-        if let Some((set, year)) = latest_code_set(conn, system)? {
-            if let Some(d) = detail(conn, system, set, year, code)? {
-                return Ok(Some(d));
-            }
+        if let Some((set, year)) = latest_code_set(conn, system)?
+            && let Some(d) = detail(conn, system, set, year, code)?
+        {
+            return Ok(Some(d));
         }
     }
     Ok(None)
@@ -80,10 +80,10 @@ pub fn show_on(
 ) -> Result<Option<CodeDetail>, CoreError> {
     let year = super::fiscal_year_of(date);
     for system in [CodeSystem::Icd10Cm, CodeSystem::Icd10Pcs] {
-        if let Some(set) = code_set_for(conn, system, date) {
-            if let Some(d) = detail(conn, system, set, year, code)? {
-                return Ok(Some(d));
-            }
+        if let Some(set) = code_set_for(conn, system, date)
+            && let Some(d) = detail(conn, system, set, year, code)?
+        {
+            return Ok(Some(d));
         }
     }
     Ok(None)
