@@ -29,6 +29,8 @@ pub struct SearchBench {
     pub scan_p50: Duration,
     pub scan_p99: Duration,
     pub mismatches: usize,
+    /// The keystroke with the slowest single index search, and that time.
+    pub slowest: (String, Duration),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -71,13 +73,18 @@ pub fn bench(
     let mut idx = Vec::new();
     let mut scan = Vec::new();
     let mut mismatches = 0;
+    let mut slowest = (String::new(), Duration::ZERO);
     for round in 0..rounds.max(scan_rounds).max(1) {
         for k in &keys {
             let mut fast = None;
             if round < rounds.max(1) {
                 let t = Instant::now();
                 fast = Some(search(&index, k, LIMIT));
-                idx.push(t.elapsed());
+                let took = t.elapsed();
+                if took > slowest.1 {
+                    slowest = (k.clone(), took);
+                }
+                idx.push(took);
             }
             if round < scan_rounds {
                 let t = Instant::now();
@@ -102,6 +109,7 @@ pub fn bench(
         scan_p50: percentile(&scan, 0.50),
         scan_p99: percentile(&scan, 0.99),
         mismatches,
+        slowest,
     };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let w = |e: std::io::Error| CoreError::invalid("bench output", e.to_string());
@@ -135,6 +143,13 @@ pub fn bench(
         ms(r.scan_p99)
     )
     .map_err(w)?;
-    writeln!(out, "    result mismatches index vs scan: {}", r.mismatches).map_err(w)?;
+    writeln!(
+        out,
+        "    slowest keystroke {:?}: {:.3} ms; result mismatches index vs scan: {}",
+        r.slowest.0,
+        ms(r.slowest.1),
+        r.mismatches
+    )
+    .map_err(w)?;
     Ok(r)
 }

@@ -20,9 +20,19 @@ use crate::error::CoreError;
 /// How a hit matched the query, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum MatchKind {
-    ExactCode,
-    CodePrefix,
-    Words,
+    ExactCode = 0,
+    CodePrefix = 1,
+    Words = 2,
+}
+
+impl MatchKind {
+    fn from_bits(b: u64) -> MatchKind {
+        match b {
+            0 => MatchKind::ExactCode,
+            1 => MatchKind::CodePrefix,
+            _ => MatchKind::Words,
+        }
+    }
 }
 
 /// One search result.
@@ -52,6 +62,10 @@ pub struct CodeIndex {
     postings: Vec<Vec<u32>>,
     /// Lowercased searchable text per entry, kept for the linear-scan baseline of the bench.
     haystacks: Vec<Box<str>>,
+    /// `pos[id]`: the entry's place in (title length, code) order; `by_pos` is its inverse.
+    /// A candidate is ranked by one packed u64: not-billable bit, match kind, pos.
+    pos: Vec<u32>,
+    by_pos: Vec<u32>,
     fiscal_year: i32,
 }
 
@@ -126,15 +140,23 @@ impl CodeIndex {
             .into_iter()
             .map(|(w, p)| (w.into_boxed_str(), p))
             .unzip();
-        let (entries, haystacks) = rows
+        let (entries, haystacks): (Vec<Entry>, Vec<Box<str>>) = rows
             .into_iter()
             .map(|(e, h)| (e, h.into_boxed_str()))
             .unzip();
+        let mut by_pos: Vec<u32> = (0..entries.len() as u32).collect();
+        by_pos.sort_by_key(|&id| (entries[id as usize].title.len(), id));
+        let mut pos = vec![0u32; entries.len()];
+        for (p, &id) in by_pos.iter().enumerate() {
+            pos[id as usize] = p as u32;
+        }
         Ok(CodeIndex {
             entries,
             vocab,
             postings,
             haystacks,
+            pos,
+            by_pos,
             fiscal_year,
         })
     }
@@ -155,22 +177,31 @@ impl CodeIndex {
         self.vocab.len()
     }
 
-    /// Entry ids whose code starts with the normalized query, with exact/prefix kind.
-    fn code_candidates(&self, query: &str, out: &mut Vec<(u32, MatchKind)>) {
+    /// The rank key of a candidate: smaller is better (see the module doc).
+    fn key(&self, id: u32, kind: MatchKind) -> u64 {
+        let not_billable = u64::from(!self.entries[id as usize].billable);
+        (not_billable << 62) | ((kind as u64) << 60) | u64::from(self.pos[id as usize])
+    }
+
+    /// The contiguous range of entries whose code starts with the normalized query.
+    fn code_range(&self, query: &str) -> std::ops::Range<usize> {
         let Some(norm) = code_query(query) else {
-            return;
+            return 0..0;
         };
         let lo = self.entries.partition_point(|e| *e.code < *norm);
-        for (i, e) in self.entries[lo..].iter().enumerate() {
-            if !e.code.starts_with(&norm) {
-                break;
-            }
-            let kind = if *e.code == *norm {
+        let hi = lo + self.entries[lo..].partition_point(|e| e.code.starts_with(&norm));
+        lo..hi
+    }
+
+    fn code_candidates(&self, query: &str, range: std::ops::Range<usize>, out: &mut Vec<u64>) {
+        let norm = code_query(query).unwrap_or_default();
+        for id in range {
+            let kind = if *self.entries[id].code == *norm {
                 MatchKind::ExactCode
             } else {
                 MatchKind::CodePrefix
             };
-            out.push(((lo + i) as u32, kind));
+            out.push(self.key(id as u32, kind));
         }
     }
 
@@ -181,9 +212,12 @@ impl CodeIndex {
         lo..hi
     }
 
-    /// Entry ids where every query word prefixes some word of the entry's text.
-    fn word_candidates(&self, query: &str, out: &mut Vec<(u32, MatchKind)>) {
+    /// Entries where every query word prefixes some word of the entry's text, except those
+    /// in `skip` (already found by code). Rarest word first; a mark per entry counts how many
+    /// query words it has matched so far.
+    fn word_candidates(&self, query: &str, skip: std::ops::Range<usize>, out: &mut Vec<u64>) {
         let mut qwords: Vec<String> = words(query).take(8).collect();
+        qwords.sort();
         qwords.dedup();
         if qwords.is_empty() {
             return;
@@ -207,8 +241,8 @@ impl CodeIndex {
                     let m = &mut mark[id as usize];
                     if *m == before {
                         *m = now;
-                        if now == n {
-                            out.push((id, MatchKind::Words));
+                        if now == n && !skip.contains(&(id as usize)) {
+                            out.push(self.key(id, MatchKind::Words));
                         }
                     }
                 }
@@ -216,23 +250,18 @@ impl CodeIndex {
         }
     }
 
-    fn rank_key(&self, id: u32, kind: MatchKind) -> (bool, MatchKind, usize, u32) {
-        let e = &self.entries[id as usize];
-        (!e.billable, kind, e.title.len(), id)
-    }
-
-    fn hits(&self, mut cands: Vec<(u32, MatchKind)>, limit: usize) -> Vec<CodeHit> {
+    fn hits(&self, mut keys: Vec<u64>, limit: usize) -> Vec<CodeHit> {
         if limit == 0 {
             return Vec::new();
         }
-        if cands.len() > limit {
-            cands.select_nth_unstable_by_key(limit - 1, |&(id, k)| self.rank_key(id, k));
-            cands.truncate(limit);
+        if keys.len() > limit {
+            keys.select_nth_unstable(limit - 1);
+            keys.truncate(limit);
         }
-        cands.sort_by_key(|&(id, k)| self.rank_key(id, k));
-        cands
-            .into_iter()
-            .map(|(id, matched)| {
+        keys.sort_unstable();
+        keys.into_iter()
+            .map(|k| {
+                let id = self.by_pos[(k & 0xFFFF_FFFF) as usize];
                 let e = &self.entries[id as usize];
                 CodeHit {
                     system: e.system,
@@ -240,7 +269,7 @@ impl CodeIndex {
                     dotted: e.system.dotted(&e.code),
                     billable: e.billable,
                     title: e.title.to_string(),
-                    matched,
+                    matched: MatchKind::from_bits((k >> 60) & 3),
                 }
             })
             .collect()
@@ -254,11 +283,11 @@ impl CodeIndex {
         for (id, (e, hay)) in self.entries.iter().zip(&self.haystacks).enumerate() {
             if let Some(n) = &norm {
                 if *e.code == **n {
-                    cands.push((id as u32, MatchKind::ExactCode));
+                    cands.push(self.key(id as u32, MatchKind::ExactCode));
                     continue;
                 }
                 if e.code.starts_with(n.as_str()) {
-                    cands.push((id as u32, MatchKind::CodePrefix));
+                    cands.push(self.key(id as u32, MatchKind::CodePrefix));
                     continue;
                 }
             }
@@ -268,7 +297,7 @@ impl CodeIndex {
                         .any(|w| w.starts_with(q.as_str()))
                 })
             {
-                cands.push((id as u32, MatchKind::Words));
+                cands.push(self.key(id as u32, MatchKind::Words));
             }
         }
         self.hits(cands, limit)
@@ -289,16 +318,9 @@ fn code_query(query: &str) -> Option<String> {
 
 /// Search `index` for `query`; at most `limit` hits, best first (see the module doc).
 pub fn search(index: &CodeIndex, query: &str, limit: usize) -> Vec<CodeHit> {
-    let mut cands = Vec::new();
-    index.code_candidates(query, &mut cands);
-    let code_hits = cands.len();
-    let mut word = Vec::new();
-    index.word_candidates(query, &mut word);
-    if code_hits > 0 && !word.is_empty() {
-        let mut by_code: Vec<u32> = cands.iter().map(|c| c.0).collect();
-        by_code.sort_unstable();
-        word.retain(|(id, _)| by_code.binary_search(id).is_err());
-    }
-    cands.extend(word);
-    index.hits(cands, limit)
+    let mut keys = Vec::new();
+    let range = index.code_range(query);
+    index.code_candidates(query, range.clone(), &mut keys);
+    index.word_candidates(query, range, &mut keys);
+    index.hits(keys, limit)
 }
