@@ -62,10 +62,13 @@ pub struct CodeIndex {
     postings: Vec<Vec<u32>>,
     /// Lowercased searchable text per entry, kept for the linear-scan baseline of the bench.
     haystacks: Vec<Box<str>>,
-    /// `pos[id]`: the entry's place in (title length, code) order; `by_pos` is its inverse.
-    /// A candidate is ranked by one packed u64: not-billable bit, match kind, pos.
-    pos: Vec<u32>,
+    /// `base[id]` = not-billable bit << 62 | the entry's place in (title length, code) order;
+    /// a candidate's rank key is `base | match kind << 60`. `by_pos` maps a place to its id.
+    base: Vec<u64>,
     by_pos: Vec<u32>,
+    /// For every 1- and 2-character word prefix: the entries having a word with that prefix,
+    /// deduplicated and sorted by `base` (so a one-word query reads its best hits first).
+    short: HashMap<Box<str>, Vec<u32>>,
     fiscal_year: i32,
 }
 
@@ -136,7 +139,7 @@ impl CodeIndex {
         }
         let mut vocab: Vec<(String, Vec<u32>)> = map.into_iter().collect();
         vocab.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let (vocab, postings) = vocab
+        let (vocab, postings): (Vec<Box<str>>, Vec<Vec<u32>>) = vocab
             .into_iter()
             .map(|(w, p)| (w.into_boxed_str(), p))
             .unzip();
@@ -146,17 +149,19 @@ impl CodeIndex {
             .unzip();
         let mut by_pos: Vec<u32> = (0..entries.len() as u32).collect();
         by_pos.sort_by_key(|&id| (entries[id as usize].title.len(), id));
-        let mut pos = vec![0u32; entries.len()];
+        let mut base = vec![0u64; entries.len()];
         for (p, &id) in by_pos.iter().enumerate() {
-            pos[id as usize] = p as u32;
+            base[id as usize] = (u64::from(!entries[id as usize].billable) << 62) | p as u64;
         }
+        let short = short_prefixes(&vocab, &postings, &base);
         Ok(CodeIndex {
             entries,
             vocab,
             postings,
             haystacks,
-            pos,
+            base,
             by_pos,
+            short,
             fiscal_year,
         })
     }
@@ -179,8 +184,7 @@ impl CodeIndex {
 
     /// The rank key of a candidate: smaller is better (see the module doc).
     fn key(&self, id: u32, kind: MatchKind) -> u64 {
-        let not_billable = u64::from(!self.entries[id as usize].billable);
-        (not_billable << 62) | ((kind as u64) << 60) | u64::from(self.pos[id as usize])
+        self.base[id as usize] | ((kind as u64) << 60)
     }
 
     /// The contiguous range of entries whose code starts with the normalized query.
@@ -215,37 +219,59 @@ impl CodeIndex {
     /// Entries where every query word prefixes some word of the entry's text, except those
     /// in `skip` (already found by code). Rarest word first; a mark per entry counts how many
     /// query words it has matched so far.
-    fn word_candidates(&self, query: &str, skip: std::ops::Range<usize>, out: &mut Vec<u64>) {
+    fn word_candidates(
+        &self,
+        query: &str,
+        skip: std::ops::Range<usize>,
+        limit: usize,
+        out: &mut Vec<u64>,
+    ) {
         let mut qwords: Vec<String> = words(query).take(8).collect();
         qwords.sort();
         qwords.dedup();
         if qwords.is_empty() {
             return;
         }
-        let mut ranges: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        // Each word's entries: one precomputed list (short prefixes) or a vocabulary range.
+        let mut sources: Vec<(usize, Source<'_>)> = Vec::new();
         for w in &qwords {
-            let r = self.vocab_range(w);
-            let size: usize = self.postings[r.clone()].iter().map(Vec::len).sum();
+            let src = match self.short.get(w.as_str()) {
+                Some(list) => Source::List(list),
+                None if w.chars().count() <= 2 => return,
+                None => Source::Range(&self.postings[self.vocab_range(w)]),
+            };
+            let size = match src {
+                Source::List(l) => l.len(),
+                Source::Range(r) => r.iter().map(Vec::len).sum(),
+            };
             if size == 0 {
                 return;
             }
-            ranges.push((size, r));
+            sources.push((size, src));
         }
-        ranges.sort_by_key(|(size, _)| *size);
-        let n = ranges.len() as u8;
+        if let [(_, Source::List(list))] = sources.as_slice() {
+            // Already in rank order: the first `limit` outside `skip` are the best.
+            let best = list.iter().filter(|&&id| !skip.contains(&(id as usize)));
+            out.extend(best.take(limit).map(|&id| self.key(id, MatchKind::Words)));
+            return;
+        }
+        sources.sort_by_key(|(size, _)| *size);
+        let n = sources.len() as u8;
         let mut mark = vec![0u8; self.entries.len()];
-        for (step, (_, range)) in ranges.into_iter().enumerate() {
+        for (step, (_, src)) in sources.into_iter().enumerate() {
             let (before, now) = (step as u8, step as u8 + 1);
-            for list in &self.postings[range] {
-                for &id in list {
-                    let m = &mut mark[id as usize];
-                    if *m == before {
-                        *m = now;
-                        if now == n && !skip.contains(&(id as usize)) {
-                            out.push(self.key(id, MatchKind::Words));
-                        }
+            let mut visit = |id: u32| {
+                let m = &mut mark[id as usize];
+                if *m == before {
+                    *m = now;
+                    if now == n && !skip.contains(&(id as usize)) {
+                        out.push(self.key(id, MatchKind::Words));
                     }
                 }
+            };
+            match src {
+                Source::List(l) => l.iter().for_each(|&id| visit(id)),
+                Source::Range(r) => r.iter().flatten().for_each(|&id| visit(id)),
             }
         }
     }
@@ -304,6 +330,38 @@ impl CodeIndex {
     }
 }
 
+/// Where one query word's matching entries come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    List(&'a [u32]),
+    Range(&'a [Vec<u32>]),
+}
+
+/// The 1- and 2-character prefix lists of [`CodeIndex::short`].
+fn short_prefixes(
+    vocab: &[Box<str>],
+    postings: &[Vec<u32>],
+    base: &[u64],
+) -> HashMap<Box<str>, Vec<u32>> {
+    let mut out: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+    for (word, list) in vocab.iter().zip(postings) {
+        for n in 1..=2 {
+            let Some((end, _)) = word.char_indices().nth(n - 1) else {
+                break;
+            };
+            let end = end + word[end..].chars().next().map_or(0, char::len_utf8);
+            out.entry(word[..end].into())
+                .or_default()
+                .extend_from_slice(list);
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_unstable_by_key(|&id| base[id as usize]);
+        list.dedup();
+    }
+    out
+}
+
 /// The query as a stored code prefix: one token, dots removed, uppercased, 1–7 alphanumerics.
 fn code_query(query: &str) -> Option<String> {
     let q = query.trim();
@@ -321,6 +379,6 @@ pub fn search(index: &CodeIndex, query: &str, limit: usize) -> Vec<CodeHit> {
     let mut keys = Vec::new();
     let range = index.code_range(query);
     index.code_candidates(query, range.clone(), &mut keys);
-    index.word_candidates(query, range, &mut keys);
+    index.word_candidates(query, range, limit, &mut keys);
     index.hits(keys, limit)
 }
