@@ -255,23 +255,35 @@ impl CodeIndex {
             out.extend(best.take(limit).map(|&id| self.key(id, MatchKind::Words)));
             return;
         }
-        sources.sort_by_key(|(size, _)| *size);
+        // Smallest first; but a rank-ordered list goes last, so the final pass meets the
+        // matches in rank order and can stop after `limit` of them.
+        sources.sort_by_key(|(size, src)| (matches!(src, Source::List(_)), *size));
         let n = sources.len() as u8;
         let mut mark = vec![0u8; self.entries.len()];
         for (step, (_, src)) in sources.into_iter().enumerate() {
             let (before, now) = (step as u8, step as u8 + 1);
-            let mut visit = |id: u32| {
-                let m = &mut mark[id as usize];
-                if *m == before {
-                    *m = now;
-                    if now == n && !skip.contains(&(id as usize)) {
-                        out.push(self.key(id, MatchKind::Words));
+            match src {
+                Source::List(l) if now == n => {
+                    let hits = l.iter().filter(|&&id| {
+                        mark[id as usize] == before && !skip.contains(&(id as usize))
+                    });
+                    out.extend(hits.take(limit).map(|&id| self.key(id, MatchKind::Words)));
+                }
+                _ => {
+                    let mut visit = |id: u32| {
+                        let m = &mut mark[id as usize];
+                        if *m == before {
+                            *m = now;
+                            if now == n && !skip.contains(&(id as usize)) {
+                                out.push(self.key(id, MatchKind::Words));
+                            }
+                        }
+                    };
+                    match src {
+                        Source::List(l) => l.iter().for_each(|&id| visit(id)),
+                        Source::Range(r) => r.iter().flatten().for_each(|&id| visit(id)),
                     }
                 }
-            };
-            match src {
-                Source::List(l) => l.iter().for_each(|&id| visit(id)),
-                Source::Range(r) => r.iter().flatten().for_each(|&id| visit(id)),
             }
         }
     }
