@@ -368,6 +368,10 @@ fn index_agrees_with_a_linear_scan() {
     for q in [
         "d",
         "di",
+        "0",
+        "0D",
+        "E1",
+        "e",
         "diab",
         "type 2 d",
         "E11.6",

@@ -69,6 +69,8 @@ pub struct CodeIndex {
     /// For every 1- and 2-character word prefix: the entries having a word with that prefix,
     /// deduplicated and sorted by `base` (so a one-word query reads its best hits first).
     short: HashMap<Box<str>, Vec<u32>>,
+    /// For every 1- and 2-character code prefix: its entries sorted by `base`.
+    code_short: HashMap<Box<str>, Vec<u32>>,
     fiscal_year: i32,
 }
 
@@ -154,6 +156,18 @@ impl CodeIndex {
             base[id as usize] = (u64::from(!entries[id as usize].billable) << 62) | p as u64;
         }
         let short = short_prefixes(&vocab, &postings, &base);
+        let mut code_short: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        for (id, e) in entries.iter().enumerate() {
+            for n in 1..=2.min(e.code.len()) {
+                code_short
+                    .entry(e.code[..n].into())
+                    .or_default()
+                    .push(id as u32);
+            }
+        }
+        for list in code_short.values_mut() {
+            list.sort_unstable_by_key(|&id| base[id as usize]);
+        }
         Ok(CodeIndex {
             entries,
             vocab,
@@ -162,6 +176,7 @@ impl CodeIndex {
             base,
             by_pos,
             short,
+            code_short,
             fiscal_year,
         })
     }
@@ -197,8 +212,20 @@ impl CodeIndex {
         lo..hi
     }
 
-    fn code_candidates(&self, query: &str, range: std::ops::Range<usize>, out: &mut Vec<u64>) {
+    fn code_candidates(
+        &self,
+        query: &str,
+        range: std::ops::Range<usize>,
+        limit: usize,
+        out: &mut Vec<u64>,
+    ) {
         let norm = code_query(query).unwrap_or_default();
+        if let Some(list) = self.code_short.get(norm.as_str()) {
+            // No code is shorter than 3 characters: all prefix matches, already in rank order.
+            let best = list.iter().take(limit);
+            out.extend(best.map(|&id| self.key(id, MatchKind::CodePrefix)));
+            return;
+        }
         for id in range {
             let kind = if *self.entries[id].code == *norm {
                 MatchKind::ExactCode
@@ -390,7 +417,7 @@ fn code_query(query: &str) -> Option<String> {
 pub fn search(index: &CodeIndex, query: &str, limit: usize) -> Vec<CodeHit> {
     let mut keys = Vec::new();
     let range = index.code_range(query);
-    index.code_candidates(query, range.clone(), &mut keys);
+    index.code_candidates(query, range.clone(), limit, &mut keys);
     index.word_candidates(query, range, limit, &mut keys);
     index.hits(keys, limit)
 }
