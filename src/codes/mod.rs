@@ -17,6 +17,7 @@
 pub mod bench;
 pub mod load;
 pub mod lookup;
+mod parse;
 pub mod picker;
 pub mod search;
 pub mod tsv;
