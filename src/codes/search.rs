@@ -130,21 +130,6 @@ impl CodeIndex {
             }
         }
         rows.sort_by(|a, b| (&a.0.code, a.0.system).cmp(&(&b.0.code, b.0.system)));
-        let mut map: HashMap<String, Vec<u32>> = HashMap::new();
-        for (id, (_, hay)) in rows.iter().enumerate() {
-            for w in words(hay) {
-                let list = map.entry(w).or_default();
-                if list.last() != Some(&(id as u32)) {
-                    list.push(id as u32);
-                }
-            }
-        }
-        let mut vocab: Vec<(String, Vec<u32>)> = map.into_iter().collect();
-        vocab.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let (vocab, postings): (Vec<Box<str>>, Vec<Vec<u32>>) = vocab
-            .into_iter()
-            .map(|(w, p)| (w.into_boxed_str(), p))
-            .unzip();
         let (entries, haystacks): (Vec<Entry>, Vec<Box<str>>) = rows
             .into_iter()
             .map(|(e, h)| (e, h.into_boxed_str()))
@@ -155,18 +140,75 @@ impl CodeIndex {
         for (p, &id) in by_pos.iter().enumerate() {
             base[id as usize] = (u64::from(!entries[id as usize].billable) << 62) | p as u64;
         }
-        let short = short_prefixes(&vocab, &postings, &base);
-        let mut code_short: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-        for (id, e) in entries.iter().enumerate() {
-            for n in 1..=2.min(e.code.len()) {
-                code_short
-                    .entry(e.code[..n].into())
-                    .or_default()
-                    .push(id as u32);
+        // Words: haystacks are lowercase already, so words are borrowed slices.
+        let mut map: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (id, hay) in haystacks.iter().enumerate() {
+            for w in hay
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                let list = map.entry(w).or_default();
+                if list.last() != Some(&(id as u32)) {
+                    list.push(id as u32);
+                }
             }
         }
-        for list in code_short.values_mut() {
-            list.sort_unstable_by_key(|&id| base[id as usize]);
+        let mut vocab: Vec<(&str, Vec<u32>)> = map.into_iter().collect();
+        vocab.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let (vocab, postings): (Vec<Box<str>>, Vec<Vec<u32>>) =
+            vocab.into_iter().map(|(w, p)| (w.into(), p)).unzip();
+        // Short prefix lists in rank order: mark each member's rank in a bitset, read it back.
+        let mut in_rank: Vec<u32> = (0..entries.len() as u32).collect();
+        in_rank.sort_unstable_by_key(|&id| base[id as usize]);
+        let mut rank_of = vec![0u32; entries.len()];
+        for (r, &id) in in_rank.iter().enumerate() {
+            rank_of[id as usize] = r as u32;
+        }
+        let mut bits = vec![0u64; entries.len().div_ceil(64)];
+        let mut collect = |ids: &mut dyn Iterator<Item = u32>| -> Vec<u32> {
+            for id in ids {
+                let r = rank_of[id as usize] as usize;
+                bits[r / 64] |= 1 << (r % 64);
+            }
+            let mut out = Vec::new();
+            for (i, word) in bits.iter_mut().enumerate() {
+                while *word != 0 {
+                    out.push(in_rank[i * 64 + word.trailing_zeros() as usize]);
+                    *word &= *word - 1;
+                }
+            }
+            out
+        };
+        let mut short: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut seen: Vec<&str> = vocab
+            .iter()
+            .flat_map(|w| {
+                w.char_indices()
+                    .take(2)
+                    .map(|(i, c)| &w[..i + c.len_utf8()])
+            })
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for p in seen {
+            let lo = vocab.partition_point(|w| **w < *p);
+            let hi = lo + vocab[lo..].partition_point(|w| w.starts_with(p));
+            let list = collect(&mut postings[lo..hi].iter().flatten().copied());
+            short.insert(p.into(), list);
+        }
+        let mut code_short: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        for start in 0..entries.len() {
+            for n in 1..=2usize {
+                let code = &entries[start].code;
+                // Entries are sorted by code: act only where a prefix's run begins.
+                let p = match code.get(..n) {
+                    Some(p) if start == 0 || !entries[start - 1].code.starts_with(p) => p,
+                    _ => continue,
+                };
+                let len = entries[start..].partition_point(|e| e.code.starts_with(p));
+                let list = collect(&mut (start as u32..(start + len) as u32));
+                code_short.insert(p.into(), list);
+            }
         }
         Ok(CodeIndex {
             entries,
@@ -374,31 +416,6 @@ impl CodeIndex {
 enum Source<'a> {
     List(&'a [u32]),
     Range(&'a [Vec<u32>]),
-}
-
-/// The 1- and 2-character prefix lists of [`CodeIndex::short`].
-fn short_prefixes(
-    vocab: &[Box<str>],
-    postings: &[Vec<u32>],
-    base: &[u64],
-) -> HashMap<Box<str>, Vec<u32>> {
-    let mut out: HashMap<Box<str>, Vec<u32>> = HashMap::new();
-    for (word, list) in vocab.iter().zip(postings) {
-        for n in 1..=2 {
-            let Some((end, _)) = word.char_indices().nth(n - 1) else {
-                break;
-            };
-            let end = end + word[end..].chars().next().map_or(0, char::len_utf8);
-            out.entry(word[..end].into())
-                .or_default()
-                .extend_from_slice(list);
-        }
-    }
-    for list in out.values_mut() {
-        list.sort_unstable_by_key(|&id| base[id as usize]);
-        list.dedup();
-    }
-    out
 }
 
 /// The query as a stored code prefix: one token, dots removed, uppercased, 1–7 alphanumerics.
