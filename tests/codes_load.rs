@@ -581,6 +581,17 @@ fn bad_files_name_file_line_and_field_and_write_nothing() {
     ]);
     assert!(e.contains("poa-exempt-2027.tsv line 3, field code"), "{e}");
 
+    let headerless_cdc = "00001\tE11.9\tok\r\n00002\tE11\theader\r\n";
+    let e = load_err(&[
+        ("icd10cm-2027.tsv", &cm),
+        ("icd10cm-2027-groups.tsv", GROUPS),
+        ("POAexemptCodesFY27.txt", headerless_cdc),
+    ]);
+    assert!(
+        e.contains("POAexemptCodesFY27.txt line 2, field code"),
+        "{e}"
+    );
+
     let e = load_err(&[("icd10cm-2027.tsv", &cm)]);
     assert!(e.contains("needs icd10cm-2027-groups.tsv"), "{e}");
     let e = load_err(&[]);

@@ -226,14 +226,21 @@ pub(super) fn parse_mce(flags: &Source, ages: &Source) -> Result<MceSet, InputEr
     })
 }
 
-/// The CDC `POAexemptCodesFYyy.txt` (header `Order..`, then order, code, description) or the
-/// TSV `code\tdotted\tdescription`. Codes may carry a dot; they are stored without it.
+/// The CDC `POAexemptCodesFYyy.txt` (header `Order..`, then order, code, description; also
+/// accepted without its header line) or the TSV `code\tdotted\tdescription`. Codes may carry
+/// a dot; they are stored without it. CRLF line ends are accepted.
 pub(super) fn parse_poa(src: &Source) -> Result<PoaList, InputError> {
     let first = src.text.lines().next().unwrap_or("").trim_end_matches('\r');
     let cols: Vec<&str> = first.split('\t').collect();
-    let code_col = match cols.as_slice() {
-        [order, _, _] if order.to_ascii_lowercase().starts_with("order") => 1,
-        ["code", "dotted", "description"] => 0,
+    let (code_col, field, data) = match cols.as_slice() {
+        [order, _, _] if order.to_ascii_lowercase().starts_with("order") => {
+            (1, cols[1], src.rows(&cols)?)
+        }
+        ["code", "dotted", "description"] => (0, "code", src.rows(&cols)?),
+        // A CDC file whose header line was dropped: order number, code, description.
+        [order, _, _] if !order.is_empty() && order.bytes().all(|b| b.is_ascii_digit()) => {
+            (1, "code", src.rows_headerless(3)?)
+        }
         _ => {
             let m = format!(
                 "expected a CDC POA-exempt header (Order.., code, description) or \
@@ -242,17 +249,16 @@ pub(super) fn parse_poa(src: &Source) -> Result<PoaList, InputError> {
             return Err(src.error(1, "(header)", m));
         }
     };
-    let header: Vec<&str> = cols.clone();
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
-    for row in src.rows(&header)? {
+    for row in data {
         let code = row.fields[code_col].trim().replace('.', "");
         if !is_cm_code(&code) {
             let m = format!("{:?} is not an ICD-10-CM code", row.fields[code_col]);
-            return Err(src.error(row.line, cols[code_col], m));
+            return Err(src.error(row.line, field, m));
         }
         if !seen.insert(code.clone()) {
-            return Err(src.error(row.line, cols[code_col], format!("duplicate code {code}")));
+            return Err(src.error(row.line, field, format!("duplicate code {code}")));
         }
         rows.push((row.line, code, row.fields[2].trim().to_string()));
     }

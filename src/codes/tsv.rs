@@ -85,22 +85,25 @@ impl Source {
     /// Data rows after checking the header is exactly `header`. Each row has exactly
     /// `header.len()` fields. Blank lines at the end are ignored; elsewhere they are errors.
     pub fn rows<'a>(&'a self, header: &[&str]) -> Result<Vec<Row<'a>>, InputError> {
-        let mut lines = self.text.split('\n').enumerate();
-        let first = lines
-            .next()
-            .map(|(_, l)| l.trim_end_matches('\r'))
-            .unwrap_or("");
+        let first = self.text.split('\n').next().unwrap_or("");
+        let first = first.trim_end_matches('\r');
         let want = header.join("\t");
         if first != want {
-            return Err(self.error(
-                1,
-                "(header)",
-                format!("expected header {want:?}, found {first:?}"),
-            ));
+            let m = format!("expected header {want:?}, found {first:?}");
+            return Err(self.error(1, "(header)", m));
         }
+        self.data_rows(1, header.len())
+    }
+
+    /// Rows of a file without a header line, each with exactly `fields` fields.
+    pub fn rows_headerless(&self, fields: usize) -> Result<Vec<Row<'_>>, InputError> {
+        self.data_rows(0, fields)
+    }
+
+    fn data_rows(&self, skip: usize, fields: usize) -> Result<Vec<Row<'_>>, InputError> {
         let mut out = Vec::new();
         let mut blank_at = None;
-        for (i, line) in lines {
+        for (i, line) in self.text.split('\n').enumerate().skip(skip) {
             let line = line.trim_end_matches('\r');
             if line.is_empty() {
                 blank_at.get_or_insert(i + 1);
@@ -109,21 +112,17 @@ impl Source {
             if let Some(b) = blank_at {
                 return Err(self.error(b, "(line)", "empty line inside the file".into()));
             }
-            let fields: Vec<&str> = line.split('\t').collect();
-            if fields.len() != header.len() {
-                return Err(self.error(
-                    i + 1,
-                    "(columns)",
-                    format!(
-                        "expected {} TAB-separated fields, found {}",
-                        header.len(),
-                        fields.len()
-                    ),
-                ));
+            let row: Vec<&str> = line.split('\t').collect();
+            if row.len() != fields {
+                let m = format!(
+                    "expected {fields} TAB-separated fields, found {}",
+                    row.len()
+                );
+                return Err(self.error(i + 1, "(columns)", m));
             }
             out.push(Row {
                 line: i + 1,
-                fields,
+                fields: row,
             });
         }
         Ok(out)
