@@ -5,10 +5,14 @@
 //!   and is read-only afterwards; searching allocates only the result and a scratch mark array.
 //! - Entries are sorted by (code, system), so a code prefix is a contiguous range (binary
 //!   search). Words are the lowercase alphanumeric runs of the long title, the short title and
-//!   the code's own inclusion terms and "includes" notes; the vocabulary is sorted, so a word prefix is a
-//!   contiguous vocabulary range whose posting lists are intersected across query words.
+//!   the code's own inclusion terms and "includes" notes; the vocabulary is sorted, so a word
+//!   prefix is a contiguous vocabulary range whose posting lists are intersected across query
+//!   words (rarest first).
 //! - Ranking (total order): billable before headers; then exact code, code prefix, word match;
-//!   then shorter title; then code order.
+//!   then shorter title; then code order. It is one packed u64 per candidate.
+//! - 1- and 2-character prefixes (words and codes) have precomputed lists already in rank
+//!   order, so the expensive keystrokes (the first ones) read their best hits directly and
+//!   stop after `limit`. [`CodeIndex::linear_scan`] must return exactly what [`search`] does.
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
