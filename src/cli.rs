@@ -51,6 +51,9 @@ pub enum Command {
     /// Show or change facility settings
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// ICD-10-CM/PCS code sets: show a code with its notes, search, load a later release
+    #[command(subcommand)]
+    Codes(CodesCmd),
     /// Import clinical data: FHIR R4 bundles/resources or HL7 v2 messages (files or folders);
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
@@ -182,6 +185,32 @@ pub enum ExportFormatArg {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum CodesCmd {
+    /// Show a code (with or without the dot) with its titles, notes up the hierarchy,
+    /// 7th-character rules and MCE flags
+    Show {
+        code: String,
+        /// Use the code set in force on this date (discharge date) [default: newest loaded]
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+    },
+    /// Search codes: exact code, code prefix, or words (prefix-matched against titles and
+    /// inclusion terms); billable codes first
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Load a later release given as files in the same format (and/or a site-supplied
+    /// POA-exempt list, e.g. CDC POAexemptCodesFY27.txt)
+    Load {
+        dir: PathBuf,
+        #[arg(long)]
+        year: i32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ImportCmd {
     /// FHIR R4 JSON: Bundles (transaction, batch, collection, searchset) or single resources
     Fhir {
@@ -294,6 +323,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let path = database_path(cli.db.as_deref())?;
             let existed = path.exists();
             let mut store = Store::open_or_create(&path)?;
+            let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
             if existed {
                 println!(
                     "{} is a chartdesk database at schema version {}",
@@ -312,6 +342,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     path.display()
                 );
             }
+            println!("{codes}");
         }
         Some(Command::Demo(args)) => {
             let path = match explicit_db {
@@ -373,6 +404,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 SettingsCmd::Set { key, value } => {
                     settings::set(&mut store, &Actor::system("settings"), &key, &value)?;
                     println!("{key} = {}", value.trim());
+                }
+            }
+        }
+        Some(Command::Codes(cmd)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            match cmd {
+                CodesCmd::Show { code, on } => {
+                    let detail = match on {
+                        Some(d) => crate::codes::show_on(store.conn(), &code, d)?,
+                        None => crate::codes::show(store.conn(), &code)?,
+                    };
+                    match detail {
+                        Some(d) => print!("{}", crate::codes::format_detail(&d)),
+                        None => anyhow::bail!(
+                            "{code}: not in any loaded code set (run `chartdesk init` to load FY2026)"
+                        ),
+                    }
+                }
+                CodesCmd::Search { query, limit } => {
+                    let index = crate::codes::CodeIndex::build(store.conn(), None)?;
+                    for h in crate::codes::search(&index, &query, limit) {
+                        println!(
+                            "{:<9} {:<10} {:<8} {}",
+                            h.system.to_string(),
+                            h.dotted,
+                            if h.billable { "billable" } else { "header" },
+                            crate::text::sanitize_line(&h.title)
+                        );
+                    }
+                }
+                CodesCmd::Load { dir, year } => {
+                    let s =
+                        crate::codes::load_dir(&mut store, &Actor::system("codes"), &dir, year)?;
+                    println!("{s}");
                 }
             }
         }
@@ -530,6 +595,7 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
         encounters: args.encounters,
         today: chrono::Local::now().date_naive(),
     };
+    crate::codes::load_embedded(&mut store, &actor)?;
     demo::generate(&mut store, &actor, &spec)?;
     // The generator marks older charts as analysed; give them their deficiency rows as of
     // their analysis time. Charts awaiting analysis stay in the technicians' queue.

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod bench_queue;
 pub mod chart;
 pub mod cli;
+pub mod codes;
 pub mod deficiency;
 pub mod demo;
 pub mod domain;

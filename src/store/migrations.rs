@@ -10,6 +10,7 @@ use super::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_core.sql"),
     include_str!("sql/0002_import.sql"),
+    include_str!("sql/0003_codes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,161 @@
+//! Search latency per keystroke, beside a plain linear scan measured in the same run on the
+//! same index (called by `chartdesk bench`). Target: p99 ≤ 5 ms per keystroke over CM + PCS.
+//!
+//! Invariant: both methods must return the same hits for every keystroke; a disagreement is
+//! counted and reported (it would be a bug in the index).
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use super::search::{CodeIndex, search};
+use crate::error::CoreError;
+
+/// What a user types, one keystroke at a time.
+pub const PHRASES: &[&str] = &["diab", "type 2 diab", "E11.6", "0DTJ", "fracture femur"];
+/// Hits kept per search (a picker's visible list).
+const LIMIT: usize = 20;
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SearchBench {
+    pub entries: usize,
+    pub vocabulary: usize,
+    pub build: Duration,
+    pub keystrokes: usize,
+    pub index_p50: Duration,
+    pub index_p99: Duration,
+    pub index_max: Duration,
+    pub scan_p50: Duration,
+    pub scan_p99: Duration,
+    pub mismatches: usize,
+    /// The keystroke with the highest median index search time, and that median.
+    pub slowest: (String, Duration),
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn keystrokes() -> Vec<String> {
+    PHRASES
+        .iter()
+        .flat_map(|p| {
+            (1..=p.len())
+                .filter(|&n| p.is_char_boundary(n))
+                .map(|n| p[..n].to_string())
+        })
+        .collect()
+}
+
+/// Build the index from the newest loaded code sets, then time every keystroke prefix of
+/// [`PHRASES`] `rounds` times with the index and `scan_rounds` times with the linear scan.
+pub fn bench(
+    conn: &Connection,
+    rounds: usize,
+    scan_rounds: usize,
+    out: &mut dyn Write,
+) -> Result<SearchBench, CoreError> {
+    let t = Instant::now();
+    let index = CodeIndex::build(conn, None)?;
+    let build = t.elapsed();
+    if index.is_empty() {
+        return Err(CoreError::invalid(
+            "code sets",
+            "none loaded (run `chartdesk init` first)",
+        ));
+    }
+    let keys = keystrokes();
+    let mut idx = Vec::new();
+    let mut scan = Vec::new();
+    let mut mismatches = 0;
+    let mut per_key: Vec<Vec<Duration>> = vec![Vec::new(); keys.len()];
+    for round in 0..rounds.max(scan_rounds).max(1) {
+        for (ki, k) in keys.iter().enumerate() {
+            let mut fast = None;
+            if round < rounds.max(1) {
+                let t = Instant::now();
+                fast = Some(search(&index, k, LIMIT));
+                let took = t.elapsed();
+                per_key[ki].push(took);
+                idx.push(took);
+            }
+            if round < scan_rounds {
+                let t = Instant::now();
+                let slow = index.linear_scan(k, LIMIT);
+                scan.push(t.elapsed());
+                if fast.is_some_and(|f| f != slow) {
+                    mismatches += 1;
+                }
+            }
+        }
+    }
+    idx.sort_unstable();
+    let mut slowest = (String::new(), Duration::ZERO);
+    for (k, mut times) in keys.iter().zip(per_key) {
+        times.sort_unstable();
+        let median = percentile(&times, 0.5);
+        if median > slowest.1 {
+            slowest = (k.clone(), median);
+        }
+    }
+    scan.sort_unstable();
+    let r = SearchBench {
+        entries: index.len(),
+        vocabulary: index.vocabulary_len(),
+        build,
+        keystrokes: keys.len(),
+        index_p50: percentile(&idx, 0.50),
+        index_p99: percentile(&idx, 0.99),
+        index_max: idx.last().copied().unwrap_or_default(),
+        scan_p50: percentile(&scan, 0.50),
+        scan_p99: percentile(&scan, 0.99),
+        mismatches,
+        slowest,
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let w = |e: std::io::Error| CoreError::invalid("bench output", e.to_string());
+    writeln!(
+        out,
+        "code search: {} codes (FY{}), {} words, index built in {:.0} ms",
+        r.entries,
+        index.fiscal_year(),
+        r.vocabulary,
+        ms(r.build)
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "  per keystroke ({} keystrokes of {:?}, top {LIMIT}):",
+        r.keystrokes, PHRASES
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "    index        p50 {:7.3} ms  p99 {:7.3} ms  max {:7.3} ms  (target p99 <= 5 ms)",
+        ms(r.index_p50),
+        ms(r.index_p99),
+        ms(r.index_max)
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "    linear scan  p50 {:7.3} ms  p99 {:7.3} ms  (baseline, same run)",
+        ms(r.scan_p50),
+        ms(r.scan_p99)
+    )
+    .map_err(w)?;
+    writeln!(
+        out,
+        "    slowest keystroke {:?}: median {:.3} ms; result mismatches index vs scan: {}",
+        r.slowest.0,
+        ms(r.slowest.1),
+        r.mismatches
+    )
+    .map_err(w)?;
+    Ok(r)
+}

