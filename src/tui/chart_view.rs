@@ -352,7 +352,7 @@ impl Widget for &ChartState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::{
         CodingStatus, DocStatus, DocumentSummary, Encounter, EncounterKind, HimStatus, Patient,

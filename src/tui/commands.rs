@@ -19,6 +19,10 @@ pub enum ScreenId {
     Home,
     Search,
     Chart,
+    /// The deficiency queue (technicians and supervisors).
+    Deficiencies,
+    /// One claimed chart: its documents beside its deficiencies.
+    Work,
     Lock,
 }
 
@@ -28,6 +32,8 @@ impl ScreenId {
         ScreenId::Home,
         ScreenId::Search,
         ScreenId::Chart,
+        ScreenId::Deficiencies,
+        ScreenId::Work,
         ScreenId::Lock,
     ];
 
@@ -43,6 +49,8 @@ impl ScreenId {
             ScreenId::Home => "home",
             ScreenId::Search => "search",
             ScreenId::Chart => "chart",
+            ScreenId::Deficiencies => "deficiencies",
+            ScreenId::Work => "work",
             ScreenId::Lock => "lock",
         }
     }
@@ -94,6 +102,38 @@ pub enum CommandId {
     Unlock,
     /// Sign out of the locked session and return to the login screen.
     Logout,
+    /// Open the deficiency queue (technicians and supervisors).
+    OpenDeficiencies,
+    /// Switch the queue between charts awaiting analysis and incomplete charts.
+    ToggleQueueTab,
+    /// Sort the queue by the next order: oldest, newest, service, attending.
+    CycleSort,
+    /// Filter the queue by service, deficiency type or provider.
+    FilterQueue,
+    /// Remove the queue's filters.
+    ClearFilter,
+    /// Show the next page of the queue.
+    NextPage,
+    /// Show the previous page of the queue.
+    PrevPage,
+    /// Claim the selected chart and work its deficiencies.
+    OpenWork,
+    /// Add a deficiency: pick its type; document and provider come from the selection.
+    AddDeficiency,
+    /// Mark the selected deficiency resolved (completed).
+    CompleteDeficiency,
+    /// Record the selected document's signature (time: now).
+    RecordSignature,
+    /// Waive the selected deficiency with a reason code and text (DEF-03).
+    WaiveDeficiency,
+    /// Approve the selected deficiency's pending waiver (supervisors).
+    ApproveWaiver,
+    /// Void the selected deficiency (created in error) with a reason.
+    VoidDeficiency,
+    /// Reassign the selected deficiency to another provider.
+    ReassignDeficiency,
+    /// Mark the chart analysed.
+    MarkAnalyzed,
 }
 
 impl CommandId {
@@ -121,6 +161,22 @@ impl CommandId {
         CommandId::GoBottom,
         CommandId::Unlock,
         CommandId::Logout,
+        CommandId::OpenDeficiencies,
+        CommandId::ToggleQueueTab,
+        CommandId::CycleSort,
+        CommandId::FilterQueue,
+        CommandId::ClearFilter,
+        CommandId::NextPage,
+        CommandId::PrevPage,
+        CommandId::OpenWork,
+        CommandId::AddDeficiency,
+        CommandId::CompleteDeficiency,
+        CommandId::RecordSignature,
+        CommandId::WaiveDeficiency,
+        CommandId::ApproveWaiver,
+        CommandId::VoidDeficiency,
+        CommandId::ReassignDeficiency,
+        CommandId::MarkAnalyzed,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -147,6 +203,22 @@ impl CommandId {
             GoBottom => 18,
             Unlock => 19,
             Logout => 20,
+            OpenDeficiencies => 21,
+            ToggleQueueTab => 22,
+            CycleSort => 23,
+            FilterQueue => 24,
+            ClearFilter => 25,
+            NextPage => 26,
+            PrevPage => 27,
+            OpenWork => 28,
+            AddDeficiency => 29,
+            CompleteDeficiency => 30,
+            RecordSignature => 31,
+            WaiveDeficiency => 32,
+            ApproveWaiver => 33,
+            VoidDeficiency => 34,
+            ReassignDeficiency => 35,
+            MarkAnalyzed => 36,
         }
     }
 
@@ -230,9 +302,68 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
-use ScreenId::{Chart, Home, Lock, Login, Search};
-const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart];
+pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
+    if c.may_analyze {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only technicians and supervisors work deficiencies",
+        ))
+    }
+}
+
+pub fn may_waive(c: &Ctx) -> Result<(), Disabled> {
+    if c.may_waive {
+        Ok(())
+    } else {
+        Err(Disabled("only a supervisor approves waivers (DEF-03)"))
+    }
+}
+
+pub fn open_deficiency(c: &Ctx) -> Result<(), Disabled> {
+    if c.def_open {
+        Ok(())
+    } else {
+        Err(Disabled("select an open deficiency"))
+    }
+}
+
+pub fn waiver_pending(c: &Ctx) -> Result<(), Disabled> {
+    if c.waive_pending {
+        Ok(())
+    } else {
+        Err(Disabled("the selected deficiency has no waiver waiting"))
+    }
+}
+
+pub fn unsigned_document(c: &Ctx) -> Result<(), Disabled> {
+    if c.doc_unsigned {
+        Ok(())
+    } else {
+        Err(Disabled("select an unsigned document"))
+    }
+}
+
+pub fn has_next_page(c: &Ctx) -> Result<(), Disabled> {
+    if c.has_next {
+        Ok(())
+    } else {
+        Err(Disabled("this is the last page"))
+    }
+}
+
+pub fn has_prev_page(c: &Ctx) -> Result<(), Disabled> {
+    if c.has_prev {
+        Ok(())
+    } else {
+        Err(Disabled("this is the first page"))
+    }
+}
+
+use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Search, Work};
+const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work];
 const LISTS: &[ScreenId] = &[Search, Chart];
+const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work];
 
 const fn cmd(
     id: CommandId,
@@ -267,15 +398,19 @@ impl Command {
         self.hint = Some(h);
         self
     }
+    const fn confirm(mut self) -> Command {
+        self.danger = Danger::Confirm;
+        self
+    }
 }
 
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
-    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart], &["tab", "backtab"]).hint("focus"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work], &["tab", "backtab"]).hint("focus"),
     cmd(C::Search, "search", "Patient search (or focus the search field)", SIGNED_IN, &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
@@ -287,15 +422,43 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[several_encounters]),
     cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"])
         .guards(&[several_encounters]),
-    cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", LISTS, &["up", "k"]),
-    cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", LISTS, &["down", "j"]),
+    cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", ROWS, &["up", "k"]),
+    cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", ROWS, &["down", "j"]),
     cmd(C::PageUp, "page_up", "Scroll one page up", LISTS, &["pageup"]),
     cmd(C::PageDown, "page_down", "Scroll one page down", LISTS, &["pagedown"]),
-    cmd(C::GoTop, "go_top", "First row, or top of the text", LISTS, &["home"]),
-    cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", LISTS, &["end"]),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart], &["esc"]).hint("back"),
+    cmd(C::GoTop, "go_top", "First row, or top of the text", ROWS, &["home"]),
+    cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", ROWS, &["end"]),
+    cmd(C::OpenDeficiencies, "deficiency_queue", "Open the deficiency queue", &[Home], &["d"])
+        .guards(&[may_analyze]).hint("deficiencies"),
+    cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
+    cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
+    cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
+    cmd(C::ClearFilter, "clear_filter", "Remove the queue filters", &[Deficiencies], &["x"]),
+    cmd(C::NextPage, "next_page", "Next page of the queue", &[Deficiencies], &["n", "pagedown"])
+        .guards(&[has_next_page]).hint("next"),
+    cmd(C::PrevPage, "previous_page", "Previous page of the queue", &[Deficiencies], &["p", "pageup"])
+        .guards(&[has_prev_page]).hint("prev"),
+    cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
+        .guards(&[row_selected]).hint("work"),
+    cmd(C::AddDeficiency, "add_deficiency", "Add a deficiency (pick its type; document and provider from the selection)", &[Work], &["a"])
+        .hint("add"),
+    cmd(C::CompleteDeficiency, "complete_deficiency", "Mark the selected deficiency resolved", &[Work], &["c"])
+        .guards(&[open_deficiency]).confirm().hint("resolve"),
+    cmd(C::RecordSignature, "record_signature", "Record the selected document's signature, dated now", &[Work], &["s"])
+        .guards(&[unsigned_document]).confirm().hint("sign"),
+    cmd(C::WaiveDeficiency, "waive_deficiency", "Waive the selected deficiency (reason code and text, DEF-03)", &[Work], &["w"])
+        .guards(&[open_deficiency]).hint("waive"),
+    cmd(C::ApproveWaiver, "approve_waiver", "Approve the selected deficiency's pending waiver", &[Work], &["A"])
+        .guards(&[may_waive, waiver_pending]),
+    cmd(C::VoidDeficiency, "void_deficiency", "Void the selected deficiency (created in error; reason)", &[Work], &["v"])
+        .guards(&[open_deficiency]).hint("void"),
+    cmd(C::ReassignDeficiency, "reassign_deficiency", "Reassign the selected deficiency to another provider", &[Work], &["r"])
+        .guards(&[open_deficiency]).hint("reassign"),
+    cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
+        .confirm(),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

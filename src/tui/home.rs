@@ -57,6 +57,7 @@ impl HomeState {
 pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
     match msg {
         Msg::Command(CommandId::Search) => Effect::Goto(ScreenId::Search),
+        Msg::Command(CommandId::OpenDeficiencies) => Effect::Goto(ScreenId::Deficiencies),
         _ => Effect::None,
     }
 }

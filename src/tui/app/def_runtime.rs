@@ -1,0 +1,233 @@
+//! The deficiency screens' effects, performed through the core. Every call below writes its
+//! own audit rows (or is a bare read of deficiency rows, settings or provider names); the TUI
+//! writes no SQL. A refused call shows the core's message, which names the DEF-xx rule.
+
+use chrono::{DateTime, Local, Utc};
+
+use super::App;
+use crate::chart;
+use crate::deficiency::lifecycle::{Decision, DefStatus};
+use crate::deficiency::{ops, queue, report};
+use crate::error::CoreError;
+use crate::tui::core_gaps;
+use crate::tui::def_queue::{self, QueueState};
+use crate::tui::def_work::{self, WorkState};
+use crate::tui::{DefAction, Msg, ScreenId};
+
+impl App {
+    /// Show the queue (kept across visits, so sort, filter and page survive) and read its page.
+    pub(super) fn open_queue(&mut self, now: DateTime<Utc>) {
+        if self.defq.is_none() {
+            let edges = report::bucket_edges(self.store.conn()).unwrap_or([7, 14, 30]);
+            self.defq = Some(QueueState::new(edges));
+        }
+        self.screen = ScreenId::Deficiencies;
+        let ctx = self.ctx(now);
+        if let Some(q) = &mut self.defq {
+            let e = q.reload(&ctx);
+            self.perform(e, now);
+        }
+    }
+
+    pub(super) fn perform_def(&mut self, action: DefAction, now: DateTime<Utc>) {
+        let Some(session) = &self.session else { return };
+        let actor = session.actor();
+        let supervisor = session.role == crate::domain::Role::Supervisor;
+        let ctx = self.ctx(now);
+        let local = now.with_timezone(&Local);
+        let result: Result<Option<String>, CoreError> = match action {
+            DefAction::LoadQueue {
+                tab,
+                sort,
+                filter,
+                after,
+                limit,
+            } => queue::queue_page(
+                &mut self.store,
+                &actor,
+                tab,
+                sort,
+                &filter,
+                after.as_ref(),
+                limit + 1,
+            )
+            .map(|rows| {
+                if let Some(q) = &mut self.defq {
+                    def_queue::update(q, Msg::QueuePage(rows), &ctx);
+                }
+                None
+            }),
+            DefAction::OpenWork {
+                encounter_id,
+                mrn,
+                attending_id,
+            } => {
+                // A refused claim leaves the user in the queue with the holder's name.
+                if let Err(e) = queue::claim(&mut self.store, &actor, encounter_id) {
+                    self.fail(e);
+                    return;
+                }
+                let opened = self.load_work(encounter_id, &mrn, attending_id, local.date_naive());
+                match opened {
+                    Ok(w) => {
+                        self.work = Some(w);
+                        self.screen = ScreenId::Work;
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        let _ = queue::release(&mut self.store, &actor, encounter_id);
+                        Err(e)
+                    }
+                }
+            }
+            DefAction::LeaveWork { encounter_id } => {
+                let res = queue::release(&mut self.store, &actor, encounter_id);
+                self.work = None;
+                self.open_queue(now);
+                res.map(|()| None)
+            }
+            DefAction::Add {
+                encounter_id,
+                kind,
+                document_id,
+                provider_id,
+            } => ops::add_manual(
+                &mut self.store,
+                &actor,
+                encounter_id,
+                &kind,
+                document_id,
+                provider_id,
+                "added by hand",
+            )
+            .map(|id| Some(format!("{kind} added (deficiency {id})"))),
+            DefAction::Transition {
+                id,
+                to,
+                reason,
+                waive,
+            } => ops::transition(&mut self.store, &actor, id, to, &reason, waive).map(|d| {
+                Some(match d {
+                    Decision::WaiverPendingApproval => {
+                        format!("deficiency {id}: waiver recorded, waiting for supervisor approval")
+                    }
+                    Decision::Move(DefStatus::Completed) => format!("deficiency {id} resolved"),
+                    Decision::Move(s) => format!("deficiency {id} is now {s}"),
+                })
+            }),
+            DefAction::ApproveWaiver { id } => ops::approve_waiver(&mut self.store, &actor, id)
+                .map(|()| Some(format!("deficiency {id}: waiver approved"))),
+            DefAction::Reassign {
+                id,
+                provider_id,
+                reason,
+            } => ops::reassign(&mut self.store, &actor, id, provider_id, &reason).map(|()| {
+                Some(format!(
+                    "deficiency {id} reassigned to provider #{provider_id}"
+                ))
+            }),
+            DefAction::Sign { document_id } => {
+                ops::record_signature(&mut self.store, &actor, document_id, local.naive_local())
+                    .map(|o| {
+                        if let Some(w) = &mut self.work {
+                            def_work::update(w, Msg::Signed { document_id }, &ctx);
+                        }
+                        Some(format!(
+                            "signature recorded; {} deficienc{} resolved",
+                            o.resolved,
+                            if o.resolved == 1 { "y" } else { "ies" }
+                        ))
+                    })
+            }
+            DefAction::MarkAnalyzed { encounter_id } => {
+                core_gaps::mark_analyzed(&mut self.store, &actor, encounter_id).map(|o| {
+                    Some(format!(
+                        "chart analysed: {} created, {} open",
+                        o.created, o.open
+                    ))
+                })
+            }
+        };
+        let _ = supervisor;
+        match result {
+            Ok(note) => {
+                self.refresh_work(now);
+                if let Some(n) = note {
+                    self.status = Some(n);
+                }
+            }
+            Err(e) => {
+                self.refresh_work(now);
+                self.fail(e);
+            }
+        }
+    }
+
+    /// Read the worked chart's deficiencies again (a bare read of deficiency rows).
+    fn refresh_work(&mut self, now: DateTime<Utc>) {
+        let ctx = self.ctx(now);
+        if let Some(w) = &mut self.work {
+            match queue::encounter_deficiencies(self.store.conn(), w.encounter_id) {
+                Ok(rows) => {
+                    def_work::update(w, Msg::Deficiencies(rows), &ctx);
+                }
+                Err(e) => self.status = Some(e.to_string()),
+            }
+        }
+    }
+
+    /// Open the chart of a claimed encounter beside its deficiencies. The queue row carries
+    /// the MRN, not the patient id, so the patient is found by an (audited) MRN search first.
+    fn load_work(
+        &mut self,
+        encounter_id: i64,
+        mrn: &str,
+        attending_id: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> Result<WorkState, CoreError> {
+        let Some(session) = &self.session else {
+            return Err(CoreError::invalid("session", "not signed in"));
+        };
+        let actor = session.actor();
+        let hits = chart::search_patients(&mut self.store, &actor, mrn)?;
+        let patient_id = hits
+            .iter()
+            .find(|h| h.patient.mrn == mrn)
+            .map(|h| h.patient.id)
+            .ok_or_else(|| CoreError::NotFound {
+                what: "patient with MRN",
+                id: mrn.to_string(),
+            })?;
+        let c = chart::open_chart(&mut self.store, &actor, patient_id)?;
+        let defs = queue::encounter_deficiencies(self.store.conn(), encounter_id)?;
+        let mut providers: Vec<(i64, String)> = Vec::new();
+        let mut add = |id: Option<i64>, name: Option<&str>| {
+            if let (Some(id), Some(n)) = (id, name)
+                && !providers.iter().any(|(p, _)| *p == id)
+            {
+                providers.push((id, n.to_string()));
+            }
+        };
+        for d in &defs {
+            add(d.provider_id, d.provider.as_deref());
+        }
+        let attending = c
+            .encounters
+            .iter()
+            .find(|e| e.id == encounter_id)
+            .and_then(|e| e.attending.clone());
+        add(attending_id, attending.as_deref());
+        for p in report::by_provider(self.store.conn(), today)? {
+            add(p.provider_id, Some(&p.provider));
+        }
+        providers.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(WorkState::new(
+            c,
+            encounter_id,
+            attending_id,
+            defs,
+            providers,
+            today,
+        ))
+    }
+}
