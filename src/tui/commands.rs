@@ -451,9 +451,9 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::ApproveWaiver, "approve_waiver", "Approve the selected deficiency's pending waiver", &[Work], &["A"])
         .guards(&[may_waive, waiver_pending]),
     cmd(C::VoidDeficiency, "void_deficiency", "Void the selected deficiency (created in error; reason)", &[Work], &["v"])
-        .guards(&[open_deficiency]).hint("void"),
+        .guards(&[open_deficiency]),
     cmd(C::ReassignDeficiency, "reassign_deficiency", "Reassign the selected deficiency to another provider", &[Work], &["r"])
-        .guards(&[open_deficiency]).hint("reassign"),
+        .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
     cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work], &["esc"]).hint("back"),

@@ -420,7 +420,7 @@ impl Widget for &WorkState {
             .block(Block::bordered().title(title))
             .render(head, buf);
 
-        let list_w = (body.width * 2 / 5).clamp(28, 44).min(body.width);
+        let list_w = (body.width * 11 / 25).clamp(30, 44).min(body.width);
         let [docs_area, defs_area] =
             Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(body);
         let border = |p: WorkPane| {
@@ -445,7 +445,7 @@ impl Widget for &WorkState {
                 Constraint::Length(1),
                 Constraint::Min(10),
                 Constraint::Length(10),
-                Constraint::Length(9),
+                Constraint::Length(10),
             ],
         )
         .row_highlight_style(Style::new().reversed())
@@ -460,7 +460,7 @@ impl Widget for &WorkState {
 
         let [defs_list, detail] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(defs_area);
-        let wide = defs_area.width >= 64;
+        let wide = defs_area.width >= 54;
         let rows = self.defs.iter().map(|d| {
             let status = if d.waive_pending {
                 "waiver?".to_string()

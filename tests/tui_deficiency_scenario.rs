@@ -1,0 +1,242 @@
+//! The technician's deficiency workflow driven by keys through the TUI runtime: what the user
+//! does is what the deficiency rows, the work claims and the audit log record.
+
+mod tui_deficiency_fixture;
+
+use chartdesk::accounts;
+use chartdesk::deficiency::lifecycle::{DefStatus, WaiveReason};
+use chartdesk::deficiency::{ops, queue};
+use chartdesk::tui::{App, ScreenId};
+use crossterm::event::KeyCode;
+use tui_deficiency_fixture::*;
+
+fn screen(app: &mut App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).expect("t");
+    app.draw(&mut t).expect("draw");
+    t.backend().to_string()
+}
+
+/// Sign in, open the queue, switch to the Incomplete tab and work the first chart.
+fn work_first_incomplete_chart(app: &mut App, user: &str) {
+    sign_in_as(app, user);
+    assert_eq!(app.screen(), ScreenId::Home, "{:?}", app.status());
+    press(app, KeyCode::Char('d'));
+    assert_eq!(app.screen(), ScreenId::Deficiencies, "{:?}", app.status());
+    press(app, KeyCode::Char('t'));
+    press(app, KeyCode::Enter);
+}
+
+#[test]
+fn technician_signs_adds_waives_voids_and_leaves_the_chart() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    assert_eq!(
+        deficiencies(app.store(), ENC),
+        [
+            ("MISS_DS".into(), "open".into(), false),
+            ("UNSIGNED".into(), "open".into(), false)
+        ],
+        "analysis found the missing summary and the unsigned note"
+    );
+    work_first_incomplete_chart(app, "tech1");
+    assert_eq!(app.screen(), ScreenId::Work, "{:?}", app.status());
+    assert_eq!(
+        scalar(app.store(), "SELECT count(*) FROM work_claims"),
+        "Integer(1)"
+    );
+
+    // Record the unsigned progress note's signature (a confirmed command).
+    press(app, KeyCode::Char('j'));
+    press(app, KeyCode::Char('s'));
+    press(app, KeyCode::Char('y'));
+    assert_eq!(
+        app.status(),
+        Some("signature recorded; 1 deficiency resolved")
+    );
+
+    // Add a deficiency with two keystrokes: document and author preselected.
+    press(app, KeyCode::Char('a'));
+    press(app, KeyCode::Enter);
+    assert!(
+        app.status().is_some_and(|s| s.starts_with("MISS_HP added")),
+        "{:?}",
+        app.status()
+    );
+
+    // Waive the missing summary: code, then a reason; a technician's waiver waits.
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Char('w'));
+    assert!(screen(app).contains("DEF-03"), "the rule is shown");
+    press(app, KeyCode::Tab);
+    type_text(app, "short");
+    press(app, KeyCode::Enter);
+    assert!(screen(app).contains("needs at least 10 characters"));
+    type_text(app, ": attending on leave");
+    press(app, KeyCode::Enter);
+    assert!(
+        app.status()
+            .is_some_and(|s| s.contains("waiting for supervisor approval")),
+        "{:?}",
+        app.status()
+    );
+
+    // Void the added one with a reason.
+    press(app, KeyCode::Char('j'));
+    press(app, KeyCode::Char('v'));
+    type_text(app, "added in error during the test");
+    press(app, KeyCode::Enter);
+    assert!(
+        app.status().is_some_and(|s| s.ends_with("is now void")),
+        "{:?}",
+        app.status()
+    );
+
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Deficiencies);
+
+    let store = app.store();
+    assert_eq!(
+        deficiencies(store, ENC),
+        [
+            ("MISS_DS".into(), "open".into(), true),
+            ("UNSIGNED".into(), "completed".into(), false),
+            ("MISS_HP".into(), "void".into(), false),
+        ]
+    );
+    assert_eq!(
+        scalar(store, "SELECT status FROM documents WHERE id = 200"),
+        "Text(\"signed\")"
+    );
+    assert_eq!(
+        scalar(store, "SELECT him_status FROM encounters WHERE id = 10"),
+        "Text(\"incomplete\")",
+        "the waiver is not approved yet, so the chart is still incomplete (DEF-04)"
+    );
+    assert_eq!(
+        scalar(store, "SELECT count(*) FROM work_claims"),
+        "Integer(0)"
+    );
+    assert_eq!(
+        audit_of(store, "tech1"),
+        [
+            "login:user",
+            "query:queue",
+            "query:queue",
+            "update:work_claim",
+            "query:patient",
+            "view:patient",
+            "sign:document",
+            "update:deficiency",
+            "update:encounter",
+            "create:deficiency",
+            "update:deficiency",
+            "update:deficiency",
+            "update:work_claim",
+            "query:queue",
+        ]
+    );
+    let report = chartdesk::audit::verify(store.conn(), &[]).expect("verify");
+    assert!(report.ok(), "{:?}", report.problem);
+}
+
+#[test]
+fn a_second_technician_is_refused_a_claimed_chart() {
+    let mut f = def_fixture();
+    let mut other = f.other_workstation();
+    let s1 = accounts::login(&mut other, "tech1", PASSWORD).expect("tech1");
+    queue::claim(&mut other, &s1.actor(), ENC).expect("claim");
+    let app = &mut f.app;
+    work_first_incomplete_chart(app, "tech2");
+    assert_eq!(app.screen(), ScreenId::Deficiencies, "stays in the queue");
+    assert_eq!(
+        app.status(),
+        Some("claim: tech1 is working this chart; try again later")
+    );
+    assert!(
+        screen(app).contains("tech1"),
+        "the claim shows in the queue"
+    );
+    let audit = audit_of(app.store(), "tech2");
+    assert!(!audit.contains(&"view:patient".to_string()), "{audit:?}");
+}
+
+#[test]
+fn supervisor_approves_a_pending_waiver_and_the_chart_completes() {
+    let mut f = def_fixture();
+    let mut other = f.other_workstation();
+    let t = accounts::login(&mut other, "tech2", PASSWORD).expect("tech2");
+    let rows = queue::encounter_deficiencies(other.conn(), ENC).expect("rows");
+    for d in &rows {
+        let code = Some(WaiveReason::DocElsewhere);
+        let why = "documented in the scanned paper record";
+        ops::transition(&mut other, &t.actor(), d.id, DefStatus::Waived, why, code).expect("waive");
+    }
+    let app = &mut f.app;
+    work_first_incomplete_chart(app, "super");
+    assert_eq!(app.screen(), ScreenId::Work, "{:?}", app.status());
+    press(app, KeyCode::Tab);
+    for _ in &rows {
+        press(app, KeyCode::Char('A'));
+        assert!(
+            app.status().is_some_and(|s| s.ends_with("waiver approved")),
+            "{:?}",
+            app.status()
+        );
+        // The approved row moves below the open ones; the next pending one is selected.
+    }
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT him_status FROM encounters WHERE id = 10"
+        ),
+        "Text(\"doc_complete\")"
+    );
+}
+
+#[test]
+fn core_refusals_and_role_guards_show_in_the_status_line() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "coder");
+    press(app, KeyCode::Char('d'));
+    assert_eq!(app.screen(), ScreenId::Home);
+    assert_eq!(
+        app.status(),
+        Some("deficiency_queue: only technicians and supervisors work deficiencies")
+    );
+    press(app, KeyCode::Char('q'));
+
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    work_first_incomplete_chart(app, "tech1");
+    press(app, KeyCode::Char('a'));
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('a'));
+    press(app, KeyCode::Enter);
+    assert_eq!(
+        app.status(),
+        Some("deficiency: MISS_HP already exists for that document")
+    );
+    // Approving is a supervisor's command; a technician is told why.
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Char('A'));
+    assert_eq!(
+        app.status(),
+        Some("approve_waiver: only a supervisor approves waivers (DEF-03)")
+    );
+    // Marking the chart analysed needs a core function that does not exist yet.
+    press(app, KeyCode::Char('m'));
+    press(app, KeyCode::Char('y'));
+    assert!(
+        app.status().is_some_and(|s| s.contains("mark_analyzed")),
+        "{:?}",
+        app.status()
+    );
+    // Quitting from the chart releases the claim.
+    press(app, KeyCode::Char('q'));
+    assert!(app.should_quit());
+    assert_eq!(
+        scalar(app.store(), "SELECT count(*) FROM work_claims"),
+        "Integer(0)"
+    );
+}
