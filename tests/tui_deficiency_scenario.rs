@@ -240,3 +240,33 @@ fn core_refusals_and_role_guards_show_in_the_status_line() {
         "Integer(0)"
     );
 }
+
+#[test]
+fn deficiency_screens_draw_at_tiny_and_large_sizes_without_panicking() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    let draw_all = |app: &mut App| {
+        for (w, h) in [(1, 1), (20, 5), (40, 12), (80, 24), (200, 60)] {
+            let mut t =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("t");
+            app.draw(&mut t).expect("draw");
+        }
+    };
+    sign_in_as(app, "tech1");
+    press(app, KeyCode::Char('d'));
+    draw_all(app);
+    press(app, KeyCode::Char('f'));
+    draw_all(app);
+    press(app, KeyCode::Esc);
+    press(app, KeyCode::Char('t'));
+    press(app, KeyCode::Enter);
+    draw_all(app);
+    for k in ['a', 'w', 'v', 'r'] {
+        press(app, KeyCode::Tab);
+        press(app, KeyCode::Char(k));
+        draw_all(app);
+        press(app, KeyCode::Esc);
+    }
+    press(app, KeyCode::Char('?'));
+    draw_all(app);
+}

@@ -475,7 +475,18 @@ impl Widget for &App {
             o.render(body, buf);
         }
         let ctx = self.ctx(self.last_input);
-        Footer(commands::footer_hints(screen, &ctx)).render(foot, buf);
+        let hints = if ctx.modal && self.overlay.is_none() {
+            // Every key goes to the screen's form; its own keys are the only ones that work.
+            vec![
+                ("enter".to_string(), "accept"),
+                ("esc".to_string(), "cancel"),
+                ("tab".to_string(), "next field"),
+                ("up/down".to_string(), "pick"),
+            ]
+        } else {
+            commands::footer_hints(screen, &ctx)
+        };
+        Footer(hints).render(foot, buf);
         StatusLine(self.status.as_deref()).render(status, buf);
     }
 }

@@ -232,12 +232,10 @@ pub fn update(s: &mut QueueState, msg: Msg, ctx: &Ctx) -> Effect {
                 return s.reload(ctx);
             }
         }
-        Msg::Command(C::PrevPage) => {
-            if s.has_prev() {
-                s.starts.pop();
-                s.selected = 0;
-                return s.reload(ctx);
-            }
+        Msg::Command(C::PrevPage) if s.has_prev() => {
+            s.starts.pop();
+            s.selected = 0;
+            return s.reload(ctx);
         }
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
@@ -329,18 +327,30 @@ impl Widget for &QueueState {
         ])
         .render(tabs, buf);
 
-        let wide = area.width >= 96;
+        let (with_type, wide) = (area.width >= 110, area.width >= 90);
+        // Narrower screens drop the encounter type, then the discharge date (the days remain).
         let mut header = vec!["Visit", "MRN", "Patient"];
-        if wide {
+        let mut widths = vec![
+            Constraint::Length(9),
+            Constraint::Length(9),
+            Constraint::Min(10),
+        ];
+        if with_type {
             header.push("Type");
+            widths.push(Constraint::Length(10));
         }
-        header.extend([
-            "Service",
-            "Discharged",
-            "Days",
-            "Attending",
-            "Open",
-            "Claimed",
+        header.push("Service");
+        widths.push(Constraint::Length(11));
+        if wide {
+            header.push("Discharged");
+            widths.push(Constraint::Length(10));
+        }
+        header.extend(["Days", "Attending", "Open", "Claimed"]);
+        widths.extend([
+            Constraint::Length(4),
+            Constraint::Length(13),
+            Constraint::Length(4),
+            Constraint::Length(8),
         ]);
         let rows = self.rows.iter().map(|r| {
             let days = r.days.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
@@ -349,12 +359,14 @@ impl Widget for &QueueState {
                 Cell::from(r.mrn.clone()),
                 Cell::from(r.patient.clone()),
             ];
-            if wide {
+            if with_type {
                 cells.push(Cell::from(r.kind.clone()));
             }
+            cells.push(Cell::from(r.service.clone()));
+            if wide {
+                cells.push(Cell::from(r.discharged.clone()));
+            }
             cells.extend([
-                Cell::from(r.service.clone()),
-                Cell::from(r.discharged.clone()),
                 Cell::from(format!("{days:>4}")).style(aging_style(r.days, self.edges)),
                 Cell::from(r.attending.clone()),
                 Cell::from(format!("{:>4}", r.open)),
@@ -362,22 +374,6 @@ impl Widget for &QueueState {
             ]);
             Row::new(cells)
         });
-        let mut widths = vec![
-            Constraint::Length(9),
-            Constraint::Length(9),
-            Constraint::Min(12),
-        ];
-        if wide {
-            widths.push(Constraint::Length(10));
-        }
-        widths.extend([
-            Constraint::Length(11),
-            Constraint::Length(10),
-            Constraint::Length(4),
-            Constraint::Length(13),
-            Constraint::Length(4),
-            Constraint::Length(8),
-        ]);
         let more = if self.next.is_some() {
             " · more →"
         } else {

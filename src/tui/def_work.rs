@@ -224,7 +224,7 @@ impl WorkState {
     }
 }
 
-pub fn update(s: &mut WorkState, msg: Msg, ctx: &Ctx) -> Effect {
+pub fn update(s: &mut WorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let (Some((pending, f)), Msg::Key(k)) = (&mut s.form, &msg) {
         return match form_key(f, k) {
@@ -240,7 +240,6 @@ pub fn update(s: &mut WorkState, msg: Msg, ctx: &Ctx) -> Effect {
             }
         };
     }
-    let _ = ctx;
     let id = s.selected_def().map(|d| d.id);
     let last_doc = s.chart.current_docs().len().saturating_sub(1);
     let last_def = s.defs.len().saturating_sub(1);

@@ -67,7 +67,8 @@ impl Widget for &HomeState {
         let [who, queues, hints] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Min(3),
-            Constraint::Length(7),
+            // Every Home command on its own line, plus the borders.
+            Constraint::Length(commands::screen_commands(ScreenId::Home).count() as u16 + 2),
         ])
         .areas(area);
         let w = area.width.saturating_sub(2) as usize;

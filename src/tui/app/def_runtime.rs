@@ -32,7 +32,6 @@ impl App {
     pub(super) fn perform_def(&mut self, action: DefAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
-        let supervisor = session.role == crate::domain::Role::Supervisor;
         let ctx = self.ctx(now);
         let local = now.with_timezone(&Local);
         let result: Result<Option<String>, CoreError> = match action {
@@ -148,7 +147,6 @@ impl App {
                 })
             }
         };
-        let _ = supervisor;
         match result {
             Ok(note) => {
                 self.refresh_work(now);
