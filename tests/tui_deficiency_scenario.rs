@@ -156,6 +156,12 @@ fn a_second_technician_is_refused_a_claimed_chart() {
         screen(app).contains("tech1"),
         "the claim shows in the queue"
     );
+    // Another technician's claim is never taken over by leaving or quitting.
+    press(app, KeyCode::Char('q'));
+    assert_eq!(
+        scalar(app.store(), "SELECT count(*) FROM work_claims"),
+        "Integer(1)"
+    );
     let audit = audit_of(app.store(), "tech2");
     assert!(!audit.contains(&"view:patient".to_string()), "{audit:?}");
 }

@@ -362,6 +362,7 @@ pub fn has_prev_page(c: &Ctx) -> Result<(), Disabled> {
 
 use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Search, Work};
 const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work];
+// Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[Search, Chart];
 const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work];
 
@@ -411,7 +412,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
     cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work], &["tab", "backtab"]).hint("focus"),
-    cmd(C::Search, "search", "Patient search (or focus the search field)", SIGNED_IN, &["/"]).hint("search"),
+    cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
     cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])

@@ -61,8 +61,9 @@ impl App {
                 mrn,
                 attending_id,
             } => {
-                // A refused claim leaves the user in the queue with the holder's name.
+                // A refused claim leaves the user in the queue, re-read to show the holder.
                 if let Err(e) = queue::claim(&mut self.store, &actor, encounter_id) {
+                    self.open_queue(now);
                     self.fail(e);
                     return;
                 }
