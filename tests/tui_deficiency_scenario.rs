@@ -276,3 +276,36 @@ fn deficiency_screens_draw_at_tiny_and_large_sizes_without_panicking() {
     press(app, KeyCode::Char('?'));
     draw_all(app);
 }
+
+#[test]
+fn activity_renews_the_claim_after_half_its_time() {
+    let mut f = def_fixture();
+    work_first_incomplete_chart(&mut f.app, "tech1");
+    assert_eq!(f.app.screen(), ScreenId::Work);
+    let claims = |f: &DefFixture| {
+        audit_of(f.app.store(), "tech1")
+            .iter()
+            .filter(|a| *a == "update:work_claim")
+            .count()
+    };
+    f.advance(chrono::Duration::minutes(10));
+    press(&mut f.app, KeyCode::Char('a'));
+    press(&mut f.app, KeyCode::Enter);
+    assert_eq!(
+        claims(&f),
+        1,
+        "within half of claim_minutes (30): no renewal"
+    );
+    f.advance(chrono::Duration::minutes(10));
+    press(&mut f.app, KeyCode::Char('a'));
+    type_text(&mut f.app, "correction");
+    press(&mut f.app, KeyCode::Enter);
+    assert_eq!(
+        claims(&f),
+        2,
+        "renewed before the change: {:?}",
+        f.app.status()
+    );
+    let until = scalar(f.app.store(), "SELECT expires_at FROM work_claims");
+    assert!(until.contains("T") && until != "Null", "{until}");
+}

@@ -75,3 +75,14 @@ fn deficiency_work_add_picker() {
     press(&mut f.app, KeyCode::Char('a'));
     snap("deficiency_work_add", &mut f.app);
 }
+
+#[test]
+fn deficiency_work_delinquent() {
+    let mut f = def_fixture();
+    // DEL-02: 14 days after assignment the open deficiencies are past due.
+    f.advance(chrono::Duration::days(20));
+    queue(&mut f.app);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Tab);
+    snap("deficiency_work_delinquent", &mut f.app);
+}

@@ -48,6 +48,8 @@ pub struct App {
     defq: Option<QueueState>,
     /// The claimed chart being worked; its claim is released on leaving, quitting or logout.
     work: Option<WorkState>,
+    /// When the worked chart's claim was last taken or renewed (activity renews it).
+    claim_renewed: Option<DateTime<Utc>>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -78,6 +80,7 @@ impl App {
             chart: None,
             defq: None,
             work: None,
+            claim_renewed: None,
             locked: None,
             overlay: None,
             status: None,

@@ -6,9 +6,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Style, Stylize};
+use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
+use ratatui::widgets::{
+    Block, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
+};
 
 use super::chart_view::{ChartState, DocRow};
 use super::chrome::clip;
@@ -53,6 +55,8 @@ pub struct DefView {
     pub provider: String,
     /// Days since assignment (DEL-06), facility-local.
     pub age: Option<i64>,
+    /// DEL-02: open and today is past the due date (assigned + `deficiency_delinquent_days`).
+    pub delinquent: bool,
     pub due: String,
     pub rule: String,
     pub note: String,
@@ -61,11 +65,14 @@ pub struct DefView {
 fn def_view(d: DeficiencyRow, today: NaiveDate) -> DefView {
     let assigned = NaiveDateTime::parse_from_str(&d.assigned_at, "%Y-%m-%dT%H:%M:%S").ok();
     let status = DefStatus::parse(&d.status);
+    let open = status.is_some_and(|s| !s.is_closed());
+    let due = NaiveDate::parse_from_str(d.due_at.get(..10).unwrap_or(""), "%Y-%m-%d").ok();
     DefView {
+        delinquent: open && due.is_some_and(|due| today > due),
         id: d.id,
         kind: line(&d.kind),
         status: line(&d.status),
-        open: status.is_some_and(|s| !s.is_closed()),
+        open,
         waive_pending: d.waive_pending,
         document_id: d.document_id,
         provider_id: d.provider_id,
@@ -466,15 +473,22 @@ impl Widget for &WorkState {
             } else {
                 d.status.clone()
             };
-            let age = d.age.map(|a| a.to_string()).unwrap_or_else(|| "—".into());
+            let mut age = d.age.map(|a| a.to_string()).unwrap_or_else(|| "—".into());
+            if d.delinquent {
+                age.push('!');
+            }
             let mut cells = vec![
-                d.kind.clone(),
-                status,
-                d.provider.clone(),
-                format!("{age:>3}"),
+                Cell::from(d.kind.clone()),
+                Cell::from(status),
+                Cell::from(d.provider.clone()),
+                Cell::from(format!("{age:>4}")).style(if d.delinquent {
+                    Style::new().fg(Color::Red).bold()
+                } else {
+                    Style::new()
+                }),
             ];
             if wide {
-                cells.push(d.due.clone());
+                cells.push(Cell::from(d.due.clone()));
             }
             let row = Row::new(cells);
             if d.open { row } else { row.dim() }
@@ -483,9 +497,9 @@ impl Widget for &WorkState {
             Constraint::Length(13),
             Constraint::Length(9),
             Constraint::Min(8),
-            Constraint::Length(3),
+            Constraint::Length(4),
         ];
-        let mut header = vec!["Type", "Status", "Provider", "Age"];
+        let mut header = vec!["Type", "Status", "Provider", " Age"];
         if wide {
             widths.push(Constraint::Length(10));
             header.push("Due");
@@ -505,15 +519,14 @@ impl Widget for &WorkState {
         let text = match self.selected_def() {
             None => "No deficiencies. Press a to add one.".to_string(),
             Some(d) => {
-                let pending = if d.waive_pending {
-                    " · waiting for supervisor approval"
-                } else {
-                    ""
-                };
-                format!(
-                    "{} · {}{pending} · due {}: {}",
-                    d.kind, d.rule, d.due, d.note
-                )
+                let mut flags = String::new();
+                if d.waive_pending {
+                    flags.push_str(" · waiting for supervisor approval");
+                }
+                if d.delinquent {
+                    flags.push_str(" · DELINQUENT (DEL-02)");
+                }
+                format!("{} · {}{flags} · due {}: {}", d.kind, d.rule, d.due, d.note)
             }
         };
         Paragraph::new(text)

@@ -67,6 +67,11 @@ fn rows_are_sanitised_and_aged_from_assignment() {
     assert_eq!(s.defs[0].note, "Discharge summary missing");
     assert_eq!(s.defs[0].age, Some(24));
     assert!(s.defs[0].open && !s.defs[2].open);
+    assert!(s.defs[0].delinquent, "DEL-02: open and past its due date");
+    assert!(
+        !s.defs[2].delinquent,
+        "closed deficiencies are never delinquent"
+    );
     let mut c = Ctx::default();
     s.fill_ctx(&mut c);
     assert!(c.def_open && !c.doc_unsigned && !c.modal);

@@ -22,6 +22,7 @@ pub const NOTE: i64 = 200;
 pub struct DefFixture {
     pub dir: tempfile::TempDir,
     pub app: App,
+    clock: Arc<Mutex<DateTime<Utc>>>,
 }
 
 /// The fixed test time (the app's clock never moves in these tests).
@@ -32,6 +33,11 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 impl DefFixture {
+    /// Move the app's clock (other workstations stay at [`t0`]).
+    pub fn advance(&self, d: chrono::Duration) {
+        *self.clock.lock().expect("clock") += d;
+    }
+
     /// A second connection to the same database on the same clock: another workstation.
     pub fn other_workstation(&self) -> Store {
         let mut s = Store::open(&self.dir.path().join("chartdesk.db")).expect("store");
@@ -44,7 +50,8 @@ pub fn def_fixture() -> DefFixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open_or_create(&dir.path().join("chartdesk.db")).expect("store");
     let clock = Arc::new(Mutex::new(t0()));
-    store.set_clock(Arc::new(move || *clock.lock().expect("clock")));
+    let c = clock.clone();
+    store.set_clock(Arc::new(move || *c.lock().expect("clock")));
     let sys = Actor::system("test");
     for (user, name, role) in [
         ("tech1", "Tina Tech", Role::Technician),
@@ -82,7 +89,7 @@ pub fn def_fixture() -> DefFixture {
         .expect("fixture rows");
     analyze_batch(&mut store, &Actor::system("t"), AnalyzeScope::Awaiting).expect("analysis");
     let app = App::new(store, TuiOptions::default()).expect("app");
-    DefFixture { dir, app }
+    DefFixture { dir, app, clock }
 }
 
 pub fn press(app: &mut App, code: KeyCode) {

@@ -5,10 +5,12 @@
 use chrono::{DateTime, Local, Utc};
 
 use super::App;
+use crate::audit::Actor;
 use crate::chart;
 use crate::deficiency::lifecycle::{Decision, DefStatus};
 use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
+use crate::settings;
 use crate::tui::core_gaps;
 use crate::tui::def_queue::{self, QueueState};
 use crate::tui::def_work::{self, WorkState};
@@ -34,6 +36,14 @@ impl App {
         let actor = session.actor();
         let ctx = self.ctx(now);
         let local = now.with_timezone(&Local);
+        let changes = !matches!(
+            action,
+            DefAction::LoadQueue { .. } | DefAction::OpenWork { .. } | DefAction::LeaveWork { .. }
+        );
+        if changes && let Err(e) = self.renew_claim(&actor, now) {
+            self.fail(e);
+            return;
+        }
         let result: Result<Option<String>, CoreError> = match action {
             DefAction::LoadQueue {
                 tab,
@@ -71,6 +81,7 @@ impl App {
                 match opened {
                     Ok(w) => {
                         self.work = Some(w);
+                        self.claim_renewed = Some(now);
                         self.screen = ScreenId::Work;
                         Ok(None)
                     }
@@ -160,6 +171,20 @@ impl App {
                 self.fail(e);
             }
         }
+    }
+
+    /// The claim lasts `claim_minutes` without activity: a change made after half of that
+    /// renews it first (one audited `work_claim` update). If the claim lapsed and another user
+    /// took the chart, the change is refused with the holder's name.
+    fn renew_claim(&mut self, actor: &Actor, now: DateTime<Utc>) -> Result<(), CoreError> {
+        let Some(w) = &self.work else { return Ok(()) };
+        let minutes = settings::get_i64(self.store.conn(), "claim_minutes")?;
+        let half = chrono::Duration::seconds(minutes * 30);
+        if self.claim_renewed.is_none_or(|t| now - t >= half) {
+            queue::claim(&mut self.store, actor, w.encounter_id)?;
+            self.claim_renewed = Some(now);
+        }
+        Ok(())
     }
 
     /// Read the worked chart's deficiencies again (a bare read of deficiency rows).
