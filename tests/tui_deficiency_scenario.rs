@@ -309,3 +309,53 @@ fn activity_renews_the_claim_after_half_its_time() {
     let until = scalar(f.app.store(), "SELECT expires_at FROM work_claims");
     assert!(until.contains("T") && until != "Null", "{until}");
 }
+
+#[test]
+fn reports_summary_for_supervisors_and_provider_letters_are_audited() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "super");
+    press(app, KeyCode::Char('r'));
+    assert_eq!(app.screen(), ScreenId::Reports, "{:?}", app.status());
+    let text = screen(app);
+    assert!(text.contains("Delinquency rate"), "{text}");
+    assert!(text.contains("MISS_DS"), "{text}");
+    press(app, KeyCode::Char('l'));
+    type_text(app, "wilson");
+    press(app, KeyCode::Enter);
+    let text = screen(app);
+    assert!(text.contains("Provider #2 letter"), "{text}");
+    assert!(
+        text.contains("V2026001"),
+        "the letter lists the visit: {text}"
+    );
+    press(app, KeyCode::Esc);
+    assert!(screen(app).contains("Deficiency reports as of"));
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Home);
+    let reports = audit_of(app.store(), "super")
+        .into_iter()
+        .filter(|a| a == "query:report")
+        .count();
+    assert_eq!(reports, 5, "summary (2 reports), letter, summary again (2)");
+
+    // A technician gets provider letters but is not sent into a refused department report.
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "tech1");
+    press(app, KeyCode::Char('r'));
+    assert!(screen(app).contains("are for supervisors"));
+    press(app, KeyCode::Char('l'));
+    type_text(app, "1");
+    press(app, KeyCode::Enter);
+    assert!(
+        screen(app).contains("Provider #1 letter"),
+        "{:?}",
+        app.status()
+    );
+    let audit = audit_of(app.store(), "tech1");
+    assert!(
+        !audit.contains(&"access_denied:report".to_string()),
+        "{audit:?}"
+    );
+}

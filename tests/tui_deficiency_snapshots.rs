@@ -86,3 +86,11 @@ fn deficiency_work_delinquent() {
     press(&mut f.app, KeyCode::Tab);
     snap("deficiency_work_delinquent", &mut f.app);
 }
+
+#[test]
+fn deficiency_reports_summary() {
+    let mut f = def_fixture();
+    sign_in_as(&mut f.app, "super");
+    press(&mut f.app, KeyCode::Char('r'));
+    snap("deficiency_reports", &mut f.app);
+}

@@ -17,6 +17,7 @@ use super::chart_view::{self, ChartState};
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
 use super::commands::{self, Danger, Keymap};
 use super::def_queue::{self, QueueState};
+use super::def_reports::{self, ReportsState};
 use super::def_work::{self, WorkState};
 use super::home::{self, HomeState};
 use super::lock::{self, LockState};
@@ -48,6 +49,8 @@ pub struct App {
     defq: Option<QueueState>,
     /// The claimed chart being worked; its claim is released on leaving, quitting or logout.
     work: Option<WorkState>,
+    /// The reports screen (summary or a provider letter).
+    reports: Option<ReportsState>,
     /// When the worked chart's claim was last taken or renewed (activity renews it).
     claim_renewed: Option<DateTime<Utc>>,
     locked: Option<LockState>,
@@ -81,6 +84,7 @@ impl App {
             defq: None,
             work: None,
             claim_renewed: None,
+            reports: None,
             locked: None,
             overlay: None,
             status: None,
@@ -172,6 +176,7 @@ impl App {
                     w.fill_ctx(&mut c);
                 }
             }
+            ScreenId::Reports => c.modal = self.reports.as_ref().is_some_and(|r| r.form.is_some()),
         }
         c.typing |= c.modal;
         c
@@ -267,6 +272,10 @@ impl App {
             },
             ScreenId::Work => match &mut self.work {
                 Some(w) => def_work::update(w, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Reports => match &mut self.reports {
+                Some(r) => def_reports::update(r, msg, ctx),
                 None => Effect::None,
             },
         }
@@ -366,6 +375,7 @@ impl App {
             }
             Effect::Goto(ScreenId::Home) => self.go_home(now),
             Effect::Goto(ScreenId::Deficiencies) => self.open_queue(now),
+            Effect::Goto(ScreenId::Reports) => self.open_reports(now),
             Effect::Goto(s) => self.screen = s,
             Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
             Effect::OpenPalette => {
@@ -415,6 +425,7 @@ impl App {
         self.chart = None;
         self.defq = None;
         self.work = None;
+        self.reports = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -471,6 +482,11 @@ impl Widget for &App {
             (None, ScreenId::Work) => {
                 if let Some(w) = &self.work {
                     w.render(body, buf)
+                }
+            }
+            (None, ScreenId::Reports) => {
+                if let Some(r) = &self.reports {
+                    r.render(body, buf)
                 }
             }
         }

@@ -23,6 +23,8 @@ pub enum ScreenId {
     Deficiencies,
     /// One claimed chart: its documents beside its deficiencies.
     Work,
+    /// Deficiency reports and provider letters.
+    Reports,
     Lock,
 }
 
@@ -34,6 +36,7 @@ impl ScreenId {
         ScreenId::Chart,
         ScreenId::Deficiencies,
         ScreenId::Work,
+        ScreenId::Reports,
         ScreenId::Lock,
     ];
 
@@ -51,6 +54,7 @@ impl ScreenId {
             ScreenId::Chart => "chart",
             ScreenId::Deficiencies => "deficiencies",
             ScreenId::Work => "work",
+            ScreenId::Reports => "reports",
             ScreenId::Lock => "lock",
         }
     }
@@ -134,6 +138,10 @@ pub enum CommandId {
     ReassignDeficiency,
     /// Mark the chart analysed.
     MarkAnalyzed,
+    /// Open the deficiency reports (summary for supervisors, provider letters).
+    OpenReports,
+    /// Show one provider's letter: every chart and what is owed.
+    ProviderLetter,
 }
 
 impl CommandId {
@@ -177,6 +185,8 @@ impl CommandId {
         CommandId::VoidDeficiency,
         CommandId::ReassignDeficiency,
         CommandId::MarkAnalyzed,
+        CommandId::OpenReports,
+        CommandId::ProviderLetter,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -219,6 +229,8 @@ impl CommandId {
             VoidDeficiency => 34,
             ReassignDeficiency => 35,
             MarkAnalyzed => 36,
+            OpenReports => 37,
+            ProviderLetter => 38,
         }
     }
 
@@ -302,69 +314,13 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
-pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
-    if c.may_analyze {
-        Ok(())
-    } else {
-        Err(Disabled(
-            "only technicians and supervisors work deficiencies",
-        ))
-    }
-}
+pub use super::def_guards::*;
 
-pub fn may_waive(c: &Ctx) -> Result<(), Disabled> {
-    if c.may_waive {
-        Ok(())
-    } else {
-        Err(Disabled("only a supervisor approves waivers (DEF-03)"))
-    }
-}
-
-pub fn open_deficiency(c: &Ctx) -> Result<(), Disabled> {
-    if c.def_open {
-        Ok(())
-    } else {
-        Err(Disabled("select an open deficiency"))
-    }
-}
-
-pub fn waiver_pending(c: &Ctx) -> Result<(), Disabled> {
-    if c.waive_pending {
-        Ok(())
-    } else {
-        Err(Disabled("the selected deficiency has no waiver waiting"))
-    }
-}
-
-pub fn unsigned_document(c: &Ctx) -> Result<(), Disabled> {
-    if c.doc_unsigned {
-        Ok(())
-    } else {
-        Err(Disabled("select an unsigned document"))
-    }
-}
-
-pub fn has_next_page(c: &Ctx) -> Result<(), Disabled> {
-    if c.has_next {
-        Ok(())
-    } else {
-        Err(Disabled("this is the last page"))
-    }
-}
-
-pub fn has_prev_page(c: &Ctx) -> Result<(), Disabled> {
-    if c.has_prev {
-        Ok(())
-    } else {
-        Err(Disabled("this is the first page"))
-    }
-}
-
-use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Search, Work};
-const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work];
+use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Reports, Search, Work};
+const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work, Reports];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
-const LISTS: &[ScreenId] = &[Search, Chart];
-const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work];
+const LISTS: &[ScreenId] = &[Search, Chart, Reports];
+const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports];
 
 const fn cmd(
     id: CommandId,
@@ -408,7 +364,7 @@ impl Command {
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
     cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work], &["tab", "backtab"]).hint("focus"),
@@ -431,6 +387,10 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", ROWS, &["end"]),
     cmd(C::OpenDeficiencies, "deficiency_queue", "Open the deficiency queue", &[Home], &["d"])
         .guards(&[may_analyze]).hint("deficiencies"),
+    cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
+        .guards(&[may_analyze]).hint("reports"),
+    cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
+        .hint("provider"),
     cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
     cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
     cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
@@ -457,9 +417,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work], &["esc"]).hint("back"),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

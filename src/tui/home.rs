@@ -58,6 +58,7 @@ pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
     match msg {
         Msg::Command(CommandId::Search) => Effect::Goto(ScreenId::Search),
         Msg::Command(CommandId::OpenDeficiencies) => Effect::Goto(ScreenId::Deficiencies),
+        Msg::Command(CommandId::OpenReports) => Effect::Goto(ScreenId::Reports),
         _ => Effect::None,
     }
 }

@@ -9,7 +9,9 @@ mod chrome;
 pub mod commands;
 mod core_gaps;
 mod def_form;
+mod def_guards;
 mod def_queue;
+mod def_reports;
 mod def_work;
 mod home;
 mod lock;
@@ -184,6 +186,11 @@ pub enum DefAction {
     MarkAnalyzed {
         encounter_id: i64,
     },
+    /// The department summary (`None`) or one provider's letter, through the audited
+    /// report entry point.
+    Report {
+        provider: Option<i64>,
+    },
 }
 
 /// What a screen receives.
@@ -204,6 +211,12 @@ pub enum Msg {
     /// A document's signature was recorded.
     Signed {
         document_id: i64,
+    },
+    /// A report's text (the summary when `provider` is `None`).
+    Report {
+        title: String,
+        text: String,
+        provider: Option<i64>,
     },
 }
 

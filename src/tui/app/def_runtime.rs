@@ -10,9 +10,11 @@ use crate::chart;
 use crate::deficiency::lifecycle::{Decision, DefStatus};
 use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
+use crate::report_cli;
 use crate::settings;
 use crate::tui::core_gaps;
 use crate::tui::def_queue::{self, QueueState};
+use crate::tui::def_reports::{self, ReportsState};
 use crate::tui::def_work::{self, WorkState};
 use crate::tui::{DefAction, Msg, ScreenId};
 
@@ -31,9 +33,68 @@ impl App {
         }
     }
 
+    /// Show the reports screen with the department summary (or, for a technician, how to
+    /// get a provider's letter).
+    pub(super) fn open_reports(&mut self, now: DateTime<Utc>) {
+        let today = now.with_timezone(&Local).date_naive();
+        let providers = report::by_provider(self.store.conn(), today)
+            .map(|rows| {
+                rows.into_iter()
+                    .filter_map(|p| Some((p.provider_id?, p.provider)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.reports = Some(ReportsState::new(providers));
+        self.screen = ScreenId::Reports;
+        self.perform_def(DefAction::Report { provider: None }, now);
+    }
+
+    /// The report text through `report_cli::run`, which authorizes and audits each report as
+    /// a query. Department reports need `Perm::Administer`; a technician is not sent to a
+    /// refusal (which would be audited as a denied access) but told what is available.
+    fn report_text(
+        &mut self,
+        actor: &Actor,
+        may_administer: bool,
+        provider: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> anyhow::Result<(String, String)> {
+        use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
+        let run = |store: &mut crate::store::Store, cmd| report_cli::run(store, actor, cmd);
+        match provider {
+            Some(id) => {
+                let cmd = ReportCmd::Provider {
+                    provider: id.to_string(),
+                    format: LetterFormat::Text,
+                };
+                Ok((
+                    format!("Provider #{id} letter (Esc: back)"),
+                    run(&mut self.store, cmd)?,
+                ))
+            }
+            None if may_administer => {
+                let format = ReportFormat::Table;
+                let as_of = Some(today);
+                let mut text = run(&mut self.store, ReportCmd::Deficiencies { format, as_of })?;
+                text.push('\n');
+                text += &run(&mut self.store, ReportCmd::Delinquency { format, as_of })?;
+                Ok((format!("Deficiency reports as of {today}"), text))
+            }
+            None => Ok((
+                "Reports".into(),
+                "Department reports (open deficiencies by type and age, by provider,\n\
+                 and the delinquency rate) are for supervisors.\n\n\
+                 Press l for one provider's letter: every chart and what is owed,\n\
+                 oldest first, delinquent items flagged.\n"
+                    .into(),
+            )),
+        }
+    }
+
     pub(super) fn perform_def(&mut self, action: DefAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
+        let may_administer = session.role.can(crate::domain::Perm::Administer);
         let ctx = self.ctx(now);
         let local = now.with_timezone(&Local);
         let changes = !matches!(
@@ -149,6 +210,26 @@ impl App {
                             if o.resolved == 1 { "y" } else { "ies" }
                         ))
                     })
+            }
+            DefAction::Report { provider } => {
+                let today = local.date_naive();
+                match self.report_text(&actor, may_administer, provider, today) {
+                    Ok((title, text)) => {
+                        if let Some(r) = &mut self.reports {
+                            let msg = Msg::Report {
+                                title,
+                                text,
+                                provider,
+                            };
+                            def_reports::update(r, msg, &ctx);
+                        }
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        self.fail(e);
+                        return;
+                    }
+                }
             }
             DefAction::MarkAnalyzed { encounter_id } => {
                 core_gaps::mark_analyzed(&mut self.store, &actor, encounter_id).map(|o| {
