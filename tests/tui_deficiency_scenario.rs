@@ -359,3 +359,22 @@ fn reports_summary_for_supervisors_and_provider_letters_are_audited() {
         "{audit:?}"
     );
 }
+
+#[test]
+fn enter_reads_a_document_beside_the_list_and_esc_closes_it_first() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    work_first_incomplete_chart(app, "tech1");
+    press(app, KeyCode::Char('j'));
+    press(app, KeyCode::Enter);
+    assert!(screen(app).contains("Improving."), "{}", screen(app));
+    assert_eq!(
+        audit_of(app.store(), "tech1").last().map(String::as_str),
+        Some("view:document")
+    );
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Work, "Esc closed the text only");
+    assert!(screen(app).contains("Deficiencies (2)"));
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Deficiencies);
+}

@@ -94,3 +94,13 @@ fn deficiency_reports_summary() {
     press(&mut f.app, KeyCode::Char('r'));
     snap("deficiency_reports", &mut f.app);
 }
+
+#[test]
+fn deficiency_work_reading_a_document() {
+    let mut f = def_fixture();
+    queue(&mut f.app);
+    press(&mut f.app, KeyCode::Enter);
+    press(&mut f.app, KeyCode::Char('j'));
+    press(&mut f.app, KeyCode::Enter);
+    snap("deficiency_work_reading", &mut f.app);
+}

@@ -365,11 +365,18 @@ impl App {
             Effect::ReadDocument { doc_id } => {
                 let Some(s) = &self.session else { return };
                 match chart::read_document(&mut self.store, &s.actor(), doc_id) {
-                    Ok(d) => {
-                        if let Some(c) = &mut self.chart {
-                            chart_view::update(c, Msg::Document(d), &ctx);
+                    Ok(d) => match self.screen {
+                        ScreenId::Work => {
+                            if let Some(w) = &mut self.work {
+                                def_work::update(w, Msg::Document(d), &ctx);
+                            }
                         }
-                    }
+                        _ => {
+                            if let Some(c) = &mut self.chart {
+                                chart_view::update(c, Msg::Document(d), &ctx);
+                            }
+                        }
+                    },
                     Err(e) => self.fail(e),
                 }
             }

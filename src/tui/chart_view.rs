@@ -217,7 +217,7 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
     Effect::None
 }
 
-fn open_doc(d: Document) -> OpenDoc {
+pub(super) fn open_doc(d: Document) -> OpenDoc {
     let sm = &d.summary;
     let mut heading = format!(
         "{} · {} · {} · {}",

@@ -373,7 +373,7 @@ pub const COMMANDS: &[Command] = &[
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
     cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
         .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
-    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart], &["enter"])
+    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work], &["enter"])
         .guards(&[row_selected]).hint("read"),
     cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
         .guards(&[several_encounters]),

@@ -12,7 +12,7 @@ use ratatui::widgets::{
     Block, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
 };
 
-use super::chart_view::{ChartState, DocRow};
+use super::chart_view::{ChartState, DocRow, OpenDoc, open_doc};
 use super::chrome::clip;
 use super::def_form::{Form, FormOutcome, Picker, form_key};
 use super::{CommandId, Ctx, DefAction, Effect, Msg};
@@ -125,6 +125,9 @@ pub struct WorkState {
     /// Providers offered by the reassign picker: `(id, name)`.
     pub providers: Vec<(i64, String)>,
     pub today: NaiveDate,
+    /// A document's text shown in place of the deficiency list (Esc closes it).
+    pub reading: Option<OpenDoc>,
+    pub scroll: usize,
 }
 
 impl WorkState {
@@ -155,6 +158,8 @@ impl WorkState {
                 .map(|(id, n)| (id, line(&n)))
                 .collect(),
             today,
+            reading: None,
+            scroll: 0,
         }
     }
 
@@ -231,7 +236,7 @@ impl WorkState {
     }
 }
 
-pub fn update(s: &mut WorkState, msg: Msg, _ctx: &Ctx) -> Effect {
+pub fn update(s: &mut WorkState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let (Some((pending, f)), Msg::Key(k)) = (&mut s.form, &msg) {
         return match form_key(f, k) {
@@ -251,7 +256,32 @@ pub fn update(s: &mut WorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     let last_doc = s.chart.current_docs().len().saturating_sub(1);
     let last_def = s.defs.len().saturating_sub(1);
     let docs = s.focus == WorkPane::Documents;
+    let text_end = s
+        .reading
+        .as_ref()
+        .map(|o| o.lines.len().saturating_sub(ctx.page_rows.max(1)))
+        .unwrap_or(0);
+    let reading = s.reading.is_some();
     match msg {
+        Msg::Command(C::OpenDocument) => {
+            let doc = match s.focus {
+                WorkPane::Documents => s.selected_doc().map(|d| d.id),
+                WorkPane::Deficiencies => s.selected_def().and_then(|d| d.document_id),
+            };
+            return match doc {
+                Some(doc_id) => Effect::ReadDocument { doc_id },
+                None => Effect::Status("open_document: this deficiency names no document".into()),
+            };
+        }
+        Msg::Document(d) => {
+            s.reading = Some(open_doc(d));
+            s.scroll = 0;
+        }
+        Msg::Command(C::Back) if reading => s.reading = None,
+        Msg::Command(C::MoveUp) if reading => s.scroll = s.scroll.saturating_sub(1),
+        Msg::Command(C::MoveDown) if reading => s.scroll = (s.scroll + 1).min(text_end),
+        Msg::Command(C::GoTop) if reading => s.scroll = 0,
+        Msg::Command(C::GoBottom) if reading => s.scroll = text_end,
         Msg::Command(C::SwitchFocus) => {
             s.focus = if docs {
                 WorkPane::Deficiencies
@@ -464,6 +494,26 @@ impl Widget for &WorkState {
             TableState::default().with_selected((!docs.is_empty()).then_some(self.chart.doc));
         StatefulWidget::render(table, docs_area, buf, &mut ts);
 
+        if let Some(o) = &self.reading {
+            let title = format!(
+                " {} (Esc closes) ",
+                clip(&o.heading, defs_area.width.saturating_sub(16) as usize)
+            );
+            let lines: Vec<Line> = o
+                .lines
+                .iter()
+                .skip(self.scroll)
+                .map(|l| Line::from(l.as_str()))
+                .collect();
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().title(title).bold())
+                .render(defs_area, buf);
+            if let Some((_, f)) = &self.form {
+                f.render(area, buf);
+            }
+            return;
+        }
         let [defs_list, detail] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(defs_area);
         let wide = defs_area.width >= 54;

@@ -62,6 +62,47 @@ fn key(s: &mut WorkState, k: KeyCode) -> Effect {
 }
 
 #[test]
+fn enter_reads_the_document_and_esc_closes_it_before_leaving() {
+    let mut s = state();
+    run(&mut s, CommandId::MoveDown);
+    assert_eq!(
+        run(&mut s, CommandId::OpenDocument),
+        Effect::ReadDocument { doc_id: 101 }
+    );
+    run(&mut s, CommandId::SwitchFocus);
+    assert_eq!(
+        run(&mut s, CommandId::OpenDocument),
+        Effect::Status("open_document: this deficiency names no document".into()),
+        "MISS_DS has no document"
+    );
+    run(&mut s, CommandId::MoveDown);
+    assert_eq!(
+        run(&mut s, CommandId::OpenDocument),
+        Effect::ReadDocument { doc_id: 101 },
+        "UNSIGNED names its document"
+    );
+    let d = crate::domain::Document {
+        summary: crate::tui::chart_view::tests::sample_chart().documents[1].clone(),
+        body: "line\u{1b}[2J one\nline two".into(),
+    };
+    update(&mut s, Msg::Document(d), &Ctx::default());
+    assert_eq!(
+        s.reading.as_ref().map(|o| o.lines.clone()),
+        Some(vec!["line one".to_string(), "line two".to_string()])
+    );
+    assert_eq!(
+        run(&mut s, CommandId::Back),
+        Effect::None,
+        "Esc closes the text"
+    );
+    assert!(s.reading.is_none());
+    assert_eq!(
+        run(&mut s, CommandId::Back),
+        Effect::Deficiency(DefAction::LeaveWork { encounter_id: 10 })
+    );
+}
+
+#[test]
 fn rows_are_sanitised_and_aged_from_assignment() {
     let s = state();
     assert_eq!(s.defs[0].note, "Discharge summary missing");
