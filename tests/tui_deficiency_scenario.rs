@@ -238,8 +238,12 @@ fn core_refusals_and_role_guards_show_in_the_status_line() {
         "{:?}",
         app.status()
     );
-    // Quitting from the chart releases the claim.
-    press(app, KeyCode::Char('q'));
+    // Quitting from the chart releases the claim, even with a form open (ctrl-c).
+    press(app, KeyCode::Char('v'));
+    app.handle_key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
     assert!(app.should_quit());
     assert_eq!(
         scalar(app.store(), "SELECT count(*) FROM work_claims"),

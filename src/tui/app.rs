@@ -210,8 +210,10 @@ impl App {
             }
             return;
         }
-        // A screen's own form takes every key (Enter accepts, Esc cancels).
-        if ctx.modal {
+        // A screen's own form takes every key (Enter accepts, Esc cancels) but the quit and
+        // lock chords, which always work.
+        let chord = self.keymap.resolve(self.screen(), &key, &ctx);
+        if ctx.modal && !matches!(chord, Some(CommandId::Quit | CommandId::LockScreen)) {
             let e = self.screen_update(Msg::Key(key), &ctx);
             self.perform(e, now);
             return;
