@@ -11,9 +11,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
+mod def_runtime;
+
 use super::chart_view::{self, ChartState};
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
 use super::commands::{self, Danger, Keymap};
+use super::def_queue::{self, QueueState};
+use super::def_reports::{self, ReportsState};
+use super::def_work::{self, WorkState};
 use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
@@ -22,6 +27,8 @@ use super::search::{self, SearchState};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
 use crate::accounts::{self, Session};
 use crate::chart;
+use crate::deficiency::queue as def_queue_core;
+use crate::domain::Perm;
 use crate::settings;
 use crate::store::Store;
 use crate::text::sanitize_line;
@@ -38,6 +45,14 @@ pub struct App {
     home: Option<HomeState>,
     search: SearchState,
     chart: Option<ChartState>,
+    /// The deficiency queue, kept while signed in so its tab, sort, filter and page survive.
+    defq: Option<QueueState>,
+    /// The claimed chart being worked; its claim is released on leaving, quitting or logout.
+    work: Option<WorkState>,
+    /// The reports screen (summary or a provider letter).
+    reports: Option<ReportsState>,
+    /// When the worked chart's claim was last taken or renewed (activity renews it).
+    claim_renewed: Option<DateTime<Utc>>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -66,6 +81,10 @@ impl App {
             home: None,
             search: SearchState::default(),
             chart: None,
+            defq: None,
+            work: None,
+            claim_renewed: None,
+            reports: None,
             locked: None,
             overlay: None,
             status: None,
@@ -102,6 +121,9 @@ impl App {
 
     /// Log out a remaining session (audited). Called by `run` after the terminal is restored.
     pub fn shutdown(&mut self) -> anyhow::Result<()> {
+        if let (Some(s), Some(w)) = (&self.session, self.work.take()) {
+            def_queue_core::release(&mut self.store, &s.actor(), w.encounter_id)?;
+        }
         if let Some(s) = self.session.take() {
             accounts::logout(&mut self.store, &s, false)?;
         }
@@ -114,6 +136,7 @@ impl App {
         let chrome = match self.screen() {
             ScreenId::Search => 6,
             ScreenId::Chart => 7,
+            ScreenId::Deficiencies => 5,
             _ => 2,
         };
         let mut c = Ctx {
@@ -121,6 +144,10 @@ impl App {
             page_rows: self.body.height.saturating_sub(chrome).max(1) as usize,
             ..Ctx::default()
         };
+        if let Some(s) = &self.session {
+            c.may_analyze = s.role.can(Perm::AnalyzeDeficiencies);
+            c.may_waive = s.role.can(Perm::WaiveDeficiency);
+        }
         match self.screen() {
             ScreenId::Login => c.typing = true,
             ScreenId::Lock => c.typing = self.locked.as_ref().is_some_and(LockState::typing),
@@ -136,7 +163,22 @@ impl App {
                     c.encounters = ch.encounters.len();
                 }
             }
+            ScreenId::Deficiencies => {
+                if let Some(q) = &self.defq {
+                    c.selected = q.selected_row().is_some();
+                    c.has_next = q.next.is_some();
+                    c.has_prev = q.has_prev();
+                    c.modal = q.form.is_some();
+                }
+            }
+            ScreenId::Work => {
+                if let Some(w) = &self.work {
+                    w.fill_ctx(&mut c);
+                }
+            }
+            ScreenId::Reports => c.modal = self.reports.as_ref().is_some_and(|r| r.form.is_some()),
         }
+        c.typing |= c.modal;
         c
     }
 
@@ -166,6 +208,14 @@ impl App {
                 }
                 e => self.perform(e, now),
             }
+            return;
+        }
+        // A screen's own form takes every key (Enter accepts, Esc cancels) but the quit and
+        // lock chords, which always work.
+        let chord = self.keymap.resolve(self.screen(), &key, &ctx);
+        if ctx.modal && !matches!(chord, Some(CommandId::Quit | CommandId::LockScreen)) {
+            let e = self.screen_update(Msg::Key(key), &ctx);
+            self.perform(e, now);
             return;
         }
         let effect = match self.keymap.resolve(self.screen(), &key, &ctx) {
@@ -216,6 +266,18 @@ impl App {
             ScreenId::Search => search::update(&mut self.search, msg, ctx),
             ScreenId::Chart => match &mut self.chart {
                 Some(c) => chart_view::update(c, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Deficiencies => match &mut self.defq {
+                Some(q) => def_queue::update(q, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Work => match &mut self.work {
+                Some(w) => def_work::update(w, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Reports => match &mut self.reports {
+                Some(r) => def_reports::update(r, msg, ctx),
                 None => Effect::None,
             },
         }
@@ -305,15 +367,24 @@ impl App {
             Effect::ReadDocument { doc_id } => {
                 let Some(s) = &self.session else { return };
                 match chart::read_document(&mut self.store, &s.actor(), doc_id) {
-                    Ok(d) => {
-                        if let Some(c) = &mut self.chart {
-                            chart_view::update(c, Msg::Document(d), &ctx);
+                    Ok(d) => match self.screen {
+                        ScreenId::Work => {
+                            if let Some(w) = &mut self.work {
+                                def_work::update(w, Msg::Document(d), &ctx);
+                            }
                         }
-                    }
+                        _ => {
+                            if let Some(c) = &mut self.chart {
+                                chart_view::update(c, Msg::Document(d), &ctx);
+                            }
+                        }
+                    },
                     Err(e) => self.fail(e),
                 }
             }
             Effect::Goto(ScreenId::Home) => self.go_home(now),
+            Effect::Goto(ScreenId::Deficiencies) => self.open_queue(now),
+            Effect::Goto(ScreenId::Reports) => self.open_reports(now),
             Effect::Goto(s) => self.screen = s,
             Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
             Effect::OpenPalette => {
@@ -327,6 +398,7 @@ impl App {
             Effect::Confirm { prompt, then } => {
                 self.overlay = Some(Overlay::Confirm(ConfirmState { prompt, then }))
             }
+            Effect::Deficiency(a) => self.perform_def(a, now),
         }
     }
 
@@ -360,6 +432,9 @@ impl App {
         self.home = None;
         self.search = SearchState::default();
         self.chart = None;
+        self.defq = None;
+        self.work = None;
+        self.reports = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -408,12 +483,38 @@ impl Widget for &App {
                     c.render(body, buf)
                 }
             }
+            (None, ScreenId::Deficiencies) => {
+                if let Some(q) = &self.defq {
+                    q.render(body, buf)
+                }
+            }
+            (None, ScreenId::Work) => {
+                if let Some(w) = &self.work {
+                    w.render(body, buf)
+                }
+            }
+            (None, ScreenId::Reports) => {
+                if let Some(r) = &self.reports {
+                    r.render(body, buf)
+                }
+            }
         }
         if let Some(o) = &self.overlay {
             o.render(body, buf);
         }
         let ctx = self.ctx(self.last_input);
-        Footer(commands::footer_hints(screen, &ctx)).render(foot, buf);
+        let hints = if ctx.modal && self.overlay.is_none() {
+            // Every key goes to the screen's form; its own keys are the only ones that work.
+            vec![
+                ("enter".to_string(), "accept"),
+                ("esc".to_string(), "cancel"),
+                ("tab".to_string(), "next field"),
+                ("up/down".to_string(), "pick"),
+            ]
+        } else {
+            commands::footer_hints(screen, &ctx)
+        };
+        Footer(hints).render(foot, buf);
         StatusLine(self.status.as_deref()).render(status, buf);
     }
 }

@@ -217,7 +217,7 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
     Effect::None
 }
 
-fn open_doc(d: Document) -> OpenDoc {
+pub(super) fn open_doc(d: Document) -> OpenDoc {
     let sm = &d.summary;
     let mut heading = format!(
         "{} · {} · {} · {}",
@@ -352,7 +352,7 @@ impl Widget for &ChartState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::{
         CodingStatus, DocStatus, DocumentSummary, Encounter, EncounterKind, HimStatus, Patient,

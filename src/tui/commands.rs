@@ -19,6 +19,12 @@ pub enum ScreenId {
     Home,
     Search,
     Chart,
+    /// The deficiency queue (technicians and supervisors).
+    Deficiencies,
+    /// One claimed chart: its documents beside its deficiencies.
+    Work,
+    /// Deficiency reports and provider letters.
+    Reports,
     Lock,
 }
 
@@ -28,6 +34,9 @@ impl ScreenId {
         ScreenId::Home,
         ScreenId::Search,
         ScreenId::Chart,
+        ScreenId::Deficiencies,
+        ScreenId::Work,
+        ScreenId::Reports,
         ScreenId::Lock,
     ];
 
@@ -43,6 +52,9 @@ impl ScreenId {
             ScreenId::Home => "home",
             ScreenId::Search => "search",
             ScreenId::Chart => "chart",
+            ScreenId::Deficiencies => "deficiencies",
+            ScreenId::Work => "work",
+            ScreenId::Reports => "reports",
             ScreenId::Lock => "lock",
         }
     }
@@ -94,6 +106,42 @@ pub enum CommandId {
     Unlock,
     /// Sign out of the locked session and return to the login screen.
     Logout,
+    /// Open the deficiency queue (technicians and supervisors).
+    OpenDeficiencies,
+    /// Switch the queue between charts awaiting analysis and incomplete charts.
+    ToggleQueueTab,
+    /// Sort the queue by the next order: oldest, newest, service, attending.
+    CycleSort,
+    /// Filter the queue by service, deficiency type or provider.
+    FilterQueue,
+    /// Remove the queue's filters.
+    ClearFilter,
+    /// Show the next page of the queue.
+    NextPage,
+    /// Show the previous page of the queue.
+    PrevPage,
+    /// Claim the selected chart and work its deficiencies.
+    OpenWork,
+    /// Add a deficiency: pick its type; document and provider come from the selection.
+    AddDeficiency,
+    /// Mark the selected deficiency resolved (completed).
+    CompleteDeficiency,
+    /// Record the selected document's signature (time: now).
+    RecordSignature,
+    /// Waive the selected deficiency with a reason code and text (DEF-03).
+    WaiveDeficiency,
+    /// Approve the selected deficiency's pending waiver (supervisors).
+    ApproveWaiver,
+    /// Void the selected deficiency (created in error) with a reason.
+    VoidDeficiency,
+    /// Reassign the selected deficiency to another provider.
+    ReassignDeficiency,
+    /// Mark the chart analysed.
+    MarkAnalyzed,
+    /// Open the deficiency reports (summary for supervisors, provider letters).
+    OpenReports,
+    /// Show one provider's letter: every chart and what is owed.
+    ProviderLetter,
 }
 
 impl CommandId {
@@ -121,6 +169,24 @@ impl CommandId {
         CommandId::GoBottom,
         CommandId::Unlock,
         CommandId::Logout,
+        CommandId::OpenDeficiencies,
+        CommandId::ToggleQueueTab,
+        CommandId::CycleSort,
+        CommandId::FilterQueue,
+        CommandId::ClearFilter,
+        CommandId::NextPage,
+        CommandId::PrevPage,
+        CommandId::OpenWork,
+        CommandId::AddDeficiency,
+        CommandId::CompleteDeficiency,
+        CommandId::RecordSignature,
+        CommandId::WaiveDeficiency,
+        CommandId::ApproveWaiver,
+        CommandId::VoidDeficiency,
+        CommandId::ReassignDeficiency,
+        CommandId::MarkAnalyzed,
+        CommandId::OpenReports,
+        CommandId::ProviderLetter,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -147,6 +213,24 @@ impl CommandId {
             GoBottom => 18,
             Unlock => 19,
             Logout => 20,
+            OpenDeficiencies => 21,
+            ToggleQueueTab => 22,
+            CycleSort => 23,
+            FilterQueue => 24,
+            ClearFilter => 25,
+            NextPage => 26,
+            PrevPage => 27,
+            OpenWork => 28,
+            AddDeficiency => 29,
+            CompleteDeficiency => 30,
+            RecordSignature => 31,
+            WaiveDeficiency => 32,
+            ApproveWaiver => 33,
+            VoidDeficiency => 34,
+            ReassignDeficiency => 35,
+            MarkAnalyzed => 36,
+            OpenReports => 37,
+            ProviderLetter => 38,
         }
     }
 
@@ -230,9 +314,13 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
-use ScreenId::{Chart, Home, Lock, Login, Search};
-const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart];
-const LISTS: &[ScreenId] = &[Search, Chart];
+pub use super::def_guards::*;
+
+use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Reports, Search, Work};
+const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work, Reports];
+// Not on Work: leaving a claimed chart goes through Back, which releases the claim.
+const LISTS: &[ScreenId] = &[Search, Chart, Reports];
+const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports];
 
 const fn cmd(
     id: CommandId,
@@ -267,35 +355,71 @@ impl Command {
         self.hint = Some(h);
         self
     }
+    const fn confirm(mut self) -> Command {
+        self.danger = Danger::Confirm;
+        self
+    }
 }
 
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
-    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart], &["tab", "backtab"]).hint("focus"),
-    cmd(C::Search, "search", "Patient search (or focus the search field)", SIGNED_IN, &["/"]).hint("search"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work], &["tab", "backtab"]).hint("focus"),
+    cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
     cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
         .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
-    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart], &["enter"])
+    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work], &["enter"])
         .guards(&[row_selected]).hint("read"),
     cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
         .guards(&[several_encounters]),
     cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"])
         .guards(&[several_encounters]),
-    cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", LISTS, &["up", "k"]),
-    cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", LISTS, &["down", "j"]),
+    cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", ROWS, &["up", "k"]),
+    cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", ROWS, &["down", "j"]),
     cmd(C::PageUp, "page_up", "Scroll one page up", LISTS, &["pageup"]),
     cmd(C::PageDown, "page_down", "Scroll one page down", LISTS, &["pagedown"]),
-    cmd(C::GoTop, "go_top", "First row, or top of the text", LISTS, &["home"]),
-    cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", LISTS, &["end"]),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart], &["esc"]).hint("back"),
+    cmd(C::GoTop, "go_top", "First row, or top of the text", ROWS, &["home"]),
+    cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", ROWS, &["end"]),
+    cmd(C::OpenDeficiencies, "deficiency_queue", "Open the deficiency queue", &[Home], &["d"])
+        .guards(&[may_analyze]).hint("deficiencies"),
+    cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
+        .guards(&[may_analyze]).hint("reports"),
+    cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
+        .hint("provider"),
+    cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
+    cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
+    cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
+    cmd(C::ClearFilter, "clear_filter", "Remove the queue filters", &[Deficiencies], &["x"]),
+    cmd(C::NextPage, "next_page", "Next page of the queue", &[Deficiencies], &["n", "pagedown"])
+        .guards(&[has_next_page]).hint("next"),
+    cmd(C::PrevPage, "previous_page", "Previous page of the queue", &[Deficiencies], &["p", "pageup"])
+        .guards(&[has_prev_page]).hint("prev"),
+    cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
+        .guards(&[row_selected]).hint("work"),
+    cmd(C::AddDeficiency, "add_deficiency", "Add a deficiency (pick its type; document and provider from the selection)", &[Work], &["a"])
+        .hint("add"),
+    cmd(C::CompleteDeficiency, "complete_deficiency", "Mark the selected deficiency resolved", &[Work], &["c"])
+        .guards(&[open_deficiency]).confirm().hint("resolve"),
+    cmd(C::RecordSignature, "record_signature", "Record the selected document's signature, dated now", &[Work], &["s"])
+        .guards(&[unsigned_document]).confirm().hint("sign"),
+    cmd(C::WaiveDeficiency, "waive_deficiency", "Waive the selected deficiency (reason code and text, DEF-03)", &[Work], &["w"])
+        .guards(&[open_deficiency]).hint("waive"),
+    cmd(C::ApproveWaiver, "approve_waiver", "Approve the selected deficiency's pending waiver", &[Work], &["A"])
+        .guards(&[may_waive, waiver_pending]),
+    cmd(C::VoidDeficiency, "void_deficiency", "Void the selected deficiency (created in error; reason)", &[Work], &["v"])
+        .guards(&[open_deficiency]),
+    cmd(C::ReassignDeficiency, "reassign_deficiency", "Reassign the selected deficiency to another provider", &[Work], &["r"])
+        .guards(&[open_deficiency]),
+    cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
+        .confirm(),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];
@@ -420,136 +544,5 @@ pub fn key_table() -> Vec<(String, String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ctx(typing: bool) -> Ctx {
-        Ctx {
-            typing,
-            ..Ctx::default()
-        }
-    }
-
-    #[test]
-    fn every_command_is_registered_once_and_documented() {
-        for (i, id) in CommandId::ALL.iter().enumerate() {
-            assert_eq!(id.ordinal(), i, "{id:?} out of order in ALL");
-            let found: Vec<_> = COMMANDS.iter().filter(|c| c.id == *id).collect();
-            assert_eq!(found.len(), 1, "{id:?} registered {} times", found.len());
-            let c = found[0];
-            assert!(!c.doc.trim().is_empty(), "{id:?} has no doc");
-            assert!(!c.screens.is_empty(), "{id:?} is on no screen");
-            assert!(!c.keys.is_empty(), "{id:?} has no key");
-            assert!(
-                c.name
-                    .chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch == '_'),
-                "{} is not snake_case",
-                c.name
-            );
-        }
-        assert_eq!(COMMANDS.len(), CommandId::ALL.len());
-        let mut names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), COMMANDS.len(), "palette names must be unique");
-    }
-
-    #[test]
-    fn no_key_is_bound_twice_on_a_screen() {
-        let map = Keymap::default();
-        for (i, (s1, k1, c1)) in map.rules.iter().enumerate() {
-            for (s2, k2, c2) in &map.rules[i + 1..] {
-                if s1 == s2 && k1 == k2 {
-                    let exclusive = matches!(
-                        (c1.when, c2.when),
-                        (Some(Cond::Typing), Some(Cond::NotTyping))
-                            | (Some(Cond::NotTyping), Some(Cond::Typing))
-                    );
-                    assert!(
-                        exclusive,
-                        "{k1} bound to {:?} and {:?} on {s1:?}",
-                        c1.id, c2.id
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_key_spec_parses_back_from_a_key_event() {
-        for c in COMMANDS {
-            for k in c.keys {
-                assert!(parse_spec(k).is_some(), "{k}");
-                assert_eq!(
-                    parse_spec(k).and_then(|e| key_spec(&e)).as_deref(),
-                    Some(*k)
-                );
-            }
-        }
-    }
-
-    /// Test-only inverse of [`key_spec`].
-    fn parse_spec(s: &str) -> Option<KeyEvent> {
-        let code = match s {
-            "enter" => KeyCode::Enter,
-            "esc" => KeyCode::Esc,
-            "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "pageup" => KeyCode::PageUp,
-            "pagedown" => KeyCode::PageDown,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "f1" => KeyCode::F(1),
-            s if s.starts_with("ctrl-") => {
-                let c = s.chars().last()?;
-                return Some(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
-            }
-            s if s.chars().count() == 1 => KeyCode::Char(s.chars().next()?),
-            _ => return None,
-        };
-        Some(KeyEvent::new(code, KeyModifiers::NONE))
-    }
-
-    #[test]
-    fn printable_keys_type_into_fields_but_chords_still_resolve() {
-        let map = Keymap::default();
-        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(map.resolve(Home, &q, &ctx(false)), Some(C::Quit));
-        assert_eq!(map.resolve(Search, &q, &ctx(true)), None);
-        let cp = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL);
-        assert_eq!(map.resolve(Search, &cp, &ctx(true)), Some(C::Palette));
-        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(map.resolve(Search, &enter, &ctx(true)), Some(C::RunSearch));
-        assert_eq!(map.resolve(Search, &enter, &ctx(false)), Some(C::OpenChart));
-    }
-
-    #[test]
-    fn guards_give_the_first_reason() {
-        let c = Ctx::default();
-        assert_eq!(
-            disabled_reason(C::OpenChart, &c),
-            Some(Disabled("nothing is selected"))
-        );
-        assert_eq!(disabled_reason(C::Help, &c), None);
-    }
-
-    #[test]
-    fn key_table_lists_every_binding_per_screen() {
-        let t = key_table();
-        let n: usize = COMMANDS.iter().map(|c| c.screens.len()).sum();
-        assert_eq!(t.len(), n);
-        assert!(t.contains(&(
-            "login".to_string(),
-            "ctrl-c".to_string(),
-            "Sign out (audited) and leave chartdesk".to_string()
-        )));
-        assert!(t.contains(&(
-            "chart".to_string(),
-            "[".to_string(),
-            "Show the previous (newer) encounter".to_string()
-        )));
-    }
-}
+#[path = "commands_tests.rs"]
+mod tests;

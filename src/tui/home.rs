@@ -57,6 +57,8 @@ impl HomeState {
 pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
     match msg {
         Msg::Command(CommandId::Search) => Effect::Goto(ScreenId::Search),
+        Msg::Command(CommandId::OpenDeficiencies) => Effect::Goto(ScreenId::Deficiencies),
+        Msg::Command(CommandId::OpenReports) => Effect::Goto(ScreenId::Reports),
         _ => Effect::None,
     }
 }
@@ -66,7 +68,8 @@ impl Widget for &HomeState {
         let [who, queues, hints] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Min(3),
-            Constraint::Length(7),
+            // Every Home command on its own line, plus the borders.
+            Constraint::Length(commands::screen_commands(ScreenId::Home).count() as u16 + 2),
         ])
         .areas(area);
         let w = area.width.saturating_sub(2) as usize;

@@ -7,6 +7,12 @@ mod app;
 mod chart_view;
 mod chrome;
 pub mod commands;
+mod core_gaps;
+mod def_form;
+mod def_guards;
+mod def_queue;
+mod def_reports;
+mod def_work;
 mod home;
 mod lock;
 mod login;
@@ -22,6 +28,9 @@ pub use app::App;
 pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
+use crate::deficiency::lifecycle::{DefStatus, WaiveReason};
+use crate::deficiency::ops::DeficiencyRow;
+use crate::deficiency::queue::{PageKey, QueueFilter, QueueRow, QueueSort, QueueTab};
 use crate::domain::Document;
 use crate::store::Store;
 
@@ -47,6 +56,22 @@ pub struct Ctx {
     pub encounters: usize,
     /// Rows of text visible in the main pane (for paging).
     pub page_rows: usize,
+    /// The signed-in role may work deficiencies (technician or supervisor).
+    pub may_analyze: bool,
+    /// The signed-in role may waive and approve waivers (supervisor).
+    pub may_waive: bool,
+    /// The selected deficiency is open (not completed, waived or void).
+    pub def_open: bool,
+    /// The selected deficiency has a technician's waiver waiting for approval.
+    pub waive_pending: bool,
+    /// The selected document is not signed.
+    pub doc_unsigned: bool,
+    /// The queue has a page after this one.
+    pub has_next: bool,
+    /// The queue has a page before this one.
+    pub has_prev: bool,
+    /// A screen's own form (picker or reason prompt) is open: every key goes to it.
+    pub modal: bool,
 }
 
 impl Default for Ctx {
@@ -58,6 +83,14 @@ impl Default for Ctx {
             query_empty: true,
             encounters: 0,
             page_rows: 10,
+            may_analyze: false,
+            may_waive: false,
+            def_open: false,
+            waive_pending: false,
+            doc_unsigned: false,
+            has_next: false,
+            has_prev: false,
+            modal: false,
         }
     }
 }
@@ -101,6 +134,63 @@ pub enum Effect {
         prompt: String,
         then: CommandId,
     },
+    /// A deficiency-workflow call into the core.
+    Deficiency(DefAction),
+}
+
+/// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefAction {
+    /// One queue page (`limit + 1` rows are asked for, to know whether a next page exists).
+    LoadQueue {
+        tab: QueueTab,
+        sort: QueueSort,
+        filter: QueueFilter,
+        after: Option<PageKey>,
+        limit: usize,
+    },
+    /// Claim the chart, then open it beside its deficiencies.
+    OpenWork {
+        encounter_id: i64,
+        mrn: String,
+        attending_id: Option<i64>,
+    },
+    /// Release the claim and return to the queue.
+    LeaveWork {
+        encounter_id: i64,
+    },
+    Add {
+        encounter_id: i64,
+        kind: String,
+        document_id: Option<i64>,
+        provider_id: Option<i64>,
+    },
+    Transition {
+        id: i64,
+        to: DefStatus,
+        reason: String,
+        waive: Option<WaiveReason>,
+    },
+    ApproveWaiver {
+        id: i64,
+    },
+    Reassign {
+        id: i64,
+        provider_id: i64,
+        reason: String,
+    },
+    /// Record the document's signature at the event time (facility-local).
+    Sign {
+        document_id: i64,
+    },
+    MarkAnalyzed {
+        encounter_id: i64,
+    },
+    /// The department summary (`None`) or one provider's letter, through the audited
+    /// report entry point.
+    Report {
+        provider: Option<i64>,
+    },
 }
 
 /// What a screen receives.
@@ -114,6 +204,20 @@ pub enum Msg {
     Error(String),
     SearchResults(Vec<PatientHit>),
     Document(Document),
+    /// A queue page as read (possibly one row more than the page, see [`DefAction::LoadQueue`]).
+    QueuePage(Vec<QueueRow>),
+    /// The worked chart's deficiencies, read again after a change.
+    Deficiencies(Vec<DeficiencyRow>),
+    /// A document's signature was recorded.
+    Signed {
+        document_id: i64,
+    },
+    /// A report's text (the summary when `provider` is `None`).
+    Report {
+        title: String,
+        text: String,
+        provider: Option<i64>,
+    },
 }
 
 /// Run the terminal UI until the user quits. The terminal is restored on every exit path (and

@@ -1,0 +1,338 @@
+//! The deficiency screens' effects, performed through the core. Every call below writes its
+//! own audit rows (or is a bare read of deficiency rows, settings or provider names); the TUI
+//! writes no SQL. A refused call shows the core's message, which names the DEF-xx rule.
+
+use chrono::{DateTime, Local, Utc};
+
+use super::App;
+use crate::audit::Actor;
+use crate::chart;
+use crate::deficiency::lifecycle::{Decision, DefStatus};
+use crate::deficiency::{ops, queue, report};
+use crate::error::CoreError;
+use crate::report_cli;
+use crate::settings;
+use crate::tui::core_gaps;
+use crate::tui::def_queue::{self, QueueState};
+use crate::tui::def_reports::{self, ReportsState};
+use crate::tui::def_work::{self, WorkState};
+use crate::tui::{DefAction, Msg, ScreenId};
+
+impl App {
+    /// Show the queue (kept across visits, so sort, filter and page survive) and read its page.
+    pub(super) fn open_queue(&mut self, now: DateTime<Utc>) {
+        if self.defq.is_none() {
+            let edges = report::bucket_edges(self.store.conn()).unwrap_or([7, 14, 30]);
+            self.defq = Some(QueueState::new(edges));
+        }
+        self.screen = ScreenId::Deficiencies;
+        let ctx = self.ctx(now);
+        if let Some(q) = &mut self.defq {
+            let e = q.reload(&ctx);
+            self.perform(e, now);
+        }
+    }
+
+    /// Show the reports screen with the department summary (or, for a technician, how to
+    /// get a provider's letter).
+    pub(super) fn open_reports(&mut self, now: DateTime<Utc>) {
+        let today = now.with_timezone(&Local).date_naive();
+        let providers = report::by_provider(self.store.conn(), today)
+            .map(|rows| {
+                rows.into_iter()
+                    .filter_map(|p| Some((p.provider_id?, p.provider)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.reports = Some(ReportsState::new(providers));
+        self.screen = ScreenId::Reports;
+        self.perform_def(DefAction::Report { provider: None }, now);
+    }
+
+    /// The report text through `report_cli::run`, which authorizes and audits each report as
+    /// a query. Department reports need `Perm::Administer`; a technician is not sent to a
+    /// refusal (which would be audited as a denied access) but told what is available.
+    fn report_text(
+        &mut self,
+        actor: &Actor,
+        may_administer: bool,
+        provider: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> anyhow::Result<(String, String)> {
+        use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
+        let run = |store: &mut crate::store::Store, cmd| report_cli::run(store, actor, cmd);
+        match provider {
+            Some(id) => {
+                let cmd = ReportCmd::Provider {
+                    provider: id.to_string(),
+                    format: LetterFormat::Text,
+                };
+                Ok((
+                    format!("Provider #{id} letter (Esc: back)"),
+                    run(&mut self.store, cmd)?,
+                ))
+            }
+            None if may_administer => {
+                let format = ReportFormat::Table;
+                let as_of = Some(today);
+                let mut text = run(&mut self.store, ReportCmd::Deficiencies { format, as_of })?;
+                text.push('\n');
+                text += &run(&mut self.store, ReportCmd::Delinquency { format, as_of })?;
+                Ok((format!("Deficiency reports as of {today}"), text))
+            }
+            None => Ok((
+                "Reports".into(),
+                "Department reports (open deficiencies by type and age, by provider,\n\
+                 and the delinquency rate) are for supervisors.\n\n\
+                 Press l for one provider's letter: every chart and what is owed,\n\
+                 oldest first, delinquent items flagged.\n"
+                    .into(),
+            )),
+        }
+    }
+
+    pub(super) fn perform_def(&mut self, action: DefAction, now: DateTime<Utc>) {
+        let Some(session) = &self.session else { return };
+        let actor = session.actor();
+        let may_administer = session.role.can(crate::domain::Perm::Administer);
+        let ctx = self.ctx(now);
+        let local = now.with_timezone(&Local);
+        let changes = !matches!(
+            action,
+            DefAction::LoadQueue { .. } | DefAction::OpenWork { .. } | DefAction::LeaveWork { .. }
+        );
+        if changes && let Err(e) = self.renew_claim(&actor, now) {
+            self.fail(e);
+            return;
+        }
+        let result: Result<Option<String>, CoreError> = match action {
+            DefAction::LoadQueue {
+                tab,
+                sort,
+                filter,
+                after,
+                limit,
+            } => queue::queue_page(
+                &mut self.store,
+                &actor,
+                tab,
+                sort,
+                &filter,
+                after.as_ref(),
+                limit + 1,
+            )
+            .map(|rows| {
+                if let Some(q) = &mut self.defq {
+                    def_queue::update(q, Msg::QueuePage(rows), &ctx);
+                }
+                None
+            }),
+            DefAction::OpenWork {
+                encounter_id,
+                mrn,
+                attending_id,
+            } => {
+                // A refused claim leaves the user in the queue, re-read to show the holder.
+                if let Err(e) = queue::claim(&mut self.store, &actor, encounter_id) {
+                    self.open_queue(now);
+                    self.fail(e);
+                    return;
+                }
+                let opened = self.load_work(encounter_id, &mrn, attending_id, local.date_naive());
+                match opened {
+                    Ok(w) => {
+                        self.work = Some(w);
+                        self.claim_renewed = Some(now);
+                        self.screen = ScreenId::Work;
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        let _ = queue::release(&mut self.store, &actor, encounter_id);
+                        Err(e)
+                    }
+                }
+            }
+            DefAction::LeaveWork { encounter_id } => {
+                let res = queue::release(&mut self.store, &actor, encounter_id);
+                self.work = None;
+                self.open_queue(now);
+                res.map(|()| None)
+            }
+            DefAction::Add {
+                encounter_id,
+                kind,
+                document_id,
+                provider_id,
+            } => ops::add_manual(
+                &mut self.store,
+                &actor,
+                encounter_id,
+                &kind,
+                document_id,
+                provider_id,
+                "added by hand",
+            )
+            .map(|id| Some(format!("{kind} added (deficiency {id})"))),
+            DefAction::Transition {
+                id,
+                to,
+                reason,
+                waive,
+            } => ops::transition(&mut self.store, &actor, id, to, &reason, waive).map(|d| {
+                Some(match d {
+                    Decision::WaiverPendingApproval => {
+                        format!("deficiency {id}: waiver recorded, waiting for supervisor approval")
+                    }
+                    Decision::Move(DefStatus::Completed) => format!("deficiency {id} resolved"),
+                    Decision::Move(s) => format!("deficiency {id} is now {s}"),
+                })
+            }),
+            DefAction::ApproveWaiver { id } => ops::approve_waiver(&mut self.store, &actor, id)
+                .map(|()| Some(format!("deficiency {id}: waiver approved"))),
+            DefAction::Reassign {
+                id,
+                provider_id,
+                reason,
+            } => ops::reassign(&mut self.store, &actor, id, provider_id, &reason).map(|()| {
+                Some(format!(
+                    "deficiency {id} reassigned to provider #{provider_id}"
+                ))
+            }),
+            DefAction::Sign { document_id } => {
+                ops::record_signature(&mut self.store, &actor, document_id, local.naive_local())
+                    .map(|o| {
+                        if let Some(w) = &mut self.work {
+                            def_work::update(w, Msg::Signed { document_id }, &ctx);
+                        }
+                        Some(format!(
+                            "signature recorded; {} deficienc{} resolved",
+                            o.resolved,
+                            if o.resolved == 1 { "y" } else { "ies" }
+                        ))
+                    })
+            }
+            DefAction::Report { provider } => {
+                let today = local.date_naive();
+                match self.report_text(&actor, may_administer, provider, today) {
+                    Ok((title, text)) => {
+                        if let Some(r) = &mut self.reports {
+                            let msg = Msg::Report {
+                                title,
+                                text,
+                                provider,
+                            };
+                            def_reports::update(r, msg, &ctx);
+                        }
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        self.fail(e);
+                        return;
+                    }
+                }
+            }
+            DefAction::MarkAnalyzed { encounter_id } => {
+                core_gaps::mark_analyzed(&mut self.store, &actor, encounter_id).map(|o| {
+                    Some(format!(
+                        "chart analysed: {} created, {} open",
+                        o.created, o.open
+                    ))
+                })
+            }
+        };
+        match result {
+            Ok(note) => {
+                self.refresh_work(now);
+                if let Some(n) = note {
+                    self.status = Some(n);
+                }
+            }
+            Err(e) => {
+                self.refresh_work(now);
+                self.fail(e);
+            }
+        }
+    }
+
+    /// The claim lasts `claim_minutes` without activity: a change made after half of that
+    /// renews it first (one audited `work_claim` update). If the claim lapsed and another user
+    /// took the chart, the change is refused with the holder's name.
+    fn renew_claim(&mut self, actor: &Actor, now: DateTime<Utc>) -> Result<(), CoreError> {
+        let Some(w) = &self.work else { return Ok(()) };
+        let minutes = settings::get_i64(self.store.conn(), "claim_minutes")?;
+        let half = chrono::Duration::seconds(minutes * 30);
+        if self.claim_renewed.is_none_or(|t| now - t >= half) {
+            queue::claim(&mut self.store, actor, w.encounter_id)?;
+            self.claim_renewed = Some(now);
+        }
+        Ok(())
+    }
+
+    /// Read the worked chart's deficiencies again (a bare read of deficiency rows).
+    fn refresh_work(&mut self, now: DateTime<Utc>) {
+        let ctx = self.ctx(now);
+        if let Some(w) = &mut self.work {
+            match queue::encounter_deficiencies(self.store.conn(), w.encounter_id) {
+                Ok(rows) => {
+                    def_work::update(w, Msg::Deficiencies(rows), &ctx);
+                }
+                Err(e) => self.status = Some(e.to_string()),
+            }
+        }
+    }
+
+    /// Open the chart of a claimed encounter beside its deficiencies. The queue row carries
+    /// the MRN, not the patient id, so the patient is found by an (audited) MRN search first.
+    fn load_work(
+        &mut self,
+        encounter_id: i64,
+        mrn: &str,
+        attending_id: Option<i64>,
+        today: chrono::NaiveDate,
+    ) -> Result<WorkState, CoreError> {
+        let Some(session) = &self.session else {
+            return Err(CoreError::invalid("session", "not signed in"));
+        };
+        let actor = session.actor();
+        let hits = chart::search_patients(&mut self.store, &actor, mrn)?;
+        let patient_id = hits
+            .iter()
+            .find(|h| h.patient.mrn == mrn)
+            .map(|h| h.patient.id)
+            .ok_or_else(|| CoreError::NotFound {
+                what: "patient with MRN",
+                id: mrn.to_string(),
+            })?;
+        let c = chart::open_chart(&mut self.store, &actor, patient_id)?;
+        let defs = queue::encounter_deficiencies(self.store.conn(), encounter_id)?;
+        let mut providers: Vec<(i64, String)> = Vec::new();
+        let mut add = |id: Option<i64>, name: Option<&str>| {
+            if let (Some(id), Some(n)) = (id, name)
+                && !providers.iter().any(|(p, _)| *p == id)
+            {
+                providers.push((id, n.to_string()));
+            }
+        };
+        for d in &defs {
+            add(d.provider_id, d.provider.as_deref());
+        }
+        let attending = c
+            .encounters
+            .iter()
+            .find(|e| e.id == encounter_id)
+            .and_then(|e| e.attending.clone());
+        add(attending_id, attending.as_deref());
+        for p in report::by_provider(self.store.conn(), today)? {
+            add(p.provider_id, Some(&p.provider));
+        }
+        providers.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(WorkState::new(
+            c,
+            encounter_id,
+            attending_id,
+            defs,
+            providers,
+            today,
+        ))
+    }
+}

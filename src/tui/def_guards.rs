@@ -1,0 +1,63 @@
+//! Guards of the deficiency commands (see [`super::commands::Guard`]): the first failing one
+//! gives the reason shown in help, in the palette and when the command is invoked.
+
+use super::Ctx;
+use super::commands::Disabled;
+
+pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
+    if c.may_analyze {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only technicians and supervisors work deficiencies",
+        ))
+    }
+}
+
+pub fn may_waive(c: &Ctx) -> Result<(), Disabled> {
+    if c.may_waive {
+        Ok(())
+    } else {
+        Err(Disabled("only a supervisor approves waivers (DEF-03)"))
+    }
+}
+
+pub fn open_deficiency(c: &Ctx) -> Result<(), Disabled> {
+    if c.def_open {
+        Ok(())
+    } else {
+        Err(Disabled("select an open deficiency"))
+    }
+}
+
+pub fn waiver_pending(c: &Ctx) -> Result<(), Disabled> {
+    if c.waive_pending {
+        Ok(())
+    } else {
+        Err(Disabled("the selected deficiency has no waiver waiting"))
+    }
+}
+
+pub fn unsigned_document(c: &Ctx) -> Result<(), Disabled> {
+    if c.doc_unsigned {
+        Ok(())
+    } else {
+        Err(Disabled("select an unsigned document"))
+    }
+}
+
+pub fn has_next_page(c: &Ctx) -> Result<(), Disabled> {
+    if c.has_next {
+        Ok(())
+    } else {
+        Err(Disabled("this is the last page"))
+    }
+}
+
+pub fn has_prev_page(c: &Ctx) -> Result<(), Disabled> {
+    if c.has_prev {
+        Ok(())
+    } else {
+        Err(Disabled("this is the first page"))
+    }
+}
