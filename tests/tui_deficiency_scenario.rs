@@ -126,7 +126,7 @@ fn technician_signs_adds_waives_voids_and_leaves_the_chart() {
             "query:patient",
             "view:patient",
             "sign:document",
-            "update:deficiency",
+            // the re-analysis: one event on the encounter lists the resolved UNSIGNED
             "update:encounter",
             "create:deficiency",
             "update:deficiency",
@@ -230,13 +230,25 @@ fn core_refusals_and_role_guards_show_in_the_status_line() {
         app.status(),
         Some("approve_waiver: only a supervisor approves waivers (DEF-03)")
     );
-    // Marking the chart analysed needs a core function that does not exist yet.
+    // Marking the chart analysed re-runs the rules now (audited as an analysis by tech1).
+    let before = scalar(
+        app.store(),
+        "SELECT count(*) FROM audit_log WHERE entity_type = 'analysis'",
+    );
     press(app, KeyCode::Char('m'));
     press(app, KeyCode::Char('y'));
     assert!(
-        app.status().is_some_and(|s| s.contains("mark_analyzed")),
+        app.status()
+            .is_some_and(|s| s.starts_with("chart analysed:")),
         "{:?}",
         app.status()
+    );
+    assert_ne!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'analysis'"
+        ),
+        before
     );
     // Quitting from the chart releases the claim, even with a form open (ctrl-c).
     press(app, KeyCode::Char('v'));

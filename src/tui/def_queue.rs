@@ -429,7 +429,8 @@ mod tests {
             open_deficiencies: 2,
             claimed_by: None,
             key: PageKey {
-                key: String::new(),
+                service: "Medicine".into(),
+                attending_id: Some(1),
                 discharge_at: "2026-10-05T11:00:00".into(),
                 id,
             },

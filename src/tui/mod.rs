@@ -7,7 +7,6 @@ mod app;
 mod chart_view;
 mod chrome;
 pub mod commands;
-mod core_gaps;
 mod def_form;
 mod def_guards;
 mod def_queue;

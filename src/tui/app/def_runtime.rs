@@ -12,7 +12,6 @@ use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
 use crate::report_cli;
 use crate::settings;
-use crate::tui::core_gaps;
 use crate::tui::def_queue::{self, QueueState};
 use crate::tui::def_reports::{self, ReportsState};
 use crate::tui::def_work::{self, WorkState};
@@ -232,12 +231,14 @@ impl App {
                 }
             }
             DefAction::MarkAnalyzed { encounter_id } => {
-                core_gaps::mark_analyzed(&mut self.store, &actor, encounter_id).map(|o| {
-                    Some(format!(
-                        "chart analysed: {} created, {} open",
-                        o.created, o.open
-                    ))
-                })
+                crate::deficiency::ops::mark_analyzed(&mut self.store, &actor, encounter_id).map(
+                    |o| {
+                        Some(format!(
+                            "chart analysed: {} created, {} open",
+                            o.created, o.open
+                        ))
+                    },
+                )
             }
         };
         match result {
@@ -281,8 +282,8 @@ impl App {
         }
     }
 
-    /// Open the chart of a claimed encounter beside its deficiencies. The queue row carries
-    /// the MRN, not the patient id, so the patient is found by an (audited) MRN search first.
+    /// Open the chart of a claimed encounter beside its deficiencies (the chart view is
+    /// audited by `open_chart`; the encounter → patient id lookup reads no PHI).
     fn load_work(
         &mut self,
         encounter_id: i64,
@@ -294,14 +295,17 @@ impl App {
             return Err(CoreError::invalid("session", "not signed in"));
         };
         let actor = session.actor();
-        let hits = chart::search_patients(&mut self.store, &actor, mrn)?;
-        let patient_id = hits
-            .iter()
-            .find(|h| h.patient.mrn == mrn)
-            .map(|h| h.patient.id)
-            .ok_or_else(|| CoreError::NotFound {
-                what: "patient with MRN",
-                id: mrn.to_string(),
+        let patient_id: i64 = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT patient_id FROM encounters WHERE id = ?1",
+                [encounter_id],
+                |r| r.get(0),
+            )
+            .map_err(|_| CoreError::NotFound {
+                what: "encounter of patient",
+                id: format!("{encounter_id} ({mrn})"),
             })?;
         let c = chart::open_chart(&mut self.store, &actor, patient_id)?;
         let defs = queue::encounter_deficiencies(self.store.conn(), encounter_id)?;
@@ -322,8 +326,8 @@ impl App {
             .find(|e| e.id == encounter_id)
             .and_then(|e| e.attending.clone());
         add(attending_id, attending.as_deref());
-        for p in report::by_provider(self.store.conn(), today)? {
-            add(p.provider_id, Some(&p.provider));
+        for p in crate::deficiency::ops::list_providers(self.store.conn())? {
+            add(Some(p.id), Some(&p.name));
         }
         providers.sort_by(|a, b| a.1.cmp(&b.1));
         Ok(WorkState::new(
