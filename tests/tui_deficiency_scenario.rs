@@ -123,7 +123,6 @@ fn technician_signs_adds_waives_voids_and_leaves_the_chart() {
             "query:queue",
             "query:queue",
             "update:work_claim",
-            "query:patient",
             "view:patient",
             "sign:document",
             // the re-analysis: one event on the encounter lists the resolved UNSIGNED
