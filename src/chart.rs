@@ -308,36 +308,30 @@ pub fn queue_counts(
                 .to_string()
         })
         .unwrap_or_default();
-    let awaiting = || {
+    // Encounter counts come from the maintained counters (schema v4), not from scans.
+    let by_him = |status: &str| {
         count(
-            "SELECT count(*) FROM encounters WHERE him_status = 'awaiting_analysis'",
-            &[],
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE him_status = ?1",
+            &[&status],
         )
     };
-    let incomplete = || {
-        count(
-            "SELECT count(*) FROM encounters WHERE him_status = 'incomplete'",
-            &[],
-        )
-    };
+    let awaiting = || by_him("awaiting_analysis");
+    let incomplete = || by_him("incomplete");
     let delinquent = || {
         count(
-            "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at < ?1",
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily
+             WHERE him_status IN ('awaiting_analysis','incomplete') AND day <> '' AND day < ?1",
             &[&cutoff],
         )
     };
-    let ready = || {
+    let by_coding = |status: &str| {
         count(
-            "SELECT count(*) FROM encounters WHERE coding_status = 'ready'",
-            &[],
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE coding_status = ?1",
+            &[&status],
         )
     };
-    let on_hold = || {
-        count(
-            "SELECT count(*) FROM encounters WHERE coding_status = 'on_hold_query'",
-            &[],
-        )
-    };
+    let ready = || by_coding("ready");
+    let on_hold = || by_coding("on_hold_query");
     let open_requests = || {
         count(
             "SELECT count(*) FROM release_requests WHERE status NOT IN ('released','closed','denied','cancelled')",

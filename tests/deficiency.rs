@@ -492,3 +492,77 @@ fn provider_letter_lists_what_is_owed() {
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(lines[1].contains("\"UNSIGNED\""));
 }
+
+/// The encounter counters (schema v4) stay equal to direct counts through generation,
+/// analysis, imports' status changes and manual edits.
+#[test]
+fn encounter_counters_equal_direct_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open_or_create(&dir.path().join("n.db")).expect("open");
+    let actor = Actor::system("test");
+    let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("d");
+    chartdesk::demo::generate(
+        &mut store,
+        &actor,
+        &chartdesk::demo::GenSpec {
+            seed: 9,
+            encounters: 300,
+            today,
+        },
+    )
+    .expect("gen");
+    ops::analyze_batch(&mut store, &actor, AnalyzeScope::Analyzed).expect("analyse");
+    ops::analyze_batch(&mut store, &actor, AnalyzeScope::Awaiting).expect("analyse");
+    store
+        .transact(&actor, |tx, audit| {
+            tx.execute("UPDATE encounters SET discharge_at = NULL, him_status = 'open' WHERE id IN (SELECT id FROM encounters LIMIT 3)", [])?;
+            audit.record(Event::new(Action::Update, Subtype::Update, "fixture", 1));
+            Ok::<_, CoreError>(())
+        })
+        .expect("edit");
+    let direct = |sql: &str| -> i64 {
+        store
+            .conn()
+            .query_row(sql, [], |r| r.get(0))
+            .expect("count")
+    };
+    let counted = |sql: &str| -> i64 {
+        store
+            .conn()
+            .query_row(sql, [], |r| r.get(0))
+            .expect("count")
+    };
+    for (him, coding) in [
+        ("awaiting_analysis", "not_ready"),
+        ("incomplete", "ready"),
+        ("doc_complete", "coded"),
+        ("open", "not_ready"),
+    ] {
+        assert_eq!(
+            counted(&format!(
+                "SELECT COALESCE(sum(n),0) FROM encounter_daily WHERE him_status = '{him}'"
+            )),
+            direct(&format!(
+                "SELECT count(*) FROM encounters WHERE him_status = '{him}'"
+            )),
+            "{him}"
+        );
+        assert_eq!(
+            counted(&format!(
+                "SELECT COALESCE(sum(n),0) FROM encounter_daily WHERE coding_status = '{coding}'"
+            )),
+            direct(&format!(
+                "SELECT count(*) FROM encounters WHERE coding_status = '{coding}'"
+            )),
+            "{coding}"
+        );
+    }
+    assert_eq!(
+        counted(
+            "SELECT COALESCE(sum(n),0) FROM encounter_daily WHERE him_status = 'incomplete' AND day <> '' AND day < '2026-10-21'"
+        ),
+        direct(
+            "SELECT count(*) FROM encounters WHERE him_status = 'incomplete' AND discharge_at < '2026-10-21'"
+        )
+    );
+}

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_core.sql"),
     include_str!("sql/0002_import.sql"),
     include_str!("sql/0003_codes.sql"),
+    include_str!("sql/0004_encounter_counters.sql"),
 ];
 
 /// The schema version this build writes.
