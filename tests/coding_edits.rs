@@ -68,7 +68,13 @@ fn edits(input: &EditInput) -> Vec<Edit> {
 /// `Absent` when the edit id must not appear at all.
 enum Want {
     On(Option<String>),
+    /// Not on this code (other codes of the encounter may have it).
+    NotOn(String),
     Absent,
+}
+
+fn not_on(code: &str) -> Want {
+    Want::NotOn(code.to_string())
 }
 
 fn on(code: &str) -> Want {
@@ -101,6 +107,11 @@ fn check(id: &str, severity: Severity, cases: Vec<(&str, EditInput, Want)>) {
                     hit.message
                 );
             }
+            Want::NotOn(code) => assert!(
+                hits.iter().all(|e| e.code.as_deref() != Some(code.as_str())),
+                "{id} / {name}: expected none on {code}, got:\n{}",
+                format_table(&got)
+            ),
             Want::Absent => assert!(
                 hits.is_empty(),
                 "{id} / {name}: expected none, got:\n{}",
@@ -221,7 +232,7 @@ fn cod_14_code_first_and_use_additional() {
         Severity::Warning,
         vec![
             ("E11.9 without Z79", ip("I21.4", &["E11.9"]), on("E11.9")),
-            ("E11.9 with insulin Z79.4", ip("I21.4", &["E11.9", "Z79.4"]), Absent),
+            ("E11.9 with insulin Z79.4", ip("I21.4", &["E11.9", "Z79.4"]), not_on("E11.9")),
         ],
     );
 }

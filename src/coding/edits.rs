@@ -301,18 +301,33 @@ fn code_first(dxs: &[Dx], out: &mut Vec<Edit>) {
     }
 }
 
-/// COD-14 "use additional code": warn when no other diagnosis matches a referenced code.
+/// COD-14 "use additional code": the notes printed at one place (a code, a parent, the
+/// block) are usually alternatives ("insulin (Z79.4)", "oral drugs (Z79.84)"), so one
+/// reminder per place, satisfied when another diagnosis matches any of its references.
 /// Notes without references cannot be checked and are not reported.
 fn use_additional(dxs: &[Dx], out: &mut Vec<Edit>) {
     for (i, d) in dxs.iter().enumerate() {
         let Some(f) = d.valid() else { continue };
-        for n in f.use_additional.iter().filter(|n| !n.refs.is_empty()) {
-            let present = dxs.iter().enumerate().any(|(k, e)| k != i && n.covers(&e.code));
-            if !present {
-                let s = d.dotted();
-                out.push(edit("COD-14-USE-ADDITIONAL", Severity::Warning, Some(s.clone()), format!(
-                    "{s}: \"use additional code {}\" (note at {}) and no such code is reported (COD-14).", n.text, n.from)));
+        let mut places: Vec<&str> = f.use_additional.iter().map(|n| n.from.as_str()).collect();
+        places.dedup();
+        for place in places {
+            let notes: Vec<_> = f
+                .use_additional
+                .iter()
+                .filter(|n| n.from == place && !n.refs.is_empty())
+                .collect();
+            let present = dxs
+                .iter()
+                .enumerate()
+                .any(|(k, e)| k != i && notes.iter().any(|n| n.covers(&e.code)));
+            if notes.is_empty() || present {
+                continue;
             }
+            let s = d.dotted();
+            let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+            out.push(edit("COD-14-USE-ADDITIONAL", Severity::Warning, Some(s.clone()), format!(
+                "{s}: \"use additional code\" at {place}: {} — none is reported; add it if documented (COD-14).",
+                texts.join("; "))));
         }
     }
 }
