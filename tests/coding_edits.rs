@@ -43,7 +43,10 @@ fn ip(principal: &str, secondary: &[&str]) -> EditInput {
         kind: EncounterKind::Inpatient,
         los_days: Some(5),
         principal: Some(DxEntry::new(principal, Some('Y'))),
-        secondary: secondary.iter().map(|c| DxEntry::new(c, Some('Y'))).collect(),
+        secondary: secondary
+            .iter()
+            .map(|c| DxEntry::new(c, Some('Y')))
+            .collect(),
         procedures: Vec::new(),
     }
 }
@@ -91,15 +94,12 @@ fn check(id: &str, severity: Severity, cases: Vec<(&str, EditInput, Want)>) {
         let hits: Vec<&Edit> = got.iter().filter(|e| e.id == id).collect();
         match want {
             Want::On(code) => {
-                let hit = hits
-                    .iter()
-                    .find(|e| e.code == code)
-                    .unwrap_or_else(|| {
-                        panic!(
-                            "{id} / {name}: expected on {code:?}, got:\n{}",
-                            format_table(&got)
-                        )
-                    });
+                let hit = hits.iter().find(|e| e.code == code).unwrap_or_else(|| {
+                    panic!(
+                        "{id} / {name}: expected on {code:?}, got:\n{}",
+                        format_table(&got)
+                    )
+                });
                 assert_eq!(hit.severity, severity, "{id} / {name}");
                 assert!(
                     hit.message.contains(&id[..6]) || hit.message.contains("MCE "),
@@ -108,7 +108,8 @@ fn check(id: &str, severity: Severity, cases: Vec<(&str, EditInput, Want)>) {
                 );
             }
             Want::NotOn(code) => assert!(
-                hits.iter().all(|e| e.code.as_deref() != Some(code.as_str())),
+                hits.iter()
+                    .all(|e| e.code.as_deref() != Some(code.as_str())),
                 "{id} / {name}: expected none on {code}, got:\n{}",
                 format_table(&got)
             ),
@@ -131,9 +132,21 @@ fn mce_01_invalid_code() {
         vec![
             ("unknown dx", ip("I21.4", &["Z99.999"]), on("Z99.999")),
             ("bad syntax dx", ip("I21.4", &["12X"]), on("12X")),
-            ("unknown pcs", with_px(ip("I21.4", &[]), &["0000000"]), on("0000000")),
-            ("pcs with letter O", with_px(ip("I21.4", &[]), &["5A1955O"]), on("5A1955O")),
-            ("valid codes", with_px(ip("I21.4", &["I10"]), &["5A1955Z"]), Absent),
+            (
+                "unknown pcs",
+                with_px(ip("I21.4", &[]), &["0000000"]),
+                on("0000000"),
+            ),
+            (
+                "pcs with letter O",
+                with_px(ip("I21.4", &[]), &["5A1955O"]),
+                on("5A1955O"),
+            ),
+            (
+                "valid codes",
+                with_px(ip("I21.4", &["I10"]), &["5A1955Z"]),
+                Absent,
+            ),
         ],
     );
 }
@@ -150,7 +163,15 @@ fn cod_01_no_code_set_in_force() {
         vec![
             ("FY2027 discharge", late.clone(), level()),
             ("FY2025 discharge", early, level()),
-            ("FY2026 last day", { let mut e = late; e.discharge = day(2026, 9, 30); e }, Absent),
+            (
+                "FY2026 last day",
+                {
+                    let mut e = late;
+                    e.discharge = day(2026, 9, 30);
+                    e
+                },
+                Absent,
+            ),
         ],
     );
 }
@@ -182,6 +203,19 @@ fn cod_03_seventh_character_missing() {
 }
 
 #[test]
+fn cod_03_message_shows_the_padded_code() {
+    let got = edits(&ip("I21.4", &["T15.01"]));
+    let e = got.iter().find(|e| e.id == "COD-03").expect("COD-03");
+    assert!(e.message.contains("T15.01XA"), "{}", e.message);
+    assert!(
+        !got.iter()
+            .any(|e| e.id.starts_with("COD-14") && e.code.as_deref() == Some("T15.01")),
+        "no reminders on a code that is already an error:\n{}",
+        format_table(&got)
+    );
+}
+
+#[test]
 fn cod_13_excludes1_pair() {
     // A pair from the loaded notes themselves: the first Excludes1 on a code whose single
     // reference is a prefix naming a billable code.
@@ -207,12 +241,36 @@ fn cod_13_excludes1_pair() {
         "COD-13-EXCLUDES1",
         Severity::Error,
         vec![
-            ("E10.9 with E11.9 (E11.- on E10)", ip("E10.9", &["E11.9"]), on("E11.9")),
-            ("E11.9 then E10.9 (either order)", ip("I21.4", &["E11.9", "E10.9"]), on("E10.9")),
-            ("I10 with O10.02 (range O10-O11)", ip("O10.02", &["I10"]), on("I10")),
-            ("pair from code_notes", ip("I21.4", &[o, r]), on(&CodeSystem::Icd10Cm.dotted(r))),
-            ("D63.0 with D61.1 (exact ref)", ip("C50.911", &["D63.0", "D61.1"]), on("D61.1")),
-            ("Excludes2 only: D63.0 with D64.81", ip("C50.911", &["D63.0", "D64.81"]), Absent),
+            (
+                "E10.9 with E11.9 (E11.- on E10)",
+                ip("E10.9", &["E11.9"]),
+                on("E11.9"),
+            ),
+            (
+                "E11.9 then E10.9 (either order)",
+                ip("I21.4", &["E11.9", "E10.9"]),
+                on("E10.9"),
+            ),
+            (
+                "I10 with O10.02 (range O10-O11)",
+                ip("O10.02", &["I10"]),
+                on("I10"),
+            ),
+            (
+                "pair from code_notes",
+                ip("I21.4", &[o, r]),
+                on(&CodeSystem::Icd10Cm.dotted(r)),
+            ),
+            (
+                "D63.0 with D61.1 (exact ref)",
+                ip("C50.911", &["D63.0", "D61.1"]),
+                on("D61.1"),
+            ),
+            (
+                "Excludes2 only: D63.0 with D64.81",
+                ip("C50.911", &["D63.0", "D64.81"]),
+                Absent,
+            ),
         ],
     );
 }
@@ -223,7 +281,11 @@ fn cod_14_code_first_and_use_additional() {
         "COD-14-CODE-FIRST",
         Severity::Warning,
         vec![
-            ("D63.0 before its neoplasm", ip("D63.0", &["C50.911"]), on("D63.0")),
+            (
+                "D63.0 before its neoplasm",
+                ip("D63.0", &["C50.911"]),
+                on("D63.0"),
+            ),
             ("neoplasm first", ip("C50.911", &["D63.0"]), Absent),
         ],
     );
@@ -232,7 +294,11 @@ fn cod_14_code_first_and_use_additional() {
         Severity::Warning,
         vec![
             ("E11.9 without Z79", ip("I21.4", &["E11.9"]), on("E11.9")),
-            ("E11.9 with insulin Z79.4", ip("I21.4", &["E11.9", "Z79.4"]), not_on("E11.9")),
+            (
+                "E11.9 with insulin Z79.4",
+                ip("I21.4", &["E11.9", "Z79.4"]),
+                not_on("E11.9"),
+            ),
         ],
     );
 }
@@ -243,7 +309,11 @@ fn mce_02_external_cause_principal() {
         "MCE-02",
         Severity::Error,
         vec![
-            ("V00.01XA principal", ip("V00.01XA", &["S72.001A"]), on("V00.01XA")),
+            (
+                "V00.01XA principal",
+                ip("V00.01XA", &["S72.001A"]),
+                on("V00.01XA"),
+            ),
             ("V00.01XA secondary", ip("S72.001A", &["V00.01XA"]), Absent),
         ],
     );
@@ -255,14 +325,22 @@ fn mce_03_duplicate_of_principal() {
         "MCE-03",
         Severity::Error,
         vec![
-            ("I21.4 twice, dot or not", ip("I21.4", &["I10", "i214"]), on("I21.4")),
+            (
+                "I21.4 twice, dot or not",
+                ip("I21.4", &["I10", "i214"]),
+                on("I21.4"),
+            ),
             ("distinct", ip("I21.4", &["I10"]), Absent),
         ],
     );
     check(
         "COD-15-DUPLICATE",
         Severity::Warning,
-        vec![("I10 twice among secondaries", ip("I21.4", &["I10", "I10"]), on("I10"))],
+        vec![(
+            "I10 twice among secondaries",
+            ip("I21.4", &["I10", "I10"]),
+            on("I10"),
+        )],
     );
 }
 
@@ -275,10 +353,22 @@ fn mce_04_age_conflict() {
             ("maternity O80 at 70", aged(ip("O80", &[]), 70), on("O80")),
             ("maternity O80 at 8", aged(ip("O80", &[]), 8), on("O80")),
             ("maternity O80 at 64", aged(ip("O80", &[]), 64), Absent),
-            ("newborn Z38.00 at 40", aged(ip("Z38.00", &[]), 40), on("Z38.00")),
+            (
+                "newborn Z38.00 at 40",
+                aged(ip("Z38.00", &[]), 40),
+                on("Z38.00"),
+            ),
             ("newborn Z38.00 at 0", aged(ip("Z38.00", &[]), 0), Absent),
-            ("pediatric B08.20 at 30", aged(ip("I21.4", &["B08.20"]), 30), on("B08.20")),
-            ("adult A18.14 at 5", aged(ip("A18.14", &[]), 5), on("A18.14")),
+            (
+                "pediatric B08.20 at 30",
+                aged(ip("I21.4", &["B08.20"]), 30),
+                on("B08.20"),
+            ),
+            (
+                "adult A18.14 at 5",
+                aged(ip("A18.14", &[]), 5),
+                on("A18.14"),
+            ),
         ],
     );
 }
@@ -382,30 +472,64 @@ fn procedure_edits_11_17_18_19_and_cod_04() {
     let long = with_px(ip("J96.01", &[]), &["5A1955Z"]);
     let mut op = with_px(ip("I21.4", &[]), &["02WA3QZ"]);
     op.kind = EncounterKind::Outpatient;
-    check("MCE-19", Severity::Warning, vec![
-        ("5A1955Z with LOS 2", short, on("5A1955Z")),
-        ("5A1955Z with LOS 5", long, Absent),
-    ]);
-    check("MCE-11", Severity::Warning, vec![
-        ("non-covered 00F3XZZ", with_px(ip("I21.4", &[]), &["00F3XZZ"]), on("00F3XZZ")),
-    ]);
-    check("MCE-17", Severity::Warning, vec![
-        ("limited coverage 02WA3QZ", with_px(ip("I21.4", &[]), &["02WA3QZ"]), on("02WA3QZ")),
-    ]);
-    check("MCE-18", Severity::Warning, vec![
-        ("Y65.51 secondary", ip("S72.001A", &["Y65.51"]), on("Y65.51")),
-    ]);
-    check("COD-04", Severity::Warning, vec![
-        ("PCS on outpatient", op, level()),
-        ("PCS on inpatient", with_px(ip("I21.4", &[]), &["02WA3QZ"]), Absent),
-    ]);
+    check(
+        "MCE-19",
+        Severity::Warning,
+        vec![
+            ("5A1955Z with LOS 2", short, on("5A1955Z")),
+            ("5A1955Z with LOS 5", long, Absent),
+        ],
+    );
+    check(
+        "MCE-11",
+        Severity::Warning,
+        vec![(
+            "non-covered 00F3XZZ",
+            with_px(ip("I21.4", &[]), &["00F3XZZ"]),
+            on("00F3XZZ"),
+        )],
+    );
+    check(
+        "MCE-17",
+        Severity::Warning,
+        vec![(
+            "limited coverage 02WA3QZ",
+            with_px(ip("I21.4", &[]), &["02WA3QZ"]),
+            on("02WA3QZ"),
+        )],
+    );
+    check(
+        "MCE-18",
+        Severity::Warning,
+        vec![(
+            "Y65.51 secondary",
+            ip("S72.001A", &["Y65.51"]),
+            on("Y65.51"),
+        )],
+    );
+    check(
+        "COD-04",
+        Severity::Warning,
+        vec![
+            ("PCS on outpatient", op, level()),
+            (
+                "PCS on inpatient",
+                with_px(ip("I21.4", &[]), &["02WA3QZ"]),
+                Absent,
+            ),
+        ],
+    );
 }
 
 #[test]
 fn cod_10_principal_required() {
     let mut none = ip("I21.4", &["I10"]);
     none.principal = None;
-    check("COD-10", Severity::Error, vec![("no principal", none, level())]);
+    check(
+        "COD-10",
+        Severity::Error,
+        vec![("no principal", none, level())],
+    );
 }
 
 #[test]
@@ -430,6 +554,11 @@ fn errors_come_before_warnings() {
     let last_error = got.iter().rposition(|e| e.severity == Severity::Error);
     assert!(has_errors(&got));
     assert!(last_error < first_warning, "{}", format_table(&got));
+    eprintln!("{}", format_table(&got));
+    eprintln!(
+        "{}",
+        format_table(&edits(&ip("S72.001", &["T15.01", "D63.0"])))
+    );
 }
 
 #[test]

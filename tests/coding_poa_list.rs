@@ -77,11 +77,45 @@ fn poa_02_exempt_codes_are_reported_blank() {
     let shown = codes::CodeSystem::Icd10Cm.dotted(&exempt);
     let cases: Vec<(&str, EditInput, &str, Option<&str>)> = vec![
         // (case, encounter, code, expected edit on that code)
-        ("Y on exempt", stay(&[("I21.4", Some('Y')), (&exempt, Some('Y'))], day(2026, 2, 1)), &shown, Some("POA-02")),
-        ("blank on exempt", stay(&[("I21.4", Some('Y')), (&exempt, None)], day(2026, 2, 1)), &shown, None),
-        ("1 on exempt", stay(&[("I21.4", Some('Y')), (&exempt, Some('1'))], day(2026, 2, 1)), &shown, Some("POA-02-RENDER")),
-        ("blank on required E11.9", stay(&[("I21.4", Some('Y')), ("E11.9", None)], day(2026, 2, 1)), "E11.9", Some("POA-01")),
-        ("1 on required E11.9", stay(&[("I21.4", Some('Y')), ("E11.9", Some('1'))], day(2026, 2, 1)), "E11.9", Some("POA-01-INVALID")),
+        (
+            "Y on exempt",
+            stay(
+                &[("I21.4", Some('Y')), (&exempt, Some('Y'))],
+                day(2026, 2, 1),
+            ),
+            &shown,
+            Some("POA-02"),
+        ),
+        (
+            "blank on exempt",
+            stay(&[("I21.4", Some('Y')), (&exempt, None)], day(2026, 2, 1)),
+            &shown,
+            None,
+        ),
+        (
+            "1 on exempt",
+            stay(
+                &[("I21.4", Some('Y')), (&exempt, Some('1'))],
+                day(2026, 2, 1),
+            ),
+            &shown,
+            Some("POA-02-RENDER"),
+        ),
+        (
+            "blank on required E11.9",
+            stay(&[("I21.4", Some('Y')), ("E11.9", None)], day(2026, 2, 1)),
+            "E11.9",
+            Some("POA-01"),
+        ),
+        (
+            "1 on required E11.9",
+            stay(
+                &[("I21.4", Some('Y')), ("E11.9", Some('1'))],
+                day(2026, 2, 1),
+            ),
+            "E11.9",
+            Some("POA-01-INVALID"),
+        ),
     ];
     for (name, input, code, want) in cases {
         let facts = load_facts(s.conn(), &input).expect("facts");
@@ -91,7 +125,12 @@ fn poa_02_exempt_codes_are_reported_blank() {
             .into_iter()
             .filter(|id| id.starts_with("POA"))
             .collect();
-        assert_eq!(poa, want.into_iter().collect::<Vec<_>>(), "{name}:\n{}", format_table(&got));
+        assert_eq!(
+            poa,
+            want.into_iter().collect::<Vec<_>>(),
+            "{name}:\n{}",
+            format_table(&got)
+        );
         assert!(!got.iter().any(|e| e.id == "POA-02-NO-LIST"), "{name}");
         if let Some(e) = got.iter().find(|e| e.id == "POA-02") {
             assert_eq!(e.severity, Severity::Error);
@@ -121,21 +160,43 @@ fn cod_01_code_valid_only_in_another_fiscal_year() {
     .expect("write");
     codes::load_dir(&mut s, &Actor::system("t"), &rel, 2027).expect("load fy2027");
 
-    let fy26 = stay(&[("I21.4", Some('Y')), ("E11.B", Some('Y'))], day(2026, 9, 30));
+    let fy26 = stay(
+        &[("I21.4", Some('Y')), ("E11.B", Some('Y'))],
+        day(2026, 9, 30),
+    );
     let facts = load_facts(s.conn(), &fy26).expect("facts");
     let got = run_edits(&fy26, &facts);
     let e = got
         .iter()
         .find(|e| e.id == "COD-01")
         .unwrap_or_else(|| panic!("{}", format_table(&got)));
-    assert_eq!((e.severity, e.code.as_deref()), (Severity::Error, Some("E11.B")));
+    assert_eq!(
+        (e.severity, e.code.as_deref()),
+        (Severity::Error, Some("E11.B"))
+    );
     assert!(e.message.contains("FY2027"), "{}", e.message);
 
     // Discharged Oct 1 2026: FY2027 is in force; E11.B is fine there, I21.4 is not in it.
-    let fy27 = stay(&[("E11.B", Some('Y')), ("I21.4", Some('Y'))], day(2026, 10, 1));
+    let fy27 = stay(
+        &[("E11.B", Some('Y')), ("I21.4", Some('Y'))],
+        day(2026, 10, 1),
+    );
     let facts = load_facts(s.conn(), &fy27).expect("facts");
     let got = run_edits(&fy27, &facts);
-    assert_eq!(ids_on(&got, "E11.B"), Vec::<&str>::new(), "{}", format_table(&got));
-    assert!(ids_on(&got, "I21.4").contains(&"COD-01"), "{}", format_table(&got));
-    assert!(got.iter().any(|e| e.id == "MCE-NOT-LOADED"), "{}", format_table(&got));
+    assert_eq!(
+        ids_on(&got, "E11.B"),
+        Vec::<&str>::new(),
+        "{}",
+        format_table(&got)
+    );
+    assert!(
+        ids_on(&got, "I21.4").contains(&"COD-01"),
+        "{}",
+        format_table(&got)
+    );
+    assert!(
+        got.iter().any(|e| e.id == "MCE-NOT-LOADED"),
+        "{}",
+        format_table(&got)
+    );
 }

@@ -67,7 +67,8 @@ fn spread(
 
 /// Time [`run_edits`] against a `HashMap` baseline (see the module doc).
 pub fn bench_edits(conn: &Connection) -> Result<EditsBench, CoreError> {
-    let day = NaiveDate::from_ymd_opt(2026, 3, 15).ok_or_else(|| CoreError::invalid("date", "bad"))?;
+    let day =
+        NaiveDate::from_ymd_opt(2026, 3, 15).ok_or_else(|| CoreError::invalid("date", "bad"))?;
     let dx = spread(conn, CodeSystem::Icd10Cm, day, 25)?;
     let px = spread(conn, CodeSystem::Icd10Pcs, day, 10)?;
     let mut dx_entries = dx.iter().map(|c| DxEntry::new(c, Some('Y')));
@@ -83,7 +84,12 @@ pub fn bench_edits(conn: &Connection) -> Result<EditsBench, CoreError> {
     };
     let facts = load_facts(conn, &input)?;
     let edits = run_edits(&input, &facts).len();
-    let map: HashMap<&str, usize> = dx.iter().chain(&px).enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+    let map: HashMap<&str, usize> = dx
+        .iter()
+        .chain(&px)
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
     let keys: Vec<&str> = dx.iter().chain(&px).map(String::as_str).collect();
     let mut runs = Vec::with_capacity(ITERATIONS);
     let mut base = Vec::with_capacity(ITERATIONS);

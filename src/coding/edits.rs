@@ -38,6 +38,11 @@ impl Dx<'_> {
     fn valid(&self) -> Option<&DxFacts> {
         self.facts.filter(|f| f.is_valid())
     }
+    /// Valid and billable: the codes reminders and POA apply to (a header is already an
+    /// error, COD-02/03, and is not reminded about twice).
+    fn reportable(&self) -> Option<&DxFacts> {
+        self.valid().filter(|f| f.billable)
+    }
 }
 
 fn edit(id: &'static str, severity: Severity, code: Option<String>, message: String) -> Edit {
@@ -91,11 +96,22 @@ fn principal_present(input: &EditInput, out: &mut Vec<Edit>) {
         return;
     }
     let (id, what) = if input.kind == EncounterKind::Inpatient {
-        ("COD-10", "an inpatient encounter needs exactly one principal diagnosis")
+        (
+            "COD-10",
+            "an inpatient encounter needs exactly one principal diagnosis",
+        )
     } else {
-        ("COD-11", "an outpatient, ED or observation encounter needs a first-listed diagnosis")
+        (
+            "COD-11",
+            "an outpatient, ED or observation encounter needs a first-listed diagnosis",
+        )
     };
-    out.push(edit(id, Severity::Error, None, format!("No principal diagnosis: {what} ({id}).")));
+    out.push(edit(
+        id,
+        Severity::Error,
+        None,
+        format!("No principal diagnosis: {what} ({id})."),
+    ));
 }
 
 /// COD-01: a code set of each system used must be in force on the discharge date; and the
@@ -118,22 +134,33 @@ fn code_sets_in_force(input: &EditInput, facts: &CodeFacts, out: &mut Vec<Edit>)
 }
 
 /// Message for a code that is not usable on the discharge date, or `None` when valid.
-fn validity_edit(
-    validity: Option<&Validity>,
-    label: &str,
-    shown: String,
-    fy: i32,
-) -> Option<Edit> {
+fn validity_edit(validity: Option<&Validity>, label: &str, shown: String, fy: i32) -> Option<Edit> {
     let (id, msg) = match validity {
         Some(Validity::Valid) => return None,
         Some(Validity::NoCodeSet) => return None, // reported once by code_sets_in_force
-        Some(Validity::BadSyntax) => ("MCE-01", format!(
-            "{shown} is not a valid {label} code: it fails the {label} code format (MCE 1, DOMAIN §3.1).")),
-        Some(Validity::OtherYears(years)) => ("COD-01", format!(
-            "{shown} is not in the FY{fy} {label} code set in force on the discharge date; it is valid only in FY{} (COD-01).",
-            years.iter().map(i32::to_string).collect::<Vec<_>>().join(", FY"))),
-        Some(Validity::Unknown) | None => ("MCE-01", format!(
-            "{shown} is not a valid {label} code: it is in no loaded {label} code set (MCE 1).")),
+        Some(Validity::BadSyntax) => (
+            "MCE-01",
+            format!(
+                "{shown} is not a valid {label} code: it fails the {label} code format (MCE 1, DOMAIN §3.1)."
+            ),
+        ),
+        Some(Validity::OtherYears(years)) => (
+            "COD-01",
+            format!(
+                "{shown} is not in the FY{fy} {label} code set in force on the discharge date; it is valid only in FY{} (COD-01).",
+                years
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", FY")
+            ),
+        ),
+        Some(Validity::Unknown) | None => (
+            "MCE-01",
+            format!(
+                "{shown} is not a valid {label} code: it is in no loaded {label} code set (MCE 1)."
+            ),
+        ),
     };
     Some(edit(id, Severity::Error, Some(shown), msg))
 }
@@ -152,9 +179,13 @@ fn dx_validity(dxs: &[Dx], facts: &CodeFacts, out: &mut Vec<Edit>) {
             continue;
         }
         match &f.seventh_char_rule {
-            Some(rule) if d.code.len() < 7 => out.push(edit("COD-03", Severity::Error, Some(shown.clone()), format!(
-                "{shown} needs a 7th character (rule at {rule}); pad with X to 6 characters, e.g. {}X… then A/D/S (COD-03).",
-                CodeSystem::Icd10Cm.dotted(&d.code)))),
+            Some(rule) if d.code.len() < 7 => {
+                let padded = format!("{:X<6}", d.code);
+                let example = CodeSystem::Icd10Cm.dotted(&format!("{padded}{}", f.seventh_chars.first().map_or("A", String::as_str)));
+                out.push(edit("COD-03", Severity::Error, Some(shown.clone()), format!(
+                    "{shown} needs a 7th character ({}; rule at {rule}), padded with the placeholder X to 6 characters, e.g. {example} (COD-03).",
+                    f.seventh_chars.join("/"))));
+            }
             _ => out.push(edit("COD-02", Severity::Error, Some(shown.clone()), format!(
                 "{shown} is a header code, not billable: pick a more specific code below it (COD-02)."))),
         }
@@ -175,8 +206,15 @@ fn px_validity(input: &EditInput, facts: &CodeFacts, out: &mut Vec<Edit>) {
 /// MCE 14: age outside 0–124.
 fn invalid_age(input: &EditInput, out: &mut Vec<Edit>) {
     if !(0..=124).contains(&input.age_years) {
-        out.push(edit("MCE-14", Severity::Error, None, format!(
-            "Age {} is not a valid age: it must be 0-124 years (MCE 14).", input.age_years)));
+        out.push(edit(
+            "MCE-14",
+            Severity::Error,
+            None,
+            format!(
+                "Age {} is not a valid age: it must be 0-124 years (MCE 14).",
+                input.age_years
+            ),
+        ));
     }
 }
 
@@ -184,11 +222,19 @@ fn invalid_age(input: &EditInput, out: &mut Vec<Edit>) {
 /// and 9 (unacceptable) on the principal diagnosis. 2 and 6 also hold for a first-listed
 /// outpatient diagnosis (guidelines I.C.20, COD-14); 8 and 9 are inpatient MCE edits only.
 fn principal_edits(input: &EditInput, dxs: &[Dx], out: &mut Vec<Edit>) {
-    let Some(d) = dxs.first().filter(|d| d.principal) else { return };
+    let Some(d) = dxs.first().filter(|d| d.principal) else {
+        return;
+    };
     let shown = d.dotted();
     let Some(f) = d.valid() else { return };
-    let role = if input.kind == EncounterKind::Inpatient { "principal" } else { "first-listed" };
-    if f.has_flag("ecodepdx") || matches!(d.code.as_bytes().first(), Some(b'V' | b'W' | b'X' | b'Y')) {
+    let role = if input.kind == EncounterKind::Inpatient {
+        "principal"
+    } else {
+        "first-listed"
+    };
+    if f.has_flag("ecodepdx")
+        || matches!(d.code.as_bytes().first(), Some(b'V' | b'W' | b'X' | b'Y'))
+    {
         out.push(edit("MCE-02", Severity::Error, Some(shown.clone()), format!(
             "{shown} is an external-cause code (V00-Y99) and may not be the {role} diagnosis; sequence the injury or condition first (MCE 2).")));
     }
@@ -215,8 +261,12 @@ fn duplicates(dxs: &[Dx], out: &mut Vec<Edit>) {
     for (i, d) in dxs.iter().enumerate().filter(|(_, d)| !d.principal) {
         if Some(d.code.as_str()) == principal {
             let s = d.dotted();
-            out.push(edit("MCE-03", Severity::Error, Some(s.clone()), format!(
-                "{s} duplicates the principal diagnosis; report it once (MCE 3, COD-15).")));
+            out.push(edit(
+                "MCE-03",
+                Severity::Error,
+                Some(s.clone()),
+                format!("{s} duplicates the principal diagnosis; report it once (MCE 3, COD-15)."),
+            ));
         } else if dxs[..i].iter().any(|o| !o.principal && o.code == d.code) {
             let s = d.dotted();
             out.push(edit("COD-15-DUPLICATE", Severity::Warning, Some(s.clone()), format!(
@@ -237,7 +287,9 @@ fn age_conflicts(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec
             if !f.has_flag(flag) {
                 continue;
             }
-            let (min, max) = facts.age_range(flag).map_or((dmin, dmax), |r| (r.min, r.max));
+            let (min, max) = facts
+                .age_range(flag)
+                .map_or((dmin, dmax), |r| (r.min, r.max));
             if !(min..=max).contains(&age) {
                 let s = d.dotted();
                 out.push(edit("MCE-04", Severity::Error, Some(s.clone()), format!(
@@ -284,7 +336,7 @@ fn excludes1(dxs: &[Dx], out: &mut Vec<Edit>) {
 /// them must be sequenced earlier; without, the reminder shows when the code is first.
 fn code_first(dxs: &[Dx], out: &mut Vec<Edit>) {
     for (i, d) in dxs.iter().enumerate() {
-        let Some(f) = d.valid() else { continue };
+        let Some(f) = d.reportable() else { continue };
         for n in &f.code_first {
             let satisfied = if n.refs.is_empty() {
                 i > 0
@@ -307,7 +359,7 @@ fn code_first(dxs: &[Dx], out: &mut Vec<Edit>) {
 /// Notes without references cannot be checked and are not reported.
 fn use_additional(dxs: &[Dx], out: &mut Vec<Edit>) {
     for (i, d) in dxs.iter().enumerate() {
-        let Some(f) = d.valid() else { continue };
+        let Some(f) = d.reportable() else { continue };
         let mut places: Vec<&str> = f.use_additional.iter().map(|n| n.from.as_str()).collect();
         places.dedup();
         for place in places {
@@ -343,9 +395,13 @@ fn poa(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec<Edit>) {
             "POA exemption unknown: no POA-exempt list is loaded for FY{}; blank indicators on exempt codes cannot be told apart from missing ones (POA-02). Load the CDC list with `codes load`.", facts.fiscal_year)));
     }
     for d in dxs {
-        let Some(f) = d.valid() else { continue };
+        let Some(f) = d.reportable() else { continue };
         let s = d.dotted();
-        let value = d.entry.poa.filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase());
+        let value = d
+            .entry
+            .poa
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase());
         let exempt = f.poa_exempt;
         match (value, exempt) {
             (None, Some(true)) => {}
@@ -379,8 +435,12 @@ fn procedure_edits(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut V
     for f in &valid {
         let c = &f.code;
         if f.has_flag("noncovered") {
-            out.push(edit("MCE-11", Severity::Warning, Some(c.clone()), format!(
-                "{c} is a non-covered procedure for Medicare (MCE 11).")));
+            out.push(edit(
+                "MCE-11",
+                Severity::Warning,
+                Some(c.clone()),
+                format!("{c} is a non-covered procedure for Medicare (MCE 11)."),
+            ));
         }
         if f.has_flag("lcov") {
             out.push(edit("MCE-17", Severity::Warning, Some(c.clone()), format!(
@@ -394,7 +454,10 @@ fn procedure_edits(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut V
             }
         }
     }
-    if let Some(d) = dxs.iter().find(|d| d.valid().is_some_and(|f| f.has_flag("wrngproc"))) {
+    if let Some(d) = dxs
+        .iter()
+        .find(|d| d.valid().is_some_and(|f| f.has_flag("wrngproc")))
+    {
         let s = d.dotted();
         out.push(edit("MCE-18", Severity::Warning, Some(s.clone()), format!(
             "{s} reports a wrong procedure (wrong site, patient or procedure); the claim is reviewed for coverage (MCE 18).")));

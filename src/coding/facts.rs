@@ -47,11 +47,8 @@ pub enum CodeRef {
 impl CodeRef {
     /// Parse a reference as written in the tabular (`E11.-`, `E08-E13`, `O03.37`, `E11.9.-`).
     pub fn parse(raw: &str) -> Option<CodeRef> {
-        let clean = |s: &str| -> String {
-            normalize_code(s)
-                .trim_end_matches(['-', '.'])
-                .to_string()
-        };
+        let clean =
+            |s: &str| -> String { normalize_code(s).trim_end_matches(['-', '.']).to_string() };
         let raw = raw.trim();
         // A range has a '-' between two code endpoints; a trailing '-' only marks "and below".
         let body = raw.trim_end_matches(['-', '.']);
@@ -68,10 +65,15 @@ impl CodeRef {
 
     /// True when `code` (stored form) is the referenced code or one of its descendants.
     pub fn covers(&self, code: &str) -> bool {
+        if !code.is_ascii() {
+            return false; // no code is non-ASCII; also keeps the slicing below on char bounds
+        }
         let head = |n: usize| &code[..n.min(code.len())];
         match self {
             CodeRef::Prefix(p) => code.starts_with(p.as_str()),
-            CodeRef::Range(lo, hi) => head(lo.len()) >= lo.as_str() && head(hi.len()) <= hi.as_str(),
+            CodeRef::Range(lo, hi) => {
+                head(lo.len()) >= lo.as_str() && head(hi.len()) <= hi.as_str()
+            }
         }
     }
 }
@@ -105,6 +107,8 @@ pub struct DxFacts {
     pub use_additional: Vec<NoteRef>,
     /// The dotted code carrying the 7th-character rule in scope, if any (COD-03).
     pub seventh_char_rule: Option<String>,
+    /// The 7th characters that rule allows (`A`, `D`, `S`, …).
+    pub seventh_chars: Vec<String>,
     /// `None` = unknown (no POA-exempt list loaded for the year).
     pub poa_exempt: Option<bool>,
 }
@@ -171,7 +175,9 @@ pub fn cm_syntax_ok(code: &str) -> bool {
     let b = code.as_bytes();
     (3..=7).contains(&b.len())
         && b[0].is_ascii_uppercase()
-        && b[1..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 /// ICD-10-PCS syntax gate: 7 characters from 0-9 and A-Z without I and O.
@@ -311,7 +317,10 @@ fn dx_facts(
     f.excludes1 = note_refs(&d, "excludes1", false);
     f.code_first = note_refs(&d, "code_first", false);
     f.use_additional = note_refs(&d, "use_additional", true);
-    f.seventh_char_rule = d.seventh_char.as_ref().map(|(from, _)| from.clone());
+    if let Some((from, chars)) = &d.seventh_char {
+        f.seventh_char_rule = Some(from.clone());
+        f.seventh_chars = chars.iter().map(|(c, _)| c.clone()).collect();
+    }
     f.poa_exempt = d.poa_exempt;
     Ok(f)
 }

@@ -139,7 +139,11 @@ pub fn format_table(edits: &[Edit]) -> String {
         .unwrap_or(4)
         .max(4);
     let mut s = String::new();
-    let _ = writeln!(s, "{:<8} {:<idw$} {:<cw$} MESSAGE", "SEVERITY", "ID", "CODE");
+    let _ = writeln!(
+        s,
+        "{:<8} {:<idw$} {:<cw$} MESSAGE",
+        "SEVERITY", "ID", "CODE"
+    );
     for e in edits {
         let _ = writeln!(
             s,
@@ -154,10 +158,6 @@ pub fn format_table(edits: &[Edit]) -> String {
         .iter()
         .filter(|e| e.severity == Severity::Error)
         .count();
-    let _ = writeln!(
-        s,
-        "{errors} error(s), {} warning(s)",
-        edits.len() - errors
-    );
+    let _ = writeln!(s, "{errors} error(s), {} warning(s)", edits.len() - errors);
     s
 }
