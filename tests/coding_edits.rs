@@ -567,5 +567,5 @@ fn bench_runs_and_reports() {
     let b = chartdesk::coding::bench_edits(g.store.conn()).expect("bench");
     assert_eq!((b.diagnoses, b.procedures), (25, 10));
     assert!(b.p50 <= b.p99);
-    eprintln!("bench_edits (debug build): {b:?}");
+    eprintln!("bench_edits (build profile of this test run): {b:?}");
 }

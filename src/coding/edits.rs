@@ -463,3 +463,101 @@ fn procedure_edits(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut V
             "{s} reports a wrong procedure (wrong site, patient or procedure); the claim is reviewed for coverage (MCE 18).")));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::coding::facts::AgeRange;
+    use crate::coding::{PxEntry, has_errors};
+
+    fn valid_dx(code: &str, flags: &[&str]) -> DxFacts {
+        DxFacts {
+            code: code.to_string(),
+            dotted: CodeSystem::Icd10Cm.dotted(code),
+            validity: Some(Validity::Valid),
+            billable: true,
+            mce_flags: flags.iter().map(|f| f.to_string()).collect(),
+            poa_exempt: Some(false),
+            ..DxFacts::default()
+        }
+    }
+
+    fn input(principal: &str) -> EditInput {
+        EditInput {
+            age_years: 10,
+            sex: 'F',
+            discharge: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
+            kind: EncounterKind::Inpatient,
+            los_days: None,
+            principal: Some(DxEntry::new(principal, Some('Y'))),
+            secondary: Vec::new(),
+            procedures: vec![PxEntry::new("5A1955Z")],
+        }
+    }
+
+    fn facts(dx: &[DxFacts]) -> CodeFacts {
+        let mut f = CodeFacts {
+            fiscal_year: 2026,
+            cm_in_force: true,
+            pcs_in_force: true,
+            mce_loaded: true,
+            poa_list_loaded: true,
+            ..CodeFacts::default()
+        };
+        for d in dx {
+            f.dx.insert(d.code.clone(), d.clone());
+        }
+        f.px.insert(
+            "5A1955Z".into(),
+            PxFacts {
+                code: "5A1955Z".into(),
+                validity: Some(Validity::Valid),
+                title: String::new(),
+                mce_flags: vec!["los".into()],
+            },
+        );
+        f
+    }
+
+    fn ids(edits: &[Edit]) -> Vec<&'static str> {
+        edits.iter().map(|e| e.id).collect()
+    }
+
+    #[test]
+    fn a_code_without_facts_is_invalid_not_skipped() {
+        let got = run_edits(&input("O80"), &facts(&[]));
+        assert_eq!(ids(&got), vec!["MCE-01"]);
+        assert!(has_errors(&got));
+    }
+
+    #[test]
+    fn loaded_age_ranges_win_over_the_defaults() {
+        let i = input("O80");
+        let mut f = facts(&[valid_dx("O80", &["maternity"])]);
+        assert_eq!(ids(&run_edits(&i, &f)), Vec::<&str>::new(), "10 is in 9-64");
+        f.age_ranges.push(AgeRange {
+            group: "Maternity".into(),
+            min: 12,
+            max: 55,
+        });
+        assert_eq!(ids(&run_edits(&i, &f)), vec!["MCE-04"]);
+    }
+
+    #[test]
+    fn unknown_los_does_not_raise_mce_19() {
+        let mut i = input("O80");
+        let f = facts(&[valid_dx("O80", &[])]);
+        assert!(!ids(&run_edits(&i, &f)).contains(&"MCE-19"));
+        i.los_days = Some(3);
+        assert!(ids(&run_edits(&i, &f)).contains(&"MCE-19"));
+    }
+
+    #[test]
+    fn no_mce_tables_is_said_once() {
+        let mut f = facts(&[valid_dx("O80", &[])]);
+        f.mce_loaded = false;
+        assert_eq!(ids(&run_edits(&input("O80"), &f)), vec!["MCE-NOT-LOADED"]);
+    }
+}
