@@ -11,6 +11,7 @@ pub mod bench_queue;
 pub mod chart;
 pub mod cli;
 pub mod codes;
+pub mod coding;
 pub mod deficiency;
 pub mod demo;
 pub mod domain;
