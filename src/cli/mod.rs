@@ -17,6 +17,7 @@ use crate::store::Store;
 use crate::tui;
 
 mod admin;
+mod edits;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]
@@ -56,6 +57,9 @@ pub enum Command {
     /// ICD-10-CM/PCS code sets: show a code with its notes, search, load a later release
     #[command(subcommand)]
     Codes(CodesCmd),
+    /// Run the coding edits (MCE, Excludes1, POA, 7th character, …) on an encounter or on codes
+    /// given as arguments; exit 1 when any error-level edit fires
+    Edits(edits::EditsArgs),
     /// Import clinical data: FHIR R4 bundles/resources or HL7 v2 messages (files or folders);
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
@@ -442,6 +446,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("{s}");
                 }
             }
+        }
+        Some(Command::Edits(args)) => {
+            let store = Store::open(&database_path(cli.db.as_deref())?)?;
+            return edits::run(&store, &args);
         }
         Some(Command::Import(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;

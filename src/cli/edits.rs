@@ -1,0 +1,183 @@
+//! `chartdesk edits`: the coding edits engine for scripts and billing checks. Prints every
+//! edit with id, severity and message; exit 1 when any error-level edit fires.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+
+use super::ReportFormat;
+use crate::coding::{DxEntry, EditInput, PxEntry, format_table, has_errors, load_facts, run_edits};
+use crate::domain::EncounterKind;
+use crate::store::Store;
+
+#[derive(clap::Args, Debug)]
+pub struct EditsArgs {
+    /// Check a stored encounter's codes (its discharge date picks the code set, COD-01)
+    #[arg(long, conflicts_with_all = ["age", "principal"])]
+    pub encounter: Option<i64>,
+    /// Age in years at admission (newborn 0)
+    #[arg(long)]
+    pub age: Option<i64>,
+    /// F, M or U (not edited: the MCE sex edit is off)
+    #[arg(long, default_value = "U")]
+    pub sex: char,
+    /// Discharge date (inpatient) or date of service
+    #[arg(long)]
+    pub discharge: Option<NaiveDate>,
+    /// inpatient, outpatient, emergency or observation
+    #[arg(long, default_value = "inpatient")]
+    pub r#type: String,
+    /// Length of stay in days (for the LOS edit)
+    #[arg(long)]
+    pub los: Option<i64>,
+    /// Principal or first-listed diagnosis, CODE[:POA]
+    #[arg(long)]
+    pub principal: Option<String>,
+    /// Secondary diagnoses, CODE[:POA],CODE[:POA],…
+    #[arg(long, value_delimiter = ',')]
+    pub secondary: Vec<String>,
+    /// Procedures (ICD-10-PCS), CODE,CODE,…; the first is principal
+    #[arg(long, value_delimiter = ',')]
+    pub procedure: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+fn dx(arg: &str) -> Result<DxEntry> {
+    let (code, poa) = match arg.split_once(':') {
+        Some((c, p)) => {
+            let mut chars = p.trim().chars();
+            let poa = chars.next();
+            if chars.next().is_some() {
+                bail!("{arg}: POA must be one character (Y, N, U, W or 1)");
+            }
+            (c, poa)
+        }
+        None => (arg, None),
+    };
+    if code.trim().is_empty() {
+        bail!("{arg:?}: empty diagnosis code");
+    }
+    Ok(DxEntry::new(code.trim(), poa))
+}
+
+fn from_arguments(a: &EditsArgs) -> Result<EditInput> {
+    let kind = EncounterKind::parse(&a.r#type).with_context(|| {
+        format!(
+            "--type {}: use inpatient, outpatient, emergency or observation",
+            a.r#type
+        )
+    })?;
+    let mut procedures: Vec<PxEntry> = a
+        .procedure
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| PxEntry::new(p.trim()))
+        .collect();
+    if let Some(first) = procedures.first_mut() {
+        first.principal = true;
+    }
+    Ok(EditInput {
+        age_years: a.age.context("--age is required without --encounter")?,
+        sex: a.sex,
+        discharge: a
+            .discharge
+            .context("--discharge is required without --encounter")?,
+        kind,
+        los_days: a.los,
+        principal: a.principal.as_deref().map(dx).transpose()?,
+        secondary: a
+            .secondary
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| dx(s))
+            .collect::<Result<_>>()?,
+        procedures,
+    })
+}
+
+/// Build the input from a stored encounter: patient age at admission, sex, discharge date,
+/// length of stay, and its assigned codes in sequence.
+fn from_encounter(store: &Store, id: i64) -> Result<EditInput> {
+    let conn = store.conn();
+    let (kind, admit, discharge, birth, sex): (String, String, Option<String>, String, String) = conn
+        .query_row(
+            "SELECT e.kind, e.admit_at, e.discharge_at, p.birth_date, p.sex FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .with_context(|| format!("encounter {id} not found"))?;
+    let date = |s: &str, what: &str| {
+        NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+            .with_context(|| format!("encounter {id}: unreadable {what} {s:?}"))
+    };
+    let admit_d = date(&admit, "admit_at")?;
+    let discharge_d = match &discharge {
+        Some(d) => date(d, "discharge_at")?,
+        None => admit_d,
+    };
+    let birth_d = date(&birth, "birth date")?;
+    let age = admit_d.years_since(birth_d).map(i64::from).unwrap_or(0);
+    let mut stmt = conn.prepare("SELECT kind, code, poa FROM encounter_codes WHERE encounter_id = ?1 ORDER BY kind, sequence")?;
+    let rows: Vec<(String, String, Option<String>)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut dxs = rows
+        .iter()
+        .filter(|r| r.0 == "dx")
+        .map(|r| DxEntry::new(&r.1, r.2.as_deref().and_then(|p| p.chars().next())));
+    let principal = dxs.next();
+    let secondary = dxs.collect();
+    let mut procedures: Vec<PxEntry> = rows
+        .iter()
+        .filter(|r| r.0 == "pcs")
+        .map(|r| PxEntry::new(&r.1))
+        .collect();
+    if let Some(first) = procedures.first_mut() {
+        first.principal = true;
+    }
+    Ok(EditInput {
+        age_years: age,
+        sex: sex.chars().next().unwrap_or('U'),
+        discharge: discharge_d,
+        kind: EncounterKind::parse(&kind).unwrap_or(EncounterKind::Outpatient),
+        los_days: Some((discharge_d - admit_d).num_days()),
+        principal,
+        secondary,
+        procedures,
+    })
+}
+
+pub(super) fn run(store: &Store, args: &EditsArgs) -> Result<ExitCode> {
+    let input = match args.encounter {
+        Some(id) => from_encounter(store, id)?,
+        None => from_arguments(args)?,
+    };
+    let facts = load_facts(store.conn(), &input)?;
+    let edits = run_edits(&input, &facts);
+    match args.format {
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"input": input, "edits": edits}))?
+        ),
+        ReportFormat::Csv => {
+            println!("id,severity,code,message");
+            for e in &edits {
+                println!(
+                    "{},{},{},\"{}\"",
+                    e.id,
+                    serde_json::to_value(e.severity)?.as_str().unwrap_or(""),
+                    e.code.as_deref().unwrap_or(""),
+                    e.message.replace('"', "\"\"")
+                );
+            }
+        }
+        ReportFormat::Table => print!("{}", format_table(&edits)),
+    }
+    Ok(if has_errors(&edits) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
