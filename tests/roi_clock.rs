@@ -430,3 +430,24 @@ fn aod_05_first_accounting_in_twelve_months_is_free() {
     let f = accounting::fee(d("2026-04-10"), &[d("2025-04-11")], 2500).unwrap();
     assert!(!f.free);
 }
+
+// ---- AOD-06 -------------------------------------------------------------------------
+
+#[test]
+fn aod_06_oral_suspension_lasts_at_most_30_days() {
+    use accounting::Suspension;
+    let mut s = Suspension {
+        agency: "State Medicaid Fraud Control Unit".into(),
+        start: d("2026-01-01"),
+        end: d("2026-06-30"),
+        written: false,
+    };
+    // 2026-01-01 + 30 = 2026-01-31.
+    assert_eq!(s.last_day().unwrap(), d("2026-01-31"));
+    assert!(s.in_force(d("2026-01-31")).unwrap());
+    assert!(!s.in_force(d("2026-02-01")).unwrap());
+    assert!(!s.in_force(d("2025-12-31")).unwrap());
+    s.written = true;
+    assert_eq!(s.last_day().unwrap(), d("2026-06-30"));
+    assert!(s.in_force(d("2026-02-01")).unwrap());
+}

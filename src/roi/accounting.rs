@@ -1,5 +1,5 @@
 //! Accounting of disclosures (45 CFR 164.528): the window (AOD-01), what is excluded
-//! (AOD-02), the 60-day clock (AOD-05) and the fee (AOD-05).
+//! (AOD-02), the 60-day clock and the fee (AOD-05), and agency suspensions (AOD-06).
 //!
 //! Invariants: the window is the six years before the request (or a shorter period the
 //! individual asks for) and never starts before the Privacy Rule compliance date. Part 2
@@ -14,9 +14,10 @@ use super::requester::{Conditions, RequesterType};
 use super::stored_enum;
 
 /// Privacy Rule compliance date; earlier disclosures are never accountable (164.528(a)(1)(ix)).
-pub fn compliance_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2003, 4, 14).unwrap_or(NaiveDate::MIN)
-}
+pub const PRIVACY_RULE_COMPLIANCE: NaiveDate = match NaiveDate::from_ymd_opt(2003, 4, 14) {
+    Some(d) => d,
+    None => panic!("valid constant date"),
+};
 
 pub const AOD_LOOKBACK_MONTHS: u32 = 72;
 pub const AOD_DUE_DAYS: u32 = 60;
@@ -36,7 +37,7 @@ pub fn window(
         })?;
     let start = six_years
         .max(requested_from.unwrap_or(six_years))
-        .max(compliance_date());
+        .max(PRIVACY_RULE_COMPLIANCE);
     Ok((start, requested_on))
 }
 
@@ -87,7 +88,7 @@ const fn ex(code: &'static str, rule: &'static str) -> Exclusion {
 /// AOD-02: `None` when the disclosure belongs in an accounting.
 pub fn exclusion(d: &Disclosure) -> Option<Exclusion> {
     use DisclosurePurpose::*;
-    if d.disclosed_on < compliance_date() {
+    if d.disclosed_on < PRIVACY_RULE_COMPLIANCE {
         return Some(ex("AOD_EXCL_BEFORE_COMPLIANCE", "45 CFR 164.528(a)(1)(ix)"));
     }
     if d.part2 {
@@ -166,4 +167,37 @@ pub fn fee(
         free,
         notice_required: !free && cost_cents > 0,
     })
+}
+
+/// AOD-06: an oversight or law-enforcement agency's statement suspending the individual's
+/// right to an accounting of disclosures to it (164.528(a)(2)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suspension {
+    pub agency: String,
+    pub start: NaiveDate,
+    /// Last day of the period stated by the agency.
+    pub end: NaiveDate,
+    /// A written statement; an oral one lasts at most 30 days unless put in writing.
+    pub written: bool,
+}
+
+/// Longest an oral suspension lasts (164.528(a)(2)(ii)).
+pub const ORAL_SUSPENSION_DAYS: u32 = 30;
+
+impl Suspension {
+    /// The last day the suspension is in force: its stated end, or for an oral statement
+    /// no more than 30 days from the start (start + 30 is the last day; start is day 0).
+    pub fn last_day(&self) -> Result<NaiveDate, RoiError> {
+        if self.written {
+            return Ok(self.end);
+        }
+        let oral_limit = add_days(self.start, ORAL_SUSPENSION_DAYS, "oral suspension")?;
+        Ok(self.end.min(oral_limit))
+    }
+
+    /// Whether disclosures to this agency are left out of an accounting provided `today`.
+    pub fn in_force(&self, today: NaiveDate) -> Result<bool, RoiError> {
+        Ok(self.start <= today && today <= self.last_day()?)
+    }
 }

@@ -8,7 +8,7 @@
 //! authorization and request documents), [`validate`] (the §4.3 authorization check and its
 //! reason codes), [`check`] (`auth check FILE`: JSON reading with error locations, table
 //! output, the JSON schema doc), [`clock`] (ROI-01/02 access clock), [`fees`] (ROI-04),
-//! [`accounting`] (AOD-01/02/05).
+//! [`accounting`] (AOD-01/02/05/06).
 
 pub mod accounting;
 pub mod authorization;
