@@ -31,6 +31,12 @@ fn baseline() -> (Authorization, Request) {
     (f.authorization, f.request)
 }
 
+fn verify(r: &mut Request) {
+    r.identity_verified = true;
+    r.verification_method = Some("photo ID".into());
+    r.verified_by = Some("jpatel".into());
+}
+
 fn codes(v: &Validation) -> Vec<&'static str> {
     v.problems.iter().map(|p| p.code).collect()
 }
@@ -127,6 +133,24 @@ fn every_reason_code_has_a_case() {
             "{c}"
         );
     }
+}
+
+#[test]
+fn identity_verification_must_be_recorded() {
+    let (a, mut r) = baseline();
+    r.verified_by = None;
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_IDENTITY_UNVERIFIED"]);
+    assert!(v.problems[0].message.contains("verified_by"));
+}
+
+#[test]
+fn repeated_categories_are_reported_once() {
+    let (a, mut r) = baseline();
+    r.categories_present = vec![Category::Hiv, Category::Hiv, Category::MentalHealth];
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_SENSITIVE_NOT_SPECIFIED"]);
+    assert_eq!(v.excluded_categories, [Category::Hiv]);
 }
 
 #[test]
@@ -291,7 +315,7 @@ fn requests_needing_no_authorization_show_their_rule() {
     ];
     for (t, rule) in cases {
         let mut r = Request::new(t, d("2026-04-01"));
-        r.identity_verified = true;
+        verify(&mut r);
         let v = validate(None, &r, d(TODAY));
         assert!(v.valid && !v.needs_authorization, "{t}");
         assert_eq!(v.basis, rule, "{t}");
@@ -301,7 +325,7 @@ fn requests_needing_no_authorization_show_their_rule() {
 #[test]
 fn individual_access_excludes_only_psychotherapy_notes() {
     let mut r = Request::new(RequesterType::SelfAccess, d("2026-04-01"));
-    r.identity_verified = true;
+    verify(&mut r);
     r.categories_present = vec![Category::SudPart2, Category::Psychotherapy, Category::Hiv];
     let v = validate(None, &r, d(TODAY));
     assert!(v.valid);
@@ -314,7 +338,7 @@ fn individual_access_excludes_only_psychotherapy_notes() {
 #[test]
 fn directive_needs_a_signed_directive_naming_the_recipient() {
     let mut r = Request::new(RequesterType::Directive, d("2026-04-01"));
-    r.identity_verified = true;
+    verify(&mut r);
     let v = validate(None, &r, d(TODAY));
     assert_eq!(codes(&v), ["AUTH_NOT_PROVIDED"]);
     assert_eq!(v.problems[0].rule, "45 CFR 164.524(c)(3)(ii)");
@@ -349,7 +373,7 @@ fn conditional_rows_fall_back_to_an_authorization() {
         }),
     ] {
         let mut r = Request::new(t, d("2026-04-01"));
-        r.identity_verified = true;
+        verify(&mut r);
         let v = validate(None, &r, d(TODAY));
         assert_eq!(codes(&v), ["AUTH_NOT_PROVIDED"], "{t}");
         assert_eq!(v.basis, "45 CFR 164.508");

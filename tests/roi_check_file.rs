@@ -115,7 +115,8 @@ fn unknown_top_level_key_is_refused() {
 #[test]
 fn null_authorization_for_treatment_is_valid_and_tabled() {
     let text = r#"{"authorization": null, "request": {"requester_type": "PROVIDER_TX",
-      "received_date": "2026-04-01", "identity_verified": true}}"#;
+      "received_date": "2026-04-01", "identity_verified": true,
+      "verification_method": "NPI lookup", "verified_by": "jpatel"}}"#;
     let v = check_file(text, today()).unwrap();
     assert!(v.valid);
     let t = format_table(&v);
@@ -131,7 +132,8 @@ fn null_authorization_for_treatment_is_valid_and_tabled() {
 fn table_lists_each_problem_with_code_and_rule() {
     let text = r#"{"authorization": {"description": "All records"},
       "request": {"requester_type": "AUTH_3P", "received_date": "2026-04-01",
-                  "identity_verified": true}}"#;
+                  "identity_verified": true,
+      "verification_method": "NPI lookup", "verified_by": "jpatel"}}"#;
     let v = check_file(text, today()).unwrap();
     let t = format_table(&v);
     assert!(t.contains("NOT VALID (9 problems)"), "{t}");

@@ -113,12 +113,18 @@ pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -
     let requirement = t.requirement(c);
     let mut found = Found::default();
     let mut excluded = Vec::new();
+    let mut present: Vec<Category> = Vec::new();
+    for &cat in &req.categories_present {
+        if !present.contains(&cat) {
+            present.push(cat);
+        }
+    }
 
     match (requirement, auth) {
         (AuthRequirement::None, _) => {
             // Without an authorization nothing sensitive goes out, except that the
             // individual's own access covers everything but psychotherapy notes.
-            for &cat in &req.categories_present {
+            for &cat in &present {
                 if !t.is_access() || cat == Category::Psychotherapy {
                     excluded.push(cat);
                 }
@@ -131,7 +137,7 @@ pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -
         ),
         (AuthRequirement::SignedDirective, Some(a)) => {
             check_directive(a, today, &mut found);
-            if req.categories_present.contains(&Category::Psychotherapy) {
+            if present.contains(&Category::Psychotherapy) {
                 excluded.push(Category::Psychotherapy);
             }
         }
@@ -144,28 +150,12 @@ pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -
             ),
         ),
         (AuthRequirement::Authorization, Some(a)) => {
-            check_authorization(a, req, today, &mut found);
-            excluded.extend(
-                req.categories_present
-                    .iter()
-                    .copied()
-                    .filter(|&cat| !names(a, cat)),
-            );
+            check_authorization(a, req, &present, today, &mut found);
+            excluded.extend(present.iter().copied().filter(|&cat| !names(a, cat)));
         }
     }
 
-    if !req.identity_verified {
-        let who = match t {
-            RequesterType::SelfAccess => "the individual's identity",
-            RequesterType::PersRep => "the representative's identity and authority",
-            _ => "the requester's identity and authority",
-        };
-        found.push(
-            ReasonCode::IdentityUnverified,
-            ReasonCode::IdentityUnverified.rule(),
-            format!("{who} must be verified and recorded before release"),
-        );
-    }
+    check_identity(req, &mut found);
 
     let mut problems = found.0;
     problems.sort_by_key(|(code, _)| *code);
@@ -200,6 +190,22 @@ impl Found {
     }
 }
 
+/// ROI-07: identity and authority verified, and the verification recorded.
+fn check_identity(req: &Request, f: &mut Found) {
+    let code = ReasonCode::IdentityUnverified;
+    if !req.identity_verified {
+        let who = match req.requester_type {
+            RequesterType::SelfAccess => "the individual's identity",
+            RequesterType::PersRep => "the representative's identity and authority",
+            _ => "the requester's identity and authority",
+        };
+        f.code(code, format!("{who} must be verified before release"));
+    } else if blank(&req.verification_method) || blank(&req.verified_by) {
+        let msg = "the verification must be recorded: verification_method and verified_by";
+        f.code(code, msg);
+    }
+}
+
 fn names(a: &Authorization, cat: Category) -> bool {
     a.sensitive_categories_named.contains(&cat)
         || (cat == Category::Psychotherapy && a.psychotherapy_notes)
@@ -228,7 +234,13 @@ fn check_revoked(a: &Authorization, today: NaiveDate, f: &mut Found) {
     }
 }
 
-fn check_authorization(a: &Authorization, req: &Request, today: NaiveDate, f: &mut Found) {
+fn check_authorization(
+    a: &Authorization,
+    req: &Request,
+    present: &[Category],
+    today: NaiveDate,
+    f: &mut Found,
+) {
     use ReasonCode::*;
     let missing = [
         (
@@ -309,13 +321,13 @@ fn check_authorization(a: &Authorization, req: &Request, today: NaiveDate, f: &m
             "treatment, payment, enrollment or eligibility was conditioned on signing",
         );
     }
-    for &cat in &req.categories_present {
+    for &cat in present {
         if !names(a, cat) {
             let msg = format!("the records hold {cat} but the form does not name it");
             f.push(SensitiveNotSpecified, cat.rule(), msg);
         }
     }
-    if req.categories_present.contains(&Category::SudPart2) {
+    if present.contains(&Category::SudPart2) {
         check_part2(a, f);
     }
     check_scope(a, req, f);
