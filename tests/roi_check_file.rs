@@ -144,3 +144,15 @@ fn table_lists_each_problem_with_code_and_rule() {
     assert!(row.contains("45 CFR 164.508(c)(1)(iv)"), "{row}");
     assert!(t.lines().any(|l| l.starts_with("CODE")), "{t}");
 }
+
+#[test]
+fn table_snapshot() {
+    let text = r#"{"authorization": {"description": "All records", "discloser": "Riverside General",
+        "recipient": "Hale & Moreno LLP", "expiration_date": "2026-03-31",
+        "signature": "Dana Whitfield", "signed_date": "2026-01-05",
+        "revocation_statement": true, "conditioning_statement": true},
+      "request": {"requester_type": "AUTH_3P", "received_date": "2026-04-01",
+                  "categories_present": ["SUD_PART2"]}}"#;
+    let v = check_file(text, today()).unwrap();
+    insta::assert_snapshot!("roi_auth_check_table", format_table(&v));
+}
