@@ -168,7 +168,9 @@ pub fn paused_days(holds: &[Hold], today: NaiveDate) -> u32 {
     u32::try_from(total).unwrap_or(u32::MAX)
 }
 
-/// The clock of one request as of `today` (ROI-01, ROI-02).
+/// The clock of one request as of `today` (ROI-01, ROI-02). Requests outside the right of
+/// access have no federal deadline; they run on the same `access_due_days` as a work
+/// target, and their holds pause it.
 pub fn status(
     t: RequesterType,
     received: NaiveDate,
