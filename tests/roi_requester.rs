@@ -89,3 +89,12 @@ fn stored_spellings_round_trip_through_json() {
     }
     assert!(serde_json::from_str::<RequesterType>("\"self\"").is_err());
 }
+
+#[test]
+fn sensitivity_labels_parse_and_unknown_ones_are_kept() {
+    use chartdesk::roi::Category;
+    let (known, unknown) = Category::parse_list(" SUD_PART2, HIV,SUD_PART2,, ABORTION ");
+    assert_eq!(known, [Category::SudPart2, Category::Hiv]);
+    assert_eq!(unknown, ["ABORTION"]);
+    assert_eq!(Category::Psychotherapy.rule(), "45 CFR 164.508(a)(2)");
+}
