@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod import;
 pub mod report_cli;
+pub mod roi;
 pub mod settings;
 pub mod store;
 pub mod text;
