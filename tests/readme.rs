@@ -30,3 +30,15 @@ fn readme_key_table_matches_the_command_registry() {
         expected.join("\n")
     );
 }
+
+#[test]
+fn readme_carries_the_auth_check_json_schema() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let doc = chartdesk::roi::AUTH_JSON_DOC;
+    let body = doc.split_once('\n').map(|(_, rest)| rest).unwrap_or(doc);
+    assert!(
+        readme.contains(body.trim()),
+        "README's `auth check` schema differs from src/roi/auth_json.md"
+    );
+}

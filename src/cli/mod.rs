@@ -60,6 +60,9 @@ pub enum Command {
     /// Run the coding edits (MCE, Excludes1, POA, 7th character, …) on an encounter or on codes
     /// given as arguments; exit 1 when any error-level edit fires
     Edits(edits::EditsArgs),
+    /// Release-of-information authorization checks (45 CFR 164.508)
+    #[command(subcommand)]
+    Auth(AuthCmd),
     /// Import clinical data: FHIR R4 bundles/resources or HL7 v2 messages (files or folders);
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
@@ -213,6 +216,20 @@ pub enum CodesCmd {
         dir: PathBuf,
         #[arg(long)]
         year: i32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuthCmd {
+    /// Validate an authorization against a request (JSON, schema in README): every reason
+    /// code with its rule; exit 1 when the authorization is not valid for the request
+    Check {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Check as of this date [default: today]
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
     },
 }
 
@@ -450,6 +467,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Edits(args)) => {
             let store = Store::open(&database_path(cli.db.as_deref())?)?;
             return edits::run(&store, &args);
+        }
+        Some(Command::Auth(AuthCmd::Check {
+            file,
+            format,
+            today,
+        })) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let v =
+                crate::roi::check_file(&text, today).with_context(|| file.display().to_string())?;
+            match format {
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                _ => print!("{}", crate::roi::format_table(&v)),
+            }
+            return Ok(if v.valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
         }
         Some(Command::Import(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
