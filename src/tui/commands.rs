@@ -25,6 +25,8 @@ pub enum ScreenId {
     Work,
     /// Deficiency reports and provider letters.
     Reports,
+    /// ICD-10-CM/PCS code lookup (reference data, not PHI).
+    Codes,
     Lock,
 }
 
@@ -37,6 +39,7 @@ impl ScreenId {
         ScreenId::Deficiencies,
         ScreenId::Work,
         ScreenId::Reports,
+        ScreenId::Codes,
         ScreenId::Lock,
     ];
 
@@ -55,6 +58,7 @@ impl ScreenId {
             ScreenId::Deficiencies => "deficiencies",
             ScreenId::Work => "work",
             ScreenId::Reports => "reports",
+            ScreenId::Codes => "codes",
             ScreenId::Lock => "lock",
         }
     }
@@ -142,6 +146,10 @@ pub enum CommandId {
     OpenReports,
     /// Show one provider's letter: every chart and what is owed.
     ProviderLetter,
+    /// Open the ICD-10-CM/PCS code lookup (reference data; not audited).
+    OpenCodeLookup,
+    /// Show the selected code's detail; on a header code, narrow the search to it.
+    ShowCode,
 }
 
 impl CommandId {
@@ -187,6 +195,8 @@ impl CommandId {
         CommandId::MarkAnalyzed,
         CommandId::OpenReports,
         CommandId::ProviderLetter,
+        CommandId::OpenCodeLookup,
+        CommandId::ShowCode,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -231,6 +241,8 @@ impl CommandId {
             MarkAnalyzed => 36,
             OpenReports => 37,
             ProviderLetter => 38,
+            OpenCodeLookup => 39,
+            ShowCode => 40,
         }
     }
 
@@ -316,11 +328,11 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 
 pub use super::def_guards::*;
 
-use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Reports, Search, Work};
-const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work, Reports];
+use ScreenId::{Chart, Codes, Deficiencies, Home, Lock, Login, Reports, Search, Work};
+const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work, Reports, Codes];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
-const LISTS: &[ScreenId] = &[Search, Chart, Reports];
-const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports];
+const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes];
+const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports, Codes];
 
 const fn cmd(
     id: CommandId,
@@ -364,10 +376,10 @@ impl Command {
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
-    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work], &["tab", "backtab"]).hint("focus"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes], &["tab", "backtab"]).hint("focus"),
     cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
@@ -389,6 +401,10 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("deficiencies"),
     cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
         .guards(&[may_analyze]).hint("reports"),
+    cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (reference; not audited)", &[Home], &["c"])
+        .hint("codes"),
+    cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
+        .guards(&[row_selected]).hint("detail"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
     cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
@@ -417,9 +433,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports], &["esc"]).hint("back"),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

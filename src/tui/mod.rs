@@ -6,6 +6,8 @@
 mod app;
 mod chart_view;
 mod chrome;
+mod code_lookup;
+pub mod code_picker;
 pub mod commands;
 mod def_form;
 mod def_guards;
@@ -27,6 +29,7 @@ pub use app::App;
 pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
+use crate::codes::{PickerEffect, PickerInput};
 use crate::deficiency::lifecycle::{DefStatus, WaiveReason};
 use crate::deficiency::ops::DeficiencyRow;
 use crate::deficiency::queue::{PageKey, QueueFilter, QueueRow, QueueSort, QueueTab};
@@ -135,6 +138,13 @@ pub enum Effect {
     },
     /// A deficiency-workflow call into the core.
     Deficiency(DefAction),
+    /// Give an input to the code lookup's picker; the runtime applies it with the code index
+    /// it keeps (an in-memory search, no I/O) and returns the outcome as [`Msg::Picked`].
+    Picker(PickerInput),
+    /// Read a code's detail (reference data: not PHI, not audited).
+    ShowCode {
+        code: String,
+    },
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).
@@ -210,6 +220,13 @@ pub enum Msg {
     /// A document's signature was recorded.
     Signed {
         document_id: i64,
+    },
+    /// What the code picker did with the last [`Effect::Picker`] input.
+    Picked(PickerEffect),
+    /// A code's detail text (`codes::format_detail`), sanitised by the screen on entry.
+    CodeDetail {
+        code: String,
+        text: String,
     },
     /// A report's text (the summary when `provider` is `None`).
     Report {
