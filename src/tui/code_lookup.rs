@@ -23,7 +23,7 @@ pub const HIT_LIMIT: usize = 100;
 /// Shown instead of the picker when the database holds no code sets.
 pub const NO_CODE_SETS: &str = "no code sets loaded — run `chartdesk init`";
 
-const HINT: &str = "type a code or words · ↑↓ select · enter detail (a header narrows) · tab detail pane · esc back";
+const HINT: &str = "↑↓ select · enter detail (a header narrows) · tab detail pane · esc back";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -151,7 +151,8 @@ impl Widget for &CodeLookupState {
                 .render(area, buf);
             return;
         };
-        let [left, right] = if area.width >= 100 {
+        // Beside the list on wide terminals, under it otherwise (titles stay readable).
+        let [left, right] = if area.width >= 120 {
             Layout::horizontal([Constraint::Percentage(55), Constraint::Min(20)]).areas(area)
         } else {
             Layout::vertical([Constraint::Min(8), Constraint::Percentage(40)]).areas(area)

@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
 pub use app::App;
+pub use code_lookup::HIT_LIMIT as CODE_HIT_LIMIT;
 pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
