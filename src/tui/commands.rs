@@ -401,7 +401,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("deficiencies"),
     cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
         .guards(&[may_analyze]).hint("reports"),
-    cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (reference; not audited)", &[Home], &["c"])
+    cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
