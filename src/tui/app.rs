@@ -18,6 +18,7 @@ use super::chart_view::{self, ChartState};
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
 use super::code_lookup::{self, CodeLookupState};
 use super::commands::{self, Danger, Keymap};
+use super::def_provider::{self, ProviderViewState};
 use super::def_queue::{self, QueueState};
 use super::def_reports::{self, ReportsState};
 use super::def_work::{self, WorkState};
@@ -54,6 +55,8 @@ pub struct App {
     work: Option<WorkState>,
     /// The reports screen (summary or a provider letter).
     reports: Option<ReportsState>,
+    /// One provider's open deficiencies (reached from the reports' provider picker).
+    provider_view: Option<ProviderViewState>,
     /// The code search index, built on the first visit to the code lookup and kept (≈0.5 s
     /// to build); `None` until then, or while no code sets are loaded.
     codes: Option<CodeIndex>,
@@ -93,6 +96,7 @@ impl App {
             work: None,
             claim_renewed: None,
             reports: None,
+            provider_view: None,
             codes: None,
             code_lookup: None,
             locked: None,
@@ -148,6 +152,7 @@ impl App {
             ScreenId::Chart => 7,
             ScreenId::Deficiencies => 5,
             ScreenId::Codes => 6,
+            ScreenId::Provider => 3,
             _ => 2,
         };
         let mut c = Ctx {
@@ -188,6 +193,13 @@ impl App {
                 }
             }
             ScreenId::Reports => c.modal = self.reports.as_ref().is_some_and(|r| r.form.is_some()),
+            ScreenId::Provider => {
+                if let Some(p) = &self.provider_view {
+                    c.selected = !p.rows.is_empty();
+                    c.has_next = p.next.is_some();
+                    c.has_prev = p.has_prev();
+                }
+            }
             ScreenId::Codes => {
                 if let Some(l) = &self.code_lookup {
                     c.typing = l.typing();
@@ -295,6 +307,10 @@ impl App {
             },
             ScreenId::Reports => match &mut self.reports {
                 Some(r) => def_reports::update(r, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Provider => match &mut self.provider_view {
+                Some(p) => def_provider::update(p, msg, ctx),
                 None => Effect::None,
             },
             ScreenId::Codes => match &mut self.code_lookup {
@@ -460,6 +476,7 @@ impl App {
         self.work = None;
         self.reports = None;
         self.code_lookup = None;
+        self.provider_view = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -521,6 +538,11 @@ impl Widget for &App {
             (None, ScreenId::Reports) => {
                 if let Some(r) = &self.reports {
                     r.render(body, buf)
+                }
+            }
+            (None, ScreenId::Provider) => {
+                if let Some(p) = &self.provider_view {
+                    p.render(body, buf)
                 }
             }
             (None, ScreenId::Codes) => {

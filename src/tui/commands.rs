@@ -27,6 +27,8 @@ pub enum ScreenId {
     Reports,
     /// ICD-10-CM/PCS code lookup (reference data, not PHI).
     Codes,
+    /// One provider's open deficiencies, page by page.
+    Provider,
     Lock,
 }
 
@@ -40,6 +42,7 @@ impl ScreenId {
         ScreenId::Work,
         ScreenId::Reports,
         ScreenId::Codes,
+        ScreenId::Provider,
         ScreenId::Lock,
     ];
 
@@ -59,6 +62,7 @@ impl ScreenId {
             ScreenId::Work => "work",
             ScreenId::Reports => "reports",
             ScreenId::Codes => "codes",
+            ScreenId::Provider => "provider",
             ScreenId::Lock => "lock",
         }
     }
@@ -150,6 +154,8 @@ pub enum CommandId {
     OpenCodeLookup,
     /// Show the selected code's detail; on a header code, narrow the search to it.
     ShowCode,
+    /// Show one provider's open deficiencies, oldest first, page by page (audited).
+    ProviderView,
 }
 
 impl CommandId {
@@ -197,6 +203,7 @@ impl CommandId {
         CommandId::ProviderLetter,
         CommandId::OpenCodeLookup,
         CommandId::ShowCode,
+        CommandId::ProviderView,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -243,6 +250,7 @@ impl CommandId {
             ProviderLetter => 38,
             OpenCodeLookup => 39,
             ShowCode => 40,
+            ProviderView => 41,
         }
     }
 
@@ -328,11 +336,20 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 
 pub use super::def_guards::*;
 
-use ScreenId::{Chart, Codes, Deficiencies, Home, Lock, Login, Reports, Search, Work};
-const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work, Reports, Codes];
+use ScreenId::{Chart, Codes, Deficiencies, Home, Lock, Login, Provider, Reports, Search, Work};
+const SIGNED_IN: &[ScreenId] = &[
+    Home,
+    Search,
+    Chart,
+    Deficiencies,
+    Work,
+    Reports,
+    Codes,
+    Provider,
+];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes];
-const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports, Codes];
+const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider];
 
 const fn cmd(
     id: CommandId,
@@ -376,7 +393,7 @@ impl Command {
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
     cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes], &["tab", "backtab"]).hint("focus"),
@@ -405,15 +422,17 @@ pub const COMMANDS: &[Command] = &[
         .hint("codes"),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
+    cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
+        .hint("view"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
     cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
     cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
     cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
     cmd(C::ClearFilter, "clear_filter", "Remove the queue filters", &[Deficiencies], &["x"]),
-    cmd(C::NextPage, "next_page", "Next page of the queue", &[Deficiencies], &["n", "pagedown"])
+    cmd(C::NextPage, "next_page", "Next page of the list", &[Deficiencies, Provider], &["n", "pagedown"])
         .guards(&[has_next_page]).hint("next"),
-    cmd(C::PrevPage, "previous_page", "Previous page of the queue", &[Deficiencies], &["p", "pageup"])
+    cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider], &["p", "pageup"])
         .guards(&[has_prev_page]).hint("prev"),
     cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
         .guards(&[row_selected]).hint("work"),
@@ -433,9 +452,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes], &["esc"]).hint("back"),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

@@ -11,6 +11,7 @@ pub mod code_picker;
 pub mod commands;
 mod def_form;
 mod def_guards;
+mod def_provider;
 mod def_queue;
 mod def_reports;
 mod def_work;
@@ -33,7 +34,7 @@ use crate::chart::PatientHit;
 use crate::codes::{PickerEffect, PickerInput};
 use crate::deficiency::lifecycle::{DefStatus, WaiveReason};
 use crate::deficiency::ops::DeficiencyRow;
-use crate::deficiency::queue::{PageKey, QueueFilter, QueueRow, QueueSort, QueueTab};
+use crate::deficiency::queue::{PageKey, ProviderItem, QueueFilter, QueueRow, QueueSort, QueueTab};
 use crate::domain::Document;
 use crate::store::Store;
 
@@ -201,6 +202,16 @@ pub enum DefAction {
     Report {
         provider: Option<i64>,
     },
+    /// Show one provider's open deficiencies (the provider view) from its first page.
+    OpenProviderView {
+        provider_id: i64,
+    },
+    /// One provider view page, one audited `provider_view` query (`limit + 1` rows asked).
+    LoadProviderPage {
+        provider_id: i64,
+        after: Option<(String, i64)>,
+        limit: usize,
+    },
 }
 
 /// What a screen receives.
@@ -222,6 +233,8 @@ pub enum Msg {
     Signed {
         document_id: i64,
     },
+    /// A provider view page as read (possibly one row more than the page).
+    ProviderPage(Vec<ProviderItem>),
     /// What the code picker did with the last [`Effect::Picker`] input.
     Picked(PickerEffect),
     /// A code's detail text (`codes::format_detail`), sanitised by the screen on entry.
