@@ -151,7 +151,7 @@ impl Widget for &ProviderViewState {
                 Constraint::Min(12),
                 Constraint::Length(10),
                 Constraint::Length(10),
-                Constraint::Length(9),
+                Constraint::Length(10),
                 Constraint::Length(4),
                 Constraint::Length(10),
             ],
