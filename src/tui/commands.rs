@@ -422,10 +422,10 @@ pub const COMMANDS: &[Command] = &[
         .hint("codes"),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
-    cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
-        .hint("view"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
+    cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
+        .hint("provider view"),
     cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
     cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
     cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
