@@ -316,3 +316,32 @@ pub fn release(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<()
         Ok(())
     })
 }
+
+/// One provider's open deficiencies for the provider view, oldest first, keyset-paged on
+/// (assigned_at, id); ask for `limit + 1` to learn whether a next page exists. The rows show
+/// patient names, so the read is authorized (`AnalyzeDeficiencies`) and audited as a
+/// `provider_view` query in the same read transaction.
+pub fn provider_page(
+    store: &mut Store,
+    actor: &Actor,
+    provider_id: i64,
+    after: Option<(&str, i64)>,
+    limit: usize,
+) -> Result<Vec<ProviderItem>, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "provider_view",
+        &provider_id.to_string(),
+    )?;
+    store.transact_read(actor, |tx, audit| {
+        let rows = provider_rows(tx, provider_id, after, limit)?;
+        let n = rows.len();
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "provider_view", provider_id)
+                .detail(json!({"results": n})),
+        );
+        Ok(rows)
+    })
+}

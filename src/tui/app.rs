@@ -11,11 +11,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
+mod code_runtime;
 mod def_runtime;
 
 use super::chart_view::{self, ChartState};
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
+use super::code_lookup::{self, CodeLookupState};
 use super::commands::{self, Danger, Keymap};
+use super::def_provider::{self, ProviderViewState};
 use super::def_queue::{self, QueueState};
 use super::def_reports::{self, ReportsState};
 use super::def_work::{self, WorkState};
@@ -27,6 +30,7 @@ use super::search::{self, SearchState};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
 use crate::accounts::{self, Session};
 use crate::chart;
+use crate::codes::CodeIndex;
 use crate::deficiency::queue as def_queue_core;
 use crate::domain::Perm;
 use crate::settings;
@@ -51,6 +55,13 @@ pub struct App {
     work: Option<WorkState>,
     /// The reports screen (summary or a provider letter).
     reports: Option<ReportsState>,
+    /// One provider's open deficiencies (reached from the reports' provider picker).
+    provider_view: Option<ProviderViewState>,
+    /// The code search index, built on the first visit to the code lookup and kept (≈0.5 s
+    /// to build); `None` until then, or while no code sets are loaded.
+    codes: Option<CodeIndex>,
+    /// The code lookup screen, kept while signed in so its query and detail survive.
+    code_lookup: Option<CodeLookupState>,
     /// When the worked chart's claim was last taken or renewed (activity renews it).
     claim_renewed: Option<DateTime<Utc>>,
     locked: Option<LockState>,
@@ -85,6 +96,9 @@ impl App {
             work: None,
             claim_renewed: None,
             reports: None,
+            provider_view: None,
+            codes: None,
+            code_lookup: None,
             locked: None,
             overlay: None,
             status: None,
@@ -137,6 +151,8 @@ impl App {
             ScreenId::Search => 6,
             ScreenId::Chart => 7,
             ScreenId::Deficiencies => 5,
+            ScreenId::Codes => 6,
+            ScreenId::Provider => 3,
             _ => 2,
         };
         let mut c = Ctx {
@@ -177,6 +193,19 @@ impl App {
                 }
             }
             ScreenId::Reports => c.modal = self.reports.as_ref().is_some_and(|r| r.form.is_some()),
+            ScreenId::Provider => {
+                if let Some(p) = &self.provider_view {
+                    c.selected = !p.rows.is_empty();
+                    c.has_next = p.next.is_some();
+                    c.has_prev = p.has_prev();
+                }
+            }
+            ScreenId::Codes => {
+                if let Some(l) = &self.code_lookup {
+                    c.typing = l.typing();
+                    c.selected = l.has_selection();
+                }
+            }
         }
         c.typing |= c.modal;
         c
@@ -278,6 +307,14 @@ impl App {
             },
             ScreenId::Reports => match &mut self.reports {
                 Some(r) => def_reports::update(r, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Provider => match &mut self.provider_view {
+                Some(p) => def_provider::update(p, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Codes => match &mut self.code_lookup {
+                Some(l) => code_lookup::update(l, msg, ctx),
                 None => Effect::None,
             },
         }
@@ -385,6 +422,7 @@ impl App {
             Effect::Goto(ScreenId::Home) => self.go_home(now),
             Effect::Goto(ScreenId::Deficiencies) => self.open_queue(now),
             Effect::Goto(ScreenId::Reports) => self.open_reports(now),
+            Effect::Goto(ScreenId::Codes) => self.open_code_lookup(),
             Effect::Goto(s) => self.screen = s,
             Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
             Effect::OpenPalette => {
@@ -399,6 +437,8 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(ConfirmState { prompt, then }))
             }
             Effect::Deficiency(a) => self.perform_def(a, now),
+            Effect::Picker(input) => self.perform_picker(input, now),
+            Effect::ShowCode { code } => self.show_code(&code, now),
         }
     }
 
@@ -435,6 +475,8 @@ impl App {
         self.defq = None;
         self.work = None;
         self.reports = None;
+        self.code_lookup = None;
+        self.provider_view = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -496,6 +538,16 @@ impl Widget for &App {
             (None, ScreenId::Reports) => {
                 if let Some(r) = &self.reports {
                     r.render(body, buf)
+                }
+            }
+            (None, ScreenId::Provider) => {
+                if let Some(p) = &self.provider_view {
+                    p.render(body, buf)
+                }
+            }
+            (None, ScreenId::Codes) => {
+                if let Some(l) = &self.code_lookup {
+                    l.render(body, buf)
                 }
             }
         }

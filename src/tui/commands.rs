@@ -25,6 +25,10 @@ pub enum ScreenId {
     Work,
     /// Deficiency reports and provider letters.
     Reports,
+    /// ICD-10-CM/PCS code lookup (reference data, not PHI).
+    Codes,
+    /// One provider's open deficiencies, page by page.
+    Provider,
     Lock,
 }
 
@@ -37,6 +41,8 @@ impl ScreenId {
         ScreenId::Deficiencies,
         ScreenId::Work,
         ScreenId::Reports,
+        ScreenId::Codes,
+        ScreenId::Provider,
         ScreenId::Lock,
     ];
 
@@ -55,6 +61,8 @@ impl ScreenId {
             ScreenId::Deficiencies => "deficiencies",
             ScreenId::Work => "work",
             ScreenId::Reports => "reports",
+            ScreenId::Codes => "codes",
+            ScreenId::Provider => "provider",
             ScreenId::Lock => "lock",
         }
     }
@@ -142,6 +150,12 @@ pub enum CommandId {
     OpenReports,
     /// Show one provider's letter: every chart and what is owed.
     ProviderLetter,
+    /// Open the ICD-10-CM/PCS code lookup (reference data; not audited).
+    OpenCodeLookup,
+    /// Show the selected code's detail; on a header code, narrow the search to it.
+    ShowCode,
+    /// Show one provider's open deficiencies, oldest first, page by page (audited).
+    ProviderView,
 }
 
 impl CommandId {
@@ -187,6 +201,9 @@ impl CommandId {
         CommandId::MarkAnalyzed,
         CommandId::OpenReports,
         CommandId::ProviderLetter,
+        CommandId::OpenCodeLookup,
+        CommandId::ShowCode,
+        CommandId::ProviderView,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -231,6 +248,9 @@ impl CommandId {
             MarkAnalyzed => 36,
             OpenReports => 37,
             ProviderLetter => 38,
+            OpenCodeLookup => 39,
+            ShowCode => 40,
+            ProviderView => 41,
         }
     }
 
@@ -316,11 +336,20 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 
 pub use super::def_guards::*;
 
-use ScreenId::{Chart, Deficiencies, Home, Lock, Login, Reports, Search, Work};
-const SIGNED_IN: &[ScreenId] = &[Home, Search, Chart, Deficiencies, Work, Reports];
+use ScreenId::{Chart, Codes, Deficiencies, Home, Lock, Login, Provider, Reports, Search, Work};
+const SIGNED_IN: &[ScreenId] = &[
+    Home,
+    Search,
+    Chart,
+    Deficiencies,
+    Work,
+    Reports,
+    Codes,
+    Provider,
+];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
-const LISTS: &[ScreenId] = &[Search, Chart, Reports];
-const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports];
+const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes];
+const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider];
 
 const fn cmd(
     id: CommandId,
@@ -364,10 +393,10 @@ impl Command {
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
-    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work], &["tab", "backtab"]).hint("focus"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes], &["tab", "backtab"]).hint("focus"),
     cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
@@ -389,15 +418,21 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("deficiencies"),
     cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
         .guards(&[may_analyze]).hint("reports"),
+    cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
+        .hint("codes"),
+    cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
+        .guards(&[row_selected]).hint("detail"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
+    cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
+        .hint("provider view"),
     cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
     cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
     cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
     cmd(C::ClearFilter, "clear_filter", "Remove the queue filters", &[Deficiencies], &["x"]),
-    cmd(C::NextPage, "next_page", "Next page of the queue", &[Deficiencies], &["n", "pagedown"])
+    cmd(C::NextPage, "next_page", "Next page of the list", &[Deficiencies, Provider], &["n", "pagedown"])
         .guards(&[has_next_page]).hint("next"),
-    cmd(C::PrevPage, "previous_page", "Previous page of the queue", &[Deficiencies], &["p", "pageup"])
+    cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider], &["p", "pageup"])
         .guards(&[has_prev_page]).hint("prev"),
     cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
         .guards(&[row_selected]).hint("work"),
@@ -417,9 +452,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports], &["esc"]).hint("back"),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

@@ -23,6 +23,8 @@ pub struct ReportsState {
     /// Providers offered by the letter picker: `(id, name)`.
     pub providers: Vec<(i64, String)>,
     pub form: Option<Form>,
+    /// The open provider picker leads to the provider view (not the letter).
+    pub form_view: bool,
 }
 
 impl ReportsState {
@@ -37,6 +39,7 @@ impl ReportsState {
                 .map(|(id, n)| (id, sanitize(&n).into_owned()))
                 .collect(),
             form: None,
+            form_view: false,
         }
     }
 
@@ -66,6 +69,9 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
             FormOutcome::Submit { code, .. } => {
                 s.form = None;
                 if let Some(id) = code.and_then(|c| c.parse::<i64>().ok()) {
+                    if s.form_view {
+                        return Effect::Deficiency(DefAction::OpenProviderView { provider_id: id });
+                    }
                     return Effect::Deficiency(DefAction::Report { provider: Some(id) });
                 }
             }
@@ -75,7 +81,16 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
     let page = ctx.page_rows.max(1);
     let last = s.lines.len().saturating_sub(page);
     match msg {
-        Msg::Command(C::ProviderLetter) => s.form = Some(s.letter_form()),
+        Msg::Command(C::ProviderLetter) => {
+            s.form = Some(s.letter_form());
+            s.form_view = false;
+        }
+        Msg::Command(C::ProviderView) => {
+            let mut f = s.letter_form();
+            f.title = "Provider view".into();
+            s.form = Some(f);
+            s.form_view = true;
+        }
         Msg::Command(C::MoveUp) => s.scroll = s.scroll.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.scroll = (s.scroll + 1).min(last),
         Msg::Command(C::PageUp) => s.scroll = s.scroll.saturating_sub(page),

@@ -6,9 +6,12 @@
 mod app;
 mod chart_view;
 mod chrome;
+mod code_lookup;
+pub mod code_picker;
 pub mod commands;
 mod def_form;
 mod def_guards;
+mod def_provider;
 mod def_queue;
 mod def_reports;
 mod def_work;
@@ -24,12 +27,14 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
 pub use app::App;
+pub use code_lookup::HIT_LIMIT as CODE_HIT_LIMIT;
 pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
+use crate::codes::{PickerEffect, PickerInput};
 use crate::deficiency::lifecycle::{DefStatus, WaiveReason};
 use crate::deficiency::ops::DeficiencyRow;
-use crate::deficiency::queue::{PageKey, QueueFilter, QueueRow, QueueSort, QueueTab};
+use crate::deficiency::queue::{PageKey, ProviderItem, QueueFilter, QueueRow, QueueSort, QueueTab};
 use crate::domain::Document;
 use crate::store::Store;
 
@@ -135,6 +140,13 @@ pub enum Effect {
     },
     /// A deficiency-workflow call into the core.
     Deficiency(DefAction),
+    /// Give an input to the code lookup's picker; the runtime applies it with the code index
+    /// it keeps (an in-memory search, no I/O) and returns the outcome as [`Msg::Picked`].
+    Picker(PickerInput),
+    /// Read a code's detail (reference data: not PHI, not audited).
+    ShowCode {
+        code: String,
+    },
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).
@@ -190,6 +202,16 @@ pub enum DefAction {
     Report {
         provider: Option<i64>,
     },
+    /// Show one provider's open deficiencies (the provider view) from its first page.
+    OpenProviderView {
+        provider_id: i64,
+    },
+    /// One provider view page, one audited `provider_view` query (`limit + 1` rows asked).
+    LoadProviderPage {
+        provider_id: i64,
+        after: Option<(String, i64)>,
+        limit: usize,
+    },
 }
 
 /// What a screen receives.
@@ -210,6 +232,15 @@ pub enum Msg {
     /// A document's signature was recorded.
     Signed {
         document_id: i64,
+    },
+    /// A provider view page as read (possibly one row more than the page).
+    ProviderPage(Vec<ProviderItem>),
+    /// What the code picker did with the last [`Effect::Picker`] input.
+    Picked(PickerEffect),
+    /// A code's detail text (`codes::format_detail`), sanitised by the screen on entry.
+    CodeDetail {
+        code: String,
+        text: String,
     },
     /// A report's text (the summary when `provider` is `None`).
     Report {

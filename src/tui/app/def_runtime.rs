@@ -12,6 +12,7 @@ use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
 use crate::report_cli;
 use crate::settings;
+use crate::tui::def_provider::{self, ProviderViewState};
 use crate::tui::def_queue::{self, QueueState};
 use crate::tui::def_reports::{self, ReportsState};
 use crate::tui::def_work::{self, WorkState};
@@ -98,7 +99,11 @@ impl App {
         let local = now.with_timezone(&Local);
         let changes = !matches!(
             action,
-            DefAction::LoadQueue { .. } | DefAction::OpenWork { .. } | DefAction::LeaveWork { .. }
+            DefAction::LoadQueue { .. }
+                | DefAction::OpenWork { .. }
+                | DefAction::LeaveWork { .. }
+                | DefAction::OpenProviderView { .. }
+                | DefAction::LoadProviderPage { .. }
         );
         if changes && let Err(e) = self.renew_claim(&actor, now) {
             self.fail(e);
@@ -230,6 +235,44 @@ impl App {
                     }
                 }
             }
+            DefAction::OpenProviderView { provider_id } => {
+                let name = self
+                    .reports
+                    .as_ref()
+                    .and_then(|r| r.providers.iter().find(|(id, _)| *id == provider_id))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| format!("Provider #{provider_id}"));
+                match settings::get_i64(self.store.conn(), "deficiency_delinquent_days") {
+                    Ok(days) => {
+                        let mut p =
+                            ProviderViewState::new(provider_id, &name, local.date_naive(), days);
+                        self.screen = ScreenId::Provider;
+                        let ctx = self.ctx(now);
+                        let e = p.load(None, &ctx);
+                        self.provider_view = Some(p);
+                        self.perform(e, now);
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            DefAction::LoadProviderPage {
+                provider_id,
+                after,
+                limit,
+            } => queue::provider_page(
+                &mut self.store,
+                &actor,
+                provider_id,
+                after.as_ref().map(|(a, i)| (a.as_str(), *i)),
+                limit + 1,
+            )
+            .map(|rows| {
+                if let Some(p) = &mut self.provider_view {
+                    def_provider::update(p, Msg::ProviderPage(rows), &ctx);
+                }
+                None
+            }),
             DefAction::MarkAnalyzed { encounter_id } => {
                 crate::deficiency::ops::mark_analyzed(&mut self.store, &actor, encounter_id).map(
                     |o| {
