@@ -10,9 +10,11 @@
 //!   `{"seq":N,"event_id":S,"recorded_at":S,"user_id":N|null,"username":S,"role":S,
 //!   "terminal_id":S,"action":S,"subtype":S,"outcome":N,"patient_mrn":S|null,
 //!   "encounter_id":N|null,"entity_type":S,"entity_id":S,"purpose_of_use":S,"reason":S|null,
-//!   "detail":D}` — keys in exactly this order, no whitespace, strings escaped as JSON
-//!   (`"` `\` and control characters below U+0020 as `\u00XX`, all else literal), and `D` the
-//!   stored `detail` text verbatim (itself compact JSON written by chartdesk).
+//!   "detail":D}` — keys in exactly this order, no whitespace, integers in decimal, absent
+//!   values as `null`, strings escaped as JSON exactly as serde_json and SQLite's
+//!   `json_object` write them (`\"` `\\`, `\b \t \n \f \r`, other characters below U+0020
+//!   as `\u00xx` in lowercase hex, everything else literal UTF-8), and `D` the stored `detail`
+//!   text verbatim (itself compact JSON written by chartdesk).
 
 mod anchor;
 mod event;
@@ -212,6 +214,11 @@ fn json_str(out: &mut Vec<u8>, s: &[u8]) {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
             _ => {
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(b >> 4) as usize]);
