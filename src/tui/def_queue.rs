@@ -330,9 +330,24 @@ impl Widget for &QueueState {
         let (with_type, wide) = (area.width >= 110, area.width >= 90);
         // Narrower screens drop the encounter type, then the discharge date (the days remain).
         let mut header = vec!["Visit", "MRN", "Patient"];
+        // Identifiers are never cut: a truncated MRN can name a different patient.
+        let visit_w = self
+            .rows
+            .iter()
+            .map(|r| r.visit.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        let mrn_w = self
+            .rows
+            .iter()
+            .map(|r| r.mrn.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(3);
         let mut widths = vec![
-            Constraint::Length(9),
-            Constraint::Length(9),
+            Constraint::Length(visit_w as u16),
+            Constraint::Length(mrn_w as u16),
             Constraint::Min(10),
         ];
         if with_type {
