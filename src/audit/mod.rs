@@ -246,18 +246,24 @@ pub fn utc_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Append one event to the chain inside `tx`. Called only by `Store::transact`.
+/// Append one event to the chain inside `tx`. Called only by `Store::transact`, which passes
+/// the head it got from the previous append of the same transaction (`None` on the first:
+/// then it is read; the write lock is held, so it cannot move). Returns the new head.
 pub(crate) fn append(
     tx: &Tx<'_>,
     actor: &Actor,
     terminal: &str,
     now: DateTime<Utc>,
     event: Event,
-) -> rusqlite::Result<()> {
-    let head: Option<(i64, String)> = tx
-        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    head: Option<(i64, String)>,
+) -> rusqlite::Result<(i64, String)> {
+    let head: Option<(i64, String)> = match head {
+        Some(h) => Some(h),
+        None => tx
+            .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?,
+    };
     let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
     let seq = prev_seq + 1;
     let recorded_at = utc_ms(now);
@@ -311,7 +317,7 @@ pub(crate) fn append(
         prev_hash,
         hash,
     ])?;
-    Ok(())
+    Ok((seq, hash.to_string()))
 }
 
 /// The current head of the chain: `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.

@@ -62,7 +62,81 @@ struct Loaded {
     docs: Vec<DocFacts>,
 }
 
-fn load(tx: &rusqlite::Connection, encounter_id: i64) -> Result<Loaded, CoreError> {
+/// Documents and existing deficiencies of a chunk of encounters, read in two range scans
+/// (batch analysis); rows are raw and converted per encounter.
+#[derive(Default)]
+pub(crate) struct Prefetch {
+    docs: HashMap<i64, Vec<DocFacts>>,
+    existing: HashMap<i64, Vec<ExistingRow>>,
+}
+
+type ExistingRow = ((String, String), (i64, String, String));
+
+impl Prefetch {
+    /// Read everything for encounters with `lo <= id <= hi`.
+    pub(crate) fn range(
+        tx: &rusqlite::Connection,
+        lo: i64,
+        hi: i64,
+    ) -> Result<Prefetch, CoreError> {
+        let mut p = Prefetch::default();
+        let mut stmt = tx.prepare_cached(
+            "SELECT d.encounter_id, d.id, d.doc_type, d.title, d.author_id, d.cosigner_id, d.status, d.service_at,
+                    d.signed_at, d.cosigned_at, octet_length(d.body), e.admit_at
+             FROM documents d JOIN encounters e ON e.id = d.encounter_id
+             WHERE d.encounter_id BETWEEN ?1 AND ?2 ORDER BY d.encounter_id, d.service_at, d.id",
+        )?;
+        let mut rows = stmt.query([lo, hi])?;
+        while let Some(r) = rows.next()? {
+            let admit: String = r.get(11)?;
+            let admit_at = parse_ts(&admit).unwrap_or_default();
+            let doc = doc_from_row(r, 1, admit_at)?;
+            p.docs.entry(r.get(0)?).or_default().push(doc);
+        }
+        let mut stmt = tx.prepare_cached(
+            "SELECT encounter_id, id, kind, slot, status, origin FROM deficiencies WHERE encounter_id BETWEEN ?1 AND ?2",
+        )?;
+        let mut rows = stmt.query([lo, hi])?;
+        while let Some(r) = rows.next()? {
+            p.existing
+                .entry(r.get(0)?)
+                .or_default()
+                .push(((r.get(2)?, r.get(3)?), (r.get(1)?, r.get(4)?, r.get(5)?)));
+        }
+        Ok(p)
+    }
+}
+
+/// A document's facts from columns `at..at+10` (id, type, title, author, cosigner, status,
+/// service, signed, cosigned, body bytes).
+fn doc_from_row(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    admit_at: NaiveDateTime,
+) -> rusqlite::Result<DocFacts> {
+    let status: String = r.get(at + 5)?;
+    let service_at: String = r.get(at + 6)?;
+    let signed_at: Option<String> = r.get(at + 7)?;
+    let cosigned_at: Option<String> = r.get(at + 8)?;
+    Ok(DocFacts {
+        id: r.get(at)?,
+        doc_type: r.get(at + 1)?,
+        title: r.get(at + 2)?,
+        author_id: r.get(at + 3)?,
+        cosigner_id: r.get(at + 4)?,
+        status: DocStatus::parse(&status).unwrap_or(DocStatus::Incomplete),
+        service_at: parse_ts(&service_at).unwrap_or(admit_at),
+        signed_at: signed_at.as_deref().and_then(parse_ts),
+        cosigned_at: cosigned_at.as_deref().and_then(parse_ts),
+        body_len: r.get::<_, i64>(at + 9)? as usize,
+    })
+}
+
+fn load(
+    tx: &rusqlite::Connection,
+    encounter_id: i64,
+    prefetch: Option<&mut Prefetch>,
+) -> Result<Loaded, CoreError> {
     let row = tx
         .prepare_cached(
             "SELECT e.kind, e.service, e.admit_at, e.discharge_at, e.attending_id, p.mrn, e.him_status, e.coding_status,
@@ -104,30 +178,18 @@ fn load(tx: &rusqlite::Connection, encounter_id: i64) -> Result<Loaded, CoreErro
         attending_id: row.4,
         procedure_count: row.8 as usize,
     };
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, doc_type, title, author_id, cosigner_id, status, service_at, signed_at, cosigned_at, length(body)
-         FROM documents WHERE encounter_id = ?1 ORDER BY service_at, id",
-    )?;
-    let docs = stmt
-        .query_map([encounter_id], |r| {
-            let status: String = r.get(5)?;
-            let service_at: String = r.get(6)?;
-            let signed_at: Option<String> = r.get(7)?;
-            let cosigned_at: Option<String> = r.get(8)?;
-            Ok(DocFacts {
-                id: r.get(0)?,
-                doc_type: r.get(1)?,
-                title: r.get(2)?,
-                author_id: r.get(3)?,
-                cosigner_id: r.get(4)?,
-                status: DocStatus::parse(&status).unwrap_or(DocStatus::Incomplete),
-                service_at: parse_ts(&service_at).unwrap_or(admit_at),
-                signed_at: signed_at.as_deref().and_then(parse_ts),
-                cosigned_at: cosigned_at.as_deref().and_then(parse_ts),
-                body_len: r.get::<_, i64>(9)? as usize,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let docs = match prefetch {
+        Some(p) => p.docs.remove(&encounter_id).unwrap_or_default(),
+        None => {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, doc_type, title, author_id, cosigner_id, status, service_at, signed_at, cosigned_at,
+                        octet_length(body)
+                 FROM documents WHERE encounter_id = ?1 ORDER BY service_at, id",
+            )?;
+            stmt.query_map([encounter_id], |r| doc_from_row(r, 0, admit_at))?
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
     Ok(Loaded {
         enc,
         mrn: row.5,
@@ -150,7 +212,31 @@ pub fn analyze_in_tx(
     delinquent_days: i64,
     trigger: &str,
 ) -> Result<AnalysisOutcome, CoreError> {
-    let l = load(tx, encounter_id)?;
+    analyze_with(
+        tx,
+        audit,
+        rules,
+        encounter_id,
+        now,
+        delinquent_days,
+        trigger,
+        None,
+    )
+}
+
+/// [`analyze_in_tx`] with the chunk's documents and deficiencies already read (batch path).
+#[allow(clippy::too_many_arguments)]
+fn analyze_with(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    rules: &RuleSet,
+    encounter_id: i64,
+    now: NaiveDateTime,
+    delinquent_days: i64,
+    trigger: &str,
+    mut prefetch: Option<&mut Prefetch>,
+) -> Result<AnalysisOutcome, CoreError> {
+    let l = load(tx, encounter_id, prefetch.as_deref_mut())?;
     if l.enc.discharge_at.is_none() {
         return Err(CoreError::invalid(
             "encounter",
@@ -159,23 +245,26 @@ pub fn analyze_in_tx(
     }
     let findings = analyze(&l.enc, &l.docs, rules);
     let mut existing: HashMap<(String, String), (i64, String, String)> = HashMap::new();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT id, kind, slot, status, origin FROM deficiencies WHERE encounter_id = ?1",
-        )?;
-        let rows = stmt.query_map([encounter_id], |r| {
-            Ok((
-                (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
-                (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ),
-            ))
-        })?;
-        for row in rows {
-            let (k, v) = row?;
-            existing.insert(k, v);
+    match prefetch {
+        Some(p) => existing.extend(p.existing.remove(&encounter_id).unwrap_or_default()),
+        None => {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, kind, slot, status, origin FROM deficiencies WHERE encounter_id = ?1",
+            )?;
+            let rows = stmt.query_map([encounter_id], |r| {
+                Ok((
+                    (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                    (
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ),
+                ))
+            })?;
+            for row in rows {
+                let (k, v) = row?;
+                existing.insert(k, v);
+            }
         }
     }
     // One audit event per analysed chart lists every deficiency it created or resolved
@@ -302,12 +391,17 @@ pub fn analyze_batch(
     };
     let mut summary = BatchSummary::default();
     let now = local_now(store);
+    // A batch touches most of the encounter and document indexes: give this run a larger
+    // page cache than an interactive session needs (restored below).
+    store.conn().pragma_update(None, "cache_size", -262_144)?;
     for chunk in ids.chunks(2_000) {
         let part = store.transact(actor, |tx, audit| {
             let mut s = BatchSummary::default();
+            let (lo, hi) = (chunk.first().map_or(0, |c| c.0), chunk.last().map_or(0, |c| c.0));
+            let mut prefetch = Prefetch::range(tx, lo, hi)?;
             for (id, analyzed_at) in chunk {
                 let at = analyzed_at.as_deref().and_then(parse_ts).unwrap_or(now);
-                let o = analyze_in_tx(tx, audit, &rules, *id, at, days, "batch analysis")?;
+                let o = analyze_with(tx, audit, &rules, *id, at, days, "batch analysis", Some(&mut prefetch))?;
                 s.encounters += 1;
                 s.created += o.created;
                 s.resolved += o.resolved;
@@ -324,6 +418,7 @@ pub fn analyze_batch(
         summary.resolved += part.resolved;
         summary.complete += part.complete;
     }
+    store.conn().pragma_update(None, "cache_size", -32_000)?;
     Ok(summary)
 }
 

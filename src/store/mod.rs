@@ -169,8 +169,11 @@ impl Store {
         if buffer.events.is_empty() {
             return Err(StoreError::Unaudited.into());
         }
+        let mut head = None;
         for event in buffer.events {
-            audit::append(&tx, actor, terminal, now, event).map_err(StoreError::from)?;
+            head = Some(
+                audit::append(&tx, actor, terminal, now, event, head).map_err(StoreError::from)?,
+            );
         }
         tx.commit()?;
         Ok(out)
