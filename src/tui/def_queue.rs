@@ -345,28 +345,43 @@ impl Widget for &QueueState {
             .max()
             .unwrap_or(0)
             .max(3);
+        // Fixed columns first; the patient, attending and claimed columns share what is left,
+        // so the layout never has to shrink an identifier.
+        let ncols = 7 + usize::from(with_type) + usize::from(wide);
+        let avail = (area.width as usize).saturating_sub(2 + ncols.saturating_sub(1));
+        let fixed = visit_w
+            + mrn_w
+            + 11
+            + 4
+            + 4
+            + if with_type { 10 } else { 0 }
+            + if wide { 10 } else { 0 };
+        let mut rest = avail.saturating_sub(fixed);
+        let claimed = 8.min(rest.saturating_sub(16));
+        rest -= claimed;
+        let attending = 13.min(rest.saturating_sub(8));
+        rest -= attending;
+        let patient = rest;
+        let len = |n: usize| Constraint::Length(n as u16);
+        // Identifiers as `Min`: it outranks `Length` in the solver, so rounding never takes a
+        // column from them; the lengths above already sum to the width, so they do not grow.
         let mut widths = vec![
-            Constraint::Length(visit_w as u16),
-            Constraint::Length(mrn_w as u16),
-            Constraint::Min(10),
+            Constraint::Min(visit_w as u16),
+            Constraint::Min(mrn_w as u16),
+            len(patient),
         ];
         if with_type {
             header.push("Type");
-            widths.push(Constraint::Length(10));
+            widths.push(len(10));
         }
         header.push("Service");
-        widths.push(Constraint::Length(11));
+        widths.push(len(11));
         if wide {
             header.push("Discharged");
-            widths.push(Constraint::Length(10));
+            widths.push(len(10));
         }
         header.extend(["Days", "Attending", "Open", "Claimed"]);
-        widths.extend([
-            Constraint::Length(4),
-            Constraint::Length(13),
-            Constraint::Length(4),
-            Constraint::Length(8),
-        ]);
+        widths.extend([len(4), len(attending), len(4), len(claimed)]);
         let rows = self.rows.iter().map(|r| {
             let days = r.days.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
             let mut cells = vec![
@@ -449,6 +464,31 @@ mod tests {
                 discharge_at: "2026-10-05T11:00:00".into(),
                 id,
             },
+        }
+    }
+
+    /// Identifiers are never truncated, even at 80 columns with long MRNs and visit numbers.
+    #[test]
+    fn long_mrn_and_visit_numbers_are_drawn_whole() {
+        let mut s = QueueState::new([7, 14, 30]);
+        let mut r = qrow(7);
+        r.mrn = "MRN0010432999".into();
+        r.visit_number = "V00101423777".into();
+        update(&mut s, Msg::QueuePage(vec![r]), &ctx());
+        for width in [80u16, 100, 140] {
+            let area = ratatui::layout::Rect::new(0, 0, width, 12);
+            let mut buf = ratatui::buffer::Buffer::empty(area);
+            ratatui::widgets::Widget::render(&s, area, &mut buf);
+            let text: String = (0..area.height)
+                .map(|y| {
+                    (0..area.width)
+                        .map(|x| buf[(x, y)].symbol().to_string())
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(text.contains("MRN0010432999"), "{width}: {text}");
+            assert!(text.contains("V00101423777"), "{width}: {text}");
         }
     }
 
