@@ -566,3 +566,48 @@ fn encounter_counters_equal_direct_counts() {
         )
     );
 }
+
+/// Discharge by hand runs analysis in the same transaction; a second discharge, a time before
+/// admission, or a bad disposition is refused.
+#[test]
+fn discharge_by_hand_runs_analysis() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = common::seeded(&dir.path().join("h.db"));
+    store
+        .transact(&common::system(), |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, attending_id)
+                 VALUES (20, 'V0000020', 1, 'inpatient', 'Medicine', '2026-11-10T08:00:00', 1);",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 20));
+            Ok::<_, CoreError>(())
+        })
+        .expect("fixture");
+    let tech = accounts::login(&mut store, "tina", "password-tina")
+        .expect("login")
+        .actor();
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").expect("t");
+    let err = ops::discharge(&mut store, &tech, 20, at("2026-11-09T08:00"), None).unwrap_err();
+    assert!(err.to_string().contains("before the admission"), "{err}");
+    let err =
+        ops::discharge(&mut store, &tech, 20, at("2026-11-12T08:00"), Some("home")).unwrap_err();
+    assert!(err.to_string().contains("UB-04"), "{err}");
+    let o = ops::discharge(&mut store, &tech, 20, at("2026-11-12T10:00"), Some("01"))
+        .expect("discharge");
+    assert!(o.created >= 2, "no H&P, no discharge summary: {o:?}");
+    assert_eq!(him(&store, 20), "incomplete");
+    let err = ops::discharge(&mut store, &tech, 20, at("2026-11-13T10:00"), None).unwrap_err();
+    assert!(err.to_string().contains("already discharged"), "{err}");
+    let coder = accounts::login(&mut store, "carl", "password-carl")
+        .expect("login")
+        .actor();
+    assert!(matches!(
+        ops::discharge(&mut store, &coder, 20, at("2026-11-13T10:00"), None),
+        Err(CoreError::Denied { .. })
+    ));
+    assert!(
+        chartdesk::audit::verify(store.conn(), &[])
+            .expect("verify")
+            .ok()
+    );
+}

@@ -67,6 +67,17 @@ pub enum Command {
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
     Import(ImportCmd),
+    /// Discharge an encounter by hand (no ADT feed) and run deficiency analysis on it
+    Discharge {
+        /// Visit number
+        visit: String,
+        /// Discharge time, YYYY-MM-DDTHH:MM[:SS] (facility time)
+        #[arg(long)]
+        at: String,
+        /// UB-04 discharge status (two digits, e.g. 01 home)
+        #[arg(long)]
+        disposition: Option<String>,
+    },
     /// Run deficiency analysis on discharged charts awaiting it (and, with --since, re-check
     /// every chart discharged on or after DATE)
     Analyze {
@@ -521,6 +532,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if summary.rejected() > 0 {
                 return Ok(ExitCode::from(1));
             }
+        }
+        Some(Command::Discharge {
+            visit,
+            at,
+            disposition,
+        }) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let at = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S")
+                .or_else(|_| chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M"))
+                .with_context(|| format!("--at {at}: use YYYY-MM-DDTHH:MM"))?;
+            let id: i64 = store
+                .conn()
+                .query_row(
+                    "SELECT id FROM encounters WHERE visit_number = ?1",
+                    [&visit],
+                    |r| r.get(0),
+                )
+                .map_err(|_| anyhow::anyhow!("no encounter with visit number {visit}"))?;
+            let o = crate::deficiency::ops::discharge(
+                &mut store,
+                &Actor::system("discharge"),
+                id,
+                at,
+                disposition.as_deref(),
+            )?;
+            println!(
+                "discharged {visit}: {} deficiencies created, {} open",
+                o.created, o.open
+            );
         }
         Some(Command::Analyze { since }) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;

@@ -540,3 +540,62 @@ pub fn list_providers(conn: &rusqlite::Connection) -> Result<Vec<ProviderSummary
 }
 
 pub use super::transitions::{add_manual, approve_waiver, reassign, record_signature, transition};
+
+/// Discharge an encounter by hand (a site without an ADT feed, or a correction) and run
+/// deficiency analysis on it in the same audited transaction — the same event an A03 or a
+/// FHIR `period.end` triggers on import.
+pub fn discharge(
+    store: &mut Store,
+    actor: &Actor,
+    encounter_id: i64,
+    at: NaiveDateTime,
+    disposition: Option<&str>,
+) -> Result<AnalysisOutcome, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
+    if let Some(d) = disposition
+        && !(d.len() == 2 && d.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(CoreError::invalid(
+            "disposition",
+            format!("{d:?}: a two-digit UB-04 discharge status"),
+        ));
+    }
+    let rules = rules_in_force(store.conn())?;
+    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let now = local_now(store);
+    store.transact(actor, |tx, audit| {
+        let (admit, current, mrn): (String, Option<String>, String) = tx
+            .query_row(
+                "SELECT e.admit_at, e.discharge_at, p.mrn FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1",
+                [encounter_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound { what: "encounter", id: encounter_id.to_string() })?;
+        if let Some(c) = current {
+            return Err(CoreError::invalid("encounter", format!("{encounter_id} was already discharged at {c}")));
+        }
+        if parse_ts(&admit).is_some_and(|a| at < a) {
+            return Err(CoreError::invalid("discharge", format!("{} is before the admission at {admit}", local_ts(at))));
+        }
+        tx.execute(
+            "UPDATE encounters SET discharge_at = ?1, discharge_disposition = COALESCE(?2, discharge_disposition),
+                    him_status = 'awaiting_analysis' WHERE id = ?3",
+            params![local_ts(at), disposition, encounter_id],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
+                .patient(&mrn)
+                .encounter(encounter_id)
+                .reason("discharged by hand")
+                .detail(json!({"discharge_at": local_ts(at), "disposition": disposition, "him_status": ["open", "awaiting_analysis"]})),
+        );
+        analyze_in_tx(tx, audit, &rules, encounter_id, now, days, "discharge by hand")
+    })
+}
