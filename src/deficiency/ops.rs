@@ -47,6 +47,24 @@ pub fn rules_in_force(conn: &rusqlite::Connection) -> Result<RuleSet, CoreError>
     serde_json::from_str(&raw).map_err(|e| CoreError::invalid("deficiency_rules", e.to_string()))
 }
 
+/// What every analysis run needs, read once: the rule set, `deficiency_delinquent_days`, and
+/// the facility-local "now".
+pub(crate) struct AnalysisContext {
+    pub rules: RuleSet,
+    pub days: i64,
+    pub now: NaiveDateTime,
+}
+
+impl AnalysisContext {
+    pub(crate) fn read(store: &Store) -> Result<AnalysisContext, CoreError> {
+        Ok(AnalysisContext {
+            rules: rules_in_force(store.conn())?,
+            days: settings::get_i64(store.conn(), "deficiency_delinquent_days")?,
+            now: local_now(store),
+        })
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct AnalysisOutcome {
     pub created: usize,
@@ -488,9 +506,7 @@ pub fn mark_analyzed(
         "encounter",
         &encounter_id.to_string(),
     )?;
-    let rules = rules_in_force(store.conn())?;
-    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
-    let now = local_now(store);
+    let AnalysisContext { rules, days, now } = AnalysisContext::read(store)?;
     let trigger = format!("analysed by {}", actor.username);
     store.transact(actor, |tx, audit| {
         let out = analyze_in_tx(tx, audit, &rules, encounter_id, now, days, &trigger)?;
@@ -566,9 +582,7 @@ pub fn discharge(
             format!("{d:?}: a two-digit UB-04 discharge status"),
         ));
     }
-    let rules = rules_in_force(store.conn())?;
-    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
-    let now = local_now(store);
+    let AnalysisContext { rules, days, now } = AnalysisContext::read(store)?;
     store.transact(actor, |tx, audit| {
         let (admit, current, mrn): (String, Option<String>, String) = tx
             .query_row(

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::lifecycle::{By, Decision, DefStatus, WaiveReason, check_transition};
 use super::ops::{
-    AnalysisOutcome, DEF_COLS, DeficiencyRow, analyze_in_tx, def_from_row, local_now, local_ts,
-    rules_in_force,
+    AnalysisContext, AnalysisOutcome, DEF_COLS, DeficiencyRow, analyze_in_tx, def_from_row,
+    local_now, local_ts,
 };
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, ActorRole, Event, Subtype};
@@ -277,9 +277,7 @@ pub fn record_signature(
         "document",
         &document_id.to_string(),
     )?;
-    let rules = rules_in_force(store.conn())?;
-    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
-    let now = local_now(store);
+    let AnalysisContext { rules, days, now } = AnalysisContext::read(store)?;
     store.transact(actor, |tx, audit| {
         let (encounter_id, status, mrn, discharged): (i64, String, String, bool) = tx
             .query_row(
