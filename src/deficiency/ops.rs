@@ -440,19 +440,6 @@ pub fn analyze_batch(
     Ok(summary)
 }
 
-/// The discharge hook: run analysis for one encounter inside the importer's transaction.
-pub fn on_discharge(
-    tx: &Tx<'_>,
-    audit: &mut AuditBuffer,
-    encounter_id: i64,
-    now: NaiveDateTime,
-    trigger: &str,
-) -> Result<AnalysisOutcome, CoreError> {
-    let rules = rules_in_force(tx)?;
-    let days = settings::get_i64(tx, "deficiency_delinquent_days")?;
-    analyze_in_tx(tx, audit, &rules, encounter_id, now, days, trigger)
-}
-
 /// One deficiency row, as the queue and the provider view show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeficiencyRow {

@@ -10,7 +10,7 @@ use crate::store::{AuditBuffer, Tx};
 /// Called once when an encounter becomes discharged by import (FHIR `period.end` newly set,
 /// HL7 A03 or any message that newly sets PV1-45): moves `him_status` `open` →
 /// `awaiting_analysis` (audited). Deficiency analysis then runs for it at the end of the file
-/// ([`analyze_if_discharged`]), once every document in the file is in.
+/// ([`AnalysisSetup::run_if_discharged`]), once every document in the file is in.
 pub fn encounter_discharged(
     tx: &Tx,
     audit: &mut AuditBuffer,
@@ -44,22 +44,53 @@ pub fn encounter_discharged(
     Ok(())
 }
 
-/// Deficiency analysis (DEF-01) for an encounter an import discharged or whose documents it
+/// Deficiency analysis (DEF-01) for the encounters an import discharged or whose documents it
 /// changed — the automatic analysis on discharge, and the automatic resolution when a
-/// document arrives signed. Encounters not discharged are left alone.
-pub fn analyze_if_discharged(
-    tx: &Tx,
-    audit: &mut AuditBuffer,
-    encounter_id: i64,
-    trigger: &str,
-) -> Result<(), CoreError> {
-    let discharged: Option<bool> = tx
-        .prepare_cached("SELECT discharge_at IS NOT NULL AND him_status <> 'open' FROM encounters WHERE id = ?1")?
-        .query_row([encounter_id], |r| r.get(0))
-        .optional()?;
-    if discharged == Some(true) {
-        let now = chrono::Local::now().naive_local();
-        crate::deficiency::ops::on_discharge(tx, audit, encounter_id, now, trigger)?;
+/// document arrives signed. The rule set and settings are read once per file; `now` is the
+/// store's clock in facility time.
+pub struct AnalysisSetup {
+    rules: crate::deficiency::rules::RuleSet,
+    days: i64,
+    now: chrono::NaiveDateTime,
+    trigger: String,
+}
+
+impl AnalysisSetup {
+    pub fn read(
+        tx: &Tx,
+        now: chrono::NaiveDateTime,
+        trigger: String,
+    ) -> Result<AnalysisSetup, CoreError> {
+        Ok(AnalysisSetup {
+            rules: crate::deficiency::ops::rules_in_force(tx)?,
+            days: crate::settings::get_i64(tx, "deficiency_delinquent_days")?,
+            now,
+            trigger,
+        })
     }
-    Ok(())
+
+    /// Analyse one encounter if it is discharged; encounters still in house are left alone.
+    pub fn run_if_discharged(
+        &self,
+        tx: &Tx,
+        audit: &mut AuditBuffer,
+        encounter_id: i64,
+    ) -> Result<(), CoreError> {
+        let discharged: Option<bool> = tx
+            .prepare_cached("SELECT discharge_at IS NOT NULL AND him_status <> 'open' FROM encounters WHERE id = ?1")?
+            .query_row([encounter_id], |r| r.get(0))
+            .optional()?;
+        if discharged == Some(true) {
+            crate::deficiency::ops::analyze_in_tx(
+                tx,
+                audit,
+                &self.rules,
+                encounter_id,
+                self.now,
+                self.days,
+                &self.trigger,
+            )?;
+        }
+        Ok(())
+    }
 }

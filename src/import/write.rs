@@ -70,6 +70,7 @@ pub(crate) fn in_file_tx(
     work: impl FnOnce(&mut Writer<'_, '_>) -> Result<(), FileFail>,
 ) -> Result<FileStats, FileFail> {
     let now = crate::audit::utc_ms(store.now());
+    let local_now = crate::deficiency::ops::local_now(store);
     let r = store.transact(actor, |tx, audit| {
         let mut w = Writer {
             tx,
@@ -85,14 +86,20 @@ pub(crate) fn in_file_tx(
         if w.events == 0 && w.ledger_writes == 0 {
             return Err(TxEnd::Unchanged(w.stats));
         }
-        let trigger = format!("import of {file}");
-        for id in std::mem::take(&mut w.touched) {
-            super::hooks::analyze_if_discharged(w.tx, w.audit, id, &trigger).map_err(
-                |e| match e {
-                    crate::CoreError::Store(s) => TxEnd::Fail(FileFail::Fatal(s)),
-                    other => TxEnd::Fail(w.reject("deficiency analysis", other.to_string())),
-                },
-            )?;
+        if !w.touched.is_empty() {
+            // Rules and settings are read once per file, not once per encounter.
+            let fail = |w: &Writer<'_, '_>, e: crate::CoreError| match e {
+                crate::CoreError::Store(s) => TxEnd::Fail(FileFail::Fatal(s)),
+                other => TxEnd::Fail(w.reject("deficiency analysis", other.to_string())),
+            };
+            let analysis =
+                super::hooks::AnalysisSetup::read(w.tx, local_now, format!("import of {file}"))
+                    .map_err(|e| fail(&w, e))?;
+            for id in std::mem::take(&mut w.touched) {
+                analysis
+                    .run_if_discharged(w.tx, w.audit, id)
+                    .map_err(|e| fail(&w, e))?;
+            }
         }
         if w.events == 0 {
             w.audit.record(
