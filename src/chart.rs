@@ -44,17 +44,12 @@ fn patient_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Patient> {
     })
 }
 
-/// `LIKE` pattern for a prefix, with `%`, `_` and `\` escaped (use `ESCAPE '\'`).
-fn like_prefix(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 1);
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
+/// Bounds of a prefix range `[s, s + U+10FFFF)`. Compared under the columns' collation
+/// (`NOCASE` for names), this is an index range scan. It replaces `LIKE ?`: the store runs
+/// with SQLite's query-planner stability guarantee (see `store::configure`), under which a
+/// bound `LIKE` pattern can no longer use an index.
+fn prefix_range(s: &str) -> (String, String) {
+    (s.to_string(), format!("{s}\u{10FFFF}"))
 }
 
 /// Search by MRN prefix, visit-number prefix, or name prefix ("family", "family, given",
@@ -136,15 +131,16 @@ fn find_patients(conn: &Connection, q: &str) -> Result<Vec<PatientHit>, CoreErro
     match b {
         None => {
             let mut stmt = conn.prepare_cached(&name_sql(
-                "p.family_name LIKE ?1 ESCAPE '\\' OR p.given_name LIKE ?1 ESCAPE '\\'",
+                "(p.family_name >= ?1 AND p.family_name < ?2) OR (p.given_name >= ?1 AND p.given_name < ?2)",
             ))?;
-            for p in stmt.query_map([like_prefix(&a)], patient_from_row)? {
+            let (lo, hi) = prefix_range(&a);
+            for p in stmt.query_map([lo, hi], patient_from_row)? {
                 push(p?, "name");
             }
         }
         Some((second, comma)) => {
             let mut stmt = conn.prepare_cached(&name_sql(
-                "p.family_name LIKE ?1 ESCAPE '\\' AND p.given_name LIKE ?2 ESCAPE '\\'",
+                "p.family_name >= ?1 AND p.family_name < ?2 AND p.given_name >= ?3 AND p.given_name < ?4",
             ))?;
             let orders: &[(&str, &str)] = if comma {
                 &[(&a, &second)]
@@ -152,7 +148,8 @@ fn find_patients(conn: &Connection, q: &str) -> Result<Vec<PatientHit>, CoreErro
                 &[(&second, &a), (&a, &second)]
             };
             for (fam, giv) in orders {
-                for p in stmt.query_map([like_prefix(fam), like_prefix(giv)], patient_from_row)? {
+                let ((f_lo, f_hi), (g_lo, g_hi)) = (prefix_range(fam), prefix_range(giv));
+                for p in stmt.query_map([f_lo, f_hi, g_lo, g_hi], patient_from_row)? {
                     push(p?, "name");
                 }
             }

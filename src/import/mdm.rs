@@ -133,14 +133,15 @@ pub(super) fn document(
 ) -> Result<(), FileFail> {
     let key = format!("hl7:{}:doc:{}", c.facility, d.unique);
     let at = d.at.as_str();
-    let latest: Option<(i64, String, String)> = w
-        .tx
-        .prepare_cached(
-            "SELECT id, status, body FROM documents WHERE source_key = ?1 OR source_key LIKE ?1 || '#v%'
+    let latest: Option<(i64, String, String)> =
+        w.tx.prepare_cached(
+            "SELECT id, status, body FROM documents
+             WHERE source_key = ?1 OR (source_key >= ?1 || '#v' AND source_key < ?1 || '#w')
              ORDER BY id DESC LIMIT 1",
         )
         .and_then(|mut s| {
-            s.query_row([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+            s.query_row([&key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
         })
         .map_err(|e| w.db(at, e))?;
     let origin = Origin {
@@ -197,7 +198,7 @@ pub(super) fn document(
             )?;
             let versions: i64 =
                 w.tx.query_row(
-                    "SELECT count(*) FROM documents WHERE source_key LIKE ?1 || '#v%'",
+                    "SELECT count(*) FROM documents WHERE source_key >= ?1 || '#v' AND source_key < ?1 || '#w'",
                     [&key],
                     |r| r.get(0),
                 )

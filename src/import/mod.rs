@@ -175,11 +175,8 @@ pub fn import_fhir(
         actor,
         &files,
         progress,
-        |store, actor, file, bytes| {
-            let name = display_name(file);
-            let parsed = parse_fhir(bytes, &name)?;
-            fhir_apply::apply(store, actor, &name, &parsed)
-        },
+        parse_fhir,
+        |store, actor, name, parsed| fhir_apply::apply(store, actor, name, parsed),
     )
 }
 
@@ -198,11 +195,8 @@ pub fn import_hl7(
         actor,
         &files,
         progress,
-        |store, actor, file, bytes| {
-            let name = display_name(file);
-            let messages = parse_hl7(bytes, &name)?;
-            hl7_apply::apply(store, actor, &name, &messages)
-        },
+        parse_hl7,
+        |store, actor, name, messages| hl7_apply::apply(store, actor, name, messages),
     )
 }
 
@@ -219,33 +213,50 @@ impl From<ImportError> for FileFail {
     }
 }
 
-fn run(
+/// The import driver, in two stages on two threads: a reader thread reads and parses file
+/// N+1 (pure work, no database) while this thread writes file N in its own transaction.
+/// Files are written strictly in order and at most two parsed files wait in memory. A fatal
+/// store error stops the batch: the reader sees the closed channel and stops too.
+fn run<P: Send>(
     store: &mut Store,
     actor: &Actor,
     files: &[PathBuf],
     progress: &mut dyn FnMut(usize, usize),
-    mut work: impl FnMut(&mut Store, &Actor, &Path, &[u8]) -> Result<FileStats, FileFail>,
+    parse: impl Fn(&[u8], &str) -> Result<P, ImportError> + Sync,
+    mut apply: impl FnMut(&mut Store, &Actor, &str, &P) -> Result<FileStats, FileFail>,
 ) -> Result<ImportSummary, CoreError> {
     let total = files.len();
-    let mut out = Vec::with_capacity(total);
     progress(0, total);
-    for (i, file) in files.iter().enumerate() {
-        let name = display_name(file);
-        let result = match read_file(file, &name) {
-            Err(e) => Err(e),
-            Ok(bytes) => match work(store, actor, file, &bytes) {
-                Ok(s) => Ok(s),
-                Err(FileFail::Rejected(e)) => Err(e),
-                Err(FileFail::Fatal(e)) => return Err(CoreError::Store(e)),
-            },
-        };
-        out.push(FileOutcome {
-            file: file.clone(),
-            result,
+    std::thread::scope(|scope| {
+        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(2);
+        let parse = &parse;
+        scope.spawn(move || {
+            for file in files {
+                let name = display_name(file);
+                let parsed = read_file(file, &name).and_then(|bytes| parse(&bytes, &name));
+                if parsed_tx.send((file, name, parsed)).is_err() {
+                    break;
+                }
+            }
         });
-        progress(i + 1, total);
-    }
-    Ok(ImportSummary { files: out })
+        let mut out = Vec::with_capacity(total);
+        for (i, (file, name, parsed)) in parsed_rx.into_iter().enumerate() {
+            let result = match parsed {
+                Err(e) => Err(e),
+                Ok(p) => match apply(store, actor, &name, &p) {
+                    Ok(s) => Ok(s),
+                    Err(FileFail::Rejected(e)) => Err(e),
+                    Err(FileFail::Fatal(e)) => return Err(CoreError::Store(e)),
+                },
+            };
+            out.push(FileOutcome {
+                file: file.clone(),
+                result,
+            });
+            progress(i + 1, total);
+        }
+        Ok(ImportSummary { files: out })
+    })
 }
 
 fn read_file(path: &Path, name: &str) -> Result<Vec<u8>, ImportError> {
