@@ -222,7 +222,8 @@ pub enum CodesCmd {
         limit: usize,
     },
     /// Load a later release given as files in the same format (and/or a site-supplied
-    /// POA-exempt list, e.g. CDC POAexemptCodesFY27.txt)
+    /// POA-exempt list, e.g. CDC POAexemptCodesFY27.txt, and/or the CMS order file
+    /// icd10cm_order_2027.txt for the official short titles)
     Load {
         dir: PathBuf,
         #[arg(long)]

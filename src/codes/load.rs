@@ -12,10 +12,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
-use super::parse::{CodeRow, PoaList, Release, parse_cm, parse_codes, parse_mce, parse_poa};
+use super::parse::{
+    CodeRow, PoaList, Release, ShortTitles, parse_cm, parse_codes, parse_mce, parse_poa,
+    parse_short_titles,
+};
 use super::tsv::{InputError, Source};
 use super::{CodeSetId, CodeSystem, code_set_of_year, fiscal_year_bounds};
 use crate::accounts::authorize;
@@ -45,6 +48,8 @@ pub struct LoadSummary {
     pub sets: Vec<SetSummary>,
     /// Codes in the POA-exempt list loaded by this call, if one was.
     pub poa_exempt: Option<usize>,
+    /// Short titles from an order file: (codes in the file, titles that changed).
+    pub short_titles: Option<(usize, usize)>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -86,6 +91,13 @@ impl std::fmt::Display for LoadSummary {
         }
         if let Some(n) = self.poa_exempt {
             writeln!(f, "POA-exempt list FY{}: {n} codes", self.fiscal_year)?;
+        }
+        if let Some((n, changed)) = self.short_titles {
+            writeln!(
+                f,
+                "ICD-10-CM FY{} short titles: {n} codes in the order file, {changed} titles set or changed",
+                self.fiscal_year
+            )?;
         }
         write!(f, "loaded in {} ms", self.elapsed.as_millis())
     }
@@ -211,12 +223,23 @@ pub fn load_dir(
     if let Some(p) = find(&format!("poa-exempt-{y}")).or(cdc.is_file().then_some(cdc)) {
         rel.poa = Some(parse_poa(&read(&p)?)?);
     }
-    if rel.cm.is_none() && rel.pcs.is_none() && rel.mce.is_none() && rel.poa.is_none() {
+    let cms_order = dir.join(format!("icd10cm_order_{y}.txt"));
+    if let Some(p) =
+        find(&format!("icd10cm-order-{y}")).or(cms_order.is_file().then_some(cms_order))
+    {
+        rel.short = Some(parse_short_titles(&read(&p)?)?);
+    }
+    if rel.cm.is_none()
+        && rel.pcs.is_none()
+        && rel.mce.is_none()
+        && rel.poa.is_none()
+        && rel.short.is_none()
+    {
         return Err(CoreError::invalid(
             dir.display().to_string(),
             format!(
                 "no FY{y} code-set files found (expected icd10cm-{y}.tsv.gz, icd10pcs-{y}.tsv.gz, \
-                 mce-{y}.tsv.gz or POAexemptCodesFY{:02}.txt)",
+                 mce-{y}.tsv.gz, POAexemptCodesFY{:02}.txt or icd10cm_order_{y}.txt)",
                 y % 100
             ),
         ));
@@ -316,6 +339,25 @@ fn write_release(
             );
             summary.poa_exempt = Some(poa.rows.len());
         }
+        if let Some(short) = &rel.short {
+            let id = match cm_id {
+                Some(id) => id,
+                None => code_set_of_year(tx, CodeSystem::Icd10Cm, year)?.ok_or_else(|| {
+                    CoreError::invalid(
+                        short.file.clone(),
+                        format!("short titles need the ICD-10-CM FY{year} code set; load it first"),
+                    )
+                })?,
+            };
+            let changed = update_short_titles(tx, id, year, short)?;
+            audit.record(
+                Event::new(Action::Update, Subtype::Update, "code_set", id.0).detail(json!({
+                    "fiscal_year": year, "short_titles": short.rows.len(), "changed": changed,
+                    "source": short.file,
+                })),
+            );
+            summary.short_titles = Some((short.rows.len(), changed));
+        }
         Ok::<_, CoreError>(summary)
     })?;
     summary.elapsed = start.elapsed();
@@ -361,6 +403,57 @@ fn insert_codes(tx: &Tx<'_>, id: CodeSetId, rows: &[CodeRow]) -> Result<(), Core
         ])?;
     }
     Ok(())
+}
+
+/// Set the official short titles of a loaded ICD-10-CM set. Every code in the file must be in
+/// the set with the same billable flag (a file of another release is refused whole, at the
+/// first line that disagrees). Returns how many titles were set or changed.
+fn update_short_titles(
+    tx: &Tx<'_>,
+    id: CodeSetId,
+    year: i32,
+    short: &ShortTitles,
+) -> Result<usize, CoreError> {
+    let mut get = tx.prepare_cached(
+        "SELECT billable, short_title FROM codes WHERE code_set_id = ?1 AND code = ?2",
+    )?;
+    let mut set = tx
+        .prepare_cached("UPDATE codes SET short_title = ?3 WHERE code_set_id = ?1 AND code = ?2")?;
+    let mut changed = 0;
+    for (line, code, billable, title) in &short.rows {
+        let bad = |message: String| -> CoreError {
+            InputError {
+                file: short.file.clone(),
+                line: *line,
+                field: "code".into(),
+                message,
+            }
+            .into()
+        };
+        let have: Option<(bool, String)> = get
+            .query_row(params![id.0, code], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match have {
+            None => {
+                return Err(bad(format!(
+                    "{code} is not in the ICD-10-CM FY{year} code set"
+                )));
+            }
+            Some((b, _)) if b != *billable => {
+                return Err(bad(format!(
+                    "{code} is {} in the ICD-10-CM FY{year} code set, {} in this file",
+                    if b { "billable" } else { "a header" },
+                    if *billable { "billable" } else { "a header" },
+                )));
+            }
+            Some((_, old)) if old == *title => {}
+            Some(_) => {
+                set.execute(params![id.0, code, title])?;
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
 }
 
 fn insert_poa(tx: &Tx<'_>, id: CodeSetId, year: i32, poa: &PoaList) -> Result<(), CoreError> {

@@ -22,6 +22,7 @@ pub(super) struct Release {
     pub(super) pcs: Option<Vec<CodeRow>>,
     pub(super) mce: Option<MceSet>,
     pub(super) poa: Option<PoaList>,
+    pub(super) short: Option<ShortTitles>,
 }
 
 pub(super) struct CodeRow {
@@ -42,6 +43,13 @@ pub(super) struct MceSet {
     pub(super) flags: Vec<(&'static str, String, String)>,
     pub(super) codes: usize,
     pub(super) ages: Vec<(String, i64, i64)>,
+}
+
+/// Official ICD-10-CM short titles (the CMS order file) for a set already loaded or loaded in
+/// the same call: `(line, code, billable, short title)`.
+pub(super) struct ShortTitles {
+    pub(super) file: String,
+    pub(super) rows: Vec<(usize, String, bool, String)>,
 }
 
 pub(super) struct PoaList {
@@ -263,6 +271,81 @@ pub(super) fn parse_poa(src: &Source) -> Result<PoaList, InputError> {
         rows.push((row.line, code, row.fields[2].trim().to_string()));
     }
     Ok(PoaList {
+        file: src.name.clone(),
+        rows,
+    })
+}
+
+/// The CMS ICD-10-CM order file, "Code Descriptions in Tabular Order"
+/// (`icd10cm_order_YYYY.txt`): fixed width, columns 1-5 order number, 7-13 code, 15 billable
+/// flag, 17-76 short title, 78- long title. Also accepted as the TSV
+/// `code\tbillable\tshort_description\tlong_description` (the same file converted). Only
+/// the code, the flag and the short title are used: the flag is checked against the loaded set.
+pub(super) fn parse_short_titles(src: &Source) -> Result<ShortTitles, InputError> {
+    const TSV: &[&str] = &["code", "billable", "short_description", "long_description"];
+    let mut rows = Vec::new();
+    let mut seen = HashSet::new();
+    let mut push = |line: usize, code: &str, flag: &str, short: &str| {
+        if !is_cm_code(code) {
+            return Err(src.error(line, "code", format!("{code:?} is not an ICD-10-CM code")));
+        }
+        let billable = match flag {
+            "0" => false,
+            "1" => true,
+            _ => {
+                return Err(src.error(line, "billable", format!("expected 0 or 1, found {flag:?}")));
+            }
+        };
+        if short.is_empty() {
+            return Err(src.error(line, "short title", "is empty".to_string()));
+        }
+        if short.chars().count() > 60 {
+            return Err(src.error(
+                line,
+                "short title",
+                "is longer than 60 characters".to_string(),
+            ));
+        }
+        if !seen.insert(code.to_string()) {
+            return Err(src.error(line, "code", format!("duplicate code {code}")));
+        }
+        rows.push((line, code.to_string(), billable, short.to_string()));
+        Ok(())
+    };
+    let first = src.text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if first.split('\t').eq(TSV.iter().copied()) {
+        for row in src.rows(TSV)? {
+            let f = &row.fields;
+            push(row.line, f[0].trim(), f[1].trim(), f[2].trim())?;
+        }
+    } else {
+        for (i, raw) in src.text.split('\n').enumerate() {
+            let line = raw.trim_end_matches('\r');
+            if line.trim().is_empty() {
+                continue;
+            }
+            let n = i + 1;
+            let col = |from: usize, to: usize| line.get(from..to.min(line.len())).map(str::trim);
+            let order_ok =
+                col(0, 5).is_some_and(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()));
+            let (Some(code), Some(flag), Some(short), true) = (
+                col(6, 13),
+                col(14, 15),
+                col(16, 76),
+                order_ok && line.len() >= 17,
+            ) else {
+                let m = "not a line of the CMS order file (order number in columns 1-5, code in \
+                         7-13, flag in 15, short title in 17-76)"
+                    .to_string();
+                return Err(src.error(n, "(line)", m));
+            };
+            push(n, code, flag, short)?;
+        }
+    }
+    if rows.is_empty() {
+        return Err(src.error(0, "(file)", "holds no codes".to_string()));
+    }
+    Ok(ShortTitles {
         file: src.name.clone(),
         rows,
     })
