@@ -11,6 +11,7 @@ use chartdesk::codes;
 use chartdesk::store::Store;
 
 const ORDER_TSV: &str = "../shared/data/codes/icd10cm-2026.tsv.gz";
+const PCS_ORDER_TSV: &str = "../shared/data/codes/icd10pcs-2026.tsv.gz";
 
 fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
@@ -19,26 +20,59 @@ fn fresh() -> (tempfile::TempDir, Store) {
     (dir, s)
 }
 
-fn short_title(s: &Store, code: &str) -> String {
+fn titles_in(s: &Store, system: &str, code: &str) -> (String, String) {
     s.conn()
         .query_row(
-            "SELECT c.short_title FROM codes c JOIN code_sets s ON s.id = c.code_set_id
-             WHERE s.system = 'icd10cm' AND s.fiscal_year = 2026 AND c.code = ?1",
-            [code],
-            |r| r.get(0),
+            "SELECT c.short_title, c.long_title FROM codes c JOIN code_sets s ON s.id = c.code_set_id
+             WHERE s.system = ?1 AND s.fiscal_year = 2026 AND c.code = ?2",
+            [system, code],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("code")
 }
 
-fn empty_short_titles(s: &Store) -> i64 {
+fn short_title(s: &Store, code: &str) -> String {
+    titles_in(s, "icd10cm", code).0
+}
+
+fn empty_titles(s: &Store, system: &str, column: &str) -> i64 {
     s.conn()
         .query_row(
-            "SELECT count(*) FROM codes c JOIN code_sets s ON s.id = c.code_set_id
-             WHERE s.system = 'icd10cm' AND s.fiscal_year = 2026 AND c.short_title = ''",
-            [],
+            &format!(
+                "SELECT count(*) FROM codes c JOIN code_sets s ON s.id = c.code_set_id
+                 WHERE s.system = ?1 AND s.fiscal_year = 2026 AND c.{column} = ''"
+            ),
+            [system],
             |r| r.get(0),
         )
         .expect("count")
+}
+
+fn empty_short_titles(s: &Store) -> i64 {
+    empty_titles(s, "icd10cm", "short_title")
+}
+
+/// The CMS fixed-width order file rebuilt from the converted copy in `../shared`, with the
+/// (code, short, long) rows it holds.
+fn rebuild_order_file(src: &Path) -> (String, Vec<(String, bool, String, String)>) {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(src).expect("open"))
+        .read_to_string(&mut text)
+        .expect("gunzip");
+    let mut official = String::new();
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split('\t').collect();
+        official += &order_line(i + 1, f[0], f[1] == "1", f[2], f[3]);
+        official += "\r\n";
+        rows.push((
+            f[0].to_string(),
+            f[1] == "1",
+            f[2].to_string(),
+            f[3].to_string(),
+        ));
+    }
+    (official, rows)
 }
 
 /// One line of the CMS fixed-width order file.
@@ -70,23 +104,16 @@ fn the_cms_order_file_fills_every_missing_short_title() {
     );
     // Rebuild the official fixed-width file from the converted copy (the format sites get
     // from CMS), in a temporary folder.
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(src).expect("open"))
-        .read_to_string(&mut text)
-        .expect("gunzip");
-    let mut official = String::new();
-    let mut expected = Vec::new();
-    for (i, line) in text.lines().skip(1).enumerate() {
-        let f: Vec<&str> = line.split('\t').collect();
-        official += &order_line(i + 1, f[0], f[1] == "1", f[2], f[3]);
-        official += "\r\n";
-        expected.push((f[0].to_string(), f[2].to_string()));
-    }
+    let (official, rows) = rebuild_order_file(src);
+    let expected: Vec<(String, String)> = rows.into_iter().map(|(c, _, s, _)| (c, s)).collect();
     let rel = dir.path().join("cms");
     std::fs::create_dir(&rel).expect("mkdir");
     std::fs::write(rel.join("icd10cm_order_2026.txt"), official).expect("write");
     let sum = codes::load_dir(&mut s, &Actor::system("t"), &rel, 2026).expect("load");
-    let (n, changed) = sum.short_titles.expect("short titles loaded");
+    let [(system, n, changed)] = sum.titles[..] else {
+        panic!("one order file loaded: {sum:?}");
+    };
+    assert_eq!(system, codes::CodeSystem::Icd10Cm);
     assert_eq!(n, expected.len());
     assert!(changed as i64 >= missing_before, "{sum}");
     assert_eq!(empty_short_titles(&s), 0);
@@ -94,12 +121,12 @@ fn the_cms_order_file_fills_every_missing_short_title() {
     for (code, short) in expected.iter().step_by(97) {
         assert_eq!(&short_title(&s, code), short, "{code}");
     }
-    assert!(sum.to_string().contains("short titles"), "{sum}");
+    assert!(sum.to_string().contains("ICD-10-CM FY2026 titles"), "{sum}");
     // The change is audited and the chain still verifies.
     let audited: i64 = s
         .conn()
         .query_row(
-            "SELECT count(*) FROM audit_log WHERE entity_type = 'code_set' AND detail LIKE '%short_titles%'",
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'code_set' AND detail LIKE '%titles_from_order_file%'",
             [],
             |r| r.get(0),
         )
@@ -112,7 +139,7 @@ fn the_cms_order_file_fills_every_missing_short_title() {
     );
     // Loading the same file again changes nothing.
     let again = codes::load_dir(&mut s, &Actor::system("t"), &rel, 2026).expect("again");
-    assert_eq!(again.short_titles, Some((n, 0)));
+    assert_eq!(again.titles, [(codes::CodeSystem::Icd10Cm, n, 0)]);
 }
 
 #[test]
@@ -165,7 +192,47 @@ fn an_order_file_that_disagrees_with_the_set_is_refused_whole_at_its_line() {
         .expect_err("no 2027 set")
         .to_string();
     assert!(
-        err.contains("short titles need the ICD-10-CM FY2027 code set"),
+        err.contains("titles need the ICD-10-CM FY2027 code set; load it first"),
         "{err}"
     );
+}
+
+#[test]
+fn the_pcs_order_file_titles_the_untitled_pcs_codes() {
+    let src = Path::new(PCS_ORDER_TSV);
+    if !src.is_file() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but {PCS_ORDER_TSV} is missing"
+        );
+        eprintln!(
+            "SKIPPED the_pcs_order_file_titles_the_untitled_pcs_codes: {PCS_ORDER_TSV} not found"
+        );
+        return;
+    }
+    let (dir, mut s) = fresh();
+    let untitled = empty_titles(&s, "icd10pcs", "long_title");
+    assert!(
+        untitled > 0,
+        "some embedded PCS codes have no registry title"
+    );
+    let (official, rows) = rebuild_order_file(src);
+    let rel = dir.path().join("cms");
+    std::fs::create_dir(&rel).expect("mkdir");
+    std::fs::write(rel.join("icd10pcs_order_2026.txt"), official).expect("write");
+    let sum = codes::load_dir(&mut s, &Actor::system("t"), &rel, 2026).expect("load");
+    let valid = rows.iter().filter(|r| r.1).count();
+    assert!(
+        matches!(sum.titles[..], [(codes::CodeSystem::Icd10Pcs, n, _)] if n == valid),
+        "table headers are skipped, every valid code is read: {sum:?}"
+    );
+    assert_eq!(empty_titles(&s, "icd10pcs", "long_title"), 0);
+    assert_eq!(empty_titles(&s, "icd10pcs", "short_title"), 0);
+    for (code, _, short, long) in rows.iter().filter(|r| r.1).step_by(211) {
+        assert_eq!(
+            titles_in(&s, "icd10pcs", code),
+            (short.clone(), long.clone()),
+            "{code}"
+        );
+    }
 }

@@ -223,7 +223,7 @@ pub enum CodesCmd {
     },
     /// Load a later release given as files in the same format (and/or a site-supplied
     /// POA-exempt list, e.g. CDC POAexemptCodesFY27.txt, and/or the CMS order file
-    /// icd10cm_order_2027.txt for the official short titles)
+    /// files icd10cm_order_2027.txt / icd10pcs_order_2027.txt for the official titles)
     Load {
         dir: PathBuf,
         #[arg(long)]

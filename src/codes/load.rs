@@ -48,8 +48,8 @@ pub struct LoadSummary {
     pub sets: Vec<SetSummary>,
     /// Codes in the POA-exempt list loaded by this call, if one was.
     pub poa_exempt: Option<usize>,
-    /// Short titles from an order file: (codes in the file, titles that changed).
-    pub short_titles: Option<(usize, usize)>,
+    /// Titles from CMS order files: (system, codes in the file, codes whose titles changed).
+    pub titles: Vec<(CodeSystem, usize, usize)>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -92,10 +92,10 @@ impl std::fmt::Display for LoadSummary {
         if let Some(n) = self.poa_exempt {
             writeln!(f, "POA-exempt list FY{}: {n} codes", self.fiscal_year)?;
         }
-        if let Some((n, changed)) = self.short_titles {
+        for (system, n, changed) in &self.titles {
             writeln!(
                 f,
-                "ICD-10-CM FY{} short titles: {n} codes in the order file, {changed} titles set or changed",
+                "{system} FY{} titles: {n} codes in the order file, {changed} codes' titles set or changed",
                 self.fiscal_year
             )?;
         }
@@ -223,23 +223,28 @@ pub fn load_dir(
     if let Some(p) = find(&format!("poa-exempt-{y}")).or(cdc.is_file().then_some(cdc)) {
         rel.poa = Some(parse_poa(&read(&p)?)?);
     }
-    let cms_order = dir.join(format!("icd10cm_order_{y}.txt"));
-    if let Some(p) =
-        find(&format!("icd10cm-order-{y}")).or(cms_order.is_file().then_some(cms_order))
-    {
-        rel.short = Some(parse_short_titles(&read(&p)?)?);
+    for (prefix, system) in [
+        ("icd10cm", CodeSystem::Icd10Cm),
+        ("icd10pcs", CodeSystem::Icd10Pcs),
+    ] {
+        let cms_order = dir.join(format!("{prefix}_order_{y}.txt"));
+        if let Some(p) =
+            find(&format!("{prefix}-order-{y}")).or(cms_order.is_file().then_some(cms_order))
+        {
+            rel.short.push(parse_short_titles(&read(&p)?, system)?);
+        }
     }
     if rel.cm.is_none()
         && rel.pcs.is_none()
         && rel.mce.is_none()
         && rel.poa.is_none()
-        && rel.short.is_none()
+        && rel.short.is_empty()
     {
         return Err(CoreError::invalid(
             dir.display().to_string(),
             format!(
                 "no FY{y} code-set files found (expected icd10cm-{y}.tsv.gz, icd10pcs-{y}.tsv.gz, \
-                 mce-{y}.tsv.gz, POAexemptCodesFY{:02}.txt or icd10cm_order_{y}.txt)",
+                 mce-{y}.tsv.gz, POAexemptCodesFY{:02}.txt, icd10cm_order_{y}.txt or icd10pcs_order_{y}.txt)",
                 y % 100
             ),
         ));
@@ -339,24 +344,25 @@ fn write_release(
             );
             summary.poa_exempt = Some(poa.rows.len());
         }
-        if let Some(short) = &rel.short {
-            let id = match cm_id {
-                Some(id) => id,
-                None => code_set_of_year(tx, CodeSystem::Icd10Cm, year)?.ok_or_else(|| {
-                    CoreError::invalid(
-                        short.file.clone(),
-                        format!("short titles need the ICD-10-CM FY{year} code set; load it first"),
-                    )
-                })?,
-            };
+        for short in &rel.short {
+            let id = code_set_of_year(tx, short.system, year)?.ok_or_else(|| {
+                CoreError::invalid(
+                    short.file.clone(),
+                    format!(
+                        "titles need the {} FY{year} code set; load it first",
+                        short.system.label()
+                    ),
+                )
+            })?;
             let changed = update_short_titles(tx, id, year, short)?;
             audit.record(
                 Event::new(Action::Update, Subtype::Update, "code_set", id.0).detail(json!({
-                    "fiscal_year": year, "short_titles": short.rows.len(), "changed": changed,
+                    "fiscal_year": year, "system": short.system.as_str(),
+                    "titles_from_order_file": short.rows.len(), "changed": changed,
                     "source": short.file,
                 })),
             );
-            summary.short_titles = Some((short.rows.len(), changed));
+            summary.titles.push((short.system, short.rows.len(), changed));
         }
         Ok::<_, CoreError>(summary)
     })?;
@@ -405,9 +411,10 @@ fn insert_codes(tx: &Tx<'_>, id: CodeSetId, rows: &[CodeRow]) -> Result<(), Core
     Ok(())
 }
 
-/// Set the official short titles of a loaded ICD-10-CM set. Every code in the file must be in
-/// the set with the same billable flag (a file of another release is refused whole, at the
-/// first line that disagrees). Returns how many titles were set or changed.
+/// Set the official short titles of a loaded set, and the long title where the set has none
+/// (290 ICD-10-PCS FY2026 codes have no registry title). Every code in the file must be in the
+/// set with the same billable flag (a file of another release is refused whole, at the first
+/// line that disagrees). Returns how many codes' titles were set or changed.
 fn update_short_titles(
     tx: &Tx<'_>,
     id: CodeSetId,
@@ -415,42 +422,50 @@ fn update_short_titles(
     short: &ShortTitles,
 ) -> Result<usize, CoreError> {
     let mut get = tx.prepare_cached(
-        "SELECT billable, short_title FROM codes WHERE code_set_id = ?1 AND code = ?2",
+        "SELECT billable, short_title, long_title FROM codes WHERE code_set_id = ?1 AND code = ?2",
     )?;
-    let mut set = tx
-        .prepare_cached("UPDATE codes SET short_title = ?3 WHERE code_set_id = ?1 AND code = ?2")?;
+    let mut set = tx.prepare_cached(
+        "UPDATE codes SET short_title = ?3, long_title = ?4 WHERE code_set_id = ?1 AND code = ?2",
+    )?;
+    let label = short.system.label();
     let mut changed = 0;
-    for (line, code, billable, title) in &short.rows {
+    for row in &short.rows {
+        let code = &row.code;
         let bad = |message: String| -> CoreError {
             InputError {
                 file: short.file.clone(),
-                line: *line,
+                line: row.line,
                 field: "code".into(),
                 message,
             }
             .into()
         };
-        let have: Option<(bool, String)> = get
-            .query_row(params![id.0, code], |r| Ok((r.get(0)?, r.get(1)?)))
+        let have: Option<(bool, String, String)> = get
+            .query_row(params![id.0, code], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        match have {
-            None => {
-                return Err(bad(format!(
-                    "{code} is not in the ICD-10-CM FY{year} code set"
-                )));
-            }
-            Some((b, _)) if b != *billable => {
-                return Err(bad(format!(
-                    "{code} is {} in the ICD-10-CM FY{year} code set, {} in this file",
-                    if b { "billable" } else { "a header" },
-                    if *billable { "billable" } else { "a header" },
-                )));
-            }
-            Some((_, old)) if old == *title => {}
-            Some(_) => {
-                set.execute(params![id.0, code, title])?;
-                changed += 1;
-            }
+        let Some((billable, old_short, old_long)) = have else {
+            return Err(bad(format!(
+                "{code} is not in the {label} FY{year} code set"
+            )));
+        };
+        if billable != row.billable {
+            let kind = |b: bool| if b { "billable" } else { "a header" };
+            return Err(bad(format!(
+                "{code} is {} in the {label} FY{year} code set, {} in this file",
+                kind(billable),
+                kind(row.billable),
+            )));
+        }
+        let long = if old_long.is_empty() {
+            &row.long
+        } else {
+            &old_long
+        };
+        if old_short != row.short || *long != old_long {
+            set.execute(params![id.0, code, row.short, long])?;
+            changed += 1;
         }
     }
     Ok(changed)

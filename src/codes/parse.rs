@@ -22,7 +22,7 @@ pub(super) struct Release {
     pub(super) pcs: Option<Vec<CodeRow>>,
     pub(super) mce: Option<MceSet>,
     pub(super) poa: Option<PoaList>,
-    pub(super) short: Option<ShortTitles>,
+    pub(super) short: Vec<ShortTitles>,
 }
 
 pub(super) struct CodeRow {
@@ -45,11 +45,20 @@ pub(super) struct MceSet {
     pub(super) ages: Vec<(String, i64, i64)>,
 }
 
-/// Official ICD-10-CM short titles (the CMS order file) for a set already loaded or loaded in
-/// the same call: `(line, code, billable, short title)`.
+/// Official titles from a CMS order file (ICD-10-CM or ICD-10-PCS) for a set already loaded
+/// or loaded in the same call.
 pub(super) struct ShortTitles {
     pub(super) file: String,
-    pub(super) rows: Vec<(usize, String, bool, String)>,
+    pub(super) system: CodeSystem,
+    pub(super) rows: Vec<TitleRow>,
+}
+
+pub(super) struct TitleRow {
+    pub(super) line: usize,
+    pub(super) code: String,
+    pub(super) billable: bool,
+    pub(super) short: String,
+    pub(super) long: String,
 }
 
 pub(super) struct PoaList {
@@ -276,26 +285,43 @@ pub(super) fn parse_poa(src: &Source) -> Result<PoaList, InputError> {
     })
 }
 
-/// The CMS ICD-10-CM order file, "Code Descriptions in Tabular Order"
-/// (`icd10cm_order_YYYY.txt`): fixed width, columns 1-5 order number, 7-13 code, 15 billable
-/// flag, 17-76 short title, 78- long title. Also accepted as the TSV
-/// `code\tbillable\tshort_description\tlong_description` (the same file converted). Only
-/// the code, the flag and the short title are used: the flag is checked against the loaded set.
-pub(super) fn parse_short_titles(src: &Source) -> Result<ShortTitles, InputError> {
+/// A CMS order file: ICD-10-CM "Code Descriptions in Tabular Order" (`icd10cm_order_YYYY.txt`)
+/// or the ICD-10-PCS order file (`icd10pcs_order_YYYY.txt`). Fixed width: columns 1-5 order
+/// number, 7-13 code, 15 flag (1 = billable / valid), 17-76 short title, 78- long title. Also
+/// accepted as the TSV `code\tbillable\tshort_description\tlong_description` (the same file
+/// converted). The PCS file's table headers (flag 0) are skipped: the PCS set holds only valid
+/// codes.
+pub(super) fn parse_short_titles(
+    src: &Source,
+    system: CodeSystem,
+) -> Result<ShortTitles, InputError> {
     const TSV: &[&str] = &["code", "billable", "short_description", "long_description"];
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
-    let mut push = |line: usize, code: &str, flag: &str, short: &str| {
-        if !is_cm_code(code) {
-            return Err(src.error(line, "code", format!("{code:?} is not an ICD-10-CM code")));
-        }
+    let mut push = |line: usize, code: &str, flag: &str, short: &str, long: &str| {
         let billable = match flag {
             "0" => false,
             "1" => true,
             _ => {
-                return Err(src.error(line, "billable", format!("expected 0 or 1, found {flag:?}")));
+                return Err(src.error(
+                    line,
+                    "billable",
+                    format!("expected 0 or 1, found {flag:?}"),
+                ));
             }
         };
+        let pcs = system == CodeSystem::Icd10Pcs;
+        if pcs && !billable {
+            return Ok(());
+        }
+        if !(if pcs {
+            is_pcs_code(code)
+        } else {
+            is_cm_code(code)
+        }) {
+            let m = format!("{code:?} is not an {} code", system.label());
+            return Err(src.error(line, "code", m));
+        }
         if short.is_empty() {
             return Err(src.error(line, "short title", "is empty".to_string()));
         }
@@ -309,14 +335,20 @@ pub(super) fn parse_short_titles(src: &Source) -> Result<ShortTitles, InputError
         if !seen.insert(code.to_string()) {
             return Err(src.error(line, "code", format!("duplicate code {code}")));
         }
-        rows.push((line, code.to_string(), billable, short.to_string()));
+        rows.push(TitleRow {
+            line,
+            code: code.to_string(),
+            billable,
+            short: short.to_string(),
+            long: long.to_string(),
+        });
         Ok(())
     };
     let first = src.text.lines().next().unwrap_or("").trim_end_matches('\r');
     if first.split('\t').eq(TSV.iter().copied()) {
         for row in src.rows(TSV)? {
             let f = &row.fields;
-            push(row.line, f[0].trim(), f[1].trim(), f[2].trim())?;
+            push(row.line, f[0].trim(), f[1].trim(), f[2].trim(), f[3].trim())?;
         }
     } else {
         for (i, raw) in src.text.split('\n').enumerate() {
@@ -326,6 +358,7 @@ pub(super) fn parse_short_titles(src: &Source) -> Result<ShortTitles, InputError
             }
             let n = i + 1;
             let col = |from: usize, to: usize| line.get(from..to.min(line.len())).map(str::trim);
+            let long = line.get(77..).unwrap_or("").trim();
             let order_ok =
                 col(0, 5).is_some_and(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()));
             let (Some(code), Some(flag), Some(short), true) = (
@@ -339,7 +372,7 @@ pub(super) fn parse_short_titles(src: &Source) -> Result<ShortTitles, InputError
                     .to_string();
                 return Err(src.error(n, "(line)", m));
             };
-            push(n, code, flag, short)?;
+            push(n, code, flag, short, long)?;
         }
     }
     if rows.is_empty() {
@@ -347,6 +380,7 @@ pub(super) fn parse_short_titles(src: &Source) -> Result<ShortTitles, InputError
     }
     Ok(ShortTitles {
         file: src.name.clone(),
+        system,
         rows,
     })
 }
