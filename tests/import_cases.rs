@@ -469,3 +469,97 @@ fn discharge_analysis_and_a_late_signed_summary_resolve_automatically() {
         1
     );
 }
+
+/// An ADT from facility `fac` for MRN `mrn`, born `dob`, sex `sex`.
+fn adt_from(fac: &str, control: &str, mrn: &str, dob: &str, sex: &str, family: &str) -> String {
+    format!(
+        "MSH|^~\\&|APP|{fac}|R|RF|20240101120000||ADT^A08|{control}|P|2.5\rEVN|A08|20240101120000\r\
+         PID|1||{mrn}^^^{fac}^MR||{family}^ANN||{dob}|{sex}\r{}\r",
+        pv1("I", &format!("V-{fac}-{control}"), "20240101100000", "")
+    )
+}
+
+#[test]
+fn imp_id_01_a_record_from_another_source_that_disagrees_on_birth_or_sex_is_never_merged() {
+    let mut d = db();
+    // Facility A registers MRN 777 (born 1970-01-01, F).
+    d.hl7(adt_from("FACA", "A1", "777", "19700101", "F", "ROE").as_bytes())
+        .expect("facility A registers the patient");
+
+    // Facility B sends the same MRN for someone born in 1985: a different person. Not merged:
+    // registered as FACB:777 and flagged for review.
+    d.hl7(adt_from("FACB", "B1", "777", "19850505", "F", "ROE").as_bytes())
+        .expect("imported, separately");
+    assert_eq!(d.count("SELECT count(*) FROM patients"), 2);
+    assert_eq!(
+        d.text("SELECT birth_date FROM patients WHERE mrn = '777'"),
+        "1970-01-01"
+    );
+    assert_eq!(
+        d.text("SELECT birth_date FROM patients WHERE mrn = 'FACB:777'"),
+        "1985-05-05"
+    );
+    assert_eq!(
+        d.count("SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE p.mrn = '777'"),
+        1,
+        "facility B's visit is not in facility A's patient's chart"
+    );
+    let reason = d.text(
+        "SELECT reason FROM audit_log WHERE entity_type = 'identity_conflict' AND patient_mrn = 'FACB:777'",
+    );
+    assert!(
+        reason.starts_with("IMP-ID-01: MRN 777 is patient 1"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("registered separately as FACB:777, not merged"),
+        "{reason}"
+    );
+    // The next message from facility B finds its own patient (by source key), silently.
+    d.hl7(adt_from("FACB", "B2", "777", "19850505", "F", "ROE").as_bytes())
+        .expect("B again");
+    assert_eq!(d.count("SELECT count(*) FROM patients"), 2);
+    assert_eq!(
+        d.count("SELECT count(*) FROM audit_log WHERE entity_type = 'identity_conflict'"),
+        1
+    );
+
+    // Another facility agreeing on birth date and sex is the same patient (the name may differ).
+    d.hl7(adt_from("FACC", "C1", "777", "19700101", "F", "ROE-SMITH").as_bytes())
+        .expect("agreeing record merges");
+    assert_eq!(d.count("SELECT count(*) FROM patients"), 2);
+    // … but one of another sex is not.
+    d.hl7(adt_from("FACD", "D1", "777", "19700101", "M", "ROE").as_bytes())
+        .expect("sex conflict, separately");
+    assert_eq!(
+        d.text("SELECT sex FROM patients WHERE mrn = 'FACD:777'"),
+        "M"
+    );
+
+    // The patient's own source may correct the birth date (an A08 correction), audited.
+    d.hl7(adt_from("FACA", "A2", "777", "19700102", "F", "ROE").as_bytes())
+        .expect("own source corrects");
+    assert_eq!(
+        d.text("SELECT birth_date FROM patients WHERE mrn = '777'"),
+        "1970-01-02"
+    );
+
+    // FHIR: a Patient from another origin with the same MRN and another birth date.
+    let mut p = patient("x1");
+    p["identifier"][0]["value"] = json!("777");
+    p["birthDate"] = json!("1999-09-09");
+    d.fhir(&bundle(vec![p])).expect("fhir, separately");
+    assert_eq!(
+        d.text("SELECT birth_date FROM patients WHERE mrn = 'x1:777'"),
+        "1999-09-09"
+    );
+    assert_eq!(
+        d.text("SELECT birth_date FROM patients WHERE mrn = '777'"),
+        "1970-01-02"
+    );
+    assert_eq!(
+        d.count("SELECT count(*) FROM audit_log WHERE entity_type = 'identity_conflict'"),
+        3
+    );
+    assert!(audit::verify(d.store.conn(), &[]).expect("verify").ok());
+}

@@ -1,7 +1,8 @@
 //! Writing parsed FHIR resources, in dependency order, inside one file transaction.
 //!
 //! Matching (idempotency): Organization by `source_key`; Practitioner by NPI, else
-//! `source_key`; Patient by `source_key` (`fhir:Patient/<id>`), else MRN; Encounter by
+//! `source_key`; Patient by `source_key` (`fhir:Patient/<id>`), else MRN when birth date and
+//! sex agree (IMP-ID-01; otherwise registered as `<id>:<MRN>` and flagged); Encounter by
 //! `source_key`, else visit number (which must then belong to the same patient); Condition,
 //! Procedure and DocumentReference by `source_key`. References resolve within the bundle
 //! (`urn:uuid:` fullUrl or `Type/id`) and then against rows already imported (`source_key`);
@@ -92,13 +93,37 @@ pub(super) fn apply(
                         provider(w, found, d.npi.as_deref(), &d.family, &d.given, &origin)?
                     }
                     (Resource::Patient(d), _) => {
-                        let found =
+                        let by_mrn =
                             match w.find("patients", "source_key", origin.source_key, origin.at)? {
-                                Some(f) => Some(f),
-                                None => w.find("patients", "mrn", &d.mrn, origin.at)?,
+                                Some(f) => (Some(f), None),
+                                None => match w.find("patients", "mrn", &d.mrn, origin.at)? {
+                                    Some(f) => {
+                                        match w.identity_conflict(
+                                            f,
+                                            Some(&d.birth_date),
+                                            Some(d.sex),
+                                            origin.at,
+                                        )? {
+                                            None => (Some(f), None),
+                                            Some(why) => (None, Some(why)),
+                                        }
+                                    }
+                                    None => (None, None),
+                                },
                             };
+                        let (found, conflict) = by_mrn;
+                        // IMP-ID-01: the MRN belongs to another person; this Patient is
+                        // registered separately as `<resource id>:<MRN>`.
+                        let mrn = match (&conflict, found) {
+                            (Some(_), _) => format!("{}:{}", p.id, d.mrn),
+                            // An import never changes a stored MRN.
+                            (None, Some(f)) => w
+                                .text("patients", "mrn", f, origin.at)?
+                                .unwrap_or_else(|| d.mrn.clone()),
+                            (None, None) => d.mrn.clone(),
+                        };
                         let cols = [
-                            ("mrn", txt(&d.mrn)),
+                            ("mrn", txt(&mrn)),
                             ("family_name", txt(&d.family)),
                             ("given_name", txt(&d.given)),
                             ("birth_date", txt(&d.birth_date)),
@@ -110,13 +135,16 @@ pub(super) fn apply(
                             found,
                             &cols,
                             &origin,
-                            Some(&d.mrn),
+                            Some(&mrn),
                             None,
                         )?;
                         if change == Change::Created {
                             set_source(w, "patients", id, origin.source_key, origin.at)?;
                         }
-                        st.mrn.insert(id, d.mrn.clone());
+                        if let Some(why) = conflict {
+                            w.flag_identity_conflict(id, &mrn, why, origin.at);
+                        }
+                        st.mrn.insert(id, mrn);
                         id
                     }
                     _ => continue,

@@ -6,7 +6,9 @@
 //! Mapping (DOMAIN §8):
 //! - Patient: PID-3 (repetition typed `MR`, else the first) → MRN; PID-5 → family^given;
 //!   PID-7 → birth date; PID-8 F/M/O/U (A → O, others → U). Matched by
-//!   `source_key = hl7:<MSH-4>:<MRN>`, else by MRN (one MRN space per facility).
+//!   `source_key = hl7:<MSH-4>:<MRN>`, else by MRN when birth date and sex agree (IMP-ID-01:
+//!   otherwise it is another person sharing the number, registered as `<MSH-4>:<MRN>` and
+//!   flagged with an `identity_conflict` audit event; never merged).
 //! - Encounter: visit number = PV1-19, else PID-18 (account number), else derived
 //!   `<MRN>-<admit YYYYMMDDHHMMSS>`. Matched by `source_key = hl7:<MSH-4>:<visit>`, else by
 //!   visit number when it belongs to the same patient; a visit number already used by another
@@ -66,6 +68,7 @@ pub(super) struct Person {
     pub(super) given: String,
 }
 
+#[derive(Clone)]
 pub(super) struct Common {
     pub(super) number: usize,
     pub(super) facility: String,
@@ -318,9 +321,32 @@ fn execute(
         return Ok(());
     }
     let pkey = format!("hl7:{}:{}", c.facility, c.mrn);
-    let found = match w.find("patients", "source_key", &pkey, &c.pid_at)? {
-        Some(f) => Some(f),
-        None => w.find("patients", "mrn", &c.mrn, &c.pid_at)?,
+    let (found, conflict) = match w.find("patients", "source_key", &pkey, &c.pid_at)? {
+        Some(f) => (Some(f), None),
+        None => match w.find("patients", "mrn", &c.mrn, &c.pid_at)? {
+            Some(f) => match w.identity_conflict(f, c.birth.as_deref(), c.sex, &c.pid_at)? {
+                None => (Some(f), None),
+                Some(why) => (None, Some(why)),
+            },
+            None => (None, None),
+        },
+    };
+    // IMP-ID-01: when the MRN belongs to another person, this facility's patient is
+    // registered separately as `<MSH-4>:<MRN>`, and found by its source key from then on
+    // (an import never changes a stored MRN).
+    let mrn = match (&conflict, found) {
+        (Some(_), _) => format!("{}:{}", c.facility, c.mrn),
+        (None, Some(f)) => w
+            .text("patients", "mrn", f, &c.pid_at)?
+            .unwrap_or_else(|| c.mrn.clone()),
+        (None, None) => c.mrn.clone(),
+    };
+    let qualified;
+    let c = if mrn == c.mrn {
+        c
+    } else {
+        qualified = Common { mrn, ..c.clone() };
+        &qualified
     };
     let mut cols = vec![
         ("mrn", txt(&c.mrn)),
@@ -358,6 +384,9 @@ fn execute(
         Some(&c.mrn),
         None,
     )?;
+    if let Some(why) = conflict {
+        w.flag_identity_conflict(patient, &c.mrn, why, &c.pid_at);
+    }
 
     // Encounter.
     let ekey = format!("hl7:{}:{}", c.facility, c.visit);

@@ -120,6 +120,80 @@ pub(crate) fn in_file_tx(
 }
 
 impl Writer<'_, '_> {
+    /// IMP-ID-01 (chartdesk rule, patient identity): a record from another source (another
+    /// facility's HL7 feed, another FHIR origin) that matches a stored patient only by MRN
+    /// must agree with it on date of birth and sex, where both sides know them. Otherwise it
+    /// is a different person sharing the number (or a registration error) and merging it
+    /// would file one patient's care in another's chart. Returns what disagrees, or `None`.
+    /// The callers then register the record as a separate patient under a source-qualified
+    /// MRN and flag it with [`Writer::flag_identity_conflict`]; they never merge. (A record
+    /// from the patient's own source, matched by its source key, may correct the
+    /// demographics; the change is audited from → to.)
+    pub fn identity_conflict(
+        &self,
+        patient: i64,
+        birth_date: Option<&str>,
+        sex: Option<&str>,
+        at: &str,
+    ) -> Result<Option<serde_json::Value>, FileFail> {
+        let stored: Option<(String, String, String, Option<String>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT mrn, birth_date, sex, COALESCE(source_key, source) FROM patients WHERE id = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([patient], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                    .optional()
+            })
+            .map_err(|e| self.db(at, e))?;
+        let Some((mrn, s_birth, s_sex, s_source)) = stored else {
+            return Ok(None);
+        };
+        let known_sex = |x: &str| matches!(x, "F" | "M");
+        let birth_differs =
+            birth_date.is_some_and(|b| !b.is_empty() && !s_birth.is_empty() && b != s_birth);
+        let sex_differs = sex.is_some_and(|x| known_sex(x) && known_sex(&s_sex) && x != s_sex);
+        if !(birth_differs || sex_differs) {
+            return Ok(None);
+        }
+        Ok(Some(json!({
+            "rule": "IMP-ID-01",
+            "mrn": mrn,
+            "existing_patient": patient,
+            "existing": {"birth_date": s_birth, "sex": s_sex, "source": s_source},
+            "incoming": {"birth_date": birth_date, "sex": sex},
+        })))
+    }
+
+    /// Record that `patient` was registered separately because its MRN belongs to another
+    /// patient whose demographics disagree (IMP-ID-01): an audited event naming both records,
+    /// for HIM to review as a possible duplicate or registration error.
+    pub fn flag_identity_conflict(
+        &mut self,
+        patient: i64,
+        mrn: &str,
+        conflict: serde_json::Value,
+        at: &str,
+    ) {
+        let other = conflict["existing_patient"].as_i64().unwrap_or_default();
+        let shared = conflict["mrn"].as_str().unwrap_or_default().to_string();
+        self.audit.record(
+            Event::new(
+                Action::Create,
+                Subtype::Create,
+                "identity_conflict",
+                patient,
+            )
+            .patient(mrn)
+            .reason(format!(
+                "IMP-ID-01: MRN {shared} is patient {other}, whose birth date or sex disagrees; \
+                     registered separately as {mrn}, not merged; review before linking"
+            ))
+            .detail(json!({"source_file": self.file, "entry": at, "conflict": conflict})),
+        );
+        self.events += 1;
+    }
+
     pub fn reject(&self, at: &str, message: impl Into<String>) -> FileFail {
         FileFail::Rejected(ImportError::new(self.file, at, message))
     }
