@@ -29,6 +29,14 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         ReportCmd::Deficiencies { .. } => ("deficiencies", Perm::Administer),
         ReportCmd::Delinquency { .. } => ("delinquency", Perm::Administer),
         ReportCmd::Provider { .. } => ("provider_letter", Perm::AnalyzeDeficiencies),
+        ReportCmd::Disclosures {
+            patient,
+            from,
+            format,
+            ..
+        } => {
+            return crate::cli::roi::report_disclosures(store, actor, patient, *from, *format);
+        }
     };
     authorize(store, actor, perm, "report", name)?;
     let out = match cmd {
@@ -137,6 +145,8 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 ),
             }
         }
+        // Answered above, before the permission check of department reports.
+        ReportCmd::Disclosures { .. } => String::new(),
         ReportCmd::Provider { provider, format } => {
             let id: i64 = match provider.parse::<i64>() {
                 Ok(id) if provider.len() != 10 => id,

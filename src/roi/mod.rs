@@ -15,7 +15,12 @@ pub mod authorization;
 pub mod category;
 pub mod check;
 pub mod clock;
+pub mod disclosure;
 pub mod fees;
+pub mod lifecycle;
+pub mod packet;
+pub mod release;
+pub mod request;
 pub mod requester;
 pub mod validate;
 
