@@ -163,6 +163,12 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Third-party fee schedule: base, per_page and cap in cents, cap=0 = none (ROI-04 state_fee_schedule)",
     },
     SettingDef {
+        key: "release_packet_dir",
+        default: "",
+        kind: Kind::Text,
+        doc: "Folder the TUI writes release packets into; empty = packets/ beside the database",
+    },
+    SettingDef {
         key: "aod_fee_cents",
         default: "1000",
         kind: Kind::Int {

@@ -48,15 +48,37 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
     cd(&db)
-        .args(["roi", "--as", "rita", "log", "MRN0000001", "--type", "auth_3p", "--name", "Law Office of Smith"])
-        .args(["--address", "1 Court St", "--purpose", "personal injury claim"])
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "log",
+            "MRN0000001",
+            "--type",
+            "auth_3p",
+            "--name",
+            "Law Office of Smith",
+        ])
+        .args([
+            "--address",
+            "1 Court St",
+            "--purpose",
+            "personal injury claim",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("REQ-000001 logged: AUTH_3P"));
     let auth = dir.path().join("auth.json");
     std::fs::write(&auth, AUTH_INCOMPLETE).expect("write");
-    cd(&db).args(["roi", "--as", "rita", "auth", "REQ-000001"]).arg(&auth).assert().success();
-    cd(&db).args(["roi", "--as", "rita", "verify", "1", "--method", "bar card"]).assert().success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "auth", "REQ-000001"])
+        .arg(&auth)
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "verify", "1", "--method", "bar card"])
+        .assert()
+        .success();
     // No purpose and the SUD note not named: on hold, exit 1, each code with its rule.
     cd(&db)
         .args(["roi", "--as", "rita", "validate", "REQ-000001"])
@@ -79,9 +101,22 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         "\"purpose\": \"at the request of the individual\",\n  \"expiration_date\"",
     );
     std::fs::write(&auth, fixed).expect("write");
-    cd(&db).args(["roi", "--as", "rita", "auth", "1"]).arg(&auth).assert().success();
     cd(&db)
-        .args(["roi", "--as", "rita", "exclude", "1", "2", "--note", "SUD records not authorized"])
+        .args(["roi", "--as", "rita", "auth", "1"])
+        .arg(&auth)
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "exclude",
+            "1",
+            "2",
+            "--note",
+            "SUD records not authorized",
+        ])
         .assert()
         .success();
     cd(&db)
@@ -89,28 +124,44 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         .assert()
         .success()
         .stdout(predicate::str::contains("\"status\": \"IN_PROCESS\""));
-    cd(&db).args(["roi", "--as", "rita", "submit", "1"]).assert().success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "submit", "1"])
+        .assert()
+        .success();
     cd(&db)
         .args(["roi", "--as", "rita", "qa", "1", "--pass"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("other than the releaser"));
-    cd(&db).args(["roi", "--as", "sam", "qa", "1", "--pass"]).assert().success();
+    cd(&db)
+        .args(["roi", "--as", "sam", "qa", "1", "--pass"])
+        .assert()
+        .success();
     let out = dir.path().join("packets");
     cd(&db)
         .args(["release", "REQ-000001", "--as", "rita", "--out"])
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("RELEASED: 1 document(s), 1 withheld").and(predicate::str::contains("not accountable")));
+        .stdout(
+            predicate::str::contains("RELEASED: 1 document(s), 1 withheld")
+                .and(predicate::str::contains("not accountable")),
+        );
     assert!(out.join("REQ-000001/manifest.json").exists());
     assert!(out.join("REQ-000001.zip").exists());
     cd(&db)
         .args(["roi", "--as", "rita", "show", "1"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("RELEASED").and(predicate::str::contains("WITHHELD: SUD records not authorized")));
-    cd(&db).args(["roi", "--as", "rita", "close", "1"]).assert().success();
+        .stdout(
+            predicate::str::contains("RELEASED").and(predicate::str::contains(
+                "WITHHELD: SUD records not authorized",
+            )),
+        );
+    cd(&db)
+        .args(["roi", "--as", "rita", "close", "1"])
+        .assert()
+        .success();
     cd(&db)
         .args(["roi", "--as", "rita", "close", "1"])
         .assert()
@@ -118,30 +169,69 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         .stderr(predicate::str::contains("CLOSED; it cannot move to CLOSED"));
     // Not accountable (under an authorization, AOD-02): the accounting is empty but says why.
     cd(&db)
-        .args(["report", "disclosures", "--patient", "MRN0000001", "--as", "rita"])
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--as",
+            "rita",
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("no disclosures that must be accounted for").and(predicate::str::contains("AOD_EXCL_AUTHORIZATION")));
+        .stdout(
+            predicate::str::contains("no disclosures that must be accounted for")
+                .and(predicate::str::contains("AOD_EXCL_AUTHORIZATION")),
+        );
 }
 
 #[test]
 fn subpoena_release_appears_in_the_accounting_csv() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
-    cd(&db).args(["settings", "set", "roi_qa_required", "0"]).assert().success();
     cd(&db)
-        .args(["roi", "log", "MRN0000001", "--type", "SUBPOENA", "--name", "County Court Clerk", "--satisfactory-assurance"])
+        .args(["settings", "set", "roi_qa_required", "0"])
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SUBPOENA",
+            "--name",
+            "County Court Clerk",
+            "--satisfactory-assurance",
+        ])
         .args(["--types", "34117-2", "--purpose", "civil case 26-1234"])
         .assert()
         .success();
-    cd(&db).args(["roi", "verify", "1", "--method", "subpoena reviewed"]).assert().success();
-    cd(&db).args(["roi", "validate", "1"]).assert().success();
-    cd(&db).args(["roi", "release", "1", "--out"]).arg(dir.path()).assert().success();
     cd(&db)
-        .args(["report", "disclosures", "--patient", "MRN0000001", "--format", "csv"])
+        .args(["roi", "verify", "1", "--method", "subpoena reviewed"])
+        .assert()
+        .success();
+    cd(&db).args(["roi", "validate", "1"]).assert().success();
+    cd(&db)
+        .args(["roi", "release", "1", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--format",
+            "csv",
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("County Court Clerk").and(predicate::str::contains("civil case 26-1234")));
+        .stdout(
+            predicate::str::contains("County Court Clerk")
+                .and(predicate::str::contains("civil case 26-1234")),
+        );
     cd(&db)
         .args(["roi", "aod-log", "MRN0000001"])
         .assert()
@@ -154,23 +244,60 @@ fn bad_input_and_missing_permission_fail_with_one_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
     cd(&db)
-        .args(["roi", "--as", "carl", "log", "MRN0000001", "--type", "SELF", "--name", "Ana"])
+        .args([
+            "roi",
+            "--as",
+            "carl",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SELF",
+            "--name",
+            "Ana",
+        ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("permission denied: the coder role may not release records"));
+        .stderr(predicate::str::contains(
+            "permission denied: the coder role may not release records",
+        ));
     cd(&db)
-        .args(["roi", "log", "MRN0000001", "--type", "FRIEND", "--name", "Ana"])
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "FRIEND",
+            "--name",
+            "Ana",
+        ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--type FRIEND: not a requester type"));
+        .stderr(predicate::str::contains(
+            "--type FRIEND: not a requester type",
+        ));
     cd(&db)
         .args(["roi", "log", "NOPE", "--type", "SELF", "--name", "Ana"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("patient NOPE not found"));
-    cd(&db).args(["roi", "log", "MRN0000001", "--type", "SELF", "--name", "Ana"]).assert().success();
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SELF",
+            "--name",
+            "Ana",
+        ])
+        .assert()
+        .success();
     let auth = dir.path().join("bad.json");
-    std::fs::write(&auth, "{\n  \"recipient\": \"x\",\n  \"purpse\": \"typo\"\n}").expect("write");
+    std::fs::write(
+        &auth,
+        "{\n  \"recipient\": \"x\",\n  \"purpse\": \"typo\"\n}",
+    )
+    .expect("write");
     cd(&db)
         .args(["roi", "auth", "1"])
         .arg(&auth)
