@@ -746,5 +746,6 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     // their analysis time. Charts awaiting analysis stay in the technicians' queue.
     crate::deficiency::ops::analyze_batch(&mut store, &actor, AnalyzeScope::Analyzed)?;
     demo::create_demo_users(&mut store, &actor)?;
+    demo::roi::seed(&mut store, &actor)?;
     Ok(store)
 }
