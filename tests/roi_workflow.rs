@@ -550,7 +550,37 @@ fn accounting_excludes_tpo_and_includes_a_subpoena_release() {
             .expect("aod");
     assert!(!second.free);
     assert_eq!(second.fee_cents, 1000);
+    assert!(
+        disclosure::extend_aod(
+            &mut store,
+            &rita,
+            first.id,
+            31,
+            "archive",
+            date("2026-12-01")
+        )
+        .is_err()
+    );
+    let due = disclosure::extend_aod(
+        &mut store,
+        &rita,
+        first.id,
+        30,
+        "records in off-site archive",
+        date("2026-12-01"),
+    )
+    .expect("extend");
+    assert_eq!(due, date("2027-02-18"));
+    assert!(
+        disclosure::extend_aod(&mut store, &rita, first.id, 5, "again", date("2026-12-01"))
+            .is_err(),
+        "one extension"
+    );
     disclosure::provide_aod(&mut store, &rita, first.id).expect("provide");
+    assert!(
+        disclosure::provide_aod(&mut store, &rita, first.id).is_err(),
+        "provided once"
+    );
 }
 
 #[test]
@@ -667,6 +697,9 @@ fn illegal_transitions_and_qa_rules_are_refused() {
     request::verify_identity(&mut store, &rita, id, "photo id").expect("verify");
     request::validate_request(&mut store, &rita, id).expect("validate");
     request::submit_for_qa(&mut store, &rita, id).expect("submit");
+    let frozen =
+        request::set_authorization(&mut store, &rita, id, &full_auth()).expect_err("frozen in QA");
+    assert!(frozen.to_string().contains("QA review"), "{frozen}");
     let err = request::qa_review(&mut store, &rita, id, true, "").expect_err("same user");
     assert!(err.to_string().contains("other than the releaser"), "{err}");
     assert!(

@@ -177,6 +177,16 @@ pub enum RoiCmd {
         #[arg(long)]
         from: Option<NaiveDate>,
     },
+    /// The one extension of an accounting request (AOD-05: ≤ 30 days, reason, notice within 60 days)
+    AodExtend {
+        id: i64,
+        #[arg(long)]
+        days: u32,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        notice: NaiveDate,
+    },
     /// Mark an accounting request provided (AOD-07)
     AodProvide { id: i64 },
     /// Record an agency's suspension of accounting (AOD-06); oral statements last ≤ 30 days
@@ -509,6 +519,15 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
                     )
                 }
             );
+        }
+        RoiCmd::AodExtend {
+            id,
+            days,
+            reason,
+            notice,
+        } => {
+            let due = disclosure::extend_aod(&mut store, &actor, id, days, &reason, notice)?;
+            println!("accounting request {id}: extended {days} days, due {due} (AOD-05)");
         }
         RoiCmd::AodProvide { id } => {
             disclosure::provide_aod(&mut store, &actor, id)?;

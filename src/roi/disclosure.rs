@@ -275,6 +275,57 @@ pub fn log_aod_request(
     })
 }
 
+/// AOD-05: the one extension of an accounting request (≤ 30 days, written reason, notice
+/// within the first 60 days). Returns the new due date.
+pub fn extend_aod(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    days: u32,
+    reason: &str,
+    notice_sent: NaiveDate,
+) -> Result<NaiveDate, CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::ReleaseRecords,
+        "aod_request",
+        &id.to_string(),
+    )?;
+    store.transact(actor, |tx, audit| {
+        let row: Option<(String, String, Option<i64>, String)> = tx
+            .query_row(
+                "SELECT p.mrn, a.received_date, a.ext_days, a.status FROM aod_requests a
+                 JOIN patients p ON p.id = a.patient_id WHERE a.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let (mrn, received, ext, status) =
+            row.ok_or_else(|| CoreError::NotFound { what: "accounting request", id: id.to_string() })?;
+        if status == "provided" {
+            return Err(CoreError::invalid("status", format!("accounting request {id} was already provided")));
+        }
+        if ext.is_some() {
+            return Err(CoreError::invalid("extension", format!("accounting request {id} was already extended once (AOD-05)")));
+        }
+        let received = d(&received)?;
+        let e = super::clock::Extension { days, reason: reason.trim().to_string(), notice_sent };
+        let due = accounting::due(received, Some(&e)).map_err(|x| CoreError::invalid("extension", x.to_string()))?;
+        tx.execute(
+            "UPDATE aod_requests SET ext_days = ?2, ext_reason = ?3, ext_notice_date = ?4, due_date = ?5, status = 'extended' WHERE id = ?1",
+            params![id, days, e.reason, notice_sent.to_string(), due.to_string()],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "aod_request", id)
+                .patient(&mrn)
+                .reason(&e.reason)
+                .detail(json!({"extension_days": days, "notice_sent": notice_sent, "due": due, "rule": "AOD-05"})),
+        );
+        Ok(due)
+    })
+}
+
 /// AOD-05/07: the accounting was provided (kept on record with who provided it).
 pub fn provide_aod(store: &mut Store, actor: &Actor, id: i64) -> Result<(), CoreError> {
     authorize(

@@ -472,7 +472,24 @@ fn require_open(rec: &RequestRecord) -> Result<(), CoreError> {
     }
 }
 
-/// Capture or replace the authorization form (164.508(c)); the request must be open.
+/// What QA reviewed must not change under it: while in QA review the authorization,
+/// verification and document selection are frozen (QA sends it back to change them).
+fn require_editable(rec: &RequestRecord) -> Result<(), CoreError> {
+    require_open(rec)?;
+    if rec.status == Status::QaReview {
+        return Err(CoreError::invalid(
+            "status",
+            format!(
+                "{} is in QA review; QA sends it back to IN_PROCESS before it changes",
+                request_label(rec.id)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Capture or replace the authorization form (164.508(c)); the request must be open and not
+/// in QA review.
 pub fn set_authorization(
     store: &mut Store,
     actor: &Actor,
@@ -480,7 +497,7 @@ pub fn set_authorization(
     auth: &Authorization,
 ) -> Result<(), CoreError> {
     with_request(store, actor, id, |tx, audit, rec, _, _| {
-        require_open(rec)?;
+        require_editable(rec)?;
         let text = serde_json::to_string(auth)
             .map_err(|e| CoreError::invalid("authorization", e.to_string()))?;
         tx.execute(
@@ -510,7 +527,7 @@ pub fn verify_identity(
         ));
     }
     with_request(store, actor, id, |tx, audit, rec, _, _| {
-        require_open(rec)?;
+        require_editable(rec)?;
         tx.execute(
             "UPDATE release_requests SET verification_method = ?2, verified_by = ?3 WHERE id = ?1",
             params![id, method.trim(), actor.username],
@@ -784,7 +801,7 @@ pub fn set_item(
         ));
     }
     with_request(store, actor, id, |tx, audit, rec, _, _| {
-        require_open(rec)?;
+        require_editable(rec)?;
         if !items(tx, rec)?.iter().any(|i| i.document_id == document_id) {
             return Err(CoreError::invalid(
                 "document",
