@@ -176,6 +176,26 @@ fn roi_desk_from_queue_to_release_and_accounting() {
         1
     );
 
+    // The form: fill in the missing purpose, save; it validates again and leaves the hold.
+    press(&mut app, KeyCode::Char('e'));
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "at the request of the individual");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_authorization_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("REQ-000001: valid, IN_PROCESS"), "{status}");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_requests WHERE id = 1 AND status = 'in_process' AND json_extract(authorization, '$.purpose') = 'at the request of the individual'"
+        ),
+        1
+    );
+
     // The patient's own request: send to QA.
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('j'));

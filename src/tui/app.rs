@@ -223,7 +223,10 @@ impl App {
                     .as_ref()
                     .is_some_and(|q| q.selected_row().is_some());
             }
-            ScreenId::RoiRequest => c.selected = self.roi_req.is_some(),
+            ScreenId::RoiRequest => {
+                c.selected = self.roi_req.is_some();
+                c.modal = self.roi_req.as_ref().is_some_and(|r| r.form.is_some());
+            }
             ScreenId::Accounting => {}
         }
         c.typing |= c.modal;

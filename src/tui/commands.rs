@@ -182,6 +182,8 @@ pub enum CommandId {
     ReleaseRequest,
     /// Show the patient's accounting of disclosures (audited query).
     OpenAccounting,
+    /// Fill in or correct the authorization form, then validate.
+    EditAuthorization,
 }
 
 impl CommandId {
@@ -237,6 +239,7 @@ impl CommandId {
         CommandId::QaPass,
         CommandId::ReleaseRequest,
         CommandId::OpenAccounting,
+        CommandId::EditAuthorization,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -291,6 +294,7 @@ impl CommandId {
             QaPass => 46,
             ReleaseRequest => 47,
             OpenAccounting => 48,
+            EditAuthorization => 49,
         }
     }
 
@@ -511,6 +515,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[row_selected]).hint("open"),
     cmd(C::ValidateRequest, "validate_request", "Validate the authorization (45 CFR 164.508); a reason code puts it on hold", &[RoiRequest], &["v"])
         .hint("validate"),
+    cmd(C::EditAuthorization, "edit_authorization", "Fill in the authorization form (164.508(c) elements, statements, categories named); w saves and validates", &[RoiRequest], &["e"])
+        .hint("authorization"),
     cmd(C::SubmitForQa, "submit_for_qa", "Send to QA review; you are the releaser", &[RoiRequest], &["s"])
         .hint("to QA"),
     cmd(C::QaPass, "qa_pass", "Pass QA review (a user other than the releaser)", &[RoiRequest], &["p"])

@@ -19,6 +19,7 @@ mod home;
 mod lock;
 mod login;
 mod overlay;
+mod roi_auth_form;
 mod roi_desk;
 mod search;
 
@@ -164,6 +165,11 @@ pub enum RoiAction {
     Open { id: i64 },
     /// Validate: ON_HOLD with a reason code, or IN_PROCESS.
     Validate { id: i64 },
+    /// Store the authorization form, then validate.
+    SaveAuthorization {
+        id: i64,
+        auth: Box<crate::roi::Authorization>,
+    },
     /// IN_PROCESS → QA_REVIEW; the user is the releaser.
     Submit { id: i64 },
     /// Pass QA (a user other than the releaser).

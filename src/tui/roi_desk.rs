@@ -10,7 +10,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
 
 use super::chrome::clip;
+use super::roi_auth_form::{AuthForm, FormResult};
 use super::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
+use crate::roi::Authorization;
 use crate::roi::disclosure::Accounting;
 use crate::roi::lifecycle::Status;
 use crate::roi::request::{Detail, QueueRow, request_label};
@@ -170,6 +172,10 @@ pub struct RoiRequestState {
     /// (text, emphasised)
     pub lines: Vec<(String, bool)>,
     pub scroll: usize,
+    /// The authorization on file (loaded into the form).
+    pub auth: Option<Authorization>,
+    /// The open authorization form (modal).
+    pub form: Option<AuthForm>,
 }
 
 fn mark(present: bool) -> &'static str {
@@ -373,6 +379,8 @@ impl RoiRequestState {
             ),
             lines,
             scroll: 0,
+            auth: r.authorization.clone(),
+            form: None,
         }
     }
 }
@@ -394,7 +402,22 @@ fn scroll(pos: &mut usize, len: usize, msg: &Msg, page: usize) {
 pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
     let id = s.id;
+    if let (Some(f), Msg::Key(k)) = (&mut s.form, &msg) {
+        match f.key(k) {
+            FormResult::Pending => {}
+            FormResult::Close => s.form = None,
+            FormResult::Save(auth) => {
+                s.form = None;
+                return Effect::Roi(RoiAction::SaveAuthorization { id, auth });
+            }
+        }
+        return Effect::None;
+    }
     match msg {
+        Msg::Command(C::EditAuthorization) => {
+            s.form = Some(AuthForm::new(s.auth.as_ref()));
+            Effect::None
+        }
         Msg::Command(C::ValidateRequest) => Effect::Roi(RoiAction::Validate { id }),
         Msg::Command(C::SubmitForQa) => Effect::Roi(RoiAction::Submit { id }),
         Msg::Command(C::QaPass) => Effect::Roi(RoiAction::QaPass { id }),
@@ -425,6 +448,9 @@ impl Widget for &RoiRequestState {
         Paragraph::new(lines)
             .block(Block::bordered().title(self.title.clone()))
             .render(area, buf);
+        if let Some(f) = &self.form {
+            f.render(area, buf);
+        }
     }
 }
 

@@ -85,6 +85,13 @@ impl App {
                     Err(e) => self.fail(e),
                 }
             }
+            RoiAction::SaveAuthorization { id, auth } => {
+                if let Err(e) = request::set_authorization(&mut self.store, &actor, id, &auth) {
+                    self.fail(e);
+                    return;
+                }
+                self.perform_roi(RoiAction::Validate { id }, _now);
+            }
             RoiAction::Submit { id } => match request::submit_for_qa(&mut self.store, &actor, id) {
                 Ok(()) => self.reopen_request(
                     id,
