@@ -12,19 +12,21 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::authorization::{Authorization, Request};
-use super::category::Category;
+use super::authorization::Authorization;
 use super::clock::{self, ClockSettings, ClockStatus, Extension, Hold};
 use super::lifecycle::{Status, can_move, deny_rule, valid_hold_reason};
 use super::requester::{Conditions, RequesterType};
 use super::stored_enum;
-use super::validate::{Validation, validate};
+use super::validate::Validation;
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
 use crate::domain::Perm;
 use crate::error::CoreError;
 use crate::settings;
 use crate::store::{AuditBuffer, Store, Tx};
+
+pub use super::queue::{Detail, HistoryRow, QueueRow, detail, queue};
+pub use super::selection::{Item, Selection, as_request, items, selection};
 
 stored_enum!(
     /// How the copies go out (ROI-03: the requested form and format if readily producible).
@@ -116,7 +118,7 @@ pub fn parse_request_id(s: &str) -> Result<i64, CoreError> {
         })
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "r.id, r.patient_id, p.mrn, p.family_name || ', ' || p.given_name, r.requester_type,
     r.requester_name, r.requester_address, r.purpose, r.scope, r.delivery, r.received_at, r.due_at,
     r.status, r.hold_reason, r.authorization, r.conditions, r.verification_method, r.verified_by,
@@ -135,7 +137,7 @@ fn date(s: &str, field: &str) -> rusqlite::Result<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").map_err(|e| bad(field, e))
 }
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRecord> {
+pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRecord> {
     let t: String = r.get(4)?;
     let scope: String = r.get(8)?;
     let delivery: String = r.get(9)?;
@@ -277,7 +279,7 @@ fn qa_required(conn: &rusqlite::Connection) -> Result<bool, CoreError> {
     Ok(settings::get_i64(conn, "roi_qa_required")? != 0)
 }
 
-fn event(rec: &RequestRecord, action: Action, subtype: Subtype) -> Event {
+pub(super) fn event(rec: &RequestRecord, action: Action, subtype: Subtype) -> Event {
     Event::new(action, subtype, "release_request", request_label(rec.id)).patient(&rec.mrn)
 }
 
@@ -537,150 +539,6 @@ pub fn verify_identity(
         ));
         Ok(())
     })
-}
-
-/// One document considered for a request.
-#[derive(Clone, Debug, Serialize)]
-pub struct Item {
-    pub document_id: i64,
-    pub doc_type: String,
-    pub title: String,
-    pub status: String,
-    pub service_at: String,
-    pub visit_number: String,
-    pub categories: Vec<Category>,
-    /// Labels in `documents.sensitivity` that chartdesk does not know: never released.
-    pub unknown_labels: Vec<String>,
-    /// Selected by the specialist (default: everything in the requested scope).
-    pub included: bool,
-    pub note: String,
-}
-
-/// The candidate documents of a request and what the rules let out.
-#[derive(Clone, Debug, Serialize)]
-pub struct Selection {
-    pub items: Vec<Item>,
-    pub validation: Validation,
-}
-
-impl Selection {
-    /// Why an included item may not be released, `None` when it may.
-    pub fn withheld_reason(&self, item: &Item) -> Option<String> {
-        if !item.included {
-            return Some(if item.note.is_empty() {
-                "left out by the specialist".into()
-            } else {
-                item.note.clone()
-            });
-        }
-        if let Some(l) = item.unknown_labels.first() {
-            return Some(format!("unknown sensitivity label {l}: never released"));
-        }
-        item.categories
-            .iter()
-            .find(|c| self.validation.excluded_categories.contains(c))
-            .map(|c| format!("{c} not named by the authorization ({})", c.rule()))
-    }
-
-    /// The documents that go out.
-    pub fn releasable(&self) -> impl Iterator<Item = &Item> {
-        self.items
-            .iter()
-            .filter(|i| self.withheld_reason(i).is_none())
-    }
-}
-
-fn in_scope(scope: &Scope, doc_type: &str, service_at: &str, visit: &str) -> bool {
-    let day =
-        NaiveDate::parse_from_str(service_at.get(..10).unwrap_or(service_at), "%Y-%m-%d").ok();
-    let after = scope.from.is_none_or(|f| day.is_some_and(|d| d >= f));
-    let before = scope.to.is_none_or(|t| day.is_some_and(|d| d <= t));
-    let typed =
-        scope.document_types.is_empty() || scope.document_types.iter().any(|t| t == doc_type);
-    let enc = scope.encounters.is_empty() || scope.encounters.iter().any(|v| v == visit);
-    after && before && typed && enc
-}
-
-/// Minimum necessary default (ROI-06): the patient's documents in the requested range, types
-/// and encounters (entered-in-error documents never), with the specialist's choices applied.
-pub fn items(conn: &rusqlite::Connection, rec: &RequestRecord) -> Result<Vec<Item>, CoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.id, d.doc_type, d.title, d.status, d.service_at, e.visit_number, d.sensitivity,
-                i.included, i.note
-         FROM documents d JOIN encounters e ON e.id = d.encounter_id
-         LEFT JOIN release_items i ON i.document_id = d.id AND i.request_id = ?2
-         WHERE e.patient_id = ?1 AND d.status <> 'entered_in_error'
-         ORDER BY d.service_at, d.id",
-    )?;
-    let rows = stmt.query_map(params![rec.patient_id, rec.id], |r| {
-        let labels: String = r.get(6)?;
-        let (categories, unknown_labels) = Category::parse_list(&labels);
-        Ok(Item {
-            document_id: r.get(0)?,
-            doc_type: r.get(1)?,
-            title: r.get(2)?,
-            status: r.get(3)?,
-            service_at: r.get(4)?,
-            visit_number: r.get(5)?,
-            categories,
-            unknown_labels,
-            included: r.get::<_, Option<i64>>(7)?.is_none_or(|v| v != 0),
-            note: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
-        })
-    })?;
-    let mut out = Vec::new();
-    for item in rows {
-        let item = item?;
-        if in_scope(
-            &rec.scope,
-            &item.doc_type,
-            &item.service_at,
-            &item.visit_number,
-        ) {
-            out.push(item);
-        }
-    }
-    Ok(out)
-}
-
-/// The request as the validator sees it: sensitive categories are those of the documents
-/// still selected.
-pub fn as_request(rec: &RequestRecord, items: &[Item]) -> Request {
-    let mut cats: Vec<Category> = Vec::new();
-    for i in items.iter().filter(|i| i.included) {
-        for c in &i.categories {
-            if !cats.contains(c) {
-                cats.push(*c);
-            }
-        }
-    }
-    Request {
-        requester_type: rec.requester_type,
-        requester_name: Some(rec.requester_name.clone()),
-        received_date: rec.received,
-        records_from: rec.scope.from,
-        records_to: rec.scope.to,
-        document_types: rec.scope.document_types.clone(),
-        categories_present: cats,
-        identity_verified: rec.verification_method.is_some(),
-        verification_method: rec.verification_method.clone(),
-        verified_by: rec.verified_by.clone(),
-        satisfactory_assurance: rec.conditions.satisfactory_assurance,
-        irb_waiver: rec.conditions.irb_waiver,
-        law_enforcement_prong: rec.conditions.law_enforcement_prong,
-    }
-}
-
-/// Items and validation as of `today` (pure read).
-pub fn selection(
-    conn: &rusqlite::Connection,
-    rec: &RequestRecord,
-    today: NaiveDate,
-) -> Result<Selection, CoreError> {
-    let items = items(conn, rec)?;
-    let req = as_request(rec, &items);
-    let validation = validate(rec.authorization.as_ref(), &req, today);
-    Ok(Selection { items, validation })
 }
 
 /// Validate the request (DOMAIN §4.3): LOGGED/ON_HOLD/IN_PROCESS → VALIDATING → ON_HOLD with
@@ -958,108 +816,5 @@ pub fn mark_paid(store: &mut Store, actor: &Actor, id: i64) -> Result<(), CoreEr
         )?;
         audit.record(event(rec, Action::Update, Subtype::Update).detail(json!({"paid_at": now})));
         Ok(())
-    })
-}
-
-/// One row of the ROI queue.
-#[derive(Clone, Debug, Serialize)]
-pub struct QueueRow {
-    pub id: i64,
-    pub mrn: String,
-    pub patient_name: String,
-    pub requester_type: RequesterType,
-    pub requester_name: String,
-    pub received: NaiveDate,
-    pub status: Status,
-    pub hold_reason: Option<String>,
-    pub due: NaiveDate,
-    pub days_left: i64,
-    pub overdue: bool,
-}
-
-/// The ROI queue: open requests (or all with `all`), soonest due first (days left, overdue
-/// flagged). Audited as a query.
-pub fn queue(store: &mut Store, actor: &Actor, all: bool) -> Result<Vec<QueueRow>, CoreError> {
-    authorize(
-        store,
-        actor,
-        Perm::ReleaseRecords,
-        "release_request",
-        "queue",
-    )?;
-    let today = today(store);
-    store.transact_read(actor, |tx, audit| {
-        let mut stmt = tx.prepare(&format!(
-            "SELECT {COLUMNS} FROM release_requests r JOIN patients p ON p.id = r.patient_id
-             WHERE ?1 OR r.status IN ('logged','validating','on_hold','in_process','qa_review') ORDER BY r.id"
-        ))?;
-        let recs = stmt.query_map([all], from_row)?.collect::<Result<Vec<_>, _>>()?;
-        let mut rows = Vec::with_capacity(recs.len());
-        for rec in recs {
-            let c = clock_of(tx, &rec, today)?;
-            rows.push(QueueRow {
-                id: rec.id,
-                mrn: rec.mrn,
-                patient_name: rec.patient_name,
-                requester_type: rec.requester_type,
-                requester_name: rec.requester_name,
-                received: rec.received,
-                status: rec.status,
-                hold_reason: rec.hold_reason,
-                due: c.due,
-                days_left: c.days_left,
-                overdue: c.overdue && rec.status.is_open(),
-            });
-        }
-        rows.sort_by_key(|r| (!r.status.is_open(), r.days_left, r.id));
-        audit.record(
-            Event::new(Action::Read, Subtype::Query, "release_request", "queue")
-                .detail(json!({"rows": rows.len(), "all": all})),
-        );
-        Ok(rows)
-    })
-}
-
-/// One request with its clock, selection and history, audited as a view.
-#[derive(Clone, Debug, Serialize)]
-pub struct Detail {
-    pub request: RequestRecord,
-    pub clock: ClockStatus,
-    pub selection: Selection,
-    pub history: Vec<HistoryRow>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct HistoryRow {
-    pub at: String,
-    pub from: Option<String>,
-    pub to: String,
-    pub reason: Option<String>,
-    pub user: String,
-}
-
-pub fn detail(store: &mut Store, actor: &Actor, id: i64) -> Result<Detail, CoreError> {
-    authorize(
-        store,
-        actor,
-        Perm::ReleaseRecords,
-        "release_request",
-        &request_label(id),
-    )?;
-    let today = today(store);
-    store.transact_read(actor, |tx, audit| {
-        let rec = load(tx, id)?;
-        let clock = clock_of(tx, &rec, today)?;
-        let selection = selection(tx, &rec, today)?;
-        let mut stmt = tx.prepare(
-            "SELECT at, from_status, to_status, reason, username FROM release_request_history WHERE request_id = ?1 ORDER BY id",
-        )?;
-        let history = stmt
-            .query_map([id], |r| {
-                Ok(HistoryRow { at: r.get(0)?, from: r.get(1)?, to: r.get(2)?, reason: r.get(3)?, user: r.get(4)? })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        audit.record(event(&rec, Action::Read, Subtype::View));
-        Ok(Detail { request: rec, clock, selection, history })
     })
 }
