@@ -297,3 +297,59 @@ fn a_coder_cannot_open_the_roi_queue() {
         app.status()
     );
 }
+
+#[test]
+fn logging_a_request_and_leaving_a_document_out_from_the_desk() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = fixture(dir.path());
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('n'));
+    // A save without an MRN is refused on the form, naming the field.
+    press(&mut app, KeyCode::Char('w'));
+    snap("roi_new_request_form", &mut app);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "MRN00042");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' ')); // SELF -> PERSREP
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "John Doe (guardian)");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("REQ-000003 logged, due 2026-12-25"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_requests WHERE id = 3 AND requester_type = 'PERSREP' AND requester_name = 'John Doe (guardian)' AND received_at = '2026-11-25' AND created_by = 'rita'"
+        ),
+        1
+    );
+    // Leave the Part 2 note out, with a note.
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "not requested");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("document 2 left out"), "{status}");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_items WHERE request_id = 3 AND document_id = 2 AND included = 0 AND note = 'not requested'"
+        ),
+        1
+    );
+}

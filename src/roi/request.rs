@@ -49,7 +49,7 @@ pub struct Scope {
 }
 
 /// A request as logged at the desk.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRequest {
     pub mrn: String,
     pub requester_type: RequesterType,

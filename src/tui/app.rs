@@ -222,10 +222,14 @@ impl App {
                     .roiq
                     .as_ref()
                     .is_some_and(|q| q.selected_row().is_some());
+                c.modal = self.roiq.as_ref().is_some_and(|q| q.form.is_some());
             }
             ScreenId::RoiRequest => {
                 c.selected = self.roi_req.is_some();
-                c.modal = self.roi_req.as_ref().is_some_and(|r| r.form.is_some());
+                c.modal = self
+                    .roi_req
+                    .as_ref()
+                    .is_some_and(|r| r.form.is_some() || r.item_form.is_some());
             }
             ScreenId::Accounting => {}
         }

@@ -184,6 +184,10 @@ pub enum CommandId {
     OpenAccounting,
     /// Fill in or correct the authorization form, then validate.
     EditAuthorization,
+    /// Log a new release request.
+    NewRequest,
+    /// Select or leave out one document of the request.
+    SelectDocument,
 }
 
 impl CommandId {
@@ -240,6 +244,8 @@ impl CommandId {
         CommandId::ReleaseRequest,
         CommandId::OpenAccounting,
         CommandId::EditAuthorization,
+        CommandId::NewRequest,
+        CommandId::SelectDocument,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -295,6 +301,8 @@ impl CommandId {
             ReleaseRequest => 47,
             OpenAccounting => 48,
             EditAuthorization => 49,
+            NewRequest => 50,
+            SelectDocument => 51,
         }
     }
 
@@ -517,6 +525,10 @@ pub const COMMANDS: &[Command] = &[
         .hint("validate"),
     cmd(C::EditAuthorization, "edit_authorization", "Fill in the authorization form (164.508(c) elements, statements, categories named); w saves and validates", &[RoiRequest], &["e"])
         .hint("authorization"),
+    cmd(C::SelectDocument, "select_document", "Leave a document out (with a note) or put it back (minimum necessary, ROI-06)", &[RoiRequest], &["x"])
+        .hint("documents"),
+    cmd(C::NewRequest, "new_request", "Log a new request (requester, scope, delivery, received date)", &[RoiQueue], &["n"])
+        .hint("new"),
     cmd(C::SubmitForQa, "submit_for_qa", "Send to QA review; you are the releaser", &[RoiRequest], &["s"])
         .hint("to QA"),
     cmd(C::QaPass, "qa_pass", "Pass QA review (a user other than the releaser)", &[RoiRequest], &["p"])

@@ -21,6 +21,7 @@ mod login;
 mod overlay;
 mod roi_auth_form;
 mod roi_desk;
+mod roi_forms;
 mod search;
 
 use std::time::Duration;
@@ -161,6 +162,17 @@ pub enum Effect {
 pub enum RoiAction {
     /// Read the queue (open requests, soonest due first) and show it.
     LoadQueue,
+    /// Log a new request, then show it.
+    Log {
+        new: Box<crate::roi::request::NewRequest>,
+    },
+    /// Select or leave out one document.
+    SetItem {
+        id: i64,
+        document: i64,
+        include: bool,
+        note: String,
+    },
     /// Read one request (audited view) and show it.
     Open { id: i64 },
     /// Validate: ON_HOLD with a reason code, or IN_PROCESS.

@@ -3,40 +3,17 @@
 //! the sensitive categories the form names and the 42 CFR 2.31 consent elements. Pure: keys in,
 //! an [`Authorization`] out when the user saves; the runtime stores and validates it.
 //!
-//! Keys: up/down pick a field; Enter edits a text or date field (Enter again accepts, Esc
-//! cancels the edit) or toggles a yes/no field (space too); `w` saves; Esc closes unsaved.
+//! Keys as in [`super::roi_forms`]: Enter edits or toggles, `w` saves, Esc closes unsaved.
 
 use chrono::NaiveDate;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style, Stylize};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
-use super::chrome::{centered, clip, edit_field};
+use super::roi_forms::{FieldForm, FormKey, Kind, field, yn};
 use crate::roi::{Authorization, Category, Part2Consent};
 use crate::text::sanitize_line;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Text,
-    Date,
-    /// Comma-separated words.
-    List,
-    Bool,
-    /// Unset / yes / no (plain language: not yet reviewed, or the reviewer's finding).
-    Tri,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Field {
-    key: &'static str,
-    label: &'static str,
-    kind: Kind,
-    /// Text, date (`YYYY-MM-DD`) or list value; `"yes"`/`"no"`/`""` for Bool and Tri.
-    value: String,
-}
 
 /// What a key did to the form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,12 +25,8 @@ pub enum FormResult {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthForm {
-    fields: Vec<Field>,
-    pub selected: usize,
-    /// The text being typed into the selected field.
-    pub editing: Option<String>,
-    pub error: Option<String>,
-    /// Kept as loaded (not edited here).
+    pub form: FieldForm,
+    /// Kept as loaded (elements not on the form, e.g. `compound_with`).
     base: Authorization,
 }
 
@@ -63,10 +36,6 @@ fn text(o: &Option<String>) -> String {
 
 fn day(o: &Option<NaiveDate>) -> String {
     o.map(|d| d.to_string()).unwrap_or_default()
-}
-
-fn yn(b: bool) -> String {
-    if b { "yes".into() } else { "no".into() }
 }
 
 const CATEGORY_KEYS: [(&str, Category); 6] = [
@@ -81,12 +50,7 @@ const CATEGORY_KEYS: [(&str, Category); 6] = [
 impl AuthForm {
     pub fn new(a: Option<&Authorization>) -> AuthForm {
         let a = a.cloned().unwrap_or_default();
-        let f = |key, label, kind, value| Field {
-            key,
-            label,
-            kind,
-            value,
-        };
+        let f = field;
         let p2 = a.part2.clone().unwrap_or_default();
         let mut fields = vec![
             f("id", "Form id", Kind::Text, text(&a.id)),
@@ -258,33 +222,25 @@ impl AuthForm {
             text(&p2.sud_description),
         ));
         AuthForm {
-            fields,
-            selected: 0,
-            editing: None,
-            error: None,
+            form: FieldForm::new("Authorization form", fields),
             base: a,
         }
     }
 
     fn get(&self, key: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|f| f.key == key)
-            .map(|f| f.value.as_str())
-            .unwrap_or("")
+        self.form.get(key)
     }
 
     fn opt(&self, key: &str) -> Option<String> {
-        let v = self.get(key).trim();
-        (!v.is_empty()).then(|| v.to_string())
+        self.form.opt(key)
     }
 
     fn date(&self, key: &str) -> Option<NaiveDate> {
-        NaiveDate::parse_from_str(self.get(key).trim(), "%Y-%m-%d").ok()
+        self.form.date(key)
     }
 
     fn yes(&self, key: &str) -> bool {
-        self.get(key) == "yes"
+        self.form.yes(key)
     }
 
     /// The form's values as an authorization (fields not on the form keep their loaded values).
@@ -294,13 +250,7 @@ impl AuthForm {
         a.description = self.opt("description");
         a.records_from = self.date("records_from");
         a.records_to = self.date("records_to");
-        a.document_types = self
-            .get("document_types")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        a.document_types = self.form.list("document_types");
         a.discloser = self.opt("discloser");
         a.recipient = self.opt("recipient");
         a.purpose = self.opt("purpose");
@@ -337,126 +287,26 @@ impl AuthForm {
         a
     }
 
-    fn toggle(&mut self) {
-        let Some(f) = self.fields.get_mut(self.selected) else {
-            return;
-        };
-        f.value = match (f.kind, f.value.as_str()) {
-            (Kind::Bool, "yes") => "no".into(),
-            (Kind::Bool, _) => "yes".into(),
-            (Kind::Tri, "") => "yes".into(),
-            (Kind::Tri, "yes") => "no".into(),
-            (Kind::Tri, _) => String::new(),
-            (_, v) => v.to_string(),
-        };
-    }
-
-    /// One key. Dates are checked when an edit is accepted; a bad one keeps the edit open and
-    /// names the field.
+    /// One key; `w` gives the form's authorization.
     pub fn key(&mut self, k: &KeyEvent) -> FormResult {
-        self.error = None;
-        if let Some(buf) = &mut self.editing {
-            match k.code {
-                KeyCode::Enter => {
-                    let value = buf.trim().to_string();
-                    let Some(f) = self.fields.get_mut(self.selected) else {
-                        return FormResult::Pending;
-                    };
-                    if f.kind == Kind::Date
-                        && !value.is_empty()
-                        && NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err()
-                    {
-                        self.error =
-                            Some(format!("{}: {value:?} is not a date (YYYY-MM-DD)", f.key));
-                        return FormResult::Pending;
-                    }
-                    f.value = value;
-                    self.editing = None;
-                }
-                KeyCode::Esc => self.editing = None,
-                _ => {
-                    edit_field(buf, k);
-                }
-            }
-            return FormResult::Pending;
+        match self.form.key(k) {
+            FormKey::Pending => FormResult::Pending,
+            FormKey::Close => FormResult::Close,
+            FormKey::Save => FormResult::Save(Box::new(self.authorization())),
         }
-        let last = self.fields.len().saturating_sub(1);
-        match k.code {
-            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(last),
-            KeyCode::Home => self.selected = 0,
-            KeyCode::End => self.selected = last,
-            KeyCode::PageUp => self.selected = self.selected.saturating_sub(10),
-            KeyCode::PageDown => self.selected = (self.selected + 10).min(last),
-            KeyCode::Char(' ') => self.toggle(),
-            KeyCode::Enter => match self.fields.get(self.selected).map(|f| f.kind) {
-                Some(Kind::Bool | Kind::Tri) => self.toggle(),
-                Some(_) => self.editing = self.fields.get(self.selected).map(|f| f.value.clone()),
-                None => {}
-            },
-            KeyCode::Char('w') => return FormResult::Save(Box::new(self.authorization())),
-            KeyCode::Esc => return FormResult::Close,
-            _ => {}
-        }
-        FormResult::Pending
     }
 }
 
 impl Widget for &AuthForm {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let r = centered(area, 96, area.height.saturating_sub(2).max(8));
-        Clear.render(r, buf);
-        let block = Block::bordered()
-            .title(" Authorization form · ↑↓ field · Enter edit/toggle · w save · Esc close ");
-        let inner = block.inner(r);
-        block.render(r, buf);
-        let rows = inner.height.saturating_sub(1) as usize;
-        let first = self
-            .selected
-            .saturating_sub(rows.saturating_sub(1) / 2)
-            .min(self.fields.len().saturating_sub(rows));
-        let w = inner.width as usize;
-        let mut lines: Vec<Line> = self
-            .fields
-            .iter()
-            .enumerate()
-            .skip(first)
-            .take(rows)
-            .map(|(i, f)| {
-                let value = match (&self.editing, i == self.selected) {
-                    (Some(b), true) => format!("{b}_"),
-                    _ => match f.kind {
-                        Kind::Bool => {
-                            if f.value == "yes" {
-                                "[x]".into()
-                            } else {
-                                "[ ]".into()
-                            }
-                        }
-                        Kind::Tri if f.value.is_empty() => "(not reviewed)".into(),
-                        _ => f.value.clone(),
-                    },
-                };
-                let line = Line::from(clip(&format!("{:<50} {value}", f.label), w));
-                if i == self.selected {
-                    line.style(Style::default().add_modifier(Modifier::REVERSED))
-                } else {
-                    line
-                }
-            })
-            .collect();
-        lines.push(match &self.error {
-            Some(e) => Line::from(clip(e, w)).bold(),
-            None => Line::from(""),
-        });
-        Paragraph::new(lines).render(inner, buf);
+        self.form.render(area, buf);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -502,11 +352,12 @@ mod tests {
         }
         f.key(&key(KeyCode::Enter));
         assert!(
-            f.error
+            f.form
+                .error
                 .as_deref()
                 .is_some_and(|e| e.starts_with("signed_date"))
         );
-        assert!(f.editing.is_some());
+        assert!(f.form.editing.is_some());
         f.key(&key(KeyCode::Esc));
         f.key(&key(KeyCode::Down));
         f.key(&key(KeyCode::Down));

@@ -11,6 +11,9 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
 
 use super::chrome::clip;
 use super::roi_auth_form::{AuthForm, FormResult};
+use super::roi_forms::{
+    FieldForm, FormKey, item_form, item_from, new_request_form, new_request_from,
+};
 use super::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
 use crate::roi::Authorization;
 use crate::roi::disclosure::Accounting;
@@ -40,6 +43,8 @@ pub struct RoiRow {
 pub struct RoiQueueState {
     pub rows: Vec<RoiRow>,
     pub selected: usize,
+    /// The open new-request form (modal).
+    pub form: Option<FieldForm>,
 }
 
 impl RoiQueueState {
@@ -63,6 +68,7 @@ impl RoiQueueState {
                 })
                 .collect(),
             selected: 0,
+            form: None,
         }
     }
 
@@ -71,10 +77,28 @@ impl RoiQueueState {
     }
 }
 
-pub fn update_queue(s: &mut RoiQueueState, msg: Msg, _ctx: &Ctx) -> Effect {
+pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
+    if let (Some(f), Msg::Key(k)) = (&mut s.form, &msg) {
+        match f.key(k) {
+            FormKey::Pending => {}
+            FormKey::Close => s.form = None,
+            FormKey::Save => match new_request_from(f) {
+                Ok(new) => {
+                    s.form = None;
+                    return Effect::Roi(RoiAction::Log { new: Box::new(new) });
+                }
+                Err(e) => f.error = Some(e),
+            },
+        }
+        return Effect::None;
+    }
     let last = s.rows.len().saturating_sub(1);
     match msg {
+        Msg::Command(C::NewRequest) => {
+            let today = ctx.now.with_timezone(&chrono::Local).date_naive();
+            s.form = Some(new_request_form(today));
+        }
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
@@ -104,9 +128,12 @@ impl Widget for &RoiQueueState {
             overdue
         ));
         if self.rows.is_empty() {
-            Paragraph::new("No open release-of-information requests.")
+            Paragraph::new("No open release-of-information requests (n logs one).")
                 .block(block)
                 .render(area, buf);
+            if let Some(f) = &self.form {
+                f.render(area, buf);
+            }
             return;
         }
         let rows = self.rows.iter().enumerate().map(|(i, r)| {
@@ -133,7 +160,7 @@ impl Widget for &RoiQueueState {
             ])
             .style(style)
         });
-        Table::new(
+        let table = Table::new(
             rows,
             [
                 Constraint::Length(10),
@@ -157,8 +184,11 @@ impl Widget for &RoiQueueState {
             ])
             .bold(),
         )
-        .block(block)
-        .render(area, buf);
+        .block(block);
+        table.render(area, buf);
+        if let Some(f) = &self.form {
+            f.render(area, buf);
+        }
     }
 }
 
@@ -176,6 +206,8 @@ pub struct RoiRequestState {
     pub auth: Option<Authorization>,
     /// The open authorization form (modal).
     pub form: Option<AuthForm>,
+    /// The open document-selection form (modal).
+    pub item_form: Option<FieldForm>,
 }
 
 fn mark(present: bool) -> &'static str {
@@ -381,6 +413,7 @@ impl RoiRequestState {
             scroll: 0,
             auth: r.authorization.clone(),
             form: None,
+            item_form: None,
         }
     }
 }
@@ -413,7 +446,30 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
         }
         return Effect::None;
     }
+    if let (Some(f), Msg::Key(k)) = (&mut s.item_form, &msg) {
+        match f.key(k) {
+            FormKey::Pending => {}
+            FormKey::Close => s.item_form = None,
+            FormKey::Save => match item_from(f) {
+                Ok((document, include, note)) => {
+                    s.item_form = None;
+                    return Effect::Roi(RoiAction::SetItem {
+                        id,
+                        document,
+                        include,
+                        note,
+                    });
+                }
+                Err(e) => f.error = Some(e),
+            },
+        }
+        return Effect::None;
+    }
     match msg {
+        Msg::Command(C::SelectDocument) => {
+            s.item_form = Some(item_form());
+            Effect::None
+        }
         Msg::Command(C::EditAuthorization) => {
             s.form = Some(AuthForm::new(s.auth.as_ref()));
             Effect::None
@@ -449,6 +505,9 @@ impl Widget for &RoiRequestState {
             .block(Block::bordered().title(self.title.clone()))
             .render(area, buf);
         if let Some(f) = &self.form {
+            f.render(area, buf);
+        }
+        if let Some(f) = &self.item_form {
             f.render(area, buf);
         }
     }

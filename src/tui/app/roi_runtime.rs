@@ -64,6 +64,36 @@ impl App {
                 Err(e) => self.fail(e),
             },
             RoiAction::Open { id } => self.reopen_request(id, None),
+            RoiAction::Log { new } => match request::log_request(&mut self.store, &actor, &new) {
+                Ok(id) => {
+                    let due = request::load(self.store.conn(), id)
+                        .map(|r| r.due.to_string())
+                        .unwrap_or_default();
+                    self.reopen_request(
+                        id,
+                        Some(format!(
+                            "{} logged, due {due} (ROI-01)",
+                            request::request_label(id)
+                        )),
+                    );
+                }
+                Err(e) => self.fail(e),
+            },
+            RoiAction::SetItem {
+                id,
+                document,
+                include,
+                note,
+            } => match request::set_item(&mut self.store, &actor, id, document, include, &note) {
+                Ok(()) => self.reopen_request(
+                    id,
+                    Some(format!(
+                        "document {document} {}; validate again (v)",
+                        if include { "included" } else { "left out" }
+                    )),
+                ),
+                Err(e) => self.fail(e),
+            },
             RoiAction::Validate { id } => {
                 match request::validate_request(&mut self.store, &actor, id) {
                     Ok((v, st)) => {
