@@ -303,6 +303,7 @@ pub fn release(
         let (fee, fee_method) = fee_for(tx, &rec, pages)?;
         let types: Vec<String> = {
             let mut t: Vec<String> = docs.iter().map(|d| d.doc_type.clone()).collect();
+            t.sort();
             t.dedup();
             t
         };

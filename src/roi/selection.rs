@@ -54,7 +54,16 @@ impl Selection {
         item.categories
             .iter()
             .find(|c| self.validation.excluded_categories.contains(c))
-            .map(|c| format!("{c} not named by the authorization ({})", c.rule()))
+            .map(|c| {
+                if self.validation.needs_authorization {
+                    format!("{c} not named by the authorization ({})", c.rule())
+                } else {
+                    format!(
+                        "{c}: released only under an authorization that names it ({})",
+                        c.rule()
+                    )
+                }
+            })
     }
 
     /// The documents that go out.
