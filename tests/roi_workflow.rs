@@ -357,6 +357,16 @@ fn packet_files_match_manifest_checksums_in_folder_and_zip() {
     let (_, st) = request::validate_request(&mut store, &rita, id).expect("validate");
     assert_eq!(st, Status::InProcess);
     to_qa_passed(&mut store, id);
+    // Someone else's file of the same name: refused, left alone, nothing released.
+    let foreign = dir
+        .path()
+        .join(format!("{}.zip", request::request_label(id)));
+    std::fs::write(&foreign, b"not ours").expect("write");
+    let err = release::release(&mut store, &rita, id, dir.path()).expect_err("exists");
+    assert!(err.to_string().contains("never overwritten"), "{err}");
+    assert_eq!(std::fs::read(&foreign).expect("kept"), b"not ours");
+    assert_eq!(status(&store, id), Status::QaReview);
+    std::fs::remove_file(&foreign).expect("rm");
     let r = release::release(&mut store, &rita, id, dir.path()).expect("release");
     assert_eq!(
         r.invoice_cents, 650,
@@ -819,4 +829,42 @@ fn leaving_a_sensitive_document_out_lifts_the_hold() {
     let (v, st) = request::validate_request(&mut store, &rita, id).expect("validate");
     assert!(v.valid, "{:?}", v.problems);
     assert_eq!(st, Status::InProcess);
+}
+
+#[test]
+fn a_packet_that_cannot_be_written_rolls_the_release_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let rita = user(&store, "rita");
+    let id = release_ready(&mut store);
+    // The output "directory" is a file: writing fails inside the transaction.
+    let not_a_dir = dir.path().join("plain-file");
+    std::fs::write(&not_a_dir, b"x").expect("write");
+    let before = common::audit_count(&store);
+    let err = release::release(&mut store, &rita, id, &not_a_dir).expect_err("cannot write");
+    assert!(err.to_string().contains("plain-file"), "{err}");
+    assert_eq!(status(&store, id), Status::QaReview);
+    let disclosures: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM disclosures", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(disclosures, 0, "no disclosure row without a release");
+    assert_eq!(
+        common::audit_count(&store),
+        before,
+        "no audit row of a release that did not happen"
+    );
+    let r = release::release(&mut store, &rita, id, &dir.path().join("ok")).expect("release");
+    assert_eq!(r.documents, 1);
+}
+
+fn release_ready(store: &mut Store) -> i64 {
+    let rita = user(store, "rita");
+    let mut new = new_request(RequesterType::SelfAccess, "Ana Rivera");
+    new.scope.document_types = vec!["34117-2".into()];
+    let id = request::log_request(store, &rita, &new).expect("log");
+    request::verify_identity(store, &rita, id, "photo id").expect("verify");
+    request::validate_request(store, &rita, id).expect("validate");
+    to_qa_passed(store, id);
+    id
 }

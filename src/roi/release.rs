@@ -198,6 +198,7 @@ pub fn release(
     let now_ms = utc_ms(now_utc);
     let local = now_utc.with_timezone(&Local).naive_local();
     let today = local.date();
+    let created = Created::default();
     let result = store.transact(actor, |tx, audit| {
         let mut rec = request::load(tx, id)?;
         let qa_required = settings::get_i64(tx, "roi_qa_required")? != 0;
@@ -401,11 +402,9 @@ pub fn release(
             "manifest_sha256": manifest_sha,
             "invoice_cents": fee.cents,
         })));
-        // Files last: an error here rolls the whole release back.
-        write_packet(&dir, &zip_path, &files, local).inspect_err(|_| {
-            let _ = std::fs::remove_dir_all(&dir);
-            let _ = std::fs::remove_file(&zip_path);
-        })?;
+        // Files last: an error here rolls the whole release back. Only what this call
+        // created is ever removed (another process may own a packet of the same name).
+        write_packet(&dir, &zip_path, &files, local, &created)?;
         Ok(Released {
             request: label.clone(),
             dir: dir.clone(),
@@ -420,11 +419,22 @@ pub fn release(
         })
     });
     if result.is_err() {
-        // The transaction did not commit: no packet may remain.
-        let _ = std::fs::remove_dir_all(&dir);
-        let _ = std::fs::remove_file(&zip_path);
+        // The transaction did not commit: no packet of ours may remain.
+        if created.dir.get() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        if created.zip.get() {
+            let _ = std::fs::remove_file(&zip_path);
+        }
     }
     result
+}
+
+/// What [`write_packet`] created, so a failed release removes exactly that.
+#[derive(Default)]
+struct Created {
+    dir: std::cell::Cell<bool>,
+    zip: std::cell::Cell<bool>,
 }
 
 fn write_packet(
@@ -432,7 +442,14 @@ fn write_packet(
     zip_path: &Path,
     files: &[(String, Vec<u8>)],
     at: chrono::NaiveDateTime,
+    created: &Created,
 ) -> Result<(), CoreError> {
+    // `create_dir` and `create_new` fail on an existing packet: never overwrite one.
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    }
+    std::fs::create_dir(dir).map_err(|e| io_err(dir, e))?;
+    created.dir.set(true);
     for (name, bytes) in files {
         let p = dir.join(name);
         if let Some(parent) = p.parent() {
@@ -442,7 +459,14 @@ fn write_packet(
     }
     let (d, t) = dos_stamp(at);
     let z = packet::zip(files, d, t).map_err(|e| io_err(zip_path, e))?;
-    std::fs::write(zip_path, z).map_err(|e| io_err(zip_path, e))?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(zip_path)
+        .map_err(|e| io_err(zip_path, e))?;
+    created.zip.set(true);
+    std::io::Write::write_all(&mut out, &z).map_err(|e| io_err(zip_path, e))?;
+    out.sync_all().map_err(|e| io_err(zip_path, e))?;
     Ok(())
 }
 
