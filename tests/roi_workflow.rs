@@ -587,6 +587,20 @@ fn accounting_excludes_tpo_and_includes_a_subpoena_release() {
         "one extension"
     );
     disclosure::provide_aod(&mut store, &rita, first.id).expect("provide");
+    let kept: String = store
+        .conn()
+        .query_row(
+            "SELECT provided_content FROM aod_requests WHERE id = ?1 AND provided_by = 'rita'",
+            [first.id],
+            |r| r.get(0),
+        )
+        .expect("kept");
+    let kept: Value = serde_json::from_str(&kept).expect("json");
+    assert_eq!(
+        kept["entries"].as_array().map(Vec::len),
+        Some(1),
+        "AOD-07: the accounting as provided is kept"
+    );
     assert!(
         disclosure::provide_aod(&mut store, &rita, first.id).is_err(),
         "provided once"

@@ -146,86 +146,105 @@ pub fn accounting(
     authorize(store, actor, Perm::ReleaseRecords, "accounting", mrn)?;
     let today = today(store);
     store.transact_read(actor, |tx, audit| {
-        let (pid, name) = patient(tx, mrn)?;
-        let request = latest_request(tx, pid, today)?;
-        let from = from.or(request.as_ref().and_then(|r| r.requested_from));
-        let (start, end) = accounting::window(today, from).map_err(|e| CoreError::invalid("from", e.to_string()))?;
-        let susp = suspensions(tx)?;
-        let mut stmt = tx.prepare(
-            "SELECT id, request_id, disclosed_at, recipient, recipient_address, description, purpose, purpose_code,
-                    requester_type, conditions, part2, audit_event_id
-             FROM disclosures WHERE patient_id = ?1 AND substr(disclosed_at, 1, 10) BETWEEN ?2 AND ?3
-             ORDER BY disclosed_at, id",
-        )?;
-        let rows = stmt.query_map(params![pid, start.to_string(), end.to_string()], |r| {
-            let cond: String = r.get(9)?;
-            Ok((
-                DisclosureRow {
-                    id: r.get(0)?,
-                    request: r.get::<_, Option<i64>>(1)?.map(super::request::request_label),
-                    date: d(&r.get::<_, String>(2)?)?,
-                    recipient: r.get(3)?,
-                    recipient_address: r.get(4)?,
-                    description: r.get(5)?,
-                    purpose: r.get(6)?,
-                    purpose_code: r.get(7)?,
-                    requester_type: r.get(8)?,
-                    part2: r.get::<_, i64>(10)? != 0,
-                    audit_event_id: r.get(11)?,
-                    excluded: None,
-                    excluded_rule: None,
-                },
-                cond,
-            ))
-        })?;
-        let mut entries = Vec::new();
-        let mut excluded = Vec::new();
-        for row in rows {
-            let (mut row, cond) = row?;
-            let conditions: Conditions = serde_json::from_str(&cond).unwrap_or_default();
-            let disc = Disclosure {
-                disclosed_on: row.date,
-                purpose: DisclosurePurpose::parse(&row.purpose_code).unwrap_or(DisclosurePurpose::Other),
-                requester_type: row.requester_type.as_deref().and_then(RequesterType::parse),
-                conditions,
-                part2: row.part2,
-            };
-            if let Some(x) = accounting::exclusion(&disc) {
-                row.excluded = Some(x.code.to_string());
-                row.excluded_rule = Some(x.rule.to_string());
-            } else if let Some(s) = susp.iter().find(|s| {
-                s.agency.trim().eq_ignore_ascii_case(row.recipient.trim()) && s.in_force(today).unwrap_or(true)
-            }) {
-                row.excluded = Some("AOD_SUSPENDED".into());
-                row.excluded_rule = Some(format!(
-                    "45 CFR 164.528(a)(2) ({} statement, {} to {})",
-                    if s.written { "written" } else { "oral" },
-                    s.start,
-                    s.last_day().unwrap_or(s.end)
-                ));
-            }
-            if row.excluded.is_some() {
-                excluded.push(row);
-            } else {
-                entries.push(row);
-            }
-        }
+        let a = accounting_in(tx, mrn, from, today)?;
         audit.record(
             Event::new(Action::Read, Subtype::Query, "accounting", mrn)
                 .patient(mrn)
                 .purpose("PATRQT")
-                .detail(json!({"from": start, "to": end, "entries": entries.len(), "excluded": excluded.len(), "rule": "AOD-01"})),
+                .detail(
+                    json!({"from": a.window_from, "to": a.window_to, "entries": a.entries.len(),
+                               "excluded": a.excluded.len(), "rule": "AOD-01"}),
+                ),
         );
-        Ok(Accounting {
-            mrn: mrn.to_string(),
-            patient: name,
-            as_of: today,
-            window_from: start,
-            window_to: end,
-            entries,
-            excluded,
-            request,
-        })
+        Ok(a)
+    })
+}
+
+/// The accounting as of `today`, read on `conn` (the caller audits it).
+pub fn accounting_in(
+    conn: &rusqlite::Connection,
+    mrn: &str,
+    from: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Accounting, CoreError> {
+    let (pid, name) = patient(conn, mrn)?;
+    let request = latest_request(conn, pid, today)?;
+    let from = from.or(request.as_ref().and_then(|r| r.requested_from));
+    let (start, end) =
+        accounting::window(today, from).map_err(|e| CoreError::invalid("from", e.to_string()))?;
+    let susp = suspensions(conn)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, request_id, disclosed_at, recipient, recipient_address, description, purpose, purpose_code,
+                requester_type, conditions, part2, audit_event_id
+         FROM disclosures WHERE patient_id = ?1 AND substr(disclosed_at, 1, 10) BETWEEN ?2 AND ?3
+         ORDER BY disclosed_at, id",
+    )?;
+    let rows = stmt.query_map(params![pid, start.to_string(), end.to_string()], |r| {
+        let cond: String = r.get(9)?;
+        Ok((
+            DisclosureRow {
+                id: r.get(0)?,
+                request: r
+                    .get::<_, Option<i64>>(1)?
+                    .map(super::request::request_label),
+                date: d(&r.get::<_, String>(2)?)?,
+                recipient: r.get(3)?,
+                recipient_address: r.get(4)?,
+                description: r.get(5)?,
+                purpose: r.get(6)?,
+                purpose_code: r.get(7)?,
+                requester_type: r.get(8)?,
+                part2: r.get::<_, i64>(10)? != 0,
+                audit_event_id: r.get(11)?,
+                excluded: None,
+                excluded_rule: None,
+            },
+            cond,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    let mut excluded = Vec::new();
+    for row in rows {
+        let (mut row, cond) = row?;
+        let conditions: Conditions = serde_json::from_str(&cond).unwrap_or_default();
+        let disc = Disclosure {
+            disclosed_on: row.date,
+            purpose: DisclosurePurpose::parse(&row.purpose_code)
+                .unwrap_or(DisclosurePurpose::Other),
+            requester_type: row.requester_type.as_deref().and_then(RequesterType::parse),
+            conditions,
+            part2: row.part2,
+        };
+        if let Some(x) = accounting::exclusion(&disc) {
+            row.excluded = Some(x.code.to_string());
+            row.excluded_rule = Some(x.rule.to_string());
+        } else if let Some(s) = susp.iter().find(|s| {
+            s.agency.trim().eq_ignore_ascii_case(row.recipient.trim())
+                && s.in_force(today).unwrap_or(true)
+        }) {
+            row.excluded = Some("AOD_SUSPENDED".into());
+            row.excluded_rule = Some(format!(
+                "45 CFR 164.528(a)(2) ({} statement, {} to {})",
+                if s.written { "written" } else { "oral" },
+                s.start,
+                s.last_day().unwrap_or(s.end)
+            ));
+        }
+        if row.excluded.is_some() {
+            excluded.push(row);
+        } else {
+            entries.push(row);
+        }
+    }
+    Ok(Accounting {
+        mrn: mrn.to_string(),
+        patient: name,
+        as_of: today,
+        window_from: start,
+        window_to: end,
+        entries,
+        excluded,
+        request,
     })
 }
 
@@ -326,7 +345,8 @@ pub fn extend_aod(
     })
 }
 
-/// AOD-05/07: the accounting was provided (kept on record with who provided it).
+/// AOD-05/07: the accounting was provided: it is kept on record (as provided, JSON) with who
+/// provided it.
 pub fn provide_aod(store: &mut Store, actor: &Actor, id: i64) -> Result<(), CoreError> {
     authorize(
         store,
@@ -336,23 +356,29 @@ pub fn provide_aod(store: &mut Store, actor: &Actor, id: i64) -> Result<(), Core
         &id.to_string(),
     )?;
     let now = utc_ms(store.now());
+    let today = today(store);
     store.transact(actor, |tx, audit| {
-        let mrn: Option<String> = tx
+        let row: Option<(String, Option<String>)> = tx
             .query_row(
-                "SELECT p.mrn FROM aod_requests a JOIN patients p ON p.id = a.patient_id WHERE a.id = ?1 AND a.status <> 'provided'",
+                "SELECT p.mrn, a.requested_from FROM aod_requests a JOIN patients p ON p.id = a.patient_id
+                 WHERE a.id = ?1 AND a.status <> 'provided'",
                 [id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let mrn = mrn.ok_or_else(|| CoreError::NotFound { what: "open accounting request", id: id.to_string() })?;
+        let (mrn, from) = row.ok_or_else(|| CoreError::NotFound { what: "open accounting request", id: id.to_string() })?;
+        let from = from.map(|f| d(&f)).transpose()?;
+        // AOD-07: the accounting as provided is kept with the request.
+        let provided = accounting_in(tx, &mrn, from, today)?;
+        let content = serde_json::to_string(&provided).map_err(|e| CoreError::invalid("accounting", e.to_string()))?;
         tx.execute(
-            "UPDATE aod_requests SET status = 'provided', provided_at = ?2, provided_by = ?3 WHERE id = ?1",
-            params![id, now, actor.username],
+            "UPDATE aod_requests SET status = 'provided', provided_at = ?2, provided_by = ?3, provided_content = ?4 WHERE id = ?1",
+            params![id, now, actor.username, content],
         )?;
         audit.record(
             Event::new(Action::Update, Subtype::Update, "aod_request", id)
                 .patient(&mrn)
-                .detail(json!({"status": "provided", "rule": "AOD-07"})),
+                .detail(json!({"status": "provided", "entries": provided.entries.len(), "rule": "AOD-07"})),
         );
         Ok(())
     })

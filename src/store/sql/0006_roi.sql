@@ -80,7 +80,8 @@ CREATE TABLE aod_requests (
     provided_at     TEXT,
     fee_cents       INTEGER NOT NULL DEFAULT 0,
     created_by      TEXT NOT NULL,
-    provided_by     TEXT
+    provided_by     TEXT,
+    provided_content TEXT                 -- AOD-07: the accounting as provided (JSON)
 ) STRICT;
 CREATE INDEX aod_requests_patient ON aod_requests(patient_id, received_date);
 
