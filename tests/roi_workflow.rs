@@ -739,8 +739,12 @@ fn illegal_transitions_and_qa_rules_are_refused() {
     assert!(request::hold(&mut store, &rita, id, "BECAUSE").is_err());
     request::hold(&mut store, &rita, id, "HOLD_FEE_UNPAID").expect("hold");
     assert_eq!(status(&store, id), Status::OnHold);
-    assert!(request::deny(&mut store, &rita, id, "DENY_WHIM", "").is_err());
-    let rule = request::deny(&mut store, &rita, id, "DENY_PSYCHOTHERAPY_NOTES", "").expect("deny");
+    assert!(request::deny(&mut store, &rita, id, "DENY_WHIM", "", None).is_err());
+    let err = request::deny(&mut store, &rita, id, "DENY_ENDANGER", "", None)
+        .expect_err("needs a professional");
+    assert!(err.to_string().contains("164.524(a)(3)"), "{err}");
+    let rule =
+        request::deny(&mut store, &rita, id, "DENY_PSYCHOTHERAPY_NOTES", "", None).expect("deny");
     assert_eq!(rule, "45 CFR 164.524(a)(1)(i)");
     request::close(&mut store, &rita, id).expect("close");
     assert_eq!(status(&store, id), Status::Closed);
@@ -881,4 +885,56 @@ fn release_ready(store: &mut Store) -> i64 {
     request::validate_request(store, &rita, id).expect("validate");
     to_qa_passed(store, id);
     id
+}
+
+#[test]
+fn roi_05_a_reviewable_denial_is_reviewed_by_another_professional() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let rita = user(&store, "rita");
+    let id = request::log_request(
+        &mut store,
+        &rita,
+        &new_request(RequesterType::SelfAccess, "Ana Rivera"),
+    )
+    .expect("log");
+    let rule = request::deny(
+        &mut store,
+        &rita,
+        id,
+        "DENY_ENDANGER",
+        "risk to life",
+        Some("Dr. House"),
+    )
+    .expect("deny");
+    assert_eq!(rule, "45 CFR 164.524(a)(3)(i)");
+    let err = request::review_denial(&mut store, &rita, id, "dr. house", true)
+        .expect_err("same professional");
+    assert!(err.to_string().contains("164.524(a)(4)"), "{err}");
+    request::review_denial(&mut store, &rita, id, "Dr. Wilson", true).expect("review");
+    assert!(
+        request::review_denial(&mut store, &rita, id, "Dr. Cuddy", false).is_err(),
+        "reviewed once"
+    );
+    let (review, reviewer): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT deny_review, deny_reviewer FROM release_requests WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(
+        (review.as_str(), reviewer.as_str()),
+        ("upheld", "Dr. Wilson")
+    );
+    // An unreviewable denial has no review.
+    let other = request::log_request(
+        &mut store,
+        &rita,
+        &new_request(RequesterType::SelfAccess, "Ana Rivera"),
+    )
+    .expect("log");
+    request::deny(&mut store, &rita, other, "DENY_LITIGATION", "", None).expect("deny");
+    assert!(request::review_denial(&mut store, &rita, other, "Dr. Wilson", true).is_err());
 }

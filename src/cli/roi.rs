@@ -137,12 +137,26 @@ pub enum RoiCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Deny with a ROI-05 reason (DENY_PSYCHOTHERAPY_NOTES, DENY_LITIGATION, …)
+    /// Deny with a ROI-05 reason (DENY_PSYCHOTHERAPY_NOTES, DENY_LITIGATION, …); reviewable
+    /// reasons (DENY_ENDANGER, DENY_OTHER_PERSON, DENY_REP_HARM) need --professional
     Deny {
         request: String,
         reason: String,
         #[arg(long, default_value = "")]
         note: String,
+        /// The licensed health care professional who made the determination (reviewable reasons)
+        #[arg(long)]
+        professional: Option<String>,
+    },
+    /// Record the review of a reviewable denial by another licensed professional (ROI-05)
+    ReviewDenial {
+        request: String,
+        #[arg(long)]
+        reviewer: String,
+        #[arg(long, conflicts_with = "reverse")]
+        uphold: bool,
+        #[arg(long)]
+        reverse: bool,
     },
     /// RELEASED or DENIED → CLOSED
     Close { request: String },
@@ -412,13 +426,39 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
             request: r,
             reason,
             note,
+            professional,
         } => {
             let id = req(&r)?;
-            let rule = request::deny(&mut store, &actor, id, &reason, &note)?;
+            let rule = request::deny(
+                &mut store,
+                &actor,
+                id,
+                &reason,
+                &note,
+                professional.as_deref(),
+            )?;
             println!(
                 "{}: DENIED {} ({rule})",
                 request_label(id),
                 reason.trim().to_uppercase()
+            );
+        }
+        RoiCmd::ReviewDenial {
+            request: r,
+            reviewer,
+            uphold,
+            reverse,
+        } => {
+            if uphold == reverse {
+                bail!("review-denial: give --uphold or --reverse");
+            }
+            let id = req(&r)?;
+            request::review_denial(&mut store, &actor, id, &reviewer, uphold)?;
+            println!(
+                "{}: denial {} by {}",
+                request_label(id),
+                if uphold { "upheld" } else { "reversed" },
+                reviewer.trim()
             );
         }
         RoiCmd::Close { request: r } => {

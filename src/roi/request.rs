@@ -748,18 +748,29 @@ pub fn qa_review(
 }
 
 /// ROI-05: deny with a DENY_* reason (the rest of the record may still be released on another
-/// request); the request is then closed by [`close`].
+/// request); the request is then closed by [`close`]. A reviewable reason (164.524(a)(3)) needs
+/// the determining licensed health care professional, named in `professional`.
 pub fn deny(
     store: &mut Store,
     actor: &Actor,
     id: i64,
     code: &str,
     note: &str,
+    professional: Option<&str>,
 ) -> Result<&'static str, CoreError> {
     let code = code.trim().to_uppercase();
     let rule = deny_rule(&code).ok_or_else(|| {
         CoreError::invalid("reason", format!("{code:?} is not a denial reason (ROI-05: DENY_PSYCHOTHERAPY_NOTES, DENY_LITIGATION, …)"))
     })?;
+    let professional = professional.map(str::trim).filter(|p| !p.is_empty());
+    if reviewable(&code) && professional.is_none() {
+        return Err(CoreError::invalid(
+            "professional",
+            format!(
+                "{code} is reviewable: name the licensed health care professional who made the determination (ROI-05, 45 CFR 164.524(a)(3))"
+            ),
+        ));
+    }
     with_request(store, actor, id, |tx, audit, rec, now, today| {
         move_status(
             tx,
@@ -772,15 +783,80 @@ pub fn deny(
             today,
         )?;
         tx.execute(
-            "UPDATE release_requests SET deny_reason = ?2 WHERE id = ?1",
-            params![id, code],
+            "UPDATE release_requests SET deny_reason = ?2, deny_professional = ?3 WHERE id = ?1",
+            params![id, code, professional],
         )?;
         audit.record(
             event(rec, Action::Update, Subtype::Update)
                 .reason(&code)
-                .detail(json!({"rule": rule, "note": note})),
+                .detail(
+                    json!({"rule": rule, "note": note, "professional": professional,
+                               "reviewable": reviewable(&code)}),
+                ),
         );
         Ok(rule)
+    })
+}
+
+fn reviewable(code: &str) -> bool {
+    super::lifecycle::DENY_REASONS
+        .iter()
+        .any(|(c, _, r)| *c == code && *r)
+}
+
+/// ROI-05: the review of a reviewable denial by a licensed health care professional who did
+/// not take part in the original decision (164.524(a)(4), (d)(4)). The outcome is recorded;
+/// a reversed denial is answered by releasing what the reviewer allows on a new request.
+pub fn review_denial(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    reviewer: &str,
+    upheld: bool,
+) -> Result<(), CoreError> {
+    let reviewer = reviewer.trim().to_string();
+    if reviewer.is_empty() {
+        return Err(CoreError::invalid(
+            "reviewer",
+            "name the reviewing licensed health care professional",
+        ));
+    }
+    with_request(store, actor, id, |tx, audit, rec, now, _| {
+        let (code, professional, done): (Option<String>, Option<String>, Option<String>) = tx.query_row(
+            "SELECT deny_reason, deny_professional, deny_review FROM release_requests WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let code = code.filter(|c| reviewable(c)).ok_or_else(|| {
+            CoreError::invalid(
+                "status",
+                format!("{} has no reviewable denial (ROI-05)", request_label(id)),
+            )
+        })?;
+        if done.is_some() {
+            return Err(CoreError::invalid(
+                "review",
+                format!("{} was already reviewed", request_label(id)),
+            ));
+        }
+        if professional
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(&reviewer))
+        {
+            return Err(CoreError::invalid(
+                "reviewer",
+                "the reviewer must not be the professional who made the denial (45 CFR 164.524(a)(4))",
+            ));
+        }
+        let outcome = if upheld { "upheld" } else { "reversed" };
+        tx.execute(
+            "UPDATE release_requests SET deny_review = ?2, deny_reviewer = ?3, deny_reviewed_at = ?4 WHERE id = ?1",
+            params![id, outcome, reviewer, now],
+        )?;
+        audit.record(event(rec, Action::Update, Subtype::Update).reason(&code).detail(json!({
+            "denial_review": outcome, "reviewer": reviewer, "rule": "45 CFR 164.524(a)(4), (d)(4)",
+        })));
+        Ok(())
     })
 }
 

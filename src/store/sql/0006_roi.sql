@@ -11,6 +11,10 @@ ALTER TABLE release_requests ADD COLUMN ext_days INTEGER;                       
 ALTER TABLE release_requests ADD COLUMN ext_reason TEXT;
 ALTER TABLE release_requests ADD COLUMN ext_notice_date TEXT;
 ALTER TABLE release_requests ADD COLUMN deny_reason TEXT;                        -- ROI-05 DENY_*
+ALTER TABLE release_requests ADD COLUMN deny_professional TEXT;                  -- reviewable: who determined
+ALTER TABLE release_requests ADD COLUMN deny_review TEXT;                        -- upheld | reversed
+ALTER TABLE release_requests ADD COLUMN deny_reviewer TEXT;                      -- another professional
+ALTER TABLE release_requests ADD COLUMN deny_reviewed_at TEXT;
 ALTER TABLE release_requests ADD COLUMN prepared_by TEXT;                        -- releaser (submits to QA)
 ALTER TABLE release_requests ADD COLUMN qa_user TEXT;                            -- QA reviewer, never the releaser
 ALTER TABLE release_requests ADD COLUMN qa_at TEXT;
