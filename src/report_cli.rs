@@ -33,9 +33,17 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
             patient,
             from,
             format,
+            group_repeats,
             ..
         } => {
-            return crate::cli::roi::report_disclosures(store, actor, patient, *from, *format);
+            return crate::cli::roi::report_disclosures(
+                store,
+                actor,
+                patient,
+                *from,
+                *format,
+                *group_repeats,
+            );
         }
     };
     authorize(store, actor, perm, "report", name)?;

@@ -232,6 +232,62 @@ fn subpoena_release_appears_in_the_accounting_csv() {
             predicate::str::contains("County Court Clerk")
                 .and(predicate::str::contains("civil case 26-1234")),
         );
+    // AOD-04: a second release to the same clerk for the same case, grouped on request.
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SUBPOENA",
+            "--name",
+            "County Court Clerk",
+            "--satisfactory-assurance",
+        ])
+        .args(["--types", "34117-2", "--purpose", "civil case 26-1234"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "verify", "2", "--method", "subpoena reviewed"])
+        .assert()
+        .success();
+    cd(&db).args(["roi", "validate", "2"]).assert().success();
+    cd(&db)
+        .args(["roi", "release", "2", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let listed = cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout)
+            .matches("County Court Clerk")
+            .count(),
+        2
+    );
+    cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--group-repeats",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("2 disclosures to this recipient for this purpose")
+                .and(predicate::str::contains("(AOD-04)")),
+        );
     cd(&db)
         .args(["roi", "aod-log", "MRN0000001"])
         .assert()

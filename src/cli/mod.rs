@@ -302,6 +302,10 @@ pub enum ReportCmd {
         from: Option<chrono::NaiveDate>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        /// List repeated disclosures to one recipient for one purpose once, with frequency and
+        /// last date (AOD-04)
+        #[arg(long)]
+        group_repeats: bool,
         /// Act as this chartdesk user [default: the system administrator]
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
@@ -548,13 +552,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             patient,
             from,
             format,
+            group_repeats,
             as_user,
         })) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
             let actor = roi::actor_for(&store, as_user.as_deref(), "report")?;
             print!(
                 "{}",
-                roi::report_disclosures(&mut store, &actor, &patient, from, format)?
+                roi::report_disclosures(&mut store, &actor, &patient, from, format, group_repeats)?
             );
         }
         Some(Command::Import(cmd)) => {

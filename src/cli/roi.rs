@@ -724,8 +724,12 @@ pub fn report_disclosures(
     mrn: &str,
     from: Option<NaiveDate>,
     format: ReportFormat,
+    group_repeats: bool,
 ) -> Result<String> {
-    let a = disclosure::accounting(store, actor, mrn, from)?;
+    let mut a = disclosure::accounting(store, actor, mrn, from)?;
+    if group_repeats {
+        a.entries = disclosure::group_repeats(std::mem::take(&mut a.entries));
+    }
     Ok(match format {
         ReportFormat::Json => serde_json::to_string_pretty(&a)? + "\n",
         ReportFormat::Csv => {
@@ -733,13 +737,15 @@ pub fn report_disclosures(
                 String::from("date,recipient,recipient_address,description,purpose,request\n");
             for e in &a.entries {
                 s += &format!(
-                    "{},{},{},{},{},{}\n",
+                    "{},{},{},{},{},{},{},{}\n",
                     e.date,
                     csv(&e.recipient),
                     csv(&e.recipient_address),
                     csv(&e.description),
                     csv(&e.purpose),
-                    e.request.as_deref().unwrap_or("")
+                    e.request.as_deref().unwrap_or(""),
+                    e.frequency,
+                    e.last_date
                 );
             }
             s
@@ -785,6 +791,12 @@ pub fn report_disclosures(
                     cut(&e.description, 44),
                     sanitize_line(&e.purpose)
                 );
+                if e.frequency > 1 {
+                    s += &format!(
+                        "{:<10} {} disclosures to this recipient for this purpose, the last on {} (AOD-04)\n",
+                        "", e.frequency, e.last_date
+                    );
+                }
             }
             if a.entries.is_empty() {
                 s += "(no disclosures that must be accounted for)\n";

@@ -38,6 +38,32 @@ pub struct DisclosureRow {
     /// AOD-02 / AOD-06 reason it is left out (`None` = in the accounting).
     pub excluded: Option<String>,
     pub excluded_rule: Option<String>,
+    /// AOD-04: disclosures this entry stands for (1 unless repeats were grouped).
+    pub frequency: usize,
+    /// AOD-04: date of the last of the grouped repeats.
+    pub last_date: NaiveDate,
+}
+
+/// AOD-04 (164.528(b)(3)): repeated disclosures to one recipient for one purpose listed once,
+/// with the first disclosure's details, how many there were and the date of the last.
+pub fn group_repeats(entries: Vec<DisclosureRow>) -> Vec<DisclosureRow> {
+    let mut out: Vec<DisclosureRow> = Vec::new();
+    for e in entries {
+        let key = |r: &DisclosureRow| {
+            (
+                r.recipient.trim().to_lowercase(),
+                r.purpose.trim().to_lowercase(),
+            )
+        };
+        match out.iter_mut().find(|g| key(g) == key(&e)) {
+            Some(g) => {
+                g.frequency += e.frequency;
+                g.last_date = g.last_date.max(e.last_date);
+            }
+            None => out.push(e),
+        }
+    }
+    out
 }
 
 /// The accounting for one patient.
@@ -198,6 +224,8 @@ pub fn accounting_in(
                 audit_event_id: r.get(11)?,
                 excluded: None,
                 excluded_rule: None,
+                frequency: 1,
+                last_date: d(&r.get::<_, String>(2)?)?,
             },
             cond,
         ))
