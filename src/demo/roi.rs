@@ -52,7 +52,7 @@ pub fn seed(store: &mut Store, system: &Actor) -> Result<usize, CoreError> {
     // Four progress notes of four different patients get a sensitive label each.
     let picks: Vec<(i64, String, String)> = {
         let mut stmt = store.conn().prepare(
-            "SELECT d.id, p.mrn, p.given_name || ' ' || p.family_name FROM documents d
+            "SELECT MIN(d.id), p.mrn, p.given_name || ' ' || p.family_name FROM documents d
              JOIN encounters e ON e.id = d.encounter_id JOIN patients p ON p.id = e.patient_id
              WHERE d.doc_type = '11506-3' AND d.status IN ('signed','cosigned','reviewed')
              GROUP BY p.id ORDER BY p.id LIMIT 5",
