@@ -29,6 +29,22 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         ReportCmd::Deficiencies { .. } => ("deficiencies", Perm::Administer),
         ReportCmd::Delinquency { .. } => ("delinquency", Perm::Administer),
         ReportCmd::Provider { .. } => ("provider_letter", Perm::AnalyzeDeficiencies),
+        ReportCmd::Disclosures {
+            patient,
+            from,
+            format,
+            group_repeats,
+            ..
+        } => {
+            return crate::cli::roi::report_disclosures(
+                store,
+                actor,
+                patient,
+                *from,
+                *format,
+                *group_repeats,
+            );
+        }
     };
     authorize(store, actor, perm, "report", name)?;
     let out = match cmd {
@@ -137,6 +153,8 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 ),
             }
         }
+        // Answered above, before the permission check of department reports.
+        ReportCmd::Disclosures { .. } => String::new(),
         ReportCmd::Provider { provider, format } => {
             let id: i64 = match provider.parse::<i64>() {
                 Ok(id) if provider.len() != 10 => id,

@@ -105,6 +105,78 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: Kind::Int { min: 1, max: 30 },
         doc: "Days to act on an individual's access request (ROI-01; a stricter state may shorten)",
     },
+    SettingDef {
+        key: "max_extension_days",
+        default: "30",
+        kind: Kind::Int { min: 0, max: 30 },
+        doc: "Days the one extension of an access request may add (ROI-01; a stricter state may shorten)",
+    },
+    SettingDef {
+        key: "pause_on_hold_non_access",
+        default: "1",
+        kind: Kind::Int { min: 0, max: 1 },
+        doc: "1 = holds pause the clock of requests outside the right of access (ROI-02); access clocks never pause",
+    },
+    SettingDef {
+        key: "roi_qa_required",
+        default: "1",
+        kind: Kind::Int { min: 0, max: 1 },
+        doc: "1 = every release passes QA review by a user other than the releaser (DOMAIN 4.5)",
+    },
+    SettingDef {
+        key: "fee_method",
+        default: "flat",
+        kind: Kind::Text,
+        doc: "Fee for the individual's copies: actual, average_schedule or flat (ROI-04)",
+    },
+    SettingDef {
+        key: "flat_fee_cents",
+        default: "650",
+        kind: Kind::Int {
+            min: 0,
+            max: 100_000,
+        },
+        doc: "Flat fee in cents; capped at $6.50 for the individual's electronic copies (ROI-04)",
+    },
+    SettingDef {
+        key: "fee_per_page_cents",
+        default: "10",
+        kind: Kind::Int {
+            min: 0,
+            max: 10_000,
+        },
+        doc: "Cost-based copying labor and supplies per page, cents (ROI-04 actual/average_schedule)",
+    },
+    SettingDef {
+        key: "postage_cents",
+        default: "150",
+        kind: Kind::Int {
+            min: 0,
+            max: 10_000,
+        },
+        doc: "Postage for paper copies, cents (ROI-04)",
+    },
+    SettingDef {
+        key: "state_fee_schedule",
+        default: "base=1500,per_page=25,cap=0",
+        kind: Kind::Text,
+        doc: "Third-party fee schedule: base, per_page and cap in cents, cap=0 = none (ROI-04 state_fee_schedule)",
+    },
+    SettingDef {
+        key: "release_packet_dir",
+        default: "",
+        kind: Kind::Text,
+        doc: "Folder the TUI writes release packets into; empty = packets/ beside the database",
+    },
+    SettingDef {
+        key: "aod_fee_cents",
+        default: "1000",
+        kind: Kind::Int {
+            min: 0,
+            max: 100_000,
+        },
+        doc: "Cost-based fee for a second accounting of disclosures within 12 months (AOD-05)",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {
@@ -156,6 +228,16 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
                     d.key,
                     "control characters are not allowed",
                 ));
+            }
+            if d.key == "fee_method" && crate::roi::fees::FeeMethod::parse(value.trim()).is_none() {
+                return Err(CoreError::invalid(
+                    d.key,
+                    format!("{value:?} is not actual, average_schedule or flat (ROI-04)"),
+                ));
+            }
+            if d.key == "state_fee_schedule" {
+                crate::roi::release::parse_fee_schedule(value)
+                    .map_err(|e| CoreError::invalid(d.key, e))?;
             }
         }
     }

@@ -150,5 +150,51 @@ pub fn to_fhir(row: &AuditRow) -> Value {
     {
         obj.insert("outcomeDesc".into(), Value::String(reason.clone()));
     }
+    if row.subtype == "release" {
+        privacy_disclosure(row, &mut event);
+    }
     event
+}
+
+/// IHE BALP PrivacyDisclosure (Source) for a release (DOMAIN §6): the recipient becomes an agent
+/// in the destination role, the disclosure row's description an entity, and the profile is
+/// declared. `recorded` → AoD date; `purposeOfEvent` → purpose; entity role 1 → patient.
+fn privacy_disclosure(row: &AuditRow, event: &mut Value) {
+    let detail: Value = serde_json::from_str(&row.detail).unwrap_or(Value::Null);
+    let Some(obj) = event.as_object_mut() else {
+        return;
+    };
+    obj.insert(
+        "meta".into(),
+        json!({"profile": ["https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit.PrivacyDisclosure.Source"]}),
+    );
+    let recipient = detail
+        .get("recipient")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let address = detail
+        .get("recipient_address")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if let Some(agents) = obj.get_mut("agent").and_then(Value::as_array_mut) {
+        agents.push(json!({
+            "type": {"coding": [{"system": DCM, "code": "110152", "display": "Destination Role ID"}]},
+            "who": {"display": recipient},
+            "name": address,
+            "requestor": false
+        }));
+    }
+    if let Some(entities) = obj.get_mut("entity").and_then(Value::as_array_mut) {
+        let disclosure = detail.get("disclosure_id").cloned().unwrap_or(Value::Null);
+        entities.push(json!({
+            "what": {"identifier": {"system": "urn:chartdesk:disclosure", "value": disclosure.to_string()}},
+            "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "2", "display": "System Object"},
+            "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "4", "display": "Domain Resource"},
+            "description": detail.get("description").and_then(Value::as_str).unwrap_or(""),
+            "detail": [
+                {"type": "purpose", "valueString": detail.get("purpose").and_then(Value::as_str).unwrap_or("")},
+                {"type": "accountable", "valueString": detail.get("accountable").map(Value::to_string).unwrap_or_default()}
+            ]
+        }));
+    }
 }

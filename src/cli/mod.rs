@@ -18,6 +18,7 @@ use crate::tui;
 
 mod admin;
 mod edits;
+pub(crate) mod roi;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]
@@ -63,6 +64,21 @@ pub enum Command {
     /// Release-of-information authorization checks (45 CFR 164.508)
     #[command(subcommand)]
     Auth(AuthCmd),
+    /// Release of information: log, validate, hold, extend, QA, release, deny, close; the
+    /// queue; accounting-of-disclosures requests and suspensions (DOMAIN 4, 5)
+    Roi(roi::RoiArgs),
+    /// Release a request and write its packet (folder + zip: manifest with checksums,
+    /// documents, FHIR Bundle, invoice, 42 CFR 2.32 notice when Part 2 records go out)
+    Release {
+        /// Request id (REQ-000042 or 42)
+        request: String,
+        /// Directory the packet folder and zip are written into
+        #[arg(long)]
+        out: PathBuf,
+        /// Act as this chartdesk user [default: the system administrator]
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
     /// Import clinical data: FHIR R4 bundles/resources or HL7 v2 messages (files or folders);
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
@@ -275,6 +291,25 @@ pub enum ReportCmd {
         format: ReportFormat,
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
+    },
+    /// Accounting of disclosures for a patient (45 CFR 164.528): six years back (AOD-01),
+    /// without what AOD-02 excludes or AOD-06 suspends, with the 60-day clock and fee (AOD-05)
+    Disclosures {
+        /// Patient MRN
+        #[arg(long)]
+        patient: String,
+        /// Shorter period: from this date
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// List repeated disclosures to one recipient for one purpose once, with frequency and
+        /// last date (AOD-04)
+        #[arg(long)]
+        group_repeats: bool,
+        /// Act as this chartdesk user [default: the system administrator]
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
     },
     /// The letter for one physician: every chart and what is owed (by provider id or NPI)
     Provider {
@@ -500,6 +535,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::from(1)
             });
         }
+        Some(Command::Roi(args)) => {
+            return roi::run(&database_path(cli.db.as_deref())?, args);
+        }
+        Some(Command::Release {
+            request,
+            out,
+            as_user,
+        }) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let actor = roi::actor_for(&store, as_user.as_deref(), "release")?;
+            let id = crate::roi::request::parse_request_id(&request)?;
+            let r = crate::roi::release::release(&mut store, &actor, id, &out)?;
+            roi::print_release(&r);
+        }
+        Some(Command::Report(ReportCmd::Disclosures {
+            patient,
+            from,
+            format,
+            group_repeats,
+            as_user,
+        })) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let actor = roi::actor_for(&store, as_user.as_deref(), "report")?;
+            print!(
+                "{}",
+                roi::report_disclosures(&mut store, &actor, &patient, from, format, group_repeats)?
+            );
+        }
         Some(Command::Import(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
             let actor = Actor::system("import");
@@ -689,5 +752,6 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     // their analysis time. Charts awaiting analysis stay in the technicians' queue.
     crate::deficiency::ops::analyze_batch(&mut store, &actor, AnalyzeScope::Analyzed)?;
     demo::create_demo_users(&mut store, &actor)?;
+    demo::roi::seed(&mut store, &actor)?;
     Ok(store)
 }

@@ -42,6 +42,7 @@ mod names;
 mod notes;
 mod plan;
 mod rng;
+pub mod roi;
 mod roster;
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,12 @@ pub fn check_file(json: &str, today: NaiveDate) -> Result<Validation, RoiError> 
     Ok(validate(file.authorization.as_ref(), &file.request, today))
 }
 
+/// Read one authorization form (the `authorization` object of the schema above), e.g. for
+/// `chartdesk roi auth REQ FILE`; errors name the JSON path, line and column.
+pub fn parse_authorization(json: &str) -> Result<Authorization, RoiError> {
+    serde_json::from_str(json).map_err(|e| json_error(json, &e))
+}
+
 fn json_error(text: &str, e: &serde_json::Error) -> RoiError {
     let (line, column) = (e.line(), e.column());
     let full = e.to_string();

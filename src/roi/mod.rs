@@ -1,6 +1,7 @@
-//! Release of information and accounting of disclosures: the pure rules (DOMAIN §4, §5).
+//! Release of information and accounting of disclosures (DOMAIN §4, §5): the pure rules, and
+//! the desk that stores and applies them.
 //!
-//! No database, no clock, no UI: every function takes `today` and plain inputs, so the
+//! The rules have no database, no clock, no UI: every function takes `today` and plain inputs, so the
 //! store, the CLI and the TUI all apply the same rules. Dates are facility-local calendar
 //! days (`NaiveDate`); receipt is day 0.
 //!
@@ -9,14 +10,28 @@
 //! reason codes), [`check`] (`auth check FILE`: JSON reading with error locations, table
 //! output, the JSON schema doc), [`clock`] (ROI-01/02 access clock), [`fees`] (ROI-04),
 //! [`accounting`] (AOD-01/02/05/06).
+//!
+//! The desk over the store (audited, permission-checked): [`request`] (logging, the
+//! authorization form, validation and holds, extension, QA, denial, closing), [`lifecycle`]
+//! (the pure status chain), [`selection`] (minimum-necessary documents and sensitive
+//! categories), [`queue`] (the queue and one request's detail), [`release`] (one-transaction
+//! release with its disclosure row), [`packet`] (manifest, documents, FHIR Bundle, invoice,
+//! Part 2 notice, zip) and [`disclosure`] (the accounting, AoD requests, suspensions).
 
 pub mod accounting;
 pub mod authorization;
 pub mod category;
 pub mod check;
 pub mod clock;
+pub mod disclosure;
 pub mod fees;
+pub mod lifecycle;
+pub mod packet;
+pub mod queue;
+pub mod release;
+pub mod request;
 pub mod requester;
+pub mod selection;
 pub mod validate;
 
 pub use authorization::{Authorization, CompoundDoc, Part2Consent, Request};

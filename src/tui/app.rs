@@ -13,6 +13,7 @@ use ratatui::widgets::Widget;
 
 mod code_runtime;
 mod def_runtime;
+mod roi_runtime;
 
 use super::chart_view::{self, ChartState};
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
@@ -26,6 +27,7 @@ use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
 use super::overlay::{self, ConfirmState, Overlay, PaletteState};
+use super::roi_desk::{self, AccountingState, RoiQueueState, RoiRequestState};
 use super::search::{self, SearchState};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
 use crate::accounts::{self, Session};
@@ -64,6 +66,10 @@ pub struct App {
     code_lookup: Option<CodeLookupState>,
     /// When the worked chart's claim was last taken or renewed (activity renews it).
     claim_renewed: Option<DateTime<Utc>>,
+    /// The ROI queue, the open request and the accounting shown (ROI desk).
+    roiq: Option<RoiQueueState>,
+    roi_req: Option<RoiRequestState>,
+    accounting: Option<AccountingState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -99,6 +105,9 @@ impl App {
             provider_view: None,
             codes: None,
             code_lookup: None,
+            roiq: None,
+            roi_req: None,
+            accounting: None,
             locked: None,
             overlay: None,
             status: None,
@@ -153,6 +162,7 @@ impl App {
             ScreenId::Deficiencies => 5,
             ScreenId::Codes => 6,
             ScreenId::Provider => 3,
+            ScreenId::RoiQueue => 3,
             _ => 2,
         };
         let mut c = Ctx {
@@ -163,6 +173,7 @@ impl App {
         if let Some(s) = &self.session {
             c.may_analyze = s.role.can(Perm::AnalyzeDeficiencies);
             c.may_waive = s.role.can(Perm::WaiveDeficiency);
+            c.may_release = s.role.can(Perm::ReleaseRecords);
         }
         match self.screen() {
             ScreenId::Login => c.typing = true,
@@ -206,6 +217,21 @@ impl App {
                     c.selected = l.has_selection();
                 }
             }
+            ScreenId::RoiQueue => {
+                c.selected = self
+                    .roiq
+                    .as_ref()
+                    .is_some_and(|q| q.selected_row().is_some());
+                c.modal = self.roiq.as_ref().is_some_and(|q| q.form.is_some());
+            }
+            ScreenId::RoiRequest => {
+                c.selected = self.roi_req.is_some();
+                c.modal = self
+                    .roi_req
+                    .as_ref()
+                    .is_some_and(|r| r.form.is_some() || r.item_form.is_some());
+            }
+            ScreenId::Accounting => {}
         }
         c.typing |= c.modal;
         c
@@ -317,6 +343,18 @@ impl App {
                 Some(l) => code_lookup::update(l, msg, ctx),
                 None => Effect::None,
             },
+            ScreenId::RoiQueue => match &mut self.roiq {
+                Some(q) => roi_desk::update_queue(q, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::RoiRequest => match &mut self.roi_req {
+                Some(r) => roi_desk::update_request(r, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Accounting => match &mut self.accounting {
+                Some(a) => roi_desk::update_accounting(a, msg, ctx),
+                None => Effect::None,
+            },
         }
     }
 
@@ -423,6 +461,7 @@ impl App {
             Effect::Goto(ScreenId::Deficiencies) => self.open_queue(now),
             Effect::Goto(ScreenId::Reports) => self.open_reports(now),
             Effect::Goto(ScreenId::Codes) => self.open_code_lookup(),
+            Effect::Goto(ScreenId::RoiQueue) => self.perform_roi(super::RoiAction::LoadQueue, now),
             Effect::Goto(s) => self.screen = s,
             Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
             Effect::OpenPalette => {
@@ -439,6 +478,7 @@ impl App {
             Effect::Deficiency(a) => self.perform_def(a, now),
             Effect::Picker(input) => self.perform_picker(input, now),
             Effect::ShowCode { code } => self.show_code(&code, now),
+            Effect::Roi(a) => self.perform_roi(a, now),
         }
     }
 
@@ -477,6 +517,9 @@ impl App {
         self.reports = None;
         self.code_lookup = None;
         self.provider_view = None;
+        self.roiq = None;
+        self.roi_req = None;
+        self.accounting = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -548,6 +591,21 @@ impl Widget for &App {
             (None, ScreenId::Codes) => {
                 if let Some(l) = &self.code_lookup {
                     l.render(body, buf)
+                }
+            }
+            (None, ScreenId::RoiQueue) => {
+                if let Some(q) = &self.roiq {
+                    q.render(body, buf)
+                }
+            }
+            (None, ScreenId::RoiRequest) => {
+                if let Some(r) = &self.roi_req {
+                    r.render(body, buf)
+                }
+            }
+            (None, ScreenId::Accounting) => {
+                if let Some(a) = &self.accounting {
+                    a.render(body, buf)
                 }
             }
         }

@@ -29,6 +29,12 @@ pub enum ScreenId {
     Codes,
     /// One provider's open deficiencies, page by page.
     Provider,
+    /// The release-of-information queue (ROI role and supervisors).
+    RoiQueue,
+    /// One release request: authorization, validation, documents, actions.
+    RoiRequest,
+    /// A patient's accounting of disclosures.
+    Accounting,
     Lock,
 }
 
@@ -43,6 +49,9 @@ impl ScreenId {
         ScreenId::Reports,
         ScreenId::Codes,
         ScreenId::Provider,
+        ScreenId::RoiQueue,
+        ScreenId::RoiRequest,
+        ScreenId::Accounting,
         ScreenId::Lock,
     ];
 
@@ -63,6 +72,9 @@ impl ScreenId {
             ScreenId::Reports => "reports",
             ScreenId::Codes => "codes",
             ScreenId::Provider => "provider",
+            ScreenId::RoiQueue => "roi",
+            ScreenId::RoiRequest => "roi_request",
+            ScreenId::Accounting => "accounting",
             ScreenId::Lock => "lock",
         }
     }
@@ -156,6 +168,26 @@ pub enum CommandId {
     ShowCode,
     /// Show one provider's open deficiencies, oldest first, page by page (audited).
     ProviderView,
+    /// Open the release-of-information queue (ROI role and supervisors).
+    OpenRoiQueue,
+    /// Open the selected release request (audited view).
+    OpenRoiRequest,
+    /// Validate the request's authorization (45 CFR 164.508); any reason code puts it on hold.
+    ValidateRequest,
+    /// Send the request to QA review; you are its releaser.
+    SubmitForQa,
+    /// Pass QA review of the request (a user other than the releaser).
+    QaPass,
+    /// Release the request and write its packet.
+    ReleaseRequest,
+    /// Show the patient's accounting of disclosures (audited query).
+    OpenAccounting,
+    /// Fill in or correct the authorization form, then validate.
+    EditAuthorization,
+    /// Log a new release request.
+    NewRequest,
+    /// Select or leave out one document of the request.
+    SelectDocument,
 }
 
 impl CommandId {
@@ -204,6 +236,16 @@ impl CommandId {
         CommandId::OpenCodeLookup,
         CommandId::ShowCode,
         CommandId::ProviderView,
+        CommandId::OpenRoiQueue,
+        CommandId::OpenRoiRequest,
+        CommandId::ValidateRequest,
+        CommandId::SubmitForQa,
+        CommandId::QaPass,
+        CommandId::ReleaseRequest,
+        CommandId::OpenAccounting,
+        CommandId::EditAuthorization,
+        CommandId::NewRequest,
+        CommandId::SelectDocument,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -251,6 +293,16 @@ impl CommandId {
             OpenCodeLookup => 39,
             ShowCode => 40,
             ProviderView => 41,
+            OpenRoiQueue => 42,
+            OpenRoiRequest => 43,
+            ValidateRequest => 44,
+            SubmitForQa => 45,
+            QaPass => 46,
+            ReleaseRequest => 47,
+            OpenAccounting => 48,
+            EditAuthorization => 49,
+            NewRequest => 50,
+            SelectDocument => 51,
         }
     }
 
@@ -336,7 +388,10 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 
 pub use super::def_guards::*;
 
-use ScreenId::{Chart, Codes, Deficiencies, Home, Lock, Login, Provider, Reports, Search, Work};
+use ScreenId::{
+    Accounting, Chart, Codes, Deficiencies, Home, Lock, Login, Provider, Reports, RoiQueue,
+    RoiRequest, Search, Work,
+};
 const SIGNED_IN: &[ScreenId] = &[
     Home,
     Search,
@@ -346,10 +401,50 @@ const SIGNED_IN: &[ScreenId] = &[
     Reports,
     Codes,
     Provider,
+    RoiQueue,
+    RoiRequest,
+    Accounting,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
-const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes];
-const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider];
+const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes, RoiRequest, Accounting];
+const ROWS: &[ScreenId] = &[
+    Search,
+    Chart,
+    Deficiencies,
+    Work,
+    Reports,
+    Codes,
+    Provider,
+    RoiQueue,
+    RoiRequest,
+    Accounting,
+];
+const BACK: &[ScreenId] = &[
+    Search,
+    Chart,
+    Deficiencies,
+    Work,
+    Reports,
+    Codes,
+    Provider,
+    RoiQueue,
+    RoiRequest,
+    Accounting,
+];
+const HELP_QUIT: &[ScreenId] = &[
+    Login,
+    Home,
+    Search,
+    Chart,
+    Deficiencies,
+    Work,
+    Reports,
+    Codes,
+    Provider,
+    RoiQueue,
+    RoiRequest,
+    Accounting,
+];
 
 const fn cmd(
     id: CommandId,
@@ -393,7 +488,7 @@ impl Command {
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", HELP_QUIT, &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
     cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes], &["tab", "backtab"]).hint("focus"),
@@ -422,6 +517,26 @@ pub const COMMANDS: &[Command] = &[
         .hint("codes"),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
+    cmd(C::OpenRoiQueue, "roi_queue", "Release-of-information queue: soonest due first, overdue flagged", &[Home], &["o"])
+        .guards(&[may_release]).hint("roi"),
+    cmd(C::OpenRoiRequest, "open_request", "Open the selected request (audited)", &[RoiQueue], &["enter"])
+        .guards(&[row_selected]).hint("open"),
+    cmd(C::ValidateRequest, "validate_request", "Validate the authorization (45 CFR 164.508); a reason code puts it on hold", &[RoiRequest], &["v"])
+        .hint("validate"),
+    cmd(C::EditAuthorization, "edit_authorization", "Fill in the authorization form (164.508(c) elements, statements, categories named); w saves and validates", &[RoiRequest], &["e"])
+        .hint("authorization"),
+    cmd(C::SelectDocument, "select_document", "Leave a document out (with a note) or put it back (minimum necessary, ROI-06)", &[RoiRequest], &["x"])
+        .hint("documents"),
+    cmd(C::NewRequest, "new_request", "Log a new request (requester, scope, delivery, received date)", &[RoiQueue], &["n"])
+        .hint("new"),
+    cmd(C::SubmitForQa, "submit_for_qa", "Send to QA review; you are the releaser", &[RoiRequest], &["s"])
+        .hint("to QA"),
+    cmd(C::QaPass, "qa_pass", "Pass QA review (a user other than the releaser)", &[RoiRequest], &["p"])
+        .confirm().hint("QA pass"),
+    cmd(C::ReleaseRequest, "release_request", "Release: disclosure row, audit event and packet (folder + zip)", &[RoiRequest], &["R"])
+        .confirm().hint("release"),
+    cmd(C::OpenAccounting, "accounting", "The patient's accounting of disclosures (45 CFR 164.528)", &[RoiQueue, RoiRequest], &["a"])
+        .guards(&[row_selected]).hint("accounting"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
     cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
@@ -452,9 +567,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["esc"]).hint("back"),
+    cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

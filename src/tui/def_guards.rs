@@ -61,3 +61,13 @@ pub fn has_prev_page(c: &Ctx) -> Result<(), Disabled> {
         Err(Disabled("this is the first page"))
     }
 }
+
+pub fn may_release(c: &Ctx) -> Result<(), Disabled> {
+    if c.may_release {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only the ROI role and supervisors work release requests",
+        ))
+    }
+}

@@ -19,6 +19,9 @@ mod home;
 mod lock;
 mod login;
 mod overlay;
+mod roi_auth_form;
+mod roi_desk;
+mod roi_forms;
 mod search;
 
 use std::time::Duration;
@@ -64,6 +67,8 @@ pub struct Ctx {
     pub may_analyze: bool,
     /// The signed-in role may waive and approve waivers (supervisor).
     pub may_waive: bool,
+    /// The signed-in role may work release-of-information requests (ROI or supervisor).
+    pub may_release: bool,
     /// The selected deficiency is open (not completed, waived or void).
     pub def_open: bool,
     /// The selected deficiency has a technician's waiver waiting for approval.
@@ -89,6 +94,7 @@ impl Default for Ctx {
             page_rows: 10,
             may_analyze: false,
             may_waive: false,
+            may_release: false,
             def_open: false,
             waive_pending: false,
             doc_unsigned: false,
@@ -147,6 +153,43 @@ pub enum Effect {
     ShowCode {
         code: String,
     },
+    /// A release-of-information call into the core.
+    Roi(RoiAction),
+}
+
+/// The ROI calls a screen may ask for; each is one audited core call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoiAction {
+    /// Read the queue (open requests, soonest due first) and show it.
+    LoadQueue,
+    /// Log a new request, then show it.
+    Log {
+        new: Box<crate::roi::request::NewRequest>,
+    },
+    /// Select or leave out one document.
+    SetItem {
+        id: i64,
+        document: i64,
+        include: bool,
+        note: String,
+    },
+    /// Read one request (audited view) and show it.
+    Open { id: i64 },
+    /// Validate: ON_HOLD with a reason code, or IN_PROCESS.
+    Validate { id: i64 },
+    /// Store the authorization form, then validate.
+    SaveAuthorization {
+        id: i64,
+        auth: Box<crate::roi::Authorization>,
+    },
+    /// IN_PROCESS → QA_REVIEW; the user is the releaser.
+    Submit { id: i64 },
+    /// Pass QA (a user other than the releaser).
+    QaPass { id: i64 },
+    /// Release and write the packet under `release_packet_dir`.
+    Release { id: i64 },
+    /// The patient's accounting of disclosures (audited query).
+    Accounting { mrn: String },
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).

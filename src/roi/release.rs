@@ -1,0 +1,510 @@
+//! Releasing a request (DOMAIN §4.5): in ONE transaction the request is marked RELEASED, a
+//! `disclosures` row is written (accountable per AOD-02; Part 2 SUD releases always, 42 CFR
+//! 2.25) and the audit event carries the disclosure; the packet folder and zip are written
+//! inside that transaction and removed again if it does not commit.
+//!
+//! Invariants: the authorization is validated again on the release date and must be valid;
+//! a document with a sensitive category the authorization does not name never goes out; with
+//! `roi_qa_required` a different user than the releaser must have passed QA.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Local, Timelike};
+use rusqlite::params;
+use serde_json::json;
+
+use super::accounting::{self, Disclosure, DisclosurePurpose};
+use super::category::Category;
+use super::fees::{self, Fee, FeeInput, FeeMethod};
+use super::lifecycle::Status;
+use super::packet::{self, PacketDoc, PacketInput, Withheld};
+use super::request::{self, Delivery, RequestRecord, request_label};
+use super::requester::RequesterType;
+use crate::accounts::authorize;
+use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
+use crate::domain::Perm;
+use crate::error::CoreError;
+use crate::settings;
+use crate::store::Store;
+
+/// What a release produced.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Released {
+    pub request: String,
+    pub dir: PathBuf,
+    pub zip: PathBuf,
+    pub disclosure_id: i64,
+    pub accountable: bool,
+    pub documents: usize,
+    pub withheld: usize,
+    pub part2: bool,
+    pub invoice_cents: u64,
+    pub manifest_sha256: String,
+}
+
+/// `state_fee_schedule` (ROI-04): `base=CENTS,per_page=CENTS,cap=CENTS` (cap 0 = none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeSchedule {
+    pub base_cents: u64,
+    pub per_page_cents: u64,
+    pub cap_cents: Option<u64>,
+}
+
+/// Parse the `state_fee_schedule` setting; the error names the offending part.
+pub fn parse_fee_schedule(s: &str) -> Result<FeeSchedule, String> {
+    let mut f = FeeSchedule {
+        base_cents: 0,
+        per_page_cents: 0,
+        cap_cents: None,
+    };
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?}: expected key=cents"))?;
+        let n: u64 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{part:?}: {v:?} is not a whole number of cents"))?;
+        match k.trim() {
+            "base" => f.base_cents = n,
+            "per_page" => f.per_page_cents = n,
+            "cap" => f.cap_cents = (n > 0).then_some(n),
+            other => return Err(format!("{other:?}: unknown key (base, per_page, cap)")),
+        }
+    }
+    Ok(f)
+}
+
+/// ROI-04: the fee of a release of `pages` pages, from the settings in force.
+pub fn fee_for(
+    conn: &rusqlite::Connection,
+    rec: &RequestRecord,
+    pages: u32,
+) -> Result<(Fee, String), CoreError> {
+    let method_s = settings::get(conn, "fee_method")?;
+    let method = FeeMethod::parse(method_s.trim()).ok_or_else(|| {
+        CoreError::invalid(
+            "fee_method",
+            format!("{method_s:?} is not actual, average_schedule or flat"),
+        )
+    })?;
+    let schedule_s = settings::get(conn, "state_fee_schedule")?;
+    let schedule =
+        parse_fee_schedule(&schedule_s).map_err(|e| CoreError::invalid("state_fee_schedule", e))?;
+    let cents = |k| -> Result<u64, CoreError> {
+        Ok(u64::try_from(settings::get_i64(conn, k)?).unwrap_or(0))
+    };
+    let electronic = rec.delivery != Delivery::Paper;
+    let postage = if electronic {
+        0
+    } else {
+        cents("postage_cents")?
+    };
+    let individual = matches!(
+        rec.requester_type,
+        RequesterType::SelfAccess | RequesterType::PersRep
+    );
+    // Flat fee applies to the individual's electronic copies only; paper copies fall back to
+    // cost-based fees (ROI-04).
+    let method = if individual && method == FeeMethod::Flat && !electronic {
+        FeeMethod::Actual
+    } else {
+        method
+    };
+    let input = if individual || rec.requester_type == RequesterType::Directive {
+        FeeInput {
+            requester_type: rec.requester_type,
+            method,
+            electronic_copy_of_electronic_records: electronic,
+            labor_cents: u64::from(pages) * cents("fee_per_page_cents")?,
+            supplies_cents: 0,
+            postage_cents: postage,
+            summary_cents: 0,
+            search_retrieval_cents: 0,
+            flat_cents: cents("flat_fee_cents")?,
+            state_cap_cents: schedule.cap_cents,
+        }
+    } else {
+        // Third parties: the state fee schedule (base + per page), capped.
+        FeeInput {
+            requester_type: rec.requester_type,
+            method: FeeMethod::AverageSchedule,
+            electronic_copy_of_electronic_records: electronic,
+            labor_cents: u64::from(pages) * schedule.per_page_cents,
+            supplies_cents: 0,
+            postage_cents: postage,
+            summary_cents: 0,
+            search_retrieval_cents: schedule.base_cents,
+            flat_cents: 0,
+            state_cap_cents: schedule.cap_cents,
+        }
+    };
+    let label = if individual || rec.requester_type == RequesterType::Directive {
+        method.as_str().to_string()
+    } else {
+        "state_fee_schedule".to_string()
+    };
+    let fee = fees::access_fee(&input).map_err(|e| CoreError::invalid("fee", e.to_string()))?;
+    Ok((fee, label))
+}
+
+/// AOD-02 purpose of a release to this requester.
+pub fn disclosure_purpose(t: RequesterType) -> DisclosurePurpose {
+    use RequesterType::*;
+    match t {
+        SelfAccess | PersRep | Directive => DisclosurePurpose::ToIndividual,
+        ProviderTx => DisclosurePurpose::Treatment,
+        Payer => DisclosurePurpose::Payment,
+        Auth3p => DisclosurePurpose::Authorization,
+        _ => DisclosurePurpose::Other,
+    }
+}
+
+fn dos_stamp(t: chrono::NaiveDateTime) -> (u16, u16) {
+    let y = u16::try_from(t.year().clamp(1980, 2107) - 1980).unwrap_or(0);
+    let date = (y << 9) | ((t.month() as u16) << 5) | t.day() as u16;
+    let time = ((t.hour() as u16) << 11) | ((t.minute() as u16) << 5) | (t.second() as u16 / 2);
+    (date, time)
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> CoreError {
+    CoreError::invalid(path.display().to_string(), e.to_string())
+}
+
+/// Release `id` and write its packet under `out_dir` (`REQ-000042/` and `REQ-000042.zip`).
+pub fn release(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    out_dir: &Path,
+) -> Result<Released, CoreError> {
+    let label = request_label(id);
+    authorize(
+        store,
+        actor,
+        Perm::ReleaseRecords,
+        "release_request",
+        &label,
+    )?;
+    let dir = out_dir.join(&label);
+    let zip_path = out_dir.join(format!("{label}.zip"));
+    if dir.exists() || zip_path.exists() {
+        return Err(CoreError::invalid(
+            dir.display().to_string(),
+            "already exists; a packet is never overwritten (choose another --out)",
+        ));
+    }
+    let now_utc = store.now();
+    let now_ms = utc_ms(now_utc);
+    let local = now_utc.with_timezone(&Local).naive_local();
+    let today = local.date();
+    let created = Created::default();
+    let result = store.transact(actor, |tx, audit| {
+        let mut rec = request::load(tx, id)?;
+        let qa_required = settings::get_i64(tx, "roi_qa_required")? != 0;
+        match rec.status {
+            Status::QaReview => {}
+            Status::InProcess if !qa_required => {}
+            s => {
+                return Err(CoreError::invalid(
+                    "status",
+                    format!(
+                        "{label} is {}; it is released from {} (DOMAIN 4.5)",
+                        s.label(),
+                        if qa_required { "QA_REVIEW after QA passes" } else { "IN_PROCESS or QA_REVIEW" }
+                    ),
+                ));
+            }
+        }
+        if qa_required {
+            match rec.qa_user.as_deref() {
+                None => return Err(CoreError::invalid("qa_user", format!("{label} has not passed QA review (roi_qa_required)"))),
+                Some(q) if q == actor.username => {
+                    return Err(CoreError::invalid("qa_user", "the QA reviewer may not also release (DOMAIN 4.5: QA ≠ releaser)"));
+                }
+                Some(_) => {}
+            }
+        }
+        let sel = request::selection(tx, &rec, today)?;
+        let v = &sel.validation;
+        if !v.valid {
+            let codes: Vec<String> = v.problems.iter().map(|p| format!("{} ({})", p.code, p.rule)).collect();
+            return Err(CoreError::invalid(
+                "authorization",
+                format!("{label} cannot be released: {} — validate again to put it on hold", codes.join(", ")),
+            ));
+        }
+        let (family, given, birth, sex): (String, String, String, String) = tx.query_row(
+            "SELECT family_name, given_name, birth_date, sex FROM patients WHERE id = ?1",
+            [rec.patient_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let mut docs = Vec::new();
+        let mut withheld = Vec::new();
+        for item in &sel.items {
+            if let Some(reason) = sel.withheld_reason(item) {
+                withheld.push(Withheld { document_id: item.document_id, doc_type: item.doc_type.clone(), reason });
+                continue;
+            }
+            let (body, author): (String, Option<String>) = tx.query_row(
+                "SELECT d.body, p.given_name || ' ' || p.family_name || CASE WHEN p.credentials <> '' THEN ', ' || p.credentials ELSE '' END
+                 FROM documents d LEFT JOIN providers p ON p.id = d.author_id WHERE d.id = ?1",
+                [item.document_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            docs.push(PacketDoc {
+                document_id: item.document_id,
+                doc_type: item.doc_type.clone(),
+                title: item.title.clone(),
+                status: item.status.clone(),
+                service_at: item.service_at.clone(),
+                visit_number: item.visit_number.clone(),
+                author: author.unwrap_or_default(),
+                categories: item.categories.clone(),
+                body,
+            });
+        }
+        if docs.is_empty() {
+            return Err(CoreError::invalid(
+                "documents",
+                format!("{label}: nothing to release ({} withheld); deny or cancel instead", withheld.len()),
+            ));
+        }
+        let part2 = docs.iter().any(|d| d.categories.contains(&Category::SudPart2));
+        let accounting_row = Disclosure {
+            disclosed_on: today,
+            purpose: disclosure_purpose(rec.requester_type),
+            requester_type: Some(rec.requester_type),
+            conditions: rec.conditions,
+            part2,
+        };
+        let exclusion = accounting::exclusion(&accounting_row);
+        let accountable = exclusion.is_none();
+        let facility = settings::get(tx, "facility_name")?;
+        // Pages: the rendered text, 60 lines a page (computed before the fee).
+        let probe = PacketInput {
+            request_label: label.clone(),
+            facility: facility.clone(),
+            patient_mrn: rec.mrn.clone(),
+            patient_family: family.clone(),
+            patient_given: given.clone(),
+            patient_birth_date: birth.clone(),
+            patient_sex: sex.clone(),
+            released_at: now_ms.clone(),
+            header: json!({}),
+            docs: docs.clone(),
+            withheld: Vec::new(),
+            excluded_categories: Vec::new(),
+            authorization: None,
+            fee: Fee { cents: 0, lines: Vec::new(), rule: "", notes: Vec::new() },
+            fee_method: String::new(),
+            requester_name: rec.requester_name.clone(),
+        };
+        let pages: u32 = docs.iter().map(|d| packet::pages_of(&packet::render_document(&probe, d))).sum();
+        let (fee, fee_method) = fee_for(tx, &rec, pages)?;
+        let types: Vec<String> = {
+            let mut t: Vec<String> = docs.iter().map(|d| d.doc_type.clone()).collect();
+            t.sort();
+            t.dedup();
+            t
+        };
+        let first = docs.iter().map(|d| d.service_at.get(..10).unwrap_or("")).min().unwrap_or("");
+        let last = docs.iter().map(|d| d.service_at.get(..10).unwrap_or("")).max().unwrap_or("");
+        let description = format!(
+            "{} document(s) (LOINC {}) dated {first} to {last}{}",
+            docs.len(),
+            types.join(", "),
+            if part2 { "; includes 42 CFR Part 2 SUD records" } else { "" }
+        );
+        let purpose = if rec.purpose.is_empty() { v.basis.to_string() } else { rec.purpose.clone() };
+        let event = Event::new(Action::Execute, Subtype::Release, "release_request", &label)
+            .patient(&rec.mrn)
+            .purpose(request::purpose_of_use(rec.requester_type));
+        let event_id = event.event_id.clone();
+        let doc_ids: Vec<String> = docs.iter().map(|d| d.document_id.to_string()).collect();
+        let cond = serde_json::to_string(&rec.conditions).map_err(|e| CoreError::invalid("conditions", e.to_string()))?;
+        tx.execute(
+            "INSERT INTO disclosures(request_id, patient_id, disclosed_at, recipient, recipient_address, description,
+                purpose, accountable, audit_event_id, purpose_code, requester_type, conditions, part2, document_ids)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                id,
+                rec.patient_id,
+                today.to_string(),
+                rec.requester_name,
+                rec.requester_address,
+                description,
+                purpose,
+                accountable,
+                event_id,
+                accounting_row.purpose.as_str(),
+                rec.requester_type.as_str(),
+                cond,
+                part2,
+                doc_ids.join(",")
+            ],
+        )?;
+        let disclosure_id = tx.last_insert_rowid();
+        let header = json!({
+            "request": label,
+            "facility": facility,
+            "patient": {"mrn": rec.mrn, "family": family, "given": given, "birth_date": birth},
+            "requester": {"type": rec.requester_type.as_str(), "name": rec.requester_name, "address": rec.requester_address},
+            "purpose": purpose,
+            "legal_basis": v.basis,
+            "minimum_necessary": v.minimum_necessary.as_str(),
+            "authorization": rec.authorization.as_ref().map(|a| json!({
+                "id": a.id, "signed_date": a.signed_date, "expiration_date": a.expiration_date,
+                "expiration_event": a.expiration_event, "sensitive_categories_named": a.sensitive_categories_named,
+                "psychotherapy_notes": a.psychotherapy_notes,
+            })),
+            "delivery": rec.delivery.as_str(),
+            "received": rec.received,
+            "released_at": now_ms,
+            "releaser": actor.username,
+            "qa_user": rec.qa_user,
+            "disclosure_id": disclosure_id,
+            "accountable": accountable,
+            "pages": pages,
+        });
+        let input = PacketInput {
+            header,
+            withheld: withheld.clone(),
+            excluded_categories: v.excluded_categories.clone(),
+            authorization: rec
+                .authorization
+                .as_ref()
+                .and_then(|a| serde_json::to_value(a).ok()),
+            fee: fee.clone(),
+            fee_method: fee_method.clone(),
+            ..probe
+        };
+        let files = packet::build(&input);
+        let manifest_sha = files.first().map(|(_, b)| packet::sha256_hex(b)).unwrap_or_default();
+        tx.execute(
+            "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
+                invoice_method = ?6, packet_sha256 = ?7 WHERE id = ?1",
+            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha],
+        )?;
+        request::move_status(tx, audit, actor, &mut rec, Status::Released, None, &now_ms, today)?;
+        audit.record(event.detail(json!({
+            "disclosure_id": disclosure_id,
+            "recipient": rec.requester_name,
+            "recipient_address": rec.requester_address,
+            "requester_type": rec.requester_type.as_str(),
+            "description": description,
+            "purpose": purpose,
+            "accountable": accountable,
+            "excluded_by": exclusion.map(|e| json!({"code": e.code, "rule": e.rule})),
+            "part2": part2,
+            "documents": doc_ids,
+            "withheld": withheld.len(),
+            "manifest_sha256": manifest_sha,
+            "invoice_cents": fee.cents,
+        })));
+        // Files last: an error here rolls the whole release back. Only what this call
+        // created is ever removed (another process may own a packet of the same name).
+        write_packet(&dir, &zip_path, &files, local, &created)?;
+        Ok(Released {
+            request: label.clone(),
+            dir: dir.clone(),
+            zip: zip_path.clone(),
+            disclosure_id,
+            accountable,
+            documents: docs.len(),
+            withheld: withheld.len(),
+            part2,
+            invoice_cents: fee.cents,
+            manifest_sha256: manifest_sha,
+        })
+    });
+    if result.is_err() {
+        // The transaction did not commit: no packet of ours may remain.
+        if created.dir.get() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        if created.zip.get() {
+            let _ = std::fs::remove_file(&zip_path);
+        }
+    }
+    result
+}
+
+/// What [`write_packet`] created, so a failed release removes exactly that.
+#[derive(Default)]
+struct Created {
+    dir: std::cell::Cell<bool>,
+    zip: std::cell::Cell<bool>,
+}
+
+fn write_packet(
+    dir: &Path,
+    zip_path: &Path,
+    files: &[(String, Vec<u8>)],
+    at: chrono::NaiveDateTime,
+    created: &Created,
+) -> Result<(), CoreError> {
+    // `create_dir` and `create_new` fail on an existing packet: never overwrite one.
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    }
+    std::fs::create_dir(dir).map_err(|e| io_err(dir, e))?;
+    created.dir.set(true);
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| io_err(&p, e))?;
+    }
+    let (d, t) = dos_stamp(at);
+    let z = packet::zip(files, d, t).map_err(|e| io_err(zip_path, e))?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(zip_path)
+        .map_err(|e| io_err(zip_path, e))?;
+    created.zip.set(true);
+    std::io::Write::write_all(&mut out, &z).map_err(|e| io_err(zip_path, e))?;
+    out.sync_all().map_err(|e| io_err(zip_path, e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_schedule_parses_and_names_bad_parts() {
+        assert_eq!(
+            parse_fee_schedule("base=1500,per_page=25,cap=0"),
+            Ok(FeeSchedule {
+                base_cents: 1500,
+                per_page_cents: 25,
+                cap_cents: None
+            })
+        );
+        assert_eq!(
+            parse_fee_schedule("cap=5000").map(|f| f.cap_cents),
+            Ok(Some(5000))
+        );
+        assert!(parse_fee_schedule("base=x").unwrap_err().contains("base=x"));
+        assert!(parse_fee_schedule("foo=1").unwrap_err().contains("foo"));
+    }
+
+    #[test]
+    fn aod_02_purpose_by_requester() {
+        assert_eq!(
+            disclosure_purpose(RequesterType::ProviderTx),
+            DisclosurePurpose::Treatment
+        );
+        assert_eq!(
+            disclosure_purpose(RequesterType::Subpoena),
+            DisclosurePurpose::Other
+        );
+        assert_eq!(
+            disclosure_purpose(RequesterType::SelfAccess),
+            DisclosurePurpose::ToIndividual
+        );
+    }
+}

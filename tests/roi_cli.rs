@@ -1,0 +1,373 @@
+//! The ROI desk on the command line: `roi log|auth|verify|validate|submit|qa|release|close|list|show`,
+//! `release REQ --out DIR`, `report disclosures`, exit codes and one-line errors.
+
+mod common;
+
+use assert_cmd::Command;
+use chartdesk::CoreError;
+use chartdesk::audit::{Action, Event, Subtype};
+use predicates::prelude::*;
+
+fn cd(db: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("chartdesk").expect("binary");
+    c.arg("--db").arg(db).env_remove("CHARTDESK_DB");
+    c
+}
+
+fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("roi.db");
+    let mut store = common::seeded(&db);
+    store
+        .transact(&common::system(), |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, sensitivity, body)
+                   VALUES (2, 1, '11506-3', 'Addiction medicine progress note', 1, 'signed', '2026-11-02T09:00:00', '2026-11-02T10:00:00', 'SUD_PART2', 'Opioid use disorder.');",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 2));
+            Ok::<_, CoreError>(())
+        })
+        .expect("documents");
+    db
+}
+
+const AUTH_INCOMPLETE: &str = r#"{
+  "id": "AUTH-7",
+  "description": "all records of the November 2026 admission",
+  "discloser": "Test General HIM",
+  "recipient": "Law Office of Smith",
+  "expiration_date": "2099-01-01",
+  "signature": "Ana Rivera",
+  "signed_date": "2026-11-08",
+  "revocation_statement": true,
+  "conditioning_statement": true,
+  "redisclosure_statement": true
+}"#;
+
+#[test]
+fn a_request_goes_from_log_to_closed_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = fixture(dir.path());
+    cd(&db)
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "log",
+            "MRN0000001",
+            "--type",
+            "auth_3p",
+            "--name",
+            "Law Office of Smith",
+        ])
+        .args([
+            "--address",
+            "1 Court St",
+            "--purpose",
+            "personal injury claim",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("REQ-000001 logged: AUTH_3P"));
+    let auth = dir.path().join("auth.json");
+    std::fs::write(&auth, AUTH_INCOMPLETE).expect("write");
+    cd(&db)
+        .args(["roi", "--as", "rita", "auth", "REQ-000001"])
+        .arg(&auth)
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "verify", "1", "--method", "bar card"])
+        .assert()
+        .success();
+    // No purpose and the SUD note not named: on hold, exit 1, each code with its rule.
+    cd(&db)
+        .args(["roi", "--as", "rita", "validate", "REQ-000001"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("AUTH_MISSING_PURPOSE")
+                .and(predicate::str::contains("45 CFR 164.508(c)(1)(iv)"))
+                .and(predicate::str::contains("AUTH_SENSITIVE_NOT_SPECIFIED"))
+                .and(predicate::str::contains("REQ-000001: ON_HOLD")),
+        );
+    cd(&db)
+        .args(["roi", "--as", "rita", "list", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ON_HOLD,AUTH_MISSING_PURPOSE"));
+    // Completed: purpose added, SUD note left out.
+    let fixed = AUTH_INCOMPLETE.replace(
+        "\"expiration_date\"",
+        "\"purpose\": \"at the request of the individual\",\n  \"expiration_date\"",
+    );
+    std::fs::write(&auth, fixed).expect("write");
+    cd(&db)
+        .args(["roi", "--as", "rita", "auth", "1"])
+        .arg(&auth)
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "exclude",
+            "1",
+            "2",
+            "--note",
+            "SUD records not authorized",
+        ])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "validate", "1", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"status\": \"IN_PROCESS\""));
+    cd(&db)
+        .args(["roi", "--as", "rita", "submit", "1"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "qa", "1", "--pass"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("other than the releaser"));
+    cd(&db)
+        .args(["roi", "--as", "sam", "qa", "1", "--pass"])
+        .assert()
+        .success();
+    let out = dir.path().join("packets");
+    cd(&db)
+        .args(["release", "REQ-000001", "--as", "rita", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("RELEASED: 1 document(s), 1 withheld")
+                .and(predicate::str::contains("not accountable")),
+        );
+    assert!(out.join("REQ-000001/manifest.json").exists());
+    assert!(out.join("REQ-000001.zip").exists());
+    cd(&db)
+        .args(["roi", "--as", "rita", "show", "1"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("RELEASED").and(predicate::str::contains(
+                "WITHHELD: SUD records not authorized",
+            )),
+        );
+    cd(&db)
+        .args(["roi", "--as", "rita", "close", "1"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "close", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("CLOSED; it cannot move to CLOSED"));
+    // Not accountable (under an authorization, AOD-02): the accounting is empty but says why.
+    cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--as",
+            "rita",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("no disclosures that must be accounted for")
+                .and(predicate::str::contains("AOD_EXCL_AUTHORIZATION")),
+        );
+}
+
+#[test]
+fn subpoena_release_appears_in_the_accounting_csv() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = fixture(dir.path());
+    cd(&db)
+        .args(["settings", "set", "roi_qa_required", "0"])
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SUBPOENA",
+            "--name",
+            "County Court Clerk",
+            "--satisfactory-assurance",
+        ])
+        .args(["--types", "34117-2", "--purpose", "civil case 26-1234"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "verify", "1", "--method", "subpoena reviewed"])
+        .assert()
+        .success();
+    cd(&db).args(["roi", "validate", "1"]).assert().success();
+    cd(&db)
+        .args(["roi", "release", "1", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("County Court Clerk")
+                .and(predicate::str::contains("civil case 26-1234")),
+        );
+    // AOD-04: a second release to the same clerk for the same case, grouped on request.
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SUBPOENA",
+            "--name",
+            "County Court Clerk",
+            "--satisfactory-assurance",
+        ])
+        .args(["--types", "34117-2", "--purpose", "civil case 26-1234"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "verify", "2", "--method", "subpoena reviewed"])
+        .assert()
+        .success();
+    cd(&db).args(["roi", "validate", "2"]).assert().success();
+    cd(&db)
+        .args(["roi", "release", "2", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let listed = cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout)
+            .matches("County Court Clerk")
+            .count(),
+        2
+    );
+    cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--group-repeats",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("2 disclosures to this recipient for this purpose")
+                .and(predicate::str::contains("(AOD-04)")),
+        );
+    cd(&db)
+        .args(["roi", "aod-log", "MRN0000001"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("free (first in 12 months)"));
+}
+
+#[test]
+fn bad_input_and_missing_permission_fail_with_one_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = fixture(dir.path());
+    cd(&db)
+        .args([
+            "roi",
+            "--as",
+            "carl",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SELF",
+            "--name",
+            "Ana",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "permission denied: the coder role may not release records",
+        ));
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "FRIEND",
+            "--name",
+            "Ana",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--type FRIEND: not a requester type",
+        ));
+    cd(&db)
+        .args(["roi", "log", "NOPE", "--type", "SELF", "--name", "Ana"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("patient NOPE not found"));
+    cd(&db)
+        .args([
+            "roi",
+            "log",
+            "MRN0000001",
+            "--type",
+            "SELF",
+            "--name",
+            "Ana",
+        ])
+        .assert()
+        .success();
+    let auth = dir.path().join("bad.json");
+    std::fs::write(
+        &auth,
+        "{\n  \"recipient\": \"x\",\n  \"purpse\": \"typo\"\n}",
+    )
+    .expect("write");
+    cd(&db)
+        .args(["roi", "auth", "1"])
+        .arg(&auth)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 3").and(predicate::str::contains("purpse")));
+    cd(&db)
+        .args(["roi", "hold", "1", "WHATEVER"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a hold reason"));
+    cd(&db)
+        .args(["settings", "set", "fee_method", "free"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fee_method"));
+}
