@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_import.sql"),
     include_str!("sql/0003_codes.sql"),
     include_str!("sql/0004_encounter_counters.sql"),
+    include_str!("sql/0005_coding.sql"),
 ];
 
 /// The schema version this build writes.
