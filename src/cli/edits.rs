@@ -44,7 +44,7 @@ pub struct EditsArgs {
     pub format: ReportFormat,
 }
 
-fn dx(arg: &str) -> Result<DxEntry> {
+pub(super) fn dx(arg: &str) -> Result<DxEntry> {
     let (code, poa) = match arg.split_once(':') {
         Some((c, p)) => {
             let mut chars = p.trim().chars();
