@@ -7,8 +7,8 @@ use serde_json::json;
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype};
 use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
-use crate::deficiency::lifecycle::BUCKETS;
 use crate::coding::report as coding_report;
+use crate::deficiency::lifecycle::BUCKETS;
 use crate::deficiency::report;
 use crate::domain::Perm;
 use crate::store::Store;
@@ -213,7 +213,10 @@ fn dnfb_text(r: &coding_report::Dnfb, format: ReportFormat) -> Result<String> {
                 "  DNFC (not final coded)          {:>8}   average {:.1} days; {} older than {} days (dnfc_target_days, COD-22)\n\n",
                 r.dnfc_count, r.dnfc_average_days, r.dnfc_over_target, r.dnfc_target_days
             );
-            s += &format!("{:<16} {:>8} {:>10} {:>9}\n", "CODING STATUS", "COUNT", "AVG DAYS", "MAX DAYS");
+            s += &format!(
+                "{:<16} {:>8} {:>10} {:>9}\n",
+                "CODING STATUS", "COUNT", "AVG DAYS", "MAX DAYS"
+            );
             for b in &r.by_status {
                 s += &format!(
                     "{:<16} {:>8} {:>10.1} {:>9}\n",
@@ -234,13 +237,21 @@ fn coding_text(
 ) -> Result<String> {
     Ok(match format {
         ReportFormat::Json => {
-            serde_json::to_string_pretty(&json!({"hold_policy": policy, "held_for_documentation": held, "throughput": t}))?
-                + "\n"
+            serde_json::to_string_pretty(
+                &json!({"hold_policy": policy, "held_for_documentation": held, "throughput": t}),
+            )? + "\n"
         }
         ReportFormat::Csv => {
-            let mut s = String::from("section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter\n");
+            let mut s = String::from(
+                "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter\n",
+            );
             for h in held {
-                s += &format!("held,{},{},{},,,,,,,,,\n", h.kind, csv_field(&h.rule), h.encounters);
+                s += &format!(
+                    "held,{},{},{},,,,,,,,,\n",
+                    h.kind,
+                    csv_field(&h.rule),
+                    h.encounters
+                );
             }
             for c in &t.coders {
                 s += &format!(
@@ -264,7 +275,12 @@ fn coding_text(
             let mut s = format!("Held for documentation (COD-20, coding_hold_policy = {policy})\n");
             s += &format!("{:<20} {:<10} {:>10}\n", "DEFICIENCY", "RULE", "ENCOUNTERS");
             for h in held {
-                s += &format!("{:<20} {:<10} {:>10}\n", h.kind, crate::text::sanitize_line(&h.rule), h.encounters);
+                s += &format!(
+                    "{:<20} {:<10} {:>10}\n",
+                    h.kind,
+                    crate::text::sanitize_line(&h.rule),
+                    h.encounters
+                );
             }
             if held.is_empty() {
                 s += "(none)\n";
@@ -275,12 +291,24 @@ fn coding_text(
             );
             s += &format!(
                 "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9}\n",
-                "CODER", "CODED", "IP", "OP", "HOURS", "PER H", "IP/H", "OP/H", "EDITS", "EDITS/ENC"
+                "CODER",
+                "CODED",
+                "IP",
+                "OP",
+                "HOURS",
+                "PER H",
+                "IP/H",
+                "OP/H",
+                "EDITS",
+                "EDITS/ENC"
             );
             for c in &t.coders {
                 s += &format!(
                     "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>7} {:>9.2}\n",
-                    crate::text::sanitize_line(&c.coder).chars().take(24).collect::<String>(),
+                    crate::text::sanitize_line(&c.coder)
+                        .chars()
+                        .take(24)
+                        .collect::<String>(),
                     c.encounters,
                     c.inpatient,
                     c.outpatient,

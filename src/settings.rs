@@ -127,13 +127,19 @@ pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
         key: "target_ip_per_hour",
         default: "2.5",
-        kind: Kind::Decimal { min: 0.1, max: 100.0 },
+        kind: Kind::Decimal {
+            min: 0.1,
+            max: 100.0,
+        },
         doc: "Inpatient records coded per productive hour, the throughput target (COD-22)",
     },
     SettingDef {
         key: "target_op_per_hour",
         default: "20",
-        kind: Kind::Decimal { min: 0.1, max: 200.0 },
+        kind: Kind::Decimal {
+            min: 0.1,
+            max: 200.0,
+        },
         doc: "Outpatient records coded per productive hour, the throughput target (COD-22)",
     },
     SettingDef {

@@ -132,9 +132,15 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
     Ok(match format {
         ReportFormat::Json => serde_json::to_string_pretty(rows)? + "\n",
         ReportFormat::Csv => {
-            let mut s = String::from("encounter_id,visit_number,mrn,kind,service,discharge_at,coding_status,claimed_by,hold\n");
+            let mut s = String::from(
+                "encounter_id,visit_number,mrn,kind,service,discharge_at,coding_status,claimed_by,hold\n",
+            );
             for r in rows {
-                let hold: Vec<String> = r.hold.iter().map(|h| format!("{}:{}:{}", h.kind, h.rule, h.id)).collect();
+                let hold: Vec<String> = r
+                    .hold
+                    .iter()
+                    .map(|h| format!("{}:{}:{}", h.kind, h.rule, h.id))
+                    .collect();
                 s += &format!(
                     "{},{},{},{},{},{},{},{},{}\n",
                     r.encounter_id,
@@ -153,8 +159,19 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
         ReportFormat::Table => {
             let mut s = format!(
                 "{:>6} {:<10} {:<11} {:<22} {:<11} {:<14} {:<19} {:<12}{}\n",
-                "ID", "VISIT", "MRN", "PATIENT", "TYPE", "SERVICE", "DISCHARGED", "STATUS",
-                if list == CodingList::Held { " HELD FOR" } else { " CLAIMED BY" }
+                "ID",
+                "VISIT",
+                "MRN",
+                "PATIENT",
+                "TYPE",
+                "SERVICE",
+                "DISCHARGED",
+                "STATUS",
+                if list == CodingList::Held {
+                    " HELD FOR"
+                } else {
+                    " CLAIMED BY"
+                }
             );
             for r in rows {
                 let extra = match list {
@@ -171,9 +188,15 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
                     r.encounter_id,
                     sanitize_line(&r.visit_number),
                     sanitize_line(&r.mrn),
-                    sanitize_line(&r.patient).chars().take(22).collect::<String>(),
+                    sanitize_line(&r.patient)
+                        .chars()
+                        .take(22)
+                        .collect::<String>(),
                     r.kind,
-                    sanitize_line(&r.service).chars().take(14).collect::<String>(),
+                    sanitize_line(&r.service)
+                        .chars()
+                        .take(14)
+                        .collect::<String>(),
                     r.discharge_at,
                     r.coding_status,
                     sanitize_line(&extra)
@@ -190,7 +213,12 @@ pub(super) fn run(store: &mut Store, cmd: CodingCmd) -> Result<ExitCode> {
     match cmd {
         CodingCmd::Queue(a) => print_list(store, &actor, CodingList::Queue, a)?,
         CodingCmd::Held(a) => print_list(store, &actor, CodingList::Held, a)?,
-        CodingCmd::SetCodes { encounter, principal, secondary, procedure } => {
+        CodingCmd::SetCodes {
+            encounter,
+            principal,
+            secondary,
+            procedure,
+        } => {
             let mut procedures: Vec<PxEntry> = procedure
                 .iter()
                 .filter(|p| !p.trim().is_empty())
@@ -216,19 +244,38 @@ pub(super) fn run(store: &mut Store, cmd: CodingCmd) -> Result<ExitCode> {
                 &crate::coding::work::header(store.conn(), encounter)?,
                 &list,
             )?;
-            println!("encounter {encounter}: {} diagnoses, {} procedures saved", list.diagnoses().count(), list.procedures.len());
+            println!(
+                "encounter {encounter}: {} diagnoses, {} procedures saved",
+                list.diagnoses().count(),
+                list.procedures.len()
+            );
             print!("{}", crate::coding::format_table(&edits));
         }
-        CodingCmd::Complete { encounter, ack, override_reason } => {
-            let ack: Vec<String> = ack.into_iter().filter(|a| !a.trim().is_empty()).map(|a| a.trim().to_string()).collect();
+        CodingCmd::Complete {
+            encounter,
+            ack,
+            override_reason,
+        } => {
+            let ack: Vec<String> = ack
+                .into_iter()
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| a.trim().to_string())
+                .collect();
             let o = complete(store, &actor, encounter, &ack, override_reason.as_deref())?;
-            println!("encounter {encounter} coded ({} edit(s) acknowledged)", o.acknowledged.len());
+            println!(
+                "encounter {encounter} coded ({} edit(s) acknowledged)",
+                o.acknowledged.len()
+            );
         }
         CodingCmd::Reopen { encounter, reason } => {
             reopen(store, &actor, encounter, &reason)?;
             println!("encounter {encounter} reopened (in progress)");
         }
-        CodingCmd::Query { encounter, question, provider } => {
+        CodingCmd::Query {
+            encounter,
+            question,
+            provider,
+        } => {
             let q = query::send(store, &actor, encounter, &question, provider)?;
             println!(
                 "query {} sent (deficiency {}), due {}; encounter {encounter} is on hold",

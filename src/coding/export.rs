@@ -156,17 +156,30 @@ pub fn csv_row(h: &EncounterHeader, codes: &CodeList) -> String {
         h.mrn.clone(),
         h.kind.clone(),
         h.admit_at.get(..10).unwrap_or(&h.admit_at).to_string(),
-        h.discharge_at.as_deref().and_then(|d| d.get(..10)).unwrap_or("").to_string(),
+        h.discharge_at
+            .as_deref()
+            .and_then(|d| d.get(..10))
+            .unwrap_or("")
+            .to_string(),
         h.discharge_disposition.clone().unwrap_or_default(),
         codes.principal.as_ref().map(dx).unwrap_or_default(),
-        codes.principal.as_ref().and_then(|d| d.poa).map(|c| c.to_string()).unwrap_or_default(),
+        codes
+            .principal
+            .as_ref()
+            .and_then(|d| d.poa)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
         secondary.join(";"),
         principal_px,
         procs.join(";"),
         h.coding_status.clone(),
         h.coded_at.clone().unwrap_or_default(),
     ];
-    fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",")
+    fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Export a coded encounter (coders and supervisors), audited as `export`.
@@ -176,7 +189,13 @@ pub fn export(
     encounter_id: i64,
     format: ExportFormat,
 ) -> Result<String, CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     store.transact_read(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
         if !matches!(h.coding_status.as_str(), "coded" | "final_billed") {

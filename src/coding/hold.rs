@@ -178,15 +178,23 @@ mod tests {
             def(3, "QUERY"),
             def(4, "MISS_HP"),
         ];
-        let ids = |p: HoldPolicy| -> Vec<i64> { hold_reasons(p, &open).iter().map(|d| d.id).collect() };
+        let ids =
+            |p: HoldPolicy| -> Vec<i64> { hold_reasons(p, &open).iter().map(|d| d.id).collect() };
         assert_eq!(ids(HoldPolicy::None), Vec::<i64>::new(), "COD-20 NONE");
         assert_eq!(ids(HoldPolicy::Critical), vec![1, 4], "COD-20 CRITICAL");
-        assert_eq!(ids(HoldPolicy::All), vec![1, 2, 4], "COD-20 ALL (query excluded)");
+        assert_eq!(
+            ids(HoldPolicy::All),
+            vec![1, 2, 4],
+            "COD-20 ALL (query excluded)"
+        );
         assert!(HoldPolicy::Critical.holds("MISS_OP"));
         assert!(!HoldPolicy::Critical.holds("LATE_OP"));
         assert_eq!(HoldPolicy::parse("critical"), Some(HoldPolicy::Critical));
         assert_eq!(HoldPolicy::parse("some"), None);
-        assert!(describe_hold(&hold_reasons(HoldPolicy::Critical, &open)).contains("MISS_DS (deficiency 1"));
+        assert!(
+            describe_hold(&hold_reasons(HoldPolicy::Critical, &open))
+                .contains("MISS_DS (deficiency 1")
+        );
     }
 
     #[test]
@@ -202,12 +210,28 @@ mod tests {
             (Expired, Answered, false),
             (Answered, Expired, false),
         ] {
-            assert_eq!(check_query_transition(from, to).is_ok(), ok, "COD-21 {from:?} -> {to:?}");
+            assert_eq!(
+                check_query_transition(from, to).is_ok(),
+                ok,
+                "COD-21 {from:?} -> {to:?}"
+            );
         }
         assert!(Open.holds());
         assert!(!Answered.holds());
-        assert!(query_expired(Open, "2026-01-08T10:00:00", "2026-01-08T10:00:01"));
-        assert!(!query_expired(Open, "2026-01-08T10:00:00", "2026-01-08T10:00:00"));
-        assert!(!query_expired(Answered, "2026-01-08T10:00:00", "2026-02-01T00:00:00"));
+        assert!(query_expired(
+            Open,
+            "2026-01-08T10:00:00",
+            "2026-01-08T10:00:01"
+        ));
+        assert!(!query_expired(
+            Open,
+            "2026-01-08T10:00:00",
+            "2026-01-08T10:00:00"
+        ));
+        assert!(!query_expired(
+            Answered,
+            "2026-01-08T10:00:00",
+            "2026-02-01T00:00:00"
+        ));
     }
 }

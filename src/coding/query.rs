@@ -89,10 +89,19 @@ pub fn send(
     question: &str,
     provider_id: Option<i64>,
 ) -> Result<QueryRow, CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     let question = question.trim();
     if question.is_empty() {
-        return Err(CoreError::invalid("question", "a query needs a question (COD-21)"));
+        return Err(CoreError::invalid(
+            "question",
+            "a query needs a question (COD-21)",
+        ));
     }
     let days = settings::get_i64(store.conn(), "query_expire_days")?;
     let def_days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
@@ -152,7 +161,11 @@ fn release_hold(tx: &Tx<'_>, audit: &mut AuditBuffer, encounter_id: i64) -> Resu
         [encounter_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let coding = if h.coding_status == "on_hold_query" && open_q == 0 { "in_progress" } else { h.coding_status.as_str() };
+    let coding = if h.coding_status == "on_hold_query" && open_q == 0 {
+        "in_progress"
+    } else {
+        h.coding_status.as_str()
+    };
     let him = match h.him_status.as_str() {
         "incomplete" if open_d == 0 => "doc_complete",
         other => other,
@@ -166,14 +179,22 @@ fn release_hold(tx: &Tx<'_>, audit: &mut AuditBuffer, encounter_id: i64) -> Resu
             Event::new(Action::Update, Subtype::Update, "encounter", encounter_id)
                 .patient(&h.mrn)
                 .encounter(encounter_id)
-                .detail(json!({"coding_status": {"from": h.coding_status, "to": coding},
-                               "him_status": {"from": h.him_status, "to": him}})),
+                .detail(
+                    json!({"coding_status": {"from": h.coding_status, "to": coding},
+                               "him_status": {"from": h.him_status, "to": him}}),
+                ),
         );
     }
     Ok(())
 }
 
-fn close_deficiency(tx: &Tx<'_>, id: Option<i64>, to: &str, now: &str, by: &str) -> Result<(), CoreError> {
+fn close_deficiency(
+    tx: &Tx<'_>,
+    id: Option<i64>,
+    to: &str,
+    now: &str,
+    by: &str,
+) -> Result<(), CoreError> {
     if let Some(d) = id {
         tx.execute(
             "UPDATE deficiencies SET status = ?1, closed_at = ?2, closed_by = ?3
@@ -186,7 +207,12 @@ fn close_deficiency(tx: &Tx<'_>, id: Option<i64>, to: &str, now: &str, by: &str)
 
 /// Record the provider's answer (a coder, technician or supervisor enters it): the query is
 /// ANSWERED, its QUERY deficiency completed, and the hold released when no other query is open.
-pub fn answer(store: &mut Store, actor: &Actor, query_id: i64, text: &str) -> Result<(), CoreError> {
+pub fn answer(
+    store: &mut Store,
+    actor: &Actor,
+    query_id: i64,
+    text: &str,
+) -> Result<(), CoreError> {
     let perm = match actor.role {
         ActorRole::User(r) if !r.can(Perm::Code) => Perm::AnalyzeDeficiencies,
         _ => Perm::Code,
@@ -194,7 +220,10 @@ pub fn answer(store: &mut Store, actor: &Actor, query_id: i64, text: &str) -> Re
     authorize(store, actor, perm, "coding_query", &query_id.to_string())?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(CoreError::invalid("answer", "record the provider's answer (COD-21 stores it)"));
+        return Err(CoreError::invalid(
+            "answer",
+            "record the provider's answer (COD-21 stores it)",
+        ));
     }
     let now = local_ts(local_now(store));
     store.transact(actor, |tx, audit| {
@@ -219,13 +248,23 @@ pub fn answer(store: &mut Store, actor: &Actor, query_id: i64, text: &str) -> Re
 
 /// The coder closes an answered query after reading the answer.
 pub fn close(store: &mut Store, actor: &Actor, query_id: i64) -> Result<(), CoreError> {
-    authorize(store, actor, Perm::Code, "coding_query", &query_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "coding_query",
+        &query_id.to_string(),
+    )?;
     let now = local_ts(local_now(store));
     store.transact(actor, |tx, audit| {
         let q = get(tx, query_id)?;
         let from = QueryStatus::parse(&q.status).unwrap_or(QueryStatus::Closed);
-        check_query_transition(from, QueryStatus::Closed).map_err(|m| CoreError::invalid(format!("query {query_id}"), m))?;
-        tx.execute("UPDATE coding_queries SET status = 'closed', closed_at = ?1 WHERE id = ?2", params![now, query_id])?;
+        check_query_transition(from, QueryStatus::Closed)
+            .map_err(|m| CoreError::invalid(format!("query {query_id}"), m))?;
+        tx.execute(
+            "UPDATE coding_queries SET status = 'closed', closed_at = ?1 WHERE id = ?2",
+            params![now, query_id],
+        )?;
         audit.record(
             Event::new(Action::Update, Subtype::Update, "coding_query", query_id)
                 .encounter(q.encounter_id)
@@ -278,13 +317,19 @@ pub fn on_deficiency_closed(
 ) -> Result<(), CoreError> {
     let q: Option<QueryRow> = tx
         .query_row(
-            &format!("SELECT {COLS} FROM coding_queries WHERE deficiency_id = ?1 AND status = 'open'"),
+            &format!(
+                "SELECT {COLS} FROM coding_queries WHERE deficiency_id = ?1 AND status = 'open'"
+            ),
             [deficiency_id],
             from_row,
         )
         .optional()?;
     let Some(q) = q else { return Ok(()) };
-    let to = if matches!(new_status, "void" | "waived") { "expired" } else { "answered" };
+    let to = if matches!(new_status, "void" | "waived") {
+        "expired"
+    } else {
+        "answered"
+    };
     tx.execute(
         "UPDATE coding_queries SET status = ?1, answer = COALESCE(answer, ?2), answered_by = ?3, answered_at = ?4,
            closed_at = CASE WHEN ?1 = 'expired' THEN ?4 ELSE closed_at END WHERE id = ?5",

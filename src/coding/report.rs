@@ -143,7 +143,11 @@ pub struct Throughput {
 }
 
 /// Completed coding sessions between `from` and `to` (inclusive), per coder.
-pub fn throughput(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Throughput, CoreError> {
+pub fn throughput(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Throughput, CoreError> {
     let mut st = conn.prepare(
         "SELECT username, count(*),
                 sum(encounter_kind = 'inpatient'), sum(encounter_kind <> 'inpatient'),
@@ -156,7 +160,10 @@ pub fn throughput(conn: &Connection, from: NaiveDate, to: NaiveDate) -> Result<T
     let rate = |n: i64, h: f64| (h > 0.0).then(|| n as f64 / h);
     let coders = st
         .query_map(
-            params![from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string()],
+            params![
+                from.format("%Y-%m-%d").to_string(),
+                to.format("%Y-%m-%d").to_string()
+            ],
             |r| {
                 let n: i64 = r.get(1)?;
                 let ip: i64 = r.get(2)?;

@@ -17,9 +17,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
+use super::facts::{cm_syntax_ok, pcs_syntax_ok};
 use super::hold::{HoldPolicy, OpenDeficiency, describe_hold, hold_reasons, policy_in_force};
 use super::{DxEntry, Edit, EditInput, PxEntry, Severity, load_facts, normalize_code, run_edits};
-use super::facts::{cm_syntax_ok, pcs_syntax_ok};
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype};
 use crate::deficiency::lifecycle::MIN_REASON_CHARS;
@@ -245,7 +245,12 @@ pub fn claim_holder(
 
 /// Refuse unless the actor holds the live claim (signed-in users; the command-line
 /// administrator works without claims).
-fn require_claim(tx: &Tx<'_>, actor: &Actor, encounter_id: i64, now: &str) -> Result<(), CoreError> {
+fn require_claim(
+    tx: &Tx<'_>,
+    actor: &Actor,
+    encounter_id: i64,
+    now: &str,
+) -> Result<(), CoreError> {
     let Some(user_id) = actor.user_id else {
         return Ok(());
     };
@@ -270,13 +275,22 @@ fn statuses_workable(status: &str) -> bool {
 /// refuses another coder's live one. Opens a coding work-log row (throughput) when the caller
 /// has none open on the encounter.
 pub fn claim(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), CoreError> {
-    let user_id = actor
-        .user_id
-        .ok_or_else(|| CoreError::invalid("claim", "only a signed-in user can claim an encounter"))?;
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    let user_id = actor.user_id.ok_or_else(|| {
+        CoreError::invalid("claim", "only a signed-in user can claim an encounter")
+    })?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     let minutes = settings::get_i64(store.conn(), "claim_minutes")?;
     let now = local_now(store);
-    let (now_s, until) = (local_ts(now), local_ts(now + chrono::Duration::minutes(minutes)));
+    let (now_s, until) = (
+        local_ts(now),
+        local_ts(now + chrono::Duration::minutes(minutes)),
+    );
     store.transact(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
         if h.discharge_at.is_none() {
@@ -383,7 +397,13 @@ pub fn save_codes(
     encounter_id: i64,
     list: &CodeList,
 ) -> Result<(), CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     validate_list(list)?;
     let now = local_ts(local_now(store));
     store.transact(actor, |tx, audit| {
@@ -462,7 +482,13 @@ pub fn complete(
     acknowledged: &[String],
     override_reason: Option<&str>,
 ) -> Result<CompleteOutcome, CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     let policy = policy_in_force(store.conn())?;
     let now = local_ts(local_now(store));
     let supervisor = actor.has_role() == Some(Role::Supervisor) || actor.user_id.is_none();
@@ -545,25 +571,45 @@ pub fn reopen(
     encounter_id: i64,
     reason: &str,
 ) -> Result<(), CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     let reason = reason.trim();
     if reason.chars().count() < MIN_REASON_CHARS {
-        return Err(CoreError::invalid("reason", format!("reopening needs a reason of at least {MIN_REASON_CHARS} characters")));
+        return Err(CoreError::invalid(
+            "reason",
+            format!("reopening needs a reason of at least {MIN_REASON_CHARS} characters"),
+        ));
     }
     store.transact(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
         if h.coding_status != "coded" {
-            return Err(CoreError::invalid("coding_status", format!("{} is {}; only a coded encounter reopens", h.visit_number, h.coding_status)));
+            return Err(CoreError::invalid(
+                "coding_status",
+                format!(
+                    "{} is {}; only a coded encounter reopens",
+                    h.visit_number, h.coding_status
+                ),
+            ));
         }
-        tx.execute("UPDATE encounters SET coding_status = 'in_progress', coded_at = NULL WHERE id = ?1", [encounter_id])?;
+        tx.execute(
+            "UPDATE encounters SET coding_status = 'in_progress', coded_at = NULL WHERE id = ?1",
+            [encounter_id],
+        )?;
         audit.record(
             Event::new(Action::Update, Subtype::Update, "coding", encounter_id)
                 .patient(&h.mrn)
                 .encounter(encounter_id)
                 .purpose("HPAYMT")
                 .reason(reason)
-                .detail(json!({"reopened": true, "codes": read_codes(tx, encounter_id)?.to_json(),
-                               "coding_status": {"from": "coded", "to": "in_progress"}})),
+                .detail(
+                    json!({"reopened": true, "codes": read_codes(tx, encounter_id)?.to_json(),
+                               "coding_status": {"from": "coded", "to": "in_progress"}}),
+                ),
         );
         Ok(())
     })
@@ -576,7 +622,13 @@ pub fn open(
     actor: &Actor,
     encounter_id: i64,
 ) -> Result<(EncounterHeader, CodeList, Vec<Edit>), CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     store.transact_read(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
         let codes = read_codes(tx, encounter_id)?;
@@ -592,6 +644,13 @@ pub fn open(
 }
 
 /// Used by the hold list and the workbench banner.
-pub fn hold_of(conn: &Connection, policy: HoldPolicy, encounter_id: i64) -> Result<Vec<OpenDeficiency>, CoreError> {
-    Ok(hold_reasons(policy, &open_deficiencies(conn, encounter_id)?))
+pub fn hold_of(
+    conn: &Connection,
+    policy: HoldPolicy,
+    encounter_id: i64,
+) -> Result<Vec<OpenDeficiency>, CoreError> {
+    Ok(hold_reasons(
+        policy,
+        &open_deficiencies(conn, encounter_id)?,
+    ))
 }
