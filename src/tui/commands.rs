@@ -29,6 +29,10 @@ pub enum ScreenId {
     Codes,
     /// One provider's open deficiencies, page by page.
     Provider,
+    /// The coding queue and the held-for-documentation list (coders and supervisors).
+    CodingQueue,
+    /// One claimed encounter: documents and clinical facts beside the code list and edits.
+    Coding,
     Lock,
 }
 
@@ -43,6 +47,8 @@ impl ScreenId {
         ScreenId::Reports,
         ScreenId::Codes,
         ScreenId::Provider,
+        ScreenId::CodingQueue,
+        ScreenId::Coding,
         ScreenId::Lock,
     ];
 
@@ -63,6 +69,8 @@ impl ScreenId {
             ScreenId::Reports => "reports",
             ScreenId::Codes => "codes",
             ScreenId::Provider => "provider",
+            ScreenId::CodingQueue => "coding queue",
+            ScreenId::Coding => "coding",
             ScreenId::Lock => "lock",
         }
     }
@@ -156,6 +164,48 @@ pub enum CommandId {
     ShowCode,
     /// Show one provider's open deficiencies, oldest first, page by page (audited).
     ProviderView,
+    /// Open the coding queue (coders and supervisors).
+    OpenCodingQueue,
+    /// Claim the selected encounter and open it on the coding workbench.
+    CodeEncounter,
+    /// Add a diagnosis with the code picker.
+    AddDiagnosis,
+    /// Add a procedure with the code picker.
+    AddProcedure,
+    /// Remove the selected code.
+    RemoveCode,
+    /// Move the selected code up one place (the top diagnosis is the principal).
+    MoveCodeUp,
+    /// Move the selected code down one place.
+    MoveCodeDown,
+    /// POA Y: present on admission.
+    PoaYes,
+    /// POA N: not present on admission.
+    PoaNo,
+    /// POA U: documentation insufficient.
+    PoaUnknown,
+    /// POA W: clinically undetermined.
+    PoaUndetermined,
+    /// POA 1: exempt (payer-specific marker).
+    PoaExempt,
+    /// Make the selected procedure the principal procedure.
+    PrincipalProcedure,
+    /// Acknowledge every warning edit shown.
+    AcknowledgeWarnings,
+    /// Complete coding (error edits block; warnings must be acknowledged).
+    CompleteCoding,
+    /// Send a documentation query to the attending.
+    SendQuery,
+    /// Reopen a coded encounter with a reason.
+    ReopenCoding,
+    /// Find text in the open document.
+    FindInText,
+    /// Jump to the next match of the find.
+    FindNext,
+    /// Show the previous document.
+    PrevDocument,
+    /// Show the next document.
+    NextDocument,
 }
 
 impl CommandId {
@@ -204,6 +254,27 @@ impl CommandId {
         CommandId::OpenCodeLookup,
         CommandId::ShowCode,
         CommandId::ProviderView,
+        CommandId::OpenCodingQueue,
+        CommandId::CodeEncounter,
+        CommandId::AddDiagnosis,
+        CommandId::AddProcedure,
+        CommandId::RemoveCode,
+        CommandId::MoveCodeUp,
+        CommandId::MoveCodeDown,
+        CommandId::PoaYes,
+        CommandId::PoaNo,
+        CommandId::PoaUnknown,
+        CommandId::PoaUndetermined,
+        CommandId::PoaExempt,
+        CommandId::PrincipalProcedure,
+        CommandId::AcknowledgeWarnings,
+        CommandId::CompleteCoding,
+        CommandId::SendQuery,
+        CommandId::ReopenCoding,
+        CommandId::FindInText,
+        CommandId::FindNext,
+        CommandId::PrevDocument,
+        CommandId::NextDocument,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -251,6 +322,27 @@ impl CommandId {
             OpenCodeLookup => 39,
             ShowCode => 40,
             ProviderView => 41,
+            OpenCodingQueue => 42,
+            CodeEncounter => 43,
+            AddDiagnosis => 44,
+            AddProcedure => 45,
+            RemoveCode => 46,
+            MoveCodeUp => 47,
+            MoveCodeDown => 48,
+            PoaYes => 49,
+            PoaNo => 50,
+            PoaUnknown => 51,
+            PoaUndetermined => 52,
+            PoaExempt => 53,
+            PrincipalProcedure => 54,
+            AcknowledgeWarnings => 55,
+            CompleteCoding => 56,
+            SendQuery => 57,
+            ReopenCoding => 58,
+            FindInText => 59,
+            FindNext => 60,
+            PrevDocument => 61,
+            NextDocument => 62,
         }
     }
 
@@ -336,7 +428,10 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 
 pub use super::def_guards::*;
 
-use ScreenId::{Chart, Codes, Deficiencies, Home, Lock, Login, Provider, Reports, Search, Work};
+use ScreenId::{
+    Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login, Provider, Reports, Search,
+    Work,
+};
 const SIGNED_IN: &[ScreenId] = &[
     Home,
     Search,
@@ -346,10 +441,20 @@ const SIGNED_IN: &[ScreenId] = &[
     Reports,
     Codes,
     Provider,
+    CodingQueue,
+    Coding,
 ];
-// Not on Work: leaving a claimed chart goes through Back, which releases the claim.
-const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes];
-const ROWS: &[ScreenId] = &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider];
+const ROWS: &[ScreenId] = &[
+    Search,
+    Chart,
+    Deficiencies,
+    Work,
+    Reports,
+    Codes,
+    Provider,
+    CodingQueue,
+    Coding,
+];
 
 const fn cmd(
     id: CommandId,
@@ -393,16 +498,16 @@ impl Command {
 use CommandId as C;
 #[rustfmt::skip]
 pub const COMMANDS: &[Command] = &[
-    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["?", "f1"]).hint("help"),
+    cmd(C::Help, "help", "Show the keys and commands of this screen", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider, CodingQueue, Coding], &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
-    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes], &["tab", "backtab"]).hint("focus"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes, Coding], &["tab", "backtab"]).hint("focus"),
     cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
     cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
         .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
-    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work], &["enter"])
+    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work, Coding], &["enter"])
         .guards(&[row_selected]).hint("read"),
     cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
         .guards(&[several_encounters]),
@@ -410,8 +515,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[several_encounters]),
     cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", ROWS, &["up", "k"]),
     cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", ROWS, &["down", "j"]),
-    cmd(C::PageUp, "page_up", "Scroll one page up", LISTS, &["pageup"]),
-    cmd(C::PageDown, "page_down", "Scroll one page down", LISTS, &["pagedown"]),
+    cmd(C::PageUp, "page_up", "Scroll one page up", &[Search, Chart, Reports, Codes, Coding], &["pageup"]),
+    cmd(C::PageDown, "page_down", "Scroll one page down", &[Search, Chart, Reports, Codes, Coding], &["pagedown"]),
     cmd(C::GoTop, "go_top", "First row, or top of the text", ROWS, &["home"]),
     cmd(C::GoBottom, "go_bottom", "Last row, or end of the text", ROWS, &["end"]),
     cmd(C::OpenDeficiencies, "deficiency_queue", "Open the deficiency queue", &[Home], &["d"])
@@ -420,20 +525,60 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("reports"),
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
+    cmd(C::OpenCodingQueue, "coding_queue", "Open the coding queue and the held-for-documentation list", &[Home], &["o"])
+        .guards(&[may_code]).hint("coding"),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
     cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
         .hint("provider view"),
-    cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
+    cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between the queue's two lists (awaiting/incomplete; ready/held)", &[Deficiencies, CodingQueue], &["t"]).hint("tab"),
     cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
     cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
     cmd(C::ClearFilter, "clear_filter", "Remove the queue filters", &[Deficiencies], &["x"]),
-    cmd(C::NextPage, "next_page", "Next page of the list", &[Deficiencies, Provider], &["n", "pagedown"])
+    cmd(C::NextPage, "next_page", "Next page of the list", &[Deficiencies, Provider, CodingQueue], &["n", "pagedown"])
         .guards(&[has_next_page]).hint("next"),
-    cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider], &["p", "pageup"])
+    cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider, CodingQueue], &["p", "pageup"])
         .guards(&[has_prev_page]).hint("prev"),
+    cmd(C::CodeEncounter, "code_encounter", "Claim the selected encounter and code it", &[CodingQueue], &["enter"])
+        .guards(&[row_selected]).hint("code"),
+    cmd(C::AddDiagnosis, "add_diagnosis", "Add an ICD-10-CM diagnosis with the code picker", &[Coding], &["a"])
+        .guards(&[coding_open]).hint("add dx"),
+    cmd(C::AddProcedure, "add_procedure", "Add an ICD-10-PCS procedure with the code picker", &[Coding], &["i"])
+        .guards(&[coding_open]).hint("add px"),
+    cmd(C::RemoveCode, "remove_code", "Remove the selected code", &[Coding], &["x"])
+        .guards(&[coding_open, code_selected]),
+    cmd(C::MoveCodeUp, "move_code_up", "Move the selected code up (the top diagnosis is principal)", &[Coding], &["K"])
+        .guards(&[coding_open, code_selected]),
+    cmd(C::MoveCodeDown, "move_code_down", "Move the selected code down", &[Coding], &["J"])
+        .guards(&[coding_open, code_selected]),
+    cmd(C::PoaYes, "poa_yes", "POA Y: present on admission (POA-01)", &[Coding], &["y"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaNo, "poa_no", "POA N: not present on admission (POA-01)", &[Coding], &["n"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaUnknown, "poa_unknown", "POA U: documentation insufficient (POA-01)", &[Coding], &["u"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaUndetermined, "poa_undetermined", "POA W: clinically undetermined (POA-01)", &[Coding], &["w"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaExempt, "poa_exempt", "POA 1: exempt, for payers that want it (POA-02)", &[Coding], &["1"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PrincipalProcedure, "principal_procedure", "Make the selected procedure the principal procedure", &[Coding], &["*"])
+        .guards(&[coding_open, procedure_selected]),
+    cmd(C::AcknowledgeWarnings, "acknowledge_warnings", "Acknowledge every warning edit shown (recorded at completion)", &[Coding], &["!"])
+        .guards(&[coding_open]),
+    cmd(C::CompleteCoding, "complete_coding", "Complete coding: edits rerun; error edits block, warnings need acknowledging", &[Coding], &["C"])
+        .guards(&[coding_open]).confirm().hint("complete"),
+    cmd(C::SendQuery, "send_query", "Send a documentation query to the attending (holds the encounter, COD-21)", &[Coding], &["Q"])
+        .guards(&[coding_open]).hint("query"),
+    cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
+        .guards(&[coding_coded]),
+    cmd(C::FindInText, "find_in_text", "Find text in the open document", &[Coding], &["/"])
+        .guards(&[reading_document]).hint("find"),
+    cmd(C::FindNext, "find_next", "Next match of the find", &[Coding], &["f3"])
+        .guards(&[reading_document]),
+    cmd(C::PrevDocument, "previous_document", "Show the previous document", &[Coding], &["["]),
+    cmd(C::NextDocument, "next_document", "Show the next document", &[Coding], &["]"]),
     cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
         .guards(&[row_selected]).hint("work"),
     cmd(C::AddDeficiency, "add_deficiency", "Add a deficiency (pick its type; document and provider from the selection)", &[Work], &["a"])
@@ -452,9 +597,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
-    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["esc"]).hint("back"),
+    cmd(C::Back, "back", "Go back one screen", &[Search, Chart, Deficiencies, Work, Reports, Codes, Provider, CodingQueue, Coding], &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
-    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider], &["q", "ctrl-c"]).hint("quit"),
+    cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", &[Login, Home, Search, Chart, Deficiencies, Work, Reports, Codes, Provider, CodingQueue, Coding], &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
 ];

@@ -60,6 +60,7 @@ pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(CommandId::OpenDeficiencies) => Effect::Goto(ScreenId::Deficiencies),
         Msg::Command(CommandId::OpenReports) => Effect::Goto(ScreenId::Reports),
         Msg::Command(CommandId::OpenCodeLookup) => Effect::Goto(ScreenId::Codes),
+        Msg::Command(CommandId::OpenCodingQueue) => Effect::Goto(ScreenId::CodingQueue),
         _ => Effect::None,
     }
 }
