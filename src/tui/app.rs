@@ -167,7 +167,7 @@ impl App {
             ScreenId::Codes => 6,
             ScreenId::Provider => 3,
             ScreenId::CodingQueue => 3,
-            ScreenId::Coding => 13,
+            ScreenId::Coding => 14,
             _ => 2,
         };
         let mut c = Ctx {

@@ -28,11 +28,11 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 impl Widget for &CodingWorkState {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let [head, main] =
-            Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(area);
+            Layout::vertical([Constraint::Length(5), Constraint::Min(6)]).areas(area);
         let w = head.width.saturating_sub(2) as usize;
         let mut status = format!("coding status: {}", self.status);
         if !self.hold.is_empty() {
-            status += &format!(" · HELD (COD-20): {}", self.hold.join(", "));
+            status += &format!(" · {}", self.hold.join(", "));
         }
         let query = self
             .queries
