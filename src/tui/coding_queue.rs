@@ -47,7 +47,7 @@ fn line_of(r: CodingRow, list: CodingList) -> QueueLine {
         patient: sanitize_line(&r.patient).into_owned(),
         kind: r.kind,
         service: sanitize_line(&r.service).into_owned(),
-        discharged: r.discharge_at.replace('T', " ").chars().take(16).collect(),
+        discharged: r.discharge_at.chars().take(10).collect(),
         status: r.coding_status,
         note: sanitize_line(&note).into_owned(),
         key: r.key,
@@ -186,12 +186,12 @@ impl ratatui::widgets::Widget for &CodingQueueState {
             rows,
             [
                 Constraint::Length(10),
-                Constraint::Length(20),
+                Constraint::Length(18),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(10),
                 Constraint::Length(11),
-                Constraint::Length(12),
-                Constraint::Length(16),
-                Constraint::Length(11),
-                Constraint::Min(10),
+                Constraint::Min(12),
             ],
         )
         .header(
