@@ -126,13 +126,16 @@ pub fn header(conn: &Connection, encounter_id: i64) -> Result<EncounterHeader, C
     })
 }
 
+/// One `encounter_codes` row: kind, code, POA, procedure date, principal flag.
+type StoredCode = (String, String, Option<String>, Option<String>, bool);
+
 /// The stored code list of an encounter (bare read).
 pub fn read_codes(conn: &Connection, encounter_id: i64) -> Result<CodeList, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT kind, code, poa, procedure_date, principal FROM encounter_codes
          WHERE encounter_id = ?1 ORDER BY kind, sequence",
     )?;
-    let rows: Vec<(String, String, Option<String>, Option<String>, bool)> = st
+    let rows: Vec<StoredCode> = st
         .query_map([encounter_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
