@@ -526,7 +526,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
     cmd(C::OpenCodingQueue, "coding_queue", "Open the coding queue and the held-for-documentation list", &[Home], &["o"])
-        .guards(&[may_code]).hint("coding"),
+        .guards(&[may_code]),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
