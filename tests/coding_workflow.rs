@@ -547,3 +547,33 @@ fn dnfb_and_coder_reports_hand_computed() {
         "21 and 1: {held:?}"
     );
 }
+
+#[test]
+fn claims_expire_and_then_another_coder_may_take_the_encounter() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut store, carl, cora, _, _) = fixture(&dir.path().join("c.db"));
+    work::claim(&mut store, &carl, 20).expect("claim");
+    assert!(work::claim(&mut store, &cora, 20).is_err());
+    // claim_minutes = 30: at 14:31 the claim has lapsed.
+    let t = Utc
+        .with_ymd_and_hms(2026, 3, 10, 14, 31, 0)
+        .single()
+        .expect("t");
+    store.set_clock(Arc::new(move || t));
+    let list = CodeList {
+        principal: Some(DxEntry::new("I21.4", Some('Y'))),
+        ..CodeList::default()
+    };
+    let err = work::save_codes(&mut store, &carl, 20, &list).unwrap_err();
+    assert!(
+        err.to_string().contains("claim the encounter first"),
+        "{err}"
+    );
+    work::claim(&mut store, &cora, 20).expect("cora claims after expiry");
+    let err = work::save_codes(&mut store, &carl, 20, &list).unwrap_err();
+    assert!(err.to_string().contains("cora is coding"), "{err}");
+    work::save_codes(&mut store, &cora, 20, &list).expect("save");
+    let holder = work::claim_holder(store.conn(), 20, "2026-03-10T14:31:00").expect("holder");
+    assert_eq!(holder.map(|h| h.1), Some("cora".to_string()));
+    chain_ok(&store);
+}
