@@ -573,6 +573,9 @@ fn claims_expire_and_then_another_coder_may_take_the_encounter() {
     let err = work::save_codes(&mut store, &carl, 20, &list).unwrap_err();
     assert!(err.to_string().contains("cora is coding"), "{err}");
     work::save_codes(&mut store, &cora, 20, &list).expect("save");
+    // The command-line administrator never codes over a coder's live claim either.
+    let err = work::save_codes(&mut store, &common::system(), 20, &list).unwrap_err();
+    assert!(err.to_string().contains("cora is coding"), "{err}");
     let holder = work::claim_holder(store.conn(), 20, "2026-03-10T14:31:00").expect("holder");
     assert_eq!(holder.map(|h| h.1), Some("cora".to_string()));
     chain_ok(&store);

@@ -247,17 +247,27 @@ pub fn claim_holder(
 }
 
 /// Refuse unless the actor holds the live claim (signed-in users; the command-line
-/// administrator works without claims).
+/// administrator works without claims, but not over a coder's live claim).
 fn require_claim(
     tx: &Tx<'_>,
     actor: &Actor,
     encounter_id: i64,
     now: &str,
 ) -> Result<(), CoreError> {
+    let holder = claim_holder(tx, encounter_id, now)?;
     let Some(user_id) = actor.user_id else {
-        return Ok(());
+        // The command-line administrator needs no claim, but never codes over a coder's.
+        return match holder {
+            Some((_, name)) => Err(CoreError::invalid(
+                "claim",
+                format!(
+                    "{name} is coding this encounter on the workbench; try again when the claim is released"
+                ),
+            )),
+            None => Ok(()),
+        };
     };
-    match claim_holder(tx, encounter_id, now)? {
+    match holder {
         Some((u, _)) if u == user_id => Ok(()),
         Some((_, name)) => Err(CoreError::invalid(
             "claim",
@@ -656,4 +666,45 @@ pub fn hold_of(
         policy,
         &open_deficiencies(conn, encounter_id)?,
     ))
+}
+
+/// Long titles of the list's codes from the code sets in force at discharge (COD-01), as
+/// `(dotted or PCS code, title)`; codes not in those sets have none. Reference data, bare read.
+pub fn code_titles(
+    conn: &Connection,
+    h: &EncounterHeader,
+    list: &CodeList,
+) -> Result<Vec<(String, String)>, CoreError> {
+    use crate::codes::{CodeSystem, code_set_for};
+    let day = h
+        .discharge_at
+        .as_deref()
+        .and_then(parse_date)
+        .or_else(|| parse_date(&h.admit_at));
+    let Some(day) = day else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut lookup = |system: CodeSystem, code: &str| -> Result<(), CoreError> {
+        if let Some(set) = code_set_for(conn, system, day) {
+            let t: Option<String> = conn
+                .query_row(
+                    "SELECT long_title FROM codes WHERE code_set_id = ?1 AND code = ?2",
+                    params![set.0, code],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(t) = t {
+                out.push((system.dotted(code), t));
+            }
+        }
+        Ok(())
+    };
+    for d in list.diagnoses() {
+        lookup(CodeSystem::Icd10Cm, &normalize_code(&d.code))?;
+    }
+    for p in &list.procedures {
+        lookup(CodeSystem::Icd10Pcs, &normalize_code(&p.code))?;
+    }
+    Ok(out)
 }

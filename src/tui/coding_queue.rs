@@ -66,7 +66,18 @@ pub struct CodingQueueState {
     /// Where the next page starts, when there is one.
     pub next: Option<CodingKey>,
     pub limit: usize,
+    /// Encounter type filter (`None`: all types).
+    pub kind: Option<&'static str>,
 }
+
+/// The type filter's cycle: all, then each encounter type.
+pub const KINDS: [Option<&str>; 5] = [
+    None,
+    Some("inpatient"),
+    Some("outpatient"),
+    Some("emergency"),
+    Some("observation"),
+];
 
 impl CodingQueueState {
     pub fn new() -> CodingQueueState {
@@ -78,6 +89,7 @@ impl CodingQueueState {
             start: None,
             next: None,
             limit: 20,
+            kind: None,
         }
     }
 
@@ -94,6 +106,7 @@ impl CodingQueueState {
         self.limit = ctx.page_rows.clamp(1, 200);
         Effect::Coding(CodingAction::LoadQueue {
             list: self.list,
+            kind: self.kind.map(str::to_string),
             after: self.start.clone(),
             limit: self.limit,
         })
@@ -126,6 +139,14 @@ pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
                 CodingList::Queue => CodingList::Held,
                 CodingList::Held => CodingList::Queue,
             };
+            s.pages.clear();
+            s.start = None;
+            s.selected = 0;
+            return s.reload(ctx);
+        }
+        Msg::Command(C::CycleCodingType) => {
+            let i = KINDS.iter().position(|k| *k == s.kind).unwrap_or(0);
+            s.kind = KINDS[(i + 1) % KINDS.len()];
             s.pages.clear();
             s.start = None;
             s.selected = 0;
@@ -170,7 +191,8 @@ impl ratatui::widgets::Widget for &CodingQueueState {
         } else {
             ""
         };
-        let title = format!("{title}· page {page}{more} · t: other list ");
+        let kind = self.kind.unwrap_or("all types");
+        let title = format!("{title}· {kind} · page {page}{more} · t: other list ");
         let rows = self.rows.iter().map(|r| {
             Row::new(vec![
                 r.visit.clone(),
@@ -256,6 +278,7 @@ mod tests {
             e,
             Effect::Coding(CodingAction::LoadQueue {
                 list: CodingList::Queue,
+                kind: None,
                 after: Some(row(2).key),
                 limit: 2
             })
@@ -265,9 +288,15 @@ mod tests {
             e,
             Effect::Coding(CodingAction::LoadQueue {
                 list: CodingList::Queue,
+                kind: None,
                 after: None,
                 limit: 2
             })
+        );
+        let e = update(&mut s, Msg::Command(CommandId::CycleCodingType), &ctx);
+        assert!(
+            matches!(&e, Effect::Coding(CodingAction::LoadQueue { kind: Some(k), .. }) if k == "inpatient"),
+            "{e:?}"
         );
         let e = update(&mut s, Msg::Command(CommandId::ToggleQueueTab), &ctx);
         assert!(matches!(

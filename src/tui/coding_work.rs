@@ -169,6 +169,11 @@ impl CodingWorkState {
         self.acknowledged.retain(|k| keys.contains(k));
         self.hold = r.hold.iter().map(|h| line(h)).collect();
         self.queries = r.queries.iter().map(|q| line(q)).collect();
+        for (code, title) in r.titles {
+            if !self.titles.iter().any(|(c, _)| *c == code) {
+                self.titles.push((line(&code), line(&title)));
+            }
+        }
         self.sel = self.sel.min(self.rows().saturating_sub(1));
     }
 
@@ -658,6 +663,7 @@ mod tests {
             edits,
             hold: Vec::new(),
             queries: Vec::new(),
+            titles: Vec::new(),
         };
         CodingWorkState::new(r, Vec::new(), Vec::new())
     }

@@ -15,6 +15,7 @@ use super::code_picker::CodePickerView;
 use super::coding_work::{CodingWorkState, Modal, Pane};
 use crate::codes::CodeSystem;
 use crate::coding::normalize_code;
+use crate::text::sanitize_line;
 
 fn focus_block(title: String, focused: bool) -> Block<'static> {
     let b = Block::bordered().title(title);
@@ -129,7 +130,8 @@ impl Widget for &CodingWorkState {
             .diagnoses()
             .enumerate()
             .map(|(i, d)| {
-                let dotted = CodeSystem::Icd10Cm.dotted(&normalize_code(&d.code));
+                let dotted = sanitize_line(&CodeSystem::Icd10Cm.dotted(&normalize_code(&d.code)))
+                    .into_owned();
                 let role = if i == 0 {
                     if inpatient { "PDX" } else { "1st" }
                 } else {
@@ -148,7 +150,7 @@ impl Widget for &CodingWorkState {
             })
             .collect();
         rows.extend(self.list.procedures.iter().enumerate().map(|(i, p)| {
-            let code = normalize_code(&p.code);
+            let code = sanitize_line(&normalize_code(&p.code)).into_owned();
             Row::new(vec![
                 format!("{} {}", if p.principal { "PPX" } else { "PX " }, i + 1),
                 code.clone(),

@@ -206,6 +206,8 @@ pub enum CommandId {
     PrevDocument,
     /// Show the next document.
     NextDocument,
+    /// Filter the coding queue by encounter type (cycles).
+    CycleCodingType,
 }
 
 impl CommandId {
@@ -275,6 +277,7 @@ impl CommandId {
         CommandId::FindNext,
         CommandId::PrevDocument,
         CommandId::NextDocument,
+        CommandId::CycleCodingType,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -343,6 +346,7 @@ impl CommandId {
             FindNext => 60,
             PrevDocument => 61,
             NextDocument => 62,
+            CycleCodingType => 63,
         }
     }
 
@@ -541,6 +545,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[has_next_page]).hint("next"),
     cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider, CodingQueue], &["p", "pageup"])
         .guards(&[has_prev_page]).hint("prev"),
+    cmd(C::CycleCodingType, "filter_coding_type", "Filter by encounter type: all, inpatient, outpatient, emergency, observation", &[CodingQueue], &["f"])
+        .hint("type"),
     cmd(C::CodeEncounter, "code_encounter", "Claim the selected encounter and code it", &[CodingQueue], &["enter"])
         .guards(&[row_selected]).hint("code"),
     cmd(C::AddDiagnosis, "add_diagnosis", "Add an ICD-10-CM diagnosis with the code picker", &[Coding], &["a"])

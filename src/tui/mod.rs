@@ -181,6 +181,8 @@ pub enum CodingAction {
     /// One page of the queue or held list (`limit + 1` rows asked, to know about a next page).
     LoadQueue {
         list: CodingList,
+        /// Only this encounter type (`inpatient`, …), or all.
+        kind: Option<String>,
         after: Option<CodingKey>,
         limit: usize,
     },
@@ -221,6 +223,8 @@ pub struct CodingRefresh {
     pub hold: Vec<String>,
     /// The encounter's queries, newest first, as one line each.
     pub queries: Vec<String>,
+    /// `(code, long title)` of the listed codes in the code sets in force at discharge.
+    pub titles: Vec<(String, String)>,
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).

@@ -67,12 +67,14 @@ impl App {
                 )
             })
             .collect();
+        let titles = work::code_titles(conn, &header, &list)?;
         Ok(CodingRefresh {
             header,
             list,
             edits,
             hold,
             queries,
+            titles,
         })
     }
 
@@ -148,11 +150,19 @@ impl App {
         let ctx = self.ctx(now);
         let mut refresh: Option<i64> = None;
         let result: Result<Option<String>, CoreError> = match action {
-            CodingAction::LoadQueue { list, after, limit } => queue::coding_page(
+            CodingAction::LoadQueue {
+                list,
+                kind,
+                after,
+                limit,
+            } => queue::coding_page(
                 &mut self.store,
                 &actor,
                 list,
-                &queue::CodingFilter::default(),
+                &queue::CodingFilter {
+                    kind,
+                    service: None,
+                },
                 after.as_ref(),
                 limit + 1,
             )
