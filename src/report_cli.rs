@@ -243,11 +243,11 @@ fn coding_text(
         }
         ReportFormat::Csv => {
             let mut s = String::from(
-                "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter\n",
+                "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter,error_edits,error_edits_per_encounter\n",
             );
             for h in held {
                 s += &format!(
-                    "held,{},{},{},,,,,,,,,\n",
+                    "held,{},{},{},,,,,,,,,,,\n",
                     h.kind,
                     csv_field(&h.rule),
                     h.encounters
@@ -255,7 +255,7 @@ fn coding_text(
             }
             for c in &t.coders {
                 s += &format!(
-                    "coder,{},,{},{},{},{:.2},{},{},{},{},{},{:.2}\n",
+                    "coder,{},,{},{},{},{:.2},{},{},{},{},{},{:.2},{},{:.2}\n",
                     csv_field(&c.coder),
                     c.encounters,
                     c.inpatient,
@@ -266,7 +266,9 @@ fn coding_text(
                     opt(c.outpatient_per_hour),
                     c.edits_fired,
                     c.edits_acknowledged,
-                    c.edits_per_encounter
+                    c.edits_per_encounter,
+                    c.error_edits,
+                    c.error_edits_per_encounter
                 );
             }
             s
@@ -290,7 +292,7 @@ fn coding_text(
                 t.from, t.to, t.target_ip_per_hour, t.target_op_per_hour
             );
             s += &format!(
-                "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9}\n",
+                "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n",
                 "CODER",
                 "CODED",
                 "IP",
@@ -299,12 +301,12 @@ fn coding_text(
                 "PER H",
                 "IP/H",
                 "OP/H",
-                "EDITS",
-                "EDITS/ENC"
+                "WARN/ENC",
+                "ERROR/ENC"
             );
             for c in &t.coders {
                 s += &format!(
-                    "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>7} {:>9.2}\n",
+                    "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>9.2} {:>9.2}\n",
                     crate::text::sanitize_line(&c.coder)
                         .chars()
                         .take(24)
@@ -316,8 +318,8 @@ fn coding_text(
                     opt(c.per_hour),
                     opt(c.inpatient_per_hour),
                     opt(c.outpatient_per_hour),
-                    c.edits_fired,
-                    c.edits_per_encounter
+                    c.edits_per_encounter,
+                    c.error_edits_per_encounter
                 );
             }
             if t.coders.is_empty() {

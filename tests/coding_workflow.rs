@@ -255,6 +255,19 @@ fn complete_is_blocked_by_a_hard_edit_then_coded_audited_reopened_and_exported()
         detail["acknowledged"].as_array().map(Vec::len),
         Some(ack.len())
     );
+    // The work log kept the hard edit hit on the way (edit rates) and the session's end.
+    let (errors, seen, done): (i64, String, bool) = store
+        .conn()
+        .query_row("SELECT error_edits, errors_seen, completed_at IS NOT NULL FROM coding_work WHERE encounter_id = 20 AND username = 'carl'", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("work log");
+    assert!(done);
+    assert!(seen.contains("MCE-06@D63.0"), "{seen}");
+    assert_eq!(
+        errors,
+        serde_json::from_str::<Vec<String>>(&seen)
+            .expect("json")
+            .len() as i64
+    );
     // The claim is gone; saving a coded encounter is refused until it is reopened.
     assert!(
         work::claim_holder(store.conn(), 20, "2026-03-10T00:00:00")

@@ -129,7 +129,11 @@ pub struct CoderThroughput {
     pub outpatient_per_hour: Option<f64>,
     pub edits_fired: i64,
     pub edits_acknowledged: i64,
-    /// Edits fired per completed encounter.
+    /// Distinct error edits hit while coding (before they were fixed).
+    pub error_edits: i64,
+    /// Error edits hit per completed encounter.
+    pub error_edits_per_encounter: f64,
+    /// Warning edits on the completed code lists, per encounter.
     pub edits_per_encounter: f64,
 }
 
@@ -153,7 +157,7 @@ pub fn throughput(
                 sum(encounter_kind = 'inpatient'), sum(encounter_kind <> 'inpatient'),
                 sum((julianday(completed_at) - julianday(started_at)) * 24.0),
                 sum(CASE WHEN encounter_kind = 'inpatient' THEN (julianday(completed_at) - julianday(started_at)) * 24.0 ELSE 0 END),
-                sum(edits_fired), sum(edits_acknowledged)
+                sum(edits_fired), sum(edits_acknowledged), sum(error_edits)
          FROM coding_work WHERE completed_at IS NOT NULL AND substr(completed_at, 1, 10) BETWEEN ?1 AND ?2
          GROUP BY username ORDER BY username",
     )?;
@@ -182,6 +186,12 @@ pub fn throughput(
                     outpatient_per_hour: rate(op, hours - ip_hours),
                     edits_fired: fired,
                     edits_acknowledged: r.get(7)?,
+                    error_edits: r.get(8)?,
+                    error_edits_per_encounter: if n > 0 {
+                        r.get::<_, i64>(8)? as f64 / n as f64
+                    } else {
+                        0.0
+                    },
                     edits_per_encounter: if n > 0 { fired as f64 / n as f64 } else { 0.0 },
                 })
             },

@@ -442,6 +442,14 @@ pub fn save_codes(
             let date = p.date.map(|d| d.format("%Y-%m-%d").to_string());
             ins.execute(params![encounter_id, "pcs", i as i64 + 1, normalize_code(&p.code), None::<String>, date, actor.username, now, p.principal])?;
         }
+        drop(ins);
+        // The edits rerun on every save; the error edits hit are kept for the edit rates.
+        let errors: Vec<String> = edits_for(tx, &h, list)?
+            .iter()
+            .filter(|e| e.severity == Severity::Error)
+            .map(ack_key)
+            .collect();
+        note_errors(tx, encounter_id, &actor.username, &errors)?;
         let status = if h.coding_status == "ready" { "in_progress" } else { h.coding_status.as_str() };
         if status != h.coding_status {
             tx.execute("UPDATE encounters SET coding_status = ?1 WHERE id = ?2", params![status, encounter_id])?;
@@ -451,11 +459,46 @@ pub fn save_codes(
                 .patient(&h.mrn)
                 .encounter(encounter_id)
                 .purpose("HPAYMT")
-                .detail(json!({"from": old.to_json(), "to": list.to_json(),
+                .detail(json!({"from": old.to_json(), "to": list.to_json(), "error_edits": errors,
                                "coding_status": {"from": h.coding_status, "to": status}})),
         );
         Ok(())
     })
+}
+
+/// Add error edit keys to the caller's open work-log row (distinct keys; no row: nothing).
+fn note_errors(
+    tx: &Tx<'_>,
+    encounter_id: i64,
+    username: &str,
+    errors: &[String],
+) -> Result<(), CoreError> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let row: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, errors_seen FROM coding_work WHERE encounter_id = ?1 AND username = ?2 AND completed_at IS NULL",
+            params![encounter_id, username],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((id, seen)) = row else { return Ok(()) };
+    let mut seen: Vec<String> = serde_json::from_str(&seen).unwrap_or_default();
+    for e in errors {
+        if !seen.contains(e) {
+            seen.push(e.clone());
+        }
+    }
+    tx.execute(
+        "UPDATE coding_work SET errors_seen = ?1, error_edits = ?2 WHERE id = ?3",
+        params![
+            serde_json::to_string(&seen).unwrap_or_else(|_| "[]".into()),
+            seen.len() as i64,
+            id
+        ],
+    )?;
+    Ok(())
 }
 
 /// What completion found.
@@ -545,7 +588,7 @@ pub fn complete(
         let acked: Vec<String> = edits.iter().map(ack_key).collect();
         tx.execute("UPDATE encounters SET coding_status = 'coded', coded_at = ?1 WHERE id = ?2", params![now, encounter_id])?;
         let work = tx.execute(
-            "UPDATE coding_work SET completed_at = ?1, edits_fired = ?2, error_edits = 0, edits_acknowledged = ?3, acknowledged = ?4
+            "UPDATE coding_work SET completed_at = ?1, edits_fired = ?2, edits_acknowledged = ?3, acknowledged = ?4
              WHERE encounter_id = ?5 AND username = ?6 AND completed_at IS NULL",
             params![now, edits.len() as i64, acked.len() as i64, serde_json::to_string(&acked).unwrap_or_default(), encounter_id, actor.username],
         )?;

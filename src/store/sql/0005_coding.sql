@@ -26,7 +26,8 @@ CREATE INDEX coding_queries_open_due ON coding_queries(due_at) WHERE status = 'o
 CREATE INDEX coding_queries_deficiency ON coding_queries(deficiency_id);
 
 -- One coding session of one coder on one encounter: claimed (started) to completed. The
--- source of coder throughput (encounters per hour worked) and edit rates.
+-- source of coder throughput (encounters per hour worked) and edit rates: error edits hit
+-- on the way (each save reruns the edits) and warnings acknowledged at completion.
 CREATE TABLE coding_work (
     id                 INTEGER PRIMARY KEY,
     encounter_id       INTEGER NOT NULL REFERENCES encounters(id),
@@ -36,7 +37,8 @@ CREATE TABLE coding_work (
     started_at         TEXT NOT NULL,
     completed_at       TEXT,
     edits_fired        INTEGER NOT NULL DEFAULT 0,
-    error_edits        INTEGER NOT NULL DEFAULT 0,
+    error_edits        INTEGER NOT NULL DEFAULT 0,   -- distinct error edits hit while coding
+    errors_seen        TEXT NOT NULL DEFAULT '[]',   -- JSON list of those edit keys (ID@CODE)
     edits_acknowledged INTEGER NOT NULL DEFAULT 0,
     acknowledged       TEXT NOT NULL DEFAULT '[]'   -- JSON list of acknowledged warning keys
 ) STRICT;
