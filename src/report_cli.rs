@@ -192,12 +192,19 @@ fn dnfb_text(r: &coding_report::Dnfb, format: ReportFormat) -> Result<String> {
     Ok(match format {
         ReportFormat::Json => serde_json::to_string_pretty(r)? + "\n",
         ReportFormat::Csv => {
-            let mut s = String::from("section,coding_status,count,average_days,max_days\n");
-            s += &format!("dnfb,,{},{:.2},\n", r.dnfb_count, r.dnfb_average_days);
-            s += &format!("dnfc,,{},{:.2},\n", r.dnfc_count, r.dnfc_average_days);
+            let mut s =
+                String::from("section,coding_status,count,average_days,max_days,median_days\n");
+            s += &format!("dnfb,,{},{:.2},,\n", r.dnfb_count, r.dnfb_average_days);
+            s += &format!("dnfc,,{},{:.2},,\n", r.dnfc_count, r.dnfc_average_days);
+            s += &format!(
+                "discharge_to_coded,,{},{},,{}\n",
+                r.turnaround.coded,
+                opt(r.turnaround.mean_days),
+                opt(r.turnaround.median_days)
+            );
             for b in &r.by_status {
                 s += &format!(
-                    "status,{},{},{:.2},{}\n",
+                    "status,{},{},{:.2},{},\n",
                     b.coding_status, b.count, b.average_days, b.max_days
                 );
             }
@@ -212,6 +219,16 @@ fn dnfb_text(r: &coding_report::Dnfb, format: ReportFormat) -> Result<String> {
             s += &format!(
                 "  DNFC (not final coded)          {:>8}   average {:.1} days; {} older than {} days (dnfc_target_days, COD-22)\n\n",
                 r.dnfc_count, r.dnfc_average_days, r.dnfc_over_target, r.dnfc_target_days
+            );
+            let t = &r.turnaround;
+            s.pop();
+            s += &format!(
+                "  discharge → coded, {} .. {}: {} encounters, mean {} days, median {} days\n\n",
+                t.from,
+                t.to,
+                t.coded,
+                t.mean_days.map_or("-".into(), |v| format!("{v:.1}")),
+                t.median_days.map_or("-".into(), |v| format!("{v:.1}"))
             );
             s += &format!(
                 "{:<16} {:>8} {:>10} {:>9}\n",

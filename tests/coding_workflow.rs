@@ -540,6 +540,12 @@ fn dnfb_and_coder_reports_hand_computed() {
         (3, 2),
         "coded is DNFB but not DNFC"
     );
+    // Discharged 2026-03-05, coded 2026-03-10: 5 days (DOMAIN §7 discharge → coded).
+    assert_eq!(r.turnaround.coded, 1);
+    assert_eq!(
+        (r.turnaround.mean_days, r.turnaround.median_days),
+        (Some(5.0), Some(5.0))
+    );
     let day = NaiveDate::from_ymd_opt(2026, 3, 10).expect("d");
     let t = report::throughput(store.conn(), day, day).expect("throughput");
     assert_eq!(t.coders.len(), 1);

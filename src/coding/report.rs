@@ -37,6 +37,51 @@ pub struct Dnfb {
     pub dnfc_over_target: i64,
     pub dnfc_target_days: i64,
     pub by_status: Vec<StatusAge>,
+    /// Discharge → coded for encounters coded in the 30 days up to `as_of` (DOMAIN §7).
+    pub turnaround: Turnaround,
+}
+
+/// Days from discharge to coding (calendar days, discharge day 0).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Turnaround {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub coded: usize,
+    pub mean_days: Option<f64>,
+    pub median_days: Option<f64>,
+}
+
+/// Discharge → coded for encounters whose `coded_at` falls on `from..=to`.
+pub fn turnaround(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Turnaround, CoreError> {
+    let lo = from.format("%Y-%m-%d").to_string();
+    let hi = (to + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut st = conn.prepare(
+        "SELECT julianday(substr(coded_at, 1, 10)) - julianday(substr(discharge_at, 1, 10)) FROM encounters
+         WHERE coded_at >= ?1 AND coded_at < ?2 AND discharge_at IS NOT NULL",
+    )?;
+    let mut days: Vec<f64> = st
+        .query_map(params![lo, hi], |r| r.get::<_, f64>(0))?
+        .collect::<Result<_, _>>()?;
+    days.sort_by(f64::total_cmp);
+    let n = days.len();
+    let median = match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(days[n / 2]),
+        _ => Some((days[n / 2 - 1] + days[n / 2]) / 2.0),
+    };
+    Ok(Turnaround {
+        from,
+        to,
+        coded: n,
+        mean_days: (n > 0).then(|| days.iter().sum::<f64>() / n as f64),
+        median_days: median,
+    })
 }
 
 /// DNFB and DNFC as of `today`.
@@ -82,6 +127,7 @@ pub fn dnfb(conn: &Connection, today: NaiveDate) -> Result<Dnfb, CoreError> {
         dnfc_over_target: over,
         dnfc_target_days: target,
         by_status,
+        turnaround: turnaround(conn, today - chrono::Duration::days(30), today)?,
     })
 }
 

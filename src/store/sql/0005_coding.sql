@@ -51,6 +51,8 @@ ALTER TABLE encounter_codes ADD COLUMN principal INTEGER NOT NULL DEFAULT 0 CHEC
 -- Coding queue filters walk (coding_status, kind|service, discharge_at).
 CREATE INDEX encounters_coding_kind ON encounters(coding_status, kind, discharge_at);
 CREATE INDEX encounters_coding_service ON encounters(coding_status, service, discharge_at);
+-- Discharge → coded turnaround over a period (DOMAIN §7).
+CREATE INDEX encounters_coded_at ON encounters(coded_at) WHERE coded_at IS NOT NULL;
 -- Open deficiencies of an encounter by kind (hold policy, COD-20).
 CREATE INDEX deficiencies_open_encounter ON deficiencies(encounter_id, kind)
     WHERE status NOT IN ('completed','waived','void');
