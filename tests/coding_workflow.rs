@@ -599,3 +599,29 @@ fn claims_expire_and_then_another_coder_may_take_the_encounter() {
     assert_eq!(holder.map(|h| h.1), Some("cora".to_string()));
     chain_ok(&store);
 }
+
+#[test]
+fn cod_21_a_hold_status_without_an_open_query_does_not_block_completion() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (mut store, carl, _, _, _) = fixture(&dir.path().join("c.db"));
+    store
+        .transact(&common::system(), |tx, audit| {
+            tx.execute(
+                "UPDATE encounters SET coding_status = 'on_hold_query' WHERE id = 22",
+                [],
+            )?;
+            audit.record(Event::new(Action::Update, Subtype::Update, "fixture", 22));
+            Ok::<_, CoreError>(())
+        })
+        .expect("legacy hold");
+    work::claim(&mut store, &carl, 22).expect("claim");
+    let list = CodeList {
+        principal: Some(DxEntry::new("I10", None)),
+        ..CodeList::default()
+    };
+    work::save_codes(&mut store, &carl, 22, &list).expect("save");
+    let (_, _, edits) = work::open(&mut store, &carl, 22).expect("open");
+    let ack: Vec<String> = edits.iter().map(work::ack_key).collect();
+    work::complete(&mut store, &carl, 22, &ack, None).expect("no open query: completes");
+    assert_eq!(status(&store, 22), "coded");
+}

@@ -280,6 +280,14 @@ fn require_claim(
     }
 }
 
+fn open_queries(conn: &Connection, encounter_id: i64) -> Result<i64, CoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM coding_queries WHERE encounter_id = ?1 AND status = 'open'",
+        [encounter_id],
+        |r| r.get(0),
+    )?)
+}
+
 fn statuses_workable(status: &str) -> bool {
     matches!(status, "ready" | "in_progress" | "on_hold_query")
 }
@@ -552,10 +560,13 @@ pub fn complete(
         let h = header(tx, encounter_id)?;
         match h.coding_status.as_str() {
             "ready" | "in_progress" => {}
-            "on_hold_query" => {
+            // COD-21: an open query holds the encounter. A status left on hold with no open
+            // query (e.g. migrated data) does not block.
+            "on_hold_query" if open_queries(tx, encounter_id)? > 0 => {
                 return Err(CoreError::invalid("coding_status", format!(
                     "COD-21: {} is on hold for an open documentation query; it completes after the answer", h.visit_number)));
             }
+            "on_hold_query" => {}
             other => {
                 return Err(CoreError::invalid("coding_status", format!("{} is {other}; only ready or in-progress encounters complete", h.visit_number)));
             }
