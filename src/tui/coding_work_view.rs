@@ -202,11 +202,14 @@ impl Widget for &CodingWorkState {
                     } else {
                         "warn"
                     };
-                    let l = Line::from(clip(
-                        &format!("{mark} {} {} {}", e.id, e.code, e.message),
-                        ew,
-                    ));
-                    if e.error { l.fg(Color::Red) } else { l }
+                    let text = format!("{mark} {} {} {}", e.id, e.code, e.message);
+                    // Error edits block completion: their whole message wraps; warnings
+                    // keep to one line each.
+                    if e.error {
+                        Line::from(text).fg(Color::Red)
+                    } else {
+                        Line::from(clip(&text, ew))
+                    }
                 })
                 .collect()
         };
