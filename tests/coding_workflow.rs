@@ -201,6 +201,20 @@ fn complete_is_blocked_by_a_hard_edit_then_coded_audited_reopened_and_exported()
         err.to_string().starts_with("diagnosis 3 (I10): POA"),
         "{err}"
     );
+    let mut early = wrong.clone();
+    early.procedures[0].date = NaiveDate::from_ymd_opt(2026, 2, 27);
+    let err = work::save_codes(&mut store, &carl, 20, &early).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "procedure 1 (0HTV0ZZ): date 2026-02-27 is outside the stay 2026-03-02 .. 2026-03-06"
+    );
+    assert!(
+        work::read_codes(store.conn(), 20)
+            .expect("codes")
+            .principal
+            .is_none(),
+        "nothing half written"
+    );
     work::save_codes(&mut store, &carl, 20, &wrong).expect("save");
     assert_eq!(status(&store, 20), "in_progress");
     let err = work::complete(&mut store, &carl, 20, &[], None).unwrap_err();

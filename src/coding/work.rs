@@ -410,6 +410,30 @@ pub fn validate_list(list: &CodeList) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Procedure dates fall within the stay, admission day to discharge day.
+fn check_procedure_dates(h: &EncounterHeader, list: &CodeList) -> Result<(), CoreError> {
+    let admit = parse_date(&h.admit_at);
+    let discharge = h.discharge_at.as_deref().and_then(parse_date);
+    for (i, p) in list.procedures.iter().enumerate() {
+        let Some(d) = p.date else { continue };
+        let before = admit.is_some_and(|a| d < a);
+        let after = discharge.is_some_and(|x| d > x);
+        if before || after {
+            return Err(CoreError::invalid(
+                format!("procedure {} ({})", i + 1, normalize_code(&p.code)),
+                format!(
+                    "date {d} is outside the stay {} .. {}",
+                    admit.map(|a| a.to_string()).unwrap_or_default(),
+                    discharge
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| "in house".into())
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Store the encounter's whole code list (one transaction, audited with the old and new
 /// lists). The first save moves the encounter from `ready` to `in_progress`.
 pub fn save_codes(
@@ -436,6 +460,7 @@ pub fn save_codes(
             ));
         }
         require_claim(tx, actor, encounter_id, &now)?;
+        check_procedure_dates(&h, list)?;
         let old = read_codes(tx, encounter_id)?;
         tx.execute("DELETE FROM encounter_codes WHERE encounter_id = ?1 AND kind IN ('dx','pcs')", [encounter_id])?;
         let mut ins = tx.prepare_cached(

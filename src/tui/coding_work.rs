@@ -35,6 +35,8 @@ pub enum Prompt {
     Query,
     Reopen,
     Find,
+    /// The date of the selected procedure (its index among the procedures).
+    ProcedureDate(usize),
 }
 
 impl Prompt {
@@ -43,6 +45,7 @@ impl Prompt {
             Prompt::Query => "Documentation query to the attending (COD-21)",
             Prompt::Reopen => "Reopen coding: reason",
             Prompt::Find => "Find in the document",
+            Prompt::ProcedureDate(_) => "Procedure date",
         }
     }
     pub fn rule(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Prompt {
             }
             Prompt::Reopen => "A reason of at least 10 characters, recorded in the audit log.",
             Prompt::Find => "Enter jumps to the first match; f3 to the next.",
+            Prompt::ProcedureDate(_) => "YYYY-MM-DD, within the stay (admission to discharge).",
         }
     }
 }
@@ -558,6 +562,18 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
                 acknowledged: s.acknowledged.clone(),
             });
         }
+        Msg::Command(C::ProcedureDate) => {
+            let i = s.sel.saturating_sub(dx_n);
+            if let Some(p) = s.list.procedures.get(i) {
+                s.modal = Some(Modal::Prompt {
+                    prompt: Prompt::ProcedureDate(i),
+                    input: p
+                        .date
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default(),
+                });
+            }
+        }
         Msg::Command(C::SendQuery) => {
             s.modal = Some(Modal::Prompt {
                 prompt: Prompt::Query,
@@ -593,6 +609,19 @@ fn edit_field_long(field: &mut String, key: &crossterm::event::KeyEvent) {
 
 fn submit_prompt(s: &mut CodingWorkState, prompt: Prompt, text: String) -> Effect {
     match prompt {
+        Prompt::ProcedureDate(i) => match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(d) => {
+                s.modal = None;
+                match s.list.procedures.get_mut(i) {
+                    Some(p) => {
+                        p.date = Some(d);
+                        s.save()
+                    }
+                    None => Effect::None,
+                }
+            }
+            Err(_) => Effect::Status(format!("procedure date: {text:?} is not YYYY-MM-DD")),
+        },
         Prompt::Find => {
             s.modal = None;
             s.find = text;
@@ -746,6 +775,28 @@ mod tests {
                 acknowledged: vec!["POA-02-NO-LIST".into()]
             })
         );
+    }
+
+    #[test]
+    fn procedure_date_is_typed_and_checked() {
+        let mut s = state(Vec::new());
+        let ctx = Ctx::default();
+        s.sel = 2;
+        update(&mut s, Msg::Command(CommandId::ProcedureDate), &ctx);
+        let key = |c| Msg::Key(crossterm::event::KeyEvent::from(c));
+        for c in "2026-13-01".chars() {
+            update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
+        }
+        let e = update(&mut s, key(crossterm::event::KeyCode::Enter), &ctx);
+        assert!(matches!(e, Effect::Status(m) if m.contains("not YYYY-MM-DD")));
+        for _ in 0..10 {
+            update(&mut s, key(crossterm::event::KeyCode::Backspace), &ctx);
+        }
+        for c in "2026-03-02".chars() {
+            update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
+        }
+        let l = saved(update(&mut s, key(crossterm::event::KeyCode::Enter), &ctx));
+        assert_eq!(l.procedures[0].date, NaiveDate::from_ymd_opt(2026, 3, 2));
     }
 
     #[test]

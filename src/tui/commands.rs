@@ -208,6 +208,8 @@ pub enum CommandId {
     NextDocument,
     /// Filter the coding queue by encounter type (cycles).
     CycleCodingType,
+    /// Set the selected procedure's date.
+    ProcedureDate,
 }
 
 impl CommandId {
@@ -278,6 +280,7 @@ impl CommandId {
         CommandId::PrevDocument,
         CommandId::NextDocument,
         CommandId::CycleCodingType,
+        CommandId::ProcedureDate,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -347,6 +350,7 @@ impl CommandId {
             PrevDocument => 61,
             NextDocument => 62,
             CycleCodingType => 63,
+            ProcedureDate => 64,
         }
     }
 
@@ -570,6 +574,8 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::PoaExempt, "poa_exempt", "POA 1: exempt, for payers that want it (POA-02)", &[Coding], &["1"])
         .guards(&[coding_open, diagnosis_selected]),
     cmd(C::PrincipalProcedure, "principal_procedure", "Make the selected procedure the principal procedure", &[Coding], &["*"])
+        .guards(&[coding_open, procedure_selected]),
+    cmd(C::ProcedureDate, "procedure_date", "Set the selected procedure's date", &[Coding], &["D"])
         .guards(&[coding_open, procedure_selected]),
     cmd(C::AcknowledgeWarnings, "acknowledge_warnings", "Acknowledge every warning edit shown (recorded at completion)", &[Coding], &["!"])
         .guards(&[coding_open]),
