@@ -224,3 +224,54 @@ fn coder_queries_the_attending_from_the_held_list() {
     let s = screen(app, 100, 30);
     assert!(s.contains("query 1 OPEN"), "{s}");
 }
+
+#[test]
+fn supervisor_overrides_a_documentation_hold_with_a_reason() {
+    let mut f = coding_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "ssuper");
+    press(app, KeyCode::Char('o'));
+    press(app, KeyCode::Char('t'));
+    press(app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::Coding, "{:?}", app.status());
+    press(app, KeyCode::Char('a'));
+    type_text(app, "K35.80");
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('y'));
+    press(app, KeyCode::Char('!'));
+    press(app, KeyCode::Char('C'));
+    press(app, KeyCode::Char('y'));
+    assert!(
+        app.status()
+            .is_some_and(|m| m.contains("COD-20: held for documentation: MISS_DS")),
+        "{:?}",
+        app.status()
+    );
+    press(app, KeyCode::Char('O'));
+    type_text(app, "short");
+    press(app, KeyCode::Enter);
+    assert!(
+        app.status().is_some_and(|m| m.contains("at least 10")),
+        "{:?}",
+        app.status()
+    );
+    type_text(app, ": summary is in the scanned paper chart");
+    press(app, KeyCode::Enter);
+    assert!(
+        app.status().is_some_and(|m| m.starts_with("coded")),
+        "{:?}",
+        app.status()
+    );
+    let store = app.store();
+    assert_eq!(
+        scalar(store, "SELECT coding_status FROM encounters WHERE id = 41"),
+        "Text(\"coded\")"
+    );
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT reason FROM audit_log WHERE entity_type = 'coding' AND action = 'U' AND username = 'ssuper'"
+        ),
+        "Text(\"COD-20 override: short: summary is in the scanned paper chart\")"
+    );
+}

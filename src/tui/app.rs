@@ -179,6 +179,7 @@ impl App {
             c.may_analyze = s.role.can(Perm::AnalyzeDeficiencies);
             c.may_waive = s.role.can(Perm::WaiveDeficiency);
             c.may_code = s.role.can(Perm::Code);
+            c.supervisor = s.role == crate::domain::Role::Supervisor;
         }
         match self.screen() {
             ScreenId::Login => c.typing = true,

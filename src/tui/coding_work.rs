@@ -37,6 +37,8 @@ pub enum Prompt {
     Find,
     /// The date of the selected procedure (its index among the procedures).
     ProcedureDate(usize),
+    /// A supervisor's reason to complete despite a documentation hold (COD-20).
+    Override,
 }
 
 impl Prompt {
@@ -46,6 +48,7 @@ impl Prompt {
             Prompt::Reopen => "Reopen coding: reason",
             Prompt::Find => "Find in the document",
             Prompt::ProcedureDate(_) => "Procedure date",
+            Prompt::Override => "Complete despite the documentation hold (COD-20)",
         }
     }
     pub fn rule(self) -> &'static str {
@@ -56,6 +59,9 @@ impl Prompt {
             Prompt::Reopen => "A reason of at least 10 characters, recorded in the audit log.",
             Prompt::Find => "Enter jumps to the first match; f3 to the next.",
             Prompt::ProcedureDate(_) => "YYYY-MM-DD, within the stay (admission to discharge).",
+            Prompt::Override => {
+                "Supervisor override: a reason of at least 10 characters, recorded in the audit log."
+            }
         }
     }
 }
@@ -537,30 +543,12 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
                 "{n} warning(s) acknowledged; they are recorded when coding completes"
             ));
         }
-        Msg::Command(C::CompleteCoding) => {
-            let errors: Vec<String> = s
-                .edits
-                .iter()
-                .filter(|e| e.error)
-                .map(|e| e.key.clone())
-                .collect();
-            if !errors.is_empty() {
-                return Effect::Status(format!(
-                    "complete: blocked by error edits {} — fix the codes",
-                    errors.join(", ")
-                ));
-            }
-            let unacked = s.warnings_unacknowledged();
-            if !unacked.is_empty() {
-                return Effect::Status(format!(
-                    "complete: acknowledge the warnings first (!): {}",
-                    unacked.join(", ")
-                ));
-            }
-            return Effect::Coding(CodingAction::Complete {
-                encounter_id: s.encounter_id,
-                acknowledged: s.acknowledged.clone(),
-            });
+        Msg::Command(C::CompleteCoding) => return completion(s, None),
+        Msg::Command(C::OverrideHold) => {
+            s.modal = Some(Modal::Prompt {
+                prompt: Prompt::Override,
+                input: String::new(),
+            })
         }
         Msg::Command(C::ProcedureDate) => {
             let i = s.sel.saturating_sub(dx_n);
@@ -591,6 +579,35 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
     Effect::None
 }
 
+/// Complete, unless the screen already knows it would be refused: an error edit fires (the
+/// ids are shown) or a warning is not acknowledged. The core checks all of it again.
+fn completion(s: &CodingWorkState, override_reason: Option<String>) -> Effect {
+    let errors: Vec<String> = s
+        .edits
+        .iter()
+        .filter(|e| e.error)
+        .map(|e| e.key.clone())
+        .collect();
+    if !errors.is_empty() {
+        return Effect::Status(format!(
+            "complete: blocked by error edits {} — fix the codes",
+            errors.join(", ")
+        ));
+    }
+    let unacked = s.warnings_unacknowledged();
+    if !unacked.is_empty() {
+        return Effect::Status(format!(
+            "complete: acknowledge the warnings first (!): {}",
+            unacked.join(", ")
+        ));
+    }
+    Effect::Coding(CodingAction::Complete {
+        encounter_id: s.encounter_id,
+        acknowledged: s.acknowledged.clone(),
+        override_reason,
+    })
+}
+
 /// Prompts take longer text than one-line fields (a query is a sentence or two).
 fn edit_field_long(field: &mut String, key: &crossterm::event::KeyEvent) {
     let mut part = String::new();
@@ -609,6 +626,13 @@ fn edit_field_long(field: &mut String, key: &crossterm::event::KeyEvent) {
 
 fn submit_prompt(s: &mut CodingWorkState, prompt: Prompt, text: String) -> Effect {
     match prompt {
+        Prompt::Override if text.chars().count() < MIN_REASON_CHARS => Effect::Status(format!(
+            "override: the reason needs at least {MIN_REASON_CHARS} characters"
+        )),
+        Prompt::Override => {
+            s.modal = None;
+            completion(s, Some(text))
+        }
         Prompt::ProcedureDate(i) => match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
             Ok(d) => {
                 s.modal = None;
@@ -772,7 +796,8 @@ mod tests {
             e,
             Effect::Coding(CodingAction::Complete {
                 encounter_id: 7,
-                acknowledged: vec!["POA-02-NO-LIST".into()]
+                acknowledged: vec!["POA-02-NO-LIST".into()],
+                override_reason: None
             })
         );
     }

@@ -210,6 +210,8 @@ pub enum CommandId {
     CycleCodingType,
     /// Set the selected procedure's date.
     ProcedureDate,
+    /// Complete despite a documentation hold, with a reason (supervisor, COD-20).
+    OverrideHold,
 }
 
 impl CommandId {
@@ -281,6 +283,7 @@ impl CommandId {
         CommandId::NextDocument,
         CommandId::CycleCodingType,
         CommandId::ProcedureDate,
+        CommandId::OverrideHold,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -351,6 +354,7 @@ impl CommandId {
             NextDocument => 62,
             CycleCodingType => 63,
             ProcedureDate => 64,
+            OverrideHold => 65,
         }
     }
 
@@ -581,6 +585,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]),
     cmd(C::CompleteCoding, "complete_coding", "Complete coding: edits rerun; error edits block, warnings need acknowledging", &[Coding], &["C"])
         .guards(&[coding_open]).confirm().hint("complete"),
+    cmd(C::OverrideHold, "override_hold", "Complete despite a documentation hold, with a reason (supervisor, COD-20)", &[Coding], &["O"])
+        .guards(&[coding_open, supervisor]),
     cmd(C::SendQuery, "send_query", "Send a documentation query to the attending (holds the encounter, COD-21)", &[Coding], &["Q"])
         .guards(&[coding_open]).hint("query"),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])

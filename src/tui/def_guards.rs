@@ -80,6 +80,16 @@ pub fn coding_open(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
+pub fn supervisor(c: &Ctx) -> Result<(), Disabled> {
+    if c.supervisor {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only a supervisor overrides a documentation hold (COD-20)",
+        ))
+    }
+}
+
 pub fn coding_coded(c: &Ctx) -> Result<(), Disabled> {
     if c.coded {
         Ok(())

@@ -94,6 +94,8 @@ pub struct Ctx {
     pub px_selected: bool,
     /// A document's text is open on the workbench.
     pub reading: bool,
+    /// The signed-in role is supervisor (COD-20 hold override).
+    pub supervisor: bool,
 }
 
 impl Default for Ctx {
@@ -119,6 +121,7 @@ impl Default for Ctx {
             dx_selected: false,
             px_selected: false,
             reading: false,
+            supervisor: false,
         }
     }
 }
@@ -202,6 +205,8 @@ pub enum CodingAction {
     Complete {
         encounter_id: i64,
         acknowledged: Vec<String>,
+        /// A supervisor's COD-20 override of a documentation hold, with the reason.
+        override_reason: Option<String>,
     },
     Reopen {
         encounter_id: i64,

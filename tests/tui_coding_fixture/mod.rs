@@ -38,6 +38,7 @@ pub fn coding_fixture() -> CodingFixture {
     for (u, name, role) in [
         ("ccoder", "Cora Coder", Role::Coder),
         ("mtech", "Maria Tech", Role::Technician),
+        ("ssuper", "Sam Super", Role::Supervisor),
     ] {
         accounts::add_user(&mut store, &sys, u, name, role, PASSWORD).expect("user");
     }

@@ -201,9 +201,17 @@ impl App {
             CodingAction::Complete {
                 encounter_id,
                 acknowledged,
+                override_reason,
             } => {
                 refresh = Some(encounter_id);
-                work::complete(&mut self.store, &actor, encounter_id, &acknowledged, None).map(|o| {
+                work::complete(
+                    &mut self.store,
+                    &actor,
+                    encounter_id,
+                    &acknowledged,
+                    override_reason.as_deref(),
+                )
+                .map(|o| {
                     Some(format!(
                         "coded: {} edit(s) acknowledged; the claim is released (esc: back to the queue)",
                         o.acknowledged.len()
