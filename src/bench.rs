@@ -556,6 +556,26 @@ fn codes_search(dir: &Path) -> Result<()> {
         b.mismatches,
         pass(ms(b.index_p99) <= 5.0)
     );
+    // Issue #6: all edits on a 25-dx/10-px encounter (facts preloaded) vs 35 map look-ups.
+    let e = crate::coding::bench_edits(store.conn())?;
+    println!(
+        "\n[6] coding edits on {} diagnoses + {} procedures ({} edits fired, {} runs)",
+        e.diagnoses, e.procedures, e.edits, e.iterations
+    );
+    println!("    {:<40} {:>9} {:>9}", "", "p50 ms", "p99 ms");
+    println!(
+        "    {:<40} {:>9.4} {:>9.4}",
+        "35 HashMap look-ups (baseline)",
+        ms(e.baseline_p50),
+        ms(e.baseline_p99)
+    );
+    println!(
+        "    {:<40} {:>9.4} {:>9.4}",
+        "run_edits",
+        ms(e.p50),
+        ms(e.p99)
+    );
+    println!("    target p99 ≤ 1 ms: {}", pass(ms(e.p99) <= 1.0));
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype};
 use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
+use crate::coding::report as coding_report;
 use crate::deficiency::lifecycle::BUCKETS;
 use crate::deficiency::report;
 use crate::domain::Perm;
@@ -45,6 +46,8 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 *group_repeats,
             );
         }
+        ReportCmd::Dnfb { .. } => ("dnfb", Perm::Administer),
+        ReportCmd::Coding { .. } => ("coding", Perm::Administer),
     };
     authorize(store, actor, perm, "report", name)?;
     let out = match cmd {
@@ -155,6 +158,19 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         }
         // Answered above, before the permission check of department reports.
         ReportCmd::Disclosures { .. } => String::new(),
+        ReportCmd::Dnfb { format, as_of } => {
+            dnfb_text(&coding_report::dnfb(store.conn(), today_or(as_of))?, format)?
+        }
+        ReportCmd::Coding { format, from, to } => {
+            let to = today_or(to);
+            let from = from.unwrap_or(to - chrono::Duration::days(30));
+            if from > to {
+                anyhow::bail!("--from {from} is after --to {to}");
+            }
+            let (policy, held) = coding_report::held_reasons(store.conn())?;
+            let t = coding_report::throughput(store.conn(), from, to)?;
+            coding_text(policy.as_str(), &held, &t, format)?
+        }
         ReportCmd::Provider { provider, format } => {
             let id: i64 = match provider.parse::<i64>() {
                 Ok(id) if provider.len() != 10 => id,
@@ -183,4 +199,168 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         Ok::<_, crate::CoreError>(())
     })?;
     Ok(out)
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+/// DNFB/DNFC (DOMAIN §1 definitions, §7 metrics).
+fn dnfb_text(r: &coding_report::Dnfb, format: ReportFormat) -> Result<String> {
+    Ok(match format {
+        ReportFormat::Json => serde_json::to_string_pretty(r)? + "\n",
+        ReportFormat::Csv => {
+            let mut s =
+                String::from("section,coding_status,count,average_days,max_days,median_days\n");
+            s += &format!("dnfb,,{},{:.2},,\n", r.dnfb_count, r.dnfb_average_days);
+            s += &format!("dnfc,,{},{:.2},,\n", r.dnfc_count, r.dnfc_average_days);
+            s += &format!(
+                "discharge_to_coded,,{},{},,{}\n",
+                r.turnaround.coded,
+                opt(r.turnaround.mean_days),
+                opt(r.turnaround.median_days)
+            );
+            for b in &r.by_status {
+                s += &format!(
+                    "status,{},{},{:.2},{},\n",
+                    b.coding_status, b.count, b.average_days, b.max_days
+                );
+            }
+            s
+        }
+        ReportFormat::Table => {
+            let mut s = format!("Discharged, not final billed (DNFB) as of {}\n", r.as_of);
+            s += &format!(
+                "  DNFB encounters                 {:>8}   average {:.1} days since discharge\n",
+                r.dnfb_count, r.dnfb_average_days
+            );
+            s += &format!(
+                "  DNFC (not final coded)          {:>8}   average {:.1} days; {} older than {} days (dnfc_target_days, COD-22)\n\n",
+                r.dnfc_count, r.dnfc_average_days, r.dnfc_over_target, r.dnfc_target_days
+            );
+            let t = &r.turnaround;
+            s.pop();
+            s += &format!(
+                "  discharge → coded, {} .. {}: {} encounters, mean {} days, median {} days\n\n",
+                t.from,
+                t.to,
+                t.coded,
+                t.mean_days.map_or("-".into(), |v| format!("{v:.1}")),
+                t.median_days.map_or("-".into(), |v| format!("{v:.1}"))
+            );
+            s += &format!(
+                "{:<16} {:>8} {:>10} {:>9}\n",
+                "CODING STATUS", "COUNT", "AVG DAYS", "MAX DAYS"
+            );
+            for b in &r.by_status {
+                s += &format!(
+                    "{:<16} {:>8} {:>10.1} {:>9}\n",
+                    b.coding_status, b.count, b.average_days, b.max_days
+                );
+            }
+            s
+        }
+    })
+}
+
+/// Held-for-documentation reasons and coder throughput (DOMAIN §7, COD-20, COD-22).
+fn coding_text(
+    policy: &str,
+    held: &[coding_report::HeldReason],
+    t: &coding_report::Throughput,
+    format: ReportFormat,
+) -> Result<String> {
+    Ok(match format {
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(
+                &json!({"hold_policy": policy, "held_for_documentation": held, "throughput": t}),
+            )? + "\n"
+        }
+        ReportFormat::Csv => {
+            let mut s = String::from(
+                "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter,error_edits,error_edits_per_encounter\n",
+            );
+            for h in held {
+                s += &format!(
+                    "held,{},{},{},,,,,,,,,,,\n",
+                    h.kind,
+                    csv_field(&h.rule),
+                    h.encounters
+                );
+            }
+            for c in &t.coders {
+                s += &format!(
+                    "coder,{},,{},{},{},{:.2},{},{},{},{},{},{:.2},{},{:.2}\n",
+                    csv_field(&c.coder),
+                    c.encounters,
+                    c.inpatient,
+                    c.outpatient,
+                    c.hours_worked,
+                    opt(c.per_hour),
+                    opt(c.inpatient_per_hour),
+                    opt(c.outpatient_per_hour),
+                    c.edits_fired,
+                    c.edits_acknowledged,
+                    c.edits_per_encounter,
+                    c.error_edits,
+                    c.error_edits_per_encounter
+                );
+            }
+            s
+        }
+        ReportFormat::Table => {
+            let mut s = format!("Held for documentation (COD-20, coding_hold_policy = {policy})\n");
+            s += &format!("{:<20} {:<10} {:>10}\n", "DEFICIENCY", "RULE", "ENCOUNTERS");
+            for h in held {
+                s += &format!(
+                    "{:<20} {:<10} {:>10}\n",
+                    h.kind,
+                    crate::text::sanitize_line(&h.rule),
+                    h.encounters
+                );
+            }
+            if held.is_empty() {
+                s += "(none)\n";
+            }
+            s += &format!(
+                "\nCoder throughput {} .. {} (targets: inpatient {:.1}/h, outpatient {:.1}/h, COD-22)\n",
+                t.from, t.to, t.target_ip_per_hour, t.target_op_per_hour
+            );
+            s += &format!(
+                "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n",
+                "CODER",
+                "CODED",
+                "IP",
+                "OP",
+                "HOURS",
+                "PER H",
+                "IP/H",
+                "OP/H",
+                "WARN/ENC",
+                "ERROR/ENC"
+            );
+            for c in &t.coders {
+                s += &format!(
+                    "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>9.2} {:>9.2}\n",
+                    crate::text::sanitize_line(&c.coder)
+                        .chars()
+                        .take(24)
+                        .collect::<String>(),
+                    c.encounters,
+                    c.inpatient,
+                    c.outpatient,
+                    c.hours_worked,
+                    opt(c.per_hour),
+                    opt(c.inpatient_per_hour),
+                    opt(c.outpatient_per_hour),
+                    c.edits_per_encounter,
+                    c.error_edits_per_encounter
+                );
+            }
+            if t.coders.is_empty() {
+                s += "(no completed coding in the period)\n";
+            }
+            s
+        }
+    })
 }

@@ -11,7 +11,7 @@ use crate::domain::Perm;
 use crate::error::CoreError;
 use crate::store::Store;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
     /// An integer within inclusive bounds.
     Int {
@@ -19,6 +19,13 @@ pub enum Kind {
         max: i64,
     },
     Text,
+    /// A decimal number within inclusive bounds.
+    Decimal {
+        min: f64,
+        max: f64,
+    },
+    /// One of a fixed list of words (stored upper case).
+    Choice(&'static [&'static str]),
     /// The deficiency rule set as JSON (empty = the DOMAIN.md defaults).
     DeficiencyRules,
 }
@@ -177,6 +184,42 @@ pub const SETTINGS: &[SettingDef] = &[
         },
         doc: "Cost-based fee for a second accounting of disclosures within 12 months (AOD-05)",
     },
+    SettingDef {
+        key: "coding_hold_policy",
+        default: "CRITICAL",
+        kind: Kind::Choice(&["NONE", "CRITICAL", "ALL"]),
+        doc: "Open deficiencies that hold an encounter out of coding (COD-20): NONE, CRITICAL (MISS_DS/MISS_OP/MISS_HP) or ALL",
+    },
+    SettingDef {
+        key: "query_expire_days",
+        default: "7",
+        kind: Kind::Int { min: 1, max: 90 },
+        doc: "Days after which an unanswered documentation query expires and releases the hold (COD-21)",
+    },
+    SettingDef {
+        key: "target_ip_per_hour",
+        default: "2.5",
+        kind: Kind::Decimal {
+            min: 0.1,
+            max: 100.0,
+        },
+        doc: "Inpatient records coded per productive hour, the throughput target (COD-22)",
+    },
+    SettingDef {
+        key: "target_op_per_hour",
+        default: "20",
+        kind: Kind::Decimal {
+            min: 0.1,
+            max: 200.0,
+        },
+        doc: "Outpatient records coded per productive hour, the throughput target (COD-22)",
+    },
+    SettingDef {
+        key: "dnfc_target_days",
+        default: "3",
+        kind: Kind::Int { min: 1, max: 60 },
+        doc: "Days from discharge to final coding the DNFC report compares against (COD-22)",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {
@@ -202,6 +245,17 @@ pub fn get_i64(conn: &Connection, key: &str) -> Result<i64, CoreError> {
     Ok(v.parse().unwrap_or_else(|_| d.parse().unwrap_or(0)))
 }
 
+/// A decimal setting; a stored value that no longer parses falls back to the default.
+pub fn get_f64(conn: &Connection, key: &str) -> Result<f64, CoreError> {
+    let v = get(conn, key)?;
+    let d = def(key).map(|d| d.default).unwrap_or("0");
+    Ok(v.trim()
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .unwrap_or_else(|| d.parse().unwrap_or(0.0)))
+}
+
 /// Check a value against its definition.
 pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
     match d.kind {
@@ -213,6 +267,28 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
                 return Err(CoreError::invalid(
                     d.key,
                     format!("{n} is outside {min}..={max}"),
+                ));
+            }
+        }
+        Kind::Decimal { min, max } => {
+            let n: f64 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| CoreError::invalid(d.key, format!("{value:?} is not a number")))?;
+            if n < min || n > max {
+                return Err(CoreError::invalid(
+                    d.key,
+                    format!("{n} is outside {min}..={max}"),
+                ));
+            }
+        }
+        Kind::Choice(words) => {
+            if !words.iter().any(|w| w.eq_ignore_ascii_case(value.trim())) {
+                return Err(CoreError::invalid(
+                    d.key,
+                    format!("{value:?} is not one of {}", words.join(", ")),
                 ));
             }
         }
@@ -250,7 +326,11 @@ pub fn set(store: &mut Store, actor: &Actor, key: &str, value: &str) -> Result<(
         .ok_or_else(|| CoreError::invalid("setting", format!("unknown setting {key:?}")))?;
     authorize(store, actor, Perm::Administer, "setting", key)?;
     validate(d, value)?;
-    let value = value.trim();
+    let value = match d.kind {
+        Kind::Choice(_) => value.trim().to_ascii_uppercase(),
+        _ => value.trim().to_string(),
+    };
+    let value = value.as_str();
     let now = utc_ms(store.now());
     store.transact(actor, |tx, audit| {
         let old = get(tx, key)?;

@@ -44,7 +44,7 @@ pub struct EditsArgs {
     pub format: ReportFormat,
 }
 
-fn dx(arg: &str) -> Result<DxEntry> {
+pub(super) fn dx(arg: &str) -> Result<DxEntry> {
     let (code, poa) = match arg.split_once(':') {
         Some((c, p)) => {
             let mut chars = p.trim().chars();
@@ -98,55 +98,12 @@ fn from_arguments(a: &EditsArgs) -> Result<EditInput> {
 }
 
 /// Build the input from a stored encounter: patient age at admission, sex, discharge date,
-/// length of stay, and its assigned codes in sequence.
+/// length of stay, and its assigned codes in sequence (the workbench's reading of it).
 fn from_encounter(store: &Store, id: i64) -> Result<EditInput> {
     let conn = store.conn();
-    let (kind, admit, discharge, birth, sex): (String, String, Option<String>, String, String) = conn
-        .query_row(
-            "SELECT e.kind, e.admit_at, e.discharge_at, p.birth_date, p.sex FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .with_context(|| format!("encounter {id} not found"))?;
-    let date = |s: &str, what: &str| {
-        NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
-            .with_context(|| format!("encounter {id}: unreadable {what} {s:?}"))
-    };
-    let admit_d = date(&admit, "admit_at")?;
-    let discharge_d = match &discharge {
-        Some(d) => date(d, "discharge_at")?,
-        None => admit_d,
-    };
-    let birth_d = date(&birth, "birth date")?;
-    let age = admit_d.years_since(birth_d).map(i64::from).unwrap_or(0);
-    let mut stmt = conn.prepare("SELECT kind, code, poa FROM encounter_codes WHERE encounter_id = ?1 ORDER BY kind, sequence")?;
-    let rows: Vec<(String, String, Option<String>)> = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut dxs = rows
-        .iter()
-        .filter(|r| r.0 == "dx")
-        .map(|r| DxEntry::new(&r.1, r.2.as_deref().and_then(|p| p.chars().next())));
-    let principal = dxs.next();
-    let secondary = dxs.collect();
-    let mut procedures: Vec<PxEntry> = rows
-        .iter()
-        .filter(|r| r.0 == "pcs")
-        .map(|r| PxEntry::new(&r.1))
-        .collect();
-    if let Some(first) = procedures.first_mut() {
-        first.principal = true;
-    }
-    Ok(EditInput {
-        age_years: age,
-        sex: sex.chars().next().unwrap_or('U'),
-        discharge: discharge_d,
-        kind: EncounterKind::parse(&kind).unwrap_or(EncounterKind::Outpatient),
-        los_days: Some((discharge_d - admit_d).num_days()),
-        principal,
-        secondary,
-        procedures,
-    })
+    let h = crate::coding::work::header(conn, id)?;
+    let codes = crate::coding::work::read_codes(conn, id)?;
+    Ok(crate::coding::work::edit_input(&h, &codes)?)
 }
 
 pub(super) fn run(store: &Store, args: &EditsArgs) -> Result<ExitCode> {

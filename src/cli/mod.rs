@@ -17,6 +17,7 @@ use crate::store::Store;
 use crate::tui;
 
 mod admin;
+mod coding;
 mod edits;
 pub(crate) mod roi;
 use admin::{audit_command, user_command};
@@ -61,6 +62,10 @@ pub enum Command {
     /// Run the coding edits (MCE, Excludes1, POA, 7th character, …) on an encounter or on codes
     /// given as arguments; exit 1 when any error-level edit fires
     Edits(edits::EditsArgs),
+    /// The coding workbench for scripts: queue, held list (COD-20), set codes, complete,
+    /// reopen, documentation queries (COD-21), export for billing (FHIR R4 or CSV)
+    #[command(subcommand)]
+    Coding(coding::CodingCmd),
     /// Release-of-information authorization checks (45 CFR 164.508)
     #[command(subcommand)]
     Auth(AuthCmd),
@@ -311,6 +316,25 @@ pub enum ReportCmd {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
     },
+    /// DNFB and DNFC (discharged, not final billed / not final coded): counts and days
+    Dnfb {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Coding: held-for-documentation reasons (COD-20) and per-coder throughput and edit
+    /// rates against the COD-22 targets
+    Coding {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// First day of completed work counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day of completed work counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
     /// The letter for one physician: every chart and what is owed (by provider id or NPI)
     Provider {
         provider: String,
@@ -510,6 +534,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     println!("{s}");
                 }
             }
+        }
+        Some(Command::Coding(cmd)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            return coding::run(&mut store, cmd);
         }
         Some(Command::Edits(args)) => {
             let store = Store::open(&database_path(cli.db.as_deref())?)?;

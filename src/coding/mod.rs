@@ -12,11 +12,20 @@
 //! - Unknown is never guessed: with no POA-exempt list loaded, exemption is reported as
 //!   unknown in a warning rather than assumed either way.
 //!
-//! Rooms: [`facts`] (reading the store), [`edits`] (the rules), [`bench`] (latency).
+//! Rooms: [`facts`] (reading the store), [`edits`] (the rules), [`bench`] (latency); the
+//! workbench: [`hold`] (COD-20/21 as pure rules), [`queue`] (coding queue and held list),
+//! [`work`] (claim, code list, complete, reopen), [`query`] (documentation queries),
+//! [`export`] (FHIR and CSV for billing), [`report`] (DNFB, holds, throughput).
 
 pub mod bench;
 pub mod edits;
+pub mod export;
 pub mod facts;
+pub mod hold;
+pub mod query;
+pub mod queue;
+pub mod report;
+pub mod work;
 
 use std::fmt::Write as _;
 

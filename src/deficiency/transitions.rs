@@ -106,6 +106,10 @@ pub fn transition(
                      WHERE id = ?7",
                     params![new.as_str(), waive_code.map(|w| w.as_str()), closing, now, actor.username, reason.trim(), id],
                 )?;
+                if closing && d.kind == "QUERY" {
+                    // COD-21: the coding query follows its deficiency and the hold is released.
+                    crate::coding::query::on_deficiency_closed(tx, audit, id, new.as_str(), &now, &actor.username)?;
+                }
             }
             Decision::WaiverPendingApproval => {
                 tx.execute(
@@ -156,6 +160,9 @@ pub fn approve_waiver(store: &mut Store, actor: &Actor, id: i64) -> Result<(), C
                 .encounter(d.encounter_id)
                 .detail(json!({"kind": d.kind, "from": d.status, "to": "waived", "approved_waiver": true})),
         );
+        if d.kind == "QUERY" {
+            crate::coding::query::on_deficiency_closed(tx, audit, id, "waived", &now, &actor.username)?;
+        }
         refresh_encounter(tx, audit, d.encounter_id, &mrn)?;
         Ok(())
     })

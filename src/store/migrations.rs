@@ -12,7 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0002_import.sql"),
     include_str!("sql/0003_codes.sql"),
     include_str!("sql/0004_encounter_counters.sql"),
-    // 0005 (coding) lives on another branch; the lead orders the two at merge.
+    include_str!("sql/0005_coding.sql"),
     include_str!("sql/0006_roi.sql"),
 ];
 

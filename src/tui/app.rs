@@ -12,12 +12,15 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 mod code_runtime;
+mod coding_runtime;
 mod def_runtime;
 mod roi_runtime;
 
 use super::chart_view::{self, ChartState};
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
 use super::code_lookup::{self, CodeLookupState};
+use super::coding_queue::{self, CodingQueueState};
+use super::coding_work::{self, CodingWorkState};
 use super::commands::{self, Danger, Keymap};
 use super::def_provider::{self, ProviderViewState};
 use super::def_queue::{self, QueueState};
@@ -34,7 +37,6 @@ use crate::accounts::{self, Session};
 use crate::chart;
 use crate::codes::CodeIndex;
 use crate::deficiency::queue as def_queue_core;
-use crate::domain::Perm;
 use crate::settings;
 use crate::store::Store;
 use crate::text::sanitize_line;
@@ -64,6 +66,11 @@ pub struct App {
     codes: Option<CodeIndex>,
     /// The code lookup screen, kept while signed in so its query and detail survive.
     code_lookup: Option<CodeLookupState>,
+    /// The coding queue, kept while signed in so its list and page survive.
+    codingq: Option<CodingQueueState>,
+    /// The encounter on the coding workbench; its coding claim is released on leaving,
+    /// quitting or logout.
+    coding: Option<CodingWorkState>,
     /// When the worked chart's claim was last taken or renewed (activity renews it).
     claim_renewed: Option<DateTime<Utc>>,
     /// The ROI queue, the open request and the accounting shown (ROI desk).
@@ -101,6 +108,8 @@ impl App {
             defq: None,
             work: None,
             claim_renewed: None,
+            codingq: None,
+            coding: None,
             reports: None,
             provider_view: None,
             codes: None,
@@ -147,6 +156,9 @@ impl App {
         if let (Some(s), Some(w)) = (&self.session, self.work.take()) {
             def_queue_core::release(&mut self.store, &s.actor(), w.encounter_id)?;
         }
+        if let (Some(s), Some(w)) = (&self.session, self.coding.take()) {
+            crate::coding::work::release(&mut self.store, &s.actor(), w.encounter_id)?;
+        }
         if let Some(s) = self.session.take() {
             accounts::logout(&mut self.store, &s, false)?;
         }
@@ -163,6 +175,8 @@ impl App {
             ScreenId::Codes => 6,
             ScreenId::Provider => 3,
             ScreenId::RoiQueue => 3,
+            ScreenId::CodingQueue => 3,
+            ScreenId::Coding => 14,
             _ => 2,
         };
         let mut c = Ctx {
@@ -171,9 +185,7 @@ impl App {
             ..Ctx::default()
         };
         if let Some(s) = &self.session {
-            c.may_analyze = s.role.can(Perm::AnalyzeDeficiencies);
-            c.may_waive = s.role.can(Perm::WaiveDeficiency);
-            c.may_release = s.role.can(Perm::ReleaseRecords);
+            c = c.with_role(s.role);
         }
         match self.screen() {
             ScreenId::Login => c.typing = true,
@@ -232,6 +244,18 @@ impl App {
                     .is_some_and(|r| r.form.is_some() || r.item_form.is_some());
             }
             ScreenId::Accounting => {}
+            ScreenId::CodingQueue => {
+                if let Some(q) = &self.codingq {
+                    c.selected = q.selected_row().is_some();
+                    c.has_next = q.next.is_some();
+                    c.has_prev = q.has_prev();
+                }
+            }
+            ScreenId::Coding => {
+                if let Some(w) = &self.coding {
+                    w.fill_ctx(&mut c);
+                }
+            }
         }
         c.typing |= c.modal;
         c
@@ -355,6 +379,14 @@ impl App {
                 Some(a) => roi_desk::update_accounting(a, msg, ctx),
                 None => Effect::None,
             },
+            ScreenId::CodingQueue => match &mut self.codingq {
+                Some(q) => coding_queue::update(q, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::Coding => match &mut self.coding {
+                Some(w) => coding_work::update(w, msg, ctx),
+                None => Effect::None,
+            },
         }
     }
 
@@ -443,6 +475,11 @@ impl App {
                 let Some(s) = &self.session else { return };
                 match chart::read_document(&mut self.store, &s.actor(), doc_id) {
                     Ok(d) => match self.screen {
+                        ScreenId::Coding => {
+                            if let Some(w) = &mut self.coding {
+                                coding_work::update(w, Msg::Document(d), &ctx);
+                            }
+                        }
                         ScreenId::Work => {
                             if let Some(w) = &mut self.work {
                                 def_work::update(w, Msg::Document(d), &ctx);
@@ -462,6 +499,7 @@ impl App {
             Effect::Goto(ScreenId::Reports) => self.open_reports(now),
             Effect::Goto(ScreenId::Codes) => self.open_code_lookup(),
             Effect::Goto(ScreenId::RoiQueue) => self.perform_roi(super::RoiAction::LoadQueue, now),
+            Effect::Goto(ScreenId::CodingQueue) => self.open_coding_queue(now),
             Effect::Goto(s) => self.screen = s,
             Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
             Effect::OpenPalette => {
@@ -476,7 +514,11 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(ConfirmState { prompt, then }))
             }
             Effect::Deficiency(a) => self.perform_def(a, now),
+            Effect::Picker(input) if self.screen == ScreenId::Coding => {
+                self.coding_picker(input, now)
+            }
             Effect::Picker(input) => self.perform_picker(input, now),
+            Effect::Coding(a) => self.perform_coding(a, now),
             Effect::ShowCode { code } => self.show_code(&code, now),
             Effect::Roi(a) => self.perform_roi(a, now),
         }
@@ -520,6 +562,8 @@ impl App {
         self.roiq = None;
         self.roi_req = None;
         self.accounting = None;
+        self.codingq = None;
+        self.coding = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -606,6 +650,16 @@ impl Widget for &App {
             (None, ScreenId::Accounting) => {
                 if let Some(a) = &self.accounting {
                     a.render(body, buf)
+                }
+            }
+            (None, ScreenId::CodingQueue) => {
+                if let Some(q) = &self.codingq {
+                    q.render(body, buf)
+                }
+            }
+            (None, ScreenId::Coding) => {
+                if let Some(w) = &self.coding {
+                    w.render(body, buf)
                 }
             }
         }

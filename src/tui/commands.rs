@@ -35,6 +35,10 @@ pub enum ScreenId {
     RoiRequest,
     /// A patient's accounting of disclosures.
     Accounting,
+    /// The coding queue and the held-for-documentation list (coders and supervisors).
+    CodingQueue,
+    /// One claimed encounter: documents and clinical facts beside the code list and edits.
+    Coding,
     Lock,
 }
 
@@ -52,6 +56,8 @@ impl ScreenId {
         ScreenId::RoiQueue,
         ScreenId::RoiRequest,
         ScreenId::Accounting,
+        ScreenId::CodingQueue,
+        ScreenId::Coding,
         ScreenId::Lock,
     ];
 
@@ -75,6 +81,8 @@ impl ScreenId {
             ScreenId::RoiQueue => "roi",
             ScreenId::RoiRequest => "roi_request",
             ScreenId::Accounting => "accounting",
+            ScreenId::CodingQueue => "coding queue",
+            ScreenId::Coding => "coding",
             ScreenId::Lock => "lock",
         }
     }
@@ -188,6 +196,54 @@ pub enum CommandId {
     NewRequest,
     /// Select or leave out one document of the request.
     SelectDocument,
+    /// Open the coding queue (coders and supervisors).
+    OpenCodingQueue,
+    /// Claim the selected encounter and open it on the coding workbench.
+    CodeEncounter,
+    /// Add a diagnosis with the code picker.
+    AddDiagnosis,
+    /// Add a procedure with the code picker.
+    AddProcedure,
+    /// Remove the selected code.
+    RemoveCode,
+    /// Move the selected code up one place (the top diagnosis is the principal).
+    MoveCodeUp,
+    /// Move the selected code down one place.
+    MoveCodeDown,
+    /// POA Y: present on admission.
+    PoaYes,
+    /// POA N: not present on admission.
+    PoaNo,
+    /// POA U: documentation insufficient.
+    PoaUnknown,
+    /// POA W: clinically undetermined.
+    PoaUndetermined,
+    /// POA 1: exempt (payer-specific marker).
+    PoaExempt,
+    /// Make the selected procedure the principal procedure.
+    PrincipalProcedure,
+    /// Acknowledge every warning edit shown.
+    AcknowledgeWarnings,
+    /// Complete coding (error edits block; warnings must be acknowledged).
+    CompleteCoding,
+    /// Send a documentation query to the attending.
+    SendQuery,
+    /// Reopen a coded encounter with a reason.
+    ReopenCoding,
+    /// Find text in the open document.
+    FindInText,
+    /// Jump to the next match of the find.
+    FindNext,
+    /// Show the previous document.
+    PrevDocument,
+    /// Show the next document.
+    NextDocument,
+    /// Filter the coding queue by encounter type (cycles).
+    CycleCodingType,
+    /// Set the selected procedure's date.
+    ProcedureDate,
+    /// Complete despite a documentation hold, with a reason (supervisor, COD-20).
+    OverrideHold,
 }
 
 impl CommandId {
@@ -246,6 +302,30 @@ impl CommandId {
         CommandId::EditAuthorization,
         CommandId::NewRequest,
         CommandId::SelectDocument,
+        CommandId::OpenCodingQueue,
+        CommandId::CodeEncounter,
+        CommandId::AddDiagnosis,
+        CommandId::AddProcedure,
+        CommandId::RemoveCode,
+        CommandId::MoveCodeUp,
+        CommandId::MoveCodeDown,
+        CommandId::PoaYes,
+        CommandId::PoaNo,
+        CommandId::PoaUnknown,
+        CommandId::PoaUndetermined,
+        CommandId::PoaExempt,
+        CommandId::PrincipalProcedure,
+        CommandId::AcknowledgeWarnings,
+        CommandId::CompleteCoding,
+        CommandId::SendQuery,
+        CommandId::ReopenCoding,
+        CommandId::FindInText,
+        CommandId::FindNext,
+        CommandId::PrevDocument,
+        CommandId::NextDocument,
+        CommandId::CycleCodingType,
+        CommandId::ProcedureDate,
+        CommandId::OverrideHold,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -303,6 +383,30 @@ impl CommandId {
             EditAuthorization => 49,
             NewRequest => 50,
             SelectDocument => 51,
+            OpenCodingQueue => 52,
+            CodeEncounter => 53,
+            AddDiagnosis => 54,
+            AddProcedure => 55,
+            RemoveCode => 56,
+            MoveCodeUp => 57,
+            MoveCodeDown => 58,
+            PoaYes => 59,
+            PoaNo => 60,
+            PoaUnknown => 61,
+            PoaUndetermined => 62,
+            PoaExempt => 63,
+            PrincipalProcedure => 64,
+            AcknowledgeWarnings => 65,
+            CompleteCoding => 66,
+            SendQuery => 67,
+            ReopenCoding => 68,
+            FindInText => 69,
+            FindNext => 70,
+            PrevDocument => 71,
+            NextDocument => 72,
+            CycleCodingType => 73,
+            ProcedureDate => 74,
+            OverrideHold => 75,
         }
     }
 
@@ -389,8 +493,8 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 pub use super::def_guards::*;
 
 use ScreenId::{
-    Accounting, Chart, Codes, Deficiencies, Home, Lock, Login, Provider, Reports, RoiQueue,
-    RoiRequest, Search, Work,
+    Accounting, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login, Provider,
+    Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -404,9 +508,13 @@ const SIGNED_IN: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    CodingQueue,
+    Coding,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
-const LISTS: &[ScreenId] = &[Search, Chart, Reports, Codes, RoiRequest, Accounting];
+const LISTS: &[ScreenId] = &[
+    Search, Chart, Reports, Codes, RoiRequest, Accounting, Coding,
+];
 const ROWS: &[ScreenId] = &[
     Search,
     Chart,
@@ -418,6 +526,8 @@ const ROWS: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    CodingQueue,
+    Coding,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -430,6 +540,8 @@ const BACK: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    CodingQueue,
+    Coding,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -444,6 +556,8 @@ const HELP_QUIT: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    CodingQueue,
+    Coding,
 ];
 
 const fn cmd(
@@ -491,13 +605,13 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Help, "help", "Show the keys and commands of this screen", HELP_QUIT, &["?", "f1"]).hint("help"),
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
-    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes], &["tab", "backtab"]).hint("focus"),
+    cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes, Coding], &["tab", "backtab"]).hint("focus"),
     cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
     cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
         .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
-    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work], &["enter"])
+    cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work, Coding], &["enter"])
         .guards(&[row_selected]).hint("read"),
     cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
         .guards(&[several_encounters]),
@@ -515,6 +629,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("reports"),
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
+    cmd(C::OpenCodingQueue, "coding_queue", "Open the coding work queue and the held-for-documentation list", &[Home], &["w"])
+        .guards(&[may_code]),
     cmd(C::ShowCode, "show_code", "Show the selected code's detail; a header narrows the search to it", &[Codes], &["enter"])
         .guards(&[row_selected]).hint("detail"),
     cmd(C::OpenRoiQueue, "roi_queue", "Release-of-information queue: soonest due first, overdue flagged", &[Home], &["o"])
@@ -541,14 +657,58 @@ pub const COMMANDS: &[Command] = &[
         .hint("provider"),
     cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])
         .hint("provider view"),
-    cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between awaiting analysis and incomplete", &[Deficiencies], &["t"]).hint("tab"),
+    cmd(C::ToggleQueueTab, "toggle_queue_tab", "Switch between the queue's two lists (awaiting/incomplete; ready/held)", &[Deficiencies, CodingQueue], &["t"]).hint("tab"),
     cmd(C::CycleSort, "cycle_sort", "Sort by oldest, newest, service or attending", &[Deficiencies], &["s"]).hint("sort"),
     cmd(C::FilterQueue, "filter_queue", "Filter by service, deficiency type or provider", &[Deficiencies], &["f"]).hint("filter"),
     cmd(C::ClearFilter, "clear_filter", "Remove the queue filters", &[Deficiencies], &["x"]),
-    cmd(C::NextPage, "next_page", "Next page of the list", &[Deficiencies, Provider], &["n", "pagedown"])
+    cmd(C::NextPage, "next_page", "Next page of the list", &[Deficiencies, Provider, CodingQueue], &["n", "pagedown"])
         .guards(&[has_next_page]).hint("next"),
-    cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider], &["p", "pageup"])
+    cmd(C::PrevPage, "previous_page", "Previous page of the list", &[Deficiencies, Provider, CodingQueue], &["p", "pageup"])
         .guards(&[has_prev_page]).hint("prev"),
+    cmd(C::CycleCodingType, "filter_coding_type", "Filter by encounter type: all, inpatient, outpatient, emergency, observation", &[CodingQueue], &["f"])
+        .hint("type"),
+    cmd(C::CodeEncounter, "code_encounter", "Claim the selected encounter and code it", &[CodingQueue], &["enter"])
+        .guards(&[row_selected]).hint("code"),
+    cmd(C::AddDiagnosis, "add_diagnosis", "Add an ICD-10-CM diagnosis with the code picker", &[Coding], &["a"])
+        .guards(&[coding_open]).hint("add dx"),
+    cmd(C::AddProcedure, "add_procedure", "Add an ICD-10-PCS procedure with the code picker", &[Coding], &["i"])
+        .guards(&[coding_open]).hint("add px"),
+    cmd(C::RemoveCode, "remove_code", "Remove the selected code", &[Coding], &["x"])
+        .guards(&[coding_open, code_selected]),
+    cmd(C::MoveCodeUp, "move_code_up", "Move the selected code up (the top diagnosis is principal)", &[Coding], &["K"])
+        .guards(&[coding_open, code_selected]),
+    cmd(C::MoveCodeDown, "move_code_down", "Move the selected code down", &[Coding], &["J"])
+        .guards(&[coding_open, code_selected]),
+    cmd(C::PoaYes, "poa_yes", "POA Y: present on admission (POA-01)", &[Coding], &["y"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaNo, "poa_no", "POA N: not present on admission (POA-01)", &[Coding], &["n"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaUnknown, "poa_unknown", "POA U: documentation insufficient (POA-01)", &[Coding], &["u"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaUndetermined, "poa_undetermined", "POA W: clinically undetermined (POA-01)", &[Coding], &["w"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PoaExempt, "poa_exempt", "POA 1: exempt, for payers that want it (POA-02)", &[Coding], &["1"])
+        .guards(&[coding_open, diagnosis_selected]),
+    cmd(C::PrincipalProcedure, "principal_procedure", "Make the selected procedure the principal procedure", &[Coding], &["*"])
+        .guards(&[coding_open, procedure_selected]),
+    cmd(C::ProcedureDate, "procedure_date", "Set the selected procedure's date", &[Coding], &["D"])
+        .guards(&[coding_open, procedure_selected]),
+    cmd(C::AcknowledgeWarnings, "acknowledge_warnings", "Acknowledge every warning edit shown (recorded at completion)", &[Coding], &["!"])
+        .guards(&[coding_open]),
+    cmd(C::CompleteCoding, "complete_coding", "Complete coding: edits rerun; error edits block, warnings need acknowledging", &[Coding], &["C"])
+        .guards(&[coding_open]).confirm().hint("complete"),
+    cmd(C::OverrideHold, "override_hold", "Complete despite a documentation hold, with a reason (supervisor, COD-20)", &[Coding], &["O"])
+        .guards(&[coding_open, supervisor]),
+    cmd(C::SendQuery, "send_query", "Send a documentation query to the attending (holds the encounter, COD-21)", &[Coding], &["Q"])
+        .guards(&[coding_open]).hint("query"),
+    cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
+        .guards(&[coding_coded]),
+    cmd(C::FindInText, "find_in_text", "Find text in the open document", &[Coding], &["/"])
+        .guards(&[reading_document]).hint("find"),
+    cmd(C::FindNext, "find_next", "Next match of the find", &[Coding], &["f3"])
+        .guards(&[reading_document]),
+    cmd(C::PrevDocument, "previous_document", "Show the previous document", &[Coding], &["["]),
+    cmd(C::NextDocument, "next_document", "Show the next document", &[Coding], &["]"]),
     cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
         .guards(&[row_selected]).hint("work"),
     cmd(C::AddDeficiency, "add_deficiency", "Add a deficiency (pick its type; document and provider from the selection)", &[Work], &["a"])

@@ -81,7 +81,9 @@ fn parse_spec(s: &str) -> Option<KeyEvent> {
         "pagedown" => KeyCode::PageDown,
         "home" => KeyCode::Home,
         "end" => KeyCode::End,
-        "f1" => KeyCode::F(1),
+        s if s.len() > 1 && s.starts_with('f') && s[1..].parse::<u8>().is_ok() => {
+            KeyCode::F(s[1..].parse().ok()?)
+        }
         s if s.starts_with("ctrl-") => {
             let c = s.chars().last()?;
             return Some(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));

@@ -71,3 +71,73 @@ pub fn may_release(c: &Ctx) -> Result<(), Disabled> {
         ))
     }
 }
+
+pub fn may_code(c: &Ctx) -> Result<(), Disabled> {
+    if c.may_code {
+        Ok(())
+    } else {
+        Err(Disabled("only coders and supervisors code encounters"))
+    }
+}
+
+pub fn coding_open(c: &Ctx) -> Result<(), Disabled> {
+    if c.coding_open {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "the encounter is coded; reopen it with a reason first",
+        ))
+    }
+}
+
+pub fn supervisor(c: &Ctx) -> Result<(), Disabled> {
+    if c.supervisor {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only a supervisor overrides a documentation hold (COD-20)",
+        ))
+    }
+}
+
+pub fn coding_coded(c: &Ctx) -> Result<(), Disabled> {
+    if c.coded {
+        Ok(())
+    } else {
+        Err(Disabled("only a coded encounter reopens"))
+    }
+}
+
+pub fn code_selected(c: &Ctx) -> Result<(), Disabled> {
+    if c.dx_selected || c.px_selected {
+        Ok(())
+    } else {
+        Err(Disabled("select a code in the code list"))
+    }
+}
+
+pub fn diagnosis_selected(c: &Ctx) -> Result<(), Disabled> {
+    if c.dx_selected {
+        Ok(())
+    } else {
+        Err(Disabled("select a diagnosis in the code list"))
+    }
+}
+
+pub fn procedure_selected(c: &Ctx) -> Result<(), Disabled> {
+    if c.px_selected {
+        Ok(())
+    } else {
+        Err(Disabled("select a procedure in the code list"))
+    }
+}
+
+pub fn reading_document(c: &Ctx) -> Result<(), Disabled> {
+    if c.reading {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "open a document first (enter on the documents list)",
+        ))
+    }
+}

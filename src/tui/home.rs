@@ -24,6 +24,9 @@ pub struct HomeState {
     pub full_name: String,
     pub username: String,
     pub role_label: String,
+    /// Only the Home commands this role may run are listed in the keys box (the palette and
+    /// help still list every command, with the reason it is disabled).
+    pub role: crate::domain::Role,
     pub queues: Vec<QueueRow>,
     /// Why the queue counts are missing, if they could not be read.
     pub queue_error: Option<String>,
@@ -48,6 +51,7 @@ impl HomeState {
             full_name: sanitize_line(&session.full_name).into_owned(),
             username: sanitize_line(&session.username).into_owned(),
             role_label: session.role.label().to_string(),
+            role: session.role,
             queues,
             queue_error,
         }
@@ -61,17 +65,22 @@ pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(CommandId::OpenReports) => Effect::Goto(ScreenId::Reports),
         Msg::Command(CommandId::OpenCodeLookup) => Effect::Goto(ScreenId::Codes),
         Msg::Command(CommandId::OpenRoiQueue) => Effect::Goto(ScreenId::RoiQueue),
+        Msg::Command(CommandId::OpenCodingQueue) => Effect::Goto(ScreenId::CodingQueue),
         _ => Effect::None,
     }
 }
 
 impl Widget for &HomeState {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        // Every Home command this role may run, on its own line.
+        let role_ctx = Ctx::default().with_role(self.role);
+        let keys: Vec<&commands::Command> = commands::screen_commands(ScreenId::Home)
+            .filter(|c| commands::disabled_reason(c.id, &role_ctx).is_none())
+            .collect();
         let [who, queues, hints] = Layout::vertical([
             Constraint::Length(4),
             Constraint::Min(3),
-            // Every Home command on its own line, plus the borders.
-            Constraint::Length(commands::screen_commands(ScreenId::Home).count() as u16 + 2),
+            Constraint::Length(keys.len() as u16 + 2),
         ])
         .areas(area);
         let w = area.width.saturating_sub(2) as usize;
@@ -109,7 +118,8 @@ impl Widget for &HomeState {
         }
 
         // Generated from the command table, like the footer and help.
-        let keys: Vec<Line> = commands::screen_commands(ScreenId::Home)
+        let keys: Vec<Line> = keys
+            .into_iter()
             .map(|c| {
                 Line::from(clip(
                     &format!("{:<14}{}", commands::keys_label(c, ScreenId::Home), c.doc),

@@ -8,6 +8,9 @@ mod chart_view;
 mod chrome;
 mod code_lookup;
 pub mod code_picker;
+mod coding_queue;
+mod coding_work;
+mod coding_work_view;
 pub mod commands;
 mod def_form;
 mod def_guards;
@@ -35,6 +38,9 @@ pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
 use crate::codes::{PickerEffect, PickerInput};
+use crate::coding::Edit;
+use crate::coding::queue::{CodingKey, CodingList, CodingRow};
+use crate::coding::work::{CodeList, EncounterHeader};
 use crate::deficiency::lifecycle::{DefStatus, WaiveReason};
 use crate::deficiency::ops::DeficiencyRow;
 use crate::deficiency::queue::{PageKey, ProviderItem, QueueFilter, QueueRow, QueueSort, QueueTab};
@@ -81,6 +87,33 @@ pub struct Ctx {
     pub has_prev: bool,
     /// A screen's own form (picker or reason prompt) is open: every key goes to it.
     pub modal: bool,
+    /// The signed-in role may code (coder or supervisor).
+    pub may_code: bool,
+    /// The encounter on the coding workbench may be changed (not coded).
+    pub coding_open: bool,
+    /// The encounter on the coding workbench is coded (it may be reopened).
+    pub coded: bool,
+    /// A diagnosis is selected in the workbench's code list (and the list has focus).
+    pub dx_selected: bool,
+    /// A procedure is selected in the workbench's code list (and the list has focus).
+    pub px_selected: bool,
+    /// A document's text is open on the workbench.
+    pub reading: bool,
+    /// The signed-in role is supervisor (COD-20 hold override).
+    pub supervisor: bool,
+}
+
+impl Ctx {
+    /// Set what the signed-in user's role allows (the role facts the guards read).
+    pub fn with_role(mut self, role: crate::domain::Role) -> Ctx {
+        use crate::domain::Perm;
+        self.may_analyze = role.can(Perm::AnalyzeDeficiencies);
+        self.may_waive = role.can(Perm::WaiveDeficiency);
+        self.may_release = role.can(Perm::ReleaseRecords);
+        self.may_code = role.can(Perm::Code);
+        self.supervisor = role == crate::domain::Role::Supervisor;
+        self
+    }
 }
 
 impl Default for Ctx {
@@ -101,6 +134,13 @@ impl Default for Ctx {
             has_next: false,
             has_prev: false,
             modal: false,
+            may_code: false,
+            coding_open: false,
+            coded: false,
+            dx_selected: false,
+            px_selected: false,
+            reading: false,
+            supervisor: false,
         }
     }
 }
@@ -155,6 +195,8 @@ pub enum Effect {
     },
     /// A release-of-information call into the core.
     Roi(RoiAction),
+    /// A coding-workbench call into the core.
+    Coding(CodingAction),
 }
 
 /// The ROI calls a screen may ask for; each is one audited core call.
@@ -190,6 +232,60 @@ pub enum RoiAction {
     Release { id: i64 },
     /// The patient's accounting of disclosures (audited query).
     Accounting { mrn: String },
+}
+
+/// The coding calls a screen may ask for; each is one audited core call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodingAction {
+    /// One page of the queue or held list (`limit + 1` rows asked, to know about a next page).
+    LoadQueue {
+        list: CodingList,
+        /// Only this encounter type (`inpatient`, …), or all.
+        kind: Option<String>,
+        after: Option<CodingKey>,
+        limit: usize,
+    },
+    /// Claim the encounter and open it on the workbench.
+    Open {
+        encounter_id: i64,
+    },
+    /// Release the claim and return to the queue.
+    Leave {
+        encounter_id: i64,
+    },
+    /// Store the whole code list (then the edits rerun).
+    Save {
+        encounter_id: i64,
+        list: CodeList,
+    },
+    Complete {
+        encounter_id: i64,
+        acknowledged: Vec<String>,
+        /// A supervisor's COD-20 override of a documentation hold, with the reason.
+        override_reason: Option<String>,
+    },
+    Reopen {
+        encounter_id: i64,
+        reason: String,
+    },
+    Query {
+        encounter_id: i64,
+        question: String,
+    },
+}
+
+/// What the workbench shows of its encounter, read after each change.
+#[derive(Clone, Debug)]
+pub struct CodingRefresh {
+    pub header: EncounterHeader,
+    pub list: CodeList,
+    pub edits: Vec<Edit>,
+    /// Open deficiencies that hold coding (COD-20), as `KIND (rule, deficiency N)`.
+    pub hold: Vec<String>,
+    /// The encounter's queries, newest first, as one line each.
+    pub queries: Vec<String>,
+    /// `(code, long title)` of the listed codes in the code sets in force at discharge.
+    pub titles: Vec<(String, String)>,
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).
@@ -285,6 +381,10 @@ pub enum Msg {
         code: String,
         text: String,
     },
+    /// A coding queue page as read (possibly one row more than the page).
+    CodingPage(Vec<CodingRow>),
+    /// The workbench's encounter as read after a change (boxed: it is large).
+    CodingRefresh(Box<CodingRefresh>),
     /// A report's text (the summary when `provider` is `None`).
     Report {
         title: String,

@@ -1,0 +1,153 @@
+//! The coding queue and the held-for-documentation list (COD-20). Both list discharged
+//! encounters not yet coded (`ready` or `in_progress`), oldest discharge first, keyset-paged
+//! on (discharge_at, id) — no OFFSET. An encounter with an open deficiency that the hold
+//! policy names is in the held list with its reasons, never in the queue. Reading a page
+//! shows patient names, so it is audited as a query.
+
+use rusqlite::{Connection, ToSql};
+use serde::Serialize;
+use serde_json::json;
+
+use super::hold::{HoldPolicy, OpenDeficiency, policy_in_force};
+use super::work::{CLAIM_ENTITY, hold_of};
+use crate::accounts::authorize;
+use crate::audit::{Action, Actor, Event, Subtype};
+use crate::deficiency::ops::{local_now, local_ts};
+use crate::domain::Perm;
+use crate::error::CoreError;
+use crate::store::Store;
+
+/// Which list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CodingList {
+    /// Ready to code: no blocking deficiency.
+    Queue,
+    /// Held for documentation: at least one blocking deficiency (COD-20).
+    Held,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CodingFilter {
+    /// `inpatient`, `outpatient`, `emergency`, `observation`.
+    pub kind: Option<String>,
+    pub service: Option<String>,
+}
+
+/// Where the next page starts: the last row's discharge time and encounter id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CodingKey {
+    pub discharge_at: String,
+    pub id: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CodingRow {
+    pub encounter_id: i64,
+    pub visit_number: String,
+    pub mrn: String,
+    pub patient: String,
+    pub kind: String,
+    pub service: String,
+    pub discharge_at: String,
+    pub coding_status: String,
+    pub claimed_by: Option<String>,
+    /// Held list only: the blocking open deficiencies.
+    pub hold: Vec<OpenDeficiency>,
+    pub key: CodingKey,
+}
+
+/// One page (bare read: the caller audits).
+pub fn page_rows(
+    conn: &Connection,
+    now: &str,
+    policy: HoldPolicy,
+    list: CodingList,
+    filter: &CodingFilter,
+    after: Option<&CodingKey>,
+    limit: usize,
+) -> Result<Vec<CodingRow>, CoreError> {
+    let held = format!(
+        "EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void') AND {})",
+        policy.sql_condition()
+    );
+    let mut sql = format!(
+        "SELECT e.id, e.visit_number, p.mrn, p.family_name || ', ' || p.given_name, e.kind, e.service, e.discharge_at,
+                e.coding_status,
+                (SELECT u.username FROM work_claims w JOIN users u ON u.id = w.user_id
+                  WHERE w.entity_type = '{CLAIM_ENTITY}' AND w.entity_id = e.id AND w.expires_at > ?1)
+         FROM encounters e JOIN patients p ON p.id = e.patient_id
+         WHERE e.coding_status IN ('ready','in_progress') AND e.discharge_at IS NOT NULL AND {}{held}",
+        if list == CodingList::Queue { "NOT " } else { "" }
+    );
+    let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(now.to_string())];
+    let mut arg = |v: Box<dyn ToSql>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(k) = &filter.kind {
+        sql += &format!(" AND e.kind = {}", arg(Box::new(k.clone())));
+    }
+    if let Some(s) = &filter.service {
+        sql += &format!(" AND e.service = {}", arg(Box::new(s.clone())));
+    }
+    if let Some(a) = after {
+        let d = arg(Box::new(a.discharge_at.clone()));
+        let i = arg(Box::new(a.id));
+        sql += &format!(" AND (e.discharge_at, e.id) > ({d}, {i})");
+    }
+    sql += &format!(" ORDER BY e.discharge_at, e.id LIMIT {limit}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let mut rows = stmt
+        .query_map(refs.as_slice(), |r| {
+            let id: i64 = r.get(0)?;
+            let discharge_at: String = r.get(6)?;
+            Ok(CodingRow {
+                encounter_id: id,
+                visit_number: r.get(1)?,
+                mrn: r.get(2)?,
+                patient: r.get(3)?,
+                kind: r.get(4)?,
+                service: r.get(5)?,
+                key: CodingKey {
+                    discharge_at: discharge_at.clone(),
+                    id,
+                },
+                discharge_at,
+                coding_status: r.get(7)?,
+                claimed_by: r.get(8)?,
+                hold: Vec::new(),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    if list == CodingList::Held {
+        for row in &mut rows {
+            row.hold = hold_of(conn, policy, row.encounter_id)?;
+        }
+    }
+    Ok(rows)
+}
+
+/// A page of the coding queue or held list for a coder or supervisor, audited as a query.
+pub fn coding_page(
+    store: &mut Store,
+    actor: &Actor,
+    list: CodingList,
+    filter: &CodingFilter,
+    after: Option<&CodingKey>,
+    limit: usize,
+) -> Result<Vec<CodingRow>, CoreError> {
+    authorize(store, actor, Perm::Code, "queue", "coding")?;
+    let policy = policy_in_force(store.conn())?;
+    let now = local_ts(local_now(store));
+    store.transact_read(actor, |tx, audit| {
+        let rows = page_rows(tx, &now, policy, list, filter, after, limit)?;
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "queue", "coding").detail(json!({
+                "list": format!("{list:?}"), "kind": filter.kind, "service": filter.service,
+                "hold_policy": policy.as_str(), "results": rows.len()
+            })),
+        );
+        Ok(rows)
+    })
+}

@@ -1,0 +1,253 @@
+//! Coding reports (DOMAIN §7): DNFB and DNFC counts and ages, held-for-documentation reasons
+//! (COD-20), per-coder throughput against the COD-22 targets and edit rates. Bare reads; the
+//! caller authorizes and audits them as a query.
+//!
+//! Invariants:
+//! - DNFB ⇔ discharged ∧ coding_status ≠ final_billed; DNFC ⇔ discharged ∧ coding_status ∉
+//!   {coded, final_billed} (DOMAIN §1). Counts and day sums come from the maintained
+//!   `encounter_daily` counters, so the report stays fast at a million encounters.
+//! - Days are whole calendar days from the discharge day to `today` (the day of discharge is
+//!   day 0).
+//! - Hours worked are the sum of each completed coding session (claim to completion).
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::hold::{HoldPolicy, policy_in_force};
+use crate::error::CoreError;
+use crate::settings;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StatusAge {
+    pub coding_status: String,
+    pub count: i64,
+    pub average_days: f64,
+    pub max_days: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dnfb {
+    pub as_of: NaiveDate,
+    pub dnfb_count: i64,
+    pub dnfb_average_days: f64,
+    pub dnfc_count: i64,
+    pub dnfc_average_days: f64,
+    /// DNFC encounters older than `dnfc_target_days`.
+    pub dnfc_over_target: i64,
+    pub dnfc_target_days: i64,
+    pub by_status: Vec<StatusAge>,
+    /// Discharge → coded for encounters coded in the 30 days up to `as_of` (DOMAIN §7).
+    pub turnaround: Turnaround,
+}
+
+/// Days from discharge to coding (calendar days, discharge day 0).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Turnaround {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub coded: usize,
+    pub mean_days: Option<f64>,
+    pub median_days: Option<f64>,
+}
+
+/// Discharge → coded for encounters whose `coded_at` falls on `from..=to`.
+pub fn turnaround(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Turnaround, CoreError> {
+    let lo = from.format("%Y-%m-%d").to_string();
+    let hi = (to + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut st = conn.prepare(
+        "SELECT julianday(substr(coded_at, 1, 10)) - julianday(substr(discharge_at, 1, 10)) FROM encounters
+         WHERE coded_at >= ?1 AND coded_at < ?2 AND discharge_at IS NOT NULL",
+    )?;
+    let mut days: Vec<f64> = st
+        .query_map(params![lo, hi], |r| r.get::<_, f64>(0))?
+        .collect::<Result<_, _>>()?;
+    days.sort_by(f64::total_cmp);
+    let n = days.len();
+    let median = match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(days[n / 2]),
+        _ => Some((days[n / 2 - 1] + days[n / 2]) / 2.0),
+    };
+    Ok(Turnaround {
+        from,
+        to,
+        coded: n,
+        mean_days: (n > 0).then(|| days.iter().sum::<f64>() / n as f64),
+        median_days: median,
+    })
+}
+
+/// DNFB and DNFC as of `today`.
+pub fn dnfb(conn: &Connection, today: NaiveDate) -> Result<Dnfb, CoreError> {
+    let day = today.format("%Y-%m-%d").to_string();
+    let target = settings::get_i64(conn, "dnfc_target_days")?;
+    let mut st = conn.prepare(
+        "SELECT coding_status, sum(n), sum(n * CAST(julianday(?1) - julianday(day) AS INTEGER)),
+                max(CASE WHEN n > 0 THEN CAST(julianday(?1) - julianday(day) AS INTEGER) END),
+                sum(CASE WHEN julianday(?1) - julianday(day) > ?2 THEN n ELSE 0 END)
+         FROM encounter_daily WHERE day <> '' AND day <= ?1 AND coding_status <> 'final_billed' AND n > 0
+         GROUP BY coding_status ORDER BY coding_status",
+    )?;
+    let rows: Vec<(String, i64, i64, Option<i64>, i64)> = st
+        .query_map(params![day, target], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let avg = |days: i64, n: i64| if n > 0 { days as f64 / n as f64 } else { 0.0 };
+    let (mut bn, mut bd, mut cn, mut cd, mut over) = (0, 0, 0, 0, 0);
+    let mut by_status = Vec::new();
+    for (status, n, days, max, late) in rows {
+        bn += n;
+        bd += days;
+        if status != "coded" {
+            cn += n;
+            cd += days;
+            over += late;
+        }
+        by_status.push(StatusAge {
+            coding_status: status,
+            count: n,
+            average_days: avg(days, n),
+            max_days: max.unwrap_or(0),
+        });
+    }
+    Ok(Dnfb {
+        as_of: today,
+        dnfb_count: bn,
+        dnfb_average_days: avg(bd, bn),
+        dnfc_count: cn,
+        dnfc_average_days: avg(cd, cn),
+        dnfc_over_target: over,
+        dnfc_target_days: target,
+        by_status,
+        turnaround: turnaround(conn, today - chrono::Duration::days(30), today)?,
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HeldReason {
+    pub kind: String,
+    pub rule: String,
+    /// Encounters held by at least one open deficiency of this kind and rule.
+    pub encounters: i64,
+}
+
+/// Held-for-documentation reasons under the policy in force (COD-20).
+pub fn held_reasons(conn: &Connection) -> Result<(HoldPolicy, Vec<HeldReason>), CoreError> {
+    let policy = policy_in_force(conn)?;
+    let sql = format!(
+        "SELECT d.kind, d.rule, count(DISTINCT e.id) FROM encounters e JOIN deficiencies d ON d.encounter_id = e.id
+         WHERE e.coding_status IN ('ready','in_progress') AND e.discharge_at IS NOT NULL
+           AND d.status NOT IN ('completed','waived','void') AND {}
+         GROUP BY d.kind, d.rule ORDER BY 3 DESC, 1, 2",
+        policy.sql_condition()
+    );
+    let mut st = conn.prepare(&sql)?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(HeldReason {
+                kind: r.get(0)?,
+                rule: r.get(1)?,
+                encounters: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok((policy, rows))
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoderThroughput {
+    pub coder: String,
+    pub encounters: i64,
+    pub inpatient: i64,
+    pub outpatient: i64,
+    pub hours_worked: f64,
+    /// Encounters per hour worked (None with no time recorded).
+    pub per_hour: Option<f64>,
+    pub inpatient_per_hour: Option<f64>,
+    pub outpatient_per_hour: Option<f64>,
+    pub edits_fired: i64,
+    pub edits_acknowledged: i64,
+    /// Distinct error edits hit while coding (before they were fixed).
+    pub error_edits: i64,
+    /// Error edits hit per completed encounter.
+    pub error_edits_per_encounter: f64,
+    /// Warning edits on the completed code lists, per encounter.
+    pub edits_per_encounter: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Throughput {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub target_ip_per_hour: f64,
+    pub target_op_per_hour: f64,
+    pub coders: Vec<CoderThroughput>,
+}
+
+/// Completed coding sessions between `from` and `to` (inclusive), per coder.
+pub fn throughput(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Throughput, CoreError> {
+    let mut st = conn.prepare(
+        "SELECT username, count(*),
+                sum(encounter_kind = 'inpatient'), sum(encounter_kind <> 'inpatient'),
+                sum((julianday(completed_at) - julianday(started_at)) * 24.0),
+                sum(CASE WHEN encounter_kind = 'inpatient' THEN (julianday(completed_at) - julianday(started_at)) * 24.0 ELSE 0 END),
+                sum(edits_fired), sum(edits_acknowledged), sum(error_edits)
+         FROM coding_work WHERE completed_at IS NOT NULL AND substr(completed_at, 1, 10) BETWEEN ?1 AND ?2
+         GROUP BY username ORDER BY username",
+    )?;
+    let rate = |n: i64, h: f64| (h > 0.0).then(|| n as f64 / h);
+    let coders = st
+        .query_map(
+            params![
+                from.format("%Y-%m-%d").to_string(),
+                to.format("%Y-%m-%d").to_string()
+            ],
+            |r| {
+                let n: i64 = r.get(1)?;
+                let ip: i64 = r.get(2)?;
+                let op: i64 = r.get(3)?;
+                let hours: f64 = r.get::<_, Option<f64>>(4)?.unwrap_or(0.0);
+                let ip_hours: f64 = r.get::<_, Option<f64>>(5)?.unwrap_or(0.0);
+                let fired: i64 = r.get(6)?;
+                Ok(CoderThroughput {
+                    coder: r.get(0)?,
+                    encounters: n,
+                    inpatient: ip,
+                    outpatient: op,
+                    hours_worked: hours,
+                    per_hour: rate(n, hours),
+                    inpatient_per_hour: rate(ip, ip_hours),
+                    outpatient_per_hour: rate(op, hours - ip_hours),
+                    edits_fired: fired,
+                    edits_acknowledged: r.get(7)?,
+                    error_edits: r.get(8)?,
+                    error_edits_per_encounter: if n > 0 {
+                        r.get::<_, i64>(8)? as f64 / n as f64
+                    } else {
+                        0.0
+                    },
+                    edits_per_encounter: if n > 0 { fired as f64 / n as f64 } else { 0.0 },
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok(Throughput {
+        from,
+        to,
+        target_ip_per_hour: settings::get_f64(conn, "target_ip_per_hour")?,
+        target_op_per_hour: settings::get_f64(conn, "target_op_per_hour")?,
+        coders,
+    })
+}

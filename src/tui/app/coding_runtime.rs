@@ -1,0 +1,274 @@
+//! The coding screens' effects, performed through the core (`coding::work`, `coding::queue`,
+//! `coding::query`), which checks permissions and writes the audit rows. Reads after a change
+//! (the code list, live edits, holds and queries of the encounter being coded) are bare reads
+//! of the encounter the user has open and claimed.
+
+use chrono::{DateTime, Utc};
+
+use super::App;
+use crate::audit::Actor;
+use crate::chart;
+use crate::codes::{CodeIndex, PickerInput};
+use crate::coding::hold::{describe_hold, policy_in_force};
+use crate::coding::{query, queue, work};
+use crate::error::CoreError;
+use crate::settings;
+use crate::tui::chart_view::ChartState;
+use crate::tui::coding_queue::{self, CodingQueueState};
+use crate::tui::coding_work::{self, CodingWorkState};
+use crate::tui::{CodingAction, CodingRefresh, Msg, ScreenId};
+
+impl App {
+    /// Show the coding queue (kept across visits) and read its page. Unanswered queries past
+    /// `query_expire_days` expire first (COD-21), so the lists are current.
+    pub(super) fn open_coding_queue(&mut self, now: DateTime<Utc>) {
+        let Some(s) = &self.session else { return };
+        let actor = s.actor();
+        if let Err(e) = query::expire_due(&mut self.store, &actor) {
+            self.fail(e);
+        }
+        if self.codingq.is_none() {
+            self.codingq = Some(CodingQueueState::new());
+        }
+        self.screen = ScreenId::CodingQueue;
+        let ctx = self.ctx(now);
+        if let Some(q) = &mut self.codingq {
+            let e = q.reload(&ctx);
+            self.perform(e, now);
+        }
+    }
+
+    /// The workbench's view of an encounter after a change (bare reads).
+    fn coding_refresh(&self, encounter_id: i64) -> Result<CodingRefresh, CoreError> {
+        let conn = self.store.conn();
+        let header = work::header(conn, encounter_id)?;
+        let list = work::read_codes(conn, encounter_id)?;
+        let edits = work::edits_for(conn, &header, &list)?;
+        let reasons = work::hold_of(conn, policy_in_force(conn)?, encounter_id)?;
+        let hold = if reasons.is_empty() {
+            Vec::new()
+        } else {
+            vec![describe_hold(&reasons)]
+        };
+        let queries = query::encounter_queries(conn, encounter_id)?
+            .into_iter()
+            .map(|q| {
+                format!(
+                    "query {} {} (asked {} by {}, due {}): {}{}",
+                    q.id,
+                    q.status.to_uppercase(),
+                    q.asked_at.get(..10).unwrap_or(""),
+                    q.asked_by,
+                    q.due_at.get(..10).unwrap_or(""),
+                    q.question,
+                    q.answer
+                        .map(|a| format!(" — answer: {a}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        let titles = work::code_titles(conn, &header, &list)?;
+        Ok(CodingRefresh {
+            header,
+            list,
+            edits,
+            hold,
+            queries,
+            titles,
+        })
+    }
+
+    /// Claim and open an encounter on the workbench: the coding view (audited), the chart's
+    /// documents of this encounter (the chart open is audited) and its clinical facts.
+    fn open_coding(
+        &mut self,
+        actor: &Actor,
+        encounter_id: i64,
+    ) -> Result<CodingWorkState, CoreError> {
+        work::claim(&mut self.store, actor, encounter_id)?;
+        let (header, list, edits) = work::open(&mut self.store, actor, encounter_id)?;
+        let patient_id: i64 = self.store.conn().query_row(
+            "SELECT patient_id FROM encounters WHERE id = ?1",
+            [encounter_id],
+            |r| r.get(0),
+        )?;
+        let c = chart::open_chart(&mut self.store, actor, patient_id)?;
+        let docs = ChartState::new(c)
+            .docs
+            .into_iter()
+            .filter(|d| d.encounter_id == encounter_id)
+            .collect();
+        let mut st = self.store.conn().prepare(
+            "SELECT kind, system, code, display, COALESCE(substr(occurred_at, 1, 10), '') FROM clinical_facts
+             WHERE encounter_id = ?1 ORDER BY kind, occurred_at, id",
+        )?;
+        let facts = st
+            .query_map([encounter_id], |r| {
+                let (kind, system, code, display, at): (String, String, String, String, String) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                let system = if system.contains("snomed") {
+                    "SNOMED".to_string()
+                } else {
+                    system
+                };
+                Ok(format!("{kind:<9} {system} {code} {display} {at}"))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut r = self.coding_refresh(encounter_id)?;
+        r.list = list;
+        r.edits = edits;
+        r.header = header;
+        if self.codes.is_none() {
+            match CodeIndex::build(self.store.conn(), None) {
+                Ok(ix) if !ix.is_empty() => self.codes = Some(ix),
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(CodingWorkState::new(r, docs, facts))
+    }
+
+    /// Renew the coding claim at half its life (activity keeps it).
+    fn renew_coding_claim(
+        &mut self,
+        actor: &Actor,
+        encounter_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), CoreError> {
+        let minutes = settings::get_i64(self.store.conn(), "claim_minutes")?;
+        let half = chrono::Duration::seconds(minutes * 30);
+        if self.claim_renewed.is_none_or(|t| now - t >= half) {
+            work::claim(&mut self.store, actor, encounter_id)?;
+            self.claim_renewed = Some(now);
+        }
+        Ok(())
+    }
+
+    pub(super) fn perform_coding(&mut self, action: CodingAction, now: DateTime<Utc>) {
+        let Some(session) = &self.session else { return };
+        let actor = session.actor();
+        let ctx = self.ctx(now);
+        let mut refresh: Option<i64> = None;
+        let result: Result<Option<String>, CoreError> = match action {
+            CodingAction::LoadQueue {
+                list,
+                kind,
+                after,
+                limit,
+            } => queue::coding_page(
+                &mut self.store,
+                &actor,
+                list,
+                &queue::CodingFilter {
+                    kind,
+                    service: None,
+                },
+                after.as_ref(),
+                limit + 1,
+            )
+            .map(|rows| {
+                if let Some(q) = &mut self.codingq {
+                    coding_queue::update(q, Msg::CodingPage(rows), &ctx);
+                }
+                None
+            }),
+            CodingAction::Open { encounter_id } => match self.open_coding(&actor, encounter_id) {
+                Ok(w) => {
+                    self.coding = Some(w);
+                    self.claim_renewed = Some(now);
+                    self.screen = ScreenId::Coding;
+                    Ok(None)
+                }
+                Err(e) => {
+                    let _ = work::release(&mut self.store, &actor, encounter_id);
+                    self.open_coding_queue(now);
+                    Err(e)
+                }
+            },
+            CodingAction::Leave { encounter_id } => {
+                let res = work::release(&mut self.store, &actor, encounter_id);
+                self.coding = None;
+                self.claim_renewed = None;
+                self.open_coding_queue(now);
+                res.map(|()| None)
+            }
+            CodingAction::Save { encounter_id, list } => {
+                refresh = Some(encounter_id);
+                self.renew_coding_claim(&actor, encounter_id, now)
+                    .and_then(|()| work::save_codes(&mut self.store, &actor, encounter_id, &list))
+                    .map(|()| None)
+            }
+            CodingAction::Complete {
+                encounter_id,
+                acknowledged,
+                override_reason,
+            } => {
+                refresh = Some(encounter_id);
+                work::complete(
+                    &mut self.store,
+                    &actor,
+                    encounter_id,
+                    &acknowledged,
+                    override_reason.as_deref(),
+                )
+                .map(|o| {
+                    Some(format!(
+                        "coded: {} edit(s) acknowledged; the claim is released (esc: back to the queue)",
+                        o.acknowledged.len()
+                    ))
+                })
+            }
+            CodingAction::Reopen {
+                encounter_id,
+                reason,
+            } => {
+                refresh = Some(encounter_id);
+                work::reopen(&mut self.store, &actor, encounter_id, &reason)
+                    .and_then(|()| work::claim(&mut self.store, &actor, encounter_id))
+                    .map(|()| {
+                        self.claim_renewed = Some(now);
+                        Some("reopened: in progress".to_string())
+                    })
+            }
+            CodingAction::Query {
+                encounter_id,
+                question,
+            } => {
+                refresh = Some(encounter_id);
+                query::send(&mut self.store, &actor, encounter_id, &question, None).map(|q| {
+                    Some(format!(
+                        "query {} sent to the attending; the encounter is on hold until {}",
+                        q.id,
+                        q.due_at.get(..10).unwrap_or("")
+                    ))
+                })
+            }
+        };
+        // After any change (refused or not) the workbench shows what is stored.
+        if let Some(id) = refresh {
+            match self.coding_refresh(id) {
+                Ok(r) => {
+                    if let Some(w) = &mut self.coding {
+                        coding_work::update(w, Msg::CodingRefresh(Box::new(r)), &ctx);
+                    }
+                }
+                Err(e) => self.fail(e),
+            }
+        }
+        match result {
+            Ok(Some(m)) => self.status = Some(m),
+            Ok(None) => {}
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// A picker input on the workbench's picker (in-memory search on the kept index).
+    pub(super) fn coding_picker(&mut self, input: PickerInput, now: DateTime<Utc>) {
+        let (Some(ix), Some(w)) = (&self.codes, &mut self.coding) else {
+            self.fail("no code sets loaded — run `chartdesk init`");
+            return;
+        };
+        let e = coding_work::apply_picker(w, ix, input);
+        self.perform(e, now);
+    }
+}

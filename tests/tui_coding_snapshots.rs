@@ -1,0 +1,51 @@
+//! Snapshots of the coding queue, the held list and the coding workbench (code list with a
+//! hard edit firing, and the picker open) at 100x30 and 80x24, drawn by the real runtime over
+//! the embedded FY2026 code sets. Regenerate with
+//! `INSTA_UPDATE=always cargo test --test tui_coding_snapshots` and review the `.snap` text.
+
+mod tui_coding_fixture;
+
+use chartdesk::tui::App;
+use crossterm::event::KeyCode;
+use tui_coding_fixture::*;
+
+const SIZES: [(u16, u16); 2] = [(100, 30), (80, 24)];
+
+fn snap(name: &str, app: &mut App) {
+    for (w, h) in SIZES {
+        let screen = screen(app, w, h);
+        let mut s = insta::Settings::clone_current();
+        s.set_snapshot_suffix(format!("{w}x{h}"));
+        s.bind(|| insta::assert_snapshot!(name, screen));
+    }
+}
+
+#[test]
+fn coding_queue_and_held_list() {
+    let mut f = coding_fixture();
+    sign_in_as(&mut f.app, "ccoder");
+    press(&mut f.app, KeyCode::Char('w'));
+    snap("coding_queue", &mut f.app);
+    press(&mut f.app, KeyCode::Char('t'));
+    snap("coding_held", &mut f.app);
+}
+
+#[test]
+fn coding_workbench_with_a_hard_edit_and_the_picker() {
+    let mut f = coding_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "ccoder");
+    press(app, KeyCode::Char('w'));
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('a'));
+    type_text(app, "D63.0");
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('y'));
+    press(app, KeyCode::Char('a'));
+    type_text(app, "C50.911");
+    press(app, KeyCode::Enter);
+    snap("coding_workbench", app);
+    press(app, KeyCode::Char('a'));
+    type_text(app, "anemia neopl");
+    snap("coding_picker", app);
+}
