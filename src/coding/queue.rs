@@ -85,10 +85,11 @@ pub fn page_rows(
         format!("?{}", args.len())
     };
     if let Some(k) = &filter.kind {
-        sql += &format!(" AND e.kind = {}", arg(Box::new(k.clone())));
+        // `+`: a filter on the rows, never an index choice (the page walks discharge order).
+        sql += &format!(" AND +e.kind = {}", arg(Box::new(k.clone())));
     }
     if let Some(s) = &filter.service {
-        sql += &format!(" AND e.service = {}", arg(Box::new(s.clone())));
+        sql += &format!(" AND +e.service = {}", arg(Box::new(s.clone())));
     }
     if let Some(a) = after {
         let d = arg(Box::new(a.discharge_at.clone()));

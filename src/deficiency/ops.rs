@@ -412,7 +412,11 @@ pub fn analyze_batch(
     // A batch touches most of the encounter and document indexes: give this run a larger
     // page cache than an interactive session needs (restored below).
     store.conn().pragma_update(None, "cache_size", -262_144)?;
-    for chunk in ids.chunks(2_000) {
+    // One transaction per 5,000 charts: each commit (an fsync, and a checkpoint now and then)
+    // is spread over more work than with 2,000 (8-10k -> 9-14k charts/s at 100k), and the
+    // write lock is still held for under a second at a time, so a user's action during the
+    // nightly run waits at most that long.
+    for chunk in ids.chunks(5_000) {
         let part = store.transact(actor, |tx, audit| {
             let mut s = BatchSummary::default();
             let (lo, hi) = (chunk.first().map_or(0, |c| c.0), chunk.last().map_or(0, |c| c.0));

@@ -48,11 +48,10 @@ CREATE INDEX coding_work_open ON coding_work(encounter_id, username) WHERE compl
 -- ICD-10-PCS principal procedure flag (the sequence keeps the coder's order).
 ALTER TABLE encounter_codes ADD COLUMN principal INTEGER NOT NULL DEFAULT 0 CHECK (principal IN (0,1));
 
--- Coding queue filters walk (coding_status, kind|service, discharge_at).
-CREATE INDEX encounters_coding_kind ON encounters(coding_status, kind, discharge_at);
-CREATE INDEX encounters_coding_service ON encounters(coding_status, service, discharge_at);
+-- The coding queue walks encounters_discharge in discharge order and filters status, type
+-- and service on the rows (about one in three discharged encounters is in the queue, so a
+-- page reads a few hundred rows); the hold check (COD-20) probes the deficiencies'
+-- (encounter_id, kind, slot) unique index. No index is added on those paths: every index on
+-- encounters or deficiencies is paid by each analysis and import write.
 -- Discharge → coded turnaround over a period (DOMAIN §7).
 CREATE INDEX encounters_coded_at ON encounters(coded_at) WHERE coded_at IS NOT NULL;
--- Open deficiencies of an encounter by kind (hold policy, COD-20).
-CREATE INDEX deficiencies_open_encounter ON deficiencies(encounter_id, kind)
-    WHERE status NOT IN ('completed','waived','void');
