@@ -276,6 +276,9 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Pages of WAL after which a commit checkpoints (batch analysis suspends it for its run).
+pub const WAL_AUTOCHECKPOINT: i64 = 4000;
+
 /// Per-connection pragmas, outside any transaction (they are no-ops inside one).
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Readers never block the writer and vice versa: many users over SSH share one file.
@@ -289,7 +292,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Hot loops (analysis, imports) cycle through more than rusqlite's default 16 statements.
     conn.set_prepared_statement_cache_capacity(128);
     // Checkpoints happen on commit past this many pages; keep them infrequent but bounded.
-    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
     conn.pragma_update(None, "cache_size", -32_000)?;
     // Statement journals (per-statement undo inside a transaction, needed by every statement
     // that fires triggers: the audit chain's and the queue counters') stay in memory instead

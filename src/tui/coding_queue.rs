@@ -68,6 +68,8 @@ pub struct CodingQueueState {
     pub limit: usize,
     /// Encounter type filter (`None`: all types).
     pub kind: Option<&'static str>,
+    /// Service filter (`None`: all services), taken from the selected row.
+    pub service: Option<String>,
 }
 
 /// The type filter's cycle: all, then each encounter type.
@@ -90,6 +92,7 @@ impl CodingQueueState {
             next: None,
             limit: 20,
             kind: None,
+            service: None,
         }
     }
 
@@ -107,6 +110,7 @@ impl CodingQueueState {
         Effect::Coding(CodingAction::LoadQueue {
             list: self.list,
             kind: self.kind.map(str::to_string),
+            service: self.service.clone(),
             after: self.start.clone(),
             limit: self.limit,
         })
@@ -152,6 +156,18 @@ pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
             s.selected = 0;
             return s.reload(ctx);
         }
+        Msg::Command(C::FilterCodingService) => {
+            // The selected encounter's service; again: every service.
+            s.service = match (&s.service, s.selected_row()) {
+                (Some(_), _) => None,
+                (None, Some(r)) => Some(r.service.clone()),
+                (None, None) => return Effect::None,
+            };
+            s.pages.clear();
+            s.start = None;
+            s.selected = 0;
+            return s.reload(ctx);
+        }
         Msg::Command(C::NextPage) => {
             if let Some(n) = s.next.take() {
                 s.pages.push(s.start.take());
@@ -192,7 +208,11 @@ impl ratatui::widgets::Widget for &CodingQueueState {
             ""
         };
         let kind = self.kind.unwrap_or("all types");
-        let title = format!("{title}· {kind} · page {page}{more} · t: other list ");
+        let service = match &self.service {
+            Some(s) => format!(" · {s} only"),
+            None => String::new(),
+        };
+        let title = format!("{title}· {kind}{service} · page {page}{more} · t: other list ");
         let rows = self.rows.iter().map(|r| {
             Row::new(vec![
                 r.visit.clone(),
@@ -279,6 +299,7 @@ mod tests {
             Effect::Coding(CodingAction::LoadQueue {
                 list: CodingList::Queue,
                 kind: None,
+                service: None,
                 after: Some(row(2).key),
                 limit: 2
             })
@@ -289,6 +310,7 @@ mod tests {
             Effect::Coding(CodingAction::LoadQueue {
                 list: CodingList::Queue,
                 kind: None,
+                service: None,
                 after: None,
                 limit: 2
             })
@@ -306,5 +328,49 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn s_filters_to_the_selected_service_and_again_clears_it() {
+        let mut s = CodingQueueState::new();
+        let ctx = Ctx {
+            page_rows: 5,
+            ..Ctx::default()
+        };
+        let mut surgery = row(2);
+        surgery.service = "Surgery".into();
+        update(&mut s, Msg::CodingPage(vec![row(1), surgery]), &ctx);
+        update(&mut s, Msg::Command(CommandId::MoveDown), &ctx);
+        let e = update(&mut s, Msg::Command(CommandId::FilterCodingService), &ctx);
+        assert_eq!(
+            e,
+            Effect::Coding(CodingAction::LoadQueue {
+                list: CodingList::Queue,
+                kind: None,
+                service: Some("Surgery".into()),
+                after: None,
+                limit: 5
+            }),
+            "the filter starts from the first page"
+        );
+        assert_eq!(s.service.as_deref(), Some("Surgery"));
+        let e = update(&mut s, Msg::Command(CommandId::FilterCodingService), &ctx);
+        assert!(
+            matches!(
+                &e,
+                Effect::Coding(CodingAction::LoadQueue { service: None, .. })
+            ),
+            "{e:?}"
+        );
+        // With no row there is nothing to filter by.
+        let mut empty = CodingQueueState::new();
+        assert_eq!(
+            update(
+                &mut empty,
+                Msg::Command(CommandId::FilterCodingService),
+                &ctx
+            ),
+            Effect::None
+        );
     }
 }

@@ -240,6 +240,8 @@ pub enum CommandId {
     NextDocument,
     /// Filter the coding queue by encounter type (cycles).
     CycleCodingType,
+    /// Filter the coding queue to the selected encounter's service (again: all services).
+    FilterCodingService,
     /// Set the selected procedure's date.
     ProcedureDate,
     /// Complete despite a documentation hold, with a reason (supervisor, COD-20).
@@ -326,6 +328,7 @@ impl CommandId {
         CommandId::CycleCodingType,
         CommandId::ProcedureDate,
         CommandId::OverrideHold,
+        CommandId::FilterCodingService,
     ];
 
     pub fn ordinal(self) -> usize {
@@ -407,6 +410,7 @@ impl CommandId {
             CycleCodingType => 73,
             ProcedureDate => 74,
             OverrideHold => 75,
+            FilterCodingService => 76,
         }
     }
 
@@ -667,6 +671,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[has_prev_page]).hint("prev"),
     cmd(C::CycleCodingType, "filter_coding_type", "Filter by encounter type: all, inpatient, outpatient, emergency, observation", &[CodingQueue], &["f"])
         .hint("type"),
+    cmd(C::FilterCodingService, "filter_coding_service", "Only the selected encounter's service; again: every service", &[CodingQueue], &["s"]),
     cmd(C::CodeEncounter, "code_encounter", "Claim the selected encounter and code it", &[CodingQueue], &["enter"])
         .guards(&[row_selected]).hint("code"),
     cmd(C::AddDiagnosis, "add_diagnosis", "Add an ICD-10-CM diagnosis with the code picker", &[Coding], &["a"])

@@ -242,6 +242,8 @@ pub enum CodingAction {
         list: CodingList,
         /// Only this encounter type (`inpatient`, …), or all.
         kind: Option<String>,
+        /// Only this service, or all.
+        service: Option<String>,
         after: Option<CodingKey>,
         limit: usize,
     },

@@ -160,8 +160,13 @@ impl FieldForm {
         }
         let last = self.fields.len().saturating_sub(1);
         match k.code {
-            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(last),
+            KeyCode::Up | KeyCode::BackTab | KeyCode::Char('k') => {
+                self.selected = self.selected.saturating_sub(1)
+            }
+            // Tab moves to the next field, as the footer says for every form.
+            KeyCode::Down | KeyCode::Tab | KeyCode::Char('j') => {
+                self.selected = (self.selected + 1).min(last)
+            }
             KeyCode::Home => self.selected = 0,
             KeyCode::End => self.selected = last,
             KeyCode::PageUp => self.selected = self.selected.saturating_sub(10),
@@ -444,5 +449,17 @@ mod tests {
         assert_eq!(item_from(&f), Ok((12, false, "not requested".into())));
         f.fields[0].value = "x".into();
         assert!(item_from(&f).unwrap_err().starts_with("document:"));
+    }
+
+    #[test]
+    fn tab_and_backtab_move_between_fields_as_the_footer_says() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+        let mut f = new_request_form(today);
+        assert_eq!(f.selected, 0);
+        f.key(&key(KeyCode::Tab));
+        f.key(&key(KeyCode::Tab));
+        assert_eq!(f.selected, 2);
+        f.key(&key(KeyCode::BackTab));
+        assert_eq!(f.selected, 1);
     }
 }

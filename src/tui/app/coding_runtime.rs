@@ -153,16 +153,14 @@ impl App {
             CodingAction::LoadQueue {
                 list,
                 kind,
+                service,
                 after,
                 limit,
             } => queue::coding_page(
                 &mut self.store,
                 &actor,
                 list,
-                &queue::CodingFilter {
-                    kind,
-                    service: None,
-                },
+                &queue::CodingFilter { kind, service },
                 after.as_ref(),
                 limit + 1,
             )
