@@ -491,19 +491,7 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
 
 impl Widget for &RoiRequestState {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let w = area.width.saturating_sub(2) as usize;
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .skip(self.scroll)
-            .map(|(t, em)| {
-                let l = Line::from(clip(t, w));
-                if *em { l.bold() } else { l }
-            })
-            .collect();
-        Paragraph::new(lines)
-            .block(Block::bordered().title(self.title.clone()))
-            .render(area, buf);
+        text_box(&self.lines, self.scroll, &self.title, area, buf);
         if let Some(f) = &self.form {
             f.render(area, buf);
         }
@@ -624,18 +612,22 @@ pub fn update_accounting(s: &mut AccountingState, msg: Msg, ctx: &Ctx) -> Effect
 
 impl Widget for &AccountingState {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let w = area.width.saturating_sub(2) as usize;
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .skip(self.scroll)
-            .map(|(t, em)| {
-                let l = Line::from(clip(t, w));
-                if *em { l.bold() } else { l }
-            })
-            .collect();
-        Paragraph::new(lines)
-            .block(Block::bordered().title(self.title.clone()))
-            .render(area, buf);
+        text_box(&self.lines, self.scroll, &self.title, area, buf);
     }
+}
+
+/// Scrolled lines (bold where marked) in a bordered box: the request and accounting views.
+fn text_box(lines: &[(String, bool)], scroll: usize, title: &str, area: Rect, buf: &mut Buffer) {
+    let w = area.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .map(|(t, em)| {
+            let l = Line::from(clip(t, w));
+            if *em { l.bold() } else { l }
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(Block::bordered().title(title.to_string()))
+        .render(area, buf);
 }
