@@ -93,35 +93,16 @@ pub(super) fn apply(
                         provider(w, found, d.npi.as_deref(), &d.family, &d.given, &origin)?
                     }
                     (Resource::Patient(d), _) => {
-                        let by_mrn =
-                            match w.find("patients", "source_key", origin.source_key, origin.at)? {
-                                Some(f) => (Some(f), None),
-                                None => match w.find("patients", "mrn", &d.mrn, origin.at)? {
-                                    Some(f) => {
-                                        match w.identity_conflict(
-                                            f,
-                                            Some(&d.birth_date),
-                                            Some(d.sex),
-                                            origin.at,
-                                        )? {
-                                            None => (Some(f), None),
-                                            Some(why) => (None, Some(why)),
-                                        }
-                                    }
-                                    None => (None, None),
-                                },
-                            };
-                        let (found, conflict) = by_mrn;
-                        // IMP-ID-01: the MRN belongs to another person; this Patient is
-                        // registered separately as `<resource id>:<MRN>`.
-                        let mrn = match (&conflict, found) {
-                            (Some(_), _) => format!("{}:{}", p.id, d.mrn),
-                            // An import never changes a stored MRN.
-                            (None, Some(f)) => w
-                                .text("patients", "mrn", f, origin.at)?
-                                .unwrap_or_else(|| d.mrn.clone()),
-                            (None, None) => d.mrn.clone(),
-                        };
+                        // IMP-ID-01: another person's MRN registers this Patient as
+                        // `<resource id>:<MRN>`.
+                        let (found, mrn, conflict) = w.match_patient(
+                            origin.source_key,
+                            &d.mrn,
+                            Some(&d.birth_date),
+                            Some(d.sex),
+                            &p.id,
+                            origin.at,
+                        )?;
                         let cols = [
                             ("mrn", txt(&mrn)),
                             ("family_name", txt(&d.family)),

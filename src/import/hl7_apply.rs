@@ -321,26 +321,16 @@ fn execute(
         return Ok(());
     }
     let pkey = format!("hl7:{}:{}", c.facility, c.mrn);
-    let (found, conflict) = match w.find("patients", "source_key", &pkey, &c.pid_at)? {
-        Some(f) => (Some(f), None),
-        None => match w.find("patients", "mrn", &c.mrn, &c.pid_at)? {
-            Some(f) => match w.identity_conflict(f, c.birth.as_deref(), c.sex, &c.pid_at)? {
-                None => (Some(f), None),
-                Some(why) => (None, Some(why)),
-            },
-            None => (None, None),
-        },
-    };
-    // IMP-ID-01: when the MRN belongs to another person, this facility's patient is
-    // registered separately as `<MSH-4>:<MRN>`, and found by its source key from then on
-    // (an import never changes a stored MRN).
-    let mrn = match (&conflict, found) {
-        (Some(_), _) => format!("{}:{}", c.facility, c.mrn),
-        (None, Some(f)) => w
-            .text("patients", "mrn", f, &c.pid_at)?
-            .unwrap_or_else(|| c.mrn.clone()),
-        (None, None) => c.mrn.clone(),
-    };
+    // IMP-ID-01: another person's MRN registers this facility's patient as `<MSH-4>:<MRN>`,
+    // found by its source key from then on.
+    let (found, mrn, conflict) = w.match_patient(
+        &pkey,
+        &c.mrn,
+        c.birth.as_deref(),
+        c.sex,
+        &c.facility,
+        &c.pid_at,
+    )?;
     let qualified;
     let c = if mrn == c.mrn {
         c

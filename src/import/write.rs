@@ -120,16 +120,42 @@ pub(crate) fn in_file_tx(
 }
 
 impl Writer<'_, '_> {
+    /// Find the stored patient a record is about (IMP-ID-01): by its own source key, else by
+    /// MRN when birth date and sex agree. Returns the patient (if any), the MRN to store (the
+    /// stored one for a known patient: an import never changes an MRN; `<qualifier>:<MRN>`
+    /// when the MRN belongs to another person), and the conflict to flag, if there is one.
+    pub fn match_patient(
+        &self,
+        source_key: &str,
+        mrn: &str,
+        birth_date: Option<&str>,
+        sex: Option<&str>,
+        qualifier: &str,
+        at: &str,
+    ) -> Result<(Option<i64>, String, Option<serde_json::Value>), FileFail> {
+        if let Some(f) = self.find("patients", "source_key", source_key, at)? {
+            let stored = self.text("patients", "mrn", f, at)?;
+            return Ok((Some(f), stored.unwrap_or_else(|| mrn.to_string()), None));
+        }
+        match self.find("patients", "mrn", mrn, at)? {
+            None => Ok((None, mrn.to_string(), None)),
+            Some(f) => match self.identity_conflict(f, birth_date, sex, at)? {
+                None => Ok((Some(f), mrn.to_string(), None)),
+                Some(why) => Ok((None, format!("{qualifier}:{mrn}"), Some(why))),
+            },
+        }
+    }
+
     /// IMP-ID-01 (chartdesk rule, patient identity): a record from another source (another
     /// facility's HL7 feed, another FHIR origin) that matches a stored patient only by MRN
     /// must agree with it on date of birth and sex, where both sides know them. Otherwise it
     /// is a different person sharing the number (or a registration error) and merging it
     /// would file one patient's care in another's chart. Returns what disagrees, or `None`.
-    /// The callers then register the record as a separate patient under a source-qualified
-    /// MRN and flag it with [`Writer::flag_identity_conflict`]; they never merge. (A record
-    /// from the patient's own source, matched by its source key, may correct the
+    /// [`Writer::match_patient`] then registers the record as a separate patient under a
+    /// source-qualified MRN, flagged with [`Writer::flag_identity_conflict`]; never merged. (A
+    /// record from the patient's own source, matched by its source key, may correct the
     /// demographics; the change is audited from → to.)
-    pub fn identity_conflict(
+    fn identity_conflict(
         &self,
         patient: i64,
         birth_date: Option<&str>,

@@ -240,12 +240,12 @@ pub enum CommandId {
     NextDocument,
     /// Filter the coding queue by encounter type (cycles).
     CycleCodingType,
-    /// Filter the coding queue to the selected encounter's service (again: all services).
-    FilterCodingService,
     /// Set the selected procedure's date.
     ProcedureDate,
     /// Complete despite a documentation hold, with a reason (supervisor, COD-20).
     OverrideHold,
+    /// Filter the coding queue to the selected encounter's service (again: all services).
+    FilterCodingService,
 }
 
 impl CommandId {
@@ -331,87 +331,10 @@ impl CommandId {
         CommandId::FilterCodingService,
     ];
 
+    /// Position in [`CommandId::ALL`], which lists the variants in declaration order
+    /// (checked by a test), so the discriminant is the position.
     pub fn ordinal(self) -> usize {
-        use CommandId::*;
-        match self {
-            Help => 0,
-            Palette => 1,
-            Quit => 2,
-            LockScreen => 3,
-            Search => 4,
-            Back => 5,
-            SwitchFocus => 6,
-            SubmitLogin => 7,
-            RunSearch => 8,
-            OpenChart => 9,
-            OpenDocument => 10,
-            PrevEncounter => 11,
-            NextEncounter => 12,
-            MoveUp => 13,
-            MoveDown => 14,
-            PageUp => 15,
-            PageDown => 16,
-            GoTop => 17,
-            GoBottom => 18,
-            Unlock => 19,
-            Logout => 20,
-            OpenDeficiencies => 21,
-            ToggleQueueTab => 22,
-            CycleSort => 23,
-            FilterQueue => 24,
-            ClearFilter => 25,
-            NextPage => 26,
-            PrevPage => 27,
-            OpenWork => 28,
-            AddDeficiency => 29,
-            CompleteDeficiency => 30,
-            RecordSignature => 31,
-            WaiveDeficiency => 32,
-            ApproveWaiver => 33,
-            VoidDeficiency => 34,
-            ReassignDeficiency => 35,
-            MarkAnalyzed => 36,
-            OpenReports => 37,
-            ProviderLetter => 38,
-            OpenCodeLookup => 39,
-            ShowCode => 40,
-            ProviderView => 41,
-            OpenRoiQueue => 42,
-            OpenRoiRequest => 43,
-            ValidateRequest => 44,
-            SubmitForQa => 45,
-            QaPass => 46,
-            ReleaseRequest => 47,
-            OpenAccounting => 48,
-            EditAuthorization => 49,
-            NewRequest => 50,
-            SelectDocument => 51,
-            OpenCodingQueue => 52,
-            CodeEncounter => 53,
-            AddDiagnosis => 54,
-            AddProcedure => 55,
-            RemoveCode => 56,
-            MoveCodeUp => 57,
-            MoveCodeDown => 58,
-            PoaYes => 59,
-            PoaNo => 60,
-            PoaUnknown => 61,
-            PoaUndetermined => 62,
-            PoaExempt => 63,
-            PrincipalProcedure => 64,
-            AcknowledgeWarnings => 65,
-            CompleteCoding => 66,
-            SendQuery => 67,
-            ReopenCoding => 68,
-            FindInText => 69,
-            FindNext => 70,
-            PrevDocument => 71,
-            NextDocument => 72,
-            CycleCodingType => 73,
-            ProcedureDate => 74,
-            OverrideHold => 75,
-            FilterCodingService => 76,
-        }
+        self as usize
     }
 
     pub fn command(self) -> &'static Command {
