@@ -48,6 +48,7 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         }
         ReportCmd::Dnfb { .. } => ("dnfb", Perm::Administer),
         ReportCmd::Coding { .. } => ("coding", Perm::Administer),
+        ReportCmd::Roi { .. } => ("roi", Perm::Administer),
     };
     authorize(store, actor, perm, "report", name)?;
     let out = match cmd {
@@ -170,6 +171,17 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
             let (policy, held) = coding_report::held_reasons(store.conn())?;
             let t = coding_report::throughput(store.conn(), from, to)?;
             coding_text(policy.as_str(), &held, &t, format)?
+        }
+        ReportCmd::Roi { format, from, to } => {
+            let today = crate::roi::request::today(store);
+            let to = to.unwrap_or(today);
+            let from = from.unwrap_or(to - chrono::Duration::days(30));
+            let m = crate::roi::report::roi_metrics(store.conn(), from, to, today.min(to))?;
+            match format {
+                ReportFormat::Json => serde_json::to_string_pretty(&m)? + "\n",
+                ReportFormat::Csv => crate::roi::report::format_csv(&m),
+                ReportFormat::Table => crate::roi::report::format_table(&m),
+            }
         }
         ReportCmd::Provider { provider, format } => {
             let id: i64 = match provider.parse::<i64>() {

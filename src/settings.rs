@@ -185,6 +185,30 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Cost-based fee for a second accounting of disclosures within 12 months (AOD-05)",
     },
     SettingDef {
+        key: "facility_state",
+        default: "",
+        kind: Kind::Text,
+        doc: "Two-letter state whose state_sensitive_rules entry applies; empty = the federal floor (DOMAIN 4.4)",
+    },
+    SettingDef {
+        key: "state_sensitive_rules",
+        default: "",
+        kind: Kind::Text,
+        doc: "Sensitive categories an authorization must name, per state: STATE:CAT,CAT;STATE:… (e.g. NY:HIV,MENTAL_HEALTH,GENETIC); SUD_PART2 and PSYCHOTHERAPY always (federal floor, DOMAIN 4.4)",
+    },
+    SettingDef {
+        key: "roi_incomplete_documents",
+        default: "ACKNOWLEDGE",
+        kind: Kind::Choice(&["ACKNOWLEDGE", "HOLD"]),
+        doc: "An incomplete or unsigned document in a release: ACKNOWLEDGE = released only with an explicit acknowledgement; HOLD = validation holds the request (HOLD_RECORD_INCOMPLETE) until none is left",
+    },
+    SettingDef {
+        key: "fee_class_by_requester",
+        default: "",
+        kind: Kind::Text,
+        doc: "Fee class overrides, REQUESTER_TYPE=INDIVIDUAL|NONE|STATE_SCHEDULE,… (ROI-04 defaults: SELF, PERSREP individual; PROVIDER_TX, PUBLIC_HEALTH none; others state schedule)",
+    },
+    SettingDef {
         key: "coding_hold_policy",
         default: "CRITICAL",
         kind: Kind::Choice(&["NONE", "CRITICAL", "ALL"]),
@@ -310,6 +334,23 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
                     d.key,
                     format!("{value:?} is not actual, average_schedule or flat (ROI-04)"),
                 ));
+            }
+            if d.key == "facility_state"
+                && !value.trim().is_empty()
+                && (value.trim().len() != 2 || !value.trim().chars().all(|c| c.is_ascii_alphabetic()))
+            {
+                return Err(CoreError::invalid(
+                    d.key,
+                    format!("{value:?} is not a two-letter state code (or empty)"),
+                ));
+            }
+            if d.key == "state_sensitive_rules" {
+                crate::roi::category::parse_state_rules(value)
+                    .map_err(|e| CoreError::invalid(d.key, e))?;
+            }
+            if d.key == "fee_class_by_requester" {
+                crate::roi::fees::parse_fee_classes(value)
+                    .map_err(|e| CoreError::invalid(d.key, e))?;
             }
             if d.key == "state_fee_schedule" {
                 crate::roi::release::parse_fee_schedule(value)

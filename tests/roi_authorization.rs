@@ -4,7 +4,7 @@
 use chartdesk::roi::authorization::PSYCHOTHERAPY_NOTES_DOC;
 use chartdesk::roi::{
     AUTH_JSON_DOC, Authorization, Category, CompoundDoc, Part2Consent, ReasonCode, Request,
-    RequesterType, Validation, check_file, validate,
+    RequesterType, SensitiveRules, Validation, check_file, validate, validate_with,
 };
 use chrono::NaiveDate;
 
@@ -89,6 +89,8 @@ reason_cases! {
         |a, _| { a.signed_date = None; true };
     auth_missing_rep_authority: "AUTH_MISSING_REP_AUTHORITY", "45 CFR 164.508(c)(1)(vi)",
         |a, _| { a.representative = Some("Pat Whitfield".into()); true };
+    auth_date_invalid: "AUTH_DATE_INVALID", "45 CFR 164.508(c)(1)(vi)",
+        |a, _| { a.signed_date = Some(d("2026-04-20")); true };
     auth_missing_revocation_statement: "AUTH_MISSING_REVOCATION_STATEMENT", "45 CFR 164.508(c)(2)(i)",
         |a, _| { a.revocation_statement = false; true };
     auth_missing_conditioning_statement: "AUTH_MISSING_CONDITIONING_STATEMENT", "45 CFR 164.508(c)(2)(ii)",
@@ -109,8 +111,8 @@ reason_cases! {
         |a, _| { a.conditioned_treatment = true; true };
     auth_psychotherapy_combined: "AUTH_PSYCHOTHERAPY_COMBINED", "45 CFR 164.508(b)(3)(ii)",
         |a, _| { a.psychotherapy_notes = true; true };
-    auth_sensitive_not_specified: "AUTH_SENSITIVE_NOT_SPECIFIED", "state law (state_sensitive_rules)",
-        |_, r| { r.categories_present.push(Category::Hiv); true };
+    auth_sensitive_not_specified: "AUTH_SENSITIVE_NOT_SPECIFIED", "45 CFR 164.508(a)(2)",
+        |_, r| { r.categories_present.push(Category::Psychotherapy); true };
     auth_part2_noncompliant: "AUTH_PART2_NONCOMPLIANT", "42 CFR 2.31(a)",
         |a, r| {
             r.categories_present.push(Category::SudPart2);
@@ -148,7 +150,7 @@ fn identity_verification_must_be_recorded() {
 fn repeated_categories_are_reported_once() {
     let (a, mut r) = baseline();
     r.categories_present = vec![Category::Hiv, Category::Hiv, Category::MentalHealth];
-    let v = validate(Some(&a), &r, d(TODAY));
+    let v = validate_with(Some(&a), &r, d(TODAY), &ny());
     assert_eq!(codes(&v), ["AUTH_SENSITIVE_NOT_SPECIFIED"]);
     assert_eq!(v.excluded_categories, [Category::Hiv]);
 }
@@ -166,10 +168,12 @@ fn expiration_date_is_inclusive_and_event_counts() {
 }
 
 #[test]
-fn revocation_after_release_date_does_not_count() {
+fn roi_dates_revocation_dated_in_the_future_is_impossible() {
     let (mut a, r) = baseline();
     a.revoked_at = Some(d("2026-04-11"));
-    assert!(validate(Some(&a), &r, d(TODAY)).valid);
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_DATE_INVALID"]);
+    assert_eq!(v.problems[0].rule, "45 CFR 164.508(b)(5)");
     a.revoked_at = Some(d(TODAY));
     assert_eq!(codes(&validate(Some(&a), &r, d(TODAY))), ["AUTH_REVOKED"]);
 }
@@ -332,6 +336,12 @@ fn individual_access_excludes_only_psychotherapy_notes() {
     assert_eq!(v.excluded_categories, [Category::Psychotherapy]);
     r.requester_type = RequesterType::ProviderTx;
     let v = validate(None, &r, d(TODAY));
+    assert_eq!(
+        v.excluded_categories,
+        [Category::SudPart2, Category::Psychotherapy],
+        "federal floor: HIV needs naming only under a state rule"
+    );
+    let v = validate_with(None, &r, d(TODAY), &ny());
     assert_eq!(v.excluded_categories.len(), 3);
 }
 
@@ -397,4 +407,245 @@ fn validation_serialises_to_json() {
     assert_eq!(j["requester_type"], "AUTH_3P");
     assert_eq!(j["problems"][0]["code"], "AUTH_MISSING_PURPOSE");
     assert_eq!(j["problems"][0]["rule"], "45 CFR 164.508(c)(1)(iv)");
+}
+
+/// A state rule that adds HIV and MENTAL_HEALTH to the federal floor.
+fn ny() -> SensitiveRules {
+    SensitiveRules::for_state("NY:HIV,MENTAL_HEALTH;CA:GENETIC", "ny").unwrap()
+}
+
+/// A general authorization covering all records (no document type limit).
+fn general_all_records() -> (Authorization, Request) {
+    let (mut a, mut r) = baseline();
+    a.document_types.clear();
+    r.document_types.clear();
+    (a, r)
+}
+
+#[test]
+fn roi_psychotherapy_164_508_a2_general_auth_refused() {
+    // A general form that names the PSYCHOTHERAPY category is not a psychotherapy-notes
+    // authorization.
+    let (mut a, mut r) = general_all_records();
+    a.sensitive_categories_named = vec![Category::Psychotherapy, Category::MentalHealth];
+    r.categories_present = vec![Category::Psychotherapy];
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_SENSITIVE_NOT_SPECIFIED"]);
+    assert_eq!(v.problems[0].rule, "45 CFR 164.508(a)(2)");
+    assert!(v.problems[0].message.contains("names PSYCHOTHERAPY but"));
+    assert_eq!(v.excluded_categories, [Category::Psychotherapy]);
+    assert!(!v.valid);
+}
+
+#[test]
+fn roi_psychotherapy_164_508_b3ii_all_records_is_improperly_combined() {
+    let (mut a, mut r) = general_all_records();
+    a.psychotherapy_notes = true;
+    r.categories_present = vec![Category::Psychotherapy];
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_PSYCHOTHERAPY_COMBINED"]);
+    assert!(v.problems[0].message.contains("all records"));
+    // Also covering another document type is combined too.
+    a.document_types = vec![PSYCHOTHERAPY_NOTES_DOC.into(), "18842-5".into()];
+    r.document_types = vec![PSYCHOTHERAPY_NOTES_DOC.into()];
+    assert_eq!(
+        codes(&validate(Some(&a), &r, d(TODAY))),
+        ["AUTH_PSYCHOTHERAPY_COMBINED"]
+    );
+    // Alone, it is valid.
+    a.document_types = vec![PSYCHOTHERAPY_NOTES_DOC.into()];
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert!(v.valid, "{:?}", v.problems);
+    assert!(v.excluded_categories.is_empty());
+}
+
+#[test]
+fn roi_psychotherapy_doc_type_request_is_a_psychotherapy_request_whatever_categories_present() {
+    let (a, mut r) = general_all_records();
+    r.document_types = vec![PSYCHOTHERAPY_NOTES_DOC.into()];
+    r.categories_present.clear();
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert!(v.psychotherapy_notes_requested);
+    assert_eq!(codes(&v), ["AUTH_SENSITIVE_NOT_SPECIFIED"]);
+    assert_eq!(v.problems[0].rule, "45 CFR 164.508(a)(2)");
+    assert_eq!(v.excluded_categories, [Category::Psychotherapy]);
+}
+
+#[test]
+fn roi_psychotherapy_164_524_a1i_outside_the_right_of_access() {
+    for t in [
+        RequesterType::SelfAccess,
+        RequesterType::PersRep,
+        RequesterType::Directive,
+    ] {
+        let mut r = Request::new(t, d("2026-04-01"));
+        verify(&mut r);
+        r.document_types = vec![PSYCHOTHERAPY_NOTES_DOC.into()];
+        // Even a psychotherapy-notes form does not bring them into the right of access.
+        let directive = Authorization {
+            recipient: Some("Dr. Who".into()),
+            signature: Some("Dana Whitfield".into()),
+            signed_date: Some(d("2026-03-30")),
+            psychotherapy_notes: true,
+            ..Authorization::default()
+        };
+        let v = validate(Some(&directive), &r, d(TODAY));
+        assert_eq!(v.excluded_categories, [Category::Psychotherapy], "{t}");
+    }
+}
+
+#[test]
+fn roi_directive_part2_records_go_to_a_third_party_only_under_2_31_consent() {
+    let mut r = Request::new(RequesterType::Directive, d("2026-04-01"));
+    verify(&mut r);
+    r.categories_present = vec![Category::SudPart2];
+    let mut directive = Authorization {
+        recipient: Some("Dr. Who".into()),
+        signature: Some("Dana Whitfield".into()),
+        signed_date: Some(d("2026-03-30")),
+        ..Authorization::default()
+    };
+    let v = validate(Some(&directive), &r, d(TODAY));
+    assert_eq!(v.excluded_categories, [Category::SudPart2]);
+    directive.sensitive_categories_named = vec![Category::SudPart2];
+    assert_eq!(
+        validate(Some(&directive), &r, d(TODAY)).excluded_categories,
+        [Category::SudPart2],
+        "naming the category without the 2.31 elements is not a consent"
+    );
+    directive.part2 = Some(Part2Consent {
+        patient_name: Some("Dana Whitfield".into()),
+        program: Some("Riverside Recovery Program".into()),
+        sud_description: Some("SUD treatment notes, 2026".into()),
+    });
+    assert!(
+        validate(Some(&directive), &r, d(TODAY))
+            .excluded_categories
+            .is_empty()
+    );
+}
+
+#[test]
+fn roi_expiration_164_508_c1v_none_only_for_research() {
+    for event in ["none", "None.", "no expiration", "until revoked", "end of the research study"] {
+        let (mut a, r) = baseline();
+        a.expiration_date = None;
+        a.expiration_event = Some(event.into());
+        let v = validate(Some(&a), &r, d(TODAY));
+        assert_eq!(codes(&v), ["AUTH_MISSING_EXPIRATION"], "{event}");
+        assert!(v.problems[0].message.contains("research"), "{event}");
+        // Research under an authorization, including a database or repository.
+        let mut research = r.clone();
+        research.requester_type = RequesterType::Research;
+        assert!(validate(Some(&a), &research, d(TODAY)).valid, "{event}");
+    }
+    let (mut a, r) = baseline();
+    a.expiration_date = None;
+    a.expiration_event = Some("end of the litigation Whitfield v. Acme".into());
+    assert!(validate(Some(&a), &r, d(TODAY)).valid, "a real event");
+}
+
+#[test]
+fn roi_dates_signature_after_receipt_refused() {
+    let (mut a, r) = baseline();
+    // Received 2026-04-06 with the request; signed two days later.
+    a.signed_date = Some(d("2026-04-08"));
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_DATE_INVALID"]);
+    assert_eq!(v.problems[0].rule, "45 CFR 164.508(c)(1)(vi)");
+    assert!(v.problems[0].message.contains("after the form was received"));
+    // A corrected form that arrived later, after it was signed.
+    a.received_date = Some(d("2026-04-09"));
+    assert!(validate(Some(&a), &r, d(TODAY)).valid);
+}
+
+#[test]
+fn roi_dates_signature_after_release_refused() {
+    let (mut a, r) = baseline();
+    a.signed_date = Some(d("2026-04-11"));
+    a.received_date = Some(d("2026-04-11"));
+    let v = validate(Some(&a), &r, d(TODAY));
+    let msgs: Vec<&str> = v.problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(codes(&v).iter().all(|c| *c == "AUTH_DATE_INVALID"));
+    assert!(msgs.iter().any(|m| m.contains("post-dated")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("received date 2026-04-11 is in the future")));
+}
+
+#[test]
+fn roi_dates_received_in_the_future_refused() {
+    let (a, mut r) = baseline();
+    r.received_date = d("2026-04-12");
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_DATE_INVALID"]);
+    assert_eq!(v.problems[0].rule, "ROI-01 (received_at)");
+    // The same rule without any authorization.
+    let mut own = Request::new(RequesterType::SelfAccess, d("2026-05-01"));
+    verify(&mut own);
+    assert_eq!(codes(&validate(None, &own, d(TODAY))), ["AUTH_DATE_INVALID"]);
+}
+
+#[test]
+fn roi_dates_every_date_field_is_checked_the_same_way() {
+    type Break = fn(&mut Authorization, &mut Request);
+    let cases: [(&str, &str, Break); 5] = [
+        ("form records range", "45 CFR 164.508(c)(1)(i)", |a, _| {
+            a.records_from = Some(d("2026-03-31"));
+            a.records_to = Some(d("2026-03-01"));
+        }),
+        ("expires before signed", "45 CFR 164.508(c)(1)(v)", |a, _| {
+            a.expiration_date = Some(d("2026-04-01"));
+        }),
+        ("revoked before signed", "45 CFR 164.508(b)(5)", |a, _| {
+            a.revoked_at = Some(d("2026-04-01"));
+        }),
+        ("form received in the future", "45 CFR 164.508(b)(2)(ii)", |a, _| {
+            a.received_date = Some(d("2026-04-30"));
+        }),
+        ("request records range", "DOMAIN 4.5 (scope)", |_, r| {
+            r.records_from = Some(d("2026-03-31"));
+            r.records_to = Some(d("2026-03-02"));
+        }),
+    ];
+    for (what, rule, f) in cases {
+        let (mut a, mut r) = baseline();
+        f(&mut a, &mut r);
+        let v = validate(Some(&a), &r, d(TODAY));
+        let dates: Vec<&str> = v
+            .problems
+            .iter()
+            .filter(|p| p.code == "AUTH_DATE_INVALID")
+            .map(|p| p.rule)
+            .collect();
+        assert_eq!(dates, [rule], "{what}: {:?}", v.problems);
+        assert!(!v.valid, "{what}");
+    }
+}
+
+#[test]
+fn roi_4_4_state_sensitive_rules_federal_floor_by_default() {
+    let (a, mut r) = general_all_records();
+    r.categories_present = vec![Category::Hiv, Category::Genetic];
+    // Federal floor: HIV and GENETIC need no naming.
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert!(v.valid, "{:?}", v.problems);
+    assert_eq!(
+        v.categories_requiring_naming,
+        [Category::SudPart2, Category::Psychotherapy]
+    );
+    assert_eq!(v.sensitive_rules_state, None);
+    // New York adds HIV: the form names MENTAL_HEALTH only.
+    let v = validate_with(Some(&a), &r, d(TODAY), &ny());
+    assert_eq!(codes(&v), ["AUTH_SENSITIVE_NOT_SPECIFIED"]);
+    assert_eq!(v.excluded_categories, [Category::Hiv]);
+    assert_eq!(v.sensitive_rules_state.as_deref(), Some("NY"));
+    // A state with no entry keeps the federal floor; no rule removes it.
+    let tx = SensitiveRules::for_state("NY:HIV", "TX").unwrap();
+    assert_eq!(tx.categories(), [Category::SudPart2, Category::Psychotherapy]);
+    let empty = SensitiveRules::for_state("NY:", "NY").unwrap();
+    assert!(empty.needs_naming(Category::SudPart2) && empty.needs_naming(Category::Psychotherapy));
+    // Bad settings name the part.
+    for bad in ["NY HIV", "NEW:HIV", "NY:HIV;NY:GENETIC", "NY:AIDS"] {
+        let err = chartdesk::roi::category::parse_state_rules(bad).unwrap_err();
+        assert!(err.contains(bad.split(';').next_back().unwrap_or(bad)) || err.contains("NY"), "{bad}: {err}");
+    }
 }

@@ -249,6 +249,7 @@ fn roi_02_open_and_overlapping_holds() {
 fn fee_input(t: RequesterType, method: FeeMethod) -> FeeInput {
     FeeInput {
         requester_type: t,
+        class: None,
         method,
         electronic_copy_of_electronic_records: true,
         labor_cents: 1200,
@@ -280,7 +281,7 @@ fn roi_04_individual_never_pays_search_and_retrieval() {
 }
 
 #[test]
-fn roi_04_third_party_directive_not_capped() {
+fn roi_04_third_party_directive_not_capped_ciox() {
     let f = access_fee(&fee_input(RequesterType::Directive, FeeMethod::Flat)).unwrap();
     assert_eq!(f.cents, 1000);
     assert!(f.rule.contains("Ciox"));
@@ -438,6 +439,7 @@ fn aod_06_oral_suspension_lasts_at_most_30_days() {
     use accounting::Suspension;
     let mut s = Suspension {
         agency: "State Medicaid Fraud Control Unit".into(),
+        request_id: Some(7),
         start: d("2026-01-01"),
         end: d("2026-06-30"),
         written: false,
@@ -450,4 +452,101 @@ fn aod_06_oral_suspension_lasts_at_most_30_days() {
     s.written = true;
     assert_eq!(s.last_day().unwrap(), d("2026-06-30"));
     assert!(s.in_force(d("2026-02-01")).unwrap());
+}
+
+#[test]
+fn roi_04_fee_class_per_requester_type() {
+    use chartdesk::roi::fees::{FeeClass, fee_class, parse_fee_classes};
+    use RequesterType::*;
+    for (t, want) in [
+        (SelfAccess, FeeClass::Individual),
+        (PersRep, FeeClass::Individual),
+        (ProviderTx, FeeClass::NoCharge),
+        (PublicHealth, FeeClass::NoCharge),
+        (Auth3p, FeeClass::StateSchedule),
+        (Directive, FeeClass::StateSchedule),
+        (CourtOrder, FeeClass::StateSchedule),
+    ] {
+        assert_eq!(fee_class("", t), Ok(want), "{t}");
+    }
+    assert_eq!(
+        fee_class("AUTH_3P=NONE", Auth3p),
+        Ok(FeeClass::NoCharge),
+        "a facility may waive"
+    );
+    let err = parse_fee_classes("SELF=STATE_SCHEDULE").unwrap_err();
+    assert!(err.contains("164.524(c)(4)"), "{err}");
+    assert!(parse_fee_classes("NOBODY=NONE").is_err());
+    assert!(parse_fee_classes("PAYER=CHEAP").is_err());
+    // A provider and public health are not charged the attorney's base fee.
+    for t in [ProviderTx, PublicHealth] {
+        let f = access_fee(&fee_input(t, FeeMethod::AverageSchedule)).unwrap();
+        assert_eq!(f.cents, 0, "{t}");
+        assert!(f.lines.is_empty());
+    }
+}
+
+#[test]
+fn roi_04_invoice_cites_164_524_c_4_only_for_the_individual() {
+    let own = access_fee(&fee_input(RequesterType::SelfAccess, FeeMethod::Actual)).unwrap();
+    assert!(own.basis_note.contains("164.524(c)(4)"));
+    assert!(own.basis_note.contains("individual"));
+    let directive = access_fee(&fee_input(RequesterType::Directive, FeeMethod::Actual)).unwrap();
+    assert!(
+        directive.basis_note.contains("Ciox"),
+        "{}",
+        directive.basis_note
+    );
+    assert!(!directive.basis_note.contains("never charged to the individual"));
+    let attorney = access_fee(&fee_input(RequesterType::Auth3p, FeeMethod::Actual)).unwrap();
+    assert!(!attorney.basis_note.contains("164.524"), "{}", attorney.basis_note);
+    assert!(!attorney.rule.contains("164.524"), "{}", attorney.rule);
+}
+
+#[test]
+fn aod_02_164_528_a_1_ii_own_copy_never_accountable_even_with_part2() {
+    for t in [RequesterType::SelfAccess, RequesterType::PersRep] {
+        let mut x = disclosure(DisclosurePurpose::ToIndividual, Some(t));
+        x.part2 = true;
+        assert_eq!(
+            accounting::exclusion(&x).map(|e| e.code),
+            Some("AOD_EXCL_TO_INDIVIDUAL"),
+            "{t}: 42 CFR 2.25 concerns disclosures made with consent, not patient access"
+        );
+    }
+    // A copy sent to a third party at the individual's direction carries Part 2 records
+    // under consent: 42 CFR 2.25 counts it.
+    let mut x = disclosure(
+        DisclosurePurpose::ToIndividual,
+        Some(RequesterType::Directive),
+    );
+    x.part2 = true;
+    assert_eq!(accounting::exclusion(&x), None);
+}
+
+#[test]
+fn aod_06_164_528_a_2_suspension_only_oversight_or_law_enforcement_request() {
+    use accounting::Suspension;
+    let s = Suspension {
+        agency: "Anyone".into(),
+        request_id: Some(7),
+        start: d("2026-01-01"),
+        end: d("2026-06-30"),
+        written: true,
+    };
+    assert!(s.covers(Some(7), Some(RequesterType::Oversight)));
+    assert!(s.covers(Some(7), Some(RequesterType::LawEnf)));
+    assert!(
+        !s.covers(Some(7), Some(RequesterType::PublicHealth)),
+        "a public-health registry is never suspended"
+    );
+    assert!(
+        !s.covers(Some(8), Some(RequesterType::Oversight)),
+        "tied to the agency's own request, not its name"
+    );
+    let untied = Suspension {
+        request_id: None,
+        ..s
+    };
+    assert!(!untied.covers(None, Some(RequesterType::Oversight)));
 }

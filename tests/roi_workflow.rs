@@ -520,8 +520,9 @@ fn accounting_excludes_tpo_and_includes_a_subpoena_release() {
         .expect("audit");
     assert_eq!(q, 1, "the accounting is audited as a query");
 
-    // AOD-06: a written suspension for the agency hides its disclosures while in force.
-    let _ = release_quick(
+    // AOD-06: a written suspension tied to the agency's request hides its disclosures while
+    // in force.
+    let oversight = release_quick(
         &mut store,
         RequesterType::Oversight,
         "State Health Oversight Board",
@@ -534,7 +535,8 @@ fn accounting_excludes_tpo_and_includes_a_subpoena_release() {
         &mut store,
         &rita,
         &Suspension {
-            agency: "State Health Oversight Board".into(),
+            agency: String::new(),
+            request_id: Some(oversight),
             start: date("2026-11-15"),
             end: date("2027-05-15"),
             written: true,

@@ -335,6 +335,19 @@ pub enum ReportCmd {
         #[arg(long)]
         to: Option<chrono::NaiveDate>,
     },
+    /// Release of information (DOMAIN §7 MET-01): turnaround mean and median, % on time, %
+    /// extended, holds by reason, accounting requests answered within 60 days, requests per
+    /// specialist
+    Roi {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// First day counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
     /// The letter for one physician: every chart and what is owed (by provider id or NPI)
     Provider {
         provider: String,

@@ -16,6 +16,7 @@ use crate::audit::Actor;
 use crate::domain::Role;
 use crate::roi::accounting::Suspension;
 use crate::roi::disclosure;
+use crate::roi::holds;
 use crate::roi::lifecycle::Status;
 use crate::roi::release;
 use crate::roi::request::{self, Delivery, NewRequest, Scope, parse_request_id, request_label};
@@ -137,8 +138,10 @@ pub enum RoiCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Deny with a ROI-05 reason (DENY_PSYCHOTHERAPY_NOTES, DENY_LITIGATION, …); reviewable
-    /// reasons (DENY_ENDANGER, DENY_OTHER_PERSON, DENY_REP_HARM) need --professional
+    /// Deny the individual's own access (SELF, PERSREP, DIRECTIVE) on a ROI-05 ground
+    /// (DENY_PSYCHOTHERAPY_NOTES, DENY_LITIGATION, …); reviewable grounds (DENY_ENDANGER,
+    /// DENY_OTHER_PERSON, DENY_REP_HARM) need --professional. With --documents only those are
+    /// denied and the rest is released (164.524(d)(1))
     Deny {
         request: String,
         reason: String,
@@ -147,8 +150,12 @@ pub enum RoiCmd {
         /// The licensed health care professional who made the determination (reviewable reasons)
         #[arg(long)]
         professional: Option<String>,
+        /// Deny only these documents (ids, comma-separated); the rest is released
+        #[arg(long, value_delimiter = ',')]
+        documents: Vec<i64>,
     },
-    /// Record the review of a reviewable denial by another licensed professional (ROI-05)
+    /// Record the review of a reviewable denial by another licensed professional (ROI-05); a
+    /// reversed denial returns the request to processing
     ReviewDenial {
         request: String,
         #[arg(long)]
@@ -157,7 +164,52 @@ pub enum RoiCmd {
         uphold: bool,
         #[arg(long)]
         reverse: bool,
+        /// The review of one document's denial (partial denial)
+        #[arg(long)]
+        document: Option<i64>,
     },
+    /// Refuse a third-party request for its authorization defects (LTR-03; denial grounds
+    /// apply only to the individual's own access)
+    Refuse {
+        request: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Record a written revocation of the authorization (164.508(b)(5)); allowed in any state
+    Revoke {
+        request: String,
+        /// Date the written revocation was received [default: today]
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Compute and record the fee estimate (LTR-02) from the documents selected now
+    Estimate { request: String },
+    /// Record the clarified scope (lifts HOLD_CLARIFY_SCOPE); replaces dates, types and encounters
+    Scope {
+        request: String,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Document types (LOINC or PSYCHOTHERAPY_NOTES), comma-separated; none = all
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Encounters (visit numbers), comma-separated; none = all
+        #[arg(long, value_delimiter = ',')]
+        encounters: Vec<String>,
+        /// How the scope was clarified
+        #[arg(long)]
+        note: String,
+    },
+    /// Acknowledge releasing the incomplete or unsigned documents selected as they stand
+    AcknowledgeIncomplete {
+        request: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// Lift HOLD_RECORD_INCOMPLETE once no incomplete document is left (other holds are lifted
+    /// by the step that meets them)
+    Lift { request: String },
     /// RELEASED or DENIED → CLOSED
     Close { request: String },
     /// Cancel an open request (withdrawn)
@@ -166,8 +218,16 @@ pub enum RoiCmd {
         #[arg(long)]
         note: String,
     },
-    /// Record that the invoice was paid
-    Paid { request: String },
+    /// Record a payment against the invoice or the fee estimate (lifts HOLD_FEE_UNPAID when paid in full)
+    Paid {
+        request: String,
+        /// Amount in dollars, e.g. 12.50
+        #[arg(long)]
+        amount: String,
+        /// How it was paid (cash, check, card, …)
+        #[arg(long)]
+        method: String,
+    },
     /// The queue: open requests, soonest due first; overdue flagged
     List {
         /// Include released, denied, closed and cancelled requests
@@ -203,10 +263,12 @@ pub enum RoiCmd {
     },
     /// Mark an accounting request provided (AOD-07)
     AodProvide { id: i64 },
-    /// Record an agency's suspension of accounting (AOD-06); oral statements last ≤ 30 days
+    /// Record an agency's suspension of accounting (AOD-06), tied to its OVERSIGHT or LAW_ENF
+    /// request; oral statements last ≤ 30 days
     Suspend {
+        /// The agency's request (REQ-…)
         #[arg(long)]
-        agency: String,
+        request: String,
         #[arg(long)]
         start: NaiveDate,
         #[arg(long)]
@@ -239,6 +301,26 @@ pub fn actor_for(store: &Store, user: Option<&str>, context: &str) -> Result<Act
 
 fn req(s: &str) -> Result<i64> {
     Ok(parse_request_id(s)?)
+}
+
+/// `12.50`, `12`, `$12.5` as cents.
+fn parse_cents(s: &str) -> Result<i64> {
+    let t = s.trim().trim_start_matches('$');
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    let ok = !whole.is_empty()
+        && whole.chars().all(|c| c.is_ascii_digit())
+        && frac.len() <= 2
+        && frac.chars().all(|c| c.is_ascii_digit());
+    if !ok {
+        bail!("--amount {s}: write dollars and cents, e.g. 12.50");
+    }
+    let w: i64 = whole
+        .parse()
+        .with_context(|| format!("--amount {s}: too large"))?;
+    let f: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    w.checked_mul(100)
+        .and_then(|c| c.checked_add(f))
+        .with_context(|| format!("--amount {s}: too large"))
 }
 
 fn dollars(c: impl Into<i64>) -> String {
@@ -350,6 +432,9 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
                 }
             }
             if status == Status::OnHold {
+                if let Some(h) = request::hold_hint(&request::load(store.conn(), id)?) {
+                    eprintln!("{}: {h}", request_label(id));
+                }
                 return Ok(ExitCode::from(1));
             }
         }
@@ -382,7 +467,12 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
         } => {
             let id = req(&r)?;
             request::set_item(&mut store, &actor, id, document, false, &note)?;
-            println!("{}: document {document} left out", request_label(id));
+            let rec = request::load(store.conn(), id)?;
+            println!(
+                "{}: document {document} left out; {}",
+                request_label(id),
+                status_text(&rec)
+            );
         }
         RoiCmd::Include {
             request: r,
@@ -390,7 +480,12 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
         } => {
             let id = req(&r)?;
             request::set_item(&mut store, &actor, id, document, true, "")?;
-            println!("{}: document {document} included", request_label(id));
+            let rec = request::load(store.conn(), id)?;
+            println!(
+                "{}: document {document} included; {}",
+                request_label(id),
+                status_text(&rec)
+            );
         }
         RoiCmd::Submit { request: r } => {
             let id = req(&r)?;
@@ -427,6 +522,34 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
             reason,
             note,
             professional,
+            documents,
+        } if !documents.is_empty() => {
+            let id = req(&r)?;
+            let rule = holds::deny_documents(
+                &mut store,
+                &actor,
+                id,
+                &documents,
+                &reason,
+                &note,
+                professional.as_deref(),
+            )?;
+            let rec = request::load(store.conn(), id)?;
+            let docs: Vec<String> = documents.iter().map(i64::to_string).collect();
+            println!(
+                "{}: document(s) {} DENIED {} ({rule}); the rest is released (45 CFR 164.524(d)(1)); {}",
+                request_label(id),
+                docs.join(", "),
+                reason.trim().to_uppercase(),
+                status_text(&rec)
+            );
+        }
+        RoiCmd::Deny {
+            request: r,
+            reason,
+            note,
+            professional,
+            ..
         } => {
             let id = req(&r)?;
             let rule = request::deny(
@@ -448,18 +571,107 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
             reviewer,
             uphold,
             reverse,
+            document,
         } => {
             if uphold == reverse {
                 bail!("review-denial: give --uphold or --reverse");
             }
             let id = req(&r)?;
-            request::review_denial(&mut store, &actor, id, &reviewer, uphold)?;
+            match document {
+                Some(doc) => {
+                    holds::review_document_denial(&mut store, &actor, id, doc, &reviewer, uphold)?;
+                }
+                None => request::review_denial(&mut store, &actor, id, &reviewer, uphold)?,
+            }
+            let rec = request::load(store.conn(), id)?;
             println!(
-                "{}: denial {} by {}",
+                "{}: denial{} {} by {}; {}{}",
                 request_label(id),
+                document
+                    .map(|d| format!(" of document {d}"))
+                    .unwrap_or_default(),
                 if uphold { "upheld" } else { "reversed" },
-                reviewer.trim()
+                sanitize_line(reviewer.trim()),
+                status_text(&rec),
+                if !uphold && !rec.status.is_open() && rec.status != Status::Denied {
+                    " — the request is no longer open: give access on a new request"
+                } else {
+                    ""
+                }
             );
+        }
+        RoiCmd::Refuse { request: r, note } => {
+            let id = req(&r)?;
+            let defects = holds::refuse(&mut store, &actor, id, &note)?;
+            println!(
+                "{}: REFUSED for the defects of its authorization (LTR-03, 45 CFR 164.508(b)(2)):",
+                request_label(id)
+            );
+            for p in &defects {
+                println!("  {} ({}): {}", p.code, p.rule, sanitize_line(&p.message));
+            }
+        }
+        RoiCmd::Revoke { request: r, date } => {
+            let id = req(&r)?;
+            let st = holds::record_revocation(&mut store, &actor, id, date.unwrap_or(today))?;
+            println!(
+                "{}: revocation recorded (45 CFR 164.508(b)(5)); {}",
+                request_label(id),
+                st.label()
+            );
+        }
+        RoiCmd::Estimate { request: r } => {
+            let id = req(&r)?;
+            let e = holds::record_estimate(&mut store, &actor, id)?;
+            println!(
+                "{}: fee estimate {} for {} document(s), {} page(s), {} ({}) (LTR-02)",
+                request_label(id),
+                dollars(i64::try_from(e.fee.cents).unwrap_or(i64::MAX)),
+                e.documents,
+                e.pages,
+                e.method,
+                e.fee.rule
+            );
+        }
+        RoiCmd::Scope {
+            request: r,
+            from,
+            to,
+            types,
+            encounters,
+            note,
+        } => {
+            let id = req(&r)?;
+            let scope = Scope {
+                from,
+                to,
+                document_types: clean_list(types),
+                encounters: clean_list(encounters),
+            };
+            holds::set_scope(&mut store, &actor, id, &scope, &note)?;
+            let rec = request::load(store.conn(), id)?;
+            println!(
+                "{}: scope recorded; {}",
+                request_label(id),
+                status_text(&rec)
+            );
+        }
+        RoiCmd::AcknowledgeIncomplete { request: r, note } => {
+            let id = req(&r)?;
+            let docs = holds::acknowledge_incomplete(&mut store, &actor, id, &note)?;
+            let docs: Vec<String> = docs.iter().map(i64::to_string).collect();
+            println!(
+                "{}: released as they stand when released: document(s) {} (acknowledged by {})",
+                request_label(id),
+                docs.join(", "),
+                actor.username
+            );
+        }
+        RoiCmd::Lift { request: r } => {
+            let id = req(&r)?;
+            holds::lift_hold(&mut store, &actor, id)?;
+            let rec = request::load(store.conn(), id)?;
+            println!("{}: hold lifted; {}", request_label(id), status_text(&rec));
         }
         RoiCmd::Close { request: r } => {
             let id = req(&r)?;
@@ -471,10 +683,22 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
             request::cancel(&mut store, &actor, id, &note)?;
             println!("{}: CANCELLED", request_label(id));
         }
-        RoiCmd::Paid { request: r } => {
+        RoiCmd::Paid {
+            request: r,
+            amount,
+            method,
+        } => {
             let id = req(&r)?;
-            request::mark_paid(&mut store, &actor, id)?;
-            println!("{}: invoice paid", request_label(id));
+            let cents = parse_cents(&amount)?;
+            request::mark_paid(&mut store, &actor, id, cents, &method)?;
+            let rec = request::load(store.conn(), id)?;
+            println!(
+                "{}: payment of {} by {} recorded; {}",
+                request_label(id),
+                dollars(cents),
+                sanitize_line(method.trim()),
+                status_text(&rec)
+            );
         }
         RoiCmd::List { all, format } => {
             let rows = request::queue(&mut store, &actor, all)?;
@@ -574,21 +798,25 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
             println!("accounting request {id}: provided");
         }
         RoiCmd::Suspend {
-            agency,
+            request: r,
             start,
             end,
             oral,
         } => {
+            let request_id = req(&r)?;
             let s = Suspension {
-                agency,
+                agency: String::new(),
+                request_id: Some(request_id),
                 start,
                 end,
                 written: !oral,
             };
             let id = disclosure::add_suspension(&mut store, &actor, &s)?;
+            let agency = request::load(store.conn(), request_id)?.requester_name;
             println!(
-                "suspension {id}: {} from {start} through {} (AOD-06{})",
-                s.agency.trim(),
+                "suspension {id}: disclosures for {} to {} from {start} through {} (AOD-06{})",
+                request_label(request_id),
+                sanitize_line(agency.trim()),
                 s.last_day()?,
                 if oral {
                     ", oral: at most 30 days unless put in writing"
@@ -599,6 +827,23 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn clean_list(v: Vec<String>) -> Vec<String> {
+    v.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `IN_PROCESS`, or `ON_HOLD HOLD_FEE_UNPAID (what lifts it)`.
+fn status_text(rec: &request::RequestRecord) -> String {
+    match (&rec.hold_reason, request::hold_hint(rec)) {
+        (Some(h), Some(hint)) if rec.status == Status::OnHold => {
+            format!("{} {h} — {hint}", rec.status.label())
+        }
+        _ => rec.status.label().to_string(),
+    }
 }
 
 fn csv(s: &str) -> String {
@@ -684,6 +929,66 @@ pub fn format_detail(d: &request::Detail) -> String {
             _ => "no (ROI-07)".into(),
         }
     );
+    if let Some(h) = &d.hold_hint {
+        s += &format!("on hold    {}\n", sanitize_line(h));
+    }
+    if let Some(dn) = &d.denial {
+        s += &format!(
+            "denial     {} ({}){}{}\n",
+            dn.code,
+            dn.rule,
+            dn.professional
+                .as_deref()
+                .map(|p| format!("; determined by {}", sanitize_line(p)))
+                .unwrap_or_default(),
+            dn.note
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("; note: {}", sanitize_line(n)))
+                .unwrap_or_default()
+        );
+        match (&dn.review, &dn.reviewer) {
+            (Some(r), Some(by)) => {
+                s += &format!(
+                    "review     {} by {} on {} (45 CFR 164.524(a)(4), (d)(4))\n",
+                    r.to_uppercase(),
+                    sanitize_line(by),
+                    dn.reviewed_at.as_deref().unwrap_or("")
+                )
+            }
+            _ if dn.reviewable => s += "review     not yet reviewed (reviewable, 164.524(a)(3))\n",
+            _ => {}
+        }
+        for p in &dn.defects {
+            s += &format!(
+                "  defect   {} ({}): {}\n",
+                sanitize_line(&p.code),
+                sanitize_line(&p.rule),
+                sanitize_line(&p.message)
+            );
+        }
+    }
+    if let Some(e) = &d.estimate {
+        s += &format!(
+            "estimate   {} for {} page(s), {} (LTR-02)\n",
+            dollars(e.cents),
+            e.pages,
+            sanitize_line(&e.method)
+        );
+    }
+    if let Some(inv) = r.invoice_cents {
+        s += &format!("invoice    {}\n", dollars(inv));
+    }
+    for p in &d.payments {
+        s += &format!(
+            "payment    {} by {} against the {} ({}, {})\n",
+            dollars(p.cents),
+            sanitize_line(&p.method),
+            p.against,
+            p.paid_at,
+            sanitize_line(&p.username)
+        );
+    }
     s += &crate::roi::format_table(&d.selection.validation);
     s += "documents:\n";
     for i in &d.selection.items {
@@ -695,10 +1000,38 @@ pub fn format_detail(d: &request::Detail) -> String {
             i.service_at.get(..10).unwrap_or(&i.service_at),
             cut(&i.title, 30),
             match why {
-                Some(w) => format!("WITHHELD: {w}"),
+                Some(w) => format!("WITHHELD: {}", sanitize_line(&w)),
                 None => "release".into(),
             }
         );
+        if let Some(inc) = &i.incomplete {
+            s += &format!(
+                "  {:>6} INCOMPLETE: {inc}{}\n",
+                "",
+                match &i.incomplete_ack {
+                    Some(u) => format!("; release acknowledged by {}", sanitize_line(u)),
+                    None => "; releasing it needs an acknowledgement (roi acknowledge-incomplete)"
+                        .into(),
+                }
+            );
+        }
+        if let Some(dn) = &i.denial {
+            s += &format!(
+                "  {:>6} DENIED {} ({}){}{}\n",
+                "",
+                dn.code,
+                dn.rule,
+                dn.professional
+                    .as_deref()
+                    .map(|p| format!("; determined by {}", sanitize_line(p)))
+                    .unwrap_or_default(),
+                match (&dn.review, &dn.reviewer) {
+                    (Some(rv), Some(by)) =>
+                        format!("; review {} by {}", rv.to_uppercase(), sanitize_line(by)),
+                    _ => String::new(),
+                }
+            );
+        }
     }
     s += "history:\n";
     for h in &d.history {
@@ -734,7 +1067,7 @@ pub fn report_disclosures(
         ReportFormat::Json => serde_json::to_string_pretty(&a)? + "\n",
         ReportFormat::Csv => {
             let mut s =
-                String::from("date,recipient,recipient_address,description,purpose,request\n");
+                String::from("date,recipient,recipient_address,description,purpose,request,frequency,last_date\n");
             for e in &a.entries {
                 s += &format!(
                     "{},{},{},{},{},{},{},{}\n",

@@ -2,8 +2,12 @@
 //! (AOD-02), the 60-day clock and the fee (AOD-05), and agency suspensions (AOD-06).
 //!
 //! Invariants: the window is the six years before the request (or a shorter period the
-//! individual asks for) and never starts before the Privacy Rule compliance date. Part 2
-//! records are always accountable (42 CFR 2.25): every SUD disclosure is an AoD row.
+//! individual asks for) and never starts before the Privacy Rule compliance date. The
+//! individual's own copy (SELF, PERSREP) is never in their accounting, Part 2 records
+//! included: 42 CFR 2.25 concerns disclosures made with consent, not patient access. Every
+//! other disclosure of Part 2 records is accountable (42 CFR 2.25). A suspension (AOD-06)
+//! applies only to disclosures to a health oversight agency or a law-enforcement official
+//! (164.528(a)(2)), tied to the agency's request, never to a public-health registry.
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -91,6 +95,18 @@ pub fn exclusion(d: &Disclosure) -> Option<Exclusion> {
     if d.disclosed_on < PRIVACY_RULE_COMPLIANCE {
         return Some(ex("AOD_EXCL_BEFORE_COMPLIANCE", "45 CFR 164.528(a)(1)(ix)"));
     }
+    // The individual's own copy: never accountable, Part 2 records included (42 CFR 2.25
+    // covers disclosures made with consent, not patient access). A copy sent to a third
+    // party at the individual's direction is not "to the individual" under Part 2.
+    let own_copy = match d.requester_type {
+        Some(RequesterType::SelfAccess | RequesterType::PersRep) => true,
+        Some(RequesterType::Directive) => !d.part2,
+        Some(_) => false,
+        None => d.purpose == ToIndividual,
+    };
+    if own_copy {
+        return Some(ex("AOD_EXCL_TO_INDIVIDUAL", "45 CFR 164.528(a)(1)(ii)"));
+    }
     if d.part2 {
         return None;
     }
@@ -170,11 +186,17 @@ pub fn fee(
 }
 
 /// AOD-06: an oversight or law-enforcement agency's statement suspending the individual's
-/// right to an accounting of disclosures to it (164.528(a)(2)).
+/// right to an accounting of disclosures to it (164.528(a)(2)). It is tied to the agency's
+/// request (`request_id`, a request of type OVERSIGHT or LAW_ENF) and suspends the
+/// disclosures made for that request, never anything matched on a name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Suspension {
+    /// The agency as recorded on its request (shown; never used to match).
     pub agency: String,
+    /// The agency's request the statement came with.
+    #[serde(default)]
+    pub request_id: Option<i64>,
     pub start: NaiveDate,
     /// Last day of the period stated by the agency.
     pub end: NaiveDate,
@@ -200,4 +222,17 @@ impl Suspension {
     pub fn in_force(&self, today: NaiveDate) -> Result<bool, RoiError> {
         Ok(self.start <= today && today <= self.last_day()?)
     }
+
+    /// Whether this suspension covers a disclosure made for `request_id` to a requester of
+    /// type `t`: only the agency's own request, and only a health oversight agency or a
+    /// law-enforcement official (164.528(a)(2)); a public-health registry never.
+    pub fn covers(&self, request_id: Option<i64>, t: Option<RequesterType>) -> bool {
+        may_suspend(t) && self.request_id.is_some() && self.request_id == request_id
+    }
+}
+
+/// 164.528(a)(2): only a health oversight agency (164.512(d)) or a law-enforcement official
+/// (164.512(f)) may suspend the accounting of disclosures to it.
+pub fn may_suspend(t: Option<RequesterType>) -> bool {
+    matches!(t, Some(RequesterType::Oversight | RequesterType::LawEnf))
 }

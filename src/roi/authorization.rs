@@ -31,7 +31,9 @@ stored_enum!(
     }
 );
 
-/// The document type word for psychotherapy notes in a request's `document_types`.
+/// The document type word for psychotherapy notes in a request's `document_types`. A request
+/// for it is a request for psychotherapy notes whatever `categories_present` says, and it
+/// selects every document labelled `PSYCHOTHERAPY` (DOMAIN §4.4).
 pub const PSYCHOTHERAPY_NOTES_DOC: &str = "PSYCHOTHERAPY_NOTES";
 
 /// A 164.508 authorization (or, for a DIRECTIVE request, the individual's signed written
@@ -65,6 +67,9 @@ pub struct Authorization {
     pub signature: Option<String>,
     /// (c)(1)(vi) Date signed.
     pub signed_date: Option<NaiveDate>,
+    /// Date this form reached the facility; `None` = the request's received date. A
+    /// signature dated after it is impossible (`AUTH_DATE_INVALID`).
+    pub received_date: Option<NaiveDate>,
     /// Name of the personal representative who signed, if not the individual.
     pub representative: Option<String>,
     /// (c)(1)(vi) The representative's authority to act ("parent", "health care POA").

@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use super::RoiError;
 use super::authorization::{Authorization, Request};
-use super::validate::{Validation, validate};
+use super::category::SensitiveRules;
+use super::validate::{Validation, validate_with};
 
 /// The schema of an `auth check` file, with a complete valid example (Markdown).
 pub const AUTH_JSON_DOC: &str = include_str!("auth_json.md");
@@ -18,12 +19,20 @@ struct CheckFile {
     #[serde(default)]
     authorization: Option<Authorization>,
     request: Request,
+    /// The state rule on sensitive categories; absent = the federal floor (DOMAIN §4.4).
+    #[serde(default)]
+    sensitive_rules: SensitiveRules,
 }
 
 /// Parse an `auth check` file and validate it as of `today`.
 pub fn check_file(json: &str, today: NaiveDate) -> Result<Validation, RoiError> {
     let file: CheckFile = serde_json::from_str(json).map_err(|e| json_error(json, &e))?;
-    Ok(validate(file.authorization.as_ref(), &file.request, today))
+    Ok(validate_with(
+        file.authorization.as_ref(),
+        &file.request,
+        today,
+        &file.sensitive_rules,
+    ))
 }
 
 /// Read one authorization form (the `authorization` object of the schema above), e.g. for
@@ -160,6 +169,21 @@ pub fn format_table(v: &Validation) -> String {
             } else {
                 excluded.join(", ")
             },
+        ),
+        (
+            "Must be named",
+            format!(
+                "{} ({})",
+                v.categories_requiring_naming
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match &v.sensitive_rules_state {
+                    Some(st) => format!("federal floor and {st} state rule"),
+                    None => "federal floor".into(),
+                }
+            ),
         ),
         (
             "Result",

@@ -116,11 +116,13 @@ fn patient(conn: &rusqlite::Connection, mrn: &str) -> Result<(i64, String), Core
 
 /// Suspensions on record (AOD-06).
 pub fn suspensions(conn: &rusqlite::Connection) -> Result<Vec<Suspension>, CoreError> {
-    let mut stmt = conn
-        .prepare("SELECT agency, start_date, end_date, written FROM aod_suspensions ORDER BY id")?;
+    let mut stmt = conn.prepare(
+        "SELECT agency, start_date, end_date, written, request_id FROM aod_suspensions ORDER BY id",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok(Suspension {
             agency: r.get(0)?,
+            request_id: r.get(4)?,
             start: d(&r.get::<_, String>(1)?)?,
             end: d(&r.get::<_, String>(2)?)?,
             written: r.get::<_, i64>(3)? != 0,
@@ -207,6 +209,7 @@ pub fn accounting_in(
     )?;
     let rows = stmt.query_map(params![pid, start.to_string(), end.to_string()], |r| {
         let cond: String = r.get(9)?;
+        let request_id: Option<i64> = r.get(1)?;
         Ok((
             DisclosureRow {
                 id: r.get(0)?,
@@ -228,12 +231,13 @@ pub fn accounting_in(
                 last_date: d(&r.get::<_, String>(2)?)?,
             },
             cond,
+            request_id,
         ))
     })?;
     let mut entries = Vec::new();
     let mut excluded = Vec::new();
     for row in rows {
-        let (mut row, cond) = row?;
+        let (mut row, cond, request_id) = row?;
         let conditions: Conditions = serde_json::from_str(&cond).unwrap_or_default();
         let disc = Disclosure {
             disclosed_on: row.date,
@@ -247,8 +251,7 @@ pub fn accounting_in(
             row.excluded = Some(x.code.to_string());
             row.excluded_rule = Some(x.rule.to_string());
         } else if let Some(s) = susp.iter().find(|s| {
-            s.agency.trim().eq_ignore_ascii_case(row.recipient.trim())
-                && s.in_force(today).unwrap_or(true)
+            s.covers(request_id, disc.requester_type) && s.in_force(today).unwrap_or(true)
         }) {
             row.excluded = Some("AOD_SUSPENDED".into());
             row.excluded_rule = Some(format!(
@@ -412,18 +415,49 @@ pub fn provide_aod(store: &mut Store, actor: &Actor, id: i64) -> Result<(), Core
     })
 }
 
-/// AOD-06: record an agency's suspension statement. An oral one lasts at most 30 days.
+/// AOD-06: record an agency's suspension statement, tied to the agency's request (`request_id`,
+/// an OVERSIGHT or LAW_ENF request; 164.528(a)(2)); the agency is the requester of that
+/// request. An oral statement lasts at most 30 days. Returns the suspension id.
 pub fn add_suspension(store: &mut Store, actor: &Actor, s: &Suspension) -> Result<i64, CoreError> {
+    let Some(request_id) = s.request_id else {
+        return Err(CoreError::invalid(
+            "request",
+            "a suspension is tied to the agency's request (OVERSIGHT or LAW_ENF), never to a typed name (AOD-06)",
+        ));
+    };
     authorize(
         store,
         actor,
         Perm::ReleaseRecords,
         "aod_suspension",
-        &s.agency,
+        &super::request::request_label(request_id),
     )?;
-    if s.agency.trim().is_empty() {
-        return Err(CoreError::invalid("agency", "name the agency (AOD-06)"));
+    let rec = super::request::load(store.conn(), request_id)?;
+    if !accounting::may_suspend(Some(rec.requester_type)) {
+        return Err(CoreError::invalid(
+            "request",
+            format!(
+                "{} is a {} request: only a health oversight agency or a law-enforcement official may suspend the accounting (45 CFR 164.528(a)(2)){}",
+                super::request::request_label(request_id),
+                rec.requester_type,
+                if rec.requester_type == RequesterType::PublicHealth {
+                    "; a public-health registry never"
+                } else {
+                    ""
+                }
+            ),
+        ));
     }
+    if rec.requester_type == RequesterType::LawEnf && !rec.conditions.law_enforcement_prong {
+        return Err(CoreError::invalid(
+            "request",
+            "a LAW_ENF request without a 164.512(f) prong rests on an authorization and is not accountable: nothing to suspend",
+        ));
+    }
+    let s = &Suspension {
+        agency: rec.requester_name.clone(),
+        ..s.clone()
+    };
     if s.end < s.start {
         return Err(CoreError::invalid(
             "end",
@@ -433,12 +467,13 @@ pub fn add_suspension(store: &mut Store, actor: &Actor, s: &Suspension) -> Resul
     let now = utc_ms(store.now());
     store.transact(actor, |tx, audit| {
         tx.execute(
-            "INSERT INTO aod_suspensions(agency, start_date, end_date, written, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![s.agency.trim(), s.start.to_string(), s.end.to_string(), s.written, actor.username, now],
+            "INSERT INTO aod_suspensions(agency, start_date, end_date, written, created_by, created_at, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![s.agency.trim(), s.start.to_string(), s.end.to_string(), s.written, actor.username, now, request_id],
         )?;
         let id = tx.last_insert_rowid();
-        audit.record(Event::new(Action::Create, Subtype::Create, "aod_suspension", id).detail(json!({
-            "agency": s.agency.trim(), "start": s.start, "end": s.end, "written": s.written,
+        audit.record(Event::new(Action::Create, Subtype::Create, "aod_suspension", id).patient(&rec.mrn).detail(json!({
+            "agency": s.agency.trim(), "request": super::request::request_label(request_id),
+            "start": s.start, "end": s.end, "written": s.written,
             "last_day": s.last_day().ok(), "rule": "AOD-06",
         })));
         Ok(id)

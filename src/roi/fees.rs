@@ -6,6 +6,10 @@
 //! records. After *Ciox Health v. Azar* (D.D.C. 2020) the limit does not cover third-party
 //! directives, which like every other requester are bounded only by the state schedule.
 //! Amounts are whole cents.
+//!
+//! Fee class (ROI-04, setting `fee_class_by_requester`): SELF and PERSREP pay under the
+//! 164.524(c)(4) limits (or nothing); PROVIDER_TX and PUBLIC_HEALTH usually nothing; everyone
+//! else the state fee schedule.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,11 +32,77 @@ stored_enum!(
     }
 );
 
+stored_enum!(
+    /// Which fee rule applies to a requester (ROI-04).
+    FeeClass {
+        /// The individual's own access: cost-based, 164.524(c)(4).
+        Individual = "INDIVIDUAL",
+        /// No charge (continuity of care, public health).
+        NoCharge = "NONE",
+        /// The state fee schedule (`state_fee_schedule`).
+        StateSchedule = "STATE_SCHEDULE",
+    }
+);
+
+impl FeeClass {
+    /// ROI-04 default class of a requester type.
+    pub fn default_for(t: RequesterType) -> FeeClass {
+        match t {
+            RequesterType::SelfAccess | RequesterType::PersRep => FeeClass::Individual,
+            RequesterType::ProviderTx | RequesterType::PublicHealth => FeeClass::NoCharge,
+            _ => FeeClass::StateSchedule,
+        }
+    }
+}
+
+/// Parse `fee_class_by_requester` (`PROVIDER_TX=NONE,PUBLIC_HEALTH=NONE,…`): overrides of
+/// [`FeeClass::default_for`]. The individual's own requests (SELF, PERSREP) may only be
+/// INDIVIDUAL or NONE: 164.524(c)(4) limits what they may be charged. Errors name the part.
+pub fn parse_fee_classes(s: &str) -> Result<Vec<(RequesterType, FeeClass)>, String> {
+    let mut out: Vec<(RequesterType, FeeClass)> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (t, c) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?}: expected REQUESTER_TYPE=CLASS"))?;
+        let t = RequesterType::parse(&t.trim().to_ascii_uppercase())
+            .ok_or_else(|| format!("{part:?}: {:?} is not a requester type", t.trim()))?;
+        let c = FeeClass::parse(&c.trim().to_ascii_uppercase()).ok_or_else(|| {
+            format!(
+                "{part:?}: {:?} is not a fee class (INDIVIDUAL, NONE, STATE_SCHEDULE)",
+                c.trim()
+            )
+        })?;
+        if matches!(t, RequesterType::SelfAccess | RequesterType::PersRep)
+            && c == FeeClass::StateSchedule
+        {
+            return Err(format!(
+                "{part:?}: the individual's own copies are limited by 45 CFR 164.524(c)(4) (INDIVIDUAL or NONE)"
+            ));
+        }
+        if out.iter().any(|(x, _)| *x == t) {
+            return Err(format!("{part:?}: {t} is listed twice"));
+        }
+        out.push((t, c));
+    }
+    Ok(out)
+}
+
+/// The fee class of `t` under the `fee_class_by_requester` setting.
+pub fn fee_class(setting: &str, t: RequesterType) -> Result<FeeClass, String> {
+    Ok(parse_fee_classes(setting)?
+        .into_iter()
+        .find(|(x, _)| *x == t)
+        .map_or_else(|| FeeClass::default_for(t), |(_, c)| c))
+}
+
 /// The facts a fee is computed from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeInput {
     pub requester_type: RequesterType,
+    /// The fee class; `None` = [`FeeClass::default_for`] the requester type.
+    #[serde(default)]
+    pub class: Option<FeeClass>,
     pub method: FeeMethod,
     /// An electronic copy of records kept electronically.
     #[serde(default)]
@@ -69,14 +139,46 @@ pub struct Fee {
     /// The rule the fee follows.
     pub rule: &'static str,
     pub notes: Vec<&'static str>,
+    pub class: FeeClass,
+    /// The sentence the invoice closes with: the rule in plain words, cited for this class
+    /// and requester only (164.524(c)(4) covers only the individual's own copies).
+    pub basis_note: &'static str,
+}
+
+/// The invoice's closing sentence for a fee class and requester (ROI-04).
+pub fn basis_note(class: FeeClass, t: RequesterType) -> &'static str {
+    let own = matches!(t, RequesterType::SelfAccess | RequesterType::PersRep);
+    match class {
+        FeeClass::Individual if own => {
+            "Search and retrieval are never charged to the individual (45 CFR 164.524(c)(4))."
+        }
+        FeeClass::Individual => {
+            "Charged at the facility's rate for the individual's own copies, by facility choice (ROI-04)."
+        }
+        FeeClass::NoCharge => "No charge for this requester (ROI-04 fee class NONE).",
+        FeeClass::StateSchedule if t == RequesterType::Directive => {
+            "Copies sent to a third party at the individual's direction are charged under the state fee schedule: the 45 CFR 164.524(c)(4) limits cover only the individual's own copies (Ciox Health v. Azar, D.D.C. 2020)."
+        }
+        FeeClass::StateSchedule => "Charged under the state fee schedule (ROI-04).",
+    }
 }
 
 /// ROI-04: the fee for one release.
 pub fn access_fee(i: &FeeInput) -> Result<Fee, RoiError> {
-    let individual = matches!(
-        i.requester_type,
-        RequesterType::SelfAccess | RequesterType::PersRep
-    );
+    let class = i
+        .class
+        .unwrap_or_else(|| FeeClass::default_for(i.requester_type));
+    if class == FeeClass::NoCharge {
+        return Ok(Fee {
+            cents: 0,
+            lines: Vec::new(),
+            rule: "no charge (ROI-04 fee class NONE)",
+            notes: Vec::new(),
+            class,
+            basis_note: basis_note(class, i.requester_type),
+        });
+    }
+    let individual = class == FeeClass::Individual;
     let mut notes = Vec::new();
     let line = |label, cents| FeeLine { label, cents };
     let (lines, rule) = if individual {
@@ -99,7 +201,16 @@ pub fn access_fee(i: &FeeInput) -> Result<Fee, RoiError> {
         if i.search_retrieval_cents > 0 {
             notes.push("search and retrieval may not be charged to the individual");
         }
-        (lines, "45 CFR 164.524(c)(4)")
+        let own = matches!(
+            i.requester_type,
+            RequesterType::SelfAccess | RequesterType::PersRep
+        );
+        let rule = if own {
+            "45 CFR 164.524(c)(4)"
+        } else {
+            "facility rate for the individual's own copies (ROI-04 fee class INDIVIDUAL)"
+        };
+        (lines, rule)
     } else {
         let lines = if i.method == FeeMethod::Flat {
             vec![line("flat fee", i.flat_cents)]
@@ -132,5 +243,7 @@ pub fn access_fee(i: &FeeInput) -> Result<Fee, RoiError> {
         lines,
         rule,
         notes,
+        class,
+        basis_note: basis_note(class, i.requester_type),
     })
 }

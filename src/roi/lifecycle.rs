@@ -5,6 +5,7 @@
 //! also `DENIED(reason) → CLOSED` and `CANCELLED`. Invariant: a transition not listed in
 //! [`can_move`] is refused; CLOSED and CANCELLED are final.
 
+use super::requester::RequesterType;
 use super::stored_enum;
 use super::validate::ReasonCode;
 
@@ -67,6 +68,8 @@ pub fn can_move(from: Status, to: Status, qa_required: bool) -> bool {
         // QA sends it back or it is released.
         (QaReview, InProcess | Released | OnHold) => true,
         (Released | Denied, Closed) => true,
+        // A denial reversed on review is carried out: back to processing (164.524(d)(4)).
+        (Denied, Validating) => true,
         (f, Denied | Cancelled) => f.is_open(),
         _ => false,
     }
@@ -98,6 +101,49 @@ pub const DENY_REASONS: &[(&str, &str, bool)] = &[
     ("DENY_OTHER_PERSON", "45 CFR 164.524(a)(3)(ii)", true),
     ("DENY_REP_HARM", "45 CFR 164.524(a)(3)(iii)", true),
 ];
+
+/// Manual hold reasons are lifted only when their condition is met (never by validation):
+/// HOLD_FEE_UNPAID by a payment, HOLD_IDENTITY by a verification, HOLD_CLARIFY_SCOPE by the
+/// scope recorded, HOLD_RECORD_INCOMPLETE when no incomplete document is left unacknowledged.
+pub fn is_manual_hold(code: &str) -> bool {
+    HOLD_REASONS.contains(&code)
+}
+
+/// What lifts a manual hold, in words, for hints.
+pub fn hold_condition(code: &str) -> &'static str {
+    match code {
+        "HOLD_FEE_UNPAID" => {
+            "record the payment (amount and method) against the estimate or invoice: `chartdesk roi paid REQ --amount … --method …`"
+        }
+        "HOLD_IDENTITY" => "record the verification: `chartdesk roi verify REQ --method …`",
+        "HOLD_CLARIFY_SCOPE" => "record the clarified scope: `chartdesk roi scope REQ …`",
+        "HOLD_RECORD_INCOMPLETE" => {
+            "leave out or wait for the signature of every incomplete document (or acknowledge each, when roi_incomplete_documents = ACKNOWLEDGE), then `chartdesk roi lift REQ`"
+        }
+        _ => "validate again once the authorization is corrected: `chartdesk roi validate REQ`",
+    }
+}
+
+/// ROI-05: whether a denial ground may be used for a requester type. Grounds of 164.524(a)
+/// apply only to the individual's own access (SELF, PERSREP, DIRECTIVE); `DENY_REP_HARM`
+/// only to a personal representative's request; `DENY_INMATE` only to an inmate's own
+/// request for a copy. The error says what to do instead.
+pub fn deny_allowed(code: &str, t: RequesterType) -> Result<(), String> {
+    if !t.is_access() {
+        return Err(format!(
+            "{code}: denial grounds (45 CFR 164.524(a)) apply only to the individual's own access (SELF, PERSREP, DIRECTIVE); a {t} request is refused for its authorization defects instead (`chartdesk roi refuse REQ`)"
+        ));
+    }
+    match code {
+        "DENY_REP_HARM" if t != RequesterType::PersRep => Err(format!(
+            "DENY_REP_HARM (45 CFR 164.524(a)(3)(iii)) applies only to a personal representative's request, not {t}"
+        )),
+        "DENY_INMATE" if t != RequesterType::SelfAccess => Err(format!(
+            "DENY_INMATE (45 CFR 164.524(a)(2)(ii)) applies only to an inmate's own request for a copy, not {t}"
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The rule of a denial reason, `None` for an unknown code.
 pub fn deny_rule(code: &str) -> Option<&'static str> {

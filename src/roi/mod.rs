@@ -25,20 +25,22 @@ pub mod check;
 pub mod clock;
 pub mod disclosure;
 pub mod fees;
+pub mod holds;
 pub mod lifecycle;
 pub mod packet;
 pub mod queue;
 pub mod release;
+pub mod report;
 pub mod request;
 pub mod requester;
 pub mod selection;
 pub mod validate;
 
 pub use authorization::{Authorization, CompoundDoc, Part2Consent, Request};
-pub use category::Category;
+pub use category::{Category, SensitiveRules};
 pub use check::{AUTH_JSON_DOC, check_file, format_table};
 pub use requester::{AuthRequirement, Conditions, MinimumNecessary, RequesterType};
-pub use validate::{Problem, ReasonCode, Validation, validate};
+pub use validate::{Problem, ReasonCode, Validation, validate, validate_with};
 
 /// Errors of the ROI rules. Messages are one line for the user.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -7,9 +7,12 @@
 //! says so), `bundle.json` (FHIR R4 Bundle of type `collection`: Patient, DocumentReference,
 //! Binary), `invoice.txt`, `authorization.json` (a copy of the form the release rests on,
 //! when there is one; 42 CFR 2.32(a)(2) wants it with Part 2 records) and
-//! `notice-42cfr2.32.txt` whenever a 42 CFR Part 2 document is included.
+//! `notice-42cfr2.32.txt` when 42 CFR Part 2 records are disclosed under consent (never with
+//! the individual's own copy).
 //!
-//! Invariant: the checksums in the manifest are computed from the exact bytes returned here.
+//! Invariants: the checksums in the manifest are computed from the exact bytes returned here;
+//! no file states an enclosure the packet lacks; FHIR instants are true UTC or carry the
+//! facility's offset.
 
 use std::io::Write;
 
@@ -38,8 +41,17 @@ treatment, payment, or health care operations, or\n\
 by 45 CFR part 164, subparts A and E.\n\n\
 A general authorization for the release of medical or other information is NOT sufficient to \
 meet the required elements of written consent to further use or redisclose the record \
-(see 42 CFR 2.31).\n\n\
-A copy of the consent under which this record was disclosed is enclosed (authorization.json).\n";
+(see 42 CFR 2.31).\n";
+
+/// The 2.32 notice as sent: [`PART2_NOTICE`] plus, only when the packet holds it, the sentence
+/// that the consent is enclosed (42 CFR 2.32(a)(2)).
+pub fn part2_notice_text(consent_enclosed: bool) -> String {
+    let mut s = PART2_NOTICE.to_string();
+    if consent_enclosed {
+        s += "\nA copy of the consent under which this record was disclosed is enclosed (authorization.json).\n";
+    }
+    s
+}
 
 /// File name of the Part 2 notice in a packet.
 pub const PART2_NOTICE_FILE: &str = "notice-42cfr2.32.txt";
@@ -58,6 +70,10 @@ pub struct PacketDoc {
     pub visit_number: String,
     pub author: String,
     pub categories: Vec<Category>,
+    /// Why the document is not complete (unsigned, awaiting cosignature); `None` = complete.
+    pub incomplete: Option<String>,
+    /// Who acknowledged releasing it as it stands.
+    pub incomplete_ack: Option<String>,
     pub body: String,
 }
 
@@ -90,6 +106,8 @@ pub struct PacketInput {
     pub fee: Fee,
     pub fee_method: String,
     pub requester_name: String,
+    /// Part 2 records disclosed under consent: the 42 CFR 2.32 notice goes with them.
+    pub part2_notice: bool,
 }
 
 /// Pages of a rendered document: 60 lines a page, at least one.
@@ -176,6 +194,15 @@ pub fn render_document(input: &PacketInput, d: &PacketDoc) -> String {
             c.join(", ")
         );
     }
+    if let Some(why) = &d.incomplete {
+        s += &format!(
+            "INCOMPLETE: {why}; released as it stands{}\n",
+            d.incomplete_ack
+                .as_deref()
+                .map(|u| format!(" (acknowledged by {})", clean(u)))
+                .unwrap_or_default()
+        );
+    }
     s += &format!(
         "Released {} for {} ({})\n",
         input.released_at,
@@ -208,7 +235,60 @@ fn doc_file(d: &PacketDoc) -> String {
     format!("documents/doc-{:06}-{t}.txt", d.document_id)
 }
 
-/// v3 ActCode confidentiality/sensitivity labels for FHIR `meta.security`.
+const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+
+/// FHIR `meta.security` of a document with these categories (HL7 DS4P): the v3 ActCode
+/// sensitivity of each category; for Part 2 records also the `42CFRPart2` privacy law and the
+/// `NORDSCLCD` refrain (no redisclosure without consent); and the `R` (restricted)
+/// confidentiality whenever any category is present.
+pub fn security_labels(categories: &[Category]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for c in categories {
+        let (code, display) = security_label(*c);
+        out.push(json!({"system": ACT_CODE, "code": code, "display": display}));
+        if *c == Category::SudPart2 {
+            out.push(json!({"system": ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"}));
+            out.push(json!({"system": ACT_CODE, "code": "NORDSCLCD", "display": "no redisclosure without consent directive"}));
+        }
+    }
+    if !categories.is_empty() {
+        out.push(json!({"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}));
+    }
+    out
+}
+
+/// A facility-local `YYYY-MM-DDTHH:MM[:SS]` (or a date) as a FHIR instant with the facility's
+/// offset on that date (`2026-03-05T14:30:00-05:00`); a value that already carries a zone is
+/// kept. Local times that do not exist (a DST gap) take the offset in force just before.
+pub fn fhir_instant(local: &str) -> String {
+    use chrono::{Local, NaiveDate, NaiveDateTime, Offset, TimeZone};
+    let t = local.trim();
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    }
+    let naive = NaiveDateTime::parse_from_str(t.get(..19).unwrap_or(t), "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(t.get(..16).unwrap_or(t), "%Y-%m-%dT%H:%M"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        });
+    let Ok(naive) = naive else {
+        return t.to_string();
+    };
+    let offset = match Local.from_local_datetime(&naive).earliest() {
+        Some(dt) => dt.offset().fix(),
+        None => Local
+            .offset_from_utc_datetime(&(naive - chrono::Duration::hours(1)))
+            .fix(),
+    };
+    match offset.from_local_datetime(&naive).single() {
+        Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        None => t.to_string(),
+    }
+}
+
+/// v3 ActCode sensitivity label of a category.
 fn security_label(c: Category) -> (&'static str, &'static str) {
     match c {
         Category::SudPart2 => ("ETH", "substance abuse information sensitivity"),
@@ -258,14 +338,7 @@ pub fn fhir_bundle(input: &PacketInput, rendered: &[(String, String)]) -> Value 
     })];
     for (d, (_, text)) in input.docs.iter().zip(rendered) {
         let bin_url = uuid_for(&format!("{seed}|binary|{}", d.document_id));
-        let security: Vec<Value> = d
-            .categories
-            .iter()
-            .map(|c| {
-                let (code, display) = security_label(*c);
-                json!({"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": code, "display": display})
-            })
-            .collect();
+        let security = security_labels(&d.categories);
         let doc_status = match d.status.as_str() {
             "signed" | "cosigned" | "reviewed" => "final",
             "amended" => "amended",
@@ -278,7 +351,7 @@ pub fn fhir_bundle(input: &PacketInput, rendered: &[(String, String)]) -> Value 
             "docStatus": doc_status,
             "type": {"coding": [{"system": "http://loinc.org", "code": d.doc_type}], "text": d.title},
             "subject": {"reference": patient_url},
-            "date": format!("{}Z", d.service_at.get(..19).unwrap_or(&d.service_at)),
+            "date": fhir_instant(&d.service_at),
             "content": [{"attachment": {
                 "contentType": DOCUMENT_FORMAT,
                 "url": bin_url,
@@ -328,7 +401,10 @@ pub fn invoice_text(input: &PacketInput) -> String {
     for n in &input.fee.notes {
         s += &format!("Note: {n}\n");
     }
-    s += "Search and retrieval are never charged to the individual (45 CFR 164.524(c)(4)).\n";
+    if !input.fee.basis_note.is_empty() {
+        s += input.fee.basis_note;
+        s.push('\n');
+    }
     s
 }
 
@@ -340,14 +416,14 @@ fn readme(input: &PacketInput, part2: bool) -> String {
          documents/      one file per document, rendered as plain UTF-8 text ({DOCUMENT_FORMAT});\n\
          \x20               these are text renderings, not PDF\n\
          bundle.json     the same documents as a FHIR R4 Bundle (type collection)\n\
-         invoice.txt     the fee (45 CFR 164.524(c)(4))\n",
+         invoice.txt     the fee and the rule it follows\n",
         input.request_label,
         crate::text::sanitize_line(&input.facility)
     );
     if input.authorization.is_some() {
         s += "authorization.json  a copy of the authorization the release rests on\n";
     }
-    if part2 {
+    if part2 && input.part2_notice {
         s += &format!(
             "{PART2_NOTICE_FILE}  the 42 CFR 2.32 notice: read it before any further use or disclosure\n"
         );
@@ -358,10 +434,11 @@ fn readme(input: &PacketInput, part2: bool) -> String {
 
 /// Every file of the packet (path, bytes), `manifest.json` first.
 pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
-    let part2 = input
-        .docs
-        .iter()
-        .any(|d| d.categories.contains(&Category::SudPart2));
+    let part2 = input.part2_notice
+        && input
+            .docs
+            .iter()
+            .any(|d| d.categories.contains(&Category::SudPart2));
     let rendered: Vec<(String, String)> = input
         .docs
         .iter()
@@ -385,7 +462,8 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
         ));
     }
     if part2 {
-        files.push((PART2_NOTICE_FILE.into(), PART2_NOTICE.as_bytes().to_vec()));
+        let notice = part2_notice_text(input.authorization.is_some());
+        files.push((PART2_NOTICE_FILE.into(), notice.into_bytes()));
     }
     let items: Vec<Value> = input
         .docs
@@ -401,6 +479,9 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
                 "encounter": d.visit_number,
                 "pages": pages_of(text),
                 "sensitive_categories": d.categories,
+                "complete": d.incomplete.is_none(),
+                "incomplete": d.incomplete,
+                "incomplete_acknowledged_by": d.incomplete_ack,
                 "file": name,
                 "sha256": sha256_hex(text.as_bytes()),
             })

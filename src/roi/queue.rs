@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::clock::ClockStatus;
+use super::holds::{EstimateRecord, Payment, RequestDenial, estimate_record, payments, request_denial};
 use super::lifecycle::Status;
 use super::request::{
     COLUMNS, RequestRecord, clock_of, event, from_row, load, request_label, today,
@@ -83,6 +84,15 @@ pub struct Detail {
     pub clock: ClockStatus,
     pub selection: Selection,
     pub history: Vec<HistoryRow>,
+    /// A whole-request denial or refusal: code, rule, determining professional, review
+    /// (reviewer, upheld or reversed) and a refusal's defects (ROI-05). Per-document denials
+    /// are on the selection's items.
+    pub denial: Option<RequestDenial>,
+    /// What lifts the current hold, when on hold.
+    pub hold_hint: Option<String>,
+    /// The recorded fee estimate (LTR-02) and the payments against it or the invoice.
+    pub estimate: Option<EstimateRecord>,
+    pub payments: Vec<Payment>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -116,6 +126,10 @@ pub fn detail(store: &mut Store, actor: &Actor, id: i64) -> Result<Detail, CoreE
             })?
             .collect::<Result<Vec<_>, _>>()?;
         audit.record(event(&rec, Action::Read, Subtype::View));
-        Ok(Detail { request: rec, clock, selection, history })
+        let denial = request_denial(tx, id)?;
+        let hold_hint = super::request::hold_hint(&rec).filter(|_| rec.status == Status::OnHold);
+        let estimate = estimate_record(tx, id)?;
+        let payments = payments(tx, id)?;
+        Ok(Detail { request: rec, clock, selection, history, denial, hold_hint, estimate, payments })
     })
 }

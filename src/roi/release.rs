@@ -15,11 +15,12 @@ use serde_json::json;
 
 use super::accounting::{self, Disclosure, DisclosurePurpose};
 use super::category::Category;
-use super::fees::{self, Fee, FeeInput, FeeMethod};
+use super::fees::{self, Fee, FeeClass, FeeInput, FeeMethod};
 use super::lifecycle::Status;
 use super::packet::{self, PacketDoc, PacketInput, Withheld};
 use super::request::{self, Delivery, RequestRecord, request_label};
-use super::requester::RequesterType;
+use super::requester::{AuthRequirement, RequesterType};
+use super::selection::Selection;
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
 use crate::domain::Perm;
@@ -91,6 +92,9 @@ pub fn fee_for(
     let schedule_s = settings::get(conn, "state_fee_schedule")?;
     let schedule =
         parse_fee_schedule(&schedule_s).map_err(|e| CoreError::invalid("state_fee_schedule", e))?;
+    let class_s = settings::get(conn, "fee_class_by_requester")?;
+    let class = fees::fee_class(&class_s, rec.requester_type)
+        .map_err(|e| CoreError::invalid("fee_class_by_requester", e))?;
     let cents = |k| -> Result<u64, CoreError> {
         Ok(u64::try_from(settings::get_i64(conn, k)?).unwrap_or(0))
     };
@@ -100,10 +104,7 @@ pub fn fee_for(
     } else {
         cents("postage_cents")?
     };
-    let individual = matches!(
-        rec.requester_type,
-        RequesterType::SelfAccess | RequesterType::PersRep
-    );
+    let individual = class == FeeClass::Individual;
     // Flat fee applies to the individual's electronic copies only; paper copies fall back to
     // cost-based fees (ROI-04).
     let method = if individual && method == FeeMethod::Flat && !electronic {
@@ -111,9 +112,10 @@ pub fn fee_for(
     } else {
         method
     };
-    let input = if individual || rec.requester_type == RequesterType::Directive {
+    let input = if individual || class == FeeClass::NoCharge {
         FeeInput {
             requester_type: rec.requester_type,
+            class: Some(class),
             method,
             electronic_copy_of_electronic_records: electronic,
             labor_cents: u64::from(pages) * cents("fee_per_page_cents")?,
@@ -128,6 +130,7 @@ pub fn fee_for(
         // Third parties: the state fee schedule (base + per page), capped.
         FeeInput {
             requester_type: rec.requester_type,
+            class: Some(class),
             method: FeeMethod::AverageSchedule,
             electronic_copy_of_electronic_records: electronic,
             labor_cents: u64::from(pages) * schedule.per_page_cents,
@@ -139,10 +142,10 @@ pub fn fee_for(
             state_cap_cents: schedule.cap_cents,
         }
     };
-    let label = if individual || rec.requester_type == RequesterType::Directive {
-        method.as_str().to_string()
-    } else {
-        "state_fee_schedule".to_string()
+    let label = match class {
+        FeeClass::Individual => method.as_str().to_string(),
+        FeeClass::NoCharge => "none".to_string(),
+        FeeClass::StateSchedule => "state_fee_schedule".to_string(),
     };
     let fee = fees::access_fee(&input).map_err(|e| CoreError::invalid("fee", e.to_string()))?;
     Ok((fee, label))
@@ -226,44 +229,10 @@ pub fn release(
             }
         }
         let sel = request::selection(tx, &rec, today)?;
+        check_releasable(tx, &rec, &sel)?;
         let v = &sel.validation;
-        if !v.valid {
-            let codes: Vec<String> = v.problems.iter().map(|p| format!("{} ({})", p.code, p.rule)).collect();
-            return Err(CoreError::invalid(
-                "authorization",
-                format!("{label} cannot be released: {} — validate again to put it on hold", codes.join(", ")),
-            ));
-        }
-        let (family, given, birth, sex): (String, String, String, String) = tx.query_row(
-            "SELECT family_name, given_name, birth_date, sex FROM patients WHERE id = ?1",
-            [rec.patient_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        let mut docs = Vec::new();
-        let mut withheld = Vec::new();
-        for item in &sel.items {
-            if let Some(reason) = sel.withheld_reason(item) {
-                withheld.push(Withheld { document_id: item.document_id, doc_type: item.doc_type.clone(), reason });
-                continue;
-            }
-            let (body, author): (String, Option<String>) = tx.query_row(
-                "SELECT d.body, p.given_name || ' ' || p.family_name || CASE WHEN p.credentials <> '' THEN ', ' || p.credentials ELSE '' END
-                 FROM documents d LEFT JOIN providers p ON p.id = d.author_id WHERE d.id = ?1",
-                [item.document_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            docs.push(PacketDoc {
-                document_id: item.document_id,
-                doc_type: item.doc_type.clone(),
-                title: item.title.clone(),
-                status: item.status.clone(),
-                service_at: item.service_at.clone(),
-                visit_number: item.visit_number.clone(),
-                author: author.unwrap_or_default(),
-                categories: item.categories.clone(),
-                body,
-            });
-        }
+        let patient = patient_facts(tx, rec.patient_id)?;
+        let (docs, withheld) = gather(tx, &sel)?;
         if docs.is_empty() {
             return Err(CoreError::invalid(
                 "documents",
@@ -271,6 +240,9 @@ pub fn release(
             ));
         }
         let part2 = docs.iter().any(|d| d.categories.contains(&Category::SudPart2));
+        // 42 CFR 2.32 goes with disclosures made under consent, never with the individual's
+        // own copy.
+        let part2_notice = part2 && v.requirement != AuthRequirement::None;
         let accounting_row = Disclosure {
             disclosed_on: today,
             purpose: disclosure_purpose(rec.requester_type),
@@ -281,27 +253,10 @@ pub fn release(
         let exclusion = accounting::exclusion(&accounting_row);
         let accountable = exclusion.is_none();
         let facility = settings::get(tx, "facility_name")?;
-        // Pages: the rendered text, 60 lines a page (computed before the fee).
-        let probe = PacketInput {
-            request_label: label.clone(),
-            facility: facility.clone(),
-            patient_mrn: rec.mrn.clone(),
-            patient_family: family.clone(),
-            patient_given: given.clone(),
-            patient_birth_date: birth.clone(),
-            patient_sex: sex.clone(),
-            released_at: now_ms.clone(),
-            header: json!({}),
-            docs: docs.clone(),
-            withheld: Vec::new(),
-            excluded_categories: Vec::new(),
-            authorization: None,
-            fee: Fee { cents: 0, lines: Vec::new(), rule: "", notes: Vec::new() },
-            fee_method: String::new(),
-            requester_name: rec.requester_name.clone(),
-        };
-        let pages: u32 = docs.iter().map(|d| packet::pages_of(&packet::render_document(&probe, d))).sum();
+        let probe = probe_input(&label, &facility, &rec, &patient, docs.clone(), &now_ms);
+        let pages = pages_of_docs(&probe);
         let (fee, fee_method) = fee_for(tx, &rec, pages)?;
+        let (family, given, birth, _) = patient;
         let types: Vec<String> = {
             let mut t: Vec<String> = docs.iter().map(|d| d.doc_type.clone()).collect();
             t.sort();
@@ -377,6 +332,7 @@ pub fn release(
                 .and_then(|a| serde_json::to_value(a).ok()),
             fee: fee.clone(),
             fee_method: fee_method.clone(),
+            part2_notice,
             ..probe
         };
         let files = packet::build(&input);
@@ -397,6 +353,7 @@ pub fn release(
             "accountable": accountable,
             "excluded_by": exclusion.map(|e| json!({"code": e.code, "rule": e.rule})),
             "part2": part2,
+            "part2_notice": part2_notice,
             "documents": doc_ids,
             "withheld": withheld.len(),
             "manifest_sha256": manifest_sha,
@@ -404,7 +361,7 @@ pub fn release(
         })));
         // Files last: an error here rolls the whole release back. Only what this call
         // created is ever removed (another process may own a packet of the same name).
-        write_packet(&dir, &zip_path, &files, local, &created)?;
+        write_packet(&dir, &zip_path, &label, &files, local, &created)?;
         Ok(Released {
             request: label.clone(),
             dir: dir.clone(),
@@ -430,6 +387,187 @@ pub fn release(
     result
 }
 
+/// Patient facts the packet states: family and given name, birth date, sex.
+type PatientFacts = (String, String, String, String);
+
+fn patient_facts(conn: &rusqlite::Connection, patient_id: i64) -> Result<PatientFacts, CoreError> {
+    Ok(conn.query_row(
+        "SELECT family_name, given_name, birth_date, sex FROM patients WHERE id = ?1",
+        [patient_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?)
+}
+
+/// The documents that go out, with their text, and those withheld with the reason.
+fn gather(
+    conn: &rusqlite::Connection,
+    sel: &Selection,
+) -> Result<(Vec<PacketDoc>, Vec<Withheld>), CoreError> {
+    let mut docs = Vec::new();
+    let mut withheld = Vec::new();
+    for item in &sel.items {
+        if let Some(reason) = sel.withheld_reason(item) {
+            withheld.push(Withheld {
+                document_id: item.document_id,
+                doc_type: item.doc_type.clone(),
+                reason,
+            });
+            continue;
+        }
+        let (body, author): (String, Option<String>) = conn.query_row(
+            "SELECT d.body, p.given_name || ' ' || p.family_name || CASE WHEN p.credentials <> '' THEN ', ' || p.credentials ELSE '' END
+             FROM documents d LEFT JOIN providers p ON p.id = d.author_id WHERE d.id = ?1",
+            [item.document_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        docs.push(PacketDoc {
+            document_id: item.document_id,
+            doc_type: item.doc_type.clone(),
+            title: item.title.clone(),
+            status: item.status.clone(),
+            service_at: item.service_at.clone(),
+            visit_number: item.visit_number.clone(),
+            author: author.unwrap_or_default(),
+            categories: item.categories.clone(),
+            incomplete: item.incomplete.clone(),
+            incomplete_ack: item.incomplete_ack.clone(),
+            body,
+        });
+    }
+    Ok((docs, withheld))
+}
+
+fn probe_input(
+    label: &str,
+    facility: &str,
+    rec: &RequestRecord,
+    patient: &PatientFacts,
+    docs: Vec<PacketDoc>,
+    released_at: &str,
+) -> PacketInput {
+    PacketInput {
+        request_label: label.to_string(),
+        facility: facility.to_string(),
+        patient_mrn: rec.mrn.clone(),
+        patient_family: patient.0.clone(),
+        patient_given: patient.1.clone(),
+        patient_birth_date: patient.2.clone(),
+        patient_sex: patient.3.clone(),
+        released_at: released_at.to_string(),
+        header: json!({}),
+        docs,
+        withheld: Vec::new(),
+        excluded_categories: Vec::new(),
+        authorization: None,
+        fee: Fee {
+            cents: 0,
+            lines: Vec::new(),
+            rule: "",
+            notes: Vec::new(),
+            class: FeeClass::NoCharge,
+            basis_note: "",
+        },
+        fee_method: String::new(),
+        requester_name: rec.requester_name.clone(),
+        part2_notice: false,
+    }
+}
+
+/// Pages of the rendered documents, 60 lines a page (computed before the fee).
+fn pages_of_docs(input: &PacketInput) -> u32 {
+    input
+        .docs
+        .iter()
+        .map(|d| packet::pages_of(&packet::render_document(input, d)))
+        .sum()
+}
+
+/// LTR-02: the fee estimate for what is selected now (the pages the release would render).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Estimate {
+    pub documents: usize,
+    pub pages: u32,
+    pub fee: Fee,
+    pub method: String,
+}
+
+/// The fee estimate of a request as of `today` (pure read).
+pub fn estimate_in(
+    conn: &rusqlite::Connection,
+    rec: &RequestRecord,
+    today: chrono::NaiveDate,
+) -> Result<Estimate, CoreError> {
+    let sel = request::selection(conn, rec, today)?;
+    let patient = patient_facts(conn, rec.patient_id)?;
+    let (docs, _) = gather(conn, &sel)?;
+    let facility = settings::get(conn, "facility_name")?;
+    let label = request_label(rec.id);
+    let documents = docs.len();
+    let probe = probe_input(&label, &facility, rec, &patient, docs, "");
+    let pages = pages_of_docs(&probe);
+    let (fee, method) = fee_for(conn, rec, pages)?;
+    Ok(Estimate {
+        documents,
+        pages,
+        fee,
+        method,
+    })
+}
+
+/// Refuse a release the rules do not allow now, with a hint that names a step allowed in the
+/// request's state: an invalid selection, or an incomplete document nobody acknowledged.
+pub(crate) fn check_releasable(
+    conn: &rusqlite::Connection,
+    rec: &RequestRecord,
+    sel: &Selection,
+) -> Result<(), CoreError> {
+    let label = request_label(rec.id);
+    let next = match rec.status {
+        Status::QaReview => format!(
+            "QA sends it back first (`chartdesk roi qa {label} --fail --note …`), then validate it"
+        ),
+        _ => format!("validate it (`chartdesk roi validate {label}`) to put it on hold"),
+    };
+    let v = &sel.validation;
+    if !v.valid {
+        let codes: Vec<String> = v
+            .problems
+            .iter()
+            .map(|p| format!("{} ({})", p.code, p.rule))
+            .collect();
+        return Err(CoreError::invalid(
+            "authorization",
+            format!("{label} is not valid: {} — {next}", codes.join(", ")),
+        ));
+    }
+    let policy = settings::get(conn, "roi_incomplete_documents")?;
+    let hold_policy = policy.trim().eq_ignore_ascii_case("HOLD");
+    let pending: Vec<String> = if hold_policy {
+        sel.releasable()
+            .filter(|i| i.incomplete.is_some())
+            .map(|i| format!("document {} ({})", i.document_id, i.incomplete.as_deref().unwrap_or("")))
+            .collect()
+    } else {
+        sel.unacknowledged_incomplete()
+            .map(|i| format!("document {} ({})", i.document_id, i.incomplete.as_deref().unwrap_or("")))
+            .collect()
+    };
+    if !pending.is_empty() {
+        let how = if hold_policy {
+            format!("roi_incomplete_documents = HOLD: leave it out or wait for the signature; {next}")
+        } else if rec.status == Status::QaReview {
+            next.clone()
+        } else {
+            format!("acknowledge releasing it as it stands (`chartdesk roi acknowledge-incomplete {label} --note …`) or leave it out")
+        };
+        return Err(CoreError::invalid(
+            "documents",
+            format!("{label}: {} not complete — {how}", pending.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
 /// What [`write_packet`] created, so a failed release removes exactly that.
 #[derive(Default)]
 struct Created {
@@ -440,6 +578,7 @@ struct Created {
 fn write_packet(
     dir: &Path,
     zip_path: &Path,
+    folder: &str,
     files: &[(String, Vec<u8>)],
     at: chrono::NaiveDateTime,
     created: &Created,
@@ -458,7 +597,12 @@ fn write_packet(
         std::fs::write(&p, bytes).map_err(|e| io_err(&p, e))?;
     }
     let (d, t) = dos_stamp(at);
-    let z = packet::zip(files, d, t).map_err(|e| io_err(zip_path, e))?;
+    // The zip holds one top-level folder named like the packet folder.
+    let zipped: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(n, b)| (format!("{folder}/{n}"), b.clone()))
+        .collect();
+    let z = packet::zip(&zipped, d, t).map_err(|e| io_err(zip_path, e))?;
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

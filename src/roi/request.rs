@@ -14,7 +14,9 @@ use serde_json::json;
 
 use super::authorization::Authorization;
 use super::clock::{self, ClockSettings, ClockStatus, Extension, Hold};
-use super::lifecycle::{Status, can_move, deny_rule, valid_hold_reason};
+use super::lifecycle::{
+    Status, can_move, deny_allowed, deny_rule, hold_condition, is_manual_hold, valid_hold_reason,
+};
 use super::requester::{Conditions, RequesterType};
 use super::stored_enum;
 use super::validate::Validation;
@@ -360,6 +362,16 @@ pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result
             format!("from {f} is after to {t}"),
         ));
     }
+    let today_local = today(store);
+    if new.received > today_local {
+        return Err(CoreError::invalid(
+            "received",
+            format!(
+                "{} is in the future (today is {today_local}): a request is logged on or after the day it arrived (ROI-01)",
+                new.received
+            ),
+        ));
+    }
     let now = utc_ms(store.now());
     store.transact(actor, |tx, audit| {
         let patient: (i64, String) = tx
@@ -432,7 +444,7 @@ pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result
 }
 
 /// Run `work` on a loaded request inside one audited transaction, after the permission check.
-fn with_request<T>(
+pub(super) fn with_request<T>(
     store: &mut Store,
     actor: &Actor,
     id: i64,
@@ -459,7 +471,7 @@ fn with_request<T>(
     })
 }
 
-fn require_open(rec: &RequestRecord) -> Result<(), CoreError> {
+pub(super) fn require_open(rec: &RequestRecord) -> Result<(), CoreError> {
     if rec.status.is_open() {
         Ok(())
     } else {
@@ -476,7 +488,7 @@ fn require_open(rec: &RequestRecord) -> Result<(), CoreError> {
 
 /// What QA reviewed must not change under it: while in QA review the authorization,
 /// verification and document selection are frozen (QA sends it back to change them).
-fn require_editable(rec: &RequestRecord) -> Result<(), CoreError> {
+pub(super) fn require_editable(rec: &RequestRecord) -> Result<(), CoreError> {
     require_open(rec)?;
     if rec.status == Status::QaReview {
         return Err(CoreError::invalid(
@@ -528,7 +540,7 @@ pub fn verify_identity(
             "say how identity was verified (ROI-07)",
         ));
     }
-    with_request(store, actor, id, |tx, audit, rec, _, _| {
+    with_request(store, actor, id, |tx, audit, rec, now, today| {
         require_editable(rec)?;
         tx.execute(
             "UPDATE release_requests SET verification_method = ?2, verified_by = ?3 WHERE id = ?1",
@@ -537,13 +549,73 @@ pub fn verify_identity(
         audit.record(event(rec, Action::Update, Subtype::Update).detail(
             json!({"verification_method": method.trim(), "verified_by": actor.username, "rule": "ROI-07"}),
         ));
+        rec.verification_method = Some(method.trim().to_string());
+        rec.verified_by = Some(actor.username.clone());
+        // The condition of HOLD_IDENTITY is met: the hold is lifted and validation runs.
+        lift_if(tx, audit, actor, rec, "HOLD_IDENTITY", now, today)?;
         Ok(())
     })
 }
 
+/// Lift the manual hold `code` if the request is on it (its condition was just met), then
+/// validate at once. Returns the status reached, `None` when the request was not on it.
+pub(super) fn lift_if(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    actor: &Actor,
+    rec: &mut RequestRecord,
+    code: &str,
+    now: &str,
+    today: NaiveDate,
+) -> Result<Option<Status>, CoreError> {
+    if rec.status != Status::OnHold || rec.hold_reason.as_deref() != Some(code) {
+        return Ok(None);
+    }
+    move_status(tx, audit, actor, rec, Status::Validating, Some(code), now, today)?;
+    let (_, st) = revalidate(tx, audit, actor, rec, now, today)?;
+    Ok(Some(st))
+}
+
+/// Validate inside `tx` and move the request by the result (DOMAIN §4.3, §4.5). A request on
+/// a manual hold (`HOLD_*`) stays on it: validation is recorded but never lifts one. With
+/// `roi_incomplete_documents = HOLD`, an incomplete or unsigned document still selected holds
+/// the request with `HOLD_RECORD_INCOMPLETE`.
+pub(crate) fn revalidate(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    actor: &Actor,
+    rec: &mut RequestRecord,
+    now: &str,
+    today: NaiveDate,
+) -> Result<(Validation, Status), CoreError> {
+    let sel = selection(tx, rec, today)?;
+    let v = sel.validation.clone();
+    audit.record(event(rec, Action::Execute, Subtype::Query).detail(json!({
+        "validation": &v, "rule": "45 CFR 164.508",
+    })));
+    if rec.status == Status::OnHold && rec.hold_reason.as_deref().is_some_and(is_manual_hold) {
+        return Ok((v, Status::OnHold));
+    }
+    if rec.status != Status::Validating {
+        move_status(tx, audit, actor, rec, Status::Validating, None, now, today)?;
+    }
+    let hold_incomplete = settings::get(tx, "roi_incomplete_documents")?
+        .trim()
+        .eq_ignore_ascii_case("HOLD")
+        && sel.releasable().any(|i| i.incomplete.is_some());
+    let (to, reason) = match v.problems.first() {
+        Some(p) => (Status::OnHold, Some(p.code)),
+        None if hold_incomplete => (Status::OnHold, Some("HOLD_RECORD_INCOMPLETE")),
+        None => (Status::InProcess, None),
+    };
+    move_status(tx, audit, actor, rec, to, reason, now, today)?;
+    Ok((v, to))
+}
+
 /// Validate the request (DOMAIN §4.3): LOGGED/ON_HOLD/IN_PROCESS → VALIDATING → ON_HOLD with
 /// the first reason code when anything is wrong, else IN_PROCESS. Every problem is in the
-/// audit detail and in the returned validation.
+/// audit detail and in the returned validation. A manual hold (`HOLD_*`) is never lifted
+/// here: the request stays ON_HOLD until the hold's condition is met ([`hold_condition`]).
 pub fn validate_request(
     store: &mut Store,
     actor: &Actor,
@@ -557,21 +629,14 @@ pub fn validate_request(
                 "in QA review: QA returns it to IN_PROCESS first",
             ));
         }
-        let sel = selection(tx, rec, today)?;
-        let v = sel.validation;
-        if rec.status != Status::Validating {
-            move_status(tx, audit, actor, rec, Status::Validating, None, now, today)?;
-        }
-        audit.record(event(rec, Action::Execute, Subtype::Query).detail(json!({
-            "validation": &v, "rule": "45 CFR 164.508",
-        })));
-        let (to, reason) = match v.problems.first() {
-            Some(p) => (Status::OnHold, Some(p.code)),
-            None => (Status::InProcess, None),
-        };
-        move_status(tx, audit, actor, rec, to, reason, now, today)?;
-        Ok((v, to))
+        revalidate(tx, audit, actor, rec, now, today)
     })
+}
+
+/// The hint for a request's current hold: what lifts it.
+pub fn hold_hint(rec: &RequestRecord) -> Option<String> {
+    let code = rec.hold_reason.as_deref()?;
+    Some(hold_condition(code).replace("REQ", &request_label(rec.id)))
 }
 
 /// Put a request on hold with a reason (`AUTH_*` or `HOLD_*`, DOMAIN §4.5).
@@ -609,7 +674,7 @@ pub fn extend(
     reason: &str,
     notice_sent: NaiveDate,
 ) -> Result<NaiveDate, CoreError> {
-    with_request(store, actor, id, |tx, audit, rec, _, _| {
+    with_request(store, actor, id, |tx, audit, rec, _, today| {
         require_open(rec)?;
         if rec.extension.is_some() {
             return Err(CoreError::invalid(
@@ -624,6 +689,12 @@ pub fn extend(
             reason: reason.trim().to_string(),
             notice_sent,
         };
+        if notice_sent > today {
+            return Err(CoreError::invalid(
+                "notice",
+                format!("the notice date {notice_sent} is in the future (today is {today}): record the extension when the notice is sent (ROI-01)"),
+            ));
+        }
         let due = clock::extend(
             rec.received,
             first,
@@ -644,6 +715,8 @@ pub fn extend(
 }
 
 /// Select or leave out one document (minimum necessary, ROI-06). Leaving one out needs a note.
+/// Once the request has been validated, the selection is validated again at once, so a
+/// document put back that the authorization does not cover puts the request on hold.
 pub fn set_item(
     store: &mut Store,
     actor: &Actor,
@@ -658,7 +731,7 @@ pub fn set_item(
             "say why the document is left out",
         ));
     }
-    with_request(store, actor, id, |tx, audit, rec, _, _| {
+    with_request(store, actor, id, |tx, audit, rec, now, today| {
         require_editable(rec)?;
         if !items(tx, rec)?.iter().any(|i| i.document_id == document_id) {
             return Err(CoreError::invalid(
@@ -677,6 +750,9 @@ pub fn set_item(
         audit.record(event(rec, Action::Update, Subtype::Update).detail(json!({
             "document_id": document_id, "included": include, "note": note.trim(),
         })));
+        if rec.status != Status::Logged {
+            revalidate(tx, audit, actor, rec, now, today)?;
+        }
         Ok(())
     })
 }
@@ -684,6 +760,10 @@ pub fn set_item(
 /// IN_PROCESS → QA_REVIEW; the acting user is the releaser who prepared the packet.
 pub fn submit_for_qa(store: &mut Store, actor: &Actor, id: i64) -> Result<(), CoreError> {
     with_request(store, actor, id, |tx, audit, rec, now, today| {
+        if rec.status == Status::InProcess {
+            let sel = selection(tx, rec, today)?;
+            super::release::check_releasable(tx, rec, &sel)?;
+        }
         move_status(tx, audit, actor, rec, Status::QaReview, None, now, today)?;
         tx.execute(
             "UPDATE release_requests SET prepared_by = ?2, qa_user = NULL, qa_at = NULL WHERE id = ?1",
@@ -720,6 +800,9 @@ pub fn qa_review(
             ));
         }
         if pass {
+            // QA passes only what may be released now.
+            let sel = selection(tx, rec, today)?;
+            super::release::check_releasable(tx, rec, &sel)?;
             tx.execute(
                 "UPDATE release_requests SET qa_user = ?2, qa_at = ?3 WHERE id = ?1",
                 params![id, actor.username, now],
@@ -772,6 +855,7 @@ pub fn deny(
         ));
     }
     with_request(store, actor, id, |tx, audit, rec, now, today| {
+        deny_allowed(&code, rec.requester_type).map_err(|e| CoreError::invalid("reason", e))?;
         move_status(
             tx,
             audit,
@@ -783,8 +867,8 @@ pub fn deny(
             today,
         )?;
         tx.execute(
-            "UPDATE release_requests SET deny_reason = ?2, deny_professional = ?3 WHERE id = ?1",
-            params![id, code, professional],
+            "UPDATE release_requests SET deny_reason = ?2, deny_professional = ?3, deny_note = ?4 WHERE id = ?1",
+            params![id, code, professional, note.trim()],
         )?;
         audit.record(
             event(rec, Action::Update, Subtype::Update)
@@ -798,7 +882,7 @@ pub fn deny(
     })
 }
 
-fn reviewable(code: &str) -> bool {
+pub(super) fn reviewable(code: &str) -> bool {
     super::lifecycle::DENY_REASONS
         .iter()
         .any(|(c, _, r)| *c == code && *r)
@@ -806,7 +890,9 @@ fn reviewable(code: &str) -> bool {
 
 /// ROI-05: the review of a reviewable denial by a licensed health care professional who did
 /// not take part in the original decision (164.524(a)(4), (d)(4)). The outcome is recorded;
-/// a reversed denial is answered by releasing what the reviewer allows on a new request.
+/// a denial reversed on review is carried out: a DENIED request returns to processing
+/// (VALIDATING, then IN_PROCESS or ON_HOLD). A request already CLOSED stays closed: access is
+/// then given on a new request.
 pub fn review_denial(
     store: &mut Store,
     actor: &Actor,
@@ -821,7 +907,7 @@ pub fn review_denial(
             "name the reviewing licensed health care professional",
         ));
     }
-    with_request(store, actor, id, |tx, audit, rec, now, _| {
+    with_request(store, actor, id, |tx, audit, rec, now, today| {
         let (code, professional, done): (Option<String>, Option<String>, Option<String>) = tx.query_row(
             "SELECT deny_reason, deny_professional, deny_review FROM release_requests WHERE id = ?1",
             [id],
@@ -856,6 +942,19 @@ pub fn review_denial(
         audit.record(event(rec, Action::Update, Subtype::Update).reason(&code).detail(json!({
             "denial_review": outcome, "reviewer": reviewer, "rule": "45 CFR 164.524(a)(4), (d)(4)",
         })));
+        if !upheld && rec.status == Status::Denied {
+            move_status(
+                tx,
+                audit,
+                actor,
+                rec,
+                Status::Validating,
+                Some("denial reversed on review (45 CFR 164.524(d)(4))"),
+                now,
+                today,
+            )?;
+            revalidate(tx, audit, actor, rec, now, today)?;
+        }
         Ok(())
     })
 }
@@ -883,14 +982,4 @@ pub fn cancel(store: &mut Store, actor: &Actor, id: i64, note: &str) -> Result<(
     })
 }
 
-/// Record that the invoice was paid.
-pub fn mark_paid(store: &mut Store, actor: &Actor, id: i64) -> Result<(), CoreError> {
-    with_request(store, actor, id, |tx, audit, rec, now, _| {
-        tx.execute(
-            "UPDATE release_requests SET paid_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        audit.record(event(rec, Action::Update, Subtype::Update).detail(json!({"paid_at": now})));
-        Ok(())
-    })
-}
+pub use super::holds::mark_paid;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::authorization::{Authorization, CompoundDoc, PSYCHOTHERAPY_NOTES_DOC, Request, blank};
-use super::category::Category;
+use super::category::{Category, SensitiveRules};
 use super::requester::{AuthRequirement, MinimumNecessary, RequesterType};
 use super::stored_enum;
 
@@ -26,6 +26,9 @@ stored_enum!(
         MissingSignature = "AUTH_MISSING_SIGNATURE",
         MissingDate = "AUTH_MISSING_DATE",
         MissingRepAuthority = "AUTH_MISSING_REP_AUTHORITY",
+        /// Local: a date that cannot be true (a post-dated signature, a signature after the
+        /// form was received, a receipt in the future, a range that ends before it starts).
+        DateInvalid = "AUTH_DATE_INVALID",
         MissingRevocationStatement = "AUTH_MISSING_REVOCATION_STATEMENT",
         MissingConditioningStatement = "AUTH_MISSING_CONDITIONING_STATEMENT",
         MissingRedisclosureStatement = "AUTH_MISSING_REDISCLOSURE_STATEMENT",
@@ -56,6 +59,7 @@ impl ReasonCode {
             MissingPurpose => "45 CFR 164.508(c)(1)(iv)",
             MissingExpiration => "45 CFR 164.508(c)(1)(v)",
             MissingSignature | MissingDate | MissingRepAuthority => "45 CFR 164.508(c)(1)(vi)",
+            DateInvalid => "45 CFR 164.508(b)(2)(ii)",
             MissingRevocationStatement => "45 CFR 164.508(c)(2)(i)",
             MissingConditioningStatement => "45 CFR 164.508(c)(2)(ii)",
             MissingRedisclosureStatement => "45 CFR 164.508(c)(2)(iii)",
@@ -100,32 +104,72 @@ pub struct Validation {
     pub accountable: bool,
     /// Sensitive categories present in the records that this release must leave out.
     pub excluded_categories: Vec<Category>,
+    /// Categories an authorization must name under the rule in force (DOMAIN §4.4).
+    pub categories_requiring_naming: Vec<Category>,
+    /// The state whose `state_sensitive_rules` entry applied; `None` = the federal floor.
+    pub sensitive_rules_state: Option<String>,
+    /// The request asks for psychotherapy notes (`PSYCHOTHERAPY_NOTES` document type, or a
+    /// document labelled `PSYCHOTHERAPY` in the records).
+    pub psychotherapy_notes_requested: bool,
     pub problems: Vec<Problem>,
     /// No problems.
     pub valid: bool,
 }
 
 /// Check a request, and the authorization or directive offered with it, as of `today`
-/// (the release date). Pure: the same inputs always give the same result.
+/// (the release date), under the federal floor of sensitive categories (DOMAIN §4.4). Pure:
+/// the same inputs always give the same result.
 pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -> Validation {
+    validate_with(auth, req, today, &SensitiveRules::federal_floor())
+}
+
+/// [`validate`] under the facility's `state_sensitive_rules`.
+///
+/// Invariants (DOMAIN §4.4):
+/// - psychotherapy notes go out only under an authorization for psychotherapy notes
+///   (164.508(a)(2)); naming the `PSYCHOTHERAPY` category on any other form is not one;
+/// - a request for the `PSYCHOTHERAPY_NOTES` document type is a psychotherapy-notes request
+///   whatever `categories_present` says;
+/// - they are outside the individual's right of access (164.524(a)(1)(i));
+/// - without a permission document nothing that needs naming goes out, except that the
+///   individual's own access (SELF, PERSREP) covers everything but psychotherapy notes.
+pub fn validate_with(
+    auth: Option<&Authorization>,
+    req: &Request,
+    today: NaiveDate,
+    rules: &SensitiveRules,
+) -> Validation {
     let t = req.requester_type;
     let c = req.conditions();
     let requirement = t.requirement(c);
     let mut found = Found::default();
     let mut excluded = Vec::new();
     let mut present: Vec<Category> = Vec::new();
-    for &cat in &req.categories_present {
+    let psych_requested = req
+        .document_types
+        .iter()
+        .any(|d| d.trim().eq_ignore_ascii_case(PSYCHOTHERAPY_NOTES_DOC));
+    let declared = req.categories_present.iter().copied();
+    let implied = psych_requested.then_some(Category::Psychotherapy);
+    for cat in declared.chain(implied) {
         if !present.contains(&cat) {
             present.push(cat);
         }
     }
+    let sensitive: Vec<Category> = present
+        .iter()
+        .copied()
+        .filter(|c| rules.needs_naming(*c))
+        .collect();
 
+    check_request_dates(req, today, &mut found);
     match (requirement, auth) {
         (AuthRequirement::None, _) => {
-            // Without an authorization nothing sensitive goes out, except that the
-            // individual's own access covers everything but psychotherapy notes.
+            // Without a permission document nothing that needs naming goes out, except that
+            // the individual's own access covers everything but psychotherapy notes.
+            let own_access = matches!(t, RequesterType::SelfAccess | RequesterType::PersRep);
             for &cat in &present {
-                if !t.is_access() || cat == Category::Psychotherapy {
+                if cat == Category::Psychotherapy || (!own_access && sensitive.contains(&cat)) {
                     excluded.push(cat);
                 }
             }
@@ -136,9 +180,17 @@ pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -
             "a DIRECTIVE request needs the individual's signed written directive".into(),
         ),
         (AuthRequirement::SignedDirective, Some(a)) => {
-            check_directive(a, today, &mut found);
-            if present.contains(&Category::Psychotherapy) {
-                excluded.push(Category::Psychotherapy);
+            check_directive(a, req, today, &mut found);
+            // Psychotherapy notes are outside the right of access; a copy sent to a third
+            // party carries a category that needs naming only when the directive names it
+            // (and, for Part 2 records, carries the 42 CFR 2.31 consent elements).
+            for &cat in &present {
+                let named = names(a, cat)
+                    && (cat != Category::SudPart2 || part2_complete(a))
+                    && cat != Category::Psychotherapy;
+                if cat == Category::Psychotherapy || (sensitive.contains(&cat) && !named) {
+                    excluded.push(cat);
+                }
             }
         }
         (AuthRequirement::Authorization, None) => found.push(
@@ -150,8 +202,8 @@ pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -
             ),
         ),
         (AuthRequirement::Authorization, Some(a)) => {
-            check_authorization(a, req, &present, today, &mut found);
-            excluded.extend(present.iter().copied().filter(|&cat| !names(a, cat)));
+            check_authorization(a, req, &sensitive, today, &mut found);
+            excluded.extend(sensitive.iter().copied().filter(|&cat| !names(a, cat)));
         }
     }
 
@@ -168,6 +220,9 @@ pub fn validate(auth: Option<&Authorization>, req: &Request, today: NaiveDate) -
         minimum_necessary: t.minimum_necessary(c),
         accountable: t.accountable(c),
         excluded_categories: excluded,
+        categories_requiring_naming: rules.categories(),
+        sensitive_rules_state: rules.state.clone(),
+        psychotherapy_notes_requested: present.contains(&Category::Psychotherapy),
         valid: problems.is_empty(),
         problems,
     }
@@ -206,13 +261,141 @@ fn check_identity(req: &Request, f: &mut Found) {
     }
 }
 
+/// Whether the form covers a category. Psychotherapy notes are covered only by an
+/// authorization for psychotherapy notes (164.508(a)(2)): naming the `PSYCHOTHERAPY`
+/// category on any other form does not make it one.
 fn names(a: &Authorization, cat: Category) -> bool {
-    a.sensitive_categories_named.contains(&cat)
-        || (cat == Category::Psychotherapy && a.psychotherapy_notes)
+    match cat {
+        Category::Psychotherapy => a.psychotherapy_notes,
+        _ => a.sensitive_categories_named.contains(&cat),
+    }
+}
+
+fn part2_complete(a: &Authorization) -> bool {
+    a.part2.as_ref().is_some_and(|p| {
+        !blank(&p.patient_name) && !blank(&p.program) && !blank(&p.sud_description)
+    })
+}
+
+/// Expiration events that are no expiration at all: accepted only for research, including a
+/// research database or repository (164.508(c)(1)(v)).
+pub fn is_no_expiration(event: &str) -> bool {
+    let norm: String = event
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    matches!(
+        norm.as_str(),
+        "none"
+            | "no"
+            | "n a"
+            | "na"
+            | "not applicable"
+            | "never"
+            | "never expires"
+            | "does not expire"
+            | "no expiration"
+            | "no expiration date"
+            | "no expiry"
+            | "indefinite"
+            | "indefinitely"
+            | "until revoked"
+            | "end of the research study"
+            | "end of research study"
+            | "end of the study"
+            | "end of study"
+    ) || norm.contains("research")
+}
+
+/// Dates of the request that cannot be true as of `today`.
+fn check_request_dates(req: &Request, today: NaiveDate, f: &mut Found) {
+    let code = ReasonCode::DateInvalid;
+    if req.received_date > today {
+        let d = req.received_date;
+        f.push(
+            code,
+            "ROI-01 (received_at)",
+            format!("the request's received date {d} is in the future (today is {today})"),
+        );
+    }
+    if let (Some(from), Some(to)) = (req.records_from, req.records_to)
+        && from > to
+    {
+        f.push(
+            code,
+            "DOMAIN 4.5 (scope)",
+            format!("the request asks for records from {from} to {to}: the range ends before it starts"),
+        );
+    }
+}
+
+/// Dates of the form that cannot be true: every date field is checked against today, the
+/// date the form was received and the other dates of the form.
+fn check_form_dates(a: &Authorization, req: &Request, today: NaiveDate, f: &mut Found) {
+    let code = ReasonCode::DateInvalid;
+    let sig = "45 CFR 164.508(c)(1)(vi)";
+    let form_received = a.received_date.unwrap_or(req.received_date);
+    if let Some(r) = a.received_date.filter(|r| *r > today) {
+        f.push(
+            code,
+            "45 CFR 164.508(b)(2)(ii)",
+            format!("the form's received date {r} is in the future (today is {today})"),
+        );
+    }
+    if let Some(s) = a.signed_date {
+        if s > today {
+            f.push(
+                code,
+                sig,
+                format!("signed {s}, after today ({today}): a post-dated signature"),
+            );
+        } else if s > form_received {
+            f.push(
+                code,
+                sig,
+                format!("signed {s}, after the form was received on {form_received}"),
+            );
+        }
+        if let Some(e) = a.expiration_date.filter(|e| *e < s) {
+            f.push(
+                code,
+                "45 CFR 164.508(c)(1)(v)",
+                format!("expires {e}, before it was signed on {s}"),
+            );
+        }
+        if let Some(r) = a.revoked_at.filter(|r| *r < s) {
+            f.push(
+                code,
+                "45 CFR 164.508(b)(5)",
+                format!("revoked {r}, before it was signed on {s}"),
+            );
+        }
+    }
+    if let Some(r) = a.revoked_at.filter(|r| *r > today) {
+        f.push(
+            code,
+            "45 CFR 164.508(b)(5)",
+            format!("the revocation is dated {r}, in the future (today is {today})"),
+        );
+    }
+    if let (Some(from), Some(to)) = (a.records_from, a.records_to)
+        && from > to
+    {
+        f.push(
+            code,
+            "45 CFR 164.508(c)(1)(i)",
+            format!("the form covers records from {from} to {to}: the range ends before it starts"),
+        );
+    }
 }
 
 /// A directive (164.524(c)(3)(ii)) must be in writing, signed, and name the recipient.
-fn check_directive(a: &Authorization, today: NaiveDate, f: &mut Found) {
+fn check_directive(a: &Authorization, req: &Request, today: NaiveDate, f: &mut Found) {
     let rule = RequesterType::Directive.basis();
     if blank(&a.recipient) {
         let msg = "the directive must clearly name the designated recipient";
@@ -222,6 +405,7 @@ fn check_directive(a: &Authorization, today: NaiveDate, f: &mut Found) {
         let msg = "the directive must be signed by the individual";
         f.push(ReasonCode::MissingSignature, rule, msg.into());
     }
+    check_form_dates(a, req, today, f);
     check_revoked(a, today, f);
 }
 
@@ -237,7 +421,7 @@ fn check_revoked(a: &Authorization, today: NaiveDate, f: &mut Found) {
 fn check_authorization(
     a: &Authorization,
     req: &Request,
-    present: &[Category],
+    sensitive: &[Category],
     today: NaiveDate,
     f: &mut Found,
 ) {
@@ -297,6 +481,20 @@ fn check_authorization(
             f.code(code, msg);
         }
     }
+    if a.expiration_date.is_none()
+        && let Some(event) = a.expiration_event.as_deref().filter(|e| !e.trim().is_empty())
+        && is_no_expiration(event)
+        && req.requester_type != RequesterType::Research
+    {
+        f.code(
+            MissingExpiration,
+            format!(
+                "expiration event {:?} is accepted only for research, including a research database or repository; give a date or an event",
+                event.trim()
+            ),
+        );
+    }
+    check_form_dates(a, req, today, f);
 
     if let Some(d) = a.expiration_date.filter(|d| *d < today) {
         f.code(Expired, format!("expired on {d}"));
@@ -321,13 +519,25 @@ fn check_authorization(
             "treatment, payment, enrollment or eligibility was conditioned on signing",
         );
     }
-    for &cat in present {
-        if !names(a, cat) {
-            let msg = format!("the records hold {cat} but the form does not name it");
-            f.push(SensitiveNotSpecified, cat.rule(), msg);
+    for &cat in sensitive {
+        if names(a, cat) {
+            continue;
         }
+        let msg = if cat == Category::Psychotherapy {
+            format!(
+                "psychotherapy notes are requested or in the records, and this form {}is not an authorization for psychotherapy notes; they go out only under their own (leave them out, or log a separate request under a psychotherapy-notes authorization)",
+                if a.sensitive_categories_named.contains(&cat) {
+                    "names PSYCHOTHERAPY but "
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!("the records hold {cat} but the form does not name it")
+        };
+        f.push(SensitiveNotSpecified, cat.rule(), msg);
     }
-    if present.contains(&Category::SudPart2) {
+    if sensitive.contains(&Category::SudPart2) {
         check_part2(a, f);
     }
     check_scope(a, req, f);
@@ -352,10 +562,18 @@ fn check_compound(a: &Authorization, t: RequesterType, f: &mut Found) {
             f.code(ImproperCompound, format!("combined with {doc}"));
         }
     }
-    let other_records = |types: &[String]| types.iter().any(|d| d != PSYCHOTHERAPY_NOTES_DOC);
-    if a.psychotherapy_notes && other_records(&a.document_types) {
-        let msg = "a psychotherapy-notes authorization also covers other records";
-        f.code(PsychotherapyCombined, msg);
+    if a.psychotherapy_notes {
+        if a.document_types.is_empty() {
+            let msg = "a psychotherapy-notes authorization that covers all records (document_types: []) is combined with an authorization for the rest of the record";
+            f.code(PsychotherapyCombined, msg);
+        } else if a
+            .document_types
+            .iter()
+            .any(|d| !d.trim().eq_ignore_ascii_case(PSYCHOTHERAPY_NOTES_DOC))
+        {
+            let msg = "a psychotherapy-notes authorization also covers other document types";
+            f.code(PsychotherapyCombined, msg);
+        }
     }
 }
 
