@@ -337,7 +337,8 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
             }
             if d.key == "facility_state"
                 && !value.trim().is_empty()
-                && (value.trim().len() != 2 || !value.trim().chars().all(|c| c.is_ascii_alphabetic()))
+                && (value.trim().len() != 2
+                    || !value.trim().chars().all(|c| c.is_ascii_alphabetic()))
             {
                 return Err(CoreError::invalid(
                     d.key,

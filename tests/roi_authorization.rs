@@ -527,7 +527,13 @@ fn roi_directive_part2_records_go_to_a_third_party_only_under_2_31_consent() {
 
 #[test]
 fn roi_expiration_164_508_c1v_none_only_for_research() {
-    for event in ["none", "None.", "no expiration", "until revoked", "end of the research study"] {
+    for event in [
+        "none",
+        "None.",
+        "no expiration",
+        "until revoked",
+        "end of the research study",
+    ] {
         let (mut a, r) = baseline();
         a.expiration_date = None;
         a.expiration_event = Some(event.into());
@@ -553,7 +559,11 @@ fn roi_dates_signature_after_receipt_refused() {
     let v = validate(Some(&a), &r, d(TODAY));
     assert_eq!(codes(&v), ["AUTH_DATE_INVALID"]);
     assert_eq!(v.problems[0].rule, "45 CFR 164.508(c)(1)(vi)");
-    assert!(v.problems[0].message.contains("after the form was received"));
+    assert!(
+        v.problems[0]
+            .message
+            .contains("after the form was received")
+    );
     // A corrected form that arrived later, after it was signed.
     a.received_date = Some(d("2026-04-09"));
     assert!(validate(Some(&a), &r, d(TODAY)).valid);
@@ -568,7 +578,10 @@ fn roi_dates_signature_after_release_refused() {
     let msgs: Vec<&str> = v.problems.iter().map(|p| p.message.as_str()).collect();
     assert!(codes(&v).iter().all(|c| *c == "AUTH_DATE_INVALID"));
     assert!(msgs.iter().any(|m| m.contains("post-dated")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("received date 2026-04-11 is in the future")));
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("received date 2026-04-11 is in the future"))
+    );
 }
 
 #[test]
@@ -581,7 +594,10 @@ fn roi_dates_received_in_the_future_refused() {
     // The same rule without any authorization.
     let mut own = Request::new(RequesterType::SelfAccess, d("2026-05-01"));
     verify(&mut own);
-    assert_eq!(codes(&validate(None, &own, d(TODAY))), ["AUTH_DATE_INVALID"]);
+    assert_eq!(
+        codes(&validate(None, &own, d(TODAY))),
+        ["AUTH_DATE_INVALID"]
+    );
 }
 
 #[test]
@@ -592,15 +608,23 @@ fn roi_dates_every_date_field_is_checked_the_same_way() {
             a.records_from = Some(d("2026-03-31"));
             a.records_to = Some(d("2026-03-01"));
         }),
-        ("expires before signed", "45 CFR 164.508(c)(1)(v)", |a, _| {
-            a.expiration_date = Some(d("2026-04-01"));
-        }),
+        (
+            "expires before signed",
+            "45 CFR 164.508(c)(1)(v)",
+            |a, _| {
+                a.expiration_date = Some(d("2026-04-01"));
+            },
+        ),
         ("revoked before signed", "45 CFR 164.508(b)(5)", |a, _| {
             a.revoked_at = Some(d("2026-04-01"));
         }),
-        ("form received in the future", "45 CFR 164.508(b)(2)(ii)", |a, _| {
-            a.received_date = Some(d("2026-04-30"));
-        }),
+        (
+            "form received in the future",
+            "45 CFR 164.508(b)(2)(ii)",
+            |a, _| {
+                a.received_date = Some(d("2026-04-30"));
+            },
+        ),
         ("request records range", "DOMAIN 4.5 (scope)", |_, r| {
             r.records_from = Some(d("2026-03-31"));
             r.records_to = Some(d("2026-03-02"));
@@ -640,12 +664,40 @@ fn roi_4_4_state_sensitive_rules_federal_floor_by_default() {
     assert_eq!(v.sensitive_rules_state.as_deref(), Some("NY"));
     // A state with no entry keeps the federal floor; no rule removes it.
     let tx = SensitiveRules::for_state("NY:HIV", "TX").unwrap();
-    assert_eq!(tx.categories(), [Category::SudPart2, Category::Psychotherapy]);
+    assert_eq!(
+        tx.categories(),
+        [Category::SudPart2, Category::Psychotherapy]
+    );
     let empty = SensitiveRules::for_state("NY:", "NY").unwrap();
     assert!(empty.needs_naming(Category::SudPart2) && empty.needs_naming(Category::Psychotherapy));
     // Bad settings name the part.
     for bad in ["NY HIV", "NEW:HIV", "NY:HIV;NY:GENETIC", "NY:AIDS"] {
         let err = chartdesk::roi::category::parse_state_rules(bad).unwrap_err();
-        assert!(err.contains(bad.split(';').next_back().unwrap_or(bad)) || err.contains("NY"), "{bad}: {err}");
+        assert!(
+            err.contains(bad.split(';').next_back().unwrap_or(bad)) || err.contains("NY"),
+            "{bad}: {err}"
+        );
     }
+}
+
+#[test]
+fn roi_part2_subpart_e_naming_sud_is_not_consent_to_proceedings() {
+    let (mut a, mut r) = baseline();
+    r.requester_type = RequesterType::Subpoena; // no satisfactory assurance: rests on the form
+    r.categories_present = vec![Category::SudPart2];
+    a.sensitive_categories_named.push(Category::SudPart2);
+    a.part2 = Some(Part2Consent {
+        patient_name: Some("Dana Whitfield".into()),
+        program: Some("Riverside Recovery Program".into()),
+        sud_description: Some("SUD treatment notes, 2026".into()),
+    });
+    let v = validate(Some(&a), &r, d(TODAY));
+    assert_eq!(codes(&v), ["AUTH_PART2_NONCOMPLIANT"]);
+    assert_eq!(v.problems[0].rule, "42 CFR 2.31(d), Part 2 Subpart E");
+    a.part2_proceedings = true;
+    assert!(validate(Some(&a), &r, d(TODAY)).valid);
+    // The attorney's ordinary request does not need it.
+    r.requester_type = RequesterType::Auth3p;
+    a.part2_proceedings = false;
+    assert!(validate(Some(&a), &r, d(TODAY)).valid);
 }

@@ -456,8 +456,8 @@ fn aod_06_oral_suspension_lasts_at_most_30_days() {
 
 #[test]
 fn roi_04_fee_class_per_requester_type() {
-    use chartdesk::roi::fees::{FeeClass, fee_class, parse_fee_classes};
     use RequesterType::*;
+    use chartdesk::roi::fees::{FeeClass, fee_class, parse_fee_classes};
     for (t, want) in [
         (SelfAccess, FeeClass::Individual),
         (PersRep, FeeClass::Individual),
@@ -497,9 +497,17 @@ fn roi_04_invoice_cites_164_524_c_4_only_for_the_individual() {
         "{}",
         directive.basis_note
     );
-    assert!(!directive.basis_note.contains("never charged to the individual"));
+    assert!(
+        !directive
+            .basis_note
+            .contains("never charged to the individual")
+    );
     let attorney = access_fee(&fee_input(RequesterType::Auth3p, FeeMethod::Actual)).unwrap();
-    assert!(!attorney.basis_note.contains("164.524"), "{}", attorney.basis_note);
+    assert!(
+        !attorney.basis_note.contains("164.524"),
+        "{}",
+        attorney.basis_note
+    );
     assert!(!attorney.rule.contains("164.524"), "{}", attorney.rule);
 }
 

@@ -411,12 +411,18 @@ fn packet_files_match_manifest_checksums_in_folder_and_zip() {
         files.len() + 1,
         "every file plus the manifest"
     );
+    let folder = format!("{}/", request::request_label(id));
+    assert!(
+        zipped.iter().all(|(n, _)| n.starts_with(&folder)),
+        "the zip has one top-level folder"
+    );
     for f in files {
         let path = f["path"].as_str().expect("path");
         let on_disk = std::fs::read(packet.join(path)).expect("file");
         let sum = chartdesk::roi::packet::sha256_hex(&on_disk);
         assert_eq!(sum, f["sha256"].as_str().expect("sha"), "{path} on disk");
-        let (_, z) = zipped.iter().find(|(n, _)| n == path).expect("in zip");
+        let in_zip = format!("{}/{path}", request::request_label(id));
+        let (_, z) = zipped.iter().find(|(n, _)| *n == in_zip).expect("in zip");
         assert_eq!(chartdesk::roi::packet::sha256_hex(z), sum, "{path} in zip");
     }
     for item in manifest["items"].as_array().expect("items") {

@@ -1066,8 +1066,9 @@ pub fn report_disclosures(
     Ok(match format {
         ReportFormat::Json => serde_json::to_string_pretty(&a)? + "\n",
         ReportFormat::Csv => {
-            let mut s =
-                String::from("date,recipient,recipient_address,description,purpose,request,frequency,last_date\n");
+            let mut s = String::from(
+                "date,recipient,recipient_address,description,purpose,request,frequency,last_date\n",
+            );
             for e in &a.entries {
                 s += &format!(
                     "{},{},{},{},{},{},{},{}\n",

@@ -97,6 +97,10 @@ pub struct Authorization {
     pub sensitive_categories_named: Vec<Category>,
     /// 42 CFR 2.31 consent elements; required when the records hold `SUD_PART2`.
     pub part2: Option<Part2Consent>,
+    /// The Part 2 consent specifically permits use or disclosure in civil, criminal,
+    /// administrative or legislative proceedings against the patient (42 CFR 2.31(d), Subpart
+    /// E). Needed when a subpoena or law-enforcement request for SUD records rests on it.
+    pub part2_proceedings: bool,
 }
 
 /// The 42 CFR 2.31(a) elements that a HIPAA authorization does not already carry

@@ -126,7 +126,9 @@ pub fn parse_state_rules(s: &str) -> Result<Vec<(String, Vec<Category>)>, String
             .ok_or_else(|| format!("{part:?}: expected STATE:CATEGORY,CATEGORY"))?;
         let state = state.trim().to_ascii_uppercase();
         if state.len() != 2 || !state.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(format!("{part:?}: {state:?} is not a two-letter state code"));
+            return Err(format!(
+                "{part:?}: {state:?} is not a two-letter state code"
+            ));
         }
         if out.iter().any(|(s, _)| *s == state) {
             return Err(format!("{part:?}: {state} is listed twice"));

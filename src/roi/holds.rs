@@ -18,8 +18,8 @@ use super::authorization::Authorization;
 use super::lifecycle::{Status, deny_allowed, deny_rule, hold_condition};
 use super::release::{Estimate, estimate_in};
 use super::request::{
-    Scope, event, lift_if, move_status, request_label, require_editable,
-    require_open, revalidate, reviewable, with_request,
+    Scope, event, lift_if, move_status, request_label, require_editable, require_open, revalidate,
+    reviewable, with_request,
 };
 use super::selection::{items, selection};
 use super::validate::Problem;
@@ -219,8 +219,8 @@ pub fn set_scope(
                 ));
             }
         }
-        let text = serde_json::to_string(scope)
-            .map_err(|e| CoreError::invalid("scope", e.to_string()))?;
+        let text =
+            serde_json::to_string(scope).map_err(|e| CoreError::invalid("scope", e.to_string()))?;
         tx.execute(
             "UPDATE release_requests SET scope = ?2 WHERE id = ?1",
             params![id, text],
@@ -373,7 +373,9 @@ pub fn record_revocation(
         if revoked_on > today {
             return Err(CoreError::invalid(
                 "revoked",
-                format!("{revoked_on} is in the future (today is {today}): record a revocation when it is received"),
+                format!(
+                    "{revoked_on} is in the future (today is {today}): record a revocation when it is received"
+                ),
             ));
         }
         if let Some(s) = auth.signed_date.filter(|s| revoked_on < *s) {
@@ -394,7 +396,16 @@ pub fn record_revocation(
         if rec.status == Status::QaReview {
             let sel = selection(tx, rec, today)?;
             if let Some(p) = sel.validation.problems.first() {
-                move_status(tx, audit, actor, rec, Status::OnHold, Some(p.code), now, today)?;
+                move_status(
+                    tx,
+                    audit,
+                    actor,
+                    rec,
+                    Status::OnHold,
+                    Some(p.code),
+                    now,
+                    today,
+                )?;
             }
             return Ok(rec.status);
         }
@@ -404,8 +415,8 @@ pub fn record_revocation(
 }
 
 fn store_authorization(tx: &Tx<'_>, id: i64, auth: &Authorization) -> Result<(), CoreError> {
-    let text =
-        serde_json::to_string(auth).map_err(|e| CoreError::invalid("authorization", e.to_string()))?;
+    let text = serde_json::to_string(auth)
+        .map_err(|e| CoreError::invalid("authorization", e.to_string()))?;
     tx.execute(
         "UPDATE release_requests SET authorization = ?2 WHERE id = ?1",
         params![id, text],
@@ -448,10 +459,7 @@ pub fn deny_documents(
     let professional = professional.map(str::trim).filter(|p| !p.is_empty());
     let rule = check_ground(&code, professional)?;
     if documents.is_empty() {
-        return Err(CoreError::invalid(
-            "documents",
-            "name the documents denied",
-        ));
+        return Err(CoreError::invalid("documents", "name the documents denied"));
     }
     with_request(store, actor, id, |tx, audit, rec, now, today| {
         require_editable(rec)?;
@@ -475,11 +483,15 @@ pub fn deny_documents(
                 params![id, d, code, note.trim(), professional, actor.username, now],
             )?;
         }
-        audit.record(event(rec, Action::Update, Subtype::Update).reason(&code).detail(json!({
-            "denied_documents": documents, "rule": rule, "note": note.trim(),
-            "professional": professional, "reviewable": reviewable(&code),
-            "rest": "released (45 CFR 164.524(d)(1))",
-        })));
+        audit.record(
+            event(rec, Action::Update, Subtype::Update)
+                .reason(&code)
+                .detail(json!({
+                    "denied_documents": documents, "rule": rule, "note": note.trim(),
+                    "professional": professional, "reviewable": reviewable(&code),
+                    "rest": "released (45 CFR 164.524(d)(1))",
+                })),
+        );
         if rec.status != Status::Logged {
             revalidate(tx, audit, actor, rec, now, today)?;
         }
@@ -544,10 +556,14 @@ pub fn review_document_denial(
              WHERE request_id = ?1 AND document_id = ?2",
             params![id, document, outcome, reviewer, now],
         )?;
-        audit.record(event(rec, Action::Update, Subtype::Update).reason(&code).detail(json!({
-            "document_id": document, "denial_review": outcome, "reviewer": reviewer,
-            "rule": "45 CFR 164.524(a)(4), (d)(4)",
-        })));
+        audit.record(
+            event(rec, Action::Update, Subtype::Update)
+                .reason(&code)
+                .detail(json!({
+                    "document_id": document, "denial_review": outcome, "reviewer": reviewer,
+                    "rule": "45 CFR 164.524(a)(4), (d)(4)",
+                })),
+        );
         if !upheld
             && rec.status.is_open()
             && rec.status != Status::QaReview
@@ -592,7 +608,16 @@ pub fn refuse(
         }
         let defects = serde_json::to_string(&v.problems)
             .map_err(|e| CoreError::invalid("defects", e.to_string()))?;
-        move_status(tx, audit, actor, rec, Status::Denied, Some(REFUSED), now, today)?;
+        move_status(
+            tx,
+            audit,
+            actor,
+            rec,
+            Status::Denied,
+            Some(REFUSED),
+            now,
+            today,
+        )?;
         tx.execute(
             "UPDATE release_requests SET deny_reason = ?2, deny_note = ?3, deny_defects = ?4 WHERE id = ?1",
             params![id, REFUSED, note.trim(), defects],

@@ -108,6 +108,9 @@ pub struct PacketInput {
     pub requester_name: String,
     /// Part 2 records disclosed under consent: the 42 CFR 2.32 notice goes with them.
     pub part2_notice: bool,
+    /// Why a document labelled sensitive goes out, in words, as stated on it (the
+    /// individual's own access, the authorization that names it, …); never claims more.
+    pub sensitive_basis: String,
 }
 
 /// Pages of a rendered document: 60 lines a page, at least one.
@@ -189,10 +192,7 @@ pub fn render_document(input: &PacketInput, d: &PacketDoc) -> String {
     );
     if !d.categories.is_empty() {
         let c: Vec<&str> = d.categories.iter().map(|c| c.as_str()).collect();
-        s += &format!(
-            "Sensitive: {} (released under an authorization that names it)\n",
-            c.join(", ")
-        );
+        s += &format!("Sensitive: {} ({})\n", c.join(", "), input.sensitive_basis);
     }
     if let Some(why) = &d.incomplete {
         s += &format!(

@@ -5,7 +5,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::clock::ClockStatus;
-use super::holds::{EstimateRecord, Payment, RequestDenial, estimate_record, payments, request_denial};
+use super::holds::{
+    EstimateRecord, Payment, RequestDenial, estimate_record, payments, request_denial,
+};
 use super::lifecycle::Status;
 use super::request::{
     COLUMNS, RequestRecord, clock_of, event, from_row, load, request_label, today,

@@ -333,6 +333,7 @@ pub fn release(
             fee: fee.clone(),
             fee_method: fee_method.clone(),
             part2_notice,
+            sensitive_basis: sensitive_basis(v),
             ..probe
         };
         let files = packet::build(&input);
@@ -470,6 +471,26 @@ fn probe_input(
         fee_method: String::new(),
         requester_name: rec.requester_name.clone(),
         part2_notice: false,
+        sensitive_basis: String::new(),
+    }
+}
+
+/// What a sensitive document's text says about why it goes out (never more than is true).
+fn sensitive_basis(v: &super::validate::Validation) -> String {
+    match v.requirement {
+        AuthRequirement::None if v.requester_type.is_access() => {
+            "released to the individual under the right of access, 45 CFR 164.524".into()
+        }
+        AuthRequirement::None => format!(
+            "released under {}: a category that needs naming is never released without an authorization that names it",
+            v.basis
+        ),
+        AuthRequirement::SignedDirective => {
+            "sent at the individual's signed written direction (45 CFR 164.524(c)(3)(ii)), which names each category that needs naming".into()
+        }
+        AuthRequirement::Authorization => {
+            "released under an authorization that names each category that needs naming".into()
+        }
     }
 }
 
@@ -545,20 +566,36 @@ pub(crate) fn check_releasable(
     let pending: Vec<String> = if hold_policy {
         sel.releasable()
             .filter(|i| i.incomplete.is_some())
-            .map(|i| format!("document {} ({})", i.document_id, i.incomplete.as_deref().unwrap_or("")))
+            .map(|i| {
+                format!(
+                    "document {} ({})",
+                    i.document_id,
+                    i.incomplete.as_deref().unwrap_or("")
+                )
+            })
             .collect()
     } else {
         sel.unacknowledged_incomplete()
-            .map(|i| format!("document {} ({})", i.document_id, i.incomplete.as_deref().unwrap_or("")))
+            .map(|i| {
+                format!(
+                    "document {} ({})",
+                    i.document_id,
+                    i.incomplete.as_deref().unwrap_or("")
+                )
+            })
             .collect()
     };
     if !pending.is_empty() {
         let how = if hold_policy {
-            format!("roi_incomplete_documents = HOLD: leave it out or wait for the signature; {next}")
+            format!(
+                "roi_incomplete_documents = HOLD: leave it out or wait for the signature; {next}"
+            )
         } else if rec.status == Status::QaReview {
             next.clone()
         } else {
-            format!("acknowledge releasing it as it stands (`chartdesk roi acknowledge-incomplete {label} --note …`) or leave it out")
+            format!(
+                "acknowledge releasing it as it stands (`chartdesk roi acknowledge-incomplete {label} --note …`) or leave it out"
+            )
         };
         return Err(CoreError::invalid(
             "documents",

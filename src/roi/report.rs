@@ -388,7 +388,10 @@ pub fn format_table(m: &RoiMetrics) -> String {
     if m.by_requester_type.is_empty() {
         s += "(no releases in the period)\n";
     }
-    s += &format!("\n{:<36} {:>6} {:>10}\n", "HOLD REASON", "HOLDS", "MEAN DAYS");
+    s += &format!(
+        "\n{:<36} {:>6} {:>10}\n",
+        "HOLD REASON", "HOLDS", "MEAN DAYS"
+    );
     for h in &m.holds {
         s += &format!(
             "{:<36} {:>6} {:>10}\n",
@@ -524,8 +527,26 @@ pub fn format_csv(m: &RoiMetrics) -> String {
         );
     }
     let a = &m.aod;
-    row("aod", "received", a.received.to_string(), e(), e(), e(), e(), e());
-    row("aod", "provided", a.provided.to_string(), e(), e(), e(), e(), e());
+    row(
+        "aod",
+        "received",
+        a.received.to_string(),
+        e(),
+        e(),
+        e(),
+        e(),
+        e(),
+    );
+    row(
+        "aod",
+        "provided",
+        a.provided.to_string(),
+        e(),
+        e(),
+        e(),
+        e(),
+        e(),
+    );
     row(
         "aod",
         "provided_within_60_days",

@@ -571,7 +571,16 @@ pub(super) fn lift_if(
     if rec.status != Status::OnHold || rec.hold_reason.as_deref() != Some(code) {
         return Ok(None);
     }
-    move_status(tx, audit, actor, rec, Status::Validating, Some(code), now, today)?;
+    move_status(
+        tx,
+        audit,
+        actor,
+        rec,
+        Status::Validating,
+        Some(code),
+        now,
+        today,
+    )?;
     let (_, st) = revalidate(tx, audit, actor, rec, now, today)?;
     Ok(Some(st))
 }
@@ -692,7 +701,9 @@ pub fn extend(
         if notice_sent > today {
             return Err(CoreError::invalid(
                 "notice",
-                format!("the notice date {notice_sent} is in the future (today is {today}): record the extension when the notice is sent (ROI-01)"),
+                format!(
+                    "the notice date {notice_sent} is in the future (today is {today}): record the extension when the notice is sent (ROI-01)"
+                ),
             ));
         }
         let due = clock::extend(

@@ -329,7 +329,9 @@ fn check_request_dates(req: &Request, today: NaiveDate, f: &mut Found) {
         f.push(
             code,
             "DOMAIN 4.5 (scope)",
-            format!("the request asks for records from {from} to {to}: the range ends before it starts"),
+            format!(
+                "the request asks for records from {from} to {to}: the range ends before it starts"
+            ),
         );
     }
 }
@@ -482,7 +484,10 @@ fn check_authorization(
         }
     }
     if a.expiration_date.is_none()
-        && let Some(event) = a.expiration_event.as_deref().filter(|e| !e.trim().is_empty())
+        && let Some(event) = a
+            .expiration_event
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
         && is_no_expiration(event)
         && req.requester_type != RequesterType::Research
     {
@@ -539,6 +544,22 @@ fn check_authorization(
     }
     if sensitive.contains(&Category::SudPart2) {
         check_part2(a, f);
+        // Naming SUD_PART2 on a consent is not a consent to use the records in proceedings
+        // against the patient: that needs its own specific consent (or a 2.64 court order).
+        let proceedings = matches!(
+            req.requester_type,
+            RequesterType::Subpoena | RequesterType::CourtOrder | RequesterType::LawEnf
+        );
+        if proceedings && !a.part2_proceedings {
+            f.push(
+                Part2Noncompliant,
+                "42 CFR 2.31(d), Part 2 Subpart E",
+                format!(
+                    "a {} request for SUD records needs a consent that specifically permits use in proceedings against the patient (or a 42 CFR 2.64 court order)",
+                    req.requester_type
+                ),
+            );
+        }
     }
     check_scope(a, req, f);
 }
