@@ -274,6 +274,21 @@ fn subpoena_release_appears_in_the_accounting_csv() {
             .count(),
         2
     );
+    // The header has as many columns as every row.
+    let text = String::from_utf8_lossy(&listed.stdout).to_string();
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    assert_eq!(
+        header,
+        "date,recipient,recipient_address,description,purpose,request,frequency,last_date"
+    );
+    for row in lines {
+        assert_eq!(
+            row.split(',').count(),
+            header.split(',').count(),
+            "csv_disclosures_header_matches_rows: {row}"
+        );
+    }
     cd(&db)
         .args([
             "report",
@@ -370,4 +385,100 @@ fn bad_input_and_missing_permission_fail_with_one_line() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("fee_method"));
+}
+
+#[test]
+fn roi_05_show_names_the_determining_professional_and_reviewer_and_report_roi_runs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = fixture(dir.path());
+    cd(&db)
+        .args(["roi", "--as", "rita", "log", "MRN0000001", "--type", "SELF"])
+        .args(["--name", "Ana Rivera", "--types", "34117-2"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "verify", "1", "--method", "photo id"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "--as", "rita", "validate", "1"])
+        .assert()
+        .success();
+    // A payment needs an estimate or invoice, an amount and a method.
+    cd(&db)
+        .args([
+            "roi", "--as", "rita", "paid", "1", "--amount", "6.50", "--method", "card",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("estimate"));
+    cd(&db)
+        .args(["roi", "--as", "rita", "estimate", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("fee estimate $6.50"));
+    cd(&db)
+        .args([
+            "roi", "--as", "rita", "paid", "1", "--amount", "6.5x", "--method", "card",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--amount"));
+    cd(&db)
+        .args([
+            "roi", "--as", "rita", "paid", "1", "--amount", "6.50", "--method", "card",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("payment of $6.50 by card"));
+    cd(&db)
+        .args(["roi", "--as", "rita", "deny", "1", "DENY_ENDANGER"])
+        .args(["--professional", "Dr. House", "--note", "risk to life"])
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "review-denial",
+            "1",
+            "--reviewer",
+            "Dr. Wilson",
+            "--reverse",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "reversed by Dr. Wilson; IN_PROCESS",
+        ));
+    cd(&db)
+        .args(["roi", "--as", "rita", "show", "1"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("DENY_ENDANGER")
+                .and(predicate::str::contains("determined by Dr. House"))
+                .and(predicate::str::contains("REVERSED by Dr. Wilson"))
+                .and(predicate::str::contains("payment    $6.50 by card")),
+        );
+    for format in ["table", "csv", "json"] {
+        cd(&db)
+            .args(["report", "roi", "--format", format])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("rita"));
+    }
+    cd(&db)
+        .args([
+            "report",
+            "roi",
+            "--from",
+            "2026-12-31",
+            "--to",
+            "2026-01-01",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("after"));
 }
