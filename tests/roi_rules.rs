@@ -885,6 +885,33 @@ fn roi_dates_received_in_the_future_refused_at_intake_and_extension_notice() {
     assert!(err.to_string().contains("in the future"), "{err}");
 }
 
+#[test]
+fn aod_05_dates_in_the_future_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let rita = user(&store, "rita");
+    let err =
+        disclosure::log_aod_request(&mut store, &rita, "MRN0000001", date("2026-11-21"), None)
+            .expect_err("future");
+    assert!(err.to_string().contains("in the future"), "{err}");
+    assert!(
+        disclosure::log_aod_request(
+            &mut store,
+            &rita,
+            "MRN0000001",
+            date("2026-11-20"),
+            Some(date("2026-11-25"))
+        )
+        .is_err(),
+        "a period starting after receipt"
+    );
+    let a = disclosure::log_aod_request(&mut store, &rita, "MRN0000001", date("2026-11-20"), None)
+        .expect("aod");
+    let err = disclosure::extend_aod(&mut store, &rita, a.id, 10, "archive", date("2026-11-22"))
+        .expect_err("notice in the future");
+    assert!(err.to_string().contains("in the future"), "{err}");
+}
+
 // ---- MET-01 ------------------------------------------------------------------------------
 
 #[test]

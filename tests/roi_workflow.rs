@@ -563,6 +563,12 @@ fn accounting_excludes_tpo_and_includes_a_subpoena_release() {
             .expect("aod");
     assert!(first.free);
     assert_eq!(first.due, date("2027-01-19"));
+    // Two months later (a request is never logged before it arrives).
+    let later = Utc
+        .with_ymd_and_hms(2027, 2, 1, 12, 0, 0)
+        .single()
+        .expect("time");
+    store.set_clock(Arc::new(move || later));
     let second =
         disclosure::log_aod_request(&mut store, &rita, "MRN0000001", date("2027-02-01"), None)
             .expect("aod");

@@ -290,6 +290,20 @@ pub fn log_aod_request(
 ) -> Result<AodRequest, CoreError> {
     authorize(store, actor, Perm::ReleaseRecords, "aod_request", mrn)?;
     let today = today(store);
+    if received > today {
+        return Err(CoreError::invalid(
+            "received",
+            format!(
+                "{received} is in the future (today is {today}): log the request on or after the day it arrived (AOD-05)"
+            ),
+        ));
+    }
+    if let Some(f) = requested_from.filter(|f| *f > received) {
+        return Err(CoreError::invalid(
+            "from",
+            format!("the period asked for starts {f}, after the request was received {received}"),
+        ));
+    }
     store.transact(actor, |tx, audit| {
         let (pid, _) = patient(tx, mrn)?;
         let due = accounting::due(received, None).map_err(|e| CoreError::invalid("received", e.to_string()))?;
@@ -342,6 +356,15 @@ pub fn extend_aod(
         "aod_request",
         &id.to_string(),
     )?;
+    let today = today(store);
+    if notice_sent > today {
+        return Err(CoreError::invalid(
+            "notice",
+            format!(
+                "the notice date {notice_sent} is in the future (today is {today}): record the extension when the notice is sent (AOD-05)"
+            ),
+        ));
+    }
     store.transact(actor, |tx, audit| {
         let row: Option<(String, String, Option<i64>, String)> = tx
             .query_row(

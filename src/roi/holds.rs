@@ -69,7 +69,8 @@ pub fn estimate_record(
     conn: &rusqlite::Connection,
     id: i64,
 ) -> Result<Option<EstimateRecord>, CoreError> {
-    let row: Option<(Option<i64>, Option<i64>, Option<String>, Option<String>)> = conn
+    type Row = (Option<i64>, Option<i64>, Option<String>, Option<String>);
+    let row: Option<Row> = conn
         .query_row(
             "SELECT estimate_cents, estimate_pages, estimate_method, estimate_at FROM release_requests WHERE id = ?1",
             [id],
@@ -151,6 +152,15 @@ pub fn mark_paid(
                 ));
             }
         };
+        if billed <= 0 {
+            return Err(CoreError::invalid(
+                "invoice",
+                format!(
+                    "the {against} of {} is $0.00: nothing is owed",
+                    request_label(id)
+                ),
+            ));
+        }
         tx.execute(
             "INSERT INTO release_payments(request_id, paid_at, cents, method, against, username) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, now, cents, method, against, actor.username],

@@ -300,10 +300,17 @@ pub(crate) fn move_status(
 ) -> Result<(), CoreError> {
     let from = rec.status;
     if !can_move(from, to, qa_required(tx)?) {
+        let hold = match (from, &rec.hold_reason) {
+            (Status::OnHold, Some(code)) => format!(
+                "; on hold {code}: {}",
+                hold_condition(code).replace("REQ", &request_label(rec.id))
+            ),
+            _ => String::new(),
+        };
         return Err(CoreError::invalid(
             "status",
             format!(
-                "{} is {}; it cannot move to {} (DOMAIN 4.5)",
+                "{} is {}; it cannot move to {} (DOMAIN 4.5){hold}",
                 request_label(rec.id),
                 from.label(),
                 to.label()
