@@ -159,6 +159,19 @@ pub fn seed(store: &mut Store, system: &Actor) -> Result<usize, CoreError> {
     let d = request::log_request(store, &roi, &s)?;
     request::verify_identity(store, &roi, d, "subpoena and notice of service reviewed")?;
     request::validate_request(store, &roi, d)?;
+    // The court asks for the record as it stands: unsigned documents go out acknowledged.
+    if request::selection(store.conn(), &request::load(store.conn(), d)?, today)?
+        .unacknowledged_incomplete()
+        .next()
+        .is_some()
+    {
+        crate::roi::holds::acknowledge_incomplete(
+            store,
+            &roi,
+            d,
+            "subpoena asks for the record as it stands",
+        )?;
+    }
     request::submit_for_qa(store, &roi, d)?;
     request::qa_review(store, &sup, d, true, "scope checked against the subpoena")?;
     // 5. A treating provider's request, just logged.
