@@ -632,6 +632,18 @@ fn roi_05_reversed_denial_returns_to_processing_and_shows_reviewer() {
     assert_eq!(denial.professional.as_deref(), Some("Dr. House"));
     assert_eq!(denial.reviewer.as_deref(), Some("Dr. Wilson"));
     assert_eq!(denial.review.as_deref(), Some("reversed"));
+    // Denied again on another ground: a fresh denial, reviewable again.
+    request::deny(
+        &mut store,
+        &rita,
+        id,
+        "DENY_OTHER_PERSON",
+        "",
+        Some("Dr. Cuddy"),
+    )
+    .expect("deny again");
+    request::review_denial(&mut store, &rita, id, "Dr. Wilson", false).expect("review again");
+    assert_eq!(status(&store, id), Status::InProcess);
     to_qa_passed(&mut store, id);
     release::release(&mut store, &rita, id, dir.path()).expect("release");
 }

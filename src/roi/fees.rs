@@ -220,7 +220,14 @@ pub fn access_fee(i: &FeeInput) -> Result<Fee, RoiError> {
                 line("supplies", i.supplies_cents),
                 line("postage", i.postage_cents),
                 line("agreed summary", i.summary_cents),
-                line("search and retrieval", i.search_retrieval_cents),
+                line(
+                    if class == FeeClass::StateSchedule {
+                        "base fee (state_fee_schedule)"
+                    } else {
+                        "search and retrieval"
+                    },
+                    i.search_retrieval_cents,
+                ),
             ]
         };
         let rule = if i.requester_type == RequesterType::Directive {

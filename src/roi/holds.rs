@@ -528,6 +528,10 @@ pub fn review_document_denial(
         ));
     }
     with_request(store, actor, id, |tx, audit, rec, now, today| {
+        // What QA reviewed must not change under it.
+        if rec.status == Status::QaReview {
+            require_editable(rec)?;
+        }
         let row: Option<(Option<String>, Option<String>, Option<String>)> = tx
             .query_row(
                 "SELECT denied_code, denied_professional, denied_review FROM release_items WHERE request_id = ?1 AND document_id = ?2",
@@ -629,7 +633,8 @@ pub fn refuse(
             today,
         )?;
         tx.execute(
-            "UPDATE release_requests SET deny_reason = ?2, deny_note = ?3, deny_defects = ?4 WHERE id = ?1",
+            "UPDATE release_requests SET deny_reason = ?2, deny_note = ?3, deny_defects = ?4,
+                deny_professional = NULL, deny_review = NULL, deny_reviewer = NULL, deny_reviewed_at = NULL WHERE id = ?1",
             params![id, REFUSED, note.trim(), defects],
         )?;
         audit.record(event(rec, Action::Update, Subtype::Update).reason(REFUSED).detail(json!({

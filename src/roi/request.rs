@@ -885,7 +885,8 @@ pub fn deny(
             today,
         )?;
         tx.execute(
-            "UPDATE release_requests SET deny_reason = ?2, deny_professional = ?3, deny_note = ?4 WHERE id = ?1",
+            "UPDATE release_requests SET deny_reason = ?2, deny_professional = ?3, deny_note = ?4,
+                deny_defects = NULL, deny_review = NULL, deny_reviewer = NULL, deny_reviewed_at = NULL WHERE id = ?1",
             params![id, code, professional, note.trim()],
         )?;
         audit.record(
