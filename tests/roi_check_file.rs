@@ -156,3 +156,20 @@ fn table_snapshot() {
     let v = check_file(text, today()).unwrap();
     insta::assert_snapshot!("roi_auth_check_table", format_table(&v));
 }
+
+#[test]
+fn roi_4_4_sensitive_rules_in_the_check_file() {
+    let text = r#"{"request": {"requester_type": "PROVIDER_TX", "received_date": "2026-04-01",
+  "identity_verified": true, "verification_method": "NPI lookup", "verified_by": "jpatel",
+  "categories_present": ["HIV"]},
+  "sensitive_rules": {"state": "NY", "require_naming": ["HIV"]}}"#;
+    let v = chartdesk::roi::check_file(text, "2026-04-10".parse().expect("date")).expect("ok");
+    assert_eq!(v.excluded_categories, [chartdesk::roi::Category::Hiv]);
+    assert_eq!(v.sensitive_rules_state.as_deref(), Some("NY"));
+    let floor = text.replace(r#""require_naming": ["HIV"]"#, r#""require_naming": []"#);
+    let v = chartdesk::roi::check_file(&floor, "2026-04-10".parse().expect("date")).expect("ok");
+    assert!(
+        v.excluded_categories.is_empty(),
+        "federal floor: HIV needs no naming"
+    );
+}

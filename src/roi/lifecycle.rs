@@ -182,6 +182,42 @@ mod tests {
     }
 
     #[test]
+    fn roi_05_denial_grounds_only_for_access() {
+        use RequesterType::*;
+        // (ground, requester type, allowed)
+        let cases = [
+            ("DENY_LITIGATION", SelfAccess, true),
+            ("DENY_LITIGATION", PersRep, true),
+            ("DENY_LITIGATION", Directive, true),
+            ("DENY_LITIGATION", Auth3p, false),
+            ("DENY_PSYCHOTHERAPY_NOTES", CourtOrder, false),
+            ("DENY_ENDANGER", ProviderTx, false),
+            ("DENY_REP_HARM", PersRep, true),
+            ("DENY_REP_HARM", SelfAccess, false),
+            ("DENY_REP_HARM", Directive, false),
+            ("DENY_INMATE", SelfAccess, true),
+            ("DENY_INMATE", PersRep, false),
+            ("DENY_INMATE", Directive, false),
+        ];
+        for (code, t, want) in cases {
+            assert_eq!(deny_allowed(code, t).is_ok(), want, "{code} for {t}");
+        }
+        let err = deny_allowed("DENY_LITIGATION", Auth3p).unwrap_err();
+        assert!(err.contains("roi refuse"), "{err}");
+    }
+
+    #[test]
+    fn roi_4_5_reversed_denial_returns_to_processing_and_manual_holds() {
+        assert!(can_move(Denied, Validating, true));
+        assert!(!can_move(Closed, Validating, true));
+        for code in HOLD_REASONS {
+            assert!(is_manual_hold(code), "{code}");
+            assert!(!hold_condition(code).contains("validate again"), "{code}");
+        }
+        assert!(!is_manual_hold("AUTH_EXPIRED"));
+    }
+
+    #[test]
     fn hold_and_deny_reasons() {
         assert!(valid_hold_reason("AUTH_EXPIRED"));
         assert!(valid_hold_reason("HOLD_FEE_UNPAID"));
