@@ -274,7 +274,7 @@ fn subpoena_release_appears_in_the_accounting_csv() {
             .count(),
         2
     );
-    aod_03_disclosures_csv_header_matches_rows(&String::from_utf8_lossy(&listed.stdout));
+    assert_csv_shape(&String::from_utf8_lossy(&listed.stdout));
     cd(&db)
         .args([
             "report",
@@ -471,7 +471,7 @@ fn roi_05_show_names_the_determining_professional_and_reviewer_and_report_roi_ru
 
 /// AOD-03 fields in `report disclosures --format csv`: the header has as many columns as every
 /// row (it had 6 for rows of 8).
-fn aod_03_disclosures_csv_header_matches_rows(text: &str) {
+fn assert_csv_shape(text: &str) {
     let mut lines = text.lines();
     let header = lines.next().expect("header");
     assert_eq!(
@@ -484,4 +484,68 @@ fn aod_03_disclosures_csv_header_matches_rows(text: &str) {
         assert_eq!(row.split(',').count(), header.split(',').count(), "{row}");
     }
     assert!(rows > 0, "rows to compare");
+}
+
+#[test]
+fn aod_03_disclosures_csv_header_matches_rows() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = fixture(dir.path());
+    cd(&db)
+        .args(["settings", "set", "roi_qa_required", "0"])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "log", "MRN0000001", "--type", "PUBLIC_HEALTH"])
+        .args([
+            "--name",
+            "State Cancer Registry, Unit 4",
+            "--types",
+            "34117-2",
+        ])
+        .args(["--purpose", "registry report, \"case 9\""])
+        .assert()
+        .success();
+    cd(&db)
+        .args(["roi", "verify", "1", "--method", "registry letter"])
+        .assert()
+        .success();
+    cd(&db).args(["roi", "validate", "1"]).assert().success();
+    cd(&db)
+        .args(["roi", "release", "1", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("invoice $0.00"));
+    let out = cd(&db)
+        .args([
+            "report",
+            "disclosures",
+            "--patient",
+            "MRN0000001",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // Quoted fields hold commas; count fields outside quotes.
+    let fields = |line: &str| {
+        let mut n = 1;
+        let mut quoted = false;
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => n += 1,
+                _ => {}
+            }
+        }
+        n
+    };
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(fields(rows[0]), fields(header), "{text}");
+    assert_eq!(fields(header), 8);
 }
