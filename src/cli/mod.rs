@@ -199,10 +199,27 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCmd {
-    /// Recompute the hash chain and check every anchor; exit 1 naming the first bad seq
-    Verify,
-    /// Append the chain head (seq, hash, time) to the append-only anchor file
-    Anchor,
+    /// Check the file (integrity_check), the triggers' SQL, the hash chain, every anchor and the
+    /// chain's anchor events against the anchor file; read-only; exit 1 naming the first bad seq
+    Verify {
+        /// Hash only from the last good anchor to the head (hourly checks, O(new rows)); no
+        /// integrity_check
+        #[arg(long)]
+        since_anchor: bool,
+        /// Anchor file [default: $CHARTDESK_ANCHORS, else <database>.anchors beside the real file]
+        #[arg(long, value_name = "PATH")]
+        anchors: Option<PathBuf>,
+        /// Do not record the verification in the log (implied for a read-only file)
+        #[arg(long)]
+        no_record: bool,
+    },
+    /// Verify the chain since the last anchor, then append its head (seq, hash, time) to the
+    /// append-only anchor file; refuses when the chain does not verify
+    Anchor {
+        /// Anchor file [default: $CHARTDESK_ANCHORS, else <database>.anchors beside the real file]
+        #[arg(long, value_name = "PATH")]
+        anchors: Option<PathBuf>,
+    },
     /// Export audit rows as JSON lines or FHIR R4 AuditEvent resources (NDJSON)
     Export {
         /// Only rows recorded at or after this UTC time or date (e.g. 2026-11-01)
