@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod bench_queue;
 pub mod chart;

@@ -25,8 +25,8 @@ pub use anchor::{Anchor, AnchorFile, anchor_location, anchor_path, read_anchors,
 pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use verify::{
-    ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, expected_trigger_sql, verify,
-    verify_with,
+    ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, anchors_in_force,
+    expected_trigger_sql, verify, verify_with,
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};

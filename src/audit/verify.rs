@@ -466,6 +466,16 @@ fn lost_anchors(anchors: &[Anchor]) -> Vec<Option<LostAnchor>> {
         .collect()
 }
 
+/// The anchors that still bind the chain: not rolled back by a later restore line.
+pub fn anchors_in_force(anchors: &[Anchor]) -> Vec<&Anchor> {
+    anchors
+        .iter()
+        .zip(lost_anchors(anchors))
+        .filter(|(_, lost)| lost.is_none())
+        .map(|(a, _)| a)
+        .collect()
+}
+
 fn verify_inner(conn: &Connection, opts: &VerifyOptions<'_>) -> rusqlite::Result<VerifyReport> {
     let anchors: &[Anchor] = match opts.anchor_file {
         Some(f) => &f.anchors,

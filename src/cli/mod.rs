@@ -20,6 +20,7 @@ mod admin;
 mod coding;
 mod edits;
 pub(crate) mod roi;
+mod trust;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]
@@ -113,6 +114,12 @@ pub enum Command {
     /// (internal) open a database and draw the first screens; used by `bench`
     #[command(hide = true)]
     FirstScreen,
+    /// Online backup through SQLite's backup API; the copy is checked (integrity_check, audit
+    /// chain) before it gets its name, and the backup is recorded in the audit log (AUD-15)
+    Backup(trust::BackupArgs),
+    /// Put a backup in place of the database: the backup is checked, the current database saved
+    /// beside it, and the restore recorded and anchored (AUD-15)
+    Restore(trust::RestoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -696,6 +703,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Some(Command::Bench(args)) => crate::bench::run(&args)?,
+        Some(Command::Backup(args)) => {
+            return trust::backup(&database_path(cli.db.as_deref())?, args);
+        }
+        Some(Command::Restore(args)) => {
+            return trust::restore(&database_path(cli.db.as_deref())?, args);
+        }
         Some(Command::FirstScreen) => {
             crate::bench::first_screen(&database_path(cli.db.as_deref())?)?
         }
