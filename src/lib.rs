@@ -20,6 +20,7 @@ pub mod error;
 pub mod import;
 pub mod report_cli;
 pub mod roi;
+pub mod selftest;
 pub mod settings;
 pub mod store;
 pub mod text;

@@ -118,3 +118,67 @@ pub fn read_anchors(path: &Path) -> Result<Vec<Anchor>, String> {
     }
     Ok(out)
 }
+
+/// What [`anchor_now`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnchorOutcome {
+    /// The head was appended to the anchor file and the anchoring recorded in the chain.
+    Anchored(Anchor),
+    /// The chain does not verify (since the last anchor): nothing was appended; the refusal
+    /// was recorded as a failed anchoring.
+    Refused(super::ChainProblem),
+}
+
+/// `audit anchor`: verify the chain since the last anchor (with the anchor file's cross-checks),
+/// refuse when it does not verify, else append the head to the file at `path` and record the
+/// anchoring in the chain (the event names the anchored seq and hash).
+pub fn anchor_now(
+    store: &mut crate::store::Store,
+    actor: &super::Actor,
+    path: &Path,
+) -> Result<AnchorOutcome, crate::store::StoreError> {
+    use super::{Action, Event, Outcome, Subtype};
+    use crate::store::StoreError;
+    let file = AnchorFile::read(path).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    let report = super::verify_with(
+        store.conn(),
+        &super::VerifyOptions {
+            anchor_file: Some(&file),
+            since_anchor: true,
+            ..Default::default()
+        },
+    )?;
+    if let Some(problem) = report.problem {
+        let text = problem.to_string();
+        store.transact(actor, |_tx, a| {
+            a.record(
+                Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor")
+                    .outcome(Outcome::SeriousFailure)
+                    .reason(format!("chain does not verify: {text}")),
+            );
+            Ok::<_, StoreError>(())
+        })?;
+        return Ok(AnchorOutcome::Refused(problem));
+    }
+    let anchor = Anchor::new(
+        report.head_seq,
+        report.head_hash.clone(),
+        super::utc_ms(store.now()),
+    );
+    write_anchor(path, &anchor).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    store.transact(actor, |_tx, a| {
+        a.record(
+            Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor").detail(
+                serde_json::json!({"seq": anchor.seq, "hash": anchor.hash, "file": path.display().to_string()}),
+            ),
+        );
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(AnchorOutcome::Anchored(anchor))
+}

@@ -21,7 +21,10 @@ mod event;
 mod export;
 mod verify;
 
-pub use anchor::{Anchor, AnchorFile, anchor_location, anchor_path, read_anchors, write_anchor};
+pub use anchor::{
+    Anchor, AnchorFile, AnchorOutcome, anchor_location, anchor_now, anchor_path, read_anchors,
+    write_anchor,
+};
 pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use verify::{

@@ -245,44 +245,19 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
                 .with_context(|| format!("resolving {}", path.display()))?;
             let anchors_path = anchor_file_for(&canonical, anchors.as_deref())?;
             warn_ignored_anchor_setting(store.conn(), &anchors_path);
-            let file = audit::AnchorFile::read(&anchors_path).map_err(anyhow::Error::msg)?;
-            let report = audit::verify_with(
-                store.conn(),
-                &audit::VerifyOptions {
-                    anchor_file: Some(&file),
-                    since_anchor: true,
-                    ..Default::default()
-                },
-            )?;
-            if let Some(problem) = &report.problem {
-                let problem = problem.to_string();
-                store.transact(&Actor::system("audit"), |_tx, a| {
-                    a.record(
-                        Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor")
-                            .outcome(Outcome::SeriousFailure)
-                            .reason(format!("chain does not verify: {problem}")),
-                    );
-                    Ok::<_, crate::CoreError>(())
-                })?;
-                bail!(
+            match audit::anchor_now(&mut store, &Actor::system("audit"), &anchors_path)? {
+                audit::AnchorOutcome::Refused(problem) => bail!(
                     "refusing to anchor: the audit chain does not verify ({problem}); run `chartdesk audit verify` and investigate first"
-                );
+                ),
+                audit::AnchorOutcome::Anchored(a) => {
+                    println!(
+                        "anchored seq {} hash {} in {}",
+                        a.seq,
+                        a.hash,
+                        anchors_path.display()
+                    );
+                }
             }
-            let (seq, hash) = (report.head_seq, report.head_hash.clone());
-            let anchor = audit::Anchor::new(seq, hash.clone(), audit::utc_ms(store.now()));
-            audit::write_anchor(&anchors_path, &anchor)
-                .with_context(|| format!("writing the anchor file {}", anchors_path.display()))?;
-            store.transact(&Actor::system("audit"), |_tx, a| {
-                a.record(
-                    Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor")
-                        .detail(serde_json::json!({"seq": seq, "hash": hash, "file": anchors_path.display().to_string()})),
-                );
-                Ok::<_, crate::CoreError>(())
-            })?;
-            println!(
-                "anchored seq {seq} hash {hash} in {}",
-                anchors_path.display()
-            );
             Ok(ExitCode::SUCCESS)
         }
         AuditCmd::Export {

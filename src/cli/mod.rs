@@ -120,6 +120,12 @@ pub enum Command {
     /// Put a backup in place of the database: the backup is checked, the current database saved
     /// beside it, and the restore recorded and anchored (AUD-15)
     Restore(trust::RestoreArgs),
+    /// Prove the trust properties on a scratch database, one line per property with its figure:
+    /// tamper, kill-anywhere, many writers, commit syncs, disk full, hostile input
+    Selftest(trust::SelftestArgs),
+    /// (internal) the child process of `selftest`
+    #[command(hide = true)]
+    SelftestChild(trust::SelftestChildArgs),
 }
 
 #[derive(Args, Debug)]
@@ -708,6 +714,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Restore(args)) => {
             return trust::restore(&database_path(cli.db.as_deref())?, args);
+        }
+        Some(Command::Selftest(args)) => return trust::selftest(args),
+        Some(Command::SelftestChild(args)) => {
+            return trust::selftest_child(&database_path(cli.db.as_deref())?, args);
         }
         Some(Command::FirstScreen) => {
             crate::bench::first_screen(&database_path(cli.db.as_deref())?)?

@@ -87,3 +87,106 @@ pub(super) fn restore(db: &Path, args: RestoreArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args, Debug)]
+pub struct SelftestArgs {
+    /// The long form (≥ 500 kills, 8 × 1,000 writers, 1M hostile cases): minutes, not seconds
+    #[arg(long)]
+    pub long: bool,
+    /// Seed for the random kill times and hostile inputs [default: from the clock]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only the properties whose name contains this (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SelftestChildArgs {
+    #[arg(long)]
+    pub start: i64,
+    #[arg(long)]
+    pub count: i64,
+    /// Negative control for the sync count: the same inserts on a raw connection with
+    /// synchronous=OFF
+    #[arg(long)]
+    pub nosync: bool,
+}
+
+pub(super) fn selftest(args: SelftestArgs) -> Result<ExitCode> {
+    let exe = std::env::current_exe().context("locating the chartdesk binary")?;
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    let opts = crate::selftest::SelftestOptions {
+        long: args.long,
+        exe,
+        seed,
+        only: args.only,
+    };
+    println!(
+        "chartdesk selftest ({} form, seed {seed})",
+        if opts.long { "long" } else { "short" }
+    );
+    let results = crate::selftest::run(&opts, &mut |r| {
+        println!(
+            "{:<20} {}  {} ({:.1} s)",
+            r.name,
+            r.verdict.as_str(),
+            crate::text::sanitize_line(&r.figure),
+            r.seconds
+        );
+    })?;
+    let failed = results
+        .iter()
+        .filter(|r| r.verdict == crate::selftest::Verdict::Fail)
+        .count();
+    if failed > 0 {
+        println!("{failed} propert(y/ies) FAILED");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The child of kill-anywhere, many writers and the sync count: one probe action per id,
+/// `ACK id` printed (and flushed) only after its commit returned.
+pub(super) fn selftest_child(db: &Path, args: SelftestChildArgs) -> Result<ExitCode> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.nosync {
+        let c = rusqlite::Connection::open(db)?;
+        c.pragma_update(None, "journal_mode", "WAL")?;
+        c.pragma_update(None, "synchronous", "OFF")?;
+        c.busy_timeout(std::time::Duration::from_secs(60))?;
+        for id in args.start..args.start + args.count {
+            c.execute_batch("BEGIN IMMEDIATE")?;
+            c.execute(
+                "INSERT INTO selftest_probe(id, pid, payload) VALUES (?1, ?2, 'control')",
+                rusqlite::params![id, std::process::id()],
+            )?;
+            c.execute_batch("COMMIT")?;
+            writeln!(out, "ACK {id}")?;
+            out.flush()?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut store = Store::open(db)?;
+    for id in args.start..args.start + args.count {
+        match crate::selftest::probe_action(&mut store, id, "probe") {
+            Ok(()) => {
+                writeln!(out, "ACK {id}")?;
+                out.flush()?;
+            }
+            Err(e) => {
+                writeln!(out, "ERR {id} {e}")?;
+                out.flush()?;
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
