@@ -25,6 +25,7 @@ fn selftest_short_form_prints_one_passing_line_per_property() {
         ("kill-anywhere", "0 lost"),
         ("many writers", "0 user-visible BUSY"),
         ("disk full", "0 partial rows"),
+        ("power loss", "the shim really drops unsynced writes"),
     ] {
         let line = text
             .lines()

@@ -111,6 +111,12 @@ pub struct SelftestChildArgs {
     /// synchronous=OFF
     #[arg(long)]
     pub nosync: bool,
+    /// Power-loss run: cut the power at write/sync number N (see selftest::powerloss)
+    #[arg(long, value_name = "N")]
+    pub crash_at: Option<u64>,
+    /// Negative control for power loss: raw connection with synchronous=NORMAL
+    #[arg(long)]
+    pub normal: bool,
 }
 
 pub(super) fn selftest(args: SelftestArgs) -> Result<ExitCode> {
@@ -157,10 +163,17 @@ pub(super) fn selftest_child(db: &Path, args: SelftestChildArgs) -> Result<ExitC
     use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if args.nosync {
+    if let Some(n) = args.crash_at {
+        crate::selftest::powerloss::install(n, n % 2 == 1)?;
+    }
+    if args.nosync || args.normal {
         let c = rusqlite::Connection::open(db)?;
         c.pragma_update(None, "journal_mode", "WAL")?;
-        c.pragma_update(None, "synchronous", "OFF")?;
+        c.pragma_update(
+            None,
+            "synchronous",
+            if args.nosync { "OFF" } else { "NORMAL" },
+        )?;
         c.busy_timeout(std::time::Duration::from_secs(60))?;
         for id in args.start..args.start + args.count {
             c.execute_batch("BEGIN IMMEDIATE")?;

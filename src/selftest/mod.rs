@@ -12,6 +12,7 @@
 
 mod diskfull;
 mod hostile;
+pub mod powerloss;
 mod procs;
 mod tamper;
 
@@ -90,7 +91,7 @@ const PROPERTIES: &[Property] = &[
     ("commit really syncs", procs::commit_syncs),
     ("disk full", diskfull::run),
     ("hostile input", hostile::run),
-    ("power loss", power_loss),
+    ("power loss", powerloss::run),
 ];
 
 /// Run every property (or those in `opts.only`), calling `each` as each finishes.
@@ -121,13 +122,6 @@ pub fn run(
         out.push(r);
     }
     Ok(out)
-}
-
-fn power_loss(_: &SelftestOptions, _: &Path) -> Result<(Verdict, String), SelftestError> {
-    Ok((
-        Verdict::Skip,
-        "not built yet: needs a VFS shim that drops or tears unsynced writes (see README)".into(),
-    ))
 }
 
 /// The scratch table the probe action writes.
