@@ -10,7 +10,7 @@ fn selftest_short_form_prints_one_passing_line_per_property() {
         .env_remove("CHARTDESK_DB")
         .args([
             "selftest", "--seed", "7", "--only", "tamper", "--only", "kill", "--only", "writers",
-            "--only", "syncs", "--only", "disk",
+            "--only", "syncs", "--only", "disk", "--only", "power",
         ])
         .output()
         .expect("run");
