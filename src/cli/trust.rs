@@ -117,6 +117,12 @@ pub struct SelftestChildArgs {
     /// Negative control for power loss: raw connection with synchronous=NORMAL
     #[arg(long)]
     pub normal: bool,
+    /// I/O-error run: write/sync number N fails with an I/O error (the process goes on)
+    #[arg(long, value_name = "N")]
+    pub fail_at: Option<u64>,
+    /// Report a failed action as `ERR id message` and go on with the next one
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 pub(super) fn selftest(args: SelftestArgs) -> Result<ExitCode> {
@@ -164,7 +170,9 @@ pub(super) fn selftest_child(db: &Path, args: SelftestChildArgs) -> Result<ExitC
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if let Some(n) = args.crash_at {
-        crate::selftest::powerloss::install(n, n % 2 == 1)?;
+        crate::selftest::powerloss::install(n, n % 2 == 1, false)?;
+    } else if let Some(n) = args.fail_at {
+        crate::selftest::powerloss::install(n, false, true)?;
     }
     if args.nosync || args.normal {
         let c = rusqlite::Connection::open(db)?;
@@ -197,7 +205,9 @@ pub(super) fn selftest_child(db: &Path, args: SelftestChildArgs) -> Result<ExitC
             Err(e) => {
                 writeln!(out, "ERR {id} {e}")?;
                 out.flush()?;
-                return Ok(ExitCode::from(1));
+                if !args.keep_going {
+                    return Ok(ExitCode::from(1));
+                }
             }
         }
     }

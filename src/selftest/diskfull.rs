@@ -1,13 +1,15 @@
 //! Disk full: the database may not grow (`max_page_count`), an action needing space fails with
 //! a clear message, acknowledges nothing and leaves nothing partial, and works again once the
-//! space returns. (Failing the N-th write or sync needs the VFS shim, not built yet.)
+//! space returns. Then the power-loss VFS shim fails the N-th write or sync with an I/O error
+//! (N = 1, 2, 3…): the action fails with that message, is not acknowledged, leaves nothing
+//! partial, and the next actions commit.
 
 use std::path::Path;
 
 use super::{SelftestError, SelftestOptions, Verdict, consistency, probe_action, setup_probe};
 use crate::audit;
 
-pub(super) fn run(_: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), SelftestError> {
+pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), SelftestError> {
     let db = dir.join("full.db");
     let mut store = setup_probe(&db)?;
     for id in 1..=20 {
@@ -45,12 +47,18 @@ pub(super) fn run(_: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), 
     let (rows, problems) = consistency(&db)?;
     let clear = message.as_deref().is_some_and(|m| m.contains("full"));
     let partial = row + audit_rows + i64::from(head_after != head_before);
-    let pass =
-        clear && partial == 0 && recovered.is_ok() && rows.contains(&1000) && problems.is_empty();
+    let (io_runs, io_failed, io_message, io_problems) = super::powerloss::io_errors(opts, dir)?;
+    let pass = clear
+        && partial == 0
+        && recovered.is_ok()
+        && rows.contains(&1000)
+        && problems.is_empty()
+        && io_failed > 0
+        && io_problems.is_empty();
     Ok((
         if pass { Verdict::Pass } else { Verdict::Fail },
         format!(
-            "full at {pages} pages: {}; no ACK, {partial} partial rows, head unchanged; after space returns the action commits, integrity ok, chain verifies{}; N-th write/sync failure: not tested (needs the VFS shim)",
+            "full at {pages} pages: {}; no ACK, {partial} partial rows, head unchanged; after space returns the action commits, integrity ok, chain verifies{}; I/O error at write/sync N = 1..{io_runs} (VFS shim): {io_failed} actions failed (\"{io_message}\"), none ACKed, 0 partial, later actions committed, chain verifies{}",
             message
                 .map(|m| format!("error \"{m}\""))
                 .unwrap_or_else(|| "NO ERROR".into()),
@@ -58,6 +66,11 @@ pub(super) fn run(_: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), 
                 String::new()
             } else {
                 format!(" — {}", problems.join("; "))
+            },
+            if io_problems.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", io_problems.join("; "))
             }
         ),
     ))

@@ -35,6 +35,8 @@ struct State {
     ops: u64,
     crash_at: u64,
     tear: bool,
+    /// Instead of cutting the power at `crash_at`, fail that one operation with an I/O error.
+    fail_only: bool,
     pending: Vec<Pending>,
 }
 
@@ -42,6 +44,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     ops: 0,
     crash_at: u64::MAX,
     tear: false,
+    fail_only: false,
     pending: Vec::new(),
 });
 
@@ -69,15 +72,19 @@ unsafe fn methods(f: *mut ffi::sqlite3_file) -> &'static ffi::sqlite3_io_methods
     unsafe { &*(*real(f)).pMethods }
 }
 
-/// Count one write or sync; at the crash operation undo what was not durable and exit.
-fn tick() {
+/// Count one write or sync; at the crash operation undo what was not durable and exit (or,
+/// in fail-only mode, return true: that one operation fails with an I/O error).
+fn tick() -> bool {
     let mut st = match STATE.lock() {
         Ok(s) => s,
         Err(p) => p.into_inner(),
     };
     st.ops += 1;
-    if st.ops < st.crash_at {
-        return;
+    if st.ops != st.crash_at {
+        return false;
+    }
+    if st.fail_only {
+        return true;
     }
     let tear = st.tear;
     let pending = std::mem::take(&mut st.pending);
@@ -150,7 +157,9 @@ unsafe extern "C" fn shim_write(
     amt: c_int,
     off: i64,
 ) -> c_int {
-    tick();
+    if tick() {
+        return ffi::SQLITE_IOERR_WRITE;
+    }
     unsafe {
         let r = real(f);
         let m = methods(f);
@@ -195,7 +204,9 @@ unsafe extern "C" fn shim_truncate(f: *mut ffi::sqlite3_file, size: i64) -> c_in
 }
 
 unsafe extern "C" fn shim_sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    tick();
+    if tick() {
+        return ffi::SQLITE_IOERR_FSYNC;
+    }
     unsafe {
         let rc = match methods(f).xSync {
             Some(s) => s(real(f), flags),
@@ -436,10 +447,13 @@ unsafe extern "C" fn shim_full_pathname(
 
 /// Install the shim as the default VFS, to cut the power at write/sync number `crash_at`
 /// (tearing the last unsynced write when `tear`). Call before opening any connection.
-pub fn install(crash_at: u64, tear: bool) -> Result<(), SelftestError> {
+/// With `fail_only`, operation `crash_at` fails with an I/O error instead (and the process
+/// goes on).
+pub fn install(crash_at: u64, tear: bool, fail_only: bool) -> Result<(), SelftestError> {
     if let Ok(mut st) = STATE.lock() {
         st.crash_at = crash_at.max(1);
         st.tear = tear;
+        st.fail_only = fail_only;
     }
     // SAFETY: sqlite3_vfs_find/register are thread-safe; the new VFS is leaked (it must live as
     // long as the process) and copies the default VFS's fields, overriding open and the calls
@@ -584,4 +598,84 @@ pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String
             }
         ),
     ))
+}
+
+/// I/O errors: the N-th write or sync fails (N = 1, 2, 3…, fresh copy each time) while a child
+/// runs actions and goes on after an error. Returns (runs, failed actions, the first error
+/// message, problems).
+pub(super) fn io_errors(
+    opts: &SelftestOptions,
+    dir: &Path,
+) -> Result<(usize, usize, String, Vec<String>), SelftestError> {
+    let template = dir.join("io-template.db");
+    {
+        let mut s = setup_probe(&template)?;
+        super::probe_action(&mut s, 1, "before")?;
+    }
+    let max_n: u64 = if opts.long { 200 } else { 30 };
+    let (mut runs, mut failed_total) = (0, 0);
+    let mut first_message = String::new();
+    let mut problems = Vec::new();
+    for n in 1..=max_n {
+        let db = dir.join(format!("io-{n}.db"));
+        std::fs::copy(&template, &db)?;
+        let out = Command::new(&opts.exe)
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "selftest-child",
+                "--start",
+                "100",
+                "--count",
+                "12",
+                "--keep-going",
+            ])
+            .arg("--fail-at")
+            .arg(n.to_string())
+            .env_remove("CHARTDESK_DB")
+            .stdin(Stdio::null())
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let acked: BTreeSet<i64> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("ACK ").and_then(|s| s.trim().parse().ok()))
+            .collect();
+        let failed: Vec<(i64, String)> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("ERR "))
+            .filter_map(|l| {
+                let (id, msg) = l.split_once(' ')?;
+                Some((id.parse().ok()?, msg.to_string()))
+            })
+            .collect();
+        runs += 1;
+        failed_total += failed.len();
+        for (id, msg) in &failed {
+            if first_message.is_empty() {
+                first_message = msg.clone();
+            }
+            if acked.contains(id) {
+                problems.push(format!("op {n}: action {id} failed and was acknowledged"));
+            }
+            if !msg.contains("I/O") && !msg.contains("disk") {
+                problems.push(format!("op {n}: unclear message \"{msg}\""));
+            }
+        }
+        if acked.len() + failed.len() != 12 {
+            problems.push(format!(
+                "op {n}: {} ACKs + {} errors of 12 actions (exit {:?})",
+                acked.len(),
+                failed.len(),
+                out.status.code()
+            ));
+        }
+        let (rows, p) = consistency(&db)?;
+        problems.extend(p.into_iter().map(|p| format!("op {n}: {p}")));
+        let lost = acked.iter().filter(|id| !rows.contains(id)).count();
+        if lost > 0 {
+            problems.push(format!("op {n}: {lost} acknowledged actions lost"));
+        }
+        let _ = std::fs::remove_file(&db);
+    }
+    Ok((runs, failed_total, first_message, problems))
 }
