@@ -355,3 +355,24 @@ fn verify_integrity_check_finds_damage_the_chain_does_not_read() {
             predicate::str::contains("corrupt").and(predicate::str::contains("integrity_check")),
         );
 }
+
+#[test]
+fn aud_08_anchor_refuses_when_a_row_before_the_last_anchor_was_edited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = seeded(dir.path());
+    cd(&db).args(["audit", "anchor"]).assert().success();
+    let before = std::fs::read(anchors_of(&db)).expect("read");
+    {
+        let c = Connection::open(&db).expect("raw");
+        c.execute_batch("DROP TRIGGER audit_log_no_update;")
+            .expect("drop");
+        c.execute("UPDATE audit_log SET reason = 'x' WHERE seq = 2", [])
+            .expect("edit");
+    }
+    cd(&db)
+        .args(["audit", "anchor"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("seq 2: row edited"));
+    assert_eq!(std::fs::read(anchors_of(&db)).expect("read"), before);
+}

@@ -129,8 +129,8 @@ pub enum AnchorOutcome {
     Refused(super::ChainProblem),
 }
 
-/// `audit anchor`: verify the chain since the last anchor (with the anchor file's cross-checks),
-/// refuse when it does not verify, else append the head to the file at `path` and record the
+/// `audit anchor`: verify the whole chain (with the anchor file's cross-checks; an anchor must
+/// never vouch for a chain with a bad row anywhere), refuse when it does not verify, else append the head to the file at `path` and record the
 /// anchoring in the chain (the event names the anchored seq and hash).
 pub fn anchor_now(
     store: &mut crate::store::Store,
@@ -147,7 +147,6 @@ pub fn anchor_now(
         store.conn(),
         &super::VerifyOptions {
             anchor_file: Some(&file),
-            since_anchor: true,
             ..Default::default()
         },
     )?;

@@ -226,8 +226,8 @@ pub enum AuditCmd {
         #[arg(long)]
         no_record: bool,
     },
-    /// Verify the chain since the last anchor, then append its head (seq, hash, time) to the
-    /// append-only anchor file; refuses when the chain does not verify
+    /// Verify the whole chain, then append its head (seq, hash, time) to the append-only anchor
+    /// file and record that in the chain; refuses when the chain does not verify
     Anchor {
         /// Anchor file [default: $CHARTDESK_ANCHORS, else <database>.anchors beside the real file]
         #[arg(long, value_name = "PATH")]
