@@ -276,9 +276,9 @@ pub fn restore(
         })();
         match saved {
             Ok(()) => saved_as = Some(save),
-            Err(e) if discard_current => {
+            // The current database is damaged beyond copying, and the user said to go on.
+            Err(_) if discard_current => {
                 let _ = std::fs::remove_file(&save);
-                let _ = e;
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&save);

@@ -284,10 +284,10 @@ pub(super) fn run(_: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), 
             apply: Box::new(|db| {
                 let c = raw(db)?;
                 for t in audit::TRIGGERS {
-                    let (when, _) = match *t {
-                        "audit_log_no_update" => ("UPDATE", ()),
-                        "audit_log_no_delete" => ("DELETE", ()),
-                        _ => ("INSERT", ()),
+                    let when = match *t {
+                        "audit_log_no_update" => "UPDATE",
+                        "audit_log_no_delete" => "DELETE",
+                        _ => "INSERT",
                     };
                     c.execute_batch(&format!(
                         "DROP TRIGGER {t}; CREATE TRIGGER {t} BEFORE {when} ON audit_log BEGIN SELECT 1; END;"
