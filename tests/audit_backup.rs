@@ -363,3 +363,35 @@ fn since_anchor_hashes_only_the_rows_after_the_last_anchor() {
             anchor_seq + 2
         )));
 }
+
+#[test]
+fn aud_15_restore_onto_a_new_machine_with_the_anchor_file_verifies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("live.db");
+    drop(common::seeded(&db));
+    cd(&db).args(["audit", "anchor"]).assert().success();
+    let backup = dir.path().join("nightly.db");
+    cd(&db).arg("backup").arg(&backup).assert().success();
+    // The machine is gone; the backup and the anchor file (kept elsewhere) are not.
+    let new_machine = tempfile::tempdir().expect("tempdir");
+    let anchors = new_machine.path().join("site.anchors");
+    std::fs::copy(anchors_of(&db), &anchors).expect("copy anchors");
+    let fresh = new_machine.path().join("site.db");
+    let out = stdout_of(
+        cd(&fresh)
+            .arg("restore")
+            .arg(&backup)
+            .arg("--anchors")
+            .arg(&anchors),
+    );
+    assert!(!out.contains("saved in"), "nothing to save: {out}");
+    let out = stdout_of(
+        cd(&fresh)
+            .args(["audit", "verify", "--anchors"])
+            .arg(&anchors),
+    );
+    assert!(
+        out.contains("audit chain OK") && out.contains("2 anchor(s) matched"),
+        "{out}"
+    );
+}
