@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod bench_queue;
 pub mod chart;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod import;
 pub mod report_cli;
 pub mod roi;
+pub mod selftest;
 pub mod settings;
 pub mod store;
 pub mod text;

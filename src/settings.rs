@@ -62,7 +62,7 @@ pub const SETTINGS: &[SettingDef] = &[
         key: "audit_anchor_path",
         default: "",
         kind: Kind::Text,
-        doc: "Append-only file that `audit anchor` writes the chain head to; empty = <database>.anchors",
+        doc: "Ignored (kept for old databases): the anchor file never comes from the database it protects; use `audit --anchors`, CHARTDESK_ANCHORS, or the default <database>.anchors",
     },
     SettingDef {
         key: "record_delinquent_days",

@@ -185,11 +185,7 @@ fn truncated_tail_is_caught_by_the_anchor() {
         let store = Store::open(&path).expect("open");
         audit::head(store.conn()).expect("head")
     };
-    let anchor = Anchor {
-        seq,
-        hash,
-        anchored_at: "2026-11-25T00:00:00.000Z".into(),
-    };
+    let anchor = Anchor::new(seq, hash, "2026-11-25T00:00:00.000Z");
     assert!(verify(&path, std::slice::from_ref(&anchor)).ok());
     let c = raw(&path);
     drop_triggers(&c);
@@ -226,11 +222,7 @@ fn truncated_tail_with_triggers_restored_is_named_tail_truncated() {
         let store = Store::open(&path).expect("open");
         audit::head(store.conn()).expect("head")
     };
-    let anchor = Anchor {
-        seq,
-        hash,
-        anchored_at: "2026-11-25T00:00:00.000Z".into(),
-    };
+    let anchor = Anchor::new(seq, hash, "2026-11-25T00:00:00.000Z");
     let c = raw(&path);
     c.execute_batch("DROP TRIGGER audit_log_no_delete;")
         .expect("drop");
@@ -256,11 +248,7 @@ fn rewritten_row_at_anchor_is_anchor_mismatch() {
     let store = Store::open(&path).expect("open");
     let (seq, _) = audit::head(store.conn()).expect("head");
     drop(store);
-    let anchor = Anchor {
-        seq,
-        hash: "ab".repeat(32),
-        anchored_at: "2026-11-25T00:00:00.000Z".into(),
-    };
+    let anchor = Anchor::new(seq, "ab".repeat(32), "2026-11-25T00:00:00.000Z");
     let r = verify(&path, &[anchor]);
     assert_eq!(
         r.problem,

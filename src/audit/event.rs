@@ -115,6 +115,10 @@ pub enum Subtype {
     AppStart,
     AppStop,
     AccessDenied,
+    /// An online backup of the database was written (AUD-15).
+    Backup,
+    /// A backup was put in place of the database (AUD-15).
+    Restore,
 }
 
 impl Subtype {
@@ -144,6 +148,8 @@ impl Subtype {
             AppStart => "app_start",
             AppStop => "app_stop",
             AccessDenied => "access_denied",
+            Backup => "backup",
+            Restore => "restore",
         }
     }
 }

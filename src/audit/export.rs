@@ -77,8 +77,8 @@ pub fn to_fhir(row: &AuditRow) -> Value {
         "login" | "login_failed" | "logout" | "auto_logoff" | "lock" | "unlock" => {
             ("110114", "User Authentication")
         }
-        "export" | "audit_export" | "release" | "print" | "copy" => ("110106", "Export"),
-        "app_start" | "app_stop" => ("110100", "Application Activity"),
+        "export" | "audit_export" | "release" | "print" | "copy" | "backup" => ("110106", "Export"),
+        "app_start" | "app_stop" | "restore" => ("110100", "Application Activity"),
         _ if row.patient_mrn.is_some() => ("110110", "Patient Record"),
         "settings_change" | "user_admin" => ("110136", "Security Roles Changed"),
         _ => ("110110", "Patient Record"),

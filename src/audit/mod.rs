@@ -21,10 +21,16 @@ mod event;
 mod export;
 mod verify;
 
-pub use anchor::{Anchor, anchor_path, read_anchors, write_anchor};
+pub use anchor::{
+    Anchor, AnchorFile, AnchorOutcome, anchor_location, anchor_now, anchor_path, read_anchors,
+    write_anchor,
+};
 pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype};
 pub use export::{ExportFilter, ExportFormat, export};
-pub use verify::{ChainProblem, VerifyReport, verify};
+pub use verify::{
+    ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, anchors_in_force,
+    expected_trigger_sql, verify, verify_with,
+};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};

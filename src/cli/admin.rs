@@ -102,77 +102,162 @@ pub(super) fn user_command(path: &Path, cmd: UserCmd) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn anchor_file(store: &Store) -> Result<PathBuf> {
-    let setting = settings::get(store.conn(), "audit_anchor_path")?;
-    Ok(audit::anchor_path(store.path(), Some(&setting)))
+/// The anchor file for `db`: `--anchors`, else `CHARTDESK_ANCHORS`, else beside the real file.
+/// Never read from the database (a setting inside it could repoint it).
+pub(super) fn anchor_file_for(db: &Path, flag: Option<&Path>) -> Result<PathBuf> {
+    audit::anchor_location(db, flag)
+        .with_context(|| format!("locating the anchor file for {}", db.display()))
+}
+
+/// The old in-database setting is ignored; say so when it would have pointed elsewhere.
+fn warn_ignored_anchor_setting(conn: &rusqlite::Connection, in_use: &Path) {
+    if let Ok(v) = settings::get(conn, "audit_anchor_path")
+        && !v.trim().is_empty()
+        && Path::new(v.trim()) != in_use
+    {
+        eprintln!(
+            "chartdesk: note: the database's audit_anchor_path setting ({}) is ignored; anchors are read from {} (pass --anchors to choose)",
+            crate::text::sanitize_line(v.trim()),
+            in_use.display()
+        );
+    }
+}
+
+/// Print a verification report; true when it is OK.
+pub(super) fn print_verify(report: &audit::VerifyReport, anchors: &audit::AnchorFile) -> bool {
+    for lost in &report.lost_after_restore {
+        println!("note: {lost}");
+    }
+    let integrity = match report.integrity_ok {
+        Some(true) => "integrity_check ok",
+        Some(false) => "integrity_check FAILED",
+        None => "integrity_check not run",
+    };
+    match &report.problem {
+        None => {
+            let matched = report.anchors_checked - report.lost_after_restore.len();
+            println!(
+                "audit chain OK: {} rows checked (seq {}..{}), head seq {} hash {}, {} anchor(s) matched in {}{}, {integrity}",
+                report.rows_checked,
+                report.from_seq,
+                report.head_seq,
+                report.head_seq,
+                report.head_hash,
+                matched,
+                anchors.path.display(),
+                if anchors.exists {
+                    ""
+                } else {
+                    " (no anchor file yet)"
+                },
+            );
+            true
+        }
+        Some(problem) => {
+            println!(
+                "audit chain BROKEN: {problem} ({} rows read, {integrity})",
+                report.rows_checked
+            );
+            false
+        }
+    }
+}
+
+fn record_verify(path: &Path, report: &audit::VerifyReport, since_anchor: bool) -> Result<()> {
+    let mut store = Store::open(path)?;
+    let outcome = if report.ok() {
+        Outcome::Success
+    } else {
+        Outcome::SeriousFailure
+    };
+    store.transact(&Actor::system("audit"), |_tx, a| {
+        a.record(
+            Event::new(Action::Execute, Subtype::AuditView, "audit_log", "verify")
+                .outcome(outcome)
+                .detail(serde_json::json!({
+                    "rows_checked": report.rows_checked,
+                    "from_seq": report.from_seq,
+                    "head_seq": report.head_seq,
+                    "anchors_checked": report.anchors_checked,
+                    "since_anchor": since_anchor,
+                    "integrity_ok": report.integrity_ok,
+                    "problem": report.problem.as_ref().map(|p| p.to_string()),
+                })),
+        );
+        Ok::<_, crate::CoreError>(())
+    })?;
+    Ok(())
 }
 
 pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
-    let mut store = Store::open(path)?;
     match cmd {
-        AuditCmd::Verify => {
-            let anchors_path = anchor_file(&store)?;
-            let anchors = audit::read_anchors(&anchors_path).map_err(anyhow::Error::msg)?;
-            let report = audit::verify(store.conn(), &anchors)?;
-            let outcome = if report.ok() {
-                Outcome::Success
-            } else {
-                Outcome::SeriousFailure
-            };
-            store.transact(&Actor::system("audit"), |_tx, a| {
-                a.record(
-                    Event::new(Action::Execute, Subtype::AuditView, "audit_log", "verify")
-                        .outcome(outcome)
-                        .detail(serde_json::json!({
-                            "rows_checked": report.rows_checked,
-                            "head_seq": report.head_seq,
-                            "anchors_checked": report.anchors_checked,
-                            "problem": report.problem.as_ref().map(|p| p.to_string()),
-                        })),
-                );
-                Ok::<_, crate::CoreError>(())
-            })?;
-            match &report.problem {
-                None => {
-                    println!(
-                        "audit chain OK: {} rows checked, head seq {} hash {}, {} anchor(s) matched",
-                        report.rows_checked,
-                        report.head_seq,
-                        report.head_hash,
-                        report.anchors_checked
-                    );
-                    Ok(ExitCode::SUCCESS)
+        AuditCmd::Verify {
+            since_anchor,
+            anchors,
+            no_record,
+        } => {
+            // Read-only: works on a forensic copy, never turns an empty file into a schema.
+            let db = match crate::store::open_read_only(path) {
+                Ok(db) => db,
+                Err(e) if e.is_corruption() => {
+                    println!("audit chain BROKEN: database file corrupt: {e}");
+                    return Ok(ExitCode::from(1));
                 }
-                Some(problem) => {
+                Err(e) => return Err(e.into()),
+            };
+            let anchors_path = anchor_file_for(&db.path, anchors.as_deref())?;
+            warn_ignored_anchor_setting(&db.conn, &anchors_path);
+            let file = audit::AnchorFile::read(&anchors_path).map_err(anyhow::Error::msg)?;
+            let report = audit::verify_with(
+                &db.conn,
+                &audit::VerifyOptions {
+                    anchor_file: Some(&file),
+                    integrity_check: !since_anchor,
+                    since_anchor,
+                    ..Default::default()
+                },
+            )?;
+            let canonical = db.path.clone();
+            // A file without write permission (even for root), or one SQLite could only read
+            // immutable, is evidence: the verification is not written into it.
+            let writable = !db.immutable
+                && std::fs::metadata(&canonical).is_ok_and(|m| !m.permissions().readonly())
+                && std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&canonical)
+                    .is_ok();
+            drop(db);
+            let ok = print_verify(&report, &file);
+            if no_record || !writable {
+                println!("(not recorded in the audit log: the database was opened read-only)");
+            } else if let Err(e) = record_verify(&canonical, &report, since_anchor) {
+                println!("(the verification could not be recorded in the audit log: {e:#})");
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        AuditCmd::Anchor { anchors } => {
+            let mut store = Store::open(path)?;
+            let canonical = std::fs::canonicalize(path)
+                .with_context(|| format!("resolving {}", path.display()))?;
+            let anchors_path = anchor_file_for(&canonical, anchors.as_deref())?;
+            warn_ignored_anchor_setting(store.conn(), &anchors_path);
+            match audit::anchor_now(&mut store, &Actor::system("audit"), &anchors_path)? {
+                audit::AnchorOutcome::Refused(problem) => bail!(
+                    "refusing to anchor: the audit chain does not verify ({problem}); run `chartdesk audit verify` and investigate first"
+                ),
+                audit::AnchorOutcome::Anchored(a) => {
                     println!(
-                        "audit chain BROKEN: {problem} ({} rows read)",
-                        report.rows_checked
+                        "anchored seq {} hash {} in {}",
+                        a.seq,
+                        a.hash,
+                        anchors_path.display()
                     );
-                    Ok(ExitCode::from(1))
                 }
             }
-        }
-        AuditCmd::Anchor => {
-            let anchors_path = anchor_file(&store)?;
-            let (seq, hash) = audit::head(store.conn())?;
-            let anchor = audit::Anchor {
-                seq,
-                hash: hash.clone(),
-                anchored_at: audit::utc_ms(store.now()),
-            };
-            audit::write_anchor(&anchors_path, &anchor)
-                .with_context(|| format!("writing the anchor file {}", anchors_path.display()))?;
-            store.transact(&Actor::system("audit"), |_tx, a| {
-                a.record(
-                    Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor")
-                        .detail(serde_json::json!({"seq": seq, "hash": hash, "file": anchors_path.display().to_string()})),
-                );
-                Ok::<_, crate::CoreError>(())
-            })?;
-            println!(
-                "anchored seq {seq} hash {hash} in {}",
-                anchors_path.display()
-            );
             Ok(ExitCode::SUCCESS)
         }
         AuditCmd::Export {
@@ -189,6 +274,7 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
                 ExportFormatArg::Jsonl => ExportFormat::Jsonl,
                 ExportFormatArg::Fhir => ExportFormat::Fhir,
             };
+            let mut store = Store::open(path)?;
             let n = match &out {
                 Some(file) => {
                     let f = std::fs::File::create(file)

@@ -20,6 +20,7 @@ mod admin;
 mod coding;
 mod edits;
 pub(crate) mod roi;
+mod trust;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]
@@ -113,6 +114,18 @@ pub enum Command {
     /// (internal) open a database and draw the first screens; used by `bench`
     #[command(hide = true)]
     FirstScreen,
+    /// Online backup through SQLite's backup API; the copy is checked (integrity_check, audit
+    /// chain) before it gets its name, and the backup is recorded in the audit log (AUD-15)
+    Backup(trust::BackupArgs),
+    /// Put a backup in place of the database: the backup is checked, the current database saved
+    /// beside it, and the restore recorded and anchored (AUD-15)
+    Restore(trust::RestoreArgs),
+    /// Prove the trust properties on a scratch database, one line per property with its figure:
+    /// tamper, kill-anywhere, many writers, commit syncs, disk full, hostile input
+    Selftest(trust::SelftestArgs),
+    /// (internal) the child process of `selftest`
+    #[command(hide = true)]
+    SelftestChild(trust::SelftestChildArgs),
 }
 
 #[derive(Args, Debug)]
@@ -199,10 +212,27 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCmd {
-    /// Recompute the hash chain and check every anchor; exit 1 naming the first bad seq
-    Verify,
-    /// Append the chain head (seq, hash, time) to the append-only anchor file
-    Anchor,
+    /// Check the file (integrity_check), the triggers' SQL, the hash chain, every anchor and the
+    /// chain's anchor events against the anchor file; read-only; exit 1 naming the first bad seq
+    Verify {
+        /// Hash only from the last good anchor to the head (hourly checks, O(new rows)); no
+        /// integrity_check
+        #[arg(long)]
+        since_anchor: bool,
+        /// Anchor file [default: $CHARTDESK_ANCHORS, else <database>.anchors beside the real file]
+        #[arg(long, value_name = "PATH")]
+        anchors: Option<PathBuf>,
+        /// Do not record the verification in the log (implied for a read-only file)
+        #[arg(long)]
+        no_record: bool,
+    },
+    /// Verify the whole chain, then append its head (seq, hash, time) to the append-only anchor
+    /// file and record that in the chain; refuses when the chain does not verify
+    Anchor {
+        /// Anchor file [default: $CHARTDESK_ANCHORS, else <database>.anchors beside the real file]
+        #[arg(long, value_name = "PATH")]
+        anchors: Option<PathBuf>,
+    },
     /// Export audit rows as JSON lines or FHIR R4 AuditEvent resources (NDJSON)
     Export {
         /// Only rows recorded at or after this UTC time or date (e.g. 2026-11-01)
@@ -692,6 +722,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Some(Command::Bench(args)) => crate::bench::run(&args)?,
+        Some(Command::Backup(args)) => {
+            return trust::backup(&database_path(cli.db.as_deref())?, args);
+        }
+        Some(Command::Restore(args)) => {
+            return trust::restore(&database_path(cli.db.as_deref())?, args);
+        }
+        Some(Command::Selftest(args)) => return trust::selftest(args),
+        Some(Command::SelftestChild(args)) => {
+            return trust::selftest_child(&database_path(cli.db.as_deref())?, args);
+        }
         Some(Command::FirstScreen) => {
             crate::bench::first_screen(&database_path(cli.db.as_deref())?)?
         }

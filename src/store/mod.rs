@@ -9,6 +9,7 @@
 //!   its audit rows appended to the hash chain, `COMMIT` — or nothing at all.
 
 mod migrations;
+mod readonly;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::audit::{self, Actor, Event};
 
 pub use migrations::SCHEMA_VERSION;
+pub use readonly::{ReadOnlyDb, open_read_only, sibling};
 
 /// How long one connection waits on another's write lock inside SQLite before we retry.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(5_000);
