@@ -9,6 +9,7 @@
 //!   its audit rows appended to the hash chain, `COMMIT` — or nothing at all.
 
 mod migrations;
+pub mod version;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,6 +48,9 @@ pub enum StoreError {
     Missing(PathBuf),
     #[error("the database stayed busy for {0:?}; another chartdesk is holding a long write")]
     Busy(Duration),
+    /// Optimistic versions ([`version`]): the record changed since the user read it.
+    #[error("{message}")]
+    Stale { record: String, message: String },
     #[error("internal error: a transaction tried to commit without an audit row")]
     Unaudited,
     #[error("database error: {0}")]
@@ -66,6 +70,8 @@ pub struct Store {
     path: PathBuf,
     clock: Clock,
     terminal_id: String,
+    /// Records whose version the writes now running must still match ([`Store::guarded`]).
+    expected: Vec<(version::Versioned, i64)>,
 }
 
 impl std::fmt::Debug for Store {
@@ -122,6 +128,7 @@ impl Store {
             path: path.to_path_buf(),
             clock: Arc::new(Utc::now),
             terminal_id: terminal_id(),
+            expected: Vec::new(),
         })
     }
 
@@ -160,6 +167,8 @@ impl Store {
         E: From<StoreError>,
     {
         let tx = begin_immediate(&self.conn)?;
+        // Optimistic versions: refused here, under the write lock, when a guarded record moved.
+        self.check_expected(&tx)?;
         // Taken under the write lock, so recorded_at never goes backwards along the chain
         // (given one clock per machine).
         let now = (self.clock)();
@@ -175,7 +184,9 @@ impl Store {
                 audit::append(&tx, actor, terminal, now, event, head).map_err(StoreError::from)?,
             );
         }
+        let versions = self.expected_now(&tx)?;
         tx.commit()?;
+        self.follow_expected(versions);
         Ok(out)
     }
 }

@@ -84,6 +84,8 @@ pub struct App {
     /// The body area of the last draw (for paging).
     body: Rect,
     quit: bool,
+    /// `PRAGMA data_version` as last seen: another user's commit changes it (lists refresh).
+    data_version: i64,
 }
 
 impl App {
@@ -123,6 +125,7 @@ impl App {
             last_input: now,
             body: Rect::new(0, 0, 80, 20),
             quit: false,
+            data_version: 0,
         })
     }
 
@@ -186,6 +189,7 @@ impl App {
         };
         if let Some(s) = &self.session {
             c = c.with_role(s.role);
+            c.user = sanitize_line(&s.username).into_owned();
         }
         match self.screen() {
             ScreenId::Login => c.typing = true,
@@ -238,12 +242,17 @@ impl App {
             }
             ScreenId::RoiRequest => {
                 c.selected = self.roi_req.is_some();
-                c.modal = self
-                    .roi_req
-                    .as_ref()
-                    .is_some_and(|r| r.form.is_some() || r.item_form.is_some());
+                if let Some(r) = &self.roi_req {
+                    c.modal = r.modal();
+                    c.roi = r.facts.clone();
+                }
             }
-            ScreenId::Accounting => {}
+            ScreenId::Accounting => {
+                if let Some(a) = &self.accounting {
+                    c.modal = a.form.is_some();
+                    c.roi.aod_open = a.aod.map(|(_, _, extended)| extended);
+                }
+            }
             ScreenId::CodingQueue => {
                 if let Some(q) = &self.codingq {
                     c.selected = q.selected_row().is_some();
@@ -263,6 +272,7 @@ impl App {
 
     /// Check the idle lock against the store's clock (injected in tests).
     pub fn tick(&mut self) {
+        self.poll_roi_changes();
         let now = self.store.now();
         if self.session.is_some()
             && self.locked.is_none()

@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::roi_forms::{FieldForm, FormKey, Kind, field, yn};
+use super::roi_forms::{FieldForm, FormKey, Kind, Source, field, yn};
 use crate::roi::{Authorization, Category, Part2Consent};
 use crate::text::sanitize_line;
 
@@ -21,6 +21,11 @@ pub enum FormResult {
     Pending,
     Close,
     Save(Box<Authorization>),
+    /// A picker wants entries (the document-type picker answers itself; kept for symmetry).
+    Lookup {
+        source: Source,
+        query: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,8 +79,8 @@ impl AuthForm {
             ),
             f(
                 "document_types",
-                "(c)(1)(i) Document types (LOINC, comma-separated)",
-                Kind::List,
+                "(c)(1)(i) Document types (by name)",
+                Kind::Pick(Source::DocTypes),
                 a.document_types.join(", "),
             ),
             f(
@@ -221,10 +226,26 @@ impl AuthForm {
             Kind::Text,
             text(&p2.sud_description),
         ));
-        AuthForm {
-            form: FieldForm::new("Authorization form", fields),
-            base: a,
+        let mut form = FieldForm::new("Authorization form", fields);
+        // Start where the form needs the user: the first empty core element (a form
+        // prefilled from the request usually starts at the expiration).
+        if let Some(first) = [
+            "description",
+            "discloser",
+            "recipient",
+            "purpose",
+            "expiration_date",
+            "signature",
+            "signed_date",
+        ]
+        .iter()
+        .find(|k| {
+            let event_given = !form.get("expiration_event").trim().is_empty();
+            form.get(k).trim().is_empty() && (**k != "expiration_date" || !event_given)
+        }) {
+            form.focus(first);
         }
+        AuthForm { form, base: a }
     }
 
     fn get(&self, key: &str) -> &str {
@@ -293,6 +314,7 @@ impl AuthForm {
             FormKey::Pending => FormResult::Pending,
             FormKey::Close => FormResult::Close,
             FormKey::Save => FormResult::Save(Box::new(self.authorization())),
+            FormKey::Lookup { source, query } => FormResult::Lookup { source, query },
         }
     }
 }
@@ -333,17 +355,19 @@ mod tests {
     #[test]
     fn typing_toggling_and_a_bad_date() {
         let mut f = AuthForm::new(None);
-        // recipient is the 7th field
-        for _ in 0..6 {
+        // An empty form starts at the description; recipient is 5 fields on.
+        assert_eq!(f.form.selected, 1);
+        for _ in 0..5 {
             f.key(&key(KeyCode::Down));
         }
         f.key(&key(KeyCode::Enter));
         for c in "Dr. Who".chars() {
             f.key(&key(KeyCode::Char(c)));
         }
+        // Accepting moves to the next field (purpose).
         f.key(&key(KeyCode::Enter));
         // signed_date: a bad date keeps the edit open and names the field
-        for _ in 0..6 {
+        for _ in 0..5 {
             f.key(&key(KeyCode::Down));
         }
         f.key(&key(KeyCode::Enter));
