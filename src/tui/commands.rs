@@ -651,10 +651,9 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::ExtendAodRequest, "extend_accounting_request", "Extend the accounting request once (AOD-05): days, reason, notice", &[Accounting], &["t"])
         .guards(&[aod_extendable]),
     cmd(C::ProvideAccounting, "provide_accounting", "Mark the accounting provided; it is kept as provided (AOD-07)", &[Accounting], &["P"])
-        .guards(&[aod_open]).confirm().hint("provided"),
+        .guards(&[aod_open]).confirm(),
     cmd(C::SuspendAccounting, "suspend_accounting", "Record an agency's suspension statement (AOD-06)", &[RoiQueue, Accounting], &["S"]),
-    cmd(C::ManualDisclosure, "manual_disclosure", "Enter a disclosure made outside the desk (date, recipient, purpose, what, legal basis)", &[RoiQueue, Accounting], &["m"])
-        .hint("disclosure"),
+    cmd(C::ManualDisclosure, "manual_disclosure", "Enter a disclosure made outside the desk (date, recipient, purpose, what, legal basis)", &[RoiQueue, Accounting], &["m"]),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
     cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])

@@ -393,6 +393,8 @@ mod tests {
         assert_eq!(a.recipient.as_deref(), Some("Dr. Who"));
         assert_eq!(a.signed_date, None);
         assert!(a.revocation_statement);
-        assert_eq!(f.key(&key(KeyCode::Esc)), FormResult::Close);
+        // The runtime closes a saved form; Esc on the changed form asks first.
+        assert_eq!(f.key(&key(KeyCode::Esc)), FormResult::Pending);
+        assert_eq!(f.key(&key(KeyCode::Char('y'))), FormResult::Close);
     }
 }

@@ -398,13 +398,11 @@ impl RoiRequestState {
         match &x.estimate {
             Some(Ok(e)) => push(
                 format!(
-                    "Fee        estimate ${}.{:02} · {} page(s) of {} document(s) · {} ({})",
+                    "Fee        estimate ${}.{:02} for {} page(s) · {} (ROI-04)",
                     e.cents / 100,
                     e.cents % 100,
                     e.pages,
-                    e.documents,
-                    clean(&e.method),
-                    e.rule
+                    clean(&e.method)
                 ),
                 false,
             ),
