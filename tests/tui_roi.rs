@@ -346,7 +346,7 @@ fn logging_a_request_and_leaving_a_document_out_from_the_desk() {
     assert_eq!(
         scalar(
             app.store(),
-            "SELECT count(*) FROM release_items WHERE request_id = 3 AND document_id = 2 AND included = 0 AND note LIKE 'not needed for the stated purpose%'"
+            "SELECT count(*) FROM release_items WHERE request_id = 3 AND document_id = 2 AND included = 0 AND note = 'not needed for the purpose (ROI-06)'"
         ),
         1
     );

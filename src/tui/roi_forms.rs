@@ -509,9 +509,9 @@ impl Widget for &FieldForm {
         let keys = if self.picking.is_some() {
             "type to find · ↑↓ · Enter take · Esc back"
         } else {
-            "↑↓ field · Enter edit · w save · Esc close"
+            "↑↓ field · Enter edit/pick · space tick · w save · Esc close"
         };
-        let block = Block::bordered().title(format!(" {} · {keys} ", self.title));
+        let block = Block::bordered().title(format!(" {} ", self.title));
         let inner = block.inner(r);
         block.render(r, buf);
         let w = inner.width as usize;
@@ -596,7 +596,7 @@ impl Widget for &FieldForm {
         } else {
             match &self.error {
                 Some(e) => Line::from(clip(e, w)).bold(),
-                None => Line::from(""),
+                None => Line::from(clip(keys, w)).italic(),
             }
         };
         // The last row of the box is the error or the discard question.

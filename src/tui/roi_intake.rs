@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use super::chrome::clip;
 use super::roi_forms::{Choice, FieldForm, Kind, Source, field, yn};
 use crate::chart::PatientHit;
 use crate::roi::addressbook::{FEE_CLASSES, Requester, RequesterEntry, default_fee_class};
@@ -100,7 +101,7 @@ pub fn new_request_form(today: NaiveDate) -> FieldForm {
             f("address", "Requester address", Kind::Text, String::new()),
             f(
                 "type",
-                "Requester type (DOMAIN 4.2)",
+                "Requester type (4.2)",
                 Kind::Choice(REQUESTER_WORDS),
                 "AUTH_3P".into(),
             ),
@@ -120,7 +121,7 @@ pub fn new_request_form(today: NaiveDate) -> FieldForm {
             f("to", "Records to (YYYY-MM-DD)", Kind::Date, String::new()),
             f(
                 "encounters",
-                "Encounters (visit numbers; empty = all)",
+                "Encounters (visit numbers)",
                 Kind::List,
                 String::new(),
             ),
@@ -132,7 +133,7 @@ pub fn new_request_form(today: NaiveDate) -> FieldForm {
             ),
             f(
                 "received",
-                "Received (day 0 of the clock)",
+                "Received (day 0)",
                 Kind::Date,
                 today.to_string(),
             ),
@@ -144,27 +145,22 @@ pub fn new_request_form(today: NaiveDate) -> FieldForm {
             ),
             f(
                 "save_book",
-                "Add the requester to the address book",
+                "Add to the address book",
                 Kind::Bool,
                 yn(false),
             ),
             f(
                 "assurance",
-                "SUBPOENA: satisfactory assurance / QPO",
+                "SUBPOENA: assurance or QPO",
                 Kind::Bool,
                 yn(false),
             ),
             f("irb", "RESEARCH: IRB waiver", Kind::Bool, yn(false)),
-            f(
-                "prong",
-                "LAW_ENF: a 164.512(f) prong fits",
-                Kind::Bool,
-                yn(false),
-            ),
+            f("prong", "LAW_ENF: 164.512(f) prong", Kind::Bool, yn(false)),
             f("book_id", "  address-book entry", Kind::Info, String::new()),
             f(
                 "verified_before",
-                "  verified before (ROI-07)",
+                "  verified before",
                 Kind::Info,
                 String::new(),
             ),
@@ -270,11 +266,10 @@ pub fn documents_form(label: &str, items: &[DocRow]) -> FieldForm {
             field(
                 "doc",
                 &format!(
-                    "{:>5} {} {:<9} {}",
+                    "{:>5} {} {}",
                     i.document_id,
                     i.service_at.get(..10).unwrap_or(&i.service_at),
-                    i.doc_type,
-                    i.title
+                    clip(&i.title, 22)
                 ),
                 Kind::Bool,
                 yn(i.included),
@@ -283,9 +278,9 @@ pub fn documents_form(label: &str, items: &[DocRow]) -> FieldForm {
         .collect();
     fields.push(field(
         "note",
-        "Why the unticked ones are left out",
+        "Why left out (unticked)",
         Kind::Text,
-        "not needed for the stated purpose (ROI-06 minimum necessary)".into(),
+        "not needed for the purpose (ROI-06)".into(),
     ));
     FieldForm::new(format!("Documents of {label}"), fields)
 }

@@ -58,7 +58,7 @@ pub fn step_form(
     let t = today.to_string();
     match step {
         StepForm::Verify => FieldForm::new(
-            format!("Identity and authority of {label} (ROI-07)"),
+            format!("Verify identity, {label} (ROI-07)"),
             vec![
                 f("method", "How verified", Kind::Text, hint.to_string()),
                 f("by", "Verified by", Kind::Info, user.to_string()),
@@ -75,7 +75,7 @@ pub fn step_form(
                 ),
                 f(
                     "professional",
-                    "Determining professional (reviewable grounds)",
+                    "Professional (reviewable)",
                     Kind::Text,
                     String::new(),
                 ),
@@ -83,11 +83,11 @@ pub fn step_form(
             ],
         ),
         StepForm::Review => FieldForm::new(
-            format!("Review of the denial of {label} (164.524(a)(4))"),
+            format!("Review of denial, {label} (ROI-05)"),
             vec![
                 f(
                     "reviewer",
-                    "Reviewing professional (not the one who denied)",
+                    "Reviewer (another one)",
                     Kind::Text,
                     String::new(),
                 ),
@@ -112,12 +112,7 @@ pub fn step_form(
             format!("Extend {label} once (ROI-01)"),
             vec![
                 f("days", "Days (at most 30)", Kind::Text, "30".into()),
-                f(
-                    "reason",
-                    "Written reason for the delay",
-                    Kind::Text,
-                    String::new(),
-                ),
+                f("reason", "Written reason", Kind::Text, String::new()),
                 f("notice", "Notice sent on (YYYY-MM-DD)", Kind::Date, t),
             ],
         ),
@@ -127,27 +122,17 @@ pub fn step_form(
         ),
         StepForm::Cancel => FieldForm::new(
             format!("Cancel {label}"),
-            vec![f(
-                "note",
-                "Why (e.g. withdrawn by the requester)",
-                Kind::Text,
-                String::new(),
-            )],
+            vec![f("note", "Why cancelled", Kind::Text, String::new())],
         ),
         StepForm::AodLog => FieldForm::new(
-            format!("Accounting request for {label} (AOD-05)"),
+            format!("Accounting request, {label} (AOD-05)"),
             vec![
                 f("received", "Received (day 0)", Kind::Date, t),
-                f(
-                    "from",
-                    "Period from (empty = six years, AOD-01)",
-                    Kind::Date,
-                    String::new(),
-                ),
+                f("from", "Period from (AOD-01)", Kind::Date, String::new()),
             ],
         ),
         StepForm::AodExtend => FieldForm::new(
-            format!("Extend the accounting request of {label} (AOD-05)"),
+            format!("Extend accounting request (AOD-05)"),
             vec![
                 f("days", "Days (at most 30)", Kind::Text, "30".into()),
                 f("reason", "Written reason", Kind::Text, String::new()),
@@ -159,7 +144,7 @@ pub fn step_form(
             vec![
                 f(
                     "agency",
-                    "Agency (oversight or law enforcement)",
+                    "Agency (oversight, police)",
                     Kind::Text,
                     String::new(),
                 ),
@@ -174,7 +159,7 @@ pub fn step_form(
             ],
         ),
         StepForm::Disclose => FieldForm::new(
-            "Disclosure made outside the desk (AOD-03)",
+            "Disclosure made outside the desk",
             vec![
                 f(
                     "mrn",
@@ -195,16 +180,11 @@ pub fn step_form(
                 ),
                 f(
                     "basis",
-                    "Legal basis (DOMAIN 4.2)",
+                    "Legal basis (4.2)",
                     Kind::Choice(REQUESTER_WORDS),
                     "PUBLIC_HEALTH".into(),
                 ),
-                f(
-                    "part2",
-                    "Included 42 CFR Part 2 records",
-                    Kind::Bool,
-                    yn(false),
-                ),
+                f("part2", "Part 2 records included", Kind::Bool, yn(false)),
             ],
         ),
     }
