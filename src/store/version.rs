@@ -107,63 +107,104 @@ pub fn check(conn: &Connection, rec: &Versioned, read_at: i64) -> Result<(), Sto
         });
     };
     let (etype, eid) = rec.audit_entity();
-    // The newest write to the record: scanned backwards from the head of the chain, so the
-    // usual case (a change a moment ago) reads a handful of rows.
-    let last: Option<(String, String, String, Option<String>)> = conn
-        .query_row(
-            "SELECT username, recorded_at, detail, reason FROM audit_log
-             WHERE entity_type = ?1 AND entity_id = ?2 AND action IN ('C','U','E','D')
-               AND subtype NOT IN ('view','query','access_denied')
-             ORDER BY seq DESC LIMIT 1",
-            [etype, eid.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let who = match last {
-        Some((user, at, detail, reason)) => format!(
-            "{user} changed {} at {} UTC",
-            what_changed(&detail, reason.as_deref()),
-            at.get(..16).unwrap_or(&at).replace('T', " ")
-        ),
+    // The newest writes to the record by the same user (what they changed since the last
+    // other user's write): scanned backwards from the head of the chain, so the usual case (a change a
+    // moment ago) reads a handful of rows.
+    let mut stmt = conn.prepare_cached(
+        "SELECT username, recorded_at, detail, reason, subtype FROM audit_log
+         WHERE entity_type = ?1 AND entity_id = ?2 AND action IN ('C','U','E','D')
+           AND subtype NOT IN ('view','query','access_denied')
+         ORDER BY seq DESC LIMIT 20",
+    )?;
+    let rows: Vec<(String, String, String, Option<String>, String)> = stmt
+        .query_map([etype, eid.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let who = match rows.first() {
+        Some((user, at, _, _, _)) => {
+            let same: Vec<_> = rows
+                .iter()
+                .take_while(|(u, _, _, _, _)| u == user)
+                .collect();
+            let mut fields: Vec<String> = Vec::new();
+            let mut status: Option<String> = None;
+            for (_, _, detail, reason, subtype) in &same {
+                if subtype == "release" {
+                    // A release's detail is the disclosure, not fields of the record.
+                    if !fields.iter().any(|f| f == "released it") {
+                        fields.push("released it".into());
+                    }
+                    continue;
+                }
+                match what_changed(detail, reason.as_deref()) {
+                    Changed::Status(s) => {
+                        // Newest first: the first status row is where it stands now.
+                        status.get_or_insert(s);
+                    }
+                    Changed::Fields(f) => {
+                        for x in f {
+                            if !fields.contains(&x) {
+                                fields.push(x);
+                            }
+                        }
+                    }
+                }
+            }
+            let what = match (fields.is_empty(), status) {
+                (true, None) => "it".to_string(),
+                (true, Some(s)) => format!("the status to {s}"),
+                (false, None) => fields.join(", "),
+                (false, Some(s)) => format!("{} (status now {s})", fields.join(", ")),
+            };
+            let verb = if what.starts_with("released it") {
+                ""
+            } else {
+                "changed "
+            };
+            format!(
+                "{user} {verb}{what} at {} UTC",
+                at.get(..16).unwrap_or(at).replace('T', " ")
+            )
+        }
         None => "another user changed it".to_string(),
     };
     Err(StoreError::Stale {
         record: rec.label(),
         message: format!(
-            "{} changed after you read it: {who} (version {read_at}, now {now}); your draft is kept — Esc, reopen, and apply it again",
+            "{} changed after you read it: {who}. Nothing was saved; your draft is kept (Esc, reopen, apply it again; version {read_at}, now {now})",
             rec.label()
         ),
     })
 }
 
+/// What one audit row says was changed.
+#[derive(Debug, PartialEq, Eq)]
+enum Changed {
+    /// A status step: the new status (with its reason code).
+    Status(String),
+    /// The fields its detail names.
+    Fields(Vec<String>),
+}
+
 /// A short "what" from an audit detail: the status step, else the fields it names.
-fn what_changed(detail: &str, reason: Option<&str>) -> String {
+fn what_changed(detail: &str, reason: Option<&str>) -> Changed {
     let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
-    if let Some(s) = v.get("status")
-        && let (Some(old), Some(new)) = (s.get("old"), s.get("new"))
-    {
+    if let Some(new) = v.get("status").and_then(|s| s.get("new")) {
         let r = reason.map(|r| format!(" {r}")).unwrap_or_default();
-        return format!(
-            "the status {} -> {}{r}",
-            old.as_str().unwrap_or("?"),
-            new.as_str().unwrap_or("?")
-        );
+        return Changed::Status(format!("{}{r}", new.as_str().unwrap_or("?")));
     }
-    let keys: Vec<&str> = v
-        .as_object()
-        .map(|o| {
-            o.keys()
-                .map(String::as_str)
-                .filter(|k| !matches!(*k, "rule" | "replaced" | "note"))
-                .take(4)
-                .collect()
-        })
-        .unwrap_or_default();
-    if keys.is_empty() {
-        "it".to_string()
-    } else {
-        keys.join(", ")
-    }
+    Changed::Fields(
+        v.as_object()
+            .map(|o| {
+                o.keys()
+                    .filter(|k| !matches!(k.as_str(), "rule" | "replaced" | "note"))
+                    .take(4)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
 }
 
 /// SQLite's `PRAGMA data_version`: changes when another connection commits to the file
@@ -226,12 +267,12 @@ mod tests {
                 r#"{"status":{"old":"IN_PROCESS","new":"ON_HOLD"}}"#,
                 Some("HOLD_FEE_UNPAID")
             ),
-            "the status IN_PROCESS -> ON_HOLD HOLD_FEE_UNPAID"
+            Changed::Status("ON_HOLD HOLD_FEE_UNPAID".into())
         );
         assert_eq!(
             what_changed(r#"{"authorization":{},"replaced":true}"#, None),
-            "authorization"
+            Changed::Fields(vec!["authorization".into()])
         );
-        assert_eq!(what_changed("not json", None), "it");
+        assert_eq!(what_changed("not json", None), Changed::Fields(vec![]));
     }
 }

@@ -293,6 +293,8 @@ pub struct RoiRequestState {
     pub items: Vec<DocRow>,
     pub facts: RoiFacts,
     pub verified_before: String,
+    /// Lines of a refusal shown above the request ([`RoiRequestState::notice`]).
+    pub notice_lines: usize,
 }
 
 /// The authorization form prefilled from the request: what is asked for, by whom, for what
@@ -593,7 +595,22 @@ impl RoiRequestState {
             items: d.selection.items.iter().map(DocRow::from).collect(),
             facts,
             verified_before: x.verified_before.clone().unwrap_or_default(),
+            notice_lines: 0,
         }
+    }
+
+    /// Show a refusal above the request, whole (the status line holds one row): replaces
+    /// the previous one; the next read of the request clears it.
+    pub fn notice(&mut self, msg: &str) {
+        self.lines.drain(..self.notice_lines.min(self.lines.len()));
+        let mut add: Vec<(String, bool)> = super::roi_forms::wrap(msg, 76)
+            .into_iter()
+            .map(|l| (l, true))
+            .collect();
+        add.push((String::new(), false));
+        self.notice_lines = add.len();
+        self.lines.splice(0..0, add);
+        self.scroll = 0;
     }
 
     /// A form of this screen is open.

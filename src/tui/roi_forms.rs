@@ -501,9 +501,40 @@ impl FieldForm {
     }
 }
 
+/// Words of `s` in lines of at most `w` characters (a longer word is cut).
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let n = line.chars().count();
+        if n > 0 && n + 1 + word.chars().count() > w {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out.into_iter().map(|l| clip(&l, w)).collect()
+}
+
 impl Widget for &FieldForm {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let want = self.fields.len() as u16 + self.notes.len() as u16 + 3;
+        // The bottom of the box: the discard question, the error (wrapped, at most three
+        // lines, so a refusal is read whole at 80 columns) or the keys.
+        let bottom_text = if self.confirm_discard {
+            "Discard your unsaved changes? y = discard · any other key = keep editing".to_string()
+        } else {
+            self.error.clone().unwrap_or_default()
+        };
+        let inner_w = area.width.min(96).saturating_sub(2) as usize;
+        let mut bottom = wrap(&bottom_text, inner_w.max(1));
+        bottom.truncate(3);
+        let extra = bottom.len().saturating_sub(1) as u16;
+        let want = self.fields.len() as u16 + self.notes.len() as u16 + 3 + extra;
         let r = centered(area, 96, want.min(area.height.saturating_sub(2)).max(8));
         Clear.render(r, buf);
         let keys = if self.picking.is_some() {
@@ -515,7 +546,7 @@ impl Widget for &FieldForm {
         let inner = block.inner(r);
         block.render(r, buf);
         let w = inner.width as usize;
-        let rows = inner.height.saturating_sub(1) as usize;
+        let rows = inner.height.saturating_sub(bottom.len() as u16) as usize;
         let mut lines: Vec<Line> = Vec::new();
         if let Some(p) = &self.picking {
             let label = self
@@ -587,28 +618,24 @@ impl Widget for &FieldForm {
                 lines.push(Line::from(clip(n, w)));
             }
         }
-        let last = if self.confirm_discard {
-            Line::from(clip(
-                "Discard your unsaved changes? y = discard · any other key = keep editing",
-                w,
-            ))
-            .bold()
+        let last: Vec<Line> = if self.confirm_discard || self.error.is_some() {
+            bottom
+                .iter()
+                .map(|l| Line::from(l.clone()).bold())
+                .collect()
         } else {
-            match &self.error {
-                Some(e) => Line::from(clip(e, w)).bold(),
-                None => Line::from(clip(keys, w)).italic(),
-            }
+            vec![Line::from(clip(keys, w)).italic()]
         };
-        // The last row of the box is the error or the discard question.
+        let n = last.len() as u16;
         let body = Rect {
-            height: inner.height.saturating_sub(1),
+            height: inner.height.saturating_sub(n),
             ..inner
         };
         Paragraph::new(lines).render(body, buf);
-        Paragraph::new(vec![last]).render(
+        Paragraph::new(last).render(
             Rect {
-                y: inner.y + inner.height.saturating_sub(1),
-                height: inner.height.min(1),
+                y: inner.y + inner.height.saturating_sub(n),
+                height: inner.height.min(n),
                 ..inner
             },
             buf,
@@ -656,6 +683,22 @@ mod tests {
         assert_eq!(f.get("a"), "x");
         f.key(&key(KeyCode::Esc));
         assert_eq!(f.key(&key(KeyCode::Char('y'))), FormKey::Close);
+    }
+
+    #[test]
+    fn a_long_refusal_wraps_instead_of_being_cut() {
+        let lines = wrap(
+            "REQ-000001 changed after you read it: sam changed authorization",
+            30,
+        );
+        assert_eq!(
+            lines,
+            vec![
+                "REQ-000001 changed after you",
+                "read it: sam changed",
+                "authorization"
+            ]
+        );
     }
 
     #[test]

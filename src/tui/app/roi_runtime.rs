@@ -167,8 +167,11 @@ impl App {
     /// kept as the user left it.
     fn refused(&mut self, e: impl std::fmt::Display) {
         let line = crate::text::sanitize_line(&e.to_string()).into_owned();
+        let on_request = self.screen == ScreenId::RoiRequest;
         if let Some(f) = self.roi_form() {
             f.error = Some(line.clone());
+        } else if let Some(r) = self.roi_req.as_mut().filter(|_| on_request) {
+            r.notice(&line);
         }
         self.status = Some(line);
     }
