@@ -493,3 +493,99 @@ fn every_new_roi_form_fits() {
     press(&mut app, KeyCode::Char('m'));
     snap("roi_manual_disclosure_form", &mut app);
 }
+
+/// The accounting desk with no CLI step: a disclosure made outside the desk (a public-health
+/// report) from the queue, then a request for an accounting logged, provided, and a
+/// suspension recorded.
+#[test]
+fn the_accounting_desk_at_the_keyboard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = fixture(dir.path());
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('m'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "MRN00042");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    // Date (today) stays; recipient, address, purpose, what.
+    press(&mut app, KeyCode::Down);
+    for text in [
+        "State Cancer Registry",
+        "1 Capitol Way",
+        "cancer registry report",
+        "pathology report",
+    ] {
+        press(&mut app, KeyCode::Enter);
+        type_text(&mut app, text);
+        press(&mut app, KeyCode::Enter);
+    }
+    snap("roi_manual_disclosure_filled", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.screen(), ScreenId::Accounting, "{}", status(&app));
+    assert!(
+        status(&app).contains("(45 CFR 164.512(b)): in the accounting (accountable)"),
+        "{}",
+        status(&app)
+    );
+    snap("roi_accounting_with_manual_disclosure", &mut app);
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM disclosures WHERE source = 'manual' AND accountable = 1 AND entered_by = 'rita'
+               AND recipient = 'State Cancer Registry' AND purpose = 'cancer registry report'
+               AND description = 'pathology report' AND disclosed_at = '2026-11-25'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE username = 'rita' AND entity_type = 'disclosure'
+               AND action = 'C' AND patient_mrn = 'MRN00042'"
+        ),
+        1
+    );
+    // An accounting request, provided (kept as provided, AOD-07).
+    press(&mut app, KeyCode::Char('l'));
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("due 2027-01-24 (AOD-05); free"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('P'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(status(&app).contains("provided"), "{}", status(&app));
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM aod_requests WHERE status = 'provided' AND provided_by = 'rita'
+               AND json_array_length(json_extract(provided_content, '$.entries')) = 1"
+        ),
+        1
+    );
+    // A law-enforcement suspension statement (AOD-06).
+    press(&mut app, KeyCode::Char('S'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "County Sheriff");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2027-02-28");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("suspension 1: County Sheriff"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM aod_suspensions WHERE agency = 'County Sheriff' AND written = 1 AND created_by = 'rita'"
+        ),
+        1
+    );
+}

@@ -798,7 +798,7 @@ impl AccountingState {
         lines.push((
             match &a.request {
                 Some(r) => format!(
-                    "Request {} received {} · due {} ({} days left, AOD-05) · {} · {}",
+                    "Request {} · received {} · due {} · {} days left\n        {} · {} (AOD-05)",
                     r.id,
                     r.received,
                     r.due,
@@ -807,7 +807,11 @@ impl AccountingState {
                     if r.free {
                         "free: first in 12 months".to_string()
                     } else {
-                        format!("fee ${}.{:02}", r.fee_cents / 100, r.fee_cents % 100)
+                        format!(
+                            "fee ${}.{:02} after notice",
+                            r.fee_cents / 100,
+                            r.fee_cents % 100
+                        )
                     }
                 ),
                 None => "No accounting request logged: the 60-day clock starts at receipt (AOD-05)"
@@ -818,24 +822,30 @@ impl AccountingState {
         lines.push((String::new(), false));
         lines.push((
             format!(
-                "{:<10} {:<24} {:<34} {}",
-                "Date", "Recipient", "Description", "Purpose"
+                "{:<10} {:<24} {}",
+                "Date", "Recipient", "Description / purpose / address"
             ),
             true,
         ));
         for e in &a.entries {
             lines.push((
                 format!(
-                    "{:<10} {:<24} {:<34} {}",
+                    "{:<10} {:<24} {}",
                     e.date,
                     clip(&clean(&e.recipient), 24),
-                    clip(&clean(&e.description), 34),
-                    clean(&e.purpose)
+                    clip(&clean(&e.description), 42),
                 ),
                 false,
             ));
+            lines.push((
+                format!("{:<35} for: {}", "", clip(&clean(&e.purpose), 38)),
+                false,
+            ));
             if !e.recipient_address.is_empty() {
-                lines.push((format!("{:<10} {}", "", clean(&e.recipient_address)), false));
+                lines.push((
+                    format!("{:<35} {}", "", clip(&clean(&e.recipient_address), 43)),
+                    false,
+                ));
             }
         }
         if a.entries.is_empty() {
@@ -861,6 +871,15 @@ impl AccountingState {
                 false,
             ));
         }
+        // The request line is two lines (`\n`): each one row of the view.
+        let lines: Vec<(String, bool)> = lines
+            .into_iter()
+            .flat_map(|(t, em)| {
+                t.split('\n')
+                    .map(|x| (x.to_string(), em))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         AccountingState {
             title: format!(
                 " Accounting of disclosures · {} ({}) · 45 CFR 164.528 ",
