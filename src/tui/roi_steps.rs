@@ -132,7 +132,7 @@ pub fn step_form(
             ],
         ),
         StepForm::AodExtend => FieldForm::new(
-            format!("Extend accounting request (AOD-05)"),
+            "Extend accounting request (AOD-05)",
             vec![
                 f("days", "Days (at most 30)", Kind::Text, "30".into()),
                 f("reason", "Written reason", Kind::Text, String::new()),
