@@ -632,7 +632,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[roi_in_qa]).confirm().hint("QA pass"),
     cmd(C::QaFail, "qa_fail", "Fail QA review with a note: back to IN_PROCESS", &[RoiRequest], &["f"])
         .guards(&[roi_in_qa]),
-    cmd(C::ReleaseRequest, "release_request", "Release: disclosure row, audit event and packet (folder + zip)", &[RoiRequest], &["R"])
+    cmd(C::ReleaseRequest, "release_request", "Release: disclosure row, audit event and packet", &[RoiRequest], &["R"])
         .guards(&[roi_releasable]).confirm().hint("release"),
     cmd(C::RecordPayment, "record_payment", "Record the invoice (or estimate) paid", &[RoiRequest], &["$"])
         .guards(&[roi_payable]).confirm(),
@@ -650,7 +650,7 @@ pub const COMMANDS: &[Command] = &[
         .hint("log request"),
     cmd(C::ExtendAodRequest, "extend_accounting_request", "Extend the accounting request once (AOD-05): days, reason, notice", &[Accounting], &["t"])
         .guards(&[aod_extendable]),
-    cmd(C::ProvideAccounting, "provide_accounting", "Mark the accounting provided; it is kept as provided (AOD-07)", &[Accounting], &["P"])
+    cmd(C::ProvideAccounting, "provide_accounting", "Mark the accounting provided (kept as provided, AOD-07)", &[Accounting], &["P"])
         .guards(&[aod_open]).confirm(),
     cmd(C::SuspendAccounting, "suspend_accounting", "Record an agency's suspension statement (AOD-06)", &[RoiQueue, Accounting], &["S"]),
     cmd(C::ManualDisclosure, "manual_disclosure", "Enter a disclosure made outside the desk (date, recipient, purpose, what, legal basis)", &[RoiQueue, Accounting], &["m"]),
