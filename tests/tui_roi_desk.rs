@@ -411,6 +411,13 @@ fn every_new_roi_form_fits() {
     sign_in(&mut app, "rita");
     press(&mut app, KeyCode::Char('o'));
     press(&mut app, KeyCode::Enter);
+    // Help lists every command of the screen (scrolled at 80x24), with why it is disabled.
+    press(&mut app, KeyCode::Char('?'));
+    for _ in 0..12 {
+        press(&mut app, KeyCode::Down);
+    }
+    snap("roi_request_help", &mut app);
+    press(&mut app, KeyCode::Esc);
     for (key, name) in [
         ('h', "roi_hold_form"),
         ('t', "roi_extend_form"),

@@ -268,6 +268,8 @@ pub struct RequestExtra {
     pub verified_before: Option<String>,
     /// `(deny_professional, deny_review, deny_reviewer)` of a denied request.
     pub denial: Option<(Option<String>, Option<String>, Option<String>)>,
+    /// `roi_qa_required` is off.
+    pub qa_optional: bool,
 }
 
 /// One request, as text lines (built once from the audited detail read).
@@ -567,6 +569,7 @@ impl RoiRequestState {
             extended: r.extension.is_some(),
             payable: r.invoice_cents.is_some() || r.status.is_open(),
             aod_open: None,
+            qa_optional: x.qa_optional,
         };
         RoiRequestState {
             id: r.id,

@@ -19,6 +19,8 @@ pub struct RoiFacts {
     pub payable: bool,
     /// The accounting shown has an open request: `Some(extended)`.
     pub aod_open: Option<bool>,
+    /// `roi_qa_required` is off: IN_PROCESS may be released without QA.
+    pub qa_optional: bool,
 }
 
 fn status(c: &Ctx) -> Result<Status, Disabled> {
@@ -26,8 +28,7 @@ fn status(c: &Ctx) -> Result<Status, Disabled> {
 }
 
 fn step_to(c: &Ctx, to: Status, why: &'static str) -> Result<(), Disabled> {
-    // QA may be off (roi_qa_required): the core decides; here QA on is assumed.
-    if can_move(status(c)?, to, true) {
+    if can_move(status(c)?, to, !c.roi.qa_optional) {
         Ok(())
     } else {
         Err(Disabled(why))
@@ -108,7 +109,8 @@ pub fn roi_in_qa(c: &Ctx) -> Result<(), Disabled> {
 
 pub fn roi_releasable(c: &Ctx) -> Result<(), Disabled> {
     match status(c)? {
-        Status::QaReview | Status::InProcess => Ok(()),
+        Status::QaReview => Ok(()),
+        Status::InProcess if c.roi.qa_optional => Ok(()),
         Status::Released | Status::Closed => Err(Disabled("already released")),
         _ => Err(Disabled("released from QA_REVIEW after QA passes")),
     }
@@ -151,5 +153,79 @@ pub fn aod_extendable(c: &Ctx) -> Result<(), Disabled> {
         Some(false) => Ok(()),
         Some(true) => Err(Disabled("already extended once (AOD-05)")),
         None => Err(Disabled("no open accounting request (l logs one)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(status: Status) -> Ctx {
+        Ctx {
+            roi: RoiFacts {
+                status: Some(status),
+                ..RoiFacts::default()
+            },
+            ..Ctx::default()
+        }
+    }
+
+    /// DOMAIN 4.5: each step's key is enabled exactly where the lifecycle allows the step.
+    #[test]
+    fn roi_lifecycle_keys_are_enabled_only_where_the_lifecycle_allows() {
+        use Status::*;
+        let ok = |g: fn(&Ctx) -> Result<(), Disabled>, s: Status| g(&at(s)).is_ok();
+        for s in Status::ALL.iter().copied() {
+            assert_eq!(ok(roi_open, s), s.is_open(), "open {s}");
+            assert_eq!(
+                ok(roi_editable, s),
+                s.is_open() && s != QaReview,
+                "editable {s}"
+            );
+            assert_eq!(ok(roi_on_hold, s), s == OnHold, "unhold {s}");
+            assert_eq!(ok(roi_in_process, s), s == InProcess, "submit {s}");
+            assert_eq!(ok(roi_in_qa, s), s == QaReview, "qa {s}");
+            assert_eq!(
+                ok(roi_holdable, s),
+                matches!(s, Validating | InProcess | QaReview),
+                "hold {s}"
+            );
+            assert_eq!(
+                ok(roi_closable, s),
+                matches!(s, Released | Denied),
+                "close {s}"
+            );
+            assert_eq!(ok(roi_releasable, s), s == QaReview, "release {s}");
+        }
+        // With roi_qa_required off, IN_PROCESS is released directly.
+        let mut c = at(InProcess);
+        c.roi.qa_optional = true;
+        assert!(roi_releasable(&c).is_ok());
+        // Nothing is enabled without an open request.
+        assert!(roi_open(&Ctx::default()).is_err());
+    }
+
+    #[test]
+    fn roi_01_and_aod_05_one_extension_only() {
+        let mut c = at(Status::InProcess);
+        assert!(roi_extendable(&c).is_ok());
+        c.roi.extended = true;
+        assert_eq!(
+            roi_extendable(&c),
+            Err(Disabled("already extended once (ROI-01)"))
+        );
+        assert!(aod_extendable(&c).is_err());
+        c.roi.aod_open = Some(false);
+        assert!(aod_extendable(&c).is_ok() && aod_open(&c).is_ok());
+        c.roi.aod_open = Some(true);
+        assert!(aod_extendable(&c).is_err() && aod_open(&c).is_ok());
+    }
+
+    #[test]
+    fn roi_05_review_only_of_a_reviewable_denial_not_yet_reviewed() {
+        let mut c = at(Status::Denied);
+        assert!(roi_reviewable(&c).is_err());
+        c.roi.reviewable_denial = true;
+        assert!(roi_reviewable(&c).is_ok());
     }
 }

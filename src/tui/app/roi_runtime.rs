@@ -84,6 +84,7 @@ impl App {
                 .then(|| fee_estimate(conn, r, today).map_err(|e| e.to_string())),
             verified_before,
             denial,
+            qa_optional: settings::get_i64(conn, "roi_qa_required").is_ok_and(|v| v == 0),
         }
     }
 
@@ -198,6 +199,13 @@ impl App {
                     let id = r.id;
                     let keep = self.status.take();
                     self.reopen_request(id, keep);
+                }
+            }
+            ScreenId::Accounting => {
+                if let Some(a) = self.accounting.as_ref().filter(|a| a.form.is_none()) {
+                    let (mrn, from) = (a.mrn.clone(), a.from);
+                    let keep = self.status.take();
+                    self.open_accounting(&mrn, from, keep);
                 }
             }
             _ => {}
