@@ -468,3 +468,99 @@ fn every_editable_record_carries_its_version_in_the_store() {
         1
     );
 }
+
+#[test]
+fn an_address_book_edit_read_before_another_users_change_is_refused_with_the_draft_kept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let id = addressbook::add(
+        &mut store,
+        &rita(),
+        &RequesterEntry {
+            name: "Law Office of Smith".into(),
+            address: "1 Court St".into(),
+            requester_type: RequesterType::Auth3p,
+            fee_class: "STATE_SCHEDULE".into(),
+            delivery: Delivery::Electronic,
+            verification: "bar card".into(),
+        },
+    )
+    .expect("add");
+    drop(store);
+    let db = dir.path().join("chartdesk.db");
+    let mut app = App::new(open(&db), TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.screen(), ScreenId::AddressBook);
+    snap("roi_address_book", &mut app);
+    // rita opens the entry and changes the address…
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(&mut app, "9 Bay Rd");
+    press(&mut app, KeyCode::Enter);
+    // …while sam changes how the firm was verified, on another workstation.
+    let mut other = open(&db);
+    let read = addressbook::load(other.conn(), id).expect("load");
+    addressbook::update(
+        &mut other,
+        &sam(),
+        id,
+        read.version,
+        &RequesterEntry {
+            name: read.name.clone(),
+            address: read.address.clone(),
+            requester_type: read.requester_type,
+            fee_class: read.fee_class.clone(),
+            delivery: read.delivery,
+            verification: "bar card checked with the state bar".into(),
+        },
+    )
+    .expect("update");
+    press(&mut app, KeyCode::Char('w'));
+    let msg = status(&app);
+    assert!(
+        msg.contains("address-book entry 1 changed after you read it: sam changed verification"),
+        "{msg}"
+    );
+    snap("roi_address_book_stale", &mut app);
+    let now = addressbook::load(app.store().conn(), id).expect("load");
+    assert_eq!(
+        (now.address.as_str(), now.verification.as_str()),
+        ("1 Court St", "bar card checked with the state bar")
+    );
+    // The draft is still on the form: Esc asks, y discards; the list then shows sam's change.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+    app.tick();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).expect("t");
+    app.draw(&mut t).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("bar card checked with the state bar"),
+        "{screen}"
+    );
+    // Reopened at sam's version, rita's change goes through.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(&mut app, "9 Bay Rd");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("address-book entry 1 saved"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE username = 'rita' AND entity_type = 'requester'
+               AND json_extract(detail, '$.address.new') = '9 Bay Rd'"
+        ),
+        1
+    );
+}

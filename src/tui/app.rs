@@ -30,6 +30,7 @@ use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
 use super::overlay::{self, ConfirmState, Overlay, PaletteState};
+use super::roi_book::{self, BookState};
 use super::roi_desk::{self, AccountingState, RoiQueueState, RoiRequestState};
 use super::search::{self, SearchState};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
@@ -77,6 +78,8 @@ pub struct App {
     roiq: Option<RoiQueueState>,
     roi_req: Option<RoiRequestState>,
     accounting: Option<AccountingState>,
+    /// The requester address book (ROI desk).
+    book: Option<BookState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -119,6 +122,7 @@ impl App {
             roiq: None,
             roi_req: None,
             accounting: None,
+            book: None,
             locked: None,
             overlay: None,
             status: None,
@@ -251,6 +255,12 @@ impl App {
                 if let Some(a) = &self.accounting {
                     c.modal = a.form.is_some();
                     c.roi.aod_open = a.aod.map(|(_, _, extended)| extended);
+                }
+            }
+            ScreenId::AddressBook => {
+                if let Some(b) = &self.book {
+                    c.selected = !b.rows.is_empty();
+                    c.modal = b.form.is_some();
                 }
             }
             ScreenId::CodingQueue => {
@@ -387,6 +397,10 @@ impl App {
             },
             ScreenId::Accounting => match &mut self.accounting {
                 Some(a) => roi_desk::update_accounting(a, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::AddressBook => match &mut self.book {
+                Some(b) => roi_book::update(b, msg, ctx),
                 None => Effect::None,
             },
             ScreenId::CodingQueue => match &mut self.codingq {
@@ -572,6 +586,7 @@ impl App {
         self.roiq = None;
         self.roi_req = None;
         self.accounting = None;
+        self.book = None;
         self.codingq = None;
         self.coding = None;
         self.locked = None;
@@ -660,6 +675,11 @@ impl Widget for &App {
             (None, ScreenId::Accounting) => {
                 if let Some(a) = &self.accounting {
                     a.render(body, buf)
+                }
+            }
+            (None, ScreenId::AddressBook) => {
+                if let Some(b) = &self.book {
+                    b.render(body, buf)
                 }
             }
             (None, ScreenId::CodingQueue) => {

@@ -35,6 +35,8 @@ pub enum ScreenId {
     RoiRequest,
     /// A patient's accounting of disclosures.
     Accounting,
+    /// The requester address book (ROI desk).
+    AddressBook,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
@@ -56,6 +58,7 @@ impl ScreenId {
         ScreenId::RoiQueue,
         ScreenId::RoiRequest,
         ScreenId::Accounting,
+        ScreenId::AddressBook,
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Lock,
@@ -81,6 +84,7 @@ impl ScreenId {
             ScreenId::RoiQueue => "roi",
             ScreenId::RoiRequest => "roi_request",
             ScreenId::Accounting => "accounting",
+            ScreenId::AddressBook => "address_book",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Lock => "lock",
@@ -276,6 +280,12 @@ pub enum CommandId {
     SuspendAccounting,
     /// Enter a disclosure made outside the desk (it feeds the accounting).
     ManualDisclosure,
+    /// Open the requester address book.
+    OpenAddressBook,
+    /// Add a requester to the address book.
+    AddRequester,
+    /// Edit the selected address-book entry.
+    EditRequester,
 }
 
 impl CommandId {
@@ -374,6 +384,9 @@ impl CommandId {
         CommandId::ProvideAccounting,
         CommandId::SuspendAccounting,
         CommandId::ManualDisclosure,
+        CommandId::OpenAddressBook,
+        CommandId::AddRequester,
+        CommandId::EditRequester,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -466,8 +479,8 @@ pub use super::def_guards::*;
 pub use super::roi_guards::*;
 
 use ScreenId::{
-    Accounting, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login, Provider,
-    Reports, RoiQueue, RoiRequest, Search, Work,
+    Accounting, AddressBook, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login,
+    Provider, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -481,6 +494,7 @@ const SIGNED_IN: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -499,6 +513,7 @@ const ROWS: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -513,6 +528,7 @@ const BACK: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -529,6 +545,7 @@ const HELP_QUIT: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -653,6 +670,12 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::ProvideAccounting, "provide_accounting", "Mark the accounting provided (kept as provided, AOD-07)", &[Accounting], &["P"])
         .guards(&[aod_open]).confirm(),
     cmd(C::SuspendAccounting, "suspend_accounting", "Record an agency's suspension statement (AOD-06)", &[RoiQueue, Accounting], &["S"]),
+    cmd(C::OpenAddressBook, "address_book", "The requester address book: who asked before, their type, fee class, verification", &[RoiQueue], &["b"])
+        .guards(&[may_release]),
+    cmd(C::AddRequester, "add_requester", "Add a requester to the address book", &[AddressBook], &["n"])
+        .hint("new"),
+    cmd(C::EditRequester, "edit_requester", "Edit the selected entry (a stale save is refused, the draft kept)", &[AddressBook], &["enter"])
+        .guards(&[row_selected]).hint("edit"),
     cmd(C::ManualDisclosure, "manual_disclosure", "Enter a disclosure made outside the desk (date, recipient, purpose, what, legal basis)", &[RoiQueue, Accounting], &["m"]),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),

@@ -23,6 +23,7 @@ mod lock;
 mod login;
 mod overlay;
 mod roi_auth_form;
+mod roi_book;
 mod roi_desk;
 mod roi_forms;
 mod roi_guards;
@@ -278,6 +279,13 @@ pub enum RoiAction {
     /// A disclosure made outside the desk, entered by hand.
     Disclose {
         disclosure: Box<crate::roi::manual_disclosure::ManualDisclosure>,
+    },
+    /// Read the address book and show it.
+    LoadBook,
+    /// Add an address-book entry (`target: None`) or change one read at `(id, version)`.
+    SaveRequester {
+        target: Option<(i64, i64)>,
+        entry: Box<crate::roi::addressbook::RequesterEntry>,
     },
 }
 

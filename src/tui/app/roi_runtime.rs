@@ -20,6 +20,7 @@ use crate::roi::estimate::fee_estimate;
 use crate::roi::{disclosure, manual_disclosure, release, request};
 use crate::settings;
 use crate::store::version::{self, Versioned};
+use crate::tui::roi_book::BookState;
 use crate::tui::roi_desk::{AccountingState, RequestExtra, RoiQueueState, RoiRequestState};
 use crate::tui::roi_forms::{FieldForm, Source};
 use crate::tui::roi_intake::{patient_choice, requester_choice};
@@ -27,6 +28,8 @@ use crate::tui::{RoiAction, RoiStep, ScreenId};
 
 /// Address-book entries listed while typing.
 const BOOK_HITS: usize = 8;
+/// Address-book entries listed on its screen.
+const BOOK_LIST: usize = 1000;
 
 impl App {
     /// Where the TUI writes release packets: `release_packet_dir`, else `packets/` beside the
@@ -160,6 +163,7 @@ impl App {
             ScreenId::RoiQueue => self.roiq.as_mut()?.form.as_mut().map(|(_, f)| f),
             ScreenId::RoiRequest => self.roi_req.as_mut()?.open_form(),
             ScreenId::Accounting => self.accounting.as_mut()?.form.as_mut().map(|(_, f)| f),
+            ScreenId::AddressBook => self.book.as_mut()?.form.as_mut().map(|(_, f)| f),
             _ => None,
         }
     }
@@ -200,6 +204,10 @@ impl App {
                     let keep = self.status.take();
                     self.reopen_request(id, keep);
                 }
+            }
+            ScreenId::AddressBook if self.book.as_ref().is_some_and(|b| b.form.is_none()) => {
+                let keep = self.status.take();
+                self.load_book(keep);
             }
             ScreenId::Accounting => {
                 if let Some(a) = self.accounting.as_ref().filter(|a| a.form.is_none()) {
@@ -301,10 +309,41 @@ impl App {
         }
     }
 
+    fn load_book(&mut self, status: Option<String>) {
+        match addressbook::find(self.store.conn(), "", BOOK_LIST) {
+            Ok(rows) => {
+                let keep = self.book.as_ref().map(|b| b.selected);
+                let mut b = BookState::new(rows);
+                b.selected = keep.unwrap_or(0).min(b.rows.len().saturating_sub(1));
+                self.book = Some(b);
+                self.screen = ScreenId::AddressBook;
+                if let Some(m) = status {
+                    self.status = Some(m);
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     pub(super) fn perform_roi(&mut self, action: RoiAction, _now: DateTime<Utc>) {
         let Some(s) = &self.session else { return };
         let actor = s.actor();
         match action {
+            RoiAction::LoadBook => self.load_book(None),
+            RoiAction::SaveRequester { target, entry } => {
+                let out = match target {
+                    None => addressbook::add(&mut self.store, &actor, &entry)
+                        .map(|id| format!("address-book entry {id} added")),
+                    Some((id, version)) => {
+                        addressbook::update(&mut self.store, &actor, id, version, &entry)
+                            .map(|_| format!("address-book entry {id} saved"))
+                    }
+                };
+                match out {
+                    Ok(msg) => self.load_book(Some(msg)),
+                    Err(e) => self.refused(e),
+                }
+            }
             RoiAction::LoadQueue => {
                 self.load_queue();
                 if self.roiq.is_some() {
