@@ -14,8 +14,7 @@ use super::roi_auth_form::{AuthForm, FormResult};
 use super::roi_forms::{FieldForm, FormKey, doc_type_names};
 use super::roi_guards::RoiFacts;
 use super::roi_intake::{
-    DocRow, Intake, documents_form, documents_from, follow_fee_class, new_request_form,
-    new_request_from,
+    DocRow, Intake, documents_form, documents_from, new_request_form, new_request_from,
 };
 use super::roi_steps::{StepForm, accounting_from, step_form, step_from};
 use super::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep, ScreenId};
@@ -103,14 +102,7 @@ fn desk_form_key(
     mrn: &str,
     aod: Option<(i64, i64)>,
 ) -> (bool, Effect) {
-    let type_field =
-        f.fields.get(f.selected).is_some_and(|x| x.key == "type") && f.picking.is_none();
-    let type_before = f.get("type").to_string();
-    let out = f.key(k);
-    if type_field {
-        follow_fee_class(f, &type_before);
-    }
-    match out {
+    match f.key(k) {
         FormKey::Pending => (false, Effect::None),
         FormKey::Close => (true, Effect::None),
         FormKey::Lookup { source, query } => {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::chrome::clip;
 use super::roi_forms::{Choice, FieldForm, Kind, Source, field, yn};
 use crate::chart::PatientHit;
-use crate::roi::addressbook::{FEE_CLASSES, Requester, RequesterEntry, default_fee_class};
+use crate::roi::addressbook::{Requester, RequesterEntry, default_fee_class};
 use crate::roi::request::{Delivery, Item, NewRequest, Scope};
 use crate::roi::{Conditions, RequesterType};
 use crate::text::sanitize_line;
@@ -72,7 +72,6 @@ pub fn requester_choice(r: &Requester) -> Choice {
             ("address", clean(&r.address)),
             ("type", r.requester_type.as_str().to_string()),
             ("delivery", r.delivery.as_str().to_string()),
-            ("fee_class", r.fee_class.clone()),
             ("book_id", r.id.to_string()),
             ("verified_before", clean(&r.verification)),
         ],
@@ -136,12 +135,6 @@ pub fn new_request_form(today: NaiveDate) -> FieldForm {
                 "Received (day 0)",
                 Kind::Date,
                 today.to_string(),
-            ),
-            f(
-                "fee_class",
-                "Fee class (ROI-04)",
-                Kind::Choice(FEE_CLASSES),
-                "STATE_SCHEDULE".into(),
             ),
             f(
                 "save_book",
@@ -214,9 +207,8 @@ pub fn new_request_from(f: &FieldForm) -> Result<Intake, String> {
             name: requester_name,
             address: f.get("address").trim().to_string(),
             requester_type,
-            fee_class: f
-                .opt("fee_class")
-                .unwrap_or_else(|| default_fee_class(requester_type).to_string()),
+            // ROI-04 default for the type; the address book screen changes it.
+            fee_class: default_fee_class(requester_type).to_string(),
             delivery,
             verification: String::new(),
         });
@@ -224,15 +216,6 @@ pub fn new_request_from(f: &FieldForm) -> Result<Intake, String> {
         new,
         save_requester,
     })
-}
-
-/// When the requester type changes by hand, the fee class follows its ROI-04 default.
-pub fn follow_fee_class(f: &mut FieldForm, type_before: &str) {
-    if f.get("type") != type_before
-        && let Some(t) = RequesterType::parse(f.get("type"))
-    {
-        f.set("fee_class", default_fee_class(t));
-    }
 }
 
 /// One document of a request's scope as the picker lists it (sanitised on entry).
@@ -329,13 +312,5 @@ mod tests {
         // Picked from the book: not added again.
         f.set("book_id", "3");
         assert_eq!(new_request_from(&f).expect("intake").save_requester, None);
-    }
-
-    #[test]
-    fn roi_04_fee_class_follows_a_changed_requester_type() {
-        let mut f = new_request_form(NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"));
-        f.set("type", "PUBLIC_HEALTH");
-        follow_fee_class(&mut f, "AUTH_3P");
-        assert_eq!(f.get("fee_class"), "NO_FEE");
     }
 }
