@@ -564,3 +564,43 @@ fn an_address_book_edit_read_before_another_users_change_is_refused_with_the_dra
         1
     );
 }
+
+/// Every view writes an audit row, which changes the file for the other users; two idle
+/// desks must not make each other reread (and re-audit) their lists forever.
+#[test]
+fn two_idle_desks_do_not_make_each_other_reread_forever() {
+    let dir = tempfile::tempdir().expect("tmp");
+    drop(fixture(dir.path()));
+    let db = dir.path().join("chartdesk.db");
+    let mut a = App::new(open(&db), TuiOptions::default()).expect("app");
+    let mut b = App::new(open(&db), TuiOptions::default()).expect("app");
+    sign_in(&mut a, "rita");
+    sign_in(&mut b, "sam");
+    press(&mut a, KeyCode::Char('o'));
+    press(&mut b, KeyCode::Char('o'));
+    press(&mut b, KeyCode::Enter);
+    a.tick();
+    b.tick();
+    let settled = scalar(a.store(), "SELECT count(*) FROM audit_log");
+    for _ in 0..5 {
+        a.tick();
+        b.tick();
+    }
+    assert_eq!(scalar(a.store(), "SELECT count(*) FROM audit_log"), settled);
+    // A real change is still seen: sam puts the request on hold; rita's queue shows it.
+    press(&mut b, KeyCode::Char('h'));
+    press(&mut b, KeyCode::Char('w'));
+    assert!(
+        status(&b).contains("ON_HOLD HOLD_FEE_UNPAID"),
+        "{}",
+        status(&b)
+    );
+    a.tick();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).expect("t");
+    a.draw(&mut t).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("│REQ-000001 MRN00042    Doe, Jane        AUTH_3P     ON_HOLD"),
+        "{screen}"
+    );
+}

@@ -89,6 +89,8 @@ pub struct App {
     quit: bool,
     /// `PRAGMA data_version` as last seen: another user's commit changes it (lists refresh).
     data_version: i64,
+    /// What the ROI screen shown was built from (record versions and counts).
+    roi_seen: Option<String>,
 }
 
 impl App {
@@ -130,6 +132,7 @@ impl App {
             body: Rect::new(0, 0, 80, 20),
             quit: false,
             data_version: 0,
+            roi_seen: None,
         })
     }
 

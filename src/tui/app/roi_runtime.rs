@@ -106,6 +106,7 @@ impl App {
                 st.scroll = keep.unwrap_or(0).min(st.lines.len().saturating_sub(1));
                 self.roi_req = Some(st);
                 self.screen = ScreenId::RoiRequest;
+                self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
                 }
@@ -122,6 +123,10 @@ impl App {
                 let mut q = RoiQueueState::new(rows);
                 q.selected = keep.unwrap_or(0).min(q.rows.len().saturating_sub(1));
                 self.roiq = Some(q);
+                self.roi_seen = None;
+                if self.screen == ScreenId::RoiQueue {
+                    self.mark_roi_seen();
+                }
             }
             Err(e) => self.fail(e),
         }
@@ -149,6 +154,7 @@ impl App {
                     .map(|(_, v)| v);
                 self.accounting = Some(AccountingState::new(&a, from, version));
                 self.screen = ScreenId::Accounting;
+                self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
                 }
@@ -181,8 +187,52 @@ impl App {
         self.status = Some(line);
     }
 
-    /// Another user committed: read the queue or the open request again (only when no form
-    /// is open there, so a draft is never replaced; its save is checked by version anyway).
+    /// What the ROI screen shown is built from, in a few cheap aggregates (no PHI, not
+    /// audited): the record versions and counts behind it. Another user's commit changes the
+    /// file's `data_version` for anything, views included (every view writes an audit row);
+    /// only a change to this fingerprint rereads the screen, so two idle desks never make
+    /// each other reread (and re-audit) forever.
+    fn roi_fingerprint(&self) -> Option<String> {
+        let conn = self.store.conn();
+        let q = |sql: &str, p: &dyn rusqlite::ToSql| -> Option<String> {
+            conn.query_row(sql, [p], |r| {
+                Ok(format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+            .ok()
+        };
+        let fp = match self.screen {
+            ScreenId::RoiQueue => q(
+                "SELECT count(*), coalesce(sum(version), 0) FROM release_requests WHERE ?1 = ?1",
+                &0,
+            )?,
+            ScreenId::RoiRequest => q(
+                "SELECT count(*), coalesce(sum(version), 0) FROM release_requests WHERE id = ?1",
+                &self.roi_req.as_ref()?.id,
+            )?,
+            ScreenId::Accounting => q(
+                "SELECT (SELECT count(*) FROM disclosures d JOIN patients p ON p.id = d.patient_id WHERE p.mrn = ?1)
+                        + (SELECT count(*) FROM aod_suspensions),
+                        (SELECT coalesce(sum(a.version), 0) + count(*) FROM aod_requests a
+                           JOIN patients p ON p.id = a.patient_id WHERE p.mrn = ?1)",
+                &self.accounting.as_ref()?.mrn,
+            )?,
+            ScreenId::AddressBook => q(
+                "SELECT count(*), coalesce(sum(version), 0) FROM requester_book WHERE ?1 = ?1",
+                &0,
+            )?,
+            _ => return None,
+        };
+        Some(format!("{:?}:{fp}", self.screen))
+    }
+
+    /// Remember what the screen was just built from (see [`App::roi_fingerprint`]).
+    fn mark_roi_seen(&mut self) {
+        self.roi_seen = self.roi_fingerprint();
+    }
+
+    /// Another user committed: read the queue, the open request, the accounting or the
+    /// address book again when what they show changed (only when no form is open there, so
+    /// a draft is never replaced; its save is checked by version anyway).
     pub(super) fn poll_roi_changes(&mut self) {
         let Ok(dv) = version::data_version(self.store.conn()) else {
             return;
@@ -192,6 +242,10 @@ impl App {
         }
         self.data_version = dv;
         if self.session.is_none() || self.locked.is_some() || self.overlay.is_some() {
+            return;
+        }
+        let fp = self.roi_fingerprint();
+        if fp.is_none() || fp == self.roi_seen {
             return;
         }
         match self.screen {
@@ -317,6 +371,7 @@ impl App {
                 b.selected = keep.unwrap_or(0).min(b.rows.len().saturating_sub(1));
                 self.book = Some(b);
                 self.screen = ScreenId::AddressBook;
+                self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
                 }
@@ -349,6 +404,7 @@ impl App {
                 if self.roiq.is_some() {
                     self.roi_req = None;
                     self.screen = ScreenId::RoiQueue;
+                    self.mark_roi_seen();
                 }
             }
             RoiAction::Open { id } => self.reopen_request(id, None),
