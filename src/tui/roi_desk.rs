@@ -1,7 +1,12 @@
 //! The release-of-information desk: the ROI queue (soonest due first, overdue flagged), one
 //! request (authorization elements, validation problems with reason code and rule, documents
-//! released or withheld, history) with its actions, and the accounting of disclosures.
+//! released or withheld, fee estimate, history) with a key for every lifecycle step, and the
+//! accounting of disclosures with its requests, suspensions and manual disclosures.
 //! Text from the database is sanitised when it enters these states; views only read.
+//!
+//! Every form stays open until the runtime reports its core call done (the runtime rebuilds
+//! the state from a fresh read); a refused save (stale version, invalid input) keeps the
+//! user's draft with the reason on the form. Each state remembers the version it was read at.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
