@@ -30,8 +30,9 @@ use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
 use super::overlay::{self, ConfirmState, Overlay, PaletteState};
+use super::roi_accounting::{self, AccountingState};
 use super::roi_book::{self, BookState};
-use super::roi_desk::{self, AccountingState, RoiQueueState, RoiRequestState};
+use super::roi_desk::{self, RoiQueueState, RoiRequestState};
 use super::search::{self, SearchState};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
 use crate::accounts::{self, Session};
@@ -399,7 +400,7 @@ impl App {
                 None => Effect::None,
             },
             ScreenId::Accounting => match &mut self.accounting {
-                Some(a) => roi_desk::update_accounting(a, msg, ctx),
+                Some(a) => roi_accounting::update_accounting(a, msg, ctx),
                 None => Effect::None,
             },
             ScreenId::AddressBook => match &mut self.book {

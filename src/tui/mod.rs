@@ -22,6 +22,7 @@ mod home;
 mod lock;
 mod login;
 mod overlay;
+mod roi_accounting;
 mod roi_auth_form;
 mod roi_book;
 mod roi_desk;
