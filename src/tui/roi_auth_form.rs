@@ -61,7 +61,7 @@ impl AuthForm {
             f("id", "Form id", Kind::Text, text(&a.id)),
             f(
                 "description",
-                "(c)(1)(i) Description of the information",
+                "(c)(1)(i) Description of information",
                 Kind::Text,
                 text(&a.description),
             ),
@@ -216,13 +216,13 @@ impl AuthForm {
         ));
         fields.push(f(
             "p2_program",
-            "2.31(a)(2) Part 2: program permitted to disclose",
+            "2.31(a)(2) Part 2: disclosing program",
             Kind::Text,
             text(&p2.program),
         ));
         fields.push(f(
             "p2_sud",
-            "2.31(a)(3) Part 2: SUD information described",
+            "2.31(a)(3) Part 2: SUD info described",
             Kind::Text,
             text(&p2.sud_description),
         ));

@@ -778,15 +778,66 @@ pub(super) fn text_box(
     buf: &mut Buffer,
 ) {
     let w = area.width.saturating_sub(2) as usize;
+    // A line wider than the box continues on the next rows (indented), so nothing is cut
+    // off at 80 columns; scrolling still moves by whole lines.
     let lines: Vec<Line> = lines
         .iter()
         .skip(scroll)
-        .map(|(t, em)| {
-            let l = Line::from(clip(t, w));
-            if *em { l.bold() } else { l }
+        .flat_map(|(t, em)| {
+            fold(t, w, 4).into_iter().map(move |part| {
+                let l = Line::from(part);
+                if *em { l.bold() } else { l }
+            })
         })
         .collect();
     Paragraph::new(lines)
         .block(Block::bordered().title(title.to_string()))
         .render(area, buf);
+}
+
+/// `s` in rows of at most `w` characters: the first row keeps its spacing (aligned columns
+/// stay aligned), a longer line breaks at the last space that fits and continues indented
+/// by `indent`.
+fn fold(s: &str, w: usize, indent: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest: String = s.to_string();
+    let mut prefix = String::new();
+    while w > indent {
+        let width = w - prefix.len();
+        if rest.chars().count() <= width {
+            out.push(format!("{prefix}{rest}"));
+            return out;
+        }
+        let head: String = rest.chars().take(width + 1).collect();
+        let cut = match head.rfind(' ') {
+            Some(i) if i > 0 => i,
+            _ => head
+                .char_indices()
+                .nth(width)
+                .map_or(head.len(), |(i, _)| i),
+        };
+        out.push(format!("{prefix}{}", rest[..cut].trim_end()));
+        rest = rest[cut..].trim_start().to_string();
+        prefix = " ".repeat(indent);
+        if rest.is_empty() {
+            return out;
+        }
+    }
+    out.push(clip(s, w));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn a_long_line_continues_indented_and_a_short_one_keeps_its_spacing() {
+        assert_eq!(fold("a  b", 10, 4), vec!["a  b"]);
+        assert_eq!(
+            fold("Basis      45 CFR 164.508 · accountable: no", 24, 4),
+            vec!["Basis      45 CFR", "    164.508 ·", "    accountable: no"]
+        );
+        assert_eq!(fold("abcdefghij", 4, 1), vec!["abcd", " efg", " hij"]);
+    }
 }
