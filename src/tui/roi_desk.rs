@@ -799,10 +799,13 @@ pub(super) fn text_box(
 /// stay aligned), a longer line breaks at the last space that fits and continues indented
 /// by `indent`.
 fn fold(s: &str, w: usize, indent: usize) -> Vec<String> {
+    if w <= indent {
+        return vec![clip(s, w)];
+    }
     let mut out = Vec::new();
     let mut rest: String = s.to_string();
     let mut prefix = String::new();
-    while w > indent {
+    loop {
         let width = w - prefix.len();
         if rest.chars().count() <= width {
             out.push(format!("{prefix}{rest}"));
@@ -823,8 +826,6 @@ fn fold(s: &str, w: usize, indent: usize) -> Vec<String> {
             return out;
         }
     }
-    out.push(clip(s, w));
-    out
 }
 
 #[cfg(test)]
