@@ -176,11 +176,9 @@ fn roi_desk_from_queue_to_release_and_accounting() {
         1
     );
 
-    // The form: fill in the missing purpose, save; it validates again and leaves the hold.
+    // The form opens at the first missing element (the purpose): fill it in, save; it
+    // validates again and leaves the hold.
     press(&mut app, KeyCode::Char('e'));
-    for _ in 0..7 {
-        press(&mut app, KeyCode::Down);
-    }
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "at the request of the individual");
     press(&mut app, KeyCode::Enter);
@@ -235,7 +233,9 @@ fn roi_desk_from_queue_to_release_and_accounting() {
         other.status()
     );
 
-    // rita releases (with confirmation) and reads the accounting.
+    // rita's screen refreshes when sam's commit lands (data_version poll on the tick), then
+    // she releases (with confirmation) and reads the accounting.
+    app.tick();
     press(&mut app, KeyCode::Char('R'));
     press(&mut app, KeyCode::Char('y'));
     let status = app.status().unwrap_or_default().to_string();
@@ -306,18 +306,22 @@ fn logging_a_request_and_leaving_a_document_out_from_the_desk() {
     sign_in(&mut app, "rita");
     press(&mut app, KeyCode::Char('o'));
     press(&mut app, KeyCode::Char('n'));
-    // A save without an MRN is refused on the form, naming the field.
+    // A save without a patient is refused on the form, naming the field.
     press(&mut app, KeyCode::Char('w'));
     snap("roi_new_request_form", &mut app);
+    // The patient is found by search, not typed blind.
     press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "MRN00042");
+    type_text(&mut app, "doe");
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Char(' ')); // SELF -> PERSREP
-    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    // The requester: not in the address book yet, so the typed name is kept.
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "John Doe (guardian)");
     press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    for _ in 0..12 {
+        press(&mut app, KeyCode::Char(' ')); // AUTH_3P, COURT_ORDER, … round to PERSREP
+    }
     press(&mut app, KeyCode::Char('w'));
     assert_eq!(app.screen(), ScreenId::RoiRequest);
     let status = app.status().unwrap_or_default().to_string();
@@ -332,23 +336,17 @@ fn logging_a_request_and_leaving_a_document_out_from_the_desk() {
         ),
         1
     );
-    // Leave the Part 2 note out, with a note.
+    // Leave the Part 2 note out by picking it from the list (the note is prefilled).
     press(&mut app, KeyCode::Char('x'));
-    press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "2");
-    press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Down);
-    press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "not requested");
-    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::Char('w'));
     let status = app.status().unwrap_or_default().to_string();
-    assert!(status.contains("document 2 left out"), "{status}");
+    assert!(status.contains("1 document(s) left out"), "{status}");
     assert_eq!(
         scalar(
             app.store(),
-            "SELECT count(*) FROM release_items WHERE request_id = 3 AND document_id = 2 AND included = 0 AND note = 'not requested'"
+            "SELECT count(*) FROM release_items WHERE request_id = 3 AND document_id = 2 AND included = 0 AND note = 'not needed for the purpose (ROI-06)'"
         ),
         1
     );

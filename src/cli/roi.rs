@@ -276,6 +276,31 @@ pub enum RoiCmd {
         #[arg(long)]
         oral: bool,
     },
+    /// Enter a disclosure made outside the desk (e.g. a public-health report by clinical
+    /// staff); it feeds the accounting, accountable or not by the AOD-02 rules
+    Disclose {
+        /// Patient MRN
+        mrn: String,
+        /// Day disclosed [default: today]
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        recipient: String,
+        #[arg(long, default_value = "")]
+        address: String,
+        /// Brief statement of the purpose (AOD-03)
+        #[arg(long)]
+        purpose: String,
+        /// What was disclosed (AOD-03)
+        #[arg(long)]
+        description: String,
+        /// Legal basis as a requester type: PUBLIC_HEALTH (164.512(b)), OVERSIGHT, LAW_ENF, REQ_BY_LAW, …
+        #[arg(long)]
+        basis: String,
+        /// It included 42 CFR Part 2 SUD records
+        #[arg(long)]
+        part2: bool,
+    },
 }
 
 /// The actor for `--as USER`, or the system administrator.
@@ -796,6 +821,43 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
         RoiCmd::AodProvide { id } => {
             disclosure::provide_aod(&mut store, &actor, id)?;
             println!("accounting request {id}: provided");
+        }
+        RoiCmd::Disclose {
+            mrn,
+            date,
+            recipient,
+            address,
+            purpose,
+            description,
+            basis,
+            part2,
+        } => {
+            let basis_type = RequesterType::parse(basis.trim()).with_context(|| {
+                format!(
+                    "--basis {basis}: not a requester type (PUBLIC_HEALTH, OVERSIGHT, LAW_ENF, …)"
+                )
+            })?;
+            let m = crate::roi::manual_disclosure::ManualDisclosure {
+                mrn: mrn.clone(),
+                date: date.unwrap_or(today),
+                recipient,
+                recipient_address: address,
+                purpose,
+                description,
+                basis: basis_type,
+                conditions: Conditions::default(),
+                part2,
+            };
+            let r = crate::roi::manual_disclosure::record(&mut store, &actor, &m)?;
+            println!(
+                "disclosure {} for {mrn} recorded ({}): {}",
+                r.disclosure_id,
+                r.legal_basis,
+                match &r.excluded {
+                    None => "in the accounting (accountable)".to_string(),
+                    Some((code, rule)) => format!("not accountable: {code} ({rule})"),
+                }
+            );
         }
         RoiCmd::Suspend {
             request: r,

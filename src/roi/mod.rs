@@ -17,16 +17,23 @@
 //! categories), [`queue`] (the queue and one request's detail), [`release`] (one-transaction
 //! release with its disclosure row), [`packet`] (manifest, documents, FHIR Bundle, invoice,
 //! Part 2 notice, zip) and [`disclosure`] (the accounting, AoD requests, suspensions).
+//!
+//! Intake and the accounting desk: [`addressbook`] (requesters seen before, picked by typing),
+//! [`estimate`] (the fee estimate of the current selection) and [`manual_disclosure`] (a
+//! disclosure made outside the desk, entered by hand).
 
 pub mod accounting;
+pub mod addressbook;
 pub mod authorization;
 pub mod category;
 pub mod check;
 pub mod clock;
 pub mod disclosure;
+pub mod estimate;
 pub mod fees;
 pub mod holds;
 pub mod lifecycle;
+pub mod manual_disclosure;
 pub mod packet;
 pub mod queue;
 pub mod release;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0005_coding.sql"),
     include_str!("sql/0006_roi.sql"),
     include_str!("sql/0007_roi_rules.sql"),
+    include_str!("sql/0008_versions_addressbook.sql"),
 ];
 
 /// The schema version this build writes.

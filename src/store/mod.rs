@@ -10,6 +10,7 @@
 
 mod migrations;
 mod readonly;
+pub mod version;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -49,6 +50,9 @@ pub enum StoreError {
     Missing(PathBuf),
     #[error("the database stayed busy for {0:?}; another chartdesk is holding a long write")]
     Busy(Duration),
+    /// Optimistic versions ([`version`]): the record changed since the user read it.
+    #[error("{message}")]
+    Stale { record: String, message: String },
     #[error("internal error: a transaction tried to commit without an audit row")]
     Unaudited,
     #[error("database error: {0}")]
@@ -68,6 +72,8 @@ pub struct Store {
     path: PathBuf,
     clock: Clock,
     terminal_id: String,
+    /// Records whose version the writes now running must still match ([`Store::guarded`]).
+    expected: Vec<(version::Versioned, i64)>,
 }
 
 impl std::fmt::Debug for Store {
@@ -124,6 +130,7 @@ impl Store {
             path: path.to_path_buf(),
             clock: Arc::new(Utc::now),
             terminal_id: terminal_id(),
+            expected: Vec::new(),
         })
     }
 
@@ -162,6 +169,8 @@ impl Store {
         E: From<StoreError>,
     {
         let tx = begin_immediate(&self.conn)?;
+        // Optimistic versions: refused here, under the write lock, when a guarded record moved.
+        self.check_expected(&tx)?;
         // Taken under the write lock, so recorded_at never goes backwards along the chain
         // (given one clock per machine).
         let now = (self.clock)();
@@ -177,7 +186,9 @@ impl Store {
                 audit::append(&tx, actor, terminal, now, event, head).map_err(StoreError::from)?,
             );
         }
+        let versions = self.expected_now(&tx)?;
         tx.commit()?;
+        self.follow_expected(versions);
         Ok(out)
     }
 }

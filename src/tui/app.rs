@@ -30,7 +30,9 @@ use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
 use super::overlay::{self, ConfirmState, Overlay, PaletteState};
-use super::roi_desk::{self, AccountingState, RoiQueueState, RoiRequestState};
+use super::roi_accounting::{self, AccountingState};
+use super::roi_book::{self, BookState};
+use super::roi_desk::{self, RoiQueueState, RoiRequestState};
 use super::search::{self, SearchState};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
 use crate::accounts::{self, Session};
@@ -77,6 +79,8 @@ pub struct App {
     roiq: Option<RoiQueueState>,
     roi_req: Option<RoiRequestState>,
     accounting: Option<AccountingState>,
+    /// The requester address book (ROI desk).
+    book: Option<BookState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -84,6 +88,10 @@ pub struct App {
     /// The body area of the last draw (for paging).
     body: Rect,
     quit: bool,
+    /// `PRAGMA data_version` as last seen: another user's commit changes it (lists refresh).
+    data_version: i64,
+    /// What the ROI screen shown was built from (record versions and counts).
+    roi_seen: Option<String>,
 }
 
 impl App {
@@ -117,12 +125,15 @@ impl App {
             roiq: None,
             roi_req: None,
             accounting: None,
+            book: None,
             locked: None,
             overlay: None,
             status: None,
             last_input: now,
             body: Rect::new(0, 0, 80, 20),
             quit: false,
+            data_version: 0,
+            roi_seen: None,
         })
     }
 
@@ -186,6 +197,7 @@ impl App {
         };
         if let Some(s) = &self.session {
             c = c.with_role(s.role);
+            c.user = sanitize_line(&s.username).into_owned();
         }
         match self.screen() {
             ScreenId::Login => c.typing = true,
@@ -238,12 +250,23 @@ impl App {
             }
             ScreenId::RoiRequest => {
                 c.selected = self.roi_req.is_some();
-                c.modal = self
-                    .roi_req
-                    .as_ref()
-                    .is_some_and(|r| r.form.is_some() || r.item_form.is_some());
+                if let Some(r) = &self.roi_req {
+                    c.modal = r.modal();
+                    c.roi = r.facts.clone();
+                }
             }
-            ScreenId::Accounting => {}
+            ScreenId::Accounting => {
+                if let Some(a) = &self.accounting {
+                    c.modal = a.form.is_some();
+                    c.roi.aod_open = a.aod.map(|(_, _, extended)| extended);
+                }
+            }
+            ScreenId::AddressBook => {
+                if let Some(b) = &self.book {
+                    c.selected = !b.rows.is_empty();
+                    c.modal = b.form.is_some();
+                }
+            }
             ScreenId::CodingQueue => {
                 if let Some(q) = &self.codingq {
                     c.selected = q.selected_row().is_some();
@@ -263,6 +286,7 @@ impl App {
 
     /// Check the idle lock against the store's clock (injected in tests).
     pub fn tick(&mut self) {
+        self.poll_roi_changes();
         let now = self.store.now();
         if self.session.is_some()
             && self.locked.is_none()
@@ -376,7 +400,11 @@ impl App {
                 None => Effect::None,
             },
             ScreenId::Accounting => match &mut self.accounting {
-                Some(a) => roi_desk::update_accounting(a, msg, ctx),
+                Some(a) => roi_accounting::update_accounting(a, msg, ctx),
+                None => Effect::None,
+            },
+            ScreenId::AddressBook => match &mut self.book {
+                Some(b) => roi_book::update(b, msg, ctx),
                 None => Effect::None,
             },
             ScreenId::CodingQueue => match &mut self.codingq {
@@ -562,6 +590,7 @@ impl App {
         self.roiq = None;
         self.roi_req = None;
         self.accounting = None;
+        self.book = None;
         self.codingq = None;
         self.coding = None;
         self.locked = None;
@@ -650,6 +679,11 @@ impl Widget for &App {
             (None, ScreenId::Accounting) => {
                 if let Some(a) = &self.accounting {
                     a.render(body, buf)
+                }
+            }
+            (None, ScreenId::AddressBook) => {
+                if let Some(b) = &self.book {
+                    b.render(body, buf)
                 }
             }
             (None, ScreenId::CodingQueue) => {

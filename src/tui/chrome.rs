@@ -131,6 +131,26 @@ pub fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// Words of `s` in lines of at most `w` characters (a longer word is cut).
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let n = line.chars().count();
+        if n > 0 && n + 1 + word.chars().count() > w {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out.into_iter().map(|l| clip(&l, w)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

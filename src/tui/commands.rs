@@ -35,6 +35,8 @@ pub enum ScreenId {
     RoiRequest,
     /// A patient's accounting of disclosures.
     Accounting,
+    /// The requester address book (ROI desk).
+    AddressBook,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
@@ -56,6 +58,7 @@ impl ScreenId {
         ScreenId::RoiQueue,
         ScreenId::RoiRequest,
         ScreenId::Accounting,
+        ScreenId::AddressBook,
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Lock,
@@ -81,6 +84,7 @@ impl ScreenId {
             ScreenId::RoiQueue => "roi",
             ScreenId::RoiRequest => "roi_request",
             ScreenId::Accounting => "accounting",
+            ScreenId::AddressBook => "address_book",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Lock => "lock",
@@ -246,6 +250,42 @@ pub enum CommandId {
     OverrideHold,
     /// Filter the coding queue to the selected encounter's service (again: all services).
     FilterCodingService,
+    /// Record how the requester's identity and authority were verified (ROI-07).
+    VerifyIdentity,
+    /// Put the request on hold with a reason.
+    PlaceHold,
+    /// Lift the hold: validate again; it leaves the hold only when valid.
+    ReleaseHold,
+    /// The one extension of the request (ROI-01): days, reason, notice date.
+    ExtendRequest,
+    /// Fail QA review with a note: back to IN_PROCESS.
+    QaFail,
+    /// Deny the request (ROI-05) with the determining professional.
+    DenyRequest,
+    /// Record the review of a reviewable denial by another professional.
+    ReviewDenial,
+    /// Close a released or denied request.
+    CloseRequest,
+    /// Cancel an open request with a note.
+    CancelRequest,
+    /// Record the request's invoice paid.
+    RecordPayment,
+    /// Log a request for an accounting of disclosures (AOD-05).
+    LogAodRequest,
+    /// Extend the open accounting request once (AOD-05).
+    ExtendAodRequest,
+    /// Mark the accounting provided (AOD-07 keeps it as provided).
+    ProvideAccounting,
+    /// Record an agency's suspension of the accounting (AOD-06).
+    SuspendAccounting,
+    /// Enter a disclosure made outside the desk (it feeds the accounting).
+    ManualDisclosure,
+    /// Open the requester address book.
+    OpenAddressBook,
+    /// Add a requester to the address book.
+    AddRequester,
+    /// Edit the selected address-book entry.
+    EditRequester,
 }
 
 impl CommandId {
@@ -329,6 +369,24 @@ impl CommandId {
         CommandId::ProcedureDate,
         CommandId::OverrideHold,
         CommandId::FilterCodingService,
+        CommandId::VerifyIdentity,
+        CommandId::PlaceHold,
+        CommandId::ReleaseHold,
+        CommandId::ExtendRequest,
+        CommandId::QaFail,
+        CommandId::DenyRequest,
+        CommandId::ReviewDenial,
+        CommandId::CloseRequest,
+        CommandId::CancelRequest,
+        CommandId::RecordPayment,
+        CommandId::LogAodRequest,
+        CommandId::ExtendAodRequest,
+        CommandId::ProvideAccounting,
+        CommandId::SuspendAccounting,
+        CommandId::ManualDisclosure,
+        CommandId::OpenAddressBook,
+        CommandId::AddRequester,
+        CommandId::EditRequester,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -418,10 +476,11 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub use super::def_guards::*;
+pub use super::roi_guards::*;
 
 use ScreenId::{
-    Accounting, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login, Provider,
-    Reports, RoiQueue, RoiRequest, Search, Work,
+    Accounting, AddressBook, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login,
+    Provider, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -435,6 +494,7 @@ const SIGNED_IN: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -453,6 +513,7 @@ const ROWS: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -467,6 +528,7 @@ const BACK: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -483,6 +545,7 @@ const HELP_QUIT: &[ScreenId] = &[
     RoiQueue,
     RoiRequest,
     Accounting,
+    AddressBook,
     CodingQueue,
     Coding,
 ];
@@ -565,21 +628,55 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::OpenRoiRequest, "open_request", "Open the selected request (audited)", &[RoiQueue], &["enter"])
         .guards(&[row_selected]).hint("open"),
     cmd(C::ValidateRequest, "validate_request", "Validate the authorization (45 CFR 164.508); a reason code puts it on hold", &[RoiRequest], &["v"])
-        .hint("validate"),
-    cmd(C::EditAuthorization, "edit_authorization", "Fill in the authorization form (164.508(c) elements, statements, categories named); w saves and validates", &[RoiRequest], &["e"])
-        .hint("authorization"),
-    cmd(C::SelectDocument, "select_document", "Leave a document out (with a note) or put it back (minimum necessary, ROI-06)", &[RoiRequest], &["x"])
-        .hint("documents"),
-    cmd(C::NewRequest, "new_request", "Log a new request (requester, scope, delivery, received date)", &[RoiQueue], &["n"])
-        .hint("new"),
+        .guards(&[roi_validatable]).hint("validate"),
+    cmd(C::EditAuthorization, "edit_authorization", "Fill in the authorization form, prefilled from the request (164.508(c)); w saves and validates", &[RoiRequest], &["e"])
+        .guards(&[roi_editable]).hint("authorization"),
+    cmd(C::VerifyIdentity, "verify_identity", "Record how identity and authority were verified; you are the verifier (ROI-07)", &[RoiRequest], &["i"])
+        .guards(&[roi_editable]).hint("verify"),
+    cmd(C::SelectDocument, "select_documents", "Pick the documents to leave out or put back, with a note (minimum necessary, ROI-06)", &[RoiRequest], &["x"])
+        .guards(&[roi_editable]).hint("documents"),
+    cmd(C::PlaceHold, "place_hold", "Put the request on hold: fee unpaid, identity, record incomplete, scope", &[RoiRequest], &["h"])
+        .guards(&[roi_holdable]),
+    cmd(C::ReleaseHold, "release_hold", "Lift the hold: validate again; it leaves the hold only when valid", &[RoiRequest], &["u"])
+        .guards(&[roi_on_hold]),
+    cmd(C::ExtendRequest, "extend_request", "The one extension (ROI-01): days, written reason, notice date", &[RoiRequest], &["t"])
+        .guards(&[roi_extendable]),
+    cmd(C::NewRequest, "new_request", "Log a new request: patient by search, requester from the address book, types by name", &[RoiQueue], &["n"])
+        .guards(&[may_release]).hint("new"),
     cmd(C::SubmitForQa, "submit_for_qa", "Send to QA review; you are the releaser", &[RoiRequest], &["s"])
-        .hint("to QA"),
+        .guards(&[roi_in_process]).hint("to QA"),
     cmd(C::QaPass, "qa_pass", "Pass QA review (a user other than the releaser)", &[RoiRequest], &["p"])
-        .confirm().hint("QA pass"),
-    cmd(C::ReleaseRequest, "release_request", "Release: disclosure row, audit event and packet (folder + zip)", &[RoiRequest], &["R"])
-        .confirm().hint("release"),
+        .guards(&[roi_in_qa]).confirm().hint("QA pass"),
+    cmd(C::QaFail, "qa_fail", "Fail QA review with a note: back to IN_PROCESS", &[RoiRequest], &["f"])
+        .guards(&[roi_in_qa]),
+    cmd(C::ReleaseRequest, "release_request", "Release: disclosure row, audit event and packet", &[RoiRequest], &["R"])
+        .guards(&[roi_releasable]).confirm().hint("release"),
+    cmd(C::RecordPayment, "record_payment", "Record the invoice (or estimate) paid", &[RoiRequest], &["$"])
+        .guards(&[roi_payable]).confirm(),
+    cmd(C::DenyRequest, "deny_request", "Deny (ROI-05): ground, determining professional, note", &[RoiRequest], &["D"])
+        .guards(&[roi_open]).confirm(),
+    cmd(C::ReviewDenial, "review_denial", "Record the review of a reviewable denial by another professional (ROI-05)", &[RoiRequest], &["r"])
+        .guards(&[roi_reviewable]),
+    cmd(C::CloseRequest, "close_request", "Close a released or denied request", &[RoiRequest], &["c"])
+        .guards(&[roi_closable]),
+    cmd(C::CancelRequest, "cancel_request", "Cancel an open request, with a note", &[RoiRequest], &["C"])
+        .guards(&[roi_open]).confirm(),
     cmd(C::OpenAccounting, "accounting", "The patient's accounting of disclosures (45 CFR 164.528)", &[RoiQueue, RoiRequest], &["a"])
         .guards(&[row_selected]).hint("accounting"),
+    cmd(C::LogAodRequest, "log_accounting_request", "Log a request for an accounting of disclosures (AOD-05: due in 60 days)", &[Accounting], &["l"])
+        .hint("log request"),
+    cmd(C::ExtendAodRequest, "extend_accounting_request", "Extend the accounting request once (AOD-05): days, reason, notice", &[Accounting], &["t"])
+        .guards(&[aod_extendable]),
+    cmd(C::ProvideAccounting, "provide_accounting", "Mark the accounting provided (kept as provided, AOD-07)", &[Accounting], &["P"])
+        .guards(&[aod_open]).confirm(),
+    cmd(C::SuspendAccounting, "suspend_accounting", "Record an agency's suspension statement (AOD-06)", &[RoiQueue, Accounting], &["S"]),
+    cmd(C::OpenAddressBook, "address_book", "The requester address book: who asked before, their type, fee class, verification", &[RoiQueue], &["b"])
+        .guards(&[may_release]),
+    cmd(C::AddRequester, "add_requester", "Add a requester to the address book", &[AddressBook], &["n"])
+        .hint("new"),
+    cmd(C::EditRequester, "edit_requester", "Edit the selected entry (a stale save is refused, the draft kept)", &[AddressBook], &["enter"])
+        .guards(&[row_selected]).hint("edit"),
+    cmd(C::ManualDisclosure, "manual_disclosure", "Enter a disclosure made outside the desk (date, recipient, purpose, what, legal basis)", &[RoiQueue, Accounting], &["m"]),
     cmd(C::ProviderLetter, "provider_letter", "One provider's charts and what is owed", &[Reports], &["l"])
         .hint("provider"),
     cmd(C::ProviderView, "provider_view", "One provider's open deficiencies, oldest first, page by page (audited)", &[Reports], &["v"])

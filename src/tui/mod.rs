@@ -22,9 +22,14 @@ mod home;
 mod lock;
 mod login;
 mod overlay;
+mod roi_accounting;
 mod roi_auth_form;
+mod roi_book;
 mod roi_desk;
 mod roi_forms;
+mod roi_guards;
+mod roi_intake;
+mod roi_steps;
 mod search;
 
 use std::time::Duration;
@@ -101,6 +106,10 @@ pub struct Ctx {
     pub reading: bool,
     /// The signed-in role is supervisor (COD-20 hold override).
     pub supervisor: bool,
+    /// The open release request and accounting, for the ROI lifecycle guards.
+    pub roi: roi_guards::RoiFacts,
+    /// The signed-in user name (shown where a form records who acts, e.g. the verifier).
+    pub user: String,
 }
 
 impl Ctx {
@@ -141,6 +150,8 @@ impl Default for Ctx {
             px_selected: false,
             reading: false,
             supervisor: false,
+            roi: roi_guards::RoiFacts::default(),
+            user: String::new(),
         }
     }
 }
@@ -199,39 +210,121 @@ pub enum Effect {
     Coding(CodingAction),
 }
 
-/// The ROI calls a screen may ask for; each is one audited core call.
+/// The ROI calls a screen may ask for; each is one audited core call. Every write to a
+/// request carries the version the screen read it at (`version`): a stale write is refused
+/// with who changed what and when, and the screen keeps the user's draft
+/// ([`crate::store::version`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RoiAction {
     /// Read the queue (open requests, soonest due first) and show it.
     LoadQueue,
-    /// Log a new request, then show it.
+    /// Log a new request (and add its requester to the address book), then show it.
     Log {
         new: Box<crate::roi::request::NewRequest>,
+        save_requester: Option<Box<crate::roi::addressbook::RequesterEntry>>,
     },
-    /// Select or leave out one document.
-    SetItem {
+    /// Find entries for the open form's picker (patients: audited search; address book).
+    Lookup {
+        source: roi_forms::Source,
+        query: String,
+    },
+    /// Select or leave out documents (picked from the request's list).
+    SetItems {
         id: i64,
-        document: i64,
-        include: bool,
+        version: i64,
+        changes: Vec<(i64, bool)>,
         note: String,
     },
     /// Read one request (audited view) and show it.
     Open { id: i64 },
     /// Validate: ON_HOLD with a reason code, or IN_PROCESS.
-    Validate { id: i64 },
+    Validate { id: i64, version: i64 },
     /// Store the authorization form, then validate.
     SaveAuthorization {
         id: i64,
+        version: i64,
         auth: Box<crate::roi::Authorization>,
     },
-    /// IN_PROCESS → QA_REVIEW; the user is the releaser.
-    Submit { id: i64 },
-    /// Pass QA (a user other than the releaser).
-    QaPass { id: i64 },
+    /// A lifecycle step on the open request (see [`RoiStep`]).
+    Step {
+        id: i64,
+        version: i64,
+        step: RoiStep,
+    },
     /// Release and write the packet under `release_packet_dir`.
-    Release { id: i64 },
+    Release { id: i64, version: i64 },
     /// The patient's accounting of disclosures (audited query).
     Accounting { mrn: String },
+    /// Log a request for an accounting (AOD-05).
+    AodLog {
+        mrn: String,
+        received: chrono::NaiveDate,
+        from: Option<chrono::NaiveDate>,
+    },
+    /// The one extension of an accounting request (AOD-05).
+    AodExtend {
+        mrn: String,
+        id: i64,
+        version: i64,
+        days: u32,
+        reason: String,
+        notice: chrono::NaiveDate,
+    },
+    /// The accounting was provided (AOD-07 keeps it).
+    AodProvide { mrn: String, id: i64, version: i64 },
+    /// An agency's suspension statement (AOD-06).
+    Suspend {
+        mrn: Option<String>,
+        suspension: crate::roi::accounting::Suspension,
+    },
+    /// A disclosure made outside the desk, entered by hand.
+    Disclose {
+        disclosure: Box<crate::roi::manual_disclosure::ManualDisclosure>,
+    },
+    /// Read the address book and show it.
+    LoadBook,
+    /// Add an address-book entry (`target: None`) or change one read at `(id, version)`.
+    SaveRequester {
+        target: Option<(i64, i64)>,
+        entry: Box<crate::roi::addressbook::RequesterEntry>,
+    },
+}
+
+/// The lifecycle steps of one request (DOMAIN §4.5), each one core call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoiStep {
+    /// ROI-07: how identity and authority were verified; the user is the verifier.
+    Verify { method: String },
+    /// ROI-05 denial, with the determining professional for a reviewable ground.
+    Deny {
+        code: String,
+        note: String,
+        professional: Option<String>,
+    },
+    /// ROI-05 review of a reviewable denial by another professional.
+    ReviewDenial { reviewer: String, upheld: bool },
+    /// Put on hold with a `HOLD_*` (or `AUTH_*`) reason.
+    Hold { reason: String },
+    /// Lift the hold: the request is validated again and leaves the hold only when valid.
+    ReleaseHold,
+    /// ROI-01: the one extension.
+    Extend {
+        days: u32,
+        reason: String,
+        notice: chrono::NaiveDate,
+    },
+    /// IN_PROCESS → QA_REVIEW; the user is the releaser.
+    Submit,
+    /// Pass QA (a user other than the releaser).
+    QaPass,
+    /// Fail QA with a note: back to IN_PROCESS.
+    QaFail { note: String },
+    /// RELEASED or DENIED → CLOSED.
+    Close,
+    /// Any open status → CANCELLED, with a note.
+    Cancel { note: String },
+    /// Record the invoice paid.
+    Paid,
 }
 
 /// The coding calls a screen may ask for; each is one audited core call.

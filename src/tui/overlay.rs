@@ -6,10 +6,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::text::{Line, Text};
+use ratatui::widgets::{
+    Block, Cell, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget,
+};
 
-use super::chrome::{centered, clip, edit_field};
+use super::chrome::{centered, clip, edit_field, wrap};
 use super::commands::{self, describe, disabled_reason, keys_label};
 use super::{CommandId, Ctx, Effect, ScreenId};
 
@@ -40,6 +42,8 @@ pub fn entries(screen: ScreenId, ctx: &Ctx) -> Vec<Entry> {
 pub struct HelpState {
     pub screen: ScreenId,
     pub entries: Vec<Entry>,
+    /// First entry shown: a screen with more commands than rows scrolls (↑↓, PgUp/PgDn).
+    pub scroll: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -91,18 +95,27 @@ impl Overlay {
         Overlay::Help(HelpState {
             screen,
             entries: entries(screen, ctx),
+            scroll: 0,
         })
     }
 }
 
 pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
     match o {
-        Overlay::Help(_) => match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') | KeyCode::F(1) => {
-                Effect::CloseOverlay
+        Overlay::Help(h) => {
+            let last = h.entries.len().saturating_sub(1);
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') | KeyCode::F(1) => {
+                    return Effect::CloseOverlay;
+                }
+                KeyCode::Up | KeyCode::Char('k') => h.scroll = h.scroll.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => h.scroll = (h.scroll + 1).min(last),
+                KeyCode::PageUp => h.scroll = h.scroll.saturating_sub(10),
+                KeyCode::PageDown => h.scroll = (h.scroll + 10).min(last),
+                _ => {}
             }
-            _ => Effect::None,
-        },
+            Effect::None
+        }
         Overlay::Confirm(c) => match key.code {
             KeyCode::Char('y' | 'Y') => Effect::Run(c.then),
             _ => Effect::CloseOverlay,
@@ -133,12 +146,21 @@ pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
     }
 }
 
-fn entry_row(e: &Entry) -> Row<'static> {
-    let doc = match e.disabled {
+/// The description as listed: the reason first when the command is disabled now.
+fn entry_doc(e: &Entry) -> String {
+    match e.disabled {
         Some(why) => format!("[{why}] {}", e.doc),
         None => e.doc.to_string(),
-    };
-    let row = Row::new(vec![e.keys.clone(), e.name.to_string(), doc]);
+    }
+}
+
+fn entry_row(e: &Entry, doc: String, height: u16) -> Row<'static> {
+    let row = Row::new(vec![
+        Cell::from(e.keys.clone()),
+        Cell::from(e.name.to_string()),
+        Cell::from(Text::from(doc)),
+    ])
+    .height(height.max(1));
     if e.disabled.is_some() {
         row.style(Style::new().dim())
     } else {
@@ -156,14 +178,44 @@ impl Widget for &Overlay {
     fn render(self, area: Rect, buf: &mut Buffer) {
         match self {
             Overlay::Help(h) => {
-                let r = centered(area, 110, h.entries.len() as u16 + 3);
+                // Descriptions wrap in their column (nothing cut off at 80 columns); more
+                // commands than rows scroll, and the title says which are shown.
+                let w = area.width.min(110);
+                let desc_w = w.saturating_sub(2 + 14 + 19 + 2).max(10) as usize;
+                let docs: Vec<Vec<String>> = h
+                    .entries
+                    .iter()
+                    .map(|e| wrap(&entry_doc(e), desc_w))
+                    .collect();
+                let total: usize = docs.iter().map(Vec::len).sum();
+                let r = centered(area, 110, (total as u16).saturating_add(3));
                 Clear.render(r, buf);
-                let table = Table::new(h.entries.iter().map(entry_row), WIDTHS)
+                let avail = r.height.saturating_sub(3) as usize;
+                let first = h.scroll.min(h.entries.len().saturating_sub(1));
+                let mut rows = Vec::new();
+                let (mut used, mut shown) = (0usize, first);
+                for (e, doc) in h.entries.iter().zip(&docs).skip(first) {
+                    if used + doc.len() > avail && !rows.is_empty() {
+                        break;
+                    }
+                    used += doc.len();
+                    shown += 1;
+                    rows.push(entry_row(e, doc.join("\n"), doc.len() as u16));
+                }
+                let title = if first > 0 || shown < h.entries.len() {
+                    format!(
+                        " Help: {} {}-{} of {} (↑↓ scroll, Esc closes) ",
+                        h.screen.name(),
+                        first + 1,
+                        shown,
+                        h.entries.len()
+                    )
+                } else {
+                    format!(" Help: {} screen (Esc closes) ", h.screen.name())
+                };
+                let table = Table::new(rows, WIDTHS)
                     .header(Row::new(vec!["Keys", "Command", "What it does"]).bold())
-                    .block(
-                        Block::bordered()
-                            .title(format!(" Help: {} screen (Esc closes) ", h.screen.name())),
-                    );
+                    .block(Block::bordered().title(title));
                 Widget::render(table, r, buf);
             }
             Overlay::Palette(p) => {
@@ -183,8 +235,11 @@ impl Widget for &Overlay {
                 .render(input, buf);
                 let mut ts = TableState::default()
                     .with_selected((!matches.is_empty()).then_some(p.selected));
-                let table = Table::new(matches.iter().map(|e| entry_row(e)), WIDTHS)
-                    .row_highlight_style(Style::new().reversed());
+                let table = Table::new(
+                    matches.iter().map(|e| entry_row(e, entry_doc(e), 1)),
+                    WIDTHS,
+                )
+                .row_highlight_style(Style::new().reversed());
                 StatefulWidget::render(table, list, buf, &mut ts);
             }
             Overlay::Confirm(c) => {

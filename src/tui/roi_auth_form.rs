@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::roi_forms::{FieldForm, FormKey, Kind, field, yn};
+use super::roi_forms::{FieldForm, FormKey, Kind, Source, field, yn};
 use crate::roi::{Authorization, Category, Part2Consent};
 use crate::text::sanitize_line;
 
@@ -21,6 +21,11 @@ pub enum FormResult {
     Pending,
     Close,
     Save(Box<Authorization>),
+    /// A picker wants entries (the document-type picker answers itself; kept for symmetry).
+    Lookup {
+        source: Source,
+        query: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +61,7 @@ impl AuthForm {
             f("id", "Form id", Kind::Text, text(&a.id)),
             f(
                 "description",
-                "(c)(1)(i) Description of the information",
+                "(c)(1)(i) Description of information",
                 Kind::Text,
                 text(&a.description),
             ),
@@ -74,8 +79,8 @@ impl AuthForm {
             ),
             f(
                 "document_types",
-                "(c)(1)(i) Document types (LOINC, comma-separated)",
-                Kind::List,
+                "(c)(1)(i) Document types (by name)",
+                Kind::Pick(Source::DocTypes),
                 a.document_types.join(", "),
             ),
             f(
@@ -211,20 +216,36 @@ impl AuthForm {
         ));
         fields.push(f(
             "p2_program",
-            "2.31(a)(2) Part 2: program permitted to disclose",
+            "2.31(a)(2) Part 2: disclosing program",
             Kind::Text,
             text(&p2.program),
         ));
         fields.push(f(
             "p2_sud",
-            "2.31(a)(3) Part 2: SUD information described",
+            "2.31(a)(3) Part 2: SUD info described",
             Kind::Text,
             text(&p2.sud_description),
         ));
-        AuthForm {
-            form: FieldForm::new("Authorization form", fields),
-            base: a,
+        let mut form = FieldForm::new("Authorization form", fields);
+        // Start where the form needs the user: the first empty core element (a form
+        // prefilled from the request usually starts at the expiration).
+        if let Some(first) = [
+            "description",
+            "discloser",
+            "recipient",
+            "purpose",
+            "expiration_date",
+            "signature",
+            "signed_date",
+        ]
+        .iter()
+        .find(|k| {
+            let event_given = !form.get("expiration_event").trim().is_empty();
+            form.get(k).trim().is_empty() && (**k != "expiration_date" || !event_given)
+        }) {
+            form.focus(first);
         }
+        AuthForm { form, base: a }
     }
 
     fn get(&self, key: &str) -> &str {
@@ -293,6 +314,7 @@ impl AuthForm {
             FormKey::Pending => FormResult::Pending,
             FormKey::Close => FormResult::Close,
             FormKey::Save => FormResult::Save(Box::new(self.authorization())),
+            FormKey::Lookup { source, query } => FormResult::Lookup { source, query },
         }
     }
 }
@@ -333,17 +355,19 @@ mod tests {
     #[test]
     fn typing_toggling_and_a_bad_date() {
         let mut f = AuthForm::new(None);
-        // recipient is the 7th field
-        for _ in 0..6 {
+        // An empty form starts at the description; recipient is 5 fields on.
+        assert_eq!(f.form.selected, 1);
+        for _ in 0..5 {
             f.key(&key(KeyCode::Down));
         }
         f.key(&key(KeyCode::Enter));
         for c in "Dr. Who".chars() {
             f.key(&key(KeyCode::Char(c)));
         }
+        // Accepting moves to the next field (purpose).
         f.key(&key(KeyCode::Enter));
         // signed_date: a bad date keeps the edit open and names the field
-        for _ in 0..6 {
+        for _ in 0..5 {
             f.key(&key(KeyCode::Down));
         }
         f.key(&key(KeyCode::Enter));
@@ -369,6 +393,8 @@ mod tests {
         assert_eq!(a.recipient.as_deref(), Some("Dr. Who"));
         assert_eq!(a.signed_date, None);
         assert!(a.revocation_statement);
-        assert_eq!(f.key(&key(KeyCode::Esc)), FormResult::Close);
+        // The runtime closes a saved form; Esc on the changed form asks first.
+        assert_eq!(f.key(&key(KeyCode::Esc)), FormResult::Pending);
+        assert_eq!(f.key(&key(KeyCode::Char('y'))), FormResult::Close);
     }
 }

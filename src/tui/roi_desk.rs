@@ -1,7 +1,12 @@
 //! The release-of-information desk: the ROI queue (soonest due first, overdue flagged), one
 //! request (authorization elements, validation problems with reason code and rule, documents
-//! released or withheld, history) with its actions, and the accounting of disclosures.
+//! released or withheld, fee estimate, history) with a key for every lifecycle step. The
+//! accounting of disclosures is in [`super::roi_accounting`].
 //! Text from the database is sanitised when it enters these states; views only read.
+//!
+//! Every form stays open until the runtime reports its core call done (the runtime rebuilds
+//! the state from a fresh read); a refused save (stale version, invalid input) keeps the
+//! user's draft with the reason on the form. Each state remembers the version it was read at.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -11,17 +16,20 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
 
 use super::chrome::clip;
 use super::roi_auth_form::{AuthForm, FormResult};
-use super::roi_forms::{
-    FieldForm, FormKey, item_form, item_from, new_request_form, new_request_from,
+use super::roi_forms::{FieldForm, FormKey, doc_type_names};
+use super::roi_guards::RoiFacts;
+use super::roi_intake::{
+    DocRow, Intake, documents_form, documents_from, new_request_form, new_request_from,
 };
-use super::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
+use super::roi_steps::{StepForm, accounting_from, step_form, step_from};
+use super::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep, ScreenId};
 use crate::roi::Authorization;
-use crate::roi::disclosure::Accounting;
-use crate::roi::lifecycle::Status;
+use crate::roi::estimate::Estimate;
+use crate::roi::lifecycle::{DENY_REASONS, Status};
 use crate::roi::request::{Detail, QueueRow, request_label};
 use crate::text::sanitize_line;
 
-fn clean(s: &str) -> String {
+pub(super) fn clean(s: &str) -> String {
     sanitize_line(s).into_owned()
 }
 
@@ -39,12 +47,20 @@ pub struct RoiRow {
     pub overdue: bool,
 }
 
+/// Which form a queue or accounting screen has open: intake, or an accounting-desk step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeskForm {
+    Intake,
+    Step(StepForm),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoiQueueState {
     pub rows: Vec<RoiRow>,
     pub selected: usize,
-    /// The open new-request form (modal).
-    pub form: Option<FieldForm>,
+    /// The open form (modal): intake, a suspension or a manual disclosure. It stays open
+    /// until the core call succeeds, so a refused save keeps the draft.
+    pub form: Option<(DeskForm, FieldForm)>,
 }
 
 impl RoiQueueState {
@@ -77,28 +93,72 @@ impl RoiQueueState {
     }
 }
 
+pub(super) fn today(ctx: &Ctx) -> chrono::NaiveDate {
+    ctx.now.with_timezone(&chrono::Local).date_naive()
+}
+
+/// A key for an open desk form: the save becomes its core call (the form stays open until
+/// the runtime reports success), a picker's lookup goes to the runtime.
+pub(super) fn desk_form_key(
+    kind: DeskForm,
+    f: &mut FieldForm,
+    k: &crossterm::event::KeyEvent,
+    mrn: &str,
+    aod: Option<(i64, i64)>,
+) -> (bool, Effect) {
+    match f.key(k) {
+        FormKey::Pending => (false, Effect::None),
+        FormKey::Close => (true, Effect::None),
+        FormKey::Lookup { source, query } => {
+            (false, Effect::Roi(RoiAction::Lookup { source, query }))
+        }
+        FormKey::Save => {
+            let action = match kind {
+                DeskForm::Intake => new_request_from(f).map(
+                    |Intake {
+                         new,
+                         save_requester,
+                     }| RoiAction::Log {
+                        new: Box::new(new),
+                        save_requester: save_requester.map(Box::new),
+                    },
+                ),
+                DeskForm::Step(step) => accounting_from(step, f, mrn, aod),
+            };
+            match action {
+                Ok(a) => (false, Effect::Roi(a)),
+                Err(e) => {
+                    f.error = Some(e);
+                    (false, Effect::None)
+                }
+            }
+        }
+    }
+}
+
 pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
-    if let (Some(f), Msg::Key(k)) = (&mut s.form, &msg) {
-        match f.key(k) {
-            FormKey::Pending => {}
-            FormKey::Close => s.form = None,
-            FormKey::Save => match new_request_from(f) {
-                Ok(new) => {
-                    s.form = None;
-                    return Effect::Roi(RoiAction::Log { new: Box::new(new) });
-                }
-                Err(e) => f.error = Some(e),
-            },
+    if let (Some((kind, f)), Msg::Key(k)) = (&mut s.form, &msg) {
+        let (close, e) = desk_form_key(*kind, f, k, "", None);
+        if close {
+            s.form = None;
         }
-        return Effect::None;
+        return e;
     }
     let last = s.rows.len().saturating_sub(1);
     match msg {
         Msg::Command(C::NewRequest) => {
-            let today = ctx.now.with_timezone(&chrono::Local).date_naive();
-            s.form = Some(new_request_form(today));
+            s.form = Some((DeskForm::Intake, new_request_form(today(ctx))));
         }
+        Msg::Command(C::SuspendAccounting) => {
+            let f = step_form(StepForm::Suspend, "", today(ctx), "", "");
+            s.form = Some((DeskForm::Step(StepForm::Suspend), f));
+        }
+        Msg::Command(C::ManualDisclosure) => {
+            let f = step_form(StepForm::Disclose, "", today(ctx), "", "");
+            s.form = Some((DeskForm::Step(StepForm::Disclose), f));
+        }
+        Msg::Command(C::OpenAddressBook) => return Effect::Roi(RoiAction::LoadBook),
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
@@ -131,7 +191,7 @@ impl Widget for &RoiQueueState {
             Paragraph::new("No open release-of-information requests (n logs one).")
                 .block(block)
                 .render(area, buf);
-            if let Some(f) = &self.form {
+            if let Some((_, f)) = &self.form {
                 f.render(area, buf);
             }
             return;
@@ -186,28 +246,91 @@ impl Widget for &RoiQueueState {
         )
         .block(block);
         table.render(area, buf);
-        if let Some(f) = &self.form {
+        if let Some((_, f)) = &self.form {
             f.render(area, buf);
         }
     }
+}
+
+/// What the runtime reads beside the audited detail of a request (bare reads, no PHI).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestExtra {
+    /// The version the detail was read at (read first: a write in between makes it older,
+    /// never newer, so a stale save is refused rather than let through).
+    pub version: i64,
+    pub facility: String,
+    /// The fee estimate of the current selection (ROI-04), or why there is none.
+    pub estimate: Option<Result<Estimate, String>>,
+    /// How the requester was verified before, from the address book (ROI-07).
+    pub verified_before: Option<String>,
+    /// `(deny_professional, deny_review, deny_reviewer)` of a denied request.
+    pub denial: Option<(Option<String>, Option<String>, Option<String>)>,
+    /// `roi_qa_required` is off.
+    pub qa_optional: bool,
 }
 
 /// One request, as text lines (built once from the audited detail read).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoiRequestState {
     pub id: i64,
+    /// The version the request was read at; every write carries it.
+    pub version: i64,
     pub mrn: String,
     pub status: Status,
     pub title: String,
     /// (text, emphasised)
     pub lines: Vec<(String, bool)>,
     pub scroll: usize,
-    /// The authorization on file (loaded into the form).
-    pub auth: Option<Authorization>,
+    /// The authorization on file, else one prefilled from the request (loaded into the form).
+    pub auth: Authorization,
     /// The open authorization form (modal).
     pub form: Option<AuthForm>,
-    /// The open document-selection form (modal).
-    pub item_form: Option<FieldForm>,
+    /// The open step form (modal): verification, denial, hold, extension, …
+    pub step: Option<(StepForm, FieldForm)>,
+    /// The open document picker (modal) and the documents it lists.
+    pub docs: Option<FieldForm>,
+    pub items: Vec<DocRow>,
+    pub facts: RoiFacts,
+    pub verified_before: String,
+    /// Lines of a refusal shown above the request ([`RoiRequestState::notice`]).
+    pub notice_lines: usize,
+}
+
+/// The authorization form prefilled from the request: what is asked for, by whom, for what
+/// (164.508(c)(1)(i)-(iv)); the signer's parts stay empty.
+pub fn prefilled_authorization(d: &Detail, facility: &str) -> Authorization {
+    let r = &d.request;
+    let types = r.scope.document_types.join(", ");
+    let what = if types.is_empty() {
+        "the complete medical record".to_string()
+    } else {
+        doc_type_names(&types)
+    };
+    let dates = match (r.scope.from, r.scope.to) {
+        (Some(f), Some(t)) => format!(" from {f} to {t}"),
+        (Some(f), None) => format!(" from {f}"),
+        (None, Some(t)) => format!(" through {t}"),
+        (None, None) => String::new(),
+    };
+    let recipient = if r.requester_address.trim().is_empty() {
+        clean(&r.requester_name)
+    } else {
+        format!(
+            "{}, {}",
+            clean(&r.requester_name),
+            clean(&r.requester_address)
+        )
+    };
+    Authorization {
+        description: Some(format!("{what}{dates}")),
+        records_from: r.scope.from,
+        records_to: r.scope.to,
+        document_types: r.scope.document_types.clone(),
+        discloser: (!facility.trim().is_empty()).then(|| clean(facility)),
+        recipient: Some(recipient),
+        purpose: (!r.purpose.trim().is_empty()).then(|| clean(&r.purpose)),
+        ..Authorization::default()
+    }
 }
 
 fn mark(present: bool) -> &'static str {
@@ -215,7 +338,7 @@ fn mark(present: bool) -> &'static str {
 }
 
 impl RoiRequestState {
-    pub fn new(d: &Detail) -> RoiRequestState {
+    pub fn new(d: &Detail, x: &RequestExtra) -> RoiRequestState {
         let r = &d.request;
         let mut lines: Vec<(String, bool)> = Vec::new();
         let mut push = |s: String, em: bool| lines.push((s, em));
@@ -264,11 +387,46 @@ impl RoiRequestState {
                 "Verified   {}",
                 match (&r.verification_method, &r.verified_by) {
                     (Some(m), Some(b)) => format!("{} by {}", clean(m), clean(b)),
-                    _ => "not yet (ROI-07, 45 CFR 164.514(h))".into(),
+                    _ => match &x.verified_before {
+                        Some(v) if !v.trim().is_empty() =>
+                            format!("not yet (ROI-07); before: {} · i records it", clean(v)),
+                        _ => "not yet (ROI-07, 45 CFR 164.514(h)) · i records it".into(),
+                    },
                 }
             ),
             false,
         );
+        match &x.estimate {
+            Some(Ok(e)) => push(
+                format!(
+                    "Fee        estimate ${}.{:02} for {} page(s) · {} (ROI-04)",
+                    e.cents / 100,
+                    e.cents % 100,
+                    e.pages,
+                    clean(&e.method)
+                ),
+                false,
+            ),
+            Some(Err(why)) => push(format!("Fee        no estimate: {}", clean(why)), false),
+            None => {}
+        }
+        if let (Some(code), Some((professional, review, reviewer))) = (&r.deny_reason, &x.denial) {
+            push(
+                format!(
+                    "Denial     {}{}{}",
+                    clean(code),
+                    professional
+                        .as_deref()
+                        .map(|p| format!(" · determined by {}", clean(p)))
+                        .unwrap_or_default(),
+                    match (review, reviewer) {
+                        (Some(o), Some(w)) => format!(" · review: {} by {}", clean(o), clean(w)),
+                        _ => String::new(),
+                    }
+                ),
+                true,
+            );
+        }
         let v = &d.selection.validation;
         push(
             format!(
@@ -395,8 +553,24 @@ impl RoiRequestState {
                 false,
             );
         }
+        let reviewable = r.status == Status::Denied
+            && r.deny_reason
+                .as_deref()
+                .is_some_and(|c| DENY_REASONS.iter().any(|(k, _, rv)| *k == c && *rv))
+            && x.denial
+                .as_ref()
+                .is_some_and(|(_, review, _)| review.is_none());
+        let facts = RoiFacts {
+            status: Some(r.status),
+            reviewable_denial: reviewable,
+            extended: r.extension.is_some(),
+            payable: r.invoice_cents.is_some() || r.status.is_open(),
+            aod_open: None,
+            qa_optional: x.qa_optional,
+        };
         RoiRequestState {
             id: r.id,
+            version: x.version,
             mrn: clean(&r.mrn),
             status: r.status,
             title: format!(
@@ -411,14 +585,52 @@ impl RoiRequestState {
             ),
             lines,
             scroll: 0,
-            auth: r.authorization.clone(),
+            auth: r
+                .authorization
+                .clone()
+                .unwrap_or_else(|| prefilled_authorization(d, &x.facility)),
             form: None,
-            item_form: None,
+            step: None,
+            docs: None,
+            items: d.selection.items.iter().map(DocRow::from).collect(),
+            facts,
+            verified_before: x.verified_before.clone().unwrap_or_default(),
+            notice_lines: 0,
         }
+    }
+
+    /// Show a refusal above the request, whole (the status line holds one row): replaces
+    /// the previous one; the next read of the request clears it.
+    pub fn notice(&mut self, msg: &str) {
+        self.lines.drain(..self.notice_lines.min(self.lines.len()));
+        let mut add: Vec<(String, bool)> = super::roi_forms::wrap(msg, 76)
+            .into_iter()
+            .map(|l| (l, true))
+            .collect();
+        add.push((String::new(), false));
+        self.notice_lines = add.len();
+        self.lines.splice(0..0, add);
+        self.scroll = 0;
+    }
+
+    /// A form of this screen is open.
+    pub fn modal(&self) -> bool {
+        self.form.is_some() || self.step.is_some() || self.docs.is_some()
+    }
+
+    /// The open field form, for a picker's answer or a refused save's message.
+    pub fn open_form(&mut self) -> Option<&mut FieldForm> {
+        if let Some(a) = &mut self.form {
+            return Some(&mut a.form);
+        }
+        if let Some((_, f)) = &mut self.step {
+            return Some(f);
+        }
+        self.docs.as_mut()
     }
 }
 
-fn scroll(pos: &mut usize, len: usize, msg: &Msg, page: usize) {
+pub(super) fn scroll(pos: &mut usize, len: usize, msg: &Msg, page: usize) {
     use CommandId as C;
     let max = len.saturating_sub(1);
     match msg {
@@ -434,29 +646,47 @@ fn scroll(pos: &mut usize, len: usize, msg: &Msg, page: usize) {
 
 pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
-    let id = s.id;
+    let (id, version) = (s.id, s.version);
+    let label = request_label(id);
+    // Forms stay open until the runtime reports the core call done (it rebuilds the state);
+    // a refused save (stale, invalid) keeps the user's draft.
     if let (Some(f), Msg::Key(k)) = (&mut s.form, &msg) {
         match f.key(k) {
             FormResult::Pending => {}
             FormResult::Close => s.form = None,
+            FormResult::Lookup { source, query } => {
+                return Effect::Roi(RoiAction::Lookup { source, query });
+            }
             FormResult::Save(auth) => {
-                s.form = None;
-                return Effect::Roi(RoiAction::SaveAuthorization { id, auth });
+                return Effect::Roi(RoiAction::SaveAuthorization { id, version, auth });
             }
         }
         return Effect::None;
     }
-    if let (Some(f), Msg::Key(k)) = (&mut s.item_form, &msg) {
+    if let (Some((step, f)), Msg::Key(k)) = (&mut s.step, &msg) {
         match f.key(k) {
             FormKey::Pending => {}
-            FormKey::Close => s.item_form = None,
-            FormKey::Save => match item_from(f) {
-                Ok((document, include, note)) => {
-                    s.item_form = None;
-                    return Effect::Roi(RoiAction::SetItem {
+            FormKey::Close => s.step = None,
+            FormKey::Lookup { source, query } => {
+                return Effect::Roi(RoiAction::Lookup { source, query });
+            }
+            FormKey::Save => match step_from(*step, f) {
+                Ok(step) => return Effect::Roi(RoiAction::Step { id, version, step }),
+                Err(e) => f.error = Some(e),
+            },
+        }
+        return Effect::None;
+    }
+    if let (Some(f), Msg::Key(k)) = (&mut s.docs, &msg) {
+        match f.key(k) {
+            FormKey::Pending | FormKey::Lookup { .. } => {}
+            FormKey::Close => s.docs = None,
+            FormKey::Save => match documents_from(f, &s.items) {
+                Ok((changes, note)) => {
+                    return Effect::Roi(RoiAction::SetItems {
                         id,
-                        document,
-                        include,
+                        version,
+                        changes,
                         note,
                     });
                 }
@@ -465,19 +695,54 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
         }
         return Effect::None;
     }
+    let user = ctx.user.as_str();
+    let open =
+        |kind: StepForm, hint: &str| Some((kind, step_form(kind, &label, today(ctx), user, hint)));
+    let step = |step: RoiStep| Effect::Roi(RoiAction::Step { id, version, step });
     match msg {
         Msg::Command(C::SelectDocument) => {
-            s.item_form = Some(item_form());
+            s.docs = Some(documents_form(&label, &s.items));
             Effect::None
         }
         Msg::Command(C::EditAuthorization) => {
-            s.form = Some(AuthForm::new(s.auth.as_ref()));
+            s.form = Some(AuthForm::new(Some(&s.auth)));
             Effect::None
         }
-        Msg::Command(C::ValidateRequest) => Effect::Roi(RoiAction::Validate { id }),
-        Msg::Command(C::SubmitForQa) => Effect::Roi(RoiAction::Submit { id }),
-        Msg::Command(C::QaPass) => Effect::Roi(RoiAction::QaPass { id }),
-        Msg::Command(C::ReleaseRequest) => Effect::Roi(RoiAction::Release { id }),
+        Msg::Command(C::VerifyIdentity) => {
+            s.step = open(StepForm::Verify, &s.verified_before);
+            Effect::None
+        }
+        Msg::Command(C::DenyRequest) => {
+            s.step = open(StepForm::Deny, "");
+            Effect::None
+        }
+        Msg::Command(C::ReviewDenial) => {
+            s.step = open(StepForm::Review, "");
+            Effect::None
+        }
+        Msg::Command(C::PlaceHold) => {
+            s.step = open(StepForm::Hold, "");
+            Effect::None
+        }
+        Msg::Command(C::ExtendRequest) => {
+            s.step = open(StepForm::Extend, "");
+            Effect::None
+        }
+        Msg::Command(C::QaFail) => {
+            s.step = open(StepForm::QaFail, "");
+            Effect::None
+        }
+        Msg::Command(C::CancelRequest) => {
+            s.step = open(StepForm::Cancel, "");
+            Effect::None
+        }
+        Msg::Command(C::ValidateRequest) => Effect::Roi(RoiAction::Validate { id, version }),
+        Msg::Command(C::ReleaseHold) => step(RoiStep::ReleaseHold),
+        Msg::Command(C::SubmitForQa) => step(RoiStep::Submit),
+        Msg::Command(C::QaPass) => step(RoiStep::QaPass),
+        Msg::Command(C::CloseRequest) => step(RoiStep::Close),
+        Msg::Command(C::RecordPayment) => step(RoiStep::Paid),
+        Msg::Command(C::ReleaseRequest) => Effect::Roi(RoiAction::Release { id, version }),
         Msg::Command(C::OpenAccounting) => {
             Effect::Roi(RoiAction::Accounting { mrn: s.mrn.clone() })
         }
@@ -495,139 +760,85 @@ impl Widget for &RoiRequestState {
         if let Some(f) = &self.form {
             f.render(area, buf);
         }
-        if let Some(f) = &self.item_form {
+        if let Some((_, f)) = &self.step {
+            f.render(area, buf);
+        }
+        if let Some(f) = &self.docs {
             f.render(area, buf);
         }
     }
 }
 
-/// The accounting of disclosures for one patient, as text lines.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountingState {
-    pub title: String,
-    pub lines: Vec<(String, bool)>,
-    pub scroll: usize,
-    /// Where Back goes.
-    pub from: ScreenId,
-}
-
-impl AccountingState {
-    pub fn new(a: &Accounting, from: ScreenId) -> AccountingState {
-        let mut lines: Vec<(String, bool)> = Vec::new();
-        lines.push((
-            format!(
-                "Period {} to {} (six years back, AOD-01) · as of {}",
-                a.window_from, a.window_to, a.as_of
-            ),
-            false,
-        ));
-        lines.push((
-            match &a.request {
-                Some(r) => format!(
-                    "Request {} received {} · due {} ({} days left, AOD-05) · {} · {}",
-                    r.id,
-                    r.received,
-                    r.due,
-                    r.days_left,
-                    r.status,
-                    if r.free {
-                        "free: first in 12 months".to_string()
-                    } else {
-                        format!("fee ${}.{:02}", r.fee_cents / 100, r.fee_cents % 100)
-                    }
-                ),
-                None => "No accounting request logged: the 60-day clock starts at receipt (AOD-05)"
-                    .into(),
-            },
-            false,
-        ));
-        lines.push((String::new(), false));
-        lines.push((
-            format!(
-                "{:<10} {:<24} {:<34} {}",
-                "Date", "Recipient", "Description", "Purpose"
-            ),
-            true,
-        ));
-        for e in &a.entries {
-            lines.push((
-                format!(
-                    "{:<10} {:<24} {:<34} {}",
-                    e.date,
-                    clip(&clean(&e.recipient), 24),
-                    clip(&clean(&e.description), 34),
-                    clean(&e.purpose)
-                ),
-                false,
-            ));
-            if !e.recipient_address.is_empty() {
-                lines.push((format!("{:<10} {}", "", clean(&e.recipient_address)), false));
-            }
-        }
-        if a.entries.is_empty() {
-            lines.push(("(no disclosures that must be accounted for)".into(), false));
-        }
-        lines.push((String::new(), false));
-        lines.push((
-            format!(
-                "Left out ({}): AOD-02 exclusions and AOD-06 suspensions",
-                a.excluded.len()
-            ),
-            true,
-        ));
-        for e in &a.excluded {
-            lines.push((
-                format!(
-                    "{:<10} {:<24} {} · {}",
-                    e.date,
-                    clip(&clean(&e.recipient), 24),
-                    e.excluded.as_deref().unwrap_or(""),
-                    e.excluded_rule.as_deref().unwrap_or("")
-                ),
-                false,
-            ));
-        }
-        AccountingState {
-            title: format!(
-                " Accounting of disclosures · {} ({}) · 45 CFR 164.528 ",
-                clean(&a.patient),
-                clean(&a.mrn)
-            ),
-            lines,
-            scroll: 0,
-            from,
-        }
-    }
-}
-
-pub fn update_accounting(s: &mut AccountingState, msg: Msg, ctx: &Ctx) -> Effect {
-    match msg {
-        Msg::Command(CommandId::Back) => Effect::Goto(s.from),
-        m => {
-            scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);
-            Effect::None
-        }
-    }
-}
-
-impl Widget for &AccountingState {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        text_box(&self.lines, self.scroll, &self.title, area, buf);
-    }
-}
-
 /// Scrolled lines (bold where marked) in a bordered box: the request and accounting views.
-fn text_box(lines: &[(String, bool)], scroll: usize, title: &str, area: Rect, buf: &mut Buffer) {
+pub(super) fn text_box(
+    lines: &[(String, bool)],
+    scroll: usize,
+    title: &str,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let w = area.width.saturating_sub(2) as usize;
+    // A line wider than the box continues on the next rows (indented), so nothing is cut
+    // off at 80 columns; scrolling still moves by whole lines.
     let lines: Vec<Line> = lines
         .iter()
         .skip(scroll)
-        .map(|(t, em)| {
-            let l = Line::from(clip(t, w));
-            if *em { l.bold() } else { l }
+        .flat_map(|(t, em)| {
+            fold(t, w, 4).into_iter().map(move |part| {
+                let l = Line::from(part);
+                if *em { l.bold() } else { l }
+            })
         })
         .collect();
     Paragraph::new(lines)
         .block(Block::bordered().title(title.to_string()))
         .render(area, buf);
+}
+
+/// `s` in rows of at most `w` characters: the first row keeps its spacing (aligned columns
+/// stay aligned), a longer line breaks at the last space that fits and continues indented
+/// by `indent`.
+fn fold(s: &str, w: usize, indent: usize) -> Vec<String> {
+    if w <= indent {
+        return vec![clip(s, w)];
+    }
+    let mut out = Vec::new();
+    let mut rest: String = s.to_string();
+    let mut prefix = String::new();
+    loop {
+        let width = w - prefix.len();
+        if rest.chars().count() <= width {
+            out.push(format!("{prefix}{rest}"));
+            return out;
+        }
+        let head: String = rest.chars().take(width + 1).collect();
+        let cut = match head.rfind(' ') {
+            Some(i) if i > 0 => i,
+            _ => head
+                .char_indices()
+                .nth(width)
+                .map_or(head.len(), |(i, _)| i),
+        };
+        out.push(format!("{prefix}{}", rest[..cut].trim_end()));
+        rest = rest[cut..].trim_start().to_string();
+        prefix = " ".repeat(indent);
+        if rest.is_empty() {
+            return out;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn a_long_line_continues_indented_and_a_short_one_keeps_its_spacing() {
+        assert_eq!(fold("a  b", 10, 4), vec!["a  b"]);
+        assert_eq!(
+            fold("Basis      45 CFR 164.508 · accountable: no", 24, 4),
+            vec!["Basis      45 CFR", "    164.508 ·", "    accountable: no"]
+        );
+        assert_eq!(fold("abcdefghij", 4, 1), vec!["abcd", " efg", " hij"]);
+    }
 }

@@ -1,15 +1,36 @@
 //! The ROI desk's effects: each is one audited, permission-checked core call; the screen is
 //! rebuilt from a fresh read afterwards so what is shown is what is stored.
+//!
+//! Every write to a request runs under [`Store::guarded`] with the version the screen read:
+//! a stale write is refused with who changed what and when, and the open form stays as the
+//! user left it (the draft is kept). Lists and the open request are read again when another
+//! user commits (`PRAGMA data_version`, polled on each tick).
+//!
+//! [`Store::guarded`]: crate::store::Store::guarded
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
 
 use super::App;
-use crate::roi::{disclosure, release, request};
+use crate::chart;
+use crate::roi::addressbook;
+use crate::roi::estimate::fee_estimate;
+use crate::roi::{disclosure, manual_disclosure, release, request};
 use crate::settings;
-use crate::tui::roi_desk::{AccountingState, RoiQueueState, RoiRequestState};
-use crate::tui::{RoiAction, ScreenId};
+use crate::store::version::{self, Versioned};
+use crate::tui::roi_accounting::AccountingState;
+use crate::tui::roi_book::BookState;
+use crate::tui::roi_desk::{RequestExtra, RoiQueueState, RoiRequestState};
+use crate::tui::roi_forms::{FieldForm, Source};
+use crate::tui::roi_intake::{patient_choice, requester_choice};
+use crate::tui::{RoiAction, RoiStep, ScreenId};
+
+/// Address-book entries listed while typing.
+const BOOK_HITS: usize = 8;
+/// Address-book entries listed on its screen.
+const BOOK_LIST: usize = 1000;
 
 impl App {
     /// Where the TUI writes release packets: `release_packet_dir`, else `packets/` beside the
@@ -27,8 +48,53 @@ impl App {
         }
     }
 
+    /// The bare reads beside a request's audited detail. The version is read first: a write
+    /// between the two reads makes it older than the detail, so a save is refused, never let
+    /// through.
+    fn request_version(&self, id: i64) -> i64 {
+        version::current(self.store.conn(), &Versioned::Request(id))
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+
+    fn request_extra(&self, d: &request::Detail, version: i64) -> RequestExtra {
+        let conn = self.store.conn();
+        let today = request::today(&self.store);
+        let r = &d.request;
+        let verified_before = addressbook::find(conn, &r.requester_name, BOOK_HITS)
+            .ok()
+            .and_then(|hits| {
+                hits.into_iter()
+                    .find(|h| h.name.eq_ignore_ascii_case(r.requester_name.trim()))
+            })
+            .map(|h| h.verification)
+            .filter(|v| !v.trim().is_empty());
+        let denial = conn
+            .query_row(
+                "SELECT deny_professional, deny_review, deny_reviewer FROM release_requests WHERE id = ?1",
+                [r.id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()
+            .ok()
+            .flatten();
+        RequestExtra {
+            version,
+            facility: settings::get(conn, "facility_name").unwrap_or_default(),
+            estimate: r
+                .status
+                .is_open()
+                .then(|| fee_estimate(conn, r, today).map_err(|e| e.to_string())),
+            verified_before,
+            denial,
+            qa_optional: settings::get_i64(conn, "roi_qa_required").is_ok_and(|v| v == 0),
+        }
+    }
+
     fn reopen_request(&mut self, id: i64, status: Option<String>) {
         let Some(s) = &self.session else { return };
+        let version = self.request_version(id);
         match request::detail(&mut self.store, &s.actor(), id) {
             Ok(d) => {
                 let keep = self
@@ -36,10 +102,277 @@ impl App {
                     .as_ref()
                     .filter(|r| r.id == id)
                     .map(|r| r.scroll);
-                let mut st = RoiRequestState::new(&d);
+                let extra = self.request_extra(&d, version);
+                let mut st = RoiRequestState::new(&d, &extra);
                 st.scroll = keep.unwrap_or(0).min(st.lines.len().saturating_sub(1));
                 self.roi_req = Some(st);
                 self.screen = ScreenId::RoiRequest;
+                self.mark_roi_seen();
+                if let Some(m) = status {
+                    self.status = Some(m);
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn load_queue(&mut self) {
+        let Some(s) = &self.session else { return };
+        match request::queue(&mut self.store, &s.actor(), false) {
+            Ok(rows) => {
+                let keep = self.roiq.as_ref().map(|q| q.selected);
+                let mut q = RoiQueueState::new(rows);
+                q.selected = keep.unwrap_or(0).min(q.rows.len().saturating_sub(1));
+                self.roiq = Some(q);
+                self.roi_seen = None;
+                if self.screen == ScreenId::RoiQueue {
+                    self.mark_roi_seen();
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn open_accounting(&mut self, mrn: &str, from: ScreenId, status: Option<String>) {
+        let Some(s) = &self.session else { return };
+        // The open accounting request's version, read before the accounting itself.
+        let aod: Option<(i64, i64)> = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT a.id, a.version FROM aod_requests a JOIN patients p ON p.id = a.patient_id
+                 WHERE p.mrn = ?1 AND a.status <> 'provided' ORDER BY a.id DESC LIMIT 1",
+                [mrn],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .ok()
+            .flatten();
+        match disclosure::accounting(&mut self.store, &s.actor(), mrn, None) {
+            Ok(a) => {
+                let version = aod
+                    .filter(|(id, _)| a.request.as_ref().is_some_and(|r| r.id == *id))
+                    .map(|(_, v)| v);
+                self.accounting = Some(AccountingState::new(&a, from, version));
+                self.screen = ScreenId::Accounting;
+                self.mark_roi_seen();
+                if let Some(m) = status {
+                    self.status = Some(m);
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The form open on the ROI screen shown, if any.
+    fn roi_form(&mut self) -> Option<&mut FieldForm> {
+        match self.screen {
+            ScreenId::RoiQueue => self.roiq.as_mut()?.form.as_mut().map(|(_, f)| f),
+            ScreenId::RoiRequest => self.roi_req.as_mut()?.open_form(),
+            ScreenId::Accounting => self.accounting.as_mut()?.form.as_mut().map(|(_, f)| f),
+            ScreenId::AddressBook => self.book.as_mut()?.form.as_mut().map(|(_, f)| f),
+            _ => None,
+        }
+    }
+
+    /// A refused call: the message on the status line and in the open form, whose draft is
+    /// kept as the user left it.
+    fn refused(&mut self, e: impl std::fmt::Display) {
+        let line = crate::text::sanitize_line(&e.to_string()).into_owned();
+        let on_request = self.screen == ScreenId::RoiRequest;
+        if let Some(f) = self.roi_form() {
+            f.error = Some(line.clone());
+        } else if let Some(r) = self.roi_req.as_mut().filter(|_| on_request) {
+            r.notice(&line);
+        }
+        self.status = Some(line);
+    }
+
+    /// What the ROI screen shown is built from, in a few cheap aggregates (no PHI, not
+    /// audited): the record versions and counts behind it. Another user's commit changes the
+    /// file's `data_version` for anything, views included (every view writes an audit row);
+    /// only a change to this fingerprint rereads the screen, so two idle desks never make
+    /// each other reread (and re-audit) forever.
+    fn roi_fingerprint(&self) -> Option<String> {
+        let conn = self.store.conn();
+        let q = |sql: &str, p: &dyn rusqlite::ToSql| -> Option<String> {
+            conn.query_row(sql, [p], |r| {
+                Ok(format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
+            .ok()
+        };
+        let fp = match self.screen {
+            ScreenId::RoiQueue => q(
+                "SELECT count(*), coalesce(sum(version), 0) FROM release_requests WHERE ?1 = ?1",
+                &0,
+            )?,
+            ScreenId::RoiRequest => q(
+                "SELECT count(*), coalesce(sum(version), 0) FROM release_requests WHERE id = ?1",
+                &self.roi_req.as_ref()?.id,
+            )?,
+            ScreenId::Accounting => q(
+                "SELECT (SELECT count(*) FROM disclosures d JOIN patients p ON p.id = d.patient_id WHERE p.mrn = ?1)
+                        + (SELECT count(*) FROM aod_suspensions),
+                        (SELECT coalesce(sum(a.version), 0) + count(*) FROM aod_requests a
+                           JOIN patients p ON p.id = a.patient_id WHERE p.mrn = ?1)",
+                &self.accounting.as_ref()?.mrn,
+            )?,
+            ScreenId::AddressBook => q(
+                "SELECT count(*), coalesce(sum(version), 0) FROM requester_book WHERE ?1 = ?1",
+                &0,
+            )?,
+            _ => return None,
+        };
+        Some(format!("{:?}:{fp}", self.screen))
+    }
+
+    /// Remember what the screen was just built from (see [`App::roi_fingerprint`]).
+    fn mark_roi_seen(&mut self) {
+        self.roi_seen = self.roi_fingerprint();
+    }
+
+    /// Another user committed: read the queue, the open request, the accounting or the
+    /// address book again when what they show changed (only when no form is open there, so
+    /// a draft is never replaced; its save is checked by version anyway).
+    pub(super) fn poll_roi_changes(&mut self) {
+        let Ok(dv) = version::data_version(self.store.conn()) else {
+            return;
+        };
+        if dv == self.data_version {
+            return;
+        }
+        self.data_version = dv;
+        if self.session.is_none() || self.locked.is_some() || self.overlay.is_some() {
+            return;
+        }
+        let fp = self.roi_fingerprint();
+        if fp.is_none() || fp == self.roi_seen {
+            return;
+        }
+        match self.screen {
+            ScreenId::RoiQueue if self.roiq.as_ref().is_some_and(|q| q.form.is_none()) => {
+                self.load_queue();
+            }
+            ScreenId::RoiRequest => {
+                if let Some(r) = self.roi_req.as_ref().filter(|r| !r.modal()) {
+                    let id = r.id;
+                    let keep = self.status.take();
+                    self.reopen_request(id, keep);
+                }
+            }
+            ScreenId::AddressBook if self.book.as_ref().is_some_and(|b| b.form.is_none()) => {
+                let keep = self.status.take();
+                self.load_book(keep);
+            }
+            ScreenId::Accounting => {
+                if let Some(a) = self.accounting.as_ref().filter(|a| a.form.is_none()) {
+                    let (mrn, from) = (a.mrn.clone(), a.from);
+                    let keep = self.status.take();
+                    self.open_accounting(&mrn, from, keep);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn step(&mut self, id: i64, version: i64, step: RoiStep) {
+        let Some(s) = &self.session else { return };
+        let actor = s.actor();
+        let label = request::request_label(id);
+        let rec = Versioned::Request(id);
+        let out: Result<String, crate::CoreError> =
+            self.store.guarded(rec, version, |st| match &step {
+                RoiStep::Verify { method } => {
+                    request::verify_identity(st, &actor, id, method).map(|()| {
+                        format!(
+                            "{label}: identity verified ({method}) by {} (ROI-07)",
+                            actor.username
+                        )
+                    })
+                }
+                RoiStep::Deny {
+                    code,
+                    note,
+                    professional,
+                } => request::deny(st, &actor, id, code, note, professional.as_deref())
+                    .map(|rule| format!("{label}: DENIED {code} ({rule})")),
+                RoiStep::ReviewDenial { reviewer, upheld } => {
+                    request::review_denial(st, &actor, id, reviewer, *upheld).map(|()| {
+                        format!(
+                            "{label}: denial {} by {reviewer}",
+                            if *upheld { "upheld" } else { "reversed" }
+                        )
+                    })
+                }
+                RoiStep::Hold { reason } => request::hold(st, &actor, id, reason)
+                    .map(|()| format!("{label}: ON_HOLD {reason}")),
+                RoiStep::ReleaseHold => request::validate_request(st, &actor, id).map(|(v, to)| {
+                    match v.problems.first() {
+                        Some(p) => format!(
+                            "{label}: still {} {} ({}) — {} problem(s)",
+                            to.label(),
+                            p.code,
+                            p.rule,
+                            v.problems.len()
+                        ),
+                        None => format!("{label}: hold lifted, valid, {}", to.label()),
+                    }
+                }),
+                RoiStep::Extend {
+                    days,
+                    reason,
+                    notice,
+                } => request::extend(st, &actor, id, *days, reason, *notice)
+                    .map(|due| format!("{label}: extended {days} days, due {due} (ROI-01)")),
+                RoiStep::Submit => request::submit_for_qa(st, &actor, id)
+                    .map(|()| format!("{label}: sent to QA review")),
+                RoiStep::QaPass => request::qa_review(st, &actor, id, true, "")
+                    .map(|()| format!("{label}: QA passed")),
+                RoiStep::QaFail { note } => request::qa_review(st, &actor, id, false, note)
+                    .map(|()| format!("{label}: QA failed, back to IN_PROCESS")),
+                RoiStep::Close => {
+                    request::close(st, &actor, id).map(|()| format!("{label}: CLOSED"))
+                }
+                RoiStep::Cancel { note } => {
+                    request::cancel(st, &actor, id, note).map(|()| format!("{label}: CANCELLED"))
+                }
+                RoiStep::Paid => {
+                    request::mark_paid(st, &actor, id).map(|()| format!("{label}: invoice paid"))
+                }
+            });
+        match out {
+            Ok(msg) => self.reopen_request(id, Some(msg)),
+            Err(e) => self.refused(e),
+        }
+    }
+
+    fn validate_message(
+        id: i64,
+        v: &crate::roi::Validation,
+        st: crate::roi::lifecycle::Status,
+    ) -> String {
+        match v.problems.first() {
+            Some(p) => format!(
+                "{}: {} {} ({}) — {} problem(s)",
+                request::request_label(id),
+                st.label(),
+                p.code,
+                p.rule,
+                v.problems.len()
+            ),
+            None => format!("{}: valid, {}", request::request_label(id), st.label()),
+        }
+    }
+
+    fn load_book(&mut self, status: Option<String>) {
+        match addressbook::find(self.store.conn(), "", BOOK_LIST) {
+            Ok(rows) => {
+                let keep = self.book.as_ref().map(|b| b.selected);
+                let mut b = BookState::new(rows);
+                b.selected = keep.unwrap_or(0).min(b.rows.len().saturating_sub(1));
+                self.book = Some(b);
+                self.screen = ScreenId::AddressBook;
+                self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
                 }
@@ -52,95 +385,137 @@ impl App {
         let Some(s) = &self.session else { return };
         let actor = s.actor();
         match action {
-            RoiAction::LoadQueue => match request::queue(&mut self.store, &actor, false) {
-                Ok(rows) => {
-                    let keep = self.roiq.as_ref().map(|q| q.selected);
-                    let mut q = RoiQueueState::new(rows);
-                    q.selected = keep.unwrap_or(0).min(q.rows.len().saturating_sub(1));
-                    self.roiq = Some(q);
+            RoiAction::LoadBook => self.load_book(None),
+            RoiAction::SaveRequester { target, entry } => {
+                let out = match target {
+                    None => addressbook::add(&mut self.store, &actor, &entry)
+                        .map(|id| format!("address-book entry {id} added")),
+                    Some((id, version)) => {
+                        addressbook::update(&mut self.store, &actor, id, version, &entry)
+                            .map(|_| format!("address-book entry {id} saved"))
+                    }
+                };
+                match out {
+                    Ok(msg) => self.load_book(Some(msg)),
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::LoadQueue => {
+                self.load_queue();
+                if self.roiq.is_some() {
                     self.roi_req = None;
                     self.screen = ScreenId::RoiQueue;
+                    self.mark_roi_seen();
                 }
-                Err(e) => self.fail(e),
-            },
+            }
             RoiAction::Open { id } => self.reopen_request(id, None),
-            RoiAction::Log { new } => match request::log_request(&mut self.store, &actor, &new) {
+            RoiAction::Lookup { source, query } => {
+                let hits = match source {
+                    Source::Patient => chart::search_patients(&mut self.store, &actor, &query)
+                        .map(|h| h.iter().map(patient_choice).collect()),
+                    Source::Requester => addressbook::find(self.store.conn(), &query, BOOK_HITS)
+                        .map(|h| h.iter().map(requester_choice).collect()),
+                    Source::DocTypes => Ok(Vec::new()),
+                };
+                match hits {
+                    Ok(hits) => {
+                        if let Some(f) = self.roi_form() {
+                            f.set_hits(source, &query, hits);
+                        }
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::Log {
+                new,
+                save_requester,
+            } => match request::log_request(&mut self.store, &actor, &new) {
                 Ok(id) => {
+                    if let Some(q) = &mut self.roiq {
+                        q.form = None;
+                    }
                     let due = request::load(self.store.conn(), id)
                         .map(|r| r.due.to_string())
                         .unwrap_or_default();
-                    self.reopen_request(
-                        id,
-                        Some(format!(
-                            "{} logged, due {due} (ROI-01)",
-                            request::request_label(id)
-                        )),
-                    );
-                }
-                Err(e) => self.fail(e),
-            },
-            RoiAction::SetItem {
-                id,
-                document,
-                include,
-                note,
-            } => match request::set_item(&mut self.store, &actor, id, document, include, &note) {
-                Ok(()) => self.reopen_request(
-                    id,
-                    Some(format!(
-                        "document {document} {}; validate again (v)",
-                        if include { "included" } else { "left out" }
-                    )),
-                ),
-                Err(e) => self.fail(e),
-            },
-            RoiAction::Validate { id } => {
-                match request::validate_request(&mut self.store, &actor, id) {
-                    Ok((v, st)) => {
-                        let msg = match v.problems.first() {
-                            Some(p) => format!(
-                                "{}: {} {} ({}) — {} problem(s)",
-                                request::request_label(id),
-                                st.label(),
-                                p.code,
-                                p.rule,
-                                v.problems.len()
-                            ),
-                            None => {
-                                format!("{}: valid, {}", request::request_label(id), st.label())
-                            }
-                        };
-                        self.reopen_request(id, Some(msg));
+                    let mut msg =
+                        format!("{} logged, due {due} (ROI-01)", request::request_label(id));
+                    if let Some(e) = save_requester {
+                        match addressbook::add(&mut self.store, &actor, &e) {
+                            Ok(_) => msg += "; requester added to the address book",
+                            Err(err) => msg += &format!("; not added to the address book: {err}"),
+                        }
                     }
-                    Err(e) => self.fail(e),
+                    self.reopen_request(id, Some(msg));
+                }
+                Err(e) => self.refused(e),
+            },
+            RoiAction::SetItems {
+                id,
+                version,
+                changes,
+                note,
+            } => {
+                let out = self.store.guarded(Versioned::Request(id), version, |st| {
+                    for (doc, include) in &changes {
+                        request::set_item(st, &actor, id, *doc, *include, &note)?;
+                    }
+                    Ok::<_, crate::CoreError>(())
+                });
+                match out {
+                    Ok(()) => {
+                        let inc = changes.iter().filter(|(_, i)| *i).count();
+                        let out = changes.len() - inc;
+                        self.reopen_request(
+                            id,
+                            Some(format!(
+                                "{}: {} document(s) left out, {} put back; validate again (v)",
+                                request::request_label(id),
+                                out,
+                                inc
+                            )),
+                        );
+                    }
+                    Err(e) => self.refused(e),
                 }
             }
-            RoiAction::SaveAuthorization { id, auth } => {
-                if let Err(e) = request::set_authorization(&mut self.store, &actor, id, &auth) {
-                    self.fail(e);
+            RoiAction::Validate { id, version } => {
+                let out = self.store.guarded(Versioned::Request(id), version, |st| {
+                    request::validate_request(st, &actor, id)
+                });
+                match out {
+                    Ok((v, st)) => {
+                        self.reopen_request(id, Some(Self::validate_message(id, &v, st)))
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::SaveAuthorization { id, version, auth } => {
+                // One guard over both calls: the save follows its own write into validation.
+                let out = self.store.guarded(Versioned::Request(id), version, |st| {
+                    request::set_authorization(st, &actor, id, &auth)?;
+                    request::validate_request(st, &actor, id)
+                });
+                match out {
+                    Ok((v, st)) => {
+                        self.reopen_request(id, Some(Self::validate_message(id, &v, st)))
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::Step { id, version, step } => self.step(id, version, step),
+            RoiAction::Release { id, version } => {
+                // A stale release is refused for what it is before anything looks at the
+                // packet folder (which another user's release may have written).
+                if let Err(e) = version::check(self.store.conn(), &Versioned::Request(id), version)
+                {
+                    self.refused(e);
                     return;
                 }
-                self.perform_roi(RoiAction::Validate { id }, _now);
-            }
-            RoiAction::Submit { id } => match request::submit_for_qa(&mut self.store, &actor, id) {
-                Ok(()) => self.reopen_request(
-                    id,
-                    Some(format!("{}: sent to QA review", request::request_label(id))),
-                ),
-                Err(e) => self.fail(e),
-            },
-            RoiAction::QaPass { id } => {
-                match request::qa_review(&mut self.store, &actor, id, true, "") {
-                    Ok(()) => self.reopen_request(
-                        id,
-                        Some(format!("{}: QA passed", request::request_label(id))),
-                    ),
-                    Err(e) => self.fail(e),
-                }
-            }
-            RoiAction::Release { id } => {
                 let dir = self.packet_dir();
-                match release::release(&mut self.store, &actor, id, &dir) {
+                let out = self.store.guarded(Versioned::Request(id), version, |st| {
+                    release::release(st, &actor, id, &dir)
+                });
+                match out {
                     Ok(r) => {
                         let msg = format!(
                             "{} released: {} document(s), {} withheld; packet {}",
@@ -151,17 +526,140 @@ impl App {
                         );
                         self.reopen_request(id, Some(msg));
                     }
-                    Err(e) => self.fail(e),
+                    Err(e) => self.refused(e),
                 }
             }
             RoiAction::Accounting { mrn } => {
-                match disclosure::accounting(&mut self.store, &actor, &mrn, None) {
-                    Ok(a) => {
-                        let from = self.screen;
-                        self.accounting = Some(AccountingState::new(&a, from));
-                        self.screen = ScreenId::Accounting;
+                let from = self.screen;
+                self.open_accounting(&mrn, from, None);
+            }
+            RoiAction::AodLog {
+                mrn,
+                received,
+                from,
+            } => match disclosure::log_aod_request(&mut self.store, &actor, &mrn, received, from) {
+                Ok(a) => {
+                    let back = self
+                        .accounting
+                        .as_ref()
+                        .map_or(ScreenId::RoiQueue, |x| x.from);
+                    let msg = format!(
+                        "accounting request {} logged: due {} (AOD-05); {}",
+                        a.id,
+                        a.due,
+                        if a.free {
+                            "free (first in 12 months)".to_string()
+                        } else {
+                            format!(
+                                "fee ${}.{:02} after notice",
+                                a.fee_cents / 100,
+                                a.fee_cents % 100
+                            )
+                        }
+                    );
+                    self.open_accounting(&mrn, back, Some(msg));
+                }
+                Err(e) => self.refused(e),
+            },
+            RoiAction::AodExtend {
+                mrn,
+                id,
+                version,
+                days,
+                reason,
+                notice,
+            } => {
+                let out = self
+                    .store
+                    .guarded(Versioned::AodRequest(id), version, |st| {
+                        disclosure::extend_aod(st, &actor, id, days, &reason, notice)
+                    });
+                match out {
+                    Ok(due) => {
+                        let back = self
+                            .accounting
+                            .as_ref()
+                            .map_or(ScreenId::RoiQueue, |x| x.from);
+                        let msg = format!(
+                            "accounting request {id}: extended {days} days, due {due} (AOD-05)"
+                        );
+                        self.open_accounting(&mrn, back, Some(msg));
                     }
-                    Err(e) => self.fail(e),
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::AodProvide { mrn, id, version } => {
+                let out = self
+                    .store
+                    .guarded(Versioned::AodRequest(id), version, |st| {
+                        disclosure::provide_aod(st, &actor, id)
+                    });
+                match out {
+                    Ok(()) => {
+                        let back = self
+                            .accounting
+                            .as_ref()
+                            .map_or(ScreenId::RoiQueue, |x| x.from);
+                        let msg =
+                            format!("accounting request {id}: provided; kept as provided (AOD-07)");
+                        self.open_accounting(&mrn, back, Some(msg));
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::Suspend { mrn, suspension } => {
+                match disclosure::add_suspension(&mut self.store, &actor, &suspension) {
+                    Ok(id) => {
+                        let msg = format!(
+                            "suspension {id}: {} from {} through {} (AOD-06)",
+                            suspension.agency.trim(),
+                            suspension.start,
+                            suspension.end
+                        );
+                        match mrn {
+                            Some(m) if self.screen == ScreenId::Accounting => {
+                                let back = self
+                                    .accounting
+                                    .as_ref()
+                                    .map_or(ScreenId::RoiQueue, |x| x.from);
+                                self.open_accounting(&m, back, Some(msg));
+                            }
+                            _ => {
+                                if let Some(q) = &mut self.roiq {
+                                    q.form = None;
+                                }
+                                self.status = Some(msg);
+                            }
+                        }
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::Disclose { disclosure } => {
+                match manual_disclosure::record(&mut self.store, &actor, &disclosure) {
+                    Ok(r) => {
+                        let msg = format!(
+                            "disclosure {} recorded ({}): {}",
+                            r.disclosure_id,
+                            r.legal_basis,
+                            match &r.excluded {
+                                None => "in the accounting (accountable)".to_string(),
+                                Some((code, rule)) => format!("not accountable: {code} ({rule})"),
+                            }
+                        );
+                        if let Some(q) = &mut self.roiq {
+                            q.form = None;
+                        }
+                        let back = match self.screen {
+                            ScreenId::Accounting => self
+                                .accounting
+                                .as_ref()
+                                .map_or(ScreenId::RoiQueue, |x| x.from),
+                            s => s,
+                        };
+                        self.open_accounting(&disclosure.mrn, back, Some(msg));
+                    }
+                    Err(e) => self.refused(e),
                 }
             }
         }

@@ -1,0 +1,231 @@
+//! When each ROI command is enabled: the lifecycle (DOMAIN §4.5) as the open request and
+//! the accounting shown stand. The core refuses anything else too; these keep help, the
+//! palette and the footer honest about what is possible now.
+
+use super::Ctx;
+use super::commands::Disabled;
+use crate::roi::lifecycle::{Status, can_move};
+
+/// ROI facts of the screen, read by the guards.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoiFacts {
+    /// The open request's status.
+    pub status: Option<Status>,
+    /// The request was denied on a reviewable ground and not reviewed yet (ROI-05).
+    pub reviewable_denial: bool,
+    /// The request has used its one extension (ROI-01).
+    pub extended: bool,
+    /// The request has an invoice or can show an estimate (open).
+    pub payable: bool,
+    /// The accounting shown has an open request: `Some(extended)`.
+    pub aod_open: Option<bool>,
+    /// `roi_qa_required` is off: IN_PROCESS may be released without QA.
+    pub qa_optional: bool,
+}
+
+fn status(c: &Ctx) -> Result<Status, Disabled> {
+    c.roi.status.ok_or(Disabled("no request is open"))
+}
+
+fn step_to(c: &Ctx, to: Status, why: &'static str) -> Result<(), Disabled> {
+    if can_move(status(c)?, to, !c.roi.qa_optional) {
+        Ok(())
+    } else {
+        Err(Disabled(why))
+    }
+}
+
+pub fn roi_open(c: &Ctx) -> Result<(), Disabled> {
+    if status(c)?.is_open() {
+        Ok(())
+    } else {
+        Err(Disabled("the request is no longer open"))
+    }
+}
+
+/// Authorization, verification and document selection change only while open and not in
+/// QA review (QA sends it back first).
+pub fn roi_editable(c: &Ctx) -> Result<(), Disabled> {
+    roi_open(c)?;
+    if status(c)? == Status::QaReview {
+        Err(Disabled(
+            "in QA review: QA sends it back (f) before it changes",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn roi_validatable(c: &Ctx) -> Result<(), Disabled> {
+    match status(c)? {
+        Status::Logged | Status::Validating | Status::OnHold | Status::InProcess => Ok(()),
+        Status::QaReview => Err(Disabled("in QA review: QA returns it to IN_PROCESS first")),
+        _ => Err(Disabled("the request is no longer open")),
+    }
+}
+
+pub fn roi_holdable(c: &Ctx) -> Result<(), Disabled> {
+    step_to(
+        c,
+        Status::OnHold,
+        "only a request in process or in QA review is put on hold",
+    )
+}
+
+pub fn roi_on_hold(c: &Ctx) -> Result<(), Disabled> {
+    if status(c)? == Status::OnHold {
+        Ok(())
+    } else {
+        Err(Disabled("the request is not on hold"))
+    }
+}
+
+pub fn roi_extendable(c: &Ctx) -> Result<(), Disabled> {
+    roi_open(c)?;
+    if c.roi.extended {
+        Err(Disabled("already extended once (ROI-01)"))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn roi_in_process(c: &Ctx) -> Result<(), Disabled> {
+    if status(c)? == Status::InProcess {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only an IN_PROCESS request goes to QA (validate it first)",
+        ))
+    }
+}
+
+pub fn roi_in_qa(c: &Ctx) -> Result<(), Disabled> {
+    if status(c)? == Status::QaReview {
+        Ok(())
+    } else {
+        Err(Disabled("the request is not in QA review"))
+    }
+}
+
+pub fn roi_releasable(c: &Ctx) -> Result<(), Disabled> {
+    match status(c)? {
+        Status::QaReview => Ok(()),
+        Status::InProcess if c.roi.qa_optional => Ok(()),
+        Status::Released | Status::Closed => Err(Disabled("already released")),
+        _ => Err(Disabled("released from QA_REVIEW after QA passes")),
+    }
+}
+
+pub fn roi_closable(c: &Ctx) -> Result<(), Disabled> {
+    step_to(
+        c,
+        Status::Closed,
+        "only a released or denied request is closed",
+    )
+}
+
+pub fn roi_reviewable(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.reviewable_denial {
+        Ok(())
+    } else {
+        Err(Disabled("no reviewable denial waiting for review (ROI-05)"))
+    }
+}
+
+pub fn roi_payable(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.payable {
+        Ok(())
+    } else {
+        Err(Disabled("no invoice or estimate to pay"))
+    }
+}
+
+pub fn aod_open(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.aod_open.is_some() {
+        Ok(())
+    } else {
+        Err(Disabled("no open accounting request (l logs one)"))
+    }
+}
+
+pub fn aod_extendable(c: &Ctx) -> Result<(), Disabled> {
+    match c.roi.aod_open {
+        Some(false) => Ok(()),
+        Some(true) => Err(Disabled("already extended once (AOD-05)")),
+        None => Err(Disabled("no open accounting request (l logs one)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(status: Status) -> Ctx {
+        Ctx {
+            roi: RoiFacts {
+                status: Some(status),
+                ..RoiFacts::default()
+            },
+            ..Ctx::default()
+        }
+    }
+
+    /// DOMAIN 4.5: each step's key is enabled exactly where the lifecycle allows the step.
+    #[test]
+    fn roi_lifecycle_keys_are_enabled_only_where_the_lifecycle_allows() {
+        use Status::*;
+        let ok = |g: fn(&Ctx) -> Result<(), Disabled>, s: Status| g(&at(s)).is_ok();
+        for s in Status::ALL.iter().copied() {
+            assert_eq!(ok(roi_open, s), s.is_open(), "open {s}");
+            assert_eq!(
+                ok(roi_editable, s),
+                s.is_open() && s != QaReview,
+                "editable {s}"
+            );
+            assert_eq!(ok(roi_on_hold, s), s == OnHold, "unhold {s}");
+            assert_eq!(ok(roi_in_process, s), s == InProcess, "submit {s}");
+            assert_eq!(ok(roi_in_qa, s), s == QaReview, "qa {s}");
+            assert_eq!(
+                ok(roi_holdable, s),
+                matches!(s, Validating | InProcess | QaReview),
+                "hold {s}"
+            );
+            assert_eq!(
+                ok(roi_closable, s),
+                matches!(s, Released | Denied),
+                "close {s}"
+            );
+            assert_eq!(ok(roi_releasable, s), s == QaReview, "release {s}");
+        }
+        // With roi_qa_required off, IN_PROCESS is released directly.
+        let mut c = at(InProcess);
+        c.roi.qa_optional = true;
+        assert!(roi_releasable(&c).is_ok());
+        // Nothing is enabled without an open request.
+        assert!(roi_open(&Ctx::default()).is_err());
+    }
+
+    #[test]
+    fn roi_01_and_aod_05_one_extension_only() {
+        let mut c = at(Status::InProcess);
+        assert!(roi_extendable(&c).is_ok());
+        c.roi.extended = true;
+        assert_eq!(
+            roi_extendable(&c),
+            Err(Disabled("already extended once (ROI-01)"))
+        );
+        assert!(aod_extendable(&c).is_err());
+        c.roi.aod_open = Some(false);
+        assert!(aod_extendable(&c).is_ok() && aod_open(&c).is_ok());
+        c.roi.aod_open = Some(true);
+        assert!(aod_extendable(&c).is_err() && aod_open(&c).is_ok());
+    }
+
+    #[test]
+    fn roi_05_review_only_of_a_reviewable_denial_not_yet_reviewed() {
+        let mut c = at(Status::Denied);
+        assert!(roi_reviewable(&c).is_err());
+        c.roi.reviewable_denial = true;
+        assert!(roi_reviewable(&c).is_ok());
+    }
+}

@@ -1,0 +1,397 @@
+//! The forms of the ROI lifecycle steps that need words or dates (identity verification,
+//! denial, review of a denial, hold, extension, QA fail, cancel) and of the accounting desk
+//! (accounting request, its extension, suspension, manual disclosure). Pure: a form in, the
+//! [`RoiStep`] or [`RoiAction`] out, or the field that is wrong. The rules stay in the core:
+//! these only collect what the core call needs.
+
+use chrono::NaiveDate;
+
+use super::roi_forms::{FieldForm, Kind, Source, field, yn};
+use super::roi_intake::REQUESTER_WORDS;
+use super::{RoiAction, RoiStep};
+use crate::roi::accounting::Suspension;
+use crate::roi::lifecycle::{DENY_REASONS, HOLD_REASONS};
+use crate::roi::manual_disclosure::ManualDisclosure;
+use crate::roi::{Conditions, RequesterType};
+
+/// Which form is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepForm {
+    Verify,
+    Deny,
+    Review,
+    Hold,
+    Extend,
+    QaFail,
+    Cancel,
+    AodLog,
+    AodExtend,
+    Suspend,
+    Disclose,
+}
+
+const DENY_WORDS: &[&str] = &[
+    "DENY_PSYCHOTHERAPY_NOTES",
+    "DENY_LITIGATION",
+    "DENY_INMATE",
+    "DENY_RESEARCH",
+    "DENY_PRIVACY_ACT",
+    "DENY_CONFIDENTIAL_SOURCE",
+    "DENY_ENDANGER",
+    "DENY_OTHER_PERSON",
+    "DENY_REP_HARM",
+];
+const REVIEW_WORDS: &[&str] = &["upheld", "reversed"];
+const STATEMENT_WORDS: &[&str] = &["written", "oral"];
+
+/// The form of `step`. `user` is the signed-in user (shown as the verifier); `hint` prefills
+/// the verification method (how the requester was verified before, from the address book)
+/// or the patient MRN of the accounting forms.
+pub fn step_form(
+    step: StepForm,
+    label: &str,
+    today: NaiveDate,
+    user: &str,
+    hint: &str,
+) -> FieldForm {
+    let f = field;
+    let t = today.to_string();
+    match step {
+        StepForm::Verify => FieldForm::new(
+            format!("Verify identity, {label} (ROI-07)"),
+            vec![
+                f("method", "How verified", Kind::Text, hint.to_string()),
+                f("by", "Verified by", Kind::Info, user.to_string()),
+            ],
+        ),
+        StepForm::Deny => FieldForm::new(
+            format!("Deny {label} (ROI-05)"),
+            vec![
+                f(
+                    "code",
+                    "Ground",
+                    Kind::Choice(DENY_WORDS),
+                    DENY_WORDS[0].into(),
+                ),
+                f(
+                    "professional",
+                    "Professional (reviewable)",
+                    Kind::Text,
+                    String::new(),
+                ),
+                f("note", "Note", Kind::Text, String::new()),
+            ],
+        ),
+        StepForm::Review => FieldForm::new(
+            format!("Review of denial, {label} (ROI-05)"),
+            vec![
+                f(
+                    "reviewer",
+                    "Reviewer (another one)",
+                    Kind::Text,
+                    String::new(),
+                ),
+                f(
+                    "outcome",
+                    "Outcome",
+                    Kind::Choice(REVIEW_WORDS),
+                    "upheld".into(),
+                ),
+            ],
+        ),
+        StepForm::Hold => FieldForm::new(
+            format!("Hold {label} (DOMAIN 4.5)"),
+            vec![f(
+                "reason",
+                "Reason",
+                Kind::Choice(HOLD_REASONS),
+                HOLD_REASONS[0].into(),
+            )],
+        ),
+        StepForm::Extend => FieldForm::new(
+            format!("Extend {label} once (ROI-01)"),
+            vec![
+                f("days", "Days (at most 30)", Kind::Text, "30".into()),
+                f("reason", "Written reason", Kind::Text, String::new()),
+                f("notice", "Notice sent on (YYYY-MM-DD)", Kind::Date, t),
+            ],
+        ),
+        StepForm::QaFail => FieldForm::new(
+            format!("QA fail {label}: back to IN_PROCESS"),
+            vec![f("note", "What QA found", Kind::Text, String::new())],
+        ),
+        StepForm::Cancel => FieldForm::new(
+            format!("Cancel {label}"),
+            vec![f("note", "Why cancelled", Kind::Text, String::new())],
+        ),
+        StepForm::AodLog => FieldForm::new(
+            format!("Accounting request, {label} (AOD-05)"),
+            vec![
+                f("received", "Received (day 0)", Kind::Date, t),
+                f("from", "Period from (AOD-01)", Kind::Date, String::new()),
+            ],
+        ),
+        StepForm::AodExtend => FieldForm::new(
+            "Extend accounting request (AOD-05)",
+            vec![
+                f("days", "Days (at most 30)", Kind::Text, "30".into()),
+                f("reason", "Written reason", Kind::Text, String::new()),
+                f("notice", "Notice sent on (YYYY-MM-DD)", Kind::Date, t),
+            ],
+        ),
+        StepForm::Suspend => FieldForm::new(
+            "Suspension of the accounting (AOD-06)",
+            vec![
+                f(
+                    "agency",
+                    "Agency (oversight, police)",
+                    Kind::Text,
+                    String::new(),
+                ),
+                f("start", "From (YYYY-MM-DD)", Kind::Date, t),
+                f("end", "Through (YYYY-MM-DD)", Kind::Date, String::new()),
+                f(
+                    "statement",
+                    "Statement",
+                    Kind::Choice(STATEMENT_WORDS),
+                    "written".into(),
+                ),
+            ],
+        ),
+        StepForm::Disclose => FieldForm::new(
+            "Disclosure made outside the desk",
+            vec![
+                f(
+                    "mrn",
+                    "Patient (search)",
+                    Kind::Pick(Source::Patient),
+                    hint.to_string(),
+                ),
+                f("patient_name", "  name", Kind::Info, String::new()),
+                f("date", "Disclosed on (YYYY-MM-DD)", Kind::Date, t),
+                f("recipient", "Recipient", Kind::Text, String::new()),
+                f("address", "Recipient address", Kind::Text, String::new()),
+                f("purpose", "Purpose", Kind::Text, String::new()),
+                f(
+                    "description",
+                    "What was disclosed",
+                    Kind::Text,
+                    String::new(),
+                ),
+                f(
+                    "basis",
+                    "Legal basis (4.2)",
+                    Kind::Choice(REQUESTER_WORDS),
+                    "PUBLIC_HEALTH".into(),
+                ),
+                f("part2", "Part 2 records included", Kind::Bool, yn(false)),
+            ],
+        ),
+    }
+}
+
+fn need(f: &FieldForm, key: &str, what: &str) -> Result<String, String> {
+    f.opt(key).ok_or_else(|| format!("{key}: {what}"))
+}
+
+fn days(f: &FieldForm) -> Result<u32, String> {
+    f.get("days")
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| format!("days: {:?} is not a number of days", f.get("days")))
+}
+
+fn day(f: &FieldForm, key: &str) -> Result<NaiveDate, String> {
+    f.date(key)
+        .ok_or_else(|| format!("{key}: a date is needed (YYYY-MM-DD)"))
+}
+
+/// The request step on a filled-in form.
+pub fn step_from(step: StepForm, f: &FieldForm) -> Result<RoiStep, String> {
+    Ok(match step {
+        StepForm::Verify => RoiStep::Verify {
+            method: need(
+                f,
+                "method",
+                "say how identity and authority were verified (ROI-07)",
+            )?,
+        },
+        StepForm::Deny => {
+            let code = f.get("code").to_string();
+            let reviewable = DENY_REASONS.iter().any(|(c, _, r)| *c == code && *r);
+            let professional = f.opt("professional");
+            if reviewable && professional.is_none() {
+                return Err(format!(
+                    "professional: {code} is reviewable; name the licensed professional who made the determination (164.524(a)(3))"
+                ));
+            }
+            RoiStep::Deny {
+                code,
+                note: f.get("note").trim().to_string(),
+                professional,
+            }
+        }
+        StepForm::Review => RoiStep::ReviewDenial {
+            reviewer: need(f, "reviewer", "name the reviewing licensed professional")?,
+            upheld: f.get("outcome") == "upheld",
+        },
+        StepForm::Hold => RoiStep::Hold {
+            reason: f.get("reason").to_string(),
+        },
+        StepForm::Extend => RoiStep::Extend {
+            days: days(f)?,
+            reason: need(f, "reason", "an extension needs a written reason (ROI-01)")?,
+            notice: day(f, "notice")?,
+        },
+        StepForm::QaFail => RoiStep::QaFail {
+            note: need(f, "note", "say what QA found")?,
+        },
+        StepForm::Cancel => RoiStep::Cancel {
+            note: need(f, "note", "say why the request is cancelled")?,
+        },
+        _ => return Err("not a request step".into()),
+    })
+}
+
+/// The accounting-desk action on a filled-in form. `mrn` is the patient shown (the manual
+/// disclosure form picks its own); `aod` the accounting request `(id, version)` when one is open.
+pub fn accounting_from(
+    step: StepForm,
+    f: &FieldForm,
+    mrn: &str,
+    aod: Option<(i64, i64)>,
+) -> Result<RoiAction, String> {
+    Ok(match step {
+        StepForm::AodLog => RoiAction::AodLog {
+            mrn: mrn.to_string(),
+            received: day(f, "received")?,
+            from: f.date("from"),
+        },
+        StepForm::AodExtend => {
+            let (id, version) = aod.ok_or("no open accounting request to extend")?;
+            RoiAction::AodExtend {
+                mrn: mrn.to_string(),
+                id,
+                version,
+                days: days(f)?,
+                reason: need(f, "reason", "an extension needs a written reason (AOD-05)")?,
+                notice: day(f, "notice")?,
+            }
+        }
+        StepForm::Suspend => RoiAction::Suspend {
+            mrn: (!mrn.is_empty()).then(|| mrn.to_string()),
+            suspension: Suspension {
+                agency: need(f, "agency", "name the agency (AOD-06)")?,
+                start: day(f, "start")?,
+                end: day(f, "end")?,
+                written: f.get("statement") == "written",
+            },
+        },
+        StepForm::Disclose => RoiAction::Disclose {
+            disclosure: Box::new(ManualDisclosure {
+                mrn: need(f, "mrn", "find the patient (Enter on the field)")?,
+                date: day(f, "date")?,
+                recipient: need(f, "recipient", "name the recipient (AOD-03)")?,
+                recipient_address: f.get("address").trim().to_string(),
+                purpose: need(f, "purpose", "state the purpose (AOD-03)")?,
+                description: need(f, "description", "describe what was disclosed (AOD-03)")?,
+                basis: RequesterType::parse(f.get("basis")).ok_or("basis: pick a legal basis")?,
+                conditions: Conditions::default(),
+                part2: f.yes("part2"),
+            }),
+        },
+        _ => return Err("not an accounting step".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+    }
+
+    #[test]
+    fn roi_05_a_reviewable_denial_needs_the_determining_professional() {
+        let mut f = step_form(StepForm::Deny, "REQ-000001", today(), "rita", "");
+        f.set("code", "DENY_ENDANGER");
+        assert!(
+            step_from(StepForm::Deny, &f)
+                .unwrap_err()
+                .starts_with("professional:")
+        );
+        f.set("professional", "Dr. Grey");
+        assert_eq!(
+            step_from(StepForm::Deny, &f),
+            Ok(RoiStep::Deny {
+                code: "DENY_ENDANGER".into(),
+                note: String::new(),
+                professional: Some("Dr. Grey".into())
+            })
+        );
+    }
+
+    #[test]
+    fn roi_07_verification_is_prefilled_from_the_address_book() {
+        let f = step_form(
+            StepForm::Verify,
+            "REQ-000001",
+            today(),
+            "rita",
+            "bar card on file",
+        );
+        assert_eq!(
+            step_from(StepForm::Verify, &f),
+            Ok(RoiStep::Verify {
+                method: "bar card on file".into()
+            })
+        );
+    }
+
+    #[test]
+    fn roi_01_an_extension_needs_days_reason_and_notice() {
+        let mut f = step_form(StepForm::Extend, "REQ-000001", today(), "rita", "");
+        assert!(
+            step_from(StepForm::Extend, &f)
+                .unwrap_err()
+                .starts_with("reason:")
+        );
+        f.set("reason", "records off site");
+        f.set("days", "x");
+        assert!(
+            step_from(StepForm::Extend, &f)
+                .unwrap_err()
+                .starts_with("days:")
+        );
+        f.set("days", "20");
+        assert_eq!(
+            step_from(StepForm::Extend, &f),
+            Ok(RoiStep::Extend {
+                days: 20,
+                reason: "records off site".into(),
+                notice: today()
+            })
+        );
+    }
+
+    #[test]
+    fn aod_03_a_manual_disclosure_needs_recipient_purpose_and_description() {
+        let mut f = step_form(StepForm::Disclose, "", today(), "rita", "MRN1");
+        assert!(
+            accounting_from(StepForm::Disclose, &f, "", None)
+                .unwrap_err()
+                .starts_with("recipient:")
+        );
+        f.set("recipient", "State registry");
+        f.set("purpose", "cancer registry report");
+        f.set("description", "pathology report");
+        let Ok(RoiAction::Disclose { disclosure }) =
+            accounting_from(StepForm::Disclose, &f, "", None)
+        else {
+            panic!("disclose")
+        };
+        assert_eq!(disclosure.basis, RequesterType::PublicHealth);
+        assert_eq!(disclosure.mrn, "MRN1");
+    }
+}
