@@ -16,6 +16,7 @@ pub mod deficiency;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod host;
 pub mod import;
 pub mod report_cli;
 pub mod roi;

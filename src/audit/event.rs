@@ -30,11 +30,10 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The command-line administrator, named by the operating-system account running it.
+    /// The command-line administrator, named by the operating-system account running it as
+    /// the kernel reports it (uid → password database), never by `$USER` (AUD-10).
     pub fn system(context: &str) -> Actor {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".into());
+        let os_user = crate::host::current_user().name;
         Actor {
             user_id: None,
             username: format!("system:{context}:{os_user}"),

@@ -1,7 +1,7 @@
-//! `chartdesk user …` and `chartdesk audit …`: supervisor work from the command line, run by
-//! whoever administers the database file (audited as the system actor).
+//! `chartdesk user …` and `chartdesk audit …`: supervisor work from the command line, run by a
+//! logged-in supervisor, or by the OS account owning the database file (audited as the system
+//! actor; the first supervisor is created that way) (AUD-10).
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,23 +9,14 @@ use anyhow::{Context, Result, bail};
 
 use super::{AuditCmd, ExportFormatArg, Format, UserCmd};
 use crate::accounts;
-use crate::audit::{self, Action, Actor, Event, ExportFilter, ExportFormat, Outcome, Subtype};
+use crate::audit::{self, Action, Event, ExportFilter, ExportFormat, Outcome, Subtype};
 use crate::domain::Role;
 use crate::settings;
 use crate::store::Store;
 
 fn read_password(name: &str, from_stdin: bool) -> Result<String> {
     if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("reading the password from standard input")?;
-        let pw = line.trim_end_matches(['\r', '\n']).to_string();
-        if pw.is_empty() {
-            bail!("no password on standard input");
-        }
-        return Ok(pw);
+        return super::session::stdin_password(&format!("the new password for {name}"));
     }
     let first = rpassword::prompt_password(format!("Password for {name}: "))
         .context("reading the password")?;
@@ -36,15 +27,14 @@ fn read_password(name: &str, from_stdin: bool) -> Result<String> {
     Ok(first)
 }
 
-pub(super) fn user_command(path: &Path, cmd: UserCmd) -> Result<ExitCode> {
+pub(super) fn user_command(path: &Path, cmd: UserCmd, password_stdin: bool) -> Result<ExitCode> {
     let mut store = Store::open(path)?;
-    let actor = Actor::system("user");
+    let actor = super::session::actor(&mut store, None, "user")?;
     match cmd {
         UserCmd::Add {
             name,
             role,
             full_name,
-            password_stdin,
         } => {
             let pw = read_password(&name, password_stdin)?;
             accounts::add_user(&mut store, &actor, &name, &full_name, role.into(), &pw)?;
@@ -90,10 +80,7 @@ pub(super) fn user_command(path: &Path, cmd: UserCmd) -> Result<ExitCode> {
             accounts::unlock_user(&mut store, &actor, &name)?;
             println!("unlocked {name}");
         }
-        UserCmd::Passwd {
-            name,
-            password_stdin,
-        } => {
+        UserCmd::Passwd { name } => {
             let pw = read_password(&name, password_stdin)?;
             accounts::set_password(&mut store, &actor, &name, &pw)?;
             println!("password changed for {name}");
@@ -109,6 +96,14 @@ fn anchor_file(store: &Store) -> Result<PathBuf> {
 
 pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
     let mut store = Store::open(path)?;
+    let actor = super::session::actor(&mut store, None, "audit")?;
+    if actor.has_role().is_some_and(|r| r != Role::Supervisor) {
+        bail!(
+            "{}: the audit log is supervisor work (role {}) (AUD-10)",
+            actor.username,
+            actor.role.as_str()
+        );
+    }
     match cmd {
         AuditCmd::Verify => {
             let anchors_path = anchor_file(&store)?;
@@ -119,7 +114,7 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
             } else {
                 Outcome::SeriousFailure
             };
-            store.transact(&Actor::system("audit"), |_tx, a| {
+            store.transact(&actor, |_tx, a| {
                 a.record(
                     Event::new(Action::Execute, Subtype::AuditView, "audit_log", "verify")
                         .outcome(outcome)
@@ -162,7 +157,7 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
             };
             audit::write_anchor(&anchors_path, &anchor)
                 .with_context(|| format!("writing the anchor file {}", anchors_path.display()))?;
-            store.transact(&Actor::system("audit"), |_tx, a| {
+            store.transact(&actor, |_tx, a| {
                 a.record(
                     Event::new(Action::Execute, Subtype::AuditView, "audit_log", "anchor")
                         .detail(serde_json::json!({"seq": seq, "hash": hash, "file": anchors_path.display().to_string()})),
@@ -191,7 +186,8 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
             };
             let n = match &out {
                 Some(file) => {
-                    let f = std::fs::File::create(file)
+                    crate::host::check_user_may_write(file)?;
+                    let f = crate::host::create_private_file(file)
                         .with_context(|| format!("creating {}", file.display()))?;
                     let mut w = std::io::BufWriter::new(f);
                     audit::export(store.conn(), &filter, format, &mut w)?
@@ -202,7 +198,7 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
                     audit::export(store.conn(), &filter, format, &mut w)?
                 }
             };
-            store.transact(&Actor::system("audit"), |_tx, a| {
+            store.transact(&actor, |_tx, a| {
                 let mut e = Event::new(Action::Execute, Subtype::AuditExport, "audit_log", "export").detail(
                     serde_json::json!({"rows": n, "format": format!("{format:?}").to_lowercase(), "since": filter.since,
                         "file": out.as_ref().map(|p| p.display().to_string())}),

@@ -1,6 +1,7 @@
 //! `chartdesk coding …`: the coding workbench for scripts — queue and held list (COD-20),
 //! setting codes, completion, reopen, documentation queries (COD-21) and billing export.
-//! Runs as the command-line administrator (audited as `system:coding:<os user>`).
+//! Runs as the logged-in chartdesk user, or for the database owner as the command-line
+//! administrator (audited as `system:coding:<os user>`) (AUD-10).
 
 use std::process::ExitCode;
 
@@ -209,7 +210,7 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
 }
 
 pub(super) fn run(store: &mut Store, cmd: CodingCmd) -> Result<ExitCode> {
-    let actor = Actor::system("coding");
+    let actor = super::session::actor(store, None, "coding")?;
     match cmd {
         CodingCmd::Queue(a) => print_list(store, &actor, CodingList::Queue, a)?,
         CodingCmd::Held(a) => print_list(store, &actor, CodingList::Held, a)?,

@@ -27,6 +27,7 @@ pub mod disclosure;
 pub mod fees;
 pub mod lifecycle;
 pub mod packet;
+pub mod packet_crypt;
 pub mod queue;
 pub mod release;
 pub mod request;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_encounter_counters.sql"),
     include_str!("sql/0005_coding.sql"),
     include_str!("sql/0006_roi.sql"),
+    include_str!("sql/0009_cli_sessions.sql"),
 ];
 
 /// The schema version this build writes.
