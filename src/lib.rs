@@ -7,11 +7,13 @@
 pub mod accounts;
 pub mod audit;
 pub mod bench;
+pub mod bench_crypt;
 pub mod bench_queue;
 pub mod chart;
 pub mod cli;
 pub mod codes;
 pub mod coding;
+pub mod csv_out;
 pub mod deficiency;
 pub mod demo;
 pub mod domain;

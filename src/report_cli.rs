@@ -17,12 +17,9 @@ fn today_or(d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
+/// One CSV value through the shared writer (quoting, formula neutralising).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    crate::csv_out::field(s)
 }
 
 pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {

@@ -142,18 +142,18 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
                     .iter()
                     .map(|h| format!("{}:{}:{}", h.kind, h.rule, h.id))
                     .collect();
-                s += &format!(
-                    "{},{},{},{},{},{},{},{},{}\n",
-                    r.encounter_id,
-                    r.visit_number,
-                    r.mrn,
-                    r.kind,
-                    r.service.replace(',', " "),
-                    r.discharge_at,
-                    r.coding_status,
+                s += &crate::csv_out::line([
+                    r.encounter_id.to_string().as_str(),
+                    &r.visit_number,
+                    &r.mrn,
+                    &r.kind,
+                    &r.service,
+                    &r.discharge_at,
+                    &r.coding_status,
                     r.claimed_by.as_deref().unwrap_or(""),
-                    hold.join(";")
-                );
+                    &hold.join(";"),
+                ]);
+                s.push('\n');
             }
             s
         }

@@ -132,16 +132,16 @@ pub(super) fn run(store: &mut Store, args: &EditsArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&serde_json::json!({"input": input, "edits": edits}))?
         ),
         ReportFormat::Csv => {
-            println!("id,severity,code,message");
+            let mut t = crate::csv_out::Table::new(&["id", "severity", "code", "message"]);
             for e in &edits {
-                println!(
-                    "{},{},{},\"{}\"",
-                    e.id,
+                t.row([
+                    e.id.to_string().as_str(),
                     serde_json::to_value(e.severity)?.as_str().unwrap_or(""),
                     e.code.as_deref().unwrap_or(""),
-                    e.message.replace('"', "\"\"")
-                );
+                    &e.message,
+                ]);
             }
+            print!("{}", t.finish());
         }
         ReportFormat::Table => print!("{}", format_table(&edits)),
     }

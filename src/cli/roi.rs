@@ -585,13 +585,9 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One CSV value through the shared writer (quoting, control characters, formula neutralising).
 fn csv(s: &str) -> String {
-    let s = sanitize_line(s);
-    if s.contains([',', '"']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.into_owned()
-    }
+    crate::csv_out::field(s)
 }
 
 fn cut(s: &str, n: usize) -> String {
@@ -720,8 +716,9 @@ pub fn report_disclosures(
     Ok(match format {
         ReportFormat::Json => serde_json::to_string_pretty(&a)? + "\n",
         ReportFormat::Csv => {
-            let mut s =
-                String::from("date,recipient,recipient_address,description,purpose,request\n");
+            let mut s = String::from(
+                "date,recipient,recipient_address,description,purpose,request,frequency,last_date\n",
+            );
             for e in &a.entries {
                 s += &format!(
                     "{},{},{},{},{},{},{},{}\n",
