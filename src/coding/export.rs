@@ -194,9 +194,13 @@ pub fn export(
         }
         let codes = read_codes(tx, encounter_id)?;
         let out = match format {
-            ExportFormat::Fhir => serde_json::to_string_pretty(&fhir_bundle(tx, &h, &codes))
-                .map_err(|e| CoreError::invalid("export", e.to_string()))?
-                + "\n",
+            ExportFormat::Fhir => {
+                let mut bundle = fhir_bundle(tx, &h, &codes);
+                crate::text::sanitize_json(&mut bundle);
+                serde_json::to_string_pretty(&bundle)
+                    .map_err(|e| CoreError::invalid("export", e.to_string()))?
+                    + "\n"
+            }
             ExportFormat::Csv => format!("{CSV_HEADER}\n{}\n", csv_row(&h, &codes)),
         };
         audit.record(
