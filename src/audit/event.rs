@@ -66,6 +66,23 @@ impl Actor {
     }
 }
 
+/// The MRNs a list page or search showed, for its audit row's `mrns` detail (AUD-11): each
+/// once, in the order shown, space-separated (compact, and `audit export --patient` finds a
+/// list exposure by word match).
+pub fn mrn_list<'a>(mrns: impl IntoIterator<Item = &'a str>) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    for m in mrns {
+        if !m.is_empty() && seen.insert(m) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(m);
+        }
+    }
+    out
+}
+
 /// CRUDE action code (DOMAIN §6; FHIR AuditEvent.action).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

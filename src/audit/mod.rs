@@ -22,7 +22,7 @@ mod export;
 mod verify;
 
 pub use anchor::{Anchor, anchor_path, read_anchors, write_anchor};
-pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype};
+pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype, mrn_list};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use verify::{ChainProblem, VerifyReport, verify};
 
