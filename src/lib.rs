@@ -20,6 +20,7 @@ pub mod domain;
 pub mod error;
 pub mod host;
 pub mod import;
+pub mod limits;
 pub mod report_cli;
 pub mod roi;
 pub mod settings;
