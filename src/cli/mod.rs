@@ -737,7 +737,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Bench(args)) => crate::bench::run(&args)?,
         Some(Command::FirstScreen) => {
-            crate::bench::first_screen(&database_path(cli.db.as_deref())?)?
+            // A supervisor's home screen without a login: for the owner's benchmarks only.
+            let path = database_path(cli.db.as_deref())?;
+            session::system(&path, "first-screen")?;
+            crate::bench::first_screen(&path)?
         }
     }
     Ok(ExitCode::SUCCESS)
