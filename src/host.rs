@@ -265,25 +265,38 @@ pub fn check_user_may_write(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Refuse to read `path` for the user unless the real user may read it (see
+/// [`check_user_may_write`]): under a set-group-id install an input file must not be one only
+/// the service group can read.
+pub fn check_user_may_read(path: &Path) -> std::io::Result<()> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+        .map_err(|_| std::io::Error::other(format!("{}: NUL in path", path.display())))?;
+    // SAFETY: c is a valid NUL-terminated path for the duration of the call.
+    if unsafe { libc::access(c.as_ptr(), libc::R_OK) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{}: you may not read it yourself, so chartdesk will not read it for you (AUD-10)",
+                path.display()
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn aud_10_os_identity_ignores_the_environment() {
-        let real = current_user();
-        // SAFETY: single-threaded use within this test; the variable is restored below.
-        let old = std::env::var_os("USER");
-        unsafe { std::env::set_var("USER", "someone-else") };
-        let again = current_user();
-        match old {
-            Some(v) => unsafe { std::env::set_var("USER", v) },
-            None => unsafe { std::env::remove_var("USER") },
-        }
-        assert_eq!(real, again);
-        assert_ne!(again.name, "someone-else");
+    fn aud_10_os_identity_is_the_kernel_uid() {
+        // (That `$USER` is ignored is tested on the binary in tests/security.rs: changing the
+        // environment inside this multi-threaded test process would not be sound.)
+        let me = current_user();
         // SAFETY: getuid cannot fail.
-        assert_eq!(again.uid, unsafe { libc::getuid() });
+        assert_eq!(me.uid, unsafe { libc::getuid() });
+        assert_eq!(uid_of(&me.name), Some(me.uid));
     }
 
     #[test]

@@ -651,6 +651,22 @@ fn aud_10_second_os_user_cannot_read_act_without_password_or_impersonate() {
             "{admin:?} succeeded for a second user"
         );
     }
+    // The set-group-id binary reads no input file for them that only the group may read.
+    let group_only = top.path().join("group-only.json");
+    std::fs::write(&group_only, "{}").expect("write");
+    std::os::unix::fs::chown(&group_only, Some(0), Some(gid)).expect("chown");
+    std::fs::set_permissions(&group_only, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let out = as_os_user(
+        user,
+        &[exe, "auth", "check", group_only.to_str().expect("utf-8")],
+        "",
+        &user_sessions,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("you may not read it yourself"),
+        "{out:?}"
+    );
     // A database needing migration is migrated only by its owner.
     let set_version = |v: i64| {
         // Raw SQLite: the store itself would migrate on open (we are the owner).

@@ -600,6 +600,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             today,
         })) => {
+            crate::host::check_user_may_read(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());

@@ -297,6 +297,7 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
         }
         RoiCmd::Auth { request: r, file } => {
             let id = req(&r)?;
+            crate::host::check_user_may_read(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let auth = crate::roi::check::parse_authorization(&text)
