@@ -132,7 +132,8 @@ fn input_limits_roi_request_fields_and_dates() {
 #[test]
 fn input_limits_codes_per_encounter() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut store = common::seeded(&dir.path().join("c.db"));
+    let db = dir.path().join("c.db");
+    let mut store = common::seeded(&db);
     chartdesk::settings::set(
         &mut store,
         &common::system(),
@@ -140,8 +141,35 @@ fn input_limits_codes_per_encounter() {
         "25",
     )
     .expect("set");
-    let limits = chartdesk::limits::Limits::read(store.conn()).expect("limits");
-    assert!(limits.check_codes(25).is_ok());
-    let e = limits.check_codes(26).expect_err("refused").to_string();
-    assert!(e.contains("max_codes_per_encounter"), "{e}");
+    drop(store);
+    let secondary: Vec<String> = (50..75).map(|n| format!("Z{n}:Y")).collect();
+    let out = assert_cmd::Command::cargo_bin("chartdesk")
+        .expect("bin")
+        .arg("--db")
+        .arg(&db)
+        .env("CHARTDESK_SESSION_DIR", dir.path().join("sessions"))
+        .args([
+            "coding",
+            "set-codes",
+            "--encounter",
+            "1",
+            "--principal",
+            "I10:Y",
+            "--secondary",
+        ])
+        .arg(secondary.join(","))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("26 codes") && err.contains("max_codes_per_encounter"),
+        "{err}"
+    );
+    let store = Store::open(&db).expect("open");
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM encounter_codes", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 0, "nothing saved");
 }
