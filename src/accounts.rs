@@ -296,12 +296,16 @@ fn authenticate(
     let max_failed = settings::get_i64(store.conn(), "max_failed_logins")?;
     let found = find_user(store.conn(), username)?;
     let Some((user, stored_hash)) = found else {
-        let actor = Actor::anonymous(username);
+        // AUD-12: the typed name may be a password typed in the wrong field; it is never
+        // stored. A keyed hash (per-database secret) lets repeated attempts be correlated.
+        let attempt = unknown_user_hmac(store.conn(), username)?;
+        let actor = Actor::anonymous("unknown");
         store.transact(&actor, |_tx, audit| {
             audit.record(
-                Event::new(Action::Execute, Subtype::LoginFailed, "user", username)
+                Event::new(Action::Execute, Subtype::LoginFailed, "user", "unknown")
                     .outcome(Outcome::MinorFailure)
-                    .reason("unknown user"),
+                    .reason("unknown user")
+                    .detail(json!({"attempt_hmac": attempt})),
             );
             Ok::<_, CoreError>(())
         })?;
@@ -371,6 +375,38 @@ fn authenticate(
         full_name: user.full_name,
         role: user.role,
     })
+}
+
+/// HMAC-SHA-256 of an unknown login name under the database's `login_hmac_key` (AUD-12), first
+/// 16 bytes in hex: equal names give equal values in one database, and the text cannot be
+/// recovered or dictionary-checked without the key.
+pub fn unknown_user_hmac(conn: &rusqlite::Connection, typed: &str) -> Result<String, CoreError> {
+    use sha2::{Digest, Sha256};
+    let key: String = conn
+        .query_row(
+            "SELECT value FROM chartdesk_meta WHERE key = 'login_hmac_key'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default();
+    let mut k = [0u8; 64];
+    let kb = key.as_bytes();
+    if kb.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(kb));
+    } else {
+        k[..kb.len()].copy_from_slice(kb);
+    }
+    let pad = |byte: u8| k.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(typed.as_bytes())
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    Ok(outer[..16].iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// End a session (explicit logout or automatic logoff).

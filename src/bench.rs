@@ -5,6 +5,7 @@
 //!    doing the same update, and a plain insert. Target: p50 ratio ≤ 1.2.
 //! 2. `audit verify` throughput vs raw SHA-256 over the same bytes. Target ≥ 50 %.
 //! 3. A fresh process opening an N-encounter database and drawing its first screen. Target ≤ 50 ms.
+//! 6. Encryption at rest: durable action and queue page, encrypted beside plain (AUD-05).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,7 +35,11 @@ pub struct BenchArgs {
     /// first-screen database found there is reused
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Run only these measurements (comma-separated: durable, verify, codes, import, first, queue)
+    /// Encounters in each of the two encryption databases (plain and encrypted; 0 skips it)
+    #[arg(long, default_value_t = 20_000)]
+    pub crypt_encounters: usize,
+    /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
+    /// queue, crypt)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
 }
@@ -82,6 +87,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("import") {
         import_throughput(&dir)?;
+    }
+    if args.crypt_encounters > 0 && args.wants("crypt") {
+        crate::bench_crypt::run(&dir, args.crypt_encounters, args.iterations)?;
     }
     if args.encounters > 0 && (args.wants("first") || args.wants("queue")) {
         let db = big_database(&dir, args.encounters)?;

@@ -77,7 +77,8 @@ pub fn search_patients(
         let hits = find_patients(tx, q)?;
         audit.record(
             Event::new(Action::Read, Subtype::Query, "patient", "*")
-                .detail(json!({"query": q, "results": hits.len()})),
+                .detail(json!({"query": q, "results": hits.len(),
+                    "mrns": crate::audit::mrn_list(hits.iter().map(|h| h.patient.mrn.as_str()))})),
         );
         Ok(hits)
     })

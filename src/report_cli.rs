@@ -17,12 +17,9 @@ fn today_or(d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
+/// One CSV value through the shared writer (quoting, formula neutralising).
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    crate::csv_out::field(s)
 }
 
 pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
@@ -51,6 +48,7 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         ReportCmd::Roi { .. } => ("roi", Perm::Administer),
     };
     authorize(store, actor, perm, "report", name)?;
+    let mut shown: Option<String> = None;
     let out = match cmd {
         ReportCmd::Deficiencies { format, as_of } => {
             let today = today_or(as_of);
@@ -195,19 +193,32 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                     )
                     .map_err(|_| anyhow::anyhow!("no provider with id or NPI {provider}"))?,
             };
-            report::provider_letter(
+            let letter = report::provider_letter(
                 store.conn(),
                 id,
                 today_or(None),
                 format == LetterFormat::Csv,
-            )?
+            )?;
+            // The letter lists patients: its audit row names every MRN shown (AUD-11).
+            let mut stmt = store.conn().prepare(
+                "SELECT p.mrn FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id
+                   JOIN patients p ON p.id = e.patient_id
+                  WHERE d.provider_id = ?1 AND d.status NOT IN ('completed','waived','void')
+                  ORDER BY d.assigned_at, d.id",
+            )?;
+            let mrns: Vec<String> = stmt
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            shown = Some(crate::audit::mrn_list(mrns.iter().map(String::as_str)));
+            letter
         }
     };
     store.transact_read(actor, |_tx, audit| {
-        audit.record(
-            Event::new(Action::Read, Subtype::Query, "report", name)
-                .detail(json!({"bytes": out.len()})),
-        );
+        let mut detail = json!({"bytes": out.len()});
+        if let Some(m) = &shown {
+            detail["mrns"] = json!(m);
+        }
+        audit.record(Event::new(Action::Read, Subtype::Query, "report", name).detail(detail));
         Ok::<_, crate::CoreError>(())
     })?;
     Ok(out)

@@ -244,6 +244,45 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: Kind::Int { min: 1, max: 60 },
         doc: "Days from discharge to final coding the DNFC report compares against (COD-22)",
     },
+    SettingDef {
+        key: "cli_session_minutes",
+        default: "15",
+        kind: Kind::Int { min: 1, max: 480 },
+        doc: "Lifetime of a `chartdesk login` session token, bound to the OS user and terminal (AUD-10)",
+    },
+    SettingDef {
+        key: "release_zip_encryption",
+        default: "NONE",
+        kind: Kind::Choice(&["NONE", "AES256"]),
+        doc: "Release packet zip: NONE, or AES256 (WinZip AES-256, passphrase shown once to the releaser; needs the encryption build) (AUD-05)",
+    },
+    SettingDef {
+        key: "max_name_length",
+        default: "100",
+        kind: Kind::Int {
+            min: 10,
+            max: 1_000,
+        },
+        doc: "Longest person or requester name accepted from imports and forms, characters (input limit)",
+    },
+    SettingDef {
+        key: "max_field_length",
+        default: "4000",
+        kind: Kind::Int {
+            min: 100,
+            max: 1_000_000,
+        },
+        doc: "Longest free-text field (address, purpose, note, reason) accepted, characters (input limit)",
+    },
+    SettingDef {
+        key: "max_codes_per_encounter",
+        default: "100",
+        kind: Kind::Int {
+            min: 25,
+            max: 1_000,
+        },
+        doc: "Most diagnosis plus procedure codes one encounter may carry (input limit)",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {

@@ -73,6 +73,35 @@ pub fn sanitize_line(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Every string in a JSON value (keys and values, recursively) through [`sanitize`]: JSON and
+/// FHIR files written for other programs carry no control, escape, C1 or bidi characters
+/// (serde_json escapes only C0; C1 and bidi would pass raw).
+pub fn sanitize_json(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let Cow::Owned(clean) = sanitize(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sanitize_json),
+        Value::Object(map) => {
+            let dirty: Vec<String> = map
+                .keys()
+                .filter(|k| matches!(sanitize(k), Cow::Owned(_)))
+                .cloned()
+                .collect();
+            for k in dirty {
+                if let Some(val) = map.remove(&k) {
+                    map.insert(sanitize(&k).into_owned(), val);
+                }
+            }
+            map.values_mut().for_each(sanitize_json);
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +125,16 @@ mod tests {
             assert_eq!(got, want, "{input:?}");
             assert!(!got.chars().any(|c| c.is_control() && c != '\n'), "{got:?}");
         }
+    }
+
+    #[test]
+    fn json_outputs_keep_no_bidi_or_c1() {
+        let mut v = serde_json::json!({"name": "Ana\u{202E}gpj.exe\u{85}", "list": ["a\u{9b}2J", 1], "k\u{2066}": "x"});
+        sanitize_json(&mut v);
+        let text = serde_json::to_string(&v).expect("json");
+        assert!(!text.chars().any(is_unsafe), "{text}");
+        assert_eq!(v["name"], "Anagpj.exe");
+        assert_eq!(v["k"], "x");
     }
 
     #[test]

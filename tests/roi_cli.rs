@@ -14,6 +14,15 @@ fn cd(db: &std::path::Path) -> Command {
     c
 }
 
+/// A command acting as chartdesk user `name`, proven by the password on standard input (the
+/// fixture's passwords are `password-<name>`): `--as` alone is refused (AUD-10).
+fn as_user(db: &std::path::Path, name: &str) -> Command {
+    let mut c = cd(db);
+    c.arg("--password-stdin")
+        .write_stdin(format!("password-{name}\n"));
+    c
+}
+
 fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
     let db = dir.join("roi.db");
     let mut store = common::seeded(&db);
@@ -47,7 +56,7 @@ const AUTH_INCOMPLETE: &str = r#"{
 fn a_request_goes_from_log_to_closed_on_the_command_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi",
             "--as",
@@ -70,17 +79,17 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         .stdout(predicate::str::contains("REQ-000001 logged: AUTH_3P"));
     let auth = dir.path().join("auth.json");
     std::fs::write(&auth, AUTH_INCOMPLETE).expect("write");
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "auth", "REQ-000001"])
         .arg(&auth)
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "verify", "1", "--method", "bar card"])
         .assert()
         .success();
     // No purpose and the SUD note not named: on hold, exit 1, each code with its rule.
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "validate", "REQ-000001"])
         .assert()
         .code(1)
@@ -90,7 +99,7 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
                 .and(predicate::str::contains("AUTH_SENSITIVE_NOT_SPECIFIED"))
                 .and(predicate::str::contains("REQ-000001: ON_HOLD")),
         );
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "list", "--format", "csv"])
         .assert()
         .success()
@@ -101,12 +110,12 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         "\"purpose\": \"at the request of the individual\",\n  \"expiration_date\"",
     );
     std::fs::write(&auth, fixed).expect("write");
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "auth", "1"])
         .arg(&auth)
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi",
             "--as",
@@ -119,26 +128,26 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         ])
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "validate", "1", "--format", "json"])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"status\": \"IN_PROCESS\""));
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "submit", "1"])
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "qa", "1", "--pass"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("other than the releaser"));
-    cd(&db)
+    as_user(&db, "sam")
         .args(["roi", "--as", "sam", "qa", "1", "--pass"])
         .assert()
         .success();
     let out = dir.path().join("packets");
-    cd(&db)
+    as_user(&db, "rita")
         .args(["release", "REQ-000001", "--as", "rita", "--out"])
         .arg(&out)
         .assert()
@@ -149,7 +158,7 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
         );
     assert!(out.join("REQ-000001/manifest.json").exists());
     assert!(out.join("REQ-000001.zip").exists());
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "show", "1"])
         .assert()
         .success()
@@ -158,17 +167,17 @@ fn a_request_goes_from_log_to_closed_on_the_command_line() {
                 "WITHHELD: SUD records not authorized",
             )),
         );
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "close", "1"])
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "close", "1"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("CLOSED; it cannot move to CLOSED"));
     // Not accountable (under an authorization, AOD-02): the accounting is empty but says why.
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "report",
             "disclosures",
@@ -300,7 +309,7 @@ fn subpoena_release_appears_in_the_accounting_csv() {
 fn bad_input_and_missing_permission_fail_with_one_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
-    cd(&db)
+    as_user(&db, "carl")
         .args([
             "roi",
             "--as",

@@ -20,7 +20,7 @@ fn provider_view_audit(app: &App, user: &str) -> Vec<(String, String)> {
     let conn = app.store().conn();
     let mut st = conn
         .prepare(
-            "SELECT entity_id, detail FROM audit_log
+            "SELECT entity_id, json_remove(detail, '$.mrns') FROM audit_log
              WHERE username = ?1 AND subtype = 'query' AND entity_type = 'provider_view' ORDER BY seq",
         )
         .expect("prepare");
@@ -85,6 +85,21 @@ fn technician_pages_through_a_providers_open_deficiencies_and_each_page_is_audit
         ],
         "one audited query per page read (limit + 1 rows asked)"
     );
+    // AUD-11: each page's row names the MRNs it read.
+    let named: Vec<i64> = {
+        let conn = app.store().conn();
+        let mut st = conn
+            .prepare(
+                "SELECT json_array_length('[\"' || replace(json_extract(detail, '$.mrns'), ' ', '\",\"') || '\"]')
+                   FROM audit_log WHERE username = 'tech1' AND entity_type = 'provider_view' ORDER BY seq",
+            )
+            .expect("prepare");
+        st.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert!(named.iter().all(|n| *n >= 1), "{named:?}");
 
     press(app, KeyCode::Esc);
     assert_eq!(app.screen(), ScreenId::Reports);

@@ -83,12 +83,11 @@ pub fn anchor_path(db: &Path, setting: Option<&str>) -> PathBuf {
 }
 
 /// Append one anchor line and fsync it. The file is opened append-only; it is never rewritten.
+/// A new anchor file is created with the PHI mode of its folder (0600, or 0660 for the service
+/// group), whatever the umask (AUD-10).
 pub fn write_anchor(path: &Path, anchor: &Anchor) -> std::io::Result<()> {
     let created = !path.exists();
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    let mut f = crate::host::append_private(path)?;
     let line = serde_json::to_string(anchor).map_err(std::io::Error::other)?;
     writeln!(f, "{line}")?;
     f.sync_all()?;

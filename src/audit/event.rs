@@ -30,11 +30,10 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The command-line administrator, named by the operating-system account running it.
+    /// The command-line administrator, named by the operating-system account running it as
+    /// the kernel reports it (uid → password database), never by `$USER` (AUD-10).
     pub fn system(context: &str) -> Actor {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".into());
+        let os_user = crate::host::current_user().name;
         Actor {
             user_id: None,
             username: format!("system:{context}:{os_user}"),
@@ -65,6 +64,23 @@ impl Actor {
             ActorRole::System => None,
         }
     }
+}
+
+/// The MRNs a list page or search showed, for its audit row's `mrns` detail (AUD-11): each
+/// once, in the order shown, space-separated (compact, and `audit export --patient` finds a
+/// list exposure by word match).
+pub fn mrn_list<'a>(mrns: impl IntoIterator<Item = &'a str>) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    for m in mrns {
+        if !m.is_empty() && seen.insert(m) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(m);
+        }
+    }
+    out
 }
 
 /// CRUDE action code (DOMAIN §6; FHIR AuditEvent.action).

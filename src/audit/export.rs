@@ -30,7 +30,8 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<usize, ExportError> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {} FROM audit_log WHERE (?1 IS NULL OR recorded_at >= ?1) AND (?2 IS NULL OR patient_mrn = ?2) ORDER BY seq",
+        "SELECT {} FROM audit_log WHERE (?1 IS NULL OR recorded_at >= ?1) AND (?2 IS NULL OR patient_mrn = ?2
+           OR (patient_mrn IS NULL AND instr(' ' || json_extract(detail, '$.mrns') || ' ', ' ' || ?2 || ' ') > 0)) ORDER BY seq",
         super::ROW_COLUMNS
     ))?;
     let rows = stmt.query_map(

@@ -25,7 +25,7 @@ pub use anchor::{
     Anchor, AnchorFile, AnchorOutcome, anchor_location, anchor_now, anchor_path, read_anchors,
     write_anchor,
 };
-pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype};
+pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype, mrn_list};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use verify::{
     ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, anchors_in_force,

@@ -1,7 +1,7 @@
-//! `chartdesk user …` and `chartdesk audit …`: supervisor work from the command line, run by
-//! whoever administers the database file (audited as the system actor).
+//! `chartdesk user …` and `chartdesk audit …`: supervisor work from the command line, run by a
+//! logged-in supervisor, or by the OS account owning the database file (audited as the system
+//! actor; the first supervisor is created that way) (AUD-10).
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,16 +16,7 @@ use crate::store::Store;
 
 fn read_password(name: &str, from_stdin: bool) -> Result<String> {
     if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("reading the password from standard input")?;
-        let pw = line.trim_end_matches(['\r', '\n']).to_string();
-        if pw.is_empty() {
-            bail!("no password on standard input");
-        }
-        return Ok(pw);
+        return super::session::stdin_password(&format!("the new password for {name}"));
     }
     let first = rpassword::prompt_password(format!("Password for {name}: "))
         .context("reading the password")?;
@@ -36,15 +27,14 @@ fn read_password(name: &str, from_stdin: bool) -> Result<String> {
     Ok(first)
 }
 
-pub(super) fn user_command(path: &Path, cmd: UserCmd) -> Result<ExitCode> {
+pub(super) fn user_command(path: &Path, cmd: UserCmd, password_stdin: bool) -> Result<ExitCode> {
     let mut store = Store::open(path)?;
-    let actor = Actor::system("user");
+    let actor = super::session::actor(&mut store, None, "user")?;
     match cmd {
         UserCmd::Add {
             name,
             role,
             full_name,
-            password_stdin,
         } => {
             let pw = read_password(&name, password_stdin)?;
             accounts::add_user(&mut store, &actor, &name, &full_name, role.into(), &pw)?;
@@ -90,10 +80,7 @@ pub(super) fn user_command(path: &Path, cmd: UserCmd) -> Result<ExitCode> {
             accounts::unlock_user(&mut store, &actor, &name)?;
             println!("unlocked {name}");
         }
-        UserCmd::Passwd {
-            name,
-            password_stdin,
-        } => {
+        UserCmd::Passwd { name } => {
             let pw = read_password(&name, password_stdin)?;
             accounts::set_password(&mut store, &actor, &name, &pw)?;
             println!("password changed for {name}");
@@ -163,14 +150,29 @@ pub(super) fn print_verify(report: &audit::VerifyReport, anchors: &audit::Anchor
     }
 }
 
+/// The audit log is supervisor work: the CLI acts as a signed-in supervisor, or as the database
+/// owner's system account (AUD-10).
+fn audit_actor(store: &mut Store) -> Result<Actor> {
+    let actor = super::session::actor(store, None, "audit")?;
+    if actor.has_role().is_some_and(|r| r != Role::Supervisor) {
+        bail!(
+            "{}: the audit log is supervisor work (role {}) (AUD-10)",
+            actor.username,
+            actor.role.as_str()
+        );
+    }
+    Ok(actor)
+}
+
 fn record_verify(path: &Path, report: &audit::VerifyReport, since_anchor: bool) -> Result<()> {
     let mut store = Store::open(path)?;
+    let actor = audit_actor(&mut store)?;
     let outcome = if report.ok() {
         Outcome::Success
     } else {
         Outcome::SeriousFailure
     };
-    store.transact(&Actor::system("audit"), |_tx, a| {
+    store.transact(&actor, |_tx, a| {
         a.record(
             Event::new(Action::Execute, Subtype::AuditView, "audit_log", "verify")
                 .outcome(outcome)
@@ -241,11 +243,12 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
         }
         AuditCmd::Anchor { anchors } => {
             let mut store = Store::open(path)?;
+            let actor = audit_actor(&mut store)?;
             let canonical = std::fs::canonicalize(path)
                 .with_context(|| format!("resolving {}", path.display()))?;
             let anchors_path = anchor_file_for(&canonical, anchors.as_deref())?;
             warn_ignored_anchor_setting(store.conn(), &anchors_path);
-            match audit::anchor_now(&mut store, &Actor::system("audit"), &anchors_path)? {
+            match audit::anchor_now(&mut store, &actor, &anchors_path)? {
                 audit::AnchorOutcome::Refused(problem) => bail!(
                     "refusing to anchor: the audit chain does not verify ({problem}); run `chartdesk audit verify` and investigate first"
                 ),
@@ -275,9 +278,11 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
                 ExportFormatArg::Fhir => ExportFormat::Fhir,
             };
             let mut store = Store::open(path)?;
+            let actor = audit_actor(&mut store)?;
             let n = match &out {
                 Some(file) => {
-                    let f = std::fs::File::create(file)
+                    crate::host::check_user_may_write(file)?;
+                    let f = crate::host::create_private_file(file)
                         .with_context(|| format!("creating {}", file.display()))?;
                     let mut w = std::io::BufWriter::new(f);
                     audit::export(store.conn(), &filter, format, &mut w)?
@@ -288,7 +293,7 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
                     audit::export(store.conn(), &filter, format, &mut w)?
                 }
             };
-            store.transact(&Actor::system("audit"), |_tx, a| {
+            store.transact(&actor, |_tx, a| {
                 let mut e = Event::new(Action::Execute, Subtype::AuditExport, "audit_log", "export").detail(
                     serde_json::json!({"rows": n, "format": format!("{format:?}").to_lowercase(), "since": filter.since,
                         "file": out.as_ref().map(|p| p.display().to_string())}),

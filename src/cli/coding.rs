@@ -1,6 +1,7 @@
 //! `chartdesk coding …`: the coding workbench for scripts — queue and held list (COD-20),
 //! setting codes, completion, reopen, documentation queries (COD-21) and billing export.
-//! Runs as the command-line administrator (audited as `system:coding:<os user>`).
+//! Runs as the logged-in chartdesk user, or for the database owner as the command-line
+//! administrator (audited as `system:coding:<os user>`) (AUD-10).
 
 use std::process::ExitCode;
 
@@ -141,18 +142,18 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
                     .iter()
                     .map(|h| format!("{}:{}:{}", h.kind, h.rule, h.id))
                     .collect();
-                s += &format!(
-                    "{},{},{},{},{},{},{},{},{}\n",
-                    r.encounter_id,
-                    r.visit_number,
-                    r.mrn,
-                    r.kind,
-                    r.service.replace(',', " "),
-                    r.discharge_at,
-                    r.coding_status,
+                s += &crate::csv_out::line([
+                    r.encounter_id.to_string().as_str(),
+                    &r.visit_number,
+                    &r.mrn,
+                    &r.kind,
+                    &r.service,
+                    &r.discharge_at,
+                    &r.coding_status,
                     r.claimed_by.as_deref().unwrap_or(""),
-                    hold.join(";")
-                );
+                    &hold.join(";"),
+                ]);
+                s.push('\n');
             }
             s
         }
@@ -209,7 +210,7 @@ fn list_text(rows: &[CodingRow], list: CodingList, format: ReportFormat) -> Resu
 }
 
 pub(super) fn run(store: &mut Store, cmd: CodingCmd) -> Result<ExitCode> {
-    let actor = Actor::system("coding");
+    let actor = super::session::actor(store, None, "coding")?;
     match cmd {
         CodingCmd::Queue(a) => print_list(store, &actor, CodingList::Queue, a)?,
         CodingCmd::Held(a) => print_list(store, &actor, CodingList::Held, a)?,

@@ -7,8 +7,9 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 
 use super::ReportFormat;
+use crate::audit::{Action, Event, Subtype};
 use crate::coding::{DxEntry, EditInput, PxEntry, format_table, has_errors, load_facts, run_edits};
-use crate::domain::EncounterKind;
+use crate::domain::{EncounterKind, Perm};
 use crate::store::Store;
 
 #[derive(clap::Args, Debug)]
@@ -98,15 +99,27 @@ fn from_arguments(a: &EditsArgs) -> Result<EditInput> {
 }
 
 /// Build the input from a stored encounter: patient age at admission, sex, discharge date,
-/// length of stay, and its assigned codes in sequence (the workbench's reading of it).
-fn from_encounter(store: &Store, id: i64) -> Result<EditInput> {
-    let conn = store.conn();
-    let h = crate::coding::work::header(conn, id)?;
-    let codes = crate::coding::work::read_codes(conn, id)?;
-    Ok(crate::coding::work::edit_input(&h, &codes)?)
+/// length of stay, and its assigned codes in sequence (the workbench's reading of it). The read
+/// shows one patient's diagnoses: it needs the coding permission and is audited as a view with
+/// the patient's MRN (AUD-09), in the same transaction as the read.
+fn from_encounter(store: &mut Store, id: i64) -> Result<EditInput> {
+    let actor = super::session::actor(store, None, "edits")?;
+    crate::accounts::authorize(store, &actor, Perm::Code, "encounter", &id.to_string())?;
+    let input = store.transact_read(&actor, |tx, audit| -> Result<EditInput> {
+        let h = crate::coding::work::header(tx, id)?;
+        let codes = crate::coding::work::read_codes(tx, id)?;
+        audit.record(
+            Event::new(Action::Read, Subtype::View, "coding", id)
+                .patient(&h.mrn)
+                .encounter(id)
+                .detail(serde_json::json!({"view": "edits"})),
+        );
+        Ok(crate::coding::work::edit_input(&h, &codes)?)
+    })?;
+    Ok(input)
 }
 
-pub(super) fn run(store: &Store, args: &EditsArgs) -> Result<ExitCode> {
+pub(super) fn run(store: &mut Store, args: &EditsArgs) -> Result<ExitCode> {
     let input = match args.encounter {
         Some(id) => from_encounter(store, id)?,
         None => from_arguments(args)?,
@@ -119,16 +132,16 @@ pub(super) fn run(store: &Store, args: &EditsArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&serde_json::json!({"input": input, "edits": edits}))?
         ),
         ReportFormat::Csv => {
-            println!("id,severity,code,message");
+            let mut t = crate::csv_out::Table::new(&["id", "severity", "code", "message"]);
             for e in &edits {
-                println!(
-                    "{},{},{},\"{}\"",
-                    e.id,
+                t.row([
+                    e.id.to_string().as_str(),
                     serde_json::to_value(e.severity)?.as_str().unwrap_or(""),
                     e.code.as_deref().unwrap_or(""),
-                    e.message.replace('"', "\"\"")
-                );
+                    &e.message,
+                ]);
             }
+            print!("{}", t.finish());
         }
         ReportFormat::Table => print!("{}", format_table(&edits)),
     }

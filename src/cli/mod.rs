@@ -19,8 +19,10 @@ use crate::tui;
 mod admin;
 mod coding;
 mod edits;
+mod install;
 pub(crate) mod roi;
 mod trust;
+pub(crate) mod session;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]
@@ -36,6 +38,14 @@ pub struct Cli {
     /// Database file [default: $CHARTDESK_DB, else the platform data directory]
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Read passwords from standard input, one per line: the acting user's for `--as` or
+    /// `login` first, then a new one for `user add`/`user passwd` (for scripts)
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    /// File holding the database encryption key (mode 0600) [default: $CHARTDESK_KEY_FILE,
+    /// else $CHARTDESK_KEY, else a prompt when the database is encrypted] (AUD-05)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -44,6 +54,22 @@ pub struct Cli {
 pub enum Command {
     /// Create a new, empty chartdesk database (or check that an existing one is current)
     Init,
+    /// Check USER's password and leave a short-lived session for this OS user and terminal
+    /// (`cli_session_minutes`); later commands act as USER without `--as` (AUD-10)
+    Login { user: String },
+    /// End this terminal's session
+    Logout,
+    /// Show the OS user (from the kernel) and the chartdesk user commands act as
+    Whoami,
+    /// Set up a shared server (run as root): service group, database folder and file owned by
+    /// it and closed to others, the binary set-group-id to it (AUD-10)
+    InstallServer(install::InstallArgs),
+    /// Check the installation: modes, ownership, set-group-id binary, encryption; exit 1 on a
+    /// failure (AUD-10, AUD-05)
+    Doctor,
+    /// Change the database encryption key (new key from --new-key-file, $CHARTDESK_NEW_KEY or a
+    /// prompt); encrypts a plain database (AUD-05; needs the `encryption` build)
+    Rekey(install::RekeyArgs),
     /// Build a fresh demo database with synthetic patients and one user per role, then open the TUI
     Demo(DemoArgs),
     /// Generate synthetic patients into the database (for benchmarks: --encounters 1000000)
@@ -162,9 +188,6 @@ pub enum UserCmd {
         /// Full name shown on screens
         #[arg(long, default_value = "")]
         full_name: String,
-        /// Read the password from the first line of standard input (for scripts)
-        #[arg(long)]
-        password_stdin: bool,
     },
     /// List users
     List {
@@ -178,11 +201,7 @@ pub enum UserCmd {
     /// Unlock an account locked after failed logins
     Unlock { name: String },
     /// Set a user's password
-    Passwd {
-        name: String,
-        #[arg(long)]
-        password_stdin: bool,
-    },
+    Passwd { name: String },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -445,6 +464,11 @@ fn data_dir() -> Result<PathBuf> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    session::set_password_stdin(cli.password_stdin);
+    crate::store::set_process_key(install::key_from_options(
+        cli.key_file.as_deref(),
+        database_path(cli.db.as_deref()).ok().as_deref(),
+    )?);
     let explicit_db = cli.db.clone().or_else(|| {
         std::env::var_os("CHARTDESK_DB")
             .filter(|p| !p.is_empty())
@@ -459,8 +483,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Init) => {
             let path = database_path(cli.db.as_deref())?;
             let existed = path.exists();
+            let init = session::system(&path, "init")?;
             let mut store = Store::open_or_create(&path)?;
-            let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
+            let codes = crate::codes::load_embedded(&mut store, &init)?;
             if existed {
                 println!(
                     "{} is a chartdesk database at schema version {}",
@@ -480,6 +505,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
             println!("{codes}");
+        }
+        Some(Command::Login { user }) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let expires = session::login(&mut store, &user)?;
+            println!("logged in as {user} on this terminal until {expires} (UTC)");
+        }
+        Some(Command::Logout) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            match session::logout(&mut store)? {
+                Some(u) => println!("logged out {u}"),
+                None => println!("no session on this terminal"),
+            }
+        }
+        Some(Command::Whoami) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            print!("{}", session::whoami(&mut store)?);
+        }
+        Some(Command::InstallServer(args)) => {
+            return install::install_server(&database_path(cli.db.as_deref())?, &args);
+        }
+        Some(Command::Doctor) => return install::doctor(&database_path(cli.db.as_deref())?),
+        Some(Command::Rekey(args)) => {
+            return install::rekey(&database_path(cli.db.as_deref())?, &args);
         }
         Some(Command::Demo(args)) => {
             let path = match explicit_db {
@@ -502,6 +550,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Gen(args)) => {
             let path = database_path(cli.db.as_deref())?;
+            let generator = session::system(&path, "gen")?;
             let mut store = Store::open_or_create(&path)?;
             let today = args
                 .today
@@ -512,7 +561,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 today,
             };
             let started = std::time::Instant::now();
-            let summary = demo::generate(&mut store, &Actor::system("gen"), &spec)?;
+            let summary = demo::generate(&mut store, &generator, &spec)?;
             println!(
                 "generated {} encounters, {} patients, {} providers, {} documents into {} in {:.1} s",
                 summary.encounters,
@@ -523,7 +572,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Some(Command::User(cmd)) => return user_command(&database_path(cli.db.as_deref())?, cmd),
+        Some(Command::User(cmd)) => {
+            return user_command(&database_path(cli.db.as_deref())?, cmd, cli.password_stdin);
+        }
         Some(Command::Audit(cmd)) => return audit_command(&database_path(cli.db.as_deref())?, cmd),
         Some(Command::Settings(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
@@ -539,7 +590,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 SettingsCmd::Set { key, value } => {
-                    settings::set(&mut store, &Actor::system("settings"), &key, &value)?;
+                    let actor = session::actor(&mut store, None, "settings")?;
+                    settings::set(&mut store, &actor, &key, &value)?;
                     println!("{key} = {}", value.trim());
                 }
             }
@@ -572,8 +624,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 CodesCmd::Load { dir, year } => {
-                    let s =
-                        crate::codes::load_dir(&mut store, &Actor::system("codes"), &dir, year)?;
+                    let actor = session::system(store.path(), "codes load")?;
+                    let s = crate::codes::load_dir(&mut store, &actor, &dir, year)?;
                     println!("{s}");
                 }
             }
@@ -583,14 +635,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return coding::run(&mut store, cmd);
         }
         Some(Command::Edits(args)) => {
-            let store = Store::open(&database_path(cli.db.as_deref())?)?;
-            return edits::run(&store, &args);
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            return edits::run(&mut store, &args);
         }
         Some(Command::Auth(AuthCmd::Check {
             file,
             format,
             today,
         })) => {
+            crate::host::check_user_may_read(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -615,7 +668,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             as_user,
         }) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
-            let actor = roi::actor_for(&store, as_user.as_deref(), "release")?;
+            let actor = roi::actor_for(&mut store, as_user.as_deref(), "release")?;
+            crate::host::check_user_may_write(&out)
+                .with_context(|| format!("--out {}", out.display()))?;
             let id = crate::roi::request::parse_request_id(&request)?;
             let r = crate::roi::release::release(&mut store, &actor, id, &out)?;
             roi::print_release(&r);
@@ -628,15 +683,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             as_user,
         })) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
-            let actor = roi::actor_for(&store, as_user.as_deref(), "report")?;
+            let actor = roi::actor_for(&mut store, as_user.as_deref(), "report")?;
             print!(
                 "{}",
                 roi::report_disclosures(&mut store, &actor, &patient, from, format, group_repeats)?
             );
         }
         Some(Command::Import(cmd)) => {
-            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
-            let actor = Actor::system("import");
+            let path = database_path(cli.db.as_deref())?;
+            let actor = session::system(&path, "import")?;
+            let mut store = Store::open(&path)?;
             let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let mut progress = |done: usize, total: usize| {
                 if tty && total > 1 {
@@ -673,7 +729,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             at,
             disposition,
         }) => {
-            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let path = database_path(cli.db.as_deref())?;
+            let actor = session::system(&path, "discharge")?;
+            let mut store = Store::open(&path)?;
             let at = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S")
                 .or_else(|_| chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M"))
                 .with_context(|| format!("--at {at}: use YYYY-MM-DDTHH:MM"))?;
@@ -687,7 +745,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|_| anyhow::anyhow!("no encounter with visit number {visit}"))?;
             let o = crate::deficiency::ops::discharge(
                 &mut store,
-                &Actor::system("discharge"),
+                &actor,
                 id,
                 at,
                 disposition.as_deref(),
@@ -698,11 +756,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Some(Command::Analyze { since }) => {
-            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            let path = database_path(cli.db.as_deref())?;
+            let actor = session::system(&path, "analyze")?;
+            let mut store = Store::open(&path)?;
             let t = std::time::Instant::now();
             let s = crate::deficiency::ops::analyze_batch(
                 &mut store,
-                &Actor::system("analyze"),
+                &actor,
                 since.map_or(AnalyzeScope::Awaiting, AnalyzeScope::Since),
             )?;
             println!(
@@ -716,10 +776,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
-            print!(
-                "{}",
-                crate::report_cli::run(&mut store, &Actor::system("report"), cmd)?
-            );
+            let actor = session::actor(&mut store, None, "report")?;
+            print!("{}", crate::report_cli::run(&mut store, &actor, cmd)?);
         }
         Some(Command::Bench(args)) => crate::bench::run(&args)?,
         Some(Command::Backup(args)) => {
@@ -733,7 +791,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return trust::selftest_child(&database_path(cli.db.as_deref())?, args);
         }
         Some(Command::FirstScreen) => {
-            crate::bench::first_screen(&database_path(cli.db.as_deref())?)?
+            // A supervisor's home screen without a login: for the owner's benchmarks only.
+            let path = database_path(cli.db.as_deref())?;
+            session::system(&path, "first-screen")?;
+            crate::bench::first_screen(&path)?
         }
     }
     Ok(ExitCode::SUCCESS)

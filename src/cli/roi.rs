@@ -1,8 +1,8 @@
 //! `chartdesk roi …`, `chartdesk release REQ --out DIR` and `chartdesk report disclosures`:
 //! the release-of-information desk on the command line, for scripts and tests. Every command
 //! runs one core operation (audited, permission-checked); `--as USER` acts as that chartdesk
-//! user (whoever can write the database file can do this, as with the other administrative
-//! commands), else as the system administrator.
+//! user given a `chartdesk login` session or the password, else the session's user, else (for
+//! the OS account owning the database) the system administrator (AUD-10).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +13,6 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::ReportFormat;
 use crate::audit::Actor;
-use crate::domain::Role;
 use crate::roi::accounting::Suspension;
 use crate::roi::disclosure;
 use crate::roi::holds;
@@ -303,25 +302,10 @@ pub enum RoiCmd {
     },
 }
 
-/// The actor for `--as USER`, or the system administrator.
-pub fn actor_for(store: &Store, user: Option<&str>, context: &str) -> Result<Actor> {
-    let Some(name) = user else {
-        return Ok(Actor::system(context));
-    };
-    let row: Option<(i64, String, String, i64)> =
-        rusqlite::OptionalExtension::optional(store.conn().query_row(
-            "SELECT id, username, role, disabled FROM users WHERE username = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        ))?;
-    let Some((id, username, role, disabled)) = row else {
-        bail!("--as {name}: no such user");
-    };
-    if disabled != 0 {
-        bail!("--as {name}: the account is disabled");
-    }
-    let role = Role::parse(&role).with_context(|| format!("--as {name}: unknown role {role}"))?;
-    Ok(Actor::user(id, &username, role))
+/// The actor for `--as USER` (with a session or the password), else the session's user, else
+/// the database owner as the system administrator (AUD-10; see `cli::session`).
+pub fn actor_for(store: &mut Store, user: Option<&str>, context: &str) -> Result<Actor> {
+    super::session::actor(store, user, context)
 }
 
 fn req(s: &str) -> Result<i64> {
@@ -355,7 +339,7 @@ fn dollars(c: impl Into<i64>) -> String {
 
 pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
     let mut store = Store::open(db)?;
-    let actor = actor_for(&store, args.as_user.as_deref(), "roi")?;
+    let actor = actor_for(&mut store, args.as_user.as_deref(), "roi")?;
     let today = request::today(&store);
     match args.command {
         RoiCmd::Log {
@@ -420,6 +404,7 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
         }
         RoiCmd::Auth { request: r, file } => {
             let id = req(&r)?;
+            crate::host::check_user_may_read(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let auth = crate::roi::check::parse_authorization(&text)
@@ -908,13 +893,9 @@ fn status_text(rec: &request::RequestRecord) -> String {
     }
 }
 
+/// One CSV value through the shared writer (quoting, control characters, formula neutralising).
 fn csv(s: &str) -> String {
-    let s = sanitize_line(s);
-    if s.contains([',', '"']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.into_owned()
-    }
+    crate::csv_out::field(s)
 }
 
 fn cut(s: &str, n: usize) -> String {
@@ -950,6 +931,9 @@ pub fn print_release(r: &release::Released) {
     println!("packet: {}", r.dir.display());
     println!("zip:    {}", r.zip.display());
     println!("manifest sha256: {}", r.manifest_sha256);
+    if let Some(p) = &r.zip_passphrase {
+        println!("zip passphrase (AES-256; give it to the recipient by another channel): {p}");
+    }
 }
 
 /// The request detail as text.

@@ -29,8 +29,9 @@ pub struct RestoreArgs {
 }
 
 pub(super) fn backup(db: &Path, args: BackupArgs) -> Result<ExitCode> {
+    let actor = super::session::system(db, "backup")?;
     let mut store = Store::open(db)?;
-    let r = crate::backup::backup(&mut store, &Actor::system("backup"), &args.dest)?;
+    let r = crate::backup::backup(&mut store, &actor, &args.dest)?;
     println!(
         "backup written to {} ({} bytes): integrity_check ok, audit chain OK ({} rows), head seq {} hash {}",
         r.dest.display(),
@@ -56,11 +57,22 @@ pub(super) fn restore(db: &Path, args: RestoreArgs) -> Result<ExitCode> {
                 .or_else(|_| Ok::<_, std::io::Error>(crate::audit::anchor_path(&real, None)))?
         }
     };
+    // Restoring replaces the database: the owner's administrative action (AUD-10). A missing
+    // database is checked by its folder's owner.
+    let owned_by = if db.exists() {
+        db.to_path_buf()
+    } else {
+        db.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    let actor = super::session::system(&owned_by, "restore")?;
     let r = crate::backup::restore(
         db,
         &args.src,
         &anchors,
-        &Actor::system("restore"),
+        &actor,
         args.discard_current,
     )?;
     if let Some(saved) = &r.saved_as {

@@ -114,14 +114,6 @@ pub fn fhir_bundle(conn: &Connection, h: &EncounterHeader, codes: &CodeList) -> 
     json!({"resourceType": "Bundle", "type": "collection", "entry": entries})
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// CSV header of [`csv_row`].
 pub const CSV_HEADER: &str = "visit_number,mrn,kind,admit_date,discharge_date,discharge_disposition,principal_dx,principal_poa,secondary_dx,principal_px,procedures,coding_status,coded_at";
 
@@ -175,11 +167,7 @@ pub fn csv_row(h: &EncounterHeader, codes: &CodeList) -> String {
         h.coding_status.clone(),
         h.coded_at.clone().unwrap_or_default(),
     ];
-    fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::csv_out::line(&fields)
 }
 
 /// Export a coded encounter (coders and supervisors), audited as `export`.
@@ -206,9 +194,13 @@ pub fn export(
         }
         let codes = read_codes(tx, encounter_id)?;
         let out = match format {
-            ExportFormat::Fhir => serde_json::to_string_pretty(&fhir_bundle(tx, &h, &codes))
-                .map_err(|e| CoreError::invalid("export", e.to_string()))?
-                + "\n",
+            ExportFormat::Fhir => {
+                let mut bundle = fhir_bundle(tx, &h, &codes);
+                crate::text::sanitize_json(&mut bundle);
+                serde_json::to_string_pretty(&bundle)
+                    .map_err(|e| CoreError::invalid("export", e.to_string()))?
+                    + "\n"
+            }
             ExportFormat::Csv => format!("{CSV_HEADER}\n{}\n", csv_row(&h, &codes)),
         };
         audit.record(

@@ -146,7 +146,8 @@ pub fn coding_page(
         audit.record(
             Event::new(Action::Read, Subtype::Query, "queue", "coding").detail(json!({
                 "list": format!("{list:?}"), "kind": filter.kind, "service": filter.service,
-                "hold_policy": policy.as_str(), "results": rows.len()
+                "hold_policy": policy.as_str(), "results": rows.len(),
+                "mrns": crate::audit::mrn_list(rows.iter().map(|r| r.mrn.as_str()))
             })),
         );
         Ok(rows)

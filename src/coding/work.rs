@@ -450,6 +450,8 @@ pub fn save_codes(
         &encounter_id.to_string(),
     )?;
     validate_list(list)?;
+    crate::limits::Limits::read(store.conn())?
+        .check_codes(list.diagnoses().count() + list.procedures.len())?;
     let now = local_ts(local_now(store));
     store.transact(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;

@@ -200,7 +200,8 @@ pub fn queue_page(
         let rows = page_rows(tx, &now, tab, sort, filter, after, limit)?;
         audit.record(Event::new(Action::Read, Subtype::Query, "queue", "deficiency").detail(json!({
             "tab": format!("{tab:?}"), "sort": format!("{sort:?}"), "service": filter.service, "kind": filter.kind,
-            "provider_id": filter.provider_id, "results": rows.len()
+            "provider_id": filter.provider_id, "results": rows.len(),
+            "mrns": crate::audit::mrn_list(rows.iter().map(|r| r.mrn.as_str()))
         })));
         Ok(rows)
     })
@@ -340,7 +341,8 @@ pub fn provider_page(
         let n = rows.len();
         audit.record(
             Event::new(Action::Read, Subtype::Query, "provider_view", provider_id)
-                .detail(json!({"results": n})),
+                .detail(json!({"results": n,
+                    "mrns": crate::audit::mrn_list(rows.iter().map(|r| r.1.as_str()))})),
         );
         Ok(rows)
     })

@@ -199,7 +199,7 @@ pub fn provider_letter(
             .unwrap_or(0)
     };
     if csv {
-        let q = |s: &str| format!("\"{}\"", clean(s).replace('"', "\"\""));
+        let q = crate::csv_out::field;
         let mut out = String::from(
             "provider,npi,mrn,patient,visit,discharged,deficiency,document,assigned,age_days,delinquent\n",
         );

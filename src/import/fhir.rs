@@ -123,6 +123,8 @@ pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
 
 /// Parse a FHIR JSON file (parse-only; used by the importer and the bench).
 pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
+    // A UTF-8 byte-order mark (Windows editors write one) is not part of the JSON.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {
         let what = if e.is_eof() {
             "truncated JSON"

@@ -15,6 +15,9 @@ pub(crate) fn fhir_datetime(s: &str) -> Result<String, String> {
         None => (s, None),
     };
     let d = fhir_date_parts(date).ok_or_else(bad)?;
+    if !crate::limits::plausible_date(d) {
+        return Err(crate::limits::date_message(clip(s)));
+    }
     let t = match rest {
         None => NaiveTime::MIN,
         Some(r) => {
@@ -43,9 +46,11 @@ pub(crate) fn fhir_datetime(s: &str) -> Result<String, String> {
 
 /// FHIR `date` (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) → `YYYY-MM-DD`.
 pub(crate) fn fhir_date(s: &str) -> Result<String, String> {
-    fhir_date_parts(s)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .ok_or_else(|| format!("'{}' is not a FHIR date", clip(s)))
+    let d = fhir_date_parts(s).ok_or_else(|| format!("'{}' is not a FHIR date", clip(s)))?;
+    if !crate::limits::plausible_date(d) {
+        return Err(crate::limits::date_message(clip(s)));
+    }
+    Ok(d.format("%Y-%m-%d").to_string())
 }
 
 fn fhir_date_parts(s: &str) -> Option<NaiveDate> {
@@ -100,6 +105,9 @@ pub(crate) fn hl7_ts(s: &str) -> Result<String, String> {
     };
     let y: i32 = main[..4].parse().map_err(|_| bad())?;
     let d = NaiveDate::from_ymd_opt(y, part(4, 6, 1), part(6, 8, 1)).ok_or_else(bad)?;
+    if !crate::limits::plausible_date(d) {
+        return Err(crate::limits::date_message(clip(s)));
+    }
     let t = NaiveTime::from_hms_opt(part(8, 10, 0), part(10, 12, 0), part(12, 14, 0))
         .ok_or_else(bad)?;
     Ok(fmt(NaiveDateTime::new(d, t)))

@@ -284,6 +284,20 @@ impl Writer<'_, '_> {
         encounter: Option<i64>,
     ) -> Result<(i64, Change), FileFail> {
         let at = origin.at;
+        // Input limits (names, fields) from the settings in force.
+        crate::limits::Limits::read(self.tx)
+            .and_then(|l| {
+                l.check_columns(cols.iter().map(|(c, v)| {
+                    (
+                        *c,
+                        match v {
+                            Sql::Text(s) => Some(s.as_str()),
+                            _ => None,
+                        },
+                    )
+                }))
+            })
+            .map_err(|e| self.reject(at, e.to_string()))?;
         let (id, change) = match found {
             None => {
                 let names: Vec<&str> = cols.iter().map(|c| c.0).collect();

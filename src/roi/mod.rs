@@ -35,6 +35,7 @@ pub mod holds;
 pub mod lifecycle;
 pub mod manual_disclosure;
 pub mod packet;
+pub mod packet_crypt;
 pub mod queue;
 pub mod release;
 pub mod report;

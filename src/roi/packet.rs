@@ -449,7 +449,8 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
     for (name, text) in &rendered {
         files.push((name.clone(), text.clone().into_bytes()));
     }
-    let bundle = fhir_bundle(input, &rendered);
+    let mut bundle = fhir_bundle(input, &rendered);
+    crate::text::sanitize_json(&mut bundle);
     files.push((
         "bundle.json".into(),
         serde_json::to_vec_pretty(&bundle).unwrap_or_default(),
@@ -512,6 +513,7 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
             m.insert(k.clone(), v.clone());
         }
     }
+    crate::text::sanitize_json(&mut manifest);
     let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     files.insert(0, ("manifest.json".into(), manifest));
     files

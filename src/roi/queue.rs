@@ -73,7 +73,8 @@ pub fn queue(store: &mut Store, actor: &Actor, all: bool) -> Result<Vec<QueueRow
         rows.sort_by_key(|r| (!r.status.is_open(), r.days_left, r.id));
         audit.record(
             Event::new(Action::Read, Subtype::Query, "release_request", "queue")
-                .detail(json!({"rows": rows.len(), "all": all})),
+                .detail(json!({"rows": rows.len(), "all": all,
+                    "mrns": crate::audit::mrn_list(rows.iter().map(|r| r.mrn.as_str()))})),
         );
         Ok(rows)
     })

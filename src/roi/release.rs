@@ -41,6 +41,9 @@ pub struct Released {
     pub part2: bool,
     pub invoice_cents: u64,
     pub manifest_sha256: String,
+    /// The passphrase of an AES-256 encrypted zip (`release_zip_encryption = AES256`), shown
+    /// once to the releaser to give the recipient by another channel; never stored.
+    pub zip_passphrase: Option<String>,
 }
 
 /// `state_fee_schedule` (ROI-04): `base=CENTS,per_page=CENTS,cap=CENTS` (cap 0 = none).
@@ -202,6 +205,7 @@ pub fn release(
     let local = now_utc.with_timezone(&Local).naive_local();
     let today = local.date();
     let created = Created::default();
+    let zip_passphrase = crate::roi::packet_crypt::passphrase_for(store.conn())?;
     let result = store.transact(actor, |tx, audit| {
         let mut rec = request::load(tx, id)?;
         let qa_required = settings::get_i64(tx, "roi_qa_required")? != 0;
@@ -362,7 +366,15 @@ pub fn release(
         })));
         // Files last: an error here rolls the whole release back. Only what this call
         // created is ever removed (another process may own a packet of the same name).
-        write_packet(&dir, &zip_path, &label, &files, local, &created)?;
+        write_packet(
+            &dir,
+            &zip_path,
+            &label,
+            &files,
+            local,
+            &created,
+            zip_passphrase.as_deref(),
+        )?;
         Ok(Released {
             request: label.clone(),
             dir: dir.clone(),
@@ -374,6 +386,7 @@ pub fn release(
             part2,
             invoice_cents: fee.cents,
             manifest_sha256: manifest_sha,
+            zip_passphrase: zip_passphrase.clone(),
         })
     });
     if result.is_err() {
@@ -619,19 +632,22 @@ fn write_packet(
     files: &[(String, Vec<u8>)],
     at: chrono::NaiveDateTime,
     created: &Created,
+    zip_passphrase: Option<&str>,
 ) -> Result<(), CoreError> {
     // `create_dir` and `create_new` fail on an existing packet: never overwrite one.
+    // Packet files are PHI: 0600 and folders 0700 (group-shared in a set-group-id folder),
+    // whatever the umask (AUD-10).
     if let Some(parent) = dir.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        crate::host::create_private_dir_all(parent).map_err(|e| io_err(parent, e))?;
     }
-    std::fs::create_dir(dir).map_err(|e| io_err(dir, e))?;
+    crate::host::create_private_dir(dir).map_err(|e| io_err(dir, e))?;
     created.dir.set(true);
     for (name, bytes) in files {
         let p = dir.join(name);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+            crate::host::create_private_dir_all(parent).map_err(|e| io_err(parent, e))?;
         }
-        std::fs::write(&p, bytes).map_err(|e| io_err(&p, e))?;
+        crate::host::write_private(&p, bytes).map_err(|e| io_err(&p, e))?;
     }
     let (d, t) = dos_stamp(at);
     // The zip holds one top-level folder named like the packet folder.
@@ -639,12 +655,12 @@ fn write_packet(
         .iter()
         .map(|(n, b)| (format!("{folder}/{n}"), b.clone()))
         .collect();
-    let z = packet::zip(&zipped, d, t).map_err(|e| io_err(zip_path, e))?;
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(zip_path)
-        .map_err(|e| io_err(zip_path, e))?;
+    let z = match zip_passphrase {
+        Some(pass) => crate::roi::packet_crypt::encrypted_zip(&zipped, pass, d, t),
+        None => packet::zip(&zipped, d, t),
+    }
+    .map_err(|e| io_err(zip_path, e))?;
+    let mut out = crate::host::create_private_file(zip_path).map_err(|e| io_err(zip_path, e))?;
     created.zip.set(true);
     std::io::Write::write_all(&mut out, &z).map_err(|e| io_err(zip_path, e))?;
     out.sync_all().map_err(|e| io_err(zip_path, e))?;

@@ -361,6 +361,22 @@ pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result
             "who is asking must be named (DOMAIN 4.5)",
         ));
     }
+    let limits = crate::limits::Limits::read(store.conn())?;
+    limits.check_text(
+        "requester_name",
+        &new.requester_name,
+        crate::limits::TextKind::Name,
+    )?;
+    limits.check_text(
+        "requester_address",
+        &new.requester_address,
+        crate::limits::TextKind::Field,
+    )?;
+    limits.check_text("purpose", &new.purpose, crate::limits::TextKind::Field)?;
+    crate::limits::check_date("received", new.received)?;
+    for d in [new.scope.from, new.scope.to].into_iter().flatten() {
+        crate::limits::check_date("scope", d)?;
+    }
     if let (Some(f), Some(t)) = (new.scope.from, new.scope.to)
         && f > t
     {

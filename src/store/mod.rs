@@ -7,10 +7,18 @@
 //!   and left untouched: nothing is written to it.
 //! - Every data change goes through [`Store::transact`]: `BEGIN IMMEDIATE`, the caller's work,
 //!   its audit rows appended to the hash chain, `COMMIT` — or nothing at all.
+//! - A new database file is created 0600 (0660 in a set-group-id service folder) whatever the
+//!   umask; SQLite gives its WAL and SHM the database file's mode (AUD-10).
+//! - Only the OS account owning the database file (or root) migrates it (AUD-10).
+//! - With a key ([`set_process_key`]) the file is opened through SQLCipher, and a wrong key is
+//!   reported at once as one line (AUD-05).
 
+mod crypt;
 mod migrations;
 mod readonly;
 pub mod version;
+
+pub use crypt::{DbKey, process_key, rekey, set_process_key};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -62,6 +70,22 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "database {path} needs migrating to schema version {known} (it is at {found}); only the OS account that owns the file may do that: run `chartdesk init` as that account (AUD-10)"
+    )]
+    MigrationNeedsOwner {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error(
+        "database {0}: wrong encryption key (or the file is not an encrypted chartdesk database) (AUD-05)"
+    )]
+    WrongKey(PathBuf),
+    #[error(
+        "database {0}: an encryption key was given but this chartdesk was built without encryption (cargo feature `encryption`) (AUD-05)"
+    )]
+    NoEncryption(PathBuf),
 }
 
 /// Source of "now": the real clock, or a fixed one in tests.
@@ -101,13 +125,21 @@ impl Store {
         if !exists && !create {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
+        let key = process_key();
         if exists {
-            migrations::check_header(path)?;
-        } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            if key.is_none() {
+                migrations::check_header(path).map_err(|e| match e {
+                    StoreError::NotChartdesk { path, why } => StoreError::NotChartdesk {
+                        path,
+                        why: format!(
+                            "{why}; if it is an encrypted chartdesk database, give its key with --key-file, CHARTDESK_KEY_FILE or CHARTDESK_KEY"
+                        ),
+                    },
+                    other => other,
+                })?;
+            }
+        } else {
+            create_database_file(path)?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -118,8 +150,25 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
+        if let Some(key) = &key {
+            crypt::apply_key(&conn, key, path)?;
+        }
         // Is it ours? Checked before any pragma that could write (journal_mode=WAL writes).
         migrations::check_identity(&conn, path)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(StoreError::from)?;
+        if exists
+            && version > 0
+            && version < SCHEMA_VERSION
+            && !crate::host::is_database_owner(path)
+        {
+            return Err(StoreError::MigrationNeedsOwner {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
         configure(&conn).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
@@ -324,11 +373,29 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Who and where: the SSH tty when remote, else the console, plus the process id.
+/// Where: the terminal as the kernel names it (not `$SSH_TTY`, which the caller sets), else
+/// `console`, plus the process id (AUD-10).
 fn terminal_id() -> String {
-    let tty = std::env::var("SSH_TTY")
-        .ok()
-        .filter(|s| !s.is_empty())
+    let tty = crate::host::tty()
+        .map(|t| t.trim_start_matches("/dev/").to_string())
         .unwrap_or_else(|| "console".to_string());
     format!("{tty}#{}", std::process::id())
+}
+
+/// Create the (empty) database file and any missing folders with PHI modes, before SQLite
+/// opens it: SQLite then gives the WAL and SHM the same mode, whatever the umask (AUD-10).
+fn create_database_file(path: &Path) -> Result<(), StoreError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| StoreError::Io { path: p, source }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::host::create_private_dir_all(dir).map_err(io(dir))?;
+    }
+    match crate::host::create_private_file(path) {
+        Ok(_) => Ok(()),
+        // Another process created it between our check and now: open what is there.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(path)(e)),
+    }
 }
