@@ -4,6 +4,17 @@
 //! [`domain`] (plain types), [`accounts`] (users, roles, login), [`settings`], [`chart`]
 //! (patient search and chart reads), [`demo`] (the deterministic generator), [`cli`], [`tui`].
 
+// Every `print!` / `println!` below goes through `output::print`: a closed pipe or a full disk
+// ends the command with a clear exit instead of std's panic (exit 101). Defined before the
+// modules so they all see these instead of the std macros.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::output::print(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::output::print(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod bench;
@@ -17,6 +28,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod output;
 pub mod report_cli;
 pub mod roi;
 pub mod settings;

@@ -374,8 +374,26 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    let result = run(cli);
+    // Output first: a command whose reader left (`| head -1`) exits quietly, and a failed
+    // write (`> /dev/full`) is the error to report, whatever the command went on to do.
+    if let Some(failure) = crate::output::finish() {
+        if let crate::output::Failure::Write(_) = failure {
+            let _ = writeln!(std::io::stderr(), "chartdesk: error: {failure}");
+        }
+        if let Err(e) = &result
+            && !crate::output::is_closed_pipe(e)
+        {
+            let msg = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "chartdesk: error: {msg}");
+        }
+        return ExitCode::from(failure.exit_code());
+    }
+    match result {
         Ok(code) => code,
+        Err(e) if crate::output::is_closed_pipe(&e) => {
+            ExitCode::from(crate::output::Failure::ClosedPipe.exit_code())
+        }
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
             let _ = writeln!(std::io::stderr(), "chartdesk: error: {msg}");
