@@ -220,6 +220,30 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: Kind::Int { min: 1, max: 60 },
         doc: "Days from discharge to final coding the DNFC report compares against (COD-22)",
     },
+    SettingDef {
+        key: "import_max_file_mb",
+        default: "512",
+        kind: Kind::Int { min: 1, max: 4096 },
+        doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed, FHIR is parsed whole)",
+    },
+    SettingDef {
+        key: "fhir_transaction_max_mb",
+        default: "16",
+        kind: Kind::Int { min: 1, max: 512 },
+        doc: "Largest FHIR transaction Bundle, in MB: it is applied atomically in one write, so its size bounds how long it holds the write lock",
+    },
+    SettingDef {
+        key: "import_write_ms",
+        default: "100",
+        kind: Kind::Int { min: 1, max: 250 },
+        doc: "Milliseconds of work per import write transaction: batch files commit in groups of whole messages/entries so no import holds the write lock much longer (target <= 250 ms)",
+    },
+    SettingDef {
+        key: "facility_timezone",
+        default: "America/New_York",
+        kind: Kind::Text,
+        doc: "IANA time zone of the facility: calendar days (ROI received/due dates, today) are counted in it, whatever the zone of the process",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {

@@ -121,7 +121,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
     /// Number of encounters to generate
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = positive)]
     pub encounters: usize,
     /// Build the database and print where it is, without opening the TUI
     #[arg(long)]
@@ -130,7 +130,7 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug)]
 pub struct GenArgs {
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub encounters: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -205,8 +205,9 @@ pub enum AuditCmd {
     Anchor,
     /// Export audit rows as JSON lines or FHIR R4 AuditEvent resources (NDJSON)
     Export {
-        /// Only rows recorded at or after this UTC time or date (e.g. 2026-11-01)
-        #[arg(long)]
+        /// Only rows recorded at or after this UTC time or date (2026-11-01,
+        /// 2026-11-01T08:00[:00][Z])
+        #[arg(long, value_parser = parse_since)]
         since: Option<String>,
         /// Only rows about this patient
         #[arg(long)]
@@ -239,7 +240,7 @@ pub enum CodesCmd {
     /// inclusion terms); billable codes first
     Search {
         query: String,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = positive)]
         limit: usize,
     },
     /// Load a later release given as files in the same format (and/or a site-supplied
@@ -362,6 +363,37 @@ pub enum SettingsCmd {
     List,
     /// Change a setting
     Set { key: String, value: String },
+}
+
+/// `--since` of `audit export`: a UTC date or date-time, normalised to the text form of
+/// `recorded_at` (`2026-11-01T08:00:00.000Z`; a date stays `2026-11-01`) so that the string
+/// comparison in the export is a time comparison. Anything else is a usage error (exit 2).
+fn parse_since(s: &str) -> std::result::Result<String, String> {
+    let t = s.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.format("%Y-%m-%d").to_string());
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(crate::audit::utc_ms(dt.with_timezone(&chrono::Utc)));
+    }
+    let naive = t.strip_suffix('Z').unwrap_or(t);
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(naive, f) {
+            return Ok(crate::audit::utc_ms(dt.and_utc()));
+        }
+    }
+    Err(format!(
+        "{s:?} is not a date or UTC time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]"
+    ))
+}
+
+/// A count that must be at least 1.
+fn positive(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
 }
 
 /// Parse arguments, run, print a one-line error on failure.
@@ -638,8 +670,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             print!("{}", summary.render_table());
-            println!("{:.2} s", t.elapsed().as_secs_f64());
-            if summary.rejected() > 0 {
+            println!(
+                "{:.2} s; {} write transactions, the longest held the write lock {:.0} ms",
+                t.elapsed().as_secs_f64(),
+                summary.totals().transactions,
+                summary.longest_write_ms()
+            );
+            if summary.rejected() > 0 || summary.stopped.is_some() {
                 return Ok(ExitCode::from(1));
             }
         }

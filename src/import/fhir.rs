@@ -121,6 +121,21 @@ pub struct ClaimData {
 
 pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
 
+/// Whether the file is a Bundle of type `transaction` (a scan that keeps nothing but the two
+/// top-level strings, for large files).
+pub fn is_transaction_bundle(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<String>,
+        #[serde(rename = "type")]
+        ty: Option<String>,
+    }
+    serde_json::from_slice::<Head>(bytes).is_ok_and(|h| {
+        h.resource_type.as_deref() == Some("Bundle") && h.ty.as_deref() == Some("transaction")
+    })
+}
+
 /// Parse a FHIR JSON file (parse-only; used by the importer and the bench).
 pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {

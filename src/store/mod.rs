@@ -219,6 +219,21 @@ impl AuditBuffer {
     pub fn record(&mut self, event: Event) {
         self.events.push(event);
     }
+
+    /// Events recorded so far (a mark for [`AuditBuffer::truncate`]).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Forget the events recorded after `len`: the caller rolled back to a SAVEPOINT taken
+    /// at that mark, so those events describe changes that no longer exist.
+    pub fn truncate(&mut self, len: usize) {
+        self.events.truncate(len);
+    }
 }
 
 /// `BEGIN IMMEDIATE` with retry: SQLite's busy handler waits up to `BUSY_TIMEOUT`; if the lock
