@@ -465,17 +465,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Init) => {
             let path = database_path(cli.db.as_deref())?;
-            let existed = path.exists();
-            let mut store = Store::open_or_create(&path)?;
-            let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
-            if existed {
+            if path.exists() {
+                let mut store = Store::open_or_create(&path)?;
+                let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
                 println!(
                     "{} is a chartdesk database at schema version {}",
                     path.display(),
                     crate::store::SCHEMA_VERSION
                 );
+                println!("{codes}");
             } else {
-                record_system(&mut store, "init", Subtype::Create, "database", "created")?;
+                let codes = init_new(&path)?;
                 println!(
                     "created {} (schema version {})",
                     path.display(),
@@ -485,8 +485,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "next: chartdesk --db {} user add NAME --role supervisor",
                     path.display()
                 );
+                println!("{codes}");
             }
-            println!("{codes}");
         }
         Some(Command::Demo(args)) => {
             let path = match explicit_db {
@@ -762,6 +762,77 @@ fn run_tui(mut store: Store, demo_credentials: Vec<(String, String, String)>) ->
         Ok::<_, crate::CoreError>(())
     })?;
     result
+}
+
+/// Create a new database atomically: it is built (schema, code sets, the creation event) in a
+/// temporary file in the same folder and linked into place only when complete, so a failed or
+/// killed `init` never leaves a half-built file at `path` (a later `init` just starts again).
+/// On failure the temporary files are removed; ones left by a killed `init` (its process gone)
+/// are removed by the next one.
+fn init_new(path: &Path) -> Result<String> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+            d.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("{}: not a file name", path.display()))?;
+    let prefix = format!(".{name}.init-");
+    remove_stale_init_files(&dir, &prefix);
+    let temp = dir.join(format!("{prefix}{}", std::process::id()));
+    let built = (|| -> Result<String> {
+        let mut store = Store::open_or_create(&temp)?;
+        let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
+        record_system(&mut store, "init", Subtype::Create, "database", "created")?;
+        // Fold the WAL into the file so the one file is the whole database.
+        store
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .context("checkpointing the new database")?;
+        drop(store);
+        // A hard link never replaces a file that appeared at `path` meanwhile.
+        std::fs::hard_link(&temp, path).with_context(|| {
+            format!(
+                "putting the new database in place at {} (does it exist now?)",
+                path.display()
+            )
+        })?;
+        Ok(codes.to_string())
+    })();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = temp.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    built.with_context(|| format!("creating {} (nothing was left behind)", path.display()))
+}
+
+/// Remove `<prefix><pid>[-wal|-shm|-journal]` files whose process no longer runs.
+fn remove_stale_init_files(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        // No way to tell a live process here: leave them.
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(prefix) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        let alive = pid
+            .parse::<u32>()
+            .is_ok_and(|p| p == std::process::id() || Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Record one system event in its own transaction (CLI actions that change nothing else).
