@@ -333,7 +333,7 @@ fn big_database(dir: &Path, encounters: usize) -> Result<PathBuf> {
     let spec = crate::demo::GenSpec {
         seed: 7,
         encounters,
-        today: chrono::Local::now().date_naive(),
+        today: crate::clock::FacilityClock::read(&store)?.today(),
     };
     let summary = crate::demo::generate(&mut store, &Actor::system("bench"), &spec)?;
     println!(

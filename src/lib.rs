@@ -21,6 +21,7 @@ pub mod bench;
 pub mod bench_queue;
 pub mod chart;
 pub mod cli;
+pub mod clock;
 pub mod codes;
 pub mod coding;
 pub mod deficiency;

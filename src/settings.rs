@@ -240,9 +240,9 @@ pub const SETTINGS: &[SettingDef] = &[
     },
     SettingDef {
         key: "facility_timezone",
-        default: "America/New_York",
+        default: "UTC",
         kind: Kind::Text,
-        doc: "IANA time zone of the facility: calendar days (ROI received/due dates, today) are counted in it, whatever the zone of the process",
+        doc: "IANA time zone of the facility (America/Chicago): calendar days (today, ROI received/due dates) and clinical wall-clock times are counted in it, whatever the zone of the process; `init` sets it from the installing machine's zone",
     },
 ];
 
@@ -334,6 +334,9 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
                     d.key,
                     format!("{value:?} is not actual, average_schedule or flat (ROI-04)"),
                 ));
+            }
+            if d.key == "facility_timezone" {
+                crate::clock::parse_zone(value).map_err(|e| CoreError::invalid(d.key, e))?;
             }
             if d.key == "state_fee_schedule" {
                 crate::roi::release::parse_fee_schedule(value)

@@ -510,14 +510,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Gen(args)) => {
             let path = database_path(cli.db.as_deref())?;
             let mut store = Store::open_or_create(&path)?;
-            let today = args
-                .today
-                .unwrap_or_else(|| chrono::Local::now().date_naive());
+            // A killed run with the same seed and count is finished, with its own "today".
+            let unfinished = demo::unfinished(store.conn())?.filter(|(u, _)| {
+                u.seed == args.seed
+                    && u.encounters == args.encounters
+                    && args.today.is_none_or(|t| t == u.today)
+            });
+            let today = match (&unfinished, args.today) {
+                (Some((u, _)), _) => u.today,
+                (None, Some(t)) => t,
+                (None, None) => crate::clock::FacilityClock::read(&store)?.today(),
+            };
             let spec = demo::GenSpec {
                 seed: args.seed,
                 encounters: args.encounters,
                 today,
             };
+            if let Some((_, done)) = &unfinished {
+                println!(
+                    "resuming the interrupted run (seed {}, {} encounters, today {today}): {done} already generated",
+                    spec.seed, spec.encounters
+                );
+            }
             let started = std::time::Instant::now();
             let summary = demo::generate(&mut store, &Actor::system("gen"), &spec)?;
             println!(
@@ -600,7 +614,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         })) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            // No database here: the facility zone is the setting's default.
+            let today = today.unwrap_or_else(|| crate::clock::facility_date(chrono::Utc::now()));
             let v =
                 crate::roi::check_file(&text, today).with_context(|| file.display().to_string())?;
             match format {
@@ -788,6 +803,18 @@ fn init_new(path: &Path) -> Result<String> {
         let mut store = Store::open_or_create(&temp)?;
         let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
         record_system(&mut store, "init", Subtype::Create, "database", "created")?;
+        // Calendar days follow the facility's zone, not each user's: start from this
+        // machine's zone, visible (and changeable) in `settings list`.
+        if let Ok(zone) = iana_time_zone::get_timezone()
+            && crate::clock::parse_zone(&zone).is_ok()
+        {
+            settings::set(
+                &mut store,
+                &Actor::system("init"),
+                "facility_timezone",
+                &zone,
+            )?;
+        }
         // Fold the WAL into the file so the one file is the whole database.
         store
             .conn()
@@ -898,7 +925,7 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     let spec = demo::GenSpec {
         seed: args.seed,
         encounters: args.encounters,
-        today: chrono::Local::now().date_naive(),
+        today: crate::clock::FacilityClock::read(&store)?.today(),
     };
     crate::codes::load_embedded(&mut store, &actor)?;
     demo::generate(&mut store, &actor, &spec)?;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, Local, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
@@ -33,9 +33,12 @@ fn parse_ts(s: &str) -> Option<NaiveDateTime> {
         .ok()
 }
 
-/// The store's clock in facility-local time.
+/// The store's clock in facility-local time (the `facility_timezone` setting, through the
+/// clock service; never the process's zone).
 pub fn local_now(store: &Store) -> NaiveDateTime {
-    store.now().with_timezone(&Local).naive_local()
+    crate::clock::FacilityClock::read(store)
+        .map(|c| c.local_now())
+        .unwrap_or_else(|_| crate::clock::facility_local(store.now()))
 }
 
 /// The rule set in force: the `deficiency_rules` setting, else the DOMAIN.md defaults.

@@ -96,7 +96,7 @@ pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
     let last = s.rows.len().saturating_sub(1);
     match msg {
         Msg::Command(C::NewRequest) => {
-            let today = ctx.now.with_timezone(&chrono::Local).date_naive();
+            let today = crate::clock::facility_date(ctx.now);
             s.form = Some(new_request_form(today));
         }
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
