@@ -34,9 +34,13 @@ pub struct BenchArgs {
     /// first-screen database found there is reused
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Run only these measurements (comma-separated: durable, verify, codes, import, first, queue)
+    /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
+    /// queue, lock)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
+    #[arg(long, default_value_t = 200)]
+    pub lock_mb: usize,
 }
 
 impl BenchArgs {
@@ -82,6 +86,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("import") {
         import_throughput(&dir)?;
+    }
+    if args.wants("lock") {
+        crate::bench_lock::run(&dir, args.lock_mb)?;
     }
     if args.encounters > 0 && (args.wants("first") || args.wants("queue")) {
         let db = big_database(&dir, args.encounters)?;

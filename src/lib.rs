@@ -18,6 +18,7 @@ macro_rules! println {
 pub mod accounts;
 pub mod audit;
 pub mod bench;
+pub mod bench_lock;
 pub mod bench_queue;
 pub mod chart;
 pub mod cli;

@@ -234,7 +234,7 @@ pub const SETTINGS: &[SettingDef] = &[
     },
     SettingDef {
         key: "import_write_ms",
-        default: "100",
+        default: "50",
         kind: Kind::Int { min: 1, max: 250 },
         doc: "Milliseconds of work per import write transaction: batch files commit in groups of whole messages/entries so no import holds the write lock much longer (target <= 250 ms)",
     },

@@ -229,12 +229,16 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
             Ok::<_, CoreError>(())
         })?;
         batch += 1;
+        if g.summary.encounters < spec.encounters {
+            // Let a waiting user's action in before the next batch.
+            std::thread::sleep(crate::store::WRITER_PAUSE);
+        }
     }
     Ok(g.summary)
 }
 
 /// Work per generator transaction: the write lock is released at least this often.
-pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(150);
+pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A generator run's progress, committed with each batch (`chartdesk_meta.gen_progress`).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

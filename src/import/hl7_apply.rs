@@ -198,7 +198,10 @@ pub(super) fn run_stream(
                 match feed.next_blocking() {
                     Some(Item::Message(Err(e))) => stats.rejects.push(e),
                     Some(Item::Message(Ok(plan))) => {
-                        match group(store, actor, &name, plan, &mut feed, limits.write_budget) {
+                        let g = group(store, actor, &name, plan, &mut feed, limits.write_budget);
+                        // Let a waiting user's action in before the next group.
+                        std::thread::sleep(crate::store::WRITER_PAUSE);
+                        match g {
                             Ok(g) => stats.absorb(g),
                             Err(FileFail::Rejected(e)) => stats.rejects.push(e),
                             Err(FileFail::Fatal(e)) => {
