@@ -297,3 +297,71 @@ fn size_limits_reject_a_large_file_and_a_large_fhir_transaction_naming_the_setti
         }
     }
 }
+
+fn fhir_patient(i: usize) -> serde_json::Value {
+    serde_json::json!({"fullUrl": format!("urn:uuid:p-{i}"), "resource": {"resourceType": "Patient", "id": format!("p{i}"),
+        "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": format!("FH{i:07}")}],
+        "name": [{"family": "Doe", "given": ["Jane"]}], "gender": "female", "birthDate": "1970-01-01"}})
+}
+
+fn fhir_encounter(i: usize, subject: &str) -> serde_json::Value {
+    serde_json::json!({"fullUrl": format!("urn:uuid:e-{i}"), "resource": {"resourceType": "Encounter", "id": format!("e{i}"),
+        "class": {"code": "IMP"}, "subject": {"reference": subject},
+        "period": {"start": "2024-01-01T08:00:00-05:00"}}})
+}
+
+#[test]
+fn a_fhir_batch_bundle_commits_in_groups_and_a_transaction_bundle_stays_atomic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    settings::set(&mut store, &actor(), "import_write_ms", "1").expect("setting");
+    // Encounters first in the file: dependency order puts their patients before them.
+    let mut entries: Vec<serde_json::Value> = (0..600)
+        .map(|i| fhir_encounter(i, &format!("urn:uuid:p-{i}")))
+        .collect();
+    entries.extend((0..600).map(fhir_patient));
+    let write = |name: &str, ty: &str, entries: &[serde_json::Value]| {
+        let p = dir.path().join(name);
+        let b = serde_json::json!({"resourceType": "Bundle", "type": ty, "entry": entries});
+        std::fs::write(&p, serde_json::to_vec(&b).expect("json")).expect("write");
+        p
+    };
+    let batch = write("batch.json", "batch", &entries);
+    let s = import::import_fhir(
+        &mut store,
+        &actor(),
+        std::slice::from_ref(&batch),
+        &mut |_, _| {},
+    )
+    .expect("run");
+    let st = s.files[0].result.as_ref().expect("imported");
+    assert!(st.rejects.is_empty(), "{:?}", st.rejects);
+    assert!(st.transactions > 1, "{st:?}");
+    assert_eq!(count(&store, "SELECT count(*) FROM encounters"), 600);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.source_key = 'fhir:Encounter/e' || CAST(CAST(substr(p.mrn, 3) AS INTEGER) AS TEXT)"
+        ),
+        600,
+        "each encounter is linked to its own patient"
+    );
+    let audit = count(&store, "SELECT count(*) FROM audit_log");
+    let again = import::import_fhir(&mut store, &actor(), &[batch], &mut |_, _| {}).expect("run");
+    assert_eq!((again.totals().created, again.totals().updated), (0, 0));
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM audit_log"),
+        audit,
+        "re-import writes nothing"
+    );
+
+    // A transaction Bundle with one bad reference: nothing of it is written.
+    let mut tx_entries: Vec<serde_json::Value> = (1000..1600).map(fhir_patient).collect();
+    tx_entries.push(fhir_encounter(1000, "urn:uuid:nobody"));
+    let t = write("tx.json", "transaction", &tx_entries);
+    let s = import::import_fhir(&mut store, &actor(), &[t], &mut |_, _| {}).expect("run");
+    let r = rejections(&s);
+    assert!(r.len() == 1 && r[0].contains("does not resolve"), "{r:?}");
+    assert_eq!(count(&store, "SELECT count(*) FROM patients"), 600);
+}

@@ -235,6 +235,7 @@ pub fn import_fhir(
     let limits = Limits::read(store)?;
     let files = collect_files(paths, &["json"])?;
     let max_tx = limits.max_transaction_bytes;
+    let budget = limits.write_budget;
     run(
         store,
         actor,
@@ -242,7 +243,8 @@ pub fn import_fhir(
         &limits,
         progress,
         |bytes, name| {
-            if bytes.len() as u64 > max_tx && fhir::is_transaction_bundle(bytes) {
+            let atomic = fhir::is_transaction_bundle(bytes);
+            if atomic && bytes.len() as u64 > max_tx {
                 return Err(ImportError::new(
                     name,
                     "",
@@ -252,9 +254,11 @@ pub fn import_fhir(
                     ),
                 ));
             }
-            parse_fhir(bytes, name)
+            parse_fhir(bytes, name).map(|p| (p, atomic))
         },
-        |store, actor, name, parsed| fhir_apply::apply(store, actor, name, parsed),
+        |store, actor, name, (parsed, atomic)| {
+            fhir_apply::apply(store, actor, name, parsed, *atomic, budget)
+        },
     )
 }
 
