@@ -78,7 +78,16 @@ pub(super) fn apply(
     let mut stats = skipped;
     let (mut rest, mut size) = (&order[..], GROUP_START);
     while !rest.is_empty() {
-        let group = &rest[..size.min(rest.len())];
+        // A group holds one kind of resource (their costs differ): it ends where the rank does.
+        let r0 = rank(&parsed[rest[0]].resource_type);
+        let mut end = size.min(rest.len());
+        if let Some(k) = rest[..end]
+            .iter()
+            .position(|&i| rank(&parsed[i].resource_type) != r0)
+        {
+            end = k;
+        }
+        let group = &rest[..end];
         let started = Instant::now();
         match write_group(store, actor, file, &bundle, group, &mut st) {
             Ok(s) => {
@@ -112,10 +121,18 @@ pub(super) fn apply(
             Err(fatal) => return Err(fatal),
         }
         rest = &rest[group.len()..];
-        // Size the next group from this one's pace.
+        // Size the next group from this one's pace (at most doubling); a new kind of resource
+        // starts small again.
         let took = started.elapsed().as_secs_f64().max(1e-4);
         let fit = (group.len() as f64 * budget.as_secs_f64() / took) as usize;
-        size = fit.clamp(10, 5_000);
+        size = if rest
+            .first()
+            .is_some_and(|&i| rank(&parsed[i].resource_type) != r0)
+        {
+            GROUP_FIRST_OF_KIND
+        } else {
+            fit.min(2 * group.len()).clamp(10, 5_000)
+        };
         if !rest.is_empty() {
             std::thread::sleep(crate::store::WRITER_PAUSE);
         }
@@ -126,6 +143,9 @@ pub(super) fn apply(
 /// Entries in the first group of a grouped Bundle (later groups are sized by time); a file
 /// with no more entries than this is written in one transaction.
 const GROUP_START: usize = 200;
+
+/// Entries in the first group of each kind of resource after the first.
+const GROUP_FIRST_OF_KIND: usize = 25;
 
 /// One transaction over the entries `group` (bundle positions) of the file.
 fn write_group(
