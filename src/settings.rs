@@ -224,7 +224,7 @@ pub const SETTINGS: &[SettingDef] = &[
         key: "import_max_file_mb",
         default: "512",
         kind: Kind::Int { min: 1, max: 4096 },
-        doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed, FHIR is parsed whole)",
+        doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed; a FHIR file and its parsed records are held in memory until written)",
     },
     SettingDef {
         key: "fhir_transaction_max_mb",
