@@ -39,9 +39,12 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, crypt)
+    /// queue, crypt, lock)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
+    #[arg(long, default_value_t = 200)]
+    pub lock_mb: usize,
 }
 
 impl BenchArgs {
@@ -90,6 +93,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.crypt_encounters > 0 && args.wants("crypt") {
         crate::bench_crypt::run(&dir, args.crypt_encounters, args.iterations)?;
+    }
+    if args.wants("lock") {
+        crate::bench_lock::run(&dir, args.lock_mb)?;
     }
     if args.encounters > 0 && (args.wants("first") || args.wants("queue")) {
         let db = big_database(&dir, args.encounters)?;
@@ -341,7 +347,7 @@ fn big_database(dir: &Path, encounters: usize) -> Result<PathBuf> {
     let spec = crate::demo::GenSpec {
         seed: 7,
         encounters,
-        today: chrono::Local::now().date_naive(),
+        today: crate::clock::FacilityClock::read(&store)?.today(),
     };
     let summary = crate::demo::generate(&mut store, &Actor::system("bench"), &spec)?;
     println!(

@@ -31,7 +31,7 @@ fn build(db: &Path, encounters: usize) -> Result<Store> {
     let spec = crate::demo::GenSpec {
         seed: 11,
         encounters,
-        today: chrono::Local::now().date_naive(),
+        today: crate::clock::facility_date(chrono::Utc::now()),
     };
     crate::demo::generate(&mut store, &actor, &spec)?;
     crate::deficiency::ops::analyze_batch(

@@ -59,7 +59,7 @@ pub fn run(db: &Path) -> Result<()> {
         "", "bare p50", "bare p99", "ours p50", "ours p99"
     );
     let tech = Actor::user(0, "bench-tech", Role::Technician);
-    let now = crate::deficiency::ops::local_ts(crate::deficiency::ops::local_now(&store));
+    let now = crate::clock::utc_ts(store.now());
     let filter = QueueFilter::default();
     for sort in [
         QueueSort::Oldest,
@@ -140,7 +140,7 @@ pub fn run(db: &Path) -> Result<()> {
             2.0,
         );
     }
-    let today = chrono::Local::now().date_naive();
+    let today = crate::clock::facility_date(chrono::Utc::now());
     let bare = time(20, || Ok(report::aging_by_kind_scan(store.conn(), today)?))?;
     let ours = time(RUNS, || Ok(report::aging_by_kind(store.conn(), today)?))?;
     line(

@@ -4,14 +4,27 @@
 //! [`domain`] (plain types), [`accounts`] (users, roles, login), [`settings`], [`chart`]
 //! (patient search and chart reads), [`demo`] (the deterministic generator), [`cli`], [`tui`].
 
+// Every `print!` / `println!` below goes through `output::print`: a closed pipe or a full disk
+// ends the command with a clear exit instead of std's panic (exit 101). Defined before the
+// modules so they all see these instead of the std macros.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::output::print(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::output::print(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::print(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod bench;
 pub mod bench_crypt;
+pub mod bench_lock;
 pub mod bench_queue;
 pub mod chart;
 pub mod cli;
+pub mod clock;
 pub mod codes;
 pub mod coding;
 pub mod csv_out;
@@ -22,6 +35,7 @@ pub mod error;
 pub mod host;
 pub mod import;
 pub mod limits;
+pub mod output;
 pub mod report_cli;
 pub mod roi;
 pub mod selftest;

@@ -13,8 +13,9 @@ use crate::deficiency::report;
 use crate::domain::Perm;
 use crate::store::Store;
 
+/// The given date, else the facility's today (the zone was read by `run`).
 fn today_or(d: Option<NaiveDate>) -> NaiveDate {
-    d.unwrap_or_else(|| chrono::Local::now().date_naive())
+    d.unwrap_or_else(|| crate::clock::facility_date(chrono::Utc::now()))
 }
 
 /// One CSV value through the shared writer (quoting, formula neutralising).
@@ -23,6 +24,8 @@ fn csv_field(s: &str) -> String {
 }
 
 pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
+    // Calendar days are facility days (clock service): read the zone once for `today_or`.
+    crate::clock::facility_zone(store.conn())?;
     let (name, perm) = match &cmd {
         ReportCmd::Deficiencies { .. } => ("deficiencies", Perm::Administer),
         ReportCmd::Delinquency { .. } => ("delinquency", Perm::Administer),

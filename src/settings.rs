@@ -283,6 +283,30 @@ pub const SETTINGS: &[SettingDef] = &[
         },
         doc: "Most diagnosis plus procedure codes one encounter may carry (input limit)",
     },
+    SettingDef {
+        key: "import_max_file_mb",
+        default: "512",
+        kind: Kind::Int { min: 1, max: 4096 },
+        doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed; a FHIR file and its parsed records are held in memory until written)",
+    },
+    SettingDef {
+        key: "fhir_transaction_max_mb",
+        default: "16",
+        kind: Kind::Int { min: 1, max: 512 },
+        doc: "Largest FHIR transaction Bundle, in MB: it is applied atomically in one write, so its size bounds how long it holds the write lock",
+    },
+    SettingDef {
+        key: "import_write_ms",
+        default: "50",
+        kind: Kind::Int { min: 1, max: 250 },
+        doc: "Milliseconds of work per import write transaction: batch files commit in groups of whole messages/entries so no import holds the write lock much longer (target <= 250 ms)",
+    },
+    SettingDef {
+        key: "facility_timezone",
+        default: "UTC",
+        kind: Kind::Text,
+        doc: "IANA time zone of the facility (America/Chicago): calendar days (today, ROI received/due dates) and clinical wall-clock times are counted in it, whatever the zone of the process; `init` sets it from the installing machine's zone",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {
@@ -391,6 +415,9 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
             if d.key == "fee_class_by_requester" {
                 crate::roi::fees::parse_fee_classes(value)
                     .map_err(|e| CoreError::invalid(d.key, e))?;
+            }
+            if d.key == "facility_timezone" {
+                crate::clock::parse_zone(value).map_err(|e| CoreError::invalid(d.key, e))?;
             }
             if d.key == "state_fee_schedule" {
                 crate::roi::release::parse_fee_schedule(value)

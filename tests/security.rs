@@ -347,11 +347,7 @@ fn aud_10_phi_files_are_private_whatever_the_umask() {
     let anchors = sibling(&db, ".anchors");
     chartdesk::audit::write_anchor(
         &anchors,
-        &chartdesk::audit::Anchor {
-            seq: 1,
-            hash: "x".into(),
-            anchored_at: "2026-01-01T00:00:00.000Z".into(),
-        },
+        &chartdesk::audit::Anchor::new(1, "x", "2026-01-01T00:00:00.000Z"),
     )
     .expect("anchor");
     // A service-group folder (set-group-id): group-shared, still closed to others.

@@ -160,7 +160,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
     /// Number of encounters to generate
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = positive)]
     pub encounters: usize,
     /// Build the database and print where it is, without opening the TUI
     #[arg(long)]
@@ -169,7 +169,7 @@ pub struct DemoArgs {
 
 #[derive(Args, Debug)]
 pub struct GenArgs {
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub encounters: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -254,8 +254,9 @@ pub enum AuditCmd {
     },
     /// Export audit rows as JSON lines or FHIR R4 AuditEvent resources (NDJSON)
     Export {
-        /// Only rows recorded at or after this UTC time or date (e.g. 2026-11-01)
-        #[arg(long)]
+        /// Only rows recorded at or after this UTC time or date (2026-11-01,
+        /// 2026-11-01T08:00[:00][Z])
+        #[arg(long, value_parser = parse_since)]
         since: Option<String>,
         /// Only rows about this patient
         #[arg(long)]
@@ -288,7 +289,7 @@ pub enum CodesCmd {
     /// inclusion terms); billable codes first
     Search {
         query: String,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = positive)]
         limit: usize,
     },
     /// Load a later release given as files in the same format (and/or a site-supplied
@@ -426,6 +427,37 @@ pub enum SettingsCmd {
     Set { key: String, value: String },
 }
 
+/// `--since` of `audit export`: a UTC date or date-time, normalised to the text form of
+/// `recorded_at` (`2026-11-01T08:00:00.000Z`; a date stays `2026-11-01`) so that the string
+/// comparison in the export is a time comparison. Anything else is a usage error (exit 2).
+fn parse_since(s: &str) -> std::result::Result<String, String> {
+    let t = s.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.format("%Y-%m-%d").to_string());
+    }
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(crate::audit::utc_ms(dt.with_timezone(&chrono::Utc)));
+    }
+    let naive = t.strip_suffix('Z').unwrap_or(t);
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(naive, f) {
+            return Ok(crate::audit::utc_ms(dt.and_utc()));
+        }
+    }
+    Err(format!(
+        "{s:?} is not a date or UTC time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]"
+    ))
+}
+
+/// A count that must be at least 1.
+fn positive(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
+}
+
 /// Parse arguments, run, print a one-line error on failure.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -436,8 +468,26 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    let result = run(cli);
+    // Output first: a command whose reader left (`| head -1`) exits quietly, and a failed
+    // write (`> /dev/full`) is the error to report, whatever the command went on to do.
+    if let Some(failure) = crate::output::finish() {
+        if let crate::output::Failure::Write(_) = failure {
+            let _ = writeln!(std::io::stderr(), "chartdesk: error: {failure}");
+        }
+        if let Err(e) = &result
+            && !crate::output::is_closed_pipe(e)
+        {
+            let msg = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "chartdesk: error: {msg}");
+        }
+        return ExitCode::from(failure.exit_code());
+    }
+    match result {
         Ok(code) => code,
+        Err(e) if crate::output::is_closed_pipe(&e) => {
+            ExitCode::from(crate::output::Failure::ClosedPipe.exit_code())
+        }
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
             let _ = writeln!(std::io::stderr(), "chartdesk: error: {msg}");
@@ -482,18 +532,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Init) => {
             let path = database_path(cli.db.as_deref())?;
-            let existed = path.exists();
             let init = session::system(&path, "init")?;
-            let mut store = Store::open_or_create(&path)?;
-            let codes = crate::codes::load_embedded(&mut store, &init)?;
-            if existed {
+            if path.exists() {
+                let mut store = Store::open_or_create(&path)?;
+                let codes = crate::codes::load_embedded(&mut store, &init)?;
                 println!(
                     "{} is a chartdesk database at schema version {}",
                     path.display(),
                     crate::store::SCHEMA_VERSION
                 );
+                println!("{codes}");
             } else {
-                record_system(&mut store, "init", Subtype::Create, "database", "created")?;
+                let codes = init_new(&path)?;
                 println!(
                     "created {} (schema version {})",
                     path.display(),
@@ -503,8 +553,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "next: chartdesk --db {} user add NAME --role supervisor",
                     path.display()
                 );
+                println!("{codes}");
             }
-            println!("{codes}");
         }
         Some(Command::Login { user }) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
@@ -552,14 +602,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let path = database_path(cli.db.as_deref())?;
             let generator = session::system(&path, "gen")?;
             let mut store = Store::open_or_create(&path)?;
-            let today = args
-                .today
-                .unwrap_or_else(|| chrono::Local::now().date_naive());
+            // A killed run with the same seed and count is finished, with its own "today".
+            let unfinished = demo::unfinished(store.conn())?.filter(|(u, _)| {
+                u.seed == args.seed
+                    && u.encounters == args.encounters
+                    && args.today.is_none_or(|t| t == u.today)
+            });
+            let today = match (&unfinished, args.today) {
+                (Some((u, _)), _) => u.today,
+                (None, Some(t)) => t,
+                (None, None) => crate::clock::FacilityClock::read(&store)?.today(),
+            };
             let spec = demo::GenSpec {
                 seed: args.seed,
                 encounters: args.encounters,
                 today,
             };
+            if let Some((_, done)) = &unfinished {
+                println!(
+                    "resuming the interrupted run (seed {}, {} encounters, today {today}): {done} already generated",
+                    spec.seed, spec.encounters
+                );
+            }
             let started = std::time::Instant::now();
             let summary = demo::generate(&mut store, &generator, &spec)?;
             println!(
@@ -646,7 +710,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             crate::host::check_user_may_read(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            // No database here: the facility zone is the setting's default.
+            let today = today.unwrap_or_else(|| crate::clock::facility_date(chrono::Utc::now()));
             let v =
                 crate::roi::check_file(&text, today).with_context(|| file.display().to_string())?;
             match format {
@@ -719,8 +784,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             print!("{}", summary.render_table());
-            println!("{:.2} s", t.elapsed().as_secs_f64());
-            if summary.rejected() > 0 {
+            println!(
+                "{:.2} s; {} write transactions, the longest held the write lock {:.0} ms",
+                t.elapsed().as_secs_f64(),
+                summary.totals().transactions,
+                summary.longest_write_ms()
+            );
+            if summary.rejected() > 0 || summary.stopped.is_some() {
                 return Ok(ExitCode::from(1));
             }
         }
@@ -823,6 +893,89 @@ fn run_tui(mut store: Store, demo_credentials: Vec<(String, String, String)>) ->
     result
 }
 
+/// Create a new database atomically: it is built (schema, code sets, the creation event) in a
+/// temporary file in the same folder and linked into place only when complete, so a failed or
+/// killed `init` never leaves a half-built file at `path` (a later `init` just starts again).
+/// On failure the temporary files are removed; ones left by a killed `init` (its process gone)
+/// are removed by the next one.
+fn init_new(path: &Path) -> Result<String> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
+            d.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("{}: not a file name", path.display()))?;
+    let prefix = format!(".{name}.init-");
+    remove_stale_init_files(&dir, &prefix);
+    let temp = dir.join(format!("{prefix}{}", std::process::id()));
+    let built = (|| -> Result<String> {
+        let mut store = Store::open_or_create(&temp)?;
+        let codes = crate::codes::load_embedded(&mut store, &Actor::system("init"))?;
+        record_system(&mut store, "init", Subtype::Create, "database", "created")?;
+        // Calendar days follow the facility's zone, not each user's: start from this
+        // machine's zone, visible (and changeable) in `settings list`.
+        if let Ok(zone) = iana_time_zone::get_timezone()
+            && crate::clock::parse_zone(&zone).is_ok()
+        {
+            settings::set(
+                &mut store,
+                &Actor::system("init"),
+                "facility_timezone",
+                &zone,
+            )?;
+        }
+        // Fold the WAL into the file so the one file is the whole database.
+        store
+            .conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .context("checkpointing the new database")?;
+        drop(store);
+        // A hard link never replaces a file that appeared at `path` meanwhile.
+        std::fs::hard_link(&temp, path).with_context(|| {
+            format!(
+                "putting the new database in place at {} (does it exist now?)",
+                path.display()
+            )
+        })?;
+        Ok(codes.to_string())
+    })();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = temp.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    built.with_context(|| format!("creating {} (nothing was left behind)", path.display()))
+}
+
+/// Remove `<prefix><pid>[-wal|-shm|-journal]` files whose process no longer runs.
+fn remove_stale_init_files(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        // No way to tell a live process here: leave them.
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(prefix) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        let alive = pid
+            .parse::<u32>()
+            .is_ok_and(|p| p == std::process::id() || Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Record one system event in its own transaction (CLI actions that change nothing else).
 fn record_system(
     store: &mut Store,
@@ -886,7 +1039,7 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     let spec = demo::GenSpec {
         seed: args.seed,
         encounters: args.encounters,
-        today: chrono::Local::now().date_naive(),
+        today: crate::clock::FacilityClock::read(&store)?.today(),
     };
     crate::codes::load_embedded(&mut store, &actor)?;
     demo::generate(&mut store, &actor, &spec)?;

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::audit::Actor;
 use crate::store::Store;
 
 #[derive(Args, Debug)]

@@ -12,7 +12,6 @@ use super::hold::{HoldPolicy, OpenDeficiency, policy_in_force};
 use super::work::{CLAIM_ENTITY, hold_of};
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype};
-use crate::deficiency::ops::{local_now, local_ts};
 use crate::domain::Perm;
 use crate::error::CoreError;
 use crate::store::Store;
@@ -140,7 +139,8 @@ pub fn coding_page(
 ) -> Result<Vec<CodingRow>, CoreError> {
     authorize(store, actor, Perm::Code, "queue", "coding")?;
     let policy = policy_in_force(store.conn())?;
-    let now = local_ts(local_now(store));
+    // Claims are compared in UTC (clock service).
+    let now = crate::clock::utc_ts(store.now());
     store.transact_read(actor, |tx, audit| {
         let rows = page_rows(tx, &now, policy, list, filter, after, limit)?;
         audit.record(

@@ -230,7 +230,8 @@ pub fn open_deficiencies(
         .collect::<Result<_, _>>()?)
 }
 
-/// Who holds a live coding claim on the encounter, if anyone: (user id, user name).
+/// Who holds a live coding claim on the encounter, if anyone: (user id, user name). `now` is
+/// a UTC instant as [`crate::clock::utc_ts`] writes it.
 pub fn claim_holder(
     conn: &Connection,
     encounter_id: i64,
@@ -307,24 +308,27 @@ pub fn claim(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), 
         &encounter_id.to_string(),
     )?;
     let minutes = settings::get_i64(store.conn(), "claim_minutes")?;
-    let now = local_now(store);
-    let (now_s, until) = (
-        local_ts(now),
-        local_ts(now + chrono::Duration::minutes(minutes)),
+    let now_s = local_ts(local_now(store));
+    // The claim's start and expiry are UTC instants (clock service): coders in other time
+    // zones agree on whether it is live.
+    let utc = store.now();
+    let (claim_now, until) = (
+        crate::clock::utc_ts(utc),
+        crate::clock::utc_ts(utc + chrono::Duration::minutes(minutes)),
     );
     store.transact(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
         if h.discharge_at.is_none() {
             return Err(CoreError::invalid("encounter", format!("{} is not discharged; nothing to code yet", h.visit_number)));
         }
-        if let Some((_, name)) = claim_holder(tx, encounter_id, &now_s)?.filter(|(u, _)| *u != user_id) {
+        if let Some((_, name)) = claim_holder(tx, encounter_id, &claim_now)?.filter(|(u, _)| *u != user_id) {
             return Err(CoreError::invalid("claim", format!("{name} is coding {}; try again later", h.visit_number)));
         }
         tx.execute(
             "INSERT INTO work_claims(entity_type, entity_id, user_id, claimed_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(entity_type, entity_id) DO UPDATE SET user_id = excluded.user_id, claimed_at = excluded.claimed_at,
              expires_at = excluded.expires_at",
-            params![CLAIM_ENTITY, encounter_id, user_id, now_s, until],
+            params![CLAIM_ENTITY, encounter_id, user_id, claim_now, until],
         )?;
         let open: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM coding_work WHERE encounter_id = ?1 AND username = ?2 AND completed_at IS NULL)",
@@ -453,6 +457,8 @@ pub fn save_codes(
     crate::limits::Limits::read(store.conn())?
         .check_codes(list.diagnoses().count() + list.procedures.len())?;
     let now = local_ts(local_now(store));
+    // Claims expire in UTC (clock service).
+    let claim_now = crate::clock::utc_ts(store.now());
     store.transact(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
         if !statuses_workable(&h.coding_status) {
@@ -461,7 +467,7 @@ pub fn save_codes(
                 format!("{} is {}; reopen it with a reason before changing codes", h.visit_number, h.coding_status),
             ));
         }
-        require_claim(tx, actor, encounter_id, &now)?;
+        require_claim(tx, actor, encounter_id, &claim_now)?;
         check_procedure_dates(&h, list)?;
         let old = read_codes(tx, encounter_id)?;
         tx.execute("DELETE FROM encounter_codes WHERE encounter_id = ?1 AND kind IN ('dx','pcs')", [encounter_id])?;
@@ -582,6 +588,7 @@ pub fn complete(
     )?;
     let policy = policy_in_force(store.conn())?;
     let now = local_ts(local_now(store));
+    let claim_now = crate::clock::utc_ts(store.now());
     let supervisor = actor.has_role() == Some(Role::Supervisor) || actor.user_id.is_none();
     store.transact(actor, |tx, audit| {
         let h = header(tx, encounter_id)?;
@@ -598,7 +605,7 @@ pub fn complete(
                 return Err(CoreError::invalid("coding_status", format!("{} is {other}; only ready or in-progress encounters complete", h.visit_number)));
             }
         }
-        require_claim(tx, actor, encounter_id, &now)?;
+        require_claim(tx, actor, encounter_id, &claim_now)?;
         let reasons = hold_reasons(policy, &open_deficiencies(tx, encounter_id)?);
         let overridden = match (reasons.is_empty(), override_reason.map(str::trim)) {
             (true, _) => None,

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, ToSql, params};
 use serde::Serialize;
 use serde_json::json;
 
-use super::ops::{DEF_COLS, DeficiencyRow, def_from_row, local_now, local_ts};
+use super::ops::{DEF_COLS, DeficiencyRow, def_from_row};
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype};
 use crate::domain::Perm;
@@ -195,7 +195,8 @@ pub fn queue_page(
         "queue",
         "deficiency",
     )?;
-    let now = local_ts(local_now(store));
+    // Claims are compared in UTC (clock service).
+    let now = crate::clock::utc_ts(store.now());
     store.transact_read(actor, |tx, audit| {
         let rows = page_rows(tx, &now, tab, sort, filter, after, limit)?;
         audit.record(Event::new(Action::Read, Subtype::Query, "queue", "deficiency").detail(json!({
@@ -267,10 +268,11 @@ pub fn claim(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), 
         &encounter_id.to_string(),
     )?;
     let minutes = settings::get_i64(store.conn(), "claim_minutes")?;
-    let now = local_now(store);
+    // The claim's start and expiry are UTC instants (clock service).
+    let now = store.now();
     let (now_s, until) = (
-        local_ts(now),
-        local_ts(now + chrono::Duration::minutes(minutes)),
+        crate::clock::utc_ts(now),
+        crate::clock::utc_ts(now + chrono::Duration::minutes(minutes)),
     );
     store.transact(actor, |tx, audit| {
         let holder: Option<(i64, String)> = tx

@@ -74,7 +74,7 @@ pub struct GenSpec {
 }
 
 /// Rows inserted by [`generate`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GenSummary {
     pub providers: usize,
     pub patients: usize,
@@ -102,16 +102,33 @@ pub const COMPACT_ABOVE: usize = 50_000;
 const SOURCE: &str = "chartdesk-demo";
 
 /// Insert providers, patients, encounters and documents. Deterministic for (seed,
-/// encounters, today): the same spec gives byte-identical rows. Writes through
-/// `store.transact` in batches of about [`BATCH_ENCOUNTERS`] encounters, each batch recording
-/// one audit event (see the module documentation for why).
+/// encounters, today): the same spec gives byte-identical rows, however the run is batched
+/// and even when it was interrupted and resumed. Writes through `store.transact` in batches
+/// of at most [`BATCH_ENCOUNTERS`] encounters and about [`BATCH_BUDGET`] of work (so the
+/// write lock is never held long), each batch recording one audit event (see the module
+/// documentation for why).
+///
+/// Resumable: each batch also records the run's progress (`gen_progress` in
+/// `chartdesk_meta`: spec, first ids, generator state) in its own transaction. When the last
+/// run of this database stopped before its end (killed) and `spec` is the same, this call
+/// finishes that run instead of starting another: the result is the same rows as a run that
+/// was never interrupted. A finished run followed by the same spec appends a second data set.
 pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenSummary, CoreError> {
     let conn = store.conn();
-    let base_provider = max_id(conn, "providers")?;
-    let base_patient = max_id(conn, "patients")?;
-    let base_encounter = max_id(conn, "encounters")?;
-    let base_document = max_id(conn, "documents")?;
-    let taken = existing_npis(conn)?;
+    let resume = progress(conn)?.filter(|p| !p.done && p.spec() == *spec);
+    let (base, taken) = match &resume {
+        Some(p) => (p.base, existing_npis(conn, p.base[0])?),
+        None => (
+            [
+                max_id(conn, "providers")?,
+                max_id(conn, "patients")?,
+                max_id(conn, "encounters")?,
+                max_id(conn, "documents")?,
+            ],
+            existing_npis(conn, i64::MAX)?,
+        ),
+    };
+    let [base_provider, base_patient, base_encounter, base_document] = base;
 
     let mut rng = Rng::new(spec.seed);
     let roster = Roster::build(
@@ -139,18 +156,29 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
             documents: 0,
         },
     };
-
     let mut batch = 0usize;
-    loop {
+    if let Some(p) = &resume {
+        g.rng = Rng::from_state(p.rng_state);
+        [g.next_patient, g.next_encounter, g.next_document] = p.next;
+        g.summary = p.summary.clone();
+        batch = p.batch;
+    }
+
+    while batch == 0 || g.summary.encounters < spec.encounters {
         let before = g.summary.clone();
         let first = (g.next_patient, g.next_encounter, g.next_document);
-        let target = (g.summary.encounters + BATCH_ENCOUNTERS).min(spec.encounters);
         store.transact(actor, |tx, audit| {
             if batch == 0 {
                 g.insert_providers(tx)?;
             }
-            while g.summary.encounters < target {
-                g.patient(tx, target - g.summary.encounters)?;
+            let started = std::time::Instant::now();
+            // Batches end between patients only, and a patient's encounters are capped by the
+            // run's total alone: the rows do not depend on where batches end.
+            while g.summary.encounters < spec.encounters
+                && g.summary.encounters - before.encounters < BATCH_ENCOUNTERS
+                && started.elapsed() < BATCH_BUDGET
+            {
+                g.patient(tx, spec.encounters - g.summary.encounters)?;
             }
             let s = &g.summary;
             audit.record(
@@ -167,6 +195,7 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
                     "today": date(spec.today),
                     "requested_encounters": spec.encounters,
                     "batch": batch,
+                    "resumed": resume.is_some(),
                     "compact_notes": g.compact,
                     "provider_ids": (batch == 0).then(|| [base_provider + 1, base_provider + s.providers as i64]),
                     "patient_ids": [first.0, g.next_patient - 1],
@@ -180,14 +209,81 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
                     },
                 })),
             );
+            let p = Progress {
+                seed: spec.seed,
+                encounters: spec.encounters,
+                today: date(spec.today),
+                base,
+                batch: batch + 1,
+                rng_state: g.rng.state(),
+                next: [g.next_patient, g.next_encounter, g.next_document],
+                summary: g.summary.clone(),
+                done: g.summary.encounters >= spec.encounters,
+            };
+            let text = serde_json::to_string(&p)
+                .map_err(|e| CoreError::invalid("gen_progress", e.to_string()))?;
+            tx.execute(
+                "INSERT OR REPLACE INTO chartdesk_meta(key, value) VALUES ('gen_progress', ?1)",
+                [text],
+            )?;
             Ok::<_, CoreError>(())
         })?;
         batch += 1;
-        if g.summary.encounters >= spec.encounters {
-            break;
+        if g.summary.encounters < spec.encounters {
+            // Let a waiting user's action in before the next batch.
+            std::thread::sleep(crate::store::WRITER_PAUSE);
         }
     }
     Ok(g.summary)
+}
+
+/// Work per generator transaction: the write lock is released at least this often.
+pub const BATCH_BUDGET: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A generator run's progress, committed with each batch (`chartdesk_meta.gen_progress`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Progress {
+    seed: u64,
+    encounters: usize,
+    today: String,
+    /// Largest provider, patient, encounter and document ids before the run.
+    base: [i64; 4],
+    /// The next batch number.
+    batch: usize,
+    rng_state: u64,
+    /// Next patient, encounter and document ids.
+    next: [i64; 3],
+    summary: GenSummary,
+    done: bool,
+}
+
+impl Progress {
+    fn spec(&self) -> GenSpec {
+        GenSpec {
+            seed: self.seed,
+            encounters: self.encounters,
+            today: NaiveDate::parse_from_str(&self.today, "%Y-%m-%d").unwrap_or(NaiveDate::MIN),
+        }
+    }
+}
+
+fn progress(conn: &Connection) -> Result<Option<Progress>, CoreError> {
+    use rusqlite::OptionalExtension;
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM chartdesk_meta WHERE key = 'gen_progress'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+/// The spec of a run that stopped before its end (a killed `gen`), if the last run did.
+pub fn unfinished(conn: &Connection) -> Result<Option<(GenSpec, usize)>, CoreError> {
+    Ok(progress(conn)?
+        .filter(|p| !p.done)
+        .map(|p| (p.spec(), p.summary.encounters)))
 }
 
 /// Create the [`DEMO_USERS`] through [`accounts::add_user`] (errors if they already exist).
@@ -203,9 +299,10 @@ fn max_id(conn: &Connection, table: &str) -> Result<i64, CoreError> {
     Ok(conn.query_row(&sql, [], |r| r.get(0))?)
 }
 
-fn existing_npis(conn: &Connection) -> Result<BTreeSet<String>, CoreError> {
-    let mut stmt = conn.prepare("SELECT npi FROM providers WHERE npi IS NOT NULL")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+/// NPIs of providers with an id up to `max_id` (a resumed run sees the roster as it was).
+fn existing_npis(conn: &Connection, max_id: i64) -> Result<BTreeSet<String>, CoreError> {
+    let mut stmt = conn.prepare("SELECT npi FROM providers WHERE npi IS NOT NULL AND id <= ?1")?;
+    let rows = stmt.query_map([max_id], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<BTreeSet<_>, _>>()?)
 }
 

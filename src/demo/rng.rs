@@ -18,6 +18,15 @@ impl Rng {
         r
     }
 
+    /// The generator's state (to resume a run exactly where it stopped).
+    pub(crate) fn state(&self) -> u64 {
+        self.state
+    }
+
+    pub(crate) fn from_state(state: u64) -> Rng {
+        Rng { state }
+    }
+
     pub(crate) fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;

@@ -316,16 +316,30 @@ fn there_is_work_to_do() {
 
 #[test]
 fn audit_chain_verifies_with_one_event_per_batch() {
-    let (_d, store, _) = generated(9, 600);
+    let (_d, store, s) = generated(9, 600);
     let report = crate::audit::verify(store.conn(), &[]).unwrap();
     assert!(report.ok(), "{:?}", report.problem);
+    let details = dataset_events(&store);
+    assert!(!details.is_empty());
+    let total: u64 = details
+        .iter()
+        .map(|d| d["counts"]["encounters"].as_u64().unwrap())
+        .sum();
     assert_eq!(
-        count(
-            store.conn(),
-            "SELECT COUNT(*) FROM audit_log WHERE entity_type = 'dataset' AND action = 'C'"
-        ),
-        1
+        total as usize, s.encounters,
+        "every batch has its one event"
     );
+}
+
+fn dataset_events(store: &Store) -> Vec<serde_json::Value> {
+    store
+        .conn()
+        .prepare("SELECT detail FROM audit_log WHERE entity_type = 'dataset' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| serde_json::from_str(&r.unwrap()).unwrap())
+        .collect()
 }
 
 #[test]
@@ -334,17 +348,19 @@ fn large_runs_are_split_into_audited_batches() {
     assert_eq!(s.encounters, BATCH_ENCOUNTERS + 50);
     let conn = store.conn();
     assert!(crate::audit::verify(conn, &[]).unwrap().ok());
-    let details: Vec<String> = conn
-        .prepare("SELECT detail FROM audit_log WHERE entity_type = 'dataset' ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    assert_eq!(details.len(), 2);
-    let second: serde_json::Value = serde_json::from_str(&details[1]).unwrap();
-    assert_eq!(second["counts"]["encounters"], 50);
-    assert_eq!(second["counts"]["providers"], 0);
+    let details = dataset_events(&store);
+    assert!(details.len() >= 2, "{}", details.len());
+    let mut total = 0;
+    for (i, d) in details.iter().enumerate() {
+        let n = d["counts"]["encounters"].as_u64().unwrap() as usize;
+        assert!(n <= BATCH_ENCOUNTERS, "batch {i}: {n}");
+        assert_eq!(d["batch"], i);
+        if i > 0 {
+            assert_eq!(d["counts"]["providers"], 0);
+        }
+        total += n;
+    }
+    assert_eq!(total, BATCH_ENCOUNTERS + 50);
 }
 
 #[test]

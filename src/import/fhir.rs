@@ -121,10 +121,153 @@ pub struct ClaimData {
 
 pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
 
+/// Whether the file is a Bundle of type `transaction` (a scan that keeps nothing but the two
+/// top-level strings, for large files).
+pub fn is_transaction_bundle(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType")]
+        resource_type: Option<String>,
+        #[serde(rename = "type")]
+        ty: Option<String>,
+    }
+    serde_json::from_slice::<Head>(bytes).is_ok_and(|h| {
+        h.resource_type.as_deref() == Some("Bundle") && h.ty.as_deref() == Some("transaction")
+    })
+}
+
 /// Parse a FHIR JSON file (parse-only; used by the importer and the bench).
+///
+/// A Bundle is read entry by entry: each entry's JSON tree is turned into its
+/// [`ParsedResource`] and dropped before the next one is read, so memory holds the parsed
+/// records, not the whole file's JSON tree (which is several times the file's size).
 pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
     // A UTF-8 byte-order mark (Windows editors write one) is not part of the JSON.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(r) = stream_bundle(bytes, file) {
+        return r;
+    }
+    parse_whole(bytes, file)
+}
+
+/// Entries of a Bundle, one at a time. `None` when the file is not a Bundle (or is invalid
+/// JSON: the whole-file parse then names the error).
+fn stream_bundle(bytes: &[u8], file: &str) -> Option<Result<Vec<ParsedResource>, ImportError>> {
+    use serde::de::{
+        DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use std::cell::RefCell;
+
+    struct Root<'a> {
+        file: &'a str,
+        failed: &'a RefCell<Option<ImportError>>,
+    }
+    struct Entries<'a> {
+        file: &'a str,
+        failed: &'a RefCell<Option<ImportError>>,
+    }
+    struct Out {
+        resource_type: Option<String>,
+        entries: Option<Result<Vec<ParsedResource>, ()>>,
+    }
+    impl<'de> Visitor<'de> for Entries<'_> {
+        type Value = Vec<ParsedResource>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of entries")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            let mut i = 0;
+            while let Some(e) = seq.next_element::<Value>()? {
+                let full_url = e.get("fullUrl").and_then(Value::as_str).map(str::to_string);
+                let parsed = match e.get("resource") {
+                    None => Ok(ParsedResource {
+                        entry: i,
+                        full_url,
+                        resource_type: "(none)".into(),
+                        id: String::new(),
+                        data: Resource::Other,
+                        ref_displays: Vec::new(),
+                    }),
+                    Some(res) => parse_resource(res, i, full_url, self.file),
+                };
+                match parsed {
+                    Ok(p) => out.push(p),
+                    Err(err) => {
+                        *self.failed.borrow_mut() = Some(err);
+                        return Err(A::Error::custom("entry rejected"));
+                    }
+                }
+                i += 1;
+            }
+            Ok(out)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Entries<'_> {
+        type Value = Vec<ParsedResource>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Root<'_> {
+        type Value = Out;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a FHIR resource")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Out, A::Error> {
+            let mut out = Out {
+                resource_type: None,
+                entries: None,
+            };
+            while let Some(k) = map.next_key::<String>()? {
+                match k.as_str() {
+                    "resourceType" => {
+                        out.resource_type = map.next_value::<Value>()?.as_str().map(str::to_string)
+                    }
+                    // Only a Bundle's entries are streamed; anything else is parsed whole.
+                    "entry" if out.resource_type.as_deref().is_none_or(|t| t == "Bundle") => {
+                        out.entries = Some(
+                            match map.next_value_seed(Entries {
+                                file: self.file,
+                                failed: self.failed,
+                            }) {
+                                Ok(v) => Ok(v),
+                                Err(e) if self.failed.borrow().is_some() => return Err(e),
+                                // Not an array (or a bad entry shape): leave it to the whole parse.
+                                Err(_) => return Err(A::Error::custom("entry is not an array")),
+                            },
+                        );
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    let failed = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let r = (&mut de).deserialize_map(Root {
+        file,
+        failed: &failed,
+    });
+    if let Some(e) = failed.into_inner() {
+        return Some(Err(e));
+    }
+    let out = r.ok()?;
+    de.end().ok()?;
+    if out.resource_type.as_deref() != Some("Bundle") {
+        return None;
+    }
+    match out.entries {
+        None => Some(Ok(Vec::new())),
+        Some(Ok(v)) => Some(Ok(v)),
+        Some(Err(())) => None,
+    }
+}
+
+fn parse_whole(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {
         let what = if e.is_eof() {
             "truncated JSON"
@@ -523,4 +666,40 @@ fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
         occurred_at: occurred,
         performer,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_streamed_bundle_parses_as_the_whole_file_does() {
+        let patient = |i: usize| {
+            serde_json::json!({"fullUrl": format!("urn:uuid:p{i}"), "resource": {"resourceType": "Patient", "id": format!("p{i}"),
+                "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": format!("M{i}")}],
+                "name": [{"family": "Doe", "given": ["J"]}], "gender": "male", "birthDate": "1970-01-01"}})
+        };
+        let entries: Vec<Value> = (0..5)
+            .map(patient)
+            .chain([serde_json::json!({"request": {}})])
+            .collect();
+        // `entry` before `resourceType`: still streamed.
+        let text = format!(
+            r#"{{"type": "collection", "entry": {}, "resourceType": "Bundle"}}"#,
+            serde_json::to_string(&entries).unwrap()
+        );
+        let streamed = stream_bundle(text.as_bytes(), "b.json").expect("a Bundle");
+        let whole = parse_whole(text.as_bytes(), "b.json");
+        assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
+        assert_eq!(streamed.map(|v| v.len()).ok(), Some(6));
+        // A bad entry is named as before; not a Bundle / not an array / bad JSON: whole parse.
+        let bad = text.replace("\"gender\": \"male\"", "\"gender\": 7");
+        assert_eq!(
+            format!("{:?}", parse_fhir(bad.as_bytes(), "b.json")),
+            format!("{:?}", parse_whole(bad.as_bytes(), "b.json"))
+        );
+        assert!(stream_bundle(br#"{"resourceType": "Patient", "id": "x"}"#, "p.json").is_none());
+        assert!(stream_bundle(br#"{"resourceType": "Bundle", "entry": 3}"#, "b.json").is_none());
+        assert!(stream_bundle(br#"{"resourceType": "Bundle", "entry": [}"#, "b.json").is_none());
+    }
 }

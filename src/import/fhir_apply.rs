@@ -1,4 +1,5 @@
-//! Writing parsed FHIR resources, in dependency order, inside one file transaction.
+//! Writing parsed FHIR resources, in dependency order: one transaction for a transaction
+//! Bundle, groups of entries for other Bundles (see [`apply`]).
 //!
 //! Matching (idempotency): Organization by `source_key`; Practitioner by NPI, else
 //! `source_key`; Patient by `source_key` (`fhir:Patient/<id>`), else MRN when birth date and
@@ -11,18 +12,27 @@
 //! reference to a patient, encounter or practitioner rejects the file naming entry and field.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use super::fhir::{NPI_SYSTEM, ParsedResource, Resource};
 use super::write::{Change, Origin, Writer, in_file_tx, int, opt, txt};
-use super::{FileFail, FileStats};
+use super::{FileFail, FileStats, ImportError};
 use crate::audit::Actor;
 use crate::store::Store;
 
+/// Write one file's resources. A transaction Bundle, or a small file, is one transaction
+/// (all-or-nothing). Any other Bundle (batch, collection, searchset) is written in groups of
+/// entries in dependency order (organizations, practitioners, patients, encounters, then the
+/// rest), each group one transaction of about `budget` of work: references into an earlier
+/// group resolve to its committed rows. A group that fails is rolled back whole and listed
+/// (its first error names the entry and field); entries that refer to it then fail too.
 pub(super) fn apply(
     store: &mut Store,
     actor: &Actor,
     file: &str,
     parsed: &[ParsedResource],
+    atomic: bool,
+    budget: Duration,
 ) -> Result<FileStats, FileFail> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut typed: HashMap<String, usize> = HashMap::new();
@@ -37,21 +47,125 @@ pub(super) fn apply(
         index,
         typed,
     };
-    in_file_tx(store, actor, file, |w| {
-        let mut st = State::default();
-        for p in parsed {
-            if matches!(p.data, Resource::Other) {
-                w.stats.skipped += 1;
-                *st.skipped_types.entry(p.resource_type.clone()).or_default() += 1;
-            }
+    let mut st = State::default();
+    let mut skipped = FileStats::default();
+    for p in parsed {
+        if matches!(p.data, Resource::Other) {
+            skipped.skipped += 1;
+            *st.skipped_types.entry(p.resource_type.clone()).or_default() += 1;
         }
+    }
+    for (t, n) in &st.skipped_types {
+        skipped
+            .notes
+            .push(format!("skipped {n} {t} resource(s): not imported"));
+    }
+    let mut order: Vec<usize> = (0..parsed.len()).collect();
+    if atomic || parsed.len() <= GROUP_START {
+        let mut s = write_group(store, actor, file, &bundle, &order, &mut st)?;
+        s.skipped += skipped.skipped;
+        s.notes.extend(skipped.notes);
+        return Ok(s);
+    }
+    let rank = |t: &str| match t {
+        "Organization" => 0,
+        "Practitioner" => 1,
+        "Patient" => 2,
+        "Encounter" => 3,
+        _ => 4,
+    };
+    order.sort_by_key(|&i| (rank(&parsed[i].resource_type), i));
+    let mut stats = skipped;
+    let (mut rest, mut size) = (&order[..], GROUP_START);
+    while !rest.is_empty() {
+        // A group holds one kind of resource (their costs differ): it ends where the rank does.
+        let r0 = rank(&parsed[rest[0]].resource_type);
+        let mut end = size.min(rest.len());
+        if let Some(k) = rest[..end]
+            .iter()
+            .position(|&i| rank(&parsed[i].resource_type) != r0)
+        {
+            end = k;
+        }
+        let group = &rest[..end];
+        let started = Instant::now();
+        match write_group(store, actor, file, &bundle, group, &mut st) {
+            Ok(s) => {
+                stats.created += s.created;
+                stats.updated += s.updated;
+                stats.unchanged += s.unchanged;
+                stats.discharges += s.discharges;
+                stats.notes.extend(s.notes);
+                stats.transactions += s.transactions;
+                stats.longest_write_ms = stats.longest_write_ms.max(s.longest_write_ms);
+            }
+            Err(FileFail::Rejected(e)) => {
+                // Its rows were rolled back: forget their ids (and cached MRNs, whose
+                // patient ids may be reused).
+                for i in group {
+                    st.ids.remove(i);
+                }
+                st.mrn.clear();
+                let first = group.iter().map(|&i| parsed[i].entry).min().unwrap_or(0);
+                let last = group.iter().map(|&i| parsed[i].entry).max().unwrap_or(0);
+                stats.rejects.push(ImportError::new(
+                    file,
+                    e.location.clone(),
+                    format!(
+                        "{} (the {} entries of its group, entries {first}..{last} in dependency order, were not imported)",
+                        e.message,
+                        group.len()
+                    ),
+                ));
+            }
+            Err(fatal) => return Err(fatal),
+        }
+        rest = &rest[group.len()..];
+        // Size the next group from this one's pace (at most doubling); a new kind of resource
+        // starts small again.
+        let took = started.elapsed().as_secs_f64().max(1e-4);
+        let fit = (group.len() as f64 * budget.as_secs_f64() / took) as usize;
+        size = if rest
+            .first()
+            .is_some_and(|&i| rank(&parsed[i].resource_type) != r0)
+        {
+            GROUP_FIRST_OF_KIND
+        } else {
+            fit.min(2 * group.len()).clamp(10, 5_000)
+        };
+        if !rest.is_empty() {
+            std::thread::sleep(crate::store::WRITER_PAUSE);
+        }
+    }
+    Ok(stats)
+}
+
+/// Entries in the first group of a grouped Bundle (later groups are sized by time); a file
+/// with no more entries than this is written in one transaction.
+const GROUP_START: usize = 200;
+
+/// Entries in the first group of each kind of resource after the first.
+const GROUP_FIRST_OF_KIND: usize = 25;
+
+/// One transaction over the entries `group` (bundle positions) of the file.
+fn write_group(
+    store: &mut Store,
+    actor: &Actor,
+    file: &str,
+    bundle: &Bundle<'_>,
+    group: &[usize],
+    st: &mut State,
+) -> Result<FileStats, FileFail> {
+    let parsed = bundle.parsed;
+    let in_group: std::collections::HashSet<usize> = group.iter().copied().collect();
+    in_file_tx(store, actor, file, |w| {
         for (pass, want) in ["Organization", "Practitioner", "Patient"]
             .iter()
             .enumerate()
         {
-            for (i, p) in parsed
+            for (i, p) in group
                 .iter()
-                .enumerate()
+                .map(|&i| (i, &parsed[i]))
                 .filter(|(_, p)| p.resource_type == *want)
             {
                 let origin = Origin {
@@ -135,7 +249,7 @@ pub(super) fn apply(
         }
         // Claims: total charges per encounter (all claims that name it, summed).
         let mut charges: HashMap<Target, i64> = HashMap::new();
-        for p in parsed {
+        for p in group.iter().map(|&i| &parsed[i]) {
             if let Resource::Claim(c) = &p.data
                 && let Some(cents) = c.total_cents
             {
@@ -146,7 +260,7 @@ pub(super) fn apply(
                 }
             }
         }
-        for (i, p) in parsed.iter().enumerate() {
+        for (i, p) in group.iter().map(|&i| (i, &parsed[i])) {
             let Resource::Encounter(d) = &p.data else {
                 continue;
             };
@@ -155,10 +269,10 @@ pub(super) fn apply(
                 at: &at,
                 source_key: &p.source_key(),
             };
-            let patient = bundle.patient(w, &d.subject, &mut st, p, "subject")?;
+            let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
             let mrn = st.mrn_of(w, patient, &at)?;
             let attending = match &d.attending {
-                Some((r, field)) => Some(bundle.practitioner(w, r, &mut st, p, field)?),
+                Some((r, field)) => Some(bundle.practitioner(w, r, st, p, field)?),
                 None => None,
             };
             let found = match w.find("encounters", "source_key", origin.source_key, &at)? {
@@ -211,9 +325,14 @@ pub(super) fn apply(
                 w.discharged(id, &at)?;
             }
         }
-        // Claims for encounters imported earlier (not in this bundle).
+        // Claims for encounters imported earlier (not in this bundle, or in an earlier group).
         for (t, cents) in &charges {
-            if let Target::Db(id) = t {
+            let id = match t {
+                Target::Db(id) => Some(*id),
+                Target::Bundle(i) if !in_group.contains(i) => st.ids.get(i).copied(),
+                Target::Bundle(_) => None,
+            };
+            if let Some(id) = &id {
                 let at = format!("encounter {id} (claim total)");
                 let mrn = w.text(
                     "encounters",
@@ -236,7 +355,7 @@ pub(super) fn apply(
                 )?;
             }
         }
-        for p in parsed {
+        for p in group.iter().map(|&i| &parsed[i]) {
             let at = p.at();
             let origin = Origin {
                 at: &at,
@@ -244,16 +363,14 @@ pub(super) fn apply(
             };
             match &p.data {
                 Resource::Fact(d) => {
-                    let patient = bundle.patient(w, &d.subject, &mut st, p, "subject")?;
+                    let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
                     let mrn = st.mrn_of(w, patient, &at)?;
                     let encounter = match &d.encounter {
-                        Some(e) => Some(bundle.db_id(w, e, "Encounter", &st, p, "encounter")?),
+                        Some(e) => Some(bundle.db_id(w, e, "Encounter", st, p, "encounter")?),
                         None => None,
                     };
                     let performer = match &d.performer {
-                        Some(r) => {
-                            Some(bundle.practitioner(w, r, &mut st, p, "performer[0].actor")?)
-                        }
+                        Some(r) => Some(bundle.practitioner(w, r, st, p, "performer[0].actor")?),
                         None => None,
                     };
                     let found = w.find("clinical_facts", "source_key", origin.source_key, &at)?;
@@ -284,7 +401,7 @@ pub(super) fn apply(
                         w,
                         &d.encounter,
                         "Encounter",
-                        &st,
+                        st,
                         p,
                         "context.encounter[0]",
                     )?;
@@ -297,11 +414,11 @@ pub(super) fn apply(
                         )?
                         .unwrap_or_default();
                     let author = match &d.author {
-                        Some(r) => Some(bundle.practitioner(w, r, &mut st, p, "author[0]")?),
+                        Some(r) => Some(bundle.practitioner(w, r, st, p, "author[0]")?),
                         None => None,
                     };
                     if let Some(r) = &d.authenticator {
-                        bundle.practitioner(w, r, &mut st, p, "authenticator")?;
+                        bundle.practitioner(w, r, st, p, "authenticator")?;
                     }
                     let found = w.find("documents", "source_key", origin.source_key, &at)?;
                     let (mut status, mut signed_at) = (d.status.to_string(), d.signed_at.clone());
@@ -336,11 +453,6 @@ pub(super) fn apply(
                 }
                 _ => {}
             }
-        }
-        for (t, n) in &st.skipped_types {
-            w.stats
-                .notes
-                .push(format!("skipped {n} {t} resource(s): not imported"));
         }
         Ok(())
     })

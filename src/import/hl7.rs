@@ -39,7 +39,8 @@ pub struct Hl7Message {
     pub number: usize,
     pub delimiters: Delimiters,
     pub segments: Vec<Segment>,
-    /// Last physical line of the file (to name where a truncated file ends).
+    /// Last physical line of the file when this is the file's last message, else 0 (to name
+    /// where a truncated file ends).
     pub last_line: usize,
     /// SHA-256 (hex) of the segments joined with CR: the same message with other line endings
     /// or framing hashes alike.
@@ -144,65 +145,174 @@ fn hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Split `text` into physical lines (CR, LF or CRLF end a line), with 1-based numbers.
-/// A terminator at the very end does not start another line.
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut rest = Some(text);
-    let mut n = 0;
-    std::iter::from_fn(move || {
-        let r = rest?;
-        n += 1;
-        match r.find(['\r', '\n']) {
-            None => {
-                rest = None;
-                Some((n, r))
-            }
-            Some(i) => {
-                let skip = if r[i..].starts_with("\r\n") { 2 } else { 1 };
-                let next = &r[i + skip..];
-                rest = (!next.is_empty()).then_some(next);
-                Some((n, &r[..i]))
-            }
-        }
-    })
+/// Parse an HL7 v2 file held in memory (parse-only; used by the bench and tests): every
+/// message, or the first error. The importer streams with [`Hl7Reader`] instead.
+pub fn parse_hl7(bytes: &[u8], file: &str) -> Result<Vec<Hl7Message>, ImportError> {
+    Hl7Reader::new(bytes, file).collect()
 }
 
-/// Parse an HL7 v2 file (parse-only; used by the importer and the bench).
-pub fn parse_hl7(bytes: &[u8], file: &str) -> Result<Vec<Hl7Message>, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let before = &bytes[..at];
-        let line = 1 + before
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
-            .count();
-        ImportError::new(file, format!("line {line}"), "file is not valid UTF-8")
-    })?;
-    let mut out: Vec<Hl7Message> = Vec::new();
-    let mut hasher: Option<Sha256> = None;
-    let mut last_line = 0;
-    let finish = |out: &mut Vec<Hl7Message>, hasher: &mut Option<Sha256>| {
-        if let (Some(m), Some(h)) = (out.last_mut(), hasher.take()) {
-            m.sha256 = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+/// Streaming HL7 v2 parser: yields one message at a time from any reader, so memory stays at
+/// one message (plus one line) whatever the file size.
+///
+/// Invariants:
+/// - A bad line (segment id, MSH-2, field separator, UTF-8) makes its **message** an `Err`
+///   naming the line; the reader then skips to the next MSH and goes on. Lines before the first
+///   MSH are reported once as `message 1, line N`.
+/// - A read error, or a file with no MSH at all, ends the stream with an `Err` about the file
+///   (empty location); nothing follows it.
+/// - Message numbers and line numbers are those of the whole file.
+pub struct Hl7Reader<R> {
+    input: R,
+    file: String,
+    line_no: usize,
+    /// A CR ended the previous line: a LF right after it belongs to the same terminator.
+    after_cr: bool,
+    eof: bool,
+    bom_checked: bool,
+    /// Messages started (MSH lines seen).
+    started: usize,
+    current: Option<Building>,
+    /// The bad lines before the first MSH were reported.
+    orphan_reported: bool,
+    /// Skipping to the next MSH after a bad header line outside a message.
+    skipping: bool,
+    done: bool,
+    emitted_any: bool,
+    line: Vec<u8>,
+    /// An error to hand out after the message that was finished on the same line.
+    pending: Option<Result<Hl7Message, ImportError>>,
+}
+
+struct Building {
+    message: Hl7Message,
+    hasher: Sha256,
+    error: Option<ImportError>,
+}
+
+impl<'a> Hl7Reader<&'a [u8]> {
+    /// A reader over bytes in memory.
+    pub fn new(bytes: &'a [u8], file: &str) -> Self {
+        Hl7Reader::from_reader(bytes, file)
+    }
+}
+
+impl<R: std::io::BufRead> Hl7Reader<R> {
+    pub fn from_reader(input: R, file: &str) -> Self {
+        Hl7Reader {
+            input,
+            file: file.to_string(),
+            line_no: 0,
+            after_cr: false,
+            eof: false,
+            bom_checked: false,
+            started: 0,
+            current: None,
+            orphan_reported: false,
+            skipping: false,
+            done: false,
+            emitted_any: false,
+            line: Vec::new(),
+            pending: None,
         }
-    };
-    for (n, raw) in lines(text) {
-        last_line = n;
-        let line = raw
-            .trim_start_matches('\u{0B}')
-            .trim_end_matches(['\u{1C}', '\u{0B}']);
+    }
+
+    /// The next physical line into `self.line` (CR, LF or CRLF end a line; a terminator at
+    /// the very end does not start another line). `Ok(false)` at the end of the input.
+    fn next_line(&mut self) -> std::io::Result<bool> {
+        self.line.clear();
+        if self.eof {
+            return Ok(false);
+        }
+        let mut any = false;
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                self.eof = true;
+                if any {
+                    self.line_no += 1;
+                }
+                return Ok(any);
+            }
+            let mut start = 0;
+            if self.after_cr {
+                self.after_cr = false;
+                if buf[0] == b'\n' {
+                    start = 1;
+                }
+            }
+            match buf[start..].iter().position(|&b| b == b'\r' || b == b'\n') {
+                Some(i) => {
+                    self.line.extend_from_slice(&buf[start..start + i]);
+                    self.after_cr = buf[start + i] == b'\r';
+                    self.input.consume(start + i + 1);
+                    self.line_no += 1;
+                    return Ok(true);
+                }
+                None => {
+                    let n = buf.len();
+                    any |= n > start;
+                    self.line.extend_from_slice(&buf[start..]);
+                    self.input.consume(n);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Option<Result<Hl7Message, ImportError>> {
+        let b = self.current.take()?;
+        self.emitted_any = true;
+        Some(match b.error {
+            Some(e) => Err(e),
+            None => {
+                let mut m = b.message;
+                m.sha256 = b
+                    .hasher
+                    .finalize()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                Ok(m)
+            }
+        })
+    }
+
+    /// Handle one line; returns a finished message when this line started the next one.
+    fn take_line(&mut self, raw: &[u8]) -> Option<Result<Hl7Message, ImportError>> {
+        let n = self.line_no;
+        let mut bytes: &[u8] = raw;
+        if !self.bom_checked {
+            self.bom_checked = true;
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        while let [0x0B, rest @ ..] = bytes {
+            bytes = rest;
+        }
+        while let [rest @ .., 0x1C | 0x0B] = bytes {
+            bytes = rest;
+        }
+        let number = self.started.max(1);
+        let file = self.file.clone();
+        let at = |what: &str, number: usize| format!("message {number}, line {n} ({what})");
+        let line = match std::str::from_utf8(bytes) {
+            Ok(l) => l,
+            Err(_) => {
+                let at = match &self.current {
+                    Some(b) => format!("message {}, line {n}", b.message.number),
+                    None => format!("line {n}"),
+                };
+                let e = ImportError::new(&file, at, "line is not valid UTF-8");
+                return self.fail_line(e);
+            }
+        };
         if line.trim().is_empty() {
-            continue;
+            return None;
         }
         let id = line.get(..3).unwrap_or(line);
-        let number = if id == "MSH" {
-            out.len() + 1
-        } else {
-            out.len().max(1)
-        };
-        let at = |what: &str| format!("message {number}, line {n} ({what})");
+        let header = matches!(id, "MSH" | "FHS" | "BHS");
         if !(id.len() == 3
             && id.as_bytes()[0].is_ascii_uppercase()
             && id
@@ -210,80 +320,202 @@ pub fn parse_hl7(bytes: &[u8], file: &str) -> Result<Vec<Hl7Message>, ImportErro
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
         {
             let shown: String = id.chars().take(3).collect();
-            return Err(ImportError::new(
-                file,
-                at(&shown),
+            let number = if self.current.is_some() {
+                number
+            } else {
+                self.started + 1
+            };
+            let e = ImportError::new(
+                &file,
+                at(&shown, number),
                 format!(
                     "segment id '{shown}' is not valid (segment ids are 3 upper-case letters or digits)"
                 ),
-            ));
+            );
+            return self.fail_line(e);
         }
-        if matches!(id, "MSH" | "FHS" | "BHS") {
-            let delimiters = header_delimiters(line)
-                .map_err(|m| ImportError::new(file, at(&format!("{id}-2")), m))?;
+        if header {
+            let number = if id == "MSH" {
+                self.started + 1
+            } else {
+                number
+            };
+            let done = if id == "MSH" || self.current.is_some() {
+                self.finish()
+            } else {
+                None
+            };
+            self.skipping = false;
+            let delimiters = match header_delimiters(line) {
+                Ok(d) => d,
+                Err(m) => {
+                    let e = ImportError::new(&file, at(&format!("{id}-2"), number), m);
+                    if id == "MSH" {
+                        self.started += 1;
+                        self.current = Some(Building {
+                            message: Hl7Message {
+                                number,
+                                delimiters: Delimiters {
+                                    field: '|',
+                                    component: '^',
+                                    repetition: None,
+                                    escape: None,
+                                    subcomponent: None,
+                                },
+                                segments: Vec::new(),
+                                last_line: 0,
+                                sha256: String::new(),
+                            },
+                            hasher: Sha256::new(),
+                            error: Some(e),
+                        });
+                        return done;
+                    }
+                    self.skipping = true;
+                    self.emitted_any = true;
+                    // Hand the finished message out first; the header error follows it.
+                    return match done {
+                        Some(d) => {
+                            self.pending = Some(Err(e));
+                            Some(d)
+                        }
+                        None => Some(Err(e)),
+                    };
+                }
+            };
             if id != "MSH" {
-                continue;
+                self.skipping = true;
+                return done;
             }
-            finish(&mut out, &mut hasher);
+            self.started += 1;
             let mut fields: Vec<String> =
                 line.split(delimiters.field).map(str::to_string).collect();
             fields.insert(1, delimiters.field.to_string());
             let mut h = Sha256::new();
             h.update(line.as_bytes());
-            hasher = Some(h);
-            out.push(Hl7Message {
-                number: out.len() + 1,
-                delimiters,
-                segments: vec![Segment {
-                    id: "MSH".into(),
-                    line: n,
-                    fields,
-                }],
-                last_line: 0,
-                sha256: String::new(),
+            self.current = Some(Building {
+                message: Hl7Message {
+                    number: self.started,
+                    delimiters,
+                    segments: vec![Segment {
+                        id: "MSH".into(),
+                        line: n,
+                        fields,
+                    }],
+                    last_line: 0,
+                    sha256: String::new(),
+                },
+                hasher: h,
+                error: None,
             });
-            continue;
+            return done;
         }
-        if matches!(id, "BTS" | "FTS") {
-            continue;
+        if matches!(id, "BTS" | "FTS") || self.skipping {
+            return None;
         }
-        let Some(msg) = out.last_mut() else {
-            return Err(ImportError::new(
-                file,
+        let Some(b) = self.current.as_mut() else {
+            if self.orphan_reported {
+                return None;
+            }
+            self.orphan_reported = true;
+            self.emitted_any = true;
+            return Some(Err(ImportError::new(
+                &file,
                 format!("message 1, line {n} ({id})"),
                 format!("message does not start with an MSH segment (found {id})"),
-            ));
+            )));
         };
-        let sep = msg.delimiters.field;
+        if b.error.is_some() {
+            return None;
+        }
+        let sep = b.message.delimiters.field;
         if line.len() > 3 && !line[3..].starts_with(sep) {
-            return Err(ImportError::new(
-                file,
-                at(id),
+            b.error = Some(ImportError::new(
+                &file,
+                at(id, b.message.number),
                 format!("segment {id} is not followed by the field separator '{sep}'"),
             ));
+            return None;
         }
-        if let Some(h) = hasher.as_mut() {
-            h.update(b"\r");
-            h.update(line.as_bytes());
-        }
-        msg.segments.push(Segment {
+        b.hasher.update(b"\r");
+        b.hasher.update(line.as_bytes());
+        b.message.segments.push(Segment {
             id: id.to_string(),
             line: n,
             fields: line.split(sep).map(str::to_string).collect(),
         });
+        None
     }
-    finish(&mut out, &mut hasher);
-    if out.is_empty() {
-        return Err(ImportError::new(
-            file,
-            "",
-            "no HL7 message (no MSH segment) in the file",
-        ));
+
+    /// A bad line: its message fails (the first error is kept); outside a message it is
+    /// reported on its own, once, before the first MSH.
+    fn fail_line(&mut self, e: ImportError) -> Option<Result<Hl7Message, ImportError>> {
+        match self.current.as_mut() {
+            Some(b) => {
+                if b.error.is_none() {
+                    b.error = Some(e);
+                }
+                None
+            }
+            None if self.skipping || self.orphan_reported => None,
+            None => {
+                self.orphan_reported = true;
+                self.emitted_any = true;
+                Some(Err(e))
+            }
+        }
     }
-    for m in &mut out {
-        m.last_line = last_line;
+}
+
+impl<R: std::io::BufRead> Iterator for Hl7Reader<R> {
+    type Item = Result<Hl7Message, ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(p) = self.pending.take() {
+            return Some(p);
+        }
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.next_line() {
+                Ok(true) => {
+                    let line = std::mem::take(&mut self.line);
+                    let out = self.take_line(&line);
+                    self.line = line;
+                    if let Some(out) = out {
+                        return Some(out);
+                    }
+                }
+                Ok(false) => {
+                    self.done = true;
+                    let last = self.line_no;
+                    if let Some(b) = self.current.as_mut() {
+                        b.message.last_line = last;
+                    }
+                    if let Some(out) = self.finish() {
+                        return Some(out);
+                    }
+                    if !self.emitted_any {
+                        return Some(Err(ImportError::new(
+                            &self.file,
+                            "",
+                            "no HL7 message (no MSH segment) in the file",
+                        )));
+                    }
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(ImportError::new(
+                        &self.file,
+                        format!("line {}", self.line_no + 1),
+                        format!("cannot read: {e}"),
+                    )));
+                }
+            }
+        }
     }
-    Ok(out)
 }
 
 /// Separators of an MSH/FHS/BHS line: MSH-1 and MSH-2.
@@ -325,10 +557,36 @@ mod tests {
 
     #[test]
     fn lines_cover_all_endings() {
-        let v: Vec<_> = lines("a\r\nb\rc\nd").collect();
-        assert_eq!(v, vec![(1, "a"), (2, "b"), (3, "c"), (4, "d")]);
-        let v: Vec<_> = lines("a\n").collect();
-        assert_eq!(v, vec![(1, "a")]);
+        let m = parse_hl7(b"MSH|^~\\&|A\r\nPID|1\rPV1|1\nEVN|2\r", "t").unwrap();
+        let lines: Vec<_> = m[0]
+            .segments
+            .iter()
+            .map(|s| (s.line, s.id.as_str()))
+            .collect();
+        assert_eq!(lines, vec![(1, "MSH"), (2, "PID"), (3, "PV1"), (4, "EVN")]);
+        assert_eq!(m[0].last_line, 4);
+    }
+
+    #[test]
+    fn a_bad_message_fails_alone_and_the_stream_goes_on() {
+        let text = b"MSH|^~\\&|A\rPID|1\rMSH|^~\\&|B\rxx bad\rMSH|^~\\&|C\rPID|3\r";
+        let v: Vec<_> = Hl7Reader::new(text, "t.hl7").collect();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].as_ref().map(|m| m.number).ok(), Some(1));
+        let e = v[1]
+            .as_ref()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("message 2, line 4"), "{e}");
+        assert_eq!(v[2].as_ref().map(|m| m.number).ok(), Some(3));
+        // Read through a 7-byte buffer: a CR LF split across reads is one terminator.
+        let small = std::io::BufReader::with_capacity(7, &b"MSH|^~\\&|A\r\nPID|1\r\nPV1|1"[..]);
+        let m: Vec<_> = Hl7Reader::from_reader(small, "t")
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(m[0].segments.len(), 3);
+        assert_eq!(m[0].segments[2].line, 3);
     }
 
     #[test]

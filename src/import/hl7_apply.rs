@@ -1,7 +1,8 @@
 //! Interpreting and writing HL7 v2 ADT and MDM messages.
 //!
-//! Every message of a file is interpreted (required segments and fields checked) before the
-//! file's transaction starts; the writes then run in one transaction.
+//! Every message is interpreted (required segments and fields checked) on the reader thread,
+//! before any transaction; the writes run in group transactions of whole messages, each
+//! message all-or-nothing (see [`run_stream`]).
 //!
 //! Mapping (DOMAIN §8):
 //! - Patient: PID-3 (repetition typed `MR`, else the first) → MRN; PID-5 → family^given;
@@ -32,12 +33,16 @@
 //!   on an unsigned document it updates in place. T06 (addendum) adds a document that amends
 //!   TXA-13's document. T11 marks the document entered_in_error.
 
-use super::hl7::{Hl7Message, Segment};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::hl7::{Hl7Message, Hl7Reader, Segment};
 use super::mdm::Doc;
 use super::time::{compact, hl7_date, hl7_ts};
 use super::write::{Change, Origin, Writer, in_file_tx, int, opt, txt};
-use super::{FileFail, FileStats, ImportError};
+use super::{Entry, FileFail, FileOutcome, FileStats, ImportError, ImportSummary, Limits};
 use crate::audit::Actor;
+use crate::error::CoreError;
 use crate::store::Store;
 
 /// PV1-18 patient types that make an outpatient (or preadmit) visit an observation stay.
@@ -98,29 +103,249 @@ enum Plan {
     Mdm(Common, Box<Doc>),
 }
 
-pub(super) fn apply(
+/// What the reader thread hands the writer: a file starts, one interpreted message (or its
+/// rejection), a file ends; or a path that cannot be imported at all.
+enum Item {
+    Start(PathBuf, String),
+    Message(Result<Box<Plan>, ImportError>),
+    End(Result<(), ImportError>),
+    Unreadable(PathBuf, ImportError),
+}
+
+/// The HL7 driver. A reader thread streams each file ([`Hl7Reader`]) and interprets each
+/// message (pure work, no database); this thread writes them in group transactions of about
+/// `limits.write_budget` of work, each message inside its own SAVEPOINT (all-or-nothing). A
+/// group ends early when the reader has no message ready, so the lock is never held while
+/// waiting for input. Memory: the channel holds at most `QUEUE` messages.
+pub(super) fn run_stream(
+    store: &mut Store,
+    actor: &Actor,
+    files: &[Entry],
+    limits: &Limits,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportSummary, CoreError> {
+    const QUEUE: usize = 256;
+    let total = files.len();
+    progress(0, total);
+    let max = limits.max_file_bytes;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Item>(QUEUE);
+        scope.spawn(move || {
+            for entry in files {
+                let (path, name) = match entry {
+                    Ok(p) => (p, super::display_name(p)),
+                    Err((p, e)) => {
+                        if tx.send(Item::Unreadable(p.clone(), e.clone())).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                let file = match super::open_file(path, &name, max) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        if tx.send(Item::Unreadable(path.clone(), e)).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                if tx.send(Item::Start(path.clone(), name.clone())).is_err() {
+                    return;
+                }
+                let reader = std::io::BufReader::with_capacity(1 << 16, file);
+                let mut end = Ok(());
+                for m in Hl7Reader::from_reader(reader, &name) {
+                    let item = match m {
+                        // A file-level error (read error, no MSH at all) ends the file.
+                        Err(e) if e.location.is_empty() => {
+                            end = Err(e);
+                            break;
+                        }
+                        Err(e) => Item::Message(Err(e)),
+                        Ok(m) => Item::Message(interpret(&m, &name).map(Box::new)),
+                    };
+                    if tx.send(item).is_err() {
+                        return;
+                    }
+                }
+                if tx.send(Item::End(end)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut feed = Feed { rx, ahead: None };
+        let mut out = Vec::with_capacity(total);
+        while let Some(item) = feed.next_blocking() {
+            let (path, name) = match item {
+                Item::Unreadable(p, e) => {
+                    out.push(FileOutcome {
+                        file: p,
+                        result: Err(e),
+                    });
+                    progress(out.len(), total);
+                    continue;
+                }
+                Item::Start(p, n) => (p, n),
+                // Not expected outside a file; nothing to attach them to.
+                Item::Message(_) | Item::End(_) => continue,
+            };
+            let mut stats = FileStats::default();
+            let mut end = Ok(());
+            let mut applied_any = false;
+            loop {
+                // Wait for input outside any transaction.
+                match feed.next_blocking() {
+                    Some(Item::Message(Err(e))) => stats.rejects.push(e),
+                    Some(Item::Message(Ok(plan))) => {
+                        let g = group(store, actor, &name, plan, &mut feed, limits.write_budget);
+                        // Let a waiting user's action in before the next group.
+                        std::thread::sleep(crate::store::WRITER_PAUSE);
+                        match g {
+                            Ok(g) => stats.absorb(g),
+                            Err(FileFail::Rejected(e)) => stats.rejects.push(e),
+                            Err(FileFail::Fatal(e)) => {
+                                stats.notes.push(format!("stopped inside this file: {e}"));
+                                out.push(FileOutcome {
+                                    file: path,
+                                    result: Ok(stats),
+                                });
+                                return Ok(ImportSummary {
+                                    files: out,
+                                    stopped: Some(format!("{name}: {e}")),
+                                });
+                            }
+                        }
+                        applied_any = true;
+                    }
+                    Some(Item::End(r)) => {
+                        end = r;
+                        break;
+                    }
+                    Some(other) => {
+                        feed.ahead = Some(other);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            let result = match end {
+                // Nothing of the file could be read: the file is rejected whole.
+                Err(e) if !applied_any && stats.rejects.is_empty() => Err(e),
+                Err(e) => {
+                    stats.rejects.push(e);
+                    Ok(stats)
+                }
+                Ok(()) => Ok(stats),
+            };
+            out.push(FileOutcome { file: path, result });
+            progress(out.len(), total);
+        }
+        Ok(ImportSummary {
+            files: out,
+            stopped: None,
+        })
+    })
+}
+
+/// The writer's view of the channel, with one item of look-ahead.
+struct Feed {
+    rx: std::sync::mpsc::Receiver<Item>,
+    ahead: Option<Item>,
+}
+
+impl Feed {
+    fn next_blocking(&mut self) -> Option<Item> {
+        self.ahead.take().or_else(|| self.rx.recv().ok())
+    }
+    /// The next item if one is ready now (never waits: called with the write lock held).
+    fn next_ready(&mut self) -> Option<Item> {
+        self.ahead.take().or_else(|| self.rx.try_recv().ok())
+    }
+}
+
+/// One group transaction: `first` and then every message that is ready, until `budget` is
+/// spent. A message that fails is rolled back to its SAVEPOINT and listed; the others commit.
+fn group(
     store: &mut Store,
     actor: &Actor,
     file: &str,
-    messages: &[Hl7Message],
+    first: Box<Plan>,
+    feed: &mut Feed,
+    budget: Duration,
 ) -> Result<FileStats, FileFail> {
-    let plans = messages
-        .iter()
-        .map(|m| interpret(m, file))
-        .collect::<Result<Vec<_>, _>>()?;
-    in_file_tx(store, actor, file, |w| {
-        for p in &plans {
-            match p {
-                Plan::Skip(n, note) => {
-                    w.stats.skipped += 1;
-                    w.stats.notes.push(format!("message {n}: {note}"));
+    let started = Instant::now();
+    let mut rejects = Vec::new();
+    let mut span = (first.number(), first.number());
+    let r = in_file_tx(store, actor, file, |w| {
+        let mut next = Some(first);
+        while let Some(plan) = next.take() {
+            span.1 = plan.number();
+            let mark = w.mark()?;
+            match apply_one(w, &plan) {
+                Ok(()) => w.keep()?,
+                Err(FileFail::Rejected(e)) => {
+                    w.undo(mark)?;
+                    rejects.push(e);
                 }
-                Plan::Adt(c, event) => execute(w, c, event, None)?,
-                Plan::Mdm(c, d) => execute(w, c, &d.event, Some(d))?,
+                Err(fatal) => return Err(fatal),
+            }
+            if started.elapsed() >= budget {
+                break;
+            }
+            // Rejections from parsing are listed; the next message joins this group.
+            loop {
+                match feed.next_ready() {
+                    Some(Item::Message(Ok(p))) => {
+                        next = Some(p);
+                        break;
+                    }
+                    Some(Item::Message(Err(e))) => rejects.push(e),
+                    Some(other) => {
+                        feed.ahead = Some(other);
+                        break;
+                    }
+                    None => break,
+                }
             }
         }
         Ok(())
-    })
+    });
+    match r {
+        Ok(mut s) => {
+            s.rejects.extend(rejects);
+            Ok(s)
+        }
+        // The group's own end failed (deficiency analysis): its messages were rolled back.
+        Err(FileFail::Rejected(e)) => Err(FileFail::Rejected(ImportError::new(
+            file,
+            format!("messages {}-{}", span.0, span.1),
+            format!("not imported: {e}"),
+        ))),
+        Err(f) => Err(f),
+    }
+}
+
+fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
+    match plan {
+        Plan::Skip(n, note) => {
+            w.stats.skipped += 1;
+            w.stats.notes.push(format!("message {n}: {note}"));
+            Ok(())
+        }
+        Plan::Adt(c, event) => execute(w, c, event, None),
+        Plan::Mdm(c, d) => execute(w, c, &d.event, Some(d)),
+    }
+}
+
+impl Plan {
+    fn number(&self) -> usize {
+        match self {
+            Plan::Skip(n, _) => *n,
+            Plan::Adt(c, _) => c.number,
+            Plan::Mdm(c, _) => c.number,
+        }
+    }
 }
 
 pub(super) struct Msg<'a> {

@@ -1,9 +1,16 @@
 //! Import of clinical data from files: FHIR R4 JSON ([`fhir`]) and HL7 v2 ([`hl7`]).
 //!
 //! Invariants:
-//! - **One transaction per file.** A file is parsed and checked completely before its
-//!   transaction starts; any error rejects the whole file (nothing of it is written, no audit
-//!   row) and the batch goes on with the next file.
+//! - **Short writes.** No import holds the write lock for long: an HL7 file is streamed
+//!   message by message and its messages commit in groups of about `import_write_ms` of work,
+//!   each message all-or-nothing (a bad message is rejected and listed with file, message,
+//!   line and reason; the others go in). A FHIR file is parsed whole (within
+//!   `import_max_file_mb`) and written in one transaction, all-or-nothing; a transaction Bundle
+//!   over `fhir_transaction_max_mb` is rejected.
+//! - **Every path is answered.** Folders are walked without following a symlink loop; a FIFO,
+//!   socket or device is skipped with its reason and an unreadable folder is listed, and the
+//!   run goes on. A database failure (disk full, I/O) stops the run, and the summary of what
+//!   was done so far is still printed with the reason it stopped.
 //! - **Idempotent.** Rows are matched on `source_key` (and natural keys: MRN, NPI, visit
 //!   number); a field-by-field comparison decides created / updated / unchanged. Unchanged rows
 //!   write nothing. HL7 messages are also recorded in `import_messages` by content hash, so a
@@ -41,12 +48,9 @@ pub use hl7::{Hl7Message, parse_hl7};
 pub use throughput::{Throughput, throughput};
 pub use time::decode_base64;
 
-/// Largest file accepted (bytes). Documented limit, well above the 50 MB-note requirement.
-pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
-
 /// Why a file was rejected: the file, where in it, and what is wrong.
 /// `Display` is one line: `ADT-A03.hl7: message 1, line 4 (PV1-19): visit number is empty`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{file}: {}{message}", location_prefix(.location))]
 pub struct ImportError {
     /// File name as given (the path's final component).
@@ -87,6 +91,26 @@ pub struct FileStats {
     /// Encounters that became discharged by this file (discharge hook calls).
     pub discharges: usize,
     pub notes: Vec<String>,
+    /// Messages rejected on their own (HL7): the rest of the file was imported.
+    pub rejects: Vec<ImportError>,
+    /// Write transactions this file took, and the longest one (lock held, ms).
+    pub transactions: usize,
+    pub longest_write_ms: f64,
+}
+
+impl FileStats {
+    /// Add one group transaction's counts to the file's.
+    fn absorb(&mut self, g: FileStats) {
+        self.created += g.created;
+        self.updated += g.updated;
+        self.unchanged += g.unchanged;
+        self.skipped += g.skipped;
+        self.discharges += g.discharges;
+        self.notes.extend(g.notes);
+        self.rejects.extend(g.rejects);
+        self.transactions += g.transactions;
+        self.longest_write_ms = self.longest_write_ms.max(g.longest_write_ms);
+    }
 }
 
 pub struct FileOutcome {
@@ -96,11 +120,30 @@ pub struct FileOutcome {
 
 pub struct ImportSummary {
     pub files: Vec<FileOutcome>,
+    /// Why the run stopped early (a database failure such as a full disk); the files listed
+    /// were done, the rest were not attempted.
+    pub stopped: Option<String>,
 }
 
 impl ImportSummary {
+    /// Files rejected whole plus messages rejected on their own.
     pub fn rejected(&self) -> usize {
-        self.files.iter().filter(|f| f.result.is_err()).count()
+        self.files
+            .iter()
+            .map(|f| match &f.result {
+                Err(_) => 1,
+                Ok(s) => s.rejects.len(),
+            })
+            .sum()
+    }
+
+    /// The longest write transaction of the run, in ms.
+    pub fn longest_write_ms(&self) -> f64 {
+        self.files
+            .iter()
+            .filter_map(|f| f.result.as_ref().ok())
+            .map(|s| s.longest_write_ms)
+            .fold(0.0, f64::max)
     }
 
     /// Sum of the statistics of the files that were imported.
@@ -112,6 +155,7 @@ impl ImportSummary {
             t.unchanged += s.unchanged;
             t.skipped += s.skipped;
             t.discharges += s.discharges;
+            t.transactions += s.transactions;
         }
         t
     }
@@ -127,7 +171,16 @@ impl ImportSummary {
             match &f.result {
                 Ok(s) => out.push_str(&format!(
                     "{:<50} {:>8} {:>8} {:>9} {:>8} {:>8}\n",
-                    name, s.created, s.updated, s.unchanged, s.skipped, ""
+                    name,
+                    s.created,
+                    s.updated,
+                    s.unchanged,
+                    s.skipped,
+                    if s.rejects.is_empty() {
+                        String::new()
+                    } else {
+                        s.rejects.len().to_string()
+                    }
                 )),
                 Err(_) => out.push_str(&format!(
                     "{:<50} {:>8} {:>8} {:>9} {:>8} {:>8}\n",
@@ -146,9 +199,19 @@ impl ImportSummary {
             self.rejected()
         ));
         for f in &self.files {
-            if let Err(e) = &f.result {
-                out.push_str(&format!("rejected: {e}\n"));
+            match &f.result {
+                Err(e) => out.push_str(&format!("rejected: {e}\n")),
+                Ok(s) => {
+                    for e in &s.rejects {
+                        out.push_str(&format!("rejected: {e}\n"));
+                    }
+                }
             }
+        }
+        if let Some(why) = &self.stopped {
+            out.push_str(&format!(
+                "stopped: {why}; the files above were done, the rest were not attempted\n"
+            ));
         }
         out
     }
@@ -169,19 +232,40 @@ pub fn import_fhir(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CoreError> {
     crate::accounts::authorize(store, actor, Perm::Administer, "import", "fhir")?;
+    let limits = Limits::read(store)?;
     let files = collect_files(paths, &["json"])?;
+    let max_tx = limits.max_transaction_bytes;
+    let budget = limits.write_budget;
     run(
         store,
         actor,
         &files,
+        &limits,
         progress,
-        parse_fhir,
-        |store, actor, name, parsed| fhir_apply::apply(store, actor, name, parsed),
+        |bytes, name| {
+            let atomic = fhir::is_transaction_bundle(bytes);
+            if atomic && bytes.len() as u64 > max_tx {
+                return Err(ImportError::new(
+                    name,
+                    "",
+                    format!(
+                        "transaction Bundle is {} bytes; a transaction is applied atomically and the limit is {max_tx} bytes (setting fhir_transaction_max_mb): split it, or send it as a batch",
+                        bytes.len()
+                    ),
+                ));
+            }
+            parse_fhir(bytes, name).map(|p| (p, atomic))
+        },
+        |store, actor, name, (parsed, atomic)| {
+            fhir_apply::apply(store, actor, name, parsed, *atomic, budget)
+        },
     )
 }
 
 /// Import HL7 v2 files (`*.hl7`, `*.txt` when walking folders): one or many messages, MLLP
-/// framing and FHS/BHS batches accepted. Needs the Administer permission.
+/// framing and FHS/BHS batches accepted. Needs the Administer permission. Each file is
+/// streamed; its messages commit in groups of about `import_write_ms` of work, each message
+/// all-or-nothing.
 pub fn import_hl7(
     store: &mut Store,
     actor: &Actor,
@@ -189,16 +273,35 @@ pub fn import_hl7(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CoreError> {
     crate::accounts::authorize(store, actor, Perm::Administer, "import", "hl7")?;
+    let limits = Limits::read(store)?;
     let files = collect_files(paths, &["hl7", "txt"])?;
-    run(
-        store,
-        actor,
-        &files,
-        progress,
-        parse_hl7,
-        |store, actor, name, messages| hl7_apply::apply(store, actor, name, messages),
-    )
+    hl7_apply::run_stream(store, actor, &files, &limits, progress)
 }
+
+/// Import limits from settings.
+pub(crate) struct Limits {
+    pub max_file_bytes: u64,
+    pub max_transaction_bytes: u64,
+    pub write_budget: std::time::Duration,
+}
+
+impl Limits {
+    fn read(store: &Store) -> Result<Limits, CoreError> {
+        let mb = |k| -> Result<u64, CoreError> {
+            Ok(crate::settings::get_i64(store.conn(), k)?.max(1) as u64 * 1024 * 1024)
+        };
+        Ok(Limits {
+            max_file_bytes: mb("import_max_file_mb")?,
+            max_transaction_bytes: mb("fhir_transaction_max_mb")?,
+            write_budget: std::time::Duration::from_millis(
+                crate::settings::get_i64(store.conn(), "import_write_ms")?.clamp(1, 250) as u64,
+            ),
+        })
+    }
+}
+
+/// A path to import, or why it cannot be (not a regular file, unreadable folder, loop).
+pub(crate) type Entry = Result<PathBuf, (PathBuf, ImportError)>;
 
 /// Result of one file's work inside the driver: rejected, or done (maybe with no writes).
 pub(crate) enum FileFail {
@@ -220,7 +323,8 @@ impl From<ImportError> for FileFail {
 fn run<P: Send>(
     store: &mut Store,
     actor: &Actor,
-    files: &[PathBuf],
+    files: &[Entry],
+    limits: &Limits,
     progress: &mut dyn FnMut(usize, usize),
     parse: impl Fn(&[u8], &str) -> Result<P, ImportError> + Sync,
     mut apply: impl FnMut(&mut Store, &Actor, &str, &P) -> Result<FileStats, FileFail>,
@@ -230,10 +334,19 @@ fn run<P: Send>(
     std::thread::scope(|scope| {
         let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(2);
         let parse = &parse;
+        let max = limits.max_file_bytes;
         scope.spawn(move || {
-            for file in files {
-                let name = display_name(file);
-                let parsed = read_file(file, &name).and_then(|bytes| parse(&bytes, &name));
+            for entry in files {
+                let (file, name, parsed) = match entry {
+                    Ok(file) => {
+                        let name = display_name(file);
+                        let parsed = open_file(file, &name, max)
+                            .and_then(|f| read_all(f, &name))
+                            .and_then(|bytes| parse(&bytes, &name));
+                        (file, name, parsed)
+                    }
+                    Err((file, e)) => (file, display_name(file), Err(e.clone())),
+                };
                 if parsed_tx.send((file, name, parsed)).is_err() {
                     break;
                 }
@@ -246,7 +359,12 @@ fn run<P: Send>(
                 Ok(p) => match apply(store, actor, &name, &p) {
                     Ok(s) => Ok(s),
                     Err(FileFail::Rejected(e)) => Err(e),
-                    Err(FileFail::Fatal(e)) => return Err(CoreError::Store(e)),
+                    Err(FileFail::Fatal(e)) => {
+                        return Ok(ImportSummary {
+                            files: out,
+                            stopped: Some(format!("{}: {e}", display_name(file))),
+                        });
+                    }
                 },
             };
             out.push(FileOutcome {
@@ -255,68 +373,171 @@ fn run<P: Send>(
             });
             progress(i + 1, total);
         }
-        Ok(ImportSummary { files: out })
+        Ok(ImportSummary {
+            files: out,
+            stopped: None,
+        })
     })
 }
 
-fn read_file(path: &Path, name: &str) -> Result<Vec<u8>, ImportError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ImportError::new(name, "", format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
+/// Open a file to import: only a regular file (a FIFO would block for ever, a device never
+/// ends), within the size limit. The checks are made on the opened handle, so a path swapped
+/// after the walk is still checked.
+pub(crate) fn open_file(path: &Path, name: &str, max: u64) -> Result<std::fs::File, ImportError> {
+    let cannot = |e: std::io::Error| ImportError::new(name, "", format!("cannot read: {e}"));
+    // Before opening: opening a FIFO blocks until a writer appears.
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular(name, &meta.file_type()));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular(name, &meta.file_type()));
+    }
+    if meta.len() > max {
         return Err(ImportError::new(
             name,
             "",
             format!(
-                "file is {} bytes; the import limit is {MAX_FILE_BYTES} bytes",
+                "file is {} bytes; the import limit is {max} bytes (setting import_max_file_mb)",
                 meta.len()
             ),
         ));
     }
-    std::fs::read(path).map_err(|e| ImportError::new(name, "", format!("cannot read: {e}")))
+    Ok(file)
+}
+
+fn read_all(mut f: std::fs::File, name: &str) -> Result<Vec<u8>, ImportError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)
+        .map_err(|e| ImportError::new(name, "", format!("cannot read: {e}")))?;
+    Ok(bytes)
+}
+
+fn not_regular(name: &str, t: &std::fs::FileType) -> ImportError {
+    use std::os::unix::fs::FileTypeExt;
+    let what = if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    };
+    ImportError::new(
+        name,
+        "",
+        format!("skipped: {what}, not a regular file; only regular files are imported"),
+    )
 }
 
 /// Expand folders (recursively, sorted by path) into files with one of `exts`; plain file
-/// arguments are taken as given whatever their extension. A missing path is an error.
-fn collect_files(paths: &[PathBuf], exts: &[&str]) -> Result<Vec<PathBuf>, CoreError> {
+/// arguments are taken as given whatever their extension. A missing path is an error. A
+/// symlinked folder is followed once: a folder already being walked (a loop) or already
+/// walked is skipped with its reason; an unreadable folder is listed and the walk goes on.
+pub(crate) fn collect_files(paths: &[PathBuf], exts: &[&str]) -> Result<Vec<Entry>, CoreError> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
-        if p.is_dir() {
-            walk(p, exts, &mut out)?;
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(CoreError::NotFound {
-                what: "import path",
-                id: p.display().to_string(),
-            });
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, exts, &mut seen, &mut out),
+            Ok(m) if m.is_file() => out.push(Ok(p.clone())),
+            Ok(m) => out.push(Err((
+                p.clone(),
+                not_regular(&display_name(p), &m.file_type()),
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CoreError::NotFound {
+                    what: "import path",
+                    id: p.display().to_string(),
+                });
+            }
+            Err(e) => out.push(Err((
+                p.clone(),
+                ImportError::new(&display_name(p), "", format!("cannot read: {e}")),
+            ))),
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> Result<(), CoreError> {
-    let io = |e: std::io::Error| {
-        CoreError::Store(StoreError::Io {
-            path: dir.to_path_buf(),
-            source: e,
-        })
+fn walk(
+    dir: &Path,
+    exts: &[&str],
+    seen: &mut std::collections::HashSet<(u64, u64)>,
+    out: &mut Vec<Entry>,
+) {
+    use std::os::unix::fs::MetadataExt;
+    let folder_err = |why: String| {
+        Err((
+            dir.to_path_buf(),
+            ImportError::new(&dir.display().to_string(), "", why),
+        ))
     };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, exts, out)?;
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)))
-        {
-            out.push(p);
+    match std::fs::metadata(dir) {
+        Ok(m) => {
+            if !seen.insert((m.dev(), m.ino())) {
+                out.push(folder_err(
+                    "skipped: this folder was already walked (a symlink loop or a second link to it)"
+                        .into(),
+                ));
+                return;
+            }
+        }
+        Err(e) => {
+            out.push(folder_err(format!("cannot read folder: {e}")));
+            return;
         }
     }
-    Ok(())
+    let mut entries: Vec<PathBuf> = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(rd) => {
+            for e in rd {
+                match e {
+                    Ok(e) => entries.push(e.path()),
+                    Err(e) => out.push(folder_err(format!("cannot list folder: {e}"))),
+                }
+            }
+        }
+        Err(e) => {
+            out.push(folder_err(format!("cannot read folder: {e}")));
+            return;
+        }
+    }
+    entries.sort();
+    for p in entries {
+        let wanted = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.iter().any(|x| x.eq_ignore_ascii_case(e)));
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => walk(&p, exts, seen, out),
+            Ok(m) if m.is_file() => {
+                if wanted {
+                    out.push(Ok(p));
+                }
+            }
+            Ok(m) => {
+                if wanted {
+                    let name = display_name(&p);
+                    out.push(Err((p, not_regular(&name, &m.file_type()))));
+                }
+            }
+            // A dangling symlink or an entry that vanished: only report files we would import.
+            Err(e) => {
+                if wanted {
+                    let name = display_name(&p);
+                    out.push(Err((
+                        p,
+                        ImportError::new(&name, "", format!("cannot read: {e}")),
+                    )));
+                }
+            }
+        }
+    }
 }

@@ -30,8 +30,9 @@ pub struct Throughput {
 /// `*.json` (FHIR) and `*.hl7`/`*.txt` (HL7) file under `paths`. Rejected files still count
 /// their parse time; rates count only what parsed.
 pub fn throughput(paths: &[PathBuf], db: &Path) -> Result<Throughput, CoreError> {
-    let fhir = super::collect_files(paths, &["json"])?;
-    let hl7 = super::collect_files(paths, &["hl7", "txt"])?;
+    let regular = |v: Vec<super::Entry>| -> Vec<PathBuf> { v.into_iter().flatten().collect() };
+    let fhir = regular(super::collect_files(paths, &["json"])?);
+    let hl7 = regular(super::collect_files(paths, &["hl7", "txt"])?);
     let load = |files: &[PathBuf]| -> Result<Vec<Vec<u8>>, CoreError> {
         files
             .iter()

@@ -37,10 +37,25 @@ pub(crate) struct Writer<'t, 'c> {
     pub stats: FileStats,
     pub events: usize,
     pub ledger_writes: usize,
-    /// Encounters whose documents changed or that were discharged by this file: deficiency
-    /// analysis runs for each (if discharged) once the whole file is applied, so documents
-    /// later in the same file count.
-    pub touched: std::collections::BTreeSet<i64>,
+    /// Encounters whose documents changed or that were discharged in this transaction:
+    /// deficiency analysis runs once for each (if discharged) before it commits, so documents
+    /// later in the same transaction count. May hold duplicates (deduplicated at the end).
+    pub touched: Vec<i64>,
+}
+
+/// Where one message or entry started inside a group transaction: a SAVEPOINT and the
+/// writer's counters, so a rejected message leaves no row, no count and no audit event.
+pub(crate) struct Mark {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    skipped: usize,
+    discharges: usize,
+    notes: usize,
+    events: usize,
+    ledger_writes: usize,
+    touched: usize,
+    audit: usize,
 }
 
 /// Ends a file transaction early: unchanged (roll back, nothing to write) or failed.
@@ -71,7 +86,9 @@ pub(crate) fn in_file_tx(
 ) -> Result<FileStats, FileFail> {
     let now = crate::audit::utc_ms(store.now());
     let local_now = crate::deficiency::ops::local_now(store);
+    let began = std::cell::Cell::new(None);
     let r = store.transact(actor, |tx, audit| {
+        began.set(Some(std::time::Instant::now()));
         let mut w = Writer {
             tx,
             audit,
@@ -95,7 +112,10 @@ pub(crate) fn in_file_tx(
             let analysis =
                 super::hooks::AnalysisSetup::read(w.tx, local_now, format!("import of {file}"))
                     .map_err(|e| fail(&w, e))?;
-            for id in std::mem::take(&mut w.touched) {
+            let mut touched = std::mem::take(&mut w.touched);
+            touched.sort_unstable();
+            touched.dedup();
+            for id in touched {
                 analysis
                     .run_if_discharged(w.tx, w.audit, id)
                     .map_err(|e| fail(&w, e))?;
@@ -112,9 +132,13 @@ pub(crate) fn in_file_tx(
         }
         Ok(w.stats)
     });
+    let held_ms = began.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1e3);
     match r {
-        Ok(s) => Ok(s),
-        Err(TxEnd::Unchanged(s)) => Ok(s),
+        Ok(mut s) | Err(TxEnd::Unchanged(mut s)) => {
+            s.transactions = 1;
+            s.longest_write_ms = held_ms;
+            Ok(s)
+        }
         Err(TxEnd::Fail(f)) => Err(f),
     }
 }
@@ -373,7 +397,7 @@ impl Writer<'_, '_> {
             && let Some(e) = encounter
             && *change != Change::Unchanged
         {
-            self.touched.insert(e);
+            self.touched.push(e);
         }
         let (action, subtype, changed) = match change {
             Change::Unchanged => {
@@ -421,7 +445,52 @@ impl Writer<'_, '_> {
             },
         )?;
         self.stats.discharges += 1;
-        self.touched.insert(encounter_id);
+        self.touched.push(encounter_id);
+        Ok(())
+    }
+
+    /// Start one message (or entry): everything until [`Writer::keep`] or [`Writer::undo`]
+    /// stands or falls together.
+    pub fn mark(&mut self) -> Result<Mark, FileFail> {
+        self.tx
+            .execute_batch("SAVEPOINT one_message")
+            .map_err(|e| FileFail::Fatal(e.into()))?;
+        Ok(Mark {
+            created: self.stats.created,
+            updated: self.stats.updated,
+            unchanged: self.stats.unchanged,
+            skipped: self.stats.skipped,
+            discharges: self.stats.discharges,
+            notes: self.stats.notes.len(),
+            events: self.events,
+            ledger_writes: self.ledger_writes,
+            touched: self.touched.len(),
+            audit: self.audit.len(),
+        })
+    }
+
+    /// The message since [`Writer::mark`] is applied.
+    pub fn keep(&mut self) -> Result<(), FileFail> {
+        self.tx
+            .execute_batch("RELEASE one_message")
+            .map_err(|e| FileFail::Fatal(e.into()))
+    }
+
+    /// The message since `m` was rejected: roll its rows, counts and audit events back.
+    pub fn undo(&mut self, m: Mark) -> Result<(), FileFail> {
+        self.tx
+            .execute_batch("ROLLBACK TO one_message; RELEASE one_message")
+            .map_err(|e| FileFail::Fatal(e.into()))?;
+        self.stats.created = m.created;
+        self.stats.updated = m.updated;
+        self.stats.unchanged = m.unchanged;
+        self.stats.skipped = m.skipped;
+        self.stats.discharges = m.discharges;
+        self.stats.notes.truncate(m.notes);
+        self.events = m.events;
+        self.ledger_writes = m.ledger_writes;
+        self.touched.truncate(m.touched);
+        self.audit.truncate(m.audit);
         Ok(())
     }
 

@@ -262,7 +262,9 @@ pub fn security_labels(categories: &[Category]) -> Vec<Value> {
 /// offset on that date (`2026-03-05T14:30:00-05:00`); a value that already carries a zone is
 /// kept. Local times that do not exist (a DST gap) take the offset in force just before.
 pub fn fhir_instant(local: &str) -> String {
-    use chrono::{Local, NaiveDate, NaiveDateTime, Offset, TimeZone};
+    use chrono::{NaiveDate, NaiveDateTime, Offset, TimeZone};
+    // The facility's zone (the `facility_timezone` setting), never the process's.
+    let zone = crate::clock::cached_zone();
     let t = local.trim();
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
         return dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
@@ -276,9 +278,9 @@ pub fn fhir_instant(local: &str) -> String {
     let Ok(naive) = naive else {
         return t.to_string();
     };
-    let offset = match Local.from_local_datetime(&naive).earliest() {
+    let offset = match zone.from_local_datetime(&naive).earliest() {
         Some(dt) => dt.offset().fix(),
-        None => Local
+        None => zone
             .offset_from_utc_datetime(&(naive - chrono::Duration::hours(1)))
             .fix(),
     };

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Local, Timelike};
+use chrono::{Datelike, Timelike};
 use rusqlite::params;
 use serde_json::json;
 
@@ -202,7 +202,7 @@ pub fn release(
     }
     let now_utc = store.now();
     let now_ms = utc_ms(now_utc);
-    let local = now_utc.with_timezone(&Local).naive_local();
+    let local = crate::clock::FacilityClock::read(store)?.local(now_utc);
     let today = local.date();
     let created = Created::default();
     let zip_passphrase = crate::roi::packet_crypt::passphrase_for(store.conn())?;

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Local, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ fn pct(part: usize, whole: usize) -> Option<f64> {
 fn local_date(utc: &str) -> Option<NaiveDate> {
     DateTime::parse_from_rfc3339(utc)
         .ok()
-        .map(|t| t.with_timezone(&Local).date_naive())
+        .map(|t| crate::clock::facility_date(t.with_timezone(&Utc)))
 }
 
 fn day(s: &str) -> Option<NaiveDate> {

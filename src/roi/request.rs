@@ -7,7 +7,7 @@
 //! is refused ([`can_move`]); a document labelled with a sensitive category is released only
 //! when the authorization names the category ([`Selection`]).
 
-use chrono::{Local, NaiveDate};
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -257,9 +257,11 @@ pub fn clock_of(
     .map_err(|e| roi_err("clock", e))
 }
 
-/// The facility-local date of the store's clock.
+/// The facility-local date of the store's clock (clock service: `facility_timezone`).
 pub fn today(store: &Store) -> NaiveDate {
-    store.now().with_timezone(&Local).date_naive()
+    crate::clock::FacilityClock::read(store)
+        .map(|c| c.today())
+        .unwrap_or_else(|_| crate::clock::facility_date(store.now()))
 }
 
 /// HL7 v3 PurposeOfUse of a release to this requester (FHIR AuditEvent.purposeOfEvent).

@@ -169,7 +169,7 @@ impl Store {
                 known: SCHEMA_VERSION,
             });
         }
-        configure(&conn).map_err(|source| StoreError::Open {
+        configure(&mut conn).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         })?;
@@ -281,6 +281,21 @@ impl AuditBuffer {
     pub fn record(&mut self, event: Event) {
         self.events.push(event);
     }
+
+    /// Events recorded so far (a mark for [`AuditBuffer::truncate`]).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Forget the events recorded after `len`: the caller rolled back to a SAVEPOINT taken
+    /// at that mark, so those events describe changes that no longer exist.
+    pub fn truncate(&mut self, len: usize) {
+        self.events.truncate(len);
+    }
 }
 
 /// `BEGIN IMMEDIATE` with retry: SQLite's busy handler waits up to `BUSY_TIMEOUT`; if the lock
@@ -338,19 +353,32 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// SQLite busy handler: sleep 1 ms and retry, for about [`BUSY_TIMEOUT`].
+fn busy_wait(attempt: i32) -> bool {
+    std::thread::sleep(Duration::from_millis(1));
+    (attempt as u128) < BUSY_TIMEOUT.as_millis()
+}
+
+/// How long a long writer pauses between its short transactions, so a waiting user's action
+/// (polling every millisecond, see `busy_wait`) takes the lock in between.
+pub const WRITER_PAUSE: Duration = Duration::from_millis(3);
+
 /// Pages of WAL after which a commit checkpoints (batch analysis suspends it for its run).
 pub const WAL_AUTOCHECKPOINT: i64 = 4000;
 
 /// Per-connection pragmas, outside any transaction (they are no-ops inside one).
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     // Readers never block the writer and vice versa: many users over SSH share one file.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // An acknowledged action survives power loss: fsync the WAL on every commit.
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Referential integrity is enforced, not hoped for.
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Wait for another process's write instead of failing at once.
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Wait for another process's write instead of failing at once, retrying every
+    // millisecond: long writers (imports, generation, analysis) commit in short groups and
+    // pause between them, and a waiter polling this often gets in at the next pause instead
+    // of sleeping past it (SQLite's own handler backs off to 100 ms sleeps).
+    conn.busy_handler(Some(busy_wait))?;
     // Hot loops (analysis, imports) cycle through more than rusqlite's default 16 statements.
     conn.set_prepared_statement_cache_capacity(128);
     // Checkpoints happen on commit past this many pages; keep them infrequent but bounded.

@@ -555,8 +555,9 @@ impl App {
     /// Home, with the role's queue counts read fresh (counts carry no PHI; not audited).
     fn go_home(&mut self, now: DateTime<Utc>) {
         let Some(s) = &self.session else { return };
-        let today = now
-            .with_timezone(&chrono::Local)
+        let today = crate::clock::FacilityClock::at(self.store.conn(), now)
+            .map(|c| c.today())
+            .unwrap_or_else(|_| crate::clock::facility_date(now))
             .format("%Y-%m-%d")
             .to_string();
         let counts =

@@ -252,7 +252,7 @@ pub fn update(s: &mut QueueState, msg: Msg, ctx: &Ctx) -> Effect {
         }
         Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
         Msg::QueuePage(mut rows) => {
-            let today = ctx.now.with_timezone(&chrono::Local).date_naive();
+            let today = crate::clock::facility_date(ctx.now);
             s.next = None;
             if rows.len() > s.limit {
                 rows.truncate(s.limit);

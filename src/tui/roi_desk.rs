@@ -94,7 +94,7 @@ impl RoiQueueState {
 }
 
 pub(super) fn today(ctx: &Ctx) -> chrono::NaiveDate {
-    ctx.now.with_timezone(&chrono::Local).date_naive()
+    crate::clock::facility_date(ctx.now)
 }
 
 /// A key for an open desk form: the save becomes its core call (the form stays open until

@@ -281,6 +281,7 @@ pub fn accounting_from(
         StepForm::Suspend => RoiAction::Suspend {
             mrn: (!mrn.is_empty()).then(|| mrn.to_string()),
             suspension: Suspension {
+                request_id: None,
                 agency: need(f, "agency", "name the agency (AOD-06)")?,
                 start: day(f, "start")?,
                 end: day(f, "end")?,

@@ -2,7 +2,7 @@
 //! own audit rows (or is a bare read of deficiency rows, settings or provider names); the TUI
 //! writes no SQL. A refused call shows the core's message, which names the DEF-xx rule.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 
 use super::App;
 use crate::audit::Actor;
@@ -36,7 +36,7 @@ impl App {
     /// Show the reports screen with the department summary (or, for a technician, how to
     /// get a provider's letter).
     pub(super) fn open_reports(&mut self, now: DateTime<Utc>) {
-        let today = now.with_timezone(&Local).date_naive();
+        let today = crate::clock::facility_date(now);
         let providers = report::by_provider(self.store.conn(), today)
             .map(|rows| {
                 rows.into_iter()
@@ -96,7 +96,9 @@ impl App {
         let actor = session.actor();
         let may_administer = session.role.can(crate::domain::Perm::Administer);
         let ctx = self.ctx(now);
-        let local = now.with_timezone(&Local);
+        let zone = crate::clock::facility_zone(self.store.conn())
+            .unwrap_or_else(|_| crate::clock::cached_zone());
+        let local = now.with_timezone(&zone);
         let changes = !matches!(
             action,
             DefAction::LoadQueue { .. }

@@ -336,9 +336,10 @@ impl App {
                 RoiStep::Cancel { note } => {
                     request::cancel(st, &actor, id, note).map(|()| format!("{label}: CANCELLED"))
                 }
-                RoiStep::Paid => {
-                    request::mark_paid(st, &actor, id).map(|()| format!("{label}: invoice paid"))
-                }
+                RoiStep::Paid => Err(crate::CoreError::invalid(
+                    "payment",
+                    "record the payment with its amount and method: chartdesk roi paid REQ --amount --method",
+                )),
             });
         match out {
             Ok(msg) => self.reopen_request(id, Some(msg)),
