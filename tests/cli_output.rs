@@ -39,10 +39,29 @@ impl Fixture {
             &base,
             &["demo", "--no-tui", "--encounters", "40"],
         ));
-        ok(&mut chartdesk(
+        // QA as a second user, who proves who they are with the password (AUD-10).
+        let mut qa = chartdesk(
             &base,
-            &["roi", "--as", "super", "qa", "4", "--pass"],
-        ));
+            &[
+                "--password-stdin",
+                "roi",
+                "--as",
+                "super",
+                "qa",
+                "4",
+                "--pass",
+            ],
+        );
+        qa.stdin(Stdio::piped()).stdout(Stdio::null());
+        let mut child = qa.spawn().expect("run");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"super-demo\n")
+            .expect("password");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::write(
             dir.path().join("adt.hl7"),
             "MSH|^~\\&|APP|FAC|R|RF|20240101120000||ADT^A01|C1|P|2.5\rEVN|A01|20240101120000\r\
