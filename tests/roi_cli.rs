@@ -386,52 +386,52 @@ fn bad_input_and_missing_permission_fail_with_one_line() {
 fn roi_05_show_names_the_determining_professional_and_reviewer_and_report_roi_runs() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "log", "MRN0000001", "--type", "SELF"])
         .args(["--name", "Ana Rivera", "--types", "34117-2"])
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "verify", "1", "--method", "photo id"])
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "validate", "1"])
         .assert()
         .success();
     // A payment needs an estimate or invoice, an amount and a method.
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi", "--as", "rita", "paid", "1", "--amount", "6.50", "--method", "card",
         ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("estimate"));
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "estimate", "1"])
         .assert()
         .success()
         .stdout(predicate::str::contains("fee estimate $6.50"));
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi", "--as", "rita", "paid", "1", "--amount", "6.5x", "--method", "card",
         ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("--amount"));
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi", "--as", "rita", "paid", "1", "--amount", "6.50", "--method", "card",
         ])
         .assert()
         .success()
         .stdout(predicate::str::contains("payment of $6.50 by card"));
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "deny", "1", "DENY_ENDANGER"])
         .args(["--professional", "Dr. House", "--note", "risk to life"])
         .assert()
         .success();
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi",
             "--as",
@@ -447,7 +447,7 @@ fn roi_05_show_names_the_determining_professional_and_reviewer_and_report_roi_ru
         .stdout(predicate::str::contains(
             "reversed by Dr. Wilson; IN_PROCESS",
         ));
-    cd(&db)
+    as_user(&db, "rita")
         .args(["roi", "--as", "rita", "show", "1"])
         .assert()
         .success()

@@ -13,6 +13,15 @@ fn cd(db: &std::path::Path) -> Command {
     c
 }
 
+/// A command acting as chartdesk user `name`, proven by the password on standard input (the
+/// fixture's passwords are `password-<name>`): `--as` alone is refused (AUD-10).
+fn as_user(db: &std::path::Path, name: &str) -> Command {
+    let mut c = cd(db);
+    c.arg("--password-stdin")
+        .write_stdin(format!("password-{name}\n"));
+    c
+}
+
 fn scalar(db: &std::path::Path, sql: &str) -> i64 {
     let c = rusqlite::Connection::open(db).expect("db");
     c.query_row(sql, [], |r| r.get(0)).expect("scalar")
@@ -23,7 +32,7 @@ fn aod_02_a_public_health_report_made_by_clinical_staff_is_in_the_accounting() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("roi.db");
     drop(common::seeded(&db));
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi", "--as", "rita", "disclose", "MRN0000001", "--date", "2026-11-02",
             "--recipient", "State Cancer Registry", "--address", "1 Capitol Way",
@@ -73,7 +82,7 @@ fn aod_02_a_disclosure_to_a_treating_provider_is_recorded_but_not_accountable() 
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("roi.db");
     drop(common::seeded(&db));
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi",
             "--as",
@@ -110,7 +119,7 @@ fn a_manual_disclosure_names_what_is_wrong() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("roi.db");
     drop(common::seeded(&db));
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi",
             "--as",
@@ -133,7 +142,7 @@ fn a_manual_disclosure_names_what_is_wrong() {
         .stderr(predicate::str::contains(
             "date: 2999-01-01 is in the future",
         ));
-    cd(&db)
+    as_user(&db, "rita")
         .args([
             "roi",
             "--as",
@@ -154,7 +163,7 @@ fn a_manual_disclosure_names_what_is_wrong() {
         .stderr(predicate::str::contains(
             "description: required for the accounting of disclosures (AOD-03)",
         ));
-    cd(&db)
+    as_user(&db, "carl")
         .args([
             "roi",
             "--as",
