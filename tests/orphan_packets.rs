@@ -386,3 +386,65 @@ fn orphan_packet_an_existing_packet_is_never_overwritten_and_nothing_is_left() {
     );
     assert_nothing_staged(&db, &out);
 }
+
+#[test]
+fn orphan_packet_a_staged_packet_that_fails_its_manifest_is_left_and_reported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = ready(dir.path());
+    let out = dir.path().join("packets");
+    let o = release(&db, &out, Some("committed"));
+    assert_eq!(o.status.signal(), Some(libc::SIGKILL));
+    let staged = listing(&out)
+        .into_iter()
+        .find(|n| n.starts_with('.') && !n.ends_with(".zip"))
+        .expect("staged folder");
+    std::fs::write(out.join(&staged).join("invoice.txt"), b"changed").expect("tamper");
+    let o = cd(&db).arg("doctor").output().expect("doctor");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL release packet: REQ-000001 was released but its staged packet does not match the manifest"),
+        "{text}"
+    );
+    assert!(text.contains("invoice.txt"), "{text}");
+    // Left exactly as it was, for a person to look at; the journal entry stays.
+    assert!(out.join(&staged).join("invoice.txt").exists());
+    assert!(!out.join("REQ-000001").exists());
+    assert_eq!(listing(&journal_dir(&db)).len(), 1);
+    assert!(audit_rows(&db, "release_packet", "update").is_empty());
+}
+
+#[test]
+fn orphan_packet_a_release_in_progress_is_left_alone_and_a_dead_one_removed() {
+    use chartdesk::roi::release_files::{recover, stage};
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = ready(dir.path());
+    let out = dir.path().join("packets");
+    let mut store = Store::open(&db).expect("open");
+    let slot = std::cell::RefCell::new(None);
+    stage(
+        &db,
+        1,
+        &out.join("REQ-000001"),
+        &out.join("REQ-000001.zip"),
+        &[("manifest.json".into(), b"{}".to_vec())],
+        b"zip",
+        &slot,
+    )
+    .expect("stage");
+    assert_eq!(listing(&out).len(), 2, "{:?}", listing(&out));
+    // Its journal entry is locked: a recovery meanwhile does not touch it.
+    let notes = recover(&mut store, &Actor::system("test")).expect("recover");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].text.contains("in progress"), "{notes:?}");
+    assert_eq!(listing(&out).len(), 2);
+    // The process "dies" (its lock goes with it): the next recovery removes the PHI.
+    drop(slot);
+    let notes = recover(&mut store, &Actor::system("test")).expect("recover");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(!notes[0].failed, "{notes:?}");
+    assert!(notes[0].text.contains("never disclosed"), "{notes:?}");
+    assert!(listing(&out).is_empty(), "{:?}", listing(&out));
+    assert_nothing_staged(&db, &out);
+    assert_eq!(audit_rows(&db, "release_packet", "delete").len(), 1);
+}

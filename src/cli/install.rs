@@ -299,7 +299,10 @@ pub fn doctor(db: &Path) -> Result<ExitCode> {
         match settled {
             Ok(notes) => {
                 for n in notes {
-                    check(n.failed, format!("release packet: {}", n.text));
+                    check(
+                        n.failed,
+                        format!("release packet: {}", crate::text::sanitize_line(&n.text)),
+                    );
                 }
             }
             Err(e) => check(
