@@ -403,7 +403,7 @@ fn orphan_packet_a_staged_packet_that_fails_its_manifest_is_left_and_reported() 
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("FAIL release packet: REQ-000001 was released but its staged packet does not match the manifest"),
+        text.contains("FAIL release packet: REQ-000001 was released but its packet does not match the manifest"),
         "{text}"
     );
     assert!(text.contains("invoice.txt"), "{text}");

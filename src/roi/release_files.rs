@@ -69,8 +69,10 @@ struct Pending {
     zip: PathBuf,
 }
 
-/// The journal folder of the database at `db`.
+/// The journal folder of the database at `db` (beside the real file, whatever link or relative
+/// path named it, so a release and `doctor` always find the same journal).
 pub fn journal_dir(db: &Path) -> PathBuf {
+    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".pending-releases");
     db.with_file_name(name)
@@ -419,7 +421,17 @@ pub fn recover(store: &mut Store, actor: &Actor) -> Result<Vec<Recovery>, CoreEr
             continue;
         }
         if path.to_string_lossy().ends_with(".tmp") {
-            // Killed while writing the entry: no packet file was created yet.
+            // Killed while writing the entry: no packet file was created yet. A fresh one may
+            // be a release between creating and locking it: leave those a minute.
+            let fresh = f
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age < std::time::Duration::from_secs(60));
+            if fresh {
+                continue;
+            }
             let _ = std::fs::remove_file(&path);
             let _ = fsync_dir(&jdir);
             continue;
@@ -479,10 +491,11 @@ fn settle(store: &mut Store, actor: &Actor, p: &Pending) -> Result<Recovery, Cor
                 p.dir.display()
             )));
         }
-        if temp_dir_there && let Err(why) = verify_folder(&p.temp_dir) {
+        let folder = if temp_dir_there { &p.temp_dir } else { &p.dir };
+        if let Err(why) = verify_folder(folder) {
             return Ok(fail(format!(
-                "{label} was released but its staged packet does not match the manifest ({why}); left at {}",
-                p.temp_dir.display()
+                "{label} was released but its packet does not match the manifest ({why}); left at {}",
+                folder.display()
             )));
         }
         if temp_zip_there {
