@@ -196,7 +196,7 @@ pub fn release(
         "release_request",
         &label,
     )?;
-    // Settle what a crash of an earlier release left (issue #17) before anything else.
+    // Settle what a crash of an earlier release left (issue #17) before this one starts.
     let recovered = super::release_files::recover(store, actor)?;
     let dir = out_dir.join(&label);
     let zip_path = out_dir.join(format!("{label}.zip"));
