@@ -288,6 +288,34 @@ pub fn doctor(db: &Path) -> Result<ExitCode> {
         "WARN database is not encrypted and this build has no encryption (AUD-05): build with --features encryption".to_string()
     };
     check(false, enc_text);
+    // Releases a crash interrupted (issue #17): finish the committed, remove the rest.
+    let journal = crate::roi::release_files::journal_dir(db);
+    let pending = std::fs::read_dir(&journal).map_or(0, |d| d.filter_map(Result::ok).count());
+    if pending > 0 {
+        let settled = super::session::system(db, "doctor").and_then(|actor| {
+            let mut store = crate::store::Store::open(db)?;
+            Ok(crate::roi::release_files::recover(&mut store, &actor)?)
+        });
+        match settled {
+            Ok(notes) => {
+                for n in notes {
+                    check(
+                        n.failed,
+                        format!("release packet: {}", crate::text::sanitize_line(&n.text)),
+                    );
+                }
+            }
+            Err(e) => check(
+                true,
+                format!(
+                    "{pending} interrupted release(s) in {} not settled: {e:#}",
+                    journal.display()
+                ),
+            ),
+        }
+    } else {
+        check(false, "no interrupted release packets".to_string());
+    }
     let mut failed = false;
     for f in &out {
         failed |= f.fail;

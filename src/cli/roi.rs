@@ -910,6 +910,13 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 pub fn print_release(r: &release::Released) {
+    for n in &r.recovered {
+        println!(
+            "{}recovered: {}",
+            if n.failed { "WARN " } else { "" },
+            sanitize_line(&n.text)
+        );
+    }
     println!(
         "{} RELEASED: {} document(s), {} withheld{}; disclosure {} ({}); invoice {}",
         r.request,

@@ -38,6 +38,7 @@ pub mod packet;
 pub mod packet_crypt;
 pub mod queue;
 pub mod release;
+pub mod release_files;
 pub mod report;
 pub mod request;
 pub mod requester;

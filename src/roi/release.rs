@@ -1,7 +1,9 @@
 //! Releasing a request (DOMAIN §4.5): in ONE transaction the request is marked RELEASED, a
 //! `disclosures` row is written (accountable per AOD-02; Part 2 SUD releases always, 42 CFR
-//! 2.25) and the audit event carries the disclosure; the packet folder and zip are written
-//! inside that transaction and removed again if it does not commit.
+//! 2.25) and the audit event carries the disclosure. The packet folder and zip are staged under
+//! temporary names inside that transaction (fsynced, removed again if it does not commit) and
+//! renamed into place only after COMMIT; a crash in between is settled by
+//! [`super::release_files::recover`], run at the start of every release and by `doctor`.
 //!
 //! Invariants: the authorization is validated again on the release date and must be valid;
 //! a document with a sensitive category the authorization does not name never goes out; with
@@ -44,6 +46,8 @@ pub struct Released {
     /// The passphrase of an AES-256 encrypted zip (`release_zip_encryption = AES256`), shown
     /// once to the releaser to give the recipient by another channel; never stored.
     pub zip_passphrase: Option<String>,
+    /// What was settled of earlier interrupted releases before this one (issue #17).
+    pub recovered: Vec<super::release_files::Recovery>,
 }
 
 /// `state_fee_schedule` (ROI-04): `base=CENTS,per_page=CENTS,cap=CENTS` (cap 0 = none).
@@ -192,19 +196,16 @@ pub fn release(
         "release_request",
         &label,
     )?;
+    // Settle what a crash of an earlier release left (issue #17) before this one starts.
+    let recovered = super::release_files::recover(store, actor)?;
     let dir = out_dir.join(&label);
     let zip_path = out_dir.join(format!("{label}.zip"));
-    if dir.exists() || zip_path.exists() {
-        return Err(CoreError::invalid(
-            dir.display().to_string(),
-            "already exists; a packet is never overwritten (choose another --out)",
-        ));
-    }
+    let db_path = store.path().to_path_buf();
     let now_utc = store.now();
     let now_ms = utc_ms(now_utc);
     let local = crate::clock::FacilityClock::read(store)?.local(now_utc);
     let today = local.date();
-    let created = Created::default();
+    let staged = std::cell::RefCell::new(None);
     let zip_passphrase = crate::roi::packet_crypt::passphrase_for(store.conn())?;
     let result = store.transact(actor, |tx, audit| {
         let mut rec = request::load(tx, id)?;
@@ -231,6 +232,13 @@ pub fn release(
                 }
                 Some(_) => {}
             }
+        }
+        // Checked after the status, so a stale release names the status, never the packet.
+        if std::fs::symlink_metadata(&dir).is_ok() || std::fs::symlink_metadata(&zip_path).is_ok() {
+            return Err(CoreError::invalid(
+                dir.display().to_string(),
+                "already exists; a packet is never overwritten (choose another --out)",
+            ));
         }
         let sel = request::selection(tx, &rec, today)?;
         check_releasable(tx, &rec, &sel)?;
@@ -342,6 +350,9 @@ pub fn release(
         };
         let files = packet::build(&input);
         let manifest_sha = files.first().map(|(_, b)| packet::sha256_hex(b)).unwrap_or_default();
+        let zip_bytes = zip_packet(&label, &files, local, zip_passphrase.as_deref())
+            .map_err(|e| io_err(&zip_path, e))?;
+        let zip_sha = packet::sha256_hex(&zip_bytes);
         tx.execute(
             "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
                 invoice_method = ?6, packet_sha256 = ?7 WHERE id = ?1",
@@ -362,19 +373,13 @@ pub fn release(
             "documents": doc_ids,
             "withheld": withheld.len(),
             "manifest_sha256": manifest_sha,
+            "zip_sha256": zip_sha,
             "invoice_cents": fee.cents,
         })));
-        // Files last: an error here rolls the whole release back. Only what this call
-        // created is ever removed (another process may own a packet of the same name).
-        write_packet(
-            &dir,
-            &zip_path,
-            &label,
-            &files,
-            local,
-            &created,
-            zip_passphrase.as_deref(),
-        )?;
+        // Files last, under temporary names: an error here rolls the whole release back and
+        // removes them; they are renamed into place only after COMMIT (issue #17).
+        super::release_files::stage(&db_path, id, &dir, &zip_path, &files, &zip_bytes, &staged)?;
+        super::release_files::crash_point("temp-written");
         Ok(Released {
             request: label.clone(),
             dir: dir.clone(),
@@ -387,18 +392,33 @@ pub fn release(
             invoice_cents: fee.cents,
             manifest_sha256: manifest_sha,
             zip_passphrase: zip_passphrase.clone(),
+            recovered: recovered.clone(),
         })
     });
-    if result.is_err() {
-        // The transaction did not commit: no packet of ours may remain.
-        if created.dir.get() {
-            let _ = std::fs::remove_dir_all(&dir);
+    let staged = staged.into_inner();
+    match result {
+        Err(e) => {
+            // The transaction did not commit: no packet of ours may remain.
+            if let Some(s) = staged {
+                s.discard();
+            }
+            Err(e)
         }
-        if created.zip.get() {
-            let _ = std::fs::remove_file(&zip_path);
+        Ok(r) => {
+            if let Some(s) = staged {
+                s.publish().map_err(|why| {
+                    CoreError::invalid(
+                        r.dir.display().to_string(),
+                        format!(
+                            "{} was RELEASED (disclosure {} recorded) but its packet is not in place: {why}",
+                            r.request, r.disclosure_id
+                        ),
+                    )
+                })?;
+            }
+            Ok(r)
         }
     }
-    result
 }
 
 /// Patient facts the packet states: family and given name, birth date, sex.
@@ -618,53 +638,23 @@ pub(crate) fn check_releasable(
     Ok(())
 }
 
-/// What [`write_packet`] created, so a failed release removes exactly that.
-#[derive(Default)]
-struct Created {
-    dir: std::cell::Cell<bool>,
-    zip: std::cell::Cell<bool>,
-}
-
-fn write_packet(
-    dir: &Path,
-    zip_path: &Path,
+/// The packet zip: one top-level folder named like the packet folder; AES-256 encrypted when
+/// a passphrase is given (AUD-05).
+fn zip_packet(
     folder: &str,
     files: &[(String, Vec<u8>)],
     at: chrono::NaiveDateTime,
-    created: &Created,
     zip_passphrase: Option<&str>,
-) -> Result<(), CoreError> {
-    // `create_dir` and `create_new` fail on an existing packet: never overwrite one.
-    // Packet files are PHI: 0600 and folders 0700 (group-shared in a set-group-id folder),
-    // whatever the umask (AUD-10).
-    if let Some(parent) = dir.parent() {
-        crate::host::create_private_dir_all(parent).map_err(|e| io_err(parent, e))?;
-    }
-    crate::host::create_private_dir(dir).map_err(|e| io_err(dir, e))?;
-    created.dir.set(true);
-    for (name, bytes) in files {
-        let p = dir.join(name);
-        if let Some(parent) = p.parent() {
-            crate::host::create_private_dir_all(parent).map_err(|e| io_err(parent, e))?;
-        }
-        crate::host::write_private(&p, bytes).map_err(|e| io_err(&p, e))?;
-    }
+) -> std::io::Result<Vec<u8>> {
     let (d, t) = dos_stamp(at);
-    // The zip holds one top-level folder named like the packet folder.
     let zipped: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|(n, b)| (format!("{folder}/{n}"), b.clone()))
         .collect();
-    let z = match zip_passphrase {
+    match zip_passphrase {
         Some(pass) => crate::roi::packet_crypt::encrypted_zip(&zipped, pass, d, t),
         None => packet::zip(&zipped, d, t),
     }
-    .map_err(|e| io_err(zip_path, e))?;
-    let mut out = crate::host::create_private_file(zip_path).map_err(|e| io_err(zip_path, e))?;
-    created.zip.set(true);
-    std::io::Write::write_all(&mut out, &z).map_err(|e| io_err(zip_path, e))?;
-    out.sync_all().map_err(|e| io_err(zip_path, e))?;
-    Ok(())
 }
 
 #[cfg(test)]
