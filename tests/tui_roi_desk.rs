@@ -247,9 +247,10 @@ fn an_attorneys_request_from_intake_to_packet_with_no_cli_step() {
         "{}",
         status(&app)
     );
+    // On an AUTH_* hold, u validates again (the verification met its condition).
     press(&mut app, KeyCode::Char('u'));
     assert!(
-        status(&app).contains("hold lifted, valid, IN_PROCESS"),
+        status(&app).contains("REQ-000001: valid, IN_PROCESS"),
         "{}",
         status(&app)
     );
@@ -260,12 +261,19 @@ fn an_attorneys_request_from_intake_to_packet_with_no_cli_step() {
     press(&mut app, KeyCode::Char(' '));
     snap("roi_documents_picker", &mut app);
     press(&mut app, KeyCode::Char('w'));
+    // set_item validates again on its own: no second step.
     assert!(
-        status(&app).contains("1 document(s) left out"),
+        status(&app).contains("1 document(s) left out, 0 put back; validated again"),
         "{}",
         status(&app)
     );
-    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_requests WHERE id = 1 AND status = 'in_process'"
+        ),
+        1
+    );
     press(&mut app, KeyCode::Char('s'));
     assert!(
         status(&app).contains("sent to QA review"),
@@ -287,10 +295,49 @@ fn an_attorneys_request_from_intake_to_packet_with_no_cli_step() {
     assert!(status(&sam).contains("QA passed"), "{}", status(&sam));
 
     // rita's screen follows sam's commit; payment, release, close.
+    // With nothing to pay against, $ is disabled: E records the fee estimate first (LTR-02).
     app.tick();
     press(&mut app, KeyCode::Char('$'));
-    press(&mut app, KeyCode::Char('y'));
-    assert!(status(&app).contains("invoice paid"), "{}", status(&app));
+    assert!(
+        status(&app).contains("no invoice or recorded estimate"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('E'));
+    assert!(
+        status(&app).contains("fee estimate $") && status(&app).contains("recorded (LTR-02)"),
+        "{}",
+        status(&app)
+    );
+    let cents = scalar(
+        app.store(),
+        "SELECT estimate_cents FROM release_requests WHERE id = 1",
+    );
+    assert!(cents > 0, "estimate {cents}");
+    // The payment by keys: amount in dollars, method picked from the list (check → card).
+    press(&mut app, KeyCode::Char('$'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, &format!("{}.{:02}", cents / 100, cents % 100));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    snap("roi_payment_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("by card recorded (ROI-04)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_payments WHERE request_id = 1 AND cents = {cents}
+                   AND method = 'card' AND against = 'estimate' AND username = 'rita'"
+            )
+        ),
+        1
+    );
     press(&mut app, KeyCode::Char('R'));
     press(&mut app, KeyCode::Char('y'));
     assert!(
@@ -507,7 +554,27 @@ fn every_new_roi_form_fits() {
 #[test]
 fn the_accounting_desk_at_the_keyboard() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = fixture(dir.path());
+    let mut store = fixture(dir.path());
+    // The sheriff's own request (a 164.512(f) prong): the suspension comes with it (AOD-06).
+    let sheriff = request::log_request(
+        &mut store,
+        &Actor::user(1, "rita", Role::Roi),
+        &NewRequest {
+            mrn: "MRN00042".into(),
+            requester_type: RequesterType::LawEnf,
+            requester_name: "County Sheriff".into(),
+            requester_address: "2 Jail Rd".into(),
+            purpose: "investigation".into(),
+            scope: Scope::default(),
+            delivery: Delivery::Paper,
+            received: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+            conditions: chartdesk::roi::Conditions {
+                law_enforcement_prong: true,
+                ..Default::default()
+            },
+        },
+    )
+    .expect("sheriff");
     let mut app = App::new(store, TuiOptions::default()).expect("app");
     sign_in(&mut app, "rita");
     press(&mut app, KeyCode::Char('o'));
@@ -573,25 +640,69 @@ fn the_accounting_desk_at_the_keyboard() {
         ),
         1
     );
-    // A law-enforcement suspension statement (AOD-06).
+    // A law-enforcement suspension statement (AOD-06), tied to the sheriff's request: a
+    // request that is not an agency's is refused, never a typed agency name.
     press(&mut app, KeyCode::Char('S'));
     press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "County Sheriff");
+    type_text(&mut app, "REQ-000099");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "2027-02-28");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('w'));
+    assert_eq!(
+        scalar(app.store(), "SELECT count(*) FROM aod_suspensions"),
+        0,
+        "{}",
+        status(&app)
+    );
+    assert!(status(&app).contains("REQ-000099"), "{}", status(&app));
+    // Back up from Statement to the request field.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, &request::request_label(sheriff));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
     assert!(
-        status(&app).contains("suspension 1: County Sheriff"),
+        status(&app).contains("suspension 1: REQ-000001 (written)"),
         "{}",
         status(&app)
     );
     assert_eq!(
         scalar(
             app.store(),
-            "SELECT count(*) FROM aod_suspensions WHERE agency = 'County Sheriff' AND written = 1 AND created_by = 'rita'"
+            "SELECT count(*) FROM aod_suspensions WHERE agency = 'County Sheriff' AND request_id = 1
+               AND end_date = '2027-02-28' AND written = 1 AND created_by = 'rita'"
+        ),
+        1
+    );
+    // From the sheriff's request itself, S is prefilled with it.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::RoiQueue);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    press(&mut app, KeyCode::Char('S'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2027-01-31");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_suspension_from_request", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("suspension 2: REQ-000001 (written)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM aod_suspensions WHERE request_id = 1 AND end_date = '2027-01-31'"
         ),
         1
     );

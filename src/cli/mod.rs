@@ -21,8 +21,8 @@ mod coding;
 mod edits;
 mod install;
 pub(crate) mod roi;
-mod trust;
 pub(crate) mod session;
+mod trust;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]

@@ -12,6 +12,7 @@ use super::{RoiAction, RoiStep};
 use crate::roi::accounting::Suspension;
 use crate::roi::lifecycle::{DENY_REASONS, HOLD_REASONS};
 use crate::roi::manual_disclosure::ManualDisclosure;
+use crate::roi::request::{Scope, parse_request_id};
 use crate::roi::{Conditions, RequesterType};
 
 /// Which form is open.
@@ -28,6 +29,12 @@ pub enum StepForm {
     AodExtend,
     Suspend,
     Disclose,
+    Pay,
+    Scope,
+    Acknowledge,
+    Revoke,
+    Refuse,
+    DenyDocuments,
 }
 
 const DENY_WORDS: &[&str] = &[
@@ -42,6 +49,8 @@ const DENY_WORDS: &[&str] = &[
     "DENY_REP_HARM",
 ];
 const REVIEW_WORDS: &[&str] = &["upheld", "reversed"];
+/// How a payment was made (ROI-04).
+pub const PAY_METHODS: &[&str] = &["check", "card", "cash", "money order", "electronic"];
 const STATEMENT_WORDS: &[&str] = &["written", "oral"];
 
 /// The form of `step`. `user` is the signed-in user (shown as the verifier); `hint` prefills
@@ -97,8 +106,99 @@ pub fn step_form(
                     Kind::Choice(REVIEW_WORDS),
                     "upheld".into(),
                 ),
+                f(
+                    "document",
+                    "Document (blank: request)",
+                    Kind::Text,
+                    hint.to_string(),
+                ),
             ],
         ),
+        StepForm::DenyDocuments => FieldForm::new(
+            format!("Deny documents of {label} (ROI-05)"),
+            vec![
+                f(
+                    "documents",
+                    "Documents (ids, a,b)",
+                    Kind::List,
+                    hint.to_string(),
+                ),
+                f(
+                    "code",
+                    "Ground",
+                    Kind::Choice(DENY_WORDS),
+                    DENY_WORDS[0].into(),
+                ),
+                f(
+                    "professional",
+                    "Professional (reviewable)",
+                    Kind::Text,
+                    String::new(),
+                ),
+                f("note", "Note", Kind::Text, String::new()),
+            ],
+        ),
+        StepForm::Refuse => FieldForm::new(
+            format!("Refuse {label} for its defects (LTR-03)"),
+            vec![f(
+                "note",
+                "Note to the requester",
+                Kind::Text,
+                String::new(),
+            )],
+        ),
+        StepForm::Revoke => FieldForm::new(
+            format!("Revocation of {label} (164.508(b)(5))"),
+            vec![f("on", "Revoked on (YYYY-MM-DD)", Kind::Date, t.clone())],
+        ),
+        StepForm::Acknowledge => {
+            let mut form = FieldForm::new(
+                format!("Release incomplete documents of {label}"),
+                vec![
+                    f("docs", "Incomplete", Kind::Info, hint.to_string()),
+                    f("note", "Why as they stand", Kind::Text, String::new()),
+                ],
+            );
+            form.focus("note");
+            form
+        }
+        StepForm::Scope => FieldForm::new(
+            format!("Clarified scope of {label}"),
+            vec![
+                f("from", "Dates from (YYYY-MM-DD)", Kind::Date, String::new()),
+                f("to", "Dates to (YYYY-MM-DD)", Kind::Date, String::new()),
+                f(
+                    "types",
+                    "Types (search)",
+                    Kind::Pick(Source::DocTypes),
+                    String::new(),
+                ),
+                f(
+                    "encounters",
+                    "Encounters (visit, …)",
+                    Kind::List,
+                    String::new(),
+                ),
+                f("note", "How clarified", Kind::Text, String::new()),
+            ],
+        ),
+        StepForm::Pay => {
+            let mut form = FieldForm::new(
+                format!("Payment for {label} (ROI-04)"),
+                vec![
+                    f("against", "Against", Kind::Info, hint.to_string()),
+                    f("amount", "Amount in dollars", Kind::Text, String::new()),
+                    f(
+                        "method",
+                        "Method",
+                        Kind::Choice(PAY_METHODS),
+                        PAY_METHODS[0].into(),
+                    ),
+                ],
+            );
+            form.focus("amount");
+            form
+        }
         StepForm::Hold => FieldForm::new(
             format!("Hold {label} (DOMAIN 4.5)"),
             vec![f(
@@ -143,10 +243,10 @@ pub fn step_form(
             "Suspension of the accounting (AOD-06)",
             vec![
                 f(
-                    "agency",
-                    "Agency (oversight, police)",
+                    "request",
+                    "Agency's request (REQ-)",
                     Kind::Text,
-                    String::new(),
+                    hint.to_string(),
                 ),
                 f("start", "From (YYYY-MM-DD)", Kind::Date, t),
                 f("end", "Through (YYYY-MM-DD)", Kind::Date, String::new()),
@@ -188,6 +288,50 @@ pub fn step_form(
             ],
         ),
     }
+}
+
+fn document_id(s: &str, key: &str) -> Result<i64, String> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| format!("{key}: {:?} is not a document id", s.trim()))
+}
+
+/// `12.50`, `$12.5` or `12` dollars in cents; refused when not a positive amount.
+pub fn dollars_to_cents(s: &str) -> Result<i64, String> {
+    let t = s.trim().trim_start_matches('$').trim();
+    let bad = || {
+        format!(
+            "amount: {:?} is not an amount in dollars (e.g. 12.50)",
+            s.trim()
+        )
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let c: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let cents = w
+        .checked_mul(100)
+        .and_then(|x| x.checked_add(c))
+        .ok_or_else(bad)?;
+    if cents <= 0 {
+        return Err(format!(
+            "amount: a payment is a positive amount, not {:?}",
+            s.trim()
+        ));
+    }
+    Ok(cents)
 }
 
 fn need(f: &FieldForm, key: &str, what: &str) -> Result<String, String> {
@@ -234,6 +378,74 @@ pub fn step_from(step: StepForm, f: &FieldForm) -> Result<RoiStep, String> {
         StepForm::Review => RoiStep::ReviewDenial {
             reviewer: need(f, "reviewer", "name the reviewing licensed professional")?,
             upheld: f.get("outcome") == "upheld",
+            document: match f.opt("document") {
+                None => None,
+                Some(d) => Some(document_id(&d, "document")?),
+            },
+        },
+        StepForm::DenyDocuments => {
+            let code = f.get("code").to_string();
+            let documents = f
+                .list("documents")
+                .iter()
+                .map(|d| document_id(d, "documents"))
+                .collect::<Result<Vec<_>, _>>()?;
+            if documents.is_empty() {
+                return Err("documents: name the documents denied (their ids)".into());
+            }
+            let reviewable = DENY_REASONS.iter().any(|(c, _, r)| *c == code && *r);
+            let professional = f.opt("professional");
+            if reviewable && professional.is_none() {
+                return Err(format!(
+                    "professional: {code} is reviewable; name the licensed professional who made the determination (164.524(a)(3))"
+                ));
+            }
+            RoiStep::DenyDocuments {
+                documents,
+                code,
+                note: f.get("note").trim().to_string(),
+                professional,
+            }
+        }
+        StepForm::Refuse => RoiStep::Refuse {
+            note: f.get("note").trim().to_string(),
+        },
+        StepForm::Revoke => RoiStep::Revoke { on: day(f, "on")? },
+        StepForm::Acknowledge => RoiStep::AcknowledgeIncomplete {
+            note: need(f, "note", "say why the documents go out as they stand")?,
+        },
+        StepForm::Scope => {
+            let (from, to) = (f.date("from"), f.date("to"));
+            for key in ["from", "to"] {
+                if !f.get(key).trim().is_empty() && f.date(key).is_none() {
+                    return Err(format!(
+                        "{key}: {:?} is not a date (YYYY-MM-DD)",
+                        f.get(key)
+                    ));
+                }
+            }
+            if let (Some(a), Some(b)) = (from, to)
+                && a > b
+            {
+                return Err(format!("to: {b} is before from {a}"));
+            }
+            RoiStep::Scope {
+                scope: Scope {
+                    from,
+                    to,
+                    document_types: f.list("types"),
+                    encounters: f.list("encounters"),
+                },
+                note: need(
+                    f,
+                    "note",
+                    "say how the scope was clarified (with whom, how)",
+                )?,
+            }
+        }
+        StepForm::Pay => RoiStep::Paid {
+            cents: dollars_to_cents(f.get("amount"))?,
+            method: f.get("method").to_string(),
         },
         StepForm::Hold => RoiStep::Hold {
             reason: f.get("reason").to_string(),
@@ -281,8 +493,15 @@ pub fn accounting_from(
         StepForm::Suspend => RoiAction::Suspend {
             mrn: (!mrn.is_empty()).then(|| mrn.to_string()),
             suspension: Suspension {
-                request_id: None,
-                agency: need(f, "agency", "name the agency (AOD-06)")?,
+                request_id: Some(
+                    parse_request_id(&need(
+                        f,
+                        "request",
+                        "the agency's own request (OVERSIGHT or LAW_ENF), e.g. REQ-000012 (AOD-06)",
+                    )?)
+                    .map_err(|e| format!("request: {e}"))?,
+                ),
+                agency: String::new(),
                 start: day(f, "start")?,
                 end: day(f, "end")?,
                 written: f.get("statement") == "written",
