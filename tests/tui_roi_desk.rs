@@ -707,3 +707,183 @@ fn the_accounting_desk_at_the_keyboard() {
         1
     );
 }
+
+/// A SELF request (identity verified, IN_PROCESS) on the desk, with an unsigned progress note
+/// (document 4) beside the fixture's signed documents.
+fn self_request(store: &mut Store) -> i64 {
+    let sys = Actor::system("test");
+    store
+        .transact(&sys, |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, sensitivity, body) VALUES
+                   (4, 10, '11506-3', 'Progress note day 3', 1, 'dictated', '2026-11-03T08:00:00', NULL, '', 'Walking.');",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 4));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .expect("unsigned note");
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let id = request::log_request(
+        store,
+        &rita,
+        &NewRequest {
+            mrn: "MRN00042".into(),
+            requester_type: RequesterType::SelfAccess,
+            requester_name: "Jane Doe".into(),
+            requester_address: "9 Elm St".into(),
+            purpose: String::new(),
+            scope: Scope::default(),
+            delivery: Delivery::Electronic,
+            received: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            conditions: Default::default(),
+        },
+    )
+    .expect("log");
+    request::verify_identity(store, &rita, id, "photo id").expect("verify");
+    request::validate_request(store, &rita, id).expect("validate");
+    id
+}
+
+fn request_status(store: &Store, id: i64) -> String {
+    store
+        .conn()
+        .query_row(
+            "SELECT status || coalesce(' ' || hold_reason, '') FROM release_requests WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .expect("status")
+}
+
+/// DOMAIN 4.5: validation never lifts a manual hold; each is lifted at the keyboard by the
+/// step that meets its condition: HOLD_CLARIFY_SCOPE by the clarified scope (u opens the
+/// scope form), HOLD_RECORD_INCOMPLETE by u once every incomplete document is acknowledged.
+#[test]
+fn manual_holds_are_lifted_by_their_own_step_at_the_keyboard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let id = self_request(&mut store);
+    assert_eq!(request_status(&store, id), "in_process");
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+
+    // On hold to clarify the scope (h, the fourth reason).
+    press(&mut app, KeyCode::Char('h'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("ON_HOLD HOLD_CLARIFY_SCOPE"),
+        "{}",
+        status(&app)
+    );
+    snap("roi_request_on_scope_hold", &mut app);
+    // Validating again does not lift it.
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        request_status(app.store(), id),
+        "on_hold HOLD_CLARIFY_SCOPE",
+        "{}",
+        status(&app)
+    );
+    // u opens the scope form (prefilled with the scope on file, the note focused).
+    press(&mut app, KeyCode::Char('u'));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2026-11-01");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "phoned Ms Doe: this admission only");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_scope_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("scope recorded; IN_PROCESS"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(request_status(app.store(), id), "in_process");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_requests WHERE id = 1 AND json_extract(scope, '$.from') = '2026-11-01'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE username = 'rita' AND entity_type = 'release_request'
+               AND reason = 'phoned Ms Doe: this admission only'"
+        ),
+        1
+    );
+
+    // On hold for an incomplete record: the unsigned note (document 4) is selected.
+    press(&mut app, KeyCode::Char('h'));
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("ON_HOLD HOLD_RECORD_INCOMPLETE"),
+        "{}",
+        status(&app)
+    );
+    // u refuses while the note is neither left out nor acknowledged, and names it.
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        status(&app).contains("stays on hold HOLD_RECORD_INCOMPLETE: document 4"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        request_status(app.store(), id),
+        "on_hold HOLD_RECORD_INCOMPLETE"
+    );
+    // A acknowledges releasing it as it stands (roi_incomplete_documents = ACKNOWLEDGE).
+    press(&mut app, KeyCode::Char('A'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Ms Doe wants what exists now");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_acknowledge_incomplete_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("document(s) 4 released as they stand (acknowledged by rita)"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        status(&app).contains("hold lifted; IN_PROCESS"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(request_status(app.store(), id), "in_process");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_items WHERE request_id = 1 AND document_id = 4
+               AND incomplete_ack_by = 'rita' AND incomplete_ack_note = 'Ms Doe wants what exists now'"
+        ),
+        1
+    );
+    // Both holds are in the history, each ended by its step.
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_request_history WHERE request_id = 1 AND from_status = 'on_hold' AND to_status <> 'on_hold'"
+        ),
+        2
+    );
+    snap("roi_request_incomplete_acknowledged", &mut app);
+}
