@@ -887,3 +887,169 @@ fn manual_holds_are_lifted_by_their_own_step_at_the_keyboard() {
     );
     snap("roi_request_incomplete_acknowledged", &mut app);
 }
+
+/// ROI-05, LTR-03, 164.508(b)(5) at the keyboard: a third party's request is refused listing
+/// its defects (D is disabled for it), a revocation is recorded on an authorization on file,
+/// and the individual's own request has one document denied and the denial reversed on
+/// review by another professional.
+#[test]
+fn refusal_revocation_and_partial_denial_at_the_keyboard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let own = self_request(&mut store);
+    let third = |store: &mut Store, name: &str| {
+        request::log_request(
+            store,
+            &rita,
+            &NewRequest {
+                mrn: "MRN00042".into(),
+                requester_type: RequesterType::Auth3p,
+                requester_name: name.into(),
+                requester_address: "1 Court St".into(),
+                purpose: "litigation".into(),
+                scope: Scope::default(),
+                delivery: Delivery::Paper,
+                received: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+                conditions: Default::default(),
+            },
+        )
+        .expect("log")
+    };
+    let refused = third(&mut store, "Law Office of Smith");
+    let revoked = third(&mut store, "Acme Insurance");
+    request::set_authorization(
+        &mut store,
+        &rita,
+        revoked,
+        &chartdesk::roi::Authorization {
+            signature: Some("Jane Doe".into()),
+            signed_date: NaiveDate::from_ymd_opt(2026, 11, 1),
+            ..Default::default()
+        },
+    )
+    .expect("authorization");
+    request::validate_request(&mut store, &rita, refused).expect("validate");
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+
+    // The queue, soonest due first: the SELF request (received 11-20) is on top.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    // Document 2 denied on a reviewable ground, with the determining professional.
+    press(&mut app, KeyCode::Char('X'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Char(' ')); // DENY_ENDANGER (reviewable)
+    }
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Dr. Grey");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_deny_documents_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("document(s) 2 DENIED DENY_ENDANGER"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_items WHERE request_id = {own} AND document_id = 2
+                   AND denied_code = 'DENY_ENDANGER' AND denied_professional = 'Dr. Grey' AND denied_by = 'rita'"
+            )
+        ),
+        1
+    );
+    // r reviews it: the form names document 2; Dr. Blue reverses the denial.
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Dr. Blue");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(' '));
+    snap("roi_review_document_denial_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("denial of document 2 reversed by Dr. Blue; IN_PROCESS"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_items WHERE request_id = {own} AND document_id = 2
+                   AND denied_review = 'reversed' AND denied_reviewer = 'Dr. Blue'"
+            )
+        ),
+        1
+    );
+    snap("roi_request_document_denial_reviewed", &mut app);
+
+    // The law office's request (next in the queue): D is disabled, F refuses it.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        request_status(app.store(), refused),
+        "on_hold AUTH_NOT_PROVIDED",
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('D'));
+    assert!(
+        status(&app).contains("refused for its defects (F), not denied"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('F'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "please send a signed HIPAA authorization");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("REFUSED for") && status(&app).contains("(LTR-03)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_requests WHERE id = {refused} AND status = 'denied'
+                   AND deny_reason = 'REFUSED_INVALID_AUTHORIZATION' AND json_array_length(deny_defects) > 1"
+            )
+        ),
+        1
+    );
+    snap("roi_request_refused", &mut app);
+
+    // The insurer's request: the signer revoked the authorization in writing today.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('V'));
+    snap("roi_revocation_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("revocation of 2026-11-25 recorded (164.508(b)(5))"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_requests WHERE id = {revoked}
+                   AND json_extract(authorization, '$.revoked_at') = '2026-11-25'"
+            )
+        ),
+        1
+    );
+}

@@ -304,4 +304,58 @@ mod tests {
         c.roi.reviewable_denial = true;
         assert!(roi_reviewable(&c).is_ok());
     }
+
+    /// ROI-05 / LTR-03: an access request is denied on a ground, a third party's refused for
+    /// its defects; ROI-04: payment only against an estimate or invoice; a revocation in any
+    /// state with an authorization on file; AOD-06: a suspension only from an agency's request.
+    #[test]
+    fn roi_new_steps_follow_the_requester_and_the_record() {
+        let with = |f: RoiFacts| Ctx {
+            roi: RoiFacts {
+                status: f.status.or(Some(Status::InProcess)),
+                ..f
+            },
+            ..Ctx::default()
+        };
+        let access = with(RoiFacts {
+            access: true,
+            defective: true,
+            ..RoiFacts::default()
+        });
+        assert!(roi_access(&access).is_ok());
+        assert!(roi_third_party(&access).is_err());
+        let third = with(RoiFacts {
+            defective: true,
+            ..RoiFacts::default()
+        });
+        assert!(roi_access(&third).is_err());
+        assert!(roi_third_party(&third).is_ok() && roi_defective(&third).is_ok());
+        assert!(roi_defective(&with(RoiFacts::default())).is_err());
+        assert!(roi_payable(&with(RoiFacts::default())).is_err());
+        for s in Status::ALL.iter().copied() {
+            let c = with(RoiFacts {
+                status: Some(s),
+                has_authorization: true,
+                ..RoiFacts::default()
+            });
+            assert!(roi_revocable(&c).is_ok(), "revocation at {s}");
+        }
+        assert!(roi_revocable(&with(RoiFacts::default())).is_err());
+        assert!(roi_incomplete_left(&with(RoiFacts::default())).is_err());
+        let on_request = |agency| {
+            with(RoiFacts {
+                on_request: true,
+                agency,
+                ..RoiFacts::default()
+            })
+        };
+        assert!(roi_may_suspend(&on_request(true)).is_ok());
+        assert!(roi_may_suspend(&on_request(false)).is_err());
+        assert!(roi_may_suspend(&Ctx::default()).is_ok());
+        let doc = with(RoiFacts {
+            document_review: true,
+            ..RoiFacts::default()
+        });
+        assert!(roi_reviewable(&doc).is_ok());
+    }
 }

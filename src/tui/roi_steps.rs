@@ -614,4 +614,119 @@ mod tests {
         assert_eq!(disclosure.basis, RequesterType::PublicHealth);
         assert_eq!(disclosure.mrn, "MRN1");
     }
+
+    #[test]
+    fn roi_04_a_payment_is_a_positive_amount_in_dollars_with_a_method() {
+        assert_eq!(dollars_to_cents("12.5"), Ok(1250));
+        assert_eq!(dollars_to_cents(" $7 "), Ok(700));
+        assert_eq!(dollars_to_cents("0.05"), Ok(5));
+        for bad in ["", "0", "0.00", "-3", "1.234", "12,50", "ten"] {
+            assert!(
+                dollars_to_cents(bad).unwrap_err().starts_with("amount:"),
+                "{bad:?}"
+            );
+        }
+        let mut f = step_form(
+            StepForm::Pay,
+            "REQ-000001",
+            today(),
+            "rita",
+            "estimate $15.25",
+        );
+        f.set("amount", "15.25");
+        f.set("method", "cash");
+        assert_eq!(
+            step_from(StepForm::Pay, &f),
+            Ok(RoiStep::Paid {
+                cents: 1525,
+                method: "cash".into()
+            })
+        );
+    }
+
+    #[test]
+    fn aod_06_a_suspension_names_the_agencys_request_not_a_typed_agency() {
+        let mut f = step_form(StepForm::Suspend, "", today(), "rita", "");
+        f.set("end", "2027-01-31");
+        assert!(
+            accounting_from(StepForm::Suspend, &f, "", None)
+                .unwrap_err()
+                .starts_with("request:")
+        );
+        f.set("request", "County Sheriff");
+        assert!(
+            accounting_from(StepForm::Suspend, &f, "", None)
+                .unwrap_err()
+                .starts_with("request:")
+        );
+        f.set("request", "REQ-000012");
+        let Ok(RoiAction::Suspend { suspension, .. }) =
+            accounting_from(StepForm::Suspend, &f, "", None)
+        else {
+            panic!("suspend")
+        };
+        assert_eq!(suspension.request_id, Some(12));
+    }
+
+    #[test]
+    fn roi_05_a_partial_denial_names_document_ids_and_a_review_may_name_one() {
+        let mut f = step_form(StepForm::DenyDocuments, "REQ-000001", today(), "rita", "");
+        assert!(
+            step_from(StepForm::DenyDocuments, &f)
+                .unwrap_err()
+                .starts_with("documents:")
+        );
+        f.set("documents", "2, x");
+        assert!(
+            step_from(StepForm::DenyDocuments, &f)
+                .unwrap_err()
+                .starts_with("documents:")
+        );
+        f.set("documents", "2, 3");
+        assert_eq!(
+            step_from(StepForm::DenyDocuments, &f),
+            Ok(RoiStep::DenyDocuments {
+                documents: vec![2, 3],
+                code: "DENY_PSYCHOTHERAPY_NOTES".into(),
+                note: String::new(),
+                professional: None
+            })
+        );
+        let mut r = step_form(StepForm::Review, "REQ-000001", today(), "rita", "3");
+        r.set("reviewer", "Dr. Blue");
+        assert_eq!(
+            step_from(StepForm::Review, &r),
+            Ok(RoiStep::ReviewDenial {
+                reviewer: "Dr. Blue".into(),
+                upheld: true,
+                document: Some(3)
+            })
+        );
+    }
+
+    #[test]
+    fn a_clarified_scope_needs_a_note_and_dates_in_order() {
+        let mut f = step_form(StepForm::Scope, "REQ-000001", today(), "rita", "");
+        f.set("from", "2026-11-05");
+        f.set("to", "2026-11-01");
+        f.set("note", "phoned");
+        assert!(
+            step_from(StepForm::Scope, &f)
+                .unwrap_err()
+                .starts_with("to:")
+        );
+        f.set("to", "2026-11-30");
+        f.set("encounters", "V1, V2");
+        f.set("note", "");
+        assert!(
+            step_from(StepForm::Scope, &f)
+                .unwrap_err()
+                .starts_with("note:")
+        );
+        f.set("note", "phoned");
+        let Ok(RoiStep::Scope { scope, .. }) = step_from(StepForm::Scope, &f) else {
+            panic!("scope")
+        };
+        assert_eq!(scope.encounters, vec!["V1".to_string(), "V2".to_string()]);
+    }
 }
