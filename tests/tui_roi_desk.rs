@@ -2,8 +2,10 @@
 //! intake to packet with no CLI step (patient by search, requester from the address book,
 //! document types by name, the authorization prefilled from the request, identity
 //! verification, the hold lifted, a document left out from the list, QA by a second user,
-//! payment, release, close), then the database and the audit rows are checked and the keys
-//! counted. Every new form is snapshotted at 100x30 and 80x24 (regenerate with
+//! the fee estimate and a payment with its amount and method, release, close), then the
+//! database and the audit rows are checked and the keys counted. Manual holds lifted by
+//! their own step, refusal, revocation, partial denial and its review, and suspensions tied
+//! to the agency's request are driven by keys too. Every new form is snapshotted at 100x30 and 80x24 (regenerate with
 //! `INSTA_UPDATE=always cargo test --test tui_roi_desk`).
 
 use std::cell::Cell;
@@ -642,8 +644,13 @@ fn the_accounting_desk_at_the_keyboard() {
     );
     // A law-enforcement suspension statement (AOD-06), tied to the sheriff's request: a
     // request that is not an agency's is refused, never a typed agency name.
+    // The form starts with the patient's agency request; another one is typed first.
     press(&mut app, KeyCode::Char('S'));
+    snap("roi_suspension_prefilled_in_accounting", &mut app);
     press(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
     type_text(&mut app, "REQ-000099");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Down);

@@ -254,7 +254,7 @@ pub enum CommandId {
     VerifyIdentity,
     /// Put the request on hold with a reason.
     PlaceHold,
-    /// Lift the hold: validate again; it leaves the hold only when valid.
+    /// Lift the hold by the step that meets its condition (validation for an `AUTH_*` hold).
     ReleaseHold,
     /// The one extension of the request (ROI-01): days, reason, notice date.
     ExtendRequest,

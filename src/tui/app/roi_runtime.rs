@@ -153,7 +153,24 @@ impl App {
                 let version = aod
                     .filter(|(id, _)| a.request.as_ref().is_some_and(|r| r.id == *id))
                     .map(|(_, v)| v);
-                self.accounting = Some(AccountingState::new(&a, from, version));
+                let mut st = AccountingState::new(&a, from, version);
+                // The agency's own request of this patient, for a suspension (AOD-06).
+                st.agency_request = self
+                    .store
+                    .conn()
+                    .query_row(
+                        "SELECT r.id FROM release_requests r JOIN patients p ON p.id = r.patient_id
+                         WHERE p.mrn = ?1 AND r.requester_type IN ('OVERSIGHT', 'LAW_ENF')
+                         ORDER BY r.id DESC LIMIT 1",
+                        [mrn],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()
+                    .ok()
+                    .flatten()
+                    .map(request::request_label)
+                    .unwrap_or_default();
+                self.accounting = Some(st);
                 self.screen = ScreenId::Accounting;
                 self.mark_roi_seen();
                 if let Some(m) = status {
