@@ -2,8 +2,10 @@
 //! intake to packet with no CLI step (patient by search, requester from the address book,
 //! document types by name, the authorization prefilled from the request, identity
 //! verification, the hold lifted, a document left out from the list, QA by a second user,
-//! payment, release, close), then the database and the audit rows are checked and the keys
-//! counted. Every new form is snapshotted at 100x30 and 80x24 (regenerate with
+//! the fee estimate and a payment with its amount and method, release, close), then the
+//! database and the audit rows are checked and the keys counted. Manual holds lifted by
+//! their own step, refusal, revocation, partial denial and its review, and suspensions tied
+//! to the agency's request are driven by keys too. Every new form is snapshotted at 100x30 and 80x24 (regenerate with
 //! `INSTA_UPDATE=always cargo test --test tui_roi_desk`).
 
 use std::cell::Cell;
@@ -247,9 +249,10 @@ fn an_attorneys_request_from_intake_to_packet_with_no_cli_step() {
         "{}",
         status(&app)
     );
+    // On an AUTH_* hold, u validates again (the verification met its condition).
     press(&mut app, KeyCode::Char('u'));
     assert!(
-        status(&app).contains("hold lifted, valid, IN_PROCESS"),
+        status(&app).contains("REQ-000001: valid, IN_PROCESS"),
         "{}",
         status(&app)
     );
@@ -260,12 +263,19 @@ fn an_attorneys_request_from_intake_to_packet_with_no_cli_step() {
     press(&mut app, KeyCode::Char(' '));
     snap("roi_documents_picker", &mut app);
     press(&mut app, KeyCode::Char('w'));
+    // set_item validates again on its own: no second step.
     assert!(
-        status(&app).contains("1 document(s) left out"),
+        status(&app).contains("1 document(s) left out, 0 put back; validated again"),
         "{}",
         status(&app)
     );
-    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_requests WHERE id = 1 AND status = 'in_process'"
+        ),
+        1
+    );
     press(&mut app, KeyCode::Char('s'));
     assert!(
         status(&app).contains("sent to QA review"),
@@ -287,10 +297,49 @@ fn an_attorneys_request_from_intake_to_packet_with_no_cli_step() {
     assert!(status(&sam).contains("QA passed"), "{}", status(&sam));
 
     // rita's screen follows sam's commit; payment, release, close.
+    // With nothing to pay against, $ is disabled: E records the fee estimate first (LTR-02).
     app.tick();
     press(&mut app, KeyCode::Char('$'));
-    press(&mut app, KeyCode::Char('y'));
-    assert!(status(&app).contains("invoice paid"), "{}", status(&app));
+    assert!(
+        status(&app).contains("no invoice or recorded estimate"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('E'));
+    assert!(
+        status(&app).contains("fee estimate $") && status(&app).contains("recorded (LTR-02)"),
+        "{}",
+        status(&app)
+    );
+    let cents = scalar(
+        app.store(),
+        "SELECT estimate_cents FROM release_requests WHERE id = 1",
+    );
+    assert!(cents > 0, "estimate {cents}");
+    // The payment by keys: amount in dollars, method picked from the list (check → card).
+    press(&mut app, KeyCode::Char('$'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, &format!("{}.{:02}", cents / 100, cents % 100));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    snap("roi_payment_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("by card recorded (ROI-04)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_payments WHERE request_id = 1 AND cents = {cents}
+                   AND method = 'card' AND against = 'estimate' AND username = 'rita'"
+            )
+        ),
+        1
+    );
     press(&mut app, KeyCode::Char('R'));
     press(&mut app, KeyCode::Char('y'));
     assert!(
@@ -507,7 +556,27 @@ fn every_new_roi_form_fits() {
 #[test]
 fn the_accounting_desk_at_the_keyboard() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = fixture(dir.path());
+    let mut store = fixture(dir.path());
+    // The sheriff's own request (a 164.512(f) prong): the suspension comes with it (AOD-06).
+    let sheriff = request::log_request(
+        &mut store,
+        &Actor::user(1, "rita", Role::Roi),
+        &NewRequest {
+            mrn: "MRN00042".into(),
+            requester_type: RequesterType::LawEnf,
+            requester_name: "County Sheriff".into(),
+            requester_address: "2 Jail Rd".into(),
+            purpose: "investigation".into(),
+            scope: Scope::default(),
+            delivery: Delivery::Paper,
+            received: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+            conditions: chartdesk::roi::Conditions {
+                law_enforcement_prong: true,
+                ..Default::default()
+            },
+        },
+    )
+    .expect("sheriff");
     let mut app = App::new(store, TuiOptions::default()).expect("app");
     sign_in(&mut app, "rita");
     press(&mut app, KeyCode::Char('o'));
@@ -573,25 +642,420 @@ fn the_accounting_desk_at_the_keyboard() {
         ),
         1
     );
-    // A law-enforcement suspension statement (AOD-06).
+    // A law-enforcement suspension statement (AOD-06), tied to the sheriff's request: a
+    // request that is not an agency's is refused, never a typed agency name.
+    // The form starts with the patient's agency request; another one is typed first.
     press(&mut app, KeyCode::Char('S'));
+    snap("roi_suspension_prefilled_in_accounting", &mut app);
     press(&mut app, KeyCode::Enter);
-    type_text(&mut app, "County Sheriff");
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "REQ-000099");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "2027-02-28");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('w'));
+    assert_eq!(
+        scalar(app.store(), "SELECT count(*) FROM aod_suspensions"),
+        0,
+        "{}",
+        status(&app)
+    );
+    assert!(status(&app).contains("REQ-000099"), "{}", status(&app));
+    // Back up from Statement to the request field.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, &request::request_label(sheriff));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
     assert!(
-        status(&app).contains("suspension 1: County Sheriff"),
+        status(&app).contains("suspension 1: REQ-000001 (written)"),
         "{}",
         status(&app)
     );
     assert_eq!(
         scalar(
             app.store(),
-            "SELECT count(*) FROM aod_suspensions WHERE agency = 'County Sheriff' AND written = 1 AND created_by = 'rita'"
+            "SELECT count(*) FROM aod_suspensions WHERE agency = 'County Sheriff' AND request_id = 1
+               AND end_date = '2027-02-28' AND written = 1 AND created_by = 'rita'"
+        ),
+        1
+    );
+    // From the sheriff's request itself, S is prefilled with it.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::RoiQueue);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    press(&mut app, KeyCode::Char('S'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2027-01-31");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_suspension_from_request", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("suspension 2: REQ-000001 (written)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM aod_suspensions WHERE request_id = 1 AND end_date = '2027-01-31'"
+        ),
+        1
+    );
+}
+
+/// A SELF request (identity verified, IN_PROCESS) on the desk, with an unsigned progress note
+/// (document 4) beside the fixture's signed documents.
+fn self_request(store: &mut Store) -> i64 {
+    let sys = Actor::system("test");
+    store
+        .transact(&sys, |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, sensitivity, body) VALUES
+                   (4, 10, '11506-3', 'Progress note day 3', 1, 'dictated', '2026-11-03T08:00:00', NULL, '', 'Walking.');",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 4));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .expect("unsigned note");
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let id = request::log_request(
+        store,
+        &rita,
+        &NewRequest {
+            mrn: "MRN00042".into(),
+            requester_type: RequesterType::SelfAccess,
+            requester_name: "Jane Doe".into(),
+            requester_address: "9 Elm St".into(),
+            purpose: String::new(),
+            scope: Scope::default(),
+            delivery: Delivery::Electronic,
+            received: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            conditions: Default::default(),
+        },
+    )
+    .expect("log");
+    request::verify_identity(store, &rita, id, "photo id").expect("verify");
+    request::validate_request(store, &rita, id).expect("validate");
+    id
+}
+
+fn request_status(store: &Store, id: i64) -> String {
+    store
+        .conn()
+        .query_row(
+            "SELECT status || coalesce(' ' || hold_reason, '') FROM release_requests WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .expect("status")
+}
+
+/// DOMAIN 4.5: validation never lifts a manual hold; each is lifted at the keyboard by the
+/// step that meets its condition: HOLD_CLARIFY_SCOPE by the clarified scope (u opens the
+/// scope form), HOLD_RECORD_INCOMPLETE by u once every incomplete document is acknowledged.
+#[test]
+fn manual_holds_are_lifted_by_their_own_step_at_the_keyboard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let id = self_request(&mut store);
+    assert_eq!(request_status(&store, id), "in_process");
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+
+    // On hold to clarify the scope (h, the fourth reason).
+    press(&mut app, KeyCode::Char('h'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("ON_HOLD HOLD_CLARIFY_SCOPE"),
+        "{}",
+        status(&app)
+    );
+    snap("roi_request_on_scope_hold", &mut app);
+    // Validating again does not lift it.
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        request_status(app.store(), id),
+        "on_hold HOLD_CLARIFY_SCOPE",
+        "{}",
+        status(&app)
+    );
+    // u opens the scope form (prefilled with the scope on file, the note focused).
+    press(&mut app, KeyCode::Char('u'));
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2026-11-01");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "phoned Ms Doe: this admission only");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_scope_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("scope recorded; IN_PROCESS"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(request_status(app.store(), id), "in_process");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_requests WHERE id = 1 AND json_extract(scope, '$.from') = '2026-11-01'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE username = 'rita' AND entity_type = 'release_request'
+               AND reason = 'phoned Ms Doe: this admission only'"
+        ),
+        1
+    );
+
+    // On hold for an incomplete record: the unsigned note (document 4) is selected.
+    press(&mut app, KeyCode::Char('h'));
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("ON_HOLD HOLD_RECORD_INCOMPLETE"),
+        "{}",
+        status(&app)
+    );
+    // u refuses while the note is neither left out nor acknowledged, and names it.
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        status(&app).contains("stays on hold HOLD_RECORD_INCOMPLETE: document 4"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        request_status(app.store(), id),
+        "on_hold HOLD_RECORD_INCOMPLETE"
+    );
+    // A acknowledges releasing it as it stands (roi_incomplete_documents = ACKNOWLEDGE).
+    press(&mut app, KeyCode::Char('A'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Ms Doe wants what exists now");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_acknowledge_incomplete_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("document(s) 4 released as they stand (acknowledged by rita)"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('u'));
+    assert!(
+        status(&app).contains("hold lifted; IN_PROCESS"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(request_status(app.store(), id), "in_process");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_items WHERE request_id = 1 AND document_id = 4
+               AND incomplete_ack_by = 'rita' AND incomplete_ack_note = 'Ms Doe wants what exists now'"
+        ),
+        1
+    );
+    // Both holds are in the history, each ended by its step.
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM release_request_history WHERE request_id = 1 AND from_status = 'on_hold' AND to_status <> 'on_hold'"
+        ),
+        2
+    );
+    snap("roi_request_incomplete_acknowledged", &mut app);
+}
+
+/// ROI-05, LTR-03, 164.508(b)(5) at the keyboard: a third party's request is refused listing
+/// its defects (D is disabled for it), a revocation is recorded on an authorization on file,
+/// and the individual's own request has one document denied and the denial reversed on
+/// review by another professional.
+#[test]
+fn refusal_revocation_and_partial_denial_at_the_keyboard() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let own = self_request(&mut store);
+    let third = |store: &mut Store, name: &str| {
+        request::log_request(
+            store,
+            &rita,
+            &NewRequest {
+                mrn: "MRN00042".into(),
+                requester_type: RequesterType::Auth3p,
+                requester_name: name.into(),
+                requester_address: "1 Court St".into(),
+                purpose: "litigation".into(),
+                scope: Scope::default(),
+                delivery: Delivery::Paper,
+                received: NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+                conditions: Default::default(),
+            },
+        )
+        .expect("log")
+    };
+    let refused = third(&mut store, "Law Office of Smith");
+    let revoked = third(&mut store, "Acme Insurance");
+    request::set_authorization(
+        &mut store,
+        &rita,
+        revoked,
+        &chartdesk::roi::Authorization {
+            signature: Some("Jane Doe".into()),
+            signed_date: NaiveDate::from_ymd_opt(2026, 11, 1),
+            ..Default::default()
+        },
+    )
+    .expect("authorization");
+    request::validate_request(&mut store, &rita, refused).expect("validate");
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+
+    // The queue, soonest due first: the SELF request (received 11-20) is on top.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    // Document 2 denied on a reviewable ground, with the determining professional.
+    press(&mut app, KeyCode::Char('X'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "2");
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Char(' ')); // DENY_ENDANGER (reviewable)
+    }
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Dr. Grey");
+    press(&mut app, KeyCode::Enter);
+    snap("roi_deny_documents_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("document(s) 2 DENIED DENY_ENDANGER"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_items WHERE request_id = {own} AND document_id = 2
+                   AND denied_code = 'DENY_ENDANGER' AND denied_professional = 'Dr. Grey' AND denied_by = 'rita'"
+            )
+        ),
+        1
+    );
+    // r reviews it: the form names document 2; Dr. Blue reverses the denial.
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Dr. Blue");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(' '));
+    snap("roi_review_document_denial_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("denial of document 2 reversed by Dr. Blue; IN_PROCESS"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_items WHERE request_id = {own} AND document_id = 2
+                   AND denied_review = 'reversed' AND denied_reviewer = 'Dr. Blue'"
+            )
+        ),
+        1
+    );
+    snap("roi_request_document_denial_reviewed", &mut app);
+
+    // The law office's request (next in the queue): D is disabled, F refuses it.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        request_status(app.store(), refused),
+        "on_hold AUTH_NOT_PROVIDED",
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('D'));
+    assert!(
+        status(&app).contains("refused for its defects (F), not denied"),
+        "{}",
+        status(&app)
+    );
+    press(&mut app, KeyCode::Char('F'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "please send a signed HIPAA authorization");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("REFUSED for") && status(&app).contains("(LTR-03)"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_requests WHERE id = {refused} AND status = 'denied'
+                   AND deny_reason = 'REFUSED_INVALID_AUTHORIZATION' AND json_array_length(deny_defects) > 1"
+            )
+        ),
+        1
+    );
+    snap("roi_request_refused", &mut app);
+
+    // The insurer's request: the signer revoked the authorization in writing today.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('V'));
+    snap("roi_revocation_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(
+        status(&app).contains("revocation of 2026-11-25 recorded (164.508(b)(5))"),
+        "{}",
+        status(&app)
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!(
+                "SELECT count(*) FROM release_requests WHERE id = {revoked}
+                   AND json_extract(authorization, '$.revoked_at') = '2026-11-25'"
+            )
         ),
         1
     );

@@ -254,7 +254,7 @@ pub enum CommandId {
     VerifyIdentity,
     /// Put the request on hold with a reason.
     PlaceHold,
-    /// Lift the hold: validate again; it leaves the hold only when valid.
+    /// Lift the hold by the step that meets its condition (validation for an `AUTH_*` hold).
     ReleaseHold,
     /// The one extension of the request (ROI-01): days, reason, notice date.
     ExtendRequest,
@@ -286,6 +286,18 @@ pub enum CommandId {
     AddRequester,
     /// Edit the selected address-book entry.
     EditRequester,
+    /// Compute and record the fee estimate (LTR-02).
+    RecordEstimate,
+    /// Record the clarified scope (lifts HOLD_CLARIFY_SCOPE).
+    SetScope,
+    /// Acknowledge releasing the incomplete documents selected as they stand.
+    AcknowledgeIncomplete,
+    /// Record a written revocation of the authorization (any state).
+    RecordRevocation,
+    /// Refuse a third party's request for the defects of its authorization (LTR-03).
+    RefuseRequest,
+    /// Deny chosen documents (ROI-05); the rest is released.
+    DenyDocuments,
 }
 
 impl CommandId {
@@ -387,6 +399,12 @@ impl CommandId {
         CommandId::OpenAddressBook,
         CommandId::AddRequester,
         CommandId::EditRequester,
+        CommandId::RecordEstimate,
+        CommandId::SetScope,
+        CommandId::AcknowledgeIncomplete,
+        CommandId::RecordRevocation,
+        CommandId::RefuseRequest,
+        CommandId::DenyDocuments,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -637,8 +655,14 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[roi_editable]).hint("documents"),
     cmd(C::PlaceHold, "place_hold", "Put the request on hold: fee unpaid, identity, record incomplete, scope", &[RoiRequest], &["h"])
         .guards(&[roi_holdable]),
-    cmd(C::ReleaseHold, "release_hold", "Lift the hold: validate again; it leaves the hold only when valid", &[RoiRequest], &["u"])
+    cmd(C::ReleaseHold, "release_hold", "Lift the hold by its step: AUTH_* validates again, RECORD_INCOMPLETE lifts, the others open their form", &[RoiRequest], &["u"])
         .guards(&[roi_on_hold]),
+    cmd(C::SetScope, "set_scope", "Record the clarified scope (dates, types, encounters) with a note; lifts HOLD_CLARIFY_SCOPE", &[RoiRequest], &["o"])
+        .guards(&[roi_editable]),
+    cmd(C::AcknowledgeIncomplete, "ack_incomplete", "Release the incomplete documents selected as they stand, with a note (roi_incomplete_documents)", &[RoiRequest], &["A"])
+        .guards(&[roi_editable, roi_incomplete_left]),
+    cmd(C::RecordEstimate, "record_estimate", "Compute and record the fee estimate of the documents selected (LTR-02)", &[RoiRequest], &["E"])
+        .guards(&[roi_open]),
     cmd(C::ExtendRequest, "extend_request", "The one extension (ROI-01): days, written reason, notice date", &[RoiRequest], &["t"])
         .guards(&[roi_extendable]),
     cmd(C::NewRequest, "new_request", "Log a new request: patient by search, requester from the address book, types by name", &[RoiQueue], &["n"])
@@ -651,12 +675,18 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[roi_in_qa]),
     cmd(C::ReleaseRequest, "release_request", "Release: disclosure row, audit event and packet", &[RoiRequest], &["R"])
         .guards(&[roi_releasable]).confirm().hint("release"),
-    cmd(C::RecordPayment, "record_payment", "Record the invoice (or estimate) paid", &[RoiRequest], &["$"])
-        .guards(&[roi_payable]).confirm(),
-    cmd(C::DenyRequest, "deny_request", "Deny (ROI-05): ground, determining professional, note", &[RoiRequest], &["D"])
-        .guards(&[roi_open]).confirm(),
-    cmd(C::ReviewDenial, "review_denial", "Record the review of a reviewable denial by another professional (ROI-05)", &[RoiRequest], &["r"])
+    cmd(C::RecordPayment, "record_payment", "Record a payment against the estimate or invoice: amount and method (ROI-04)", &[RoiRequest], &["$"])
+        .guards(&[roi_payable]),
+    cmd(C::DenyRequest, "deny_request", "Deny the individual's access (ROI-05): ground, determining professional, note", &[RoiRequest], &["D"])
+        .guards(&[roi_open, roi_access]).confirm(),
+    cmd(C::DenyDocuments, "deny_documents", "Deny chosen documents (ROI-05); the rest is released (164.524(d)(1))", &[RoiRequest], &["X"])
+        .guards(&[roi_editable, roi_access]),
+    cmd(C::ReviewDenial, "review_denial", "Record the review of a reviewable denial (request or document) by another professional (ROI-05)", &[RoiRequest], &["r"])
         .guards(&[roi_reviewable]),
+    cmd(C::RefuseRequest, "refuse_request", "Refuse a third party's request listing its authorization defects (LTR-03)", &[RoiRequest], &["F"])
+        .guards(&[roi_open, roi_third_party, roi_defective]).confirm(),
+    cmd(C::RecordRevocation, "record_revocation", "Record a written revocation of the authorization, in any state (164.508(b)(5))", &[RoiRequest], &["V"])
+        .guards(&[roi_revocable]),
     cmd(C::CloseRequest, "close_request", "Close a released or denied request", &[RoiRequest], &["c"])
         .guards(&[roi_closable]),
     cmd(C::CancelRequest, "cancel_request", "Cancel an open request, with a note", &[RoiRequest], &["C"])
@@ -669,7 +699,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[aod_extendable]),
     cmd(C::ProvideAccounting, "provide_accounting", "Mark the accounting provided (kept as provided, AOD-07)", &[Accounting], &["P"])
         .guards(&[aod_open]).confirm(),
-    cmd(C::SuspendAccounting, "suspend_accounting", "Record an agency's suspension statement (AOD-06)", &[RoiQueue, Accounting], &["S"]),
+    cmd(C::SuspendAccounting, "suspend_accounting", "Record an agency's suspension statement with its request (OVERSIGHT or LAW_ENF, AOD-06)", &[RoiQueue, RoiRequest, Accounting], &["S"])
+        .guards(&[roi_may_suspend]),
     cmd(C::OpenAddressBook, "address_book", "The requester address book: who asked before, their type, fee class, verification", &[RoiQueue], &["b"])
         .guards(&[may_release]),
     cmd(C::AddRequester, "add_requester", "Add a requester to the address book", &[AddressBook], &["n"])

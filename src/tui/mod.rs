@@ -301,11 +301,37 @@ pub enum RoiStep {
         note: String,
         professional: Option<String>,
     },
-    /// ROI-05 review of a reviewable denial by another professional.
-    ReviewDenial { reviewer: String, upheld: bool },
+    /// ROI-05 review of a reviewable denial by another professional: of the whole request,
+    /// or of one denied document.
+    ReviewDenial {
+        reviewer: String,
+        upheld: bool,
+        document: Option<i64>,
+    },
+    /// ROI-05 partial denial: these documents on a ground; the rest is released.
+    DenyDocuments {
+        documents: Vec<i64>,
+        code: String,
+        note: String,
+        professional: Option<String>,
+    },
+    /// LTR-03: refuse a third party's request, listing the defects of its authorization.
+    Refuse { note: String },
+    /// 164.508(b)(5): the authorization was revoked in writing on this day (any state).
+    Revoke { on: chrono::NaiveDate },
+    /// Record the clarified scope (lifts HOLD_CLARIFY_SCOPE).
+    Scope {
+        scope: crate::roi::request::Scope,
+        note: String,
+    },
+    /// Acknowledge releasing the incomplete documents selected as they stand.
+    AcknowledgeIncomplete { note: String },
+    /// LTR-02: compute and record the fee estimate.
+    Estimate,
     /// Put on hold with a `HOLD_*` (or `AUTH_*`) reason.
     Hold { reason: String },
-    /// Lift the hold: the request is validated again and leaves the hold only when valid.
+    /// Lift an `AUTH_*` hold by validating again, or `HOLD_RECORD_INCOMPLETE` once nothing
+    /// incomplete is left (the other manual holds are lifted by their own step).
     ReleaseHold,
     /// ROI-01: the one extension.
     Extend {
@@ -323,8 +349,8 @@ pub enum RoiStep {
     Close,
     /// Any open status → CANCELLED, with a note.
     Cancel { note: String },
-    /// Record the invoice paid.
-    Paid,
+    /// ROI-04: a payment (amount in cents and method) against the estimate or invoice.
+    Paid { cents: i64, method: String },
 }
 
 /// The coding calls a screen may ask for; each is one audited core call.

@@ -27,6 +27,9 @@ pub struct AccountingState {
     pub aod: Option<(i64, i64, bool)>,
     /// The open form (modal): accounting request, extension, suspension, manual disclosure.
     pub form: Option<(StepForm, FieldForm)>,
+    /// The patient's latest OVERSIGHT or LAW_ENF request (`REQ-…`): the suspension form
+    /// starts with it (AOD-06).
+    pub agency_request: String,
 }
 
 impl AccountingState {
@@ -142,6 +145,7 @@ impl AccountingState {
                 .zip(aod_version)
                 .map(|(r, v)| (r.id, v, r.status == "extended")),
             form: None,
+            agency_request: String::new(),
         }
     }
 }
@@ -157,10 +161,10 @@ pub fn update_accounting(s: &mut AccountingState, msg: Msg, ctx: &Ctx) -> Effect
         return e;
     }
     let mut open = |kind: StepForm| {
-        let hint = if kind == StepForm::Disclose {
-            s.mrn.clone()
-        } else {
-            String::new()
+        let hint = match kind {
+            StepForm::Disclose => s.mrn.clone(),
+            StepForm::Suspend => s.agency_request.clone(),
+            _ => String::new(),
         };
         s.form = Some((kind, step_form(kind, &s.mrn, today(ctx), &ctx.user, &hint)));
         Effect::None

@@ -151,7 +151,13 @@ pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
             s.form = Some((DeskForm::Intake, new_request_form(today(ctx))));
         }
         Msg::Command(C::SuspendAccounting) => {
-            let f = step_form(StepForm::Suspend, "", today(ctx), "", "");
+            // The selected request, when it is an agency's (AOD-06).
+            let hint = s
+                .selected_row()
+                .filter(|r| r.requester_type == "OVERSIGHT" || r.requester_type == "LAW_ENF")
+                .map(|r| r.label.clone())
+                .unwrap_or_default();
+            let f = step_form(StepForm::Suspend, "", today(ctx), "", &hint);
             s.form = Some((DeskForm::Step(StepForm::Suspend), f));
         }
         Msg::Command(C::ManualDisclosure) => {
@@ -263,8 +269,6 @@ pub struct RequestExtra {
     pub estimate: Option<Result<Estimate, String>>,
     /// How the requester was verified before, from the address book (ROI-07).
     pub verified_before: Option<String>,
-    /// `(deny_professional, deny_review, deny_reviewer)` of a denied request.
-    pub denial: Option<(Option<String>, Option<String>, Option<String>)>,
     /// `roi_qa_required` is off.
     pub qa_optional: bool,
 }
@@ -294,6 +298,18 @@ pub struct RoiRequestState {
     pub verified_before: String,
     /// Lines of a refusal shown above the request ([`RoiRequestState::notice`]).
     pub notice_lines: usize,
+    /// The hold the request is on (`u` takes the step that lifts it).
+    pub hold: Option<String>,
+    /// The scope on file (prefills the scope form).
+    pub scope: crate::roi::request::Scope,
+    /// What a payment is recorded against, e.g. `estimate $12.50, paid $0.00`.
+    pub pay_against: String,
+    /// The incomplete documents selected and not acknowledged (ids).
+    pub incomplete_docs: String,
+    /// The first document with a reviewable denial not reviewed yet.
+    pub doc_to_review: Option<i64>,
+    /// The request is from an oversight agency or law enforcement (AOD-06).
+    pub agency: bool,
 }
 
 /// The authorization form prefilled from the request: what is asked for, by whom, for what
@@ -331,6 +347,31 @@ pub fn prefilled_authorization(d: &Detail, facility: &str) -> Authorization {
         purpose: (!r.purpose.trim().is_empty()).then(|| clean(&r.purpose)),
         ..Authorization::default()
     }
+}
+
+/// What lifts a hold, as the core states it ([`crate::roi::request::hold_hint`]), with the
+/// desk's key in place of the CLI command.
+pub fn hold_lift_text(code: &str, hint: &str) -> String {
+    let prose = hint
+        .split('`')
+        .next()
+        .unwrap_or(hint)
+        .trim_end()
+        .trim_end_matches(", then")
+        .trim_end_matches(':')
+        .trim_end();
+    let key = match code {
+        "HOLD_FEE_UNPAID" => "u or $ records the payment (E records the estimate)",
+        "HOLD_IDENTITY" => "u or i records the verification",
+        "HOLD_CLARIFY_SCOPE" => "u or o records the scope",
+        "HOLD_RECORD_INCOMPLETE" => "x leaves out, A acknowledges, then u lifts",
+        _ => "e corrects it, u or v validates again",
+    };
+    format!("{} · {key}", clean(prose))
+}
+
+fn dollars(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, (cents % 100).abs())
 }
 
 fn mark(present: bool) -> &'static str {
@@ -399,7 +440,7 @@ impl RoiRequestState {
         match &x.estimate {
             Some(Ok(e)) => push(
                 format!(
-                    "Fee        estimate ${}.{:02} for {} page(s) · {} (ROI-04)",
+                    "Fee        now ${}.{:02} for {} page(s) · {} (ROI-04)",
                     e.cents / 100,
                     e.cents % 100,
                     e.pages,
@@ -410,22 +451,84 @@ impl RoiRequestState {
             Some(Err(why)) => push(format!("Fee        no estimate: {}", clean(why)), false),
             None => {}
         }
-        if let (Some(code), Some((professional, review, reviewer))) = (&r.deny_reason, &x.denial) {
+        let billed = match (r.invoice_cents, &d.estimate) {
+            (Some(inv), _) => Some(("invoice", inv)),
+            (None, Some(e)) => Some(("estimate", e.cents)),
+            (None, None) => None,
+        };
+        if let Some(e) = &d.estimate {
             push(
                 format!(
-                    "Denial     {}{}{}",
-                    clean(code),
-                    professional
+                    "Estimate   {} for {} page(s) · {} · recorded {} (LTR-02)",
+                    dollars(e.cents),
+                    e.pages,
+                    clean(&e.method),
+                    e.at.get(..10).unwrap_or(&e.at)
+                ),
+                false,
+            );
+        }
+        if let Some(inv) = r.invoice_cents {
+            push(format!("Invoice    {}", dollars(inv)), false);
+        }
+        let paid: i64 = d
+            .payments
+            .iter()
+            .filter(|p| billed.is_some_and(|(a, _)| a == p.against))
+            .map(|p| p.cents)
+            .sum();
+        for p in &d.payments {
+            push(
+                format!(
+                    "Payment    {} by {} against the {} · {} · {}",
+                    dollars(p.cents),
+                    clean(&p.method),
+                    clean(&p.against),
+                    p.paid_at.get(..10).unwrap_or(&p.paid_at),
+                    clean(&p.username)
+                ),
+                false,
+            );
+        }
+        let pay_against = match billed {
+            Some((a, c)) => format!("{a} {}, paid {}", dollars(c), dollars(paid)),
+            None => String::new(),
+        };
+        if let Some(dn) = &d.denial {
+            push(
+                format!(
+                    "Denial     {} ({}){}{}",
+                    clean(&dn.code),
+                    dn.rule,
+                    dn.professional
                         .as_deref()
                         .map(|p| format!(" · determined by {}", clean(p)))
                         .unwrap_or_default(),
-                    match (review, reviewer) {
+                    match (&dn.review, &dn.reviewer) {
                         (Some(o), Some(w)) => format!(" · review: {} by {}", clean(o), clean(w)),
+                        _ if dn.reviewable => " · reviewable, not reviewed (r)".to_string(),
                         _ => String::new(),
                     }
                 ),
                 true,
             );
+            if let Some(n) = dn.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                push(format!("           note: {}", clean(n)), false);
+            }
+            for df in &dn.defects {
+                push(
+                    format!(
+                        " defect {} ({}): {}",
+                        clean(&df.code),
+                        clean(&df.rule),
+                        clean(&df.message)
+                    ),
+                    false,
+                );
+            }
+        }
+        if let (Some(code), Some(h)) = (&r.hold_reason, &d.hold_hint) {
+            push(format!("Lifted by  {}", hold_lift_text(code, h)), true);
         }
         let v = &d.selection.validation;
         push(
@@ -534,6 +637,39 @@ impl RoiRequestState {
                 ),
                 false,
             );
+            if let Some(inc) = &i.incomplete {
+                push(
+                    format!(
+                        "        INCOMPLETE: {}{}",
+                        clean(inc),
+                        match &i.incomplete_ack {
+                            Some(by) => format!(" · acknowledged by {}", clean(by)),
+                            None => " · not acknowledged".into(),
+                        }
+                    ),
+                    false,
+                );
+            }
+            if let Some(dn) = &i.denial {
+                push(
+                    format!(
+                        "        DENIED {} ({}) by {}{}{}",
+                        clean(&dn.code),
+                        dn.rule,
+                        clean(&dn.denied_by),
+                        dn.professional
+                            .as_deref()
+                            .map(|p| format!(" · determined by {}", clean(p)))
+                            .unwrap_or_default(),
+                        match (&dn.review, &dn.reviewer) {
+                            (Some(o), Some(w)) =>
+                                format!(" · review: {} by {}", clean(o), clean(w)),
+                            _ => String::new(),
+                        }
+                    ),
+                    false,
+                );
+            }
         }
         push(String::new(), false);
         push("History".into(), true);
@@ -554,19 +690,44 @@ impl RoiRequestState {
             );
         }
         let reviewable = r.status == Status::Denied
-            && r.deny_reason
-                .as_deref()
-                .is_some_and(|c| DENY_REASONS.iter().any(|(k, _, rv)| *k == c && *rv))
-            && x.denial
+            && d.denial
                 .as_ref()
-                .is_some_and(|(_, review, _)| review.is_none());
+                .is_some_and(|dn| dn.reviewable && dn.review.is_none());
+        let doc_to_review = d
+            .selection
+            .items
+            .iter()
+            .find(|i| {
+                i.denial.as_ref().is_some_and(|dn| {
+                    dn.review.is_none()
+                        && DENY_REASONS.iter().any(|(k, _, rv)| *k == dn.code && *rv)
+                })
+            })
+            .map(|i| i.document_id);
+        let incomplete: Vec<String> = d
+            .selection
+            .unacknowledged_incomplete()
+            .map(|i| i.document_id.to_string())
+            .collect();
         let facts = RoiFacts {
             status: Some(r.status),
             reviewable_denial: reviewable,
             extended: r.extension.is_some(),
-            payable: r.invoice_cents.is_some() || r.status.is_open(),
+            payable: billed.is_some() && r.status != Status::Cancelled,
             aod_open: None,
             qa_optional: x.qa_optional,
+            access: r.requester_type.is_access(),
+            defective: !v.problems.is_empty(),
+            has_authorization: r.authorization.is_some(),
+            incomplete_left: !incomplete.is_empty(),
+            document_review: doc_to_review.is_some()
+                && r.status != Status::QaReview
+                && r.status != Status::Cancelled,
+            agency: matches!(
+                r.requester_type,
+                crate::roi::RequesterType::Oversight | crate::roi::RequesterType::LawEnf
+            ),
+            on_request: true,
         };
         RoiRequestState {
             id: r.id,
@@ -596,6 +757,13 @@ impl RoiRequestState {
             facts,
             verified_before: x.verified_before.clone().unwrap_or_default(),
             notice_lines: 0,
+            hold: r.hold_reason.clone().filter(|_| r.status == Status::OnHold),
+            scope: r.scope.clone(),
+            pay_against,
+            incomplete_docs: incomplete.join(", "),
+            doc_to_review: doc_to_review.filter(|_| !reviewable),
+            agency: r.requester_type == crate::roi::RequesterType::Oversight
+                || r.requester_type == crate::roi::RequesterType::LawEnf,
         }
     }
 
@@ -628,6 +796,24 @@ impl RoiRequestState {
         }
         self.docs.as_mut()
     }
+}
+
+/// The scope form prefilled with the scope on file.
+fn scope_form(
+    label: &str,
+    scope: &crate::roi::request::Scope,
+    ctx: &Ctx,
+) -> Option<(StepForm, FieldForm)> {
+    let mut f = step_form(StepForm::Scope, label, today(ctx), &ctx.user, "");
+    f.set(
+        "from",
+        scope.from.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    f.set("to", scope.to.map(|d| d.to_string()).unwrap_or_default());
+    f.set("types", scope.document_types.join(","));
+    f.set("encounters", scope.encounters.join(", "));
+    f.focus("note");
+    Some((StepForm::Scope, f))
 }
 
 pub(super) fn scroll(pos: &mut usize, len: usize, msg: &Msg, page: usize) {
@@ -669,6 +855,13 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
             FormKey::Close => s.step = None,
             FormKey::Lookup { source, query } => {
                 return Effect::Roi(RoiAction::Lookup { source, query });
+            }
+            // The suspension is the agency's (AOD-06), not a step of this request's lifecycle.
+            FormKey::Save if *step == StepForm::Suspend => {
+                match accounting_from(StepForm::Suspend, f, &s.mrn, None) {
+                    Ok(a) => return Effect::Roi(a),
+                    Err(e) => f.error = Some(e),
+                }
             }
             FormKey::Save => match step_from(*step, f) {
                 Ok(step) => return Effect::Roi(RoiAction::Step { id, version, step }),
@@ -717,7 +910,8 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
             Effect::None
         }
         Msg::Command(C::ReviewDenial) => {
-            s.step = open(StepForm::Review, "");
+            let doc = s.doc_to_review.map(|d| d.to_string()).unwrap_or_default();
+            s.step = open(StepForm::Review, &doc);
             Effect::None
         }
         Msg::Command(C::PlaceHold) => {
@@ -736,12 +930,65 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
             s.step = open(StepForm::Cancel, "");
             Effect::None
         }
+        Msg::Command(C::DenyDocuments) => {
+            s.step = open(StepForm::DenyDocuments, "");
+            Effect::None
+        }
+        Msg::Command(C::RefuseRequest) => {
+            s.step = open(StepForm::Refuse, "");
+            Effect::None
+        }
+        Msg::Command(C::RecordRevocation) => {
+            s.step = open(StepForm::Revoke, "");
+            Effect::None
+        }
+        Msg::Command(C::AcknowledgeIncomplete) => {
+            s.step = open(StepForm::Acknowledge, &s.incomplete_docs);
+            Effect::None
+        }
+        Msg::Command(C::SetScope) => {
+            s.step = scope_form(&label, &s.scope, ctx);
+            Effect::None
+        }
+        Msg::Command(C::RecordPayment) => {
+            s.step = open(StepForm::Pay, &s.pay_against);
+            Effect::None
+        }
+        Msg::Command(C::RecordEstimate) => step(RoiStep::Estimate),
+        Msg::Command(C::SuspendAccounting) => {
+            let mut f = step_form(StepForm::Suspend, &label, today(ctx), user, &label);
+            f.focus("start");
+            s.step = Some((StepForm::Suspend, f));
+            Effect::None
+        }
         Msg::Command(C::ValidateRequest) => Effect::Roi(RoiAction::Validate { id, version }),
-        Msg::Command(C::ReleaseHold) => step(RoiStep::ReleaseHold),
+        // Each manual hold is lifted by the step that meets its condition (DOMAIN 4.5).
+        Msg::Command(C::ReleaseHold) => match s.hold.as_deref() {
+            Some("HOLD_FEE_UNPAID") => {
+                if s.facts.payable {
+                    s.step = open(StepForm::Pay, &s.pay_against);
+                    Effect::None
+                } else {
+                    s.notice(&format!(
+                        "{label} is on hold HOLD_FEE_UNPAID: record the fee estimate first (E), then the payment ($)"
+                    ));
+                    Effect::None
+                }
+            }
+            Some("HOLD_IDENTITY") => {
+                s.step = open(StepForm::Verify, &s.verified_before);
+                Effect::None
+            }
+            Some("HOLD_CLARIFY_SCOPE") => {
+                s.step = scope_form(&label, &s.scope, ctx);
+                Effect::None
+            }
+            Some("HOLD_RECORD_INCOMPLETE") => step(RoiStep::ReleaseHold),
+            _ => Effect::Roi(RoiAction::Validate { id, version }),
+        },
         Msg::Command(C::SubmitForQa) => step(RoiStep::Submit),
         Msg::Command(C::QaPass) => step(RoiStep::QaPass),
         Msg::Command(C::CloseRequest) => step(RoiStep::Close),
-        Msg::Command(C::RecordPayment) => step(RoiStep::Paid),
         Msg::Command(C::ReleaseRequest) => Effect::Roi(RoiAction::Release { id, version }),
         Msg::Command(C::OpenAccounting) => {
             Effect::Roi(RoiAction::Accounting { mrn: s.mrn.clone() })

@@ -15,8 +15,23 @@ pub struct RoiFacts {
     pub reviewable_denial: bool,
     /// The request has used its one extension (ROI-01).
     pub extended: bool,
-    /// The request has an invoice or can show an estimate (open).
+    /// The request has an invoice or a recorded estimate and is not cancelled (ROI-04).
     pub payable: bool,
+    /// The request is the individual's own access (SELF, PERSREP, DIRECTIVE): denial grounds
+    /// apply; any other request is refused for its defects instead.
+    pub access: bool,
+    /// The current validation has a problem (a third party's request may be refused).
+    pub defective: bool,
+    /// An authorization or directive is on file (a revocation may be recorded).
+    pub has_authorization: bool,
+    /// A selected document is incomplete and not acknowledged.
+    pub incomplete_left: bool,
+    /// A document has a reviewable denial not reviewed yet (ROI-05).
+    pub document_review: bool,
+    /// The request is from a health oversight agency or law enforcement (AOD-06).
+    pub agency: bool,
+    /// The screen is one request (the suspension is tied to it).
+    pub on_request: bool,
     /// The accounting shown has an open request: `Some(extended)`.
     pub aod_open: Option<bool>,
     /// `roi_qa_required` is off: IN_PROCESS may be released without QA.
@@ -125,7 +140,7 @@ pub fn roi_closable(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn roi_reviewable(c: &Ctx) -> Result<(), Disabled> {
-    if c.roi.reviewable_denial {
+    if c.roi.reviewable_denial || c.roi.document_review {
         Ok(())
     } else {
         Err(Disabled("no reviewable denial waiting for review (ROI-05)"))
@@ -136,7 +151,9 @@ pub fn roi_payable(c: &Ctx) -> Result<(), Disabled> {
     if c.roi.payable {
         Ok(())
     } else {
-        Err(Disabled("no invoice or estimate to pay"))
+        Err(Disabled(
+            "no invoice or recorded estimate to pay against (E records the estimate)",
+        ))
     }
 }
 
@@ -153,6 +170,65 @@ pub fn aod_extendable(c: &Ctx) -> Result<(), Disabled> {
         Some(false) => Ok(()),
         Some(true) => Err(Disabled("already extended once (AOD-05)")),
         None => Err(Disabled("no open accounting request (l logs one)")),
+    }
+}
+
+pub fn roi_access(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.access {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "a third party's request is refused for its defects (F), not denied (ROI-05)",
+        ))
+    }
+}
+
+pub fn roi_third_party(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.access {
+        Err(Disabled(
+            "the individual's own access is denied on a ground (D), not refused",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn roi_defective(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.defective {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "no authorization defect to refuse it for (LTR-03)",
+        ))
+    }
+}
+
+pub fn roi_revocable(c: &Ctx) -> Result<(), Disabled> {
+    status(c)?;
+    if c.roi.has_authorization {
+        Ok(())
+    } else {
+        Err(Disabled("no authorization or directive on file to revoke"))
+    }
+}
+
+pub fn roi_incomplete_left(c: &Ctx) -> Result<(), Disabled> {
+    if c.roi.incomplete_left {
+        Ok(())
+    } else {
+        Err(Disabled("no incomplete document selected to acknowledge"))
+    }
+}
+
+/// On one request, only an OVERSIGHT or LAW_ENF request carries a suspension (AOD-06);
+/// elsewhere the form asks for that request.
+pub fn roi_may_suspend(c: &Ctx) -> Result<(), Disabled> {
+    if !c.roi.on_request || c.roi.agency {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only an oversight agency's or law enforcement's request suspends the accounting (AOD-06)",
+        ))
     }
 }
 
@@ -227,5 +303,59 @@ mod tests {
         assert!(roi_reviewable(&c).is_err());
         c.roi.reviewable_denial = true;
         assert!(roi_reviewable(&c).is_ok());
+    }
+
+    /// ROI-05 / LTR-03: an access request is denied on a ground, a third party's refused for
+    /// its defects; ROI-04: payment only against an estimate or invoice; a revocation in any
+    /// state with an authorization on file; AOD-06: a suspension only from an agency's request.
+    #[test]
+    fn roi_new_steps_follow_the_requester_and_the_record() {
+        let with = |f: RoiFacts| Ctx {
+            roi: RoiFacts {
+                status: f.status.or(Some(Status::InProcess)),
+                ..f
+            },
+            ..Ctx::default()
+        };
+        let access = with(RoiFacts {
+            access: true,
+            defective: true,
+            ..RoiFacts::default()
+        });
+        assert!(roi_access(&access).is_ok());
+        assert!(roi_third_party(&access).is_err());
+        let third = with(RoiFacts {
+            defective: true,
+            ..RoiFacts::default()
+        });
+        assert!(roi_access(&third).is_err());
+        assert!(roi_third_party(&third).is_ok() && roi_defective(&third).is_ok());
+        assert!(roi_defective(&with(RoiFacts::default())).is_err());
+        assert!(roi_payable(&with(RoiFacts::default())).is_err());
+        for s in Status::ALL.iter().copied() {
+            let c = with(RoiFacts {
+                status: Some(s),
+                has_authorization: true,
+                ..RoiFacts::default()
+            });
+            assert!(roi_revocable(&c).is_ok(), "revocation at {s}");
+        }
+        assert!(roi_revocable(&with(RoiFacts::default())).is_err());
+        assert!(roi_incomplete_left(&with(RoiFacts::default())).is_err());
+        let on_request = |agency| {
+            with(RoiFacts {
+                on_request: true,
+                agency,
+                ..RoiFacts::default()
+            })
+        };
+        assert!(roi_may_suspend(&on_request(true)).is_ok());
+        assert!(roi_may_suspend(&on_request(false)).is_err());
+        assert!(roi_may_suspend(&Ctx::default()).is_ok());
+        let doc = with(RoiFacts {
+            document_review: true,
+            ..RoiFacts::default()
+        });
+        assert!(roi_reviewable(&doc).is_ok());
     }
 }

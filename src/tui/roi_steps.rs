@@ -12,6 +12,7 @@ use super::{RoiAction, RoiStep};
 use crate::roi::accounting::Suspension;
 use crate::roi::lifecycle::{DENY_REASONS, HOLD_REASONS};
 use crate::roi::manual_disclosure::ManualDisclosure;
+use crate::roi::request::{Scope, parse_request_id};
 use crate::roi::{Conditions, RequesterType};
 
 /// Which form is open.
@@ -28,6 +29,12 @@ pub enum StepForm {
     AodExtend,
     Suspend,
     Disclose,
+    Pay,
+    Scope,
+    Acknowledge,
+    Revoke,
+    Refuse,
+    DenyDocuments,
 }
 
 const DENY_WORDS: &[&str] = &[
@@ -42,6 +49,8 @@ const DENY_WORDS: &[&str] = &[
     "DENY_REP_HARM",
 ];
 const REVIEW_WORDS: &[&str] = &["upheld", "reversed"];
+/// How a payment was made (ROI-04).
+pub const PAY_METHODS: &[&str] = &["check", "card", "cash", "money order", "electronic"];
 const STATEMENT_WORDS: &[&str] = &["written", "oral"];
 
 /// The form of `step`. `user` is the signed-in user (shown as the verifier); `hint` prefills
@@ -97,8 +106,99 @@ pub fn step_form(
                     Kind::Choice(REVIEW_WORDS),
                     "upheld".into(),
                 ),
+                f(
+                    "document",
+                    "Document (blank: request)",
+                    Kind::Text,
+                    hint.to_string(),
+                ),
             ],
         ),
+        StepForm::DenyDocuments => FieldForm::new(
+            format!("Deny documents of {label} (ROI-05)"),
+            vec![
+                f(
+                    "documents",
+                    "Documents (ids, a,b)",
+                    Kind::List,
+                    hint.to_string(),
+                ),
+                f(
+                    "code",
+                    "Ground",
+                    Kind::Choice(DENY_WORDS),
+                    DENY_WORDS[0].into(),
+                ),
+                f(
+                    "professional",
+                    "Professional (reviewable)",
+                    Kind::Text,
+                    String::new(),
+                ),
+                f("note", "Note", Kind::Text, String::new()),
+            ],
+        ),
+        StepForm::Refuse => FieldForm::new(
+            format!("Refuse {label} for its defects (LTR-03)"),
+            vec![f(
+                "note",
+                "Note to the requester",
+                Kind::Text,
+                String::new(),
+            )],
+        ),
+        StepForm::Revoke => FieldForm::new(
+            format!("Revocation of {label} (164.508(b)(5))"),
+            vec![f("on", "Revoked on (YYYY-MM-DD)", Kind::Date, t.clone())],
+        ),
+        StepForm::Acknowledge => {
+            let mut form = FieldForm::new(
+                format!("Release incomplete documents of {label}"),
+                vec![
+                    f("docs", "Incomplete", Kind::Info, hint.to_string()),
+                    f("note", "Why as they stand", Kind::Text, String::new()),
+                ],
+            );
+            form.focus("note");
+            form
+        }
+        StepForm::Scope => FieldForm::new(
+            format!("Clarified scope of {label}"),
+            vec![
+                f("from", "Dates from (YYYY-MM-DD)", Kind::Date, String::new()),
+                f("to", "Dates to (YYYY-MM-DD)", Kind::Date, String::new()),
+                f(
+                    "types",
+                    "Types (search)",
+                    Kind::Pick(Source::DocTypes),
+                    String::new(),
+                ),
+                f(
+                    "encounters",
+                    "Encounters (visit, …)",
+                    Kind::List,
+                    String::new(),
+                ),
+                f("note", "How clarified", Kind::Text, String::new()),
+            ],
+        ),
+        StepForm::Pay => {
+            let mut form = FieldForm::new(
+                format!("Payment for {label} (ROI-04)"),
+                vec![
+                    f("against", "Against", Kind::Info, hint.to_string()),
+                    f("amount", "Amount in dollars", Kind::Text, String::new()),
+                    f(
+                        "method",
+                        "Method",
+                        Kind::Choice(PAY_METHODS),
+                        PAY_METHODS[0].into(),
+                    ),
+                ],
+            );
+            form.focus("amount");
+            form
+        }
         StepForm::Hold => FieldForm::new(
             format!("Hold {label} (DOMAIN 4.5)"),
             vec![f(
@@ -143,10 +243,10 @@ pub fn step_form(
             "Suspension of the accounting (AOD-06)",
             vec![
                 f(
-                    "agency",
-                    "Agency (oversight, police)",
+                    "request",
+                    "Agency's request (REQ-)",
                     Kind::Text,
-                    String::new(),
+                    hint.to_string(),
                 ),
                 f("start", "From (YYYY-MM-DD)", Kind::Date, t),
                 f("end", "Through (YYYY-MM-DD)", Kind::Date, String::new()),
@@ -188,6 +288,50 @@ pub fn step_form(
             ],
         ),
     }
+}
+
+fn document_id(s: &str, key: &str) -> Result<i64, String> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| *d > 0)
+        .ok_or_else(|| format!("{key}: {:?} is not a document id", s.trim()))
+}
+
+/// `12.50`, `$12.5` or `12` dollars in cents; refused when not a positive amount.
+pub fn dollars_to_cents(s: &str) -> Result<i64, String> {
+    let t = s.trim().trim_start_matches('$').trim();
+    let bad = || {
+        format!(
+            "amount: {:?} is not an amount in dollars (e.g. 12.50)",
+            s.trim()
+        )
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let c: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let cents = w
+        .checked_mul(100)
+        .and_then(|x| x.checked_add(c))
+        .ok_or_else(bad)?;
+    if cents <= 0 {
+        return Err(format!(
+            "amount: a payment is a positive amount, not {:?}",
+            s.trim()
+        ));
+    }
+    Ok(cents)
 }
 
 fn need(f: &FieldForm, key: &str, what: &str) -> Result<String, String> {
@@ -234,6 +378,74 @@ pub fn step_from(step: StepForm, f: &FieldForm) -> Result<RoiStep, String> {
         StepForm::Review => RoiStep::ReviewDenial {
             reviewer: need(f, "reviewer", "name the reviewing licensed professional")?,
             upheld: f.get("outcome") == "upheld",
+            document: match f.opt("document") {
+                None => None,
+                Some(d) => Some(document_id(&d, "document")?),
+            },
+        },
+        StepForm::DenyDocuments => {
+            let code = f.get("code").to_string();
+            let documents = f
+                .list("documents")
+                .iter()
+                .map(|d| document_id(d, "documents"))
+                .collect::<Result<Vec<_>, _>>()?;
+            if documents.is_empty() {
+                return Err("documents: name the documents denied (their ids)".into());
+            }
+            let reviewable = DENY_REASONS.iter().any(|(c, _, r)| *c == code && *r);
+            let professional = f.opt("professional");
+            if reviewable && professional.is_none() {
+                return Err(format!(
+                    "professional: {code} is reviewable; name the licensed professional who made the determination (164.524(a)(3))"
+                ));
+            }
+            RoiStep::DenyDocuments {
+                documents,
+                code,
+                note: f.get("note").trim().to_string(),
+                professional,
+            }
+        }
+        StepForm::Refuse => RoiStep::Refuse {
+            note: f.get("note").trim().to_string(),
+        },
+        StepForm::Revoke => RoiStep::Revoke { on: day(f, "on")? },
+        StepForm::Acknowledge => RoiStep::AcknowledgeIncomplete {
+            note: need(f, "note", "say why the documents go out as they stand")?,
+        },
+        StepForm::Scope => {
+            let (from, to) = (f.date("from"), f.date("to"));
+            for key in ["from", "to"] {
+                if !f.get(key).trim().is_empty() && f.date(key).is_none() {
+                    return Err(format!(
+                        "{key}: {:?} is not a date (YYYY-MM-DD)",
+                        f.get(key)
+                    ));
+                }
+            }
+            if let (Some(a), Some(b)) = (from, to)
+                && a > b
+            {
+                return Err(format!("to: {b} is before from {a}"));
+            }
+            RoiStep::Scope {
+                scope: Scope {
+                    from,
+                    to,
+                    document_types: f.list("types"),
+                    encounters: f.list("encounters"),
+                },
+                note: need(
+                    f,
+                    "note",
+                    "say how the scope was clarified (with whom, how)",
+                )?,
+            }
+        }
+        StepForm::Pay => RoiStep::Paid {
+            cents: dollars_to_cents(f.get("amount"))?,
+            method: f.get("method").to_string(),
         },
         StepForm::Hold => RoiStep::Hold {
             reason: f.get("reason").to_string(),
@@ -281,8 +493,15 @@ pub fn accounting_from(
         StepForm::Suspend => RoiAction::Suspend {
             mrn: (!mrn.is_empty()).then(|| mrn.to_string()),
             suspension: Suspension {
-                request_id: None,
-                agency: need(f, "agency", "name the agency (AOD-06)")?,
+                request_id: Some(
+                    parse_request_id(&need(
+                        f,
+                        "request",
+                        "the agency's own request (OVERSIGHT or LAW_ENF), e.g. REQ-000012 (AOD-06)",
+                    )?)
+                    .map_err(|e| format!("request: {e}"))?,
+                ),
+                agency: String::new(),
                 start: day(f, "start")?,
                 end: day(f, "end")?,
                 written: f.get("statement") == "written",
@@ -394,5 +613,120 @@ mod tests {
         };
         assert_eq!(disclosure.basis, RequesterType::PublicHealth);
         assert_eq!(disclosure.mrn, "MRN1");
+    }
+
+    #[test]
+    fn roi_04_a_payment_is_a_positive_amount_in_dollars_with_a_method() {
+        assert_eq!(dollars_to_cents("12.5"), Ok(1250));
+        assert_eq!(dollars_to_cents(" $7 "), Ok(700));
+        assert_eq!(dollars_to_cents("0.05"), Ok(5));
+        for bad in ["", "0", "0.00", "-3", "1.234", "12,50", "ten"] {
+            assert!(
+                dollars_to_cents(bad).unwrap_err().starts_with("amount:"),
+                "{bad:?}"
+            );
+        }
+        let mut f = step_form(
+            StepForm::Pay,
+            "REQ-000001",
+            today(),
+            "rita",
+            "estimate $15.25",
+        );
+        f.set("amount", "15.25");
+        f.set("method", "cash");
+        assert_eq!(
+            step_from(StepForm::Pay, &f),
+            Ok(RoiStep::Paid {
+                cents: 1525,
+                method: "cash".into()
+            })
+        );
+    }
+
+    #[test]
+    fn aod_06_a_suspension_names_the_agencys_request_not_a_typed_agency() {
+        let mut f = step_form(StepForm::Suspend, "", today(), "rita", "");
+        f.set("end", "2027-01-31");
+        assert!(
+            accounting_from(StepForm::Suspend, &f, "", None)
+                .unwrap_err()
+                .starts_with("request:")
+        );
+        f.set("request", "County Sheriff");
+        assert!(
+            accounting_from(StepForm::Suspend, &f, "", None)
+                .unwrap_err()
+                .starts_with("request:")
+        );
+        f.set("request", "REQ-000012");
+        let Ok(RoiAction::Suspend { suspension, .. }) =
+            accounting_from(StepForm::Suspend, &f, "", None)
+        else {
+            panic!("suspend")
+        };
+        assert_eq!(suspension.request_id, Some(12));
+    }
+
+    #[test]
+    fn roi_05_a_partial_denial_names_document_ids_and_a_review_may_name_one() {
+        let mut f = step_form(StepForm::DenyDocuments, "REQ-000001", today(), "rita", "");
+        assert!(
+            step_from(StepForm::DenyDocuments, &f)
+                .unwrap_err()
+                .starts_with("documents:")
+        );
+        f.set("documents", "2, x");
+        assert!(
+            step_from(StepForm::DenyDocuments, &f)
+                .unwrap_err()
+                .starts_with("documents:")
+        );
+        f.set("documents", "2, 3");
+        assert_eq!(
+            step_from(StepForm::DenyDocuments, &f),
+            Ok(RoiStep::DenyDocuments {
+                documents: vec![2, 3],
+                code: "DENY_PSYCHOTHERAPY_NOTES".into(),
+                note: String::new(),
+                professional: None
+            })
+        );
+        let mut r = step_form(StepForm::Review, "REQ-000001", today(), "rita", "3");
+        r.set("reviewer", "Dr. Blue");
+        assert_eq!(
+            step_from(StepForm::Review, &r),
+            Ok(RoiStep::ReviewDenial {
+                reviewer: "Dr. Blue".into(),
+                upheld: true,
+                document: Some(3)
+            })
+        );
+    }
+
+    #[test]
+    fn a_clarified_scope_needs_a_note_and_dates_in_order() {
+        let mut f = step_form(StepForm::Scope, "REQ-000001", today(), "rita", "");
+        f.set("from", "2026-11-05");
+        f.set("to", "2026-11-01");
+        f.set("note", "phoned");
+        assert!(
+            step_from(StepForm::Scope, &f)
+                .unwrap_err()
+                .starts_with("to:")
+        );
+        f.set("to", "2026-11-30");
+        f.set("encounters", "V1, V2");
+        f.set("note", "");
+        assert!(
+            step_from(StepForm::Scope, &f)
+                .unwrap_err()
+                .starts_with("note:")
+        );
+        f.set("note", "phoned");
+        let Ok(RoiStep::Scope { scope, .. }) = step_from(StepForm::Scope, &f) else {
+            panic!("scope")
+        };
+        assert_eq!(scope.encounters, vec!["V1".to_string(), "V2".to_string()]);
     }
 }

@@ -17,7 +17,7 @@ use super::App;
 use crate::chart;
 use crate::roi::addressbook;
 use crate::roi::estimate::fee_estimate;
-use crate::roi::{disclosure, manual_disclosure, release, request};
+use crate::roi::{disclosure, holds, manual_disclosure, release, request};
 use crate::settings;
 use crate::store::version::{self, Versioned};
 use crate::tui::roi_accounting::AccountingState;
@@ -31,6 +31,16 @@ use crate::tui::{RoiAction, RoiStep, ScreenId};
 const BOOK_HITS: usize = 8;
 /// Address-book entries listed on its screen.
 const BOOK_LIST: usize = 1000;
+
+/// A request's status as a message ends: `IN_PROCESS`, or `ON_HOLD HOLD_… — what lifts it`.
+fn status_text(r: &request::RequestRecord) -> String {
+    match (&r.hold_reason, request::hold_hint(r)) {
+        (Some(h), Some(hint)) if r.status == crate::roi::lifecycle::Status::OnHold => {
+            format!("still ON_HOLD {h}: {hint}")
+        }
+        _ => r.status.label().to_string(),
+    }
+}
 
 impl App {
     /// Where the TUI writes release packets: `release_packet_dir`, else `packets/` beside the
@@ -70,15 +80,6 @@ impl App {
             })
             .map(|h| h.verification)
             .filter(|v| !v.trim().is_empty());
-        let denial = conn
-            .query_row(
-                "SELECT deny_professional, deny_review, deny_reviewer FROM release_requests WHERE id = ?1",
-                [r.id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()
-            .ok()
-            .flatten();
         RequestExtra {
             version,
             facility: settings::get(conn, "facility_name").unwrap_or_default(),
@@ -87,7 +88,6 @@ impl App {
                 .is_open()
                 .then(|| fee_estimate(conn, r, today).map_err(|e| e.to_string())),
             verified_before,
-            denial,
             qa_optional: settings::get_i64(conn, "roi_qa_required").is_ok_and(|v| v == 0),
         }
     }
@@ -153,7 +153,24 @@ impl App {
                 let version = aod
                     .filter(|(id, _)| a.request.as_ref().is_some_and(|r| r.id == *id))
                     .map(|(_, v)| v);
-                self.accounting = Some(AccountingState::new(&a, from, version));
+                let mut st = AccountingState::new(&a, from, version);
+                // The agency's own request of this patient, for a suspension (AOD-06).
+                st.agency_request = self
+                    .store
+                    .conn()
+                    .query_row(
+                        "SELECT r.id FROM release_requests r JOIN patients p ON p.id = r.patient_id
+                         WHERE p.mrn = ?1 AND r.requester_type IN ('OVERSIGHT', 'LAW_ENF')
+                         ORDER BY r.id DESC LIMIT 1",
+                        [mrn],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()
+                    .ok()
+                    .flatten()
+                    .map(request::request_label)
+                    .unwrap_or_default();
+                self.accounting = Some(st);
                 self.screen = ScreenId::Accounting;
                 self.mark_roi_seen();
                 if let Some(m) = status {
@@ -296,28 +313,92 @@ impl App {
                     professional,
                 } => request::deny(st, &actor, id, code, note, professional.as_deref())
                     .map(|rule| format!("{label}: DENIED {code} ({rule})")),
-                RoiStep::ReviewDenial { reviewer, upheld } => {
-                    request::review_denial(st, &actor, id, reviewer, *upheld).map(|()| {
+                RoiStep::ReviewDenial {
+                    reviewer,
+                    upheld,
+                    document,
+                } => {
+                    let outcome = if *upheld { "upheld" } else { "reversed" };
+                    match document {
+                        Some(doc) => holds::review_document_denial(
+                            st, &actor, id, *doc, reviewer, *upheld,
+                        )
+                        .map(|to| {
+                            format!(
+                                "{label}: denial of document {doc} {outcome} by {reviewer}; {}{}",
+                                to.label(),
+                                if !upheld && !to.is_open() {
+                                    " — no longer open: give access on a new request"
+                                } else {
+                                    ""
+                                }
+                            )
+                        }),
+                        None => request::review_denial(st, &actor, id, reviewer, *upheld)
+                            .map(|()| format!("{label}: denial {outcome} by {reviewer}")),
+                    }
+                }
+                RoiStep::DenyDocuments {
+                    documents,
+                    code,
+                    note,
+                    professional,
+                } => holds::deny_documents(
+                    st,
+                    &actor,
+                    id,
+                    documents,
+                    code,
+                    note,
+                    professional.as_deref(),
+                )
+                .map(|rule| {
+                    let docs: Vec<String> = documents.iter().map(i64::to_string).collect();
+                    format!(
+                        "{label}: document(s) {} DENIED {code} ({rule}); the rest is released (164.524(d)(1))",
+                        docs.join(", ")
+                    )
+                }),
+                RoiStep::Refuse { note } => holds::refuse(st, &actor, id, note).map(|d| {
+                    format!(
+                        "{label}: REFUSED for {} defect(s) of its authorization (LTR-03)",
+                        d.len()
+                    )
+                }),
+                RoiStep::Revoke { on } => holds::record_revocation(st, &actor, id, *on).map(|to| {
+                    format!(
+                        "{label}: revocation of {on} recorded (164.508(b)(5)); {}",
+                        to.label()
+                    )
+                }),
+                RoiStep::Scope { scope, note } => holds::set_scope(st, &actor, id, scope, note)
+                    .and_then(|()| request::load(st.conn(), id))
+                    .map(|r| format!("{label}: scope recorded; {}", status_text(&r))),
+                RoiStep::AcknowledgeIncomplete { note } => {
+                    holds::acknowledge_incomplete(st, &actor, id, note).map(|docs| {
+                        let docs: Vec<String> = docs.iter().map(i64::to_string).collect();
                         format!(
-                            "{label}: denial {} by {reviewer}",
-                            if *upheld { "upheld" } else { "reversed" }
+                            "{label}: document(s) {} released as they stand (acknowledged by {})",
+                            docs.join(", "),
+                            actor.username
                         )
                     })
                 }
+                RoiStep::Estimate => holds::record_estimate(st, &actor, id).map(|e| {
+                    format!(
+                        "{label}: fee estimate ${}.{:02} for {} page(s) recorded (LTR-02)",
+                        e.fee.cents / 100,
+                        e.fee.cents % 100,
+                        e.pages
+                    )
+                }),
                 RoiStep::Hold { reason } => request::hold(st, &actor, id, reason)
                     .map(|()| format!("{label}: ON_HOLD {reason}")),
-                RoiStep::ReleaseHold => request::validate_request(st, &actor, id).map(|(v, to)| {
-                    match v.problems.first() {
-                        Some(p) => format!(
-                            "{label}: still {} {} ({}) — {} problem(s)",
-                            to.label(),
-                            p.code,
-                            p.rule,
-                            v.problems.len()
-                        ),
-                        None => format!("{label}: hold lifted, valid, {}", to.label()),
-                    }
-                }),
+                // `u` on HOLD_RECORD_INCOMPLETE (the screen takes the other holds to their
+                // own step; an AUTH_* hold is validated).
+                RoiStep::ReleaseHold => holds::lift_hold(st, &actor, id)
+                    .and_then(|_| request::load(st.conn(), id))
+                    .map(|r| format!("{label}: hold lifted; {}", status_text(&r))),
                 RoiStep::Extend {
                     days,
                     reason,
@@ -336,10 +417,16 @@ impl App {
                 RoiStep::Cancel { note } => {
                     request::cancel(st, &actor, id, note).map(|()| format!("{label}: CANCELLED"))
                 }
-                RoiStep::Paid => Err(crate::CoreError::invalid(
-                    "payment",
-                    "record the payment with its amount and method: chartdesk roi paid REQ --amount --method",
-                )),
+                RoiStep::Paid { cents, method } => request::mark_paid(st, &actor, id, *cents, method)
+                    .and_then(|()| request::load(st.conn(), id))
+                    .map(|r| {
+                        format!(
+                            "{label}: payment of ${}.{:02} by {method} recorded (ROI-04); {}",
+                            cents / 100,
+                            cents % 100,
+                            status_text(&r)
+                        )
+                    }),
             });
         match out {
             Ok(msg) => self.reopen_request(id, Some(msg)),
@@ -469,7 +556,7 @@ impl App {
                         self.reopen_request(
                             id,
                             Some(format!(
-                                "{}: {} document(s) left out, {} put back; validate again (v)",
+                                "{}: {} document(s) left out, {} put back; validated again",
                                 request::request_label(id),
                                 out,
                                 inc
@@ -612,12 +699,30 @@ impl App {
                 match disclosure::add_suspension(&mut self.store, &actor, &suspension) {
                     Ok(id) => {
                         let msg = format!(
-                            "suspension {id}: {} from {} through {} (AOD-06)",
-                            suspension.agency.trim(),
+                            "suspension {id}: {} ({}) from {} through {} (AOD-06)",
+                            suspension
+                                .request_id
+                                .map(request::request_label)
+                                .unwrap_or_default(),
+                            if suspension.written {
+                                "written"
+                            } else {
+                                "oral"
+                            },
                             suspension.start,
                             suspension.end
                         );
+                        let on_request = self
+                            .roi_req
+                            .as_ref()
+                            .filter(|_| self.screen == ScreenId::RoiRequest)
+                            .map(|r| r.id);
                         match mrn {
+                            _ if on_request.is_some() => {
+                                if let Some(id) = on_request {
+                                    self.reopen_request(id, Some(msg));
+                                }
+                            }
                             Some(m) if self.screen == ScreenId::Accounting => {
                                 let back = self
                                     .accounting
