@@ -238,7 +238,7 @@ fn aud_05_release_packet_zip_is_aes256_when_the_setting_says_so() {
     );
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
     let mut manifest = String::new();
-    z.by_name_decrypt("manifest.json", pass.as_bytes())
+    z.by_name_decrypt("REQ-000001/manifest.json", pass.as_bytes())
         .expect("decrypt")
         .read_to_string(&mut manifest)
         .expect("read");

@@ -55,7 +55,13 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnlyDb, StoreError> {
             why: "the file is empty (0 bytes)".into(),
         });
     }
-    migrations::check_header(&canonical)?;
+    // An encrypted database (SQLCipher, with the process's key) has no plain header to check;
+    // the key is checked at once on open instead (AUD-05).
+    let key = super::process_key();
+    if key.is_none() {
+        migrations::check_header(&canonical)?;
+    }
+    let key = key.as_ref();
     // A forensic copy (file or directory without write permission) with no WAL to read is
     // opened immutable: SQLite then creates no -shm/-wal beside it. Otherwise `mode=ro`, which
     // sees other processes' commits (the live database, a WAL still to be read).
@@ -67,14 +73,12 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnlyDb, StoreError> {
         .is_some_and(|m| m.permissions().readonly());
     let forensic = meta.permissions().readonly() || dir_read_only;
     let conn = if forensic && wal_len == 0 {
-        let c = open_with(&canonical, true).map_err(|source| StoreError::Open {
-            path: canonical.clone(),
-            source,
-        })?;
+        let c = open_with(&canonical, true, key)?;
         (c, true)
     } else {
-        match open_with(&canonical, false) {
+        match open_with(&canonical, false, key) {
             Ok(c) => (c, false),
+            Err(e @ StoreError::WrongKey(..)) => return Err(e),
             Err(first) if wal_len > 0 => {
                 return Err(StoreError::Io {
                     path: wal.clone(),
@@ -84,10 +88,7 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnlyDb, StoreError> {
                 });
             }
             Err(_) => {
-                let c = open_with(&canonical, true).map_err(|source| StoreError::Open {
-                    path: canonical.clone(),
-                    source,
-                })?;
+                let c = open_with(&canonical, true, key)?;
                 (c, true)
             }
         }
@@ -123,7 +124,15 @@ impl StoreError {
     }
 }
 
-fn open_with(path: &Path, immutable: bool) -> rusqlite::Result<Connection> {
+fn open_with(
+    path: &Path,
+    immutable: bool,
+    key: Option<&super::DbKey>,
+) -> Result<Connection, StoreError> {
+    let open = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
     let uri = format!(
         "file:{}?mode=ro{}",
         uri_path(path),
@@ -134,12 +143,18 @@ fn open_with(path: &Path, immutable: bool) -> rusqlite::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    c.busy_timeout(std::time::Duration::from_secs(5))?;
+    )
+    .map_err(open)?;
+    if let Some(key) = key {
+        super::crypt::apply_key(&c, key, path)?;
+    }
+    c.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(open)?;
     // Opening is lazy: force the header, schema and WAL index to be read now.
     c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
-    })?;
+    })
+    .map_err(open)?;
     Ok(c)
 }
 
