@@ -19,10 +19,11 @@ use crate::tui;
 mod admin;
 mod coding;
 mod edits;
+mod group;
 mod install;
 pub(crate) mod roi;
-mod trust;
 pub(crate) mod session;
+mod trust;
 use admin::{audit_command, user_command};
 
 #[derive(Parser, Debug)]
@@ -89,6 +90,9 @@ pub enum Command {
     /// Run the coding edits (MCE, Excludes1, POA, 7th character, …) on an encounter or on codes
     /// given as arguments; exit 1 when any error-level edit fires
     Edits(edits::EditsArgs),
+    /// MS-DRG v43 grouper on an encounter or on codes given as arguments: MDC, DRG, the CC/MCC
+    /// that decided it, HAC and final DRG; exit 1 when the claim groups to an error DRG
+    Group(group::GroupArgs),
     /// The coding workbench for scripts: queue, held list (COD-20), set codes, complete,
     /// reopen, documentation queries (COD-21), export for billing (FHIR R4 or CSV)
     #[command(subcommand)]
@@ -701,6 +705,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Edits(args)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
             return edits::run(&mut store, &args);
+        }
+        Some(Command::Group(args)) => {
+            if group::needs_store(&args) {
+                let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+                return group::run(Some(&mut store), &args);
+            }
+            return group::run(None, &args);
         }
         Some(Command::Auth(AuthCmd::Check {
             file,

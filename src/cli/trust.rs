@@ -67,13 +67,7 @@ pub(super) fn restore(db: &Path, args: RestoreArgs) -> Result<ExitCode> {
             .to_path_buf()
     };
     let actor = super::session::system(&owned_by, "restore")?;
-    let r = crate::backup::restore(
-        db,
-        &args.src,
-        &anchors,
-        &actor,
-        args.discard_current,
-    )?;
+    let r = crate::backup::restore(db, &args.src, &anchors, &actor, args.discard_current)?;
     if let Some(saved) = &r.saved_as {
         println!("the database as it was is saved in {}", saved.display());
     }

@@ -21,6 +21,7 @@ pub mod bench;
 pub mod edits;
 pub mod export;
 pub mod facts;
+pub mod grouper;
 pub mod hold;
 pub mod query;
 pub mod queue;
