@@ -227,16 +227,14 @@ pub fn group_with(t: &Tables, claim: &Claim) -> GroupResult {
         .exclusion_group
         .get(&pdx)
         .and_then(|g| t.exclusions.get(g));
-    let mut seen = HashSet::new();
+    // Every valid secondary is kept as given, repeats and a copy of the principal included,
+    // as the CMS grouper does (a repeat with POA Y keeps a CC that its POA-N twin loses).
     let sdx: Vec<Sdx> = claim
         .secondary
         .iter()
         .filter_map(|s| {
             let code = norm(&s.code);
             let row = t.dx.get(&code)?;
-            if code == pdx || !seen.insert(code.clone()) {
-                return None;
-            }
             let alive_only = row.attributes.iter().any(|a| a == "mccalive");
             let excluded = excl.is_some_and(|e| e.contains(&code)) || (alive_only && died);
             Some(Sdx {
@@ -256,44 +254,84 @@ pub fn group_with(t: &Tables, claim: &Claim) -> GroupResult {
     }
     let attrs = claim_attrs(t, claim, &pdx, prow, &sdx, invalid_sex, status_valid);
 
-    let no_dq = HashSet::new();
+    let no_dq: HashSet<usize> = HashSet::new();
     let initial = run(t, &attrs, pdx_mdc, &sdx, &no_dq);
-    // Step 8: HAC.
-    let mut hac_codes = Vec::new();
+    // Step 8: HAC (Definitions Manual "Hospital-Acquired Conditions"; the per-entry logic of
+    // the CMS grouper: each `hacNN…`/`HACNN…` list of a secondary dx is one HAC entry of
+    // category NN, met when category NN's formula holds on the claim).
+    let mut hac_codes: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut dq: HashSet<usize> = HashSet::new();
     let mut poa_invalid = false;
     if !claim.poa_exempt {
-        for s in &sdx {
-            if s.row.hac.is_empty() || s.excluded {
-                continue;
-            }
-            let mut cats: Vec<u8> = Vec::new();
-            for (n, forms) in &t.hac {
-                let own = s
+        // (code index, list name, category, met)
+        let mut entries: Vec<(usize, &str, u8, bool)> = Vec::new();
+        let mut invalid_on_claim = false;
+        let mut hac6_not_show = false;
+        for (i, s) in sdx.iter().enumerate() {
+            let poa = s.poa.map(|c| c.to_ascii_uppercase());
+            for h in &s.row.hac {
+                let Some(n) = hac_number(h) else { continue };
+                if matches!(poa, Some('Y') | Some('W')) || s.excluded {
+                    continue;
+                }
+                let met = t
+                    .hac
+                    .get(&n)
+                    .is_some_and(|fs| fs.iter().any(|f| eval_plain(f, &attrs)));
+                if !matches!(poa, Some('N') | Some('U')) {
+                    invalid_on_claim = true;
+                }
+                let on_show = s
                     .row
                     .hac
                     .iter()
-                    .any(|h| forms.iter().any(|f| f.mentions(&format!("SDX:{h}"))));
-                if own && forms.iter().any(|f| eval_plain(f, &attrs)) {
-                    cats.push(*n);
+                    .chain(&s.row.attributes)
+                    .any(|a| a == "hac06_show");
+                if met && n == 6 && !on_show {
+                    hac6_not_show = true;
                 }
-            }
-            if cats.is_empty() {
-                continue;
-            }
-            cats.sort_unstable();
-            match s.poa.map(|c| c.to_ascii_uppercase()) {
-                Some('Y') | Some('W') => {}
-                Some('N') | Some('U') => hac_codes.push((s.code.clone(), cats)),
-                _ => poa_invalid = true,
+                entries.push((i, h.as_str(), n, met));
             }
         }
+        if !hac6_not_show {
+            for e in entries.iter_mut().filter(|e| e.1 == "hac06_show") {
+                e.3 = false;
+            }
+        }
+        let met_categories: HashSet<u8> = entries
+            .iter()
+            .filter(|e| e.3 && (e.2 != 6 || hac6_not_show))
+            .map(|e| e.2)
+            .collect();
+        poa_invalid = invalid_on_claim && !met_categories.is_empty();
+        for (i, _, n, met) in &entries {
+            if !met {
+                continue;
+            }
+            dq.insert(*i);
+            let code = &sdx[*i].code;
+            match hac_codes.iter_mut().find(|(c, _)| c == code) {
+                Some((_, ns)) if !ns.contains(n) => ns.push(*n),
+                Some(_) => {}
+                None => hac_codes.push((code.clone(), vec![*n])),
+            }
+        }
+        for (_, ns) in &mut hac_codes {
+            ns.sort_unstable();
+        }
     }
-    let dq: HashSet<String> = hac_codes.iter().map(|(c, _)| c.clone()).collect();
     let (hac, final_drg) = if claim.poa_exempt {
         (HacStatus::Exempt, initial.clone())
     } else if poa_invalid {
-        let mut f = initial.clone();
-        f.return_code = ReturnCode::HacPoaInvalid;
+        // The CMS grouper refuses a final DRG when a HAC code lacks a usable POA.
+        let f = assignment(
+            t,
+            None,
+            999,
+            Severity::None,
+            None,
+            ReturnCode::HacPoaInvalid,
+        );
         (HacStatus::PoaInvalid, f)
     } else if dq.is_empty() {
         (HacStatus::None, initial.clone())
@@ -504,6 +542,15 @@ fn claim_attrs(
     attrs
 }
 
+/// The HAC category of a HAC list name: `HAC05` → 5, `hac11_13_common` → 11.
+fn hac_number(name: &str) -> Option<u8> {
+    let rest = name
+        .strip_prefix("HAC")
+        .or_else(|| name.strip_prefix("hac"))?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// HAC formulas: no MDC suppression, no severity atoms.
 fn eval_plain(f: &Expr, attrs: &Attrs) -> bool {
     f.eval(&mut |a| match a {
@@ -516,11 +563,11 @@ fn eval_plain(f: &Expr, attrs: &Attrs) -> bool {
 fn severity_for(
     sdx: &[Sdx],
     suppression: &[String],
-    dq: &HashSet<String>,
+    dq: &HashSet<usize>,
 ) -> (Severity, Option<String>) {
     let mut best = (Severity::None, None);
-    for s in sdx {
-        if s.excluded || dq.contains(&s.code) {
+    for (i, s) in sdx.iter().enumerate() {
+        if s.excluded || dq.contains(&i) {
             continue;
         }
         if s.row.attributes.iter().any(|a| suppression.contains(a)) {
@@ -540,7 +587,7 @@ enum ListOutcome {
     NoMatch,
 }
 
-fn eval_list(t: &Tables, mdc: u8, attrs: &Attrs, sdx: &[Sdx], dq: &HashSet<String>) -> ListOutcome {
+fn eval_list(t: &Tables, mdc: u8, attrs: &Attrs, sdx: &[Sdx], dq: &HashSet<usize>) -> ListOutcome {
     let Some(list) = t.formulas.get(&mdc) else {
         return ListOutcome::NoMatch;
     };
@@ -572,7 +619,7 @@ fn eval_list(t: &Tables, mdc: u8, attrs: &Attrs, sdx: &[Sdx], dq: &HashSet<Strin
 }
 
 /// Steps 5-6 with the given HAC-disqualified codes.
-fn run(t: &Tables, attrs: &Attrs, pdx_mdc: u8, sdx: &[Sdx], dq: &HashSet<String>) -> Assignment {
+fn run(t: &Tables, attrs: &Attrs, pdx_mdc: u8, sdx: &[Sdx], dq: &HashSet<usize>) -> Assignment {
     let done = |mdc: u8, out: ListOutcome| -> Option<Assignment> {
         match out {
             ListOutcome::Drg(drg, sev, code) => {
