@@ -73,7 +73,9 @@ fn grouper_diagnosis_attributes_match_reference() {
         let t = t(v);
         assert_eq!(t.dx.len(), r.len(), "v{v}: diagnosis count");
         for row in &r {
-            let d = t.dx.get(&row[0]).unwrap_or_else(|| panic!("{} missing", row[0]));
+            let d =
+                t.dx.get(&row[0])
+                    .unwrap_or_else(|| panic!("{} missing", row[0]));
             let sev = match row[2].as_str() {
                 "MCC" => Severity::Mcc,
                 "CC" => Severity::Cc,
@@ -96,7 +98,12 @@ fn grouper_sex_mdcs_match_reference() {
     assert_eq!(t.sex_mdc.len(), r.len());
     let m = |s: &str| (!s.is_empty()).then(|| s.parse::<u8>().expect("mdc"));
     for row in &r {
-        assert_eq!(t.sex_mdc.get(&row[0]), Some(&(m(&row[1]), m(&row[2]))), "{}", row[0]);
+        assert_eq!(
+            t.sex_mdc.get(&row[0]),
+            Some(&(m(&row[1]), m(&row[2]))),
+            "{}",
+            row[0]
+        );
     }
 }
 
@@ -119,7 +126,11 @@ fn grouper_procedure_attributes_and_clusters_match_reference() {
         let mut want_cl: BTreeMap<(String, String, usize), BTreeSet<String>> = BTreeMap::new();
         for row in c.iter().filter(|row| in_version(&row[4], v)) {
             want_cl
-                .entry((row[0].clone(), row[1].clone(), row[2].parse().expect("choice")))
+                .entry((
+                    row[0].clone(),
+                    row[1].clone(),
+                    row[2].parse().expect("choice"),
+                ))
                 .or_default()
                 .insert(row[3].clone());
         }
@@ -137,6 +148,9 @@ fn grouper_procedure_attributes_and_clusters_match_reference() {
     }
 }
 
+/// DRG, reroute MDC, formula text, severity suppression.
+type FormulaRow = (u16, u8, String, BTreeSet<String>);
+
 #[test]
 fn grouper_formulas_match_reference_in_evaluation_order() {
     let Some(dir) = reference_dir() else { return };
@@ -146,20 +160,30 @@ fn grouper_formulas_match_reference_in_evaluation_order() {
         (row[0].clone(), n(1), n(2))
     });
     let t = t(431);
-    let mut by_mdc: BTreeMap<u8, Vec<(u16, u8, String, BTreeSet<String>)>> = BTreeMap::new();
+    let mut by_mdc: BTreeMap<u8, Vec<FormulaRow>> = BTreeMap::new();
     for row in &r {
-        by_mdc.entry(row[0].parse().expect("mdc")).or_default().push((
-            row[3].parse().expect("drg"),
-            row[6].parse().expect("reroute"),
-            row[8].clone(),
-            set(&row[9]),
-        ));
+        by_mdc
+            .entry(row[0].parse().expect("mdc"))
+            .or_default()
+            .push((
+                row[3].parse().expect("drg"),
+                row[6].parse().expect("reroute"),
+                row[8].clone(),
+                set(&row[9]),
+            ));
     }
     assert_eq!(t.formulas.len(), by_mdc.len(), "MDC lists");
     for (mdc, want) in &by_mdc {
         let got: Vec<_> = t.formulas[mdc]
             .iter()
-            .map(|f| (f.drg, f.reroute, f.text.clone(), list(&f.severity_suppression)))
+            .map(|f| {
+                (
+                    f.drg,
+                    f.reroute,
+                    f.text.clone(),
+                    list(&f.severity_suppression),
+                )
+            })
             .collect();
         assert_eq!(&got, want, "MDC {mdc:02} formulas");
     }
@@ -172,10 +196,17 @@ fn grouper_cc_exclusions_match_reference() {
     let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let g = rows(&dir.join("pdx-exclusion-groups.tsv.gz"));
     for row in &g {
-        groups.entry(row[0].as_str()).or_default().insert(row[1].as_str());
+        groups
+            .entry(row[0].as_str())
+            .or_default()
+            .insert(row[1].as_str());
     }
     let t = t(431);
-    assert_eq!(t.exclusion_group.len(), ids.len(), "principal dx with a group");
+    assert_eq!(
+        t.exclusion_group.len(),
+        ids.len(),
+        "principal dx with a group"
+    );
     let mut checked = BTreeSet::new();
     for row in &ids {
         // Each (reference group, embedded group) pair is compared once.

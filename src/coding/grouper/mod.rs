@@ -252,7 +252,7 @@ pub fn group_with(t: &Tables, claim: &Claim) -> GroupResult {
     {
         return error(ReturnCode::InvalidDischargeStatus, Some(pdx_mdc));
     }
-    let attrs = claim_attrs(t, claim, &pdx, prow, &sdx, invalid_sex, status_valid);
+    let attrs = claim_attrs(t, claim, prow, &sdx, invalid_sex, status_valid);
 
     let no_dq: HashSet<usize> = HashSet::new();
     let initial = run(t, &attrs, pdx_mdc, &sdx, &no_dq);
@@ -378,7 +378,6 @@ fn assignment(
 fn claim_attrs(
     t: &Tables,
     claim: &Claim,
-    pdx: &str,
     prow: &tables::DxRow,
     sdx: &[Sdx],
     invalid_sex: bool,
@@ -487,7 +486,6 @@ fn claim_attrs(
             sites.insert(a.clone());
         }
     }
-    let _ = pdx;
     // Step 5: derived atoms.
     let status = claim.discharge_status.as_str();
     let mut derived: Vec<&str> = vec!["ANYDX"];
