@@ -226,7 +226,7 @@ fn principal_edits(input: &EditInput, dxs: &[Dx], out: &mut Vec<Edit>) {
         return;
     };
     let shown = d.dotted();
-    let Some(f) = d.valid() else { return };
+    let Some(f) = d.reportable() else { return };
     let role = if input.kind == EncounterKind::Inpatient {
         "principal"
     } else {
@@ -245,7 +245,15 @@ fn principal_edits(input: &EditInput, dxs: &[Dx], out: &mut Vec<Edit>) {
     if input.kind != EncounterKind::Inpatient {
         return;
     }
-    if f.has_flag("unacceptable") {
+    // MCE 9 with its "requires a secondary diagnosis" list (`reqsdx`, e.g. Z51.89): such a
+    // principal is acceptable when at least one secondary diagnosis is reported.
+    let has_secondary = dxs.iter().any(|x| !x.principal);
+    if f.has_flag("unacceptable") && f.has_flag("reqsdx") {
+        if !has_secondary {
+            out.push(edit("MCE-09", Severity::Error, Some(shown.clone()), format!(
+                "{shown} is acceptable as the principal diagnosis of an inpatient stay only with a secondary diagnosis; report the condition treated (MCE 9, COD-10).")));
+        }
+    } else if f.has_flag("unacceptable") {
         out.push(edit("MCE-09", Severity::Error, Some(shown.clone()), format!(
             "{shown} is not acceptable as the principal diagnosis of an inpatient stay (MCE 9, COD-10).")));
     }
@@ -282,7 +290,7 @@ fn age_conflicts(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec
         return; // MCE 14 already says the age is unusable
     }
     for d in dxs {
-        let Some(f) = d.valid() else { continue };
+        let Some(f) = d.reportable() else { continue };
         for &(flag, dmin, dmax) in DEFAULT_AGES {
             if !f.has_flag(flag) {
                 continue;
@@ -302,7 +310,7 @@ fn age_conflicts(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec
 /// MCE 20: unspecified code (warning: a more specific code may be documented).
 fn unspecified(dxs: &[Dx], out: &mut Vec<Edit>) {
     for d in dxs {
-        if d.valid().is_some_and(|f| f.has_flag("unspecified")) {
+        if d.reportable().is_some_and(|f| f.has_flag("unspecified")) {
             let s = d.dotted();
             out.push(edit("MCE-20", Severity::Warning, Some(s.clone()), format!(
                 "{s} is an unspecified code; query or review the record for a more specific one (MCE 20).")));
@@ -319,7 +327,7 @@ fn excludes1(dxs: &[Dx], out: &mut Vec<Edit>) {
                 continue;
             }
             let hit = |x: &Dx, y: &Dx| {
-                x.valid()
+                x.reportable()
                     .and_then(|f| f.excludes1.iter().find(|n| n.covers(&y.code)))
                     .map(|n| (x.dotted(), n.from.clone(), n.text.clone()))
             };
@@ -456,7 +464,7 @@ fn procedure_edits(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut V
     }
     if let Some(d) = dxs
         .iter()
-        .find(|d| d.valid().is_some_and(|f| f.has_flag("wrngproc")))
+        .find(|d| d.reportable().is_some_and(|f| f.has_flag("wrngproc")))
     {
         let s = d.dotted();
         out.push(edit("MCE-18", Severity::Warning, Some(s.clone()), format!(
@@ -559,5 +567,47 @@ mod tests {
         let mut f = facts(&[valid_dx("O80", &[])]);
         f.mce_loaded = false;
         assert_eq!(ids(&run_edits(&input("O80"), &f)), vec!["MCE-NOT-LOADED"]);
+    }
+
+    #[test]
+    fn mce_09_reqsdx_principal_is_acceptable_with_a_secondary() {
+        let z = valid_dx("Z5189", &["reqsdx", "unacceptable"]);
+        let f = facts(&[z, valid_dx("C509", &[])]);
+        let mut i = input("Z51.89");
+        assert_eq!(
+            ids(&run_edits(&i, &f)),
+            vec!["MCE-09"],
+            "alone it is unacceptable"
+        );
+        i.secondary.push(DxEntry::new("C50.9", Some('Y')));
+        assert!(
+            !ids(&run_edits(&i, &f)).contains(&"MCE-09"),
+            "with a secondary it is fine"
+        );
+        // a plain unacceptable principal stays unacceptable with secondaries
+        let f = facts(&[valid_dx("Z5189", &["unacceptable"]), valid_dx("C509", &[])]);
+        assert!(ids(&run_edits(&i, &f)).contains(&"MCE-09"));
+    }
+
+    #[test]
+    fn mce_02_a_header_principal_gets_only_its_validity_edit() {
+        // V00.0 is a header (not billable): COD-02/03 only, no MCE-02 or other flag edits
+        let header = DxFacts {
+            billable: false,
+            ..valid_dx("V000", &["ecodepdx", "unspecified", "adult"])
+        };
+        let got = run_edits(&input("V00.0"), &facts(&[header]));
+        assert!(!ids(&got).contains(&"MCE-02"), "{:?}", ids(&got));
+        assert!(
+            !ids(&got).iter().any(|i| i.starts_with("MCE-")),
+            "{:?}",
+            ids(&got)
+        );
+        assert!(
+            ids(&got).iter().all(|i| i.starts_with("COD-0")),
+            "{:?}",
+            ids(&got)
+        );
+        assert!(has_errors(&got));
     }
 }
