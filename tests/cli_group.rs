@@ -94,12 +94,12 @@ fn group_error_drg_exits_1_and_usage_errors_exit_2() {
             "77",
         ])
         .assert()
-        .failure()
+        .code(3)
         .stderr(predicate::str::contains("--discharge-status \"77\""));
     cd(&db)
         .args(["group", "--principal", "J18.9", "--discharge", "2024-01-15"])
         .assert()
-        .failure()
+        .code(3)
         .stderr(predicate::str::contains("only MS-DRG v43"));
 }
 
@@ -219,4 +219,52 @@ fn group_encounter_is_audited_as_a_view_of_the_patient() {
         .args(["group", "--encounter", "31", "--discharge-status", "20"])
         .assert()
         .success();
+}
+
+#[test]
+fn edits_exit_codes_and_mce_15_16_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("e.db");
+    cd(&db).arg("init").assert().success();
+    let base = [
+        "edits",
+        "--age",
+        "70",
+        "--discharge",
+        "2026-01-15",
+        "--principal",
+        "J18.9:Y",
+    ];
+    cd(&db)
+        .args(base)
+        .args(["--sex", "M", "--discharge-status", "01"])
+        .assert()
+        .code(0);
+    cd(&db)
+        .args(base)
+        .args(["--sex", "X", "--discharge-status", "99"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MCE-15").and(predicate::str::contains("MCE-16")));
+    // the command itself failed (a required input is missing): 3, not 1
+    cd(&db)
+        .args(["edits", "--discharge", "2026-01-15", "--principal", "J18.9"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--age is required"));
+    cd(&db).args(["edits", "--bogus"]).assert().code(2);
+    // Z51.89 with a secondary is a valid claim (MCE 9 reqsdx list)
+    cd(&db)
+        .args([
+            "edits",
+            "--age",
+            "70",
+            "--sex",
+            "F",
+            "--discharge",
+            "2026-01-15",
+        ])
+        .args(["--principal", "Z51.89:Y", "--secondary", "C50.911:Y"])
+        .assert()
+        .stdout(predicate::str::contains("MCE-09").not());
 }

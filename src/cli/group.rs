@@ -1,7 +1,8 @@
 //! `chartdesk group`: the MS-DRG v43 grouper (DOMAIN §3.6) on codes given as arguments, or
 //! on a stored encounter (`--encounter`, authenticated and audited like `edits`). Prints the
 //! MDC, initial DRG with the CC/MCC that decided it, the HAC step and the final DRG.
-//! Exit 0 when the claim groups, 1 when it groups to an error DRG (999), 2 usage.
+//! Exit 0 when the claim groups, 1 when it groups to an error DRG (999), 2 usage, 3 when the
+//! command itself failed (bad input, no database, a date outside v43).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -138,6 +139,11 @@ fn from_encounter(store: &mut Store, id: i64, a: &GroupArgs) -> Result<Claim> {
             h.discharge_disposition,
         ))
     })?;
+    if input.kind != crate::domain::EncounterKind::Inpatient {
+        bail!(
+            "encounter {id} is not an inpatient stay: MS-DRGs group inpatient stays only (DRG-01)"
+        );
+    }
     let principal = input
         .principal
         .as_ref()

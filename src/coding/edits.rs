@@ -76,6 +76,7 @@ pub fn run_edits(input: &EditInput, facts: &CodeFacts) -> Vec<Edit> {
     dx_validity(&dxs, facts, &mut out);
     px_validity(input, facts, &mut out);
     invalid_age(input, &mut out);
+    invalid_sex_and_status(input, &mut out);
     principal_edits(input, &dxs, &mut out);
     duplicates(&dxs, &mut out);
     age_conflicts(input, &dxs, facts, &mut out);
@@ -215,6 +216,27 @@ fn invalid_age(input: &EditInput, out: &mut Vec<Edit>) {
                 input.age_years
             ),
         ));
+    }
+}
+
+/// MCE 15 (invalid sex: not F, M or U) and MCE 16 (discharge status not a UB-04 code the
+/// MCE accepts; only when a status is given).
+fn invalid_sex_and_status(input: &EditInput, out: &mut Vec<Edit>) {
+    if !matches!(input.sex.to_ascii_uppercase(), 'F' | 'M' | 'U') {
+        let shown = crate::text::sanitize_line(&input.sex.to_string()).into_owned();
+        out.push(edit(
+            "MCE-15",
+            Severity::Error,
+            None,
+            format!("Sex {shown:?} is not valid: use F, M or U (MCE 15)."),
+        ));
+    }
+    if let Some(s) = &input.discharge_status
+        && !crate::coding::grouper::DISCHARGE_STATUSES.contains(&s.as_str())
+    {
+        let shown = crate::text::sanitize_line(s).into_owned();
+        out.push(edit("MCE-16", Severity::Error, None, format!(
+            "Discharge status {shown:?} is not a valid UB-04 patient discharge status (01 home, 02 short-term hospital, 20 expired, …) (MCE 16).")));
     }
 }
 
@@ -494,6 +516,7 @@ mod tests {
 
     fn input(principal: &str) -> EditInput {
         EditInput {
+            discharge_status: None,
             age_years: 10,
             sex: 'F',
             discharge: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
@@ -609,5 +632,19 @@ mod tests {
             ids(&got)
         );
         assert!(has_errors(&got));
+    }
+
+    #[test]
+    fn mce_15_16_invalid_sex_and_discharge_status() {
+        let f = facts(&[valid_dx("O80", &[])]);
+        let mut i = input("O80");
+        assert!(ids(&run_edits(&i, &f)).is_empty());
+        i.sex = 'X';
+        assert_eq!(ids(&run_edits(&i, &f)), vec!["MCE-15"]);
+        i.sex = 'f';
+        i.discharge_status = Some("20".into());
+        assert!(ids(&run_edits(&i, &f)).is_empty());
+        i.discharge_status = Some("99".into());
+        assert_eq!(ids(&run_edits(&i, &f)), vec!["MCE-16"]);
     }
 }
