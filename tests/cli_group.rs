@@ -267,4 +267,38 @@ fn edits_exit_codes_and_mce_15_16_from_the_command_line() {
         .args(["--principal", "Z51.89:Y", "--secondary", "C50.911:Y"])
         .assert()
         .stdout(predicate::str::contains("MCE-09").not());
+    // COD-03 on a header with subcategories points to real codes, not "S72.0XXA"
+    cd(&db)
+        .args([
+            "edits",
+            "--age",
+            "70",
+            "--sex",
+            "F",
+            "--discharge",
+            "2026-01-15",
+        ])
+        .args(["--principal", "S72.0:Y"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("COD-03")
+                .and(predicate::str::contains("S72.001A"))
+                .and(predicate::str::contains("S72.0XXA").not()),
+        );
+    // where the padded code exists it is still the example
+    cd(&db)
+        .args([
+            "edits",
+            "--age",
+            "70",
+            "--sex",
+            "F",
+            "--discharge",
+            "2026-01-15",
+        ])
+        .args(["--principal", "S72.001:Y"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("e.g. S72.001A"));
 }

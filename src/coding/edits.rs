@@ -182,9 +182,18 @@ fn dx_validity(dxs: &[Dx], facts: &CodeFacts, out: &mut Vec<Edit>) {
         match &f.seventh_char_rule {
             Some(rule) if d.code.len() < 7 => {
                 let padded = format!("{:X<6}", d.code);
-                let example = CodeSystem::Icd10Cm.dotted(&format!("{padded}{}", f.seventh_chars.first().map_or("A", String::as_str)));
+                let guess = format!("{padded}{}", f.seventh_chars.first().map_or("A", String::as_str));
+                // Point to the padded code only where it exists; a header with subcategories
+                // (S72.0 -> S72.00…) gets its real billable codes instead (COD-03).
+                let exists = f.billable_children.is_empty() || f.billable_children.contains(&guess);
+                let example = if exists {
+                    format!("padded with the placeholder X to 6 characters, e.g. {}", CodeSystem::Icd10Cm.dotted(&guess))
+                } else {
+                    let kids: Vec<String> = f.billable_children.iter().map(|c| CodeSystem::Icd10Cm.dotted(c)).collect();
+                    format!("on a code below it, e.g. {}", kids.join(", "))
+                };
                 out.push(edit("COD-03", Severity::Error, Some(shown.clone()), format!(
-                    "{shown} needs a 7th character ({}; rule at {rule}), padded with the placeholder X to 6 characters, e.g. {example} (COD-03).",
+                    "{shown} needs a 7th character ({}; rule at {rule}), {example} (COD-03).",
                     f.seventh_chars.join("/"))));
             }
             _ => out.push(edit("COD-02", Severity::Error, Some(shown.clone()), format!(
