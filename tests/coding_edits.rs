@@ -37,6 +37,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 /// An inpatient stay discharged in FY2026, adult, LOS 5, every diagnosis POA `Y`.
 fn ip(principal: &str, secondary: &[&str]) -> EditInput {
     EditInput {
+        discharge_status: None,
         age_years: 50,
         sex: 'F',
         discharge: day(2026, 3, 15),

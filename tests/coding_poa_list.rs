@@ -27,6 +27,7 @@ fn fresh() -> (tempfile::TempDir, Store) {
 fn stay(dx: &[(&str, Option<char>)], discharge: NaiveDate) -> EditInput {
     let mut list = dx.iter().map(|(c, p)| DxEntry::new(c, *p));
     EditInput {
+        discharge_status: None,
         age_years: 60,
         sex: 'M',
         discharge,

@@ -20,9 +20,12 @@ pub struct EditsArgs {
     /// Age in years at admission (newborn 0)
     #[arg(long)]
     pub age: Option<i64>,
-    /// F, M or U (not edited: the MCE sex edit is off)
+    /// F, M or U (anything else is MCE 15, invalid sex; the sex-conflict edit is off)
     #[arg(long, default_value = "U")]
     pub sex: char,
+    /// UB-04 discharge status (01 home, 20 expired, …); checked against the list (MCE 16)
+    #[arg(long)]
+    pub discharge_status: Option<String>,
     /// Discharge date (inpatient) or date of service
     #[arg(long)]
     pub discharge: Option<NaiveDate>,
@@ -87,6 +90,7 @@ fn from_arguments(a: &EditsArgs) -> Result<EditInput> {
             .context("--discharge is required without --encounter")?,
         kind,
         los_days: a.los,
+        discharge_status: a.discharge_status.as_ref().map(|s| s.trim().to_string()),
         principal: a.principal.as_deref().map(dx).transpose()?,
         secondary: a
             .secondary
@@ -120,10 +124,13 @@ fn from_encounter(store: &mut Store, id: i64) -> Result<EditInput> {
 }
 
 pub(super) fn run(store: &mut Store, args: &EditsArgs) -> Result<ExitCode> {
-    let input = match args.encounter {
+    let mut input = match args.encounter {
         Some(id) => from_encounter(store, id)?,
         None => from_arguments(args)?,
     };
+    if let (Some(_), Some(s)) = (args.encounter, &args.discharge_status) {
+        input.discharge_status = Some(s.trim().to_string());
+    }
     let facts = load_facts(store.conn(), &input)?;
     let edits = run_edits(&input, &facts);
     match args.format {

@@ -1,4 +1,5 @@
-//! The command line. No subcommand opens the TUI. Exit codes: 0 ok, 1 error, 2 usage.
+//! The command line. No subcommand opens the TUI. Exit codes: 0 ok, 1 error, 2 usage;
+//! `edits` and `group`: 0 clean, 1 error edits / error DRG, 2 usage, 3 the command failed.
 //! Errors print as one line: `chartdesk: error: …`.
 
 use std::io::Write;
@@ -19,6 +20,7 @@ use crate::tui;
 mod admin;
 mod coding;
 mod edits;
+mod group;
 mod install;
 pub(crate) mod roi;
 pub(crate) mod session;
@@ -89,6 +91,9 @@ pub enum Command {
     /// Run the coding edits (MCE, Excludes1, POA, 7th character, …) on an encounter or on codes
     /// given as arguments; exit 1 when any error-level edit fires
     Edits(edits::EditsArgs),
+    /// MS-DRG v43 grouper on an encounter or on codes given as arguments: MDC, DRG, the CC/MCC
+    /// that decided it, HAC and final DRG; exit 1 when the claim groups to an error DRG
+    Group(group::GroupArgs),
     /// The coding workbench for scripts: queue, held list (COD-20), set codes, complete,
     /// reopen, documentation queries (COD-21), export for billing (FHIR R4 or CSV)
     #[command(subcommand)]
@@ -496,6 +501,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `edits` and `group` tell a claim with errors (exit 1) from a command that failed (exit 3:
+/// no database, unreadable input, a date with no code set); usage errors stay 2 (clap).
+fn failed_is_3(f: impl FnOnce() -> Result<ExitCode>) -> Result<ExitCode> {
+    match f() {
+        Err(e) if !crate::output::is_closed_pipe(&e) => {
+            let msg = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "chartdesk: error: {msg}");
+            Ok(ExitCode::from(3))
+        }
+        other => other,
+    }
+}
+
 /// The database path: `--db`, else `CHARTDESK_DB`, else the platform data directory.
 pub fn database_path(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = flag {
@@ -699,8 +717,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return coding::run(&mut store, cmd);
         }
         Some(Command::Edits(args)) => {
-            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
-            return edits::run(&mut store, &args);
+            return failed_is_3(|| {
+                let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+                edits::run(&mut store, &args)
+            });
+        }
+        Some(Command::Group(args)) => {
+            return failed_is_3(|| {
+                if group::needs_store(&args) {
+                    let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+                    return group::run(Some(&mut store), &args);
+                }
+                group::run(None, &args)
+            });
         }
         Some(Command::Auth(AuthCmd::Check {
             file,

@@ -73,6 +73,7 @@ pub fn bench_edits(conn: &Connection) -> Result<EditsBench, CoreError> {
     let px = spread(conn, CodeSystem::Icd10Pcs, day, 10)?;
     let mut dx_entries = dx.iter().map(|c| DxEntry::new(c, Some('Y')));
     let input = EditInput {
+        discharge_status: None,
         age_years: 40,
         sex: 'F',
         discharge: day,

@@ -76,6 +76,7 @@ pub fn run_edits(input: &EditInput, facts: &CodeFacts) -> Vec<Edit> {
     dx_validity(&dxs, facts, &mut out);
     px_validity(input, facts, &mut out);
     invalid_age(input, &mut out);
+    invalid_sex_and_status(input, &mut out);
     principal_edits(input, &dxs, &mut out);
     duplicates(&dxs, &mut out);
     age_conflicts(input, &dxs, facts, &mut out);
@@ -181,9 +182,18 @@ fn dx_validity(dxs: &[Dx], facts: &CodeFacts, out: &mut Vec<Edit>) {
         match &f.seventh_char_rule {
             Some(rule) if d.code.len() < 7 => {
                 let padded = format!("{:X<6}", d.code);
-                let example = CodeSystem::Icd10Cm.dotted(&format!("{padded}{}", f.seventh_chars.first().map_or("A", String::as_str)));
+                let guess = format!("{padded}{}", f.seventh_chars.first().map_or("A", String::as_str));
+                // Point to the padded code only where it exists; a header with subcategories
+                // (S72.0 -> S72.00…) gets its real billable codes instead (COD-03).
+                let exists = f.billable_children.is_empty() || f.billable_children.contains(&guess);
+                let example = if exists {
+                    format!("padded with the placeholder X to 6 characters, e.g. {}", CodeSystem::Icd10Cm.dotted(&guess))
+                } else {
+                    let kids: Vec<String> = f.billable_children.iter().map(|c| CodeSystem::Icd10Cm.dotted(c)).collect();
+                    format!("on a code below it, e.g. {}", kids.join(", "))
+                };
                 out.push(edit("COD-03", Severity::Error, Some(shown.clone()), format!(
-                    "{shown} needs a 7th character ({}; rule at {rule}), padded with the placeholder X to 6 characters, e.g. {example} (COD-03).",
+                    "{shown} needs a 7th character ({}; rule at {rule}), {example} (COD-03).",
                     f.seventh_chars.join("/"))));
             }
             _ => out.push(edit("COD-02", Severity::Error, Some(shown.clone()), format!(
@@ -218,6 +228,27 @@ fn invalid_age(input: &EditInput, out: &mut Vec<Edit>) {
     }
 }
 
+/// MCE 15 (invalid sex: not F, M or U) and MCE 16 (discharge status not a UB-04 code the
+/// MCE accepts; only when a status is given).
+fn invalid_sex_and_status(input: &EditInput, out: &mut Vec<Edit>) {
+    if !matches!(input.sex.to_ascii_uppercase(), 'F' | 'M' | 'U') {
+        let shown = crate::text::sanitize_line(&input.sex.to_string()).into_owned();
+        out.push(edit(
+            "MCE-15",
+            Severity::Error,
+            None,
+            format!("Sex {shown:?} is not valid: use F, M or U (MCE 15)."),
+        ));
+    }
+    if let Some(s) = &input.discharge_status
+        && !crate::coding::grouper::DISCHARGE_STATUSES.contains(&s.as_str())
+    {
+        let shown = crate::text::sanitize_line(s).into_owned();
+        out.push(edit("MCE-16", Severity::Error, None, format!(
+            "Discharge status {shown:?} is not a valid UB-04 patient discharge status (01 home, 02 short-term hospital, 20 expired, …) (MCE 16).")));
+    }
+}
+
 /// MCE 2 (external cause), 6 (manifestation, COD-14), 8 (questionable admission, warning)
 /// and 9 (unacceptable) on the principal diagnosis. 2 and 6 also hold for a first-listed
 /// outpatient diagnosis (guidelines I.C.20, COD-14); 8 and 9 are inpatient MCE edits only.
@@ -226,7 +257,7 @@ fn principal_edits(input: &EditInput, dxs: &[Dx], out: &mut Vec<Edit>) {
         return;
     };
     let shown = d.dotted();
-    let Some(f) = d.valid() else { return };
+    let Some(f) = d.reportable() else { return };
     let role = if input.kind == EncounterKind::Inpatient {
         "principal"
     } else {
@@ -245,7 +276,15 @@ fn principal_edits(input: &EditInput, dxs: &[Dx], out: &mut Vec<Edit>) {
     if input.kind != EncounterKind::Inpatient {
         return;
     }
-    if f.has_flag("unacceptable") {
+    // MCE 9 with its "requires a secondary diagnosis" list (`reqsdx`, e.g. Z51.89): such a
+    // principal is acceptable when at least one secondary diagnosis is reported.
+    let has_secondary = dxs.iter().any(|x| !x.principal);
+    if f.has_flag("unacceptable") && f.has_flag("reqsdx") {
+        if !has_secondary {
+            out.push(edit("MCE-09", Severity::Error, Some(shown.clone()), format!(
+                "{shown} is acceptable as the principal diagnosis of an inpatient stay only with a secondary diagnosis; report the condition treated (MCE 9, COD-10).")));
+        }
+    } else if f.has_flag("unacceptable") {
         out.push(edit("MCE-09", Severity::Error, Some(shown.clone()), format!(
             "{shown} is not acceptable as the principal diagnosis of an inpatient stay (MCE 9, COD-10).")));
     }
@@ -282,7 +321,7 @@ fn age_conflicts(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec
         return; // MCE 14 already says the age is unusable
     }
     for d in dxs {
-        let Some(f) = d.valid() else { continue };
+        let Some(f) = d.reportable() else { continue };
         for &(flag, dmin, dmax) in DEFAULT_AGES {
             if !f.has_flag(flag) {
                 continue;
@@ -302,7 +341,7 @@ fn age_conflicts(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec
 /// MCE 20: unspecified code (warning: a more specific code may be documented).
 fn unspecified(dxs: &[Dx], out: &mut Vec<Edit>) {
     for d in dxs {
-        if d.valid().is_some_and(|f| f.has_flag("unspecified")) {
+        if d.reportable().is_some_and(|f| f.has_flag("unspecified")) {
             let s = d.dotted();
             out.push(edit("MCE-20", Severity::Warning, Some(s.clone()), format!(
                 "{s} is an unspecified code; query or review the record for a more specific one (MCE 20).")));
@@ -319,7 +358,7 @@ fn excludes1(dxs: &[Dx], out: &mut Vec<Edit>) {
                 continue;
             }
             let hit = |x: &Dx, y: &Dx| {
-                x.valid()
+                x.reportable()
                     .and_then(|f| f.excludes1.iter().find(|n| n.covers(&y.code)))
                     .map(|n| (x.dotted(), n.from.clone(), n.text.clone()))
             };
@@ -456,7 +495,7 @@ fn procedure_edits(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut V
     }
     if let Some(d) = dxs
         .iter()
-        .find(|d| d.valid().is_some_and(|f| f.has_flag("wrngproc")))
+        .find(|d| d.reportable().is_some_and(|f| f.has_flag("wrngproc")))
     {
         let s = d.dotted();
         out.push(edit("MCE-18", Severity::Warning, Some(s.clone()), format!(
@@ -486,6 +525,7 @@ mod tests {
 
     fn input(principal: &str) -> EditInput {
         EditInput {
+            discharge_status: None,
             age_years: 10,
             sex: 'F',
             discharge: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
@@ -559,5 +599,61 @@ mod tests {
         let mut f = facts(&[valid_dx("O80", &[])]);
         f.mce_loaded = false;
         assert_eq!(ids(&run_edits(&input("O80"), &f)), vec!["MCE-NOT-LOADED"]);
+    }
+
+    #[test]
+    fn mce_09_reqsdx_principal_is_acceptable_with_a_secondary() {
+        let z = valid_dx("Z5189", &["reqsdx", "unacceptable"]);
+        let f = facts(&[z, valid_dx("C509", &[])]);
+        let mut i = input("Z51.89");
+        assert_eq!(
+            ids(&run_edits(&i, &f)),
+            vec!["MCE-09"],
+            "alone it is unacceptable"
+        );
+        i.secondary.push(DxEntry::new("C50.9", Some('Y')));
+        assert!(
+            !ids(&run_edits(&i, &f)).contains(&"MCE-09"),
+            "with a secondary it is fine"
+        );
+        // a plain unacceptable principal stays unacceptable with secondaries
+        let f = facts(&[valid_dx("Z5189", &["unacceptable"]), valid_dx("C509", &[])]);
+        assert!(ids(&run_edits(&i, &f)).contains(&"MCE-09"));
+    }
+
+    #[test]
+    fn mce_02_a_header_principal_gets_only_its_validity_edit() {
+        // V00.0 is a header (not billable): COD-02/03 only, no MCE-02 or other flag edits
+        let header = DxFacts {
+            billable: false,
+            ..valid_dx("V000", &["ecodepdx", "unspecified", "adult"])
+        };
+        let got = run_edits(&input("V00.0"), &facts(&[header]));
+        assert!(!ids(&got).contains(&"MCE-02"), "{:?}", ids(&got));
+        assert!(
+            !ids(&got).iter().any(|i| i.starts_with("MCE-")),
+            "{:?}",
+            ids(&got)
+        );
+        assert!(
+            ids(&got).iter().all(|i| i.starts_with("COD-0")),
+            "{:?}",
+            ids(&got)
+        );
+        assert!(has_errors(&got));
+    }
+
+    #[test]
+    fn mce_15_16_invalid_sex_and_discharge_status() {
+        let f = facts(&[valid_dx("O80", &[])]);
+        let mut i = input("O80");
+        assert!(ids(&run_edits(&i, &f)).is_empty());
+        i.sex = 'X';
+        assert_eq!(ids(&run_edits(&i, &f)), vec!["MCE-15"]);
+        i.sex = 'f';
+        i.discharge_status = Some("20".into());
+        assert!(ids(&run_edits(&i, &f)).is_empty());
+        i.discharge_status = Some("99".into());
+        assert_eq!(ids(&run_edits(&i, &f)), vec!["MCE-16"]);
     }
 }

@@ -111,6 +111,8 @@ pub struct DxFacts {
     pub seventh_chars: Vec<String>,
     /// `None` = unknown (no POA-exempt list loaded for the year).
     pub poa_exempt: Option<bool>,
+    /// For a header: its first billable codes (up to 3), for messages that point to them.
+    pub billable_children: Vec<String>,
 }
 
 impl DxFacts {
@@ -322,6 +324,17 @@ fn dx_facts(
         f.seventh_chars = chars.iter().map(|(c, _)| c.clone()).collect();
     }
     f.poa_exempt = d.poa_exempt;
+    if !f.billable
+        && let Some(set) = code_set_for(conn, CodeSystem::Icd10Cm, date)
+    {
+        let mut st = conn.prepare_cached(
+            "SELECT code FROM codes WHERE code_set_id = ?1 AND code > ?2 AND code < ?2 || '~'
+               AND billable = 1 ORDER BY code LIMIT 3",
+        )?;
+        f.billable_children = st
+            .query_map(params![set.0, code], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+    }
     Ok(f)
 }
 

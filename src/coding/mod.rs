@@ -21,6 +21,7 @@ pub mod bench;
 pub mod edits;
 pub mod export;
 pub mod facts;
+pub mod grouper;
 pub mod hold;
 pub mod query;
 pub mod queue;
@@ -83,6 +84,9 @@ pub struct EditInput {
     pub discharge: NaiveDate,
     pub kind: EncounterKind,
     pub los_days: Option<i64>,
+    /// UB-04 patient discharge status (`01`, `20`, …); `None` = not given, not edited.
+    #[serde(default)]
+    pub discharge_status: Option<String>,
     /// The principal (inpatient) or first-listed (outpatient) diagnosis.
     pub principal: Option<DxEntry>,
     pub secondary: Vec<DxEntry>,

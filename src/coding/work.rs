@@ -185,6 +185,11 @@ pub fn edit_input(h: &EncounterHeader, codes: &CodeList) -> Result<EditInput, Co
         discharge,
         kind: EncounterKind::parse(&h.kind).unwrap_or(EncounterKind::Outpatient),
         los_days: Some((discharge - admit).num_days()),
+        // A coded UB-04 status is checked (MCE 16); free text is not guessed at.
+        discharge_status: h
+            .discharge_disposition
+            .clone()
+            .filter(|d| d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit())),
         principal: codes.principal.clone(),
         secondary: codes.secondary.clone(),
         procedures: codes.procedures.clone(),
