@@ -260,7 +260,8 @@ fn check_triggers(conn: &Connection) -> rusqlite::Result<Option<ChainProblem>> {
 /// Tables that hold rows although a freshly migrated database has none in them.
 fn tables_with_data(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     // What the migrations alone put in (reference rows); without it, every non-empty table.
-    let fresh = crate::store::Store::open_or_create(std::path::Path::new(":memory:")).ok();
+    // (In memory: never a file named ":memory:" in the working folder.)
+    let fresh = crate::store::fresh_in_memory().ok();
     let names: Vec<String> = conn
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
@@ -277,7 +278,7 @@ fn tables_with_data(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         let here: bool = conn.query_row(&q, [], |r| r.get(0))?;
         let seeded: bool = fresh
             .as_ref()
-            .and_then(|f| f.conn().query_row(&q, [], |r| r.get(0)).ok())
+            .and_then(|f| f.query_row(&q, [], |r| r.get(0)).ok())
             .unwrap_or(false);
         if here && !seeded {
             out.push(name);

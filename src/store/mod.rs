@@ -108,6 +108,15 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// A freshly migrated database in memory (no file anywhere): what the migrations alone put
+/// in, for comparisons such as `audit verify`'s emptied-log check.
+pub fn fresh_in_memory() -> Result<Connection, StoreError> {
+    let mut conn = Connection::open_in_memory()?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrations::migrate(&mut conn, Path::new(":memory:"))?;
+    Ok(conn)
+}
+
 impl Store {
     /// Open a chartdesk database, creating it (and migrating it to the current schema) when the
     /// file does not exist yet.
