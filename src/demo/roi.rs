@@ -28,16 +28,19 @@ fn days_ago(today: NaiveDate, n: u64) -> NaiveDate {
     today.checked_sub_days(Days::new(n)).unwrap_or(today)
 }
 
-fn complete_auth(recipient: &str, signer: &str, today: NaiveDate) -> Authorization {
+/// A complete authorization, signed two days before the request was received (a signature
+/// dated after receipt is AUTH_DATE_INVALID).
+fn complete_auth(recipient: &str, signer: &str, received: NaiveDate) -> Authorization {
+    let signed = days_ago(received, 2);
     Authorization {
-        id: Some(format!("AUTH-{}", today.format("%Y%m%d"))),
+        id: Some(format!("AUTH-{}", signed.format("%Y%m%d"))),
         description: Some("records of the most recent admission".into()),
         discloser: Some("Health Information Management".into()),
         recipient: Some(recipient.into()),
         purpose: Some("at the request of the individual".into()),
-        expiration_date: today.checked_add_days(Days::new(365)),
+        expiration_date: signed.checked_add_days(Days::new(365)),
         signature: Some(signer.into()),
-        signed_date: Some(days_ago(today, 14)),
+        signed_date: Some(signed),
         revocation_statement: true,
         conditioning_statement: true,
         redisclosure_statement: true,
@@ -116,7 +119,7 @@ pub fn seed(store: &mut Store, system: &Actor) -> Result<usize, CoreError> {
         store,
         &roi,
         a,
-        &complete_auth("Rivera & Park LLP", name, today),
+        &complete_auth("Rivera & Park LLP", name, days_ago(today, 12)),
     )?;
     request::verify_identity(store, &roi, a, "letter of representation on file")?;
     request::validate_request(store, &roi, a)?;
@@ -141,7 +144,7 @@ pub fn seed(store: &mut Store, system: &Actor) -> Result<usize, CoreError> {
             days_ago(today, 40),
         ),
     )?;
-    let mut unsigned = complete_auth("Acme Life Insurance", name, today);
+    let mut unsigned = complete_auth("Acme Life Insurance", name, days_ago(today, 40));
     unsigned.signature = None;
     request::set_authorization(store, &roi, c, &unsigned)?;
     request::verify_identity(store, &roi, c, "insurer's request on letterhead")?;

@@ -249,9 +249,42 @@ impl Widget for &RoiQueueState {
                 "Days left",
             ])
             .bold(),
-        )
-        .block(block);
-        table.render(area, buf);
+        );
+        // The selected request in full below the table: narrow terminals cut the patient name
+        // and the hold reason in their columns, and nothing may be unreachable at 80x24.
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let detail_h = 3.min(inner.height.saturating_sub(3));
+        let table_area = Rect {
+            height: inner.height - detail_h,
+            ..inner
+        };
+        table.render(table_area, buf);
+        if let Some(r) = self.rows.get(self.selected)
+            && detail_h > 0
+            && self.form.is_none()
+        {
+            let detail = Rect {
+                y: inner.y + inner.height - detail_h,
+                height: detail_h,
+                ..inner
+            };
+            let text = format!(
+                "{} · {} ({}) · {} · {} · due {} ({} days left{})",
+                r.label,
+                r.patient,
+                r.mrn,
+                r.requester_type,
+                r.status,
+                r.due,
+                r.days_left,
+                if r.overdue { ", OVERDUE" } else { "" }
+            );
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::default().borders(ratatui::widgets::Borders::TOP))
+                .render(detail, buf);
+        }
         if let Some((_, f)) = &self.form {
             f.render(area, buf);
         }
