@@ -139,7 +139,7 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 fn find_user(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     username: &str,
 ) -> Result<Option<(User, String)>, CoreError> {
     Ok(conn
@@ -151,7 +151,7 @@ fn find_user(
         .optional()?)
 }
 
-fn user_or_not_found(conn: &rusqlite::Connection, username: &str) -> Result<User, CoreError> {
+fn user_or_not_found(conn: &crate::store::Reader, username: &str) -> Result<User, CoreError> {
     find_user(conn, username)?
         .map(|(u, _)| u)
         .ok_or_else(|| CoreError::NotFound {
@@ -380,7 +380,7 @@ fn authenticate(
 /// HMAC-SHA-256 of an unknown login name under the database's `login_hmac_key` (AUD-12), first
 /// 16 bytes in hex: equal names give equal values in one database, and the text cannot be
 /// recovered or dictionary-checked without the key.
-pub fn unknown_user_hmac(conn: &rusqlite::Connection, typed: &str) -> Result<String, CoreError> {
+pub fn unknown_user_hmac(conn: &crate::store::Reader, typed: &str) -> Result<String, CoreError> {
     use sha2::{Digest, Sha256};
     let key: String = conn
         .query_row(

@@ -95,10 +95,10 @@ pub struct RestoreReport {
 
 /// Copy everything from `from` into `to` in one backup step (one read snapshot of `from`),
 /// retrying while the destination is locked by another connection.
-fn copy_all(from: &Connection, to: &mut Connection) -> Result<(), BackupError> {
+fn copy_all(b: rusqlite::Result<Backup<'_, '_>>) -> Result<(), BackupError> {
     let start = Instant::now();
     let deadline = Duration::from_secs(60);
-    let b = Backup::new(from, to).map_err(sql)?;
+    let b = b.map_err(sql)?;
     loop {
         match b.step(-1).map_err(sql)? {
             StepResult::Done => return Ok(()),
@@ -167,7 +167,7 @@ pub fn backup(store: &mut Store, actor: &Actor, dest: &Path) -> Result<BackupRep
     }
     {
         let mut to = Connection::open(&partial).map_err(sql)?;
-        copy_all(store.conn(), &mut to)?;
+        copy_all(store.conn().online_backup(&mut to))?;
         // One self-contained file: no -wal or -shm to lose beside it.
         to.pragma_update(None, "journal_mode", "DELETE")
             .map_err(sql)?;
@@ -268,7 +268,7 @@ pub fn restore(
                 .ok()
                 .flatten();
             let mut to = Connection::open(&save).map_err(sql)?;
-            copy_all(&live, &mut to)?;
+            copy_all(Backup::new(&live, &mut to))?;
             to.pragma_update(None, "journal_mode", "DELETE")
                 .map_err(sql)?;
             drop(to);
@@ -296,7 +296,7 @@ pub fn restore(
         )
         .map_err(sql)?;
         live.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
-        copy_all(&source.conn, &mut live)?;
+        copy_all(source.conn.online_backup(&mut live))?;
     }
     drop(source);
     // 5. Record it, right after the restored head, and anchor that event.

@@ -373,9 +373,7 @@ fn big_database(dir: &Path, encounters: usize) -> Result<PathBuf> {
         s.created,
         pass(rate >= 10_000.0)
     );
-    store
-        .conn()
-        .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    store.analyze()?;
     drop(store);
     std::fs::rename(&partial, &db).with_context(|| format!("renaming {}", partial.display()))?;
     Ok(db)
@@ -427,9 +425,7 @@ fn deficiency_history(db: &Path) -> Result<()> {
         );
         Ok(added)
     })?;
-    store
-        .conn()
-        .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    store.analyze()?;
     println!(
         "\n[gen] added {added} completed deficiencies (history: documents done after discharge) in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -39,9 +39,7 @@ fn build(db: &Path, encounters: usize) -> Result<Store> {
         &actor,
         crate::deficiency::ops::AnalyzeScope::Analyzed,
     )?;
-    store
-        .conn()
-        .execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    store.analyze()?;
     Ok(store)
 }
 

@@ -1,7 +1,8 @@
 //! Patient search and chart reads. Every search and every view of a chart or a document is
 //! audited (AUD-09) in the same transaction that reads it.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
+use crate::store::Reader;
 use serde_json::json;
 
 use crate::accounts::authorize;
@@ -84,7 +85,7 @@ pub fn search_patients(
     })
 }
 
-fn find_patients(conn: &Connection, q: &str) -> Result<Vec<PatientHit>, CoreError> {
+fn find_patients(conn: &Reader, q: &str) -> Result<Vec<PatientHit>, CoreError> {
     let mut hits: Vec<PatientHit> = Vec::new();
     let mut push = |p: Patient, matched: &'static str| {
         if hits.len() < SEARCH_LIMIT && !hits.iter().any(|h| h.patient.id == p.id) {
@@ -291,7 +292,7 @@ pub struct QueueCount {
 
 /// The signed-in role's queues with counts. Counts carry no PHI and are not audited.
 pub fn queue_counts(
-    conn: &Connection,
+    conn: &Reader,
     role: Role,
     today: &str,
 ) -> Result<Vec<QueueCount>, CoreError> {

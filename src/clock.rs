@@ -38,7 +38,7 @@ pub fn parse_zone(name: &str) -> Result<Tz, String> {
 }
 
 /// The facility zone from the `facility_timezone` setting.
-pub fn facility_zone(conn: &rusqlite::Connection) -> Result<Tz, CoreError> {
+pub fn facility_zone(conn: &crate::store::Reader) -> Result<Tz, CoreError> {
     let name = crate::settings::get(conn, "facility_timezone")?;
     let tz = parse_zone(&name).map_err(|e| CoreError::invalid("facility_timezone", e))?;
     if let Ok(mut z) = ZONE.write() {
@@ -87,7 +87,7 @@ impl FacilityClock {
     }
 
     /// A given instant with the facility zone of `conn`.
-    pub fn at(conn: &rusqlite::Connection, now: DateTime<Utc>) -> Result<FacilityClock, CoreError> {
+    pub fn at(conn: &crate::store::Reader, now: DateTime<Utc>) -> Result<FacilityClock, CoreError> {
         Ok(FacilityClock {
             now,
             zone: facility_zone(conn)?,

@@ -4,7 +4,7 @@
 //! Each refusal names the field, the limit and the setting that sets it.
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::Connection;
+use crate::store::Reader;
 
 use crate::error::CoreError;
 use crate::settings;
@@ -53,7 +53,7 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn read(conn: &Connection) -> Result<Limits, CoreError> {
+    pub fn read(conn: &Reader) -> Result<Limits, CoreError> {
         let get = |k: &str| -> Result<usize, CoreError> {
             Ok(usize::try_from(settings::get_i64(conn, k)?).unwrap_or(usize::MAX))
         };

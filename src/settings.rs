@@ -2,7 +2,8 @@
 //! here; a stored row overrides them. Only a supervisor (or the command-line administrator)
 //! changes a setting, and every change is audited with its old and new value.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{OptionalExtension};
+use crate::store::Reader;
 use serde_json::json;
 
 use crate::accounts::authorize;
@@ -314,7 +315,7 @@ pub fn def(key: &str) -> Option<&'static SettingDef> {
 }
 
 /// The value in force: stored, else the default. Unknown keys are an error.
-pub fn get(conn: &Connection, key: &str) -> Result<String, CoreError> {
+pub fn get(conn: &Reader, key: &str) -> Result<String, CoreError> {
     let d = def(key)
         .ok_or_else(|| CoreError::invalid("setting", format!("unknown setting {key:?}")))?;
     let stored: Option<String> = conn
@@ -326,14 +327,14 @@ pub fn get(conn: &Connection, key: &str) -> Result<String, CoreError> {
 }
 
 /// An integer setting; a stored value that no longer parses falls back to the default.
-pub fn get_i64(conn: &Connection, key: &str) -> Result<i64, CoreError> {
+pub fn get_i64(conn: &Reader, key: &str) -> Result<i64, CoreError> {
     let v = get(conn, key)?;
     let d = def(key).map(|d| d.default).unwrap_or("0");
     Ok(v.parse().unwrap_or_else(|_| d.parse().unwrap_or(0)))
 }
 
 /// A decimal setting; a stored value that no longer parses falls back to the default.
-pub fn get_f64(conn: &Connection, key: &str) -> Result<f64, CoreError> {
+pub fn get_f64(conn: &Reader, key: &str) -> Result<f64, CoreError> {
     let v = get(conn, key)?;
     let d = def(key).map(|d| d.default).unwrap_or("0");
     Ok(v.trim()
@@ -457,7 +458,7 @@ pub fn set(store: &mut Store, actor: &Actor, key: &str, value: &str) -> Result<(
 }
 
 /// Every setting with its value in force.
-pub fn list(conn: &Connection) -> Result<Vec<(&'static SettingDef, String)>, CoreError> {
+pub fn list(conn: &Reader) -> Result<Vec<(&'static SettingDef, String)>, CoreError> {
     SETTINGS
         .iter()
         .map(|d| Ok((d, get(conn, d.key)?)))

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chartdesk::audit::Actor;
 use chartdesk::import::{self, ImportSummary};
 use chartdesk::settings;
-use chartdesk::store::Store;
+use chartdesk::store::{ConnPragma, Store};
 
 fn actor() -> Actor {
     Actor::system("import-test")
@@ -159,8 +159,7 @@ fn a_full_disk_stops_the_run_with_the_summary_of_what_was_done() {
     // The disk "fills" a few hundred KB from now.
     let pages = count(&store, "PRAGMA page_count");
     store
-        .conn()
-        .pragma_update(None, "max_page_count", pages + 60)
+        .set_pragma(ConnPragma::MaxPageCount, pages + 60)
         .expect("max_page_count");
     let s = import::import_hl7(&mut store, &actor(), &paths, &mut |_, _| {})
         .expect("a full disk is reported in the summary, not as a bare error");

@@ -197,15 +197,14 @@ fn aud_10_login_session_is_private_short_lived_and_bound_to_the_terminal() {
         Err(e) => eprintln!("setsid not available ({e}); terminal binding not exercised"),
     }
     // Expired: no longer proof, and the expiry is audited.
-    let store = chartdesk::store::Store::open(&db).expect("open");
-    store
-        .conn()
+    // Time passes: the test edits the file directly (the store's handles cannot write).
+    rusqlite::Connection::open(&db)
+        .expect("open")
         .execute(
             "UPDATE cli_sessions SET expires_at = '2000-01-01T00:00:00.000Z'",
             [],
         )
         .expect("expire");
-    drop(store);
     cd(&db, &sessions)
         .args(["roi", "--as", "carl", "list"])
         .assert()

@@ -24,7 +24,7 @@ pub enum ExportFormat {
 
 /// Write matching rows to `out`; returns how many were written.
 pub fn export(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     filter: &ExportFilter,
     format: ExportFormat,
     out: &mut dyn Write,

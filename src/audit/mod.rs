@@ -327,7 +327,7 @@ pub(crate) fn append(
 }
 
 /// The current head of the chain: `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.
-pub fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, String)> {
+pub fn head(conn: &crate::store::Reader) -> rusqlite::Result<(i64, String)> {
     Ok(conn
         .query_row(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -340,7 +340,7 @@ pub fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, String)> {
 
 /// `prev_hash ‖ canonical` of every row, in seq order: the exact bytes `verify` hashes
 /// (used by `chartdesk bench` for its raw SHA-256 baseline).
-pub fn canonical_buffers(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Vec<u8>>> {
+pub fn canonical_buffers(conn: &crate::store::Reader) -> rusqlite::Result<Vec<Vec<u8>>> {
     let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq"))?;
     let rows = stmt.query_map([], AuditRow::from_row)?;
     let mut out = Vec::new();

@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::store::Reader;
+
 use super::{Anchor, AnchorFile, Canon, GENESIS_HASH};
 
 /// What verification found wrong first. Each names the seq where it was seen.
@@ -222,7 +224,7 @@ pub fn expected_trigger_sql(name: &str) -> Option<String> {
 }
 
 /// Missing and altered triggers on `audit_log` (compared by SQL, not only by name).
-fn check_triggers(conn: &Connection) -> rusqlite::Result<Option<ChainProblem>> {
+fn check_triggers(conn: &Reader) -> rusqlite::Result<Option<ChainProblem>> {
     let mut stmt = conn.prepare(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log' ORDER BY name",
     )?;
@@ -258,7 +260,7 @@ fn check_triggers(conn: &Connection) -> rusqlite::Result<Option<ChainProblem>> {
 }
 
 /// Tables that hold rows although a freshly migrated database has none in them.
-fn tables_with_data(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+fn tables_with_data(conn: &Reader) -> rusqlite::Result<Vec<String>> {
     // What the migrations alone put in (reference rows); without it, every non-empty table.
     // (In memory: never a file named ":memory:" in the working folder.)
     let fresh = crate::store::fresh_in_memory().ok();
@@ -306,7 +308,7 @@ struct RangeResult {
 }
 
 /// Verify rows with `lo <= seq < hi`: contiguity, links inside the range, and each row's hash.
-fn verify_range(conn: &Connection, lo: i64, hi: i64) -> rusqlite::Result<RangeResult> {
+fn verify_range(conn: &Reader, lo: i64, hi: i64) -> rusqlite::Result<RangeResult> {
     let mut out = RangeResult {
         rows: 0,
         first: None,
@@ -392,7 +394,7 @@ fn verify_range(conn: &Connection, lo: i64, hi: i64) -> rusqlite::Result<RangeRe
 /// Why row `seq` does not link to its predecessor: reordered if it links to another stored row.
 /// (A full scan: it runs only once a problem was found, and keeps the hot insert path free of
 /// an index on `hash`.)
-fn link_problem(conn: &Connection, seq: i64, stored_prev: &str) -> rusqlite::Result<ChainProblem> {
+fn link_problem(conn: &Reader, seq: i64, stored_prev: &str) -> rusqlite::Result<ChainProblem> {
     let linked_to: Option<i64> = conn
         .query_row(
             "SELECT seq FROM audit_log WHERE hash = ?1",
@@ -410,7 +412,7 @@ fn link_problem(conn: &Connection, seq: i64, stored_prev: &str) -> rusqlite::Res
 }
 
 /// Verify the whole chain, the triggers, and every anchor given. Reads only.
-pub fn verify(conn: &Connection, anchors: &[Anchor]) -> rusqlite::Result<VerifyReport> {
+pub fn verify(conn: &Reader, anchors: &[Anchor]) -> rusqlite::Result<VerifyReport> {
     verify_with(
         conn,
         &VerifyOptions {
@@ -429,7 +431,7 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
 
 /// Verify with options (see [`VerifyOptions`]). Reads only. SQLite reporting the file corrupt
 /// while it is read is a [`ChainProblem::Corrupt`], not an error.
-pub fn verify_with(conn: &Connection, opts: &VerifyOptions<'_>) -> rusqlite::Result<VerifyReport> {
+pub fn verify_with(conn: &Reader, opts: &VerifyOptions<'_>) -> rusqlite::Result<VerifyReport> {
     match verify_inner(conn, opts) {
         Err(e) if is_corruption(&e) => Ok(VerifyReport {
             rows_checked: 0,
@@ -477,7 +479,7 @@ pub fn anchors_in_force(anchors: &[Anchor]) -> Vec<&Anchor> {
         .collect()
 }
 
-fn verify_inner(conn: &Connection, opts: &VerifyOptions<'_>) -> rusqlite::Result<VerifyReport> {
+fn verify_inner(conn: &Reader, opts: &VerifyOptions<'_>) -> rusqlite::Result<VerifyReport> {
     let anchors: &[Anchor] = match opts.anchor_file {
         Some(f) => &f.anchors,
         None => opts.anchors,
@@ -677,7 +679,7 @@ fn verify_inner(conn: &Connection, opts: &VerifyOptions<'_>) -> rusqlite::Result
 /// Every anchor event in the chain must have its line in the anchor file, and every restore
 /// event its restore line.
 fn cross_check_marks(
-    conn: &Connection,
+    conn: &Reader,
     file: &AnchorFile,
     marks: &[MarkEvent],
 ) -> rusqlite::Result<Option<ChainProblem>> {
@@ -727,7 +729,7 @@ fn cross_check_marks(
     Ok(None)
 }
 
-fn open_worker(path: &str) -> rusqlite::Result<Connection> {
+fn open_worker(path: &str) -> rusqlite::Result<Reader> {
     let c = Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -737,5 +739,5 @@ fn open_worker(path: &str) -> rusqlite::Result<Connection> {
     c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })?;
-    Ok(c)
+    Ok(Reader::new(c))
 }

@@ -97,7 +97,7 @@ pub(super) fn anchor_file_for(db: &Path, flag: Option<&Path>) -> Result<PathBuf>
 }
 
 /// The old in-database setting is ignored; say so when it would have pointed elsewhere.
-fn warn_ignored_anchor_setting(conn: &rusqlite::Connection, in_use: &Path) {
+fn warn_ignored_anchor_setting(conn: &crate::store::Reader, in_use: &Path) {
     if let Ok(v) = settings::get(conn, "audit_anchor_path")
         && !v.trim().is_empty()
         && Path::new(v.trim()) != in_use

@@ -960,8 +960,7 @@ fn init_new(path: &Path) -> Result<String> {
         }
         // Fold the WAL into the file so the one file is the whole database.
         store
-            .conn()
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .checkpoint()
             .context("checkpointing the new database")?;
         drop(store);
         // A hard link never replaces a file that appeared at `path` meanwhile.
@@ -1060,11 +1059,20 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
         }
     }
     let mut store = Store::open_or_create(path)?;
-    store.conn().execute(
-        "INSERT OR REPLACE INTO chartdesk_meta(key, value) VALUES ('demo', '1')",
-        [],
-    )?;
     let actor = Actor::system("demo");
+    // The demo marker (what lets a later `demo` replace this file) is a change like any other:
+    // written through the one audited write path.
+    store.transact(&actor, |tx, audit| {
+        tx.execute(
+            "INSERT OR REPLACE INTO chartdesk_meta(key, value) VALUES ('demo', '1')",
+            [],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "chartdesk_meta", "demo")
+                .reason("marked as a demo database (chartdesk demo)"),
+        );
+        Ok::<_, crate::CoreError>(())
+    })?;
     let spec = demo::GenSpec {
         seed: args.seed,
         encounters: args.encounters,

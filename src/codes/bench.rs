@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
+use crate::store::Reader;
 
 use super::search::{CodeIndex, search};
 use crate::error::CoreError;
@@ -55,7 +55,7 @@ fn keystrokes() -> Vec<String> {
 /// Build the index from the newest loaded code sets, then time every keystroke prefix of
 /// [`PHRASES`] `rounds` times with the index and `scan_rounds` times with the linear scan.
 pub fn bench(
-    conn: &Connection,
+    conn: &Reader,
     rounds: usize,
     scan_rounds: usize,
     out: &mut dyn Write,

@@ -8,7 +8,8 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
+use crate::store::Reader;
 
 use super::{
     CodeSetId, CodeSystem, code_set_for, code_set_of_year, latest_code_set, mce_flag_meaning,
@@ -61,7 +62,7 @@ pub struct CodeDetail {
 
 /// Look a code up (with or without the dot) in the newest loaded fiscal year, ICD-10-CM first
 /// then ICD-10-PCS. `Ok(None)` when it is in neither.
-pub fn show(conn: &Connection, code: &str) -> Result<Option<CodeDetail>, CoreError> {
+pub fn show(conn: &Reader, code: &str) -> Result<Option<CodeDetail>, CoreError> {
     for system in [CodeSystem::Icd10Cm, CodeSystem::Icd10Pcs] {
         if let Some((set, year)) = latest_code_set(conn, system)?
             && let Some(d) = detail(conn, system, set, year, code)?
@@ -74,7 +75,7 @@ pub fn show(conn: &Connection, code: &str) -> Result<Option<CodeDetail>, CoreErr
 
 /// Like [`show`], in the code sets in effect on `date` (COD-01).
 pub fn show_on(
-    conn: &Connection,
+    conn: &Reader,
     code: &str,
     date: NaiveDate,
 ) -> Result<Option<CodeDetail>, CoreError> {
@@ -94,7 +95,7 @@ fn normalize(code: &str) -> String {
 }
 
 fn detail(
-    conn: &Connection,
+    conn: &Reader,
     system: CodeSystem,
     set: CodeSetId,
     year: i32,
@@ -160,7 +161,7 @@ fn detail(
 
 /// Parents, block, chapter, notes and the 7th-character rule of an ICD-10-CM code.
 fn cm_context(
-    conn: &Connection,
+    conn: &Reader,
     set: CodeSetId,
     d: &mut CodeDetail,
     block_id: &str,

@@ -23,7 +23,8 @@ pub mod search;
 pub mod tsv;
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{OptionalExtension};
+use crate::store::Reader;
 
 pub use bench::{SearchBench, bench};
 pub use load::{LoadSummary, SetSummary, load_dir, load_embedded};
@@ -97,7 +98,7 @@ pub fn fiscal_year_bounds(fiscal_year: i32) -> Option<(NaiveDate, NaiveDate)> {
 
 /// The code set of `system` in effect on `date` (inpatient: discharge date; outpatient: date
 /// of service — COD-01). `None` when no loaded set covers the date (or the query fails).
-pub fn code_set_for(conn: &Connection, system: CodeSystem, date: NaiveDate) -> Option<CodeSetId> {
+pub fn code_set_for(conn: &Reader, system: CodeSystem, date: NaiveDate) -> Option<CodeSetId> {
     let day = date.format("%Y-%m-%d").to_string();
     conn.query_row(
         "SELECT id FROM code_sets WHERE system = ?1 AND effective_from <= ?2 AND effective_to >= ?2
@@ -113,7 +114,7 @@ pub fn code_set_for(conn: &Connection, system: CodeSystem, date: NaiveDate) -> O
 
 /// The code set of `system` for a fiscal year, if loaded.
 pub fn code_set_of_year(
-    conn: &Connection,
+    conn: &Reader,
     system: CodeSystem,
     fiscal_year: i32,
 ) -> rusqlite::Result<Option<CodeSetId>> {
@@ -128,7 +129,7 @@ pub fn code_set_of_year(
 
 /// The newest loaded fiscal year of `system`.
 pub fn latest_code_set(
-    conn: &Connection,
+    conn: &Reader,
     system: CodeSystem,
 ) -> rusqlite::Result<Option<(CodeSetId, i32)>> {
     conn.query_row(

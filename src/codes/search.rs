@@ -15,7 +15,8 @@
 //!   stop after `limit`. [`CodeIndex::linear_scan`] must return exactly what [`search`] does.
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::{params};
+use crate::store::Reader;
 use std::collections::HashMap;
 
 use super::{CodeSetId, CodeSystem, code_set_for, latest_code_set};
@@ -87,7 +88,7 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 
 impl CodeIndex {
     /// Build from the sets in effect on `date`, or from the newest loaded sets when `None`.
-    pub fn build(conn: &Connection, date: Option<NaiveDate>) -> Result<CodeIndex, CoreError> {
+    pub fn build(conn: &Reader, date: Option<NaiveDate>) -> Result<CodeIndex, CoreError> {
         let mut sets: Vec<(CodeSystem, CodeSetId)> = Vec::new();
         let mut fiscal_year = 0;
         for system in [CodeSystem::Icd10Cm, CodeSystem::Icd10Pcs] {

@@ -7,7 +7,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::{params};
+use crate::store::Reader;
 
 use super::{DxEntry, EditInput, PxEntry, load_facts, run_edits};
 use crate::codes::{CodeSystem, code_set_for};
@@ -40,7 +41,7 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
 
 /// `count` billable codes of `system` spread evenly over the set in force on `day`.
 fn spread(
-    conn: &Connection,
+    conn: &Reader,
     system: CodeSystem,
     day: NaiveDate,
     count: usize,
@@ -66,7 +67,7 @@ fn spread(
 }
 
 /// Time [`run_edits`] against a `HashMap` baseline (see the module doc).
-pub fn bench_edits(conn: &Connection) -> Result<EditsBench, CoreError> {
+pub fn bench_edits(conn: &Reader) -> Result<EditsBench, CoreError> {
     let day =
         NaiveDate::from_ymd_opt(2026, 3, 15).ok_or_else(|| CoreError::invalid("date", "bad"))?;
     let dx = spread(conn, CodeSystem::Icd10Cm, day, 25)?;

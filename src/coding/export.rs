@@ -8,7 +8,8 @@
 //! - Each export is audited as `export` (AUD-09) with the format and the code list.
 //! - The Claim is a summary, not a submittable claim: no insurance or charges are invented.
 
-use rusqlite::{Connection, params};
+use rusqlite::{params};
+use crate::store::Reader;
 use serde_json::{Value, json};
 
 use super::normalize_code;
@@ -30,7 +31,7 @@ pub enum ExportFormat {
     Csv,
 }
 
-fn title(conn: &Connection, system: CodeSystem, h: &EncounterHeader, code: &str) -> String {
+fn title(conn: &Reader, system: CodeSystem, h: &EncounterHeader, code: &str) -> String {
     let day = h
         .discharge_at
         .as_deref()
@@ -49,7 +50,7 @@ fn title(conn: &Connection, system: CodeSystem, h: &EncounterHeader, code: &str)
 }
 
 /// The FHIR R4 Bundle of a coded encounter (pure over what it reads).
-pub fn fhir_bundle(conn: &Connection, h: &EncounterHeader, codes: &CodeList) -> Value {
+pub fn fhir_bundle(conn: &Reader, h: &EncounterHeader, codes: &CodeList) -> Value {
     let patient_ref = format!("Patient/{}", h.mrn);
     let enc_ref = format!("Encounter/{}", h.visit_number);
     let mut entries = vec![

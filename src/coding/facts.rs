@@ -13,7 +13,8 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
+use crate::store::Reader;
 
 use super::{EditInput, normalize_code};
 use crate::codes::{
@@ -191,7 +192,7 @@ pub fn pcs_syntax_ok(code: &str) -> bool {
 }
 
 /// Read the facts for every code of `input` from the sets in force on `input.discharge`.
-pub fn load_facts(conn: &Connection, input: &EditInput) -> Result<CodeFacts, CoreError> {
+pub fn load_facts(conn: &Reader, input: &EditInput) -> Result<CodeFacts, CoreError> {
     let date = input.discharge;
     let year = fiscal_year_of(date);
     let cm_set = code_set_for(conn, CodeSystem::Icd10Cm, date);
@@ -243,7 +244,7 @@ pub fn load_facts(conn: &Connection, input: &EditInput) -> Result<CodeFacts, Cor
 }
 
 /// Fiscal years of the loaded sets of `system` that hold `code`.
-fn years_holding(conn: &Connection, system: CodeSystem, code: &str) -> Result<Vec<i32>, CoreError> {
+fn years_holding(conn: &Reader, system: CodeSystem, code: &str) -> Result<Vec<i32>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT s.fiscal_year FROM codes c JOIN code_sets s ON s.id = c.code_set_id
          WHERE s.system = ?1 AND c.code = ?2 ORDER BY s.fiscal_year",
@@ -255,7 +256,7 @@ fn years_holding(conn: &Connection, system: CodeSystem, code: &str) -> Result<Ve
 
 /// Validity of a code that is not in the set in force (or when none is in force).
 fn absent(
-    conn: &Connection,
+    conn: &Reader,
     system: CodeSystem,
     code: &str,
     in_force: bool,
@@ -289,7 +290,7 @@ fn note_refs(d: &CodeDetail, kind: &str, skip_chapter: bool) -> Vec<NoteRef> {
 }
 
 fn dx_facts(
-    conn: &Connection,
+    conn: &Reader,
     code: &str,
     date: chrono::NaiveDate,
     in_force: bool,
@@ -339,7 +340,7 @@ fn dx_facts(
 }
 
 fn px_facts(
-    conn: &Connection,
+    conn: &Reader,
     code: &str,
     date: chrono::NaiveDate,
     in_force: bool,

@@ -73,7 +73,7 @@ impl HoldPolicy {
 }
 
 /// The policy in force (an unreadable stored value falls back to the default CRITICAL).
-pub fn policy_in_force(conn: &rusqlite::Connection) -> Result<HoldPolicy, CoreError> {
+pub fn policy_in_force(conn: &crate::store::Reader) -> Result<HoldPolicy, CoreError> {
     let raw = crate::settings::get(conn, "coding_hold_policy")?;
     Ok(HoldPolicy::parse(&raw).unwrap_or(HoldPolicy::Critical))
 }

@@ -56,7 +56,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueryRow> {
 
 /// The queries of an encounter, newest first (bare read).
 pub fn encounter_queries(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     encounter_id: i64,
 ) -> Result<Vec<QueryRow>, CoreError> {
     let mut st = conn.prepare_cached(&format!(
@@ -67,7 +67,7 @@ pub fn encounter_queries(
         .collect::<Result<_, _>>()?)
 }
 
-fn get(tx: &rusqlite::Connection, id: i64) -> Result<QueryRow, CoreError> {
+fn get(tx: &crate::store::Reader, id: i64) -> Result<QueryRow, CoreError> {
     tx.query_row(
         &format!("SELECT {COLS} FROM coding_queries WHERE id = ?1"),
         [id],

@@ -4,7 +4,8 @@
 //! policy names is in the held list with its reasons, never in the queue. Reading a page
 //! shows patient names, so it is audited as a query.
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::{ToSql};
+use crate::store::Reader;
 use serde::Serialize;
 use serde_json::json;
 
@@ -57,7 +58,7 @@ pub struct CodingRow {
 
 /// One page (bare read: the caller audits).
 pub fn page_rows(
-    conn: &Connection,
+    conn: &Reader,
     now: &str,
     policy: HoldPolicy,
     list: CodingList,

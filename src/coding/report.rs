@@ -11,7 +11,8 @@
 //! - Hours worked are the sum of each completed coding session (claim to completion).
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::{params};
+use crate::store::Reader;
 use serde::Serialize;
 
 use super::hold::{HoldPolicy, policy_in_force};
@@ -53,7 +54,7 @@ pub struct Turnaround {
 
 /// Discharge → coded for encounters whose `coded_at` falls on `from..=to`.
 pub fn turnaround(
-    conn: &Connection,
+    conn: &Reader,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Turnaround, CoreError> {
@@ -85,7 +86,7 @@ pub fn turnaround(
 }
 
 /// DNFB and DNFC as of `today`.
-pub fn dnfb(conn: &Connection, today: NaiveDate) -> Result<Dnfb, CoreError> {
+pub fn dnfb(conn: &Reader, today: NaiveDate) -> Result<Dnfb, CoreError> {
     let day = today.format("%Y-%m-%d").to_string();
     let target = settings::get_i64(conn, "dnfc_target_days")?;
     let mut st = conn.prepare(
@@ -140,7 +141,7 @@ pub struct HeldReason {
 }
 
 /// Held-for-documentation reasons under the policy in force (COD-20).
-pub fn held_reasons(conn: &Connection) -> Result<(HoldPolicy, Vec<HeldReason>), CoreError> {
+pub fn held_reasons(conn: &Reader) -> Result<(HoldPolicy, Vec<HeldReason>), CoreError> {
     let policy = policy_in_force(conn)?;
     let sql = format!(
         "SELECT d.kind, d.rule, count(DISTINCT e.id) FROM encounters e JOIN deficiencies d ON d.encounter_id = e.id
@@ -194,7 +195,7 @@ pub struct Throughput {
 
 /// Completed coding sessions between `from` and `to` (inclusive), per coder.
 pub fn throughput(
-    conn: &Connection,
+    conn: &Reader,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Throughput, CoreError> {

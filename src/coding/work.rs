@@ -13,7 +13,8 @@
 //!   secondary diagnoses in order, then procedures in order with their principal flag.
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
+use crate::store::Reader;
 use serde::Serialize;
 use serde_json::json;
 
@@ -90,7 +91,7 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Read an encounter's header (bare read: the caller audits).
-pub fn header(conn: &Connection, encounter_id: i64) -> Result<EncounterHeader, CoreError> {
+pub fn header(conn: &Reader, encounter_id: i64) -> Result<EncounterHeader, CoreError> {
     conn.query_row(
         "SELECT e.id, e.visit_number, p.mrn, p.family_name || ', ' || p.given_name, p.birth_date, p.sex, e.kind,
                 e.service, e.admit_at, e.discharge_at, e.discharge_disposition, e.attending_id,
@@ -130,7 +131,7 @@ pub fn header(conn: &Connection, encounter_id: i64) -> Result<EncounterHeader, C
 type StoredCode = (String, String, Option<String>, Option<String>, bool);
 
 /// The stored code list of an encounter (bare read).
-pub fn read_codes(conn: &Connection, encounter_id: i64) -> Result<CodeList, CoreError> {
+pub fn read_codes(conn: &Reader, encounter_id: i64) -> Result<CodeList, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT kind, code, poa, procedure_date, principal FROM encounter_codes
          WHERE encounter_id = ?1 ORDER BY kind, sequence",
@@ -198,7 +199,7 @@ pub fn edit_input(h: &EncounterHeader, codes: &CodeList) -> Result<EditInput, Co
 
 /// Run every edit on an encounter with `codes` (reads code facts; pure otherwise).
 pub fn edits_for(
-    conn: &Connection,
+    conn: &Reader,
     h: &EncounterHeader,
     codes: &CodeList,
 ) -> Result<Vec<Edit>, CoreError> {
@@ -217,7 +218,7 @@ pub fn ack_key(e: &Edit) -> String {
 
 /// Open deficiencies of an encounter (bare read).
 pub fn open_deficiencies(
-    conn: &Connection,
+    conn: &Reader,
     encounter_id: i64,
 ) -> Result<Vec<OpenDeficiency>, CoreError> {
     let mut st = conn.prepare_cached(
@@ -238,7 +239,7 @@ pub fn open_deficiencies(
 /// Who holds a live coding claim on the encounter, if anyone: (user id, user name). `now` is
 /// a UTC instant as [`crate::clock::utc_ts`] writes it.
 pub fn claim_holder(
-    conn: &Connection,
+    conn: &Reader,
     encounter_id: i64,
     now: &str,
 ) -> Result<Option<(i64, String)>, CoreError> {
@@ -286,7 +287,7 @@ fn require_claim(
     }
 }
 
-fn open_queries(conn: &Connection, encounter_id: i64) -> Result<i64, CoreError> {
+fn open_queries(conn: &Reader, encounter_id: i64) -> Result<i64, CoreError> {
     Ok(conn.query_row(
         "SELECT count(*) FROM coding_queries WHERE encounter_id = ?1 AND status = 'open'",
         [encounter_id],
@@ -751,7 +752,7 @@ pub fn open(
 
 /// Used by the hold list and the workbench banner.
 pub fn hold_of(
-    conn: &Connection,
+    conn: &Reader,
     policy: HoldPolicy,
     encounter_id: i64,
 ) -> Result<Vec<OpenDeficiency>, CoreError> {
@@ -764,7 +765,7 @@ pub fn hold_of(
 /// Long titles of the list's codes from the code sets in force at discharge (COD-01), as
 /// `(dotted or PCS code, title)`; codes not in those sets have none. Reference data, bare read.
 pub fn code_titles(
-    conn: &Connection,
+    conn: &Reader,
     h: &EncounterHeader,
     list: &CodeList,
 ) -> Result<Vec<(String, String)>, CoreError> {

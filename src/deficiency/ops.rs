@@ -16,7 +16,7 @@ use crate::audit::{Action, Actor, Event, Subtype};
 use crate::domain::{DocStatus, EncounterKind, Perm};
 use crate::error::CoreError;
 use crate::settings;
-use crate::store::{AuditBuffer, Store, Tx};
+use crate::store::{AuditBuffer, ConnPragma, Store, Tx};
 
 /// Facility-local timestamp text, as stored for clinical and deficiency times.
 pub fn local_ts(t: NaiveDateTime) -> String {
@@ -42,7 +42,7 @@ pub fn local_now(store: &Store) -> NaiveDateTime {
 }
 
 /// The rule set in force: the `deficiency_rules` setting, else the DOMAIN.md defaults.
-pub fn rules_in_force(conn: &rusqlite::Connection) -> Result<RuleSet, CoreError> {
+pub fn rules_in_force(conn: &crate::store::Reader) -> Result<RuleSet, CoreError> {
     let raw = settings::get(conn, "deficiency_rules")?;
     if raw.trim().is_empty() {
         return Ok(RuleSet::default());
@@ -96,7 +96,7 @@ type ExistingRow = ((String, String), (i64, String, String));
 impl Prefetch {
     /// Read everything for encounters with `lo <= id <= hi`.
     pub(crate) fn range(
-        tx: &rusqlite::Connection,
+        tx: &crate::store::Reader,
         lo: i64,
         hi: i64,
     ) -> Result<Prefetch, CoreError> {
@@ -154,7 +154,7 @@ fn doc_from_row(
 }
 
 fn load(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Reader,
     encounter_id: i64,
     prefetch: Option<&mut Prefetch>,
 ) -> Result<Loaded, CoreError> {
@@ -420,23 +420,20 @@ pub fn analyze_batch(
     let now = local_now(store);
     // A batch touches most of the encounter and document indexes: give this run a larger
     // page cache than an interactive session needs (restored below, whatever the outcome).
-    store.conn().pragma_update(None, "cache_size", -262_144)?;
+    store.set_pragma(ConnPragma::CacheSize, -262_144)?;
     // Checkpoint every 256 MiB of WAL instead of every 16 MiB: a chunk's index writes are
     // scattered, and each checkpoint copies every page the WAL holds into the database file,
     // so fewer checkpoints copy a page that several chunks touched once. The WAL stays
     // bounded, and the last checkpoint (below) is counted in the run's time.
-    store
-        .conn()
-        .pragma_update(None, "wal_autocheckpoint", 65_536)?;
+    store.set_pragma(ConnPragma::WalAutocheckpoint, 65_536)?;
     let result = analyze_chunks(store, actor, &rules, days, now, &ids);
-    store.conn().pragma_update(None, "cache_size", -32_000)?;
-    store
-        .conn()
-        .pragma_update(None, "wal_autocheckpoint", crate::store::WAL_AUTOCHECKPOINT)?;
+    store.set_pragma(ConnPragma::CacheSize, -32_000)?;
+    store.set_pragma(
+        ConnPragma::WalAutocheckpoint,
+        crate::store::WAL_AUTOCHECKPOINT,
+    )?;
     // PASSIVE: never waits for readers; whatever it cannot copy now the next commits will.
-    store
-        .conn()
-        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    store.checkpoint_passive()?;
     result
 }
 
@@ -579,7 +576,7 @@ pub struct ProviderSummary {
 }
 
 /// Active providers by name, for reassignment and the provider view.
-pub fn list_providers(conn: &rusqlite::Connection) -> Result<Vec<ProviderSummary>, CoreError> {
+pub fn list_providers(conn: &crate::store::Reader) -> Result<Vec<ProviderSummary>, CoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, trim(family_name || ', ' || given_name || ' ' || credentials), npi, kind, specialty
          FROM providers WHERE active = 1 ORDER BY family_name, given_name, id",

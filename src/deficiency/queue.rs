@@ -78,7 +78,7 @@ pub struct QueueRow {
 
 /// One page of the queue (bare reads: the caller audits).
 pub fn page_rows(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     now: &str,
     tab: QueueTab,
     sort: QueueSort,
@@ -210,7 +210,7 @@ pub fn queue_page(
 
 /// The deficiencies of one encounter (for the chart beside the list). Bare read.
 pub fn encounter_deficiencies(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     encounter_id: i64,
 ) -> Result<Vec<DeficiencyRow>, CoreError> {
     let mut stmt = conn.prepare_cached(&format!(
@@ -228,7 +228,7 @@ pub type ProviderItem = (DeficiencyRow, String, String, String, String);
 
 /// Open deficiencies owed by one provider, oldest first, keyset-paged on (assigned_at, id).
 pub fn provider_rows(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     provider_id: i64,
     after: Option<(&str, i64)>,
     limit: usize,

@@ -3,7 +3,8 @@
 //! Pure reads; the callers audit them as queries.
 
 use chrono::{Months, NaiveDate};
-use rusqlite::{Connection, params};
+use rusqlite::{params};
+use crate::store::Reader;
 use serde::Serialize;
 
 use super::lifecycle::{BUCKETS, DelinquencyRate, aging_bucket, delinquency_rate};
@@ -16,7 +17,7 @@ fn ymd(d: NaiveDate) -> String {
 }
 
 /// Aging bucket edges from the `aging_bucket_edges` setting (DEL-06), default 7,14,30.
-pub fn bucket_edges(conn: &Connection) -> Result<[i64; 3], CoreError> {
+pub fn bucket_edges(conn: &Reader) -> Result<[i64; 3], CoreError> {
     let raw = settings::get(conn, "aging_bucket_edges")?;
     let v: Vec<i64> = raw
         .split(',')
@@ -36,7 +37,7 @@ pub struct AgingRow {
     pub total: i64,
 }
 
-pub fn aging_by_kind(conn: &Connection, today: NaiveDate) -> Result<Vec<AgingRow>, CoreError> {
+pub fn aging_by_kind(conn: &Reader, today: NaiveDate) -> Result<Vec<AgingRow>, CoreError> {
     let edges = bucket_edges(conn)?;
     let mut stmt = conn.prepare_cached(
         "SELECT kind, day, n FROM deficiency_open_daily WHERE n > 0 ORDER BY kind, day",
@@ -79,7 +80,7 @@ pub fn aging_by_kind(conn: &Connection, today: NaiveDate) -> Result<Vec<AgingRow
 
 /// The same counts computed the slow way (a scan of open deficiencies): the baseline the
 /// bench compares against, and a cross-check in tests that the counters stay exact.
-pub fn aging_by_kind_scan(conn: &Connection, today: NaiveDate) -> Result<Vec<AgingRow>, CoreError> {
+pub fn aging_by_kind_scan(conn: &Reader, today: NaiveDate) -> Result<Vec<AgingRow>, CoreError> {
     let edges = bucket_edges(conn)?;
     let t = ymd(today);
     let mut stmt = conn.prepare_cached(
@@ -112,7 +113,7 @@ pub struct ProviderRow {
 
 /// Open and delinquent deficiencies per provider (DEL-02), and the provider's delinquent
 /// records (DEL-03), most delinquent first.
-pub fn by_provider(conn: &Connection, today: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
+pub fn by_provider(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
     let def_days = settings::get_i64(conn, "deficiency_delinquent_days")?;
     let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
     let def_cut = ymd(today - chrono::Days::new(def_days as u64));
@@ -141,7 +142,7 @@ pub fn by_provider(conn: &Connection, today: NaiveDate) -> Result<Vec<ProviderRo
 
 /// DEL-04 at a measurement date: delinquent records (DEL-03) ÷ average monthly discharges of
 /// the previous `delinquency_avg_months` months × 100.
-pub fn delinquency(conn: &Connection, as_of: NaiveDate) -> Result<DelinquencyRate, CoreError> {
+pub fn delinquency(conn: &Reader, as_of: NaiveDate) -> Result<DelinquencyRate, CoreError> {
     let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
     let months = settings::get_i64(conn, "delinquency_avg_months")?;
     let alert = settings::get_i64(conn, "delinquency_alert_pct")? as f64;
@@ -165,7 +166,7 @@ pub fn delinquency(conn: &Connection, as_of: NaiveDate) -> Result<DelinquencyRat
 
 /// The letter a department sends a physician (DEL-07): every chart with what is owed.
 pub fn provider_letter(
-    conn: &Connection,
+    conn: &Reader,
     provider_id: i64,
     today: NaiveDate,
     csv: bool,

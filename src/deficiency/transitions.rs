@@ -26,7 +26,7 @@ fn by_of(actor: &Actor) -> By {
     }
 }
 
-fn get_def(tx: &rusqlite::Connection, id: i64) -> Result<(DeficiencyRow, String), CoreError> {
+fn get_def(tx: &crate::store::Reader, id: i64) -> Result<(DeficiencyRow, String), CoreError> {
     tx.query_row(
         &format!("SELECT {DEF_COLS}, p.mrn FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1"),
         [id],

@@ -50,7 +50,8 @@ mod tests;
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use rusqlite::{Connection, params};
+use rusqlite::{params};
+use crate::store::{Reader, Tx};
 use serde_json::json;
 
 use crate::accounts;
@@ -267,7 +268,7 @@ impl Progress {
     }
 }
 
-fn progress(conn: &Connection) -> Result<Option<Progress>, CoreError> {
+fn progress(conn: &Reader) -> Result<Option<Progress>, CoreError> {
     use rusqlite::OptionalExtension;
     let text: Option<String> = conn
         .query_row(
@@ -280,7 +281,7 @@ fn progress(conn: &Connection) -> Result<Option<Progress>, CoreError> {
 }
 
 /// The spec of a run that stopped before its end (a killed `gen`), if the last run did.
-pub fn unfinished(conn: &Connection) -> Result<Option<(GenSpec, usize)>, CoreError> {
+pub fn unfinished(conn: &Reader) -> Result<Option<(GenSpec, usize)>, CoreError> {
     Ok(progress(conn)?
         .filter(|p| !p.done)
         .map(|p| (p.spec(), p.summary.encounters)))
@@ -294,13 +295,13 @@ pub fn create_demo_users(store: &mut Store, actor: &Actor) -> Result<(), CoreErr
     Ok(())
 }
 
-fn max_id(conn: &Connection, table: &str) -> Result<i64, CoreError> {
+fn max_id(conn: &Reader, table: &str) -> Result<i64, CoreError> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
     Ok(conn.query_row(&sql, [], |r| r.get(0))?)
 }
 
 /// NPIs of providers with an id up to `max_id` (a resumed run sees the roster as it was).
-fn existing_npis(conn: &Connection, max_id: i64) -> Result<BTreeSet<String>, CoreError> {
+fn existing_npis(conn: &Reader, max_id: i64) -> Result<BTreeSet<String>, CoreError> {
     let mut stmt = conn.prepare("SELECT npi FROM providers WHERE npi IS NOT NULL AND id <= ?1")?;
     let rows = stmt.query_map([max_id], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<BTreeSet<_>, _>>()?)
@@ -339,7 +340,7 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
-    fn insert_providers(&mut self, tx: &Connection) -> Result<(), CoreError> {
+    fn insert_providers(&mut self, tx: &Tx<'_>) -> Result<(), CoreError> {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO providers(id, npi, family_name, given_name, credentials, specialty, kind,
                                    supervisor_id, active, source)
@@ -364,7 +365,7 @@ impl Gen<'_> {
     }
 
     /// Plan one patient (at most `room` encounters), write the notes and insert everything.
-    fn patient(&mut self, tx: &Connection, room: usize) -> Result<(), CoreError> {
+    fn patient(&mut self, tx: &Tx<'_>, room: usize) -> Result<(), CoreError> {
         let mut plan = self.planner.patient(&mut self.rng, room);
         self.write_bodies(&mut plan);
         let pid = self.next_patient;
@@ -396,7 +397,7 @@ impl Gen<'_> {
 
     fn insert_encounter(
         &mut self,
-        tx: &Connection,
+        tx: &Tx<'_>,
         pid: i64,
         e: &EncounterPlan,
     ) -> Result<(), CoreError> {

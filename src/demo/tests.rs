@@ -30,7 +30,7 @@ fn generated(seed: u64, encounters: usize) -> (tempfile::TempDir, Store, GenSumm
     (dir, store, summary)
 }
 
-fn table_hash(conn: &Connection, table: &str) -> String {
+fn table_hash(conn: &Reader, table: &str) -> String {
     let mut stmt = conn
         .prepare(&format!("SELECT * FROM {table} ORDER BY id"))
         .unwrap();
@@ -56,7 +56,7 @@ fn table_hash(conn: &Connection, table: &str) -> String {
 
 const TABLES: &[&str] = &["providers", "patients", "encounters", "documents"];
 
-fn count(conn: &Connection, sql: &str) -> i64 {
+fn count(conn: &Reader, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 

@@ -195,7 +195,7 @@ pub fn update(
 }
 
 /// One entry (reference data about a requester, not PHI: not audited).
-pub fn load(conn: &rusqlite::Connection, id: i64) -> Result<Requester, CoreError> {
+pub fn load(conn: &crate::store::Reader, id: i64) -> Result<Requester, CoreError> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM requester_book WHERE id = ?1"),
         [id],
@@ -212,7 +212,7 @@ pub fn load(conn: &rusqlite::Connection, id: i64) -> Result<Requester, CoreError
 /// (case-insensitive), best first (prefix matches, then by name); at most `limit`.
 /// Empty `typed` lists the first `limit` by name.
 pub fn find(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     typed: &str,
     limit: usize,
 ) -> Result<Vec<Requester>, CoreError> {

@@ -101,7 +101,7 @@ fn d(s: &str) -> rusqlite::Result<NaiveDate> {
     })
 }
 
-fn patient(conn: &rusqlite::Connection, mrn: &str) -> Result<(i64, String), CoreError> {
+fn patient(conn: &crate::store::Reader, mrn: &str) -> Result<(i64, String), CoreError> {
     conn.query_row(
         "SELECT id, family_name || ', ' || given_name FROM patients WHERE mrn = ?1",
         [mrn],
@@ -115,7 +115,7 @@ fn patient(conn: &rusqlite::Connection, mrn: &str) -> Result<(i64, String), Core
 }
 
 /// Suspensions on record (AOD-06).
-pub fn suspensions(conn: &rusqlite::Connection) -> Result<Vec<Suspension>, CoreError> {
+pub fn suspensions(conn: &crate::store::Reader) -> Result<Vec<Suspension>, CoreError> {
     let mut stmt = conn.prepare(
         "SELECT agency, start_date, end_date, written, request_id FROM aod_suspensions ORDER BY id",
     )?;
@@ -132,7 +132,7 @@ pub fn suspensions(conn: &rusqlite::Connection) -> Result<Vec<Suspension>, CoreE
 }
 
 fn latest_request(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
     today: NaiveDate,
 ) -> Result<Option<AodRequest>, CoreError> {
@@ -190,7 +190,7 @@ pub fn accounting(
 
 /// The accounting as of `today`, read on `conn` (the caller audits it).
 pub fn accounting_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     mrn: &str,
     from: Option<NaiveDate>,
     today: NaiveDate,

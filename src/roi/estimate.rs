@@ -29,7 +29,7 @@ pub struct Estimate {
 
 /// The estimate for `rec` as selected on `today` (a bare read; the caller audits the view).
 pub fn fee_estimate(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     today: NaiveDate,
 ) -> Result<Estimate, CoreError> {

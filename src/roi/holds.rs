@@ -40,7 +40,7 @@ pub struct Payment {
 }
 
 /// Payments of a request, oldest first.
-pub fn payments(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Payment>, CoreError> {
+pub fn payments(conn: &crate::store::Reader, id: i64) -> Result<Vec<Payment>, CoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT paid_at, cents, method, against, username FROM release_payments WHERE request_id = ?1 ORDER BY id",
     )?;
@@ -66,7 +66,7 @@ pub struct EstimateRecord {
 }
 
 pub fn estimate_record(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     id: i64,
 ) -> Result<Option<EstimateRecord>, CoreError> {
     type Row = (Option<i64>, Option<i64>, Option<String>, Option<String>);
@@ -663,7 +663,7 @@ pub struct RequestDenial {
 
 /// The denial of a request, if it was ever denied or refused.
 pub fn request_denial(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     id: i64,
 ) -> Result<Option<RequestDenial>, CoreError> {
     type Row = (

@@ -5,13 +5,13 @@
 //! Needs the `encryption` build; without it the setting is refused at release time rather than
 //! silently writing a plain zip.
 
-use rusqlite::Connection;
+use crate::store::Reader;
 
 use crate::error::CoreError;
 use crate::settings;
 
 /// A fresh passphrase when the setting asks for an encrypted zip, else `None`.
-pub fn passphrase_for(conn: &Connection) -> Result<Option<String>, CoreError> {
+pub fn passphrase_for(conn: &Reader) -> Result<Option<String>, CoreError> {
     let mode = settings::get(conn, "release_zip_encryption")?;
     if !mode.trim().eq_ignore_ascii_case("AES256") {
         return Ok(None);

@@ -85,7 +85,7 @@ pub fn parse_fee_schedule(s: &str) -> Result<FeeSchedule, String> {
 
 /// ROI-04: the fee of a release of `pages` pages, from the settings in force.
 pub fn fee_for(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     pages: u32,
 ) -> Result<(Fee, String), CoreError> {
@@ -424,7 +424,7 @@ pub fn release(
 /// Patient facts the packet states: family and given name, birth date, sex.
 type PatientFacts = (String, String, String, String);
 
-fn patient_facts(conn: &rusqlite::Connection, patient_id: i64) -> Result<PatientFacts, CoreError> {
+fn patient_facts(conn: &crate::store::Reader, patient_id: i64) -> Result<PatientFacts, CoreError> {
     Ok(conn.query_row(
         "SELECT family_name, given_name, birth_date, sex FROM patients WHERE id = ?1",
         [patient_id],
@@ -434,7 +434,7 @@ fn patient_facts(conn: &rusqlite::Connection, patient_id: i64) -> Result<Patient
 
 /// The documents that go out, with their text, and those withheld with the reason.
 fn gather(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     sel: &Selection,
 ) -> Result<(Vec<PacketDoc>, Vec<Withheld>), CoreError> {
     let mut docs = Vec::new();
@@ -547,7 +547,7 @@ pub struct Estimate {
 
 /// The fee estimate of a request as of `today` (pure read).
 pub fn estimate_in(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     today: chrono::NaiveDate,
 ) -> Result<Estimate, CoreError> {
@@ -571,7 +571,7 @@ pub fn estimate_in(
 /// Refuse a release the rules do not allow now, with a hint that names a step allowed in the
 /// request's state: an invalid selection, or an incomplete document nobody acknowledged.
 pub(crate) fn check_releasable(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     sel: &Selection,
 ) -> Result<(), CoreError> {

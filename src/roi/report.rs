@@ -124,7 +124,7 @@ fn day(s: &str) -> Option<NaiveDate> {
 
 /// Compute the metrics of `from..=to`, with open holds and past-due counted as of `as_of`.
 pub fn roi_metrics(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     from: NaiveDate,
     to: NaiveDate,
     as_of: NaiveDate,

@@ -192,7 +192,7 @@ pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRecord>
 }
 
 /// Read one request (no audit: callers audit the view).
-pub fn load(conn: &rusqlite::Connection, id: i64) -> Result<RequestRecord, CoreError> {
+pub fn load(conn: &crate::store::Reader, id: i64) -> Result<RequestRecord, CoreError> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM release_requests r JOIN patients p ON p.id = r.patient_id WHERE r.id = ?1"),
         [id],
@@ -206,7 +206,7 @@ pub fn load(conn: &rusqlite::Connection, id: i64) -> Result<RequestRecord, CoreE
 }
 
 /// Hold periods of a request, oldest first.
-pub fn holds(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Hold>, CoreError> {
+pub fn holds(conn: &crate::store::Reader, id: i64) -> Result<Vec<Hold>, CoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT from_date, until_date FROM release_holds WHERE request_id = ?1 ORDER BY id",
     )?;
@@ -222,7 +222,7 @@ pub fn holds(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Hold>, CoreErro
 }
 
 /// Clock settings in force (ROI-01/02).
-pub fn clock_settings(conn: &rusqlite::Connection) -> Result<ClockSettings, CoreError> {
+pub fn clock_settings(conn: &crate::store::Reader) -> Result<ClockSettings, CoreError> {
     let days = |k| -> Result<u32, CoreError> {
         let v = settings::get_i64(conn, k)?;
         u32::try_from(v).map_err(|_| CoreError::invalid(k, format!("{v} is not a day count")))
@@ -240,7 +240,7 @@ fn roi_err(field: &str, e: super::RoiError) -> CoreError {
 
 /// Where a request stands against its clock as of `today` (ROI-01/02).
 pub fn clock_of(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     today: NaiveDate,
 ) -> Result<ClockStatus, CoreError> {
@@ -279,7 +279,7 @@ pub fn purpose_of_use(t: RequesterType) -> &'static str {
     }
 }
 
-fn qa_required(conn: &rusqlite::Connection) -> Result<bool, CoreError> {
+fn qa_required(conn: &crate::store::Reader) -> Result<bool, CoreError> {
     Ok(settings::get_i64(conn, "roi_qa_required")? != 0)
 }
 

@@ -153,7 +153,7 @@ fn in_scope(scope: &Scope, item: &Item) -> bool {
 
 /// Minimum necessary default (ROI-06): the patient's documents in the requested range, types
 /// and encounters (entered-in-error documents never), with the specialist's choices applied.
-pub fn items(conn: &rusqlite::Connection, rec: &RequestRecord) -> Result<Vec<Item>, CoreError> {
+pub fn items(conn: &crate::store::Reader, rec: &RequestRecord) -> Result<Vec<Item>, CoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, d.doc_type, d.title, d.status, d.service_at, e.visit_number, d.sensitivity,
                 i.included, i.note, d.cosigner_id IS NOT NULL AND d.cosigned_at IS NULL,
@@ -211,7 +211,7 @@ pub fn items(conn: &rusqlite::Connection, rec: &RequestRecord) -> Result<Vec<Ite
 
 /// The sensitive-category rule in force: `state_sensitive_rules` for `facility_state`, the
 /// federal floor when the state has no entry (DOMAIN §4.4).
-pub fn sensitive_rules(conn: &rusqlite::Connection) -> Result<SensitiveRules, CoreError> {
+pub fn sensitive_rules(conn: &crate::store::Reader) -> Result<SensitiveRules, CoreError> {
     let rules = settings::get(conn, "state_sensitive_rules")?;
     let state = settings::get(conn, "facility_state")?;
     SensitiveRules::for_state(&rules, &state)
@@ -249,7 +249,7 @@ pub fn as_request(rec: &RequestRecord, items: &[Item]) -> Request {
 
 /// Items and validation as of `today` (pure read).
 pub fn selection(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     today: NaiveDate,
 ) -> Result<Selection, CoreError> {

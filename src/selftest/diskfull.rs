@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use super::{SelftestError, SelftestOptions, Verdict, consistency, probe_action, setup_probe};
+use crate::store::ConnPragma;
 use crate::audit;
 
 pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), SelftestError> {
@@ -20,7 +21,7 @@ pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String
         .conn()
         .query_row("PRAGMA page_count", [], |r| r.get(0))?;
     // The file system is full: not one more page.
-    store.conn().pragma_update(None, "max_page_count", pages)?;
+    store.set_pragma(ConnPragma::MaxPageCount, pages)?;
     let big = "x".repeat(256 * 1024);
     let failed = probe_action(&mut store, 1000, &big);
     let message = match &failed {
@@ -40,8 +41,7 @@ pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String
     )?;
     // Space returns.
     store
-        .conn()
-        .pragma_update(None, "max_page_count", 1_073_741_823i64)?;
+        .set_pragma(ConnPragma::MaxPageCount, 1_073_741_823i64)?;
     let recovered = probe_action(&mut store, 1000, &big);
     drop(store);
     let (rows, problems) = consistency(&db)?;

@@ -112,7 +112,7 @@ pub fn rekey(store: super::Store, new: &DbKey) -> Result<(), StoreError> {
     let _ = std::fs::remove_file(&tmp);
     let meta = std::fs::metadata(&path).map_err(io(&path))?;
     {
-        let conn = store.conn();
+        let conn = &store.db.conn;
         // Nobody else may be inside: take the write lock and fold the WAL into the file.
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

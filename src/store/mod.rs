@@ -16,6 +16,7 @@
 mod crypt;
 mod migrations;
 mod readonly;
+mod reader;
 pub mod version;
 
 pub use crypt::{DbKey, process_key, rekey, set_process_key};
@@ -30,6 +31,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::audit::{self, Actor, Event};
 
 pub use migrations::SCHEMA_VERSION;
+pub use reader::{READ_ONLY_REFUSAL, ReadStatement, Reader, Tx};
 pub use readonly::{ReadOnlyDb, open_read_only, sibling};
 
 /// How long one connection waits on another's write lock inside SQLite before we retry.
@@ -88,11 +90,23 @@ pub enum StoreError {
     NoEncryption(PathBuf),
 }
 
+/// The per-connection pragmas a caller may tune ([`Store::set_pragma`]): none changes data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnPragma {
+    /// Page cache size (negative: KiB).
+    CacheSize,
+    /// WAL pages after which a commit checkpoints.
+    WalAutocheckpoint,
+    /// The most pages the file may grow to (the selftest's "disk full").
+    MaxPageCount,
+}
+
 /// Source of "now": the real clock, or a fixed one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 pub struct Store {
-    conn: Connection,
+    /// The connection, reachable from outside the store only as a [`Reader`].
+    db: Reader,
     path: PathBuf,
     clock: Clock,
     terminal_id: String,
@@ -110,11 +124,11 @@ impl std::fmt::Debug for Store {
 
 /// A freshly migrated database in memory (no file anywhere): what the migrations alone put
 /// in, for comparisons such as `audit verify`'s emptied-log check.
-pub fn fresh_in_memory() -> Result<Connection, StoreError> {
+pub fn fresh_in_memory() -> Result<Reader, StoreError> {
     let mut conn = Connection::open_in_memory()?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrations::migrate(&mut conn, Path::new(":memory:"))?;
-    Ok(conn)
+    Ok(Reader::new(conn))
 }
 
 impl Store {
@@ -184,7 +198,7 @@ impl Store {
         })?;
         migrations::migrate(&mut conn, path)?;
         Ok(Store {
-            conn,
+            db: Reader::new(conn),
             path: path.to_path_buf(),
             clock: Arc::new(Utc::now),
             terminal_id: terminal_id(),
@@ -196,10 +210,48 @@ impl Store {
         &self.path
     }
 
-    /// Read access. Reads of patient data must still be audited by the caller (through
-    /// `transact`); this is for queries that touch no PHI or are audited separately.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    /// Read access, and only that: a [`Reader`] cannot write (it has no write methods, and
+    /// refuses a statement that would write at run time). Reads of patient data must still be
+    /// audited by the caller (through `transact_read`); this is for queries that touch no PHI
+    /// or are audited separately.
+    pub fn conn(&self) -> &Reader {
+        &self.db
+    }
+
+    /// Fold the WAL into the database file and truncate it (`PRAGMA wal_checkpoint(TRUNCATE)`):
+    /// moves committed pages, changes no data.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.db
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Copy what committed pages it can from the WAL into the file without waiting for
+    /// readers (`PRAGMA wal_checkpoint(PASSIVE)`); changes no data.
+    pub fn checkpoint_passive(&self) -> Result<(), StoreError> {
+        self.db
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Refresh the query planner's statistics (`ANALYZE`: SQLite's own `sqlite_stat*` tables,
+    /// no chartdesk data) and fold the WAL into the file. Maintenance, not a data change.
+    pub fn analyze(&self) -> Result<(), StoreError> {
+        self.db.conn.execute_batch("ANALYZE")?;
+        self.checkpoint()
+    }
+
+    /// Set one per-connection tuning pragma (see [`ConnPragma`]): it changes how this
+    /// connection works, never what the database holds.
+    pub fn set_pragma(&self, pragma: ConnPragma, value: i64) -> rusqlite::Result<()> {
+        let name = match pragma {
+            ConnPragma::CacheSize => "cache_size",
+            ConnPragma::WalAutocheckpoint => "wal_autocheckpoint",
+            ConnPragma::MaxPageCount => "max_page_count",
+        };
+        self.db.conn.pragma_update(None, name, value)
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -226,7 +278,7 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let tx = begin_immediate(&self.conn)?;
+        let tx = begin_immediate(&self.db)?;
         // Optimistic versions: refused here, under the write lock, when a guarded record moved.
         self.check_expected(&tx)?;
         // Taken under the write lock, so recorded_at never goes backwards along the chain
@@ -245,7 +297,7 @@ impl Store {
             );
         }
         let versions = self.expected_now(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         self.follow_expected(versions);
         Ok(out)
     }
@@ -267,11 +319,13 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        self.conn
+        self.db
+            .conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(StoreError::from)?;
         let out = self.transact(actor, work);
         let restored = self
+            .db
             .conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(StoreError::from);
@@ -309,48 +363,16 @@ impl AuditBuffer {
 
 /// `BEGIN IMMEDIATE` with retry: SQLite's busy handler waits up to `BUSY_TIMEOUT`; if the lock
 /// is still held we try again until `BEGIN_DEADLINE`, so a user never sees "database is locked".
-fn begin_immediate(conn: &Connection) -> Result<Tx<'_>, StoreError> {
+fn begin_immediate(db: &Reader) -> Result<Tx<'_>, StoreError> {
     let start = Instant::now();
     loop {
-        match conn.execute_batch("BEGIN IMMEDIATE") {
-            Ok(()) => return Ok(Tx { conn, open: true }),
+        match db.conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(Tx { db, open: true }),
             Err(e) if is_busy(&e) && start.elapsed() < BEGIN_DEADLINE => {
                 std::thread::sleep(Duration::from_millis(2));
             }
             Err(e) if is_busy(&e) => return Err(StoreError::Busy(start.elapsed())),
             Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// An open write transaction. Dereferences to the connection for queries; rolls back on drop
-/// unless [`Tx::commit`] succeeded, so an early `?` never commits partial work.
-pub struct Tx<'a> {
-    conn: &'a Connection,
-    open: bool,
-}
-
-impl Tx<'_> {
-    fn commit(mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("COMMIT")?;
-        self.open = false;
-        Ok(())
-    }
-}
-
-impl std::ops::Deref for Tx<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl Drop for Tx<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            // Nothing useful can be done with a failed rollback here: SQLite rolls back
-            // automatically when the statement or connection fails.
-            let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
 }

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{StoreError, migrations};
+use super::{Reader, StoreError, migrations};
 
 /// A read-only connection to an existing chartdesk database, and the canonical path it was
 /// opened at.
 pub struct ReadOnlyDb {
-    pub conn: Connection,
+    pub conn: Reader,
     pub path: PathBuf,
     /// Opened `immutable=1` (read-only directory, no WAL): other processes' writes are not seen.
     pub immutable: bool,
@@ -104,7 +104,7 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnlyDb, StoreError> {
         });
     }
     Ok(ReadOnlyDb {
-        conn: conn.0,
+        conn: Reader::new(conn.0),
         path: canonical,
         immutable: conn.1,
     })

@@ -13,7 +13,9 @@
 //! [`data_version`] is SQLite's cheap "another connection committed" counter; lists poll it
 //! to refresh when another user changes them.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
+
+use super::Reader;
 
 use super::{Store, StoreError};
 
@@ -78,7 +80,7 @@ impl Versioned {
 }
 
 /// The record's version now; `None` when it does not exist (a setting never written is 0).
-pub fn current(conn: &Connection, rec: &Versioned) -> Result<Option<i64>, StoreError> {
+pub fn current(conn: &Reader, rec: &Versioned) -> Result<Option<i64>, StoreError> {
     let (table, key) = rec.table();
     let v: Option<i64> = conn
         .query_row(
@@ -95,7 +97,7 @@ pub fn current(conn: &Connection, rec: &Versioned) -> Result<Option<i64>, StoreE
 
 /// Refuse when `rec` is no longer at `read_at`: the error names who changed what and when
 /// (the latest write in the audit log for the record) and both versions.
-pub fn check(conn: &Connection, rec: &Versioned, read_at: i64) -> Result<(), StoreError> {
+pub fn check(conn: &Reader, rec: &Versioned, read_at: i64) -> Result<(), StoreError> {
     let now = current(conn, rec)?;
     if now == Some(read_at) {
         return Ok(());
@@ -209,7 +211,7 @@ fn what_changed(detail: &str, reason: Option<&str>) -> Changed {
 
 /// SQLite's `PRAGMA data_version`: changes when another connection commits to the file
 /// (never for this connection's own commits). One cheap call; lists poll it to refresh.
-pub fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+pub fn data_version(conn: &Reader) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
@@ -231,7 +233,7 @@ impl Store {
     }
 
     /// Inside an open transaction: refuse if any guarded record moved (see [`Store::guarded`]).
-    pub(super) fn check_expected(&self, conn: &Connection) -> Result<(), StoreError> {
+    pub(super) fn check_expected(&self, conn: &Reader) -> Result<(), StoreError> {
         for (rec, v) in &self.expected {
             check(conn, rec, *v)?;
         }
@@ -239,7 +241,7 @@ impl Store {
     }
 
     /// Inside the transaction, after the work: the guarded records' versions now.
-    pub(super) fn expected_now(&self, conn: &Connection) -> Result<Vec<Option<i64>>, StoreError> {
+    pub(super) fn expected_now(&self, conn: &Reader) -> Result<Vec<Option<i64>>, StoreError> {
         self.expected
             .iter()
             .map(|(rec, _)| current(conn, rec))
