@@ -1,8 +1,8 @@
 //! Patient search and chart reads. Every search and every view of a chart or a document is
 //! audited (AUD-09) in the same transaction that reads it.
 
-use rusqlite::{OptionalExtension, params};
 use crate::store::Reader;
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use crate::accounts::authorize;
@@ -291,11 +291,7 @@ pub struct QueueCount {
 }
 
 /// The signed-in role's queues with counts. Counts carry no PHI and are not audited.
-pub fn queue_counts(
-    conn: &Reader,
-    role: Role,
-    today: &str,
-) -> Result<Vec<QueueCount>, CoreError> {
+pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueCount>, CoreError> {
     let delinquent_days = crate::settings::get_i64(conn, "record_delinquent_days")?;
     let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, CoreError> {
         Ok(conn.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)

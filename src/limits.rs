@@ -3,8 +3,8 @@
 //! plausible calendar dates, years 1900 to 2100 (a birth date of 9999-12-31 is refused).
 //! Each refusal names the field, the limit and the setting that sets it.
 
-use chrono::{Datelike, NaiveDate};
 use crate::store::Reader;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::CoreError;
 use crate::settings;

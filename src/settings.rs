@@ -2,8 +2,8 @@
 //! here; a stored row overrides them. Only a supervisor (or the command-line administrator)
 //! changes a setting, and every change is audited with its old and new value.
 
-use rusqlite::{OptionalExtension};
 use crate::store::Reader;
+use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use crate::accounts::authorize;

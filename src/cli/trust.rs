@@ -180,6 +180,8 @@ pub(super) fn selftest_child(db: &Path, args: SelftestChildArgs) -> Result<ExitC
         crate::selftest::powerloss::install(n, false, true)?;
     }
     if args.nosync || args.normal {
+        // The selftest's negative controls (sync off / NORMAL) must bypass the store on
+        // purpose: a raw connection on the probe table, never used for chartdesk data.
         let c = rusqlite::Connection::open(db)?;
         c.pragma_update(None, "journal_mode", "WAL")?;
         c.pragma_update(

@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
+use crate::store::Reader;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
-use crate::store::Reader;
 
 use super::{
     CodeSetId, CodeSystem, code_set_for, code_set_of_year, latest_code_set, mce_flag_meaning,

@@ -22,9 +22,9 @@ pub mod picker;
 pub mod search;
 pub mod tsv;
 
-use chrono::{Datelike, NaiveDate};
-use rusqlite::{OptionalExtension};
 use crate::store::Reader;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::OptionalExtension;
 
 pub use bench::{SearchBench, bench};
 pub use load::{LoadSummary, SetSummary, load_dir, load_embedded};

@@ -14,9 +14,9 @@
 //!   order, so the expensive keystrokes (the first ones) read their best hits directly and
 //!   stop after `limit`. [`CodeIndex::linear_scan`] must return exactly what [`search`] does.
 
-use chrono::NaiveDate;
-use rusqlite::{params};
 use crate::store::Reader;
+use chrono::NaiveDate;
+use rusqlite::params;
 use std::collections::HashMap;
 
 use super::{CodeSetId, CodeSystem, code_set_for, latest_code_set};

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
-use rusqlite::{params};
 use crate::store::Reader;
+use chrono::NaiveDate;
+use rusqlite::params;
 
 use super::{DxEntry, EditInput, PxEntry, load_facts, run_edits};
 use crate::codes::{CodeSystem, code_set_for};

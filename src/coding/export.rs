@@ -8,8 +8,8 @@
 //! - Each export is audited as `export` (AUD-09) with the format and the code list.
 //! - The Claim is a summary, not a submittable claim: no insurance or charges are invented.
 
-use rusqlite::{params};
 use crate::store::Reader;
+use rusqlite::params;
 use serde_json::{Value, json};
 
 use super::normalize_code;

@@ -13,8 +13,8 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, params};
 use crate::store::Reader;
+use rusqlite::{OptionalExtension, params};
 
 use super::{EditInput, normalize_code};
 use crate::codes::{

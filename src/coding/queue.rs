@@ -4,8 +4,8 @@
 //! policy names is in the held list with its reasons, never in the queue. Reading a page
 //! shows patient names, so it is audited as a query.
 
-use rusqlite::{ToSql};
 use crate::store::Reader;
+use rusqlite::ToSql;
 use serde::Serialize;
 use serde_json::json;
 

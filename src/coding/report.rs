@@ -10,9 +10,9 @@
 //!   day 0).
 //! - Hours worked are the sum of each completed coding session (claim to completion).
 
-use chrono::NaiveDate;
-use rusqlite::{params};
 use crate::store::Reader;
+use chrono::NaiveDate;
+use rusqlite::params;
 use serde::Serialize;
 
 use super::hold::{HoldPolicy, policy_in_force};
@@ -53,11 +53,7 @@ pub struct Turnaround {
 }
 
 /// Discharge → coded for encounters whose `coded_at` falls on `from..=to`.
-pub fn turnaround(
-    conn: &Reader,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Turnaround, CoreError> {
+pub fn turnaround(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Turnaround, CoreError> {
     let lo = from.format("%Y-%m-%d").to_string();
     let hi = (to + chrono::Duration::days(1))
         .format("%Y-%m-%d")
@@ -194,11 +190,7 @@ pub struct Throughput {
 }
 
 /// Completed coding sessions between `from` and `to` (inclusive), per coder.
-pub fn throughput(
-    conn: &Reader,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Throughput, CoreError> {
+pub fn throughput(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Throughput, CoreError> {
     let mut st = conn.prepare(
         "SELECT username, count(*),
                 sum(encounter_kind = 'inpatient'), sum(encounter_kind <> 'inpatient'),

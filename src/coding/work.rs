@@ -12,9 +12,9 @@
 //! - The code list is stored whole on each save: principal diagnosis at sequence 1, then the
 //!   secondary diagnoses in order, then procedures in order with their principal flag.
 
+use crate::store::Reader;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
-use crate::store::Reader;
 use serde::Serialize;
 use serde_json::json;
 

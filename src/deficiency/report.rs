@@ -2,9 +2,9 @@
 //! type, by provider and by aging bucket; the delinquency rate; the per-provider letter.
 //! Pure reads; the callers audit them as queries.
 
-use chrono::{Months, NaiveDate};
-use rusqlite::{params};
 use crate::store::Reader;
+use chrono::{Months, NaiveDate};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::lifecycle::{BUCKETS, DelinquencyRate, aging_bucket, delinquency_rate};

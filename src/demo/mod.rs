@@ -49,9 +49,9 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use rusqlite::{params};
 use crate::store::{Reader, Tx};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use rusqlite::params;
 use serde_json::json;
 
 use crate::accounts;

@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use super::{SelftestError, SelftestOptions, Verdict, consistency, probe_action, setup_probe};
-use crate::store::ConnPragma;
 use crate::audit;
+use crate::store::ConnPragma;
 
 pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), SelftestError> {
     let db = dir.join("full.db");
@@ -40,8 +40,7 @@ pub(super) fn run(opts: &SelftestOptions, dir: &Path) -> Result<(Verdict, String
         |r| r.get(0),
     )?;
     // Space returns.
-    store
-        .set_pragma(ConnPragma::MaxPageCount, 1_073_741_823i64)?;
+    store.set_pragma(ConnPragma::MaxPageCount, 1_073_741_823i64)?;
     let recovered = probe_action(&mut store, 1000, &big);
     drop(store);
     let (rows, problems) = consistency(&db)?;

@@ -15,8 +15,8 @@
 
 mod crypt;
 mod migrations;
-mod readonly;
 mod reader;
+mod readonly;
 pub mod version;
 
 pub use crypt::{DbKey, process_key, rekey, set_process_key};

@@ -10,6 +10,20 @@
 //! - `Tx` refuses SQL that would end its transaction (`BEGIN`, `COMMIT`, `END`, `ROLLBACK`
 //!   without `TO`): only `transact` commits, after the audit rows are appended.
 //!
+//! What compiles: reads through the reader, writes through the transaction.
+//!
+//! ```no_run
+//! fn read(store: &chartdesk::store::Store) -> rusqlite::Result<i64> {
+//!     store.conn().query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+//! }
+//! fn write(tx: &chartdesk::store::Tx<'_>) -> rusqlite::Result<usize> {
+//!     let n: i64 = tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+//!     tx.execute("UPDATE encounters SET him_status = 'coded' WHERE id = ?1", [n])
+//! }
+//! ```
+//!
+//! What does not:
+//!
 //! ```compile_fail
 //! // A reader cannot write: `Reader` has no `execute`.
 //! fn sneak(store: &chartdesk::store::Store) {
@@ -33,7 +47,7 @@
 //!
 //! ```compile_fail
 //! // A transaction no longer dereferences to a `rusqlite::Connection`.
-//! fn sneak(tx: &chartdesk::store::Tx<'_>) -> &rusqlite::Connection {
+//! fn sneak<'a>(tx: &'a chartdesk::store::Tx<'a>) -> &'a rusqlite::Connection {
 //!     tx
 //! }
 //! ```
@@ -41,7 +55,7 @@
 //! ```compile_fail
 //! // Nor can anyone outside the store open a transaction of their own.
 //! fn sneak(store: &chartdesk::store::Store) {
-//!     let _tx = chartdesk::store::Tx { conn: todo!(), open: true };
+//!     let _tx = chartdesk::store::Tx { db: store.conn(), open: true };
 //! }
 //! ```
 
@@ -204,7 +218,7 @@ impl<'c> ReadStatement<'c> {
     }
 
     pub fn column_names(&self) -> Vec<&str> {
-        self.inner_ref().column_names().into_iter().collect()
+        self.inner_ref().column_names().collect()
     }
 }
 
@@ -339,7 +353,9 @@ mod tests {
         let insert = "INSERT INTO chartdesk_meta(key, value) VALUES ('x', 'y') RETURNING key";
         assert!(refused(r.query_row(insert, [], |r| r.get::<_, String>(0))));
         assert!(refused(r.prepare(insert).map(|_| ())));
-        assert!(refused(r.prepare_cached("DELETE FROM chartdesk_meta").map(|_| ())));
+        assert!(refused(
+            r.prepare_cached("DELETE FROM chartdesk_meta").map(|_| ())
+        ));
         assert!(refused(r.prepare("CREATE TABLE sneaky(a)").map(|_| ())));
         assert!(refused(r.prepare("PRAGMA user_version = 99").map(|_| ())));
         let after: i64 = r
@@ -359,9 +375,15 @@ mod tests {
             });
         }
         // A checkpoint moves pages, changes no data: it is the store's own method.
-        assert!(refused(r.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))));
+        assert!(refused(r.query_row(
+            "PRAGMA wal_checkpoint(PASSIVE)",
+            [],
+            |_| Ok(())
+        )));
         store.checkpoint().unwrap();
-        let mut stmt = r.prepare_cached("SELECT key FROM chartdesk_meta ORDER BY key").unwrap();
+        let mut stmt = r
+            .prepare_cached("SELECT key FROM chartdesk_meta ORDER BY key")
+            .unwrap();
         let keys: Vec<String> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -385,7 +407,11 @@ mod tests {
         assert!(store.conn().is_autocommit());
         let n: i64 = store
             .conn()
-            .query_row("SELECT count(*) FROM chartdesk_meta WHERE key = 'a'", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM chartdesk_meta WHERE key = 'a'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 0);
     }
