@@ -2,9 +2,14 @@
 //! folder (`chartdesk codes load DIR --year 2027`), plus a site-supplied POA-exempt list.
 //!
 //! Invariants:
-//! - Every file is parsed and validated completely before the transaction starts; the whole
-//!   release is then written in one audited transaction (one audit event per code set and one
-//!   for a POA list). A bad file fails the load with file, line and field; nothing is written.
+//! - Every file is parsed and validated completely before anything is written. A bad file
+//!   fails the load with file, line and field; nothing is written.
+//! - No transaction holds the write lock long (#17: under 250 ms): new sets are created
+//!   invisible (`code_sets.ready = 0`), their rows staged in audited transactions of
+//!   [`STAGE_ROWS`] rows, and one quick transaction makes them visible together (one audit
+//!   event per code set and one for a POA list). Readers see all of a load or none of it:
+//!   every lookup of `code_sets` filters `ready = 1`. A failed load removes what it staged;
+//!   the next load of the same sets removes what a crash left.
 //! - A code set that is already loaded is never replaced or merged: the embedded load skips
 //!   it (and says "already loaded" when everything is there); a folder load refuses it.
 //! - Loading needs `Perm::Administer`.
@@ -25,7 +30,7 @@ use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
 use crate::domain::Perm;
 use crate::error::CoreError;
-use crate::store::{AuditBuffer, Store, Tx};
+use crate::store::{AuditBuffer, Reader, Store, Tx};
 
 /// The fiscal year of the sets embedded in the binary.
 pub const EMBEDDED_YEAR: i32 = 2026;
@@ -259,6 +264,25 @@ fn missing(found: &Path, need: &str) -> CoreError {
     )
 }
 
+/// Rows written per staging transaction: about 10,000 rows is a few tens of milliseconds of
+/// work, far below the 250 ms a writer may hold the lock.
+const STAGE_ROWS: usize = 10_000;
+
+/// The tables a code set's rows live in, with the key columns after `code_set_id` (used to
+/// remove the rows of an abandoned staging load in short transactions).
+const SET_TABLES: &[(&str, &str)] = &[
+    ("codes", "code"),
+    ("code_groups", "level, id"),
+    ("code_notes", "scope, code, seq"),
+    ("mce_flags", "system, code, flag"),
+    ("mce_age_ranges", "age_group"),
+];
+
+/// Write a parsed release: see the module invariants. The new sets are created invisible
+/// (`code_sets.ready = 0`), their rows are written in short audited transactions, and one
+/// quick transaction makes them visible together (with the POA list and titles, and the
+/// per-set audit events). A failure before the switch removes the staged rows again; a
+/// crash leaves invisible rows that the next load of the same sets removes first.
 fn write_release(
     store: &mut Store,
     actor: &Actor,
@@ -267,54 +291,71 @@ fn write_release(
 ) -> Result<LoadSummary, CoreError> {
     let now = utc_ms(store.now());
     let year = rel.year;
-    let mut summary = store.transact(actor, |tx, audit| {
+    let mut systems = Vec::new();
+    if rel.cm.is_some() {
+        systems.push(CodeSystem::Icd10Cm);
+    }
+    if rel.pcs.is_some() {
+        systems.push(CodeSystem::Icd10Pcs);
+    }
+    if rel.mce.is_some() {
+        systems.push(CodeSystem::Mce);
+    }
+    for &system in &systems {
+        if code_set_of_year(store.conn(), system, year)?.is_some() {
+            return Err(already_loaded(system, year));
+        }
+    }
+    // Everything that can refuse the load is checked before the first write.
+    precheck(store.conn(), &rel)?;
+    remove_staged(store, actor, &systems, year)?;
+    // 1. The sets, invisible until the switch.
+    let ids: Vec<CodeSetId> = if systems.is_empty() {
+        Vec::new()
+    } else {
+        store.transact(actor, |tx, audit| {
+            let mut ids = Vec::new();
+            for &system in &systems {
+                let id = new_set(tx, system, year, &rel.source, &now)?;
+                audit.record(
+                    Event::new(Action::Create, Subtype::Create, "code_set_load", id.0)
+                        .reason("code-set load started: staged, not visible until complete")
+                        .detail(
+                            json!({"system": system.as_str(), "fiscal_year": year, "staged": true}),
+                        ),
+                );
+                ids.push(id);
+            }
+            Ok::<_, CoreError>(ids)
+        })?
+    };
+    let id_of = |system: CodeSystem| systems.iter().position(|s| *s == system).map(|i| ids[i]);
+    // 2. Their rows, in short transactions.
+    let staged = stage_rows(store, actor, &rel, &id_of);
+    if let Err(e) = staged {
+        let _ = remove_staged(store, actor, &systems, year);
+        return Err(e);
+    }
+    // 3. The switch: one quick transaction makes every new set visible at once.
+    let switched = store.transact(actor, |tx, audit| {
         let mut summary = LoadSummary {
             fiscal_year: year,
             ..LoadSummary::default()
         };
-        let mut cm_id = None;
-        if let Some(cm) = &rel.cm {
-            let id = new_set(tx, CodeSystem::Icd10Cm, year, &rel.source, &now)?;
-            insert_codes(tx, id, &cm.codes)?;
-            let mut g = tx.prepare_cached(
-                "INSERT INTO code_groups(code_set_id, level, id, chapter, title) VALUES (?1,?2,?3,?4,?5)",
-            )?;
-            for [level, gid, chapter, title] in &cm.groups {
-                g.execute(params![id.0, level, gid, chapter, title])?;
-            }
-            let mut n = tx.prepare_cached(
-                "INSERT INTO code_notes(code_set_id, scope, code, seq, kind, text, refs)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7)",
-            )?;
-            for (seq, [scope, code, kind, text, refs]) in cm.notes.iter().enumerate() {
-                n.execute(params![id.0, scope, code, seq as i64, kind, text, refs])?;
-            }
+        for id in &ids {
+            tx.execute("UPDATE code_sets SET ready = 1 WHERE id = ?1", [id.0])?;
+        }
+        if let (Some(cm), Some(id)) = (&rel.cm, id_of(CodeSystem::Icd10Cm)) {
             let s = set_summary(CodeSystem::Icd10Cm, id, &cm.codes, cm.notes.len());
             audit_set(audit, &s, year, &rel.source, cm.groups.len());
             summary.sets.push(s);
-            cm_id = Some(id);
         }
-        if let Some(pcs) = &rel.pcs {
-            let id = new_set(tx, CodeSystem::Icd10Pcs, year, &rel.source, &now)?;
-            insert_codes(tx, id, pcs)?;
+        if let (Some(pcs), Some(id)) = (&rel.pcs, id_of(CodeSystem::Icd10Pcs)) {
             let s = set_summary(CodeSystem::Icd10Pcs, id, pcs, 0);
             audit_set(audit, &s, year, &rel.source, 0);
             summary.sets.push(s);
         }
-        if let Some(mce) = &rel.mce {
-            let id = new_set(tx, CodeSystem::Mce, year, &rel.source, &now)?;
-            let mut f = tx.prepare_cached(
-                "INSERT INTO mce_flags(code_set_id, system, code, flag) VALUES (?1,?2,?3,?4)",
-            )?;
-            for (system, code, flag) in &mce.flags {
-                f.execute(params![id.0, system, code, flag])?;
-            }
-            let mut a = tx.prepare_cached(
-                "INSERT INTO mce_age_ranges(code_set_id, age_group, min_age, max_age) VALUES (?1,?2,?3,?4)",
-            )?;
-            for (group, lo, hi) in &mce.ages {
-                a.execute(params![id.0, group, lo, hi])?;
-            }
+        if let (Some(mce), Some(id)) = (&rel.mce, id_of(CodeSystem::Mce)) {
             let s = SetSummary {
                 system: CodeSystem::Mce,
                 code_set_id: id.0,
@@ -327,20 +368,24 @@ fn write_release(
             summary.sets.push(s);
         }
         if let Some(poa) = &rel.poa {
-            let id = match cm_id {
+            let id = match id_of(CodeSystem::Icd10Cm) {
                 Some(id) => id,
                 None => code_set_of_year(tx, CodeSystem::Icd10Cm, year)?.ok_or_else(|| {
                     CoreError::invalid(
                         poa.file.clone(),
-                        format!("POA-exempt list needs the ICD-10-CM FY{year} code set; load it first"),
+                        format!(
+                            "POA-exempt list needs the ICD-10-CM FY{year} code set; load it first"
+                        ),
                     )
                 })?,
             };
             insert_poa(tx, id, year, poa)?;
             audit.record(
-                Event::new(Action::Create, Subtype::Create, "poa_exempt_list", id.0).detail(json!({
-                    "fiscal_year": year, "codes": poa.rows.len(), "source": poa.file,
-                })),
+                Event::new(Action::Create, Subtype::Create, "poa_exempt_list", id.0).detail(
+                    json!({
+                        "fiscal_year": year, "codes": poa.rows.len(), "source": poa.file,
+                    }),
+                ),
             );
             summary.poa_exempt = Some(poa.rows.len());
         }
@@ -362,12 +407,296 @@ fn write_release(
                     "source": short.file,
                 })),
             );
-            summary.titles.push((short.system, short.rows.len(), changed));
+            summary
+                .titles
+                .push((short.system, short.rows.len(), changed));
         }
         Ok::<_, CoreError>(summary)
-    })?;
+    });
+    let mut summary = match switched {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = remove_staged(store, actor, &systems, year);
+            return Err(e);
+        }
+    };
     summary.elapsed = start.elapsed();
     Ok(summary)
+}
+
+/// The checks the switch transaction would otherwise fail on, run before anything is staged:
+/// a POA list's codes must be billable codes of the year's ICD-10-CM set, and an order file's
+/// codes must be in their set with the same billable flag. Sets loaded by this same call are
+/// checked in memory, sets already loaded through the reader.
+fn precheck(conn: &Reader, rel: &Release) -> Result<(), CoreError> {
+    let year = rel.year;
+    let billable_in =
+        |system: CodeSystem| -> Result<Option<std::collections::HashMap<&str, bool>>, CoreError> {
+            let rows = match system {
+                CodeSystem::Icd10Cm => rel.cm.as_ref().map(|c| &c.codes),
+                CodeSystem::Icd10Pcs => rel.pcs.as_ref(),
+                CodeSystem::Mce => None,
+            };
+            Ok(rows.map(|rows| rows.iter().map(|r| (r.code.as_str(), r.billable)).collect()))
+        };
+    let stored = |system: CodeSystem, code: &str| -> Result<Option<bool>, CoreError> {
+        let Some(id) = code_set_of_year(conn, system, year)? else {
+            return Ok(None);
+        };
+        Ok(conn
+            .query_row(
+                "SELECT billable FROM codes WHERE code_set_id = ?1 AND code = ?2",
+                params![id.0, code],
+                |r| r.get(0),
+            )
+            .optional()?)
+    };
+    if let Some(poa) = &rel.poa {
+        let fresh = billable_in(CodeSystem::Icd10Cm)?;
+        if fresh.is_none() {
+            let Some(id) = code_set_of_year(conn, CodeSystem::Icd10Cm, year)? else {
+                return Err(CoreError::invalid(
+                    poa.file.clone(),
+                    format!("POA-exempt list needs the ICD-10-CM FY{year} code set; load it first"),
+                ));
+            };
+            let already: i64 = conn.query_row(
+                "SELECT count(*) FROM poa_exempt WHERE code_set_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?;
+            if already > 0 {
+                return Err(CoreError::invalid(
+                    poa.file.clone(),
+                    format!("a POA-exempt list for FY{year} is already loaded ({already} codes)"),
+                ));
+            }
+        }
+        for (line, code, _) in &poa.rows {
+            let b = match &fresh {
+                Some(m) => m.get(code.as_str()).copied(),
+                None => stored(CodeSystem::Icd10Cm, code)?,
+            };
+            if b != Some(true) {
+                return Err(InputError {
+                    file: poa.file.clone(),
+                    line: *line,
+                    field: "code".into(),
+                    message: format!("{code} is not a billable ICD-10-CM FY{year} code"),
+                }
+                .into());
+            }
+        }
+    }
+    for short in &rel.short {
+        let label = short.system.label();
+        let fresh = billable_in(short.system)?;
+        if fresh.is_none() && code_set_of_year(conn, short.system, year)?.is_none() {
+            return Err(CoreError::invalid(
+                short.file.clone(),
+                format!("titles need the {label} FY{year} code set; load it first"),
+            ));
+        }
+        for row in &short.rows {
+            let code = &row.code;
+            let have = match &fresh {
+                Some(m) => m.get(code.as_str()).copied(),
+                None => stored(short.system, code)?,
+            };
+            let message = match have {
+                None => format!("{code} is not in the {label} FY{year} code set"),
+                Some(b) if b != row.billable => {
+                    let kind = |b: bool| if b { "billable" } else { "a header" };
+                    format!(
+                        "{code} is {} in the {label} FY{year} code set, {} in this file",
+                        kind(b),
+                        kind(row.billable),
+                    )
+                }
+                Some(_) => continue,
+            };
+            return Err(InputError {
+                file: short.file.clone(),
+                line: row.line,
+                field: "code".into(),
+                message,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn already_loaded(system: CodeSystem, year: i32) -> CoreError {
+    CoreError::invalid(
+        format!("{} FY{year}", system.label()),
+        "already loaded; a loaded code set is never replaced".to_string(),
+    )
+}
+
+/// Write `rows` of the staged set `id` into `table`, [`STAGE_ROWS`] per audited transaction,
+/// pausing between them so a waiting user's action gets the lock.
+fn stage<T>(
+    store: &mut Store,
+    actor: &Actor,
+    id: CodeSetId,
+    table: &str,
+    rows: &[T],
+    write: impl Fn(&Tx<'_>, usize, &[T]) -> Result<(), CoreError>,
+) -> Result<(), CoreError> {
+    for (k, chunk) in rows.chunks(STAGE_ROWS).enumerate() {
+        let from = k * STAGE_ROWS;
+        store.transact(actor, |tx, audit| {
+            write(tx, from, chunk)?;
+            audit.record(
+                Event::new(Action::Create, Subtype::Create, "code_set_load", id.0)
+                    .reason("code-set load in progress: rows staged, not visible until complete")
+                    .detail(json!({"table": table, "from_row": from, "rows": chunk.len()})),
+            );
+            Ok::<_, CoreError>(())
+        })?;
+        std::thread::sleep(crate::store::WRITER_PAUSE);
+    }
+    Ok(())
+}
+
+fn stage_rows(
+    store: &mut Store,
+    actor: &Actor,
+    rel: &Release,
+    id_of: &dyn Fn(CodeSystem) -> Option<CodeSetId>,
+) -> Result<(), CoreError> {
+    if let (Some(cm), Some(id)) = (&rel.cm, id_of(CodeSystem::Icd10Cm)) {
+        stage(store, actor, id, "codes", &cm.codes, |tx, _, rows| {
+            insert_codes(tx, id, rows)
+        })?;
+        stage(
+            store,
+            actor,
+            id,
+            "code_groups",
+            &cm.groups,
+            |tx, _, rows| {
+                let mut g = tx.prepare_cached(
+                "INSERT INTO code_groups(code_set_id, level, id, chapter, title) VALUES (?1,?2,?3,?4,?5)",
+            )?;
+                for [level, gid, chapter, title] in rows {
+                    g.execute(params![id.0, level, gid, chapter, title])?;
+                }
+                Ok(())
+            },
+        )?;
+        stage(
+            store,
+            actor,
+            id,
+            "code_notes",
+            &cm.notes,
+            |tx, from, rows| {
+                let mut n = tx.prepare_cached(
+                    "INSERT INTO code_notes(code_set_id, scope, code, seq, kind, text, refs)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                )?;
+                for (i, [scope, code, kind, text, refs]) in rows.iter().enumerate() {
+                    let seq = (from + i) as i64;
+                    n.execute(params![id.0, scope, code, seq, kind, text, refs])?;
+                }
+                Ok(())
+            },
+        )?;
+    }
+    if let (Some(pcs), Some(id)) = (&rel.pcs, id_of(CodeSystem::Icd10Pcs)) {
+        stage(store, actor, id, "codes", pcs, |tx, _, rows| {
+            insert_codes(tx, id, rows)
+        })?;
+    }
+    if let (Some(mce), Some(id)) = (&rel.mce, id_of(CodeSystem::Mce)) {
+        stage(store, actor, id, "mce_flags", &mce.flags, |tx, _, rows| {
+            let mut f = tx.prepare_cached(
+                "INSERT INTO mce_flags(code_set_id, system, code, flag) VALUES (?1,?2,?3,?4)",
+            )?;
+            for (system, code, flag) in rows {
+                f.execute(params![id.0, system, code, flag])?;
+            }
+            Ok(())
+        })?;
+        stage(
+            store,
+            actor,
+            id,
+            "mce_age_ranges",
+            &mce.ages,
+            |tx, _, rows| {
+                let mut a = tx.prepare_cached(
+                "INSERT INTO mce_age_ranges(code_set_id, age_group, min_age, max_age) VALUES (?1,?2,?3,?4)",
+            )?;
+                for (group, lo, hi) in rows {
+                    a.execute(params![id.0, group, lo, hi])?;
+                }
+                Ok(())
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Remove the staged (never made visible) sets of `systems` for `year`, left by a failed or
+/// interrupted load: their rows in short audited transactions, then the set rows.
+fn remove_staged(
+    store: &mut Store,
+    actor: &Actor,
+    systems: &[CodeSystem],
+    year: i32,
+) -> Result<(), CoreError> {
+    for &system in systems {
+        let staged: Option<i64> = store
+            .conn()
+            .query_row(
+                "SELECT id FROM code_sets WHERE system = ?1 AND fiscal_year = ?2 AND ready = 0",
+                params![system.as_str(), year],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = staged else { continue };
+        for (table, key) in SET_TABLES {
+            loop {
+                let any: bool = store.conn().query_row(
+                    &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE code_set_id = ?1)"),
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if !any {
+                    break;
+                }
+                store.transact(actor, |tx, audit| {
+                    let n = tx.execute(
+                        &format!(
+                            "DELETE FROM {table} WHERE code_set_id = ?1 AND ({key}) IN
+                               (SELECT {key} FROM {table} WHERE code_set_id = ?1 LIMIT {STAGE_ROWS})"
+                        ),
+                        [id],
+                    )?;
+                    audit.record(
+                        Event::new(Action::Delete, Subtype::Delete, "code_set_load", id)
+                            .reason("removing the rows of an unfinished code-set load (never visible)")
+                            .detail(json!({"table": table, "rows": n})),
+                    );
+                    Ok::<_, CoreError>(())
+                })?;
+                std::thread::sleep(crate::store::WRITER_PAUSE);
+            }
+        }
+        store.transact(actor, |tx, audit| {
+            tx.execute("DELETE FROM code_sets WHERE id = ?1 AND ready = 0", [id])?;
+            audit.record(
+                Event::new(Action::Delete, Subtype::Delete, "code_set_load", id)
+                    .reason("removing an unfinished code-set load (never visible)")
+                    .detail(json!({"system": system.as_str(), "fiscal_year": year})),
+            );
+            Ok::<_, CoreError>(())
+        })?;
+    }
+    Ok(())
 }
 
 fn new_set(
@@ -378,16 +707,13 @@ fn new_set(
     now: &str,
 ) -> Result<CodeSetId, CoreError> {
     if code_set_of_year(tx, system, year)?.is_some() {
-        return Err(CoreError::invalid(
-            format!("{} FY{year}", system.label()),
-            "already loaded; a loaded code set is never replaced".to_string(),
-        ));
+        return Err(already_loaded(system, year));
     }
     let (from, to) = fiscal_year_bounds(year)
         .ok_or_else(|| CoreError::invalid("fiscal year", format!("{year} is out of range")))?;
     tx.execute(
-        "INSERT INTO code_sets(system, fiscal_year, effective_from, effective_to, source, loaded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO code_sets(system, fiscal_year, effective_from, effective_to, source, loaded_at, ready)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
         params![system.as_str(), year, from.to_string(), to.to_string(), source, now],
     )?;
     Ok(CodeSetId(tx.last_insert_rowid()))

@@ -101,7 +101,7 @@ pub fn fiscal_year_bounds(fiscal_year: i32) -> Option<(NaiveDate, NaiveDate)> {
 pub fn code_set_for(conn: &Reader, system: CodeSystem, date: NaiveDate) -> Option<CodeSetId> {
     let day = date.format("%Y-%m-%d").to_string();
     conn.query_row(
-        "SELECT id FROM code_sets WHERE system = ?1 AND effective_from <= ?2 AND effective_to >= ?2
+        "SELECT id FROM code_sets WHERE system = ?1 AND ready = 1 AND effective_from <= ?2 AND effective_to >= ?2
          ORDER BY fiscal_year DESC LIMIT 1",
         rusqlite::params![system.as_str(), day],
         |r| r.get(0),
@@ -119,7 +119,7 @@ pub fn code_set_of_year(
     fiscal_year: i32,
 ) -> rusqlite::Result<Option<CodeSetId>> {
     conn.query_row(
-        "SELECT id FROM code_sets WHERE system = ?1 AND fiscal_year = ?2",
+        "SELECT id FROM code_sets WHERE system = ?1 AND fiscal_year = ?2 AND ready = 1",
         rusqlite::params![system.as_str(), fiscal_year],
         |r| r.get(0),
     )
@@ -133,7 +133,7 @@ pub fn latest_code_set(
     system: CodeSystem,
 ) -> rusqlite::Result<Option<(CodeSetId, i32)>> {
     conn.query_row(
-        "SELECT id, fiscal_year FROM code_sets WHERE system = ?1 ORDER BY fiscal_year DESC LIMIT 1",
+        "SELECT id, fiscal_year FROM code_sets WHERE system = ?1 AND ready = 1 ORDER BY fiscal_year DESC LIMIT 1",
         [system.as_str()],
         |r| Ok((CodeSetId(r.get(0)?), r.get(1)?)),
     )

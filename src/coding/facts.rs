@@ -247,7 +247,7 @@ pub fn load_facts(conn: &Reader, input: &EditInput) -> Result<CodeFacts, CoreErr
 fn years_holding(conn: &Reader, system: CodeSystem, code: &str) -> Result<Vec<i32>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT s.fiscal_year FROM codes c JOIN code_sets s ON s.id = c.code_set_id
-         WHERE s.system = ?1 AND c.code = ?2 ORDER BY s.fiscal_year",
+         WHERE s.system = ?1 AND s.ready = 1 AND c.code = ?2 ORDER BY s.fiscal_year",
     )?;
     Ok(st
         .query_map(params![system.as_str(), code], |r| r.get(0))?
