@@ -307,6 +307,16 @@ struct RangeResult {
     marks: Vec<MarkEvent>,
 }
 
+/// [`super::ROW_COLUMNS`] with every text column read as a BLOB: the same bytes (the database
+/// is UTF-8), but SQLite hands out a blob without first copying it to add a terminating NUL,
+/// which it does for every text value read through `sqlite3_column_text` (that copy was most
+/// of verify's scan cost).
+const VERIFY_COLUMNS: &str = "seq, CAST(event_id AS BLOB), CAST(recorded_at AS BLOB), user_id, \
+     CAST(username AS BLOB), CAST(role AS BLOB), CAST(terminal_id AS BLOB), CAST(action AS BLOB), \
+     CAST(subtype AS BLOB), outcome, CAST(patient_mrn AS BLOB), encounter_id, \
+     CAST(entity_type AS BLOB), CAST(entity_id AS BLOB), CAST(purpose_of_use AS BLOB), \
+     CAST(reason AS BLOB), CAST(detail AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB)";
+
 /// Verify rows with `lo <= seq < hi`: contiguity, links inside the range, and each row's hash.
 fn verify_range(conn: &Reader, lo: i64, hi: i64) -> rusqlite::Result<RangeResult> {
     let mut out = RangeResult {
@@ -317,8 +327,7 @@ fn verify_range(conn: &Reader, lo: i64, hi: i64) -> rusqlite::Result<RangeResult
         marks: Vec::new(),
     };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {} FROM audit_log WHERE seq >= ?1 AND seq < ?2 ORDER BY seq",
-        super::ROW_COLUMNS
+        "SELECT {VERIFY_COLUMNS} FROM audit_log WHERE seq >= ?1 AND seq < ?2 ORDER BY seq"
     ))?;
     let mut rows = stmt.query([lo, hi])?;
     let mut prev_hash: Vec<u8> = Vec::with_capacity(64);

@@ -112,6 +112,9 @@ pub struct Store {
     terminal_id: String,
     /// Records whose version the writes now running must still match ([`Store::guarded`]).
     expected: Vec<(version::Versioned, i64)>,
+    /// The longest this connection held the write lock (`BEGIN IMMEDIATE` to `COMMIT`) since
+    /// [`Store::take_longest_hold`] last reset it: what `chartdesk bench` reports.
+    longest_hold: Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -203,6 +206,7 @@ impl Store {
             clock: Arc::new(Utc::now),
             terminal_id: terminal_id(),
             expected: Vec::new(),
+            longest_hold: Duration::ZERO,
         })
     }
 
@@ -263,6 +267,11 @@ impl Store {
         self.clock = clock;
     }
 
+    /// The longest write-lock hold of a committed transaction since the last call, and reset.
+    pub fn take_longest_hold(&mut self) -> Duration {
+        std::mem::take(&mut self.longest_hold)
+    }
+
     pub fn terminal_id(&self) -> &str {
         &self.terminal_id
     }
@@ -279,6 +288,7 @@ impl Store {
         E: From<StoreError>,
     {
         let tx = begin_immediate(&self.db)?;
+        let held = Instant::now();
         // Optimistic versions: refused here, under the write lock, when a guarded record moved.
         self.check_expected(&tx)?;
         // Taken under the write lock, so recorded_at never goes backwards along the chain
@@ -298,6 +308,7 @@ impl Store {
         }
         let versions = self.expected_now(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        self.longest_hold = self.longest_hold.max(held.elapsed());
         self.follow_expected(versions);
         Ok(out)
     }
