@@ -114,7 +114,8 @@ impl Reader {
         self.prepare_cached(sql)?.query_row(params, f)
     }
 
-    /// The value of a pragma read (`PRAGMA name`, no assignment).
+    /// The value of a pragma read (`PRAGMA name`, no assignment), refused like any statement
+    /// when SQLite does not call it read-only (`wal_checkpoint`, `journal_mode`, `optimize`).
     pub fn pragma_query_value<T, F>(
         &self,
         schema: Option<&str>,
@@ -124,7 +125,11 @@ impl Reader {
     where
         F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     {
-        self.conn.pragma_query_value(schema, name, f)
+        let sql = match schema {
+            Some(s) => format!("PRAGMA {s}.{name}"),
+            None => format!("PRAGMA {name}"),
+        };
+        self.query_row(&sql, [], f)
     }
 
     /// The database file's path (`None` for an in-memory database).
@@ -374,6 +379,12 @@ mod tests {
                 assert!(!e.to_string().contains(READ_ONLY_REFUSAL), "{sql}: {e}");
             });
         }
+        assert_eq!(
+            r.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+                .unwrap(),
+            crate::store::SCHEMA_VERSION
+        );
+        assert!(refused(r.pragma_query_value(None, "optimize", |_| Ok(()))));
         // A checkpoint moves pages, changes no data: it is the store's own method.
         assert!(refused(r.query_row(
             "PRAGMA wal_checkpoint(PASSIVE)",
