@@ -115,7 +115,8 @@ impl Reader {
     }
 
     /// The value of a pragma read (`PRAGMA name`, no assignment), refused like any statement
-    /// when SQLite does not call it read-only (`wal_checkpoint`, `journal_mode`, `optimize`).
+    /// when SQLite does not call it read-only (`wal_checkpoint`, `optimize`), except the
+    /// plain reads of `journal_mode` and `synchronous`.
     pub fn pragma_query_value<T, F>(
         &self,
         schema: Option<&str>,
@@ -125,6 +126,10 @@ impl Reader {
     where
         F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     {
+        // Reading these changes nothing, though SQLite does not flag the statement read-only.
+        if ["journal_mode", "synchronous"].contains(&name) {
+            return self.conn.pragma_query_value(schema, name, f);
+        }
         let sql = match schema {
             Some(s) => format!("PRAGMA {s}.{name}"),
             None => format!("PRAGMA {name}"),
@@ -239,15 +244,19 @@ pub struct Tx<'a> {
 /// transaction behind `transact`'s back? A `;` inside a string literal only makes this
 /// stricter (a false refusal), never looser.
 fn ends_transaction(sql: &str) -> bool {
+    // Allocation-free: writers call this on every `prepare_cached` in their hot loops.
     sql.split(';').any(|stmt| {
         let mut words = stmt
             .split(|c: char| c.is_whitespace())
-            .filter(|w| !w.is_empty())
-            .map(|w| w.to_ascii_uppercase());
-        match words.next().as_deref() {
-            Some("BEGIN" | "COMMIT" | "END") => true,
-            Some("ROLLBACK") => !matches!(words.next().as_deref(), Some("TO")),
-            _ => false,
+            .filter(|w| !w.is_empty());
+        let is = |w: Option<&str>, k: &str| w.is_some_and(|w| w.eq_ignore_ascii_case(k));
+        let first = words.next();
+        if is(first, "BEGIN") || is(first, "COMMIT") || is(first, "END") {
+            true
+        } else if is(first, "ROLLBACK") {
+            !is(words.next(), "TO")
+        } else {
+            false
         }
     })
 }
