@@ -1,11 +1,14 @@
 //! Deficiency analysis (DOMAIN §2): rules as pure functions, and the operations that apply
 //! them through the store.
 
+pub mod cutover;
 pub mod lifecycle;
+pub mod plausibility;
 pub mod ops;
 pub mod queue;
 pub mod report;
 pub mod rules;
+pub mod surgical;
 #[cfg(test)]
 mod rules_tests;
 pub mod transitions;

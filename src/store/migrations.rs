@@ -17,6 +17,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0007_roi_rules.sql"),
     include_str!("sql/0008_versions_addressbook.sql"),
     include_str!("sql/0009_cli_sessions.sql"),
+    // 0010 belongs to another branch; the integrator orders them by file number.
+    include_str!("sql/0011_analysis_desk.sql"),
 ];
 
 /// The schema version this build writes.
