@@ -296,6 +296,8 @@ pub fn queue_counts(
     today: &str,
 ) -> Result<Vec<QueueCount>, CoreError> {
     let delinquent_days = crate::settings::get_i64(conn, "record_delinquent_days")?;
+    // History before the cut-over is never counted (issue #13): `day >= floor`.
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
     let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, CoreError> {
         Ok(conn.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
     };
@@ -309,8 +311,8 @@ pub fn queue_counts(
     // Encounter counts come from the maintained counters (schema v4), not from scans.
     let by_him = |status: &str| {
         count(
-            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE him_status = ?1",
-            &[&status],
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE him_status = ?1 AND day >= ?2",
+            &[&status, &floor],
         )
     };
     let awaiting = || by_him("awaiting_analysis");
@@ -318,14 +320,14 @@ pub fn queue_counts(
     let delinquent = || {
         count(
             "SELECT COALESCE(sum(n), 0) FROM encounter_daily
-             WHERE him_status IN ('awaiting_analysis','incomplete') AND day <> '' AND day < ?1",
-            &[&cutoff],
+             WHERE him_status IN ('awaiting_analysis','incomplete') AND day <> '' AND day < ?1 AND day >= ?2",
+            &[&cutoff, &floor],
         )
     };
     let by_coding = |status: &str| {
         count(
-            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE coding_status = ?1",
-            &[&status],
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE coding_status = ?1 AND day >= ?2",
+            &[&status, &floor],
         )
     };
     let ready = || by_coding("ready");

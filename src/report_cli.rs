@@ -65,22 +65,23 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 }
                 ReportFormat::Csv => {
                     let mut s = format!(
-                        "section,name,{},total,delinquent,delinquent_records\n",
+                        "section,name,{},total,delinquent,delinquent_records,npi\n",
                         BUCKETS.join(",")
                     );
                     for r in &aging {
                         s += &format!(
-                            "kind,{},{},{},{},{},{},,\n",
+                            "kind,{},{},{},{},{},{},,,\n",
                             r.kind, r.buckets[0], r.buckets[1], r.buckets[2], r.buckets[3], r.total
                         );
                     }
                     for p in &providers {
                         s += &format!(
-                            "provider,{},,,,,{},{},{}\n",
+                            "provider,{},,,,,{},{},{},{}\n",
                             csv_field(&p.provider),
                             p.open,
                             p.delinquent,
-                            p.delinquent_records
+                            p.delinquent_records,
+                            csv_field(p.npi.as_deref().unwrap_or(""))
                         );
                     }
                     s
@@ -108,14 +109,15 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                         "ALL", tot[0], tot[1], tot[2], tot[3], tot[4]
                     );
                     s += &format!(
-                        "{:<36} {:>6} {:>11} {:>18}\n",
-                        "PROVIDER", "OPEN", "DELINQUENT", "DELINQ. RECORDS"
+                        "{:<36} {:<10} {:>6} {:>11} {:>18}\n",
+                        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DELINQ. RECORDS"
                     );
                     for p in &providers {
                         let name = crate::text::sanitize_line(&p.provider);
                         s += &format!(
-                            "{:<36} {:>6} {:>11} {:>18}\n",
+                            "{:<36} {:<10} {:>6} {:>11} {:>18}\n",
                             name.chars().take(36).collect::<String>(),
+                            p.npi.as_deref().unwrap_or("-"),
                             p.open,
                             p.delinquent,
                             p.delinquent_records
