@@ -258,19 +258,22 @@ pub fn read_document(
         "document",
         &document_id.to_string(),
     )?;
+    // Break the glass (issue #13): a sensitive document needs a purpose first.
+    let labels = crate::break_glass::labels(store.conn(), document_id)?;
+    if !labels.is_empty() {
+        store.transact(actor, |_tx, audit| {
+            audit.record(
+                Event::new(Action::Read, Subtype::View, "document", document_id)
+                    .outcome(crate::audit::Outcome::MinorFailure)
+                    .reason("no purpose given for a sensitive document")
+                    .detail(json!({"labels": labels})),
+            );
+            Ok::<_, CoreError>(())
+        })?;
+        return Err(crate::break_glass::purpose_required(document_id, &labels));
+    }
     store.transact_read(actor, |tx, audit| {
-        let found = tx
-            .query_row(
-                &format!(
-                    "SELECT {DOC_COLS}, d.body, p.mrn FROM documents d JOIN encounters e ON e.id = d.encounter_id
-                     JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1"
-                ),
-                [document_id],
-                |r| Ok((doc_summary_from_row(r)?, r.get::<_, String>(9)?, r.get::<_, String>(10)?)),
-            )
-            .optional()?;
-        let (summary, body, mrn) =
-            found.ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })?;
+        let (summary, body, mrn) = document_row(tx, document_id)?;
         audit.record(
             Event::new(Action::Read, Subtype::View, "document", summary.id)
                 .patient(&mrn)
@@ -279,6 +282,24 @@ pub fn read_document(
         );
         Ok(Document { summary, body })
     })
+}
+
+/// A document's summary, text and patient MRN (a bare read inside the caller's audited
+/// transaction).
+pub(crate) fn document_row(
+    tx: &Connection,
+    document_id: i64,
+) -> Result<(DocumentSummary, String, String), CoreError> {
+    tx.query_row(
+        &format!(
+            "SELECT {DOC_COLS}, d.body, p.mrn FROM documents d JOIN encounters e ON e.id = d.encounter_id
+             JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1"
+        ),
+        [document_id],
+        |r| Ok((doc_summary_from_row(r)?, r.get::<_, String>(9)?, r.get::<_, String>(10)?)),
+    )
+    .optional()?
+    .ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })
 }
 
 /// One work queue on the home screen.

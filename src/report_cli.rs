@@ -49,6 +49,12 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         ReportCmd::Dnfb { .. } => ("dnfb", Perm::Administer),
         ReportCmd::Coding { .. } => ("coding", Perm::Administer),
         ReportCmd::Roi { .. } => ("roi", Perm::Administer),
+        ReportCmd::DataQuality { .. } => ("data_quality", Perm::AnalyzeDeficiencies),
+        ReportCmd::Letters { .. } => ("escalation_letters", Perm::AnalyzeDeficiencies),
+        ReportCmd::Suspension { .. } => ("suspension_list", Perm::AnalyzeDeficiencies),
+        ReportCmd::Privacy { .. } => ("privacy", Perm::Administer),
+        ReportCmd::Rereview { desk, .. } if desk == "coding" => ("rereview", Perm::Code),
+        ReportCmd::Rereview { .. } => ("rereview", Perm::AnalyzeDeficiencies),
     };
     authorize(store, actor, perm, "report", name)?;
     let mut shown: Option<String> = None;
@@ -185,6 +191,31 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 ReportFormat::Csv => crate::roi::report::format_csv(&m),
                 ReportFormat::Table => crate::roi::report::format_table(&m),
             }
+        }
+        ReportCmd::DataQuality { rule, format } => {
+            let (text, mrns) = crate::report_desk::data_quality(store.conn(), rule.as_deref(), format)?;
+            shown = Some(mrns);
+            text
+        }
+        ReportCmd::Letters { level, as_of } => {
+            let (text, mrns) = crate::report_desk::letters(store.conn(), level, today_or(as_of))?;
+            shown = Some(mrns);
+            text
+        }
+        ReportCmd::Suspension { format, as_of } => {
+            crate::report_desk::suspension(store.conn(), today_or(as_of), format)?
+        }
+        ReportCmd::Privacy { from, to, format } => {
+            let to = today_or(to);
+            let from = from.unwrap_or(to - chrono::Duration::days(30));
+            let (text, mrns) = crate::report_desk::privacy(store.conn(), from, to, format)?;
+            shown = Some(mrns);
+            text
+        }
+        ReportCmd::Rereview { desk, format } => {
+            let (text, mrns) = crate::report_desk::rereview(store.conn(), &desk, format)?;
+            shown = Some(mrns);
+            text
         }
         ReportCmd::Provider { provider, format } => {
             let id: i64 = match provider.parse::<i64>() {

@@ -409,6 +409,51 @@ pub enum ReportCmd {
         #[arg(long, value_enum, default_value_t = LetterFormat::Text)]
         format: LetterFormat,
     },
+    /// Implausible encounters kept out of analysis, by rule (DQ-LOS, DQ-ORDER, DQ-FUTURE,
+    /// DQ-DOC-DATE), and the history kept before the cut-over date
+    DataQuality {
+        /// Only this rule
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Escalation letters (DEL-07) for every physician at an aging level, as one text batch
+    Letters {
+        /// Escalation level (1..4 by default: 7, 14, 21 days, then suspension notice)
+        #[arg(long)]
+        level: i64,
+        /// Measurement date [default: today]
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Physicians at the suspension level of the escalation letters (a list; suspension is a
+    /// bylaws matter, DEL-07)
+    Suspension {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Break-the-glass opens of sensitive documents, with the purpose given (privacy report)
+    Privacy {
+        /// First day counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Encounters flagged for re-review: a document arrived or was amended after coding
+    /// (`--desk coding`) or after analysis (`--desk analysis`)
+    Rereview {
+        #[arg(long, default_value = "coding")]
+        desk: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

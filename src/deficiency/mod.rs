@@ -2,12 +2,15 @@
 //! them through the store.
 
 pub mod cutover;
+pub mod escalation;
 pub mod lifecycle;
 pub mod plausibility;
 pub mod ops;
 pub mod queue;
 pub mod report;
 pub mod rules;
+pub mod signing;
+pub mod rereview;
 pub mod surgical;
 #[cfg(test)]
 mod rules_tests;
