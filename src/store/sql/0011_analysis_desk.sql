@@ -98,3 +98,21 @@ INSERT INTO escalation_levels(level, days, title, body, suspend) VALUES
  (2, 14, 'Second notice: delinquent', 'Dear {provider} (NPI {npi}),\n\n{count} item(s) are now past the {days}-day limit of the medical staff rules (DEL-02). Please complete them this week.', 0),
  (3, 21, 'Final notice before suspension', 'Dear {provider} (NPI {npi}),\n\n{count} item(s) are {days} or more days old. Unless they are completed, your name goes to the medical staff office for suspension under the bylaws.', 0),
  (4, 30, 'Suspension notice', 'Dear {provider} (NPI {npi}),\n\n{count} item(s) are {days} or more days old. Under the medical staff bylaws your name is on the suspension list sent to the medical staff office on {date}.', 1);
+
+-- Default query templates (facility data; a supervisor replaces them with `desk
+-- query-templates-load`). Each presents clinical indicators, asks an open question, offers
+-- several clinically reasonable options, "Other" and "Clinically undetermined", and never
+-- mentions payment (ACDIS/AHIMA Guidelines for Achieving a Compliant Query Practice, 2022).
+INSERT INTO query_templates(code, title, question, options) VALUES
+ ('ANEMIA_TYPE', 'Anemia: type and acuity',
+  'Based on the clinical indicators below, please clarify the type of anemia being monitored and treated, if any.',
+  '["Acute blood loss anemia","Anemia of chronic disease","Iron deficiency anemia","Other (please specify)","Clinically undetermined"]'),
+ ('HF_TYPE', 'Heart failure: type and acuity',
+  'Based on the clinical indicators below, please clarify the type and acuity of the heart failure documented.',
+  '["Acute on chronic systolic (HFrEF) heart failure","Acute on chronic diastolic (HFpEF) heart failure","Chronic heart failure without acute exacerbation","Other (please specify)","Clinically undetermined"]'),
+ ('SEPSIS', 'Sepsis: clinical validity',
+  'Based on the clinical indicators below, please clarify the condition being evaluated and treated.',
+  '["Sepsis due to a specified infection","Localized infection without sepsis","Systemic inflammatory response of non-infectious origin","Other (please specify)","Clinically undetermined"]'),
+ ('MALNUTRITION', 'Malnutrition: severity',
+  'Based on the clinical indicators below, please clarify the nutritional status of this patient.',
+  '["Severe protein-calorie malnutrition","Moderate protein-calorie malnutrition","Mild protein-calorie malnutrition","Other (please specify)","Clinically undetermined"]');
