@@ -19,6 +19,7 @@ use crate::tui;
 
 mod admin;
 mod coding;
+mod desk;
 mod edits;
 mod group;
 mod install;
@@ -140,6 +141,8 @@ pub enum Command {
     /// Department reports
     #[command(subcommand)]
     Report(ReportCmd),
+    /// HIM desk actions: cosign, bulk complete, break the glass, re-review, query desk (#13)
+    Desk(desk::DeskArgs),
     /// Measure performance targets against a raw-SQLite baseline in the same run
     Bench(crate::bench::BenchArgs),
     /// (internal) open a database and draw the first screens; used by `bench`
@@ -917,6 +920,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 s.resolved,
                 s.complete
             );
+        }
+        Some(Command::Desk(args)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            return desk::run(&mut store, args);
         }
         Some(Command::Report(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;

@@ -463,8 +463,13 @@ fn write_group(
                         bundle.db_id(w, &d.encounter, "Encounter", st, p, "encounter")?;
                     let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
                     let mrn = st.mrn_of(w, patient, &at)?;
+                    // requester/performer may be a Practitioner (kept) or an Organization,
+                    // PractitionerRole or CareTeam (not a provider: left empty).
                     let mut who = |w: &mut Writer<'_, '_>, r: &Option<String>, field: &str| match r {
-                        Some(r) if r.starts_with("Practitioner") => {
+                        Some(r)
+                            if r.starts_with("Practitioner")
+                                || bundle.target_type(r) == Some("Practitioner") =>
+                        {
                             bundle.practitioner(w, r, st, p, field).map(Some)
                         }
                         _ => Ok(None),
@@ -750,6 +755,12 @@ impl Bundle<'_> {
             return provider(w, None, Some(npi), &family, &given, &origin);
         }
         self.db_id(w, reference, "Practitioner", st, from, field)
+    }
+
+    /// The resource type a reference points to inside this bundle, if it does.
+    fn target_type(&self, reference: &str) -> Option<&str> {
+        let i = self.index.get(reference).copied()?;
+        Some(self.parsed[i].resource_type.as_str())
     }
 
     /// The `display` next to a reference string inside the resource's JSON, if any.
