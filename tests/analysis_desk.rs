@@ -496,3 +496,56 @@ fn cutover_shared_synthea_history_import() {
     let open = count(&store, "SELECT count(*) FROM deficiencies WHERE status = 'open'");
     println!("shared history: {history} history encounters, {open} open deficiencies after cut-over");
 }
+
+/// An HL7 segment with the given fields set (1-based), the rest empty.
+fn seg(name: &str, fields: &[(usize, &str)]) -> String {
+    let n = fields.iter().map(|f| f.0).max().unwrap_or(0);
+    let mut v = vec![String::new(); n + 1];
+    v[0] = name.to_string();
+    for (i, f) in fields {
+        v[*i] = f.to_string();
+    }
+    v.join("|")
+}
+
+/// REQ-CONSULT from HL7: an ORM^O01 consultation order naming the consultant (OBR-32), then
+/// the discharge (A03) without the consult report → MISS_CONSULT on the consultant; the
+/// consultant's report (MDM^T02, TXA-2 CN) resolves it; an OMG^O19 cancel withdraws an order.
+#[test]
+fn req_consult_from_hl7_orm_and_omg() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open_or_create(&dir.path().join("h.db")).expect("open");
+    let pid = "PID|1||H77^^^FAC^MR||ROE^ANN||19500101|F";
+    let pv1 = |d: &str| seg("PV1", &[(1, "1"), (2, "I"), (7, "11^HOUSE^GREG"), (19, "V77"), (44, "20261001080000"), (45, d)]);
+    let obr = |placer: &str, what: &str, consultant: &str| seg("OBR", &[(1, "1"), (2, placer), (4, what), (32, consultant)]);
+    let msgs = [
+        format!("MSH|^~\\&|A|FAC|||20261001080000||ADT^A01|1|P|2.5\rEVN|A01|20261001080000\r{pid}\r{}\r", pv1("")),
+        format!("MSH|^~\\&|A|FAC|||20261001120000||ORM^O01|2|P|2.5\r{pid}\r{}\rORC|NW|ORD-1|||||||20261001120000|||11^HOUSE^GREG\r{}\r", pv1(""), obr("ORD-1", "11429006^Cardiology consult^SCT", "22^CARDIO^CY")),
+        format!("MSH|^~\\&|A|FAC|||20261001130000||OMG^O19|3|P|2.5\r{pid}\r{}\rORC|NW|ORD-2|||||||20261001130000|||11^HOUSE^GREG\r{}\r", pv1(""), obr("ORD-2", "CONSULT^Neurology consult", "33^NEURO^NED")),
+        format!("MSH|^~\\&|A|FAC|||20261001140000||OMG^O19|4|P|2.5\r{pid}\r{}\rORC|CA|ORD-2|||||||20261001140000|||11^HOUSE^GREG\r{}\r", pv1(""), obr("ORD-2", "CONSULT^Neurology consult", "33^NEURO^NED")),
+        format!("MSH|^~\\&|A|FAC|||20261004100000||ADT^A03|5|P|2.5\rEVN|A03|20261004100000\r{pid}\r{}\r", pv1("20261004100000")),
+    ];
+    let p = dir.path().join("orders.hl7");
+    std::fs::write(&p, msgs.concat()).expect("write");
+    let s = import::import_hl7(&mut store, &Actor::system("t"), &[p], &mut |_, _| {}).expect("import");
+    assert_eq!(s.rejected(), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM orders WHERE kind = 'consult'"), 2);
+    assert_eq!(count(&store, "SELECT count(*) FROM orders WHERE status = 'cancelled'"), 1, "ORC-1 CA cancels ORD-2");
+    let who: Vec<(String, String)> = {
+        let mut st = store
+            .conn()
+            .prepare("SELECT d.kind, p.family_name FROM deficiencies d JOIN providers p ON p.id = d.provider_id WHERE d.kind = 'MISS_CONSULT'")
+            .expect("prepare");
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("q").collect::<Result<_, _>>().expect("rows")
+    };
+    assert_eq!(who, vec![("MISS_CONSULT".to_string(), "CARDIO".to_string())], "only the active order, on the consultant");
+    // The consultant's report arrives: MISS_CONSULT resolves.
+    let report = format!(
+        "MSH|^~\\&|A|FAC|||20261005090000||MDM^T02|6|P|2.5\rEVN|T02|20261005090000\r{pid}\r{}\rTXA|1|CN|TX|20261002090000||||||||C-1|||||AU|||||22^CARDIO^CY^^^^^^^^^^^^20261002100000\rOBX|1|TX|||Cardiology consult: no acute coronary syndrome\r",
+        pv1("20261004100000")
+    );
+    let p2 = dir.path().join("report.hl7");
+    std::fs::write(&p2, report).expect("write");
+    import::import_hl7(&mut store, &Actor::system("t"), &[p2], &mut |_, _| {}).expect("import");
+    assert_eq!(count(&store, "SELECT count(*) FROM deficiencies WHERE kind = 'MISS_CONSULT' AND status = 'open'"), 0);
+}

@@ -32,6 +32,7 @@ pub mod hl7;
 mod hl7_apply;
 pub mod hooks;
 mod mdm;
+mod hl7_orders;
 mod throughput;
 mod time;
 mod write;
