@@ -1129,5 +1129,6 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     crate::deficiency::ops::analyze_batch(&mut store, &actor, AnalyzeScope::Analyzed)?;
     demo::create_demo_users(&mut store, &actor)?;
     demo::roi::seed(&mut store, &actor)?;
+    demo::desk::seed(&mut store, &actor)?;
     Ok(store)
 }
