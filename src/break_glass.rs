@@ -19,7 +19,10 @@ pub const PURPOSES: &[(&str, &str)] = &[
     ("TREAT", "Treatment of the patient"),
     ("ETREAT", "Emergency treatment"),
     ("HPAYMT", "Payment: coding and billing of this encounter"),
-    ("HOPERAT", "Health care operations: record completion and quality review"),
+    (
+        "HOPERAT",
+        "Health care operations: record completion and quality review",
+    ),
     ("PATRQT", "The patient's own request"),
     ("HLEGAL", "Legal: subpoena, court order or litigation hold"),
 ];
@@ -30,9 +33,16 @@ pub const MIN_REASON: usize = 10;
 /// The sensitivity labels of a document, if any (empty = not sensitive). No PHI; not audited.
 pub fn labels(conn: &rusqlite::Connection, document_id: i64) -> Result<Vec<String>, CoreError> {
     let raw: String = conn
-        .query_row("SELECT sensitivity FROM documents WHERE id = ?1", [document_id], |r| r.get(0))
+        .query_row(
+            "SELECT sensitivity FROM documents WHERE id = ?1",
+            [document_id],
+            |r| r.get(0),
+        )
         .optional()?
-        .ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })?;
+        .ok_or_else(|| CoreError::NotFound {
+            what: "document",
+            id: document_id.to_string(),
+        })?;
     Ok(raw
         .split(',')
         .map(str::trim)
@@ -63,7 +73,13 @@ pub fn read_sensitive(
     purpose: &str,
     reason: &str,
 ) -> Result<Document, CoreError> {
-    authorize(store, actor, Perm::ViewChart, "document", &document_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::ViewChart,
+        "document",
+        &document_id.to_string(),
+    )?;
     let purpose: &'static str = PURPOSES
         .iter()
         .find(|(p, _)| p.eq_ignore_ascii_case(purpose.trim()))
@@ -73,7 +89,11 @@ pub fn read_sensitive(
                 "purpose",
                 format!(
                     "{purpose:?} is not a purpose of use ({})",
-                    PURPOSES.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
+                    PURPOSES
+                        .iter()
+                        .map(|(p, _)| *p)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?;
@@ -129,7 +149,9 @@ pub fn opens(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<Vec<SensitiveOpen>, CoreError> {
-    let hi = (to + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let hi = (to + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
     let mut st = conn.prepare_cached(
         "SELECT s.id, s.opened_at, s.username, s.role, p.mrn, s.document_id, s.labels, s.purpose, s.reason
          FROM sensitive_opens s JOIN encounters e ON e.id = s.encounter_id JOIN patients p ON p.id = e.patient_id

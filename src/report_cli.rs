@@ -193,7 +193,8 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
             }
         }
         ReportCmd::DataQuality { rule, format } => {
-            let (text, mrns) = crate::report_desk::data_quality(store.conn(), rule.as_deref(), format)?;
+            let (text, mrns) =
+                crate::report_desk::data_quality(store.conn(), rule.as_deref(), format)?;
             shown = Some(mrns);
             text
         }

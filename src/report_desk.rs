@@ -17,17 +17,24 @@ fn mrns<'a>(it: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The data-quality list by rule, with the history count before the cut-over.
-pub fn data_quality(conn: &Connection, rule: Option<&str>, format: ReportFormat) -> Result<(String, String)> {
+pub fn data_quality(
+    conn: &Connection,
+    rule: Option<&str>,
+    format: ReportFormat,
+) -> Result<(String, String)> {
     let rows = cutover::data_quality_list(conn, rule)?;
     let history = cutover::history_count(conn)?;
     let floor = cutover::day_floor(conn)?;
     let shown = mrns(rows.iter().map(|r| r.mrn.as_str()));
     let text = match format {
         ReportFormat::Json => {
-            serde_json::to_string_pretty(&json!({"cutover": floor, "history_encounters": history, "implausible": rows}))? + "\n"
+            serde_json::to_string_pretty(
+                &json!({"cutover": floor, "history_encounters": history, "implausible": rows}),
+            )? + "\n"
         }
         ReportFormat::Csv => {
-            let mut s = String::from("rule,encounter_id,visit,mrn,type,admit,discharge,detail,found\n");
+            let mut s =
+                String::from("rule,encounter_id,visit,mrn,type,admit,discharge,detail,found\n");
             for r in &rows {
                 s += &format!(
                     "{},{},{},{},{},{},{},{},{}\n",
@@ -46,11 +53,18 @@ pub fn data_quality(conn: &Connection, rule: Option<&str>, format: ReportFormat)
         }
         ReportFormat::Table => {
             let mut s = if floor.is_empty() {
-                String::from("No cut-over date (setting analysis_cutover_date): every discharge is analysed.\n")
+                String::from(
+                    "No cut-over date (setting analysis_cutover_date): every discharge is analysed.\n",
+                )
             } else {
-                format!("Cut-over {floor}: {history} encounter(s) discharged before it are kept as history, not analysed.\n")
+                format!(
+                    "Cut-over {floor}: {history} encounter(s) discharged before it are kept as history, not analysed.\n"
+                )
             };
-            s += &format!("Implausible encounters kept out of analysis: {}\n", rows.len());
+            s += &format!(
+                "Implausible encounters kept out of analysis: {}\n",
+                rows.len()
+            );
             let mut last = "";
             for r in &rows {
                 if r.rule != last {
@@ -81,7 +95,9 @@ pub fn letters(conn: &Connection, level: i64, today: NaiveDate) -> Result<(Strin
 pub fn suspension(conn: &Connection, today: NaiveDate, format: ReportFormat) -> Result<String> {
     let rows = escalation::suspension_list(conn, today)?;
     Ok(match format {
-        ReportFormat::Json => serde_json::to_string_pretty(&json!({"as_of": today, "suspension_list": rows}))? + "\n",
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&json!({"as_of": today, "suspension_list": rows}))? + "\n"
+        }
         ReportFormat::Csv => {
             let mut s = String::from("provider,npi,open,at_level,oldest_days,level\n");
             for r in &rows {
@@ -98,8 +114,14 @@ pub fn suspension(conn: &Connection, today: NaiveDate, format: ReportFormat) -> 
             s
         }
         ReportFormat::Table => {
-            let mut s = format!("Physician suspension list as of {today} ({} physician(s))\n", rows.len());
-            s += &format!("{:<32} {:<10} {:>6} {:>9} {:>7}\n", "PHYSICIAN", "NPI", "OPEN", "AT LEVEL", "OLDEST");
+            let mut s = format!(
+                "Physician suspension list as of {today} ({} physician(s))\n",
+                rows.len()
+            );
+            s += &format!(
+                "{:<32} {:<10} {:>6} {:>9} {:>7}\n",
+                "PHYSICIAN", "NPI", "OPEN", "AT LEVEL", "OLDEST"
+            );
             for r in &rows {
                 s += &format!(
                     "{:<32} {:<10} {:>6} {:>9} {:>7}\n",
@@ -116,11 +138,18 @@ pub fn suspension(conn: &Connection, today: NaiveDate, format: ReportFormat) -> 
 }
 
 /// Break-the-glass opens of sensitive documents between two days.
-pub fn privacy(conn: &Connection, from: NaiveDate, to: NaiveDate, format: ReportFormat) -> Result<(String, String)> {
+pub fn privacy(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    format: ReportFormat,
+) -> Result<(String, String)> {
     let rows = crate::break_glass::opens(conn, from, to)?;
     let shown = mrns(rows.iter().map(|r| r.mrn.as_str()));
     let text = match format {
-        ReportFormat::Json => serde_json::to_string_pretty(&json!({"from": from, "to": to, "opens": rows}))? + "\n",
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&json!({"from": from, "to": to, "opens": rows}))? + "\n"
+        }
         ReportFormat::Csv => {
             let mut s = String::from("opened_at,user,role,mrn,document,labels,purpose,reason\n");
             for r in &rows {
@@ -139,7 +168,10 @@ pub fn privacy(conn: &Connection, from: NaiveDate, to: NaiveDate, format: Report
             s
         }
         ReportFormat::Table => {
-            let mut s = format!("Break-the-glass opens of sensitive documents, {from} to {to}: {}\n", rows.len());
+            let mut s = format!(
+                "Break-the-glass opens of sensitive documents, {from} to {to}: {}\n",
+                rows.len()
+            );
             for r in &rows {
                 s += &format!(
                     "{} {:<12} {:<10} {:<11} doc {:<6} {:<20} {:<8} {}\n",
@@ -164,9 +196,13 @@ pub fn rereview(conn: &Connection, desk: &str, format: ReportFormat) -> Result<(
     let rows = rereview::open_flags(conn, desk)?;
     let shown = mrns(rows.iter().map(|r| r.mrn.as_str()));
     let text = match format {
-        ReportFormat::Json => serde_json::to_string_pretty(&json!({"desk": desk, "flags": rows}))? + "\n",
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&json!({"desk": desk, "flags": rows}))? + "\n"
+        }
         ReportFormat::Csv => {
-            let mut s = String::from("flag,encounter_id,visit,mrn,document_id,document,reason,flagged_at\n");
+            let mut s = String::from(
+                "flag,encounter_id,visit,mrn,document_id,document,reason,flagged_at\n",
+            );
             for r in &rows {
                 s += &format!(
                     "{},{},{},{},{},{},{},{}\n",

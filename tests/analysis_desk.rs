@@ -21,7 +21,9 @@ fn b64(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::new();
     for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -56,7 +58,15 @@ fn encounter(id: &str, pat: &str, class: &str, start: &str, end: &str, attending
         "period": {"start": start, "end": end}}})
 }
 
-fn doc(id: &str, enc: &str, loinc: &str, date: &str, author: &str, text: &str, extra: Value) -> Value {
+fn doc(
+    id: &str,
+    enc: &str,
+    loinc: &str,
+    date: &str,
+    author: &str,
+    text: &str,
+    extra: Value,
+) -> Value {
     let mut r = json!({"resourceType": "DocumentReference", "id": id, "status": "current", "docStatus": "final",
         "type": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
         "date": date, "author": [{"reference": format!("urn:uuid:{author}")}],
@@ -70,7 +80,15 @@ fn doc(id: &str, enc: &str, loinc: &str, date: &str, author: &str, text: &str, e
     json!({"fullUrl": format!("urn:uuid:{id}"), "resource": r})
 }
 
-fn procedure(id: &str, pat: &str, enc: &str, code: &str, display: &str, at: &str, category: Option<&str>) -> Value {
+fn procedure(
+    id: &str,
+    pat: &str,
+    enc: &str,
+    code: &str,
+    display: &str,
+    at: &str,
+    category: Option<&str>,
+) -> Value {
     let mut r = json!({"resourceType": "Procedure", "id": id, "status": "completed",
         "code": {"coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]},
         "subject": {"reference": format!("urn:uuid:{pat}")}, "encounter": {"reference": format!("urn:uuid:{enc}")},
@@ -142,17 +160,48 @@ fn cutover_dq_rules_and_req_consult_fdx_from_an_import() {
     settings::set(&mut store, &sys, "analysis_cutover_date", "2026-01-01").expect("cutover");
     let mut e = base();
     // History: a 1993 stay with nothing documented — kept, never analysed.
-    e.extend(stay("h1", "1993-05-01T08:00:00Z", "1993-05-04T10:00:00Z", vec![]));
+    e.extend(stay(
+        "h1",
+        "1993-05-01T08:00:00Z",
+        "1993-05-04T10:00:00Z",
+        vec![],
+    ));
     // DQ-LOS: the 2008..2026 "stay".
-    e.extend(stay("long", "2008-01-01T08:00:00Z", "2026-03-01T10:00:00Z", vec![]));
+    e.extend(stay(
+        "long",
+        "2008-01-01T08:00:00Z",
+        "2026-03-01T10:00:00Z",
+        vec![],
+    ));
     // DQ-ORDER: discharge before admission.
-    e.extend(stay("back", "2026-03-05T08:00:00Z", "2026-03-01T10:00:00Z", vec![]));
+    e.extend(stay(
+        "back",
+        "2026-03-05T08:00:00Z",
+        "2026-03-01T10:00:00Z",
+        vec![],
+    ));
     // DQ-FUTURE.
-    e.extend(stay("fut", "2026-03-05T08:00:00Z", "2099-03-01T10:00:00Z", vec![]));
+    e.extend(stay(
+        "fut",
+        "2026-03-05T08:00:00Z",
+        "2099-03-01T10:00:00Z",
+        vec![],
+    ));
     // DQ-DOC-DATE: a note dated a year before admission.
-    e.extend(stay("stray", "2026-06-01T08:00:00Z", "2026-06-02T10:00:00Z", vec![
-        doc("stray-pn", "stray", "11506-3", "2025-05-01T09:00:00Z", "dr1", "note", json!({})),
-    ]));
+    e.extend(stay(
+        "stray",
+        "2026-06-01T08:00:00Z",
+        "2026-06-02T10:00:00Z",
+        vec![doc(
+            "stray-pn",
+            "stray",
+            "11506-3",
+            "2025-05-01T09:00:00Z",
+            "dr1",
+            "note",
+            json!({}),
+        )],
+    ));
     // A plausible post-cut-over stay: consult ordered, not reported (REQ-CONSULT); discharge
     // summary without a final diagnosis (REQ-FDX); nursing care and an ECG only (not surgical);
     // progress notes missing on 3 days (one MISS_PN listing them).
@@ -172,7 +221,13 @@ fn cutover_dq_rules_and_req_consult_fdx_from_an_import() {
 
     // Cut-over: history kept, not analysed, no deficiency.
     assert_eq!(kinds_of(&store, "V-h1"), vec![]);
-    assert_eq!(count(&store, "SELECT count(*) FROM encounters WHERE visit_number = 'V-h1' AND him_status = 'awaiting_analysis'"), 1);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE visit_number = 'V-h1' AND him_status = 'awaiting_analysis'"
+        ),
+        1
+    );
     assert_eq!(cutover::history_count(store.conn()).expect("history"), 1);
     // DQ-*: each implausible encounter is on the list by rule and was not analysed.
     let dq: Vec<(String, String)> = cutover::data_quality_list(store.conn(), None)
@@ -180,13 +235,28 @@ fn cutover_dq_rules_and_req_consult_fdx_from_an_import() {
         .into_iter()
         .map(|r| (r.rule, r.visit_number))
         .collect();
-    for want in [("DQ-LOS", "V-long"), ("DQ-ORDER", "V-back"), ("DQ-FUTURE", "V-fut"), ("DQ-DOC-DATE", "V-stray")] {
-        assert!(dq.contains(&(want.0.to_string(), want.1.to_string())), "{want:?} in {dq:?}");
+    for want in [
+        ("DQ-LOS", "V-long"),
+        ("DQ-ORDER", "V-back"),
+        ("DQ-FUTURE", "V-fut"),
+        ("DQ-DOC-DATE", "V-stray"),
+    ] {
+        assert!(
+            dq.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} in {dq:?}"
+        );
         assert_eq!(kinds_of(&store, want.1), vec![], "{} not analysed", want.1);
     }
     // The plausible chart: exactly the right deficiencies.
-    let k: Vec<String> = kinds_of(&store, "V-ok").into_iter().map(|(k, _)| k).collect();
-    assert_eq!(k, vec!["INCOMPLETE_CONTENT", "MISS_CONSULT", "MISS_PN"], "REQ-FDX, REQ-CONSULT, REQ-PN; no MISS_OP/MISS_CONSENT");
+    let k: Vec<String> = kinds_of(&store, "V-ok")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        k,
+        vec!["INCOMPLETE_CONTENT", "MISS_CONSULT", "MISS_PN"],
+        "REQ-FDX, REQ-CONSULT, REQ-PN; no MISS_OP/MISS_CONSENT"
+    );
     let (consultant, pn_note): (String, String) = store
         .conn()
         .query_row(
@@ -196,37 +266,89 @@ fn cutover_dq_rules_and_req_consult_fdx_from_an_import() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("row");
-    assert_eq!(consultant, "1245319599", "MISS_CONSULT goes to the consultant");
-    assert!(pn_note.contains("2 day(s): 2026-10-02, 2026-10-04"), "{pn_note}");
+    assert_eq!(
+        consultant, "1245319599",
+        "MISS_CONSULT goes to the consultant"
+    );
+    assert!(
+        pn_note.contains("2 day(s): 2026-10-02, 2026-10-04"),
+        "{pn_note}"
+    );
     // DEL-02 agrees with DEL-03: assigned at discharge, not at analysis time.
     assert_eq!(
-        count(&store, "SELECT count(*) FROM deficiencies WHERE substr(assigned_at, 1, 10) <> '2026-10-05'"),
+        count(
+            &store,
+            "SELECT count(*) FROM deficiencies WHERE substr(assigned_at, 1, 10) <> '2026-10-05'"
+        ),
         0
     );
     // Service comes from serviceType, not the encounter-type text.
-    assert_eq!(count(&store, "SELECT count(*) FROM encounters WHERE service = 'Cardiology'"), 6);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE service = 'Cardiology'"
+        ),
+        6
+    );
     // Counts leave history out: awaiting analysis counts only post-cut-over charts.
-    let counts = chartdesk::chart::queue_counts(store.conn(), chartdesk::domain::Role::Technician, "2026-12-01").expect("counts");
-    let awaiting = counts.iter().find(|c| c.label == "Awaiting analysis").expect("awaiting").count;
-    assert_eq!(awaiting, 4 + 1, "the four implausible charts and the fixture's stay; not the 1993 history");
+    let counts = chartdesk::chart::queue_counts(
+        store.conn(),
+        chartdesk::domain::Role::Technician,
+        "2026-12-01",
+    )
+    .expect("counts");
+    let awaiting = counts
+        .iter()
+        .find(|c| c.label == "Awaiting analysis")
+        .expect("awaiting")
+        .count;
+    assert_eq!(
+        awaiting,
+        4 + 1,
+        "the four implausible charts and the fixture's stay; not the 1993 history"
+    );
 
     // `analyze --since 1990-01-01` asks for history: the 1993 chart is analysed then.
-    let tina = accounts::login(&mut store, "tina", "password-tina").expect("login").actor();
-    ops::analyze_batch(&mut store, &tina, ops::AnalyzeScope::Since(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("d")))
-        .expect("since");
+    let tina = accounts::login(&mut store, "tina", "password-tina")
+        .expect("login")
+        .actor();
+    ops::analyze_batch(
+        &mut store,
+        &tina,
+        ops::AnalyzeScope::Since(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("d")),
+    )
+    .expect("since");
     assert!(kinds_of(&store, "V-h1").iter().any(|(k, _)| k == "MISS_HP"));
     // ...but it is still not counted in DNFB/DNFC or delinquency (discharged before cut-over).
-    let dnfb = chartdesk::coding::report::dnfb(store.conn(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("d")).expect("dnfb");
+    let dnfb = chartdesk::coding::report::dnfb(
+        store.conn(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("d"),
+    )
+    .expect("dnfb");
     assert_eq!(
         dnfb.dnfb_count,
-        count(&store, "SELECT count(*) FROM encounters WHERE discharge_at >= '2026-01-01' AND discharge_at <= '2026-12-01' AND coding_status <> 'final_billed'")
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE discharge_at >= '2026-01-01' AND discharge_at <= '2026-12-01' AND coding_status <> 'final_billed'"
+        )
     );
-    let del = chartdesk::deficiency::report::delinquency(store.conn(), chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("d")).expect("del");
+    let del = chartdesk::deficiency::report::delinquency(
+        store.conn(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("d"),
+    )
+    .expect("del");
     assert_eq!(
         del.delinquent_records,
-        count(&store, "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at >= '2026-01-01' AND discharge_at < '2026-11-01'")
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at >= '2026-01-01' AND discharge_at < '2026-11-01'"
+        )
     );
-    assert!(chartdesk::audit::verify(store.conn(), &[]).expect("verify").ok());
+    assert!(
+        chartdesk::audit::verify(store.conn(), &[])
+            .expect("verify")
+            .ok()
+    );
 }
 
 #[test]
@@ -236,29 +358,123 @@ fn req_op_surgical_from_category_and_superseded_and_ed_notes() {
     let mut e = base();
     let full = |id: &str| -> Vec<Value> {
         vec![
-            doc(&format!("{id}-hp"), id, "34117-2", "2026-10-01T09:00:00Z", "dr1", "HPI", json!({})),
-            doc(&format!("{id}-pn"), id, "11506-3", "2026-10-02T09:00:00Z", "dr1", "ok", json!({})),
-            doc(&format!("{id}-ds"), id, "18842-5", "2026-10-03T09:00:00Z", "dr1", GOOD_DS, json!({})),
+            doc(
+                &format!("{id}-hp"),
+                id,
+                "34117-2",
+                "2026-10-01T09:00:00Z",
+                "dr1",
+                "HPI",
+                json!({}),
+            ),
+            doc(
+                &format!("{id}-pn"),
+                id,
+                "11506-3",
+                "2026-10-02T09:00:00Z",
+                "dr1",
+                "ok",
+                json!({}),
+            ),
+            doc(
+                &format!("{id}-ds"),
+                id,
+                "18842-5",
+                "2026-10-03T09:00:00Z",
+                "dr1",
+                GOOD_DS,
+                json!({}),
+            ),
         ]
     };
     // REQ-OP: a procedure categorised surgical makes the stay surgical; no op note → MISS_OP.
     let mut s = full("surg");
-    s.push(procedure("surg-px", "p1", "surg", "999999", "Some repair", "2026-10-02T10:00:00Z", Some("387713003")));
-    e.extend(stay("surg", "2026-10-01T08:00:00Z", "2026-10-03T10:00:00Z", s));
+    s.push(procedure(
+        "surg-px",
+        "p1",
+        "surg",
+        "999999",
+        "Some repair",
+        "2026-10-02T10:00:00Z",
+        Some("387713003"),
+    ));
+    e.extend(stay(
+        "surg",
+        "2026-10-01T08:00:00Z",
+        "2026-10-03T10:00:00Z",
+        s,
+    ));
     // Superseded: the old unsigned version was replaced; only the new one counts.
     let mut sup = full("sup");
-    sup.push(doc("sup-old", "sup", "11506-3", "2026-10-02T08:00:00Z", "dr1", "draft", json!({"docStatus": "preliminary"})));
-    sup.push(doc("sup-new", "sup", "11506-3", "2026-10-02T08:30:00Z", "dr1", "final", json!({"relatesTo": [{"code": "replaces", "target": {"reference": "urn:uuid:sup-old"}}]})));
-    sup.push(doc("sup-st", "sup", "11506-3", "2026-10-02T07:00:00Z", "dr1", "old", json!({"status": "superseded", "docStatus": "preliminary"})));
-    e.extend(stay("sup", "2026-10-01T08:00:00Z", "2026-10-03T10:00:00Z", sup));
+    sup.push(doc(
+        "sup-old",
+        "sup",
+        "11506-3",
+        "2026-10-02T08:00:00Z",
+        "dr1",
+        "draft",
+        json!({"docStatus": "preliminary"}),
+    ));
+    sup.push(doc(
+        "sup-new",
+        "sup",
+        "11506-3",
+        "2026-10-02T08:30:00Z",
+        "dr1",
+        "final",
+        json!({"relatesTo": [{"code": "replaces", "target": {"reference": "urn:uuid:sup-old"}}]}),
+    ));
+    sup.push(doc(
+        "sup-st",
+        "sup",
+        "11506-3",
+        "2026-10-02T07:00:00Z",
+        "dr1",
+        "old",
+        json!({"status": "superseded", "docStatus": "preliminary"}),
+    ));
+    e.extend(stay(
+        "sup",
+        "2026-10-01T08:00:00Z",
+        "2026-10-03T10:00:00Z",
+        sup,
+    ));
     // REQ-VISIT: an ED visit with a signed progress note (not the ED note type) is complete.
-    e.push(encounter("ed", "p1", "EMER", "2026-10-10T08:00:00Z", "2026-10-10T12:00:00Z", "dr1"));
-    e.push(doc("ed-pn", "ed", "11506-3", "2026-10-10T09:00:00Z", "dr1", "seen and treated", json!({})));
+    e.push(encounter(
+        "ed",
+        "p1",
+        "EMER",
+        "2026-10-10T08:00:00Z",
+        "2026-10-10T12:00:00Z",
+        "dr1",
+    ));
+    e.push(doc(
+        "ed-pn",
+        "ed",
+        "11506-3",
+        "2026-10-10T09:00:00Z",
+        "dr1",
+        "seen and treated",
+        json!({}),
+    ));
     import_json(&mut store, dir.path(), "rules.json", &bundle(e));
-    let k: Vec<String> = kinds_of(&store, "V-surg").into_iter().map(|(k, _)| k).collect();
+    let k: Vec<String> = kinds_of(&store, "V-surg")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(k, vec!["MISS_CONSENT", "MISS_OP"]);
-    assert_eq!(kinds_of(&store, "V-sup"), vec![], "superseded drafts are not chased");
-    assert_eq!(count(&store, "SELECT count(*) FROM documents WHERE superseded = 1"), 2);
+    assert_eq!(
+        kinds_of(&store, "V-sup"),
+        vec![],
+        "superseded drafts are not chased"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM documents WHERE superseded = 1"
+        ),
+        2
+    );
     assert_eq!(kinds_of(&store, "V-ed"), vec![]);
 }
 
@@ -283,7 +499,9 @@ fn desk_fixture(dir: &Path) -> Store {
             Ok::<_, chartdesk::CoreError>(())
         })
         .expect("fixture");
-    let tina = accounts::login(&mut store, "tina", "password-tina").expect("login").actor();
+    let tina = accounts::login(&mut store, "tina", "password-tina")
+        .expect("login")
+        .actor();
     ops::analyze_batch(&mut store, &tina, ops::AnalyzeScope::Awaiting).expect("analyze");
     store
 }
@@ -291,7 +509,9 @@ fn desk_fixture(dir: &Path) -> Store {
 fn audit_rows(store: &Store, entity: &str) -> Vec<(String, String, Option<String>)> {
     let mut st = store
         .conn()
-        .prepare("SELECT username, subtype, reason FROM audit_log WHERE entity_type = ?1 ORDER BY seq")
+        .prepare(
+            "SELECT username, subtype, reason FROM audit_log WHERE entity_type = ?1 ORDER BY seq",
+        )
         .expect("prepare");
     st.query_map([entity], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("q")
@@ -303,41 +523,95 @@ fn audit_rows(store: &Store, entity: &str) -> Vec<(String, String, Option<String
 fn auth_cosign_recorded_resolves_cosign_and_bulk_complete() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    let tina = accounts::login(&mut store, "tina", "password-tina").expect("login").actor();
-    let carl = accounts::login(&mut store, "carl", "password-carl").expect("login").actor();
-    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("d").and_hms_opt(9, 0, 0).expect("t");
-    let open = |s: &Store, kind: &str| count(s, &format!("SELECT count(*) FROM deficiencies WHERE kind = '{kind}' AND status = 'open'"));
+    let tina = accounts::login(&mut store, "tina", "password-tina")
+        .expect("login")
+        .actor();
+    let carl = accounts::login(&mut store, "carl", "password-carl")
+        .expect("login")
+        .actor();
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+        .expect("d")
+        .and_hms_opt(9, 0, 0)
+        .expect("t");
+    let open = |s: &Store, kind: &str| {
+        count(
+            s,
+            &format!("SELECT count(*) FROM deficiencies WHERE kind = '{kind}' AND status = 'open'"),
+        )
+    };
     assert_eq!(open(&store, "COSIGN"), 1);
     // Permission is checked in the core: a coder may not record a cosignature.
     assert!(signing::record_cosignature(&mut store, &carl, 2, at).is_err());
     let o = signing::record_cosignature(&mut store, &tina, 2, at).expect("cosign");
     assert_eq!(o.resolved, 1);
     assert_eq!(open(&store, "COSIGN"), 0);
-    assert_eq!(count(&store, "SELECT count(*) FROM documents WHERE id = 2 AND status = 'cosigned'"), 1);
-    assert!(signing::record_cosignature(&mut store, &tina, 2, at).is_err(), "already cosigned");
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM documents WHERE id = 2 AND status = 'cosigned'"
+        ),
+        1
+    );
+    assert!(
+        signing::record_cosignature(&mut store, &tina, 2, at).is_err(),
+        "already cosigned"
+    );
 
     // Bulk complete: Dr House (1) owes two signatures; the confirmed count must match.
     let list = signing::signature_deficiencies(store.conn(), 1).expect("list");
     assert_eq!(list.len(), 2);
-    assert!(signing::bulk_complete_signatures(&mut store, &tina, 1, at, 1).is_err(), "count changed → refused");
+    assert!(
+        signing::bulk_complete_signatures(&mut store, &tina, 1, at, 1).is_err(),
+        "count changed → refused"
+    );
     assert_eq!(open(&store, "UNSIGNED"), 2, "nothing half-applied");
     let b = signing::bulk_complete_signatures(&mut store, &tina, 1, at, 2).expect("bulk");
-    assert_eq!((b.documents_signed, b.deficiencies_completed, b.encounters), (2, 2, 1));
+    assert_eq!(
+        (b.documents_signed, b.deficiencies_completed, b.encounters),
+        (2, 2, 1)
+    );
     assert_eq!(open(&store, "UNSIGNED"), 0);
     let rows = audit_rows(&store, "provider");
-    assert!(rows.iter().any(|(u, s, r)| u == "tina" && s == "sign" && r.as_deref().is_some_and(|r| r.contains("bulk complete"))), "{rows:?}");
+    assert!(
+        rows.iter().any(|(u, s, r)| u == "tina"
+            && s == "sign"
+            && r.as_deref().is_some_and(|r| r.contains("bulk complete"))),
+        "{rows:?}"
+    );
 }
 
 #[test]
 fn break_the_glass_needs_a_purpose_and_lands_in_the_privacy_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    let tina = accounts::login(&mut store, "tina", "password-tina").expect("login").actor();
-    let err = chartdesk::chart::read_document(&mut store, &tina, 5).expect_err("refused without purpose");
+    let tina = accounts::login(&mut store, "tina", "password-tina")
+        .expect("login")
+        .actor();
+    let err =
+        chartdesk::chart::read_document(&mut store, &tina, 5).expect_err("refused without purpose");
     assert!(err.to_string().contains("SUD_PART2"), "{err}");
-    assert!(chartdesk::break_glass::read_sensitive(&mut store, &tina, 5, "TREAT", "short").is_err(), "reason too short");
-    assert!(chartdesk::break_glass::read_sensitive(&mut store, &tina, 5, "CURIOUS", "a long enough reason").is_err());
-    let d = chartdesk::break_glass::read_sensitive(&mut store, &tina, 5, "HOPERAT", "record completion review").expect("open");
+    assert!(
+        chartdesk::break_glass::read_sensitive(&mut store, &tina, 5, "TREAT", "short").is_err(),
+        "reason too short"
+    );
+    assert!(
+        chartdesk::break_glass::read_sensitive(
+            &mut store,
+            &tina,
+            5,
+            "CURIOUS",
+            "a long enough reason"
+        )
+        .is_err()
+    );
+    let d = chartdesk::break_glass::read_sensitive(
+        &mut store,
+        &tina,
+        5,
+        "HOPERAT",
+        "record completion review",
+    )
+    .expect("open");
     assert_eq!(d.body, "consult");
     // A non-sensitive document still opens plainly.
     assert!(chartdesk::chart::read_document(&mut store, &tina, 2).is_ok());
@@ -349,19 +623,43 @@ fn break_the_glass_needs_a_purpose_and_lands_in_the_privacy_report() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("audit");
-    assert_eq!((purpose.as_str(), reason.as_str()), ("HOPERAT", "record completion review"));
-    assert_eq!(count(&store, "SELECT count(*) FROM audit_log WHERE entity_type = 'document' AND entity_id = '5' AND outcome <> 0"), 1, "the refusal is audited");
+    assert_eq!(
+        (purpose.as_str(), reason.as_str()),
+        ("HOPERAT", "record completion review")
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'document' AND entity_id = '5' AND outcome <> 0"
+        ),
+        1,
+        "the refusal is audited"
+    );
     let d = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("d");
-    let opens = chartdesk::break_glass::opens(store.conn(), d, chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("d")).expect("opens");
+    let opens = chartdesk::break_glass::opens(
+        store.conn(),
+        d,
+        chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("d"),
+    )
+    .expect("opens");
     assert_eq!(opens.len(), 1);
-    assert_eq!((opens[0].username.as_str(), opens[0].labels.as_str()), ("tina", "SUD_PART2"));
+    assert_eq!(
+        (opens[0].username.as_str(), opens[0].labels.as_str()),
+        ("tina", "SUD_PART2")
+    );
 }
 
 #[test]
 fn rereview_flags_after_coding_and_after_analysis() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    store.conn().execute("UPDATE encounters SET coding_status = 'coded', visit_number = 'V-1' WHERE id = 1", []).expect("coded");
+    store
+        .conn()
+        .execute(
+            "UPDATE encounters SET coding_status = 'coded', visit_number = 'V-1' WHERE id = 1",
+            [],
+        )
+        .expect("coded");
     // A late note arrives for the already coded and analysed encounter (the import path is
     // covered by `rereview_flag_from_an_fhir_import_after_coding`).
     store
@@ -372,18 +670,39 @@ fn rereview_flags_after_coding_and_after_analysis() {
             Ok::<_, chartdesk::CoreError>(())
         })
         .expect("late");
-    let tina = accounts::login(&mut store, "tina", "password-tina").expect("login").actor();
+    let tina = accounts::login(&mut store, "tina", "password-tina")
+        .expect("login")
+        .actor();
     rereview::flag_document(&mut store, &tina, 9, true).expect("flag");
     let coding = rereview::open_flags(store.conn(), "coding").expect("coding");
     assert_eq!(coding.len(), 1);
-    assert!(coding[0].reason.contains("9 arrived after coding"), "{}", coding[0].reason);
-    assert_eq!(rereview::open_flags(store.conn(), "analysis").expect("analysis").len(), 1);
+    assert!(
+        coding[0].reason.contains("9 arrived after coding"),
+        "{}",
+        coding[0].reason
+    );
+    assert_eq!(
+        rereview::open_flags(store.conn(), "analysis")
+            .expect("analysis")
+            .len(),
+        1
+    );
     // The technician may not clear the coder's flag; the coder may.
     assert!(rereview::clear(&mut store, &tina, coding[0].id, "").is_err());
-    let carl = accounts::login(&mut store, "carl", "password-carl").expect("login").actor();
+    let carl = accounts::login(&mut store, "carl", "password-carl")
+        .expect("login")
+        .actor();
     rereview::clear(&mut store, &carl, coding[0].id, "codes unchanged").expect("clear");
-    assert!(rereview::open_flags(store.conn(), "coding").expect("coding").is_empty());
-    assert!(audit_rows(&store, "rereview_flag").iter().any(|(u, _, r)| u == "carl" && r.as_deref() == Some("codes unchanged")));
+    assert!(
+        rereview::open_flags(store.conn(), "coding")
+            .expect("coding")
+            .is_empty()
+    );
+    assert!(
+        audit_rows(&store, "rereview_flag")
+            .iter()
+            .any(|(u, _, r)| u == "carl" && r.as_deref() == Some("codes unchanged"))
+    );
 }
 
 #[test]
@@ -391,18 +710,58 @@ fn rereview_flag_from_an_fhir_import_after_coding() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = common::seeded(&dir.path().join("r.db"));
     let mut e = base();
-    e.extend(stay("rr", "2026-10-01T08:00:00Z", "2026-10-02T10:00:00Z", vec![
-        doc("rr-hp", "rr", "34117-2", "2026-10-01T09:00:00Z", "dr1", "HPI", json!({})),
-        doc("rr-ds", "rr", "18842-5", "2026-10-02T09:00:00Z", "dr1", GOOD_DS, json!({})),
-    ]));
+    e.extend(stay(
+        "rr",
+        "2026-10-01T08:00:00Z",
+        "2026-10-02T10:00:00Z",
+        vec![
+            doc(
+                "rr-hp",
+                "rr",
+                "34117-2",
+                "2026-10-01T09:00:00Z",
+                "dr1",
+                "HPI",
+                json!({}),
+            ),
+            doc(
+                "rr-ds",
+                "rr",
+                "18842-5",
+                "2026-10-02T09:00:00Z",
+                "dr1",
+                GOOD_DS,
+                json!({}),
+            ),
+        ],
+    ));
     import_json(&mut store, dir.path(), "one.json", &bundle(e.clone()));
-    store.conn().execute("UPDATE encounters SET coding_status = 'coded' WHERE visit_number = 'V-rr'", []).expect("coded");
-    e.push(doc("rr-late", "rr", "11506-3", "2026-10-02T08:00:00Z", "dr1", "late note", json!({})));
+    store
+        .conn()
+        .execute(
+            "UPDATE encounters SET coding_status = 'coded' WHERE visit_number = 'V-rr'",
+            [],
+        )
+        .expect("coded");
+    e.push(doc(
+        "rr-late",
+        "rr",
+        "11506-3",
+        "2026-10-02T08:00:00Z",
+        "dr1",
+        "late note",
+        json!({}),
+    ));
     import_json(&mut store, dir.path(), "two.json", &bundle(e));
     let flags = rereview::open_flags(store.conn(), "coding").expect("flags");
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert!(flags[0].reason.contains("arrived after coding"));
-    assert_eq!(rereview::open_flags(store.conn(), "analysis").expect("a").len(), 1);
+    assert_eq!(
+        rereview::open_flags(store.conn(), "analysis")
+            .expect("a")
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -420,13 +779,28 @@ fn del_07_escalation_letters_by_level_and_suspension_list() {
     assert!(text.contains("NPI 1234567893"), "letters carry the NPI");
     let at3 = lv(day(26, 11)).iter().filter(|p| p.level == 3).count();
     assert!(at3 >= 1);
-    assert_eq!(text.matches("Final notice before suspension").count(), at3, "one letter per physician at the level");
-    assert_eq!(text.matches('\u{c}').count(), at3 - 1, "letters separated by form feeds");
+    assert_eq!(
+        text.matches("Final notice before suspension").count(),
+        at3,
+        "one letter per physician at the level"
+    );
+    assert_eq!(
+        text.matches('\u{c}').count(),
+        at3 - 1,
+        "letters separated by form feeds"
+    );
     assert_eq!(mrns, vec!["MRN0000001".to_string()]);
-    assert!(escalation::suspension_list(store.conn(), day(26, 11)).expect("s").is_empty());
+    assert!(
+        escalation::suspension_list(store.conn(), day(26, 11))
+            .expect("s")
+            .is_empty()
+    );
     let s = escalation::suspension_list(store.conn(), day(5, 12)).expect("s");
     assert!(!s.is_empty() && s.iter().all(|p| p.suspend && p.oldest_days >= 30));
-    assert!(escalation::letter_batch(store.conn(), 9, day(5, 12)).is_err(), "unknown level is named");
+    assert!(
+        escalation::letter_batch(store.conn(), 9, day(5, 12)).is_err(),
+        "unknown level is named"
+    );
 }
 
 #[test]
@@ -434,28 +808,77 @@ fn cod_21_query_to_any_provider_templates_and_escalation() {
     use chartdesk::coding::query_desk;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    store.conn().execute("UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1", []).expect("ready");
-    let carl = accounts::login(&mut store, "carl", "password-carl").expect("login").actor();
-    let on: Vec<i64> = query_desk::encounter_providers(store.conn(), 1).expect("p").iter().map(|p| p.id).collect();
+    store
+        .conn()
+        .execute(
+            "UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1",
+            [],
+        )
+        .expect("ready");
+    let carl = accounts::login(&mut store, "carl", "password-carl")
+        .expect("login")
+        .actor();
+    let on: Vec<i64> = query_desk::encounter_providers(store.conn(), 1)
+        .expect("p")
+        .iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(on[0], 1, "attending first");
     assert!(on.contains(&2) && on.contains(&3) && !on.contains(&4));
     // Not on the encounter → refused; the consultant → sent from a compliant template.
-    assert!(query_desk::send_from_template(&mut store, &carl, 1, "ANEMIA_TYPE", 4, "Hgb 7.1 on day 2, transfused").is_err());
-    let q = query_desk::send_from_template(&mut store, &carl, 1, "ANEMIA_TYPE", 3, "Hgb 7.1 on day 2, transfused").expect("send");
+    assert!(
+        query_desk::send_from_template(
+            &mut store,
+            &carl,
+            1,
+            "ANEMIA_TYPE",
+            4,
+            "Hgb 7.1 on day 2, transfused"
+        )
+        .is_err()
+    );
+    let q = query_desk::send_from_template(
+        &mut store,
+        &carl,
+        1,
+        "ANEMIA_TYPE",
+        3,
+        "Hgb 7.1 on day 2, transfused",
+    )
+    .expect("send");
     assert_eq!(q.provider_id, Some(3));
     assert!(q.question.contains("Clinically undetermined") && q.question.contains("Other"));
     // Templates are checked: a leading yes/no template without the required options is refused.
     let bad = r#"[{"code":"X","title":"t","question":"Please document sepsis for the DRG","options":["Yes","No"]}]"#;
-    let sam = accounts::login(&mut store, "sam", "password-sam").expect("login").actor();
+    let sam = accounts::login(&mut store, "sam", "password-sam")
+        .expect("login")
+        .actor();
     assert!(query_desk::load_templates(&mut store, &sam, bad).is_err());
-    assert!(query_desk::load_templates(&mut store, &carl, "[]").is_err(), "supervisor only");
+    assert!(
+        query_desk::load_templates(&mut store, &carl, "[]").is_err(),
+        "supervisor only"
+    );
     // Age and escalation: backdate the query 7 days; with query_escalate_days = 3 it is level 2.
-    store.conn().execute("UPDATE coding_queries SET asked_at = datetime(asked_at, '-7 days')", []).expect("age");
+    store
+        .conn()
+        .execute(
+            "UPDATE coding_queries SET asked_at = datetime(asked_at, '-7 days')",
+            [],
+        )
+        .expect("age");
     let e = query_desk::escalate_due(&mut store, &carl).expect("escalate");
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].age_days, e[0].due_level), (7, 2));
-    assert!(query_desk::escalate_due(&mut store, &carl).expect("again").is_empty(), "idempotent");
-    assert!(audit_rows(&store, "coding_query").iter().any(|(_, _, r)| r.as_deref().is_some_and(|r| r.contains("escalated to level 2"))));
+    assert!(
+        query_desk::escalate_due(&mut store, &carl)
+            .expect("again")
+            .is_empty(),
+        "idempotent"
+    );
+    assert!(audit_rows(&store, "coding_query").iter().any(|(_, _, r)| {
+        r.as_deref()
+            .is_some_and(|r| r.contains("escalated to level 2"))
+    }));
 }
 
 fn shared_fhir() -> Option<PathBuf> {
@@ -463,7 +886,10 @@ fn shared_fhir() -> Option<PathBuf> {
     if p.is_dir() {
         return Some(p);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "shared FHIR data missing under CI");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "shared FHIR data missing under CI"
+    );
     eprintln!("skipped: /work/shared/data/fhir is absent");
     None
 }
@@ -479,22 +905,50 @@ fn cutover_shared_synthea_history_import() {
     settings::set(&mut store, &sys, "analysis_cutover_date", "2024-01-01").expect("cutover");
     let s = import::import_fhir(&mut store, &sys, &[src], &mut |_, _| {}).expect("import");
     assert!(!s.files.is_empty());
-    let history = count(&store, "SELECT count(*) FROM encounters WHERE discharge_at < '2024-01-01'");
-    assert!(history > 1000, "most of the shared data is history: {history}");
+    let history = count(
+        &store,
+        "SELECT count(*) FROM encounters WHERE discharge_at < '2024-01-01'",
+    );
+    assert!(
+        history > 1000,
+        "most of the shared data is history: {history}"
+    );
     assert_eq!(
-        count(&store, "SELECT count(*) FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id WHERE e.discharge_at < '2024-01-01'"),
+        count(
+            &store,
+            "SELECT count(*) FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id WHERE e.discharge_at < '2024-01-01'"
+        ),
         0,
         "no deficiency on history"
     );
     assert_eq!(
-        count(&store, "SELECT count(*) FROM deficiencies d JOIN data_quality q ON q.encounter_id = d.encounter_id AND q.resolved_at IS NULL"),
+        count(
+            &store,
+            "SELECT count(*) FROM deficiencies d JOIN data_quality q ON q.encounter_id = d.encounter_id AND q.resolved_at IS NULL"
+        ),
         0,
         "no deficiency on an implausible chart"
     );
-    assert!(count(&store, "SELECT count(*) FROM encounters WHERE him_status IN ('incomplete','doc_complete')") > 0, "post-cut-over charts analysed");
-    assert!(count(&store, "SELECT max(n) FROM (SELECT count(*) AS n FROM deficiencies WHERE kind = 'MISS_PN' GROUP BY encounter_id)") <= 1);
-    let open = count(&store, "SELECT count(*) FROM deficiencies WHERE status = 'open'");
-    println!("shared history: {history} history encounters, {open} open deficiencies after cut-over");
+    assert!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE him_status IN ('incomplete','doc_complete')"
+        ) > 0,
+        "post-cut-over charts analysed"
+    );
+    assert!(
+        count(
+            &store,
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM deficiencies WHERE kind = 'MISS_PN' GROUP BY encounter_id)"
+        ) <= 1
+    );
+    let open = count(
+        &store,
+        "SELECT count(*) FROM deficiencies WHERE status = 'open'",
+    );
+    println!(
+        "shared history: {history} history encounters, {open} open deficiencies after cut-over"
+    );
 }
 
 /// An HL7 segment with the given fields set (1-based), the rest empty.
@@ -516,29 +970,79 @@ fn req_consult_from_hl7_orm_and_omg() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open_or_create(&dir.path().join("h.db")).expect("open");
     let pid = "PID|1||H77^^^FAC^MR||ROE^ANN||19500101|F";
-    let pv1 = |d: &str| seg("PV1", &[(1, "1"), (2, "I"), (7, "11^HOUSE^GREG"), (19, "V77"), (44, "20261001080000"), (45, d)]);
-    let obr = |placer: &str, what: &str, consultant: &str| seg("OBR", &[(1, "1"), (2, placer), (4, what), (32, consultant)]);
+    let pv1 = |d: &str| {
+        seg(
+            "PV1",
+            &[
+                (1, "1"),
+                (2, "I"),
+                (7, "11^HOUSE^GREG"),
+                (19, "V77"),
+                (44, "20261001080000"),
+                (45, d),
+            ],
+        )
+    };
+    let obr = |placer: &str, what: &str, consultant: &str| {
+        seg("OBR", &[(1, "1"), (2, placer), (4, what), (32, consultant)])
+    };
     let msgs = [
-        format!("MSH|^~\\&|A|FAC|||20261001080000||ADT^A01|1|P|2.5\rEVN|A01|20261001080000\r{pid}\r{}\r", pv1("")),
-        format!("MSH|^~\\&|A|FAC|||20261001120000||ORM^O01|2|P|2.5\r{pid}\r{}\rORC|NW|ORD-1|||||||20261001120000|||11^HOUSE^GREG\r{}\r", pv1(""), obr("ORD-1", "11429006^Cardiology consult^SCT", "22^CARDIO^CY")),
-        format!("MSH|^~\\&|A|FAC|||20261001130000||OMG^O19|3|P|2.5\r{pid}\r{}\rORC|NW|ORD-2|||||||20261001130000|||11^HOUSE^GREG\r{}\r", pv1(""), obr("ORD-2", "CONSULT^Neurology consult", "33^NEURO^NED")),
-        format!("MSH|^~\\&|A|FAC|||20261001140000||OMG^O19|4|P|2.5\r{pid}\r{}\rORC|CA|ORD-2|||||||20261001140000|||11^HOUSE^GREG\r{}\r", pv1(""), obr("ORD-2", "CONSULT^Neurology consult", "33^NEURO^NED")),
-        format!("MSH|^~\\&|A|FAC|||20261004100000||ADT^A03|5|P|2.5\rEVN|A03|20261004100000\r{pid}\r{}\r", pv1("20261004100000")),
+        format!(
+            "MSH|^~\\&|A|FAC|||20261001080000||ADT^A01|1|P|2.5\rEVN|A01|20261001080000\r{pid}\r{}\r",
+            pv1("")
+        ),
+        format!(
+            "MSH|^~\\&|A|FAC|||20261001120000||ORM^O01|2|P|2.5\r{pid}\r{}\rORC|NW|ORD-1|||||||20261001120000|||11^HOUSE^GREG\r{}\r",
+            pv1(""),
+            obr("ORD-1", "11429006^Cardiology consult^SCT", "22^CARDIO^CY")
+        ),
+        format!(
+            "MSH|^~\\&|A|FAC|||20261001130000||OMG^O19|3|P|2.5\r{pid}\r{}\rORC|NW|ORD-2|||||||20261001130000|||11^HOUSE^GREG\r{}\r",
+            pv1(""),
+            obr("ORD-2", "CONSULT^Neurology consult", "33^NEURO^NED")
+        ),
+        format!(
+            "MSH|^~\\&|A|FAC|||20261001140000||OMG^O19|4|P|2.5\r{pid}\r{}\rORC|CA|ORD-2|||||||20261001140000|||11^HOUSE^GREG\r{}\r",
+            pv1(""),
+            obr("ORD-2", "CONSULT^Neurology consult", "33^NEURO^NED")
+        ),
+        format!(
+            "MSH|^~\\&|A|FAC|||20261004100000||ADT^A03|5|P|2.5\rEVN|A03|20261004100000\r{pid}\r{}\r",
+            pv1("20261004100000")
+        ),
     ];
     let p = dir.path().join("orders.hl7");
     std::fs::write(&p, msgs.concat()).expect("write");
-    let s = import::import_hl7(&mut store, &Actor::system("t"), &[p], &mut |_, _| {}).expect("import");
+    let s =
+        import::import_hl7(&mut store, &Actor::system("t"), &[p], &mut |_, _| {}).expect("import");
     assert_eq!(s.rejected(), 0);
-    assert_eq!(count(&store, "SELECT count(*) FROM orders WHERE kind = 'consult'"), 2);
-    assert_eq!(count(&store, "SELECT count(*) FROM orders WHERE status = 'cancelled'"), 1, "ORC-1 CA cancels ORD-2");
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM orders WHERE kind = 'consult'"),
+        2
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM orders WHERE status = 'cancelled'"
+        ),
+        1,
+        "ORC-1 CA cancels ORD-2"
+    );
     let who: Vec<(String, String)> = {
         let mut st = store
             .conn()
             .prepare("SELECT d.kind, p.family_name FROM deficiencies d JOIN providers p ON p.id = d.provider_id WHERE d.kind = 'MISS_CONSULT'")
             .expect("prepare");
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("q").collect::<Result<_, _>>().expect("rows")
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("q")
+            .collect::<Result<_, _>>()
+            .expect("rows")
     };
-    assert_eq!(who, vec![("MISS_CONSULT".to_string(), "CARDIO".to_string())], "only the active order, on the consultant");
+    assert_eq!(
+        who,
+        vec![("MISS_CONSULT".to_string(), "CARDIO".to_string())],
+        "only the active order, on the consultant"
+    );
     // The consultant's report arrives: MISS_CONSULT resolves.
     let report = format!(
         "MSH|^~\\&|A|FAC|||20261005090000||MDM^T02|6|P|2.5\rEVN|T02|20261005090000\r{pid}\r{}\rTXA|1|CN|TX|20261002090000||||||||C-1|||||AU|||||22^CARDIO^CY^^^^^^^^^^^^20261002100000\rOBX|1|TX|||Cardiology consult: no acute coronary syndrome\r",
@@ -547,5 +1051,11 @@ fn req_consult_from_hl7_orm_and_omg() {
     let p2 = dir.path().join("report.hl7");
     std::fs::write(&p2, report).expect("write");
     import::import_hl7(&mut store, &Actor::system("t"), &[p2], &mut |_, _| {}).expect("import");
-    assert_eq!(count(&store, "SELECT count(*) FROM deficiencies WHERE kind = 'MISS_CONSULT' AND status = 'open'"), 0);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM deficiencies WHERE kind = 'MISS_CONSULT' AND status = 'open'"
+        ),
+        0
+    );
 }

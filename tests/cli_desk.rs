@@ -18,7 +18,8 @@ fn cd(db: &std::path::Path) -> Command {
 
 fn as_user(db: &std::path::Path, name: &str) -> Command {
     let mut c = cd(db);
-    c.arg("--password-stdin").write_stdin(format!("password-{name}\n"));
+    c.arg("--password-stdin")
+        .write_stdin(format!("password-{name}\n"));
     c
 }
 
@@ -63,8 +64,16 @@ fn report_data_quality_lists_implausible_encounters_by_rule() {
         .args(["report", "data-quality", "--format", "csv"])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("rule,encounter_id").and(predicate::str::contains("DQ-ORDER,2,V-BAD")));
-    assert!(audit_count(&db, "SELECT count(*) FROM audit_log WHERE entity_type = 'report' AND entity_id = 'data_quality'") >= 2);
+        .stdout(
+            predicate::str::starts_with("rule,encounter_id")
+                .and(predicate::str::contains("DQ-ORDER,2,V-BAD")),
+        );
+    assert!(
+        audit_count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'report' AND entity_id = 'data_quality'"
+        ) >= 2
+    );
 }
 
 #[test]
@@ -78,7 +87,16 @@ fn desk_cosign_and_bulk_complete_as_the_technician() {
         .failure()
         .stderr(predicate::str::contains("permission denied"));
     as_user(&db, "tina")
-        .args(["desk", "--as", "tina", "cosign", "--document", "2", "--at", "2026-11-20T09:00:00"])
+        .args([
+            "desk",
+            "--as",
+            "tina",
+            "cosign",
+            "--document",
+            "2",
+            "--at",
+            "2026-11-20T09:00:00",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("1 deficiency(ies) resolved"));
@@ -88,17 +106,40 @@ fn desk_cosign_and_bulk_complete_as_the_technician() {
         .success()
         .stdout(predicate::str::contains("--confirm 1"));
     as_user(&db, "tina")
-        .args(["desk", "--as", "tina", "bulk-complete", "--provider", "1", "--confirm", "3"])
+        .args([
+            "desk",
+            "--as",
+            "tina",
+            "bulk-complete",
+            "--provider",
+            "1",
+            "--confirm",
+            "3",
+        ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("not the 3 confirmed"));
     as_user(&db, "tina")
-        .args(["desk", "--as", "tina", "bulk-complete", "--provider", "1", "--confirm", "1", "--at", "2026-11-20T09:00:00"])
+        .args([
+            "desk",
+            "--as",
+            "tina",
+            "bulk-complete",
+            "--provider",
+            "1",
+            "--confirm",
+            "1",
+            "--at",
+            "2026-11-20T09:00:00",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("1 document(s) signed"));
     assert_eq!(
-        audit_count(&db, "SELECT count(*) FROM audit_log WHERE username = 'tina' AND subtype = 'sign' AND entity_type = 'provider'"),
+        audit_count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE username = 'tina' AND subtype = 'sign' AND entity_type = 'provider'"
+        ),
         1
     );
     cd(&db)
@@ -106,7 +147,14 @@ fn desk_cosign_and_bulk_complete_as_the_technician() {
         .assert()
         .success();
     cd(&db)
-        .args(["report", "suspension", "--format", "csv", "--as-of", "2026-12-20"])
+        .args([
+            "report",
+            "suspension",
+            "--format",
+            "csv",
+            "--as-of",
+            "2026-12-20",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("provider,npi,open"));
@@ -117,20 +165,53 @@ fn desk_open_sensitive_needs_a_purpose_and_shows_in_the_privacy_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = fixture(dir.path());
     as_user(&db, "tina")
-        .args(["desk", "--as", "tina", "open-sensitive", "--document", "4", "--purpose", "TREAT", "--reason", "x"])
+        .args([
+            "desk",
+            "--as",
+            "tina",
+            "open-sensitive",
+            "--document",
+            "4",
+            "--purpose",
+            "TREAT",
+            "--reason",
+            "x",
+        ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("at least 10 characters"));
     as_user(&db, "tina")
-        .args(["desk", "--as", "tina", "open-sensitive", "--document", "4", "--purpose", "HOPERAT", "--reason", "deficiency review of the chart"])
+        .args([
+            "desk",
+            "--as",
+            "tina",
+            "open-sensitive",
+            "--document",
+            "4",
+            "--purpose",
+            "HOPERAT",
+            "--reason",
+            "deficiency review of the chart",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("session notes"));
     cd(&db)
-        .args(["report", "privacy", "--from", "2000-01-01", "--to", "2100-01-01", "--format", "csv"])
+        .args([
+            "report",
+            "privacy",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--format",
+            "csv",
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("tina,technician,MRN0000001,4,PSYCHOTHERAPY,HOPERAT,deficiency review of the chart"));
+        .stdout(predicate::str::contains(
+            "tina,technician,MRN0000001,4,PSYCHOTHERAPY,HOPERAT,deficiency review of the chart",
+        ));
 }
 
 #[test]
@@ -138,7 +219,13 @@ fn desk_query_from_a_template_to_a_provider_on_the_encounter() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = fixture(dir.path());
     let store = chartdesk::store::Store::open(&db).expect("open");
-    store.conn().execute("UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1", []).expect("coding");
+    store
+        .conn()
+        .execute(
+            "UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1",
+            [],
+        )
+        .expect("coding");
     drop(store);
     cd(&db)
         .args(["desk", "query-providers", "--encounter", "1"])
@@ -151,8 +238,20 @@ fn desk_query_from_a_template_to_a_provider_on_the_encounter() {
         .success()
         .stdout(predicate::str::contains("Clinically undetermined"));
     as_user(&db, "carl")
-        .args(["desk", "--as", "carl", "query", "--encounter", "1", "--template", "HF_TYPE", "--provider", "2",
-               "--indicators", "BNP 1,450; furosemide IV twice daily"])
+        .args([
+            "desk",
+            "--as",
+            "carl",
+            "query",
+            "--encounter",
+            "1",
+            "--template",
+            "HF_TYPE",
+            "--provider",
+            "2",
+            "--indicators",
+            "BNP 1,450; furosemide IV twice daily",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("sent to provider 2"));

@@ -110,15 +110,23 @@ pub(super) fn run(store: &mut Store, args: DeskArgs) -> Result<ExitCode> {
         DeskCmd::Cosign { document, at } => {
             let at = now_or(store, at);
             let o = signing::record_cosignature(store, &actor, document, at)?;
-            println!("document {document} cosigned: {} deficiency(ies) resolved, {} open on the chart", o.resolved, o.open);
+            println!(
+                "document {document} cosigned: {} deficiency(ies) resolved, {} open on the chart",
+                o.resolved, o.open
+            );
         }
         DeskCmd::Signatures { provider, format } => {
             let rows = signing::signature_deficiencies(store.conn(), provider)?;
             // The list names encounters, not patients; its read is audited as a query.
             store.transact_read(&actor, |_tx, audit| {
                 audit.record(
-                    crate::audit::Event::new(crate::audit::Action::Read, crate::audit::Subtype::Query, "provider", provider)
-                        .detail(serde_json::json!({"signature_deficiencies": rows.len()})),
+                    crate::audit::Event::new(
+                        crate::audit::Action::Read,
+                        crate::audit::Subtype::Query,
+                        "provider",
+                        provider,
+                    )
+                    .detail(serde_json::json!({"signature_deficiencies": rows.len()})),
                 );
                 Ok::<_, crate::CoreError>(())
             })?;
@@ -135,11 +143,19 @@ pub(super) fn run(store: &mut Store, args: DeskArgs) -> Result<ExitCode> {
                             d.assigned_at.get(..10).unwrap_or("")
                         );
                     }
-                    println!("{} signature deficiency(ies); complete them with --confirm {}", rows.len(), rows.len());
+                    println!(
+                        "{} signature deficiency(ies); complete them with --confirm {}",
+                        rows.len(),
+                        rows.len()
+                    );
                 }
             }
         }
-        DeskCmd::BulkComplete { provider, confirm, at } => {
+        DeskCmd::BulkComplete {
+            provider,
+            confirm,
+            at,
+        } => {
             let at = now_or(store, at);
             let o = signing::bulk_complete_signatures(store, &actor, provider, at, confirm)?;
             println!(
@@ -147,9 +163,17 @@ pub(super) fn run(store: &mut Store, args: DeskArgs) -> Result<ExitCode> {
                 o.documents_signed, o.documents_cosigned, o.deficiencies_completed, o.encounters
             );
         }
-        DeskCmd::OpenSensitive { document, purpose, reason } => {
+        DeskCmd::OpenSensitive {
+            document,
+            purpose,
+            reason,
+        } => {
             let d = break_glass::read_sensitive(store, &actor, document, &purpose, &reason)?;
-            println!("{} — {}", sanitize_line(&d.summary.title), d.summary.service_at);
+            println!(
+                "{} — {}",
+                sanitize_line(&d.summary.title),
+                d.summary.service_at
+            );
             print!("{}", crate::text::sanitize(&d.body));
             if !d.body.ends_with('\n') {
                 println!();
@@ -161,25 +185,53 @@ pub(super) fn run(store: &mut Store, args: DeskArgs) -> Result<ExitCode> {
         }
         DeskCmd::QueryProviders { encounter } => {
             for p in query_desk::encounter_providers(store.conn(), encounter)? {
-                println!("{:<7} {:<32} {:<10} {}", p.id, sanitize_line(&p.name), p.npi.as_deref().unwrap_or("-"), p.roles);
+                println!(
+                    "{:<7} {:<32} {:<10} {}",
+                    p.id,
+                    sanitize_line(&p.name),
+                    p.npi.as_deref().unwrap_or("-"),
+                    p.roles
+                );
             }
         }
         DeskCmd::QueryTemplates => {
             for t in query_desk::templates(store.conn())? {
-                println!("{} — {}\n  {}", t.code, sanitize_line(&t.title), sanitize_line(&t.question));
+                println!(
+                    "{} — {}\n  {}",
+                    t.code,
+                    sanitize_line(&t.title),
+                    sanitize_line(&t.question)
+                );
                 for (i, o) in t.options.iter().enumerate() {
                     println!("    {}. {}", i + 1, sanitize_line(o));
                 }
             }
         }
         DeskCmd::QueryTemplatesLoad { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let n = query_desk::load_templates(store, &actor, &text).with_context(|| file.display().to_string())?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let n = query_desk::load_templates(store, &actor, &text)
+                .with_context(|| file.display().to_string())?;
             println!("{n} query template(s) loaded");
         }
-        DeskCmd::Query { encounter, template, provider, indicators } => {
-            let q = query_desk::send_from_template(store, &actor, encounter, &template, provider, &indicators)?;
-            println!("query {} sent to provider {} (due {}); encounter {encounter} on hold", q.id, provider, q.due_at);
+        DeskCmd::Query {
+            encounter,
+            template,
+            provider,
+            indicators,
+        } => {
+            let q = query_desk::send_from_template(
+                store,
+                &actor,
+                encounter,
+                &template,
+                provider,
+                &indicators,
+            )?;
+            println!(
+                "query {} sent to provider {} (due {}); encounter {encounter} on hold",
+                q.id, provider, q.due_at
+            );
         }
         DeskCmd::QueryAges => {
             let now = crate::deficiency::ops::local_now(store);

@@ -35,7 +35,10 @@ pub struct EncounterProvider {
 
 /// Every provider on the encounter: the attending, document authors and cosigners, procedure
 /// performers, and order requesters and consultants. Attending first, then by name.
-pub fn encounter_providers(conn: &Connection, encounter_id: i64) -> Result<Vec<EncounterProvider>, CoreError> {
+pub fn encounter_providers(
+    conn: &Connection,
+    encounter_id: i64,
+) -> Result<Vec<EncounterProvider>, CoreError> {
     let mut st = conn.prepare_cached(
         "WITH on_enc(pid, role) AS (
             SELECT attending_id, 'attending' FROM encounters WHERE id = ?1
@@ -90,52 +93,90 @@ const LEADING: &[&str] = &[
 pub fn check_template(t: &QueryTemplate) -> Result<(), CoreError> {
     let field = format!("template {}", t.code);
     if t.code.trim().is_empty() || t.title.trim().is_empty() || t.question.trim().is_empty() {
-        return Err(CoreError::invalid(field, "code, title and question are required"));
+        return Err(CoreError::invalid(
+            field,
+            "code, title and question are required",
+        ));
     }
-    let lower: Vec<String> = t.options.iter().map(|o| o.trim().to_ascii_lowercase()).collect();
+    let lower: Vec<String> = t
+        .options
+        .iter()
+        .map(|o| o.trim().to_ascii_lowercase())
+        .collect();
     if !lower.iter().any(|o| o.starts_with(OTHER)) {
-        return Err(CoreError::invalid(field, "options must include \"Other\" (ACDIS/AHIMA)"));
+        return Err(CoreError::invalid(
+            field,
+            "options must include \"Other\" (ACDIS/AHIMA)",
+        ));
     }
     if !lower.iter().any(|o| o == UNDETERMINED) {
-        return Err(CoreError::invalid(field, "options must include \"Clinically undetermined\" (ACDIS/AHIMA)"));
+        return Err(CoreError::invalid(
+            field,
+            "options must include \"Clinically undetermined\" (ACDIS/AHIMA)",
+        ));
     }
-    let clinical = lower.iter().filter(|o| !o.starts_with(OTHER) && *o != UNDETERMINED).count();
+    let clinical = lower
+        .iter()
+        .filter(|o| !o.starts_with(OTHER) && *o != UNDETERMINED)
+        .count();
     if clinical < 2 {
-        return Err(CoreError::invalid(field, "a multiple-choice query offers at least two clinically reasonable options (non-leading)"));
+        return Err(CoreError::invalid(
+            field,
+            "a multiple-choice query offers at least two clinically reasonable options (non-leading)",
+        ));
     }
     if lower.iter().any(|o| o == "yes") && lower.iter().any(|o| o == "no") && clinical <= 2 {
-        return Err(CoreError::invalid(field, "yes/no is not a multiple-choice query for a new diagnosis (ACDIS/AHIMA)"));
+        return Err(CoreError::invalid(
+            field,
+            "yes/no is not a multiple-choice query for a new diagnosis (ACDIS/AHIMA)",
+        ));
     }
     let text = format!("{} {}", t.question, t.options.join(" ")).to_ascii_lowercase();
     if let Some(w) = LEADING.iter().find(|w| {
         text.split(|c: char| !c.is_ascii_alphanumeric() && c != ' ')
             .any(|part| part.contains(*w) && (w.contains(' ') || part.split(' ').any(|x| x == **w)))
     }) {
-        return Err(CoreError::invalid(field, format!("leading or financial wording {w:?} is not allowed in a compliant query")));
+        return Err(CoreError::invalid(
+            field,
+            format!("leading or financial wording {w:?} is not allowed in a compliant query"),
+        ));
     }
     Ok(())
 }
 
 /// The active templates, by code (facility data; not audited, no PHI).
 pub fn templates(conn: &Connection) -> Result<Vec<QueryTemplate>, CoreError> {
-    let mut st = conn.prepare_cached("SELECT code, title, question, options FROM query_templates WHERE active = 1 ORDER BY code")?;
-    let rows: Vec<(String, String, String, String)> =
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    let mut st = conn.prepare_cached(
+        "SELECT code, title, question, options FROM query_templates WHERE active = 1 ORDER BY code",
+    )?;
+    let rows: Vec<(String, String, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
     rows.into_iter()
         .map(|(code, title, question, options)| {
-            let options: Vec<String> = serde_json::from_str(&options)
-                .map_err(|e| CoreError::invalid(format!("template {code} options"), e.to_string()))?;
-            Ok(QueryTemplate { code, title, question, options })
+            let options: Vec<String> = serde_json::from_str(&options).map_err(|e| {
+                CoreError::invalid(format!("template {code} options"), e.to_string())
+            })?;
+            Ok(QueryTemplate {
+                code,
+                title,
+                question,
+                options,
+            })
         })
         .collect()
 }
 
 /// Replace the facility's templates with a JSON array of templates (supervisor; audited).
 /// Every template is checked first; one bad template loads nothing.
-pub fn load_templates(store: &mut Store, actor: &Actor, json_text: &str) -> Result<usize, CoreError> {
+pub fn load_templates(
+    store: &mut Store,
+    actor: &Actor,
+    json_text: &str,
+) -> Result<usize, CoreError> {
     authorize(store, actor, Perm::Administer, "query_templates", "*")?;
-    let list: Vec<QueryTemplate> =
-        serde_json::from_str(json_text).map_err(|e| CoreError::invalid("query templates", format!("line {}: {e}", e.line())))?;
+    let list: Vec<QueryTemplate> = serde_json::from_str(json_text)
+        .map_err(|e| CoreError::invalid("query templates", format!("line {}: {e}", e.line())))?;
     for t in &list {
         check_template(t)?;
     }
@@ -168,11 +209,20 @@ pub fn send_from_template(
     provider_id: i64,
     clinical_indicators: &str,
 ) -> Result<QueryRow, CoreError> {
-    authorize(store, actor, Perm::Code, "encounter", &encounter_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::Code,
+        "encounter",
+        &encounter_id.to_string(),
+    )?;
     let t = templates(store.conn())?
         .into_iter()
         .find(|t| t.code.eq_ignore_ascii_case(template_code.trim()))
-        .ok_or_else(|| CoreError::NotFound { what: "query template", id: template_code.to_string() })?;
+        .ok_or_else(|| CoreError::NotFound {
+            what: "query template",
+            id: template_code.to_string(),
+        })?;
     let indicators = clinical_indicators.trim();
     if indicators.chars().count() < 10 {
         return Err(CoreError::invalid(
@@ -185,7 +235,14 @@ pub fn send_from_template(
         question += &format!("  {}. {o}\n", i + 1);
     }
     let options = serde_json::to_string(&t.options).unwrap_or_default();
-    send_with(store, actor, encounter_id, &question, Some(provider_id), Some((&t.code, &options)))
+    send_with(
+        store,
+        actor,
+        encounter_id,
+        &question,
+        Some(provider_id),
+        Some((&t.code, &options)),
+    )
 }
 
 /// An open query's age and escalation.
@@ -211,16 +268,37 @@ pub fn open_query_ages(conn: &Connection, now: NaiveDateTime) -> Result<Vec<Quer
          WHERE status = 'open' ORDER BY asked_at, id",
     )?;
     let rows: Vec<(i64, i64, Option<i64>, String, i64, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     Ok(rows
         .into_iter()
-        .map(|(id, encounter_id, provider_id, asked_at, escalation_level, due_at)| {
-            let age_days = chrono::NaiveDate::parse_from_str(asked_at.get(..10).unwrap_or(""), "%Y-%m-%d")
-                .map(|d| (now.date() - d).num_days())
-                .unwrap_or(0);
-            QueryAge { id, encounter_id, provider_id, asked_at, age_days, escalation_level, due_level: age_days / every, due_at }
-        })
+        .map(
+            |(id, encounter_id, provider_id, asked_at, escalation_level, due_at)| {
+                let age_days =
+                    chrono::NaiveDate::parse_from_str(asked_at.get(..10).unwrap_or(""), "%Y-%m-%d")
+                        .map(|d| (now.date() - d).num_days())
+                        .unwrap_or(0);
+                QueryAge {
+                    id,
+                    encounter_id,
+                    provider_id,
+                    asked_at,
+                    age_days,
+                    escalation_level,
+                    due_level: age_days / every,
+                    due_at,
+                }
+            },
+        )
         .collect())
 }
 

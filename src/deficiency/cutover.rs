@@ -31,7 +31,12 @@ pub fn cutover_date(conn: &Connection) -> Result<Option<NaiveDate>, CoreError> {
     }
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| CoreError::invalid("analysis_cutover_date", format!("{raw:?} is not a date YYYY-MM-DD")))
+        .map_err(|_| {
+            CoreError::invalid(
+                "analysis_cutover_date",
+                format!("{raw:?} is not a date YYYY-MM-DD"),
+            )
+        })
 }
 
 /// The lowest discharge day counted by reports: the cut-over date as `YYYY-MM-DD`, or `""`.
@@ -83,15 +88,20 @@ pub fn record_data_quality(
     }
     if !added.is_empty() || !resolved.is_empty() {
         audit.record(
-            Event::new(Action::Update, Subtype::Update, "data_quality", encounter_id)
-                .patient(mrn)
-                .encounter(encounter_id)
-                .reason(if added.is_empty() {
-                    "data-quality problems resolved"
-                } else {
-                    "implausible encounter kept out of analysis"
-                })
-                .detail(json!({"found": added, "resolved": resolved})),
+            Event::new(
+                Action::Update,
+                Subtype::Update,
+                "data_quality",
+                encounter_id,
+            )
+            .patient(mrn)
+            .encounter(encounter_id)
+            .reason(if added.is_empty() {
+                "data-quality problems resolved"
+            } else {
+                "implausible encounter kept out of analysis"
+            })
+            .detail(json!({"found": added, "resolved": resolved})),
         );
     }
     Ok(!problems.is_empty())
@@ -112,7 +122,10 @@ pub struct DataQualityRow {
 }
 
 /// The open data-quality list, by rule then encounter (a bare read; callers audit it).
-pub fn data_quality_list(conn: &Connection, rule: Option<&str>) -> Result<Vec<DataQualityRow>, CoreError> {
+pub fn data_quality_list(
+    conn: &Connection,
+    rule: Option<&str>,
+) -> Result<Vec<DataQualityRow>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT q.rule, q.encounter_id, e.visit_number, p.mrn, e.kind, e.admit_at, e.discharge_at, q.detail, q.found_at
          FROM data_quality q JOIN encounters e ON e.id = q.encounter_id JOIN patients p ON p.id = e.patient_id

@@ -29,8 +29,9 @@ pub struct Level {
 
 /// The templates in force, by level.
 pub fn levels(conn: &Connection) -> Result<Vec<Level>, CoreError> {
-    let mut st =
-        conn.prepare_cached("SELECT level, days, title, body, suspend FROM escalation_levels ORDER BY days, level")?;
+    let mut st = conn.prepare_cached(
+        "SELECT level, days, title, body, suspend FROM escalation_levels ORDER BY days, level",
+    )?;
     let rows = st
         .query_map([], |r| {
             Ok(Level {
@@ -62,7 +63,10 @@ pub struct ProviderLevel {
 
 /// Every physician with open deficiencies and the level reached as of `today` (history
 /// before the cut-over is not counted).
-pub fn provider_levels(conn: &Connection, today: NaiveDate) -> Result<Vec<ProviderLevel>, CoreError> {
+pub fn provider_levels(
+    conn: &Connection,
+    today: NaiveDate,
+) -> Result<Vec<ProviderLevel>, CoreError> {
     let lv = levels(conn)?;
     let floor = super::cutover::day_floor(conn)?;
     let mut st = conn.prepare_cached(
@@ -73,15 +77,21 @@ pub fn provider_levels(conn: &Connection, today: NaiveDate) -> Result<Vec<Provid
          GROUP BY d.provider_id ORDER BY pr.family_name, pr.given_name, d.provider_id",
     )?;
     let rows: Vec<(i64, String, Option<String>, i64, String)> = st
-        .query_map([&floor], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .query_map([&floor], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (id, name, npi, open, oldest) in rows {
         let oldest_days = NaiveDate::parse_from_str(&oldest, "%Y-%m-%d")
             .map(|d| (today - d).num_days())
             .unwrap_or(0);
-        let reached = lv.iter().filter(|l| oldest_days >= l.days).max_by_key(|l| l.days);
-        let (level, suspend, days) = reached.map_or((0, false, i64::MAX), |l| (l.level, l.suspend, l.days));
+        let reached = lv
+            .iter()
+            .filter(|l| oldest_days >= l.days)
+            .max_by_key(|l| l.days);
+        let (level, suspend, days) =
+            reached.map_or((0, false, i64::MAX), |l| (l.level, l.suspend, l.days));
         let cut = (today - chrono::Days::new(days.clamp(0, 100_000) as u64))
             .format("%Y-%m-%d")
             .to_string();
@@ -110,7 +120,10 @@ pub fn provider_levels(conn: &Connection, today: NaiveDate) -> Result<Vec<Provid
 }
 
 /// The physicians at a suspension level (the suspension list).
-pub fn suspension_list(conn: &Connection, today: NaiveDate) -> Result<Vec<ProviderLevel>, CoreError> {
+pub fn suspension_list(
+    conn: &Connection,
+    today: NaiveDate,
+) -> Result<Vec<ProviderLevel>, CoreError> {
     Ok(provider_levels(conn, today)?
         .into_iter()
         .filter(|p| p.suspend)
@@ -120,18 +133,32 @@ pub fn suspension_list(conn: &Connection, today: NaiveDate) -> Result<Vec<Provid
 /// The letter batch for every physician at `level`: the template's paragraph with its
 /// placeholders filled, then each chart and what is owed, one letter per page (form feed
 /// between letters). Returns the text and the MRNs it shows.
-pub fn letter_batch(conn: &Connection, level: i64, today: NaiveDate) -> Result<(String, Vec<String>), CoreError> {
+pub fn letter_batch(
+    conn: &Connection,
+    level: i64,
+    today: NaiveDate,
+) -> Result<(String, Vec<String>), CoreError> {
     let lv = levels(conn)?;
-    let tpl = lv
-        .iter()
-        .find(|l| l.level == level)
-        .ok_or_else(|| CoreError::invalid("level", format!("no escalation level {level} (levels: {})",
-            lv.iter().map(|l| l.level.to_string()).collect::<Vec<_>>().join(", "))))?;
+    let tpl = lv.iter().find(|l| l.level == level).ok_or_else(|| {
+        CoreError::invalid(
+            "level",
+            format!(
+                "no escalation level {level} (levels: {})",
+                lv.iter()
+                    .map(|l| l.level.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
     let facility = settings::get(conn, "facility_name")?;
     let clean = |s: &str| crate::text::sanitize_line(s).into_owned();
     let mut out = String::new();
     let mut mrns = Vec::new();
-    for p in provider_levels(conn, today)?.into_iter().filter(|p| p.level == level) {
+    for p in provider_levels(conn, today)?
+        .into_iter()
+        .filter(|p| p.level == level)
+    {
         if !out.is_empty() {
             out.push('\u{c}');
             out.push('\n');
@@ -157,13 +184,19 @@ pub fn letter_batch(conn: &Connection, level: i64, today: NaiveDate) -> Result<(
         );
         let mut after: Option<(String, i64)> = None;
         loop {
-            let page = provider_rows(conn, p.provider_id, after.as_ref().map(|(a, i)| (a.as_str(), *i)), 500)?;
+            let page = provider_rows(
+                conn,
+                p.provider_id,
+                after.as_ref().map(|(a, i)| (a.as_str(), *i)),
+                500,
+            )?;
             let Some(last) = page.last() else { break };
             after = Some((last.0.assigned_at.clone(), last.0.id));
             for (d, mrn, patient, visit, discharged) in &page {
-                let age = NaiveDate::parse_from_str(d.assigned_at.get(..10).unwrap_or(""), "%Y-%m-%d")
-                    .map(|a| (today - a).num_days())
-                    .unwrap_or(0);
+                let age =
+                    NaiveDate::parse_from_str(d.assigned_at.get(..10).unwrap_or(""), "%Y-%m-%d")
+                        .map(|a| (today - a).num_days())
+                        .unwrap_or(0);
                 // MISS_PN names its days compactly (the rule's note).
                 let detail = if d.kind == "MISS_PN" {
                     d.note.split_once(": ").map_or("", |(_, r)| r).to_string()
@@ -186,7 +219,10 @@ pub fn letter_batch(conn: &Connection, level: i64, today: NaiveDate) -> Result<(
         out += "\nThank you,\nHealth Information Management\n";
     }
     if out.is_empty() {
-        out = format!("No physician is at escalation level {level} ({}) on {today}.\n", tpl.title);
+        out = format!(
+            "No physician is at escalation level {level} ({}) on {today}.\n",
+            tpl.title
+        );
     }
     mrns.sort();
     mrns.dedup();

@@ -4,16 +4,16 @@
 pub mod cutover;
 pub mod escalation;
 pub mod lifecycle;
-pub mod plausibility;
 pub mod ops;
+pub mod plausibility;
 pub mod queue;
 pub mod report;
-pub mod rules;
-pub mod signing;
 pub mod rereview;
-pub mod surgical;
+pub mod rules;
 #[cfg(test)]
 mod rules_tests;
+pub mod signing;
+pub mod surgical;
 pub mod transitions;
 
 /// Standard deficiency types (DOMAIN §2.2) with their assignee.

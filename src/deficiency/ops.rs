@@ -292,7 +292,12 @@ fn analyze_with(
     trigger: &str,
     mut prefetch: Option<&mut Prefetch>,
 ) -> Result<AnalysisOutcome, CoreError> {
-    let l = load(tx, encounter_id, prefetch.as_deref_mut(), &rules.or_procedure_codes)?;
+    let l = load(
+        tx,
+        encounter_id,
+        prefetch.as_deref_mut(),
+        &rules.or_procedure_codes,
+    )?;
     let Some(discharge_at) = l.enc.discharge_at else {
         return Err(CoreError::invalid(
             "encounter",
@@ -351,7 +356,9 @@ fn analyze_with(
             .document_id
             .and_then(|id| l.docs.iter().find(|d| d.id == id))
             .map(|d| d.service_at);
-        let at = doc_at.map_or(discharge_at, |d| d.max(discharge_at)).min(now);
+        let at = doc_at
+            .map_or(discharge_at, |d| d.max(discharge_at))
+            .min(now);
         (local_ts(at), local_ts(at + Duration::days(delinquent_days)))
     };
     let mut created = Vec::new();
@@ -367,8 +374,10 @@ fn analyze_with(
                 && origin == "rule"
                 && DefStatus::parse(status).is_some_and(|s| !s.is_closed())
             {
-                tx.prepare_cached("UPDATE deficiencies SET note = ?1 WHERE id = ?2 AND note <> ?1")?
-                    .execute(params![f.message, id])?;
+                tx.prepare_cached(
+                    "UPDATE deficiencies SET note = ?1 WHERE id = ?2 AND note <> ?1",
+                )?
+                .execute(params![f.message, id])?;
             }
             continue;
         }

@@ -20,7 +20,10 @@ fn desk_perm(desk: &str) -> Result<Perm, CoreError> {
     match desk {
         "coding" => Ok(Perm::Code),
         "analysis" => Ok(Perm::AnalyzeDeficiencies),
-        other => Err(CoreError::invalid("desk", format!("{other:?} is not coding or analysis"))),
+        other => Err(CoreError::invalid(
+            "desk",
+            format!("{other:?} is not coding or analysis"),
+        )),
     }
 }
 
@@ -65,24 +68,49 @@ pub fn open_flags(conn: &rusqlite::Connection, desk: &str) -> Result<Vec<Rerevie
 }
 
 /// Open flags on one encounter (for a header or the workbench).
-pub fn encounter_flags(conn: &rusqlite::Connection, encounter_id: i64) -> Result<Vec<RereviewRow>, CoreError> {
+pub fn encounter_flags(
+    conn: &rusqlite::Connection,
+    encounter_id: i64,
+) -> Result<Vec<RereviewRow>, CoreError> {
     let mut out = Vec::new();
     for desk in DESKS {
-        out.extend(open_flags(conn, desk)?.into_iter().filter(|r| r.encounter_id == encounter_id));
+        out.extend(
+            open_flags(conn, desk)?
+                .into_iter()
+                .filter(|r| r.encounter_id == encounter_id),
+        );
     }
     Ok(out)
 }
 
 /// Flag an encounter for re-review of one document by hand or from a core path that changed
 /// a document (amendment): one audited transaction.
-pub fn flag_document(store: &mut Store, actor: &Actor, document_id: i64, created: bool) -> Result<(), CoreError> {
-    authorize(store, actor, Perm::AnalyzeDeficiencies, "document", &document_id.to_string())?;
+pub fn flag_document(
+    store: &mut Store,
+    actor: &Actor,
+    document_id: i64,
+    created: bool,
+) -> Result<(), CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "document",
+        &document_id.to_string(),
+    )?;
     let now = super::ops::local_now(store);
     store.transact(actor, |tx, audit| {
         let enc: i64 = tx
-            .query_row("SELECT encounter_id FROM documents WHERE id = ?1", [document_id], |r| r.get(0))
+            .query_row(
+                "SELECT encounter_id FROM documents WHERE id = ?1",
+                [document_id],
+                |r| r.get(0),
+            )
             .optional()?
-            .ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })?;
+            .ok_or_else(|| CoreError::NotFound {
+                what: "document",
+                id: document_id.to_string(),
+            })?;
         crate::import::hooks::flag_rereview(tx, audit, enc, document_id, created, now)
     })
 }
@@ -92,10 +120,23 @@ pub fn flag_document(store: &mut Store, actor: &Actor, document_id: i64, created
 pub fn clear(store: &mut Store, actor: &Actor, flag_id: i64, note: &str) -> Result<(), CoreError> {
     let desk: String = store
         .conn()
-        .query_row("SELECT desk FROM rereview_flags WHERE id = ?1", [flag_id], |r| r.get(0))
+        .query_row(
+            "SELECT desk FROM rereview_flags WHERE id = ?1",
+            [flag_id],
+            |r| r.get(0),
+        )
         .optional()?
-        .ok_or_else(|| CoreError::NotFound { what: "re-review flag", id: flag_id.to_string() })?;
-    authorize(store, actor, desk_perm(&desk)?, "rereview_flag", &flag_id.to_string())?;
+        .ok_or_else(|| CoreError::NotFound {
+            what: "re-review flag",
+            id: flag_id.to_string(),
+        })?;
+    authorize(
+        store,
+        actor,
+        desk_perm(&desk)?,
+        "rereview_flag",
+        &flag_id.to_string(),
+    )?;
     let now = super::ops::local_ts(super::ops::local_now(store));
     store.transact(actor, |tx, audit| {
         let (enc, doc, mrn): (i64, i64, String) = tx.query_row(

@@ -355,14 +355,23 @@ fn rule_matrix_is_data() {
 #[test]
 fn req_pn_long_stay_is_one_chart_finding_or_capped_per_day() {
     // A 2008-2025 "stay" must not become thousands of deficiencies.
-    let e = enc(Inpatient, "Medicine", "2008-01-01 08:00", "2025-01-01 12:00");
+    let e = enc(
+        Inpatient,
+        "Medicine",
+        "2008-01-01 08:00",
+        "2025-01-01 12:00",
+    );
     let d = vec![
         doc(1, LOINC_HP, "2008-01-01 09:00", Signed),
         doc(3, LOINC_DS, "2025-01-01 11:00", Signed),
     ];
     let f = analyze(&e, &d, &RuleSet::default());
     assert_eq!(f.iter().filter(|f| f.kind == "MISS_PN").count(), 1);
-    assert!(f[0].message.contains("2008-01-02..2024-12-31"), "{}", f[0].message);
+    assert!(
+        f[0].message.contains("2008-01-02..2024-12-31"),
+        "{}",
+        f[0].message
+    );
     let per_day = RuleSet {
         progress_note_policy: PnPolicy::PerDay,
         progress_note_day_cap: 5,
@@ -372,14 +381,23 @@ fn req_pn_long_stay_is_one_chart_finding_or_capped_per_day() {
     let pn: Vec<&Finding> = f.iter().filter(|f| f.kind == "MISS_PN").collect();
     assert_eq!(pn.len(), 5, "capped");
     assert_eq!(pn[0].slot, "pn:2008-01-02");
-    assert!(pn[4].message.contains("more day(s) past the cap of 5"), "{}", pn[4].message);
+    assert!(
+        pn[4].message.contains("more day(s) past the cap of 5"),
+        "{}",
+        pn[4].message
+    );
 }
 
 #[test]
 fn compact_days_joins_runs() {
     let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
     assert_eq!(
-        compact_days(&[d("2026-11-02"), d("2026-11-03"), d("2026-11-04"), d("2026-11-07")]),
+        compact_days(&[
+            d("2026-11-02"),
+            d("2026-11-03"),
+            d("2026-11-04"),
+            d("2026-11-07")
+        ]),
         "2026-11-02..2026-11-04, 2026-11-07"
     );
     assert_eq!(compact_days(&[]), "");
@@ -401,13 +419,28 @@ fn req_op_fires_only_on_or_procedures() {
     );
     let or = vec!["80146002".to_string()];
     use super::surgical::is_or_procedure;
-    assert!(is_or_procedure("SNOMED", "80146002", "", &or), "appendectomy on the facility list");
-    assert!(is_or_procedure("SNOMED", "999", "387713003", &or), "category surgical");
-    assert!(!is_or_procedure("SNOMED", "410401003", "", &or), "nursing care");
+    assert!(
+        is_or_procedure("SNOMED", "80146002", "", &or),
+        "appendectomy on the facility list"
+    );
+    assert!(
+        is_or_procedure("SNOMED", "999", "387713003", &or),
+        "category surgical"
+    );
+    assert!(
+        !is_or_procedure("SNOMED", "410401003", "", &or),
+        "nursing care"
+    );
     assert!(!is_or_procedure("SNOMED", "29303009", "", &or), "ECG");
     assert!(!is_or_procedure("SNOMED", "371908008", "", &or), "oxygen");
-    assert!(is_or_procedure("ICD-10-PCS", "0DTJ4ZZ", "", &[]), "laparoscopic appendectomy: O.R. in MS-DRG");
-    assert!(!is_or_procedure("ICD-10-PCS", "5A1955Z", "", &[]), "ventilation: not O.R.");
+    assert!(
+        is_or_procedure("ICD-10-PCS", "0DTJ4ZZ", "", &[]),
+        "laparoscopic appendectomy: O.R. in MS-DRG"
+    );
+    assert!(
+        !is_or_procedure("ICD-10-PCS", "5A1955Z", "", &[]),
+        "ventilation: not O.R."
+    );
 }
 
 #[test]
@@ -419,15 +452,24 @@ fn req_consult() {
         performer_id: Some(55),
     }];
     let f = analyze(&e, &d, &RuleSet::default());
-    assert_eq!(kinds(&f), vec![("REQ-CONSULT", "MISS_CONSULT", "consult:7".into())]);
-    assert_eq!(f[0].provider_id, Some(55), "MISS_CONSULT goes to the consultant");
+    assert_eq!(
+        kinds(&f),
+        vec![("REQ-CONSULT", "MISS_CONSULT", "consult:7".into())]
+    );
+    assert_eq!(
+        f[0].provider_id,
+        Some(55),
+        "MISS_CONSULT goes to the consultant"
+    );
     assert_eq!(f[0].assignee, Assignee::Consultant);
     // A consult report by someone else does not answer the order; the consultant's does.
     let mut other = doc(4, LOINC_CONSULT, "2026-11-02 10:00", Signed);
     other.author_id = Some(56);
     d.push(other.clone());
     assert_eq!(analyze(&e, &d, &RuleSet::default()).len(), 1);
-    d.last_mut().map(|x| x.author_id = Some(55));
+    if let Some(x) = d.last_mut() {
+        x.author_id = Some(55);
+    }
     assert_eq!(kinds(&analyze(&e, &d, &RuleSet::default())), vec![]);
 }
 
@@ -436,11 +478,18 @@ fn req_fdx() {
     let (e, mut d) = complete_medical();
     d[2].has_final_dx = false;
     let f = analyze(&e, &d, &RuleSet::default());
-    assert_eq!(kinds(&f), vec![("REQ-FDX", "INCOMPLETE_CONTENT", "fdx:3".into())]);
+    assert_eq!(
+        kinds(&f),
+        vec![("REQ-FDX", "INCOMPLETE_CONTENT", "fdx:3".into())]
+    );
     assert_eq!(f[0].provider_id, Some(23), "goes to the author");
-    assert!(has_final_diagnosis("HOSPITAL COURSE: ok\nFINAL DIAGNOSIS: Acute appendicitis\n"));
+    assert!(has_final_diagnosis(
+        "HOSPITAL COURSE: ok\nFINAL DIAGNOSIS: Acute appendicitis\n"
+    ));
     assert!(has_final_diagnosis("DISCHARGE DIAGNOSES:\n1. Pneumonia\n"));
-    assert!(!has_final_diagnosis("DISCHARGE DIAGNOSIS:\n\nDISPOSITION: home\n"));
+    assert!(!has_final_diagnosis(
+        "DISCHARGE DIAGNOSIS:\n\nDISPOSITION: home\n"
+    ));
     assert!(!has_final_diagnosis("FINAL DIAGNOSIS: pending\n"));
     assert!(!has_final_diagnosis("Patient did well. Home."));
 }
@@ -464,11 +513,26 @@ fn dq_plausibility_rules() {
     };
     let (e, d) = complete_medical();
     assert!(names(&e, &d).is_empty());
-    let backwards = enc(Inpatient, "Medicine", "2026-11-05 08:00", "2026-11-01 12:00");
+    let backwards = enc(
+        Inpatient,
+        "Medicine",
+        "2026-11-05 08:00",
+        "2026-11-01 12:00",
+    );
     assert_eq!(names(&backwards, &[]), vec!["DQ-ORDER"]);
-    let future = enc(Inpatient, "Medicine", "2026-11-05 08:00", "2027-01-01 12:00");
+    let future = enc(
+        Inpatient,
+        "Medicine",
+        "2026-11-05 08:00",
+        "2027-01-01 12:00",
+    );
     assert_eq!(names(&future, &[]), vec!["DQ-FUTURE"]);
-    let long = enc(Inpatient, "Medicine", "2008-01-01 08:00", "2025-01-01 12:00");
+    let long = enc(
+        Inpatient,
+        "Medicine",
+        "2008-01-01 08:00",
+        "2025-01-01 12:00",
+    );
     assert_eq!(names(&long, &[]), vec!["DQ-LOS"]);
     let mut stray = d.clone();
     stray.push(doc(9, LOINC_PN, "2026-03-01 09:00", Signed));

@@ -15,7 +15,10 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 
-use super::ops::{AnalysisContext, AnalysisOutcome, DEF_COLS, DeficiencyRow, analyze_in_tx, def_from_row, local_ts};
+use super::ops::{
+    AnalysisContext, AnalysisOutcome, DEF_COLS, DeficiencyRow, analyze_in_tx, def_from_row,
+    local_ts,
+};
 use crate::accounts::authorize;
 use crate::audit::{Action, Actor, Event, Subtype};
 use crate::domain::{DocStatus, Perm};
@@ -33,7 +36,13 @@ pub fn record_cosignature(
     document_id: i64,
     cosigned_at: NaiveDateTime,
 ) -> Result<AnalysisOutcome, CoreError> {
-    authorize(store, actor, Perm::AnalyzeDeficiencies, "document", &document_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "document",
+        &document_id.to_string(),
+    )?;
     let AnalysisContext { rules, days, now } = AnalysisContext::read(store)?;
     store.transact(actor, |tx, audit| {
         let (encounter_id, status, cosigner, mrn, discharged): (i64, String, Option<i64>, String, bool) = tx
@@ -72,18 +81,25 @@ fn cosign_in_tx(
     if cosigner.is_none() {
         return Err(CoreError::invalid(
             "document",
-            format!("{document_id} names no supervising physician; nothing to cosign (AUTH-COSIGN)"),
+            format!(
+                "{document_id} names no supervising physician; nothing to cosign (AUTH-COSIGN)"
+            ),
         ));
     }
     match DocStatus::parse(status) {
         Some(DocStatus::Signed) => {}
         Some(DocStatus::Cosigned) | Some(DocStatus::Reviewed) => {
-            return Err(CoreError::invalid("document", format!("{document_id} is already {status}")));
+            return Err(CoreError::invalid(
+                "document",
+                format!("{document_id} is already {status}"),
+            ));
         }
         _ => {
             return Err(CoreError::invalid(
                 "document",
-                format!("{document_id} is {status}: its author signs first, then the supervisor cosigns"),
+                format!(
+                    "{document_id} is {status}: its author signs first, then the supervisor cosigns"
+                ),
             ));
         }
     }
@@ -106,7 +122,9 @@ pub fn signature_deficiencies(
            AND d.status NOT IN ('completed','waived','void')
          ORDER BY d.assigned_at, d.id"
     ))?;
-    Ok(st.query_map([provider_id], def_from_row)?.collect::<Result<_, _>>()?)
+    Ok(st
+        .query_map([provider_id], def_from_row)?
+        .collect::<Result<_, _>>()?)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -129,7 +147,13 @@ pub fn bulk_complete_signatures(
     signed_at: NaiveDateTime,
     confirmed: usize,
 ) -> Result<BulkOutcome, CoreError> {
-    authorize(store, actor, Perm::AnalyzeDeficiencies, "provider", &provider_id.to_string())?;
+    authorize(
+        store,
+        actor,
+        Perm::AnalyzeDeficiencies,
+        "provider",
+        &provider_id.to_string(),
+    )?;
     let AnalysisContext { rules, days, now } = AnalysisContext::read(store)?;
     store.transact(actor, |tx, audit| {
         let list = signature_deficiencies(tx, provider_id)?;

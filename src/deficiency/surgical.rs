@@ -34,7 +34,7 @@ pub fn pcs_is_or(code: &str) -> bool {
 pub fn is_or_procedure(system: &str, code: &str, category: &str, or_codes: &[String]) -> bool {
     let code_u = code.trim().to_ascii_uppercase();
     category == SNOMED_SURGICAL_CATEGORY
-        || or_codes.iter().any(|c| *c == code_u)
+        || or_codes.contains(&code_u)
         || (system.eq_ignore_ascii_case("ICD-10-PCS") || system == "pcs") && pcs_is_or(&code_u)
 }
 
@@ -53,8 +53,9 @@ pub fn or_procedures(
         let (system, code, category): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
         n += usize::from(is_or_procedure(&system, &code, &category, or_codes));
     }
-    let mut st = conn
-        .prepare_cached("SELECT code FROM encounter_codes WHERE encounter_id = ?1 AND kind = 'pcs'")?;
+    let mut st = conn.prepare_cached(
+        "SELECT code FROM encounter_codes WHERE encounter_id = ?1 AND kind = 'pcs'",
+    )?;
     let mut rows = st.query([encounter_id])?;
     while let Some(r) = rows.next()? {
         let code: String = r.get(0)?;
@@ -64,7 +65,10 @@ pub fn or_procedures(
 }
 
 /// Consultation orders of an encounter that were not cancelled (REQ-CONSULT).
-pub fn consult_orders(conn: &Connection, encounter_id: i64) -> Result<Vec<ConsultOrder>, CoreError> {
+pub fn consult_orders(
+    conn: &Connection,
+    encounter_id: i64,
+) -> Result<Vec<ConsultOrder>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT id, ordered_at, performer_id FROM orders
          WHERE encounter_id = ?1 AND kind = 'consult' AND status <> 'cancelled' ORDER BY id",
@@ -73,8 +77,8 @@ pub fn consult_orders(conn: &Connection, encounter_id: i64) -> Result<Vec<Consul
     let mut rows = st.query([encounter_id])?;
     while let Some(r) = rows.next()? {
         let at: String = r.get(1)?;
-        let ordered_at = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S")
-            .map_err(|_| {
+        let ordered_at =
+            chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S").map_err(|_| {
                 CoreError::invalid(
                     format!("order {} ordered_at", r.get::<_, i64>(0).unwrap_or(0)),
                     format!("unreadable time {at:?}"),

@@ -124,13 +124,17 @@ pub fn seed(store: &mut Store, system: &Actor) -> Result<DeskSeed, CoreError> {
     // being coded.
     let coder = store
         .conn()
-        .query_row("SELECT id, username FROM users WHERE username = 'coder'", [], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })
+        .query_row(
+            "SELECT id, username FROM users WHERE username = 'coder'",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
         .optional()?;
-    let b_status: String = store
-        .conn()
-        .query_row("SELECT coding_status FROM encounters WHERE id = ?1", [b.0], |r| r.get(0))?;
+    let b_status: String = store.conn().query_row(
+        "SELECT coding_status FROM encounters WHERE id = ?1",
+        [b.0],
+        |r| r.get(0),
+    )?;
     if let Some((id, name)) = coder
         && matches!(b_status.as_str(), "ready" | "in_progress")
     {

@@ -465,7 +465,8 @@ fn write_group(
                     let mrn = st.mrn_of(w, patient, &at)?;
                     // requester/performer may be a Practitioner (kept) or an Organization,
                     // PractitionerRole or CareTeam (not a provider: left empty).
-                    let mut who = |w: &mut Writer<'_, '_>, r: &Option<String>, field: &str| match r {
+                    let mut who = |w: &mut Writer<'_, '_>, r: &Option<String>, field: &str| match r
+                    {
                         Some(r)
                             if r.starts_with("Practitioner")
                                 || bundle.target_type(r) == Some("Practitioner") =>

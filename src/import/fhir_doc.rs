@@ -156,8 +156,8 @@ const CONSULT_CODES: &[&str] = &["11429006", "409063005", "306206005", "11488-4"
 /// completed, revoked/entered-in-error → cancelled).
 pub(super) fn service_request(r: &Value, cx: &Cx) -> Result<OrderData, ImportError> {
     let subject = reference(r, "subject").ok_or_else(|| cx.err("subject", "subject is missing"))?;
-    let encounter = reference(r, "encounter")
-        .ok_or_else(|| cx.err("encounter", "order has no encounter"))?;
+    let encounter =
+        reference(r, "encounter").ok_or_else(|| cx.err("encounter", "order has no encounter"))?;
     let code = r.get("code").cloned().unwrap_or(Value::Null);
     let first = arr(&code, "coding")
         .iter()

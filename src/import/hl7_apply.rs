@@ -336,7 +336,9 @@ fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
         }
         Plan::Adt(c, event) => execute(w, c, event, None),
         Plan::Mdm(c, d) => execute(w, c, &d.event, Some(d)),
-        Plan::Order(c, o) => execute(w, c, "O01", None).and_then(|_| super::hl7_orders::apply(w, c, o)),
+        Plan::Order(c, o) => {
+            execute(w, c, "O01", None).and_then(|_| super::hl7_orders::apply(w, c, o))
+        }
     }
 }
 
@@ -514,7 +516,10 @@ fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
         return Ok(Plan::Adt(common, event));
     }
     if super::hl7_orders::supported(&kind, &event) {
-        return Ok(Plan::Order(common, Box::new(super::hl7_orders::interpret(&x, &fallback)?)));
+        return Ok(Plan::Order(
+            common,
+            Box::new(super::hl7_orders::interpret(&x, &fallback)?),
+        ));
     }
     let doc = super::mdm::interpret_txa(&x, event, &fallback)?;
     Ok(Plan::Mdm(common, Box::new(doc)))

@@ -41,10 +41,13 @@ pub(super) struct OrderMsg {
 pub(super) fn interpret(x: &Msg<'_>, fallback: &str) -> Result<OrderMsg, ImportError> {
     let orc = x.seg("ORC")?;
     let obr = x.m.segment("OBR");
-    let placer = [x.comp(orc, 2, 1), obr.map(|o| x.comp(o, 2, 1)).unwrap_or_default()]
-        .into_iter()
-        .find(|s| !s.trim().is_empty())
-        .ok_or_else(|| x.err(orc, 2, "placer order number (ORC-2 or OBR-2) is empty"))?;
+    let placer = [
+        x.comp(orc, 2, 1),
+        obr.map(|o| x.comp(o, 2, 1)).unwrap_or_default(),
+    ]
+    .into_iter()
+    .find(|s| !s.trim().is_empty())
+    .ok_or_else(|| x.err(orc, 2, "placer order number (ORC-2 or OBR-2) is empty"))?;
     let status = match x.comp(orc, 1, 1).as_str() {
         "CA" | "OC" | "DC" | "CR" => "cancelled",
         "CM" => "completed",
@@ -62,7 +65,9 @@ pub(super) fn interpret(x: &Msg<'_>, fallback: &str) -> Result<OrderMsg, ImportE
     {
         ordered_at = x.ts(o, 6, 1)?.as_opt().map(str::to_string);
     }
-    let orderer = x.person(orc, 12).or_else(|| obr.and_then(|o| x.person(o, 16)));
+    let orderer = x
+        .person(orc, 12)
+        .or_else(|| obr.and_then(|o| x.person(o, 16)));
     let consultant = obr.and_then(|o| x.person(o, 32).or_else(|| x.person(o, 28)));
     Ok(OrderMsg {
         placer,
@@ -114,7 +119,15 @@ pub(super) fn apply(w: &mut Writer<'_, '_>, c: &Common, o: &OrderMsg) -> Result<
         at: &o.at,
         source_key: &key,
     };
-    let (_, change) = w.upsert("orders", "order", found, &cols, &origin, Some(&c.mrn), Some(encounter))?;
+    let (_, change) = w.upsert(
+        "orders",
+        "order",
+        found,
+        &cols,
+        &origin,
+        Some(&c.mrn),
+        Some(encounter),
+    )?;
     if change != Change::Unchanged {
         // A new or changed order re-runs analysis of a discharged stay (REQ-CONSULT).
         w.touched.push(encounter);

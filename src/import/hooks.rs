@@ -128,10 +128,22 @@ pub fn flag_rereview(
     let what = if created { "arrived" } else { "amended" };
     let mut desks = Vec::new();
     if matches!(coding.as_str(), "coded" | "final_billed") {
-        desks.push(("coding", format!("{} {document_id} {what} after coding", crate::domain::doc_type_name(&doc_type))));
+        desks.push((
+            "coding",
+            format!(
+                "{} {document_id} {what} after coding",
+                crate::domain::doc_type_name(&doc_type)
+            ),
+        ));
     }
     if analyzed_at.is_some() && matches!(him.as_str(), "incomplete" | "doc_complete") {
-        desks.push(("analysis", format!("{} {document_id} {what} after analysis", crate::domain::doc_type_name(&doc_type))));
+        desks.push((
+            "analysis",
+            format!(
+                "{} {document_id} {what} after analysis",
+                crate::domain::doc_type_name(&doc_type)
+            ),
+        ));
     }
     let now_s = crate::deficiency::ops::local_ts(now);
     for (desk, reason) in desks {
@@ -146,11 +158,16 @@ pub fn flag_rereview(
             .execute(rusqlite::params![encounter_id, document_id, desk, reason, now_s])?;
         if n > 0 {
             audit.record(
-                Event::new(Action::Create, Subtype::Create, "rereview_flag", encounter_id)
-                    .patient(&mrn)
-                    .encounter(encounter_id)
-                    .reason(reason.clone())
-                    .detail(json!({"desk": desk, "document_id": document_id, "title": title})),
+                Event::new(
+                    Action::Create,
+                    Subtype::Create,
+                    "rereview_flag",
+                    encounter_id,
+                )
+                .patient(&mrn)
+                .encounter(encounter_id)
+                .reason(reason.clone())
+                .detail(json!({"desk": desk, "document_id": document_id, "title": title})),
             );
         }
     }

@@ -408,8 +408,7 @@ impl Writer<'_, '_> {
             && *change != Change::Unchanged
         {
             self.touched.push(e);
-            self.docs_changed
-                .push((e, id, *change == Change::Created));
+            self.docs_changed.push((e, id, *change == Change::Created));
         }
         let (action, subtype, changed) = match change {
             Change::Unchanged => {
