@@ -272,6 +272,12 @@ earliest convenience. Records must be complete within 30 days of discharge (42 C
             a,
             if a > def_days { "DELINQUENT" } else { "" }
         );
+        // A chart-level MISS_PN names its missing days compactly (REQ-PN policy).
+        if d.kind == "MISS_PN"
+            && let Some((_, days)) = d.note.split_once(": ")
+        {
+            out += &format!("            {}\n", clean(days));
+        }
     }
     out += "\nThank you,\nHealth Information Management\n";
     Ok(out)
