@@ -692,6 +692,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let started = std::time::Instant::now();
             let summary = demo::generate(&mut store, &generator, &spec)?;
+            // The HIM desk states of issue #13 (orders, consults, cosign, re-review).
+            demo::desk::seed(&mut store, &generator)?;
             println!(
                 "generated {} encounters, {} patients, {} providers, {} documents into {} in {:.1} s",
                 summary.encounters,

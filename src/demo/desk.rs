@@ -22,9 +22,19 @@ pub struct DeskSeed {
     pub queries: usize,
 }
 
-/// Seed the desk states on an analysed demo database (after `roi::seed`).
+/// Seed the desk states on an analysed demo database (after `roi::seed`), or after `gen`
+/// (the query needs the demo coder and is skipped without it). Idempotent per database.
 pub fn seed(store: &mut Store, system: &Actor) -> Result<DeskSeed, CoreError> {
     let conn = store.conn();
+    // Once per database: a second generator run does not seed again.
+    let seeded: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM orders WHERE source = 'chartdesk-demo')",
+        [],
+        |r| r.get(0),
+    )?;
+    if seeded {
+        return Ok(DeskSeed::default());
+    }
     // Analysed inpatient stays with an attending, oldest ids first.
     let stays: Vec<(i64, i64, String, String)> = {
         let mut st = conn.prepare(
