@@ -245,7 +245,9 @@ pub fn open_chart(store: &mut Store, actor: &Actor, patient_id: i64) -> Result<C
     })
 }
 
-/// Read one document with its text. Audited as a view, naming patient and encounter.
+/// Read one document with its text. Audited as a view, naming patient and encounter. A
+/// document labelled sensitive is refused (the refusal audited): open it with
+/// [`crate::break_glass::read_sensitive`] and a purpose (issue #13, break the glass).
 pub fn read_document(
     store: &mut Store,
     actor: &Actor,
