@@ -525,13 +525,31 @@ fn rereview_flag_from_an_fhir_import_after_coding() {
         "late note",
         json!({}),
     ));
-    import_json(&mut store, dir.path(), "two.json", &bundle(e));
+    import_json(&mut store, dir.path(), "two.json", &bundle(e.clone()));
     let flags = rereview::open_flags(store.conn(), "coding").expect("flags");
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert!(flags[0].reason.contains("arrived after coding"));
     assert_eq!(
         rereview::open_flags(store.conn(), "analysis")
             .expect("a")
+            .len(),
+        1
+    );
+    // A status change alone (the H&P marked amended, same text) is not a re-review.
+    if let Some(hp) = e.iter_mut().find(|x| x["resource"]["id"] == "rr-hp") {
+        hp["resource"]["docStatus"] = json!("amended");
+    }
+    import_json(&mut store, dir.path(), "three.json", &bundle(e));
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM documents WHERE status = 'amended'"
+        ),
+        1
+    );
+    assert_eq!(
+        rereview::open_flags(store.conn(), "coding")
+            .expect("f")
             .len(),
         1
     );

@@ -408,7 +408,18 @@ impl Writer<'_, '_> {
             && *change != Change::Unchanged
         {
             self.touched.push(e);
-            self.docs_changed.push((e, id, *change == Change::Created));
+            // Re-review when a document arrives or its content changes; a signature or status
+            // change alone (same text) does not call for coding re-review.
+            let content = match change {
+                Change::Created => true,
+                Change::Updated(f) => f
+                    .iter()
+                    .any(|c| matches!(*c, "body" | "doc_type" | "title")),
+                Change::Unchanged => false,
+            };
+            if content {
+                self.docs_changed.push((e, id, *change == Change::Created));
+            }
         }
         let (action, subtype, changed) = match change {
             Change::Unchanged => {
