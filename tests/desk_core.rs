@@ -356,3 +356,57 @@ fn cod_21_query_to_any_provider_templates_and_escalation() {
             .is_some_and(|r| r.contains("escalated to level 2"))
     }));
 }
+
+#[test]
+fn cod_21_template_query_is_answered_with_an_option_or_other() {
+    use chartdesk::coding::{query, query_desk};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = desk_fixture(dir.path());
+    store
+        .conn()
+        .execute(
+            "UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1",
+            [],
+        )
+        .expect("ready");
+    let carl = accounts::login(&mut store, "carl", "password-carl")
+        .expect("login")
+        .actor();
+    let q = query_desk::send_from_template(
+        &mut store,
+        &carl,
+        1,
+        "HF_TYPE",
+        1,
+        "BNP 1,450; IV diuresis",
+    )
+    .expect("send");
+    // Free text that is not an option is refused; "Other" needs the provider's words.
+    assert!(query::answer(&mut store, &carl, q.id, "heart failure").is_err());
+    assert!(query::answer(&mut store, &carl, q.id, "Other").is_err());
+    assert!(
+        query::answer(&mut store, &carl, q.id, "4").is_err(),
+        "option 4 is Other: words needed"
+    );
+    query::answer(&mut store, &carl, q.id, "2").expect("option 2");
+    let q2 = query_desk::send_from_template(
+        &mut store,
+        &carl,
+        1,
+        "HF_TYPE",
+        1,
+        "BNP 1,450; IV diuresis",
+    )
+    .expect("send");
+    query::answer(&mut store, &carl, q2.id, "Other: high-output heart failure").expect("other");
+    let q3 = query_desk::send_from_template(
+        &mut store,
+        &carl,
+        1,
+        "HF_TYPE",
+        1,
+        "BNP 1,450; IV diuresis",
+    )
+    .expect("send");
+    query::answer(&mut store, &carl, q3.id, "clinically undetermined").expect("undetermined");
+}

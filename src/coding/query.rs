@@ -249,6 +249,14 @@ pub fn answer(
         let q = get(tx, query_id)?;
         let from = QueryStatus::parse(&q.status).unwrap_or(QueryStatus::Closed);
         check_query_transition(from, QueryStatus::Answered).map_err(|m| CoreError::invalid(format!("query {query_id}"), m))?;
+        // A multiple-choice (template) query is answered with one of its options; "Other"
+        // carries the provider's own words after it (ACDIS/AHIMA).
+        let options: Option<String> =
+            tx.query_row("SELECT options FROM coding_queries WHERE id = ?1", [query_id], |r| r.get(0))?;
+        if let Some(list) = options.and_then(|o| serde_json::from_str::<Vec<String>>(&o).ok()) {
+            super::query_desk::check_answer(&list, text)
+                .map_err(|m| CoreError::invalid(format!("query {query_id} answer"), m))?;
+        }
         tx.execute(
             "UPDATE coding_queries SET status = 'answered', answer = ?1, answered_by = ?2, answered_at = ?3 WHERE id = ?4",
             params![text, actor.username, now, query_id],

@@ -144,6 +144,38 @@ pub fn check_template(t: &QueryTemplate) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Check an answer to a multiple-choice query: one of the options (case-insensitive, an
+/// option's number `2`, or its text), or "Other: <the provider's words>".
+pub fn check_answer(options: &[String], answer: &str) -> Result<(), String> {
+    let a = answer.trim();
+    let is_other = |o: &str| o.to_ascii_lowercase().starts_with(OTHER);
+    let by_number = a
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| options.get(i));
+    if by_number.is_some_and(|o| !is_other(o)) {
+        return Ok(());
+    }
+    if options
+        .iter()
+        .any(|o| !is_other(o) && o.eq_ignore_ascii_case(a))
+    {
+        return Ok(());
+    }
+    let lower = a.to_ascii_lowercase();
+    let words = lower
+        .strip_prefix(OTHER)
+        .map(|r| r.trim_start_matches([' ', ':', '-', '(']).trim());
+    if options.iter().any(|o| is_other(o)) && words.is_some_and(|w| w.len() >= 3) {
+        return Ok(());
+    }
+    Err(format!(
+        "answer with one of the options (1..{}) or \"Other: <the provider's words>\"",
+        options.len()
+    ))
+}
+
 /// The active templates, by code (facility data; not audited, no PHI).
 pub fn templates(conn: &Connection) -> Result<Vec<QueryTemplate>, CoreError> {
     let mut st = conn.prepare_cached(
