@@ -732,4 +732,12 @@ fn req_consult_from_hl7_orm_and_omg() {
         ),
         0
     );
+    // The report arrived by MDM after analysis: the technicians' re-review list names it.
+    let flags = rereview::open_flags(store.conn(), "analysis").expect("flags");
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert!(
+        flags[0].reason.contains("arrived after analysis"),
+        "{}",
+        flags[0].reason
+    );
 }
