@@ -388,7 +388,26 @@ fn cod_21_template_query_is_answered_with_an_option_or_other() {
         query::answer(&mut store, &carl, q.id, "4").is_err(),
         "option 4 is Other: words needed"
     );
+    let now = chartdesk::deficiency::ops::local_now(&store);
+    let held = query_desk::on_hold_queries(store.conn(), now).expect("on hold");
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].query_id, held[0].mrn.as_str(), held[0].age_days),
+        (q.id, "MRN0000001", 0)
+    );
+    assert!(
+        held[0]
+            .question
+            .starts_with("Based on the clinical indicators"),
+        "{}",
+        held[0].question
+    );
     query::answer(&mut store, &carl, q.id, "2").expect("option 2");
+    assert!(
+        query_desk::on_hold_queries(store.conn(), now)
+            .expect("on hold")
+            .is_empty()
+    );
     let q2 = query_desk::send_from_template(
         &mut store,
         &carl,

@@ -365,3 +365,62 @@ pub fn escalate_due(store: &mut Store, actor: &Actor) -> Result<Vec<QueryAge>, C
         Ok(due.clone())
     })
 }
+
+/// One open query as the "on hold for query" list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnHoldQuery {
+    pub query_id: i64,
+    pub encounter_id: i64,
+    pub visit_number: String,
+    pub mrn: String,
+    pub patient: String,
+    pub provider: Option<String>,
+    /// The question's first line.
+    pub question: String,
+    pub asked_at: String,
+    pub age_days: i64,
+    pub escalation_level: i64,
+    pub due_at: String,
+}
+
+/// Open queries with their encounter, patient and provider, oldest first: the coders' "on
+/// hold for query" list (a bare read; the caller audits what it shows, naming the MRNs).
+pub fn on_hold_queries(
+    conn: &Connection,
+    now: NaiveDateTime,
+) -> Result<Vec<OnHoldQuery>, CoreError> {
+    let ages = open_query_ages(conn, now)?;
+    let mut st = conn.prepare_cached(
+        "SELECT e.visit_number, p.mrn, p.family_name || ', ' || p.given_name,
+                (SELECT trim(pr.family_name || ', ' || pr.given_name || ' ' || pr.credentials) FROM providers pr WHERE pr.id = q.provider_id),
+                q.question
+         FROM coding_queries q JOIN encounters e ON e.id = q.encounter_id JOIN patients p ON p.id = e.patient_id
+         WHERE q.id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ages.len());
+    for a in ages {
+        let (visit_number, mrn, patient, provider, question): (
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+        ) = st.query_row([a.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        out.push(OnHoldQuery {
+            query_id: a.id,
+            encounter_id: a.encounter_id,
+            visit_number,
+            mrn,
+            patient,
+            provider,
+            question: question.lines().next().unwrap_or("").to_string(),
+            asked_at: a.asked_at,
+            age_days: a.age_days,
+            escalation_level: a.escalation_level,
+            due_at: a.due_at,
+        });
+    }
+    Ok(out)
+}
