@@ -246,7 +246,9 @@ pub fn open_chart(store: &mut Store, actor: &Actor, patient_id: i64) -> Result<C
     })
 }
 
-/// Read one document with its text. Audited as a view, naming patient and encounter.
+/// Read one document with its text. Audited as a view, naming patient and encounter. A
+/// document labelled sensitive is refused (the refusal audited): open it with
+/// [`crate::break_glass::read_sensitive`] and a purpose (issue #13, break the glass).
 pub fn read_document(
     store: &mut Store,
     actor: &Actor,
@@ -259,19 +261,22 @@ pub fn read_document(
         "document",
         &document_id.to_string(),
     )?;
+    // Break the glass (issue #13): a sensitive document needs a purpose first.
+    let labels = crate::break_glass::labels(store.conn(), document_id)?;
+    if !labels.is_empty() {
+        store.transact(actor, |_tx, audit| {
+            audit.record(
+                Event::new(Action::Read, Subtype::View, "document", document_id)
+                    .outcome(crate::audit::Outcome::MinorFailure)
+                    .reason("no purpose given for a sensitive document")
+                    .detail(json!({"labels": labels})),
+            );
+            Ok::<_, CoreError>(())
+        })?;
+        return Err(crate::break_glass::purpose_required(document_id, &labels));
+    }
     store.transact_read(actor, |tx, audit| {
-        let found = tx
-            .query_row(
-                &format!(
-                    "SELECT {DOC_COLS}, d.body, p.mrn FROM documents d JOIN encounters e ON e.id = d.encounter_id
-                     JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1"
-                ),
-                [document_id],
-                |r| Ok((doc_summary_from_row(r)?, r.get::<_, String>(9)?, r.get::<_, String>(10)?)),
-            )
-            .optional()?;
-        let (summary, body, mrn) =
-            found.ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })?;
+        let (summary, body, mrn) = document_row(tx, document_id)?;
         audit.record(
             Event::new(Action::Read, Subtype::View, "document", summary.id)
                 .patient(&mrn)
@@ -280,6 +285,24 @@ pub fn read_document(
         );
         Ok(Document { summary, body })
     })
+}
+
+/// A document's summary, text and patient MRN (a bare read inside the caller's audited
+/// transaction).
+pub(crate) fn document_row(
+    tx: &Connection,
+    document_id: i64,
+) -> Result<(DocumentSummary, String, String), CoreError> {
+    tx.query_row(
+        &format!(
+            "SELECT {DOC_COLS}, d.body, p.mrn FROM documents d JOIN encounters e ON e.id = d.encounter_id
+             JOIN patients p ON p.id = e.patient_id WHERE d.id = ?1"
+        ),
+        [document_id],
+        |r| Ok((doc_summary_from_row(r)?, r.get::<_, String>(9)?, r.get::<_, String>(10)?)),
+    )
+    .optional()?
+    .ok_or_else(|| CoreError::NotFound { what: "document", id: document_id.to_string() })
 }
 
 /// One work queue on the home screen.
@@ -293,6 +316,8 @@ pub struct QueueCount {
 /// The signed-in role's queues with counts. Counts carry no PHI and are not audited.
 pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueCount>, CoreError> {
     let delinquent_days = crate::settings::get_i64(conn, "record_delinquent_days")?;
+    // History before the cut-over is never counted (issue #13): `day >= floor`.
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
     let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, CoreError> {
         Ok(conn.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
     };
@@ -306,8 +331,8 @@ pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueC
     // Encounter counts come from the maintained counters (schema v4), not from scans.
     let by_him = |status: &str| {
         count(
-            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE him_status = ?1",
-            &[&status],
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE him_status = ?1 AND day >= ?2",
+            &[&status, &floor],
         )
     };
     let awaiting = || by_him("awaiting_analysis");
@@ -315,14 +340,14 @@ pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueC
     let delinquent = || {
         count(
             "SELECT COALESCE(sum(n), 0) FROM encounter_daily
-             WHERE him_status IN ('awaiting_analysis','incomplete') AND day <> '' AND day < ?1",
-            &[&cutoff],
+             WHERE him_status IN ('awaiting_analysis','incomplete') AND day <> '' AND day < ?1 AND day >= ?2",
+            &[&cutoff, &floor],
         )
     };
     let by_coding = |status: &str| {
         count(
-            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE coding_status = ?1",
-            &[&status],
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily WHERE coding_status = ?1 AND day >= ?2",
+            &[&status, &floor],
         )
     };
     let ready = || by_coding("ready");

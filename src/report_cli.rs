@@ -49,6 +49,12 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
         ReportCmd::Dnfb { .. } => ("dnfb", Perm::Administer),
         ReportCmd::Coding { .. } => ("coding", Perm::Administer),
         ReportCmd::Roi { .. } => ("roi", Perm::Administer),
+        ReportCmd::DataQuality { .. } => ("data_quality", Perm::AnalyzeDeficiencies),
+        ReportCmd::Letters { .. } => ("escalation_letters", Perm::AnalyzeDeficiencies),
+        ReportCmd::Suspension { .. } => ("suspension_list", Perm::AnalyzeDeficiencies),
+        ReportCmd::Privacy { .. } => ("privacy", Perm::Administer),
+        ReportCmd::Rereview { desk, .. } if desk == "coding" => ("rereview", Perm::Code),
+        ReportCmd::Rereview { .. } => ("rereview", Perm::AnalyzeDeficiencies),
     };
     authorize(store, actor, perm, "report", name)?;
     let mut shown: Option<String> = None;
@@ -65,22 +71,23 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 }
                 ReportFormat::Csv => {
                     let mut s = format!(
-                        "section,name,{},total,delinquent,delinquent_records\n",
+                        "section,name,{},total,delinquent,delinquent_records,npi\n",
                         BUCKETS.join(",")
                     );
                     for r in &aging {
                         s += &format!(
-                            "kind,{},{},{},{},{},{},,\n",
+                            "kind,{},{},{},{},{},{},,,\n",
                             r.kind, r.buckets[0], r.buckets[1], r.buckets[2], r.buckets[3], r.total
                         );
                     }
                     for p in &providers {
                         s += &format!(
-                            "provider,{},,,,,{},{},{}\n",
+                            "provider,{},,,,,{},{},{},{}\n",
                             csv_field(&p.provider),
                             p.open,
                             p.delinquent,
-                            p.delinquent_records
+                            p.delinquent_records,
+                            csv_field(p.npi.as_deref().unwrap_or(""))
                         );
                     }
                     s
@@ -108,14 +115,15 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                         "ALL", tot[0], tot[1], tot[2], tot[3], tot[4]
                     );
                     s += &format!(
-                        "{:<36} {:>6} {:>11} {:>18}\n",
-                        "PROVIDER", "OPEN", "DELINQUENT", "DELINQ. RECORDS"
+                        "{:<36} {:<10} {:>6} {:>11} {:>18}\n",
+                        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DELINQ. RECORDS"
                     );
                     for p in &providers {
                         let name = crate::text::sanitize_line(&p.provider);
                         s += &format!(
-                            "{:<36} {:>6} {:>11} {:>18}\n",
+                            "{:<36} {:<10} {:>6} {:>11} {:>18}\n",
                             name.chars().take(36).collect::<String>(),
+                            p.npi.as_deref().unwrap_or("-"),
                             p.open,
                             p.delinquent,
                             p.delinquent_records
@@ -183,6 +191,32 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 ReportFormat::Csv => crate::roi::report::format_csv(&m),
                 ReportFormat::Table => crate::roi::report::format_table(&m),
             }
+        }
+        ReportCmd::DataQuality { rule, format } => {
+            let (text, mrns) =
+                crate::report_desk::data_quality(store.conn(), rule.as_deref(), format)?;
+            shown = Some(mrns);
+            text
+        }
+        ReportCmd::Letters { level, as_of } => {
+            let (text, mrns) = crate::report_desk::letters(store.conn(), level, today_or(as_of))?;
+            shown = Some(mrns);
+            text
+        }
+        ReportCmd::Suspension { format, as_of } => {
+            crate::report_desk::suspension(store.conn(), today_or(as_of), format)?
+        }
+        ReportCmd::Privacy { from, to, format } => {
+            let to = today_or(to);
+            let from = from.unwrap_or(to - chrono::Duration::days(30));
+            let (text, mrns) = crate::report_desk::privacy(store.conn(), from, to, format)?;
+            shown = Some(mrns);
+            text
+        }
+        ReportCmd::Rereview { desk, format } => {
+            let (text, mrns) = crate::report_desk::rereview(store.conn(), &desk, format)?;
+            shown = Some(mrns);
+            text
         }
         ReportCmd::Provider { provider, format } => {
             let id: i64 = match provider.parse::<i64>() {

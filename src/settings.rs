@@ -108,6 +108,48 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Required-documentation rules as JSON (DOMAIN 2.1 matrix and windows); empty = defaults",
     },
     SettingDef {
+        key: "analysis_cutover_date",
+        default: "",
+        kind: Kind::Text,
+        doc: "Go-live date (YYYY-MM-DD): discharges before it are history, imported and kept but never analysed unless `analyze --since`, and not counted in delinquency, DNFB/DNFC or the coding backlog; empty = no cut-over",
+    },
+    SettingDef {
+        key: "max_stay_days",
+        default: "365",
+        kind: Kind::Int { min: 1, max: 36500 },
+        doc: "A stay longer than this is implausible (DQ-LOS): it goes to the data-quality list, not into analysis",
+    },
+    SettingDef {
+        key: "doc_days_after_discharge",
+        default: "30",
+        kind: Kind::Int { min: 0, max: 365 },
+        doc: "Days after discharge a document may be dated (late dictation); later, or before the H&P window, is DQ-DOC-DATE",
+    },
+    SettingDef {
+        key: "progress_note_policy",
+        default: "PER_CHART",
+        kind: Kind::Choice(&["PER_CHART", "PER_DAY"]),
+        doc: "REQ-PN: PER_CHART = one MISS_PN per chart listing the missing days; PER_DAY = one per day up to progress_note_day_cap",
+    },
+    SettingDef {
+        key: "progress_note_day_cap",
+        default: "14",
+        kind: Kind::Int { min: 1, max: 365 },
+        doc: "REQ-PN with PER_DAY: at most this many MISS_PN per chart (the rest are named in the last one)",
+    },
+    SettingDef {
+        key: "or_procedure_codes",
+        default: "80146002,65546002,699253003,447365002,38102005,52734007,609588000,69031006,232717009,11466000",
+        kind: Kind::Text,
+        doc: "Facility O.R. procedure list (SNOMED or ICD-10-PCS codes, comma-separated; PCS codes the MS-DRG tables flag O.R. count too): a stay is surgical only with one of these performed (REQ-OP, REQ-CONSENT)",
+    },
+    SettingDef {
+        key: "query_escalate_days",
+        default: "3",
+        kind: Kind::Int { min: 1, max: 60 },
+        doc: "Days an unanswered documentation query waits before it escalates (COD-21), one level per period",
+    },
+    SettingDef {
         key: "access_due_days",
         default: "30",
         kind: Kind::Int { min: 1, max: 30 },
@@ -416,6 +458,15 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
             if d.key == "fee_class_by_requester" {
                 crate::roi::fees::parse_fee_classes(value)
                     .map_err(|e| CoreError::invalid(d.key, e))?;
+            }
+            if d.key == "analysis_cutover_date"
+                && !value.trim().is_empty()
+                && chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").is_err()
+            {
+                return Err(CoreError::invalid(
+                    d.key,
+                    format!("{value:?} is not a date YYYY-MM-DD (or empty)"),
+                ));
             }
             if d.key == "facility_timezone" {
                 crate::clock::parse_zone(value).map_err(|e| CoreError::invalid(d.key, e))?;

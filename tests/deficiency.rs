@@ -131,7 +131,7 @@ fn from_discharge_to_complete_chart() {
         .transact(&common::system(), |tx, audit| {
             tx.execute_batch(
                 "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, body)
-                 VALUES (12, 10, '18842-5', 'Discharge summary', 1, 'signed', '2026-11-03T11:00:00', '2026-11-04T08:00:00', 'DS');",
+                 VALUES (12, 10, '18842-5', 'Discharge summary', 1, 'signed', '2026-11-03T11:00:00', '2026-11-04T08:00:00', 'FINAL DIAGNOSIS: community-acquired pneumonia');",
             )?;
             audit.record(Event::new(Action::Create, Subtype::Create, "document", 12));
             Ok::<_, CoreError>(())

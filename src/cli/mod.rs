@@ -19,6 +19,7 @@ use crate::tui;
 
 mod admin;
 mod coding;
+mod desk;
 mod edits;
 mod group;
 mod install;
@@ -140,6 +141,8 @@ pub enum Command {
     /// Department reports
     #[command(subcommand)]
     Report(ReportCmd),
+    /// HIM desk actions: cosign, bulk complete, break the glass, re-review, query desk (#13)
+    Desk(desk::DeskArgs),
     /// Measure performance targets against a raw-SQLite baseline in the same run
     Bench(crate::bench::BenchArgs),
     /// (internal) open a database and draw the first screens; used by `bench`
@@ -409,6 +412,51 @@ pub enum ReportCmd {
         #[arg(long, value_enum, default_value_t = LetterFormat::Text)]
         format: LetterFormat,
     },
+    /// Implausible encounters kept out of analysis, by rule (DQ-LOS, DQ-ORDER, DQ-FUTURE,
+    /// DQ-DOC-DATE), and the history kept before the cut-over date
+    DataQuality {
+        /// Only this rule
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Escalation letters (DEL-07) for every physician at an aging level, as one text batch
+    Letters {
+        /// Escalation level (1..4 by default: 7, 14, 21 days, then suspension notice)
+        #[arg(long)]
+        level: i64,
+        /// Measurement date [default: today]
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Physicians at the suspension level of the escalation letters (a list; suspension is a
+    /// bylaws matter, DEL-07)
+    Suspension {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Break-the-glass opens of sensitive documents, with the purpose given (privacy report)
+    Privacy {
+        /// First day counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Encounters flagged for re-review: a document arrived or was amended after coding
+    /// (`--desk coding`) or after analysis (`--desk analysis`)
+    Rereview {
+        #[arg(long, default_value = "coding")]
+        desk: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -644,6 +692,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let started = std::time::Instant::now();
             let summary = demo::generate(&mut store, &generator, &spec)?;
+            // The HIM desk states of issue #13 (orders, consults, cosign, re-review).
+            demo::desk::seed(&mut store, &generator)?;
             println!(
                 "generated {} encounters, {} patients, {} providers, {} documents into {} in {:.1} s",
                 summary.encounters,
@@ -873,6 +923,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 s.complete
             );
         }
+        Some(Command::Desk(args)) => {
+            let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
+            return desk::run(&mut store, args);
+        }
         Some(Command::Report(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
             let actor = session::actor(&mut store, None, "report")?;
@@ -1085,5 +1139,6 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     crate::deficiency::ops::analyze_batch(&mut store, &actor, AnalyzeScope::Analyzed)?;
     demo::create_demo_users(&mut store, &actor)?;
     demo::roi::seed(&mut store, &actor)?;
+    demo::desk::seed(&mut store, &actor)?;
     Ok(store)
 }

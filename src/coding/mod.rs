@@ -24,6 +24,7 @@ pub mod facts;
 pub mod grouper;
 pub mod hold;
 pub mod query;
+pub mod query_desk;
 pub mod queue;
 pub mod report;
 pub mod work;

@@ -89,6 +89,19 @@ pub fn send(
     question: &str,
     provider_id: Option<i64>,
 ) -> Result<QueryRow, CoreError> {
+    send_with(store, actor, encounter_id, question, provider_id, None)
+}
+
+/// [`send`] with the facility template it was built from: `(code, options JSON)` are stored
+/// with the query so the answer is one of the offered choices.
+pub(crate) fn send_with(
+    store: &mut Store,
+    actor: &Actor,
+    encounter_id: i64,
+    question: &str,
+    provider_id: Option<i64>,
+    template: Option<(&str, &str)>,
+) -> Result<QueryRow, CoreError> {
     authorize(
         store,
         actor,
@@ -119,11 +132,16 @@ pub fn send(
             if !exists {
                 return Err(CoreError::NotFound { what: "provider", id: p.to_string() });
             }
+            // A query goes to any provider on the encounter (issue #13), never to a stranger.
+            if !super::query_desk::encounter_providers(tx, encounter_id)?.iter().any(|x| x.id == p) {
+                return Err(CoreError::invalid("provider", format!(
+                    "provider {p} is not on encounter {encounter_id} (attending, author, cosigner, performer or consultant)")));
+            }
         }
         tx.execute(
-            "INSERT INTO coding_queries(encounter_id, provider_id, question, status, asked_by, asked_at, due_at)
-             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6)",
-            params![encounter_id, provider, question, actor.username, now_s, due],
+            "INSERT INTO coding_queries(encounter_id, provider_id, question, status, asked_by, asked_at, due_at, template_code, options)
+             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8)",
+            params![encounter_id, provider, question, actor.username, now_s, due, template.map(|t| t.0), template.map(|t| t.1)],
         )?;
         let qid = tx.last_insert_rowid();
         tx.execute(
@@ -144,6 +162,7 @@ pub fn send(
                 .patient(&h.mrn)
                 .encounter(encounter_id)
                 .detail(json!({"question": question, "provider_id": provider, "due_at": due, "deficiency_id": did,
+                               "template": template.map(|t| t.0),
                                "coding_status": {"from": h.coding_status, "to": "on_hold_query"},
                                "him_status": {"from": h.him_status, "to": him}})),
         );
@@ -230,6 +249,14 @@ pub fn answer(
         let q = get(tx, query_id)?;
         let from = QueryStatus::parse(&q.status).unwrap_or(QueryStatus::Closed);
         check_query_transition(from, QueryStatus::Answered).map_err(|m| CoreError::invalid(format!("query {query_id}"), m))?;
+        // A multiple-choice (template) query is answered with one of its options; "Other"
+        // carries the provider's own words after it (ACDIS/AHIMA).
+        let options: Option<String> =
+            tx.query_row("SELECT options FROM coding_queries WHERE id = ?1", [query_id], |r| r.get(0))?;
+        if let Some(list) = options.and_then(|o| serde_json::from_str::<Vec<String>>(&o).ok()) {
+            super::query_desk::check_answer(&list, text)
+                .map_err(|m| CoreError::invalid(format!("query {query_id} answer"), m))?;
+        }
         tx.execute(
             "UPDATE coding_queries SET status = 'answered', answer = ?1, answered_by = ?2, answered_at = ?3 WHERE id = ?4",
             params![text, actor.username, now, query_id],

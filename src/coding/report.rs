@@ -85,15 +85,17 @@ pub fn turnaround(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Turna
 pub fn dnfb(conn: &Reader, today: NaiveDate) -> Result<Dnfb, CoreError> {
     let day = today.format("%Y-%m-%d").to_string();
     let target = settings::get_i64(conn, "dnfc_target_days")?;
+    // History before the cut-over is not counted (issue #13).
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
     let mut st = conn.prepare(
         "SELECT coding_status, sum(n), sum(n * CAST(julianday(?1) - julianday(day) AS INTEGER)),
                 max(CASE WHEN n > 0 THEN CAST(julianday(?1) - julianday(day) AS INTEGER) END),
                 sum(CASE WHEN julianday(?1) - julianday(day) > ?2 THEN n ELSE 0 END)
-         FROM encounter_daily WHERE day <> '' AND day <= ?1 AND coding_status <> 'final_billed' AND n > 0
+         FROM encounter_daily WHERE day <> '' AND day <= ?1 AND day >= ?3 AND coding_status <> 'final_billed' AND n > 0
          GROUP BY coding_status ORDER BY coding_status",
     )?;
     let rows: Vec<(String, i64, i64, Option<i64>, i64)> = st
-        .query_map(params![day, target], |r| {
+        .query_map(params![day, target, floor], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<Result<_, _>>()?;

@@ -1,13 +1,19 @@
 //! Deficiency analysis (DOMAIN §2): rules as pure functions, and the operations that apply
 //! them through the store.
 
+pub mod cutover;
+pub mod escalation;
 pub mod lifecycle;
 pub mod ops;
+pub mod plausibility;
 pub mod queue;
 pub mod report;
+pub mod rereview;
 pub mod rules;
 #[cfg(test)]
 mod rules_tests;
+pub mod signing;
+pub mod surgical;
 pub mod transitions;
 
 /// Standard deficiency types (DOMAIN §2.2) with their assignee.

@@ -44,10 +44,38 @@ pub fn local_now(store: &Store) -> NaiveDateTime {
 /// The rule set in force: the `deficiency_rules` setting, else the DOMAIN.md defaults.
 pub fn rules_in_force(conn: &crate::store::Reader) -> Result<RuleSet, CoreError> {
     let raw = settings::get(conn, "deficiency_rules")?;
-    if raw.trim().is_empty() {
-        return Ok(RuleSet::default());
-    }
-    serde_json::from_str(&raw).map_err(|e| CoreError::invalid("deficiency_rules", e.to_string()))
+    let mut rules: RuleSet = if raw.trim().is_empty() {
+        RuleSet::default()
+    } else {
+        serde_json::from_str(&raw)
+            .map_err(|e| CoreError::invalid("deficiency_rules", e.to_string()))?
+    };
+    // Facility policy settings (issue #13) override the rule set's JSON.
+    rules.progress_note_policy = match settings::get(conn, "progress_note_policy")?.as_str() {
+        "PER_DAY" => super::rules::PnPolicy::PerDay,
+        _ => super::rules::PnPolicy::PerChart,
+    };
+    rules.progress_note_day_cap = settings::get_i64(conn, "progress_note_day_cap")?.max(1) as usize;
+    rules.cutover = super::cutover::cutover_date(conn)?;
+    rules.or_procedure_codes = settings::get(conn, "or_procedure_codes")?
+        .split(',')
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    rules.limits = limits_in_force(conn, &rules)?;
+    Ok(rules)
+}
+
+/// Plausibility limits in force (settings `max_stay_days`, `doc_days_after_discharge`).
+pub fn limits_in_force(
+    conn: &rusqlite::Connection,
+    rules: &RuleSet,
+) -> Result<super::plausibility::Limits, CoreError> {
+    Ok(super::plausibility::Limits {
+        max_stay_days: settings::get_i64(conn, "max_stay_days")?,
+        doc_days_before: rules.hp_days_before,
+        doc_days_after: settings::get_i64(conn, "doc_days_after_discharge")?,
+    })
 }
 
 /// What every analysis run needs, read once: the rule set, `deficiency_delinquent_days`, and
@@ -103,13 +131,14 @@ impl Prefetch {
         let mut p = Prefetch::default();
         let mut stmt = tx.prepare_cached(
             "SELECT d.encounter_id, d.id, d.doc_type, d.title, d.author_id, d.cosigner_id, d.status, d.service_at,
-                    d.signed_at, d.cosigned_at, octet_length(d.body), e.admit_at
+                    d.signed_at, d.cosigned_at, octet_length(d.body), d.superseded,
+                    CASE WHEN d.doc_type = '18842-5' THEN d.body END, e.admit_at
              FROM documents d JOIN encounters e ON e.id = d.encounter_id
              WHERE d.encounter_id BETWEEN ?1 AND ?2 ORDER BY d.encounter_id, d.service_at, d.id",
         )?;
         let mut rows = stmt.query([lo, hi])?;
         while let Some(r) = rows.next()? {
-            let admit: String = r.get(11)?;
+            let admit: String = r.get(13)?;
             let admit_at = parse_ts(&admit).unwrap_or_default();
             let doc = doc_from_row(r, 1, admit_at)?;
             p.docs.entry(r.get(0)?).or_default().push(doc);
@@ -128,8 +157,8 @@ impl Prefetch {
     }
 }
 
-/// A document's facts from columns `at..at+10` (id, type, title, author, cosigner, status,
-/// service, signed, cosigned, body bytes).
+/// A document's facts from columns `at..at+12` (id, type, title, author, cosigner, status,
+/// service, signed, cosigned, body bytes, superseded, discharge-summary body).
 fn doc_from_row(
     r: &rusqlite::Row<'_>,
     at: usize,
@@ -150,6 +179,10 @@ fn doc_from_row(
         signed_at: signed_at.as_deref().and_then(parse_ts),
         cosigned_at: cosigned_at.as_deref().and_then(parse_ts),
         body_len: r.get::<_, i64>(at + 9)? as usize,
+        superseded: r.get::<_, i64>(at + 10)? != 0,
+        has_final_dx: r
+            .get::<_, Option<String>>(at + 11)?
+            .is_some_and(|b| super::rules::has_final_diagnosis(&b)),
     })
 }
 
@@ -157,11 +190,12 @@ fn load(
     tx: &crate::store::Reader,
     encounter_id: i64,
     prefetch: Option<&mut Prefetch>,
+    or_codes: &[String],
 ) -> Result<Loaded, CoreError> {
     let row = tx
         .prepare_cached(
             "SELECT e.kind, e.service, e.admit_at, e.discharge_at, e.attending_id, p.mrn, e.him_status, e.coding_status,
-                    (SELECT count(*) FROM clinical_facts f WHERE f.encounter_id = e.id AND f.kind = 'procedure')
+                    0
              FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1",
         )?
         .query_row([encounter_id], |r| {
@@ -197,14 +231,15 @@ fn load(
         admit_at,
         discharge_at,
         attending_id: row.4,
-        procedure_count: row.8 as usize,
+        or_procedure_count: super::surgical::or_procedures(tx, encounter_id, or_codes)?,
+        consult_orders: super::surgical::consult_orders(tx, encounter_id)?,
     };
     let docs = match prefetch {
         Some(p) => p.docs.remove(&encounter_id).unwrap_or_default(),
         None => {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, doc_type, title, author_id, cosigner_id, status, service_at, signed_at, cosigned_at,
-                        octet_length(body)
+                        octet_length(body), superseded, CASE WHEN doc_type = '18842-5' THEN body END
                  FROM documents WHERE encounter_id = ?1 ORDER BY service_at, id",
             )?;
             stmt.query_map([encounter_id], |r| doc_from_row(r, 0, admit_at))?
@@ -257,12 +292,32 @@ fn analyze_with(
     trigger: &str,
     mut prefetch: Option<&mut Prefetch>,
 ) -> Result<AnalysisOutcome, CoreError> {
-    let l = load(tx, encounter_id, prefetch.as_deref_mut())?;
-    if l.enc.discharge_at.is_none() {
+    let l = load(
+        tx,
+        encounter_id,
+        prefetch.as_deref_mut(),
+        &rules.or_procedure_codes,
+    )?;
+    let Some(discharge_at) = l.enc.discharge_at else {
         return Err(CoreError::invalid(
             "encounter",
             format!("{encounter_id} is not discharged; analysis runs after discharge"),
         ));
+    };
+    // History before the cut-over is kept but never analysed unless asked (`analyze --since`).
+    if rules.cutover.is_some_and(|c| discharge_at.date() < c) {
+        if let Some(p) = prefetch {
+            p.existing.remove(&encounter_id);
+        }
+        return Ok(AnalysisOutcome::default());
+    }
+    // Implausible encounters go to the data-quality list, not into analysis.
+    let problems = super::plausibility::check(&l.enc, &l.docs, now, rules.limits);
+    if super::cutover::record_data_quality(tx, audit, encounter_id, &l.mrn, &problems, now)? {
+        if let Some(p) = prefetch {
+            p.existing.remove(&encounter_id);
+        }
+        return Ok(AnalysisOutcome::default());
     }
     let findings = analyze(&l.enc, &l.docs, rules);
     let mut existing: HashMap<(String, String), (i64, String, String)> = HashMap::new();
@@ -293,7 +348,19 @@ fn analyze_with(
     // batch path writes one chain row per chart, not one per deficiency.
     let mut out = AnalysisOutcome::default();
     let now_s = local_ts(now);
-    let due = local_ts(now + Duration::days(delinquent_days));
+    // Aging counts from discharge (DEL-02 agrees with DEL-03 and DEL-06): a deficiency found
+    // on analysis is assigned at discharge, or when its document was written if later, and
+    // never after now.
+    let assigned_for = |f: &super::rules::Finding| {
+        let doc_at = f
+            .document_id
+            .and_then(|id| l.docs.iter().find(|d| d.id == id))
+            .map(|d| d.service_at);
+        let at = doc_at
+            .map_or(discharge_at, |d| d.max(discharge_at))
+            .min(now);
+        (local_ts(at), local_ts(at + Duration::days(delinquent_days)))
+    };
     let mut created = Vec::new();
     let mut resolved = Vec::new();
     let mut open = existing
@@ -301,16 +368,27 @@ fn analyze_with(
         .filter(|(_, status, _)| DefStatus::parse(status).is_some_and(|s| !s.is_closed()))
         .count();
     for f in &findings {
-        if existing.contains_key(&(f.kind.to_string(), f.slot.clone())) {
+        if let Some((id, status, origin)) = existing.get(&(f.kind.to_string(), f.slot.clone())) {
+            // A chart-level MISS_PN names its missing days: keep the list current.
+            if f.kind == "MISS_PN"
+                && origin == "rule"
+                && DefStatus::parse(status).is_some_and(|s| !s.is_closed())
+            {
+                tx.prepare_cached(
+                    "UPDATE deficiencies SET note = ?1 WHERE id = ?2 AND note <> ?1",
+                )?
+                .execute(params![f.message, id])?;
+            }
             continue;
         }
+        let (assigned, due) = assigned_for(f);
         tx.prepare_cached(
             "INSERT INTO deficiencies(encounter_id, document_id, slot, kind, provider_id, status, opened_at, assigned_at, due_at, origin, rule, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?6, ?7, 'rule', ?8, ?9)",
+             VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, 'rule', ?9, ?10)",
         )?
-        .execute(params![encounter_id, f.document_id, f.slot, f.kind, f.provider_id, now_s, due, f.rule, f.message])?;
+        .execute(params![encounter_id, f.document_id, f.slot, f.kind, f.provider_id, now_s, assigned, due, f.rule, f.message])?;
         created.push(json!({"id": tx.last_insert_rowid(), "kind": f.kind, "rule": f.rule, "slot": f.slot,
-                            "document_id": f.document_id, "provider_id": f.provider_id, "due_at": due}));
+                            "document_id": f.document_id, "provider_id": f.provider_id, "assigned_at": assigned, "due_at": due}));
         open += 1;
     }
     for ((kind, slot), (id, status, origin)) in &existing {
@@ -390,16 +468,25 @@ pub fn analyze_batch(
     scope: AnalyzeScope,
 ) -> Result<BatchSummary, CoreError> {
     authorize(store, actor, Perm::AnalyzeDeficiencies, "encounter", "*")?;
-    let rules = rules_in_force(store.conn())?;
+    let mut rules = rules_in_force(store.conn())?;
+    // `--since DATE` asks for history: the cut-over moves back to that date for this run.
+    if let AnalyzeScope::Since(d) = scope {
+        rules.cutover = rules.cutover.map(|c| c.min(d));
+    }
+    let floor = rules
+        .cutover
+        .map(|c| c.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
     let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
     let ids: Vec<(i64, Option<String>)> = {
         let (sql, arg) = match scope {
             AnalyzeScope::Awaiting => (
-                "SELECT id, NULL FROM encounters WHERE discharge_at IS NOT NULL AND him_status = 'awaiting_analysis' ORDER BY id",
-                None,
+                "SELECT id, NULL FROM encounters WHERE discharge_at IS NOT NULL AND him_status = 'awaiting_analysis' AND discharge_at >= ?1 ORDER BY id",
+                Some(floor.clone()),
             ),
             AnalyzeScope::Since(d) => (
-                "SELECT id, NULL FROM encounters WHERE discharge_at IS NOT NULL AND (him_status = 'awaiting_analysis' OR discharge_at >= ?1) ORDER BY id",
+                "SELECT id, NULL FROM encounters WHERE discharge_at IS NOT NULL
+                   AND ((him_status = 'awaiting_analysis' AND discharge_at >= ?2) OR discharge_at >= ?1) ORDER BY id",
                 Some(d.format("%Y-%m-%d").to_string()),
             ),
             AnalyzeScope::Analyzed => (
@@ -409,6 +496,9 @@ pub fn analyze_batch(
         };
         let mut stmt = store.conn().prepare(sql)?;
         match arg {
+            Some(a) if matches!(scope, AnalyzeScope::Since(_)) => stmt
+                .query_map([a, floor.clone()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?,
             Some(a) => stmt
                 .query_map([a], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?,
@@ -546,7 +636,13 @@ pub fn mark_analyzed(
         "encounter",
         &encounter_id.to_string(),
     )?;
-    let AnalysisContext { rules, days, now } = AnalysisContext::read(store)?;
+    let AnalysisContext {
+        mut rules,
+        days,
+        now,
+    } = AnalysisContext::read(store)?;
+    // A technician asking for one chart asks for it even when it predates the cut-over.
+    rules.cutover = None;
     let trigger = format!("analysed by {}", actor.username);
     store.transact(actor, |tx, audit| {
         let out = analyze_in_tx(tx, audit, &rules, encounter_id, now, days, &trigger)?;

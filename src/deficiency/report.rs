@@ -106,6 +106,8 @@ pub fn aging_by_kind_scan(conn: &Reader, today: NaiveDate) -> Result<Vec<AgingRo
 pub struct ProviderRow {
     pub provider_id: Option<i64>,
     pub provider: String,
+    /// The provider's NPI: two providers of one name are told apart by it.
+    pub npi: Option<String>,
     pub open: i64,
     pub delinquent: i64,
     pub delinquent_records: i64,
@@ -118,22 +120,25 @@ pub fn by_provider(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, 
     let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
     let def_cut = ymd(today - chrono::Days::new(def_days as u64));
     let rec_cut = ymd(today - chrono::Days::new(rec_days as u64));
+    let floor = super::cutover::day_floor(conn)?;
     let mut stmt = conn.prepare_cached(
         "SELECT d.provider_id, COALESCE((SELECT family_name || ', ' || given_name || ' ' || credentials FROM providers WHERE id = d.provider_id), '(unassigned)'),
                 count(*), sum(substr(d.assigned_at, 1, 10) < ?1),
-                count(DISTINCT CASE WHEN e.discharge_at < ?2 THEN e.id END)
+                count(DISTINCT CASE WHEN e.discharge_at < ?2 THEN e.id END),
+                (SELECT npi FROM providers WHERE id = d.provider_id)
          FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id
-         WHERE d.status NOT IN ('completed','waived','void')
+         WHERE d.status NOT IN ('completed','waived','void') AND e.discharge_at >= ?3
          GROUP BY d.provider_id ORDER BY 4 DESC, 3 DESC, 2",
     )?;
     let rows = stmt
-        .query_map(params![def_cut, rec_cut], |r| {
+        .query_map(params![def_cut, rec_cut, floor], |r| {
             Ok(ProviderRow {
                 provider_id: r.get(0)?,
                 provider: r.get::<_, String>(1)?.trim().to_string(),
                 open: r.get(2)?,
                 delinquent: r.get(3)?,
                 delinquent_records: r.get(4)?,
+                npi: r.get(5)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -148,17 +153,20 @@ pub fn delinquency(conn: &Reader, as_of: NaiveDate) -> Result<DelinquencyRate, C
     let alert = settings::get_i64(conn, "delinquency_alert_pct")? as f64;
     // DEL-03 is "today > discharge + N days": discharged before the cutoff date.
     let cutoff = ymd(as_of - chrono::Days::new(rec_days as u64));
+    // History before the cut-over is not counted (issue #13).
+    let floor = super::cutover::day_floor(conn)?;
     let delinquent: i64 = conn.query_row(
-        "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at < ?1",
-        [&cutoff],
+        "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at < ?1
+           AND discharge_at >= ?2",
+        [&cutoff, &floor],
         |r| r.get(0),
     )?;
     let from = as_of
         .checked_sub_months(Months::new(months as u32))
         .unwrap_or(as_of);
     let discharges: i64 = conn.query_row(
-        "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2",
-        params![ymd(from), ymd(as_of)],
+        "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2 AND discharge_at >= ?3",
+        params![ymd(from), ymd(as_of), floor],
         |r| r.get(0),
     )?;
     Ok(delinquency_rate(delinquent, discharges, months, alert))
@@ -265,6 +273,12 @@ earliest convenience. Records must be complete within 30 days of discharge (42 C
             a,
             if a > def_days { "DELINQUENT" } else { "" }
         );
+        // A chart-level MISS_PN names its missing days compactly (REQ-PN policy).
+        if d.kind == "MISS_PN"
+            && let Some((_, days)) = d.note.split_once(": ")
+        {
+            out += &format!("            {}\n", clean(days));
+        }
     }
     out += "\nThank you,\nHealth Information Management\n";
     Ok(out)

@@ -7,7 +7,7 @@
 //!   findings, a named slot (`hp`, `ds`, `pn:2026-11-02`…) for missing documents.
 //! - Times are facility-local naive date-times; days are calendar days.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{DocStatus, EncounterKind};
@@ -28,6 +28,8 @@ pub enum Assignee {
     Attending,
     Author,
     Cosigner,
+    /// The consultant named on a consultation order (REQ-CONSULT).
+    Consultant,
 }
 
 /// One thing the rules found missing or wrong.
@@ -51,8 +53,21 @@ pub struct EncounterFacts {
     pub admit_at: NaiveDateTime,
     pub discharge_at: Option<NaiveDateTime>,
     pub attending_id: Option<i64>,
-    /// Procedures known from import (clinical facts) — makes a stay surgical.
-    pub procedure_count: usize,
+    /// Operating-room procedures performed (FHIR `Procedure.category` surgical, the facility
+    /// O.R. list, or an ICD-10-PCS code the MS-DRG tables flag O.R.): makes a stay surgical.
+    /// Nursing care, exams, ECGs or oxygen never do.
+    pub or_procedure_count: usize,
+    /// Consultation orders of the stay (REQ-CONSULT).
+    pub consult_orders: Vec<ConsultOrder>,
+}
+
+/// An ordered consultation (FHIR ServiceRequest, HL7 ORM/OMG, demo).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsultOrder {
+    pub order_id: i64,
+    pub ordered_at: NaiveDateTime,
+    /// The consultant asked, when the order names one.
+    pub performer_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +82,23 @@ pub struct DocFacts {
     pub signed_at: Option<NaiveDateTime>,
     pub cosigned_at: Option<NaiveDateTime>,
     pub body_len: usize,
+    /// Replaced by a later version (FHIR `superseded`, or the target of `relatesTo`
+    /// replaces): never chased for signatures and not counted as documentation.
+    pub superseded: bool,
+    /// For a discharge summary with text: a final-diagnosis section with content (REQ-FDX).
+    pub has_final_dx: bool,
+}
+
+/// REQ-PN policy: one MISS_PN per chart listing the missing days, or one per day up to a cap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PnPolicy {
+    #[default]
+    PerChart,
+    PerDay,
+}
+
+fn default_pn_cap() -> usize {
+    14
 }
 
 /// The rule set in force (defaults from DOMAIN.md; editable settings).
@@ -86,6 +118,22 @@ pub struct RuleSet {
     pub progress_note_daily: bool,
     /// Services whose stays are surgical even when no procedure was imported.
     pub surgical_services: Vec<String>,
+    /// REQ-PN policy (setting `progress_note_policy`).
+    #[serde(default)]
+    pub progress_note_policy: PnPolicy,
+    /// REQ-PN per-day cap (setting `progress_note_day_cap`).
+    #[serde(default = "default_pn_cap")]
+    pub progress_note_day_cap: usize,
+    /// Go-live date (setting `analysis_cutover_date`): discharges before it are history and
+    /// are not analysed (ops applies this; the rules themselves never look at it).
+    #[serde(default, skip_serializing)]
+    pub cutover: Option<NaiveDate>,
+    /// The facility O.R. procedure list (setting `or_procedure_codes`; ops applies it).
+    #[serde(default, skip_serializing)]
+    pub or_procedure_codes: Vec<String>,
+    /// Plausibility limits (settings; ops applies them before analysis).
+    #[serde(skip)]
+    pub limits: super::plausibility::Limits,
     /// Rule ids in force per encounter kind (`inpatient`, `observation`, …): the matrix of
     /// DOMAIN §2.1 as data. A kind missing from the map runs every rule that applies to it.
     pub enabled: std::collections::BTreeMap<String, Vec<String>>,
@@ -108,6 +156,11 @@ impl Default for RuleSet {
             op_report_due_hours: 24,
             verbal_order_auth_hours: 48,
             progress_note_daily: true,
+            progress_note_policy: PnPolicy::PerChart,
+            progress_note_day_cap: default_pn_cap(),
+            cutover: None,
+            or_procedure_codes: Vec::new(),
+            limits: super::plausibility::Limits::default(),
             surgical_services: [
                 "Surgery",
                 "General Surgery",
@@ -129,13 +182,22 @@ impl Default for RuleSet {
                         "REQ-CONSENT",
                         "REQ-ORD",
                         "REQ-PN",
+                        "REQ-CONSULT",
+                        "REQ-FDX",
                         "AUTH-SIGN",
                         "AUTH-COSIGN",
                     ][..],
                 ),
                 (
                     "observation",
-                    &["REQ-PN", "REQ-VISIT", "REQ-ORD", "AUTH-SIGN", "AUTH-COSIGN"][..],
+                    &[
+                        "REQ-PN",
+                        "REQ-VISIT",
+                        "REQ-ORD",
+                        "REQ-CONSULT",
+                        "AUTH-SIGN",
+                        "AUTH-COSIGN",
+                    ][..],
                 ),
                 (
                     "emergency",
@@ -155,7 +217,7 @@ impl Default for RuleSet {
 
 fn live(docs: &[DocFacts]) -> impl Iterator<Item = &DocFacts> {
     docs.iter()
-        .filter(|d| d.status != DocStatus::EnteredInError)
+        .filter(|d| d.status != DocStatus::EnteredInError && !d.superseded)
 }
 
 fn of_type<'a>(docs: &'a [DocFacts], loinc: &'a str) -> impl Iterator<Item = &'a DocFacts> {
@@ -164,7 +226,7 @@ fn of_type<'a>(docs: &'a [DocFacts], loinc: &'a str) -> impl Iterator<Item = &'a
 
 impl EncounterFacts {
     fn is_surgical(&self, docs: &[DocFacts], rules: &RuleSet) -> bool {
-        self.procedure_count > 0
+        self.or_procedure_count > 0
             || of_type(docs, LOINC_OP).next().is_some()
             || rules
                 .surgical_services
@@ -293,7 +355,8 @@ pub fn analyze(enc: &EncounterFacts, docs: &[DocFacts], rules: &RuleSet) -> Vec<
         }
     }
 
-    // REQ-PN: one progress note per full day between admission day and discharge day.
+    // REQ-PN: one progress note per full day between admission day and discharge day; per
+    // facility policy one MISS_PN per chart naming the days, or one per day up to a cap.
     if rules.progress_note_daily
         && matches!(
             enc.kind,
@@ -301,6 +364,7 @@ pub fn analyze(enc: &EncounterFacts, docs: &[DocFacts], rules: &RuleSet) -> Vec<
         )
         && let Some(dis) = enc.discharge_at
     {
+        let mut missing = Vec::new();
         let mut day = enc.admit_at.date().succ_opt();
         while let Some(d) = day.filter(|d| *d < dis.date()) {
             let covered = live(docs).any(|x| {
@@ -308,21 +372,93 @@ pub fn analyze(enc: &EncounterFacts, docs: &[DocFacts], rules: &RuleSet) -> Vec<
                     && x.service_at.date() == d
             });
             if !covered {
-                out.push(attending(
-                    "REQ-PN",
-                    "MISS_PN",
-                    &format!("pn:{d}"),
-                    format!("REQ-PN: no progress note on {d}"),
-                ));
+                missing.push(d);
             }
             day = d.succ_opt();
+        }
+        match rules.progress_note_policy {
+            PnPolicy::PerChart if !missing.is_empty() => out.push(attending(
+                "REQ-PN",
+                "MISS_PN",
+                "pn",
+                format!(
+                    "REQ-PN: no progress note on {} day(s): {}",
+                    missing.len(),
+                    compact_days(&missing)
+                ),
+            )),
+            PnPolicy::PerChart => {}
+            PnPolicy::PerDay => {
+                let cap = rules.progress_note_day_cap.max(1);
+                for (i, d) in missing.iter().enumerate().take(cap) {
+                    let rest = &missing[i + 1..];
+                    let message = if i + 1 == cap && !rest.is_empty() {
+                        format!(
+                            "REQ-PN: no progress note on {d}; {} more day(s) past the cap of {cap}: {}",
+                            rest.len(),
+                            compact_days(rest)
+                        )
+                    } else {
+                        format!("REQ-PN: no progress note on {d}")
+                    };
+                    out.push(attending("REQ-PN", "MISS_PN", &format!("pn:{d}"), message));
+                }
+            }
+        }
+    }
+
+    // REQ-CONSULT: each ordered consultation needs its report, from the consultant named.
+    for o in &enc.consult_orders {
+        let reported = of_type(docs, LOINC_CONSULT).any(|d| {
+            d.service_at >= o.ordered_at - Duration::hours(1)
+                && (o.performer_id.is_none() || d.author_id == o.performer_id)
+        });
+        if !reported {
+            out.push(Finding {
+                rule: "REQ-CONSULT",
+                kind: "MISS_CONSULT",
+                slot: format!("consult:{}", o.order_id),
+                document_id: None,
+                assignee: Assignee::Consultant,
+                provider_id: o.performer_id.or(enc.attending_id),
+                message: format!(
+                    "REQ-CONSULT: consultation ordered {} (order {}) has no consult report (482.24(c)(4)(iii))",
+                    o.ordered_at, o.order_id
+                ),
+            });
+        }
+    }
+
+    // REQ-FDX: an inpatient discharge summary with text must document the final diagnosis.
+    if inpatient {
+        for d in of_type(docs, LOINC_DS).filter(|d| d.body_len > 0 && !d.has_final_dx) {
+            out.push(Finding {
+                rule: "REQ-FDX",
+                kind: "INCOMPLETE_CONTENT",
+                slot: format!("fdx:{}", d.id),
+                document_id: Some(d.id),
+                assignee: Assignee::Author,
+                provider_id: d.author_id,
+                message: format!(
+                    "REQ-FDX: discharge summary {} has no final diagnosis (482.24(c)(4)(viii))",
+                    d.id
+                ),
+            });
         }
     }
 
     // REQ-VISIT: ED, outpatient and observation need a provider note.
     if !inpatient {
         let note_types: &[&str] = match enc.kind {
-            EncounterKind::Emergency => &[LOINC_ED],
+            // Any signed provider note satisfies an ED visit, not only the ED note type.
+            EncounterKind::Emergency => &[
+                LOINC_ED,
+                LOINC_PN,
+                LOINC_PROC,
+                LOINC_CONSULT,
+                LOINC_HP,
+                LOINC_DS,
+            ],
             EncounterKind::Observation => &[LOINC_HP, LOINC_PN, LOINC_DS],
             _ => &[LOINC_PROC, LOINC_PN, LOINC_CONSULT, LOINC_ED, LOINC_HP],
         };
@@ -408,4 +544,63 @@ pub fn analyze(enc: &EncounterFacts, docs: &[DocFacts], rules: &RuleSet) -> Vec<
     }
     out.retain(|f| rules.is_enabled(enc.kind, f.rule));
     out
+}
+
+/// Days as compact ranges: `2026-11-02..2026-11-04, 2026-11-07`.
+pub fn compact_days(days: &[NaiveDate]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < days.len() {
+        let start = days[i];
+        let mut end = start;
+        while i + 1 < days.len() && days[i + 1].pred_opt() == Some(end) {
+            i += 1;
+            end = days[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}..{end}")
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+/// Whether a discharge summary's text documents a final diagnosis (REQ-FDX): a line naming a
+/// diagnosis heading ("FINAL DIAGNOSIS", "DISCHARGE DIAGNOSES", "PRINCIPAL DIAGNOSIS"…) with
+/// content after its colon or on the next non-empty line.
+pub fn has_final_diagnosis(body: &str) -> bool {
+    let lines: Vec<&str> = body.lines().map(str::trim).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let upper = line.to_ascii_uppercase();
+        let Some(at) = upper.find("DIAGNOS") else {
+            continue;
+        };
+        if upper[..at].contains("NO ") {
+            continue;
+        }
+        let after = line.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");
+        let next = lines[i + 1..].iter().find(|l| !l.is_empty());
+        let content = if !after.is_empty() {
+            Some(after)
+        } else {
+            // The next line, unless it is the next section's heading (`DISPOSITION: home`).
+            next.copied().filter(|n| {
+                let head = n.split_once(':').map_or(*n, |(h, _)| h);
+                !(n.contains(':')
+                    && head.chars().any(|c| c.is_ascii_alphabetic())
+                    && head
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || " &/-".contains(c)))
+            })
+        };
+        if content.is_some_and(|c| {
+            let c = c.to_ascii_lowercase();
+            !matches!(c.as_str(), "none" | "n/a" | "pending" | "tbd" | "-" | "")
+        }) {
+            return true;
+        }
+    }
+    false
 }

@@ -17,7 +17,8 @@ fn enc(kind: EncounterKind, service: &str, admit: &str, discharge: &str) -> Enco
         admit_at: t(admit),
         discharge_at: Some(t(discharge)),
         attending_id: Some(10),
-        procedure_count: 0,
+        or_procedure_count: 0,
+        consult_orders: vec![],
     }
 }
 
@@ -33,6 +34,8 @@ fn doc(id: i64, loinc: &str, at: &str, status: DocStatus) -> DocFacts {
         signed_at: status.is_signed().then(|| t(at)),
         cosigned_at: None,
         body_len: 100,
+        superseded: false,
+        has_final_dx: true,
     }
 }
 
@@ -106,7 +109,7 @@ fn req_hp() {
 #[test]
 fn req_hp_must_precede_the_procedure() {
     let mut e = enc(Inpatient, "Surgery", "2026-11-01 06:00", "2026-11-03 12:00");
-    e.procedure_count = 1;
+    e.or_procedure_count = 1;
     let d = vec![
         doc(1, LOINC_CONSENT, "2026-11-01 06:30", Signed),
         doc(2, LOINC_OP, "2026-11-01 07:00", Signed),
@@ -225,8 +228,20 @@ fn req_pn() {
         doc(2, LOINC_PN, "2026-11-03 09:00", Signed),
         doc(3, LOINC_DS, "2026-11-05 11:00", Signed),
     ];
+    // Default policy (PER_CHART): one MISS_PN naming the days compactly.
+    let f = analyze(&e, &d, &rules);
+    assert_eq!(kinds(&f), vec![("REQ-PN", "MISS_PN", "pn".into())]);
+    assert!(
+        f[0].message.contains("2 day(s): 2026-11-02, 2026-11-04"),
+        "{}",
+        f[0].message
+    );
+    let per_day = RuleSet {
+        progress_note_policy: PnPolicy::PerDay,
+        ..RuleSet::default()
+    };
     assert_eq!(
-        kinds(&analyze(&e, &d, &rules)),
+        kinds(&analyze(&e, &d, &per_day)),
         vec![
             ("REQ-PN", "MISS_PN", "pn:2026-11-02".into()),
             ("REQ-PN", "MISS_PN", "pn:2026-11-04".into())
@@ -244,7 +259,10 @@ fn req_visit() {
     let rules = RuleSet::default();
     for (kind, note, ok) in [
         (Emergency, LOINC_ED, true),
-        (Emergency, LOINC_PN, false),
+        // Any signed provider note satisfies an ED visit (issue #13), not only 34111-5.
+        (Emergency, LOINC_PN, true),
+        (Emergency, LOINC_PROC, true),
+        (Emergency, LOINC_CONSENT, false),
         (Outpatient, LOINC_PROC, true),
         (Observation, LOINC_HP, true),
     ] {
@@ -332,4 +350,191 @@ fn rule_matrix_is_data() {
     let json = serde_json::to_string(&RuleSet::default()).expect("json");
     let back: RuleSet = serde_json::from_str(&json).expect("parse");
     assert_eq!(back, RuleSet::default());
+}
+
+#[test]
+fn req_pn_long_stay_is_one_chart_finding_or_capped_per_day() {
+    // A 2008-2025 "stay" must not become thousands of deficiencies.
+    let e = enc(
+        Inpatient,
+        "Medicine",
+        "2008-01-01 08:00",
+        "2025-01-01 12:00",
+    );
+    let d = vec![
+        doc(1, LOINC_HP, "2008-01-01 09:00", Signed),
+        doc(3, LOINC_DS, "2025-01-01 11:00", Signed),
+    ];
+    let f = analyze(&e, &d, &RuleSet::default());
+    assert_eq!(f.iter().filter(|f| f.kind == "MISS_PN").count(), 1);
+    assert!(
+        f[0].message.contains("2008-01-02..2024-12-31"),
+        "{}",
+        f[0].message
+    );
+    let per_day = RuleSet {
+        progress_note_policy: PnPolicy::PerDay,
+        progress_note_day_cap: 5,
+        ..RuleSet::default()
+    };
+    let f = analyze(&e, &d, &per_day);
+    let pn: Vec<&Finding> = f.iter().filter(|f| f.kind == "MISS_PN").collect();
+    assert_eq!(pn.len(), 5, "capped");
+    assert_eq!(pn[0].slot, "pn:2008-01-02");
+    assert!(
+        pn[4].message.contains("more day(s) past the cap of 5"),
+        "{}",
+        pn[4].message
+    );
+}
+
+#[test]
+fn compact_days_joins_runs() {
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    assert_eq!(
+        compact_days(&[
+            d("2026-11-02"),
+            d("2026-11-03"),
+            d("2026-11-04"),
+            d("2026-11-07")
+        ]),
+        "2026-11-02..2026-11-04, 2026-11-07"
+    );
+    assert_eq!(compact_days(&[]), "");
+}
+
+#[test]
+fn req_op_fires_only_on_or_procedures() {
+    // A medical stay whose imported procedures were nursing care or an ECG is not surgical.
+    let (mut e, d) = complete_medical();
+    e.or_procedure_count = 0;
+    assert_eq!(kinds(&analyze(&e, &d, &RuleSet::default())), vec![]);
+    e.or_procedure_count = 1;
+    assert_eq!(
+        kinds(&analyze(&e, &d, &RuleSet::default())),
+        vec![
+            ("REQ-OP", "MISS_OP", "op".into()),
+            ("REQ-CONSENT", "MISS_CONSENT", "consent".into())
+        ]
+    );
+    let or = vec!["80146002".to_string()];
+    use super::surgical::is_or_procedure;
+    assert!(
+        is_or_procedure("SNOMED", "80146002", "", &or),
+        "appendectomy on the facility list"
+    );
+    assert!(
+        is_or_procedure("SNOMED", "999", "387713003", &or),
+        "category surgical"
+    );
+    assert!(
+        !is_or_procedure("SNOMED", "410401003", "", &or),
+        "nursing care"
+    );
+    assert!(!is_or_procedure("SNOMED", "29303009", "", &or), "ECG");
+    assert!(!is_or_procedure("SNOMED", "371908008", "", &or), "oxygen");
+    assert!(
+        is_or_procedure("ICD-10-PCS", "0DTJ4ZZ", "", &[]),
+        "laparoscopic appendectomy: O.R. in MS-DRG"
+    );
+    assert!(
+        !is_or_procedure("ICD-10-PCS", "5A1955Z", "", &[]),
+        "ventilation: not O.R."
+    );
+}
+
+#[test]
+fn req_consult() {
+    let (mut e, mut d) = complete_medical();
+    e.consult_orders = vec![ConsultOrder {
+        order_id: 7,
+        ordered_at: t("2026-11-01 12:00"),
+        performer_id: Some(55),
+    }];
+    let f = analyze(&e, &d, &RuleSet::default());
+    assert_eq!(
+        kinds(&f),
+        vec![("REQ-CONSULT", "MISS_CONSULT", "consult:7".into())]
+    );
+    assert_eq!(
+        f[0].provider_id,
+        Some(55),
+        "MISS_CONSULT goes to the consultant"
+    );
+    assert_eq!(f[0].assignee, Assignee::Consultant);
+    // A consult report by someone else does not answer the order; the consultant's does.
+    let mut other = doc(4, LOINC_CONSULT, "2026-11-02 10:00", Signed);
+    other.author_id = Some(56);
+    d.push(other.clone());
+    assert_eq!(analyze(&e, &d, &RuleSet::default()).len(), 1);
+    if let Some(x) = d.last_mut() {
+        x.author_id = Some(55);
+    }
+    assert_eq!(kinds(&analyze(&e, &d, &RuleSet::default())), vec![]);
+}
+
+#[test]
+fn req_fdx() {
+    let (e, mut d) = complete_medical();
+    d[2].has_final_dx = false;
+    let f = analyze(&e, &d, &RuleSet::default());
+    assert_eq!(
+        kinds(&f),
+        vec![("REQ-FDX", "INCOMPLETE_CONTENT", "fdx:3".into())]
+    );
+    assert_eq!(f[0].provider_id, Some(23), "goes to the author");
+    assert!(has_final_diagnosis(
+        "HOSPITAL COURSE: ok\nFINAL DIAGNOSIS: Acute appendicitis\n"
+    ));
+    assert!(has_final_diagnosis("DISCHARGE DIAGNOSES:\n1. Pneumonia\n"));
+    assert!(!has_final_diagnosis(
+        "DISCHARGE DIAGNOSIS:\n\nDISPOSITION: home\n"
+    ));
+    assert!(!has_final_diagnosis("FINAL DIAGNOSIS: pending\n"));
+    assert!(!has_final_diagnosis("Patient did well. Home."));
+}
+
+#[test]
+fn superseded_notes_are_not_chased() {
+    let (e, mut d) = complete_medical();
+    let mut old = doc(8, LOINC_PN, "2026-11-02 08:00", Incomplete);
+    old.superseded = true;
+    d.push(old);
+    assert_eq!(kinds(&analyze(&e, &d, &RuleSet::default())), vec![]);
+}
+
+#[test]
+fn dq_plausibility_rules() {
+    use super::plausibility::{Limits, check};
+    let now = t("2026-12-01 00:00");
+    let lim = Limits::default();
+    let names = |e: &EncounterFacts, d: &[DocFacts]| -> Vec<&'static str> {
+        check(e, d, now, lim).iter().map(|p| p.rule).collect()
+    };
+    let (e, d) = complete_medical();
+    assert!(names(&e, &d).is_empty());
+    let backwards = enc(
+        Inpatient,
+        "Medicine",
+        "2026-11-05 08:00",
+        "2026-11-01 12:00",
+    );
+    assert_eq!(names(&backwards, &[]), vec!["DQ-ORDER"]);
+    let future = enc(
+        Inpatient,
+        "Medicine",
+        "2026-11-05 08:00",
+        "2027-01-01 12:00",
+    );
+    assert_eq!(names(&future, &[]), vec!["DQ-FUTURE"]);
+    let long = enc(
+        Inpatient,
+        "Medicine",
+        "2008-01-01 08:00",
+        "2025-01-01 12:00",
+    );
+    assert_eq!(names(&long, &[]), vec!["DQ-LOS"]);
+    let mut stray = d.clone();
+    stray.push(doc(9, LOINC_PN, "2026-03-01 09:00", Signed));
+    assert_eq!(names(&e, &stray), vec!["DQ-DOC-DATE"]);
 }

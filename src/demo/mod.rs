@@ -37,6 +37,7 @@
 //! per-row events would multiply the size and the run time of a load-test data set.
 
 mod clinical;
+pub mod desk;
 mod docs;
 mod names;
 mod notes;

@@ -46,6 +46,8 @@ pub enum Resource {
     Fact(FactData),
     Document(DocumentData),
     Claim(ClaimData),
+    /// ServiceRequest: an order (a consultation expects its report, REQ-CONSULT).
+    Order(OrderData),
     Other,
 }
 
@@ -98,6 +100,23 @@ pub struct FactData {
     pub display: String,
     pub occurred_at: Option<String>,
     pub performer: Option<String>,
+    /// `Procedure.category` code (SNOMED 387713003 = surgical procedure); empty if none.
+    pub category: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderData {
+    pub subject: String,
+    pub encounter: String,
+    /// consult or other.
+    pub kind: &'static str,
+    pub code: String,
+    pub description: String,
+    pub ordered_at: String,
+    pub requester: Option<String>,
+    pub performer: Option<String>,
+    /// active, completed or cancelled.
+    pub status: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +130,10 @@ pub struct DocumentData {
     pub service_at: String,
     pub signed_at: Option<String>,
     pub body: String,
+    /// `status = superseded`: replaced by a later version.
+    pub superseded: bool,
+    /// `relatesTo[code = replaces].target`: the documents this one replaces.
+    pub replaces: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -339,6 +362,7 @@ const IMPORTED: &[&str] = &[
     "Procedure",
     "DocumentReference",
     "Claim",
+    "ServiceRequest",
 ];
 
 pub(super) struct Cx<'a> {
@@ -401,6 +425,7 @@ fn parse_resource(
         "Condition" | "Procedure" => Resource::Fact(fact(r, &rt, &cx)?),
         "DocumentReference" => Resource::Document(super::fhir_doc::document(r, &cx)?),
         "Claim" => Resource::Claim(super::fhir_doc::claim(r, &cx)?),
+        "ServiceRequest" => Resource::Order(super::fhir_doc::service_request(r, &cx)?),
         _ => Resource::Other,
     };
     let mut ref_displays = Vec::new();
@@ -547,10 +572,11 @@ fn encounter(r: &Value, id: &str, cx: &Cx) -> Result<EncounterData, ImportError>
     let admit_at = datetime(cx, "period.start", s(&period, "start"))?
         .ok_or_else(|| cx.err("period.start", "admission time (period.start) is missing"))?;
     let discharge_at = datetime(cx, "period.end", s(&period, "end"))?;
-    let service = arr(r, "type")
-        .first()
+    // The clinical service is `serviceType` (e.g. Cardiology); the encounter type's text
+    // ("Encounter for check up") is not a service and would make the filter useless.
+    let service = r
+        .get("serviceType")
         .and_then(concept_text)
-        .or_else(|| r.get("serviceType").and_then(concept_text))
         .unwrap_or_default();
     let parts = arr(r, "participant");
     let is_atnd = |p: &&Value| {
@@ -656,7 +682,16 @@ fn fact(r: &Value, rt: &str, cx: &Cx) -> Result<FactData, ImportError> {
     let performer = arr(r, "performer")
         .first()
         .and_then(|p| reference(p, "actor"));
+    // R4 Procedure.category is one CodeableConcept (an array in R5): keep its first code.
+    let category = match r.get("category") {
+        Some(Value::Array(a)) => a.first(),
+        other => other,
+    }
+    .and_then(|c| arr(c, "coding").iter().find_map(|x| s(x, "code")))
+    .unwrap_or_default()
+    .to_string();
     Ok(FactData {
+        category,
         kind,
         subject,
         encounter: reference(r, "encounter"),

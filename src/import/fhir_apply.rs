@@ -355,7 +355,8 @@ fn write_group(
                 )?;
             }
         }
-        for p in group.iter().map(|&i| &parsed[i]) {
+        let mut replaced: Vec<usize> = Vec::new();
+        for (i, p) in group.iter().map(|&i| (i, &parsed[i])) {
             let at = p.at();
             let origin = Origin {
                 at: &at,
@@ -383,6 +384,7 @@ fn write_group(
                         ("display", txt(&d.display)),
                         ("occurred_at", opt(d.occurred_at.as_deref())),
                         ("performer_id", int(performer)),
+                        ("category", txt(&d.category)),
                         ("source", txt("fhir")),
                         ("source_key", txt(origin.source_key)),
                     ];
@@ -438,10 +440,11 @@ fn write_group(
                         ("service_at", txt(&d.service_at)),
                         ("signed_at", opt(signed_at.as_deref())),
                         ("body", txt(&d.body)),
+                        ("superseded", int(Some(i64::from(d.superseded)))),
                         ("source", txt("fhir")),
                         ("source_key", txt(origin.source_key)),
                     ];
-                    w.upsert(
+                    let (doc_id, _) = w.upsert(
                         "documents",
                         "document",
                         found,
@@ -450,8 +453,95 @@ fn write_group(
                         Some(&mrn),
                         Some(encounter),
                     )?;
+                    st.ids.insert(i, doc_id);
+                    if !d.replaces.is_empty() {
+                        replaced.push(i);
+                    }
+                }
+                Resource::Order(d) => {
+                    let encounter =
+                        bundle.db_id(w, &d.encounter, "Encounter", st, p, "encounter")?;
+                    let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
+                    let mrn = st.mrn_of(w, patient, &at)?;
+                    // requester/performer may be a Practitioner (kept) or an Organization,
+                    // PractitionerRole or CareTeam (not a provider: left empty).
+                    let mut who = |w: &mut Writer<'_, '_>, r: &Option<String>, field: &str| match r
+                    {
+                        Some(r)
+                            if r.starts_with("Practitioner")
+                                || bundle.target_type(r) == Some("Practitioner") =>
+                        {
+                            bundle.practitioner(w, r, st, p, field).map(Some)
+                        }
+                        _ => Ok(None),
+                    };
+                    let orderer = who(w, &d.requester, "requester")?;
+                    let performer = who(w, &d.performer, "performer[0]")?;
+                    let found = w.find("orders", "source_key", origin.source_key, &at)?;
+                    let cols = [
+                        ("encounter_id", int(Some(encounter))),
+                        ("kind", txt(d.kind)),
+                        ("code", txt(&d.code)),
+                        ("description", txt(&d.description)),
+                        ("ordered_at", txt(&d.ordered_at)),
+                        ("orderer_id", int(orderer)),
+                        ("performer_id", int(performer)),
+                        ("status", txt(d.status)),
+                        ("source", txt("fhir")),
+                        ("source_key", txt(origin.source_key)),
+                    ];
+                    let (_, change) = w.upsert(
+                        "orders",
+                        "order",
+                        found,
+                        &cols,
+                        &origin,
+                        Some(&mrn),
+                        Some(encounter),
+                    )?;
+                    if change != Change::Unchanged {
+                        w.touched.push(encounter);
+                    }
                 }
                 _ => {}
+            }
+        }
+        // relatesTo replaces: the older version is superseded, never chased (after every
+        // document of the group is in, so the order of entries does not matter).
+        for i in replaced {
+            let p = &parsed[i];
+            let Resource::Document(d) = &p.data else {
+                continue;
+            };
+            let at = p.at();
+            let origin = Origin {
+                at: &at,
+                source_key: &p.source_key(),
+            };
+            for (k, target) in d.replaces.iter().enumerate() {
+                let field = format!("relatesTo[{k}].target");
+                let old = bundle.db_id(w, target, "DocumentReference", st, p, &field)?;
+                let old_enc = w
+                    .text("documents", "CAST(encounter_id AS TEXT)", old, &at)?
+                    .and_then(|e| e.parse::<i64>().ok());
+                let mrn = match old_enc {
+                    Some(e) => w.text(
+                        "encounters",
+                        "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                        e,
+                        &at,
+                    )?,
+                    None => None,
+                };
+                w.upsert(
+                    "documents",
+                    "document",
+                    Some(old),
+                    &[("superseded", int(Some(1)))],
+                    &origin,
+                    mrn.as_deref(),
+                    old_enc,
+                )?;
             }
         }
         Ok(())
@@ -556,6 +646,7 @@ fn table_of(ty: &str) -> &'static str {
         "Patient" => "patients",
         "Encounter" => "encounters",
         "Practitioner" => "providers",
+        "DocumentReference" => "documents",
         _ => "organizations",
     }
 }
@@ -665,6 +756,12 @@ impl Bundle<'_> {
             return provider(w, None, Some(npi), &family, &given, &origin);
         }
         self.db_id(w, reference, "Practitioner", st, from, field)
+    }
+
+    /// The resource type a reference points to inside this bundle, if it does.
+    fn target_type(&self, reference: &str) -> Option<&str> {
+        let i = self.index.get(reference).copied()?;
+        Some(self.parsed[i].resource_type.as_str())
     }
 
     /// The `display` next to a reference string inside the resource's JSON, if any.

@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use super::ImportError;
-use super::fhir::{ClaimData, Cx, DocumentData, arr, concept_text, datetime, reference, s};
+use super::fhir::{
+    ClaimData, Cx, DocumentData, OrderData, arr, concept_text, datetime, reference, s,
+};
 use super::time::decode_base64;
 
 const LOINC: &str = "http://loinc.org";
@@ -95,7 +97,16 @@ pub(super) fn document(r: &Value, cx: &Cx) -> Result<DocumentData, ImportError> 
         _ => "incomplete",
     };
     let signed_at = matches!(status, "signed" | "amended").then(|| service_at.clone());
+    // A superseded note, or one replaced through relatesTo, is never chased (issue #13).
+    let superseded = s(r, "status") == Some("superseded");
+    let replaces = arr(r, "relatesTo")
+        .iter()
+        .filter(|x| s(x, "code") == Some("replaces"))
+        .filter_map(|x| reference(x, "target"))
+        .collect();
     Ok(DocumentData {
+        superseded,
+        replaces,
         encounter,
         doc_type,
         title,
@@ -131,5 +142,58 @@ pub(super) fn claim(r: &Value, cx: &Cx) -> Result<ClaimData, ImportError> {
     Ok(ClaimData {
         encounters,
         total_cents,
+    })
+}
+
+/// SNOMED CT "Consultation" and related codes, and LOINC 11488-4 (consult note): a
+/// ServiceRequest carrying one of these (code or category), or whose text says "consult", is
+/// a consultation order (REQ-CONSULT).
+const CONSULT_CODES: &[&str] = &["11429006", "409063005", "306206005", "11488-4", "3457005"];
+
+/// ServiceRequest → an order: `subject`, `encounter` (required), `code`, `category`,
+/// `authoredOn` (else `occurrenceDateTime`) → ordered_at, `requester` → orderer,
+/// `performer[0]` → the consultant, `status` (active/draft/on-hold → active, completed →
+/// completed, revoked/entered-in-error → cancelled).
+pub(super) fn service_request(r: &Value, cx: &Cx) -> Result<OrderData, ImportError> {
+    let subject = reference(r, "subject").ok_or_else(|| cx.err("subject", "subject is missing"))?;
+    let encounter =
+        reference(r, "encounter").ok_or_else(|| cx.err("encounter", "order has no encounter"))?;
+    let code = r.get("code").cloned().unwrap_or(Value::Null);
+    let first = arr(&code, "coding")
+        .iter()
+        .find_map(|c| s(c, "code"))
+        .unwrap_or_default()
+        .to_string();
+    let description = concept_text(&code).unwrap_or_default();
+    let codes: Vec<&str> = arr(&code, "coding")
+        .iter()
+        .chain(arr(r, "category").iter().flat_map(|c| arr(c, "coding")))
+        .filter_map(|c| s(c, "code"))
+        .collect();
+    let consult = codes.iter().any(|c| CONSULT_CODES.contains(c))
+        || description.to_ascii_lowercase().contains("consult");
+    let when = s(r, "authoredOn").or_else(|| s(r, "occurrenceDateTime"));
+    let ordered_at = datetime(cx, "authoredOn", when)?
+        .ok_or_else(|| cx.err("authoredOn", "order time (authoredOn) is missing"))?;
+    let status = match s(r, "status") {
+        Some("completed") => "completed",
+        Some("revoked") | Some("entered-in-error") => "cancelled",
+        Some("active") | Some("draft") | Some("on-hold") | Some("unknown") | None => "active",
+        Some(other) => return Err(cx.err("status", format!("unknown order status '{other}'"))),
+    };
+    Ok(OrderData {
+        subject,
+        encounter,
+        kind: if consult { "consult" } else { "other" },
+        code: first,
+        description,
+        ordered_at,
+        requester: reference(r, "requester"),
+        performer: arr(r, "performer")
+            .first()
+            .and_then(|p| p.get("reference"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        status,
     })
 }

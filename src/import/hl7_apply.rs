@@ -101,6 +101,7 @@ enum Plan {
     Skip(usize, String),
     Adt(Common, String),
     Mdm(Common, Box<Doc>),
+    Order(Common, Box<super::hl7_orders::OrderMsg>),
 }
 
 /// What the reader thread hands the writer: a file starts, one interpreted message (or its
@@ -335,6 +336,9 @@ fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
         }
         Plan::Adt(c, event) => execute(w, c, event, None),
         Plan::Mdm(c, d) => execute(w, c, &d.event, Some(d)),
+        Plan::Order(c, o) => {
+            execute(w, c, "O01", None).and_then(|_| super::hl7_orders::apply(w, c, o))
+        }
     }
 }
 
@@ -344,6 +348,7 @@ impl Plan {
             Plan::Skip(n, _) => *n,
             Plan::Adt(c, _) => c.number,
             Plan::Mdm(c, _) => c.number,
+            Plan::Order(c, _) => c.number,
         }
     }
 }
@@ -430,7 +435,7 @@ fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
             "A01" | "A02" | "A03" | "A04" | "A08" | "A11" | "A13"
         ),
         "MDM" => matches!(event.as_str(), "T02" | "T04" | "T06" | "T08" | "T11"),
-        _ => false,
+        _ => super::hl7_orders::supported(&kind, &event),
     };
     if !supported {
         return Ok(Plan::Skip(
@@ -509,6 +514,12 @@ fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
     };
     if kind == "ADT" {
         return Ok(Plan::Adt(common, event));
+    }
+    if super::hl7_orders::supported(&kind, &event) {
+        return Ok(Plan::Order(
+            common,
+            Box::new(super::hl7_orders::interpret(&x, &fallback)?),
+        ));
     }
     let doc = super::mdm::interpret_txa(&x, event, &fallback)?;
     Ok(Plan::Mdm(common, Box::new(doc)))

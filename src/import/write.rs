@@ -41,6 +41,8 @@ pub(crate) struct Writer<'t, 'c> {
     /// deficiency analysis runs once for each (if discharged) before it commits, so documents
     /// later in the same transaction count. May hold duplicates (deduplicated at the end).
     pub touched: Vec<i64>,
+    /// Documents created or changed: (encounter, document, created), for re-review flags.
+    pub docs_changed: Vec<(i64, i64, bool)>,
 }
 
 /// Where one message or entry started inside a group transaction: a SAVEPOINT and the
@@ -55,6 +57,7 @@ pub(crate) struct Mark {
     events: usize,
     ledger_writes: usize,
     touched: usize,
+    docs_changed: usize,
     audit: usize,
 }
 
@@ -98,6 +101,7 @@ pub(crate) fn in_file_tx(
             events: 0,
             ledger_writes: 0,
             touched: Default::default(),
+            docs_changed: Default::default(),
         };
         work(&mut w)?;
         if w.events == 0 && w.ledger_writes == 0 {
@@ -112,6 +116,12 @@ pub(crate) fn in_file_tx(
             let analysis =
                 super::hooks::AnalysisSetup::read(w.tx, local_now, format!("import of {file}"))
                     .map_err(|e| fail(&w, e))?;
+            // Re-review (issue #13): a document arriving or amended after coding or analysis
+            // flags the encounter, before this file's analysis runs.
+            for (enc, doc, created) in std::mem::take(&mut w.docs_changed) {
+                super::hooks::flag_rereview(w.tx, w.audit, enc, doc, created, local_now)
+                    .map_err(|e| fail(&w, e))?;
+            }
             let mut touched = std::mem::take(&mut w.touched);
             touched.sort_unstable();
             touched.dedup();
@@ -398,6 +408,18 @@ impl Writer<'_, '_> {
             && *change != Change::Unchanged
         {
             self.touched.push(e);
+            // Re-review when a document arrives or its content changes; a signature or status
+            // change alone (same text) does not call for coding re-review.
+            let content = match change {
+                Change::Created => true,
+                Change::Updated(f) => f
+                    .iter()
+                    .any(|c| matches!(*c, "body" | "doc_type" | "title")),
+                Change::Unchanged => false,
+            };
+            if content {
+                self.docs_changed.push((e, id, *change == Change::Created));
+            }
         }
         let (action, subtype, changed) = match change {
             Change::Unchanged => {
@@ -465,6 +487,7 @@ impl Writer<'_, '_> {
             events: self.events,
             ledger_writes: self.ledger_writes,
             touched: self.touched.len(),
+            docs_changed: self.docs_changed.len(),
             audit: self.audit.len(),
         })
     }
@@ -490,6 +513,7 @@ impl Writer<'_, '_> {
         self.events = m.events;
         self.ledger_writes = m.ledger_writes;
         self.touched.truncate(m.touched);
+        self.docs_changed.truncate(m.docs_changed);
         self.audit.truncate(m.audit);
         Ok(())
     }

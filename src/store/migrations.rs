@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0008_versions_addressbook.sql"),
     include_str!("sql/0009_cli_sessions.sql"),
     include_str!("sql/0010_staged_code_sets.sql"),
+    include_str!("sql/0011_analysis_desk.sql"),
 ];
 
 /// The schema version this build writes.
