@@ -31,7 +31,7 @@ pub const PURPOSES: &[(&str, &str)] = &[
 pub const MIN_REASON: usize = 10;
 
 /// The sensitivity labels of a document, if any (empty = not sensitive). No PHI; not audited.
-pub fn labels(conn: &rusqlite::Connection, document_id: i64) -> Result<Vec<String>, CoreError> {
+pub fn labels(conn: &crate::store::Reader, document_id: i64) -> Result<Vec<String>, CoreError> {
     let raw: String = conn
         .query_row(
             "SELECT sensitivity FROM documents WHERE id = ?1",
@@ -145,7 +145,7 @@ pub struct SensitiveOpen {
 /// Break-the-glass opens between two days (inclusive), oldest first (a bare read; the report
 /// command audits it).
 pub fn opens(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<Vec<SensitiveOpen>, CoreError> {

@@ -290,7 +290,7 @@ pub fn read_document(
 /// A document's summary, text and patient MRN (a bare read inside the caller's audited
 /// transaction).
 pub(crate) fn document_row(
-    tx: &Connection,
+    tx: &crate::store::Reader,
     document_id: i64,
 ) -> Result<(DocumentSummary, String, String), CoreError> {
     tx.query_row(

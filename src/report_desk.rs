@@ -2,9 +2,9 @@
 //! letters | suspension | privacy | rereview`): table, CSV or JSON. Each returns its text and
 //! the MRNs it shows, so the caller's audit row names them (AUD-11).
 
+use crate::store::Reader;
 use anyhow::Result;
 use chrono::NaiveDate;
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::cli::ReportFormat;
@@ -18,7 +18,7 @@ fn mrns<'a>(it: impl IntoIterator<Item = &'a str>) -> String {
 
 /// The data-quality list by rule, with the history count before the cut-over.
 pub fn data_quality(
-    conn: &Connection,
+    conn: &Reader,
     rule: Option<&str>,
     format: ReportFormat,
 ) -> Result<(String, String)> {
@@ -86,13 +86,13 @@ pub fn data_quality(
 }
 
 /// The escalation letter batch for one level (text; letters separated by form feeds).
-pub fn letters(conn: &Connection, level: i64, today: NaiveDate) -> Result<(String, String)> {
+pub fn letters(conn: &Reader, level: i64, today: NaiveDate) -> Result<(String, String)> {
     let (text, list) = escalation::letter_batch(conn, level, today)?;
     Ok((text, mrns(list.iter().map(String::as_str))))
 }
 
 /// The physician suspension list (DEL-07: a list; suspension itself is a bylaws matter).
-pub fn suspension(conn: &Connection, today: NaiveDate, format: ReportFormat) -> Result<String> {
+pub fn suspension(conn: &Reader, today: NaiveDate, format: ReportFormat) -> Result<String> {
     let rows = escalation::suspension_list(conn, today)?;
     Ok(match format {
         ReportFormat::Json => {
@@ -139,7 +139,7 @@ pub fn suspension(conn: &Connection, today: NaiveDate, format: ReportFormat) -> 
 
 /// Break-the-glass opens of sensitive documents between two days.
 pub fn privacy(
-    conn: &Connection,
+    conn: &Reader,
     from: NaiveDate,
     to: NaiveDate,
     format: ReportFormat,
@@ -192,7 +192,7 @@ pub fn privacy(
 }
 
 /// Open re-review flags of one desk.
-pub fn rereview(conn: &Connection, desk: &str, format: ReportFormat) -> Result<(String, String)> {
+pub fn rereview(conn: &Reader, desk: &str, format: ReportFormat) -> Result<(String, String)> {
     let rows = rereview::open_flags(conn, desk)?;
     let shown = mrns(rows.iter().map(|r| r.mrn.as_str()));
     let text = match format {

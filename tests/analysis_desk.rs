@@ -509,8 +509,9 @@ fn rereview_flag_from_an_fhir_import_after_coding() {
         ],
     ));
     import_json(&mut store, dir.path(), "one.json", &bundle(e.clone()));
-    store
-        .conn()
+    // Test set-up behind the store's back (the sealed write path has no unaudited write).
+    rusqlite::Connection::open(store.path())
+        .expect("raw open")
         .execute(
             "UPDATE encounters SET coding_status = 'coded' WHERE visit_number = 'V-rr'",
             [],

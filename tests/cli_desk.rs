@@ -219,8 +219,8 @@ fn desk_query_from_a_template_to_a_provider_on_the_encounter() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = fixture(dir.path());
     let store = chartdesk::store::Store::open(&db).expect("open");
-    store
-        .conn()
+    rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute(
             "UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1",
             [],

@@ -188,8 +188,8 @@ fn break_the_glass_needs_a_purpose_and_lands_in_the_privacy_report() {
 fn rereview_flags_after_coding_and_after_analysis() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    store
-        .conn()
+    rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute(
             "UPDATE encounters SET coding_status = 'coded', visit_number = 'V-1' WHERE id = 1",
             [],
@@ -284,8 +284,8 @@ fn cod_21_query_to_any_provider_templates_and_escalation() {
     use chartdesk::coding::query_desk;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    store
-        .conn()
+    rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute(
             "UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1",
             [],
@@ -335,8 +335,8 @@ fn cod_21_query_to_any_provider_templates_and_escalation() {
         "supervisor only"
     );
     // Age and escalation: backdate the query 7 days; with query_escalate_days = 3 it is level 2.
-    store
-        .conn()
+    rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute(
             "UPDATE coding_queries SET asked_at = datetime(asked_at, '-7 days')",
             [],
@@ -362,8 +362,8 @@ fn cod_21_template_query_is_answered_with_an_option_or_other() {
     use chartdesk::coding::{query, query_desk};
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = desk_fixture(dir.path());
-    store
-        .conn()
+    rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute(
             "UPDATE encounters SET coding_status = 'in_progress' WHERE id = 1",
             [],

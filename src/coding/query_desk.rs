@@ -10,7 +10,7 @@
 //!   per `query_escalate_days` unanswered, audited; expiry stays `query_expire_days`.
 
 use chrono::NaiveDateTime;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -36,7 +36,7 @@ pub struct EncounterProvider {
 /// Every provider on the encounter: the attending, document authors and cosigners, procedure
 /// performers, and order requesters and consultants. Attending first, then by name.
 pub fn encounter_providers(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     encounter_id: i64,
 ) -> Result<Vec<EncounterProvider>, CoreError> {
     let mut st = conn.prepare_cached(
@@ -177,7 +177,7 @@ pub fn check_answer(options: &[String], answer: &str) -> Result<(), String> {
 }
 
 /// The active templates, by code (facility data; not audited, no PHI).
-pub fn templates(conn: &Connection) -> Result<Vec<QueryTemplate>, CoreError> {
+pub fn templates(conn: &crate::store::Reader) -> Result<Vec<QueryTemplate>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT code, title, question, options FROM query_templates WHERE active = 1 ORDER BY code",
     )?;
@@ -293,7 +293,10 @@ pub struct QueryAge {
 
 /// Open queries with their age in days (facility calendar days from `asked_at`, day 0 =
 /// the day asked) and escalation, oldest first.
-pub fn open_query_ages(conn: &Connection, now: NaiveDateTime) -> Result<Vec<QueryAge>, CoreError> {
+pub fn open_query_ages(
+    conn: &crate::store::Reader,
+    now: NaiveDateTime,
+) -> Result<Vec<QueryAge>, CoreError> {
     let every = settings::get_i64(conn, "query_escalate_days")?.max(1);
     let mut st = conn.prepare_cached(
         "SELECT id, encounter_id, provider_id, asked_at, escalation_level, due_at FROM coding_queries
@@ -386,7 +389,7 @@ pub struct OnHoldQuery {
 /// Open queries with their encounter, patient and provider, oldest first: the coders' "on
 /// hold for query" list (a bare read; the caller audits what it shows, naming the MRNs).
 pub fn on_hold_queries(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     now: NaiveDateTime,
 ) -> Result<Vec<OnHoldQuery>, CoreError> {
     let ages = open_query_ages(conn, now)?;

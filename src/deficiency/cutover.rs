@@ -11,7 +11,7 @@
 //!   check finds the data fixed, never deleted.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 
@@ -23,7 +23,7 @@ use crate::settings;
 use crate::store::{AuditBuffer, Tx};
 
 /// The cut-over date in force, if set.
-pub fn cutover_date(conn: &Connection) -> Result<Option<NaiveDate>, CoreError> {
+pub fn cutover_date(conn: &crate::store::Reader) -> Result<Option<NaiveDate>, CoreError> {
     let raw = settings::get(conn, "analysis_cutover_date")?;
     let raw = raw.trim();
     if raw.is_empty() {
@@ -40,7 +40,7 @@ pub fn cutover_date(conn: &Connection) -> Result<Option<NaiveDate>, CoreError> {
 }
 
 /// The lowest discharge day counted by reports: the cut-over date as `YYYY-MM-DD`, or `""`.
-pub fn day_floor(conn: &Connection) -> Result<String, CoreError> {
+pub fn day_floor(conn: &crate::store::Reader) -> Result<String, CoreError> {
     Ok(cutover_date(conn)?
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default())
@@ -123,7 +123,7 @@ pub struct DataQualityRow {
 
 /// The open data-quality list, by rule then encounter (a bare read; callers audit it).
 pub fn data_quality_list(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     rule: Option<&str>,
 ) -> Result<Vec<DataQualityRow>, CoreError> {
     let mut st = conn.prepare_cached(
@@ -151,7 +151,7 @@ pub fn data_quality_list(
 }
 
 /// Encounters kept as history (discharged before the cut-over), for the report's header.
-pub fn history_count(conn: &Connection) -> Result<i64, CoreError> {
+pub fn history_count(conn: &crate::store::Reader) -> Result<i64, CoreError> {
     let floor = day_floor(conn)?;
     if floor.is_empty() {
         return Ok(0);

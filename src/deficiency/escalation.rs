@@ -10,7 +10,7 @@
 //! - Pure reads; callers audit them (the batch names every MRN it shows).
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::queue::provider_rows;
@@ -28,7 +28,7 @@ pub struct Level {
 }
 
 /// The templates in force, by level.
-pub fn levels(conn: &Connection) -> Result<Vec<Level>, CoreError> {
+pub fn levels(conn: &crate::store::Reader) -> Result<Vec<Level>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT level, days, title, body, suspend FROM escalation_levels ORDER BY days, level",
     )?;
@@ -64,7 +64,7 @@ pub struct ProviderLevel {
 /// Every physician with open deficiencies and the level reached as of `today` (history
 /// before the cut-over is not counted).
 pub fn provider_levels(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     today: NaiveDate,
 ) -> Result<Vec<ProviderLevel>, CoreError> {
     let lv = levels(conn)?;
@@ -121,7 +121,7 @@ pub fn provider_levels(
 
 /// The physicians at a suspension level (the suspension list).
 pub fn suspension_list(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     today: NaiveDate,
 ) -> Result<Vec<ProviderLevel>, CoreError> {
     Ok(provider_levels(conn, today)?
@@ -134,7 +134,7 @@ pub fn suspension_list(
 /// placeholders filled, then each chart and what is owed, one letter per page (form feed
 /// between letters). Returns the text and the MRNs it shows.
 pub fn letter_batch(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     level: i64,
     today: NaiveDate,
 ) -> Result<(String, Vec<String>), CoreError> {

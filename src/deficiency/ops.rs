@@ -68,7 +68,7 @@ pub fn rules_in_force(conn: &crate::store::Reader) -> Result<RuleSet, CoreError>
 
 /// Plausibility limits in force (settings `max_stay_days`, `doc_days_after_discharge`).
 pub fn limits_in_force(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rules: &RuleSet,
 ) -> Result<super::plausibility::Limits, CoreError> {
     Ok(super::plausibility::Limits {

@@ -41,7 +41,7 @@ pub struct RereviewRow {
 }
 
 /// Open flags of one desk, oldest first (a bare read; callers audit what they show).
-pub fn open_flags(conn: &rusqlite::Connection, desk: &str) -> Result<Vec<RereviewRow>, CoreError> {
+pub fn open_flags(conn: &crate::store::Reader, desk: &str) -> Result<Vec<RereviewRow>, CoreError> {
     desk_perm(desk)?;
     let mut st = conn.prepare_cached(
         "SELECT f.id, f.encounter_id, e.visit_number, p.mrn, f.document_id, d.title, f.desk, f.reason, f.flagged_at
@@ -69,7 +69,7 @@ pub fn open_flags(conn: &rusqlite::Connection, desk: &str) -> Result<Vec<Rerevie
 
 /// Open flags on one encounter (for a header or the workbench).
 pub fn encounter_flags(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     encounter_id: i64,
 ) -> Result<Vec<RereviewRow>, CoreError> {
     let mut out = Vec::new();

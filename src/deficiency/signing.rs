@@ -72,7 +72,7 @@ pub fn record_cosignature(
 }
 
 fn cosign_in_tx(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Tx<'_>,
     document_id: i64,
     status: &str,
     cosigner: Option<i64>,
@@ -113,7 +113,7 @@ fn cosign_in_tx(
 /// The open signature deficiencies of one physician (UNSIGNED, COSIGN, ORD_UNSIGNED on a
 /// document), oldest first: what a bulk completion would clear, listed for confirmation.
 pub fn signature_deficiencies(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     provider_id: i64,
 ) -> Result<Vec<DeficiencyRow>, CoreError> {
     let mut st = conn.prepare_cached(&format!(

@@ -9,8 +9,6 @@
 //!
 //! Nursing care, an exam, an ECG or oxygen are none of these, so they never make a stay surgical.
 
-use rusqlite::Connection;
-
 use super::rules::ConsultOrder;
 use crate::error::CoreError;
 
@@ -40,7 +38,7 @@ pub fn is_or_procedure(system: &str, code: &str, category: &str, or_codes: &[Str
 
 /// O.R. procedures of an encounter: imported procedures (clinical facts) and coded ICD-10-PCS.
 pub fn or_procedures(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     encounter_id: i64,
     or_codes: &[String],
 ) -> Result<usize, CoreError> {
@@ -66,7 +64,7 @@ pub fn or_procedures(
 
 /// Consultation orders of an encounter that were not cancelled (REQ-CONSULT).
 pub fn consult_orders(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     encounter_id: i64,
 ) -> Result<Vec<ConsultOrder>, CoreError> {
     let mut st = conn.prepare_cached(
