@@ -36,6 +36,7 @@ pub mod host;
 pub mod import;
 pub mod limits;
 pub mod output;
+pub mod pdf;
 pub mod report_cli;
 pub mod roi;
 pub mod selftest;
