@@ -25,6 +25,9 @@ use krilla::{SerializeSettings, color::luma};
 
 pub use font::Mono;
 
+/// The content type of the files written here.
+pub const PDF_A_CONTENT_TYPE: &str = "application/pdf";
+
 /// Columns of body text on a page (monospaced, 9 pt).
 pub const COLUMNS: usize = 90;
 /// Body lines on a page.

@@ -24,11 +24,13 @@
 
 pub mod accounting;
 pub mod addressbook;
+pub mod attachments;
 pub mod authorization;
 pub mod category;
 pub mod check;
 pub mod clock;
 pub mod disclosure;
+pub mod enclosures;
 pub mod estimate;
 pub mod fees;
 pub mod holds;
@@ -36,6 +38,7 @@ pub mod lifecycle;
 pub mod manual_disclosure;
 pub mod packet;
 pub mod packet_crypt;
+pub mod packet_pdf;
 pub mod queue;
 pub mod release;
 pub mod release_files;

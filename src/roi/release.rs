@@ -346,9 +346,11 @@ pub fn release(
             fee_method: fee_method.clone(),
             part2_notice,
             sensitive_basis: sensitive_basis(v),
+            pdf: pdf_prefix(tx, &facility)?,
+            enclosures: super::enclosures::for_release(tx, &rec, today)?,
             ..probe
         };
-        let files = packet::build(&input);
+        let files = packet::build(&input).map_err(|e| CoreError::invalid("packet", e.to_string()))?;
         let manifest_sha = files.first().map(|(_, b)| packet::sha256_hex(b)).unwrap_or_default();
         let zip_bytes = zip_packet(&label, &files, local, zip_passphrase.as_deref())
             .map_err(|e| io_err(&zip_path, e))?;
@@ -505,7 +507,30 @@ fn probe_input(
         requester_name: rec.requester_name.clone(),
         part2_notice: false,
         sensitive_basis: String::new(),
+        pdf: None,
+        enclosures: Vec::new(),
     }
+}
+
+/// `Some(Bates prefix)` when documents go out as PDF (`release_document_format = PDF`); the
+/// prefix is the `bates_prefix` setting, or the facility's initials when it is empty.
+pub fn pdf_prefix(
+    conn: &rusqlite::Connection,
+    facility: &str,
+) -> Result<Option<String>, CoreError> {
+    if settings::get(conn, "release_document_format")?
+        .trim()
+        .eq_ignore_ascii_case("TEXT")
+    {
+        return Ok(None);
+    }
+    let p = settings::get(conn, "bates_prefix")?;
+    let p = p.trim();
+    Ok(Some(if p.is_empty() {
+        crate::pdf::default_bates_prefix(facility)
+    } else {
+        p.to_string()
+    }))
 }
 
 /// What a sensitive document's text says about why it goes out (never more than is true).

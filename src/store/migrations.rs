@@ -17,6 +17,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0007_roi_rules.sql"),
     include_str!("sql/0008_versions_addressbook.sql"),
     include_str!("sql/0009_cli_sessions.sql"),
+    // 0010/0011 belong to other branches; the integrator orders them at merge.
+    include_str!("sql/0012_roi_letters_forms.sql"),
 ];
 
 /// The schema version this build writes.
