@@ -46,6 +46,15 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("documents", "the documents selected, one a line"),
     ("bates_range", "the packet's Bates numbers"),
     ("staff", "the name of the staff member sending the letter"),
+    (
+        "amendment",
+        "amendment request id, AMD-000007 (164.526 letters)",
+    ),
+    ("requested_change", "the change the individual asked for"),
+    (
+        "amendment_documents",
+        "the documents an amendment affects, one a line",
+    ),
 ];
 
 /// Field values.

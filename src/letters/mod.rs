@@ -261,10 +261,30 @@ pub fn send(
     Ok((letter, pdf))
 }
 
-/// A letter on its own as a stamped PDF/A-2b (`Page n of N` and Bates of its own).
+/// A letter on its own as a stamped PDF/A-2b (`Page n of N` and Bates of its own, prefix
+/// `<bates prefix>-L`), for `rec`'s patient.
 pub fn render(
     conn: &rusqlite::Connection,
     rec: &RequestRecord,
+    title: &str,
+    text: &str,
+    created: &str,
+) -> Result<Vec<u8>, CoreError> {
+    render_for_patient(
+        conn,
+        rec.patient_id,
+        &request_label(rec.id),
+        title,
+        text,
+        created,
+    )
+}
+
+/// [`render`] for any patient and reference (`REQ-000042`, `AMD-000007`).
+pub fn render_for_patient(
+    conn: &rusqlite::Connection,
+    patient_id: i64,
+    reference: &str,
     title: &str,
     text: &str,
     created: &str,
@@ -276,22 +296,17 @@ pub fn render(
     } else {
         prefix.trim().to_string()
     };
-    let (_, birth): (String, String) = conn.query_row(
-        "SELECT mrn, birth_date FROM patients WHERE id = ?1",
-        [rec.patient_id],
-        |r| {
-            Ok((
-                r.get(0)?,
-                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            ))
-        },
+    let (mrn, family, given, birth): (String, String, String, String) = conn.query_row(
+        "SELECT mrn, family_name, given_name, birth_date FROM patients WHERE id = ?1",
+        [patient_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let stamp = crate::pdf::Stamp {
-        facility,
-        patient_name: rec.patient_name.clone(),
-        mrn: rec.mrn.clone(),
+        facility: crate::text::sanitize_line(&facility).into_owned(),
+        patient_name: format!("{family}, {given}"),
+        mrn,
         birth_date: birth,
-        request: request_label(rec.id),
+        request: reference.to_string(),
         bates_prefix: format!("{prefix}-L"),
         confidential: false,
         created: created.to_string(),

@@ -1,5 +1,7 @@
 //! What goes in a release packet beside the documents (issue #12): the letters sent on the
-//! request (the cover letter first) and the signed forms attached to it, each as its own file.
+//! request (the cover letter first), the signed forms attached to it, and the amendment
+//! material that must go with the disclosed documents (164.526(c)(1), (d)(5)), each as its own
+//! file.
 
 use rusqlite::params;
 
@@ -12,7 +14,7 @@ use crate::error::CoreError;
 pub fn for_release(
     conn: &rusqlite::Connection,
     rec: &RequestRecord,
-    _today: chrono::NaiveDate,
+    documents: &[i64],
 ) -> Result<Vec<Enclosure>, CoreError> {
     let mut out = Vec::new();
     let mut st = conn
@@ -62,5 +64,10 @@ pub fn for_release(
             front: false,
         });
     }
+    out.extend(super::amendment::carried_with(
+        conn,
+        rec.patient_id,
+        documents,
+    )?);
     Ok(out)
 }

@@ -24,6 +24,7 @@
 
 pub mod accounting;
 pub mod addressbook;
+pub mod amendment;
 pub mod attachments;
 pub mod authorization;
 pub mod category;

@@ -347,7 +347,11 @@ pub fn release(
             part2_notice,
             sensitive_basis: sensitive_basis(v),
             pdf: pdf_prefix(tx, &facility)?,
-            enclosures: super::enclosures::for_release(tx, &rec, today)?,
+            enclosures: super::enclosures::for_release(
+                tx,
+                &rec,
+                &docs.iter().map(|d| d.document_id).collect::<Vec<_>>(),
+            )?,
             ..probe
         };
         let files = packet::build(&input).map_err(|e| CoreError::invalid("packet", e.to_string()))?;

@@ -3,6 +3,80 @@
 -- enforced by triggers. Numbered 0012 for the release-of-information part 3 branch (the lead
 -- orders migrations at merge).
 
+-- Amendment requests (45 CFR 164.526): their own queue and clock (60 days, one 30-day
+-- extension with notice). Rows are never deleted (164.526(f), 164.530(j)).
+CREATE TABLE amendment_requests (
+    id              INTEGER PRIMARY KEY,
+    patient_id      INTEGER NOT NULL REFERENCES patients(id),
+    received        TEXT NOT NULL,
+    requested_by    TEXT NOT NULL,
+    address         TEXT NOT NULL DEFAULT '',
+    requested_change TEXT NOT NULL,
+    reason          TEXT NOT NULL DEFAULT '',
+    document_ids    TEXT NOT NULL DEFAULT '',          -- affected documents, comma list
+    status          TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','accepted','denied')),
+    due             TEXT NOT NULL,
+    ext_reason      TEXT,
+    ext_notice_on   TEXT,
+    decided_at      TEXT,
+    decided_by      TEXT,
+    denial_basis    TEXT,                              -- AMEND_DENY_* (164.526(a)(2))
+    denial_note     TEXT,
+    amendment_text  TEXT,                              -- the accepted amendment as appended
+    notify          TEXT NOT NULL DEFAULT '[]',        -- JSON: who must be told (164.526(c)(3))
+    carry_request_and_denial INTEGER NOT NULL DEFAULT 0, -- 164.526(d)(5)(ii)
+    created_at      TEXT NOT NULL,
+    created_by      TEXT NOT NULL
+);
+CREATE INDEX amendment_requests_patient ON amendment_requests(patient_id, id);
+CREATE INDEX amendment_requests_status ON amendment_requests(status, due);
+CREATE TRIGGER amendment_requests_keep BEFORE DELETE ON amendment_requests
+    BEGIN SELECT RAISE(ABORT, 'amendment requests are kept (45 CFR 164.526(f), 164.530(j)) and cannot be deleted'); END;
+
+-- Statements of disagreement and rebuttals, appended to the record (164.526(d)(4)).
+CREATE TABLE amendment_statements (
+    id           INTEGER PRIMARY KEY,
+    amendment_id INTEGER NOT NULL REFERENCES amendment_requests(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('disagreement','rebuttal')),
+    text         TEXT NOT NULL,
+    filed_on     TEXT NOT NULL,
+    filed_by     TEXT NOT NULL
+);
+CREATE TRIGGER amendment_statements_keep BEFORE DELETE ON amendment_statements
+    BEGIN SELECT RAISE(ABORT, 'statements of disagreement and rebuttals stay with the record (45 CFR 164.526(d)(4))'); END;
+CREATE TRIGGER amendment_statements_frozen BEFORE UPDATE ON amendment_statements
+    BEGIN SELECT RAISE(ABORT, 'a filed statement is never changed (45 CFR 164.526(d)(4))'); END;
+
+-- Restrictions the facility agreed to, and the mandatory self-pay restriction (164.522(a)).
+CREATE TABLE restrictions (
+    id             INTEGER PRIMARY KEY,
+    patient_id     INTEGER NOT NULL REFERENCES patients(id),
+    kind           TEXT NOT NULL CHECK (kind IN ('agreed','self_pay')),
+    recipient_types TEXT NOT NULL DEFAULT '',          -- requester types it binds ('' = PROVIDER_TX, PAYER)
+    document_ids   TEXT NOT NULL DEFAULT '',           -- '' = every document (or the encounter)
+    encounter      TEXT NOT NULL DEFAULT '',           -- visit number of the self-paid items
+    description    TEXT NOT NULL,
+    agreed_on      TEXT NOT NULL,
+    recorded_by    TEXT NOT NULL,
+    ended_on       TEXT,
+    ended_by       TEXT,
+    end_reason     TEXT
+);
+CREATE INDEX restrictions_patient ON restrictions(patient_id, id);
+CREATE TRIGGER restrictions_keep BEFORE DELETE ON restrictions
+    BEGIN SELECT RAISE(ABORT, 'restrictions are ended, never deleted (45 CFR 164.522(a)(3), 164.530(j))'); END;
+
+-- Confidential-communication addresses (164.522(b)): every letter to the individual uses it.
+CREATE TABLE confidential_addresses (
+    id          INTEGER PRIMARY KEY,
+    patient_id  INTEGER NOT NULL REFERENCES patients(id),
+    address     TEXT NOT NULL,
+    recorded_on TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    ended_at    TEXT
+);
+CREATE INDEX confidential_addresses_patient ON confidential_addresses(patient_id, id);
+
 -- Editable letter templates: `{{field}}` placeholders filled from the request (see
 -- src/letters/fields.rs for the field list). Seeded with defaults a supervisor edits.
 CREATE TABLE letter_templates (
@@ -18,7 +92,8 @@ CREATE TABLE letter_templates (
 -- retain_until, never changed.
 CREATE TABLE letters (
     id          INTEGER PRIMARY KEY,
-    request_id  INTEGER NOT NULL REFERENCES release_requests(id),
+    request_id  INTEGER REFERENCES release_requests(id),
+    amendment_id INTEGER REFERENCES amendment_requests(id),
     kind        TEXT NOT NULL,
     title       TEXT NOT NULL,
     recipient   TEXT NOT NULL,
@@ -27,7 +102,8 @@ CREATE TABLE letters (
     pdf_sha256  TEXT NOT NULL,
     sent_at     TEXT NOT NULL,
     sent_by     TEXT NOT NULL,
-    retain_until TEXT NOT NULL
+    retain_until TEXT NOT NULL,
+    CHECK ((request_id IS NULL) <> (amendment_id IS NULL))
 );
 CREATE INDEX letters_request ON letters(request_id, id);
 CREATE TRIGGER letters_keep BEFORE DELETE ON letters
@@ -245,6 +321,80 @@ Enclosed are the records released in answer to your request, {{pages}} page(s) n
 
 This information has been disclosed to you from records protected by federal and state law.
 Use it only for the purpose for which it was released.
+
+Sincerely,
+{{staff}}
+');
+
+INSERT INTO letter_templates(kind, title, to_individual, body) VALUES
+('amendment_extension', 'Extension of time to act on your amendment request', 1,
+'{{facility}}
+Health Information Management
+
+{{today}}
+
+{{addressee}}
+{{address}}
+
+Re: {{amendment}} - your request to amend your record, received {{received}}
+
+Under 45 CFR 164.526(b)(2) we are taking one extension of up to 30 days to act on your
+request. The reason for the delay: {{ext_reason}}.
+We will complete our action by {{new_due}}.
+
+Sincerely,
+{{staff}}
+'),
+('amendment_accepted', 'Your amendment request is accepted', 1,
+'{{facility}}
+Health Information Management
+
+{{today}}
+
+{{addressee}}
+{{address}}
+
+Re: {{amendment}} - your request to amend your record, received {{received}}
+
+We have accepted your request (45 CFR 164.526(c)). The amendment has been appended to the
+affected records:
+{{amendment_documents}}
+
+We will inform the persons you named, and the persons we know received the information and may
+rely on it, within a reasonable time (164.526(c)(3)). Please tell us if anyone else should be
+informed.
+
+Sincerely,
+{{staff}}
+'),
+('amendment_denial', 'Denial of your amendment request', 1,
+'{{facility}}
+Health Information Management
+
+{{today}}
+
+{{addressee}}
+{{address}}
+
+Re: {{amendment}} - your request to amend your record, received {{received}}
+
+You asked us to change: {{requested_change}}
+
+We have denied your request (45 CFR 164.526(d)(1)).
+
+Basis for the denial: {{deny_basis}}
+
+Your right to disagree: you may file a written statement disagreeing with the denial and saying
+why. Send it to {{complaint_contact}}, quoting {{amendment}}. We will append it to your record
+and send it with every later disclosure of the information it concerns (164.526(d)(4)-(5)). We
+may write a rebuttal; if we do, we will send you a copy.
+
+If you do not file a statement of disagreement, you may ask us to send your request and this
+denial with any later disclosure of the information (164.526(d)(5)(ii)).
+
+How to complain: you may complain to us by writing to {{complaint_contact}}, or to the
+Secretary of the U.S. Department of Health and Human Services, Office for Civil Rights, at
+www.hhs.gov/ocr/complaints or 200 Independence Avenue SW, Washington, DC 20201.
 
 Sincerely,
 {{staff}}
