@@ -30,6 +30,7 @@ pub mod authorization;
 pub mod category;
 pub mod check;
 pub mod clock;
+pub mod delivery;
 pub mod disclosure;
 pub mod enclosures;
 pub mod estimate;
@@ -46,6 +47,7 @@ pub mod release_files;
 pub mod report;
 pub mod request;
 pub mod requester;
+pub mod restriction;
 pub mod selection;
 pub mod validate;
 

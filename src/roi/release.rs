@@ -198,6 +198,18 @@ pub fn release(
     )?;
     // Settle what a crash of an earlier release left (issue #17) before this one starts.
     let recovered = super::release_files::recover(store, actor)?;
+    // 164.522(a): a release that would break a restriction in force goes on hold instead.
+    let broken = super::restriction::hold_if_restricted(store, actor, id)?;
+    if !broken.is_empty() {
+        let why: Vec<String> = broken
+            .iter()
+            .map(|c| c.message().replace("REQ", &label))
+            .collect();
+        return Err(CoreError::invalid(
+            "restriction",
+            format!("{label} put on hold, not released: {}", why.join("; ")),
+        ));
+    }
     let dir = out_dir.join(&label);
     let zip_path = out_dir.join(format!("{label}.zip"));
     let db_path = store.path().to_path_buf();
@@ -361,8 +373,8 @@ pub fn release(
         let zip_sha = packet::sha256_hex(&zip_bytes);
         tx.execute(
             "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
-                invoice_method = ?6, packet_sha256 = ?7 WHERE id = ?1",
-            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha],
+                invoice_method = ?6, packet_sha256 = ?7, packet_zip_sha256 = ?8 WHERE id = ?1",
+            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha, zip_sha],
         )?;
         request::move_status(tx, audit, actor, &mut rec, Status::Released, None, &now_ms, today)?;
         audit.record(event.detail(json!({

@@ -139,6 +139,9 @@ CREATE TRIGGER release_requests_keep BEFORE DELETE ON release_requests
       OR EXISTS (SELECT 1 FROM request_attachments WHERE request_id = OLD.id)
     BEGIN SELECT RAISE(ABORT, 'authorizations, denials and their letters are kept six years (45 CFR 164.508(b)(6), 164.530(j)(2)) and cannot be deleted'); END;
 
+-- The SHA-256 of the packet zip as released (a delivery sends exactly these bytes).
+ALTER TABLE release_requests ADD COLUMN packet_zip_sha256 TEXT;
+
 -- Each delivery of a packet: how, tracking/confirmation number, when, by whom, and the SHA-256
 -- of what was sent; a re-send names the delivery it repeats and must send the same bytes.
 CREATE TABLE deliveries (
