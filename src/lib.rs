@@ -21,6 +21,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_crypt;
 pub mod bench_lock;
+pub mod bench_pdf;
 pub mod bench_queue;
 pub mod chart;
 pub mod cli;
