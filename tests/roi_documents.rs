@@ -675,3 +675,113 @@ fn signed_forms_are_checked_hashed_and_kept() {
     );
     assert_eq!(attachments::list(store.conn(), id).expect("list").len(), 1);
 }
+
+/// Multi-patient requests: a list with a bad line logs nothing and names the line; a payer
+/// audit of two patients is validated per patient and released as one packet with a folder per
+/// patient, one disclosure row per patient, and a batch manifest whose checksums match.
+#[test]
+fn payer_audit_released_as_one_packet_with_a_folder_per_patient() {
+    use chartdesk::roi::batch;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    store
+        .transact(&common::system(), |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, discharge_at, attending_id, him_status)
+                   VALUES (2, 'V0000002', 2, 'outpatient', 'Clinic', '2026-10-01T08:00:00', '2026-10-01T09:00:00', 1, 'awaiting_analysis');
+                 INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, body)
+                   VALUES (9, 2, '34117-2', 'History and physical', 1, 'signed', '2026-10-01T08:30:00', '2026-10-01T09:00:00', 'Knee pain.');",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 9));
+            Ok::<_, CoreError>(())
+        })
+        .expect("patient 2 chart");
+    let err = batch::parse_list("MRN0000001\nMRN0000001\n", "audit.txt").expect_err("dup");
+    assert!(err.to_string().contains("audit.txt line 2"), "{err}");
+    let rita = user(&store, "rita");
+    let sam = user(&store, "sam");
+    let template = new_request(RequesterType::Payer, "Acme Health Plan audit", &["34117-2"]);
+    let before: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM release_requests", [], |r| r.get(0))
+        .expect("n");
+    let bad = batch::parse_list("MRN0000001\n# comment\nMRN9999999\n", "audit.txt").expect("parse");
+    let err = batch::log_batch(
+        &mut store,
+        &rita,
+        &template,
+        &bad.into_iter().map(|e| (e, None)).collect::<Vec<_>>(),
+        "audit.txt",
+    )
+    .expect_err("unknown patient");
+    assert!(err.to_string().contains("audit.txt line 3"), "{err}");
+    let after: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM release_requests", [], |r| r.get(0))
+        .expect("n");
+    assert_eq!(before, after, "a bad line logs nothing");
+    let list = batch::parse_list("MRN0000001\nMRN0000002\n", "audit.txt").expect("parse");
+    let (bid, ids) = batch::log_batch(
+        &mut store,
+        &rita,
+        &template,
+        &list.into_iter().map(|e| (e, None)).collect::<Vec<_>>(),
+        "audit.txt",
+    )
+    .expect("log");
+    assert_eq!(ids.len(), 2);
+    let err = batch::release_batch(&mut store, &rita, bid, dir.path()).expect_err("not ready");
+    assert!(
+        err.to_string().contains("not every patient is ready"),
+        "{err}"
+    );
+    for id in &ids {
+        request::verify_identity(&mut store, &rita, *id, "plan letterhead").expect("verify");
+        let (_, st) = request::validate_request(&mut store, &rita, *id).expect("validate");
+        assert_eq!(st, Status::InProcess);
+        request::submit_for_qa(&mut store, &rita, *id).expect("submit");
+        request::qa_review(&mut store, &sam, *id, true, "ok").expect("qa");
+    }
+    let r = batch::release_batch(&mut store, &rita, bid, dir.path()).expect("release");
+    assert_eq!(r.released.len(), 2);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(r.dir.join("manifest.json")).expect("m"))
+            .expect("json");
+    let patients = manifest["patients"].as_array().expect("patients");
+    assert_eq!(patients.len(), 2);
+    for p in patients {
+        let folder = r.dir.join(p["request"].as_str().expect("req"));
+        let m = std::fs::read(folder.join("manifest.json")).expect("patient manifest");
+        assert_eq!(
+            chartdesk::roi::packet::sha256_hex(&m),
+            p["manifest_sha256"].as_str().expect("sha")
+        );
+        let pm: Value = serde_json::from_slice(&m).expect("json");
+        assert_eq!(
+            pm["patient"]["mrn"], p["mrn"],
+            "each folder holds only its patient"
+        );
+        assert!(p["disclosure_id"].is_i64());
+    }
+    for f in manifest["files"].as_array().expect("files") {
+        let b = std::fs::read(r.dir.join(f["path"].as_str().expect("p"))).expect("file");
+        assert_eq!(
+            chartdesk::roi::packet::sha256_hex(&b),
+            f["sha256"].as_str().expect("sha")
+        );
+    }
+    let rows: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(DISTINCT patient_id) FROM disclosures WHERE request_id IN (?1, ?2)",
+            [ids[0], ids[1]],
+            |r| r.get(0),
+        )
+        .expect("n");
+    assert_eq!(rows, 2, "one disclosure row per patient");
+    assert!(r.zip.exists());
+    assert!(
+        batch::release_batch(&mut store, &rita, bid, dir.path()).is_err(),
+        "never twice"
+    );
+}

@@ -5,6 +5,7 @@
 //! the OS account owning the database) the system administrator (AUD-10).
 
 mod args;
+mod batch;
 mod docs;
 mod output;
 
@@ -251,6 +252,7 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
             );
         }
         RoiCmd::Letter(cmd) => docs::letter(&mut store, &actor, cmd)?,
+        RoiCmd::Batch(cmd) => batch::run(&mut store, &actor, cmd)?,
         RoiCmd::Attach {
             request: r,
             file,

@@ -27,6 +27,7 @@ pub mod addressbook;
 pub mod amendment;
 pub mod attachments;
 pub mod authorization;
+pub mod batch;
 pub mod category;
 pub mod check;
 pub mod clock;

@@ -315,4 +315,7 @@ pub enum RoiCmd {
     /// Restrictions and confidential communications (45 CFR 164.522)
     #[command(subcommand)]
     Restrict(super::docs::RestrictCmd),
+    /// Multi-patient requests (payer audits, research sets): one packet, a folder per patient
+    #[command(subcommand)]
+    Batch(super::batch::BatchCmd),
 }

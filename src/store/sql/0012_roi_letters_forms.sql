@@ -402,3 +402,22 @@ www.hhs.gov/ocr/complaints or 200 Independence Avenue SW, Washington, DC 20201.
 Sincerely,
 {{staff}}
 ');
+
+-- Multi-patient requests (payer audits, research sets): one batch, one child request per
+-- patient (own authorization or the batch's legal basis, own selection and validation, own
+-- disclosure row); released as one packet with a folder per patient.
+CREATE TABLE request_batches (
+    id                INTEGER PRIMARY KEY,
+    requester_type    TEXT NOT NULL,
+    requester_name    TEXT NOT NULL,
+    requester_address TEXT NOT NULL DEFAULT '',
+    purpose           TEXT NOT NULL DEFAULT '',
+    received          TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    created_by        TEXT NOT NULL,
+    released_at       TEXT,
+    released_by       TEXT,
+    packet_sha256     TEXT
+);
+ALTER TABLE release_requests ADD COLUMN batch_id INTEGER REFERENCES request_batches(id);
+CREATE INDEX release_requests_batch ON release_requests(batch_id) WHERE batch_id IS NOT NULL;
