@@ -116,12 +116,12 @@ fn fonts_are_embedded_and_subset_and_the_file_is_pdfa_2b() {
     let mut subset_fonts = Vec::new();
     let mut embedded = 0;
     for (_, obj) in d.objects.iter() {
-        if let Object::Dictionary(dict) = obj {
-            if dict.has(b"FontFile2") {
-                embedded += 1;
-                if let Ok(Object::Name(n)) = dict.get(b"FontName") {
-                    subset_fonts.push(String::from_utf8_lossy(n).to_string());
-                }
+        if let Object::Dictionary(dict) = obj
+            && dict.has(b"FontFile2")
+        {
+            embedded += 1;
+            if let Ok(Object::Name(n)) = dict.get(b"FontName") {
+                subset_fonts.push(String::from_utf8_lossy(n).to_string());
             }
         }
     }

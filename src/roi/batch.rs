@@ -62,7 +62,7 @@ pub fn parse_list(text: &str, source: &str) -> Result<Vec<ListEntry>, CoreError>
             continue;
         }
         let mut parts = l
-            .split(|c: char| c == ',' || c == '\t' || c == ' ')
+            .split([',', '\t', ' '])
             .map(str::trim)
             .filter(|p| !p.is_empty());
         let mrn = parts.next().unwrap_or("").to_string();
