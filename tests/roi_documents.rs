@@ -239,6 +239,20 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
             f["sha256"].as_str().expect("sha")
         );
     }
+    // The custodian's certificate names the packet's Bates range.
+    let rec = request::load(store.conn(), id).expect("load");
+    let (_, _, _, cert) = letters::preview(
+        store.conn(),
+        &rec,
+        "custodian_certificate",
+        date("2026-11-20"),
+        "Rita",
+    )
+    .expect("cert");
+    assert!(
+        cert.contains(&format!("TG0000001 to TG{total_pages:07}")),
+        "{cert}"
+    );
 }
 
 /// The text format stays an option (`release_document_format = TEXT`).

@@ -253,17 +253,21 @@ pub fn gather(
         );
     }
     let prefix = crate::roi::release::pdf_prefix(conn, &facility)?;
-    if let (Some(p), Some(pages)) = (prefix, rec.pages) {
-        f.set(
+    let total: Option<i64> = conn.query_row(
+        "SELECT packet_pages_total FROM release_requests WHERE id = ?1",
+        [rec.id],
+        |r| r.get(0),
+    )?;
+    match (prefix, total) {
+        (Some(p), Some(total)) => f.set(
             "bates_range",
             format!(
                 "{} to {}",
                 crate::pdf::bates(&p, 1),
-                crate::pdf::bates(&p, u64::try_from(pages.max(1)).unwrap_or(1))
+                crate::pdf::bates(&p, u64::try_from(total.max(1)).unwrap_or(1))
             ),
-        );
-    } else {
-        f.set("bates_range", "as stamped on each page");
+        ),
+        _ => f.set("bates_range", "as stamped on each page"),
     }
     Ok(f)
 }

@@ -367,14 +367,18 @@ pub fn release(
             ..probe
         };
         let files = packet::build(&input).map_err(|e| CoreError::invalid("packet", e.to_string()))?;
+        let total_pages = files
+            .first()
+            .and_then(|(_, m)| serde_json::from_slice::<serde_json::Value>(m).ok())
+            .and_then(|m| m["total_pages"].as_i64());
         let manifest_sha = files.first().map(|(_, b)| packet::sha256_hex(b)).unwrap_or_default();
         let zip_bytes = zip_packet(&label, &files, local, zip_passphrase.as_deref())
             .map_err(|e| io_err(&zip_path, e))?;
         let zip_sha = packet::sha256_hex(&zip_bytes);
         tx.execute(
             "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
-                invoice_method = ?6, packet_sha256 = ?7, packet_zip_sha256 = ?8 WHERE id = ?1",
-            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha, zip_sha],
+                invoice_method = ?6, packet_sha256 = ?7, packet_zip_sha256 = ?8, packet_pages_total = ?9 WHERE id = ?1",
+            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha, zip_sha, total_pages],
         )?;
         request::move_status(tx, audit, actor, &mut rec, Status::Released, None, &now_ms, today)?;
         audit.record(event.detail(json!({

@@ -141,6 +141,8 @@ CREATE TRIGGER release_requests_keep BEFORE DELETE ON release_requests
 
 -- The SHA-256 of the packet zip as released (a delivery sends exactly these bytes).
 ALTER TABLE release_requests ADD COLUMN packet_zip_sha256 TEXT;
+-- Pages of the whole packet (letters and stamped scans included): its Bates range is 1..this.
+ALTER TABLE release_requests ADD COLUMN packet_pages_total INTEGER;
 
 -- Each delivery of a packet: how, tracking/confirmation number, when, by whom, and the SHA-256
 -- of what was sent; a re-send names the delivery it repeats and must send the same bytes.
