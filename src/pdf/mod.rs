@@ -45,7 +45,7 @@ pub const CONFIDENTIAL_BAND: &str =
     "CONFIDENTIAL \u{2014} REDISCLOSURE PROHIBITED (42 CFR Part 2, 42 CFR 2.32)";
 
 /// Errors of PDF writing.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum PdfError {
     #[error("PDF/A-2b export failed: {0}")]
     Export(String),
@@ -188,73 +188,133 @@ pub fn render_all(
     first_bates: u64,
     total_pages: u32,
 ) -> Result<Vec<Rendered>, PdfError> {
-    let mono = Mono::get();
-    let mut out = Vec::with_capacity(parts.len());
-    let mut page_no: u32 = 0;
-    let mut bates_no = first_bates;
+    // Where each part starts (page number, Bates number): known before any is drawn, so the
+    // parts are written in parallel, one file per part, on as many threads as there are cores.
+    let mut starts = Vec::with_capacity(parts.len());
+    let (mut page_no, mut bates_no) = (1u32, first_bates);
     for part in parts {
-        let settings = SerializeSettings {
-            configuration: Configuration::new_with_validator(Validator::A2_B),
-            enable_tagging: false,
-            ..SerializeSettings::default()
-        };
-        let mut doc = Document::new_with(settings);
-        let first = bates_no;
-        let pages: Vec<Option<Vec<String>>> = match part {
-            Part::Text { text, .. } => page_lines(text).into_iter().map(Some).collect(),
-            Part::Image { .. } => vec![None],
-        };
-        for body in &pages {
-            page_no += 1;
-            let Some(ps) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
-                return Err(PdfError::Export("page size".into()));
-            };
-            let mut page = doc.start_page_with(ps);
-            let mut s = page.surface();
-            draw_stamp(
-                &mut s,
-                mono,
-                stamp,
-                part.title(),
-                page_no,
-                total_pages,
-                bates_no,
-            );
-            match (body, part) {
-                (Some(lines), _) => {
-                    for (i, line) in lines.iter().enumerate() {
-                        let y = BODY_TOP + LEADING * (i as f32 + 1.0);
-                        mono.draw(&mut s, false, MARGIN, y, BODY_SIZE, line);
+        starts.push((page_no, bates_no));
+        page_no += part.pages();
+        bates_no += u64::from(part.pages());
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+        .min(parts.len().max(1));
+    if threads <= 1 {
+        return parts
+            .iter()
+            .zip(&starts)
+            .map(|(p, &(pg, b))| render_one(stamp, p, pg, b, total_pages))
+            .collect();
+    }
+    let mut slots: Vec<Option<Result<Rendered, PdfError>>> = vec![None; parts.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (parts, starts) = (&parts, &starts);
+                scope.spawn(move || {
+                    (t..parts.len())
+                        .step_by(threads)
+                        .map(|i| {
+                            let (pg, b) = starts[i];
+                            (i, render_one(stamp, &parts[i], pg, b, total_pages))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        slots[i] = Some(r);
                     }
                 }
-                (None, Part::Image { bytes, what, .. }) => {
-                    draw_image(&mut s, bytes, what)?;
+                Err(_) => {
+                    for s in slots.iter_mut().filter(|s| s.is_none()) {
+                        *s = Some(Err(PdfError::Export("a PDF writer thread panicked".into())));
+                    }
                 }
-                (None, Part::Text { .. }) => {}
             }
-            s.finish();
-            page.finish();
-            bates_no += 1;
         }
-        let meta = Metadata::new()
-            .title(format!("{} \u{2014} {}", stamp.request, part.title()))
-            .creator("chartdesk".into())
-            .producer("chartdesk (krilla)".into())
-            .language("en-US".into())
-            .document_id(format!("{}-{}", stamp.request, first))
-            .creation_date(pdf_date(&stamp.created));
-        doc.set_metadata(meta);
-        let bytes = doc
-            .finish()
-            .map_err(|e| PdfError::Export(format!("{e:?}")))?;
-        out.push(Rendered {
-            bytes,
-            pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),
-            bates_first: bates(&stamp.bates_prefix, first),
-            bates_last: bates(&stamp.bates_prefix, bates_no - 1),
-        });
+    });
+    slots
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Err(PdfError::Export("part not rendered".into()))))
+        .collect()
+}
+
+/// One part as one PDF/A-2b file, its first page numbered `page_no` and Bates `bates_no`.
+fn render_one(
+    stamp: &Stamp,
+    part: &Part,
+    mut page_no: u32,
+    mut bates_no: u64,
+    total_pages: u32,
+) -> Result<Rendered, PdfError> {
+    let mono = Mono::get();
+    let settings = SerializeSettings {
+        configuration: Configuration::new_with_validator(Validator::A2_B),
+        enable_tagging: false,
+        ..SerializeSettings::default()
+    };
+    let mut doc = Document::new_with(settings);
+    let first = bates_no;
+    let pages: Vec<Option<Vec<String>>> = match part {
+        Part::Text { text, .. } => page_lines(text).into_iter().map(Some).collect(),
+        Part::Image { .. } => vec![None],
+    };
+    for body in &pages {
+        let Some(ps) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
+            return Err(PdfError::Export("page size".into()));
+        };
+        let mut page = doc.start_page_with(ps);
+        let mut s = page.surface();
+        draw_stamp(
+            &mut s,
+            mono,
+            stamp,
+            part.title(),
+            page_no,
+            total_pages,
+            bates_no,
+        );
+        match (body, part) {
+            (Some(lines), _) => {
+                for (i, line) in lines.iter().enumerate() {
+                    let y = BODY_TOP + LEADING * (i as f32 + 1.0);
+                    mono.draw(&mut s, false, MARGIN, y, BODY_SIZE, line);
+                }
+            }
+            (None, Part::Image { bytes, what, .. }) => {
+                draw_image(&mut s, bytes, what)?;
+            }
+            (None, Part::Text { .. }) => {}
+        }
+        s.finish();
+        page.finish();
+        page_no += 1;
+        bates_no += 1;
     }
-    Ok(out)
+    let meta = Metadata::new()
+        .title(format!("{} \u{2014} {}", stamp.request, part.title()))
+        .creator("chartdesk".into())
+        .producer("chartdesk (krilla)".into())
+        .language("en-US".into())
+        .document_id(format!("{}-{}", stamp.request, first))
+        .creation_date(pdf_date(&stamp.created));
+    doc.set_metadata(meta);
+    let bytes = doc
+        .finish()
+        .map_err(|e| PdfError::Export(format!("{e:?}")))?;
+    Ok(Rendered {
+        bytes,
+        pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),
+        bates_first: bates(&stamp.bates_prefix, first),
+        bates_last: bates(&stamp.bates_prefix, bates_no - 1),
+    })
 }
 
 fn fill(gray: u8) -> Fill {
