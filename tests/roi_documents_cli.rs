@@ -77,6 +77,13 @@ fn letters_templates_and_attachments_on_the_command_line() {
         .assert()
         .success()
         .stdout(predicate::str::contains("acknowledgement").and(predicate::str::contains("rita")));
+    as_user(&db, "rita")
+        .args(["roi", "--as", "rita", "show", "REQ-1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "letter     1 acknowledgement to Ana Rivera",
+        ));
     let t = dir.path().join("t.txt");
     std::fs::write(&t, "Dear {{addressee}}, {{bogus}}\n").expect("write");
     as_user(&db, "sam")
