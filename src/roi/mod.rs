@@ -21,6 +21,12 @@
 //! Intake and the accounting desk: [`addressbook`] (requesters seen before, picked by typing),
 //! [`estimate`] (the fee estimate of the current selection) and [`manual_disclosure`] (a
 //! disclosure made outside the desk, entered by hand).
+//!
+//! Part 3 (issue #12): [`packet_pdf`] (documents and enclosures laid out as stamped PDF/A-2b or
+//! text), [`enclosures`] (letters, signed forms and amendment material in the packet),
+//! [`attachments`] (scanned signed forms), [`amendment`] (164.526), [`restriction`] (164.522),
+//! [`batch`] (multi-patient requests) and [`delivery`] (delivery records, byte-identical
+//! re-sends). Letters live in [`crate::letters`], the PDF writer in [`crate::pdf`].
 
 pub mod accounting;
 pub mod addressbook;
