@@ -174,6 +174,24 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "1 = every release passes QA review by a user other than the releaser (DOMAIN 4.5)",
     },
     SettingDef {
+        key: "release_document_format",
+        default: "PDF",
+        kind: Kind::Choice(&["PDF", "TEXT"]),
+        doc: "Release packet documents and letters: PDF (PDF/A-2b, stamped, Bates-numbered) or TEXT (issue #12)",
+    },
+    SettingDef {
+        key: "bates_prefix",
+        default: "",
+        kind: Kind::Text,
+        doc: "Bates number prefix of release packets; empty = the facility name's initials (issue #12)",
+    },
+    SettingDef {
+        key: "privacy_contact",
+        default: "",
+        kind: Kind::Text,
+        doc: "Where individuals complain to the facility, named in denial letters (45 CFR 164.524(d)(2)(iii)); empty = the Privacy Officer",
+    },
+    SettingDef {
         key: "fee_method",
         default: "flat",
         kind: Kind::Text,

@@ -531,8 +531,10 @@ fn roi_incomplete_document_flagged_and_released_only_when_acknowledged() {
         .clone();
     assert_eq!(item["complete"], false);
     assert_eq!(item["incomplete_acknowledged_by"], "rita");
-    let text =
-        std::fs::read_to_string(packet.join(item["file"].as_str().expect("file"))).expect("doc");
+    // The document is a stamped PDF/A-2b page (issue #12): read its text back.
+    let bytes = std::fs::read(packet.join(item["file"].as_str().expect("file"))).expect("doc");
+    let pdf = lopdf::Document::load_mem(&bytes).expect("pdf");
+    let text = pdf.extract_text(&[1]).expect("text");
     assert!(text.contains("INCOMPLETE: not signed"), "{text}");
 }
 

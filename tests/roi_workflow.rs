@@ -384,7 +384,11 @@ fn packet_files_match_manifest_checksums_in_folder_and_zip() {
     assert_eq!(manifest["legal_basis"], "45 CFR 164.524");
     assert_eq!(manifest["releaser"], "rita");
     assert_eq!(manifest["qa_user"], "sam");
-    assert_eq!(manifest["document_format"], "text/plain; charset=utf-8");
+    assert_eq!(manifest["document_format"], "application/pdf");
+    assert_eq!(
+        manifest["total_pages"], manifest["pages"],
+        "no letters: every page is a document page"
+    );
     let files = manifest["files"].as_array().expect("files");
     let names: Vec<&str> = files
         .iter()

@@ -5,6 +5,8 @@
 //! the OS account owning the database) the system administrator (AUD-10).
 
 mod args;
+mod batch;
+mod docs;
 mod output;
 
 pub use args::*;
@@ -249,6 +251,21 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
                 actor.username
             );
         }
+        RoiCmd::Letter(cmd) => docs::letter(&mut store, &actor, cmd)?,
+        RoiCmd::Batch(cmd) => batch::run(&mut store, &actor, cmd)?,
+        RoiCmd::Attach {
+            request: r,
+            file,
+            kind,
+        } => docs::attach(&mut store, &actor, &r, &kind, &file)?,
+        RoiCmd::Deliver {
+            request: r,
+            method,
+            tracking,
+            zip,
+        } => docs::deliver(&mut store, &actor, &r, &method, &tracking, &zip)?,
+        RoiCmd::Amend(cmd) => docs::amend(&mut store, &actor, cmd)?,
+        RoiCmd::Restrict(cmd) => docs::restrict(&mut store, &actor, cmd)?,
         RoiCmd::Release { request: r, out } => {
             print_release(&release::release(&mut store, &actor, req(&r)?, &out)?);
         }

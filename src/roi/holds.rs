@@ -267,6 +267,21 @@ pub fn lift_hold(store: &mut Store, actor: &Actor, id: i64) -> Result<Status, Co
                 format!("{label} is {}, not on hold", rec.status.label()),
             ));
         };
+        if code == super::restriction::HOLD_RESTRICTION {
+            let left = super::restriction::request_conflicts(tx, id, today)?;
+            if !left.is_empty() {
+                let why: Vec<String> = left
+                    .iter()
+                    .map(|c| c.message().replace("REQ", &label))
+                    .collect();
+                return Err(CoreError::invalid(
+                    "restriction",
+                    format!("{label} stays on hold {}", why.join("; ")),
+                ));
+            }
+            let st = lift_if(tx, audit, actor, rec, &code, now, today)?;
+            return Ok(st.unwrap_or(rec.status));
+        }
         if code != "HOLD_RECORD_INCOMPLETE" {
             return Err(CoreError::invalid(
                 "hold",

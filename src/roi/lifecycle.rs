@@ -81,6 +81,7 @@ pub const HOLD_REASONS: &[&str] = &[
     "HOLD_IDENTITY",
     "HOLD_RECORD_INCOMPLETE",
     "HOLD_CLARIFY_SCOPE",
+    "HOLD_RESTRICTION",
 ];
 
 /// A hold reason: any `AUTH_*` reason code or a `HOLD_*` code.
@@ -117,6 +118,9 @@ pub fn hold_condition(code: &str) -> &'static str {
         }
         "HOLD_IDENTITY" => "record the verification: `chartdesk roi verify REQ --method …`",
         "HOLD_CLARIFY_SCOPE" => "record the clarified scope: `chartdesk roi scope REQ …`",
+        "HOLD_RESTRICTION" => {
+            "end the restriction (164.522(a)(2)) or leave out the restricted documents, then `chartdesk roi lift REQ`"
+        }
         "HOLD_RECORD_INCOMPLETE" => {
             "leave out or wait for the signature of every incomplete document (or acknowledge each, when roi_incomplete_documents = ACKNOWLEDGE), then `chartdesk roi lift REQ`"
         }

@@ -21,14 +21,25 @@
 //! Intake and the accounting desk: [`addressbook`] (requesters seen before, picked by typing),
 //! [`estimate`] (the fee estimate of the current selection) and [`manual_disclosure`] (a
 //! disclosure made outside the desk, entered by hand).
+//!
+//! Part 3 (issue #12): [`packet_pdf`] (documents and enclosures laid out as stamped PDF/A-2b or
+//! text), [`enclosures`] (letters, signed forms and amendment material in the packet),
+//! [`attachments`] (scanned signed forms), [`amendment`] (164.526), [`restriction`] (164.522),
+//! [`batch`] (multi-patient requests) and [`delivery`] (delivery records, byte-identical
+//! re-sends). Letters live in [`crate::letters`], the PDF writer in [`crate::pdf`].
 
 pub mod accounting;
 pub mod addressbook;
+pub mod amendment;
+pub mod attachments;
 pub mod authorization;
+pub mod batch;
 pub mod category;
 pub mod check;
 pub mod clock;
+pub mod delivery;
 pub mod disclosure;
+pub mod enclosures;
 pub mod estimate;
 pub mod fees;
 pub mod holds;
@@ -36,12 +47,14 @@ pub mod lifecycle;
 pub mod manual_disclosure;
 pub mod packet;
 pub mod packet_crypt;
+pub mod packet_pdf;
 pub mod queue;
 pub mod release;
 pub mod release_files;
 pub mod report;
 pub mod request;
 pub mod requester;
+pub mod restriction;
 pub mod selection;
 pub mod validate;
 

@@ -56,8 +56,34 @@ pub fn part2_notice_text(consent_enclosed: bool) -> String {
 /// File name of the Part 2 notice in a packet.
 pub const PART2_NOTICE_FILE: &str = "notice-42cfr2.32.txt";
 
-/// What the documents are rendered as; stated in the manifest and README.
+/// The documents rendered as text (`release_document_format = TEXT`).
 pub const DOCUMENT_FORMAT: &str = "text/plain; charset=utf-8";
+/// The documents rendered as stamped PDF/A-2b (`release_document_format = PDF`, the default).
+pub const PDF_FORMAT: &str = "application/pdf";
+
+/// A file that goes in the packet beside the documents: a letter (rendered like a document:
+/// stamped PDF, or text) or a scanned signed form (kept as received; an image scan is also
+/// drawn on a stamped PDF page).
+#[derive(Clone, Debug)]
+pub struct Enclosure {
+    /// Path without extension inside the packet (`letters/cover-letter`,
+    /// `attachments/authorization-3`).
+    pub stem: String,
+    pub title: String,
+    pub body: EnclosureBody,
+    /// Before the documents (a cover letter) rather than after them.
+    pub front: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum EnclosureBody {
+    Text(String),
+    /// A scan as received: its bytes, and its file extension (`pdf`, `png`, `jpg`).
+    Scan {
+        bytes: Vec<u8>,
+        ext: String,
+    },
+}
 
 /// One document going out.
 #[derive(Clone, Debug)]
@@ -111,12 +137,17 @@ pub struct PacketInput {
     /// Why a document labelled sensitive goes out, in words, as stated on it (the
     /// individual's own access, the authorization that names it, …); never claims more.
     pub sensitive_basis: String,
+    /// `Some(bates prefix)`: documents and letters as stamped PDF/A-2b; `None`: as text.
+    pub pdf: Option<String>,
+    /// Letters and signed forms that go with the documents.
+    pub enclosures: Vec<Enclosure>,
 }
 
-/// Pages of a rendered document: 60 lines a page, at least one.
+/// Pages of a rendered document: 60 lines of at most 90 columns a page, at least one — the
+/// very layout of the PDF pages ([`crate::pdf::page_lines`]), so fees and manifests count
+/// true pages.
 pub fn pages_of(text: &str) -> u32 {
-    let lines = text.lines().count().max(1);
-    u32::try_from(lines.div_ceil(60)).unwrap_or(u32::MAX)
+    u32::try_from(crate::pdf::page_lines(text).len()).unwrap_or(u32::MAX)
 }
 
 /// Lowercase hex SHA-256.
@@ -220,21 +251,6 @@ pub fn render_document(input: &PacketInput, d: &PacketDoc) -> String {
     s
 }
 
-fn doc_file(d: &PacketDoc) -> String {
-    let t: String = d
-        .doc_type
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("documents/doc-{:06}-{t}.txt", d.document_id)
-}
-
 const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 
@@ -319,7 +335,7 @@ fn uuid_for(seed: &str) -> String {
 
 /// FHIR R4 Bundle (type `collection`: no Composition) holding the Patient, one
 /// DocumentReference and one Binary per released document.
-pub fn fhir_bundle(input: &PacketInput, rendered: &[(String, String)]) -> Value {
+pub fn fhir_bundle(input: &PacketInput, laid: &[super::packet_pdf::LaidFile]) -> Value {
     let seed = format!("{}|{}", input.request_label, input.released_at);
     let patient_url = uuid_for(&format!("{seed}|patient"));
     let gender = match input.patient_sex.as_str() {
@@ -338,7 +354,7 @@ pub fn fhir_bundle(input: &PacketInput, rendered: &[(String, String)]) -> Value 
             "gender": gender
         }
     })];
-    for (d, (_, text)) in input.docs.iter().zip(rendered) {
+    for (d, file) in input.docs.iter().zip(laid) {
         let bin_url = uuid_for(&format!("{seed}|binary|{}", d.document_id));
         let security = security_labels(&d.categories);
         let doc_status = match d.status.as_str() {
@@ -355,10 +371,10 @@ pub fn fhir_bundle(input: &PacketInput, rendered: &[(String, String)]) -> Value 
             "subject": {"reference": patient_url},
             "date": fhir_instant(&d.service_at),
             "content": [{"attachment": {
-                "contentType": DOCUMENT_FORMAT,
+                "contentType": file.content_type,
                 "url": bin_url,
                 "title": d.title,
-                "size": text.len()
+                "size": file.bytes.len()
             }}],
             "context": {"encounter": [{"identifier": {"system": "urn:chartdesk:visit", "value": d.visit_number}}]}
         });
@@ -370,7 +386,7 @@ pub fn fhir_bundle(input: &PacketInput, rendered: &[(String, String)]) -> Value 
         entries.push(json!({"fullUrl": uuid_for(&format!("{seed}|docref|{}", d.document_id)), "resource": docref}));
         entries.push(json!({
             "fullUrl": bin_url,
-            "resource": {"resourceType": "Binary", "contentType": DOCUMENT_FORMAT, "data": base64(text.as_bytes())}
+            "resource": {"resourceType": "Binary", "contentType": file.content_type, "data": base64(&file.bytes)}
         }));
     }
     json!({
@@ -415,13 +431,32 @@ fn readme(input: &PacketInput, part2: bool) -> String {
         "Release packet {} from {}.\n\n\
          manifest.json   what was released, to whom, why, under which authorization, and the\n\
          \x20               SHA-256 checksum of every other file in this packet\n\
-         documents/      one file per document, rendered as plain UTF-8 text ({DOCUMENT_FORMAT});\n\
-         \x20               these are text renderings, not PDF\n\
+         documents/      one file per document, {}\n\
          bundle.json     the same documents as a FHIR R4 Bundle (type collection)\n\
          invoice.txt     the fee and the rule it follows\n",
         input.request_label,
-        crate::text::sanitize_line(&input.facility)
+        crate::text::sanitize_line(&input.facility),
+        if input.pdf.is_some() {
+            "PDF/A-2b; every page stamped with the patient, the request,\n\
+             \x20               Page n of N and a Bates number running through the packet"
+        } else {
+            "rendered as plain UTF-8 text (text/plain; charset=utf-8)"
+        }
     );
+    if input
+        .enclosures
+        .iter()
+        .any(|e| e.stem.starts_with("letters/"))
+    {
+        s += "letters/        the letters that go with this release\n";
+    }
+    if input
+        .enclosures
+        .iter()
+        .any(|e| e.stem.starts_with("attachments/"))
+    {
+        s += "attachments/    signed forms as received (and image scans on stamped pages)\n";
+    }
     if input.authorization.is_some() {
         s += "authorization.json  a copy of the authorization the release rests on\n";
     }
@@ -434,24 +469,21 @@ fn readme(input: &PacketInput, part2: bool) -> String {
     s
 }
 
-/// Every file of the packet (path, bytes), `manifest.json` first.
-pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
-    let part2 = input.part2_notice
-        && input
-            .docs
-            .iter()
-            .any(|d| d.categories.contains(&Category::SudPart2));
-    let rendered: Vec<(String, String)> = input
+/// Every file of the packet (path, bytes), `manifest.json` first. Fails only when a PDF cannot
+/// be written (an enclosed scan that is not a readable PNG/JPEG).
+pub fn build(input: &PacketInput) -> Result<Vec<(String, Vec<u8>)>, crate::pdf::PdfError> {
+    let part2 = input
         .docs
         .iter()
-        .map(|d| (doc_file(d), render_document(input, d)))
-        .collect();
+        .any(|d| d.categories.contains(&Category::SudPart2));
+    let notice = input.part2_notice && part2;
+    let laid = super::packet_pdf::layout(input)?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    files.push(("README.txt".into(), readme(input, part2).into_bytes()));
-    for (name, text) in &rendered {
-        files.push((name.clone(), text.clone().into_bytes()));
+    files.push(("README.txt".into(), readme(input, notice).into_bytes()));
+    for f in laid.docs.iter().chain(&laid.enclosures) {
+        files.push((f.path.clone(), f.bytes.clone()));
     }
-    let mut bundle = fhir_bundle(input, &rendered);
+    let mut bundle = fhir_bundle(input, &laid.docs);
     crate::text::sanitize_json(&mut bundle);
     files.push((
         "bundle.json".into(),
@@ -464,15 +496,15 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
             serde_json::to_vec_pretty(a).unwrap_or_default(),
         ));
     }
-    if part2 {
-        let notice = part2_notice_text(input.authorization.is_some());
-        files.push((PART2_NOTICE_FILE.into(), notice.into_bytes()));
+    if notice {
+        let text = part2_notice_text(input.authorization.is_some());
+        files.push((PART2_NOTICE_FILE.into(), text.into_bytes()));
     }
     let items: Vec<Value> = input
         .docs
         .iter()
-        .zip(&rendered)
-        .map(|(d, (name, text))| {
+        .zip(&laid.docs)
+        .map(|(d, f)| {
             json!({
                 "document_id": d.document_id,
                 "type": d.doc_type,
@@ -480,13 +512,30 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
                 "status": d.status,
                 "service_date": d.service_at.get(..10).unwrap_or(&d.service_at),
                 "encounter": d.visit_number,
-                "pages": pages_of(text),
+                "pages": f.pages,
+                "bates_first": f.bates_first,
+                "bates_last": f.bates_last,
                 "sensitive_categories": d.categories,
                 "complete": d.incomplete.is_none(),
                 "incomplete": d.incomplete,
                 "incomplete_acknowledged_by": d.incomplete_ack,
-                "file": name,
-                "sha256": sha256_hex(text.as_bytes()),
+                "file": f.path,
+                "sha256": sha256_hex(&f.bytes),
+            })
+        })
+        .collect();
+    let enclosures: Vec<Value> = laid
+        .enclosures
+        .iter()
+        .map(|f| {
+            json!({
+                "title": f.title,
+                "file": f.path,
+                "content_type": f.content_type,
+                "pages": f.pages,
+                "bates_first": f.bates_first,
+                "bates_last": f.bates_last,
+                "sha256": sha256_hex(&f.bytes),
             })
         })
         .collect();
@@ -494,14 +543,30 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
         .iter()
         .map(|(p, b)| json!({"path": p, "bytes": b.len(), "sha256": sha256_hex(b)}))
         .collect();
+    let (format, note) = match &input.pdf {
+        Some(prefix) => (
+            PDF_FORMAT,
+            format!(
+                "documents and letters are PDF/A-2b with embedded subset fonts; Bates numbers {} to {} run through the packet",
+                crate::pdf::bates(prefix, 1),
+                crate::pdf::bates(prefix, u64::from(laid.total_pages.max(1)))
+            ),
+        ),
+        None => (
+            DOCUMENT_FORMAT,
+            "documents are rendered as plain text (release_document_format = TEXT)".to_string(),
+        ),
+    };
     let mut manifest = json!({
-        "format": "chartdesk-release-packet/1",
-        "document_format": DOCUMENT_FORMAT,
-        "document_format_note": "documents are rendered as plain text, not PDF (no embeddable font is available to chartdesk)",
+        "format": "chartdesk-release-packet/2",
+        "document_format": format,
+        "document_format_note": note,
+        "total_pages": laid.total_pages,
         "items": items,
+        "enclosures": enclosures,
         "withheld": input.withheld,
         "excluded_sensitive_categories": input.excluded_categories,
-        "redisclosure_notice": if part2 { Value::String(PART2_NOTICE_FILE.into()) } else { Value::Null },
+        "redisclosure_notice": if notice { Value::String(PART2_NOTICE_FILE.into()) } else { Value::Null },
         "invoice": {
             "cents": input.fee.cents,
             "method": input.fee_method,
@@ -518,7 +583,7 @@ pub fn build(input: &PacketInput) -> Vec<(String, Vec<u8>)> {
     crate::text::sanitize_json(&mut manifest);
     let manifest = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     files.insert(0, ("manifest.json".into(), manifest));
-    files
+    Ok(files)
 }
 
 /// A zip archive (deflate, UTF-8 names) of the given files, dated `dos_date`/`dos_time`.

@@ -96,6 +96,10 @@ pub struct Detail {
     /// The recorded fee estimate (LTR-02) and the payments against it or the invoice.
     pub estimate: Option<EstimateRecord>,
     pub payments: Vec<Payment>,
+    /// Letters sent, signed forms attached, deliveries made (issue #12).
+    pub letters: Vec<crate::letters::Letter>,
+    pub attachments: Vec<super::attachments::Attachment>,
+    pub deliveries: Vec<super::delivery::DeliveryRecord>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -133,6 +137,21 @@ pub fn detail(store: &mut Store, actor: &Actor, id: i64) -> Result<Detail, CoreE
         let hold_hint = super::request::hold_hint(&rec).filter(|_| rec.status == Status::OnHold);
         let estimate = estimate_record(tx, id)?;
         let payments = payments(tx, id)?;
-        Ok(Detail { request: rec, clock, selection, history, denial, hold_hint, estimate, payments })
+        let letters = crate::letters::list(tx, id)?;
+        let attachments = super::attachments::list(tx, id)?;
+        let deliveries = super::delivery::list(tx, id)?;
+        Ok(Detail {
+            request: rec,
+            clock,
+            selection,
+            history,
+            denial,
+            hold_hint,
+            estimate,
+            payments,
+            letters,
+            attachments,
+            deliveries,
+        })
     })
 }

@@ -198,6 +198,18 @@ pub fn release(
     )?;
     // Settle what a crash of an earlier release left (issue #17) before this one starts.
     let recovered = super::release_files::recover(store, actor)?;
+    // 164.522(a): a release that would break a restriction in force goes on hold instead.
+    let broken = super::restriction::hold_if_restricted(store, actor, id)?;
+    if !broken.is_empty() {
+        let why: Vec<String> = broken
+            .iter()
+            .map(|c| c.message().replace("REQ", &label))
+            .collect();
+        return Err(CoreError::invalid(
+            "restriction",
+            format!("{label} put on hold, not released: {}", why.join("; ")),
+        ));
+    }
     let dir = out_dir.join(&label);
     let zip_path = out_dir.join(format!("{label}.zip"));
     let db_path = store.path().to_path_buf();
@@ -346,17 +358,27 @@ pub fn release(
             fee_method: fee_method.clone(),
             part2_notice,
             sensitive_basis: sensitive_basis(v),
+            pdf: pdf_prefix(tx, &facility)?,
+            enclosures: super::enclosures::for_release(
+                tx,
+                &rec,
+                &docs.iter().map(|d| d.document_id).collect::<Vec<_>>(),
+            )?,
             ..probe
         };
-        let files = packet::build(&input);
+        let files = packet::build(&input).map_err(|e| CoreError::invalid("packet", e.to_string()))?;
+        let total_pages = files
+            .first()
+            .and_then(|(_, m)| serde_json::from_slice::<serde_json::Value>(m).ok())
+            .and_then(|m| m["total_pages"].as_i64());
         let manifest_sha = files.first().map(|(_, b)| packet::sha256_hex(b)).unwrap_or_default();
         let zip_bytes = zip_packet(&label, &files, local, zip_passphrase.as_deref())
             .map_err(|e| io_err(&zip_path, e))?;
         let zip_sha = packet::sha256_hex(&zip_bytes);
         tx.execute(
             "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
-                invoice_method = ?6, packet_sha256 = ?7 WHERE id = ?1",
-            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha],
+                invoice_method = ?6, packet_sha256 = ?7, packet_zip_sha256 = ?8, packet_pages_total = ?9 WHERE id = ?1",
+            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha, zip_sha, total_pages],
         )?;
         request::move_status(tx, audit, actor, &mut rec, Status::Released, None, &now_ms, today)?;
         audit.record(event.detail(json!({
@@ -505,7 +527,30 @@ fn probe_input(
         requester_name: rec.requester_name.clone(),
         part2_notice: false,
         sensitive_basis: String::new(),
+        pdf: None,
+        enclosures: Vec::new(),
     }
+}
+
+/// `Some(Bates prefix)` when documents go out as PDF (`release_document_format = PDF`); the
+/// prefix is the `bates_prefix` setting, or the facility's initials when it is empty.
+pub fn pdf_prefix(
+    conn: &rusqlite::Connection,
+    facility: &str,
+) -> Result<Option<String>, CoreError> {
+    if settings::get(conn, "release_document_format")?
+        .trim()
+        .eq_ignore_ascii_case("TEXT")
+    {
+        return Ok(None);
+    }
+    let p = settings::get(conn, "bates_prefix")?;
+    let p = p.trim();
+    Ok(Some(if p.is_empty() {
+        crate::pdf::default_bates_prefix(facility)
+    } else {
+        p.to_string()
+    }))
 }
 
 /// What a sensitive document's text says about why it goes out (never more than is true).

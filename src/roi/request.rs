@@ -357,13 +357,25 @@ pub(crate) fn move_status(
 /// ROI-01: log a request; the due date is received + `access_due_days`. Returns its id.
 pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result<i64, CoreError> {
     authorize(store, actor, Perm::ReleaseRecords, "release_request", "new")?;
+    check_new(store.conn(), new, today(store))?;
+    let now = utc_ms(store.now());
+    store.transact(actor, |tx, audit| log_in(tx, audit, actor, new, &now))
+}
+
+/// The checks of [`log_request`] before anything is written: requester named, text within
+/// limits, dates sane, received not in the future (ROI-01).
+pub(crate) fn check_new(
+    conn: &rusqlite::Connection,
+    new: &NewRequest,
+    today_local: NaiveDate,
+) -> Result<(), CoreError> {
     if new.requester_name.trim().is_empty() {
         return Err(CoreError::invalid(
             "requester_name",
             "who is asking must be named (DOMAIN 4.5)",
         ));
     }
-    let limits = crate::limits::Limits::read(store.conn())?;
+    let limits = crate::limits::Limits::read(conn)?;
     limits.check_text(
         "requester_name",
         &new.requester_name,
@@ -387,7 +399,6 @@ pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result
             format!("from {f} is after to {t}"),
         ));
     }
-    let today_local = today(store);
     if new.received > today_local {
         return Err(CoreError::invalid(
             "received",
@@ -397,75 +408,91 @@ pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result
             ),
         ));
     }
-    let now = utc_ms(store.now());
-    store.transact(actor, |tx, audit| {
-        let patient: (i64, String) = tx
+    Ok(())
+}
+
+/// The write of [`log_request`] inside an open transaction (the patient and the encounters are
+/// checked here; the caller checked the permission and the fields). Returns its id.
+pub(crate) fn log_in(
+    tx: &Tx<'_>,
+    audit: &mut AuditBuffer,
+    actor: &Actor,
+    new: &NewRequest,
+    now: &str,
+) -> Result<i64, CoreError> {
+    let patient: (i64, String) = tx
+        .query_row(
+            "SELECT id, mrn FROM patients WHERE mrn = ?1",
+            [&new.mrn],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound {
+            what: "patient",
+            id: new.mrn.clone(),
+        })?;
+    for visit in &new.scope.encounters {
+        let ok: Option<i64> = tx
             .query_row(
-                "SELECT id, mrn FROM patients WHERE mrn = ?1",
-                [&new.mrn],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT id FROM encounters WHERE visit_number = ?1 AND patient_id = ?2",
+                params![visit, patient.0],
+                |r| r.get(0),
             )
-            .optional()?
-            .ok_or_else(|| CoreError::NotFound {
-                what: "patient",
-                id: new.mrn.clone(),
-            })?;
-        for visit in &new.scope.encounters {
-            let ok: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM encounters WHERE visit_number = ?1 AND patient_id = ?2",
-                    params![visit, patient.0],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if ok.is_none() {
-                return Err(CoreError::invalid(
-                    "encounters",
-                    format!("{visit} is not an encounter of {}", new.mrn),
-                ));
-            }
+            .optional()?;
+        if ok.is_none() {
+            return Err(CoreError::invalid(
+                "encounters",
+                format!("{visit} is not an encounter of {}", new.mrn),
+            ));
         }
-        let s = clock_settings(tx)?;
-        let due = clock::initial_due(new.received, &s).map_err(|e| roi_err("received", e))?;
-        let scope = serde_json::to_string(&new.scope).map_err(|e| CoreError::invalid("scope", e.to_string()))?;
-        let cond = serde_json::to_string(&new.conditions).map_err(|e| CoreError::invalid("conditions", e.to_string()))?;
-        tx.execute(
-            "INSERT INTO release_requests(patient_id, requester_type, requester_name, requester_address,
-                purpose, scope, delivery, received_at, due_at, status, created_by, conditions)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'logged', ?10, ?11)",
-            params![
-                patient.0,
-                new.requester_type.as_str(),
-                new.requester_name.trim(),
-                new.requester_address.trim(),
-                new.purpose.trim(),
-                scope,
-                new.delivery.as_str(),
-                new.received.to_string(),
-                due.to_string(),
-                actor.username,
-                cond
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO release_request_history(request_id, at, from_status, to_status, reason, username)
-             VALUES (?1, ?2, NULL, 'logged', NULL, ?3)",
-            params![id, now, actor.username],
-        )?;
-        audit.record(
-            Event::new(Action::Create, Subtype::Create, "release_request", request_label(id))
-                .patient(&patient.1)
-                .purpose(purpose_of_use(new.requester_type))
-                .detail(json!({
-                    "requester_type": new.requester_type.as_str(),
-                    "requester_name": new.requester_name.trim(),
-                    "received": new.received, "due": due, "scope": new.scope,
-                    "delivery": new.delivery.as_str(), "rule": "ROI-01",
-                })),
-        );
-        Ok(id)
-    })
+    }
+    let s = clock_settings(tx)?;
+    let due = clock::initial_due(new.received, &s).map_err(|e| roi_err("received", e))?;
+    let scope = serde_json::to_string(&new.scope)
+        .map_err(|e| CoreError::invalid("scope", e.to_string()))?;
+    let cond = serde_json::to_string(&new.conditions)
+        .map_err(|e| CoreError::invalid("conditions", e.to_string()))?;
+    tx.execute(
+        "INSERT INTO release_requests(patient_id, requester_type, requester_name, requester_address,
+            purpose, scope, delivery, received_at, due_at, status, created_by, conditions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'logged', ?10, ?11)",
+        params![
+            patient.0,
+            new.requester_type.as_str(),
+            new.requester_name.trim(),
+            new.requester_address.trim(),
+            new.purpose.trim(),
+            scope,
+            new.delivery.as_str(),
+            new.received.to_string(),
+            due.to_string(),
+            actor.username,
+            cond
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO release_request_history(request_id, at, from_status, to_status, reason, username)
+         VALUES (?1, ?2, NULL, 'logged', NULL, ?3)",
+        params![id, now, actor.username],
+    )?;
+    audit.record(
+        Event::new(
+            Action::Create,
+            Subtype::Create,
+            "release_request",
+            request_label(id),
+        )
+        .patient(&patient.1)
+        .purpose(purpose_of_use(new.requester_type))
+        .detail(json!({
+            "requester_type": new.requester_type.as_str(),
+            "requester_name": new.requester_name.trim(),
+            "received": new.received, "due": due, "scope": new.scope,
+            "delivery": new.delivery.as_str(), "rule": "ROI-01",
+        })),
+    );
+    Ok(id)
 }
 
 /// Run `work` on a loaded request inside one audited transaction, after the permission check.

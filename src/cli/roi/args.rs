@@ -284,4 +284,38 @@ pub enum RoiCmd {
         #[arg(long)]
         part2: bool,
     },
+    /// Letters from facility templates: templates, fields, preview, send, list (issue #12)
+    #[command(subcommand)]
+    Letter(super::docs::LetterCmd),
+    /// Attach a scanned signed authorization or request letter (PDF, PNG, JPEG); kept six
+    /// years with its SHA-256 and put in the packet (164.508(b)(6), 164.530(j))
+    Attach {
+        request: String,
+        file: PathBuf,
+        /// authorization, request_letter or other
+        #[arg(long, default_value = "authorization")]
+        kind: String,
+    },
+    /// Record a delivery of the released packet zip (a re-send must be byte-identical)
+    Deliver {
+        request: String,
+        /// mail, certified_mail, courier, email, portal, fax, pickup
+        #[arg(long)]
+        method: String,
+        /// Tracking or confirmation number
+        #[arg(long, default_value = "")]
+        tracking: String,
+        /// The packet zip sent
+        #[arg(long)]
+        zip: PathBuf,
+    },
+    /// Amendment requests (45 CFR 164.526)
+    #[command(subcommand)]
+    Amend(super::docs::AmendCmd),
+    /// Restrictions and confidential communications (45 CFR 164.522)
+    #[command(subcommand)]
+    Restrict(super::docs::RestrictCmd),
+    /// Multi-patient requests (payer audits, research sets): one packet, a folder per patient
+    #[command(subcommand)]
+    Batch(super::batch::BatchCmd),
 }

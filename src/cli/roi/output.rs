@@ -179,6 +179,40 @@ pub fn format_detail(d: &request::Detail) -> String {
             sanitize_line(&p.username)
         );
     }
+    for l in &d.letters {
+        s += &format!(
+            "letter     {} {} to {} ({}, {})\n",
+            l.id,
+            l.kind,
+            sanitize_line(&l.recipient),
+            l.sent_at,
+            sanitize_line(&l.sent_by)
+        );
+    }
+    for a in &d.attachments {
+        s += &format!(
+            "form       {} {} {} sha256 {}\n",
+            a.id,
+            a.kind,
+            sanitize_line(&a.file_name),
+            a.sha256
+        );
+    }
+    for x in &d.deliveries {
+        s += &format!(
+            "delivery   {} {} {} ({}, {}){}\n",
+            x.id,
+            x.method,
+            sanitize_line(&x.tracking),
+            x.sent_at,
+            sanitize_line(&x.sent_by),
+            if x.resend_of.is_some() {
+                " re-send, byte-identical"
+            } else {
+                ""
+            }
+        );
+    }
     s += &crate::roi::format_table(&d.selection.validation);
     s += "documents:\n";
     for i in &d.selection.items {
