@@ -319,16 +319,16 @@ fn rejection_letter_lists_defects_and_letters_are_kept() {
     let (_, ptext) = pdf_text(&pdf);
     assert!(ptext.contains("164.508"), "{ptext}");
     assert_eq!(letters::list(store.conn(), id).expect("list").len(), 1);
-    let del = store
-        .conn()
+    let del = rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute("DELETE FROM letters WHERE id = ?1", [l.id]);
     assert!(del.is_err_and(|e| e.to_string().contains("six years")));
-    let upd = store
-        .conn()
+    let upd = rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute("UPDATE letters SET body = 'x' WHERE id = ?1", [l.id]);
     assert!(upd.is_err());
-    let del = store
-        .conn()
+    let del = rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute("DELETE FROM release_requests WHERE id = ?1", [id]);
     assert!(
         del.is_err_and(|e| e.to_string().contains("kept six years")),
@@ -613,8 +613,8 @@ fn self_pay_restriction_holds_a_payer_release() {
         request::load(store.conn(), id).expect("load").status,
         Status::OnHold
     );
-    let del = store
-        .conn()
+    let del = rusqlite::Connection::open(store.path())
+        .expect("raw open for test set-up")
         .execute("DELETE FROM restrictions WHERE id = ?1", [rid]);
     assert!(del.is_err(), "restrictions are ended, never deleted");
 }
@@ -673,14 +673,14 @@ fn signed_forms_are_checked_hashed_and_kept() {
     assert_eq!(a.sha256, chartdesk::roi::packet::sha256_hex(&b64(PNG_1X1)));
     assert_eq!(a.retain_until, "2032-11-20");
     assert!(
-        store
-            .conn()
+        rusqlite::Connection::open(store.path())
+            .expect("raw open for test set-up")
             .execute("DELETE FROM request_attachments WHERE id = ?1", [a.id])
             .is_err()
     );
     assert!(
-        store
-            .conn()
+        rusqlite::Connection::open(store.path())
+            .expect("raw open for test set-up")
             .execute(
                 "UPDATE request_attachments SET bytes = x'00' WHERE id = ?1",
                 [a.id]

@@ -123,7 +123,7 @@ fn dollars(c: u64) -> String {
 
 /// The values of every field for `rec` as of `today`. Reads only.
 pub fn gather(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     today: chrono::NaiveDate,
     staff: &str,

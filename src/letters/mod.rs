@@ -76,7 +76,7 @@ pub struct Letter {
 }
 
 /// Every template, by kind.
-pub fn templates(conn: &rusqlite::Connection) -> Result<Vec<Template>, CoreError> {
+pub fn templates(conn: &crate::store::Reader) -> Result<Vec<Template>, CoreError> {
     let mut st = conn.prepare(
         "SELECT kind, title, body, to_individual, updated_at, updated_by FROM letter_templates ORDER BY kind",
     )?;
@@ -94,7 +94,7 @@ pub fn templates(conn: &rusqlite::Connection) -> Result<Vec<Template>, CoreError
 }
 
 /// One template.
-pub fn template(conn: &rusqlite::Connection, kind: &str) -> Result<Template, CoreError> {
+pub fn template(conn: &crate::store::Reader, kind: &str) -> Result<Template, CoreError> {
     templates(conn)?
         .into_iter()
         .find(|t| t.kind == kind)
@@ -147,7 +147,7 @@ pub fn set_template(
 
 /// The confidential-communication address of a patient, when one is on file (164.522(b)).
 pub fn confidential_address(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
 ) -> Result<Option<String>, CoreError> {
     let has_table: bool = conn
@@ -173,7 +173,7 @@ pub fn confidential_address(
 /// The letter `kind` for request `id` as it would be sent today: (title, recipient, address,
 /// text). Pure read.
 pub fn preview(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     kind: &str,
     today: chrono::NaiveDate,
@@ -264,7 +264,7 @@ pub fn send(
 /// A letter on its own as a stamped PDF/A-2b (`Page n of N` and Bates of its own, prefix
 /// `<bates prefix>-L`), for `rec`'s patient.
 pub fn render(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     title: &str,
     text: &str,
@@ -282,7 +282,7 @@ pub fn render(
 
 /// [`render`] for any patient and reference (`REQ-000042`, `AMD-000007`).
 pub fn render_for_patient(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
     reference: &str,
     title: &str,
@@ -322,7 +322,7 @@ pub fn render_for_patient(
 }
 
 /// The letters sent on request `id`, oldest first.
-pub fn list(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Letter>, CoreError> {
+pub fn list(conn: &crate::store::Reader, id: i64) -> Result<Vec<Letter>, CoreError> {
     let mut st = conn.prepare(
         "SELECT id, kind, title, recipient, address, pdf_sha256, sent_at, sent_by, retain_until
          FROM letters WHERE request_id = ?1 ORDER BY id",
@@ -345,7 +345,7 @@ pub fn list(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Letter>, CoreErr
 }
 
 /// The signing staff member's name (full name, else user name).
-pub fn staff_name(conn: &rusqlite::Connection, actor: &Actor) -> Result<String, CoreError> {
+pub fn staff_name(conn: &crate::store::Reader, actor: &Actor) -> Result<String, CoreError> {
     let full: Option<String> = conn
         .query_row(
             "SELECT full_name FROM users WHERE username = ?1",

@@ -151,7 +151,7 @@ fn join(ids: &[i64]) -> String {
 }
 
 /// Load one amendment request with its statements.
-pub fn load(conn: &rusqlite::Connection, id: i64) -> Result<Amendment, CoreError> {
+pub fn load(conn: &crate::store::Reader, id: i64) -> Result<Amendment, CoreError> {
     let a = conn
         .query_row(
             "SELECT a.id, a.patient_id, p.mrn, p.family_name || ', ' || p.given_name, a.received, a.requested_by,
@@ -206,7 +206,7 @@ pub fn load(conn: &rusqlite::Connection, id: i64) -> Result<Amendment, CoreError
 }
 
 /// The amendment queue: open requests first, by due date, then the decided ones.
-pub fn queue(conn: &rusqlite::Connection) -> Result<Vec<Amendment>, CoreError> {
+pub fn queue(conn: &crate::store::Reader) -> Result<Vec<Amendment>, CoreError> {
     let mut st =
         conn.prepare("SELECT id FROM amendment_requests ORDER BY status <> 'open', due, id")?;
     let list: Vec<i64> = st
@@ -339,7 +339,7 @@ pub fn log(
 }
 
 fn check_documents(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Reader,
     pid: i64,
     documents: &[i64],
 ) -> Result<(), CoreError> {
@@ -467,7 +467,7 @@ pub fn extend(
 /// Who must be told of an accepted amendment (164.526(c)(3)): the persons the individual
 /// names, and every recipient of a disclosure of an affected document.
 pub fn recipients_to_tell(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
     documents: &[i64],
 ) -> Result<Vec<String>, CoreError> {
@@ -548,7 +548,7 @@ pub fn accept(
     })
 }
 
-fn doc_lines(conn: &rusqlite::Connection, documents: &[i64]) -> Result<String, CoreError> {
+fn doc_lines(conn: &crate::store::Reader, documents: &[i64]) -> Result<String, CoreError> {
     let mut out = Vec::new();
     for d in documents {
         let t: Option<String> = conn
@@ -696,7 +696,7 @@ pub fn carry_request_and_denial(
 /// request, the denial, the statement of disagreement and any rebuttal (or, with no statement,
 /// the request and denial when the individual asked).
 pub fn carried_with(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
     documents: &[i64],
 ) -> Result<Vec<Enclosure>, CoreError> {

@@ -118,7 +118,7 @@ pub fn attach(
 }
 
 /// The forms attached to request `id`, oldest first.
-pub fn list(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Attachment>, CoreError> {
+pub fn list(conn: &crate::store::Reader, id: i64) -> Result<Vec<Attachment>, CoreError> {
     let mut st = conn.prepare(
         "SELECT id, kind, file_name, content_type, length(bytes), sha256, attached_at, attached_by, retain_until
          FROM request_attachments WHERE request_id = ?1 ORDER BY id",

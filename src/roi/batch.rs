@@ -163,7 +163,7 @@ pub struct Member {
 }
 
 /// The patients of batch `id`, in the order listed.
-pub fn members(conn: &rusqlite::Connection, id: i64) -> Result<Vec<Member>, CoreError> {
+pub fn members(conn: &crate::store::Reader, id: i64) -> Result<Vec<Member>, CoreError> {
     let mut st =
         conn.prepare("SELECT r.id FROM release_requests r WHERE r.batch_id = ?1 ORDER BY r.id")?;
     let ids: Vec<i64> = st

@@ -117,7 +117,7 @@ pub fn record(
 }
 
 /// The deliveries of request `id`, oldest first.
-pub fn list(conn: &rusqlite::Connection, id: i64) -> Result<Vec<DeliveryRecord>, CoreError> {
+pub fn list(conn: &crate::store::Reader, id: i64) -> Result<Vec<DeliveryRecord>, CoreError> {
     let mut st = conn.prepare(
         "SELECT id, method, tracking, zip_sha256, sent_at, sent_by, resend_of FROM deliveries WHERE request_id = ?1 ORDER BY id",
     )?;

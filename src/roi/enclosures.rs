@@ -12,7 +12,7 @@ use crate::error::CoreError;
 /// The enclosures of `rec`'s packet: letters in the order sent (a cover letter goes before the
 /// documents), then attached forms in the order attached.
 pub fn for_release(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     rec: &RequestRecord,
     documents: &[i64],
 ) -> Result<Vec<Enclosure>, CoreError> {

@@ -535,7 +535,7 @@ fn probe_input(
 /// `Some(Bates prefix)` when documents go out as PDF (`release_document_format = PDF`); the
 /// prefix is the `bates_prefix` setting, or the facility's initials when it is empty.
 pub fn pdf_prefix(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     facility: &str,
 ) -> Result<Option<String>, CoreError> {
     if settings::get(conn, "release_document_format")?

@@ -365,7 +365,7 @@ pub fn log_request(store: &mut Store, actor: &Actor, new: &NewRequest) -> Result
 /// The checks of [`log_request`] before anything is written: requester named, text within
 /// limits, dates sane, received not in the future (ROI-01).
 pub(crate) fn check_new(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     new: &NewRequest,
     today_local: NaiveDate,
 ) -> Result<(), CoreError> {

@@ -79,7 +79,7 @@ fn list_of(s: &str) -> Vec<String> {
 
 /// Restrictions of a patient, in force ones first.
 pub fn for_patient(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
 ) -> Result<Vec<Restriction>, CoreError> {
     let mut st = conn.prepare(
@@ -135,7 +135,7 @@ impl Conflict {
 /// The restrictions in force that a disclosure to `t` of `docs` ((id, visit number)) would
 /// break; empty when none.
 pub fn conflicts(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     patient_id: i64,
     t: RequesterType,
     docs: &[(i64, String)],
@@ -168,7 +168,7 @@ pub fn conflicts(
 
 /// The conflicts of request `id` as its documents are selected now.
 pub fn request_conflicts(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Reader,
     id: i64,
     today: NaiveDate,
 ) -> Result<Vec<Conflict>, CoreError> {
@@ -183,7 +183,7 @@ pub fn request_conflicts(
     conflicts(conn, rec.patient_id, rec.requester_type, &docs)
 }
 
-fn patient_id(conn: &rusqlite::Connection, mrn: &str) -> Result<i64, CoreError> {
+fn patient_id(conn: &crate::store::Reader, mrn: &str) -> Result<i64, CoreError> {
     conn.query_row("SELECT id FROM patients WHERE mrn = ?1", [mrn], |r| {
         r.get(0)
     })
