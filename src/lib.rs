@@ -34,6 +34,7 @@ pub mod domain;
 pub mod error;
 pub mod host;
 pub mod import;
+pub mod listen;
 pub mod limits;
 pub mod output;
 pub mod report_cli;

@@ -22,6 +22,7 @@ mod coding;
 mod edits;
 mod group;
 mod install;
+mod listen;
 pub(crate) mod roi;
 pub(crate) mod session;
 mod trust;
@@ -120,6 +121,9 @@ pub enum Command {
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
     Import(ImportCmd),
+    /// Take live feeds: `listen hl7 --bind 127.0.0.1:2575` (MLLP)
+    #[command(subcommand)]
+    Listen(listen::ListenCmd),
     /// Discharge an encounter by hand (no ADT feed) and run deficiency analysis on it
     Discharge {
         /// Visit number
@@ -783,6 +787,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 roi::report_disclosures(&mut store, &actor, &patient, from, format, group_repeats)?
             );
         }
+        Some(Command::Listen(cmd)) => return listen::run(&database_path(cli.db.as_deref())?, cmd),
         Some(Command::Import(cmd)) => {
             let path = database_path(cli.db.as_deref())?;
             let actor = session::system(&path, "import")?;

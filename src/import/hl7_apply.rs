@@ -97,7 +97,7 @@ pub(super) struct Common {
     pub(super) discharge: Val,
 }
 
-enum Plan {
+pub(super) enum Plan {
     Skip(usize, String),
     Adt(Common, String),
     Mdm(Common, Box<Doc>),
@@ -326,7 +326,7 @@ fn group(
     }
 }
 
-fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
+pub(super) fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
     match plan {
         Plan::Skip(n, note) => {
             w.stats.skipped += 1;
@@ -339,7 +339,7 @@ fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
 }
 
 impl Plan {
-    fn number(&self) -> usize {
+    pub(super) fn number(&self) -> usize {
         match self {
             Plan::Skip(n, _) => *n,
             Plan::Adt(c, _) => c.number,
@@ -411,7 +411,7 @@ impl Msg<'_> {
     }
 }
 
-fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
+pub(super) fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
     let x = Msg { m, file };
     let msh = &m.segments[0];
     let msg_type = format!("{}^{}", x.comp(msh, 9, 1), x.comp(msh, 9, 2));

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0007_roi_rules.sql"),
     include_str!("sql/0008_versions_addressbook.sql"),
     include_str!("sql/0009_cli_sessions.sql"),
+    include_str!("sql/0013_feed_mpi.sql"),
 ];
 
 /// The schema version this build writes.
