@@ -13,9 +13,9 @@
 //! - Group commit: a group takes the messages already queued, at most `mllp_group_max` of them,
 //!   and stops taking more after `mllp_group_ms`; it never waits for input while holding the
 //!   write lock.
-//! - Stop (SIGTERM/SIGINT): no new connections, no new frames; messages already received
-//!   (and a frame being received, for a short grace period) are applied and ACKed, then the
-//!   listener returns.
+//! - Stop (SIGTERM/SIGINT): no new connections; each connection reads what the peer had
+//!   already sent (until the line is quiet, and a frame being received, for a short grace
+//!   period), applies and ACKs it, then the listener returns.
 
 pub mod mllp;
 mod status;
@@ -135,7 +135,9 @@ pub fn serve(
         let (jobs_tx, jobs_rx) = sync_channel::<Job>(QUEUE);
         let max_frame = opts.max_frame;
         s.spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
+            loop {
+                // Connections the kernel accepted before a stop are still served.
+                let stopping = stop.load(Ordering::SeqCst);
                 match listener.accept() {
                     Ok((stream, peer)) => {
                         counters.connections.fetch_add(1, Ordering::Relaxed);
@@ -143,8 +145,12 @@ pub fn serve(
                         s.spawn(move || connection(s, stream, peer, jobs, max_frame, stop, counters));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        if stopping {
+                            break;
+                        }
                         std::thread::sleep(Duration::from_millis(5));
                     }
+                    Err(_) if stopping => break,
                     Err(e) => {
                         counters.error(format!("accept: {e}"));
                         std::thread::sleep(TICK);
@@ -297,16 +303,21 @@ fn connection<'s>(
     let mut d = Deframer::new(max_frame);
     let mut scratch = vec![0u8; 64 * 1024];
     let mut stopping_since: Option<Instant> = None;
+    // The last read found nothing within TICK: what the peer sent before a stop is all read.
+    let mut idle = false;
     'read: loop {
         if stop.load(Ordering::SeqCst) {
             let since = *stopping_since.get_or_insert_with(Instant::now);
-            if !d.partial() || since.elapsed() > GRACE {
+            if (idle && !d.partial()) || since.elapsed() > GRACE {
                 break;
             }
         }
         match reader.read(&mut scratch) {
             Ok(0) => break,
-            Ok(n) => d.push(&scratch[..n]),
+            Ok(n) => {
+                idle = false;
+                d.push(&scratch[..n]);
+            }
             Err(e)
                 if matches!(
                     e.kind(),
@@ -315,6 +326,7 @@ fn connection<'s>(
                         | std::io::ErrorKind::Interrupted
                 ) =>
             {
+                idle = true;
                 continue;
             }
             Err(_) => break,
