@@ -20,6 +20,7 @@ pub mod audit;
 pub mod backup;
 pub mod bench;
 pub mod bench_crypt;
+pub mod bench_hl7;
 pub mod bench_lock;
 pub mod bench_queue;
 pub mod chart;
