@@ -37,6 +37,7 @@ pub mod host;
 pub mod import;
 pub mod listen;
 pub mod limits;
+pub mod mpi;
 pub mod output;
 pub mod report_cli;
 pub mod roi;

@@ -60,3 +60,7 @@ CREATE TABLE mpi_items (
     UNIQUE (kind, patient_a, patient_b)
 ) STRICT;
 CREATE INDEX mpi_items_open ON mpi_items(status, kind);
+
+-- The patient a retired record was merged into (NULL: not merged). Set and cleared only by
+-- a merge and its unmerge.
+ALTER TABLE patients ADD COLUMN merged_into INTEGER REFERENCES patients(id);
