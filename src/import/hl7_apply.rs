@@ -101,6 +101,7 @@ pub(super) enum Plan {
     Skip(usize, String),
     Adt(Common, String),
     Mdm(Common, Box<Doc>),
+    Merge(Box<super::hl7_merge::MergePlan>),
 }
 
 /// What the reader thread hands the writer: a file starts, one interpreted message (or its
@@ -335,6 +336,7 @@ pub(super) fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileF
         }
         Plan::Adt(c, event) => execute(w, c, event, None),
         Plan::Mdm(c, d) => execute(w, c, &d.event, Some(d)),
+        Plan::Merge(p) => super::hl7_merge::execute(w, p),
     }
 }
 
@@ -344,6 +346,7 @@ impl Plan {
             Plan::Skip(n, _) => *n,
             Plan::Adt(c, _) => c.number,
             Plan::Mdm(c, _) => c.number,
+            Plan::Merge(p) => p.number,
         }
     }
 }
@@ -424,6 +427,11 @@ pub(super) fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError>
         .map(str::to_string)
         .ok_or_else(|| x.err(msh, 7, "message date/time is empty"))?;
     let (kind, event) = (x.comp(msh, 9, 1), x.comp(msh, 9, 2));
+    if kind == "ADT" && super::hl7_merge::MERGE_EVENTS.contains(&event.as_str()) {
+        return Ok(Plan::Merge(Box::new(super::hl7_merge::interpret(
+            &x, &msg_type,
+        )?)));
+    }
     let supported = match kind.as_str() {
         "ADT" => matches!(
             event.as_str(),

@@ -30,6 +30,7 @@ mod fhir_apply;
 mod fhir_doc;
 pub mod hl7;
 mod hl7_apply;
+mod hl7_merge;
 pub mod hl7_feed;
 pub mod hooks;
 mod mdm;
