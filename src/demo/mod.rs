@@ -38,6 +38,7 @@
 
 mod clinical;
 mod docs;
+pub mod duplicates;
 mod names;
 mod notes;
 mod plan;

@@ -102,7 +102,7 @@ pub fn norm(s: &str) -> String {
 }
 
 /// Common English given-name nicknames → the formal name they stand for.
-const NICKNAMES: &[(&str, &str)] = &[
+pub const NICKNAMES: &[(&str, &str)] = &[
     ("BILL", "WILLIAM"),
     ("BILLY", "WILLIAM"),
     ("WILL", "WILLIAM"),

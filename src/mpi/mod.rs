@@ -2,6 +2,7 @@
 //! conflicts, held merges and probable duplicates ([`queue`]), and probabilistic duplicate
 //! detection ([`duplicates`]).
 
+pub mod dup_report;
 pub mod duplicates;
 pub mod merge;
 pub mod queue;
