@@ -65,7 +65,7 @@ pub fn run(dir: &Path) -> Result<()> {
         pass(import_rate / raw_rate >= 0.5)
     );
     remove_db(&import_db);
-    for window in [1usize, 32] {
+    for window in [1usize, 8, 16, 32] {
         let m = mllp_run(dir, 20_000, 4, window)?;
         let p99 = percentile(&m.latencies, 0.99);
         let p50 = percentile(&m.latencies, 0.50);
@@ -151,6 +151,7 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
     drop(Store::open_or_create(&fresh_path)?);
     let fresh = Connection::open(&fresh_path)?;
     let src = Connection::open(import_db)?;
+    src.execute("ATTACH DATABASE ?1 AS fresh", [fresh_path.to_string_lossy()])?;
     let skip = trigger_targets(&fresh)?;
     let mut st = fresh.prepare(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
@@ -167,7 +168,16 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
                 r.get(0)
             })
             .unwrap_or(0);
-        let mut q = src.prepare(&format!("SELECT * FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid"))?;
+        // Tables WITHOUT ROWID: the rows the fresh database lacks.
+        let sql = if src
+            .prepare(&format!("SELECT rowid FROM \"{t}\" LIMIT 1"))
+            .is_ok()
+        {
+            format!("SELECT * FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
+        } else {
+            format!("SELECT * FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT * FROM fresh.\"{t}\"")
+        };
+        let mut q = src.prepare(&sql)?;
         let cols = q.column_count();
         let names: Vec<String> = q.column_names().map(|s| format!("\"{s}\"")).collect();
         let rows: Vec<Vec<Value>> = q
@@ -185,6 +195,7 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
         work.push((sql, rows));
     }
     drop(fresh);
+    drop(src);
     let c = Connection::open(&fresh_path)?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "FULL")?;

@@ -160,6 +160,25 @@ pub fn serve(
             // jobs_tx drops here: the writer ends once every connection's reader has.
         });
         let done = &writer_done;
+        // Checkpoints off the commit path: a commit that crosses the WAL's auto-checkpoint
+        // size copies the WAL into the database and fsyncs it before returning, a tail-latency
+        // spike for every ACK of its group. A second connection checkpoints (PASSIVE: never
+        // blocks the writer) every TICK, so the writer's WAL restarts small and its commits
+        // only append. Best effort: on any failure the writer's own auto-checkpoint remains.
+        if let Ok(side) = Store::open(store.path()) {
+            s.spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    std::thread::sleep(TICK);
+                    if side
+                        .conn()
+                        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
         s.spawn(move || {
             let mut st = status::Sampler::new();
             while !done.load(Ordering::SeqCst) {
