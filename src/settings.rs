@@ -321,13 +321,13 @@ pub const SETTINGS: &[SettingDef] = &[
     },
     SettingDef {
         key: "mpi_match_weight",
-        default: "12",
+        default: "15",
         kind: Kind::Decimal { min: -50.0, max: 100.0 },
         doc: "Duplicate detection (Fellegi-Sunter): a pair whose total weight reaches this is a probable duplicate (report duplicates, MPI queue)",
     },
     SettingDef {
         key: "mpi_review_weight",
-        default: "6",
+        default: "8",
         kind: Kind::Decimal { min: -50.0, max: 100.0 },
         doc: "Duplicate detection: pairs between this weight and mpi_match_weight are possible duplicates, listed for review only with --all",
     },

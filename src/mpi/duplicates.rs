@@ -247,28 +247,37 @@ pub fn soundex(s: &str) -> String {
     out
 }
 
-/// The blocking keys of a record: pairs sharing any one are compared.
-/// - `N`: the two names' Soundex codes (sorted, so first/last transposed match; the given
-///   name through its nickname) + birth year;
-/// - `D`: full birth date + family-name Soundex initial letter (name typos, DOB right);
-/// - `B`: full birth date + given-name Soundex (a changed family name, e.g. married);
-/// - `A`: address + given initial (birth date wrong, address right).
+/// The blocking keys of a record: pairs sharing any one are compared. Names enter through
+/// their Soundex codes (nicknames mapped to the formal name first), sorted, so that first and
+/// last name transposed give the same key.
+/// - `N`: the two names' codes + birth year (typos in day or month);
+/// - `M`: the two names' codes + birth month and day (a typo in the year);
+/// - `D`: full birth date + the two names' initials (typos past the first letter of a name);
+/// - `B`: full birth date + given-name code (a changed family name, e.g. on marriage);
+/// - `A`: address + the two names' initials (birth date wrong, address right).
 pub fn blocking_keys(p: &Person) -> Vec<String> {
-    let f = soundex(&p.family);
+    let f = soundex(&canonical_given(&p.family));
     let g = soundex(&canonical_given(&p.given));
     let (lo, hi) = if f <= g { (&f, &g) } else { (&g, &f) };
+    let initials = |a: &str, b: &str| {
+        let (x, y) = (a.get(..1).unwrap_or(""), b.get(..1).unwrap_or(""));
+        if x <= y {
+            format!("{x}{y}")
+        } else {
+            format!("{y}{x}")
+        }
+    };
+    let ini = initials(&p.family, &p.given);
     let year = p.birth_date.get(..4).unwrap_or("");
+    let month_day = p.birth_date.get(5..).unwrap_or("");
     let mut keys = vec![
         format!("N{lo}{hi}{year}"),
-        format!("D{}{}", p.birth_date, f.get(..1).unwrap_or("")),
+        format!("M{lo}{hi}{month_day}"),
+        format!("D{}{ini}", p.birth_date),
         format!("B{}{g}", p.birth_date),
     ];
     if !p.address.is_empty() {
-        keys.push(format!(
-            "A{}|{}",
-            p.address,
-            p.given.get(..1).unwrap_or("")
-        ));
+        keys.push(format!("A{}|{ini}", p.address));
     }
     keys
 }
@@ -352,10 +361,12 @@ fn birth_score(a: &str, b: &str) -> FieldScore {
         && a[5..7] == b[8..10]
         && a[8..10] == b[5..7]
     {
-        ("partial: day/month transposed".into(), 6.0)
+        // Exactly one other date: rarely a coincidence.
+        ("partial: day/month transposed".into(), 7.0)
     } else if a.len() == b.len() && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
     {
-        ("partial: one digit off".into(), 6.0)
+        // About twenty dates are one digit off any date: weaker evidence.
+        ("partial: one digit off".into(), 4.0)
     } else {
         ("disagree".into(), wd(0.97, 0.0005))
     };
