@@ -26,7 +26,7 @@ use crate::store::Store;
 
 /// One ADT message of the bench feed: patient `k`, A01 (even `i`) or A03 (odd `i`).
 pub fn bench_message(i: usize, control: &str) -> String {
-    let (event, discharge) = if i % 2 == 0 {
+    let (event, discharge) = if i.is_multiple_of(2) {
         ("A01", "")
     } else {
         ("A03", "20261102120000")
@@ -151,7 +151,10 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
     drop(Store::open_or_create(&fresh_path)?);
     let fresh = Connection::open(&fresh_path)?;
     let src = Connection::open(import_db)?;
-    src.execute("ATTACH DATABASE ?1 AS fresh", [fresh_path.to_string_lossy()])?;
+    src.execute(
+        "ATTACH DATABASE ?1 AS fresh",
+        [fresh_path.to_string_lossy()],
+    )?;
     let skip = trigger_targets(&fresh)?;
     let mut st = fresh.prepare(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
@@ -164,9 +167,11 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
     let mut work: Vec<(String, Vec<Vec<Value>>)> = Vec::new();
     for t in tables.iter().filter(|t| !skip.contains(t)) {
         let max: i64 = fresh
-            .query_row(&format!("SELECT COALESCE(MAX(rowid), 0) FROM \"{t}\""), [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT COALESCE(MAX(rowid), 0) FROM \"{t}\""),
+                [],
+                |r| r.get(0),
+            )
             .unwrap_or(0);
         // Tables WITHOUT ROWID: the rows the fresh database lacks.
         let sql = if src
@@ -175,7 +180,9 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
         {
             format!("SELECT * FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
         } else {
-            format!("SELECT * FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT * FROM fresh.\"{t}\"")
+            format!(
+                "SELECT * FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT * FROM fresh.\"{t}\""
+            )
         };
         let mut q = src.prepare(&sql)?;
         let cols = q.column_count();
@@ -243,7 +250,15 @@ pub fn mllp_run(dir: &Path, n: usize, senders: usize, window: usize) -> Result<M
     let mut wall = 0.0;
     std::thread::scope(|s| -> Result<()> {
         let server = s.spawn(|| {
-            crate::listen::serve(store, &actor, listener, &opts, &stop, &counters, &mut |_| {})
+            crate::listen::serve(
+                store,
+                &actor,
+                listener,
+                &opts,
+                &stop,
+                &counters,
+                &mut |_| {},
+            )
         });
         let t = Instant::now();
         let handles: Vec<_> = (0..senders)

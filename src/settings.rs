@@ -316,19 +316,28 @@ pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
         key: "mllp_max_frame_kb",
         default: "4096",
-        kind: Kind::Int { min: 16, max: 65536 },
+        kind: Kind::Int {
+            min: 16,
+            max: 65536,
+        },
         doc: "Largest MLLP frame (one HL7 message) the listener accepts, in KiB; a longer one is refused with AR and skipped",
     },
     SettingDef {
         key: "mpi_match_weight",
         default: "15",
-        kind: Kind::Decimal { min: -50.0, max: 100.0 },
+        kind: Kind::Decimal {
+            min: -50.0,
+            max: 100.0,
+        },
         doc: "Duplicate detection (Fellegi-Sunter): a pair whose total weight reaches this is a probable duplicate (report duplicates, MPI queue)",
     },
     SettingDef {
         key: "mpi_review_weight",
         default: "8",
-        kind: Kind::Decimal { min: -50.0, max: 100.0 },
+        kind: Kind::Decimal {
+            min: -50.0,
+            max: 100.0,
+        },
         doc: "Duplicate detection: pairs between this weight and mpi_match_weight are possible duplicates, listed for review only with --all",
     },
     SettingDef {

@@ -43,7 +43,10 @@ fn read_ack(r: &mut impl Read) -> Option<String> {
 }
 
 fn msa(ack: &str) -> (String, String) {
-    let seg = ack.split('\r').find(|s| s.starts_with("MSA|")).unwrap_or("");
+    let seg = ack
+        .split('\r')
+        .find(|s| s.starts_with("MSA|"))
+        .unwrap_or("");
     let f: Vec<&str> = seg.split('|').collect();
     (
         f.get(1).unwrap_or(&"").to_string(),
@@ -126,8 +129,14 @@ fn thousands_of_messages_over_four_connections_all_acked_and_applied_once() {
     }
     l.finish();
     assert_eq!(count(&db, "SELECT count(*) FROM patients"), 4 * per as i64);
-    assert_eq!(count(&db, "SELECT count(*) FROM encounters"), 4 * per as i64);
-    assert_eq!(count(&db, "SELECT count(*) FROM feed_messages"), 4 * per as i64);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM encounters"),
+        4 * per as i64
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM feed_messages"),
+        4 * per as i64
+    );
     assert_eq!(
         count(
             &db,
@@ -150,7 +159,10 @@ fn a_control_id_seen_before_is_acked_again_not_reapplied() {
     // nothing changes.
     s.write_all(&frame(adt(1, "X1", "CHANGED").as_bytes()))
         .expect("send");
-    assert_eq!(msa(&read_ack(&mut s).expect("ack")), ("AA".into(), "X1".into()));
+    assert_eq!(
+        msa(&read_ack(&mut s).expect("ack")),
+        ("AA".into(), "X1".into())
+    );
     drop(s);
     l.finish();
     let st = Store::open(&db).expect("open");
@@ -196,7 +208,8 @@ fn malformed_frames_and_messages_get_naks_with_err_and_the_listener_lives() {
     nak(b"hello\x0b".to_vec(), "junk");
     // (The 0x0B above started a frame: end it with a message missing PID.)
     let a = nak(
-        b"MSH|^~\\&|FEED|FAC|CD|HIM|20261101080000||ADT^A01|M2|P|2.5\rEVN|A01|20261101\x1c\r".to_vec(),
+        b"MSH|^~\\&|FEED|FAC|CD|HIM|20261101080000||ADT^A01|M2|P|2.5\rEVN|A01|20261101\x1c\r"
+            .to_vec(),
         "missing PID",
     );
     assert!(a.contains("MSA|AE|M2|"), "{a}");
@@ -212,7 +225,11 @@ fn malformed_frames_and_messages_get_naks_with_err_and_the_listener_lives() {
         let mut n = 0;
         for e in std::fs::read_dir(&d).expect("dir") {
             let p = e.expect("entry").path();
-            let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             if name.starts_with("derived_malformed_") {
                 let bytes = std::fs::read(&p).expect("fixture");
                 let a = nak(frame(&bytes), &name);
@@ -225,7 +242,10 @@ fn malformed_frames_and_messages_get_naks_with_err_and_the_listener_lives() {
     // Still alive, on the same connection: a good message is applied.
     s.write_all(&frame(adt(20, "OK1", "GOOD").as_bytes()))
         .expect("send");
-    assert_eq!(msa(&read_ack(&mut s).expect("ack")), ("AA".into(), "OK1".into()));
+    assert_eq!(
+        msa(&read_ack(&mut s).expect("ack")),
+        ("AA".into(), "OK1".into())
+    );
     drop(s);
     l.finish();
     assert_eq!(count(&db, "SELECT count(*) FROM patients"), 1);
@@ -343,7 +363,10 @@ fn kill_9_at_random_points_then_resend_every_acked_message_is_there_once() {
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
     assert_eq!(count(&db, "SELECT count(*) FROM patients"), total as i64);
-    assert_eq!(count(&db, "SELECT count(*) FROM feed_messages"), total as i64);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM feed_messages"),
+        total as i64
+    );
     assert_eq!(
         count(
             &db,
@@ -383,5 +406,8 @@ fn sigterm_finishes_in_flight_messages_and_acks_them() {
     assert!(status.success(), "{status:?}");
     // Every message ACKed is committed; those the listener read before the stop were all ACKed.
     assert_eq!(count(&db, "SELECT count(*) FROM patients"), acks as i64);
-    assert!(acks > 0, "messages already sent when SIGTERM came are answered");
+    assert!(
+        acks > 0,
+        "messages already sent when SIGTERM came are answered"
+    );
 }

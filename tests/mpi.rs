@@ -68,7 +68,10 @@ fn a40_moves_everything_keeps_the_alias_and_unmerge_restores_exactly() {
         "SELECT patient_id FROM patient_aliases WHERE mrn = 'P2' AND active = 1",
     );
     assert_eq!(alias, p1);
-    assert_eq!(queue::aliases(store.conn(), p1).expect("aliases"), vec!["P2"]);
+    assert_eq!(
+        queue::aliases(store.conn(), p1).expect("aliases"),
+        vec!["P2"]
+    );
     let (merge_id, moved): (i64, String) = store
         .conn()
         .query_row(
@@ -91,12 +94,10 @@ fn a40_moves_everything_keeps_the_alias_and_unmerge_restores_exactly() {
         "m2.hl7",
         &merge_msg("A40", "P1", "P2", "MG1"),
     );
-    assert_eq!(
-        one::<i64>(&store, "SELECT count(*) FROM patient_merges"),
-        1
-    );
+    assert_eq!(one::<i64>(&store, "SELECT count(*) FROM patient_merges"), 1);
     // Unmerge: exactly the two encounters go back.
-    let back = queue::unmerge(&mut store, &sys(), merge_id, "wrong patient merged").expect("unmerge");
+    let back =
+        queue::unmerge(&mut store, &sys(), merge_id, "wrong patient merged").expect("unmerge");
     assert_eq!(back, 2);
     assert_eq!(
         one::<i64>(
@@ -156,15 +157,16 @@ fn a_merge_of_two_different_people_is_held_then_decided_on_the_queue() {
     let items = queue::list(&mut store, &sys(), false).expect("queue");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].kind, "held_merge");
-    assert_eq!((items[0].a.mrn.as_str(), items[0].b.mrn.as_str()), ("P1", "P2"));
+    assert_eq!(
+        (items[0].a.mrn.as_str(), items[0].b.mrn.as_str()),
+        ("P1", "P2")
+    );
     assert!(
         queue::decide(
             &mut store,
             &sys(),
             items[0].id,
-            Decision::KeepApart {
-                reason: " ".into()
-            }
+            Decision::KeepApart { reason: " ".into() }
         )
         .is_err(),
         "keeping apart needs a reason"
@@ -195,7 +197,11 @@ fn a_merge_of_two_different_people_is_held_then_decided_on_the_queue() {
         ),
         1
     );
-    assert!(queue::list(&mut store, &sys(), false).expect("queue").is_empty());
+    assert!(
+        queue::list(&mut store, &sys(), false)
+            .expect("queue")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -224,7 +230,11 @@ fn identity_conflicts_reach_the_queue_and_are_kept_apart_with_a_reason() {
     )
     .expect("decide");
     // Listing again does not bring the decided conflict back.
-    assert!(queue::list(&mut store, &sys(), false).expect("queue").is_empty());
+    assert!(
+        queue::list(&mut store, &sys(), false)
+            .expect("queue")
+            .is_empty()
+    );
     let all = queue::list(&mut store, &sys(), true).expect("queue");
     assert_eq!(all[0].status, "kept_apart");
     assert_eq!(

@@ -89,7 +89,9 @@ pub fn run(db: &Path, cmd: MpiCmd) -> Result<ExitCode> {
             let actor = super::session::actor(&mut store, as_user.as_deref(), "mpi")?;
             let items = queue::list(&mut store, &actor, all)?;
             match format {
-                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&items_json(&items))?),
+                ReportFormat::Json => {
+                    println!("{}", serde_json::to_string_pretty(&items_json(&items))?)
+                }
                 _ => print!("{}", items_table(&items)),
             }
         }
@@ -111,7 +113,9 @@ pub fn run(db: &Path, cmd: MpiCmd) -> Result<ExitCode> {
                                 .query_row("SELECT id FROM patients WHERE mrn = ?1", [&mrn], |r| {
                                     r.get(0)
                                 })
-                                .map_err(|_| anyhow::anyhow!("--survivor: no patient with MRN {mrn}"))?,
+                                .map_err(|_| {
+                                    anyhow::anyhow!("--survivor: no patient with MRN {mrn}")
+                                })?,
                         ),
                         None => None,
                     };
@@ -133,7 +137,9 @@ pub fn run(db: &Path, cmd: MpiCmd) -> Result<ExitCode> {
             let actor = super::session::actor(&mut store, as_user.as_deref(), "mpi")?;
             match queue::merge_by_mrn(&mut store, &actor, &survivor, &retired, &reason)? {
                 MergeOutcome::Applied { merge_id, moved } => {
-                    println!("merged {retired} into {survivor}: merge {merge_id}, {moved} rows moved")
+                    println!(
+                        "merged {retired} into {survivor}: merge {merge_id}, {moved} rows moved"
+                    )
                 }
                 MergeOutcome::Held { merge_id, why } => {
                     println!("merge {merge_id} {why}; see `chartdesk mpi queue`");
@@ -173,7 +179,9 @@ fn items_table(items: &[Item]) -> String {
             i.id,
             i.kind,
             i.status,
-            i.weight.map(|w| format!(" weight {w:.1}")).unwrap_or_default(),
+            i.weight
+                .map(|w| format!(" weight {w:.1}"))
+                .unwrap_or_default(),
             person(&i.a),
             person(&i.b)
         );
@@ -266,7 +274,10 @@ fn dup_table(r: &DupReport, limit: usize) -> String {
     if r.queued > 0 {
         s += &format!("{} new pairs put on the MPI queue\n", r.queued);
     }
-    s += &format!("{:>7}  {:<12} {:<12} agreeing\n", "weight", "MRN A", "MRN B");
+    s += &format!(
+        "{:>7}  {:<12} {:<12} agreeing\n",
+        "weight", "MRN A", "MRN B"
+    );
     for p in f.pairs.iter().take(limit) {
         s += &format!(
             "{:>7.2}  {:<12} {:<12} {}\n",

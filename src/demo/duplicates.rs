@@ -153,7 +153,9 @@ fn corrupt(o: &Original, rng: &mut Rng) -> Original {
             2 => std::mem::swap(&mut d.family, &mut d.given),
             3 => {
                 let b = d.birth.clone();
-                if b.len() == 10 && b[8..10].parse::<u32>().is_ok_and(|x| x <= 12) && b[5..7] != b[8..10]
+                if b.len() == 10
+                    && b[8..10].parse::<u32>().is_ok_and(|x| x <= 12)
+                    && b[5..7] != b[8..10]
                 {
                     d.birth = format!("{}-{}-{}", &b[..4], &b[8..10], &b[5..7]);
                 } else {
@@ -250,9 +252,15 @@ mod tests {
             let t = typo("Johnson", &mut rng);
             assert_ne!(t, "Johnson");
             let d = digit_typo("1970-03-14", &mut rng);
-            assert!(chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_ok(), "{d}");
+            assert!(
+                chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").is_ok(),
+                "{d}"
+            );
             assert_eq!(
-                d.chars().zip("1970-03-14".chars()).filter(|(a, b)| a != b).count(),
+                d.chars()
+                    .zip("1970-03-14".chars())
+                    .filter(|(a, b)| a != b)
+                    .count(),
                 1
             );
         }

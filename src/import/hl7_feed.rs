@@ -140,12 +140,11 @@ pub fn apply_feed(
         let r = in_file_tx(store, actor, source, |w| {
             let mut here = HashSet::new();
             for r in &ready {
-                let seen = w
-                    .tx
-                    .prepare_cached("SELECT 1 FROM feed_messages WHERE control_key = ?1")
-                    .and_then(|mut s| s.query_row([&r.key], |_| Ok(())).optional())
-                    .map_err(|e| FileFail::Fatal(e.into()))?
-                    .is_some();
+                let seen =
+                    w.tx.prepare_cached("SELECT 1 FROM feed_messages WHERE control_key = ?1")
+                        .and_then(|mut s| s.query_row([&r.key], |_| Ok(())).optional())
+                        .map_err(|e| FileFail::Fatal(e.into()))?
+                        .is_some();
                 if seen || here.contains(&r.key) {
                     out[r.index] = Some(FeedOutcome::Duplicate);
                     continue;

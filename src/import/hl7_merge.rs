@@ -79,8 +79,7 @@ pub(super) fn execute(w: &mut Writer<'_, '_>, p: &MergePlan) -> Result<(), FileF
             format!("prior patient MRN {} is not known", p.retired_mrn),
         ));
     };
-    let survivor =
-        merge::find_by_mrn(w.tx, &p.survivor_mrn).map_err(|e| fail(w, &p.pid_at, e))?;
+    let survivor = merge::find_by_mrn(w.tx, &p.survivor_mrn).map_err(|e| fail(w, &p.pid_at, e))?;
     match survivor {
         Some(s) if s == retired => {
             w.stats.unchanged += 1;
@@ -89,7 +88,14 @@ pub(super) fn execute(w: &mut Writer<'_, '_>, p: &MergePlan) -> Result<(), FileF
             let reason = format!("{} control id {}", p.msg_type, p.control_id);
             let origin = format!("hl7:{}", p.msg_type);
             let before = w.audit.len();
-            match merge::merge(w.tx, w.audit, s, retired, &origin, &reason, false, &w.now.clone())
+            let req = merge::MergeRequest {
+                survivor: s,
+                retired,
+                origin: &origin,
+                reason: &reason,
+                reviewed: false,
+            };
+            match merge::merge(w.tx, w.audit, &req, &w.now.clone())
                 .map_err(|e| fail(w, &p.mrg_at, e))?
             {
                 MergeOutcome::Applied { .. } => w.stats.updated += 1,
@@ -102,18 +108,16 @@ pub(super) fn execute(w: &mut Writer<'_, '_>, p: &MergePlan) -> Result<(), FileF
         }
         None => {
             // A new number for the same person: the record takes it, the old one is an alias.
-            w.tx
-                .execute(
-                    "UPDATE patients SET mrn = ?1 WHERE id = ?2",
-                    rusqlite::params![p.survivor_mrn, retired],
-                )
-                .map_err(|e| w.db(&p.pid_at, e))?;
-            w.tx
-                .execute(
-                    "INSERT INTO patient_aliases(patient_id, mrn, active) VALUES (?1, ?2, 1)",
-                    rusqlite::params![retired, p.retired_mrn],
-                )
-                .map_err(|e| w.db(&p.pid_at, e))?;
+            w.tx.execute(
+                "UPDATE patients SET mrn = ?1 WHERE id = ?2",
+                rusqlite::params![p.survivor_mrn, retired],
+            )
+            .map_err(|e| w.db(&p.pid_at, e))?;
+            w.tx.execute(
+                "INSERT INTO patient_aliases(patient_id, mrn, active) VALUES (?1, ?2, 1)",
+                rusqlite::params![retired, p.retired_mrn],
+            )
+            .map_err(|e| w.db(&p.pid_at, e))?;
             w.audit.record(
                 Event::new(Action::Update, Subtype::Update, "patient", retired)
                     .patient(&p.survivor_mrn)

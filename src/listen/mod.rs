@@ -22,9 +22,9 @@ mod status;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::audit::Actor;
@@ -85,6 +85,9 @@ impl Counters {
     }
 }
 
+/// Where one message's ACK goes: its header (echoed) and its connection's slot.
+type Reply = (Header, SyncSender<Vec<u8>>);
+
 /// One message on its way to the writer, with where its ACK goes.
 struct Job {
     msg: FeedMessage,
@@ -142,7 +145,9 @@ pub fn serve(
                     Ok((stream, peer)) => {
                         counters.connections.fetch_add(1, Ordering::Relaxed);
                         let jobs = jobs_tx.clone();
-                        s.spawn(move || connection(s, stream, peer, jobs, max_frame, stop, counters));
+                        s.spawn(move || {
+                            connection(s, stream, peer, jobs, max_frame, stop, counters)
+                        });
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                         if stopping {
@@ -241,7 +246,7 @@ fn writer(
             }
         }
         counters.queue.fetch_sub(group.len(), Ordering::Relaxed);
-        let (batch, rest): (Vec<FeedMessage>, Vec<(Header, SyncSender<Vec<u8>>)>) = group
+        let (batch, rest): (Vec<FeedMessage>, Vec<Reply>) = group
             .into_iter()
             .map(|j| (j.msg, (j.header, j.reply)))
             .unzip();

@@ -99,11 +99,7 @@ impl Sampler {
             connections: c.connections.load(Ordering::Relaxed),
             msgs_per_s: rate,
             queue_depth: c.queue.load(Ordering::Relaxed),
-            last_error: c
-                .last_error
-                .lock()
-                .map(|g| g.clone())
-                .unwrap_or_default(),
+            last_error: c.last_error.lock().map(|g| g.clone()).unwrap_or_default(),
         })
     }
 }

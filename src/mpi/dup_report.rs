@@ -109,7 +109,8 @@ pub fn report(store: &mut Store, actor: &Actor, opts: &DupOptions) -> Result<Dup
             let mut n = 0;
             for p in &probable {
                 let detail = json!({"agreeing": p.agreeing(), "fields": p.fields});
-                if super::queue::enqueue(tx, "duplicate", p.a, p.b, Some(p.weight), &detail, &now)? {
+                if super::queue::enqueue(tx, "duplicate", p.a, p.b, Some(p.weight), &detail, &now)?
+                {
                     n += 1;
                 }
             }

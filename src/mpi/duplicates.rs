@@ -363,8 +363,7 @@ fn birth_score(a: &str, b: &str) -> FieldScore {
     {
         // Exactly one other date: rarely a coincidence.
         ("partial: day/month transposed".into(), 7.0)
-    } else if a.len() == b.len() && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1
-    {
+    } else if a.len() == b.len() && a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1 {
         // About twenty dates are one digit off any date: weaker evidence.
         ("partial: one digit off".into(), 4.0)
     } else {

@@ -103,19 +103,32 @@ pub fn disagreement(a: &PatientRow, b: &PatientRow) -> Option<String> {
     (!why.is_empty()).then(|| why.join(", "))
 }
 
+/// What to merge, and on whose say.
+#[derive(Debug, Clone, Copy)]
+pub struct MergeRequest<'a> {
+    pub survivor: i64,
+    pub retired: i64,
+    pub origin: &'a str,
+    pub reason: &'a str,
+    pub reviewed: bool,
+}
+
 /// Merge `retired` into `survivor` inside the caller's transaction. `origin` says what asked
 /// (`hl7:ADT^A40`, `fhir:Patient.link`, `mpi`); `reviewed` is true only for a decision HIM
 /// made on the MPI queue after seeing both records (it overrides MPI-01).
 pub fn merge(
     tx: &Tx<'_>,
     audit: &mut AuditBuffer,
-    survivor: i64,
-    retired: i64,
-    origin: &str,
-    reason: &str,
-    reviewed: bool,
+    req: &MergeRequest<'_>,
     now: &str,
 ) -> Result<MergeOutcome, CoreError> {
+    let MergeRequest {
+        survivor,
+        retired,
+        origin,
+        reason,
+        reviewed,
+    } = *req;
     if survivor == retired {
         return Err(CoreError::invalid(
             "merge",
@@ -189,7 +202,9 @@ pub fn merge(
     let encounters = moved.get("encounters").cloned().unwrap_or(json!([]));
     let follow = |sql: &str| -> Result<i64, CoreError> {
         Ok(tx.query_row(
-            &format!("SELECT count(*) FROM {sql} WHERE encounter_id IN (SELECT value FROM json_each(?1))"),
+            &format!(
+                "SELECT count(*) FROM {sql} WHERE encounter_id IN (SELECT value FROM json_each(?1))"
+            ),
             [encounters.to_string()],
             |r| r.get(0),
         )?)
@@ -326,13 +341,17 @@ pub fn unmerge(
     audit.record(
         Event::new(Action::Update, Subtype::Update, "patient_merge", merge_id)
             .patient(&survivor_mrn)
-            .reason(format!("unmerged MRN {retired_mrn} from {survivor_mrn}: {reason}"))
+            .reason(format!(
+                "unmerged MRN {retired_mrn} from {survivor_mrn}: {reason}"
+            ))
             .detail(json!({"status": "unmerged", "moved_back": back, "not_moved_back": kept})),
     );
     audit.record(
         Event::new(Action::Update, Subtype::Update, "patient", retired)
             .patient(&retired_mrn)
-            .reason(format!("unmerged from MRN {survivor_mrn} (merge {merge_id})"))
+            .reason(format!(
+                "unmerged from MRN {survivor_mrn} (merge {merge_id})"
+            ))
             .detail(json!({"merge_id": merge_id})),
     );
     Ok(back)

@@ -105,15 +105,29 @@ pub fn sync_conflicts(store: &mut Store, actor: &Actor) -> Result<usize, CoreErr
             }
         }
         audit.record(
-            Event::new(Action::Create, Subtype::Create, "mpi_queue", "identity_conflicts")
-                .detail(json!({"added": added, "rule": "IMP-ID-01"})),
+            Event::new(
+                Action::Create,
+                Subtype::Create,
+                "mpi_queue",
+                "identity_conflicts",
+            )
+            .detail(json!({"added": added, "rule": "IMP-ID-01"})),
         );
         Ok::<_, CoreError>(added)
     })
 }
 
 fn item_from(tx: &Tx<'_>, id: i64) -> Result<Item, CoreError> {
-    let row: Option<(String, i64, i64, Option<f64>, String, String, Option<String>)> = tx
+    type Row = (
+        String,
+        i64,
+        i64,
+        Option<f64>,
+        String,
+        String,
+        Option<String>,
+    );
+    let row: Option<Row> = tx
         .query_row(
             "SELECT kind, patient_a, patient_b, weight, detail, status, reason FROM mpi_items WHERE id = ?1",
             [id],
@@ -236,7 +250,18 @@ pub fn decide(
                     ));
                 };
                 let why = format!("MPI queue item {item_id} ({}) decided by {by}", item.kind);
-                match merge::merge(tx, audit, s, r, "mpi", &why, true, &now)? {
+                match merge::merge(
+                    tx,
+                    audit,
+                    &merge::MergeRequest {
+                        survivor: s,
+                        retired: r,
+                        origin: "mpi",
+                        reason: &why,
+                        reviewed: true,
+                    },
+                    &now,
+                )? {
                     MergeOutcome::Applied { merge_id, moved } => (
                         "merged",
                         why,
@@ -305,7 +330,18 @@ pub fn merge_by_mrn(
             })
         };
         let (s, r) = (find(survivor_mrn)?, find(retired_mrn)?);
-        merge::merge(tx, audit, s, r, "cli", reason, false, &now)
+        merge::merge(
+            tx,
+            audit,
+            &merge::MergeRequest {
+                survivor: s,
+                retired: r,
+                origin: "cli",
+                reason,
+                reviewed: false,
+            },
+            &now,
+        )
     })
 }
 
