@@ -275,3 +275,47 @@ fn a47_gives_the_record_a_new_number_and_keeps_the_old_as_alias() {
     assert_eq!(s.rejected(), 1);
     assert!(s.render_table().contains("MRG-1"), "{}", s.render_table());
 }
+
+#[test]
+fn injected_duplicates_are_found_with_their_evidence_and_queued() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open_or_create(&dir.path().join("g.db")).expect("open");
+    let spec = chartdesk::demo::GenSpec {
+        seed: 3,
+        encounters: 6_000,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"),
+    };
+    chartdesk::demo::generate(&mut store, &sys(), &spec).expect("gen");
+    let n = chartdesk::demo::duplicates::inject(&mut store, &sys(), 0.02, 3).expect("inject");
+    assert!(n > 20, "{n}");
+    let opts = chartdesk::mpi::dup_report::DupOptions {
+        include_review: false,
+        enqueue: true,
+        truth: true,
+    };
+    let r = chartdesk::mpi::dup_report::report(&mut store, &sys(), &opts).expect("report");
+    let t = r.truth.expect("truth");
+    assert_eq!(t.injected, n);
+    assert!(t.recall >= 0.9, "recall {}", t.recall);
+    assert!(t.precision >= 0.95, "precision {}", t.precision);
+    assert!(r.found.compared < r.found.all_pairs / 100);
+    // Every pair explains itself: its weight is the sum of its field weights.
+    for p in &r.found.pairs {
+        let sum: f64 = p.fields.iter().map(|f| f.weight).sum();
+        assert!((sum - p.weight).abs() < 0.01, "{p:?}");
+        assert!(!p.agreeing().is_empty());
+    }
+    assert_eq!(r.queued, r.probable);
+    let items = queue::list(&mut store, &sys(), false).expect("queue");
+    assert_eq!(
+        items.iter().filter(|i| i.kind == "duplicate").count(),
+        r.probable
+    );
+    // Run again: same pairs, nothing queued twice.
+    let again = chartdesk::mpi::dup_report::report(&mut store, &sys(), &opts).expect("report");
+    assert_eq!(again.queued, 0);
+    assert_eq!(
+        serde_json::to_string(&again.found.pairs).ok(),
+        serde_json::to_string(&r.found.pairs).ok()
+    );
+}

@@ -558,13 +558,14 @@ mod tests {
                     i,
                     &format!("Family{i}"),
                     "Zed",
-                    &format!("19{:02}-01-01", i),
+                    &format!("19{:02}-{:02}-{:02}", i, i % 12 + 1, i % 28 + 1),
                     "F",
                     "",
                 )
             })
             .collect();
-        people.push(p(100, "Family7", "Zed", "1907-01-10", "F", ""));
+        // Patient 7 (1907-08-08) registered again with a one-digit typo in the day.
+        people.push(p(100, "Family7", "Zed", "1907-08-09", "F", ""));
         let f = find(&people, 6.0);
         assert_eq!(f.all_pairs, 51 * 50 / 2);
         assert!(f.compared < f.all_pairs / 10, "{}", f.compared);
