@@ -319,3 +319,71 @@ fn injected_duplicates_are_found_with_their_evidence_and_queued() {
         serde_json::to_string(&r.found.pairs).ok()
     );
 }
+
+fn fhir_patient(id: &str, mrn: &str, birth: &str, link: Option<&str>) -> serde_json::Value {
+    let mut p = serde_json::json!({
+        "resourceType": "Patient", "id": id,
+        "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": mrn}],
+        "name": [{"family": "Rivera", "given": ["Ana"]}],
+        "birthDate": birth, "gender": "female"
+    });
+    if let Some(other) = link {
+        p["link"] = serde_json::json!([{"type": "replaced-by", "other": {"reference": other}}]);
+    }
+    p
+}
+
+#[test]
+fn fhir_patient_link_replaced_by_merges_and_a_disagreeing_pair_is_held() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open_or_create(&dir.path().join("f.db")).expect("open");
+    let bundle = |entries: Vec<serde_json::Value>| {
+        serde_json::json!({"resourceType": "Bundle", "type": "collection",
+            "entry": entries.into_iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()})
+        .to_string()
+    };
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    };
+    let first = write(
+        "a.json",
+        bundle(vec![
+            fhir_patient("a", "FA1", "1970-03-04", None),
+            fhir_patient("b", "FB1", "1970-03-04", None),
+            fhir_patient("c", "FC1", "1999-01-01", None),
+        ]),
+    );
+    import::import_fhir(&mut store, &sys(), &[first], &mut |_, _| {}).expect("import");
+    let second = write(
+        "b.json",
+        bundle(vec![
+            fhir_patient("b", "FB1", "1970-03-04", Some("Patient/a")),
+            fhir_patient("c", "FC1", "1999-01-01", Some("Patient/a")),
+        ]),
+    );
+    let s = import::import_fhir(
+        &mut store,
+        &sys(),
+        std::slice::from_ref(&second),
+        &mut |_, _| {},
+    )
+    .expect("import");
+    assert_eq!(s.rejected(), 0, "{}", s.render_table());
+    let a: i64 = one(&store, "SELECT id FROM patients WHERE mrn = 'FA1'");
+    assert_eq!(
+        one::<i64>(&store, "SELECT merged_into FROM patients WHERE mrn = 'FB1'"),
+        a
+    );
+    assert_eq!(
+        one::<String>(
+            &store,
+            "SELECT status FROM patient_merges WHERE retired_mrn = 'FC1'"
+        ),
+        "held"
+    );
+    // Importing the same file again changes nothing more.
+    import::import_fhir(&mut store, &sys(), &[second], &mut |_, _| {}).expect("import");
+    assert_eq!(one::<i64>(&store, "SELECT count(*) FROM patient_merges"), 2);
+}

@@ -28,6 +28,7 @@
 pub mod fhir;
 mod fhir_apply;
 mod fhir_doc;
+mod fhir_link;
 pub mod hl7;
 mod hl7_apply;
 pub mod hl7_feed;

@@ -156,6 +156,16 @@ pub fn merge(
         ));
     }
     if !reviewed && let Some(why) = disagreement(&s, &r) {
+        // Already held for this pair: a re-delivery holds nothing new.
+        if let Some((merge_id, why)) = tx
+            .prepare_cached(
+                "SELECT id, reason FROM patient_merges WHERE survivor_id = ?1 AND retired_id = ?2 AND status = 'held'",
+            )?
+            .query_row([survivor, retired], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?
+        {
+            return Ok(MergeOutcome::Held { merge_id, why });
+        }
         let why = format!(
             "MPI-01: held for review, not merged: {why} (MRN {} into {})",
             r.mrn, s.mrn
