@@ -103,9 +103,8 @@ impl Deframer {
                 Some(i) => {
                     let content = self.buf[1..i].to_vec();
                     self.buf.drain(..i + 2);
-                    if let Some(j) = content.iter().position(|&b| b == START) {
+                    if content.contains(&START) {
                         // A new start block inside a frame: the earlier frame never ended.
-                        let _ = j;
                         return Some(Frame::Malformed(
                             "a start block 0x0B inside a frame: the previous frame was not ended with 0x1C 0x0D".into(),
                         ));
