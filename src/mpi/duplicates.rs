@@ -315,7 +315,9 @@ fn name_score(a: &Person, b: &Person) -> (FieldScore, FieldScore) {
         } else if j >= 0.85 {
             (format!("partial: Jaro-Winkler {j:.2}"), 1.5)
         } else if x.get(..1) == y.get(..1) {
-            ("partial: initial".into(), 0.5)
+            // Only the initial in common: little better than no match (measured on
+            // `gen --duplicates`: mostly different people of the same family name and birth date).
+            ("disagree (same initial)".into(), -2.0)
         } else {
             ("disagree".into(), wd(0.92, 0.02))
         }
