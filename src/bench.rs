@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, crypt, lock, pdf)
+    /// queue, crypt, lock, pdf, hl7)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -99,6 +99,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("pdf") {
         crate::bench_pdf::run()?;
+    }
+    if args.wants("hl7") {
+        crate::bench_hl7::run(&dir)?;
     }
     if args.encounters > 0 && (args.wants("first") || args.wants("queue")) {
         let db = big_database(&dir, args.encounters)?;

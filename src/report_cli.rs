@@ -46,6 +46,9 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                 *group_repeats,
             );
         }
+        ReportCmd::Duplicates(args) => {
+            return crate::cli::mpi_report_duplicates(store, actor, args);
+        }
         ReportCmd::Dnfb { .. } => ("dnfb", Perm::Administer),
         ReportCmd::Coding { .. } => ("coding", Perm::Administer),
         ReportCmd::Roi { .. } => ("roi", Perm::Administer),
@@ -167,7 +170,7 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
             }
         }
         // Answered above, before the permission check of department reports.
-        ReportCmd::Disclosures { .. } => String::new(),
+        ReportCmd::Disclosures { .. } | ReportCmd::Duplicates(_) => String::new(),
         ReportCmd::Dnfb { format, as_of } => {
             dnfb_text(&coding_report::dnfb(store.conn(), today_or(as_of))?, format)?
         }

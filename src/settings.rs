@@ -363,6 +363,45 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Milliseconds of work per import write transaction: batch files commit in groups of whole messages/entries so no import holds the write lock much longer (target <= 250 ms)",
     },
     SettingDef {
+        key: "mllp_group_max",
+        default: "200",
+        kind: Kind::Int { min: 1, max: 5000 },
+        doc: "MLLP listener group commit: at most this many messages share one transaction and one fsync; each is acknowledged after it commits",
+    },
+    SettingDef {
+        key: "mllp_group_ms",
+        default: "20",
+        kind: Kind::Int { min: 1, max: 250 },
+        doc: "MLLP listener group commit: a group stops taking messages after this many milliseconds, so the write lock is never held long and ACK latency stays bounded",
+    },
+    SettingDef {
+        key: "mllp_max_frame_kb",
+        default: "4096",
+        kind: Kind::Int {
+            min: 16,
+            max: 65536,
+        },
+        doc: "Largest MLLP frame (one HL7 message) the listener accepts, in KiB; a longer one is refused with AR and skipped",
+    },
+    SettingDef {
+        key: "mpi_match_weight",
+        default: "15",
+        kind: Kind::Decimal {
+            min: -50.0,
+            max: 100.0,
+        },
+        doc: "Duplicate detection (Fellegi-Sunter): a pair whose total weight reaches this is a probable duplicate (report duplicates, MPI queue)",
+    },
+    SettingDef {
+        key: "mpi_review_weight",
+        default: "8",
+        kind: Kind::Decimal {
+            min: -50.0,
+            max: 100.0,
+        },
+        doc: "Duplicate detection: pairs between this weight and mpi_match_weight are possible duplicates, listed for review only with --all",
+    },
+    SettingDef {
         key: "facility_timezone",
         default: "UTC",
         kind: Kind::Text,

@@ -23,6 +23,9 @@ mod desk;
 mod edits;
 mod group;
 mod install;
+mod listen;
+mod mpi;
+pub use mpi::report_duplicates as mpi_report_duplicates;
 pub(crate) mod roi;
 pub(crate) mod session;
 mod trust;
@@ -121,6 +124,13 @@ pub enum Command {
     /// one transaction per file, bad files rejected whole and explained
     #[command(subcommand)]
     Import(ImportCmd),
+    /// Take live feeds: `listen hl7 --bind 127.0.0.1:2575` (MLLP)
+    #[command(subcommand)]
+    Listen(listen::ListenCmd),
+    /// Master patient index: the HIM queue of identity conflicts, held merges and duplicates;
+    /// merge and unmerge
+    #[command(subcommand)]
+    Mpi(mpi::MpiCmd),
     /// Discharge an encounter by hand (no ADT feed) and run deficiency analysis on it
     Discharge {
         /// Visit number
@@ -181,6 +191,10 @@ pub struct GenArgs {
     pub encounters: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Then inject known duplicate patients with realistic errors (`1%`), for
+    /// `report duplicates --truth`
+    #[arg(long, value_parser = demo::duplicates::parse_fraction)]
+    pub duplicates: Option<f64>,
     /// The generator's "today" (YYYY-MM-DD) [default: today]
     #[arg(long)]
     pub today: Option<chrono::NaiveDate>,
@@ -340,6 +354,9 @@ pub enum ImportCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCmd {
+    /// Probable duplicate patient records (Fellegi-Sunter weights; thresholds are settings):
+    /// each pair with its weight and the fields that agreed
+    Duplicates(mpi::DuplicatesArgs),
     /// Open deficiencies by type and aging bucket, and by provider
     Deficiencies {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -703,6 +720,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 path.display(),
                 started.elapsed().as_secs_f64()
             );
+            if let Some(f) = args.duplicates {
+                let n = demo::duplicates::inject(&mut store, &generator, f, args.seed)?;
+                println!("injected {n} duplicate patients (source gen-dup)");
+            }
         }
         Some(Command::User(cmd)) => {
             return user_command(&database_path(cli.db.as_deref())?, cmd, cli.password_stdin);
@@ -833,6 +854,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 roi::report_disclosures(&mut store, &actor, &patient, from, format, group_repeats)?
             );
         }
+        Some(Command::Listen(cmd)) => return listen::run(&database_path(cli.db.as_deref())?, cmd),
+        Some(Command::Mpi(cmd)) => return mpi::run(&database_path(cli.db.as_deref())?, cmd),
         Some(Command::Import(cmd)) => {
             let path = database_path(cli.db.as_deref())?;
             let actor = session::system(&path, "import")?;

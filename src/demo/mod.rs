@@ -39,6 +39,7 @@
 mod clinical;
 pub mod desk;
 mod docs;
+pub mod duplicates;
 mod names;
 mod notes;
 mod plan;

@@ -59,6 +59,9 @@ pub struct PatientData {
     pub birth_date: String,
     /// F, M, O or U.
     pub sex: &'static str,
+    /// `link` of type `replaced-by`: the reference of the record that replaces this one
+    /// (a merge, applied by `import::fhir_link`).
+    pub replaced_by: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -540,6 +543,12 @@ fn patient(r: &Value, id: &str, cx: &Cx) -> Result<PatientData, ImportError> {
         given,
         birth_date,
         sex,
+        replaced_by: arr(r, "link")
+            .iter()
+            .find(|l| s(l, "type") == Some("replaced-by"))
+            .and_then(|l| l.get("other"))
+            .and_then(|o| s(o, "reference"))
+            .map(str::to_string),
     })
 }
 

@@ -239,6 +239,9 @@ fn write_group(
                         if let Some(why) = conflict {
                             w.flag_identity_conflict(id, &mrn, why, origin.at);
                         }
+                        if let Some(other) = &d.replaced_by {
+                            super::fhir_link::replaced_by(w, id, other, &origin)?;
+                        }
                         st.mrn.insert(id, mrn);
                         id
                     }

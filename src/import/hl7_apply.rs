@@ -97,11 +97,12 @@ pub(super) struct Common {
     pub(super) discharge: Val,
 }
 
-enum Plan {
+pub(super) enum Plan {
     Skip(usize, String),
     Adt(Common, String),
     Mdm(Common, Box<Doc>),
     Order(Common, Box<super::hl7_orders::OrderMsg>),
+    Merge(Box<super::hl7_merge::MergePlan>),
 }
 
 /// What the reader thread hands the writer: a file starts, one interpreted message (or its
@@ -327,7 +328,7 @@ fn group(
     }
 }
 
-fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
+pub(super) fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
     match plan {
         Plan::Skip(n, note) => {
             w.stats.skipped += 1;
@@ -339,16 +340,18 @@ fn apply_one(w: &mut Writer<'_, '_>, plan: &Plan) -> Result<(), FileFail> {
         Plan::Order(c, o) => {
             execute(w, c, "O01", None).and_then(|_| super::hl7_orders::apply(w, c, o))
         }
+        Plan::Merge(p) => super::hl7_merge::execute(w, p),
     }
 }
 
 impl Plan {
-    fn number(&self) -> usize {
+    pub(super) fn number(&self) -> usize {
         match self {
             Plan::Skip(n, _) => *n,
             Plan::Adt(c, _) => c.number,
             Plan::Mdm(c, _) => c.number,
             Plan::Order(c, _) => c.number,
+            Plan::Merge(p) => p.number,
         }
     }
 }
@@ -416,7 +419,7 @@ impl Msg<'_> {
     }
 }
 
-fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
+pub(super) fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
     let x = Msg { m, file };
     let msh = &m.segments[0];
     let msg_type = format!("{}^{}", x.comp(msh, 9, 1), x.comp(msh, 9, 2));
@@ -429,6 +432,11 @@ fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError> {
         .map(str::to_string)
         .ok_or_else(|| x.err(msh, 7, "message date/time is empty"))?;
     let (kind, event) = (x.comp(msh, 9, 1), x.comp(msh, 9, 2));
+    if kind == "ADT" && super::hl7_merge::MERGE_EVENTS.contains(&event.as_str()) {
+        return Ok(Plan::Merge(Box::new(super::hl7_merge::interpret(
+            &x, &msg_type,
+        )?)));
+    }
     let supported = match kind.as_str() {
         "ADT" => matches!(
             event.as_str(),

@@ -28,9 +28,12 @@
 pub mod fhir;
 mod fhir_apply;
 mod fhir_doc;
+mod fhir_link;
 pub mod hl7;
 mod hl7_apply;
 mod hl7_orders;
+pub mod hl7_feed;
+mod hl7_merge;
 pub mod hooks;
 mod mdm;
 mod throughput;

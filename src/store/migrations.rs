@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0010_staged_code_sets.sql"),
     include_str!("sql/0011_analysis_desk.sql"),
     include_str!("sql/0012_roi_letters_forms.sql"),
+    include_str!("sql/0013_feed_mpi.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,343 @@
+//! `chartdesk bench --only hl7`: the live-feed targets of issue 18, each beside its baseline
+//! measured in the same run.
+//!
+//! 1. The 5,000-message HL7 batch through `import hl7`, end to end, against a raw-SQLite
+//!    baseline that writes the same rows (every row the import added, audit rows included, in
+//!    every table but the trigger-maintained counters, which the triggers fill in both runs)
+//!    with the same indexes and triggers, in the same number of transactions, each fsynced.
+//!    The baseline gets the rows ready-made (hashes computed, values bound): it is the cost of
+//!    the writes alone.
+//! 2. The MLLP listener with 4 concurrent loopback senders, group commit on: messages/s and
+//!    ACK latency (send to ACK received), beside `import hl7` of the same messages from a file.
+
+use std::io::{BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use crate::audit::Actor;
+use crate::bench::{ms, pass, percentile};
+use crate::store::Store;
+
+/// One ADT message of the bench feed: patient `k`, A01 (even `i`) or A03 (odd `i`).
+pub fn bench_message(i: usize, control: &str) -> String {
+    let (event, discharge) = if i.is_multiple_of(2) {
+        ("A01", "")
+    } else {
+        ("A03", "20261102120000")
+    };
+    let k = i / 2;
+    format!(
+        "MSH|^~\\&|BENCH|FAC|CD|HIM|20261101080000||ADT^{event}|{control}|P|2.5\rEVN|{event}|20261101080000\r\
+         PID|1||B{k:07}^^^FAC^MR||PATIENT{k}^TEST||19700101|F\r\
+         PV1|1|I|W1^1^1||||1234^HOUSE^GREG|||MED|||||||||BV{k:07}|||||||||||||||||||||||||20261101080000|{discharge}\r"
+    )
+}
+
+fn batch_file(n: usize) -> Vec<u8> {
+    let mut batch = String::from("FHS|^~\\&|BENCH|FAC\rBHS|^~\\&|BENCH|FAC\r");
+    for i in 0..n {
+        batch += &bench_message(i, &format!("C{i}"));
+    }
+    batch += &format!("BTS|{n}\rFTS|1\r");
+    batch.into_bytes()
+}
+
+fn remove_db(p: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+    }
+}
+
+pub fn run(dir: &Path) -> Result<()> {
+    println!("\n[hl7] live feed: import hl7 vs raw SQLite; MLLP listener with group commit");
+    let n = 5_000;
+    let (import_rate, transactions, import_db) = import_batch(dir, n)?;
+    let raw_rate = raw_baseline(dir, &import_db, n, transactions)?;
+    println!(
+        "    import hl7, {n}-message batch, end to end {import_rate:>8.0} msg/s  |  raw SQLite, same rows and indexes, {transactions} transactions {raw_rate:>8.0} msg/s  = {:.0} %  (target ≥ 50 %: {})",
+        import_rate / raw_rate * 100.0,
+        pass(import_rate / raw_rate >= 0.5)
+    );
+    remove_db(&import_db);
+    for window in [1usize, 8, 16, 32] {
+        let m = mllp_run(dir, 20_000, 4, window)?;
+        let p99 = percentile(&m.latencies, 0.99);
+        let p50 = percentile(&m.latencies, 0.50);
+        println!(
+            "    MLLP, 4 loopback senders, {} in flight each: {:>7.0} msg/s (target ≥ 5,000: {}), ACK p50 {:.1} ms, p99 {:.1} ms (target ≤ 25 ms: {}), {:.1} messages per commit  |  import hl7 of a file {:>7.0} msg/s",
+            if window == 1 {
+                "1 (strict send-and-wait)".to_string()
+            } else {
+                format!("up to {window}")
+            },
+            m.rate,
+            pass(m.rate >= 5_000.0),
+            ms(p50),
+            ms(p99),
+            pass(ms(p99) <= 25.0),
+            m.per_group,
+            import_rate
+        );
+    }
+    Ok(())
+}
+
+/// Import the batch file; returns messages/s, the transactions it took, and the database.
+fn import_batch(dir: &Path, n: usize) -> Result<(f64, usize, std::path::PathBuf)> {
+    let file = dir.join("hl7-bench-batch.hl7");
+    std::fs::write(&file, batch_file(n)).with_context(|| format!("writing {}", file.display()))?;
+    let db = dir.join("hl7-bench-import.db");
+    remove_db(&db);
+    let mut store = Store::open_or_create(&db)?;
+    let t = Instant::now();
+    let summary = crate::import::import_hl7(
+        &mut store,
+        &Actor::system("bench"),
+        std::slice::from_ref(&file),
+        &mut |_, _| {},
+    )?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        summary.rejected() == 0,
+        "bench batch rejected: {}",
+        summary.render_table()
+    );
+    let _ = std::fs::remove_file(&file);
+    Ok((
+        n as f64 / secs.max(1e-9),
+        summary.totals().transactions.max(1),
+        db,
+    ))
+}
+
+/// Tables filled by triggers (the triggers fill them in the baseline too).
+fn trigger_targets(c: &Connection) -> Result<Vec<String>> {
+    let mut st = c.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger'")?;
+    let sqls: Vec<String> = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for s in sqls {
+        let up = s.to_ascii_uppercase();
+        for key in ["INSERT INTO ", "UPDATE "] {
+            let mut rest = up.as_str();
+            while let Some(i) = rest.find(key) {
+                let after = &rest[i + key.len()..];
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && !name.starts_with("OF") {
+                    out.push(name.to_ascii_lowercase());
+                }
+                rest = after;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Write the rows the import added, ready-made, into a fresh database with the same schema,
+/// in `transactions` equal chunks, each committed with fsync. Returns messages/s.
+fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> Result<f64> {
+    let fresh_path = dir.join("hl7-bench-raw.db");
+    remove_db(&fresh_path);
+    drop(Store::open_or_create(&fresh_path)?);
+    let fresh = Connection::open(&fresh_path)?;
+    let src = Connection::open(import_db)?;
+    src.execute(
+        "ATTACH DATABASE ?1 AS fresh",
+        [fresh_path.to_string_lossy()],
+    )?;
+    let skip = trigger_targets(&fresh)?;
+    let mut st = fresh.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+    )?;
+    let tables: Vec<String> = st
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(st);
+    // Per table: the insert statement and the added rows.
+    let mut work: Vec<(String, Vec<Vec<Value>>)> = Vec::new();
+    for t in tables.iter().filter(|t| !skip.contains(t)) {
+        let max: i64 = fresh
+            .query_row(
+                &format!("SELECT COALESCE(MAX(rowid), 0) FROM \"{t}\""),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        // Tables WITHOUT ROWID: the rows the fresh database lacks.
+        let sql = if src
+            .prepare(&format!("SELECT rowid FROM \"{t}\" LIMIT 1"))
+            .is_ok()
+        {
+            format!("SELECT * FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
+        } else {
+            format!(
+                "SELECT * FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT * FROM fresh.\"{t}\""
+            )
+        };
+        let mut q = src.prepare(&sql)?;
+        let cols = q.column_count();
+        let names: Vec<String> = q.column_names().map(|s| format!("\"{s}\"")).collect();
+        let rows: Vec<Vec<Value>> = q
+            .query_map([max], |r| (0..cols).map(|i| r.get::<_, Value>(i)).collect())?
+            .collect::<rusqlite::Result<_>>()?;
+        if rows.is_empty() {
+            continue;
+        }
+        let marks: Vec<String> = (1..=cols).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO \"{t}\" ({}) VALUES ({})",
+            names.join(", "),
+            marks.join(", ")
+        );
+        work.push((sql, rows));
+    }
+    drop(fresh);
+    drop(src);
+    let c = Connection::open(&fresh_path)?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "FULL")?;
+    // The rows are known consistent; parents may fall in a later chunk than a child.
+    c.pragma_update(None, "foreign_keys", "OFF")?;
+    let t = Instant::now();
+    for chunk in 0..transactions {
+        c.execute_batch("BEGIN IMMEDIATE")?;
+        for (sql, rows) in &work {
+            let lo = rows.len() * chunk / transactions;
+            let hi = rows.len() * (chunk + 1) / transactions;
+            let mut ins = c.prepare_cached(sql)?;
+            for row in &rows[lo..hi] {
+                ins.execute(rusqlite::params_from_iter(row.iter()))?;
+            }
+        }
+        c.execute_batch("COMMIT")?;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    drop(c);
+    remove_db(&fresh_path);
+    Ok(n as f64 / secs.max(1e-9))
+}
+
+pub struct MllpRun {
+    pub rate: f64,
+    pub latencies: Vec<Duration>,
+    pub per_group: f64,
+}
+
+/// Serve a fresh database in-process and send `n` messages from `senders` loopback
+/// connections, each keeping up to `window` messages in flight. A patient's A01 and A03 go
+/// on the same connection, in order.
+pub fn mllp_run(dir: &Path, n: usize, senders: usize, window: usize) -> Result<MllpRun> {
+    let db = dir.join(format!("hl7-bench-mllp-{window}.db"));
+    remove_db(&db);
+    let store = Store::open_or_create(&db)?;
+    let opts = crate::listen::ListenOptions::from_settings(&store)?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let stop = AtomicBool::new(false);
+    let counters = crate::listen::Counters::default();
+    let actor = Actor::system("bench");
+    let mut latencies = Vec::with_capacity(n);
+    let mut wall = 0.0;
+    std::thread::scope(|s| -> Result<()> {
+        let server = s.spawn(|| {
+            crate::listen::serve(
+                store,
+                &actor,
+                listener,
+                &opts,
+                &stop,
+                &counters,
+                &mut |_| {},
+            )
+        });
+        let t = Instant::now();
+        let handles: Vec<_> = (0..senders)
+            .map(|c| {
+                // Messages of patients k ≡ c (mod senders), in order.
+                let ids: Vec<usize> = (0..n).filter(|i| (i / 2) % senders == c).collect();
+                s.spawn(move || send_windowed(addr, &ids, window))
+            })
+            .collect();
+        for h in handles {
+            let l = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a bench sender panicked"))??;
+            latencies.extend(l);
+        }
+        wall = t.elapsed().as_secs_f64();
+        stop.store(true, Ordering::SeqCst);
+        server
+            .join()
+            .map_err(|_| anyhow::anyhow!("the listener panicked"))??;
+        Ok(())
+    })?;
+    latencies.sort_unstable();
+    let groups = counters.groups.load(Ordering::Relaxed).max(1);
+    let applied = counters.applied.load(Ordering::Relaxed);
+    anyhow::ensure!(
+        applied as usize == n,
+        "MLLP bench: {applied} of {n} messages applied (last error: {})",
+        counters
+            .last_error
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default()
+    );
+    remove_db(&db);
+    Ok(MllpRun {
+        rate: n as f64 / wall.max(1e-9),
+        latencies,
+        per_group: applied as f64 / groups as f64,
+    })
+}
+
+/// Send messages `ids` with at most `window` unacknowledged; every ACK must be AA. Returns
+/// each message's send-to-ACK time.
+fn send_windowed(addr: SocketAddr, ids: &[usize], window: usize) -> Result<Vec<Duration>> {
+    let s = TcpStream::connect(addr)?;
+    s.set_nodelay(true)?;
+    let mut w = s.try_clone()?;
+    let mut r = BufReader::with_capacity(1 << 16, s);
+    let mut sent: std::collections::VecDeque<Instant> = Default::default();
+    let mut out = Vec::with_capacity(ids.len());
+    let mut next = 0;
+    let mut buf = Vec::new();
+    while out.len() < ids.len() {
+        while next < ids.len() && sent.len() < window {
+            let i = ids[next];
+            let m = crate::listen::mllp::frame(bench_message(i, &format!("M{i}")).as_bytes());
+            w.write_all(&m)?;
+            sent.push_back(Instant::now());
+            next += 1;
+        }
+        buf.clear();
+        let mut b = [0u8; 1];
+        loop {
+            r.read_exact(&mut b)?;
+            buf.push(b[0]);
+            if buf.ends_with(&[0x1c, 0x0d]) {
+                break;
+            }
+        }
+        let t0 = sent
+            .pop_front()
+            .context("an ACK arrived for no message in flight")?;
+        out.push(t0.elapsed());
+        anyhow::ensure!(
+            buf.windows(7).any(|x| x == b"\rMSA|AA"),
+            "MLLP bench: not AA: {}",
+            String::from_utf8_lossy(&buf)
+        );
+    }
+    Ok(out)
+}
