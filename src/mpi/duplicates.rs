@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
+use crate::store::Reader;
 use serde::Serialize;
 use strsim::jaro_winkler;
 
@@ -448,7 +448,7 @@ pub fn compare(a: &Person, b: &Person) -> Pair {
 }
 
 /// Every patient not merged away, normalised for matching.
-pub fn load(conn: &Connection) -> Result<Vec<Person>, CoreError> {
+pub fn load(conn: &Reader) -> Result<Vec<Person>, CoreError> {
     let mut st = conn.prepare(
         "SELECT id, mrn, family_name, given_name, birth_date, sex, address FROM patients
           WHERE merged_into IS NULL ORDER BY id",

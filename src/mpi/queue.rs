@@ -346,7 +346,7 @@ pub fn merge_by_mrn(
 }
 
 /// Aliases (retired MRNs) of a patient, for the chart.
-pub fn aliases(conn: &rusqlite::Connection, patient: i64) -> Result<Vec<String>, CoreError> {
+pub fn aliases(conn: &crate::store::Reader, patient: i64) -> Result<Vec<String>, CoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT mrn FROM patient_aliases WHERE patient_id = ?1 AND active = 1 ORDER BY id",
