@@ -54,6 +54,13 @@ pub struct GroupArgs {
     /// The hospital is exempt from POA reporting (POA-03): skip the HAC step
     #[arg(long)]
     pub poa_exempt: bool,
+    /// Also show which secondary diagnoses are CC/MCC and the DRG without each (what-if)
+    #[arg(long)]
+    pub what_if: bool,
+    /// Base rate in dollars for the expected payment (weight x rate, DRG-06); with
+    /// --encounter the `drg_base_rate` setting is used when this is not given
+    #[arg(long)]
+    pub base_rate: Option<f64>,
     #[arg(long, value_enum, default_value_t = GroupFormat::Table)]
     pub format: GroupFormat,
 }
@@ -220,10 +227,41 @@ pub fn format_table(r: &GroupResult) -> String {
         }
     };
     let _ = writeln!(s, "HAC        {hac}");
+    let num = |v: Option<f64>, p: usize| {
+        v.map(|v| format!("{v:.p$}"))
+            .unwrap_or_else(|| "none".into())
+    };
     let _ = writeln!(
         s,
-        "Weight     not available (IPPS Table 5 is in no registry package); GMLOS/AMLOS likewise"
+        "Weight     {} (Table 5 FY2026)  GMLOS {}  AMLOS {}",
+        num(r.weight, 4),
+        num(r.gmlos, 1),
+        num(r.amlos, 1)
     );
+    s
+}
+
+/// The what-if lines: each CC/MCC secondary and the DRG without it.
+pub fn format_what_if(w: &grouper::whatif::WhatIf) -> String {
+    let mut s = String::new();
+    if w.without.is_empty() {
+        let _ = writeln!(s, "What-if    no secondary diagnosis is a CC or MCC");
+    }
+    for x in &w.without {
+        let gain = x
+            .weight_gain
+            .map(|g| format!(" (weight {g:+.4})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "What-if    without {} ({}{}): DRG {:03} {}{gain}",
+            x.code,
+            x.level.label(),
+            if x.decides { ", decides the DRG" } else { "" },
+            x.drg,
+            x.title
+        );
+    }
     s
 }
 
@@ -333,15 +371,44 @@ pub(super) fn run(store: Option<&mut Store>, args: &GroupArgs) -> Result<ExitCod
     if let Some(path) = &args.input {
         return run_batch(path);
     }
+    let mut store_rate = None;
     let claim = match (args.encounter, store) {
-        (Some(id), Some(store)) => from_encounter(store, id, args)?,
+        (Some(id), Some(store)) => {
+            let c = from_encounter(store, id, args)?;
+            store_rate = Some(crate::settings::get_f64(store.conn(), "drg_base_rate")?);
+            c
+        }
         (Some(_), None) => bail!("--encounter needs the database"),
         (None, _) => from_arguments(args)?,
     };
-    let r = grouper::group(&claim).map_err(|e| anyhow!(e))?;
+    let rate = match (args.base_rate, &store_rate) {
+        (Some(r), _) if !(r.is_finite() && r >= 0.0) => bail!("--base-rate {r}: not a rate"),
+        (Some(r), _) => r,
+        (None, Some(r)) => *r,
+        (None, None) => 0.0,
+    };
+    let w = grouper::whatif::what_if(&claim).map_err(|e| anyhow!(e))?;
+    let payment = grouper::whatif::expected_payment(&w.result, rate);
+    let r = &w.result;
     match args.format {
-        GroupFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
-        GroupFormat::Table => print!("{}", crate::text::sanitize(&format_table(&r))),
+        GroupFormat::Json => {
+            let mut v = serde_json::to_value(r)?;
+            v["expected_payment"] = serde_json::json!(payment);
+            if args.what_if {
+                v["what_if"] = serde_json::to_value(&w.without)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?)
+        }
+        GroupFormat::Table => {
+            let mut s = format_table(r);
+            if let Some(p) = payment {
+                let _ = writeln!(s, "Payment    ${p:.2} expected (weight x base rate {rate})");
+            }
+            if args.what_if {
+                s.push_str(&format_what_if(&w));
+            }
+            print!("{}", crate::text::sanitize(&s))
+        }
     }
     Ok(
         if r.final_drg.return_code == ReturnCode::Ok && r.final_drg.drg != 999 {
