@@ -239,6 +239,7 @@ pub fn load_facts(conn: &Connection, input: &EditInput) -> Result<CodeFacts, Cor
             facts.px.insert(code, f);
         }
     }
+    super::mce_v431::apply(&mut facts, date);
     Ok(facts)
 }
 

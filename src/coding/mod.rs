@@ -23,6 +23,7 @@ pub mod export;
 pub mod facts;
 pub mod grouper;
 pub mod hold;
+pub mod mce_v431;
 pub mod query;
 pub mod queue;
 pub mod report;
