@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, crypt, lock)
+    /// queue, crypt, lock, claims)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -87,6 +87,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("codes") {
         codes_search(&dir)?;
+    }
+    if args.wants("claims") {
+        crate::bench_claims::run(&dir, 20_000)?;
     }
     if args.wants("import") {
         import_throughput(&dir)?;

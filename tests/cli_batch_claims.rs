@@ -112,3 +112,41 @@ fn edits_and_group_take_csv_and_name_bad_lines() {
         .code(3)
         .stderr(predicates::str::contains("unknown CSV column \"colour\""));
 }
+
+/// The batch facts cache gives every claim exactly the facts `load_facts` reads for it, across
+/// v43.0 and v43.1 dates, and the claims bench's generator spreads claims over many MDCs.
+#[test]
+fn facts_cache_equals_load_facts_per_claim() {
+    use chartdesk::coding::facts_cache::FactsCache;
+    use chartdesk::coding::{DxEntry, EditInput, PxEntry, load_facts};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = chartdesk::store::Store::open_or_create(&dir.path().join("f.db")).expect("db");
+    chartdesk::codes::load_embedded(&mut store, &chartdesk::audit::Actor::system("test"))
+        .expect("load codes");
+    let claims = chartdesk::bench_claims::claims(300).expect("claims");
+    let mdcs: std::collections::HashSet<_> = claims
+        .iter()
+        .filter_map(|c| chartdesk::coding::grouper::group(c).ok()?.initial.mdc)
+        .collect();
+    assert!(mdcs.len() >= 15, "claims spread over MDCs: {}", mdcs.len());
+    let mut cache = FactsCache::new();
+    for c in claims.iter().chain(claims.iter()) {
+        let input = EditInput {
+            age_years: 50,
+            sex: 'F',
+            discharge: c.discharge_date,
+            kind: chartdesk::domain::EncounterKind::Inpatient,
+            los_days: Some(3),
+            discharge_status: None,
+            principal: Some(DxEntry::new(&c.principal, Some('Y'))),
+            secondary: c
+                .secondary
+                .iter()
+                .map(|s| DxEntry::new(&s.code, s.poa))
+                .collect(),
+            procedures: c.procedures.iter().map(|p| PxEntry::new(p)).collect(),
+        };
+        let want = load_facts(store.conn(), &input).expect("facts");
+        assert_eq!(cache.facts(store.conn(), &input).expect("cached"), want);
+    }
+}

@@ -167,9 +167,10 @@ fn run_batch(store: &Store, path: &std::path::Path) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut any_error = false;
     let conn = store.conn();
+    let mut cache = crate::coding::facts_cache::FactsCache::new();
     super::batch::for_each_claim(path, |n, claim| {
         let result = claim.and_then(line_input).and_then(|input| {
-            let facts = load_facts(conn, &input)?;
+            let facts = cache.facts(conn, &input)?;
             Ok(run_edits(&input, &facts))
         });
         let v = match result {

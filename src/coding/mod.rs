@@ -21,6 +21,7 @@ pub mod bench;
 pub mod edits;
 pub mod export;
 pub mod facts;
+pub mod facts_cache;
 pub mod grouper;
 pub mod hold;
 pub mod mce_v431;
