@@ -40,24 +40,20 @@ impl FactsCache {
             fiscal_year_of(input.discharge),
             input.discharge >= super::mce_v431::v431_start(),
         );
-        if !self.buckets.contains_key(&key) {
-            let empty = EditInput {
-                principal: None,
-                secondary: Vec::new(),
-                procedures: Vec::new(),
-                ..input.clone()
-            };
-            let base = load_facts(conn, &empty)?;
-            self.buckets.insert(
-                key,
-                Bucket {
-                    base,
+        let b = match self.buckets.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let empty = EditInput {
+                    principal: None,
+                    secondary: Vec::new(),
+                    procedures: Vec::new(),
+                    ..input.clone()
+                };
+                e.insert(Bucket {
+                    base: load_facts(conn, &empty)?,
                     ..Bucket::default()
-                },
-            );
-        }
-        let Some(b) = self.buckets.get_mut(&key) else {
-            return load_facts(conn, input);
+                })
+            }
         };
         let missing_dx: Vec<_> = input
             .diagnoses()

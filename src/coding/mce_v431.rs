@@ -86,10 +86,10 @@ pub fn apply(facts: &mut CodeFacts, discharge: NaiveDate) {
     }
     let Ok(delta) = delta() else { return };
     for (code, f) in facts.dx.iter_mut() {
-        if let Some(Change::Flags(fl)) = delta.get(&("dx".to_string(), code.clone())) {
-            if f.is_valid() {
-                f.mce_flags = fl.clone();
-            }
+        if let Some(Change::Flags(fl)) = delta.get(&("dx".to_string(), code.clone()))
+            && f.is_valid()
+        {
+            f.mce_flags = fl.clone();
         }
     }
     for (code, f) in facts.px.iter_mut() {
