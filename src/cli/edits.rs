@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use super::ReportFormat;
 use crate::audit::{Action, Event, Subtype};
+use crate::coding::uncertain::DocText;
 use crate::coding::{DxEntry, EditInput, PxEntry, format_table, has_errors, load_facts, run_edits};
 use crate::domain::{EncounterKind, Perm};
 use crate::store::Store;
@@ -112,19 +113,32 @@ fn from_arguments(a: &EditsArgs) -> Result<EditInput> {
 /// length of stay, and its assigned codes in sequence (the workbench's reading of it). The read
 /// shows one patient's diagnoses: it needs the coding permission and is audited as a view with
 /// the patient's MRN (AUD-09), in the same transaction as the read.
-fn from_encounter(store: &mut Store, id: i64) -> Result<EditInput> {
+fn from_encounter(store: &mut Store, id: i64) -> Result<(EditInput, Vec<DocText>)> {
     let actor = super::session::actor(store, None, "edits")?;
     crate::accounts::authorize(store, &actor, Perm::Code, "encounter", &id.to_string())?;
-    let input = store.transact_read(&actor, |tx, audit| -> Result<EditInput> {
+    let input = store.transact_read(&actor, |tx, audit| -> Result<(EditInput, Vec<DocText>)> {
         let h = crate::coding::work::header(tx, id)?;
         let codes = crate::coding::work::read_codes(tx, id)?;
+        // COD-12 reads the encounter's documents (outpatient uncertain diagnoses).
+        let mut st = tx.prepare(
+            "SELECT id, title, body FROM documents WHERE encounter_id = ?1 AND status <> 'entered_in_error' ORDER BY service_at, id",
+        )?;
+        let docs = st
+            .query_map([id], |r| {
+                Ok(DocText {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         audit.record(
             Event::new(Action::Read, Subtype::View, "coding", id)
                 .patient(&h.mrn)
                 .encounter(id)
-                .detail(serde_json::json!({"view": "edits"})),
+                .detail(serde_json::json!({"view": "edits", "documents": docs.len()})),
         );
-        Ok(crate::coding::work::edit_input(&h, &codes)?)
+        Ok((crate::coding::work::edit_input(&h, &codes)?, docs))
     })?;
     Ok(input)
 }
@@ -199,15 +213,18 @@ pub(super) fn run(store: &mut Store, args: &EditsArgs) -> Result<ExitCode> {
     if let Some(path) = &args.input {
         return run_batch(store, path);
     }
-    let mut input = match args.encounter {
+    let (mut input, docs) = match args.encounter {
         Some(id) => from_encounter(store, id)?,
-        None => from_arguments(args)?,
+        None => (from_arguments(args)?, Vec::new()),
     };
     if let (Some(_), Some(s)) = (args.encounter, &args.discharge_status) {
         input.discharge_status = Some(s.trim().to_string());
     }
     let facts = load_facts(store.conn(), &input)?;
-    let edits = run_edits(&input, &facts);
+    let mut edits = run_edits(&input, &facts);
+    edits.extend(crate::coding::uncertain::uncertain_diagnoses(
+        &input, &facts, &docs,
+    ));
     match args.format {
         ReportFormat::Json => println!(
             "{}",

@@ -177,7 +177,9 @@ fn from_encounter(store: &mut Store, id: i64, a: &GroupArgs) -> Result<Claim> {
         sex: sex(input.sex)?,
         discharge_status,
         discharge_date: input.discharge,
-        poa_exempt: a.poa_exempt,
+        // POA-03: a facility type exempt from POA reporting skips the HAC step.
+        poa_exempt: a.poa_exempt
+            || !crate::settings::get(store.conn(), "facility_type")?.eq_ignore_ascii_case("IPPS"),
     })
 }
 

@@ -28,6 +28,7 @@ pub mod mce_v431;
 pub mod query;
 pub mod queue;
 pub mod report;
+pub mod uncertain;
 pub mod work;
 
 use std::fmt::Write as _;
