@@ -20,6 +20,7 @@ pub mod lookup;
 mod parse;
 pub mod picker;
 pub mod search;
+pub mod synonyms;
 pub mod tsv;
 
 use chrono::{Datelike, NaiveDate};
@@ -30,6 +31,7 @@ pub use load::{LoadSummary, SetSummary, load_dir, load_embedded};
 pub use lookup::{AppliedNote, CodeDetail, NoteSource, format_detail, show, show_on};
 pub use picker::{CodePicker, PickerEffect, PickerInput};
 pub use search::{CodeHit, CodeIndex, MatchKind, search};
+pub use synonyms::{Synonyms, smart_search};
 
 /// Row id of a `code_sets` row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
