@@ -157,7 +157,7 @@ pub fn smart_search(
         }
     }
     let mut out: Vec<CodeHit> = Vec::new();
-    let mut push = |hits: Vec<CodeHit>, out: &mut Vec<CodeHit>| {
+    let push = |hits: Vec<CodeHit>, out: &mut Vec<CodeHit>| {
         for h in hits {
             if out.len() >= limit {
                 return;
