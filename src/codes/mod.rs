@@ -15,6 +15,7 @@
 //! toolkit-free picker state), [`bench`] (search latency vs a linear scan).
 
 pub mod bench;
+pub mod drill;
 pub mod load;
 pub mod lookup;
 mod parse;
