@@ -5,8 +5,8 @@
 //!
 //! Invariants: pure over an index and a table; a code query (`E11.65`, `E11`) is answered by
 //! the plain search unchanged unless it is a term of the table (`t2dm`) or finds nothing; preferred codes of a matched term come first (only codes the
-//! index holds), then word hits of the expanded query, then of its word stems, then of the
-//! query with one word dropped; no code appears twice.
+//! index holds), then word hits of the expanded query, then of its word stems, then, when nothing matched,
+//! of the query with one word dropped; no code appears twice.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -178,8 +178,12 @@ pub fn smart_search(
     push(search(index, &expanded, limit), &mut out);
     if out.len() < limit {
         let stems: Vec<String> = words(&expanded).map(|w| stem(&w)).collect();
-        push(search(index, &stems.join(" "), limit), &mut out);
-        if out.len() < limit && stems.len() > 1 {
+        let stemmed = stems.join(" ");
+        if stemmed != expanded {
+            push(search(index, &stemmed, limit), &mut out);
+        }
+        // Relax only when nothing matched at all: each retry is a full search.
+        if out.is_empty() && stems.len() > 1 {
             for skip in 0..stems.len() {
                 let rest: Vec<&str> = stems
                     .iter()
