@@ -658,6 +658,11 @@ checked against the sha256 below. Nothing is taken from any other source.
   file of `#section` blocks. Rows: {grouper_counts}. `versions` says in which of 430/431 a row
   holds. Checked against `shared/data/codes/ms-drg-v43/grouper/` by `tests/grouper_tables.rs`.
 
+- `picker-synonyms.tsv` (not built by this script): the code picker's clinical abbreviations
+  and synonyms (CHF, T2DM, AFib, …), **written by chartdesk's developers** from common
+  clinical usage, not taken from any package or publication; every preferred code in it is a
+  billable FY2026 code (checked by `tests/picker_phrases.rs` through the picker).
+
 | scope | note kind | rows |
 |---|---|---|
 {kinds}
