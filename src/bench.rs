@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, crypt, lock, pdf, hl7)
+    /// queue, crypt, lock, pdf, hl7, claims)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -87,6 +87,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("codes") {
         codes_search(&dir)?;
+    }
+    if args.wants("claims") {
+        crate::bench_claims::run(&dir, 20_000)?;
     }
     if args.wants("import") {
         import_throughput(&dir)?;
@@ -570,6 +573,12 @@ fn codes_search(dir: &Path) -> Result<()> {
         "chartdesk search index",
         ms(b.index_p50),
         ms(b.index_p99)
+    );
+    println!(
+        "    {:<40} {:>9.3} {:>9.3}",
+        "picker (synonyms, word forms)",
+        ms(b.picker_p50),
+        ms(b.picker_p99)
     );
     println!(
         "    max {:.2} ms, slowest keystroke {:?} (median {:.3} ms), {} result mismatches vs scan; target p99 ≤ 5 ms: {}",

@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backup;
 pub mod bench;
+pub mod bench_claims;
 pub mod bench_crypt;
 pub mod bench_hl7;
 pub mod bench_lock;

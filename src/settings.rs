@@ -407,6 +407,30 @@ pub const SETTINGS: &[SettingDef] = &[
         kind: Kind::Text,
         doc: "IANA time zone of the facility (America/Chicago): calendar days (today, ROI received/due dates) and clinical wall-clock times are counted in it, whatever the zone of the process; `init` sets it from the installing machine's zone",
     },
+    SettingDef {
+        key: "drg_base_rate",
+        default: "0",
+        kind: Kind::Decimal {
+            min: 0.0,
+            max: 1_000_000.0,
+        },
+        doc: "Hospital MS-DRG base rate in dollars: expected payment = DRG weight x this rate (DRG-06, no wage index or outliers); 0 = not set, no payment shown",
+    },
+    SettingDef {
+        key: "facility_type",
+        default: "IPPS",
+        kind: Kind::Choice(&[
+            "IPPS",
+            "CAH",
+            "LTCH",
+            "CANCER",
+            "CHILDRENS",
+            "IRF",
+            "IPF",
+            "MARYLAND",
+        ]),
+        doc: "Facility type (POA-03): IPPS acute hospitals report POA; CAH, LTCH, cancer, children's, IRF, IPF and Maryland-waiver hospitals are exempt (no POA edits, no HAC step in the grouper)",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {

@@ -49,7 +49,11 @@ fn group_codes_as_arguments_table_and_json() {
     assert_eq!(v["initial"]["drg"], 193);
     assert_eq!(v["initial"]["mdc"], 4);
     assert_eq!(v["final_drg"]["drg"], 193);
-    assert_eq!(v["weight"], serde_json::Value::Null);
+    // Table 5 FY2026 (DRG-06): DRG 193's weight and mean lengths of stay are reported.
+    let w = chartdesk::coding::grouper::weights::weight_of(193).expect("DRG 193 in Table 5");
+    assert_eq!(v["weight"].as_f64(), w.weight);
+    assert_eq!(v["gmlos"].as_f64(), w.gmlos);
+    assert_eq!(v["amlos"].as_f64(), w.amlos);
 }
 
 #[test]

@@ -26,10 +26,10 @@ pub struct GroupArgs {
     /// Group a stored encounter's codes (its discharge date picks v43.0 or v43.1)
     #[arg(long, conflicts_with_all = ["principal", "discharge", "input"])]
     pub encounter: Option<i64>,
-    /// Group claims from a JSON Lines file (`-` = standard input), one result per line in
-    /// order; a bad line gets an error result naming its line and the rest go on. Fields:
-    /// principal, secondary ([code, poa] pairs or codes), procedures, sex, discharge
-    /// (YYYY-MM-DD), discharge_status, poa_exempt
+    /// Group claims from a JSON Lines or CSV file (`-` = standard input), one JSON result per
+    /// line in order; a bad line gets an error result naming its line and the rest go on.
+    /// Fields/columns: principal, secondary ([code, poa] pairs or CODE:POA; in CSV separated
+    /// by `;`), procedures, sex, discharge (YYYY-MM-DD), discharge_status, poa_exempt
     #[arg(long, conflicts_with_all = ["principal", "discharge"])]
     pub input: Option<std::path::PathBuf>,
     /// F, M or U
@@ -54,6 +54,13 @@ pub struct GroupArgs {
     /// The hospital is exempt from POA reporting (POA-03): skip the HAC step
     #[arg(long)]
     pub poa_exempt: bool,
+    /// Also show which secondary diagnoses are CC/MCC and the DRG without each (what-if)
+    #[arg(long)]
+    pub what_if: bool,
+    /// Base rate in dollars for the expected payment (weight x rate, DRG-06); with
+    /// --encounter the `drg_base_rate` setting is used when this is not given
+    #[arg(long)]
+    pub base_rate: Option<f64>,
     #[arg(long, value_enum, default_value_t = GroupFormat::Table)]
     pub format: GroupFormat,
 }
@@ -170,7 +177,9 @@ fn from_encounter(store: &mut Store, id: i64, a: &GroupArgs) -> Result<Claim> {
         sex: sex(input.sex)?,
         discharge_status,
         discharge_date: input.discharge,
-        poa_exempt: a.poa_exempt,
+        // POA-03: a facility type exempt from POA reporting skips the HAC step.
+        poa_exempt: a.poa_exempt
+            || !crate::settings::get(store.conn(), "facility_type")?.eq_ignore_ascii_case("IPPS"),
     })
 }
 
@@ -220,107 +229,93 @@ pub fn format_table(r: &GroupResult) -> String {
         }
     };
     let _ = writeln!(s, "HAC        {hac}");
+    let num = |v: Option<f64>, p: usize| {
+        v.map(|v| format!("{v:.p$}"))
+            .unwrap_or_else(|| "none".into())
+    };
     let _ = writeln!(
         s,
-        "Weight     not available (IPPS Table 5 is in no registry package); GMLOS/AMLOS likewise"
+        "Weight     {} (Table 5 FY2026)  GMLOS {}  AMLOS {}",
+        num(r.weight, 4),
+        num(r.gmlos, 1),
+        num(r.amlos, 1)
     );
     s
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LineClaim {
-    principal: String,
-    #[serde(default)]
-    secondary: Vec<LineDx>,
-    #[serde(default)]
-    procedures: Vec<String>,
-    #[serde(default = "unknown_sex")]
-    sex: char,
-    discharge: NaiveDate,
-    #[serde(default = "home")]
-    discharge_status: String,
-    #[serde(default)]
-    poa_exempt: bool,
+/// The what-if lines: each CC/MCC secondary and the DRG without it.
+pub fn format_what_if(w: &grouper::whatif::WhatIf) -> String {
+    let mut s = String::new();
+    if w.without.is_empty() {
+        let _ = writeln!(s, "What-if    no secondary diagnosis is a CC or MCC");
+    }
+    for x in &w.without {
+        let gain = x
+            .weight_gain
+            .map(|g| format!(" (weight {g:+.4})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "What-if    without {} ({}{}): DRG {:03} {}{gain}",
+            x.code,
+            x.level.label(),
+            if x.decides { ", decides the DRG" } else { "" },
+            x.drg,
+            x.title
+        );
+    }
+    s
 }
 
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum LineDx {
-    Code(String),
-    WithPoa(String, Option<String>),
-}
-
-fn unknown_sex() -> char {
-    'U'
-}
-
-fn home() -> String {
-    "01".into()
-}
-
-fn line_claim(text: &str) -> Result<Claim> {
-    let c: LineClaim = serde_json::from_str(text)?;
-    let secondary = c
-        .secondary
-        .into_iter()
-        .map(|d| match d {
-            LineDx::Code(code) => Ok(SecondaryDx { code, poa: None }),
-            LineDx::WithPoa(code, poa) => {
-                let poa = poa.as_deref().unwrap_or("");
-                if poa.chars().count() > 1 {
-                    bail!("{code}: POA must be one character");
-                }
-                Ok(SecondaryDx {
-                    code,
-                    poa: poa.chars().next(),
-                })
-            }
-        })
-        .collect::<Result<_>>()?;
+fn line_claim(c: super::batch::LineClaim) -> Result<Claim> {
     Ok(Claim {
-        principal: c.principal,
-        secondary,
+        // A POA on the principal (`J18.9:Y`, as edits takes it) does not change the DRG.
+        principal: c
+            .principal
+            .as_deref()
+            .map(|p| p.split(':').next().unwrap_or(p).trim().to_string())
+            .context("principal is required")?,
+        secondary: c
+            .secondary
+            .into_iter()
+            .map(|(code, poa)| SecondaryDx { code, poa })
+            .collect(),
         procedures: c.procedures,
-        sex: sex(c.sex)?,
-        discharge_status: status(&c.discharge_status, "discharge_status")?,
-        discharge_date: c.discharge,
+        sex: sex(c.sex.unwrap_or('U'))?,
+        discharge_status: status(
+            c.discharge_status.as_deref().unwrap_or("01"),
+            "discharge_status",
+        )?,
+        discharge_date: c.discharge.context("discharge (YYYY-MM-DD) is required")?,
         poa_exempt: c.poa_exempt,
     })
 }
 
-/// Streams JSON Lines claims to JSON Lines results (exit 1 if any line failed or grouped to
-/// an error DRG).
-fn run_batch(path: &std::path::Path) -> Result<ExitCode> {
-    use std::io::{BufRead, Write};
-    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        crate::host::check_user_may_read(path)?;
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?,
-        ))
-    };
+/// Streams batch claims (JSON Lines or CSV) to JSON Lines results (exit 1 if any line failed
+/// or grouped to an error DRG).
+fn run_batch(path: &std::path::Path, base_rate: f64) -> Result<ExitCode> {
+    use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut any_error = false;
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{} line {}", path.display(), n + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v = match line_claim(&line).and_then(|c| grouper::group(&c).map_err(|e| anyhow!(e))) {
+    super::batch::for_each_claim(path, |n, claim| {
+        let v = match claim
+            .and_then(line_claim)
+            .and_then(|c| grouper::group(&c).map_err(|e| anyhow!(e)))
+        {
             Ok(r) => {
                 any_error |= r.final_drg.drg == 999 || r.final_drg.return_code != ReturnCode::Ok;
-                serde_json::json!({"line": n + 1, "result": r})
+                let pay = grouper::whatif::expected_payment(&r, base_rate);
+                serde_json::json!({"line": n, "result": r, "expected_payment": pay})
             }
             Err(e) => {
                 any_error = true;
-                serde_json::json!({"line": n + 1, "error": format!("line {}: {e:#}", n + 1)})
+                serde_json::json!({"line": n, "error": format!("line {n}: {e:#}")})
             }
         };
         writeln!(out, "{v}")?;
-    }
+        Ok(())
+    })?;
     out.flush()?;
     Ok(if any_error {
         ExitCode::from(1)
@@ -331,17 +326,46 @@ fn run_batch(path: &std::path::Path) -> Result<ExitCode> {
 
 pub(super) fn run(store: Option<&mut Store>, args: &GroupArgs) -> Result<ExitCode> {
     if let Some(path) = &args.input {
-        return run_batch(path);
+        return run_batch(path, args.base_rate.unwrap_or(0.0));
     }
+    let mut store_rate = None;
     let claim = match (args.encounter, store) {
-        (Some(id), Some(store)) => from_encounter(store, id, args)?,
+        (Some(id), Some(store)) => {
+            let c = from_encounter(store, id, args)?;
+            store_rate = Some(crate::settings::get_f64(store.conn(), "drg_base_rate")?);
+            c
+        }
         (Some(_), None) => bail!("--encounter needs the database"),
         (None, _) => from_arguments(args)?,
     };
-    let r = grouper::group(&claim).map_err(|e| anyhow!(e))?;
+    let rate = match (args.base_rate, &store_rate) {
+        (Some(r), _) if !(r.is_finite() && r >= 0.0) => bail!("--base-rate {r}: not a rate"),
+        (Some(r), _) => r,
+        (None, Some(r)) => *r,
+        (None, None) => 0.0,
+    };
+    let w = grouper::whatif::what_if(&claim).map_err(|e| anyhow!(e))?;
+    let payment = grouper::whatif::expected_payment(&w.result, rate);
+    let r = &w.result;
     match args.format {
-        GroupFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
-        GroupFormat::Table => print!("{}", crate::text::sanitize(&format_table(&r))),
+        GroupFormat::Json => {
+            let mut v = serde_json::to_value(r)?;
+            v["expected_payment"] = serde_json::json!(payment);
+            if args.what_if {
+                v["what_if"] = serde_json::to_value(&w.without)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?)
+        }
+        GroupFormat::Table => {
+            let mut s = format_table(r);
+            if let Some(p) = payment {
+                let _ = writeln!(s, "Payment    ${p:.2} expected (weight x base rate {rate})");
+            }
+            if args.what_if {
+                s.push_str(&format_what_if(&w));
+            }
+            print!("{}", crate::text::sanitize(&s))
+        }
     }
     Ok(
         if r.final_drg.return_code == ReturnCode::Ok && r.final_drg.drg != 999 {

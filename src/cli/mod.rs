@@ -18,6 +18,7 @@ use crate::store::Store;
 use crate::tui;
 
 mod admin;
+mod batch;
 mod coding;
 mod desk;
 mod edits;

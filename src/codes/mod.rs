@@ -15,11 +15,13 @@
 //! toolkit-free picker state), [`bench`] (search latency vs a linear scan).
 
 pub mod bench;
+pub mod drill;
 pub mod load;
 pub mod lookup;
 mod parse;
 pub mod picker;
 pub mod search;
+pub mod synonyms;
 pub mod tsv;
 
 use crate::store::Reader;
@@ -31,6 +33,7 @@ pub use load::{LoadSummary, SetSummary, load_dir, load_embedded};
 pub use lookup::{AppliedNote, CodeDetail, NoteSource, format_detail, show, show_on};
 pub use picker::{CodePicker, PickerEffect, PickerInput};
 pub use search::{CodeHit, CodeIndex, MatchKind, search};
+pub use synonyms::{Synonyms, smart_search};
 
 /// Row id of a `code_sets` row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -429,6 +429,12 @@ fn poa(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec<Edit>) {
     if input.kind != EncounterKind::Inpatient || dxs.is_empty() {
         return;
     }
+    if let Some(kind) = &facts.poa_exempt_facility {
+        out.push(edit("POA-03", Severity::Warning, None, format!(
+            "The facility type is {kind}, exempt from POA reporting: POA indicators are not edited and the grouper skips the HAC step (POA-03).")));
+        return;
+    }
+    poa_hac(dxs, out);
     if !facts.poa_list_loaded {
         out.push(edit("POA-02-NO-LIST", Severity::Warning, None, format!(
             "POA exemption unknown: no POA-exempt list is loaded for FY{}; blank indicators on exempt codes cannot be told apart from missing ones (POA-02). Load the CDC list with `codes load`.", facts.fiscal_year)));
@@ -456,6 +462,26 @@ fn poa(input: &EditInput, dxs: &[Dx], facts: &CodeFacts, out: &mut Vec<Edit>) {
             (Some(c), _) => out.push(edit("POA-01-INVALID", Severity::Error, Some(s.clone()), format!(
                 "{s} has POA indicator '{c}'; valid values are Y, N, U, W, or blank for an exempt code (POA-01, POA-02).")) ),
         }
+    }
+}
+
+/// POA-03: `U` or `W` on a secondary diagnosis that is on a hospital-acquired-condition list.
+fn poa_hac(dxs: &[Dx], out: &mut Vec<Edit>) {
+    for d in dxs.iter().filter(|d| !d.principal) {
+        let Some(f) = d.reportable() else { continue };
+        let value = d.entry.poa.map(|c| c.to_ascii_uppercase());
+        if f.hac.is_empty() || !matches!(value, Some('U' | 'W')) {
+            continue;
+        }
+        let s = d.dotted();
+        let what = if value == Some('U') {
+            "U (documentation insufficient) makes it hospital-acquired: it stops counting as a CC/MCC for the final DRG"
+        } else {
+            "W (clinically undetermined) is paid as present on admission; confirm with the provider"
+        };
+        out.push(edit("POA-03", Severity::Warning, Some(s.clone()), format!(
+            "{s} is a hospital-acquired condition ({}) reported with POA {}: {what}. Query the provider for Y or N (POA-03, DRG-05).",
+            f.hac.join(", "), value.unwrap_or(' '))));
     }
 }
 
@@ -641,6 +667,34 @@ mod tests {
             ids(&got)
         );
         assert!(has_errors(&got));
+    }
+
+    #[test]
+    fn poa_03_u_or_w_on_a_hac_code_warns_and_exempt_facility_skips_poa() {
+        let mut hac = valid_dx("T8141XA", &[]);
+        hac.hac = vec!["HAC05".into()];
+        hac.poa_exempt = Some(false);
+        let mut pdx = valid_dx("J189", &[]);
+        pdx.poa_exempt = Some(false);
+        let mut f = facts(&[pdx, hac]);
+        f.poa_list_loaded = true;
+        let mut i = input("J18.9");
+        i.principal = Some(DxEntry::new("J18.9", Some('Y')));
+        for (poa, warns) in [('U', true), ('W', true), ('Y', false), ('N', false)] {
+            i.secondary = vec![DxEntry::new("T81.41XA", Some(poa))];
+            let e = run_edits(&i, &f);
+            assert_eq!(
+                e.iter().any(|x| x.id == "POA-03"),
+                warns,
+                "POA {poa}: {:?}",
+                ids(&e)
+            );
+        }
+        i.secondary = vec![DxEntry::new("T81.41XA", None)];
+        f.poa_exempt_facility = Some("CAH".into());
+        let e = run_edits(&i, &f);
+        assert!(ids(&e).contains(&"POA-03"));
+        assert!(!ids(&e).contains(&"POA-01"), "exempt facility: no POA-01");
     }
 
     #[test]

@@ -114,6 +114,10 @@ pub struct DxFacts {
     pub poa_exempt: Option<bool>,
     /// For a header: its first billable codes (up to 3), for messages that point to them.
     pub billable_children: Vec<String>,
+    /// Hospital-acquired-condition categories whose lists hold the code (MS-DRG HAC lists of
+    /// the grouper version in force, `HAC01`..`HAC14`; POA-03, DRG-05).
+    #[serde(default)]
+    pub hac: Vec<String>,
 }
 
 impl DxFacts {
@@ -159,6 +163,10 @@ pub struct CodeFacts {
     pub mce_loaded: bool,
     /// A POA-exempt list is loaded for the ICD-10-CM set in force.
     pub poa_list_loaded: bool,
+    /// The `facility_type` setting when it is exempt from POA reporting (CAH, LTCH, …;
+    /// POA-03); None = an IPPS hospital that reports POA.
+    #[serde(default)]
+    pub poa_exempt_facility: Option<String>,
     pub age_ranges: Vec<AgeRange>,
     pub dx: HashMap<String, DxFacts>,
     pub px: HashMap<String, PxFacts>,
@@ -205,6 +213,10 @@ pub fn load_facts(conn: &Reader, input: &EditInput) -> Result<CodeFacts, CoreErr
         mce_loaded: mce_set.is_some(),
         ..CodeFacts::default()
     };
+    let facility = crate::settings::get(conn, "facility_type")?;
+    if !facility.eq_ignore_ascii_case("IPPS") {
+        facts.poa_exempt_facility = Some(facility);
+    }
     if let Some(set) = cm_set {
         facts.poa_list_loaded = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM poa_exempt WHERE code_set_id = ?1)",
@@ -229,7 +241,8 @@ pub fn load_facts(conn: &Reader, input: &EditInput) -> Result<CodeFacts, CoreErr
     for dx in input.diagnoses() {
         let code = normalize_code(&dx.code);
         if !facts.dx.contains_key(&code) {
-            let f = dx_facts(conn, &code, date, facts.cm_in_force)?;
+            let mut f = dx_facts(conn, &code, date, facts.cm_in_force)?;
+            f.hac = hac_lists(&code, date);
             facts.dx.insert(code, f);
         }
     }
@@ -240,7 +253,27 @@ pub fn load_facts(conn: &Reader, input: &EditInput) -> Result<CodeFacts, CoreErr
             facts.px.insert(code, f);
         }
     }
+    super::mce_v431::apply(&mut facts, date);
     Ok(facts)
+}
+
+/// The HAC categories (`HAC01`..) whose lists hold `code` in the grouper version of `date`.
+fn hac_lists(code: &str, date: chrono::NaiveDate) -> Vec<String> {
+    let Some(t) = super::grouper::version_for(date)
+        .ok()
+        .and_then(|v| super::grouper::tables(v).ok())
+    else {
+        return Vec::new();
+    };
+    t.dx.get(code)
+        .map(|r| {
+            r.hac
+                .iter()
+                .filter(|h| h.len() == 5 && h.starts_with("HAC"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Fiscal years of the loaded sets of `system` that hold `code`.

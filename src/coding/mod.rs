@@ -21,12 +21,15 @@ pub mod bench;
 pub mod edits;
 pub mod export;
 pub mod facts;
+pub mod facts_cache;
 pub mod grouper;
 pub mod hold;
+pub mod mce_v431;
 pub mod query;
 pub mod query_desk;
 pub mod queue;
 pub mod report;
+pub mod uncertain;
 pub mod work;
 
 use std::fmt::Write as _;

