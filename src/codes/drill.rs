@@ -7,7 +7,7 @@
 //! Invariants: read-only; both read the newest loaded set of the system (the picker's index
 //! set); a prefix is matched on stored (undotted) codes; results are in code order.
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::{CodeSystem, latest_code_set};
 use crate::error::CoreError;
@@ -33,7 +33,7 @@ pub struct Child {
 
 /// The billable ICD-10-CM codes under `header` (dotted or not), at most `limit`.
 pub fn billable_children(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     header: &str,
     limit: usize,
 ) -> Result<Vec<Child>, CoreError> {
@@ -74,7 +74,7 @@ pub struct AxisChoice {
 
 /// The axis after `prefix` (0–6 characters) and its valid choices.
 pub fn pcs_choices(
-    conn: &Connection,
+    conn: &crate::store::Reader,
     prefix: &str,
 ) -> Result<(&'static str, Vec<AxisChoice>), CoreError> {
     let p = prefix.trim().to_ascii_uppercase();

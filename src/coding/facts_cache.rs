@@ -9,8 +9,6 @@
 
 use std::collections::HashMap;
 
-use rusqlite::Connection;
-
 use super::facts::{CodeFacts, load_facts};
 use super::{EditInput, normalize_code};
 use crate::codes::fiscal_year_of;
@@ -35,7 +33,11 @@ impl FactsCache {
     }
 
     /// The facts of `input`, equal to `load_facts(conn, input)`.
-    pub fn facts(&mut self, conn: &Connection, input: &EditInput) -> Result<CodeFacts, CoreError> {
+    pub fn facts(
+        &mut self,
+        conn: &crate::store::Reader,
+        input: &EditInput,
+    ) -> Result<CodeFacts, CoreError> {
         let key = (
             fiscal_year_of(input.discharge),
             input.discharge >= super::mce_v431::v431_start(),
