@@ -493,8 +493,8 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
-pub use super::def_guards::*;
-pub use super::roi_guards::*;
+pub use super::deficiency::guards::*;
+pub use super::roi::guards::*;
 
 use ScreenId::{
     Accounting, AddressBook, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login,

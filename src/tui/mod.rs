@@ -6,30 +6,15 @@
 mod app;
 mod chart_view;
 mod chrome;
-mod code_lookup;
-pub mod code_picker;
-mod coding_queue;
-mod coding_work;
-mod coding_work_view;
+pub mod codes;
+mod coding;
 pub mod commands;
-mod def_form;
-mod def_guards;
-mod def_provider;
-mod def_queue;
-mod def_reports;
-mod def_work;
+mod deficiency;
 mod home;
 mod lock;
 mod login;
 mod overlay;
-mod roi_accounting;
-mod roi_auth_form;
-mod roi_book;
-mod roi_desk;
-mod roi_forms;
-mod roi_guards;
-mod roi_intake;
-mod roi_steps;
+mod roi;
 mod search;
 
 use std::time::Duration;
@@ -38,7 +23,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
 pub use app::App;
-pub use code_lookup::HIT_LIMIT as CODE_HIT_LIMIT;
+pub use codes::lookup::HIT_LIMIT as CODE_HIT_LIMIT;
 pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
@@ -107,7 +92,7 @@ pub struct Ctx {
     /// The signed-in role is supervisor (COD-20 hold override).
     pub supervisor: bool,
     /// The open release request and accounting, for the ROI lifecycle guards.
-    pub roi: roi_guards::RoiFacts,
+    pub roi: roi::guards::RoiFacts,
     /// The signed-in user name (shown where a form records who acts, e.g. the verifier).
     pub user: String,
 }
@@ -150,7 +135,7 @@ impl Default for Ctx {
             px_selected: false,
             reading: false,
             supervisor: false,
-            roi: roi_guards::RoiFacts::default(),
+            roi: roi::guards::RoiFacts::default(),
             user: String::new(),
         }
     }
@@ -225,7 +210,7 @@ pub enum RoiAction {
     },
     /// Find entries for the open form's picker (patients: audited search; address book).
     Lookup {
-        source: roi_forms::Source,
+        source: roi::forms::Source,
         query: String,
     },
     /// Select or leave out documents (picked from the request's list).

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::App;
 use crate::codes::{CodeIndex, PickerInput, format_detail, show};
-use crate::tui::code_lookup::{self, CodeLookupState};
+use crate::tui::codes::lookup::{self as code_lookup, CodeLookupState};
 use crate::tui::{Msg, ScreenId};
 
 impl App {

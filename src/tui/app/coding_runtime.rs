@@ -14,8 +14,8 @@ use crate::coding::{query, queue, work};
 use crate::error::CoreError;
 use crate::settings;
 use crate::tui::chart_view::ChartState;
-use crate::tui::coding_queue::{self, CodingQueueState};
-use crate::tui::coding_work::{self, CodingWorkState};
+use crate::tui::coding::queue::{self as coding_queue, CodingQueueState};
+use crate::tui::coding::work::{self as coding_work, CodingWorkState};
 use crate::tui::{CodingAction, CodingRefresh, Msg, ScreenId};
 
 impl App {

@@ -12,10 +12,10 @@ use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
 use crate::report_cli;
 use crate::settings;
-use crate::tui::def_provider::{self, ProviderViewState};
-use crate::tui::def_queue::{self, QueueState};
-use crate::tui::def_reports::{self, ReportsState};
-use crate::tui::def_work::{self, WorkState};
+use crate::tui::deficiency::provider::{self as def_provider, ProviderViewState};
+use crate::tui::deficiency::queue::{self as def_queue, QueueState};
+use crate::tui::deficiency::reports::{self as def_reports, ReportsState};
+use crate::tui::deficiency::work::{self as def_work, WorkState};
 use crate::tui::{DefAction, Msg, ScreenId};
 
 impl App {

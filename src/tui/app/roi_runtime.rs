@@ -20,11 +20,11 @@ use crate::roi::estimate::fee_estimate;
 use crate::roi::{disclosure, holds, manual_disclosure, release, request};
 use crate::settings;
 use crate::store::version::{self, Versioned};
-use crate::tui::roi_accounting::AccountingState;
-use crate::tui::roi_book::BookState;
-use crate::tui::roi_desk::{RequestExtra, RoiQueueState, RoiRequestState};
-use crate::tui::roi_forms::{FieldForm, Source};
-use crate::tui::roi_intake::{patient_choice, requester_choice};
+use crate::tui::roi::accounting::AccountingState;
+use crate::tui::roi::book::BookState;
+use crate::tui::roi::desk::{RequestExtra, RoiQueueState, RoiRequestState};
+use crate::tui::roi::forms::{FieldForm, Source};
+use crate::tui::roi::intake::{patient_choice, requester_choice};
 use crate::tui::{RoiAction, RoiStep, ScreenId};
 
 /// Address-book entries listed while typing.

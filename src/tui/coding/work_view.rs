@@ -10,12 +10,12 @@ use ratatui::widgets::{
     Block, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
 };
 
-use super::chrome::{centered, clip};
-use super::code_picker::CodePickerView;
-use super::coding_work::{CodingWorkState, Modal, Pane};
 use crate::codes::CodeSystem;
 use crate::coding::normalize_code;
 use crate::text::sanitize_line;
+use crate::tui::chrome::{centered, clip};
+use crate::tui::codes::picker::CodePickerView;
+use crate::tui::coding::work::{CodingWorkState, Modal, Pane};
 
 fn focus_block(title: String, focused: bool) -> Block<'static> {
     let b = Block::bordered().title(title);

@@ -11,11 +11,11 @@ use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 
-use super::chrome::clip;
-use super::code_picker::{CodePickerView, command_input, key_input, query_has_room};
-use super::{CommandId, Ctx, Effect, Msg, ScreenId};
 use crate::codes::{CodeIndex, CodePicker, PickerEffect, PickerInput};
 use crate::text::sanitize;
+use crate::tui::chrome::clip;
+use crate::tui::codes::picker::{CodePickerView, command_input, key_input, query_has_room};
+use crate::tui::{CommandId, Ctx, Effect, Msg, ScreenId};
 
 /// Hits kept per query (the list scrolls to the selection).
 pub const HIT_LIMIT: usize = 100;

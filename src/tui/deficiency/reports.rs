@@ -8,10 +8,10 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget};
 
-use super::chrome::clip;
-use super::def_form::{Form, FormOutcome, Picker, form_key};
-use super::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 use crate::text::sanitize;
+use crate::tui::chrome::clip;
+use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
+use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportsState {

@@ -3,7 +3,7 @@
 //! the sensitive categories the form names and the 42 CFR 2.31 consent elements. Pure: keys in,
 //! an [`Authorization`] out when the user saves; the runtime stores and validates it.
 //!
-//! Keys as in [`super::roi_forms`]: Enter edits or toggles, `w` saves, Esc closes unsaved.
+//! Keys as in [`crate::tui::roi::forms`]: Enter edits or toggles, `w` saves, Esc closes unsaved.
 
 use chrono::NaiveDate;
 use crossterm::event::KeyEvent;
@@ -11,9 +11,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::roi_forms::{FieldForm, FormKey, Kind, Source, field, yn};
 use crate::roi::{Authorization, Category, Part2Consent};
 use crate::text::sanitize_line;
+use crate::tui::roi::forms::{FieldForm, FormKey, Kind, Source, field, yn};
 
 /// What a key did to the form.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,12 +7,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::chrome::clip;
-use super::roi_desk::{DeskForm, clean, desk_form_key, scroll, text_box, today};
-use super::roi_forms::FieldForm;
-use super::roi_steps::{StepForm, step_form};
-use super::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
 use crate::roi::disclosure::Accounting;
+use crate::tui::chrome::clip;
+use crate::tui::roi::desk::{DeskForm, clean, desk_form_key, scroll, text_box, today};
+use crate::tui::roi::forms::FieldForm;
+use crate::tui::roi::steps::{StepForm, step_form};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
 
 /// The accounting of disclosures for one patient, as text lines.
 #[derive(Clone, Debug, PartialEq, Eq)]

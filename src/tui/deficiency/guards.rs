@@ -1,8 +1,8 @@
-//! Guards of the deficiency commands (see [`super::commands::Guard`]): the first failing one
+//! Guards of the deficiency commands (see [`crate::tui::commands::Guard`]): the first failing one
 //! gives the reason shown in help, in the palette and when the command is invoked.
 
-use super::Ctx;
-use super::commands::Disabled;
+use crate::tui::Ctx;
+use crate::tui::commands::Disabled;
 
 pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
     if c.may_analyze {

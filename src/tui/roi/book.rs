@@ -9,13 +9,13 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
 
-use super::roi_forms::{FieldForm, FormKey, Kind, field};
-use super::roi_intake::REQUESTER_WORDS;
-use super::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
 use crate::roi::RequesterType;
 use crate::roi::addressbook::{FEE_CLASSES, Requester, RequesterEntry, default_fee_class};
 use crate::roi::request::Delivery;
 use crate::text::sanitize_line;
+use crate::tui::roi::forms::{FieldForm, FormKey, Kind, field};
+use crate::tui::roi::intake::REQUESTER_WORDS;
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
 
 const DELIVERY_WORDS: &[&str] = &["electronic", "paper", "portal"];
 

@@ -2,9 +2,9 @@
 //! the accounting shown stand. The core refuses anything else too; these keep help, the
 //! palette and the footer honest about what is possible now.
 
-use super::Ctx;
-use super::commands::Disabled;
 use crate::roi::lifecycle::{Status, can_move};
+use crate::tui::Ctx;
+use crate::tui::commands::Disabled;
 
 /// ROI facts of the screen, read by the guards.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

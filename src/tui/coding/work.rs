@@ -7,15 +7,15 @@
 
 use chrono::NaiveDate;
 
-use super::chart_view::{DocRow, OpenDoc, open_doc};
-use super::chrome::{FIELD_MAX, edit_field};
-use super::code_picker::{key_input, query_has_room};
-use super::{CodingAction, CodingRefresh, CommandId, Ctx, Effect, Msg};
 use crate::codes::{CodeIndex, CodePicker, CodeSystem, PickerEffect, PickerInput};
 use crate::coding::work::{CodeList, ack_key};
 use crate::coding::{DxEntry, PxEntry, Severity, normalize_code};
 use crate::deficiency::lifecycle::MIN_REASON_CHARS;
 use crate::text::sanitize_line;
+use crate::tui::chart_view::{DocRow, OpenDoc, open_doc};
+use crate::tui::chrome::{FIELD_MAX, edit_field};
+use crate::tui::codes::picker::{key_input, query_has_room};
+use crate::tui::{CodingAction, CodingRefresh, CommandId, Ctx, Effect, Msg};
 
 /// Hits kept by the workbench's picker.
 pub const PICKER_LIMIT: usize = 50;
@@ -678,5 +678,5 @@ fn submit_prompt(s: &mut CodingWorkState, prompt: Prompt, text: String) -> Effec
 }
 
 #[cfg(test)]
-#[path = "coding_work_tests.rs"]
+#[path = "work_tests.rs"]
 mod tests;

@@ -9,10 +9,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState, Widget};
 
-use super::chrome::clip;
-use super::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 use crate::deficiency::queue::ProviderItem;
 use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 
 /// One row as drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,15 +12,15 @@ use ratatui::widgets::{
     Block, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
 };
 
-use super::chart_view::{ChartState, DocRow, OpenDoc, open_doc};
-use super::chrome::clip;
-use super::def_form::{Form, FormOutcome, Picker, form_key};
-use super::{CommandId, Ctx, DefAction, Effect, Msg};
 use crate::chart::Chart;
 use crate::deficiency::KINDS;
 use crate::deficiency::lifecycle::{DefStatus, MIN_REASON_CHARS, WaiveReason, days_between};
 use crate::deficiency::ops::DeficiencyRow;
 use crate::text::sanitize_line;
+use crate::tui::chart_view::{ChartState, DocRow, OpenDoc, open_doc};
+use crate::tui::chrome::clip;
+use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
+use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg};
 
 fn line(s: &str) -> String {
     sanitize_line(s).into_owned()
@@ -591,5 +591,5 @@ impl Widget for &WorkState {
 }
 
 #[cfg(test)]
-#[path = "def_work_tests.rs"]
+#[path = "work_tests.rs"]
 mod tests;

@@ -21,8 +21,8 @@ use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-pub use super::chrome::wrap;
-use super::chrome::{centered, clip, edit_field};
+pub use crate::tui::chrome::wrap;
+use crate::tui::chrome::{centered, clip, edit_field};
 
 /// Where a picker's entries come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use ratatui::widgets::{
     Block, Clear, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap,
 };
 
-use super::chrome::{centered, clip, edit_field};
+use crate::tui::chrome::{centered, clip, edit_field};
 
 /// A list of `(code, label)` items filtered by typed text (code or label, case-insensitive).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,13 +9,13 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
-use super::chrome::clip;
-use super::def_form::{Form, FormOutcome, Picker, form_key};
-use super::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 use crate::deficiency::KINDS;
 use crate::deficiency::lifecycle::{aging_bucket, days_between};
 use crate::deficiency::queue::{PageKey, QueueFilter, QueueRow, QueueSort, QueueTab};
 use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
+use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 
 fn line(s: &str) -> String {
     sanitize_line(s).into_owned()

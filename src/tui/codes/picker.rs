@@ -12,10 +12,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
-use super::CommandId;
-use super::chrome::{FIELD_MAX, clip};
 use crate::codes::{CodeHit, CodePicker, CodeSystem, PickerInput};
 use crate::text::sanitize_line;
+use crate::tui::CommandId;
+use crate::tui::chrome::{FIELD_MAX, clip};
 
 /// The picker input for a key no command claimed, if it is one. Printable characters (without
 /// Ctrl or Alt) are typed; Ctrl-U clears the query; control characters are never typed.

@@ -6,14 +6,14 @@
 
 use chrono::NaiveDate;
 
-use super::roi_forms::{FieldForm, Kind, Source, field, yn};
-use super::roi_intake::REQUESTER_WORDS;
-use super::{RoiAction, RoiStep};
 use crate::roi::accounting::Suspension;
 use crate::roi::lifecycle::{DENY_REASONS, HOLD_REASONS};
 use crate::roi::manual_disclosure::ManualDisclosure;
 use crate::roi::request::{Scope, parse_request_id};
 use crate::roi::{Conditions, RequesterType};
+use crate::tui::roi::forms::{FieldForm, Kind, Source, field, yn};
+use crate::tui::roi::intake::REQUESTER_WORDS;
+use crate::tui::{RoiAction, RoiStep};
 
 /// Which form is open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The release-of-information desk: the ROI queue (soonest due first, overdue flagged), one
 //! request (authorization elements, validation problems with reason code and rule, documents
 //! released or withheld, fee estimate, history) with a key for every lifecycle step. The
-//! accounting of disclosures is in [`super::roi_accounting`].
+//! accounting of disclosures is in [`crate::tui::roi::accounting`].
 //! Text from the database is sanitised when it enters these states; views only read.
 //!
 //! Every form stays open until the runtime reports its core call done (the runtime rebuilds
@@ -14,20 +14,20 @@ use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
 
-use super::chrome::clip;
-use super::roi_auth_form::{AuthForm, FormResult};
-use super::roi_forms::{FieldForm, FormKey, doc_type_names};
-use super::roi_guards::RoiFacts;
-use super::roi_intake::{
-    DocRow, Intake, documents_form, documents_from, new_request_form, new_request_from,
-};
-use super::roi_steps::{StepForm, accounting_from, step_form, step_from};
-use super::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep, ScreenId};
 use crate::roi::Authorization;
 use crate::roi::estimate::Estimate;
 use crate::roi::lifecycle::{DENY_REASONS, Status};
 use crate::roi::request::{Detail, QueueRow, request_label};
 use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::roi::auth_form::{AuthForm, FormResult};
+use crate::tui::roi::forms::{FieldForm, FormKey, doc_type_names};
+use crate::tui::roi::guards::RoiFacts;
+use crate::tui::roi::intake::{
+    DocRow, Intake, documents_form, documents_from, new_request_form, new_request_from,
+};
+use crate::tui::roi::steps::{StepForm, accounting_from, step_form, step_from};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep, ScreenId};
 
 pub(super) fn clean(s: &str) -> String {
     sanitize_line(s).into_owned()
@@ -804,7 +804,7 @@ impl RoiRequestState {
     /// the previous one; the next read of the request clears it.
     pub fn notice(&mut self, msg: &str) {
         self.lines.drain(..self.notice_lines.min(self.lines.len()));
-        let mut add: Vec<(String, bool)> = super::roi_forms::wrap(msg, 76)
+        let mut add: Vec<(String, bool)> = crate::tui::roi::forms::wrap(msg, 76)
             .into_iter()
             .map(|l| (l, true))
             .collect();

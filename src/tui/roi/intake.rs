@@ -5,13 +5,13 @@
 
 use chrono::NaiveDate;
 
-use super::chrome::clip;
-use super::roi_forms::{Choice, FieldForm, Kind, Source, field, yn};
 use crate::chart::PatientHit;
 use crate::roi::addressbook::{Requester, RequesterEntry, default_fee_class};
 use crate::roi::request::{Delivery, Item, NewRequest, Scope};
 use crate::roi::{Conditions, RequesterType};
 use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::roi::forms::{Choice, FieldForm, Kind, Source, field, yn};
 
 fn clean(s: &str) -> String {
     sanitize_line(s).into_owned()

@@ -8,10 +8,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState};
 
-use super::chrome::clip;
-use super::{CodingAction, CommandId, Ctx, Effect, Msg, ScreenId};
 use crate::coding::queue::{CodingKey, CodingList, CodingRow};
 use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::{CodingAction, CommandId, Ctx, Effect, Msg, ScreenId};
 
 /// One queue row, sanitised on entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
