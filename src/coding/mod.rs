@@ -26,6 +26,7 @@ pub mod hold;
 pub mod query;
 pub mod queue;
 pub mod report;
+pub mod screens_read;
 pub mod work;
 
 use std::fmt::Write as _;

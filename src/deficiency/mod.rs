@@ -8,6 +8,7 @@ pub mod report;
 pub mod rules;
 #[cfg(test)]
 mod rules_tests;
+pub mod screens_read;
 pub mod transitions;
 
 /// Standard deficiency types (DOMAIN §2.2) with their assignee.

@@ -42,6 +42,7 @@ pub mod release_files;
 pub mod report;
 pub mod request;
 pub mod requester;
+pub mod screens_read;
 pub mod selection;
 pub mod validate;
 

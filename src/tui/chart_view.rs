@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
 
 use super::chrome::clip;
-use super::{CommandId, Ctx, Effect, Msg, ScreenId};
+use super::{CommandId, Ctx, Effect, Msg};
 use crate::chart::Chart;
 use crate::domain::{Document, doc_type_name};
 use crate::text::{sanitize, sanitize_line};
@@ -206,7 +206,7 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::PageDown) => s.doc = (s.doc + page).min(last_doc),
         Msg::Command(C::GoTop) => s.doc = 0,
         Msg::Command(C::GoBottom) => s.doc = last_doc,
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Search),
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::Document(d) => {
             s.open = Some(open_doc(d));
             s.scroll = 0;
@@ -427,39 +427,39 @@ pub(crate) mod tests {
     fn documents_follow_the_selected_encounter() {
         let mut s = ChartState::new(sample_chart());
         assert_eq!(s.current_docs().len(), 2);
-        run(&mut s, CommandId::MoveDown);
+        let _ = run(&mut s, CommandId::MoveDown);
         assert_eq!(
             run(&mut s, CommandId::OpenDocument),
             Effect::ReadDocument { doc_id: 101 }
         );
-        run(&mut s, CommandId::NextEncounter);
+        let _ = run(&mut s, CommandId::NextEncounter);
         assert_eq!(s.enc, 1);
         assert_eq!(s.doc, 0);
         assert_eq!(
             run(&mut s, CommandId::OpenDocument),
             Effect::ReadDocument { doc_id: 102 }
         );
-        run(&mut s, CommandId::NextEncounter);
+        let _ = run(&mut s, CommandId::NextEncounter);
         assert_eq!(s.enc, 1, "stops at the oldest encounter");
-        run(&mut s, CommandId::PrevEncounter);
+        let _ = run(&mut s, CommandId::PrevEncounter);
         assert_eq!(s.enc, 0);
     }
 
     #[test]
     fn text_scrolls_within_bounds_when_focused() {
         let mut s = ChartState::new(sample_chart());
-        update(&mut s, Msg::Document(body(12)), &ctx());
+        let _ = update(&mut s, Msg::Document(body(12)), &ctx());
         assert_eq!(s.focus, Pane::Text);
-        run(&mut s, CommandId::PageDown);
+        let _ = run(&mut s, CommandId::PageDown);
         assert_eq!(s.scroll, 5);
-        run(&mut s, CommandId::GoBottom);
+        let _ = run(&mut s, CommandId::GoBottom);
         assert_eq!(s.scroll, 7);
-        run(&mut s, CommandId::MoveDown);
+        let _ = run(&mut s, CommandId::MoveDown);
         assert_eq!(s.scroll, 7);
-        run(&mut s, CommandId::GoTop);
+        let _ = run(&mut s, CommandId::GoTop);
         assert_eq!(s.scroll, 0);
-        run(&mut s, CommandId::SwitchFocus);
-        run(&mut s, CommandId::MoveDown);
+        let _ = run(&mut s, CommandId::SwitchFocus);
+        let _ = run(&mut s, CommandId::MoveDown);
         assert_eq!((s.doc, s.scroll), (1, 0), "list focus moves the selection");
     }
 
@@ -468,7 +468,7 @@ pub(crate) mod tests {
         let mut s = ChartState::new(sample_chart());
         let mut d = body(1);
         d.body = "a\u{1b}[2Jb\u{1b}]0;x\u{7}c".into();
-        update(&mut s, Msg::Document(d), &ctx());
+        let _ = update(&mut s, Msg::Document(d), &ctx());
         assert_eq!(s.open.map(|o| o.lines), Some(vec!["abc".to_string()]));
     }
 
@@ -478,6 +478,6 @@ pub(crate) mod tests {
         let docs = s.current_docs();
         assert!(!docs[0].unsigned && docs[1].unsigned);
         assert_eq!(docs[1].sensitivity, "PSYCHOTHERAPY");
-        assert_eq!(run(&mut s, CommandId::Back), Effect::Goto(ScreenId::Search));
+        assert_eq!(run(&mut s, CommandId::Back), Effect::Back);
     }
 }

@@ -107,7 +107,7 @@ mod tests {
         let mut s = LockState::new("mtech");
         assert!(!s.typing());
         for c in "pw-1234x".chars() {
-            update(
+            let _ = update(
                 &mut s,
                 Msg::Key(KeyEvent::from(KeyCode::Char(c))),
                 &Ctx::default(),

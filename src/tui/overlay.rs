@@ -299,7 +299,7 @@ mod tests {
         };
         let mut o = Overlay::Palette(PaletteState::new(ScreenId::Chart, &ctx));
         for c in "encounter".chars() {
-            update(&mut o, key(KeyCode::Char(c)), &ctx);
+            let _ = update(&mut o, key(KeyCode::Char(c)), &ctx);
         }
         let Overlay::Palette(p) = &o else {
             unreachable!()
@@ -313,7 +313,7 @@ mod tests {
         );
         let mut o = Overlay::Palette(PaletteState::new(ScreenId::Chart, &ctx));
         for c in "document".chars() {
-            update(&mut o, key(KeyCode::Char(c)), &ctx);
+            let _ = update(&mut o, key(KeyCode::Char(c)), &ctx);
         }
         assert_eq!(
             update(&mut o, key(KeyCode::Enter), &ctx),

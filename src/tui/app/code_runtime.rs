@@ -28,7 +28,7 @@ impl App {
         {
             self.code_lookup = Some(CodeLookupState::new(year));
         }
-        self.screen = ScreenId::Codes;
+        self.enter(ScreenId::Codes);
     }
 
     /// Run a picker input on the kept index and perform what the screen asks next.

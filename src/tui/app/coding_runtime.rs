@@ -14,7 +14,7 @@ use crate::coding::{query, queue, work};
 use crate::error::CoreError;
 use crate::settings;
 use crate::tui::chart_view::ChartState;
-use crate::tui::coding::queue::{self as coding_queue, CodingQueueState};
+use crate::tui::coding::queue::CodingQueueState;
 use crate::tui::coding::work::{self as coding_work, CodingWorkState};
 use crate::tui::{CodingAction, CodingRefresh, Msg, ScreenId};
 
@@ -30,7 +30,7 @@ impl App {
         if self.codingq.is_none() {
             self.codingq = Some(CodingQueueState::new());
         }
-        self.screen = ScreenId::CodingQueue;
+        self.enter(ScreenId::CodingQueue);
         let ctx = self.ctx(now);
         if let Some(q) = &mut self.codingq {
             let e = q.reload(&ctx);
@@ -87,33 +87,16 @@ impl App {
     ) -> Result<CodingWorkState, CoreError> {
         work::claim(&mut self.store, actor, encounter_id)?;
         let (header, list, edits) = work::open(&mut self.store, actor, encounter_id)?;
-        let patient_id: i64 = self.store.conn().query_row(
-            "SELECT patient_id FROM encounters WHERE id = ?1",
-            [encounter_id],
-            |r| r.get(0),
-        )?;
+        let patient_id =
+            crate::deficiency::screens_read::patient_of_encounter(self.store.conn(), encounter_id)?;
         let c = chart::open_chart(&mut self.store, actor, patient_id)?;
         let docs = ChartState::new(c)
             .docs
             .into_iter()
             .filter(|d| d.encounter_id == encounter_id)
             .collect();
-        let mut st = self.store.conn().prepare(
-            "SELECT kind, system, code, display, COALESCE(substr(occurred_at, 1, 10), '') FROM clinical_facts
-             WHERE encounter_id = ?1 ORDER BY kind, occurred_at, id",
-        )?;
-        let facts = st
-            .query_map([encounter_id], |r| {
-                let (kind, system, code, display, at): (String, String, String, String, String) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                let system = if system.contains("snomed") {
-                    "SNOMED".to_string()
-                } else {
-                    system
-                };
-                Ok(format!("{kind:<9} {system} {code} {display} {at}"))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let facts =
+            crate::coding::screens_read::clinical_fact_lines(self.store.conn(), encounter_id)?;
         let mut r = self.coding_refresh(encounter_id)?;
         r.list = list;
         r.edits = edits;
@@ -147,7 +130,6 @@ impl App {
     pub(super) fn perform_coding(&mut self, action: CodingAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
-        let ctx = self.ctx(now);
         let mut refresh: Option<i64> = None;
         let result: Result<Option<String>, CoreError> = match action {
             CodingAction::LoadQueue {
@@ -165,16 +147,14 @@ impl App {
                 limit + 1,
             )
             .map(|rows| {
-                if let Some(q) = &mut self.codingq {
-                    coding_queue::update(q, Msg::CodingPage(rows), &ctx);
-                }
+                self.dispatch(ScreenId::CodingQueue, Msg::CodingPage(rows), now);
                 None
             }),
             CodingAction::Open { encounter_id } => match self.open_coding(&actor, encounter_id) {
                 Ok(w) => {
                     self.coding = Some(w);
                     self.claim_renewed = Some(now);
-                    self.screen = ScreenId::Coding;
+                    self.enter(ScreenId::Coding);
                     Ok(None)
                 }
                 Err(e) => {
@@ -245,11 +225,7 @@ impl App {
         // After any change (refused or not) the workbench shows what is stored.
         if let Some(id) = refresh {
             match self.coding_refresh(id) {
-                Ok(r) => {
-                    if let Some(w) = &mut self.coding {
-                        coding_work::update(w, Msg::CodingRefresh(Box::new(r)), &ctx);
-                    }
-                }
+                Ok(r) => self.dispatch(ScreenId::Coding, Msg::CodingRefresh(Box::new(r)), now),
                 Err(e) => self.fail(e),
             }
         }

@@ -12,10 +12,10 @@ use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
 use crate::report_cli;
 use crate::settings;
-use crate::tui::deficiency::provider::{self as def_provider, ProviderViewState};
-use crate::tui::deficiency::queue::{self as def_queue, QueueState};
-use crate::tui::deficiency::reports::{self as def_reports, ReportsState};
-use crate::tui::deficiency::work::{self as def_work, WorkState};
+use crate::tui::deficiency::provider::ProviderViewState;
+use crate::tui::deficiency::queue::QueueState;
+use crate::tui::deficiency::reports::ReportsState;
+use crate::tui::deficiency::work::WorkState;
 use crate::tui::{DefAction, Msg, ScreenId};
 
 impl App {
@@ -25,7 +25,7 @@ impl App {
             let edges = report::bucket_edges(self.store.conn()).unwrap_or([7, 14, 30]);
             self.defq = Some(QueueState::new(edges));
         }
-        self.screen = ScreenId::Deficiencies;
+        self.enter(ScreenId::Deficiencies);
         let ctx = self.ctx(now);
         if let Some(q) = &mut self.defq {
             let e = q.reload(&ctx);
@@ -45,7 +45,7 @@ impl App {
             })
             .unwrap_or_default();
         self.reports = Some(ReportsState::new(providers));
-        self.screen = ScreenId::Reports;
+        self.enter(ScreenId::Reports);
         self.perform_def(DefAction::Report { provider: None }, now);
     }
 
@@ -95,7 +95,6 @@ impl App {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
         let may_administer = session.role.can(crate::domain::Perm::Administer);
-        let ctx = self.ctx(now);
         let zone = crate::clock::facility_zone(self.store.conn())
             .unwrap_or_else(|_| crate::clock::cached_zone());
         let local = now.with_timezone(&zone);
@@ -128,9 +127,7 @@ impl App {
                 limit + 1,
             )
             .map(|rows| {
-                if let Some(q) = &mut self.defq {
-                    def_queue::update(q, Msg::QueuePage(rows), &ctx);
-                }
+                self.dispatch(ScreenId::Deficiencies, Msg::QueuePage(rows), now);
                 None
             }),
             DefAction::OpenWork {
@@ -149,7 +146,7 @@ impl App {
                     Ok(w) => {
                         self.work = Some(w);
                         self.claim_renewed = Some(now);
-                        self.screen = ScreenId::Work;
+                        self.enter(ScreenId::Work);
                         Ok(None)
                     }
                     Err(e) => {
@@ -207,9 +204,7 @@ impl App {
             DefAction::Sign { document_id } => {
                 ops::record_signature(&mut self.store, &actor, document_id, local.naive_local())
                     .map(|o| {
-                        if let Some(w) = &mut self.work {
-                            def_work::update(w, Msg::Signed { document_id }, &ctx);
-                        }
+                        self.dispatch(ScreenId::Work, Msg::Signed { document_id }, now);
                         Some(format!(
                             "signature recorded; {} deficienc{} resolved",
                             o.resolved,
@@ -221,14 +216,12 @@ impl App {
                 let today = local.date_naive();
                 match self.report_text(&actor, may_administer, provider, today) {
                     Ok((title, text)) => {
-                        if let Some(r) = &mut self.reports {
-                            let msg = Msg::Report {
-                                title,
-                                text,
-                                provider,
-                            };
-                            def_reports::update(r, msg, &ctx);
-                        }
+                        let msg = Msg::Report {
+                            title,
+                            text,
+                            provider,
+                        };
+                        self.dispatch(ScreenId::Reports, msg, now);
                         Ok(None)
                     }
                     Err(e) => {
@@ -246,13 +239,19 @@ impl App {
                     .unwrap_or_else(|| format!("Provider #{provider_id}"));
                 match settings::get_i64(self.store.conn(), "deficiency_delinquent_days") {
                     Ok(days) => {
-                        let mut p =
-                            ProviderViewState::new(provider_id, &name, local.date_naive(), days);
-                        self.screen = ScreenId::Provider;
+                        // The state first: the page size comes from its chrome.
+                        self.provider_view = Some(ProviderViewState::new(
+                            provider_id,
+                            &name,
+                            local.date_naive(),
+                            days,
+                        ));
+                        self.enter(ScreenId::Provider);
                         let ctx = self.ctx(now);
-                        let e = p.load(None, &ctx);
-                        self.provider_view = Some(p);
-                        self.perform(e, now);
+                        if let Some(p) = &mut self.provider_view {
+                            let e = p.load(None, &ctx);
+                            self.perform(e, now);
+                        }
                         Ok(None)
                     }
                     Err(e) => Err(e),
@@ -270,9 +269,7 @@ impl App {
                 limit + 1,
             )
             .map(|rows| {
-                if let Some(p) = &mut self.provider_view {
-                    def_provider::update(p, Msg::ProviderPage(rows), &ctx);
-                }
+                self.dispatch(ScreenId::Provider, Msg::ProviderPage(rows), now);
                 None
             }),
             DefAction::MarkAnalyzed { encounter_id } => {
@@ -316,14 +313,12 @@ impl App {
 
     /// Read the worked chart's deficiencies again (a bare read of deficiency rows).
     fn refresh_work(&mut self, now: DateTime<Utc>) {
-        let ctx = self.ctx(now);
-        if let Some(w) = &mut self.work {
-            match queue::encounter_deficiencies(self.store.conn(), w.encounter_id) {
-                Ok(rows) => {
-                    def_work::update(w, Msg::Deficiencies(rows), &ctx);
-                }
-                Err(e) => self.status = Some(e.to_string()),
-            }
+        let Some(id) = self.work.as_ref().map(|w| w.encounter_id) else {
+            return;
+        };
+        match queue::encounter_deficiencies(self.store.conn(), id) {
+            Ok(rows) => self.dispatch(ScreenId::Work, Msg::Deficiencies(rows), now),
+            Err(e) => self.fail(e),
         }
     }
 
@@ -340,18 +335,12 @@ impl App {
             return Err(CoreError::invalid("session", "not signed in"));
         };
         let actor = session.actor();
-        let patient_id: i64 = self
-            .store
-            .conn()
-            .query_row(
-                "SELECT patient_id FROM encounters WHERE id = ?1",
-                [encounter_id],
-                |r| r.get(0),
-            )
-            .map_err(|_| CoreError::NotFound {
-                what: "encounter of patient",
-                id: format!("{encounter_id} ({mrn})"),
-            })?;
+        let patient_id =
+            crate::deficiency::screens_read::patient_of_encounter(self.store.conn(), encounter_id)
+                .map_err(|_| CoreError::NotFound {
+                    what: "encounter of patient",
+                    id: format!("{encounter_id} ({mrn})"),
+                })?;
         let c = chart::open_chart(&mut self.store, &actor, patient_id)?;
         let defs = queue::encounter_deficiencies(self.store.conn(), encounter_id)?;
         let mut providers: Vec<(i64, String)> = Vec::new();

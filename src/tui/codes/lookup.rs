@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn detail_is_sanitised_and_scrolls_in_its_pane() {
         let mut s = CodeLookupState::new(Some(2026));
-        update(
+        let _ = update(
             &mut s,
             Msg::CodeDetail {
                 code: "E11.65".into(),
@@ -282,12 +282,12 @@ mod tests {
             &ctx(),
         );
         assert_eq!(s.detail[0], "line 0");
-        update(&mut s, Msg::Command(CommandId::SwitchFocus), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::SwitchFocus), &ctx());
         assert_eq!(s.focus, Focus::Detail);
         assert!(!s.typing());
-        update(&mut s, Msg::Command(CommandId::GoBottom), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::GoBottom), &ctx());
         assert_eq!(s.scroll, 5);
-        update(&mut s, Msg::Command(CommandId::MoveUp), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::MoveUp), &ctx());
         assert_eq!(s.scroll, 4);
         // Typing returns to the query.
         assert_eq!(

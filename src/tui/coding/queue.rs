@@ -290,7 +290,7 @@ mod tests {
             s.reload(&ctx),
             Effect::Coding(CodingAction::LoadQueue { limit: 2, .. })
         ));
-        update(&mut s, Msg::CodingPage(vec![row(1), row(2), row(3)]), &ctx);
+        let _ = update(&mut s, Msg::CodingPage(vec![row(1), row(2), row(3)]), &ctx);
         assert_eq!(s.rows.len(), 2);
         assert_eq!(s.rows[0].patient, "Doe, Jane", "sanitised on entry");
         let e = update(&mut s, Msg::Command(CommandId::NextPage), &ctx);
@@ -339,8 +339,8 @@ mod tests {
         };
         let mut surgery = row(2);
         surgery.service = "Surgery".into();
-        update(&mut s, Msg::CodingPage(vec![row(1), surgery]), &ctx);
-        update(&mut s, Msg::Command(CommandId::MoveDown), &ctx);
+        let _ = update(&mut s, Msg::CodingPage(vec![row(1), surgery]), &ctx);
+        let _ = update(&mut s, Msg::Command(CommandId::MoveDown), &ctx);
         let e = update(&mut s, Msg::Command(CommandId::FilterCodingService), &ctx);
         assert_eq!(
             e,

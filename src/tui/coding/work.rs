@@ -205,12 +205,12 @@ impl CodingWorkState {
 
     pub fn fill_ctx(&self, c: &mut Ctx) {
         c.selected = !self.docs.is_empty();
-        c.coding_open = self.open();
-        c.coded = self.status == "coded";
+        c.coding.open = self.open();
+        c.coding.coded = self.status == "coded";
         let codes = self.focus == Pane::Codes && self.rows() > 0;
-        c.dx_selected = codes && self.sel < self.dx_count();
-        c.px_selected = codes && self.sel >= self.dx_count();
-        c.reading = self.reading.is_some();
+        c.coding.dx_selected = codes && self.sel < self.dx_count();
+        c.coding.px_selected = codes && self.sel >= self.dx_count();
+        c.coding.reading = self.reading.is_some();
         c.modal = self.modal.is_some();
     }
 

@@ -112,7 +112,7 @@ fn completion_is_refused_on_the_screen_with_the_firing_edit_ids() {
     let mut s = state(vec![warn]);
     let e = update(&mut s, Msg::Command(CommandId::CompleteCoding), &ctx);
     assert!(matches!(e, Effect::Status(m) if m.contains("acknowledge the warnings")));
-    update(&mut s, Msg::Command(CommandId::AcknowledgeWarnings), &ctx);
+    let _ = update(&mut s, Msg::Command(CommandId::AcknowledgeWarnings), &ctx);
     let e = update(&mut s, Msg::Command(CommandId::CompleteCoding), &ctx);
     assert_eq!(
         e,
@@ -129,18 +129,18 @@ fn procedure_date_is_typed_and_checked() {
     let mut s = state(Vec::new());
     let ctx = Ctx::default();
     s.sel = 2;
-    update(&mut s, Msg::Command(CommandId::ProcedureDate), &ctx);
+    let _ = update(&mut s, Msg::Command(CommandId::ProcedureDate), &ctx);
     let key = |c| Msg::Key(crossterm::event::KeyEvent::from(c));
     for c in "2026-13-01".chars() {
-        update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
+        let _ = update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
     }
     let e = update(&mut s, key(crossterm::event::KeyCode::Enter), &ctx);
     assert!(matches!(e, Effect::Status(m) if m.contains("not YYYY-MM-DD")));
     for _ in 0..10 {
-        update(&mut s, key(crossterm::event::KeyCode::Backspace), &ctx);
+        let _ = update(&mut s, key(crossterm::event::KeyCode::Backspace), &ctx);
     }
     for c in "2026-03-02".chars() {
-        update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
+        let _ = update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
     }
     let l = saved(update(&mut s, key(crossterm::event::KeyCode::Enter), &ctx));
     assert_eq!(l.procedures[0].date, NaiveDate::from_ymd_opt(2026, 3, 2));
@@ -150,15 +150,15 @@ fn procedure_date_is_typed_and_checked() {
 fn reopen_needs_a_reason_and_query_a_question() {
     let mut s = state(Vec::new());
     let ctx = Ctx::default();
-    update(&mut s, Msg::Command(CommandId::ReopenCoding), &ctx);
+    let _ = update(&mut s, Msg::Command(CommandId::ReopenCoding), &ctx);
     let key = |c| Msg::Key(crossterm::event::KeyEvent::from(c));
     for c in "too short".chars() {
-        update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
+        let _ = update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
     }
     let e = update(&mut s, key(crossterm::event::KeyCode::Enter), &ctx);
     assert!(matches!(e, Effect::Status(m) if m.contains("at least 10")));
     for c in " — payer review".chars() {
-        update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
+        let _ = update(&mut s, key(crossterm::event::KeyCode::Char(c)), &ctx);
     }
     let e = update(&mut s, key(crossterm::event::KeyCode::Enter), &ctx);
     assert_eq!(

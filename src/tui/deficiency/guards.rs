@@ -5,7 +5,7 @@ use crate::tui::Ctx;
 use crate::tui::commands::Disabled;
 
 pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
-    if c.may_analyze {
+    if c.role.may_analyze {
         Ok(())
     } else {
         Err(Disabled(
@@ -15,7 +15,7 @@ pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn may_waive(c: &Ctx) -> Result<(), Disabled> {
-    if c.may_waive {
+    if c.role.may_waive {
         Ok(())
     } else {
         Err(Disabled("only a supervisor approves waivers (DEF-03)"))
@@ -23,7 +23,7 @@ pub fn may_waive(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn open_deficiency(c: &Ctx) -> Result<(), Disabled> {
-    if c.def_open {
+    if c.work.def_open {
         Ok(())
     } else {
         Err(Disabled("select an open deficiency"))
@@ -31,7 +31,7 @@ pub fn open_deficiency(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn waiver_pending(c: &Ctx) -> Result<(), Disabled> {
-    if c.waive_pending {
+    if c.work.waive_pending {
         Ok(())
     } else {
         Err(Disabled("the selected deficiency has no waiver waiting"))
@@ -39,7 +39,7 @@ pub fn waiver_pending(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn unsigned_document(c: &Ctx) -> Result<(), Disabled> {
-    if c.doc_unsigned {
+    if c.work.doc_unsigned {
         Ok(())
     } else {
         Err(Disabled("select an unsigned document"))
@@ -63,7 +63,7 @@ pub fn has_prev_page(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn may_release(c: &Ctx) -> Result<(), Disabled> {
-    if c.may_release {
+    if c.role.may_release {
         Ok(())
     } else {
         Err(Disabled(
@@ -73,7 +73,7 @@ pub fn may_release(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn may_code(c: &Ctx) -> Result<(), Disabled> {
-    if c.may_code {
+    if c.role.may_code {
         Ok(())
     } else {
         Err(Disabled("only coders and supervisors code encounters"))
@@ -81,7 +81,7 @@ pub fn may_code(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn coding_open(c: &Ctx) -> Result<(), Disabled> {
-    if c.coding_open {
+    if c.coding.open {
         Ok(())
     } else {
         Err(Disabled(
@@ -91,7 +91,7 @@ pub fn coding_open(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn supervisor(c: &Ctx) -> Result<(), Disabled> {
-    if c.supervisor {
+    if c.role.supervisor {
         Ok(())
     } else {
         Err(Disabled(
@@ -101,7 +101,7 @@ pub fn supervisor(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn coding_coded(c: &Ctx) -> Result<(), Disabled> {
-    if c.coded {
+    if c.coding.coded {
         Ok(())
     } else {
         Err(Disabled("only a coded encounter reopens"))
@@ -109,7 +109,7 @@ pub fn coding_coded(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn code_selected(c: &Ctx) -> Result<(), Disabled> {
-    if c.dx_selected || c.px_selected {
+    if c.coding.dx_selected || c.coding.px_selected {
         Ok(())
     } else {
         Err(Disabled("select a code in the code list"))
@@ -117,7 +117,7 @@ pub fn code_selected(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn diagnosis_selected(c: &Ctx) -> Result<(), Disabled> {
-    if c.dx_selected {
+    if c.coding.dx_selected {
         Ok(())
     } else {
         Err(Disabled("select a diagnosis in the code list"))
@@ -125,7 +125,7 @@ pub fn diagnosis_selected(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn procedure_selected(c: &Ctx) -> Result<(), Disabled> {
-    if c.px_selected {
+    if c.coding.px_selected {
         Ok(())
     } else {
         Err(Disabled("select a procedure in the code list"))
@@ -133,7 +133,7 @@ pub fn procedure_selected(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn reading_document(c: &Ctx) -> Result<(), Disabled> {
-    if c.reading {
+    if c.coding.reading {
         Ok(())
     } else {
         Err(Disabled(

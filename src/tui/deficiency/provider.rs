@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState, Widget};
 use crate::deficiency::queue::ProviderItem;
 use crate::text::sanitize_line;
 use crate::tui::chrome::clip;
-use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
+use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg};
 
 /// One row as drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn update(s: &mut ProviderViewState, msg: Msg, ctx: &Ctx) -> Effect {
                 return s.load(start, ctx);
             }
         }
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Reports),
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::ProviderPage(mut items) => {
             s.next = None;
             if items.len() > s.limit {
@@ -227,7 +227,7 @@ mod tests {
             item(2, "2026-11-20T00:00:00"),
             item(3, "2026-11-21T00:00:00"),
         ];
-        update(&mut s, Msg::ProviderPage(page), &ctx);
+        let _ = update(&mut s, Msg::ProviderPage(page), &ctx);
         assert_eq!(s.rows.len(), 2);
         assert_eq!(s.rows[0].patient, "Doe, Jane", "sanitised on entry");
         assert_eq!((s.rows[0].age_days, s.rows[0].delinquent), (55, true));
@@ -255,7 +255,7 @@ mod tests {
         );
         assert_eq!(
             update(&mut s, Msg::Command(CommandId::Back), &ctx),
-            Effect::Goto(ScreenId::Reports)
+            Effect::Back
         );
     }
 }

@@ -474,7 +474,7 @@ mod tests {
         let mut r = qrow(7);
         r.mrn = "MRN0010432999".into();
         r.visit_number = "V00101423777".into();
-        update(&mut s, Msg::QueuePage(vec![r]), &ctx());
+        let _ = update(&mut s, Msg::QueuePage(vec![r]), &ctx());
         for width in [80u16, 100, 140] {
             let area = ratatui::layout::Rect::new(0, 0, width, 12);
             let mut buf = ratatui::buffer::Buffer::empty(area);
@@ -509,7 +509,7 @@ mod tests {
         assert_eq!(s.starts, vec![None]);
         let mut seen = Vec::new();
         for _ in 0..4 {
-            update(&mut s, Msg::Command(CommandId::CycleSort), &ctx());
+            let _ = update(&mut s, Msg::Command(CommandId::CycleSort), &ctx());
             seen.push(s.sort);
         }
         assert_eq!(
@@ -526,8 +526,8 @@ mod tests {
     #[test]
     fn paging_keeps_a_stack_of_page_starts() {
         let mut s = QueueState::new([7, 14, 30]);
-        s.reload(&ctx());
-        update(
+        let _ = s.reload(&ctx());
+        let _ = update(
             &mut s,
             Msg::QueuePage(vec![qrow(1), qrow(2), qrow(3)]),
             &ctx(),
@@ -537,14 +537,14 @@ mod tests {
         assert_eq!(s.next.as_ref().map(|k| k.id), Some(2));
         let e = update(&mut s, Msg::Command(CommandId::NextPage), &ctx());
         assert_eq!(after(&e).map(|k| k.id), Some(2));
-        update(
+        let _ = update(
             &mut s,
             Msg::QueuePage(vec![qrow(3), qrow(4), qrow(5)]),
             &ctx(),
         );
         let e = update(&mut s, Msg::Command(CommandId::NextPage), &ctx());
         assert_eq!(after(&e).map(|k| k.id), Some(4));
-        update(&mut s, Msg::QueuePage(vec![qrow(5)]), &ctx());
+        let _ = update(&mut s, Msg::QueuePage(vec![qrow(5)]), &ctx());
         assert_eq!(s.next, None, "last page");
         assert_eq!(s.starts.len(), 3);
         let e = update(&mut s, Msg::Command(CommandId::PrevPage), &ctx());
@@ -565,20 +565,20 @@ mod tests {
     #[test]
     fn filter_form_sets_kind_service_and_provider() {
         let mut s = QueueState::new([7, 14, 30]);
-        update(&mut s, Msg::Command(CommandId::FilterQueue), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::FilterQueue), &ctx());
         let key = |c| Msg::Key(crossterm::event::KeyEvent::from(c));
         use crossterm::event::KeyCode;
         for c in "miss_ds".chars() {
-            update(&mut s, key(KeyCode::Char(c)), &ctx());
+            let _ = update(&mut s, key(KeyCode::Char(c)), &ctx());
         }
-        update(&mut s, key(KeyCode::Tab), &ctx());
+        let _ = update(&mut s, key(KeyCode::Tab), &ctx());
         for c in "Cardiology #x".chars() {
-            update(&mut s, key(KeyCode::Char(c)), &ctx());
+            let _ = update(&mut s, key(KeyCode::Char(c)), &ctx());
         }
         assert_eq!(update(&mut s, key(KeyCode::Enter), &ctx()), Effect::None);
         assert!(s.form.as_ref().and_then(|f| f.error.as_ref()).is_some());
-        update(&mut s, key(KeyCode::Backspace), &ctx());
-        update(&mut s, key(KeyCode::Char('1')), &ctx());
+        let _ = update(&mut s, key(KeyCode::Backspace), &ctx());
+        let _ = update(&mut s, key(KeyCode::Char('1')), &ctx());
         let e = update(&mut s, key(KeyCode::Enter), &ctx());
         assert!(s.form.is_none());
         assert_eq!(
@@ -590,16 +590,16 @@ mod tests {
             }
         );
         assert_eq!(after(&e), None);
-        update(&mut s, Msg::Command(CommandId::ClearFilter), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::ClearFilter), &ctx());
         assert_eq!(s.filter, QueueFilter::default());
     }
 
     #[test]
     fn enter_asks_to_claim_the_selected_chart() {
         let mut s = QueueState::new([7, 14, 30]);
-        s.reload(&ctx());
-        update(&mut s, Msg::QueuePage(vec![qrow(1), qrow(2)]), &ctx());
-        update(&mut s, Msg::Command(CommandId::MoveDown), &ctx());
+        let _ = s.reload(&ctx());
+        let _ = update(&mut s, Msg::QueuePage(vec![qrow(1), qrow(2)]), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::MoveDown), &ctx());
         assert_eq!(
             update(&mut s, Msg::Command(CommandId::OpenWork), &ctx()),
             Effect::Deficiency(DefAction::OpenWork {

@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn letter_picker_back_and_scrolling() {
         let mut s = ReportsState::new(vec![(2, "Wilson, James".into())]);
-        update(
+        let _ = update(
             &mut s,
             Msg::Report {
                 title: "Summary".into(),
@@ -160,11 +160,11 @@ mod tests {
             &ctx(),
         );
         assert_eq!(s.lines[0], "row 0", "sanitised on entry");
-        update(&mut s, Msg::Command(CommandId::GoBottom), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::GoBottom), &ctx());
         assert_eq!(s.scroll, 7);
-        update(&mut s, Msg::Command(CommandId::ProviderLetter), &ctx());
+        let _ = update(&mut s, Msg::Command(CommandId::ProviderLetter), &ctx());
         for c in "wil".chars() {
-            update(&mut s, Msg::Key(KeyEvent::from(KeyCode::Char(c))), &ctx());
+            let _ = update(&mut s, Msg::Key(KeyEvent::from(KeyCode::Char(c))), &ctx());
         }
         assert_eq!(
             update(&mut s, Msg::Key(KeyEvent::from(KeyCode::Enter)), &ctx()),

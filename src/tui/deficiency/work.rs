@@ -174,11 +174,11 @@ impl WorkState {
     /// The facts the command guards read.
     pub fn fill_ctx(&self, c: &mut Ctx) {
         c.selected = self.selected_doc().is_some() || self.selected_def().is_some();
-        c.def_open = self.selected_def().is_some_and(|d| d.open);
-        c.waive_pending = self
+        c.work.def_open = self.selected_def().is_some_and(|d| d.open);
+        c.work.waive_pending = self
             .selected_def()
             .is_some_and(|d| d.open && d.waive_pending);
-        c.doc_unsigned = self.selected_doc().is_some_and(|d| d.unsigned);
+        c.work.doc_unsigned = self.selected_doc().is_some_and(|d| d.unsigned);
         c.modal = self.form.is_some();
     }
 

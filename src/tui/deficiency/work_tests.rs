@@ -64,18 +64,18 @@ fn key(s: &mut WorkState, k: KeyCode) -> Effect {
 #[test]
 fn enter_reads_the_document_and_esc_closes_it_before_leaving() {
     let mut s = state();
-    run(&mut s, CommandId::MoveDown);
+    let _ = run(&mut s, CommandId::MoveDown);
     assert_eq!(
         run(&mut s, CommandId::OpenDocument),
         Effect::ReadDocument { doc_id: 101 }
     );
-    run(&mut s, CommandId::SwitchFocus);
+    let _ = run(&mut s, CommandId::SwitchFocus);
     assert_eq!(
         run(&mut s, CommandId::OpenDocument),
         Effect::Status("open_document: this deficiency names no document".into()),
         "MISS_DS has no document"
     );
-    run(&mut s, CommandId::MoveDown);
+    let _ = run(&mut s, CommandId::MoveDown);
     assert_eq!(
         run(&mut s, CommandId::OpenDocument),
         Effect::ReadDocument { doc_id: 101 },
@@ -85,7 +85,7 @@ fn enter_reads_the_document_and_esc_closes_it_before_leaving() {
         summary: crate::tui::chart_view::tests::sample_chart().documents[1].clone(),
         body: "line\u{1b}[2J one\nline two".into(),
     };
-    update(&mut s, Msg::Document(d), &Ctx::default());
+    let _ = update(&mut s, Msg::Document(d), &Ctx::default());
     assert_eq!(
         s.reading.as_ref().map(|o| o.lines.clone()),
         Some(vec!["line one".to_string(), "line two".to_string()])
@@ -115,13 +115,13 @@ fn rows_are_sanitised_and_aged_from_assignment() {
     );
     let mut c = Ctx::default();
     s.fill_ctx(&mut c);
-    assert!(c.def_open && !c.doc_unsigned && !c.modal);
+    assert!(c.work.def_open && !c.work.doc_unsigned && !c.modal);
 }
 
 #[test]
 fn add_takes_two_keys_with_document_and_its_provider_preselected() {
     let mut s = state();
-    run(&mut s, CommandId::MoveDown); // the unsigned discharge summary (doc 101)
+    let _ = run(&mut s, CommandId::MoveDown); // the unsigned discharge summary (doc 101)
     assert_eq!(run(&mut s, CommandId::AddDeficiency), Effect::None);
     assert_eq!(
         key(&mut s, KeyCode::Enter),
@@ -134,9 +134,9 @@ fn add_takes_two_keys_with_document_and_its_provider_preselected() {
     );
     assert!(s.form.is_none());
     // From the deficiency pane: no document, the attending.
-    run(&mut s, CommandId::SwitchFocus);
-    run(&mut s, CommandId::AddDeficiency);
-    keys(&mut s, "correction");
+    let _ = run(&mut s, CommandId::SwitchFocus);
+    let _ = run(&mut s, CommandId::AddDeficiency);
+    let _ = keys(&mut s, "correction");
     assert_eq!(
         key(&mut s, KeyCode::Enter),
         Effect::Deficiency(DefAction::Add {
@@ -151,17 +151,17 @@ fn add_takes_two_keys_with_document_and_its_provider_preselected() {
 #[test]
 fn waive_needs_a_code_and_ten_characters_before_any_effect() {
     let mut s = state();
-    run(&mut s, CommandId::SwitchFocus);
-    run(&mut s, CommandId::WaiveDeficiency);
+    let _ = run(&mut s, CommandId::SwitchFocus);
+    let _ = run(&mut s, CommandId::WaiveDeficiency);
     let mut c = Ctx::default();
     s.fill_ctx(&mut c);
     assert!(c.modal);
-    key(&mut s, KeyCode::Down); // WV_NOT_APPLICABLE
-    key(&mut s, KeyCode::Tab);
-    keys(&mut s, "short");
+    let _ = key(&mut s, KeyCode::Down); // WV_NOT_APPLICABLE
+    let _ = key(&mut s, KeyCode::Tab);
+    let _ = keys(&mut s, "short");
     assert_eq!(key(&mut s, KeyCode::Enter), Effect::None);
     assert!(s.form.as_ref().is_some_and(|(_, f)| f.error.is_some()));
-    keys(&mut s, " but now long");
+    let _ = keys(&mut s, " but now long");
     assert_eq!(
         key(&mut s, KeyCode::Enter),
         Effect::Deficiency(DefAction::Transition {
@@ -176,10 +176,10 @@ fn waive_needs_a_code_and_ten_characters_before_any_effect() {
 #[test]
 fn void_and_reassign_forms() {
     let mut s = state();
-    run(&mut s, CommandId::SwitchFocus);
-    run(&mut s, CommandId::MoveDown);
-    run(&mut s, CommandId::VoidDeficiency);
-    keys(&mut s, "created in error");
+    let _ = run(&mut s, CommandId::SwitchFocus);
+    let _ = run(&mut s, CommandId::MoveDown);
+    let _ = run(&mut s, CommandId::VoidDeficiency);
+    let _ = keys(&mut s, "created in error");
     assert_eq!(
         key(&mut s, KeyCode::Enter),
         Effect::Deficiency(DefAction::Transition {
@@ -189,10 +189,10 @@ fn void_and_reassign_forms() {
             waive: None,
         })
     );
-    run(&mut s, CommandId::ReassignDeficiency);
-    keys(&mut s, "wilson");
-    key(&mut s, KeyCode::Tab);
-    keys(&mut s, "covering");
+    let _ = run(&mut s, CommandId::ReassignDeficiency);
+    let _ = keys(&mut s, "wilson");
+    let _ = key(&mut s, KeyCode::Tab);
+    let _ = keys(&mut s, "covering");
     assert_eq!(
         key(&mut s, KeyCode::Enter),
         Effect::Deficiency(DefAction::Reassign {
@@ -201,7 +201,7 @@ fn void_and_reassign_forms() {
             reason: "covering".into(),
         })
     );
-    run(&mut s, CommandId::ReassignDeficiency);
+    let _ = run(&mut s, CommandId::ReassignDeficiency);
     assert_eq!(key(&mut s, KeyCode::Esc), Effect::None);
     assert!(s.form.is_none(), "Esc cancels without an effect");
 }
@@ -209,15 +209,15 @@ fn void_and_reassign_forms() {
 #[test]
 fn sign_complete_back_and_signed_document() {
     let mut s = state();
-    run(&mut s, CommandId::MoveDown);
+    let _ = run(&mut s, CommandId::MoveDown);
     let mut c = Ctx::default();
     s.fill_ctx(&mut c);
-    assert!(c.doc_unsigned);
+    assert!(c.work.doc_unsigned);
     assert_eq!(
         run(&mut s, CommandId::RecordSignature),
         Effect::Deficiency(DefAction::Sign { document_id: 101 })
     );
-    update(&mut s, Msg::Signed { document_id: 101 }, &Ctx::default());
+    let _ = update(&mut s, Msg::Signed { document_id: 101 }, &Ctx::default());
     assert!(!s.selected_doc().is_some_and(|d| d.unsigned));
     assert_eq!(
         run(&mut s, CommandId::CompleteDeficiency),
