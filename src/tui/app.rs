@@ -14,6 +14,7 @@ use ratatui::widgets::Widget;
 mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
+mod list_runtime;
 mod roi_runtime;
 
 use super::chart_view::ChartState;
@@ -93,6 +94,10 @@ pub struct App {
     quit: bool,
     /// `PRAGMA data_version` as last seen: another user's commit changes it (lists refresh).
     data_version: i64,
+    /// The last change audit row seen (see `list_runtime`): only a change re-reads a screen.
+    change_seen: i64,
+    /// When the screen was last re-read by the live refresh or the refresh key.
+    refreshed_at: Option<DateTime<Utc>>,
     /// What the ROI screen shown was built from (record versions and counts).
     roi_seen: Option<String>,
 }
@@ -137,6 +142,8 @@ impl App {
             body: Rect::new(0, 0, 80, 20),
             quit: false,
             data_version: 0,
+            change_seen: 0,
+            refreshed_at: None,
             roi_seen: None,
         })
     }
@@ -259,8 +266,8 @@ impl App {
 
     /// Check the idle lock against the store's clock (injected in tests).
     pub fn tick(&mut self) {
-        self.poll_roi_changes();
         let now = self.store.now();
+        self.poll_changes(now);
         if self.session.is_some()
             && self.locked.is_none()
             && lock::idle_expired(self.last_input, now, self.idle_minutes)
@@ -319,6 +326,9 @@ impl App {
             CommandId::Palette => Effect::OpenPalette,
             CommandId::Quit => Effect::Quit,
             CommandId::LockScreen => Effect::Lock,
+            CommandId::ExportList | CommandId::Refresh => {
+                list_runtime::list_effect(id).unwrap_or(Effect::None)
+            }
             CommandId::Search if self.screen != ScreenId::Search => {
                 self.enter(ScreenId::Search);
                 self.screen_update(Msg::Command(id), ctx)
@@ -442,6 +452,8 @@ impl App {
             Effect::Goto(ScreenId::CodingQueue) => self.open_coding_queue(now),
             Effect::Goto(s) => self.enter(s),
             Effect::Back => self.back(now),
+            Effect::ExportList => self.export_list(now),
+            Effect::Refresh => self.refresh_now(now),
             Effect::OpenHelp => {
                 let ctx = self.ctx(now);
                 self.overlay = Some(Overlay::help(self.screen(), &ctx))

@@ -14,6 +14,7 @@ mod home;
 mod lock;
 mod login;
 mod overlay;
+mod reader;
 mod roi;
 mod screen;
 mod search;
@@ -69,6 +70,8 @@ pub struct Ctx {
     pub has_prev: bool,
     /// A screen's own form (picker or reason prompt) is open: every key goes to it.
     pub modal: bool,
+    /// A document is open in the screen's reader (find and next document apply).
+    pub reading: bool,
     /// The signed-in user name (shown where a form records who acts, e.g. the verifier).
     pub user: String,
     /// What the signed-in role allows.
@@ -118,8 +121,6 @@ pub struct CodingFacts {
     pub dx_selected: bool,
     /// A procedure is selected in the code list (and the list has focus).
     pub px_selected: bool,
-    /// A document's text is open.
-    pub reading: bool,
 }
 
 impl Ctx {
@@ -149,6 +150,7 @@ impl Default for Ctx {
             has_next: false,
             has_prev: false,
             modal: false,
+            reading: false,
             user: String::new(),
             role: RoleFacts::default(),
             work: WorkFacts::default(),
@@ -191,6 +193,10 @@ pub enum Effect {
     Goto(ScreenId),
     /// Return to the screen this one was entered from (the screen stack).
     Back,
+    /// Write the list on screen to an audited CSV file.
+    ExportList,
+    /// Read the screen shown again now.
+    Refresh,
     OpenHelp,
     OpenPalette,
     CloseOverlay,

@@ -38,6 +38,10 @@ pub struct ListExport {
     pub rows: Vec<Vec<String>>,
 }
 
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
 /// One screen: pure update (no I/O, no clock: `ctx.now`), its facts for the guards, its
 /// drawing, its chrome.
 pub trait Screen {
@@ -104,6 +108,33 @@ impl Screen for SearchState {
     fn chrome_rows(&self) -> u16 {
         6
     }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "patient_search",
+            header: strings(&[
+                "MRN",
+                "Name",
+                "Birth date",
+                "Sex",
+                "Encounters",
+                "Last admit",
+            ]),
+            rows: self
+                .hits
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.mrn.clone(),
+                        h.name.clone(),
+                        h.birth_date.clone(),
+                        h.sex.clone(),
+                        h.encounters.to_string(),
+                        h.last_admit.clone(),
+                    ]
+                })
+                .collect(),
+        })
+    }
 }
 
 impl Screen for ChartState {
@@ -113,12 +144,38 @@ impl Screen for ChartState {
     fn fill_ctx(&self, c: &mut Ctx) {
         c.selected = self.selected_doc().is_some();
         c.encounters = self.encounters.len();
+        c.reading = self.open.is_some() && self.focus == chart_view::Pane::Text;
+        c.modal = self.open.as_ref().is_some_and(|r| r.prompt.is_some());
     }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)
     }
     fn chrome_rows(&self) -> u16 {
         7
+    }
+    fn export(&self) -> Option<ListExport> {
+        let visit = self
+            .encounter()
+            .map(|e| e.visit.clone())
+            .unwrap_or_default();
+        Some(ListExport {
+            name: "chart_documents",
+            header: strings(&["Visit", "Date", "Type", "Author", "Status", "Sensitivity"]),
+            rows: self
+                .current_docs()
+                .iter()
+                .map(|d| {
+                    vec![
+                        visit.clone(),
+                        d.date.clone(),
+                        d.type_name.clone(),
+                        d.author.clone(),
+                        d.status.clone(),
+                        d.sensitivity.clone(),
+                    ]
+                })
+                .collect(),
+        })
     }
 }
 
@@ -138,6 +195,41 @@ impl Screen for QueueState {
     fn chrome_rows(&self) -> u16 {
         5
     }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "deficiency_queue",
+            header: strings(&[
+                "Visit",
+                "MRN",
+                "Patient",
+                "Type",
+                "Service",
+                "Discharged",
+                "Days",
+                "Attending",
+                "Open",
+                "Claimed by",
+            ]),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.visit.clone(),
+                        r.mrn.clone(),
+                        r.patient.clone(),
+                        r.kind.clone(),
+                        r.service.clone(),
+                        r.discharged.clone(),
+                        r.days.map(|d| d.to_string()).unwrap_or_default(),
+                        r.attending.clone(),
+                        r.open.to_string(),
+                        r.claimed_by.clone(),
+                    ]
+                })
+                .collect(),
+        })
+    }
 }
 
 impl Screen for WorkState {
@@ -149,6 +241,44 @@ impl Screen for WorkState {
     }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)
+    }
+    fn export(&self) -> Option<ListExport> {
+        let visit = self
+            .chart
+            .encounter()
+            .map(|e| e.visit.clone())
+            .unwrap_or_default();
+        Some(ListExport {
+            name: "chart_deficiencies",
+            header: strings(&[
+                "Visit",
+                "Deficiency",
+                "Type",
+                "Status",
+                "Provider",
+                "Age",
+                "Due",
+                "Delinquent",
+                "Rule",
+            ]),
+            rows: self
+                .defs
+                .iter()
+                .map(|d| {
+                    vec![
+                        visit.clone(),
+                        d.id.to_string(),
+                        d.kind.clone(),
+                        d.status.clone(),
+                        d.provider.clone(),
+                        d.age.map(|a| a.to_string()).unwrap_or_default(),
+                        d.due.clone(),
+                        if d.delinquent { "yes" } else { "" }.into(),
+                        d.rule.clone(),
+                    ]
+                })
+                .collect(),
+        })
     }
 }
 
@@ -178,6 +308,37 @@ impl Screen for ProviderViewState {
     }
     fn chrome_rows(&self) -> u16 {
         3
+    }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "provider_deficiencies",
+            header: strings(&[
+                "Provider",
+                "MRN",
+                "Patient",
+                "Visit",
+                "Discharged",
+                "Deficiency",
+                "Age",
+                "Delinquent",
+            ]),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        self.name.clone(),
+                        r.mrn.clone(),
+                        r.patient.clone(),
+                        r.visit.clone(),
+                        r.discharged.clone(),
+                        r.kind.clone(),
+                        r.age_days.to_string(),
+                        if r.delinquent { "yes" } else { "" }.into(),
+                    ]
+                })
+                .collect(),
+        })
     }
 }
 
@@ -210,6 +371,35 @@ impl Screen for RoiQueueState {
     }
     fn chrome_rows(&self) -> u16 {
         3
+    }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "roi_queue",
+            header: strings(&[
+                "Request",
+                "MRN",
+                "Patient",
+                "Requester type",
+                "Status",
+                "Due",
+                "Days left",
+            ]),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.label.clone(),
+                        r.mrn.clone(),
+                        r.patient.clone(),
+                        r.requester_type.clone(),
+                        r.status.clone(),
+                        r.due.clone(),
+                        r.days_left.to_string(),
+                    ]
+                })
+                .collect(),
+        })
     }
 }
 
@@ -267,6 +457,35 @@ impl Screen for CodingQueueState {
     }
     fn chrome_rows(&self) -> u16 {
         3
+    }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "coding_queue",
+            header: strings(&[
+                "Visit",
+                "Patient",
+                "Type",
+                "Service",
+                "Discharged",
+                "Status",
+                "Note",
+            ]),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.visit.clone(),
+                        r.patient.clone(),
+                        r.kind.clone(),
+                        r.service.clone(),
+                        r.discharged.clone(),
+                        r.status.clone(),
+                        r.note.clone(),
+                    ]
+                })
+                .collect(),
+        })
     }
 }
 

@@ -224,14 +224,19 @@ impl App {
         };
         // After any change (refused or not) the workbench shows what is stored.
         if let Some(id) = refresh {
-            match self.coding_refresh(id) {
-                Ok(r) => self.dispatch(ScreenId::Coding, Msg::CodingRefresh(Box::new(r)), now),
-                Err(e) => self.fail(e),
-            }
+            self.refresh_coding(id, now);
         }
         match result {
             Ok(Some(m)) => self.status = Some(m),
             Ok(None) => {}
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Read the workbench's encounter again (bare reads) and show it.
+    pub(super) fn refresh_coding(&mut self, encounter_id: i64, now: DateTime<Utc>) {
+        match self.coding_refresh(encounter_id) {
+            Ok(r) => self.dispatch(ScreenId::Coding, Msg::CodingRefresh(Box::new(r)), now),
             Err(e) => self.fail(e),
         }
     }

@@ -312,7 +312,7 @@ impl App {
     }
 
     /// Read the worked chart's deficiencies again (a bare read of deficiency rows).
-    fn refresh_work(&mut self, now: DateTime<Utc>) {
+    pub(super) fn refresh_work(&mut self, now: DateTime<Utc>) {
         let Some(id) = self.work.as_ref().map(|w| w.encounter_id) else {
             return;
         };

@@ -228,6 +228,11 @@ impl App {
         if fp.is_none() || fp == self.roi_seen {
             return;
         }
+        self.refresh_roi();
+    }
+
+    /// Read the ROI screen shown again (not while a form is open there: the draft stays).
+    pub(super) fn refresh_roi(&mut self) {
         match self.screen {
             ScreenId::RoiQueue if self.roiq.as_ref().is_some_and(|q| q.form.is_none()) => {
                 self.load_queue();

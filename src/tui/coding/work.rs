@@ -12,9 +12,10 @@ use crate::coding::work::{CodeList, ack_key};
 use crate::coding::{DxEntry, PxEntry, Severity, normalize_code};
 use crate::deficiency::lifecycle::MIN_REASON_CHARS;
 use crate::text::sanitize_line;
-use crate::tui::chart_view::{DocRow, OpenDoc, open_doc};
+use crate::tui::chart_view::{DocRow, open_doc};
 use crate::tui::chrome::{FIELD_MAX, edit_field};
 use crate::tui::codes::picker::{key_input, query_has_room};
+use crate::tui::reader::Reader;
 use crate::tui::{CodingAction, CodingRefresh, CommandId, Ctx, Effect, Msg};
 
 /// Hits kept by the workbench's picker.
@@ -98,9 +99,8 @@ pub struct CodingWorkState {
     pub acknowledged: Vec<String>,
     pub docs: Vec<DocRow>,
     pub doc: usize,
-    pub reading: Option<OpenDoc>,
-    pub scroll: usize,
-    pub find: String,
+    /// The open document (the one reader widget; it keeps the find text).
+    pub reading: Option<Reader>,
     pub facts: Vec<String>,
     pub hold: Vec<String>,
     pub queries: Vec<String>,
@@ -124,8 +124,6 @@ impl CodingWorkState {
             docs,
             doc: 0,
             reading: None,
-            scroll: 0,
-            find: String::new(),
             facts: facts.iter().map(|f| line(f)).collect(),
             hold: Vec::new(),
             queries: Vec::new(),
@@ -210,7 +208,7 @@ impl CodingWorkState {
         let codes = self.focus == Pane::Codes && self.rows() > 0;
         c.coding.dx_selected = codes && self.sel < self.dx_count();
         c.coding.px_selected = codes && self.sel >= self.dx_count();
-        c.coding.reading = self.reading.is_some();
+        c.reading = self.reading.is_some();
         c.modal = self.modal.is_some();
     }
 
@@ -248,46 +246,6 @@ impl CodingWorkState {
             .filter(|e| !e.error && !self.acknowledged.contains(&e.key))
             .map(|e| e.key.clone())
             .collect()
-    }
-
-    /// Lines of the open document that contain the find text (case-insensitive).
-    pub fn matches(&self) -> Vec<usize> {
-        let Some(o) = &self.reading else {
-            return Vec::new();
-        };
-        if self.find.is_empty() {
-            return Vec::new();
-        }
-        let needle = self.find.to_lowercase();
-        o.lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.to_lowercase().contains(&needle))
-            .map(|(i, _)| i)
-            .collect()
-    }
-
-    fn jump_to_match(&mut self, after: Option<usize>) -> Effect {
-        let m = self.matches();
-        let next = match after {
-            None => m.first().copied(),
-            Some(a) => m
-                .iter()
-                .copied()
-                .find(|&i| i > a)
-                .or_else(|| m.first().copied()),
-        };
-        match next {
-            Some(i) => {
-                self.scroll = i;
-                Effect::Status(format!(
-                    "match {} of {}",
-                    m.iter().position(|&x| x == i).unwrap_or(0) + 1,
-                    m.len()
-                ))
-            }
-            None => Effect::Status(format!("no match for {:?}", self.find)),
-        }
     }
 
     fn read_doc(&self) -> Effect {
@@ -355,7 +313,7 @@ pub fn apply_picker(s: &mut CodingWorkState, index: &CodeIndex, input: PickerInp
     }
 }
 
-pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
+pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     use CommandId as C;
     // The open form takes every key.
     if let (Some(m), Msg::Key(k)) = (&mut s.modal, &msg) {
@@ -390,12 +348,6 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
             }
         }
     }
-    let page = ctx.page_rows.max(1);
-    let text_end = s
-        .reading
-        .as_ref()
-        .map(|o| o.lines.len().saturating_sub(page))
-        .unwrap_or(0);
     let reading = s.reading.is_some() && s.focus == Pane::Documents;
     let codes = s.focus == Pane::Codes;
     let last_row = s.rows().saturating_sub(1);
@@ -403,13 +355,15 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
     match msg {
         Msg::CodingRefresh(r) => s.refresh(*r),
         Msg::Document(d) => {
-            s.reading = Some(open_doc(d));
-            s.scroll = 0;
+            let find = s.reading.take().map(|r| r.find).unwrap_or_default();
+            let mut r = open_doc(d);
+            r.find = find;
+            s.reading = Some(r);
             s.focus = Pane::Documents;
             if let Some(i) = s
                 .reading
                 .as_ref()
-                .and_then(|o| s.docs.iter().position(|d| d.id == o.id))
+                .and_then(|o| s.docs.iter().position(|d| d.id == o.doc_id))
             {
                 s.doc = i;
             }
@@ -430,12 +384,13 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
             s.doc = (s.doc + 1).min(s.docs.len().saturating_sub(1));
             return s.read_doc();
         }
-        Msg::Command(C::MoveUp) if reading => s.scroll = s.scroll.saturating_sub(1),
-        Msg::Command(C::MoveDown) if reading => s.scroll = (s.scroll + 1).min(text_end),
-        Msg::Command(C::PageUp) if reading => s.scroll = s.scroll.saturating_sub(page),
-        Msg::Command(C::PageDown) if reading => s.scroll = (s.scroll + page).min(text_end),
-        Msg::Command(C::GoTop) if reading => s.scroll = 0,
-        Msg::Command(C::GoBottom) if reading => s.scroll = text_end,
+        Msg::Command(
+            c @ (C::MoveUp | C::MoveDown | C::PageUp | C::PageDown | C::GoTop | C::GoBottom),
+        ) if reading => {
+            if let Some(r) = &mut s.reading {
+                r.scroll(c);
+            }
+        }
         Msg::Command(C::MoveUp) if !codes => s.doc = s.doc.saturating_sub(1),
         Msg::Command(C::MoveDown) if !codes => {
             s.doc = (s.doc + 1).min(s.docs.len().saturating_sub(1))
@@ -447,10 +402,18 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::FindInText) => {
             s.modal = Some(Modal::Prompt {
                 prompt: Prompt::Find,
-                input: s.find.clone(),
+                input: s
+                    .reading
+                    .as_ref()
+                    .map(|r| r.find.clone())
+                    .unwrap_or_default(),
             })
         }
-        Msg::Command(C::FindNext) => return s.jump_to_match(Some(s.scroll)),
+        Msg::Command(C::FindNext) => {
+            if let Some(r) = &mut s.reading {
+                return r.find_next(false);
+            }
+        }
         Msg::Command(C::AddDiagnosis) => {
             s.modal = Some(Modal::Picker {
                 procedure: false,
@@ -648,11 +611,16 @@ fn submit_prompt(s: &mut CodingWorkState, prompt: Prompt, text: String) -> Effec
         },
         Prompt::Find => {
             s.modal = None;
-            s.find = text;
-            if s.find.is_empty() {
-                return Effect::None;
+            match &mut s.reading {
+                Some(r) => {
+                    r.find = text;
+                    if r.find.is_empty() {
+                        return Effect::None;
+                    }
+                    r.find_next(true)
+                }
+                None => Effect::None,
             }
-            s.jump_to_match(None)
         }
         Prompt::Query if text.is_empty() => {
             Effect::Status("send_query: type the question (COD-21 stores it)".into())

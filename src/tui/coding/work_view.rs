@@ -78,35 +78,7 @@ impl Widget for &CodingWorkState {
 
         let tw = text.width.saturating_sub(2) as usize;
         match &self.reading {
-            Some(o) => {
-                let matches = self.matches();
-                let lines: Vec<Line> = o
-                    .lines
-                    .iter()
-                    .enumerate()
-                    .skip(self.scroll)
-                    .take(text.height.saturating_sub(2) as usize)
-                    .map(|(i, l)| {
-                        let ln = Line::from(clip(l, tw));
-                        if matches.contains(&i) {
-                            ln.style(Style::new().fg(Color::Yellow).bold())
-                        } else {
-                            ln
-                        }
-                    })
-                    .collect();
-                let find = if self.find.is_empty() {
-                    String::new()
-                } else {
-                    format!(" · find {:?}", self.find)
-                };
-                Paragraph::new(lines)
-                    .block(focus_block(
-                        format!(" {}{find} ", clip(&o.heading, tw.saturating_sub(12))),
-                        doc_focus,
-                    ))
-                    .render(text, buf);
-            }
+            Some(r) => r.render_in(text, buf, doc_focus),
             None => {
                 let mut lines: Vec<Line> =
                     self.facts.iter().map(|f| Line::from(clip(f, tw))).collect();

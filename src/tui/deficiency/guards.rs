@@ -133,7 +133,7 @@ pub fn procedure_selected(c: &Ctx) -> Result<(), Disabled> {
 }
 
 pub fn reading_document(c: &Ctx) -> Result<(), Disabled> {
-    if c.coding.reading {
+    if c.reading {
         Ok(())
     } else {
         Err(Disabled(

@@ -17,9 +17,10 @@ use crate::deficiency::KINDS;
 use crate::deficiency::lifecycle::{DefStatus, MIN_REASON_CHARS, WaiveReason, days_between};
 use crate::deficiency::ops::DeficiencyRow;
 use crate::text::sanitize_line;
-use crate::tui::chart_view::{ChartState, DocRow, OpenDoc, open_doc};
+use crate::tui::chart_view::{ChartState, DocRow, open_doc};
 use crate::tui::chrome::clip;
 use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
+use crate::tui::reader::Reader;
 use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg};
 
 fn line(s: &str) -> String {
@@ -126,8 +127,7 @@ pub struct WorkState {
     pub providers: Vec<(i64, String)>,
     pub today: NaiveDate,
     /// A document's text shown in place of the deficiency list (Esc closes it).
-    pub reading: Option<OpenDoc>,
-    pub scroll: usize,
+    pub reading: Option<Reader>,
 }
 
 impl WorkState {
@@ -159,7 +159,6 @@ impl WorkState {
                 .collect(),
             today,
             reading: None,
-            scroll: 0,
         }
     }
 
@@ -179,7 +178,8 @@ impl WorkState {
             .selected_def()
             .is_some_and(|d| d.open && d.waive_pending);
         c.work.doc_unsigned = self.selected_doc().is_some_and(|d| d.unsigned);
-        c.modal = self.form.is_some();
+        c.reading = self.reading.is_some();
+        c.modal = self.form.is_some() || self.reading.as_ref().is_some_and(|r| r.prompt.is_some());
     }
 
     /// The provider a new deficiency goes to: whoever owes the document's other deficiencies
@@ -236,7 +236,7 @@ impl WorkState {
     }
 }
 
-pub fn update(s: &mut WorkState, msg: Msg, ctx: &Ctx) -> Effect {
+pub fn update(s: &mut WorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let (Some((pending, f)), Msg::Key(k)) = (&mut s.form, &msg) {
         return match form_key(f, k) {
@@ -256,12 +256,17 @@ pub fn update(s: &mut WorkState, msg: Msg, ctx: &Ctx) -> Effect {
     let last_doc = s.chart.current_docs().len().saturating_sub(1);
     let last_def = s.defs.len().saturating_sub(1);
     let docs = s.focus == WorkPane::Documents;
-    let text_end = s
-        .reading
-        .as_ref()
-        .map(|o| o.lines.len().saturating_sub(ctx.page_rows.max(1)))
-        .unwrap_or(0);
     let reading = s.reading.is_some();
+    if let (Some(r), Msg::Key(k)) = (&mut s.reading, &msg)
+        && r.prompt.is_some()
+    {
+        return r.prompt_key(k);
+    }
+    if let (Some(r), Msg::Command(c)) = (&mut s.reading, &msg)
+        && r.scroll(*c)
+    {
+        return Effect::None;
+    }
     match msg {
         Msg::Command(C::OpenDocument) => {
             let doc = match s.focus {
@@ -274,14 +279,40 @@ pub fn update(s: &mut WorkState, msg: Msg, ctx: &Ctx) -> Effect {
             };
         }
         Msg::Document(d) => {
-            s.reading = Some(open_doc(d));
-            s.scroll = 0;
+            let find = s.reading.take().map(|r| r.find).unwrap_or_default();
+            let mut r = open_doc(d);
+            r.find = find;
+            // The list follows the document read.
+            if let Some(i) = s.chart.current_docs().iter().position(|x| x.id == r.doc_id) {
+                s.chart.doc = i;
+            }
+            s.reading = Some(r);
         }
         Msg::Command(C::Back) if reading => s.reading = None,
-        Msg::Command(C::MoveUp) if reading => s.scroll = s.scroll.saturating_sub(1),
-        Msg::Command(C::MoveDown) if reading => s.scroll = (s.scroll + 1).min(text_end),
-        Msg::Command(C::GoTop) if reading => s.scroll = 0,
-        Msg::Command(C::GoBottom) if reading => s.scroll = text_end,
+        Msg::Command(C::FindInText) => match &mut s.reading {
+            Some(r) => r.start_find(),
+            None => return Effect::Status("find: open a document first".into()),
+        },
+        Msg::Command(C::FindNext) => {
+            if let Some(r) = &mut s.reading {
+                return r.find_next(false);
+            }
+        }
+        Msg::Command(c @ (C::NextDocument | C::PrevDocument)) => {
+            let n = s.chart.current_docs().len();
+            let i = if c == C::NextDocument {
+                (s.chart.doc + 1).min(n.saturating_sub(1))
+            } else {
+                s.chart.doc.saturating_sub(1)
+            };
+            if reading && i == s.chart.doc {
+                return Effect::Status("no more documents this way on this encounter".into());
+            }
+            s.chart.doc = i;
+            if let Some(d) = s.selected_doc() {
+                return Effect::ReadDocument { doc_id: d.id };
+            }
+        }
         Msg::Command(C::SwitchFocus) => {
             s.focus = if docs {
                 WorkPane::Deficiencies
@@ -494,21 +525,8 @@ impl Widget for &WorkState {
             TableState::default().with_selected((!docs.is_empty()).then_some(self.chart.doc));
         StatefulWidget::render(table, docs_area, buf, &mut ts);
 
-        if let Some(o) = &self.reading {
-            let title = format!(
-                " {} (Esc closes) ",
-                clip(&o.heading, defs_area.width.saturating_sub(16) as usize)
-            );
-            let lines: Vec<Line> = o
-                .lines
-                .iter()
-                .skip(self.scroll)
-                .map(|l| Line::from(l.as_str()))
-                .collect();
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(title).bold())
-                .render(defs_area, buf);
+        if let Some(r) = &self.reading {
+            r.render_in(defs_area, buf, true);
             if let Some((_, f)) = &self.form {
                 f.render(area, buf);
             }
