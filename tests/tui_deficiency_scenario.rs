@@ -183,12 +183,31 @@ fn supervisor_approves_a_pending_waiver_and_the_chart_completes() {
     for _ in &rows {
         press(app, KeyCode::Char('A'));
         assert!(
-            app.status().is_some_and(|s| s.ends_with("waiver approved")),
+            app.status().is_some_and(|s| s.contains("waiver approved")),
             "{:?}",
             app.status()
         );
         // The approved row moves below the open ones; the next pending one is selected.
     }
+    // The last approval completes the chart: the status says so and the next chart opens
+    // (or the queue says there is none).
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("V2026001 complete: no open deficiencies"),
+        "{status}"
+    );
+    assert!(
+        status.contains("next chart opened") || status.contains("no other chart"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM work_claims WHERE entity_id = 10"
+        ),
+        "Integer(0)",
+        "the completed chart's claim is released"
+    );
     assert_eq!(
         scalar(
             app.store(),

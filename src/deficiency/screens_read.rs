@@ -20,6 +20,28 @@ pub fn patient_of_encounter(conn: &Connection, encounter_id: i64) -> Result<i64,
     })
 }
 
+/// The encounter with this visit number (exact, case-insensitive), if any.
+pub fn encounter_by_visit(conn: &Connection, visit: &str) -> Result<Option<i64>, CoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM encounters WHERE visit_number = ?1 COLLATE NOCASE ORDER BY id LIMIT 1",
+            [visit.trim()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The services encounters carry, sorted (for the queue filter's name matching).
+pub fn services(conn: &Connection) -> Result<Vec<String>, CoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT service FROM encounters WHERE service <> '' ORDER BY service",
+    )?;
+    let rows = st
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
+    Ok(rows)
+}
+
 /// The sequence number of the last audit row that records a change (not a view, query or
 /// read export): every data change appends one in its own transaction, so an open list
 /// whose marker moved is stale. Reads append rows too, which is why they are skipped — a

@@ -421,15 +421,22 @@ impl App {
                 }
             }
             Effect::OpenChart { patient_id } => {
-                let Some(s) = &self.session else { return };
-                match chart::open_chart(&mut self.store, &s.actor(), patient_id) {
-                    Ok(c) => {
-                        self.chart = Some(ChartState::new(c));
-                        self.enter(ScreenId::Chart);
-                    }
+                // A search by visit number opens that encounter, not the latest.
+                let visit = (self.screen == ScreenId::Search)
+                    .then(|| self.search.searched.clone())
+                    .flatten();
+                self.open_chart_at(patient_id, None, visit.as_deref());
+            }
+            Effect::OpenVisit { visit } => {
+                match crate::deficiency::screens_read::encounter_by_visit(self.store.conn(), &visit)
+                {
+                    Ok(Some(id)) => self.open_encounter(id),
+                    Ok(None) => self.fail(format!("no encounter with visit number {visit}")),
                     Err(e) => self.fail(e),
                 }
             }
+            Effect::OpenEncounter { encounter_id } => self.open_encounter(encounter_id),
+            Effect::ClaimEncounter { encounter_id } => self.claim_encounter(encounter_id, now),
             Effect::ReadDocument { doc_id } => {
                 let Some(s) = &self.session else { return };
                 match chart::read_document(&mut self.store, &s.actor(), doc_id) {
@@ -518,6 +525,58 @@ impl App {
             }
         }
         self.go_home(now);
+    }
+
+    /// Open a patient's chart (audited) at the encounter with id `encounter`, or with visit
+    /// number `visit` (what was searched), else at the latest.
+    fn open_chart_at(&mut self, patient_id: i64, encounter: Option<i64>, visit: Option<&str>) {
+        let Some(s) = &self.session else { return };
+        match chart::open_chart(&mut self.store, &s.actor(), patient_id) {
+            Ok(c) => {
+                let mut st = ChartState::new(c);
+                let at = st.encounters.iter().position(|e| {
+                    Some(e.id) == encounter
+                        || visit.is_some_and(|v| e.visit.eq_ignore_ascii_case(v.trim()))
+                });
+                if let Some(i) = at {
+                    st.enc = i;
+                }
+                self.chart = Some(st);
+                self.enter(ScreenId::Chart);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The chart of an encounter, at that encounter.
+    fn open_encounter(&mut self, encounter_id: i64) {
+        match crate::deficiency::screens_read::patient_of_encounter(self.store.conn(), encounter_id)
+        {
+            Ok(p) => self.open_chart_at(p, Some(encounter_id), None),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Claim from the chart viewer: a technician works the chart's deficiencies, a coder
+    /// codes it (the core checks the role and the claim again).
+    fn claim_encounter(&mut self, encounter_id: i64, now: DateTime<Utc>) {
+        let Some(s) = &self.session else { return };
+        let role = s.role;
+        let effect = if role.can(crate::domain::Perm::AnalyzeDeficiencies) {
+            let mrn = self
+                .chart
+                .as_ref()
+                .map(|c| c.patient.clone())
+                .unwrap_or_default();
+            Effect::Deficiency(super::DefAction::OpenWork {
+                encounter_id,
+                mrn,
+                attending_id: None,
+            })
+        } else {
+            Effect::Coding(super::CodingAction::Open { encounter_id })
+        };
+        self.perform(effect, now);
     }
 
     /// Home, with the role's queue counts read fresh (counts carry no PHI; not audited).

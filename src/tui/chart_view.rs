@@ -215,6 +215,11 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::NextEncounter) => {
             s.show_encounter((s.enc + 1).min(s.encounters.len().saturating_sub(1)))
         }
+        Msg::Command(C::ClaimChart) => {
+            if let Some(e) = s.encounter() {
+                return Effect::ClaimEncounter { encounter_id: e.id };
+            }
+        }
         Msg::Command(C::NextDocument) => return s.step_document(true),
         Msg::Command(C::PrevDocument) => return s.step_document(false),
         Msg::Command(C::FindInText) => match &mut s.open {

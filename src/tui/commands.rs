@@ -106,6 +106,15 @@ pub enum CommandId {
     LockScreen,
     /// Write the list on screen to a CSV file (audited like the CLI's exports).
     ExportList,
+    /// Open the chart of the selected row (provider view) or of the visit on screen
+    /// (letter), at that encounter (audited view).
+    ViewChart,
+    /// Claim the encounter shown in the chart viewer: technicians work its deficiencies,
+    /// coders code it.
+    ClaimChart,
+    /// Show the full text of what a pane can only summarise (the workbench's edits, holds and
+    /// queries; the selected deficiency's rule and note) in the reader.
+    ShowDetails,
     /// Read the screen's list again now (lists also refresh within a second of another
     /// user's change).
     Refresh,
@@ -314,6 +323,9 @@ impl CommandId {
         CommandId::Quit,
         CommandId::LockScreen,
         CommandId::ExportList,
+        CommandId::ViewChart,
+        CommandId::ClaimChart,
+        CommandId::ShowDetails,
         CommandId::Refresh,
         CommandId::Search,
         CommandId::Back,
@@ -773,9 +785,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]).hint("query"),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
-    cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart], &["/", "ctrl-f"])
+    cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])
         .guards(&[reading_document]).hint("find"),
-    cmd(C::FindNext, "find_next", "Next match of the find", &[Coding, Work, Chart], &["f3"])
+    cmd(C::FindNext, "find_next", "Next match of the find", &[Coding, Work, Chart, Reports], &["f3"])
         .guards(&[reading_document]),
     cmd(C::PrevDocument, "previous_document", "Show the previous document", &[Coding, Work, Chart], &["["]).when(Cond::Reading),
     cmd(C::NextDocument, "next_document", "Show the next document", &[Coding, Work, Chart], &["]"]).when(Cond::Reading),
@@ -799,6 +811,10 @@ pub const COMMANDS: &[Command] = &[
         .confirm(),
     cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
+    cmd(C::ShowDetails, "details", "Show in full, in the reader: codes with titles, edits, holds, queries and facts (workbench), or the selected deficiency (work)", &[Work, Coding], &["e"]).hint("details"),
+    cmd(C::ViewChart, "view_chart", "Open the chart at the selected row's encounter, or at the first visit on screen in a letter (audited)", &[Reports, Provider], &["enter"]).hint("chart"),
+    cmd(C::ClaimChart, "claim_chart", "Claim the visit shown: work its deficiencies (technician) or code it (coder)", &[Chart], &["c"])
+        .guards(&[may_work_charts]).hint("claim"),
     cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue], &["ctrl-e"]),
     cmd(C::Refresh, "refresh", "Read the screen again now (lists also refresh on other users' changes)", &[Home, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),

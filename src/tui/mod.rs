@@ -195,6 +195,18 @@ pub enum Effect {
     Back,
     /// Write the list on screen to an audited CSV file.
     ExportList,
+    /// Open the chart of a visit (audited), showing that encounter.
+    OpenVisit {
+        visit: String,
+    },
+    /// Open the chart of an encounter (audited), showing that encounter.
+    OpenEncounter {
+        encounter_id: i64,
+    },
+    /// Claim an encounter: the technician's work screen or the coder's workbench, by role.
+    ClaimEncounter {
+        encounter_id: i64,
+    },
     /// Read the screen shown again now.
     Refresh,
     OpenHelp,

@@ -243,14 +243,18 @@ impl Widget for &Overlay {
                 StatefulWidget::render(table, list, buf, &mut ts);
             }
             Overlay::Confirm(c) => {
-                let r = centered(area, 60, 5);
+                // The prompt wraps: the whole question is shown at 80 columns.
+                let w = area.width.min(64);
+                let mut lines: Vec<Line> = wrap(&c.prompt, w.saturating_sub(2).max(10) as usize)
+                    .into_iter()
+                    .map(Line::from)
+                    .collect();
+                lines.push(Line::from("y = yes, any other key = no").bold());
+                let r = centered(area, w, lines.len() as u16 + 2);
                 Clear.render(r, buf);
-                Paragraph::new(vec![
-                    Line::from(c.prompt.clone()),
-                    Line::from("y = yes, any other key = no"),
-                ])
-                .block(Block::bordered().title(" Confirm "))
-                .render(r, buf);
+                Paragraph::new(lines)
+                    .block(Block::bordered().title(" Confirm "))
+                    .render(r, buf);
             }
         }
     }

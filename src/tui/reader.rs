@@ -108,6 +108,21 @@ impl Reader {
         (line, self.lines.len())
     }
 
+    /// The first whitespace-separated word on screen (from the top row) that `pick` accepts,
+    /// trimmed of punctuation: how a letter's visit number is chosen to open its chart.
+    pub fn visible_token(&self, pick: impl Fn(&str) -> bool) -> Option<String> {
+        let (w, h) = self.view.get();
+        let rows = self.rows(w as usize);
+        let top = self.top.min(rows.len().saturating_sub(h.max(1) as usize));
+        rows.iter()
+            .skip(top)
+            .take(h.max(1) as usize)
+            .flat_map(|(_, r)| r.split_whitespace())
+            .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))
+            .find(|t| pick(t))
+            .map(str::to_string)
+    }
+
     /// The last line is on screen.
     pub fn at_end(&self) -> bool {
         self.top >= self.last_top()

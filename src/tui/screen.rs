@@ -287,7 +287,8 @@ impl Screen for ReportsState {
         def_reports::update(self, msg, ctx)
     }
     fn fill_ctx(&self, c: &mut Ctx) {
-        c.modal = self.form.is_some();
+        c.reading = true;
+        c.modal = self.form.is_some() || self.reader.prompt.is_some();
     }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)

@@ -131,6 +131,8 @@ impl App {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
         let mut refresh: Option<i64> = None;
+        // Set when the encounter was completed: the workbench moves to the next one.
+        let mut next: Option<i64> = None;
         let result: Result<Option<String>, CoreError> = match action {
             CodingAction::LoadQueue {
                 list,
@@ -190,8 +192,9 @@ impl App {
                     override_reason.as_deref(),
                 )
                 .map(|o| {
+                    next = Some(encounter_id);
                     Some(format!(
-                        "coded: {} edit(s) acknowledged; the claim is released (esc: back to the queue)",
+                        "coded: {} edit(s) acknowledged; the claim is released",
                         o.acknowledged.len()
                     ))
                 })
@@ -230,6 +233,44 @@ impl App {
             Ok(Some(m)) => self.status = Some(m),
             Ok(None) => {}
             Err(e) => self.fail(e),
+        }
+        if let Some(done) = next {
+            self.next_encounter(done, now);
+        }
+    }
+
+    /// After completing an encounter: say so and open the next unclaimed encounter of the
+    /// queue page (the coded one stays on screen when there is none, so it can be reviewed
+    /// or reopened).
+    fn next_encounter(&mut self, done: i64, now: DateTime<Utc>) {
+        let said = self.status.take().unwrap_or_default();
+        let visit = self
+            .coding
+            .as_ref()
+            .and_then(|w| w.title.split(" · ").next().map(str::to_string))
+            .unwrap_or_default();
+        let next = self.codingq.as_ref().and_then(|q| {
+            q.rows
+                .iter()
+                .find(|r| r.encounter_id != done && r.note.is_empty())
+                .map(|r| r.encounter_id)
+        });
+        match next {
+            Some(encounter_id) => {
+                self.coding = None;
+                self.claim_renewed = None;
+                self.perform_coding(CodingAction::Open { encounter_id }, now);
+                if self.status.is_none() {
+                    self.status = Some(format!(
+                        "{said} · {visit} done · next encounter opened (Esc: queue)"
+                    ));
+                }
+            }
+            None => {
+                self.status = Some(format!(
+                    "{said} · {visit} done · no other encounter on the queue page (Esc: queue)"
+                ))
+            }
         }
     }
 

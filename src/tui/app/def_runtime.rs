@@ -23,7 +23,14 @@ impl App {
     pub(super) fn open_queue(&mut self, now: DateTime<Utc>) {
         if self.defq.is_none() {
             let edges = report::bucket_edges(self.store.conn()).unwrap_or([7, 14, 30]);
-            self.defq = Some(QueueState::new(edges));
+            let mut q = QueueState::new(edges);
+            // What the filter's names are matched against (bare reads; no PHI).
+            q.services =
+                crate::deficiency::screens_read::services(self.store.conn()).unwrap_or_default();
+            q.providers = ops::list_providers(self.store.conn())
+                .map(|ps| ps.into_iter().map(|p| (p.id, p.name)).collect())
+                .unwrap_or_default();
+            self.defq = Some(q);
         }
         self.enter(ScreenId::Deficiencies);
         let ctx = self.ctx(now);
@@ -110,6 +117,15 @@ impl App {
             self.fail(e);
             return;
         }
+        // A change that may finish the chart: marking it analysed, or closing its last item.
+        let finishing = matches!(
+            action,
+            DefAction::MarkAnalyzed { .. }
+                | DefAction::Transition { .. }
+                | DefAction::Sign { .. }
+                | DefAction::ApproveWaiver { .. }
+        );
+        let analysed = matches!(action, DefAction::MarkAnalyzed { .. });
         let result: Result<Option<String>, CoreError> = match action {
             DefAction::LoadQueue {
                 tab,
@@ -289,11 +305,67 @@ impl App {
                 if let Some(n) = note {
                     self.status = Some(n);
                 }
+                let open_left = self
+                    .work
+                    .as_ref()
+                    .map(|w| w.defs.iter().filter(|d| d.open).count());
+                let analysing = self
+                    .defq
+                    .as_ref()
+                    .is_some_and(|q| q.tab == crate::deficiency::queue::QueueTab::AwaitingAnalysis);
+                if finishing && ((analysed && analysing) || open_left == Some(0)) {
+                    self.next_chart(now, analysed);
+                }
             }
             Err(e) => {
                 self.refresh_work(now);
                 self.fail(e);
             }
+        }
+    }
+
+    /// The worked chart is done (analysed, or nothing left open): say so, release it and
+    /// claim the next chart of the queue, as the user would with Esc then Enter.
+    fn next_chart(&mut self, now: DateTime<Utc>, analysed: bool) {
+        let Some(w) = &self.work else { return };
+        let visit = w
+            .chart
+            .encounter()
+            .map(|e| e.visit.clone())
+            .unwrap_or_default();
+        let id = w.encounter_id;
+        let said = self
+            .status
+            .take()
+            .map(|s| format!("{s} · "))
+            .unwrap_or_default();
+        let done = if analysed {
+            format!("{said}{visit} analysed")
+        } else {
+            format!("{said}{visit} complete: no open deficiencies")
+        };
+        self.perform_def(DefAction::LeaveWork { encounter_id: id }, now);
+        let next = self.defq.as_ref().and_then(|q| {
+            q.rows
+                .iter()
+                .find(|r| r.encounter_id != id && r.claimed_by.is_empty())
+                .map(|r| (r.encounter_id, r.mrn.clone(), r.attending_id))
+        });
+        match next {
+            Some((encounter_id, mrn, attending_id)) => {
+                self.perform_def(
+                    DefAction::OpenWork {
+                        encounter_id,
+                        mrn,
+                        attending_id,
+                    },
+                    now,
+                );
+                if self.work.is_some() {
+                    self.status = Some(format!("{done} · next chart opened (Esc: queue)"));
+                }
+            }
+            None => self.status = Some(format!("{done} · no other chart on this queue page")),
         }
     }
 

@@ -248,6 +248,65 @@ impl CodingWorkState {
             .collect()
     }
 
+    /// Everything the header and the edits pane summarise, one item a paragraph.
+    pub fn details(&self) -> String {
+        let mut t = format!("{}\nCoding status: {}\n\nCODES\n", self.title, self.status);
+        if self.rows() == 0 {
+            t.push_str("No codes yet.\n");
+        }
+        for (i, d) in self.list.diagnoses().enumerate() {
+            let poa = d.poa.map(|c| c.to_string()).unwrap_or_else(|| "_".into());
+            let role = if i == 0 { "PDX" } else { "SDX" };
+            t.push_str(&format!(
+                "{role} {} {} POA {poa}: {}\n",
+                i + 1,
+                d.code,
+                self.title_of(&d.code)
+            ));
+        }
+        for (i, p) in self.list.procedures.iter().enumerate() {
+            let date = p.date.map(|d| d.to_string()).unwrap_or_default();
+            t.push_str(&format!(
+                "PX {} {} {date}: {}\n",
+                i + 1,
+                p.code,
+                self.title_of(&p.code)
+            ));
+        }
+        t.push_str("\nEDITS\n");
+        if self.edits.is_empty() {
+            t.push_str("No edits.\n");
+        }
+        for e in &self.edits {
+            let ack = if !e.error && self.acknowledged.contains(&e.key) {
+                " (acknowledged)"
+            } else {
+                ""
+            };
+            let sev = if e.error { "ERROR" } else { "warning" };
+            t.push_str(&format!("{sev} {} {}{ack}: {}\n", e.id, e.code, e.message));
+        }
+        t.push_str("\nDOCUMENTATION HOLDS (COD-20)\n");
+        if self.hold.is_empty() {
+            t.push_str("None.\n");
+        }
+        for h in &self.hold {
+            t.push_str(&format!("{h}\n"));
+        }
+        t.push_str("\nQUERIES (COD-21)\n");
+        if self.queries.is_empty() {
+            t.push_str("None.\n");
+        }
+        for q in &self.queries {
+            t.push_str(&format!("{q}\n\n"));
+        }
+        t.push_str("\nCLINICAL FACTS (reference only)\n");
+        for f in &self.facts {
+            t.push_str(&format!("{f}\n"));
+        }
+        t
+    }
+
     fn read_doc(&self) -> Effect {
         match self.docs.get(self.doc) {
             Some(d) => Effect::ReadDocument { doc_id: d.id },
@@ -373,6 +432,11 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
             return Effect::Coding(CodingAction::Leave {
                 encounter_id: s.encounter_id,
             });
+        }
+        Msg::Command(C::ShowDetails) => {
+            let r = Reader::from_text(0, "Edits, holds and queries in full".into(), &s.details());
+            s.reading = Some(r);
+            s.focus = Pane::Documents;
         }
         Msg::Command(C::SwitchFocus) => s.focus = if codes { Pane::Documents } else { Pane::Codes },
         Msg::Command(C::OpenDocument) => return s.read_doc(),

@@ -159,7 +159,6 @@ impl Widget for &CodingWorkState {
         let mut ts = TableState::default().with_selected((n > 0).then_some(self.sel));
         StatefulWidget::render(table, codes, buf, &mut ts);
 
-        let ew = edits.width.saturating_sub(2) as usize;
         let errors = self.edits.iter().filter(|e| e.error).count();
         let lines: Vec<Line> = if self.edits.is_empty() {
             vec![Line::from("No edits: the code list passes every coding edit.").fg(Color::Green)]
@@ -180,7 +179,7 @@ impl Widget for &CodingWorkState {
                     if e.error {
                         Line::from(text).fg(Color::Red)
                     } else {
-                        Line::from(clip(&text, ew))
+                        Line::from(text)
                     }
                 })
                 .collect()
@@ -188,7 +187,7 @@ impl Widget for &CodingWorkState {
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .block(Block::bordered().title(format!(
-                " Edits: {errors} error(s), {} warning(s) · ! acknowledge · C complete ",
+                " Edits: {errors} error(s), {} warning(s) · e all · ! acknowledge · C complete ",
                 self.edits.len() - errors
             )))
             .render(edits, buf);

@@ -14,6 +14,17 @@ pub fn may_analyze(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
+/// Technicians, coders and supervisors claim charts (to work deficiencies or to code).
+pub fn may_work_charts(c: &Ctx) -> Result<(), Disabled> {
+    if c.role.may_analyze || c.role.may_code {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only technicians, coders and supervisors claim charts",
+        ))
+    }
+}
+
 pub fn may_waive(c: &Ctx) -> Result<(), Disabled> {
     if c.role.may_waive {
         Ok(())

@@ -17,6 +17,7 @@ use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg};
 /// One row as drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProviderLine {
+    pub encounter_id: i64,
     pub mrn: String,
     pub patient: String,
     pub visit: String,
@@ -80,6 +81,7 @@ impl ProviderViewState {
             .map(|a| (self.today - a).num_days())
             .unwrap_or(0);
         ProviderLine {
+            encounter_id: d.encounter_id,
             mrn: sanitize_line(&mrn).into_owned(),
             patient: sanitize_line(&patient).into_owned(),
             visit: sanitize_line(&visit).into_owned(),
@@ -111,6 +113,13 @@ pub fn update(s: &mut ProviderViewState, msg: Msg, ctx: &Ctx) -> Effect {
             }
         }
         Msg::Command(C::Back) => return Effect::Back,
+        Msg::Command(C::ViewChart) => {
+            if let Some(r) = s.rows.get(s.selected) {
+                return Effect::OpenEncounter {
+                    encounter_id: r.encounter_id,
+                };
+            }
+        }
         Msg::ProviderPage(mut items) => {
             s.next = None;
             if items.len() > s.limit {

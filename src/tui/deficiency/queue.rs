@@ -59,6 +59,9 @@ pub struct QueueState {
     pub today: Option<NaiveDate>,
     pub form: Option<Form>,
     pub loaded: bool,
+    /// Service names and providers `(id, name)` the filter text is matched against.
+    pub services: Vec<String>,
+    pub providers: Vec<(i64, String)>,
 }
 
 impl QueueState {
@@ -76,6 +79,8 @@ impl QueueState {
             today: None,
             form: None,
             loaded: false,
+            services: Vec::new(),
+            providers: Vec::new(),
         }
     }
 
@@ -110,21 +115,16 @@ impl QueueState {
         let mut items = vec![("(any)".to_string(), "Every deficiency type".to_string())];
         items.extend(kinds);
         let mut picker = Picker::new(items);
-        if let Some(k) = &self.filter.kind {
-            picker = picker.preselect(k);
-        }
+        // The form starts empty each time (x clears the filter in force).
+        picker = picker.preselect("(any)");
         let mut f = Form::picker(
             "Filter the queue",
-            "Deficiency type from the list. Then Tab: service (exact name), or \
-             service then '#' and a provider id, e.g. Cardiology #12 or #12.",
+            "Deficiency type from the list. Then Tab: the start of a service, and/or '#' and \
+             a provider's name or id, any case: card, card #wil, #12.",
             picker,
         )
         .with_text("Service #provider", 0);
-        let mut text = self.filter.service.clone().unwrap_or_default();
-        if let Some(p) = self.filter.provider_id {
-            text = format!("{text} #{p}").trim().to_string();
-        }
-        f.text = Some(text);
+        f.text = Some(String::new());
         f
     }
 }
@@ -147,20 +147,73 @@ pub fn sort_label(s: QueueSort) -> &'static str {
     }
 }
 
-/// Parse the filter form's text: `Service`, `Service #12` or `#12`.
-fn parse_service_provider(text: &str) -> Result<(Option<String>, Option<i64>), String> {
+/// The one name `typed` picks: an exact match (any case), else the only name starting with
+/// it, else the only name with a word starting with it; several or none is an error naming
+/// them.
+fn pick_name<'a>(what: &str, typed: &str, names: &'a [String]) -> Result<&'a str, String> {
+    let t = typed.to_lowercase();
+    if let Some(n) = names.iter().find(|n| n.to_lowercase() == t) {
+        return Ok(n);
+    }
+    let starts: Vec<&String> = names
+        .iter()
+        .filter(|n| n.to_lowercase().starts_with(&t))
+        .collect();
+    let hits = if starts.is_empty() {
+        names
+            .iter()
+            .filter(|n| {
+                n.to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.starts_with(&t))
+            })
+            .collect()
+    } else {
+        starts
+    };
+    match hits.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("no {what} starts with {typed:?}")),
+        many => Err(format!(
+            "{typed:?} matches {} {what}s: {}",
+            many.len(),
+            many.iter()
+                .take(4)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Parse the filter form's text: `Service`, `Service #provider` or `#provider`, where the
+/// service is matched by its start and the provider by id or name (any case).
+fn parse_service_provider(
+    text: &str,
+    services: &[String],
+    providers: &[(i64, String)],
+) -> Result<(Option<String>, Option<i64>), String> {
     let (svc, prov) = match text.split_once('#') {
         Some((s, p)) => (s.trim(), Some(p.trim())),
         None => (text.trim(), None),
     };
     let provider = match prov {
-        None => None,
-        Some(p) => Some(
-            p.parse::<i64>()
-                .map_err(|_| format!("{p:?} is not a provider id (a number after #)"))?,
-        ),
+        None | Some("") => None,
+        Some(p) => match p.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let names: Vec<String> = providers.iter().map(|(_, n)| n.clone()).collect();
+                let name = pick_name("provider", p, &names)?;
+                providers.iter().find(|(_, n)| n == name).map(|(id, _)| *id)
+            }
+        },
     };
-    Ok(((!svc.is_empty()).then(|| svc.to_string()), provider))
+    let service = match svc {
+        "" => None,
+        s if services.is_empty() => Some(s.to_string()),
+        s => Some(pick_name("service", s, services)?.to_string()),
+    };
+    Ok((service, provider))
 }
 
 fn row_view(r: QueueRow, today: NaiveDate) -> RowView {
@@ -192,18 +245,20 @@ pub fn update(s: &mut QueueState, msg: Msg, ctx: &Ctx) -> Effect {
         match form_key(f, k) {
             FormOutcome::Pending => {}
             FormOutcome::Cancel => s.form = None,
-            FormOutcome::Submit { code, text } => match parse_service_provider(&text) {
-                Err(e) => f.error = Some(e),
-                Ok((service, provider_id)) => {
-                    s.filter = QueueFilter {
-                        service,
-                        kind: code.filter(|c| c != "(any)"),
-                        provider_id,
-                    };
-                    s.form = None;
-                    return s.restart(ctx);
+            FormOutcome::Submit { code, text } => {
+                match parse_service_provider(&text, &s.services, &s.providers) {
+                    Err(e) => f.error = Some(e),
+                    Ok((service, provider_id)) => {
+                        s.filter = QueueFilter {
+                            service,
+                            kind: code.filter(|c| c != "(any)"),
+                            provider_id,
+                        };
+                        s.form = None;
+                        return s.restart(ctx);
+                    }
                 }
-            },
+            }
         }
         return Effect::None;
     }

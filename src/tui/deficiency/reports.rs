@@ -5,19 +5,18 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
 use crate::text::sanitize;
-use crate::tui::chrome::clip;
 use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
+use crate::tui::reader::Reader;
 use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportsState {
     pub title: String,
-    pub lines: Vec<String>,
-    pub scroll: usize,
+    /// The report or letter text (the one reader widget: wraps, scrolls, finds).
+    pub reader: Reader,
     /// The provider whose letter is shown (`None`: the department summary).
     pub provider: Option<i64>,
     /// Providers offered by the letter picker: `(id, name)`.
@@ -31,8 +30,7 @@ impl ReportsState {
     pub fn new(providers: Vec<(i64, String)>) -> ReportsState {
         ReportsState {
             title: "Reports".into(),
-            lines: Vec::new(),
-            scroll: 0,
+            reader: Reader::from_text(0, "Reports".into(), ""),
             provider: None,
             providers: providers
                 .into_iter()
@@ -78,8 +76,17 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
         }
         return Effect::None;
     }
-    let page = ctx.page_rows.max(1);
-    let last = s.lines.len().saturating_sub(page);
+    let _ = ctx;
+    if let Msg::Key(k) = &msg
+        && s.reader.prompt.is_some()
+    {
+        return s.reader.prompt_key(k);
+    }
+    if let Msg::Command(c) = &msg
+        && s.reader.scroll(*c)
+    {
+        return Effect::None;
+    }
     match msg {
         Msg::Command(C::ProviderLetter) => {
             s.form = Some(s.letter_form());
@@ -91,12 +98,17 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
             s.form = Some(f);
             s.form_view = true;
         }
-        Msg::Command(C::MoveUp) => s.scroll = s.scroll.saturating_sub(1),
-        Msg::Command(C::MoveDown) => s.scroll = (s.scroll + 1).min(last),
-        Msg::Command(C::PageUp) => s.scroll = s.scroll.saturating_sub(page),
-        Msg::Command(C::PageDown) => s.scroll = (s.scroll + page).min(last),
-        Msg::Command(C::GoTop) => s.scroll = 0,
-        Msg::Command(C::GoBottom) => s.scroll = last,
+        Msg::Command(C::FindInText) => s.reader.start_find(),
+        Msg::Command(C::FindNext) => return s.reader.find_next(false),
+        Msg::Command(C::ViewChart) => {
+            // The first visit number on screen (from the top of the text shown).
+            return match s.reader.visible_token(is_visit_number) {
+                Some(visit) => Effect::OpenVisit { visit },
+                None => Effect::Status(
+                    "open_chart: scroll so a chart's visit number is on screen".into(),
+                ),
+            };
+        }
         Msg::Command(C::Back) if s.provider.is_some() => {
             return Effect::Deficiency(DefAction::Report { provider: None });
         }
@@ -106,9 +118,8 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
             text,
             provider,
         } => {
+            s.reader = Reader::from_text(0, title.clone(), &text);
             s.title = title;
-            s.lines = sanitize(&text).lines().map(str::to_string).collect();
-            s.scroll = 0;
             s.provider = provider;
         }
         _ => {}
@@ -116,19 +127,14 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
     Effect::None
 }
 
+/// A visit number as the letters and reports print it (`V` and digits, at least 4).
+fn is_visit_number(t: &str) -> bool {
+    t.len() >= 5 && t.starts_with('V') && t[1..].chars().all(|c| c.is_ascii_digit())
+}
+
 impl Widget for &ReportsState {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let w = area.width.saturating_sub(4) as usize;
-        let title = format!(" {} ", clip(&self.title, w));
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .skip(self.scroll)
-            .map(|l| Line::from(l.as_str()))
-            .collect();
-        Paragraph::new(lines)
-            .block(Block::bordered().title(title))
-            .render(area, buf);
+        self.reader.render_in(area, buf, true);
         if let Some(f) = &self.form {
             f.render(area, buf);
         }
@@ -159,9 +165,10 @@ mod tests {
             },
             &ctx(),
         );
-        assert_eq!(s.lines[0], "row 0", "sanitised on entry");
+        assert_eq!(s.reader.lines[0], "row 0", "sanitised on entry");
         let _ = update(&mut s, Msg::Command(CommandId::GoBottom), &ctx());
-        assert_eq!(s.scroll, 7);
+        assert!(s.reader.at_end());
+        assert!(is_visit_number("V00101668") && !is_visit_number("Visit"));
         let _ = update(&mut s, Msg::Command(CommandId::ProviderLetter), &ctx());
         for c in "wil".chars() {
             let _ = update(&mut s, Msg::Key(KeyEvent::from(KeyCode::Char(c))), &ctx());

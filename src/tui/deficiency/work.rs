@@ -289,6 +289,37 @@ pub fn update(s: &mut WorkState, msg: Msg, _ctx: &Ctx) -> Effect {
             s.reading = Some(r);
         }
         Msg::Command(C::Back) if reading => s.reading = None,
+        Msg::Command(C::ShowDetails) => match s.selected_def() {
+            Some(d) => {
+                let text = format!(
+                    "{} (deficiency {})\nStatus: {}{}\nProvider: {}\nDue: {}{}\nAge: {} day(s)\n\nRule: {}\n\n{}\n",
+                    d.kind,
+                    d.id,
+                    d.status,
+                    if d.waive_pending {
+                        " · waiver waiting for supervisor approval"
+                    } else {
+                        ""
+                    },
+                    d.provider,
+                    d.due,
+                    if d.delinquent {
+                        " · DELINQUENT (DEL-02)"
+                    } else {
+                        ""
+                    },
+                    d.age.map(|a| a.to_string()).unwrap_or_else(|| "—".into()),
+                    d.rule,
+                    d.note
+                );
+                s.reading = Some(Reader::from_text(
+                    0,
+                    format!("Deficiency {} in full", d.id),
+                    &text,
+                ));
+            }
+            None => return Effect::Status("details: select a deficiency".into()),
+        },
         Msg::Command(C::FindInText) => match &mut s.reading {
             Some(r) => r.start_find(),
             None => return Effect::Status("find: open a document first".into()),
