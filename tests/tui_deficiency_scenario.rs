@@ -268,12 +268,19 @@ fn core_refusals_and_role_guards_show_in_the_status_line() {
         ),
         before
     );
-    // Quitting from the chart releases the claim, even with a form open (ctrl-c).
+    // Quitting from the chart releases the claim, even with a form open (ctrl-c); with the
+    // form open it asks first (unsaved input), and any key but y keeps the form.
     press(app, KeyCode::Char('v'));
-    app.handle_key(crossterm::event::KeyEvent::new(
+    let ctrl_c = crossterm::event::KeyEvent::new(
         KeyCode::Char('c'),
         crossterm::event::KeyModifiers::CONTROL,
-    ));
+    );
+    app.handle_key(ctrl_c);
+    assert!(!app.should_quit(), "asks before losing the form");
+    press(app, KeyCode::Char('n'));
+    assert!(!app.should_quit());
+    app.handle_key(ctrl_c);
+    press(app, KeyCode::Char('y'));
     assert!(app.should_quit());
     assert_eq!(
         scalar(app.store(), "SELECT count(*) FROM work_claims"),

@@ -31,6 +31,18 @@ pub fn encounter_by_visit(conn: &Connection, visit: &str) -> Result<Option<i64>,
         .optional()?)
 }
 
+/// An encounter's `(him_status, coding_status)` as stored now (for screen headers).
+pub fn encounter_status(
+    conn: &Connection,
+    encounter_id: i64,
+) -> Result<(String, String), CoreError> {
+    Ok(conn.query_row(
+        "SELECT him_status, coding_status FROM encounters WHERE id = ?1",
+        [encounter_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
 /// The services encounters carry, sorted (for the queue filter's name matching).
 pub fn services(conn: &Connection) -> Result<Vec<String>, CoreError> {
     let mut st = conn.prepare_cached(

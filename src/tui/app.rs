@@ -20,6 +20,7 @@ mod roi_runtime;
 use super::chart_view::ChartState;
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
 use super::codes::lookup::CodeLookupState;
+use super::coding::queries::QueriesState;
 use super::coding::queue::CodingQueueState;
 use super::coding::work::CodingWorkState;
 use super::commands::{self, Danger, Keymap};
@@ -77,6 +78,8 @@ pub struct App {
     /// The encounter on the coding workbench; its coding claim is released on leaving,
     /// quitting or logout.
     coding: Option<CodingWorkState>,
+    /// The queries awaiting an answer (COD-21).
+    queries: Option<QueriesState>,
     /// When the worked chart's claim was last taken or renewed (activity renews it).
     claim_renewed: Option<DateTime<Utc>>,
     /// The ROI queue, the open request and the accounting shown (ROI desk).
@@ -127,6 +130,7 @@ impl App {
             claim_renewed: None,
             codingq: None,
             coding: None,
+            queries: None,
             reports: None,
             provider_view: None,
             codes: None,
@@ -212,6 +216,7 @@ impl App {
             ScreenId::AddressBook => dyn_of(&self.book),
             ScreenId::CodingQueue => dyn_of(&self.codingq),
             ScreenId::Coding => dyn_of(&self.coding),
+            ScreenId::Queries => dyn_of(&self.queries),
         }
     }
 
@@ -240,6 +245,7 @@ impl App {
             ScreenId::AddressBook => dyn_of(&mut self.book),
             ScreenId::CodingQueue => dyn_of(&mut self.codingq),
             ScreenId::Coding => dyn_of(&mut self.coding),
+            ScreenId::Queries => dyn_of(&mut self.queries),
         }
     }
 
@@ -324,6 +330,13 @@ impl App {
         match id {
             CommandId::Help => Effect::OpenHelp,
             CommandId::Palette => Effect::OpenPalette,
+            // A form with what the user typed is open: quitting would lose it, so ask.
+            CommandId::Quit if ctx.modal && !confirmed && self.screen() != ScreenId::Login => {
+                Effect::Confirm {
+                    prompt: "A form is open with what you typed: quit anyway and lose it?".into(),
+                    then: CommandId::Quit,
+                }
+            }
             CommandId::Quit => Effect::Quit,
             CommandId::LockScreen => Effect::Lock,
             CommandId::ExportList | CommandId::Refresh => {
@@ -457,6 +470,9 @@ impl App {
             Effect::Goto(ScreenId::Codes) => self.open_code_lookup(),
             Effect::Goto(ScreenId::RoiQueue) => self.perform_roi(super::RoiAction::LoadQueue, now),
             Effect::Goto(ScreenId::CodingQueue) => self.open_coding_queue(now),
+            Effect::Goto(ScreenId::Queries) => {
+                self.perform_coding(super::CodingAction::LoadQueries, now)
+            }
             Effect::Goto(s) => self.enter(s),
             Effect::Back => self.back(now),
             Effect::ExportList => self.export_list(now),
@@ -621,6 +637,7 @@ impl App {
         self.book = None;
         self.codingq = None;
         self.coding = None;
+        self.queries = None;
         self.locked = None;
         self.overlay = None;
     }

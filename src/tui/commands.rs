@@ -39,6 +39,8 @@ pub enum ScreenId {
     AddressBook,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
+    /// Documentation queries awaiting an answer (COD-21): record the provider's answer.
+    Queries,
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
     Coding,
     Lock,
@@ -61,6 +63,7 @@ impl ScreenId {
         ScreenId::AddressBook,
         ScreenId::CodingQueue,
         ScreenId::Coding,
+        ScreenId::Queries,
         ScreenId::Lock,
     ];
 
@@ -87,6 +90,7 @@ impl ScreenId {
             ScreenId::AddressBook => "address_book",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
+            ScreenId::Queries => "queries",
             ScreenId::Lock => "lock",
         }
     }
@@ -106,6 +110,11 @@ pub enum CommandId {
     LockScreen,
     /// Write the list on screen to a CSV file (audited like the CLI's exports).
     ExportList,
+    /// Open the queries awaiting an answer (encounters on hold for a query, COD-21).
+    OpenQueries,
+    /// Record the provider's answer to the selected query (releases the hold when it was
+    /// the encounter's last open query).
+    RecordAnswer,
     /// Open the chart of the selected row (provider view) or of the visit on screen
     /// (letter), at that encounter (audited view).
     ViewChart,
@@ -323,6 +332,8 @@ impl CommandId {
         CommandId::Quit,
         CommandId::LockScreen,
         CommandId::ExportList,
+        CommandId::OpenQueries,
+        CommandId::RecordAnswer,
         CommandId::ViewChart,
         CommandId::ClaimChart,
         CommandId::ShowDetails,
@@ -524,7 +535,7 @@ pub use super::roi::guards::*;
 
 use ScreenId::{
     Accounting, AddressBook, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login,
-    Provider, Reports, RoiQueue, RoiRequest, Search, Work,
+    Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -541,6 +552,7 @@ const SIGNED_IN: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -560,6 +572,7 @@ const ROWS: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -575,6 +588,7 @@ const BACK: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -592,6 +606,7 @@ const HELP_QUIT: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 
 const fn cmd(
@@ -812,14 +827,18 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
     cmd(C::ShowDetails, "details", "Show in full, in the reader: codes with titles, edits, holds, queries and facts (workbench), or the selected deficiency (work)", &[Work, Coding], &["e"]).hint("details"),
-    cmd(C::ViewChart, "view_chart", "Open the chart at the selected row's encounter, or at the first visit on screen in a letter (audited)", &[Reports, Provider], &["enter"]).hint("chart"),
+    cmd(C::ViewChart, "view_chart", "Open the chart at the selected row's encounter, or at the first visit on screen in a letter (audited)", &[Reports, Provider, Queries], &["enter"]).hint("chart"),
     cmd(C::ClaimChart, "claim_chart", "Claim the visit shown: work its deficiencies (technician) or code it (coder)", &[Chart], &["c"])
         .guards(&[may_work_charts]).hint("claim"),
-    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again now (lists also refresh on other users' changes)", &[Home, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding], &["ctrl-r", "f5"]),
+    cmd(C::OpenQueries, "queries", "Queries awaiting an answer: encounters on hold for a documentation query (COD-21)", &[Home, CodingQueue], &["a"])
+        .guards(&[may_work_charts]).hint("queries"),
+    cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
+        .guards(&[row_selected]).hint("answer"),
+    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
+    cmd(C::Refresh, "refresh", "Read the screen again now (lists also refresh on other users' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
-    cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
+    cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),
 ];
 
 /// The key spec of a key event: `q`, `?`, `ctrl-p`, `enter`, `backtab`, `f1`, …

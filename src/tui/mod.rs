@@ -417,6 +417,13 @@ pub enum CodingAction {
         encounter_id: i64,
         question: String,
     },
+    /// Read the queries awaiting an answer (audited) and show them.
+    LoadQueries,
+    /// Record the provider's answer to a query (COD-21), then read the list again.
+    Answer {
+        query_id: i64,
+        text: String,
+    },
 }
 
 /// What the workbench shows of its encounter, read after each change.

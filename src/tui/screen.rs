@@ -13,6 +13,7 @@ use ratatui::widgets::Widget;
 
 use super::chart_view::{self, ChartState};
 use super::codes::lookup::{self as code_lookup, CodeLookupState};
+use super::coding::queries::{self as coding_queries, QueriesState};
 use super::coding::queue::{self as coding_queue, CodingQueueState};
 use super::coding::work::{self as coding_work, CodingWorkState};
 use super::deficiency::provider::{self as def_provider, ProviderViewState};
@@ -483,6 +484,50 @@ impl Screen for CodingQueueState {
                         r.discharged.clone(),
                         r.status.clone(),
                         r.note.clone(),
+                    ]
+                })
+                .collect(),
+        })
+    }
+}
+
+impl Screen for QueriesState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        coding_queries::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.selected = self.selected_row().is_some();
+        c.modal = self.answer.is_some();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
+    }
+    fn chrome_rows(&self) -> u16 {
+        9
+    }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "coding_queries",
+            header: strings(&[
+                "Query", "Visit", "MRN", "Patient", "Asked of", "Question", "Status", "Asked by",
+                "Asked", "Due", "Age",
+            ]),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.visit.clone(),
+                        r.mrn.clone(),
+                        r.patient.clone(),
+                        r.provider.clone(),
+                        r.question.clone(),
+                        r.status.clone(),
+                        r.asked_by.clone(),
+                        r.asked.clone(),
+                        r.due.clone(),
+                        r.age.map(|a| a.to_string()).unwrap_or_default(),
                     ]
                 })
                 .collect(),

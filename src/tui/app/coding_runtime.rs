@@ -14,9 +14,13 @@ use crate::coding::{query, queue, work};
 use crate::error::CoreError;
 use crate::settings;
 use crate::tui::chart_view::ChartState;
+use crate::tui::coding::queries::QueriesState;
 use crate::tui::coding::queue::CodingQueueState;
 use crate::tui::coding::work::{self as coding_work, CodingWorkState};
 use crate::tui::{CodingAction, CodingRefresh, Msg, ScreenId};
+
+/// Queries listed at most (open ones first, soonest due).
+const QUERY_LIST: usize = 500;
 
 impl App {
     /// Show the coding queue (kept across visits) and read its page. Unanswered queries past
@@ -210,6 +214,30 @@ impl App {
                         self.claim_renewed = Some(now);
                         Some("reopened: in progress".to_string())
                     })
+            }
+            CodingAction::LoadQueries => {
+                let today = crate::clock::FacilityClock::at(self.store.conn(), now)
+                    .map(|c| c.today())
+                    .unwrap_or_else(|_| crate::clock::facility_date(now));
+                crate::coding::screens_read::open_queries(&mut self.store, &actor, QUERY_LIST).map(
+                    |rows| {
+                        let q = self.queries.get_or_insert_with(QueriesState::default);
+                        q.set_rows(rows, today);
+                        self.enter(ScreenId::Queries);
+                        None
+                    },
+                )
+            }
+            CodingAction::Answer { query_id, text } => {
+                match query::answer(&mut self.store, &actor, query_id, &text) {
+                    Ok(()) => {
+                        self.perform_coding(CodingAction::LoadQueries, now);
+                        Ok(Some(format!(
+                            "query {query_id} answered; the encounter's hold is released when no other query is open (COD-21)"
+                        )))
+                    }
+                    Err(e) => Err(e),
+                }
             }
             CodingAction::Query {
                 encounter_id,

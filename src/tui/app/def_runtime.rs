@@ -392,6 +392,17 @@ impl App {
             Ok(rows) => self.dispatch(ScreenId::Work, Msg::Deficiencies(rows), now),
             Err(e) => self.fail(e),
         }
+        // The header shows the encounter's status as stored now.
+        if let Ok((him, coding)) =
+            crate::deficiency::screens_read::encounter_status(self.store.conn(), id)
+            && let Some(e) = self
+                .work
+                .as_mut()
+                .and_then(|w| w.chart.encounters.iter_mut().find(|e| e.id == id))
+        {
+            e.him = crate::text::sanitize_line(&him).into_owned();
+            e.coding = crate::text::sanitize_line(&coding).into_owned();
+        }
     }
 
     /// Open the chart of a claimed encounter beside its deficiencies (the chart view is

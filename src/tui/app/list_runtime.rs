@@ -31,6 +31,21 @@ impl App {
                 }
             }
             ScreenId::Work => self.refresh_work(now),
+            ScreenId::Queries => self.perform_coding(crate::tui::CodingAction::LoadQueries, now),
+            ScreenId::Chart => {
+                // The encounter headers' statuses as stored now (bare reads, no PHI).
+                let conn = self.store.conn();
+                if let Some(c) = &mut self.chart {
+                    for e in &mut c.encounters {
+                        if let Ok((him, coding)) =
+                            crate::deficiency::screens_read::encounter_status(conn, e.id)
+                        {
+                            e.him = crate::text::sanitize_line(&him).into_owned();
+                            e.coding = crate::text::sanitize_line(&coding).into_owned();
+                        }
+                    }
+                }
+            }
             ScreenId::Coding => {
                 if let Some(id) = self.coding.as_ref().map(|w| w.encounter_id) {
                     self.refresh_coding(id, now);

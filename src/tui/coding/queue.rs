@@ -183,6 +183,7 @@ pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
                 return s.reload(ctx);
             }
         }
+        Msg::Command(C::OpenQueries) => return Effect::Goto(ScreenId::Queries),
         Msg::Command(C::CodeEncounter) => {
             if let Some(r) = s.selected_row() {
                 return Effect::Coding(CodingAction::Open {

@@ -636,7 +636,7 @@ fn completion(s: &CodingWorkState, override_reason: Option<String>) -> Effect {
 }
 
 /// Prompts take longer text than one-line fields (a query is a sentence or two).
-fn edit_field_long(field: &mut String, key: &crossterm::event::KeyEvent) {
+pub(crate) fn edit_field_long(field: &mut String, key: &crossterm::event::KeyEvent) {
     let mut part = String::new();
     if edit_field(&mut part, key) {
         field.push_str(&part);
