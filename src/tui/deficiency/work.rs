@@ -506,7 +506,7 @@ impl Widget for &WorkState {
                 )),
                 Line::from(clip(
                     &format!(
-                        "HIM status {} (when opened)  Open deficiencies {}",
+                        "HIM status {}  Open deficiencies {}",
                         e.him,
                         self.defs.iter().filter(|d| d.open).count()
                     ),
