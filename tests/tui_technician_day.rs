@@ -41,11 +41,21 @@ fn another_users_change_shows_on_the_open_queue_at_the_next_tick() {
     let t = accounts::login(&mut other, "tech2", PASSWORD).expect("tech2");
     for d in queue::encounter_deficiencies(other.conn(), ENC).expect("rows") {
         let why = "signed on paper, scanned";
-        let _ = ops::transition(&mut other, &t.actor(), d.id, DefStatus::Completed, why, None);
+        let _ = ops::transition(
+            &mut other,
+            &t.actor(),
+            d.id,
+            DefStatus::Completed,
+            why,
+            None,
+        );
     }
     app.tick();
     let after = screen80(app);
-    assert!(!after.contains("V2026001"), "the completed chart leaves the list:\n{after}");
+    assert!(
+        !after.contains("V2026001"),
+        "the completed chart leaves the list:\n{after}"
+    );
     // Views by another user change nothing shown, so they do not make this desk re-read.
     let reads = |app: &App| {
         scalar(
@@ -57,7 +67,11 @@ fn another_users_change_shows_on_the_open_queue_at_the_next_tick() {
     let _ = queue::encounter_deficiencies(other.conn(), ENC);
     let _ = chartdesk::chart::search_patients(&mut other, &t.actor(), "doe");
     app.tick();
-    assert_eq!(reads(app), n, "a view elsewhere does not re-read (and re-audit) the queue");
+    assert_eq!(
+        reads(app),
+        n,
+        "a view elsewhere does not re-read (and re-audit) the queue"
+    );
     // The refresh key re-reads now.
     app.handle_key(crossterm::event::KeyEvent::new(
         KeyCode::Char('r'),
@@ -103,7 +117,10 @@ fn a_deficiency_in_full_the_letter_to_the_chart_and_a_claim_from_the_chart() {
     press(app, KeyCode::Tab);
     press(app, KeyCode::Char('e'));
     let shown = screen80(app);
-    assert!(shown.contains("in full") && shown.contains("Rule:"), "{shown}");
+    assert!(
+        shown.contains("in full") && shown.contains("Rule:"),
+        "{shown}"
+    );
     snap("work_deficiency_in_full", app);
     press(app, KeyCode::Esc);
     // Marking analysed asks first; the whole question shows at 80 columns.
@@ -123,7 +140,10 @@ fn a_deficiency_in_full_the_letter_to_the_chart_and_a_claim_from_the_chart() {
     press(app, KeyCode::Enter);
     assert_eq!(app.screen(), ScreenId::Chart, "{:?}", app.status());
     let chart = screen80(app);
-    assert!(chart.contains("Visit V2026001") || chart.contains("Visit V2026002"), "{chart}");
+    assert!(
+        chart.contains("Visit V2026001") || chart.contains("Visit V2026002"),
+        "{chart}"
+    );
     // Back returns to the letter; the provider view's Enter opens the chart at the row's visit.
     press(app, KeyCode::Esc);
     assert_eq!(app.screen(), ScreenId::Reports);
