@@ -159,6 +159,19 @@ fn the_whole_discharge_summary_and_every_edit_are_reachable_at_80x24() {
         "{shown}"
     );
     snap("coding_details", app);
+    // The help overlay scrolls: its last command is reachable at 80x24.
+    press(app, KeyCode::Char('?'));
+    snap("coding_help", app);
+    for _ in 0..80 {
+        press(app, KeyCode::Down);
+    }
+    let shown = screen(app, 80, 24);
+    assert!(
+        shown.contains("of 36") && shown.contains("Sign out (audited)"),
+        "the last entry is reachable:\n{shown}"
+    );
+    snap("coding_help_end", app);
+    press(app, KeyCode::Esc);
     press(app, KeyCode::End);
     let shown = screen(app, 80, 24);
     assert!(shown.contains("Anemia") && shown.contains("end"), "{shown}");

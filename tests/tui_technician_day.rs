@@ -151,6 +151,7 @@ fn a_deficiency_in_full_the_letter_to_the_chart_and_a_claim_from_the_chart() {
     type_text(app, "wilson");
     press(app, KeyCode::Enter);
     assert_eq!(app.screen(), ScreenId::Provider, "{:?}", app.status());
+    snap("provider_view", app);
     press(app, KeyCode::Enter);
     assert_eq!(app.screen(), ScreenId::Chart, "{:?}", app.status());
     // c claims the encounter shown and opens the technician's work screen.
