@@ -44,6 +44,9 @@ pub struct HelpState {
     pub entries: Vec<Entry>,
     /// First entry shown: a screen with more commands than rows scrolls (↑↓, PgUp/PgDn).
     pub scroll: usize,
+    /// The first entry of the last full page at the last draw (scrolling stops there, so
+    /// the last page is full rather than one entry alone).
+    pub last_first: std::cell::Cell<Option<usize>>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +99,7 @@ impl Overlay {
             screen,
             entries: entries(screen, ctx),
             scroll: 0,
+            last_first: std::cell::Cell::new(None),
         })
     }
 }
@@ -103,7 +107,10 @@ impl Overlay {
 pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
     match o {
         Overlay::Help(h) => {
-            let last = h.entries.len().saturating_sub(1);
+            let last = h
+                .last_first
+                .get()
+                .unwrap_or(h.entries.len().saturating_sub(1));
             match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') | KeyCode::F(1) => {
                     return Effect::CloseOverlay;
@@ -191,7 +198,18 @@ impl Widget for &Overlay {
                 let r = centered(area, 110, (total as u16).saturating_add(3));
                 Clear.render(r, buf);
                 let avail = r.height.saturating_sub(3) as usize;
-                let first = h.scroll.min(h.entries.len().saturating_sub(1));
+                // The last full page starts where the entries from the end stop fitting.
+                let mut fit_rows = 0usize;
+                let mut last_first = docs.len();
+                for d in docs.iter().rev() {
+                    if fit_rows + d.len() > avail && last_first < docs.len() {
+                        break;
+                    }
+                    fit_rows += d.len();
+                    last_first -= 1;
+                }
+                h.last_first.set(Some(last_first));
+                let first = h.scroll.min(last_first);
                 let mut rows = Vec::new();
                 let (mut used, mut shown) = (0usize, first);
                 for (e, doc) in h.entries.iter().zip(&docs).skip(first) {

@@ -650,6 +650,26 @@ mod tests {
     }
 
     #[test]
+    fn filter_names_match_by_start_in_any_case_and_ambiguity_is_named() {
+        let services = vec!["Cardiology".to_string(), "Cardiac surgery".to_string()];
+        let providers = vec![
+            (1, "House, Greg".to_string()),
+            (2, "Wilson, James".to_string()),
+        ];
+        let p = |t: &str| parse_service_provider(t, &services, &providers);
+        assert_eq!(p("cardiology"), Ok((Some("Cardiology".into()), None)));
+        assert_eq!(p("CARDIOL #wil"), Ok((Some("Cardiology".into()), Some(2))));
+        assert_eq!(p("#james"), Ok((None, Some(2))), "any word of the name");
+        assert_eq!(p("#12"), Ok((None, Some(12))), "an id is taken as typed");
+        let e = p("card").expect_err("two services start with card");
+        assert!(
+            e.contains("Cardiology") && e.contains("Cardiac surgery"),
+            "{e}"
+        );
+        assert_eq!(p("#zz"), Err("no provider starts with \"zz\"".into()));
+    }
+
+    #[test]
     fn enter_asks_to_claim_the_selected_chart() {
         let mut s = QueueState::new([7, 14, 30]);
         let _ = s.reload(&ctx());
