@@ -41,7 +41,7 @@ fn coder_picks_codes_hits_a_hard_edit_fixes_it_and_completes() {
     press(app, KeyCode::Char('/'));
     type_text(app, "anemia");
     press(app, KeyCode::Enter);
-    assert_eq!(app.status(), Some("match 1 of 1"));
+    assert_eq!(app.status(), Some("match 1 of 1 (line 3)"));
     press(app, KeyCode::Char('['));
     assert!(
         screen(app, 100, 30).contains("CHIEF COMPLAINT"),

@@ -183,12 +183,31 @@ fn supervisor_approves_a_pending_waiver_and_the_chart_completes() {
     for _ in &rows {
         press(app, KeyCode::Char('A'));
         assert!(
-            app.status().is_some_and(|s| s.ends_with("waiver approved")),
+            app.status().is_some_and(|s| s.contains("waiver approved")),
             "{:?}",
             app.status()
         );
         // The approved row moves below the open ones; the next pending one is selected.
     }
+    // The last approval completes the chart: the status says so and the next chart opens
+    // (or the queue says there is none).
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("V2026001 complete: no open deficiencies"),
+        "{status}"
+    );
+    assert!(
+        status.contains("next chart opened") || status.contains("no other chart"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM work_claims WHERE entity_id = 10"
+        ),
+        "Integer(0)",
+        "the completed chart's claim is released"
+    );
     assert_eq!(
         scalar(
             app.store(),
@@ -249,12 +268,19 @@ fn core_refusals_and_role_guards_show_in_the_status_line() {
         ),
         before
     );
-    // Quitting from the chart releases the claim, even with a form open (ctrl-c).
+    // Quitting from the chart releases the claim, even with a form open (ctrl-c); with the
+    // form open it asks first (unsaved input), and any key but y keeps the form.
     press(app, KeyCode::Char('v'));
-    app.handle_key(crossterm::event::KeyEvent::new(
+    let ctrl_c = crossterm::event::KeyEvent::new(
         KeyCode::Char('c'),
         crossterm::event::KeyModifiers::CONTROL,
-    ));
+    );
+    app.handle_key(ctrl_c);
+    assert!(!app.should_quit(), "asks before losing the form");
+    press(app, KeyCode::Char('n'));
+    assert!(!app.should_quit());
+    app.handle_key(ctrl_c);
+    press(app, KeyCode::Char('y'));
     assert!(app.should_quit());
     assert_eq!(
         scalar(app.store(), "SELECT count(*) FROM work_claims"),

@@ -98,12 +98,23 @@ fn idle_lock_fires_on_the_injected_clock_hides_the_chart_and_unlocks() {
 }
 
 #[test]
-fn esc_on_the_lock_screen_signs_out_to_login() {
+fn esc_on_the_lock_screen_never_signs_out_and_q_asks_first() {
     let mut f = fixture(false);
     sign_in(&mut f.app);
     ctrl(&mut f.app, 'l');
     assert_eq!(f.app.screen(), ScreenId::Lock);
+    // A reflex Esc (twice, with a half-typed password) keeps the session locked.
+    type_text(&mut f.app, "pass");
     press(&mut f.app, KeyCode::Esc);
+    press(&mut f.app, KeyCode::Esc);
+    assert_eq!(f.app.screen(), ScreenId::Lock);
+    assert!(f.app.is_signed_in());
+    // q on the empty password asks; n keeps the session, y signs out.
+    press(&mut f.app, KeyCode::Char('q'));
+    press(&mut f.app, KeyCode::Char('n'));
+    assert!(f.app.is_signed_in());
+    press(&mut f.app, KeyCode::Char('q'));
+    press(&mut f.app, KeyCode::Char('y'));
     assert_eq!(f.app.screen(), ScreenId::Login);
     assert!(!f.app.is_signed_in());
     let audit = user_audit(f.app.store());

@@ -120,6 +120,8 @@ fn chart_with_document_open() {
 fn chart_second_encounter() {
     let mut f = fixture(false);
     open_first_document(&mut f.app);
+    // With the text focused `]` reads the next document; from the list it changes encounter.
+    press(&mut f.app, KeyCode::Tab);
     press(&mut f.app, KeyCode::Char(']'));
     snap("chart_older_encounter", &mut f.app);
 }

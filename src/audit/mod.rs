@@ -19,6 +19,7 @@
 mod anchor;
 mod event;
 mod export;
+pub mod list_export;
 mod verify;
 
 pub use anchor::{

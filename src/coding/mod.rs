@@ -30,6 +30,7 @@ pub mod query_desk;
 pub mod queue;
 pub mod report;
 pub mod uncertain;
+pub mod screens_read;
 pub mod work;
 
 use std::fmt::Write as _;

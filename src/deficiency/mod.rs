@@ -14,6 +14,7 @@ pub mod rules;
 mod rules_tests;
 pub mod signing;
 pub mod surgical;
+pub mod screens_read;
 pub mod transitions;
 
 /// Standard deficiency types (DOMAIN §2.2) with their assignee.

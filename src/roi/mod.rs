@@ -55,6 +55,7 @@ pub mod report;
 pub mod request;
 pub mod requester;
 pub mod restriction;
+pub mod screens_read;
 pub mod selection;
 pub mod validate;
 

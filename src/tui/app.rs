@@ -14,26 +14,29 @@ use ratatui::widgets::Widget;
 mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
+mod list_runtime;
 mod roi_runtime;
 
-use super::chart_view::{self, ChartState};
+use super::chart_view::ChartState;
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
-use super::code_lookup::{self, CodeLookupState};
-use super::coding_queue::{self, CodingQueueState};
-use super::coding_work::{self, CodingWorkState};
+use super::codes::lookup::CodeLookupState;
+use super::coding::queries::QueriesState;
+use super::coding::queue::CodingQueueState;
+use super::coding::work::CodingWorkState;
 use super::commands::{self, Danger, Keymap};
-use super::def_provider::{self, ProviderViewState};
-use super::def_queue::{self, QueueState};
-use super::def_reports::{self, ReportsState};
-use super::def_work::{self, WorkState};
-use super::home::{self, HomeState};
+use super::deficiency::provider::ProviderViewState;
+use super::deficiency::queue::QueueState;
+use super::deficiency::reports::ReportsState;
+use super::deficiency::work::WorkState;
+use super::home::HomeState;
 use super::lock::{self, LockState};
-use super::login::{self, LoginState};
+use super::login::LoginState;
 use super::overlay::{self, ConfirmState, Overlay, PaletteState};
-use super::roi_accounting::{self, AccountingState};
-use super::roi_book::{self, BookState};
-use super::roi_desk::{self, RoiQueueState, RoiRequestState};
-use super::search::{self, SearchState};
+use super::roi::accounting::AccountingState;
+use super::roi::book::BookState;
+use super::roi::desk::{RoiQueueState, RoiRequestState};
+use super::screen::Screen;
+use super::search::SearchState;
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, TuiOptions};
 use crate::accounts::{self, Session};
 use crate::chart;
@@ -51,6 +54,8 @@ pub struct App {
     idle_minutes: i64,
     session: Option<Session>,
     screen: ScreenId,
+    /// The screens under the one shown, for Back (Home and Login clear it).
+    stack: Vec<ScreenId>,
     login: LoginState,
     home: Option<HomeState>,
     search: SearchState,
@@ -73,6 +78,8 @@ pub struct App {
     /// The encounter on the coding workbench; its coding claim is released on leaving,
     /// quitting or logout.
     coding: Option<CodingWorkState>,
+    /// The queries awaiting an answer (COD-21).
+    queries: Option<QueriesState>,
     /// When the worked chart's claim was last taken or renewed (activity renews it).
     claim_renewed: Option<DateTime<Utc>>,
     /// The ROI queue, the open request and the accounting shown (ROI desk).
@@ -90,6 +97,10 @@ pub struct App {
     quit: bool,
     /// `PRAGMA data_version` as last seen: another user's commit changes it (lists refresh).
     data_version: i64,
+    /// The last change audit row seen (see `list_runtime`): only a change re-reads a screen.
+    change_seen: i64,
+    /// When the screen was last re-read by the live refresh or the refresh key.
+    refreshed_at: Option<DateTime<Utc>>,
     /// What the ROI screen shown was built from (record versions and counts).
     roi_seen: Option<String>,
 }
@@ -109,6 +120,7 @@ impl App {
             idle_minutes,
             session: None,
             screen: ScreenId::Login,
+            stack: Vec::new(),
             login,
             home: None,
             search: SearchState::default(),
@@ -118,6 +130,7 @@ impl App {
             claim_renewed: None,
             codingq: None,
             coding: None,
+            queries: None,
             reports: None,
             provider_view: None,
             codes: None,
@@ -133,6 +146,8 @@ impl App {
             body: Rect::new(0, 0, 80, 20),
             quit: false,
             data_version: 0,
+            change_seen: 0,
+            refreshed_at: None,
             roi_seen: None,
         })
     }
@@ -176,20 +191,69 @@ impl App {
         Ok(())
     }
 
+    /// The registry: the state of a screen, if it is open.
+    pub(super) fn screen_ref(&self, id: ScreenId) -> Option<&dyn Screen> {
+        fn dyn_of<S: Screen>(s: &Option<S>) -> Option<&dyn Screen> {
+            s.as_ref().map(|s| s as &dyn Screen)
+        }
+        match id {
+            ScreenId::Login => Some(&self.login),
+            ScreenId::Lock => match &self.locked {
+                Some(l) => Some(l),
+                None => Some(&self.login),
+            },
+            ScreenId::Home => dyn_of(&self.home),
+            ScreenId::Search => Some(&self.search),
+            ScreenId::Chart => dyn_of(&self.chart),
+            ScreenId::Deficiencies => dyn_of(&self.defq),
+            ScreenId::Work => dyn_of(&self.work),
+            ScreenId::Reports => dyn_of(&self.reports),
+            ScreenId::Provider => dyn_of(&self.provider_view),
+            ScreenId::Codes => dyn_of(&self.code_lookup),
+            ScreenId::RoiQueue => dyn_of(&self.roiq),
+            ScreenId::RoiRequest => dyn_of(&self.roi_req),
+            ScreenId::Accounting => dyn_of(&self.accounting),
+            ScreenId::AddressBook => dyn_of(&self.book),
+            ScreenId::CodingQueue => dyn_of(&self.codingq),
+            ScreenId::Coding => dyn_of(&self.coding),
+            ScreenId::Queries => dyn_of(&self.queries),
+        }
+    }
+
+    /// The registry, for an update (see [`App::screen_ref`]).
+    pub(super) fn screen_mut(&mut self, id: ScreenId) -> Option<&mut dyn Screen> {
+        fn dyn_of<S: Screen>(s: &mut Option<S>) -> Option<&mut dyn Screen> {
+            s.as_mut().map(|s| s as &mut dyn Screen)
+        }
+        match id {
+            ScreenId::Login => Some(&mut self.login),
+            ScreenId::Lock => match &mut self.locked {
+                Some(l) => Some(l),
+                None => Some(&mut self.login),
+            },
+            ScreenId::Home => dyn_of(&mut self.home),
+            ScreenId::Search => Some(&mut self.search),
+            ScreenId::Chart => dyn_of(&mut self.chart),
+            ScreenId::Deficiencies => dyn_of(&mut self.defq),
+            ScreenId::Work => dyn_of(&mut self.work),
+            ScreenId::Reports => dyn_of(&mut self.reports),
+            ScreenId::Provider => dyn_of(&mut self.provider_view),
+            ScreenId::Codes => dyn_of(&mut self.code_lookup),
+            ScreenId::RoiQueue => dyn_of(&mut self.roiq),
+            ScreenId::RoiRequest => dyn_of(&mut self.roi_req),
+            ScreenId::Accounting => dyn_of(&mut self.accounting),
+            ScreenId::AddressBook => dyn_of(&mut self.book),
+            ScreenId::CodingQueue => dyn_of(&mut self.codingq),
+            ScreenId::Coding => dyn_of(&mut self.coding),
+            ScreenId::Queries => dyn_of(&mut self.queries),
+        }
+    }
+
+    /// The guards' facts: the role's, then the screen shown's own ([`Screen::fill_ctx`]).
     fn ctx(&self, now: DateTime<Utc>) -> Ctx {
-        // Rows of the scrolled pane: body minus the search box or encounter header, borders
-        // and the table header (see the views' layouts).
-        let chrome = match self.screen() {
-            ScreenId::Search => 6,
-            ScreenId::Chart => 7,
-            ScreenId::Deficiencies => 5,
-            ScreenId::Codes => 6,
-            ScreenId::Provider => 3,
-            ScreenId::RoiQueue => 3,
-            ScreenId::CodingQueue => 3,
-            ScreenId::Coding => 14,
-            _ => 2,
-        };
+        let screen = self.screen_ref(self.screen());
+        // Rows of the scrolled pane: body minus the screen's chrome.
+        let chrome = screen.map_or(2, |s| s.chrome_rows());
         let mut c = Ctx {
             now,
             page_rows: self.body.height.saturating_sub(chrome).max(1) as usize,
@@ -199,86 +263,8 @@ impl App {
             c = c.with_role(s.role);
             c.user = sanitize_line(&s.username).into_owned();
         }
-        match self.screen() {
-            ScreenId::Login => c.typing = true,
-            ScreenId::Lock => c.typing = self.locked.as_ref().is_some_and(LockState::typing),
-            ScreenId::Home => {}
-            ScreenId::Search => {
-                c.typing = self.search.typing();
-                c.selected = self.search.selected_hit().is_some();
-                c.query_empty = self.search.input.trim().is_empty();
-            }
-            ScreenId::Chart => {
-                if let Some(ch) = &self.chart {
-                    c.selected = ch.selected_doc().is_some();
-                    c.encounters = ch.encounters.len();
-                }
-            }
-            ScreenId::Deficiencies => {
-                if let Some(q) = &self.defq {
-                    c.selected = q.selected_row().is_some();
-                    c.has_next = q.next.is_some();
-                    c.has_prev = q.has_prev();
-                    c.modal = q.form.is_some();
-                }
-            }
-            ScreenId::Work => {
-                if let Some(w) = &self.work {
-                    w.fill_ctx(&mut c);
-                }
-            }
-            ScreenId::Reports => c.modal = self.reports.as_ref().is_some_and(|r| r.form.is_some()),
-            ScreenId::Provider => {
-                if let Some(p) = &self.provider_view {
-                    c.selected = !p.rows.is_empty();
-                    c.has_next = p.next.is_some();
-                    c.has_prev = p.has_prev();
-                }
-            }
-            ScreenId::Codes => {
-                if let Some(l) = &self.code_lookup {
-                    c.typing = l.typing();
-                    c.selected = l.has_selection();
-                }
-            }
-            ScreenId::RoiQueue => {
-                c.selected = self
-                    .roiq
-                    .as_ref()
-                    .is_some_and(|q| q.selected_row().is_some());
-                c.modal = self.roiq.as_ref().is_some_and(|q| q.form.is_some());
-            }
-            ScreenId::RoiRequest => {
-                c.selected = self.roi_req.is_some();
-                if let Some(r) = &self.roi_req {
-                    c.modal = r.modal();
-                    c.roi = r.facts.clone();
-                }
-            }
-            ScreenId::Accounting => {
-                if let Some(a) = &self.accounting {
-                    c.modal = a.form.is_some();
-                    c.roi.aod_open = a.aod.map(|(_, _, extended)| extended);
-                }
-            }
-            ScreenId::AddressBook => {
-                if let Some(b) = &self.book {
-                    c.selected = !b.rows.is_empty();
-                    c.modal = b.form.is_some();
-                }
-            }
-            ScreenId::CodingQueue => {
-                if let Some(q) = &self.codingq {
-                    c.selected = q.selected_row().is_some();
-                    c.has_next = q.next.is_some();
-                    c.has_prev = q.has_prev();
-                }
-            }
-            ScreenId::Coding => {
-                if let Some(w) = &self.coding {
-                    w.fill_ctx(&mut c);
-                }
-            }
+        if let Some(s) = screen {
+            s.fill_ctx(&mut c);
         }
         c.typing |= c.modal;
         c
@@ -286,8 +272,8 @@ impl App {
 
     /// Check the idle lock against the store's clock (injected in tests).
     pub fn tick(&mut self) {
-        self.poll_roi_changes();
         let now = self.store.now();
+        self.poll_changes(now);
         if self.session.is_some()
             && self.locked.is_none()
             && lock::idle_expired(self.last_input, now, self.idle_minutes)
@@ -315,13 +301,11 @@ impl App {
         }
         // A screen's own form takes every key (Enter accepts, Esc cancels) but the quit and
         // lock chords, which always work.
+        // The key is resolved once, against the context built once for this key.
         let chord = self.keymap.resolve(self.screen(), &key, &ctx);
-        if ctx.modal && !matches!(chord, Some(CommandId::Quit | CommandId::LockScreen)) {
-            let e = self.screen_update(Msg::Key(key), &ctx);
-            self.perform(e, now);
-            return;
-        }
-        let effect = match self.keymap.resolve(self.screen(), &key, &ctx) {
+        let effect = match chord {
+            Some(id @ (CommandId::Quit | CommandId::LockScreen)) => self.command(id, &ctx, false),
+            _ if ctx.modal => self.screen_update(Msg::Key(key), &ctx),
             Some(id) => self.command(id, &ctx, false),
             None => self.screen_update(Msg::Key(key), &ctx),
         };
@@ -346,76 +330,40 @@ impl App {
         match id {
             CommandId::Help => Effect::OpenHelp,
             CommandId::Palette => Effect::OpenPalette,
+            // A form with what the user typed is open: quitting would lose it, so ask.
+            CommandId::Quit if ctx.modal && !confirmed && self.screen() != ScreenId::Login => {
+                Effect::Confirm {
+                    prompt: "A form is open with what you typed: quit anyway and lose it?".into(),
+                    then: CommandId::Quit,
+                }
+            }
             CommandId::Quit => Effect::Quit,
             CommandId::LockScreen => Effect::Lock,
+            CommandId::ExportList | CommandId::Refresh => {
+                list_runtime::list_effect(id).unwrap_or(Effect::None)
+            }
             CommandId::Search if self.screen != ScreenId::Search => {
-                self.screen = ScreenId::Search;
+                self.enter(ScreenId::Search);
                 self.screen_update(Msg::Command(id), ctx)
             }
             _ => self.screen_update(Msg::Command(id), ctx),
         }
     }
 
+    /// Give a message to the screen shown (the lock screen while locked).
     fn screen_update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
-        if let Some(l) = &mut self.locked {
-            return lock::update(l, msg, ctx);
-        }
-        match self.screen {
-            ScreenId::Login | ScreenId::Lock => login::update(&mut self.login, msg, ctx),
-            ScreenId::Home => match &mut self.home {
-                Some(h) => home::update(h, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Search => search::update(&mut self.search, msg, ctx),
-            ScreenId::Chart => match &mut self.chart {
-                Some(c) => chart_view::update(c, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Deficiencies => match &mut self.defq {
-                Some(q) => def_queue::update(q, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Work => match &mut self.work {
-                Some(w) => def_work::update(w, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Reports => match &mut self.reports {
-                Some(r) => def_reports::update(r, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Provider => match &mut self.provider_view {
-                Some(p) => def_provider::update(p, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Codes => match &mut self.code_lookup {
-                Some(l) => code_lookup::update(l, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::RoiQueue => match &mut self.roiq {
-                Some(q) => roi_desk::update_queue(q, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::RoiRequest => match &mut self.roi_req {
-                Some(r) => roi_desk::update_request(r, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Accounting => match &mut self.accounting {
-                Some(a) => roi_accounting::update_accounting(a, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::AddressBook => match &mut self.book {
-                Some(b) => roi_book::update(b, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::CodingQueue => match &mut self.codingq {
-                Some(q) => coding_queue::update(q, msg, ctx),
-                None => Effect::None,
-            },
-            ScreenId::Coding => match &mut self.coding {
-                Some(w) => coding_work::update(w, msg, ctx),
-                None => Effect::None,
-            },
-        }
+        let id = self.screen();
+        self.screen_mut(id)
+            .map_or(Effect::None, |s| s.update(msg, ctx))
+    }
+
+    /// The one dispatch: give `msg` to screen `id` (if open) and perform what it returns.
+    pub(super) fn dispatch(&mut self, id: ScreenId, msg: Msg, now: DateTime<Utc>) {
+        let ctx = self.ctx(now);
+        let effect = self
+            .screen_mut(id)
+            .map_or(Effect::None, |s| s.update(msg, &ctx));
+        self.perform(effect, now);
     }
 
     fn fail(&mut self, e: impl std::fmt::Display) {
@@ -423,8 +371,9 @@ impl App {
         self.status = Some(line);
     }
 
-    fn perform(&mut self, effect: Effect, now: DateTime<Utc>) {
-        let ctx = self.ctx(now);
+    /// Perform one effect through the core; results go back to the screen through
+    /// [`App::dispatch`], whose effect is performed in turn.
+    pub(super) fn perform(&mut self, effect: Effect, now: DateTime<Utc>) {
         match effect {
             Effect::None => {}
             Effect::Status(s) => self.status = Some(s),
@@ -437,7 +386,7 @@ impl App {
                 }
                 Err(e) => {
                     let m = sanitize_line(&e.to_string()).into_owned();
-                    login::update(&mut self.login, Msg::Error(m), &ctx);
+                    self.dispatch(ScreenId::Login, Msg::Error(m), now);
                 }
             },
             Effect::Lock => {
@@ -459,9 +408,7 @@ impl App {
                         }
                         Err(e) => {
                             let m = sanitize_line(&e.to_string()).into_owned();
-                            if let Some(l) = &mut self.locked {
-                                lock::update(l, Msg::Error(m), &ctx);
-                            }
+                            self.dispatch(ScreenId::Lock, Msg::Error(m), now);
                         }
                     }
                 }
@@ -482,43 +429,38 @@ impl App {
             Effect::Search { query } => {
                 let Some(s) = &self.session else { return };
                 match chart::search_patients(&mut self.store, &s.actor(), &query) {
-                    Ok(hits) => {
-                        let e = search::update(&mut self.search, Msg::SearchResults(hits), &ctx);
-                        self.perform(e, now);
-                    }
+                    Ok(hits) => self.dispatch(ScreenId::Search, Msg::SearchResults(hits), now),
                     Err(e) => self.fail(e),
                 }
             }
             Effect::OpenChart { patient_id } => {
-                let Some(s) = &self.session else { return };
-                match chart::open_chart(&mut self.store, &s.actor(), patient_id) {
-                    Ok(c) => {
-                        self.chart = Some(ChartState::new(c));
-                        self.screen = ScreenId::Chart;
-                    }
+                // A search by visit number opens that encounter, not the latest.
+                let visit = (self.screen == ScreenId::Search)
+                    .then(|| self.search.searched.clone())
+                    .flatten();
+                self.open_chart_at(patient_id, None, visit.as_deref());
+            }
+            Effect::OpenVisit { visit } => {
+                match crate::deficiency::screens_read::encounter_by_visit(self.store.conn(), &visit)
+                {
+                    Ok(Some(id)) => self.open_encounter(id),
+                    Ok(None) => self.fail(format!("no encounter with visit number {visit}")),
                     Err(e) => self.fail(e),
                 }
             }
+            Effect::OpenEncounter { encounter_id } => self.open_encounter(encounter_id),
+            Effect::ClaimEncounter { encounter_id } => self.claim_encounter(encounter_id, now),
             Effect::ReadDocument { doc_id } => {
                 let Some(s) = &self.session else { return };
                 match chart::read_document(&mut self.store, &s.actor(), doc_id) {
-                    Ok(d) => match self.screen {
-                        ScreenId::Coding => {
-                            if let Some(w) = &mut self.coding {
-                                coding_work::update(w, Msg::Document(d), &ctx);
-                            }
-                        }
-                        ScreenId::Work => {
-                            if let Some(w) = &mut self.work {
-                                def_work::update(w, Msg::Document(d), &ctx);
-                            }
-                        }
-                        _ => {
-                            if let Some(c) = &mut self.chart {
-                                chart_view::update(c, Msg::Document(d), &ctx);
-                            }
-                        }
-                    },
+                    Ok(d) => {
+                        // The reader of the screen shown (the chart viewer otherwise).
+                        let target = match self.screen {
+                            ScreenId::Coding | ScreenId::Work => self.screen,
+                            _ => ScreenId::Chart,
+                        };
+                        self.dispatch(target, Msg::Document(d), now);
+                    }
                     Err(e) => self.fail(e),
                 }
             }
@@ -528,13 +470,24 @@ impl App {
             Effect::Goto(ScreenId::Codes) => self.open_code_lookup(),
             Effect::Goto(ScreenId::RoiQueue) => self.perform_roi(super::RoiAction::LoadQueue, now),
             Effect::Goto(ScreenId::CodingQueue) => self.open_coding_queue(now),
-            Effect::Goto(s) => self.screen = s,
-            Effect::OpenHelp => self.overlay = Some(Overlay::help(self.screen(), &ctx)),
+            Effect::Goto(ScreenId::Queries) => {
+                self.perform_coding(super::CodingAction::LoadQueries, now)
+            }
+            Effect::Goto(s) => self.enter(s),
+            Effect::Back => self.back(now),
+            Effect::ExportList => self.export_list(now),
+            Effect::Refresh => self.refresh_now(now),
+            Effect::OpenHelp => {
+                let ctx = self.ctx(now);
+                self.overlay = Some(Overlay::help(self.screen(), &ctx))
+            }
             Effect::OpenPalette => {
+                let ctx = self.ctx(now);
                 self.overlay = Some(Overlay::Palette(PaletteState::new(self.screen(), &ctx)))
             }
             Effect::CloseOverlay => self.overlay = None,
             Effect::Run(id) => {
+                let ctx = self.ctx(now);
                 let e = self.command(id, &ctx, false);
                 self.perform(e, now);
             }
@@ -552,6 +505,96 @@ impl App {
         }
     }
 
+    /// Show screen `id`, remembering the one shown for Back. Going to a screen already on
+    /// the stack returns to it (no cycles); Home and Login start a new stack.
+    pub(super) fn enter(&mut self, id: ScreenId) {
+        if id == self.screen {
+            return;
+        }
+        if matches!(id, ScreenId::Home | ScreenId::Login) {
+            self.stack.clear();
+        } else if let Some(at) = self.stack.iter().position(|s| *s == id) {
+            self.stack.truncate(at);
+        } else {
+            self.stack.push(self.screen);
+        }
+        self.screen = id;
+    }
+
+    /// Back: the screen under this one as it was left (a queue re-reads its page); Home when
+    /// nothing is under it or its state is gone.
+    fn back(&mut self, now: DateTime<Utc>) {
+        while let Some(prev) = self.stack.pop() {
+            if prev == ScreenId::Home || self.screen_ref(prev).is_some() {
+                // Enter without pushing the screen left; a queue re-reads its page.
+                self.screen = prev;
+                if matches!(
+                    prev,
+                    ScreenId::Home
+                        | ScreenId::Deficiencies
+                        | ScreenId::CodingQueue
+                        | ScreenId::RoiQueue
+                ) {
+                    self.perform(Effect::Goto(prev), now);
+                }
+                return;
+            }
+        }
+        self.go_home(now);
+    }
+
+    /// Open a patient's chart (audited) at the encounter with id `encounter`, or with visit
+    /// number `visit` (what was searched), else at the latest.
+    fn open_chart_at(&mut self, patient_id: i64, encounter: Option<i64>, visit: Option<&str>) {
+        let Some(s) = &self.session else { return };
+        match chart::open_chart(&mut self.store, &s.actor(), patient_id) {
+            Ok(c) => {
+                let mut st = ChartState::new(c);
+                let at = st.encounters.iter().position(|e| {
+                    Some(e.id) == encounter
+                        || visit.is_some_and(|v| e.visit.eq_ignore_ascii_case(v.trim()))
+                });
+                if let Some(i) = at {
+                    st.enc = i;
+                }
+                self.chart = Some(st);
+                self.enter(ScreenId::Chart);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The chart of an encounter, at that encounter.
+    fn open_encounter(&mut self, encounter_id: i64) {
+        match crate::deficiency::screens_read::patient_of_encounter(self.store.conn(), encounter_id)
+        {
+            Ok(p) => self.open_chart_at(p, Some(encounter_id), None),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Claim from the chart viewer: a technician works the chart's deficiencies, a coder
+    /// codes it (the core checks the role and the claim again).
+    fn claim_encounter(&mut self, encounter_id: i64, now: DateTime<Utc>) {
+        let Some(s) = &self.session else { return };
+        let role = s.role;
+        let effect = if role.can(crate::domain::Perm::AnalyzeDeficiencies) {
+            let mrn = self
+                .chart
+                .as_ref()
+                .map(|c| c.patient.clone())
+                .unwrap_or_default();
+            Effect::Deficiency(super::DefAction::OpenWork {
+                encounter_id,
+                mrn,
+                attending_id: None,
+            })
+        } else {
+            Effect::Coding(super::CodingAction::Open { encounter_id })
+        };
+        self.perform(effect, now);
+    }
+
     /// Home, with the role's queue counts read fresh (counts carry no PHI; not audited).
     fn go_home(&mut self, now: DateTime<Utc>) {
         let Some(s) = &self.session else { return };
@@ -563,7 +606,7 @@ impl App {
         let counts =
             chart::queue_counts(self.store.conn(), s.role, &today).map_err(|e| e.to_string());
         self.home = Some(HomeState::new(s, counts));
-        self.screen = ScreenId::Home;
+        self.enter(ScreenId::Home);
     }
 
     /// Benchmark probe only (`chartdesk first-screen`): show a role's home screen as it would
@@ -578,7 +621,7 @@ impl App {
     /// Back to an empty login screen; nothing of the last session is kept.
     fn reset(&mut self) {
         self.session = None;
-        self.screen = ScreenId::Login;
+        self.enter(ScreenId::Login);
         self.login = LoginState::new(&self.facility, &self.opts.demo_credentials);
         self.home = None;
         self.search = SearchState::default();
@@ -594,6 +637,7 @@ impl App {
         self.book = None;
         self.codingq = None;
         self.coding = None;
+        self.queries = None;
         self.locked = None;
         self.overlay = None;
     }
@@ -627,76 +671,9 @@ impl Widget for &App {
             user,
         }
         .render(top, buf);
-        // While locked nothing of the session is drawn.
-        match (&self.locked, screen) {
-            (Some(l), _) => l.render(body, buf),
-            (None, ScreenId::Login | ScreenId::Lock) => self.login.render(body, buf),
-            (None, ScreenId::Home) => {
-                if let Some(h) = &self.home {
-                    h.render(body, buf)
-                }
-            }
-            (None, ScreenId::Search) => self.search.render(body, buf),
-            (None, ScreenId::Chart) => {
-                if let Some(c) = &self.chart {
-                    c.render(body, buf)
-                }
-            }
-            (None, ScreenId::Deficiencies) => {
-                if let Some(q) = &self.defq {
-                    q.render(body, buf)
-                }
-            }
-            (None, ScreenId::Work) => {
-                if let Some(w) = &self.work {
-                    w.render(body, buf)
-                }
-            }
-            (None, ScreenId::Reports) => {
-                if let Some(r) = &self.reports {
-                    r.render(body, buf)
-                }
-            }
-            (None, ScreenId::Provider) => {
-                if let Some(p) = &self.provider_view {
-                    p.render(body, buf)
-                }
-            }
-            (None, ScreenId::Codes) => {
-                if let Some(l) = &self.code_lookup {
-                    l.render(body, buf)
-                }
-            }
-            (None, ScreenId::RoiQueue) => {
-                if let Some(q) = &self.roiq {
-                    q.render(body, buf)
-                }
-            }
-            (None, ScreenId::RoiRequest) => {
-                if let Some(r) = &self.roi_req {
-                    r.render(body, buf)
-                }
-            }
-            (None, ScreenId::Accounting) => {
-                if let Some(a) = &self.accounting {
-                    a.render(body, buf)
-                }
-            }
-            (None, ScreenId::AddressBook) => {
-                if let Some(b) = &self.book {
-                    b.render(body, buf)
-                }
-            }
-            (None, ScreenId::CodingQueue) => {
-                if let Some(q) = &self.codingq {
-                    q.render(body, buf)
-                }
-            }
-            (None, ScreenId::Coding) => {
-                if let Some(w) = &self.coding {
-                    w.render(body, buf)
-                }
-            }
+        // While locked nothing of the session is drawn (the registry gives the lock screen).
+        if let Some(sc) = self.screen_ref(screen) {
+            sc.render(body, buf);
         }
         if let Some(o) = &self.overlay {
             o.render(body, buf);

@@ -8,10 +8,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
 
 use super::chrome::clip;
-use super::{CommandId, Ctx, Effect, Msg, ScreenId};
+use super::reader::Reader;
+use super::{CommandId, Ctx, Effect, Msg};
 use crate::chart::Chart;
 use crate::domain::{Document, doc_type_name};
-use crate::text::{sanitize, sanitize_line};
+use crate::text::sanitize_line;
 
 fn line(s: &str) -> String {
     sanitize_line(s).into_owned()
@@ -54,13 +55,6 @@ pub struct DocRow {
     pub sensitivity: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpenDoc {
-    pub id: i64,
-    pub heading: String,
-    pub lines: Vec<String>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
     List,
@@ -77,8 +71,8 @@ pub struct ChartState {
     /// Index into the current encounter's documents.
     pub doc: usize,
     pub focus: Pane,
-    pub open: Option<OpenDoc>,
-    pub scroll: usize,
+    /// The open document (the one reader widget).
+    pub open: Option<Reader>,
 }
 
 impl ChartState {
@@ -133,7 +127,6 @@ impl ChartState {
             doc: 0,
             focus: Pane::List,
             open: None,
-            scroll: 0,
         }
     }
 
@@ -154,11 +147,30 @@ impl ChartState {
         self.current_docs().get(self.doc).copied()
     }
 
-    fn last_scroll(&self, page: usize) -> usize {
-        self.open
-            .as_ref()
-            .map(|o| o.lines.len().saturating_sub(page.max(1)))
-            .unwrap_or(0)
+    /// Select the document `step` away from the open (or selected) one in this encounter's
+    /// list and ask to read it.
+    fn step_document(&mut self, forward: bool) -> Effect {
+        let n = self.current_docs().len();
+        if n == 0 {
+            return Effect::Status("this encounter has no documents".into());
+        }
+        let i = if forward {
+            (self.doc + 1).min(n - 1)
+        } else {
+            self.doc.saturating_sub(1)
+        };
+        if self.open.is_some() && i == self.doc {
+            return Effect::Status(if forward {
+                "this is the encounter's last document".into()
+            } else {
+                "this is the encounter's first document".into()
+            });
+        }
+        self.doc = i;
+        match self.selected_doc() {
+            Some(d) => Effect::ReadDocument { doc_id: d.id },
+            None => Effect::None,
+        }
     }
 
     fn show_encounter(&mut self, index: usize) {
@@ -166,7 +178,6 @@ impl ChartState {
             self.enc = index;
             self.doc = 0;
             self.open = None;
-            self.scroll = 0;
             self.focus = Pane::List;
         }
     }
@@ -176,8 +187,18 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
     let page = ctx.page_rows.max(1);
     let last_doc = s.current_docs().len().saturating_sub(1);
-    let last_line = s.last_scroll(page);
     let text = s.focus == Pane::Text;
+    if let (Some(r), Msg::Key(k)) = (&mut s.open, &msg)
+        && r.prompt.is_some()
+    {
+        return r.prompt_key(k);
+    }
+    if let (Some(r), Msg::Command(c)) = (&mut s.open, &msg)
+        && text
+        && r.scroll(*c)
+    {
+        return Effect::None;
+    }
     match msg {
         Msg::Command(C::SwitchFocus) => {
             s.focus = match s.focus {
@@ -194,22 +215,34 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::NextEncounter) => {
             s.show_encounter((s.enc + 1).min(s.encounters.len().saturating_sub(1)))
         }
-        Msg::Command(C::MoveUp) if text => s.scroll = s.scroll.saturating_sub(1),
-        Msg::Command(C::MoveDown) if text => s.scroll = (s.scroll + 1).min(last_line),
-        Msg::Command(C::PageUp) if text => s.scroll = s.scroll.saturating_sub(page),
-        Msg::Command(C::PageDown) if text => s.scroll = (s.scroll + page).min(last_line),
-        Msg::Command(C::GoTop) if text => s.scroll = 0,
-        Msg::Command(C::GoBottom) if text => s.scroll = last_line,
+        Msg::Command(C::ClaimChart) => {
+            if let Some(e) = s.encounter() {
+                return Effect::ClaimEncounter { encounter_id: e.id };
+            }
+        }
+        Msg::Command(C::NextDocument) => return s.step_document(true),
+        Msg::Command(C::PrevDocument) => return s.step_document(false),
+        Msg::Command(C::FindInText) => match &mut s.open {
+            Some(r) => r.start_find(),
+            None => return Effect::Status("find: open a document first".into()),
+        },
+        Msg::Command(C::FindNext) => {
+            if let Some(r) = &mut s.open {
+                return r.find_next(false);
+            }
+        }
         Msg::Command(C::MoveUp) => s.doc = s.doc.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.doc = (s.doc + 1).min(last_doc),
         Msg::Command(C::PageUp) => s.doc = s.doc.saturating_sub(page),
         Msg::Command(C::PageDown) => s.doc = (s.doc + page).min(last_doc),
         Msg::Command(C::GoTop) => s.doc = 0,
         Msg::Command(C::GoBottom) => s.doc = last_doc,
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Search),
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::Document(d) => {
-            s.open = Some(open_doc(d));
-            s.scroll = 0;
+            let find = s.open.take().map(|r| r.find).unwrap_or_default();
+            let mut r = open_doc(d);
+            r.find = find;
+            s.open = Some(r);
             s.focus = Pane::Text;
         }
         _ => {}
@@ -217,7 +250,8 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
     Effect::None
 }
 
-pub(super) fn open_doc(d: Document) -> OpenDoc {
+/// The reader of a document as read (audited) from the core.
+pub(super) fn open_doc(d: Document) -> Reader {
     let sm = &d.summary;
     let mut heading = format!(
         "{} · {} · {} · {}",
@@ -229,11 +263,7 @@ pub(super) fn open_doc(d: Document) -> OpenDoc {
     if !sm.sensitivity.is_empty() {
         heading.push_str(&format!(" · SENSITIVE {}", line(&sm.sensitivity)));
     }
-    OpenDoc {
-        id: sm.id,
-        heading,
-        lines: sanitize(&d.body).lines().map(str::to_string).collect(),
-    }
+    Reader::from_text(sm.id, heading, &d.body)
 }
 
 impl Widget for &ChartState {
@@ -331,22 +361,7 @@ impl Widget for &ChartState {
                 .wrap(Wrap { trim: true })
                 .block(block.title(" Text "))
                 .render(text, buf),
-            Some(o) => {
-                let title = format!(
-                    " {} ",
-                    clip(&o.heading, text.width.saturating_sub(4) as usize)
-                );
-                let lines: Vec<Line> = o
-                    .lines
-                    .iter()
-                    .skip(self.scroll)
-                    .map(|l| Line::from(l.as_str()))
-                    .collect();
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(block.title(title))
-                    .render(text, buf);
-            }
+            Some(r) => r.render_in(text, buf, self.focus == Pane::Text),
         }
     }
 }
@@ -427,40 +442,53 @@ pub(crate) mod tests {
     fn documents_follow_the_selected_encounter() {
         let mut s = ChartState::new(sample_chart());
         assert_eq!(s.current_docs().len(), 2);
-        run(&mut s, CommandId::MoveDown);
+        let _ = run(&mut s, CommandId::MoveDown);
         assert_eq!(
             run(&mut s, CommandId::OpenDocument),
             Effect::ReadDocument { doc_id: 101 }
         );
-        run(&mut s, CommandId::NextEncounter);
+        let _ = run(&mut s, CommandId::NextEncounter);
         assert_eq!(s.enc, 1);
         assert_eq!(s.doc, 0);
         assert_eq!(
             run(&mut s, CommandId::OpenDocument),
             Effect::ReadDocument { doc_id: 102 }
         );
-        run(&mut s, CommandId::NextEncounter);
+        let _ = run(&mut s, CommandId::NextEncounter);
         assert_eq!(s.enc, 1, "stops at the oldest encounter");
-        run(&mut s, CommandId::PrevEncounter);
+        let _ = run(&mut s, CommandId::PrevEncounter);
         assert_eq!(s.enc, 0);
     }
 
     #[test]
     fn text_scrolls_within_bounds_when_focused() {
         let mut s = ChartState::new(sample_chart());
-        update(&mut s, Msg::Document(body(12)), &ctx());
+        let _ = update(&mut s, Msg::Document(body(12)), &ctx());
         assert_eq!(s.focus, Pane::Text);
-        run(&mut s, CommandId::PageDown);
-        assert_eq!(s.scroll, 5);
-        run(&mut s, CommandId::GoBottom);
-        assert_eq!(s.scroll, 7);
-        run(&mut s, CommandId::MoveDown);
-        assert_eq!(s.scroll, 7);
-        run(&mut s, CommandId::GoTop);
-        assert_eq!(s.scroll, 0);
-        run(&mut s, CommandId::SwitchFocus);
-        run(&mut s, CommandId::MoveDown);
-        assert_eq!((s.doc, s.scroll), (1, 0), "list focus moves the selection");
+        let top = |s: &ChartState| s.open.as_ref().map_or(0, |r| r.top);
+        // The reader's pane before any draw: 76x18, so 12 lines end at top 0.
+        let _ = run(&mut s, CommandId::PageDown);
+        assert_eq!(top(&s), 0);
+        let _ = update(&mut s, Msg::Document(body(40)), &ctx());
+        let _ = run(&mut s, CommandId::PageDown);
+        assert_eq!(top(&s), 17);
+        let _ = run(&mut s, CommandId::GoBottom);
+        assert_eq!(top(&s), 22);
+        let _ = run(&mut s, CommandId::MoveDown);
+        assert_eq!(top(&s), 22, "stops with the last line at the bottom");
+        let _ = run(&mut s, CommandId::GoTop);
+        assert_eq!(top(&s), 0);
+        let _ = run(&mut s, CommandId::SwitchFocus);
+        let _ = run(&mut s, CommandId::MoveDown);
+        assert_eq!((s.doc, top(&s)), (1, 0), "list focus moves the selection");
+        assert_eq!(
+            run(&mut s, CommandId::NextDocument),
+            Effect::Status("this is the encounter's last document".into())
+        );
+        assert_eq!(
+            run(&mut s, CommandId::PrevDocument),
+            Effect::ReadDocument { doc_id: 100 }
+        );
     }
 
     #[test]
@@ -468,7 +496,7 @@ pub(crate) mod tests {
         let mut s = ChartState::new(sample_chart());
         let mut d = body(1);
         d.body = "a\u{1b}[2Jb\u{1b}]0;x\u{7}c".into();
-        update(&mut s, Msg::Document(d), &ctx());
+        let _ = update(&mut s, Msg::Document(d), &ctx());
         assert_eq!(s.open.map(|o| o.lines), Some(vec!["abc".to_string()]));
     }
 
@@ -478,6 +506,6 @@ pub(crate) mod tests {
         let docs = s.current_docs();
         assert!(!docs[0].unsigned && docs[1].unsigned);
         assert_eq!(docs[1].sensitivity, "PSYCHOTHERAPY");
-        assert_eq!(run(&mut s, CommandId::Back), Effect::Goto(ScreenId::Search));
+        assert_eq!(run(&mut s, CommandId::Back), Effect::Back);
     }
 }

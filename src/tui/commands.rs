@@ -39,6 +39,8 @@ pub enum ScreenId {
     AddressBook,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
+    /// Documentation queries awaiting an answer (COD-21): record the provider's answer.
+    Queries,
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
     Coding,
     Lock,
@@ -61,6 +63,7 @@ impl ScreenId {
         ScreenId::AddressBook,
         ScreenId::CodingQueue,
         ScreenId::Coding,
+        ScreenId::Queries,
         ScreenId::Lock,
     ];
 
@@ -87,6 +90,7 @@ impl ScreenId {
             ScreenId::AddressBook => "address_book",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
+            ScreenId::Queries => "queries",
             ScreenId::Lock => "lock",
         }
     }
@@ -104,6 +108,25 @@ pub enum CommandId {
     Quit,
     /// Lock the screen now; the password is needed to continue.
     LockScreen,
+    /// Write the list on screen to a CSV file (audited like the CLI's exports).
+    ExportList,
+    /// Open the queries awaiting an answer (encounters on hold for a query, COD-21).
+    OpenQueries,
+    /// Record the provider's answer to the selected query (releases the hold when it was
+    /// the encounter's last open query).
+    RecordAnswer,
+    /// Open the chart of the selected row (provider view) or of the visit on screen
+    /// (letter), at that encounter (audited view).
+    ViewChart,
+    /// Claim the encounter shown in the chart viewer: technicians work its deficiencies,
+    /// coders code it.
+    ClaimChart,
+    /// Show the full text of what a pane can only summarise (the workbench's edits, holds and
+    /// queries; the selected deficiency's rule and note) in the reader.
+    ShowDetails,
+    /// Read the screen's list again now (lists also refresh within a second of another
+    /// user's change).
+    Refresh,
     /// Go to patient search, or put the cursor in the search field.
     Search,
     /// Go back one screen.
@@ -308,6 +331,13 @@ impl CommandId {
         CommandId::Palette,
         CommandId::Quit,
         CommandId::LockScreen,
+        CommandId::ExportList,
+        CommandId::OpenQueries,
+        CommandId::RecordAnswer,
+        CommandId::ViewChart,
+        CommandId::ClaimChart,
+        CommandId::ShowDetails,
+        CommandId::Refresh,
         CommandId::Search,
         CommandId::Back,
         CommandId::SwitchFocus,
@@ -443,6 +473,11 @@ pub enum Cond {
     Typing,
     /// No text field has focus.
     NotTyping,
+    /// A document is open in the screen's reader (and, on the chart, the text has focus):
+    /// `[` `]` move between documents.
+    Reading,
+    /// No document is being read: `[` `]` move between the chart's encounters.
+    NotReading,
 }
 
 impl Cond {
@@ -450,6 +485,8 @@ impl Cond {
         match self {
             Cond::Typing => ctx.typing,
             Cond::NotTyping => !ctx.typing,
+            Cond::Reading => ctx.reading,
+            Cond::NotReading => !ctx.reading,
         }
     }
 }
@@ -493,12 +530,12 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
-pub use super::def_guards::*;
-pub use super::roi_guards::*;
+pub use super::deficiency::guards::*;
+pub use super::roi::guards::*;
 
 use ScreenId::{
     Accounting, AddressBook, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login,
-    Provider, Reports, RoiQueue, RoiRequest, Search, Work,
+    Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -515,6 +552,7 @@ const SIGNED_IN: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -534,6 +572,7 @@ const ROWS: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -549,6 +588,7 @@ const BACK: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -566,6 +606,7 @@ const HELP_QUIT: &[ScreenId] = &[
     AddressBook,
     CodingQueue,
     Coding,
+    Queries,
 ];
 
 const fn cmd(
@@ -614,16 +655,16 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Palette, "palette", "Find and run a command by name", SIGNED_IN, &[":", "ctrl-p"]).hint("palette"),
     cmd(C::SubmitLogin, "sign_in", "Sign in with the user name and password", &[Login], &["enter"]).hint("sign in"),
     cmd(C::SwitchFocus, "switch_focus", "Move focus to the next field or pane", &[Login, Search, Chart, Work, Codes, Coding], &["tab", "backtab"]).hint("focus"),
-    cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Chart, Deficiencies], &["/"]).hint("search"),
+    cmd(C::Search, "search", "Patient search (or focus the search field)", &[Home, Search, Deficiencies], &["/"]).hint("search"),
     cmd(C::RunSearch, "run_search", "Search by MRN, visit number or name (audited)", &[Search], &["enter"])
         .when(Cond::Typing).guards(&[query_typed]).hint("search"),
     cmd(C::OpenChart, "open_chart", "Open the selected patient's chart (audited)", &[Search], &["enter"])
         .when(Cond::NotTyping).guards(&[row_selected]).hint("open"),
     cmd(C::OpenDocument, "open_document", "Show the selected document's text (audited)", &[Chart, Work, Coding], &["enter"])
         .guards(&[row_selected]).hint("read"),
-    cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["])
+    cmd(C::PrevEncounter, "previous_encounter", "Show the previous (newer) encounter", &[Chart], &["["]).when(Cond::NotReading)
         .guards(&[several_encounters]),
-    cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"])
+    cmd(C::NextEncounter, "next_encounter", "Show the next (older) encounter", &[Chart], &["]"]).when(Cond::NotReading)
         .guards(&[several_encounters]),
     cmd(C::MoveUp, "move_up", "Previous row, or scroll the text up", ROWS, &["up", "k"]),
     cmd(C::MoveDown, "move_down", "Next row, or scroll the text down", ROWS, &["down", "j"]),
@@ -759,12 +800,12 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]).hint("query"),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
-    cmd(C::FindInText, "find_in_text", "Find text in the open document", &[Coding], &["/"])
+    cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])
         .guards(&[reading_document]).hint("find"),
-    cmd(C::FindNext, "find_next", "Next match of the find", &[Coding], &["f3"])
+    cmd(C::FindNext, "find_next", "Next match of the find", &[Coding, Work, Chart, Reports], &["f3"])
         .guards(&[reading_document]),
-    cmd(C::PrevDocument, "previous_document", "Show the previous document", &[Coding], &["["]),
-    cmd(C::NextDocument, "next_document", "Show the next document", &[Coding], &["]"]),
+    cmd(C::PrevDocument, "previous_document", "Show the previous document", &[Coding, Work, Chart], &["["]).when(Cond::Reading),
+    cmd(C::NextDocument, "next_document", "Show the next document", &[Coding, Work, Chart], &["]"]).when(Cond::Reading),
     cmd(C::OpenWork, "work_chart", "Claim the selected chart and work its deficiencies", &[Deficiencies], &["enter"])
         .guards(&[row_selected]).hint("work"),
     cmd(C::AddDeficiency, "add_deficiency", "Add a deficiency (pick its type; document and provider from the selection)", &[Work], &["a"])
@@ -785,9 +826,19 @@ pub const COMMANDS: &[Command] = &[
         .confirm(),
     cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
+    cmd(C::ShowDetails, "details", "Show in full, in the reader: codes with titles, edits, holds, queries and facts (workbench), or the selected deficiency (work)", &[Work, Coding], &["e"]).hint("details"),
+    cmd(C::ViewChart, "view_chart", "Open the chart at the selected row's encounter, or at the first visit on screen in a letter (audited)", &[Reports, Provider, Queries], &["enter"]).hint("chart"),
+    cmd(C::ClaimChart, "claim_chart", "Claim the visit shown: work its deficiencies (technician) or code it (coder)", &[Chart], &["c"])
+        .guards(&[may_work_charts]).hint("claim"),
+    cmd(C::OpenQueries, "queries", "Queries awaiting an answer: encounters on hold for a documentation query (COD-21)", &[Home, CodingQueue], &["a"])
+        .guards(&[may_work_charts]).hint("queries"),
+    cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
+        .guards(&[row_selected]).hint("answer"),
+    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
+    cmd(C::Refresh, "refresh", "Read the screen again now (lists also refresh on other users' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
-    cmd(C::Logout, "logout", "Sign out and return to the login screen", &[Lock], &["esc", "q"]).hint("sign out"),
+    cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),
 ];
 
 /// The key spec of a key event: `q`, `?`, `ctrl-p`, `enter`, `backtab`, `f1`, …
@@ -884,13 +935,18 @@ pub fn describe(c: &Command) -> String {
         None => c.doc.to_string(),
         Some(Cond::Typing) => format!("{} (in the text field)", c.doc),
         Some(Cond::NotTyping) => format!("{} (in the list)", c.doc),
+        Some(Cond::Reading) => format!("{} (reading a document)", c.doc),
+        Some(Cond::NotReading) => format!("{} (no document open)", c.doc),
     }
 }
 
 /// Footer hints for a screen: `(first key, label)`, skipping bindings that do not apply now.
 pub fn footer_hints(screen: ScreenId, ctx: &Ctx) -> Vec<(String, &'static str)> {
+    // Only keys that work now: the role may use them and their guards hold (help and the
+    // palette still list everything, with the reason a command is disabled).
     screen_commands(screen)
         .filter(|c| c.when.is_none_or(|w| w.holds(ctx)))
+        .filter(|c| disabled_reason(c.id, ctx).is_none())
         .filter_map(|c| {
             let hint = c.hint?;
             let key = c.keys.iter().find(|k| !(ctx.typing && is_printable(k)))?;

@@ -44,6 +44,8 @@ fn no_key_is_bound_twice_on_a_screen() {
                     (c1.when, c2.when),
                     (Some(Cond::Typing), Some(Cond::NotTyping))
                         | (Some(Cond::NotTyping), Some(Cond::Typing))
+                        | (Some(Cond::Reading), Some(Cond::NotReading))
+                        | (Some(Cond::NotReading), Some(Cond::Reading))
                 );
                 assert!(
                     exclusive,
@@ -130,6 +132,6 @@ fn key_table_lists_every_binding_per_screen() {
     assert!(t.contains(&(
         "chart".to_string(),
         "[".to_string(),
-        "Show the previous (newer) encounter".to_string()
+        "Show the previous (newer) encounter (no document open)".to_string()
     )));
 }

@@ -66,6 +66,7 @@ pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(CommandId::OpenCodeLookup) => Effect::Goto(ScreenId::Codes),
         Msg::Command(CommandId::OpenRoiQueue) => Effect::Goto(ScreenId::RoiQueue),
         Msg::Command(CommandId::OpenCodingQueue) => Effect::Goto(ScreenId::CodingQueue),
+        Msg::Command(CommandId::OpenQueries) => Effect::Goto(ScreenId::Queries),
         _ => Effect::None,
     }
 }
@@ -77,20 +78,27 @@ impl Widget for &HomeState {
         let keys: Vec<&commands::Command> = commands::screen_commands(ScreenId::Home)
             .filter(|c| commands::disabled_reason(c.id, &role_ctx).is_none())
             .collect();
+        // The queue counts come first: all of them fit at 80x24; the keys box takes what is
+        // left and says when some keys are only in help.
+        let queue_rows = self.queues.len().max(1) as u16 + 3;
         let [who, queues, hints] = Layout::vertical([
-            Constraint::Length(4),
+            Constraint::Length(3),
+            Constraint::Length(queue_rows),
             Constraint::Min(3),
-            Constraint::Length(keys.len() as u16 + 2),
         ])
         .areas(area);
         let w = area.width.saturating_sub(2) as usize;
         let block = Block::bordered().title(" Signed in ");
         let inner = block.inner(who);
         block.render(who, buf);
-        Paragraph::new(vec![
-            Line::from(clip(&format!("{} ({})", self.full_name, self.username), w)).bold(),
-            Line::from(clip(&self.role_label, w)),
-        ])
+        Paragraph::new(Line::from(clip(
+            &format!(
+                "{} ({}) · {}",
+                self.full_name, self.username, self.role_label
+            ),
+            w,
+        )))
+        .bold()
         .render(inner, buf);
 
         let block = Block::bordered().title(" Work queues ");
@@ -118,8 +126,16 @@ impl Widget for &HomeState {
         }
 
         // Generated from the command table, like the footer and help.
-        let keys: Vec<Line> = keys
+        let room = hints.height.saturating_sub(2) as usize;
+        let more = keys.len() > room;
+        let shown = if more {
+            room.saturating_sub(1)
+        } else {
+            keys.len()
+        };
+        let mut keys: Vec<Line> = keys
             .into_iter()
+            .take(shown)
             .map(|c| {
                 Line::from(clip(
                     &format!("{:<14}{}", commands::keys_label(c, ScreenId::Home), c.doc),
@@ -127,6 +143,9 @@ impl Widget for &HomeState {
                 ))
             })
             .collect();
+        if more {
+            keys.push(Line::from("… more keys: press ? for all of them").italic());
+        }
         Paragraph::new(keys)
             .block(Block::bordered().title(" Keys "))
             .render(hints, buf);

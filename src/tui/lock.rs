@@ -1,6 +1,7 @@
 //! The idle lock (AUD-03). After `idle_logoff_minutes` without input the session locks: the
-//! screen shows nothing of the chart, and only the user's password continues it. Esc, or `q`
-//! while the password field is empty, signs out instead.
+//! screen shows nothing of the chart, and only the user's password continues it. `q` while the
+//! password field is empty signs out, after a confirmation; Esc never signs out (it clears
+//! what was typed), so a reflex Esc cannot lose the user's work.
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -53,6 +54,11 @@ pub fn update(s: &mut LockState, msg: Msg, _ctx: &Ctx) -> Effect {
             }
         }
         Msg::Command(CommandId::Logout) => Effect::Logout,
+        Msg::Key(k) if k.code == crossterm::event::KeyCode::Esc => {
+            s.pw.clear();
+            s.error = Some("Esc does not sign out: type your password (q: sign out)".into());
+            Effect::None
+        }
         Msg::Key(k) => {
             edit_field(&mut s.pw, &k);
             Effect::None
@@ -75,7 +81,7 @@ impl Widget for &LockState {
             Line::from(format!("Password    {masked}▏")),
             Line::from(""),
             Line::from(self.error.clone().unwrap_or_default()).style(Style::new().red().bold()),
-            Line::from("Enter unlocks · Esc signs out"),
+            Line::from("Enter unlocks · q (empty password) signs out"),
         ];
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
@@ -107,7 +113,7 @@ mod tests {
         let mut s = LockState::new("mtech");
         assert!(!s.typing());
         for c in "pw-1234x".chars() {
-            update(
+            let _ = update(
                 &mut s,
                 Msg::Key(KeyEvent::from(KeyCode::Char(c))),
                 &Ctx::default(),

@@ -152,7 +152,7 @@ mod tests {
 
     fn typed(s: &mut LoginState, text: &str) {
         for c in text.chars() {
-            update(s, key(c), &Ctx::default());
+            let _ = update(s, key(c), &Ctx::default());
         }
     }
 
@@ -160,7 +160,7 @@ mod tests {
     fn enter_submits_and_clears_the_password() {
         let mut s = LoginState::new("Demo General", &[]);
         typed(&mut s, "mtech");
-        update(
+        let _ = update(
             &mut s,
             Msg::Command(CommandId::SwitchFocus),
             &Ctx::default(),
@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn errors_are_shown_and_focus_returns_to_password() {
         let mut s = LoginState::new("x", &[]);
-        update(
+        let _ = update(
             &mut s,
             Msg::Error("wrong user name or password".into()),
             &Ctx::default(),

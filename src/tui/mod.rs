@@ -6,30 +6,17 @@
 mod app;
 mod chart_view;
 mod chrome;
-mod code_lookup;
-pub mod code_picker;
-mod coding_queue;
-mod coding_work;
-mod coding_work_view;
+pub mod codes;
+mod coding;
 pub mod commands;
-mod def_form;
-mod def_guards;
-mod def_provider;
-mod def_queue;
-mod def_reports;
-mod def_work;
+mod deficiency;
 mod home;
 mod lock;
 mod login;
 mod overlay;
-mod roi_accounting;
-mod roi_auth_form;
-mod roi_book;
-mod roi_desk;
-mod roi_forms;
-mod roi_guards;
-mod roi_intake;
-mod roi_steps;
+mod reader;
+mod roi;
+mod screen;
 mod search;
 
 use std::time::Duration;
@@ -38,7 +25,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
 pub use app::App;
-pub use code_lookup::HIT_LIMIT as CODE_HIT_LIMIT;
+pub use codes::lookup::HIT_LIMIT as CODE_HIT_LIMIT;
 pub use commands::{CommandId, ScreenId, key_table};
 
 use crate::chart::PatientHit;
@@ -59,7 +46,10 @@ pub struct TuiOptions {
     pub demo_credentials: Vec<(String, String, String)>,
 }
 
-/// Facts a screen update and the command guards may read. Built by the runtime for each event.
+/// Facts a screen update and the command guards may read. Built by the runtime for each
+/// event: the common facts here, the role's in [`RoleFacts`], and the shown screen's own
+/// context ([`WorkFacts`], [`CodingFacts`], [`roi::guards::RoiFacts`]) filled by its
+/// [`screen::Screen::fill_ctx`]; the other screens' contexts stay at their defaults.
 #[derive(Clone, Debug)]
 pub struct Ctx {
     /// The time of the event (injected; screens never read a clock).
@@ -74,53 +64,76 @@ pub struct Ctx {
     pub encounters: usize,
     /// Rows of text visible in the main pane (for paging).
     pub page_rows: usize,
-    /// The signed-in role may work deficiencies (technician or supervisor).
+    /// The list has a page after this one.
+    pub has_next: bool,
+    /// The list has a page before this one.
+    pub has_prev: bool,
+    /// A screen's own form (picker or reason prompt) is open: every key goes to it.
+    pub modal: bool,
+    /// A document is open in the screen's reader (find and next document apply).
+    pub reading: bool,
+    /// The signed-in user name (shown where a form records who acts, e.g. the verifier).
+    pub user: String,
+    /// What the signed-in role allows.
+    pub role: RoleFacts,
+    /// The technician's work screen (one claimed chart).
+    pub work: WorkFacts,
+    /// The coding workbench.
+    pub coding: CodingFacts,
+    /// The open release request and accounting, for the ROI lifecycle guards.
+    pub roi: roi::guards::RoiFacts,
+}
+
+/// What the signed-in role allows (the core checks again on every call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RoleFacts {
+    /// May work deficiencies (technician or supervisor).
     pub may_analyze: bool,
-    /// The signed-in role may waive and approve waivers (supervisor).
+    /// May waive and approve waivers (supervisor).
     pub may_waive: bool,
-    /// The signed-in role may work release-of-information requests (ROI or supervisor).
+    /// May work release-of-information requests (ROI or supervisor).
     pub may_release: bool,
+    /// May code (coder or supervisor).
+    pub may_code: bool,
+    /// Is supervisor (COD-20 hold override).
+    pub supervisor: bool,
+}
+
+/// The technician's work screen's context.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkFacts {
     /// The selected deficiency is open (not completed, waived or void).
     pub def_open: bool,
     /// The selected deficiency has a technician's waiver waiting for approval.
     pub waive_pending: bool,
     /// The selected document is not signed.
     pub doc_unsigned: bool,
-    /// The queue has a page after this one.
-    pub has_next: bool,
-    /// The queue has a page before this one.
-    pub has_prev: bool,
-    /// A screen's own form (picker or reason prompt) is open: every key goes to it.
-    pub modal: bool,
-    /// The signed-in role may code (coder or supervisor).
-    pub may_code: bool,
-    /// The encounter on the coding workbench may be changed (not coded).
-    pub coding_open: bool,
-    /// The encounter on the coding workbench is coded (it may be reopened).
+}
+
+/// The coding workbench's context.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodingFacts {
+    /// The encounter may be changed (not coded).
+    pub open: bool,
+    /// The encounter is coded (it may be reopened).
     pub coded: bool,
-    /// A diagnosis is selected in the workbench's code list (and the list has focus).
+    /// A diagnosis is selected in the code list (and the list has focus).
     pub dx_selected: bool,
-    /// A procedure is selected in the workbench's code list (and the list has focus).
+    /// A procedure is selected in the code list (and the list has focus).
     pub px_selected: bool,
-    /// A document's text is open on the workbench.
-    pub reading: bool,
-    /// The signed-in role is supervisor (COD-20 hold override).
-    pub supervisor: bool,
-    /// The open release request and accounting, for the ROI lifecycle guards.
-    pub roi: roi_guards::RoiFacts,
-    /// The signed-in user name (shown where a form records who acts, e.g. the verifier).
-    pub user: String,
 }
 
 impl Ctx {
     /// Set what the signed-in user's role allows (the role facts the guards read).
     pub fn with_role(mut self, role: crate::domain::Role) -> Ctx {
         use crate::domain::Perm;
-        self.may_analyze = role.can(Perm::AnalyzeDeficiencies);
-        self.may_waive = role.can(Perm::WaiveDeficiency);
-        self.may_release = role.can(Perm::ReleaseRecords);
-        self.may_code = role.can(Perm::Code);
-        self.supervisor = role == crate::domain::Role::Supervisor;
+        self.role = RoleFacts {
+            may_analyze: role.can(Perm::AnalyzeDeficiencies),
+            may_waive: role.can(Perm::WaiveDeficiency),
+            may_release: role.can(Perm::ReleaseRecords),
+            may_code: role.can(Perm::Code),
+            supervisor: role == crate::domain::Role::Supervisor,
+        };
         self
     }
 }
@@ -134,29 +147,22 @@ impl Default for Ctx {
             query_empty: true,
             encounters: 0,
             page_rows: 10,
-            may_analyze: false,
-            may_waive: false,
-            may_release: false,
-            def_open: false,
-            waive_pending: false,
-            doc_unsigned: false,
             has_next: false,
             has_prev: false,
             modal: false,
-            may_code: false,
-            coding_open: false,
-            coded: false,
-            dx_selected: false,
-            px_selected: false,
             reading: false,
-            supervisor: false,
-            roi: roi_guards::RoiFacts::default(),
             user: String::new(),
+            role: RoleFacts::default(),
+            work: WorkFacts::default(),
+            coding: CodingFacts::default(),
+            roi: roi::guards::RoiFacts::default(),
         }
     }
 }
 
-/// What a screen asks the runtime to do.
+/// What a screen asks the runtime to do. `#[must_use]`: every screen call's effect goes to
+/// [`App`]'s one dispatch, so none is dropped.
+#[must_use = "an Effect must be performed (App::perform)"]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     None,
@@ -185,6 +191,24 @@ pub enum Effect {
         doc_id: i64,
     },
     Goto(ScreenId),
+    /// Return to the screen this one was entered from (the screen stack).
+    Back,
+    /// Write the list on screen to an audited CSV file.
+    ExportList,
+    /// Open the chart of a visit (audited), showing that encounter.
+    OpenVisit {
+        visit: String,
+    },
+    /// Open the chart of an encounter (audited), showing that encounter.
+    OpenEncounter {
+        encounter_id: i64,
+    },
+    /// Claim an encounter: the technician's work screen or the coder's workbench, by role.
+    ClaimEncounter {
+        encounter_id: i64,
+    },
+    /// Read the screen shown again now.
+    Refresh,
     OpenHelp,
     OpenPalette,
     CloseOverlay,
@@ -225,7 +249,7 @@ pub enum RoiAction {
     },
     /// Find entries for the open form's picker (patients: audited search; address book).
     Lookup {
-        source: roi_forms::Source,
+        source: roi::forms::Source,
         query: String,
     },
     /// Select or leave out documents (picked from the request's list).
@@ -392,6 +416,13 @@ pub enum CodingAction {
     Query {
         encounter_id: i64,
         question: String,
+    },
+    /// Read the queries awaiting an answer (audited) and show them.
+    LoadQueries,
+    /// Record the provider's answer to a query (COD-21), then read the list again.
+    Answer {
+        query_id: i64,
+        text: String,
     },
 }
 

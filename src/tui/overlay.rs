@@ -44,6 +44,9 @@ pub struct HelpState {
     pub entries: Vec<Entry>,
     /// First entry shown: a screen with more commands than rows scrolls (↑↓, PgUp/PgDn).
     pub scroll: usize,
+    /// The first entry of the last full page at the last draw (scrolling stops there, so
+    /// the last page is full rather than one entry alone).
+    pub last_first: std::cell::Cell<Option<usize>>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +99,7 @@ impl Overlay {
             screen,
             entries: entries(screen, ctx),
             scroll: 0,
+            last_first: std::cell::Cell::new(None),
         })
     }
 }
@@ -103,7 +107,10 @@ impl Overlay {
 pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
     match o {
         Overlay::Help(h) => {
-            let last = h.entries.len().saturating_sub(1);
+            let last = h
+                .last_first
+                .get()
+                .unwrap_or(h.entries.len().saturating_sub(1));
             match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') | KeyCode::F(1) => {
                     return Effect::CloseOverlay;
@@ -191,7 +198,18 @@ impl Widget for &Overlay {
                 let r = centered(area, 110, (total as u16).saturating_add(3));
                 Clear.render(r, buf);
                 let avail = r.height.saturating_sub(3) as usize;
-                let first = h.scroll.min(h.entries.len().saturating_sub(1));
+                // The last full page starts where the entries from the end stop fitting.
+                let mut fit_rows = 0usize;
+                let mut last_first = docs.len();
+                for d in docs.iter().rev() {
+                    if fit_rows + d.len() > avail && last_first < docs.len() {
+                        break;
+                    }
+                    fit_rows += d.len();
+                    last_first -= 1;
+                }
+                h.last_first.set(Some(last_first));
+                let first = h.scroll.min(last_first);
                 let mut rows = Vec::new();
                 let (mut used, mut shown) = (0usize, first);
                 for (e, doc) in h.entries.iter().zip(&docs).skip(first) {
@@ -243,14 +261,18 @@ impl Widget for &Overlay {
                 StatefulWidget::render(table, list, buf, &mut ts);
             }
             Overlay::Confirm(c) => {
-                let r = centered(area, 60, 5);
+                // The prompt wraps: the whole question is shown at 80 columns.
+                let w = area.width.min(64);
+                let mut lines: Vec<Line> = wrap(&c.prompt, w.saturating_sub(2).max(10) as usize)
+                    .into_iter()
+                    .map(Line::from)
+                    .collect();
+                lines.push(Line::from("y = yes, any other key = no").bold());
+                let r = centered(area, w, lines.len() as u16 + 2);
                 Clear.render(r, buf);
-                Paragraph::new(vec![
-                    Line::from(c.prompt.clone()),
-                    Line::from("y = yes, any other key = no"),
-                ])
-                .block(Block::bordered().title(" Confirm "))
-                .render(r, buf);
+                Paragraph::new(lines)
+                    .block(Block::bordered().title(" Confirm "))
+                    .render(r, buf);
             }
         }
     }
@@ -299,7 +321,7 @@ mod tests {
         };
         let mut o = Overlay::Palette(PaletteState::new(ScreenId::Chart, &ctx));
         for c in "encounter".chars() {
-            update(&mut o, key(KeyCode::Char(c)), &ctx);
+            let _ = update(&mut o, key(KeyCode::Char(c)), &ctx);
         }
         let Overlay::Palette(p) = &o else {
             unreachable!()
@@ -313,7 +335,7 @@ mod tests {
         );
         let mut o = Overlay::Palette(PaletteState::new(ScreenId::Chart, &ctx));
         for c in "document".chars() {
-            update(&mut o, key(KeyCode::Char(c)), &ctx);
+            let _ = update(&mut o, key(KeyCode::Char(c)), &ctx);
         }
         assert_eq!(
             update(&mut o, key(KeyCode::Enter), &ctx),

@@ -255,12 +255,12 @@ mod tests {
         );
         assert_eq!(e, Effect::Status("2 patients found".into()));
         assert_eq!(s.focus, Focus::Results);
-        update(&mut s, c(CommandId::MoveDown), &Ctx::default());
-        update(&mut s, c(CommandId::MoveDown), &Ctx::default());
+        let _ = update(&mut s, c(CommandId::MoveDown), &Ctx::default());
+        let _ = update(&mut s, c(CommandId::MoveDown), &Ctx::default());
         assert_eq!(s.selected, 1, "selection stops at the last row");
         let e = update(&mut s, c(CommandId::OpenChart), &Ctx::default());
         assert_eq!(e, Effect::OpenChart { patient_id: 2 });
-        update(&mut s, c(CommandId::GoTop), &Ctx::default());
+        let _ = update(&mut s, c(CommandId::GoTop), &Ctx::default());
         assert_eq!(s.selected, 0);
     }
 
@@ -270,7 +270,7 @@ mod tests {
             focus: Focus::Results,
             ..SearchState::default()
         };
-        update(&mut s, c(CommandId::Search), &Ctx::default());
+        let _ = update(&mut s, c(CommandId::Search), &Ctx::default());
         assert!(s.typing());
         assert_eq!(
             update(&mut s, c(CommandId::Back), &Ctx::default()),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::App;
 use crate::codes::{CodeIndex, PickerInput, format_detail, show};
-use crate::tui::code_lookup::{self, CodeLookupState};
+use crate::tui::codes::lookup::{self as code_lookup, CodeLookupState};
 use crate::tui::{Msg, ScreenId};
 
 impl App {
@@ -28,7 +28,7 @@ impl App {
         {
             self.code_lookup = Some(CodeLookupState::new(year));
         }
-        self.screen = ScreenId::Codes;
+        self.enter(ScreenId::Codes);
     }
 
     /// Run a picker input on the kept index and perform what the screen asks next.

@@ -14,9 +14,13 @@ use crate::coding::{query, queue, work};
 use crate::error::CoreError;
 use crate::settings;
 use crate::tui::chart_view::ChartState;
-use crate::tui::coding_queue::{self, CodingQueueState};
-use crate::tui::coding_work::{self, CodingWorkState};
+use crate::tui::coding::queries::QueriesState;
+use crate::tui::coding::queue::CodingQueueState;
+use crate::tui::coding::work::{self as coding_work, CodingWorkState};
 use crate::tui::{CodingAction, CodingRefresh, Msg, ScreenId};
+
+/// Queries listed at most (open ones first, soonest due).
+const QUERY_LIST: usize = 500;
 
 impl App {
     /// Show the coding queue (kept across visits) and read its page. Unanswered queries past
@@ -30,7 +34,7 @@ impl App {
         if self.codingq.is_none() {
             self.codingq = Some(CodingQueueState::new());
         }
-        self.screen = ScreenId::CodingQueue;
+        self.enter(ScreenId::CodingQueue);
         let ctx = self.ctx(now);
         if let Some(q) = &mut self.codingq {
             let e = q.reload(&ctx);
@@ -87,33 +91,16 @@ impl App {
     ) -> Result<CodingWorkState, CoreError> {
         work::claim(&mut self.store, actor, encounter_id)?;
         let (header, list, edits) = work::open(&mut self.store, actor, encounter_id)?;
-        let patient_id: i64 = self.store.conn().query_row(
-            "SELECT patient_id FROM encounters WHERE id = ?1",
-            [encounter_id],
-            |r| r.get(0),
-        )?;
+        let patient_id =
+            crate::deficiency::screens_read::patient_of_encounter(self.store.conn(), encounter_id)?;
         let c = chart::open_chart(&mut self.store, actor, patient_id)?;
         let docs = ChartState::new(c)
             .docs
             .into_iter()
             .filter(|d| d.encounter_id == encounter_id)
             .collect();
-        let mut st = self.store.conn().prepare(
-            "SELECT kind, system, code, display, COALESCE(substr(occurred_at, 1, 10), '') FROM clinical_facts
-             WHERE encounter_id = ?1 ORDER BY kind, occurred_at, id",
-        )?;
-        let facts = st
-            .query_map([encounter_id], |r| {
-                let (kind, system, code, display, at): (String, String, String, String, String) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-                let system = if system.contains("snomed") {
-                    "SNOMED".to_string()
-                } else {
-                    system
-                };
-                Ok(format!("{kind:<9} {system} {code} {display} {at}"))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let facts =
+            crate::coding::screens_read::clinical_fact_lines(self.store.conn(), encounter_id)?;
         let mut r = self.coding_refresh(encounter_id)?;
         r.list = list;
         r.edits = edits;
@@ -147,8 +134,9 @@ impl App {
     pub(super) fn perform_coding(&mut self, action: CodingAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
-        let ctx = self.ctx(now);
         let mut refresh: Option<i64> = None;
+        // Set when the encounter was completed: the workbench moves to the next one.
+        let mut next: Option<i64> = None;
         let result: Result<Option<String>, CoreError> = match action {
             CodingAction::LoadQueue {
                 list,
@@ -165,16 +153,14 @@ impl App {
                 limit + 1,
             )
             .map(|rows| {
-                if let Some(q) = &mut self.codingq {
-                    coding_queue::update(q, Msg::CodingPage(rows), &ctx);
-                }
+                self.dispatch(ScreenId::CodingQueue, Msg::CodingPage(rows), now);
                 None
             }),
             CodingAction::Open { encounter_id } => match self.open_coding(&actor, encounter_id) {
                 Ok(w) => {
                     self.coding = Some(w);
                     self.claim_renewed = Some(now);
-                    self.screen = ScreenId::Coding;
+                    self.enter(ScreenId::Coding);
                     Ok(None)
                 }
                 Err(e) => {
@@ -210,8 +196,9 @@ impl App {
                     override_reason.as_deref(),
                 )
                 .map(|o| {
+                    next = Some(encounter_id);
                     Some(format!(
-                        "coded: {} edit(s) acknowledged; the claim is released (esc: back to the queue)",
+                        "coded: {} edit(s) acknowledged; the claim is released",
                         o.acknowledged.len()
                     ))
                 })
@@ -227,6 +214,30 @@ impl App {
                         self.claim_renewed = Some(now);
                         Some("reopened: in progress".to_string())
                     })
+            }
+            CodingAction::LoadQueries => {
+                let today = crate::clock::FacilityClock::at(self.store.conn(), now)
+                    .map(|c| c.today())
+                    .unwrap_or_else(|_| crate::clock::facility_date(now));
+                crate::coding::screens_read::open_queries(&mut self.store, &actor, QUERY_LIST).map(
+                    |rows| {
+                        let q = self.queries.get_or_insert_with(QueriesState::default);
+                        q.set_rows(rows, today);
+                        self.enter(ScreenId::Queries);
+                        None
+                    },
+                )
+            }
+            CodingAction::Answer { query_id, text } => {
+                match query::answer(&mut self.store, &actor, query_id, &text) {
+                    Ok(()) => {
+                        self.perform_coding(CodingAction::LoadQueries, now);
+                        Ok(Some(format!(
+                            "query {query_id} answered; the encounter's hold is released when no other query is open (COD-21)"
+                        )))
+                    }
+                    Err(e) => Err(e),
+                }
             }
             CodingAction::Query {
                 encounter_id,
@@ -244,18 +255,57 @@ impl App {
         };
         // After any change (refused or not) the workbench shows what is stored.
         if let Some(id) = refresh {
-            match self.coding_refresh(id) {
-                Ok(r) => {
-                    if let Some(w) = &mut self.coding {
-                        coding_work::update(w, Msg::CodingRefresh(Box::new(r)), &ctx);
-                    }
-                }
-                Err(e) => self.fail(e),
-            }
+            self.refresh_coding(id, now);
         }
         match result {
             Ok(Some(m)) => self.status = Some(m),
             Ok(None) => {}
+            Err(e) => self.fail(e),
+        }
+        if let Some(done) = next {
+            self.next_encounter(done, now);
+        }
+    }
+
+    /// After completing an encounter: say so and open the next unclaimed encounter of the
+    /// queue page (the coded one stays on screen when there is none, so it can be reviewed
+    /// or reopened).
+    fn next_encounter(&mut self, done: i64, now: DateTime<Utc>) {
+        let said = self.status.take().unwrap_or_default();
+        let visit = self
+            .coding
+            .as_ref()
+            .and_then(|w| w.title.split(" · ").next().map(str::to_string))
+            .unwrap_or_default();
+        let next = self.codingq.as_ref().and_then(|q| {
+            q.rows
+                .iter()
+                .find(|r| r.encounter_id != done && r.note.is_empty())
+                .map(|r| r.encounter_id)
+        });
+        match next {
+            Some(encounter_id) => {
+                self.coding = None;
+                self.claim_renewed = None;
+                self.perform_coding(CodingAction::Open { encounter_id }, now);
+                if self.status.is_none() {
+                    self.status = Some(format!(
+                        "{said} · {visit} done · next encounter opened (Esc: queue)"
+                    ));
+                }
+            }
+            None => {
+                self.status = Some(format!(
+                    "{said} · {visit} done · no other encounter on the queue page (Esc: queue)"
+                ))
+            }
+        }
+    }
+
+    /// Read the workbench's encounter again (bare reads) and show it.
+    pub(super) fn refresh_coding(&mut self, encounter_id: i64, now: DateTime<Utc>) {
+        match self.coding_refresh(encounter_id) {
+            Ok(r) => self.dispatch(ScreenId::Coding, Msg::CodingRefresh(Box::new(r)), now),
             Err(e) => self.fail(e),
         }
     }

@@ -12,10 +12,10 @@ use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
 use crate::report_cli;
 use crate::settings;
-use crate::tui::def_provider::{self, ProviderViewState};
-use crate::tui::def_queue::{self, QueueState};
-use crate::tui::def_reports::{self, ReportsState};
-use crate::tui::def_work::{self, WorkState};
+use crate::tui::deficiency::provider::ProviderViewState;
+use crate::tui::deficiency::queue::QueueState;
+use crate::tui::deficiency::reports::ReportsState;
+use crate::tui::deficiency::work::WorkState;
 use crate::tui::{DefAction, Msg, ScreenId};
 
 impl App {
@@ -23,9 +23,16 @@ impl App {
     pub(super) fn open_queue(&mut self, now: DateTime<Utc>) {
         if self.defq.is_none() {
             let edges = report::bucket_edges(self.store.conn()).unwrap_or([7, 14, 30]);
-            self.defq = Some(QueueState::new(edges));
+            let mut q = QueueState::new(edges);
+            // What the filter's names are matched against (bare reads; no PHI).
+            q.services =
+                crate::deficiency::screens_read::services(self.store.conn()).unwrap_or_default();
+            q.providers = ops::list_providers(self.store.conn())
+                .map(|ps| ps.into_iter().map(|p| (p.id, p.name)).collect())
+                .unwrap_or_default();
+            self.defq = Some(q);
         }
-        self.screen = ScreenId::Deficiencies;
+        self.enter(ScreenId::Deficiencies);
         let ctx = self.ctx(now);
         if let Some(q) = &mut self.defq {
             let e = q.reload(&ctx);
@@ -45,7 +52,7 @@ impl App {
             })
             .unwrap_or_default();
         self.reports = Some(ReportsState::new(providers));
-        self.screen = ScreenId::Reports;
+        self.enter(ScreenId::Reports);
         self.perform_def(DefAction::Report { provider: None }, now);
     }
 
@@ -95,7 +102,6 @@ impl App {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
         let may_administer = session.role.can(crate::domain::Perm::Administer);
-        let ctx = self.ctx(now);
         let zone = crate::clock::facility_zone(self.store.conn())
             .unwrap_or_else(|_| crate::clock::cached_zone());
         let local = now.with_timezone(&zone);
@@ -111,6 +117,15 @@ impl App {
             self.fail(e);
             return;
         }
+        // A change that may finish the chart: marking it analysed, or closing its last item.
+        let finishing = matches!(
+            action,
+            DefAction::MarkAnalyzed { .. }
+                | DefAction::Transition { .. }
+                | DefAction::Sign { .. }
+                | DefAction::ApproveWaiver { .. }
+        );
+        let analysed = matches!(action, DefAction::MarkAnalyzed { .. });
         let result: Result<Option<String>, CoreError> = match action {
             DefAction::LoadQueue {
                 tab,
@@ -128,9 +143,7 @@ impl App {
                 limit + 1,
             )
             .map(|rows| {
-                if let Some(q) = &mut self.defq {
-                    def_queue::update(q, Msg::QueuePage(rows), &ctx);
-                }
+                self.dispatch(ScreenId::Deficiencies, Msg::QueuePage(rows), now);
                 None
             }),
             DefAction::OpenWork {
@@ -149,7 +162,7 @@ impl App {
                     Ok(w) => {
                         self.work = Some(w);
                         self.claim_renewed = Some(now);
-                        self.screen = ScreenId::Work;
+                        self.enter(ScreenId::Work);
                         Ok(None)
                     }
                     Err(e) => {
@@ -207,9 +220,7 @@ impl App {
             DefAction::Sign { document_id } => {
                 ops::record_signature(&mut self.store, &actor, document_id, local.naive_local())
                     .map(|o| {
-                        if let Some(w) = &mut self.work {
-                            def_work::update(w, Msg::Signed { document_id }, &ctx);
-                        }
+                        self.dispatch(ScreenId::Work, Msg::Signed { document_id }, now);
                         Some(format!(
                             "signature recorded; {} deficienc{} resolved",
                             o.resolved,
@@ -221,14 +232,12 @@ impl App {
                 let today = local.date_naive();
                 match self.report_text(&actor, may_administer, provider, today) {
                     Ok((title, text)) => {
-                        if let Some(r) = &mut self.reports {
-                            let msg = Msg::Report {
-                                title,
-                                text,
-                                provider,
-                            };
-                            def_reports::update(r, msg, &ctx);
-                        }
+                        let msg = Msg::Report {
+                            title,
+                            text,
+                            provider,
+                        };
+                        self.dispatch(ScreenId::Reports, msg, now);
                         Ok(None)
                     }
                     Err(e) => {
@@ -246,13 +255,19 @@ impl App {
                     .unwrap_or_else(|| format!("Provider #{provider_id}"));
                 match settings::get_i64(self.store.conn(), "deficiency_delinquent_days") {
                     Ok(days) => {
-                        let mut p =
-                            ProviderViewState::new(provider_id, &name, local.date_naive(), days);
-                        self.screen = ScreenId::Provider;
+                        // The state first: the page size comes from its chrome.
+                        self.provider_view = Some(ProviderViewState::new(
+                            provider_id,
+                            &name,
+                            local.date_naive(),
+                            days,
+                        ));
+                        self.enter(ScreenId::Provider);
                         let ctx = self.ctx(now);
-                        let e = p.load(None, &ctx);
-                        self.provider_view = Some(p);
-                        self.perform(e, now);
+                        if let Some(p) = &mut self.provider_view {
+                            let e = p.load(None, &ctx);
+                            self.perform(e, now);
+                        }
                         Ok(None)
                     }
                     Err(e) => Err(e),
@@ -270,9 +285,7 @@ impl App {
                 limit + 1,
             )
             .map(|rows| {
-                if let Some(p) = &mut self.provider_view {
-                    def_provider::update(p, Msg::ProviderPage(rows), &ctx);
-                }
+                self.dispatch(ScreenId::Provider, Msg::ProviderPage(rows), now);
                 None
             }),
             DefAction::MarkAnalyzed { encounter_id } => {
@@ -292,11 +305,67 @@ impl App {
                 if let Some(n) = note {
                     self.status = Some(n);
                 }
+                let open_left = self
+                    .work
+                    .as_ref()
+                    .map(|w| w.defs.iter().filter(|d| d.open).count());
+                let analysing = self
+                    .defq
+                    .as_ref()
+                    .is_some_and(|q| q.tab == crate::deficiency::queue::QueueTab::AwaitingAnalysis);
+                if finishing && ((analysed && analysing) || open_left == Some(0)) {
+                    self.next_chart(now, analysed);
+                }
             }
             Err(e) => {
                 self.refresh_work(now);
                 self.fail(e);
             }
+        }
+    }
+
+    /// The worked chart is done (analysed, or nothing left open): say so, release it and
+    /// claim the next chart of the queue, as the user would with Esc then Enter.
+    fn next_chart(&mut self, now: DateTime<Utc>, analysed: bool) {
+        let Some(w) = &self.work else { return };
+        let visit = w
+            .chart
+            .encounter()
+            .map(|e| e.visit.clone())
+            .unwrap_or_default();
+        let id = w.encounter_id;
+        let said = self
+            .status
+            .take()
+            .map(|s| format!("{s} · "))
+            .unwrap_or_default();
+        let done = if analysed {
+            format!("{said}{visit} analysed")
+        } else {
+            format!("{said}{visit} complete: no open deficiencies")
+        };
+        self.perform_def(DefAction::LeaveWork { encounter_id: id }, now);
+        let next = self.defq.as_ref().and_then(|q| {
+            q.rows
+                .iter()
+                .find(|r| r.encounter_id != id && r.claimed_by.is_empty())
+                .map(|r| (r.encounter_id, r.mrn.clone(), r.attending_id))
+        });
+        match next {
+            Some((encounter_id, mrn, attending_id)) => {
+                self.perform_def(
+                    DefAction::OpenWork {
+                        encounter_id,
+                        mrn,
+                        attending_id,
+                    },
+                    now,
+                );
+                if self.work.is_some() {
+                    self.status = Some(format!("{done} · next chart opened (Esc: queue)"));
+                }
+            }
+            None => self.status = Some(format!("{done} · no other chart on this queue page")),
         }
     }
 
@@ -315,15 +384,24 @@ impl App {
     }
 
     /// Read the worked chart's deficiencies again (a bare read of deficiency rows).
-    fn refresh_work(&mut self, now: DateTime<Utc>) {
-        let ctx = self.ctx(now);
-        if let Some(w) = &mut self.work {
-            match queue::encounter_deficiencies(self.store.conn(), w.encounter_id) {
-                Ok(rows) => {
-                    def_work::update(w, Msg::Deficiencies(rows), &ctx);
-                }
-                Err(e) => self.status = Some(e.to_string()),
-            }
+    pub(super) fn refresh_work(&mut self, now: DateTime<Utc>) {
+        let Some(id) = self.work.as_ref().map(|w| w.encounter_id) else {
+            return;
+        };
+        match queue::encounter_deficiencies(self.store.conn(), id) {
+            Ok(rows) => self.dispatch(ScreenId::Work, Msg::Deficiencies(rows), now),
+            Err(e) => self.fail(e),
+        }
+        // The header shows the encounter's status as stored now.
+        if let Ok((him, coding)) =
+            crate::deficiency::screens_read::encounter_status(self.store.conn(), id)
+            && let Some(e) = self
+                .work
+                .as_mut()
+                .and_then(|w| w.chart.encounters.iter_mut().find(|e| e.id == id))
+        {
+            e.him = crate::text::sanitize_line(&him).into_owned();
+            e.coding = crate::text::sanitize_line(&coding).into_owned();
         }
     }
 
@@ -340,18 +418,12 @@ impl App {
             return Err(CoreError::invalid("session", "not signed in"));
         };
         let actor = session.actor();
-        let patient_id: i64 = self
-            .store
-            .conn()
-            .query_row(
-                "SELECT patient_id FROM encounters WHERE id = ?1",
-                [encounter_id],
-                |r| r.get(0),
-            )
-            .map_err(|_| CoreError::NotFound {
-                what: "encounter of patient",
-                id: format!("{encounter_id} ({mrn})"),
-            })?;
+        let patient_id =
+            crate::deficiency::screens_read::patient_of_encounter(self.store.conn(), encounter_id)
+                .map_err(|_| CoreError::NotFound {
+                    what: "encounter of patient",
+                    id: format!("{encounter_id} ({mrn})"),
+                })?;
         let c = chart::open_chart(&mut self.store, &actor, patient_id)?;
         let defs = queue::encounter_deficiencies(self.store.conn(), encounter_id)?;
         let mut providers: Vec<(i64, String)> = Vec::new();

@@ -11,20 +11,20 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 
 use super::App;
 use crate::chart;
 use crate::roi::addressbook;
 use crate::roi::estimate::fee_estimate;
+use crate::roi::screens_read::{self, RoiView};
 use crate::roi::{disclosure, holds, manual_disclosure, release, request};
 use crate::settings;
 use crate::store::version::{self, Versioned};
-use crate::tui::roi_accounting::AccountingState;
-use crate::tui::roi_book::BookState;
-use crate::tui::roi_desk::{RequestExtra, RoiQueueState, RoiRequestState};
-use crate::tui::roi_forms::{FieldForm, Source};
-use crate::tui::roi_intake::{patient_choice, requester_choice};
+use crate::tui::roi::accounting::AccountingState;
+use crate::tui::roi::book::BookState;
+use crate::tui::roi::desk::{RequestExtra, RoiQueueState, RoiRequestState};
+use crate::tui::roi::forms::{FieldForm, Source};
+use crate::tui::roi::intake::{patient_choice, requester_choice};
 use crate::tui::{RoiAction, RoiStep, ScreenId};
 
 /// Address-book entries listed while typing.
@@ -106,7 +106,7 @@ impl App {
                 let mut st = RoiRequestState::new(&d, &extra);
                 st.scroll = keep.unwrap_or(0).min(st.lines.len().saturating_sub(1));
                 self.roi_req = Some(st);
-                self.screen = ScreenId::RoiRequest;
+                self.enter(ScreenId::RoiRequest);
                 self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
@@ -136,16 +136,7 @@ impl App {
     fn open_accounting(&mut self, mrn: &str, from: ScreenId, status: Option<String>) {
         let Some(s) = &self.session else { return };
         // The open accounting request's version, read before the accounting itself.
-        let aod: Option<(i64, i64)> = self
-            .store
-            .conn()
-            .query_row(
-                "SELECT a.id, a.version FROM aod_requests a JOIN patients p ON p.id = a.patient_id
-                 WHERE p.mrn = ?1 AND a.status <> 'provided' ORDER BY a.id DESC LIMIT 1",
-                [mrn],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+        let aod = screens_read::open_aod_request(self.store.conn(), mrn)
             .ok()
             .flatten();
         match disclosure::accounting(&mut self.store, &s.actor(), mrn, None) {
@@ -155,23 +146,13 @@ impl App {
                     .map(|(_, v)| v);
                 let mut st = AccountingState::new(&a, from, version);
                 // The agency's own request of this patient, for a suspension (AOD-06).
-                st.agency_request = self
-                    .store
-                    .conn()
-                    .query_row(
-                        "SELECT r.id FROM release_requests r JOIN patients p ON p.id = r.patient_id
-                         WHERE p.mrn = ?1 AND r.requester_type IN ('OVERSIGHT', 'LAW_ENF')
-                         ORDER BY r.id DESC LIMIT 1",
-                        [mrn],
-                        |r| r.get::<_, i64>(0),
-                    )
-                    .optional()
+                st.agency_request = screens_read::agency_request(self.store.conn(), mrn)
                     .ok()
                     .flatten()
                     .map(request::request_label)
                     .unwrap_or_default();
                 self.accounting = Some(st);
-                self.screen = ScreenId::Accounting;
+                self.enter(ScreenId::Accounting);
                 self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
@@ -211,35 +192,16 @@ impl App {
     /// only a change to this fingerprint rereads the screen, so two idle desks never make
     /// each other reread (and re-audit) forever.
     fn roi_fingerprint(&self) -> Option<String> {
-        let conn = self.store.conn();
-        let q = |sql: &str, p: &dyn rusqlite::ToSql| -> Option<String> {
-            conn.query_row(sql, [p], |r| {
-                Ok(format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-            })
-            .ok()
-        };
-        let fp = match self.screen {
-            ScreenId::RoiQueue => q(
-                "SELECT count(*), coalesce(sum(version), 0) FROM release_requests WHERE ?1 = ?1",
-                &0,
-            )?,
-            ScreenId::RoiRequest => q(
-                "SELECT count(*), coalesce(sum(version), 0) FROM release_requests WHERE id = ?1",
-                &self.roi_req.as_ref()?.id,
-            )?,
-            ScreenId::Accounting => q(
-                "SELECT (SELECT count(*) FROM disclosures d JOIN patients p ON p.id = d.patient_id WHERE p.mrn = ?1)
-                        + (SELECT count(*) FROM aod_suspensions),
-                        (SELECT coalesce(sum(a.version), 0) + count(*) FROM aod_requests a
-                           JOIN patients p ON p.id = a.patient_id WHERE p.mrn = ?1)",
-                &self.accounting.as_ref()?.mrn,
-            )?,
-            ScreenId::AddressBook => q(
-                "SELECT count(*), coalesce(sum(version), 0) FROM requester_book WHERE ?1 = ?1",
-                &0,
-            )?,
+        let view = match self.screen {
+            ScreenId::RoiQueue => RoiView::Queue,
+            ScreenId::RoiRequest => RoiView::Request(self.roi_req.as_ref()?.id),
+            ScreenId::Accounting => RoiView::Accounting {
+                mrn: &self.accounting.as_ref()?.mrn,
+            },
+            ScreenId::AddressBook => RoiView::AddressBook,
             _ => return None,
         };
+        let fp = screens_read::fingerprint(self.store.conn(), view).ok()?;
         Some(format!("{:?}:{fp}", self.screen))
     }
 
@@ -266,6 +228,11 @@ impl App {
         if fp.is_none() || fp == self.roi_seen {
             return;
         }
+        self.refresh_roi();
+    }
+
+    /// Read the ROI screen shown again (not while a form is open there: the draft stays).
+    pub(super) fn refresh_roi(&mut self) {
         match self.screen {
             ScreenId::RoiQueue if self.roiq.as_ref().is_some_and(|q| q.form.is_none()) => {
                 self.load_queue();
@@ -459,7 +426,7 @@ impl App {
                 let mut b = BookState::new(rows);
                 b.selected = keep.unwrap_or(0).min(b.rows.len().saturating_sub(1));
                 self.book = Some(b);
-                self.screen = ScreenId::AddressBook;
+                self.enter(ScreenId::AddressBook);
                 self.mark_roi_seen();
                 if let Some(m) = status {
                     self.status = Some(m);
@@ -492,7 +459,7 @@ impl App {
                 self.load_queue();
                 if self.roiq.is_some() {
                     self.roi_req = None;
-                    self.screen = ScreenId::RoiQueue;
+                    self.enter(ScreenId::RoiQueue);
                     self.mark_roi_seen();
                 }
             }

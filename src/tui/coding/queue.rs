@@ -1,0 +1,377 @@
+//! The coding queue: discharged encounters ready to code, oldest discharge first, and (on the
+//! other tab) the encounters held for documentation with the open deficiencies that hold them
+//! (COD-20). Pages are keyset-paged by the core; each page read is an audited query. Enter
+//! claims the selected encounter and opens it on the workbench.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Style, Stylize};
+use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState};
+
+use crate::coding::queue::{CodingKey, CodingList, CodingRow};
+use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::{CodingAction, CommandId, Ctx, Effect, Msg, ScreenId};
+
+/// One queue row, sanitised on entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueLine {
+    pub encounter_id: i64,
+    pub visit: String,
+    pub patient: String,
+    pub kind: String,
+    pub service: String,
+    pub discharged: String,
+    pub status: String,
+    /// Claimed by (queue) or the hold reasons (held list).
+    pub note: String,
+    pub key: CodingKey,
+}
+
+fn line_of(r: CodingRow, list: CodingList) -> QueueLine {
+    let note = match list {
+        CodingList::Queue => r
+            .claimed_by
+            .map(|u| format!("claimed by {u}"))
+            .unwrap_or_default(),
+        CodingList::Held => r
+            .hold
+            .iter()
+            .map(|h| format!("{} ({}, #{})", h.kind, h.rule, h.id))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    QueueLine {
+        encounter_id: r.encounter_id,
+        visit: sanitize_line(&r.visit_number).into_owned(),
+        patient: sanitize_line(&r.patient).into_owned(),
+        kind: r.kind,
+        service: sanitize_line(&r.service).into_owned(),
+        discharged: r.discharge_at.chars().take(10).collect(),
+        status: r.coding_status,
+        note: sanitize_line(&note).into_owned(),
+        key: r.key,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CodingQueueState {
+    pub list: CodingList,
+    pub rows: Vec<QueueLine>,
+    pub selected: usize,
+    /// Start keys of the pages before this one (the first page starts at `None`).
+    pub pages: Vec<Option<CodingKey>>,
+    /// Start key of this page.
+    pub start: Option<CodingKey>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<CodingKey>,
+    pub limit: usize,
+    /// Encounter type filter (`None`: all types).
+    pub kind: Option<&'static str>,
+    /// Service filter (`None`: all services), taken from the selected row.
+    pub service: Option<String>,
+}
+
+/// The type filter's cycle: all, then each encounter type.
+pub const KINDS: [Option<&str>; 5] = [
+    None,
+    Some("inpatient"),
+    Some("outpatient"),
+    Some("emergency"),
+    Some("observation"),
+];
+
+impl CodingQueueState {
+    pub fn new() -> CodingQueueState {
+        CodingQueueState {
+            list: CodingList::Queue,
+            rows: Vec::new(),
+            selected: 0,
+            pages: Vec::new(),
+            start: None,
+            next: None,
+            limit: 20,
+            kind: None,
+            service: None,
+        }
+    }
+
+    pub fn has_prev(&self) -> bool {
+        !self.pages.is_empty()
+    }
+
+    pub fn selected_row(&self) -> Option<&QueueLine> {
+        self.rows.get(self.selected)
+    }
+
+    /// Read the current page again.
+    pub fn reload(&mut self, ctx: &Ctx) -> Effect {
+        self.limit = ctx.page_rows.clamp(1, 200);
+        Effect::Coding(CodingAction::LoadQueue {
+            list: self.list,
+            kind: self.kind.map(str::to_string),
+            service: self.service.clone(),
+            after: self.start.clone(),
+            limit: self.limit,
+        })
+    }
+}
+
+impl Default for CodingQueueState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
+    use CommandId as C;
+    let last = s.rows.len().saturating_sub(1);
+    match msg {
+        Msg::CodingPage(mut rows) => {
+            s.next = (rows.len() > s.limit).then(|| rows[s.limit - 1].key.clone());
+            rows.truncate(s.limit);
+            s.rows = rows.into_iter().map(|r| line_of(r, s.list)).collect();
+            s.selected = s.selected.min(s.rows.len().saturating_sub(1));
+        }
+        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
+        Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
+        Msg::Command(C::GoTop) => s.selected = 0,
+        Msg::Command(C::GoBottom) => s.selected = last,
+        Msg::Command(C::ToggleQueueTab) => {
+            s.list = match s.list {
+                CodingList::Queue => CodingList::Held,
+                CodingList::Held => CodingList::Queue,
+            };
+            s.pages.clear();
+            s.start = None;
+            s.selected = 0;
+            return s.reload(ctx);
+        }
+        Msg::Command(C::CycleCodingType) => {
+            let i = KINDS.iter().position(|k| *k == s.kind).unwrap_or(0);
+            s.kind = KINDS[(i + 1) % KINDS.len()];
+            s.pages.clear();
+            s.start = None;
+            s.selected = 0;
+            return s.reload(ctx);
+        }
+        Msg::Command(C::FilterCodingService) => {
+            // The selected encounter's service; again: every service.
+            s.service = match (&s.service, s.selected_row()) {
+                (Some(_), _) => None,
+                (None, Some(r)) => Some(r.service.clone()),
+                (None, None) => return Effect::None,
+            };
+            s.pages.clear();
+            s.start = None;
+            s.selected = 0;
+            return s.reload(ctx);
+        }
+        Msg::Command(C::NextPage) => {
+            if let Some(n) = s.next.take() {
+                s.pages.push(s.start.take());
+                s.start = Some(n);
+                s.selected = 0;
+                return s.reload(ctx);
+            }
+        }
+        Msg::Command(C::PrevPage) => {
+            if let Some(p) = s.pages.pop() {
+                s.start = p;
+                s.selected = 0;
+                return s.reload(ctx);
+            }
+        }
+        Msg::Command(C::OpenQueries) => return Effect::Goto(ScreenId::Queries),
+        Msg::Command(C::CodeEncounter) => {
+            if let Some(r) = s.selected_row() {
+                return Effect::Coding(CodingAction::Open {
+                    encounter_id: r.encounter_id,
+                });
+            }
+        }
+        _ => {}
+    }
+    Effect::None
+}
+
+impl ratatui::widgets::Widget for &CodingQueueState {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (title, last) = match self.list {
+            CodingList::Queue => (" Ready to code — oldest discharge first ", "Claimed"),
+            CodingList::Held => (" Held for documentation (COD-20) ", "Held for"),
+        };
+        let page = self.pages.len() + 1;
+        let more = if self.next.is_some() {
+            " · more: n"
+        } else {
+            ""
+        };
+        let kind = self.kind.unwrap_or("all types");
+        let service = match &self.service {
+            Some(s) => format!(" · {s} only"),
+            None => String::new(),
+        };
+        let title = format!("{title}· {kind}{service} · page {page}{more} · t: other list ");
+        let rows = self.rows.iter().map(|r| {
+            Row::new(vec![
+                r.visit.clone(),
+                r.patient.clone(),
+                r.kind.clone(),
+                r.service.clone(),
+                r.discharged.clone(),
+                r.status.clone(),
+                r.note.clone(),
+            ])
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Length(18),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Length(11),
+                Constraint::Min(12),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "Visit",
+                "Patient",
+                "Type",
+                "Service",
+                "Discharged",
+                "Status",
+                last,
+            ])
+            .bold(),
+        )
+        .row_highlight_style(Style::new().reversed())
+        .block(Block::bordered().title(clip(&title, area.width.saturating_sub(2) as usize)));
+        let mut ts =
+            TableState::default().with_selected((!self.rows.is_empty()).then_some(self.selected));
+        StatefulWidget::render(table, area, buf, &mut ts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64) -> CodingRow {
+        CodingRow {
+            encounter_id: id,
+            visit_number: format!("V{id}"),
+            mrn: "M".into(),
+            patient: "Doe, \u{1b}[31mJane".into(),
+            kind: "inpatient".into(),
+            service: "Medicine".into(),
+            discharge_at: format!("2026-03-0{id}T10:00:00"),
+            coding_status: "ready".into(),
+            claimed_by: None,
+            hold: Vec::new(),
+            key: CodingKey {
+                discharge_at: format!("2026-03-0{id}T10:00:00"),
+                id,
+            },
+        }
+    }
+
+    #[test]
+    fn pages_forward_and_back_by_keys() {
+        let mut s = CodingQueueState::new();
+        let ctx = Ctx {
+            page_rows: 2,
+            ..Ctx::default()
+        };
+        assert!(matches!(
+            s.reload(&ctx),
+            Effect::Coding(CodingAction::LoadQueue { limit: 2, .. })
+        ));
+        let _ = update(&mut s, Msg::CodingPage(vec![row(1), row(2), row(3)]), &ctx);
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!(s.rows[0].patient, "Doe, Jane", "sanitised on entry");
+        let e = update(&mut s, Msg::Command(CommandId::NextPage), &ctx);
+        assert_eq!(
+            e,
+            Effect::Coding(CodingAction::LoadQueue {
+                list: CodingList::Queue,
+                kind: None,
+                service: None,
+                after: Some(row(2).key),
+                limit: 2
+            })
+        );
+        let e = update(&mut s, Msg::Command(CommandId::PrevPage), &ctx);
+        assert_eq!(
+            e,
+            Effect::Coding(CodingAction::LoadQueue {
+                list: CodingList::Queue,
+                kind: None,
+                service: None,
+                after: None,
+                limit: 2
+            })
+        );
+        let e = update(&mut s, Msg::Command(CommandId::CycleCodingType), &ctx);
+        assert!(
+            matches!(&e, Effect::Coding(CodingAction::LoadQueue { kind: Some(k), .. }) if k == "inpatient"),
+            "{e:?}"
+        );
+        let e = update(&mut s, Msg::Command(CommandId::ToggleQueueTab), &ctx);
+        assert!(matches!(
+            e,
+            Effect::Coding(CodingAction::LoadQueue {
+                list: CodingList::Held,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn s_filters_to_the_selected_service_and_again_clears_it() {
+        let mut s = CodingQueueState::new();
+        let ctx = Ctx {
+            page_rows: 5,
+            ..Ctx::default()
+        };
+        let mut surgery = row(2);
+        surgery.service = "Surgery".into();
+        let _ = update(&mut s, Msg::CodingPage(vec![row(1), surgery]), &ctx);
+        let _ = update(&mut s, Msg::Command(CommandId::MoveDown), &ctx);
+        let e = update(&mut s, Msg::Command(CommandId::FilterCodingService), &ctx);
+        assert_eq!(
+            e,
+            Effect::Coding(CodingAction::LoadQueue {
+                list: CodingList::Queue,
+                kind: None,
+                service: Some("Surgery".into()),
+                after: None,
+                limit: 5
+            }),
+            "the filter starts from the first page"
+        );
+        assert_eq!(s.service.as_deref(), Some("Surgery"));
+        let e = update(&mut s, Msg::Command(CommandId::FilterCodingService), &ctx);
+        assert!(
+            matches!(
+                &e,
+                Effect::Coding(CodingAction::LoadQueue { service: None, .. })
+            ),
+            "{e:?}"
+        );
+        // With no row there is nothing to filter by.
+        let mut empty = CodingQueueState::new();
+        assert_eq!(
+            update(
+                &mut empty,
+                Msg::Command(CommandId::FilterCodingService),
+                &ctx
+            ),
+            Effect::None
+        );
+    }
+}

@@ -1,0 +1,1124 @@
+//! The release-of-information desk: the ROI queue (soonest due first, overdue flagged), one
+//! request (authorization elements, validation problems with reason code and rule, documents
+//! released or withheld, fee estimate, history) with a key for every lifecycle step. The
+//! accounting of disclosures is in [`crate::tui::roi::accounting`].
+//! Text from the database is sanitised when it enters these states; views only read.
+//!
+//! Every form stays open until the runtime reports its core call done (the runtime rebuilds
+//! the state from a fresh read); a refused save (stale version, invalid input) keeps the
+//! user's draft with the reason on the form. Each state remembers the version it was read at.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
+
+use crate::roi::Authorization;
+use crate::roi::estimate::Estimate;
+use crate::roi::lifecycle::{DENY_REASONS, Status};
+use crate::roi::request::{Detail, QueueRow, request_label};
+use crate::text::sanitize_line;
+use crate::tui::chrome::clip;
+use crate::tui::roi::auth_form::{AuthForm, FormResult};
+use crate::tui::roi::forms::{FieldForm, FormKey, doc_type_names};
+use crate::tui::roi::guards::RoiFacts;
+use crate::tui::roi::intake::{
+    DocRow, Intake, documents_form, documents_from, new_request_form, new_request_from,
+};
+use crate::tui::roi::steps::{StepForm, accounting_from, step_form, step_from};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep, ScreenId};
+
+pub(super) fn clean(s: &str) -> String {
+    sanitize_line(s).into_owned()
+}
+
+/// One queue row as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoiRow {
+    pub id: i64,
+    pub label: String,
+    pub mrn: String,
+    pub patient: String,
+    pub requester_type: String,
+    pub status: String,
+    pub due: String,
+    pub days_left: i64,
+    pub overdue: bool,
+}
+
+/// Which form a queue or accounting screen has open: intake, or an accounting-desk step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeskForm {
+    Intake,
+    Step(StepForm),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoiQueueState {
+    pub rows: Vec<RoiRow>,
+    pub selected: usize,
+    /// The open form (modal): intake, a suspension or a manual disclosure. It stays open
+    /// until the core call succeeds, so a refused save keeps the draft.
+    pub form: Option<(DeskForm, FieldForm)>,
+}
+
+impl RoiQueueState {
+    pub fn new(rows: Vec<QueueRow>) -> RoiQueueState {
+        RoiQueueState {
+            rows: rows
+                .into_iter()
+                .map(|r| RoiRow {
+                    id: r.id,
+                    label: request_label(r.id),
+                    mrn: clean(&r.mrn),
+                    patient: clean(&r.patient_name),
+                    requester_type: r.requester_type.as_str().to_string(),
+                    status: match &r.hold_reason {
+                        Some(h) => format!("{} {}", r.status.label(), clean(h)),
+                        None => r.status.label().to_string(),
+                    },
+                    due: r.due.to_string(),
+                    days_left: r.days_left,
+                    overdue: r.overdue,
+                })
+                .collect(),
+            selected: 0,
+            form: None,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&RoiRow> {
+        self.rows.get(self.selected)
+    }
+}
+
+pub(super) fn today(ctx: &Ctx) -> chrono::NaiveDate {
+    crate::clock::facility_date(ctx.now)
+}
+
+/// A key for an open desk form: the save becomes its core call (the form stays open until
+/// the runtime reports success), a picker's lookup goes to the runtime.
+pub(super) fn desk_form_key(
+    kind: DeskForm,
+    f: &mut FieldForm,
+    k: &crossterm::event::KeyEvent,
+    mrn: &str,
+    aod: Option<(i64, i64)>,
+) -> (bool, Effect) {
+    match f.key(k) {
+        FormKey::Pending => (false, Effect::None),
+        FormKey::Close => (true, Effect::None),
+        FormKey::Lookup { source, query } => {
+            (false, Effect::Roi(RoiAction::Lookup { source, query }))
+        }
+        FormKey::Save => {
+            let action = match kind {
+                DeskForm::Intake => new_request_from(f).map(
+                    |Intake {
+                         new,
+                         save_requester,
+                     }| RoiAction::Log {
+                        new: Box::new(new),
+                        save_requester: save_requester.map(Box::new),
+                    },
+                ),
+                DeskForm::Step(step) => accounting_from(step, f, mrn, aod),
+            };
+            match action {
+                Ok(a) => (false, Effect::Roi(a)),
+                Err(e) => {
+                    f.error = Some(e);
+                    (false, Effect::None)
+                }
+            }
+        }
+    }
+}
+
+pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
+    use CommandId as C;
+    if let (Some((kind, f)), Msg::Key(k)) = (&mut s.form, &msg) {
+        let (close, e) = desk_form_key(*kind, f, k, "", None);
+        if close {
+            s.form = None;
+        }
+        return e;
+    }
+    let last = s.rows.len().saturating_sub(1);
+    match msg {
+        Msg::Command(C::NewRequest) => {
+            s.form = Some((DeskForm::Intake, new_request_form(today(ctx))));
+        }
+        Msg::Command(C::SuspendAccounting) => {
+            // The selected request, when it is an agency's (AOD-06).
+            let hint = s
+                .selected_row()
+                .filter(|r| r.requester_type == "OVERSIGHT" || r.requester_type == "LAW_ENF")
+                .map(|r| r.label.clone())
+                .unwrap_or_default();
+            let f = step_form(StepForm::Suspend, "", today(ctx), "", &hint);
+            s.form = Some((DeskForm::Step(StepForm::Suspend), f));
+        }
+        Msg::Command(C::ManualDisclosure) => {
+            let f = step_form(StepForm::Disclose, "", today(ctx), "", "");
+            s.form = Some((DeskForm::Step(StepForm::Disclose), f));
+        }
+        Msg::Command(C::OpenAddressBook) => return Effect::Roi(RoiAction::LoadBook),
+        Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
+        Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
+        Msg::Command(C::GoTop) => s.selected = 0,
+        Msg::Command(C::GoBottom) => s.selected = last,
+        Msg::Command(C::OpenRoiRequest) => {
+            if let Some(r) = s.selected_row() {
+                return Effect::Roi(RoiAction::Open { id: r.id });
+            }
+        }
+        Msg::Command(C::OpenAccounting) => {
+            if let Some(r) = s.selected_row() {
+                return Effect::Roi(RoiAction::Accounting { mrn: r.mrn.clone() });
+            }
+        }
+        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        _ => {}
+    }
+    Effect::None
+}
+
+impl Widget for &RoiQueueState {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let overdue = self.rows.iter().filter(|r| r.overdue).count();
+        let block = Block::bordered().title(format!(
+            " ROI queue · {} open · {} overdue · soonest due first ",
+            self.rows.len(),
+            overdue
+        ));
+        if self.rows.is_empty() {
+            Paragraph::new("No open release-of-information requests (n logs one).")
+                .block(block)
+                .render(area, buf);
+            if let Some((_, f)) = &self.form {
+                f.render(area, buf);
+            }
+            return;
+        }
+        let rows = self.rows.iter().enumerate().map(|(i, r)| {
+            let left = if r.overdue {
+                format!("{:>4} OVERDUE", r.days_left)
+            } else {
+                format!("{:>4}", r.days_left)
+            };
+            let mut style = Style::default();
+            if r.overdue {
+                style = style.add_modifier(Modifier::BOLD);
+            }
+            if i == self.selected {
+                style = style.add_modifier(Modifier::REVERSED);
+            }
+            Row::new(vec![
+                r.label.clone(),
+                r.mrn.clone(),
+                r.patient.clone(),
+                r.requester_type.clone(),
+                r.status.clone(),
+                r.due.clone(),
+                left,
+            ])
+            .style(style)
+        });
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Length(11),
+                Constraint::Min(8),
+                Constraint::Length(11),
+                Constraint::Length(22),
+                Constraint::Length(10),
+                Constraint::Length(12),
+            ],
+        )
+        .header(
+            Row::new(vec![
+                "Request",
+                "MRN",
+                "Patient",
+                "Type",
+                "Status",
+                "Due",
+                "Days left",
+            ])
+            .bold(),
+        );
+        // The selected request in full below the table: narrow terminals cut the patient name
+        // and the hold reason in their columns, and nothing may be unreachable at 80x24.
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let detail_h = 3.min(inner.height.saturating_sub(3));
+        let table_area = Rect {
+            height: inner.height - detail_h,
+            ..inner
+        };
+        table.render(table_area, buf);
+        if let Some(r) = self.rows.get(self.selected)
+            && detail_h > 0
+            && self.form.is_none()
+        {
+            let detail = Rect {
+                y: inner.y + inner.height - detail_h,
+                height: detail_h,
+                ..inner
+            };
+            let text = format!(
+                "{} · {} ({}) · {} · {} · due {} ({} days left{})",
+                r.label,
+                r.patient,
+                r.mrn,
+                r.requester_type,
+                r.status,
+                r.due,
+                r.days_left,
+                if r.overdue { ", OVERDUE" } else { "" }
+            );
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::default().borders(ratatui::widgets::Borders::TOP))
+                .render(detail, buf);
+        }
+        if let Some((_, f)) = &self.form {
+            f.render(area, buf);
+        }
+    }
+}
+
+/// What the runtime reads beside the audited detail of a request (bare reads, no PHI).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestExtra {
+    /// The version the detail was read at (read first: a write in between makes it older,
+    /// never newer, so a stale save is refused rather than let through).
+    pub version: i64,
+    pub facility: String,
+    /// The fee estimate of the current selection (ROI-04), or why there is none.
+    pub estimate: Option<Result<Estimate, String>>,
+    /// How the requester was verified before, from the address book (ROI-07).
+    pub verified_before: Option<String>,
+    /// `roi_qa_required` is off.
+    pub qa_optional: bool,
+}
+
+/// One request, as text lines (built once from the audited detail read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoiRequestState {
+    pub id: i64,
+    /// The version the request was read at; every write carries it.
+    pub version: i64,
+    pub mrn: String,
+    pub status: Status,
+    pub title: String,
+    /// (text, emphasised)
+    pub lines: Vec<(String, bool)>,
+    pub scroll: usize,
+    /// The authorization on file, else one prefilled from the request (loaded into the form).
+    pub auth: Authorization,
+    /// The open authorization form (modal).
+    pub form: Option<AuthForm>,
+    /// The open step form (modal): verification, denial, hold, extension, …
+    pub step: Option<(StepForm, FieldForm)>,
+    /// The open document picker (modal) and the documents it lists.
+    pub docs: Option<FieldForm>,
+    pub items: Vec<DocRow>,
+    pub facts: RoiFacts,
+    pub verified_before: String,
+    /// Lines of a refusal shown above the request ([`RoiRequestState::notice`]).
+    pub notice_lines: usize,
+    /// The hold the request is on (`u` takes the step that lifts it).
+    pub hold: Option<String>,
+    /// The scope on file (prefills the scope form).
+    pub scope: crate::roi::request::Scope,
+    /// What a payment is recorded against, e.g. `estimate $12.50, paid $0.00`.
+    pub pay_against: String,
+    /// The incomplete documents selected and not acknowledged (ids).
+    pub incomplete_docs: String,
+    /// The first document with a reviewable denial not reviewed yet.
+    pub doc_to_review: Option<i64>,
+    /// The request is from an oversight agency or law enforcement (AOD-06).
+    pub agency: bool,
+}
+
+/// The authorization form prefilled from the request: what is asked for, by whom, for what
+/// (164.508(c)(1)(i)-(iv)); the signer's parts stay empty.
+pub fn prefilled_authorization(d: &Detail, facility: &str) -> Authorization {
+    let r = &d.request;
+    let types = r.scope.document_types.join(", ");
+    let what = if types.is_empty() {
+        "the complete medical record".to_string()
+    } else {
+        doc_type_names(&types)
+    };
+    let dates = match (r.scope.from, r.scope.to) {
+        (Some(f), Some(t)) => format!(" from {f} to {t}"),
+        (Some(f), None) => format!(" from {f}"),
+        (None, Some(t)) => format!(" through {t}"),
+        (None, None) => String::new(),
+    };
+    let recipient = if r.requester_address.trim().is_empty() {
+        clean(&r.requester_name)
+    } else {
+        format!(
+            "{}, {}",
+            clean(&r.requester_name),
+            clean(&r.requester_address)
+        )
+    };
+    Authorization {
+        description: Some(format!("{what}{dates}")),
+        records_from: r.scope.from,
+        records_to: r.scope.to,
+        document_types: r.scope.document_types.clone(),
+        discloser: (!facility.trim().is_empty()).then(|| clean(facility)),
+        recipient: Some(recipient),
+        purpose: (!r.purpose.trim().is_empty()).then(|| clean(&r.purpose)),
+        ..Authorization::default()
+    }
+}
+
+/// What lifts a hold, as the core states it ([`crate::roi::request::hold_hint`]), with the
+/// desk's key in place of the CLI command.
+pub fn hold_lift_text(code: &str, hint: &str) -> String {
+    let prose = hint
+        .split('`')
+        .next()
+        .unwrap_or(hint)
+        .trim_end()
+        .trim_end_matches(", then")
+        .trim_end_matches(':')
+        .trim_end();
+    let key = match code {
+        "HOLD_FEE_UNPAID" => "u or $ records the payment (E records the estimate)",
+        "HOLD_IDENTITY" => "u or i records the verification",
+        "HOLD_CLARIFY_SCOPE" => "u or o records the scope",
+        "HOLD_RECORD_INCOMPLETE" => "x leaves out, A acknowledges, then u lifts",
+        _ => "e corrects it, u or v validates again",
+    };
+    format!("{} · {key}", clean(prose))
+}
+
+fn dollars(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, (cents % 100).abs())
+}
+
+fn mark(present: bool) -> &'static str {
+    if present { "[x]" } else { "[ ]" }
+}
+
+impl RoiRequestState {
+    pub fn new(d: &Detail, x: &RequestExtra) -> RoiRequestState {
+        let r = &d.request;
+        let mut lines: Vec<(String, bool)> = Vec::new();
+        let mut push = |s: String, em: bool| lines.push((s, em));
+        push(
+            format!(
+                "Requester  {} · {} · {}",
+                r.requester_type,
+                clean(&r.requester_name),
+                clean(&r.requester_address)
+            ),
+            false,
+        );
+        push(format!("Purpose    {}", clean(&r.purpose)), false);
+        push(
+            format!(
+                "Clock      received {} · due {} · {} days left{}{}",
+                r.received,
+                d.clock.due,
+                d.clock.days_left,
+                if d.clock.paused_days > 0 {
+                    format!(" · paused {} days", d.clock.paused_days)
+                } else {
+                    String::new()
+                },
+                if d.clock.overdue && r.status.is_open() {
+                    " · OVERDUE"
+                } else {
+                    ""
+                }
+            ),
+            d.clock.overdue && r.status.is_open(),
+        );
+        if let Some(e) = &r.extension {
+            push(
+                format!(
+                    "Extension  {} days · notice {} · {}",
+                    e.days,
+                    e.notice_sent,
+                    clean(&e.reason)
+                ),
+                false,
+            );
+        }
+        push(
+            format!(
+                "Verified   {}",
+                match (&r.verification_method, &r.verified_by) {
+                    (Some(m), Some(b)) => format!("{} by {}", clean(m), clean(b)),
+                    _ => match &x.verified_before {
+                        Some(v) if !v.trim().is_empty() =>
+                            format!("not yet (ROI-07); before: {} · i records it", clean(v)),
+                        _ => "not yet (ROI-07, 45 CFR 164.514(h)) · i records it".into(),
+                    },
+                }
+            ),
+            false,
+        );
+        match &x.estimate {
+            Some(Ok(e)) => push(
+                format!(
+                    "Fee        now ${}.{:02} for {} page(s) · {} (ROI-04)",
+                    e.cents / 100,
+                    e.cents % 100,
+                    e.pages,
+                    clean(&e.method)
+                ),
+                false,
+            ),
+            Some(Err(why)) => push(format!("Fee        no estimate: {}", clean(why)), false),
+            None => {}
+        }
+        let billed = match (r.invoice_cents, &d.estimate) {
+            (Some(inv), _) => Some(("invoice", inv)),
+            (None, Some(e)) => Some(("estimate", e.cents)),
+            (None, None) => None,
+        };
+        if let Some(e) = &d.estimate {
+            push(
+                format!(
+                    "Estimate   {} for {} page(s) · {} · recorded {} (LTR-02)",
+                    dollars(e.cents),
+                    e.pages,
+                    clean(&e.method),
+                    e.at.get(..10).unwrap_or(&e.at)
+                ),
+                false,
+            );
+        }
+        if let Some(inv) = r.invoice_cents {
+            push(format!("Invoice    {}", dollars(inv)), false);
+        }
+        let paid: i64 = d
+            .payments
+            .iter()
+            .filter(|p| billed.is_some_and(|(a, _)| a == p.against))
+            .map(|p| p.cents)
+            .sum();
+        for p in &d.payments {
+            push(
+                format!(
+                    "Payment    {} by {} against the {} · {} · {}",
+                    dollars(p.cents),
+                    clean(&p.method),
+                    clean(&p.against),
+                    p.paid_at.get(..10).unwrap_or(&p.paid_at),
+                    clean(&p.username)
+                ),
+                false,
+            );
+        }
+        let pay_against = match billed {
+            Some((a, c)) => format!("{a} {}, paid {}", dollars(c), dollars(paid)),
+            None => String::new(),
+        };
+        if let Some(dn) = &d.denial {
+            push(
+                format!(
+                    "Denial     {} ({}){}{}",
+                    clean(&dn.code),
+                    dn.rule,
+                    dn.professional
+                        .as_deref()
+                        .map(|p| format!(" · determined by {}", clean(p)))
+                        .unwrap_or_default(),
+                    match (&dn.review, &dn.reviewer) {
+                        (Some(o), Some(w)) => format!(" · review: {} by {}", clean(o), clean(w)),
+                        _ if dn.reviewable => " · reviewable, not reviewed (r)".to_string(),
+                        _ => String::new(),
+                    }
+                ),
+                true,
+            );
+            if let Some(n) = dn.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                push(format!("           note: {}", clean(n)), false);
+            }
+            for df in &dn.defects {
+                push(
+                    format!(
+                        " defect {} ({}): {}",
+                        clean(&df.code),
+                        clean(&df.rule),
+                        clean(&df.message)
+                    ),
+                    false,
+                );
+            }
+        }
+        if let (Some(code), Some(h)) = (&r.hold_reason, &d.hold_hint) {
+            push(format!("Lifted by  {}", hold_lift_text(code, h)), true);
+        }
+        let v = &d.selection.validation;
+        push(
+            format!(
+                "Basis      {} · minimum necessary: {} · accountable: {}",
+                v.basis,
+                v.minimum_necessary.as_str(),
+                if v.accountable { "yes" } else { "no" }
+            ),
+            false,
+        );
+        push(String::new(), false);
+        match &r.authorization {
+            None if v.needs_authorization => {
+                push("Authorization: none on file (needed)".into(), true)
+            }
+            None => push("Authorization: not needed for this requester".into(), false),
+            Some(a) => {
+                let has = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
+                push(
+                    format!(
+                        "Authorization {} (45 CFR 164.508(c))",
+                        clean(a.id.as_deref().unwrap_or("(no id)"))
+                    ),
+                    true,
+                );
+                push(
+                    format!(
+                        " {} description  {} discloser  {} recipient  {} purpose  {} expiration",
+                        mark(has(&a.description)),
+                        mark(has(&a.discloser)),
+                        mark(has(&a.recipient)),
+                        mark(has(&a.purpose)),
+                        mark(a.expiration_date.is_some() || has(&a.expiration_event))
+                    ),
+                    false,
+                );
+                push(
+                    format!(
+                        " {} signature  {} date  {} revocation  {} conditioning  {} redisclosure",
+                        mark(has(&a.signature)),
+                        mark(a.signed_date.is_some()),
+                        mark(a.revocation_statement),
+                        mark(a.conditioning_statement),
+                        mark(a.redisclosure_statement)
+                    ),
+                    false,
+                );
+                let named: Vec<&str> = a
+                    .sensitive_categories_named
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect();
+                push(
+                    format!(
+                        " names: {}{}{}",
+                        if named.is_empty() {
+                            "no sensitive category".to_string()
+                        } else {
+                            named.join(", ")
+                        },
+                        if a.revoked_at.is_some() {
+                            " · REVOKED"
+                        } else {
+                            ""
+                        },
+                        if a.part2.is_some() {
+                            " · 42 CFR 2.31 consent"
+                        } else {
+                            ""
+                        }
+                    ),
+                    false,
+                );
+            }
+        }
+        if v.problems.is_empty() {
+            push("Validation: valid".into(), false);
+        } else {
+            push(format!("Validation: {} problem(s)", v.problems.len()), true);
+            for p in &v.problems {
+                push(
+                    format!(" {:<34} {:<26} {}", p.code, p.rule, clean(&p.message)),
+                    false,
+                );
+            }
+        }
+        push(String::new(), false);
+        push(
+            "Documents (minimum necessary: requested range and types)".into(),
+            true,
+        );
+        for i in &d.selection.items {
+            let why = d.selection.withheld_reason(i);
+            push(
+                format!(
+                    " {:>6} {:<9} {} {:<28} {}",
+                    i.document_id,
+                    clean(&i.doc_type),
+                    i.service_at.get(..10).unwrap_or(&i.service_at),
+                    clip(&clean(&i.title), 28),
+                    match why {
+                        Some(w) => format!("WITHHELD: {}", clean(&w)),
+                        None => "release".into(),
+                    }
+                ),
+                false,
+            );
+            if let Some(inc) = &i.incomplete {
+                push(
+                    format!(
+                        "        INCOMPLETE: {}{}",
+                        clean(inc),
+                        match &i.incomplete_ack {
+                            Some(by) => format!(" · acknowledged by {}", clean(by)),
+                            None => " · not acknowledged".into(),
+                        }
+                    ),
+                    false,
+                );
+            }
+            if let Some(dn) = &i.denial {
+                push(
+                    format!(
+                        "        DENIED {} ({}) by {}{}{}",
+                        clean(&dn.code),
+                        dn.rule,
+                        clean(&dn.denied_by),
+                        dn.professional
+                            .as_deref()
+                            .map(|p| format!(" · determined by {}", clean(p)))
+                            .unwrap_or_default(),
+                        match (&dn.review, &dn.reviewer) {
+                            (Some(o), Some(w)) =>
+                                format!(" · review: {} by {}", clean(o), clean(w)),
+                            _ => String::new(),
+                        }
+                    ),
+                    false,
+                );
+            }
+        }
+        push(String::new(), false);
+        push("History".into(), true);
+        for h in &d.history {
+            push(
+                format!(
+                    " {} {} -> {}{} · {}",
+                    h.at.get(..16).unwrap_or(&h.at),
+                    h.from.as_deref().unwrap_or("-"),
+                    h.to,
+                    h.reason
+                        .as_deref()
+                        .map(|x| format!(" ({})", clean(x)))
+                        .unwrap_or_default(),
+                    clean(&h.user)
+                ),
+                false,
+            );
+        }
+        let reviewable = r.status == Status::Denied
+            && d.denial
+                .as_ref()
+                .is_some_and(|dn| dn.reviewable && dn.review.is_none());
+        let doc_to_review = d
+            .selection
+            .items
+            .iter()
+            .find(|i| {
+                i.denial.as_ref().is_some_and(|dn| {
+                    dn.review.is_none()
+                        && DENY_REASONS.iter().any(|(k, _, rv)| *k == dn.code && *rv)
+                })
+            })
+            .map(|i| i.document_id);
+        let incomplete: Vec<String> = d
+            .selection
+            .unacknowledged_incomplete()
+            .map(|i| i.document_id.to_string())
+            .collect();
+        let facts = RoiFacts {
+            status: Some(r.status),
+            reviewable_denial: reviewable,
+            extended: r.extension.is_some(),
+            payable: billed.is_some() && r.status != Status::Cancelled,
+            aod_open: None,
+            qa_optional: x.qa_optional,
+            access: r.requester_type.is_access(),
+            defective: !v.problems.is_empty(),
+            has_authorization: r.authorization.is_some(),
+            incomplete_left: !incomplete.is_empty(),
+            document_review: doc_to_review.is_some()
+                && r.status != Status::QaReview
+                && r.status != Status::Cancelled,
+            agency: matches!(
+                r.requester_type,
+                crate::roi::RequesterType::Oversight | crate::roi::RequesterType::LawEnf
+            ),
+            on_request: true,
+        };
+        RoiRequestState {
+            id: r.id,
+            version: x.version,
+            mrn: clean(&r.mrn),
+            status: r.status,
+            title: format!(
+                " {} · {} · {} ({}) ",
+                request_label(r.id),
+                match &r.hold_reason {
+                    Some(h) => format!("{} {}", r.status.label(), clean(h)),
+                    None => r.status.label().to_string(),
+                },
+                clean(&r.patient_name),
+                clean(&r.mrn)
+            ),
+            lines,
+            scroll: 0,
+            auth: r
+                .authorization
+                .clone()
+                .unwrap_or_else(|| prefilled_authorization(d, &x.facility)),
+            form: None,
+            step: None,
+            docs: None,
+            items: d.selection.items.iter().map(DocRow::from).collect(),
+            facts,
+            verified_before: x.verified_before.clone().unwrap_or_default(),
+            notice_lines: 0,
+            hold: r.hold_reason.clone().filter(|_| r.status == Status::OnHold),
+            scope: r.scope.clone(),
+            pay_against,
+            incomplete_docs: incomplete.join(", "),
+            doc_to_review: doc_to_review.filter(|_| !reviewable),
+            agency: r.requester_type == crate::roi::RequesterType::Oversight
+                || r.requester_type == crate::roi::RequesterType::LawEnf,
+        }
+    }
+
+    /// Show a refusal above the request, whole (the status line holds one row): replaces
+    /// the previous one; the next read of the request clears it.
+    pub fn notice(&mut self, msg: &str) {
+        self.lines.drain(..self.notice_lines.min(self.lines.len()));
+        let mut add: Vec<(String, bool)> = crate::tui::roi::forms::wrap(msg, 76)
+            .into_iter()
+            .map(|l| (l, true))
+            .collect();
+        add.push((String::new(), false));
+        self.notice_lines = add.len();
+        self.lines.splice(0..0, add);
+        self.scroll = 0;
+    }
+
+    /// A form of this screen is open.
+    pub fn modal(&self) -> bool {
+        self.form.is_some() || self.step.is_some() || self.docs.is_some()
+    }
+
+    /// The open field form, for a picker's answer or a refused save's message.
+    pub fn open_form(&mut self) -> Option<&mut FieldForm> {
+        if let Some(a) = &mut self.form {
+            return Some(&mut a.form);
+        }
+        if let Some((_, f)) = &mut self.step {
+            return Some(f);
+        }
+        self.docs.as_mut()
+    }
+}
+
+/// The scope form prefilled with the scope on file.
+fn scope_form(
+    label: &str,
+    scope: &crate::roi::request::Scope,
+    ctx: &Ctx,
+) -> Option<(StepForm, FieldForm)> {
+    let mut f = step_form(StepForm::Scope, label, today(ctx), &ctx.user, "");
+    f.set(
+        "from",
+        scope.from.map(|d| d.to_string()).unwrap_or_default(),
+    );
+    f.set("to", scope.to.map(|d| d.to_string()).unwrap_or_default());
+    f.set("types", scope.document_types.join(","));
+    f.set("encounters", scope.encounters.join(", "));
+    f.focus("note");
+    Some((StepForm::Scope, f))
+}
+
+pub(super) fn scroll(pos: &mut usize, len: usize, msg: &Msg, page: usize) {
+    use CommandId as C;
+    let max = len.saturating_sub(1);
+    match msg {
+        Msg::Command(C::MoveUp) => *pos = pos.saturating_sub(1),
+        Msg::Command(C::MoveDown) => *pos = (*pos + 1).min(max),
+        Msg::Command(C::PageUp) => *pos = pos.saturating_sub(page),
+        Msg::Command(C::PageDown) => *pos = (*pos + page).min(max),
+        Msg::Command(C::GoTop) => *pos = 0,
+        Msg::Command(C::GoBottom) => *pos = max,
+        _ => {}
+    }
+}
+
+pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
+    use CommandId as C;
+    let (id, version) = (s.id, s.version);
+    let label = request_label(id);
+    // Forms stay open until the runtime reports the core call done (it rebuilds the state);
+    // a refused save (stale, invalid) keeps the user's draft.
+    if let (Some(f), Msg::Key(k)) = (&mut s.form, &msg) {
+        match f.key(k) {
+            FormResult::Pending => {}
+            FormResult::Close => s.form = None,
+            FormResult::Lookup { source, query } => {
+                return Effect::Roi(RoiAction::Lookup { source, query });
+            }
+            FormResult::Save(auth) => {
+                return Effect::Roi(RoiAction::SaveAuthorization { id, version, auth });
+            }
+        }
+        return Effect::None;
+    }
+    if let (Some((step, f)), Msg::Key(k)) = (&mut s.step, &msg) {
+        match f.key(k) {
+            FormKey::Pending => {}
+            FormKey::Close => s.step = None,
+            FormKey::Lookup { source, query } => {
+                return Effect::Roi(RoiAction::Lookup { source, query });
+            }
+            // The suspension is the agency's (AOD-06), not a step of this request's lifecycle.
+            FormKey::Save if *step == StepForm::Suspend => {
+                match accounting_from(StepForm::Suspend, f, &s.mrn, None) {
+                    Ok(a) => return Effect::Roi(a),
+                    Err(e) => f.error = Some(e),
+                }
+            }
+            FormKey::Save => match step_from(*step, f) {
+                Ok(step) => return Effect::Roi(RoiAction::Step { id, version, step }),
+                Err(e) => f.error = Some(e),
+            },
+        }
+        return Effect::None;
+    }
+    if let (Some(f), Msg::Key(k)) = (&mut s.docs, &msg) {
+        match f.key(k) {
+            FormKey::Pending | FormKey::Lookup { .. } => {}
+            FormKey::Close => s.docs = None,
+            FormKey::Save => match documents_from(f, &s.items) {
+                Ok((changes, note)) => {
+                    return Effect::Roi(RoiAction::SetItems {
+                        id,
+                        version,
+                        changes,
+                        note,
+                    });
+                }
+                Err(e) => f.error = Some(e),
+            },
+        }
+        return Effect::None;
+    }
+    let user = ctx.user.as_str();
+    let open =
+        |kind: StepForm, hint: &str| Some((kind, step_form(kind, &label, today(ctx), user, hint)));
+    let step = |step: RoiStep| Effect::Roi(RoiAction::Step { id, version, step });
+    match msg {
+        Msg::Command(C::SelectDocument) => {
+            s.docs = Some(documents_form(&label, &s.items));
+            Effect::None
+        }
+        Msg::Command(C::EditAuthorization) => {
+            s.form = Some(AuthForm::new(Some(&s.auth)));
+            Effect::None
+        }
+        Msg::Command(C::VerifyIdentity) => {
+            s.step = open(StepForm::Verify, &s.verified_before);
+            Effect::None
+        }
+        Msg::Command(C::DenyRequest) => {
+            s.step = open(StepForm::Deny, "");
+            Effect::None
+        }
+        Msg::Command(C::ReviewDenial) => {
+            let doc = s.doc_to_review.map(|d| d.to_string()).unwrap_or_default();
+            s.step = open(StepForm::Review, &doc);
+            Effect::None
+        }
+        Msg::Command(C::PlaceHold) => {
+            s.step = open(StepForm::Hold, "");
+            Effect::None
+        }
+        Msg::Command(C::ExtendRequest) => {
+            s.step = open(StepForm::Extend, "");
+            Effect::None
+        }
+        Msg::Command(C::QaFail) => {
+            s.step = open(StepForm::QaFail, "");
+            Effect::None
+        }
+        Msg::Command(C::CancelRequest) => {
+            s.step = open(StepForm::Cancel, "");
+            Effect::None
+        }
+        Msg::Command(C::DenyDocuments) => {
+            s.step = open(StepForm::DenyDocuments, "");
+            Effect::None
+        }
+        Msg::Command(C::RefuseRequest) => {
+            s.step = open(StepForm::Refuse, "");
+            Effect::None
+        }
+        Msg::Command(C::RecordRevocation) => {
+            s.step = open(StepForm::Revoke, "");
+            Effect::None
+        }
+        Msg::Command(C::AcknowledgeIncomplete) => {
+            s.step = open(StepForm::Acknowledge, &s.incomplete_docs);
+            Effect::None
+        }
+        Msg::Command(C::SetScope) => {
+            s.step = scope_form(&label, &s.scope, ctx);
+            Effect::None
+        }
+        Msg::Command(C::RecordPayment) => {
+            s.step = open(StepForm::Pay, &s.pay_against);
+            Effect::None
+        }
+        Msg::Command(C::RecordEstimate) => step(RoiStep::Estimate),
+        Msg::Command(C::SuspendAccounting) => {
+            let mut f = step_form(StepForm::Suspend, &label, today(ctx), user, &label);
+            f.focus("start");
+            s.step = Some((StepForm::Suspend, f));
+            Effect::None
+        }
+        Msg::Command(C::ValidateRequest) => Effect::Roi(RoiAction::Validate { id, version }),
+        // Each manual hold is lifted by the step that meets its condition (DOMAIN 4.5).
+        Msg::Command(C::ReleaseHold) => match s.hold.as_deref() {
+            Some("HOLD_FEE_UNPAID") => {
+                if s.facts.payable {
+                    s.step = open(StepForm::Pay, &s.pay_against);
+                    Effect::None
+                } else {
+                    s.notice(&format!(
+                        "{label} is on hold HOLD_FEE_UNPAID: record the fee estimate first (E), then the payment ($)"
+                    ));
+                    Effect::None
+                }
+            }
+            Some("HOLD_IDENTITY") => {
+                s.step = open(StepForm::Verify, &s.verified_before);
+                Effect::None
+            }
+            Some("HOLD_CLARIFY_SCOPE") => {
+                s.step = scope_form(&label, &s.scope, ctx);
+                Effect::None
+            }
+            Some("HOLD_RECORD_INCOMPLETE") => step(RoiStep::ReleaseHold),
+            _ => Effect::Roi(RoiAction::Validate { id, version }),
+        },
+        Msg::Command(C::SubmitForQa) => step(RoiStep::Submit),
+        Msg::Command(C::QaPass) => step(RoiStep::QaPass),
+        Msg::Command(C::CloseRequest) => step(RoiStep::Close),
+        Msg::Command(C::ReleaseRequest) => Effect::Roi(RoiAction::Release { id, version }),
+        Msg::Command(C::OpenAccounting) => {
+            Effect::Roi(RoiAction::Accounting { mrn: s.mrn.clone() })
+        }
+        Msg::Command(C::Back) => Effect::Goto(ScreenId::RoiQueue),
+        m => {
+            scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);
+            Effect::None
+        }
+    }
+}
+
+impl Widget for &RoiRequestState {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        text_box(&self.lines, self.scroll, &self.title, area, buf);
+        if let Some(f) = &self.form {
+            f.render(area, buf);
+        }
+        if let Some((_, f)) = &self.step {
+            f.render(area, buf);
+        }
+        if let Some(f) = &self.docs {
+            f.render(area, buf);
+        }
+    }
+}
+
+/// Scrolled lines (bold where marked) in a bordered box: the request and accounting views.
+pub(super) fn text_box(
+    lines: &[(String, bool)],
+    scroll: usize,
+    title: &str,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let w = area.width.saturating_sub(2) as usize;
+    // A line wider than the box continues on the next rows (indented), so nothing is cut
+    // off at 80 columns; scrolling still moves by whole lines.
+    let lines: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .flat_map(|(t, em)| {
+            fold(t, w, 4).into_iter().map(move |part| {
+                let l = Line::from(part);
+                if *em { l.bold() } else { l }
+            })
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(Block::bordered().title(title.to_string()))
+        .render(area, buf);
+}
+
+/// `s` in rows of at most `w` characters: the first row keeps its spacing (aligned columns
+/// stay aligned), a longer line breaks at the last space that fits and continues indented
+/// by `indent`.
+fn fold(s: &str, w: usize, indent: usize) -> Vec<String> {
+    if w <= indent {
+        return vec![clip(s, w)];
+    }
+    let mut out = Vec::new();
+    let mut rest: String = s.to_string();
+    let mut prefix = String::new();
+    loop {
+        let width = w - prefix.len();
+        if rest.chars().count() <= width {
+            out.push(format!("{prefix}{rest}"));
+            return out;
+        }
+        let head: String = rest.chars().take(width + 1).collect();
+        let cut = match head.rfind(' ') {
+            Some(i) if i > 0 => i,
+            _ => head
+                .char_indices()
+                .nth(width)
+                .map_or(head.len(), |(i, _)| i),
+        };
+        out.push(format!("{prefix}{}", rest[..cut].trim_end()));
+        rest = rest[cut..].trim_start().to_string();
+        prefix = " ".repeat(indent);
+        if rest.is_empty() {
+            return out;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn a_long_line_continues_indented_and_a_short_one_keeps_its_spacing() {
+        assert_eq!(fold("a  b", 10, 4), vec!["a  b"]);
+        assert_eq!(
+            fold("Basis      45 CFR 164.508 · accountable: no", 24, 4),
+            vec!["Basis      45 CFR", "    164.508 ·", "    accountable: no"]
+        );
+        assert_eq!(fold("abcdefghij", 4, 1), vec!["abcd", " efg", " hij"]);
+    }
+}
