@@ -29,8 +29,8 @@ pub mod query;
 pub mod query_desk;
 pub mod queue;
 pub mod report;
-pub mod uncertain;
 pub mod screens_read;
+pub mod uncertain;
 pub mod work;
 
 use std::fmt::Write as _;

@@ -2,7 +2,6 @@
 //! `work::open` of the same claimed encounter, and the audited list of queries awaiting an
 //! answer. The TUI holds no SQL; these are its statements.
 
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::accounts::authorize;
@@ -13,7 +12,10 @@ use crate::store::Store;
 
 /// The encounter's clinical facts as one line each: `kind system code display date`, by
 /// kind then time (SNOMED URIs shortened to `SNOMED`).
-pub fn clinical_fact_lines(conn: &Connection, encounter_id: i64) -> Result<Vec<String>, CoreError> {
+pub fn clinical_fact_lines(
+    conn: &crate::store::Reader,
+    encounter_id: i64,
+) -> Result<Vec<String>, CoreError> {
     let mut st = conn.prepare_cached(
         "SELECT kind, system, code, display, COALESCE(substr(occurred_at, 1, 10), '')
          FROM clinical_facts WHERE encounter_id = ?1 ORDER BY kind, occurred_at, id",

@@ -12,9 +12,9 @@ pub mod rereview;
 pub mod rules;
 #[cfg(test)]
 mod rules_tests;
+pub mod screens_read;
 pub mod signing;
 pub mod surgical;
-pub mod screens_read;
 pub mod transitions;
 
 /// Standard deficiency types (DOMAIN §2.2) with their assignee.

@@ -1,13 +1,16 @@
 //! Bare reads the ROI desk screens need beside the audited calls (ids, versions and counts;
 //! no PHI). The TUI holds no SQL; these are its statements.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 
 use crate::error::CoreError;
 
 /// The patient's open accounting request as `(id, version)`, read before the audited
 /// accounting so a later save is checked against it.
-pub fn open_aod_request(conn: &Connection, mrn: &str) -> Result<Option<(i64, i64)>, CoreError> {
+pub fn open_aod_request(
+    conn: &crate::store::Reader,
+    mrn: &str,
+) -> Result<Option<(i64, i64)>, CoreError> {
     Ok(conn
         .query_row(
             "SELECT a.id, a.version FROM aod_requests a JOIN patients p ON p.id = a.patient_id
@@ -20,7 +23,7 @@ pub fn open_aod_request(conn: &Connection, mrn: &str) -> Result<Option<(i64, i64
 
 /// The newest oversight or law-enforcement request about the patient (the agency a
 /// suspension of the accounting comes from, AOD-06).
-pub fn agency_request(conn: &Connection, mrn: &str) -> Result<Option<i64>, CoreError> {
+pub fn agency_request(conn: &crate::store::Reader, mrn: &str) -> Result<Option<i64>, CoreError> {
     Ok(conn
         .query_row(
             "SELECT r.id FROM release_requests r JOIN patients p ON p.id = r.patient_id
@@ -43,7 +46,7 @@ pub enum RoiView<'a> {
 
 /// What an ROI screen is built from, as a few cheap aggregates (record versions and counts;
 /// no PHI, not audited): a change here, not any commit, makes the screen re-read.
-pub fn fingerprint(conn: &Connection, view: RoiView<'_>) -> Result<String, CoreError> {
+pub fn fingerprint(conn: &crate::store::Reader, view: RoiView<'_>) -> Result<String, CoreError> {
     let q = |sql: &str, p: &dyn rusqlite::ToSql| -> Result<String, CoreError> {
         Ok(conn.query_row(sql, [p], |r| {
             Ok(format!("{}:{}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
