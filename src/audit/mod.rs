@@ -29,7 +29,7 @@ pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype, mrn_list};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use verify::{
     ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, anchors_in_force,
-    expected_trigger_sql, verify, verify_with,
+    expected_table_sql, expected_trigger_sql, verify, verify_with,
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0009_cli_sessions.sql"),
     include_str!("sql/0010_staged_code_sets.sql"),
     include_str!("sql/0011_analysis_desk.sql"),
+    include_str!("sql/0015_audit_canon.sql"),
 ];
 
 /// The schema version this build writes.
