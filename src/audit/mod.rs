@@ -20,6 +20,7 @@ mod anchor;
 mod event;
 mod export;
 mod verify;
+mod verify_scan;
 
 pub use anchor::{
     Anchor, AnchorFile, AnchorOutcome, anchor_location, anchor_now, anchor_path, read_anchors,
