@@ -10,7 +10,7 @@ use chartdesk::store::{Store, StoreError};
 use rusqlite::Connection;
 
 /// Text that exercises every escape of the canonical encoding.
-const NASTY: &str = "q\"uote \\back\u{8}\t\n\u{c}\r\u{1}\u{1f} \u{7f} é \u{2028} 🩺 '";
+const NASTY: &str = "nul\u{0} q\"uote \\back\u{8}\t\n\u{c}\r\u{1}\u{1f} \u{7f} é \u{2028} 🩺 '";
 
 fn nasty_store(path: &std::path::Path) -> Store {
     let mut store = common::seeded(path);
