@@ -21,6 +21,7 @@ mod event;
 mod export;
 pub mod list_export;
 mod verify;
+mod verify_scan;
 
 pub use anchor::{
     Anchor, AnchorFile, AnchorOutcome, anchor_location, anchor_now, anchor_path, read_anchors,
@@ -30,7 +31,7 @@ pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype, mrn_list};
 pub use export::{ExportFilter, ExportFormat, export};
 pub use verify::{
     ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, anchors_in_force,
-    expected_trigger_sql, verify, verify_with,
+    expected_table_sql, expected_trigger_sql, verify, verify_with,
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};

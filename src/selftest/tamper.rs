@@ -305,6 +305,21 @@ pub(super) fn run(_: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), 
             }),
         },
         Case {
+            // Migration 0015: `canon` redefined so that it no longer follows a column (a later
+            // edit of that column would leave the stored bytes, and so the hash, unchanged).
+            name: "canon column redefined",
+            expect_seq: None,
+            apply: Box::new(|db| {
+                raw(db)?.execute_batch(
+                    "PRAGMA writable_schema = ON;
+                     UPDATE sqlite_master SET sql = replace(sql, 'json_quote(username)', 'json_quote(role)')
+                      WHERE type = 'table' AND name = 'audit_log';
+                     PRAGMA writable_schema = OFF;",
+                )?;
+                Ok(None)
+            }),
+        },
+        Case {
             name: "anchor file deleted",
             expect_seq: Some(a2 + 1),
             apply: Box::new(|db| {
