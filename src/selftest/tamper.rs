@@ -305,7 +305,7 @@ pub(super) fn run(_: &SelftestOptions, dir: &Path) -> Result<(Verdict, String), 
             }),
         },
         Case {
-            // Migration 0015: `canon` redefined so that it no longer follows a column (a later
+            // migration 0014: `canon` redefined so that it no longer follows a column (a later
             // edit of that column would leave the stored bytes, and so the hash, unchanged).
             name: "canon column redefined",
             expect_seq: None,

@@ -1,4 +1,4 @@
--- 0015: each audit row carries its canonical bytes (AUD-01) in a STORED generated column, so
+-- 0014: each audit row carries its canonical bytes (AUD-01) in a STORED generated column, so
 -- `audit verify` is a sequential scan + SHA-256. The column is computed by SQLite from the row's
 -- own columns, so no SQL write can change a column without changing `canon` (and so its hash);
 -- verify checks this table's SQL exactly as it checks the trigger SQL. Existing rows are
