@@ -54,9 +54,21 @@ fn technician_pages_through_a_providers_open_deficiencies_and_each_page_is_audit
         assert!(first.contains(patient.as_str()), "{patient} in\n{first}");
         assert!(first.contains(visit.as_str()) && first.contains(d.kind.as_str()));
     }
-    assert!(
-        !first.contains("DELINQUENT"),
-        "nothing is past the limit yet"
+    // DEL-02: aging counts from assignment, which analysis sets at discharge; a row is
+    // flagged exactly when it is older than `deficiency_delinquent_days` (the default, 14).
+    let today = app.store().now().date_naive();
+    let late = expected[..2]
+        .iter()
+        .filter(|(d, ..)| {
+            chrono::NaiveDate::parse_from_str(&d.assigned_at[..10], "%Y-%m-%d")
+                .map(|a| (today - a).num_days() > 14)
+                .unwrap_or(false)
+        })
+        .count();
+    assert_eq!(
+        first.matches("DELINQUENT").count(),
+        late,
+        "the DELINQUENT flags follow the discharge clock\n{first}"
     );
 
     press(app, KeyCode::Char('n'));
