@@ -118,14 +118,14 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
                         "ALL", tot[0], tot[1], tot[2], tot[3], tot[4]
                     );
                     s += &format!(
-                        "{:<36} {:<10} {:>6} {:>11} {:>18}\n",
-                        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DELINQ. RECORDS"
+                        "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
+                        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DEL.RECORDS"
                     );
                     for p in &providers {
                         let name = crate::text::sanitize_line(&p.provider);
                         s += &format!(
-                            "{:<36} {:<10} {:>6} {:>11} {:>18}\n",
-                            name.chars().take(36).collect::<String>(),
+                            "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
+                            name.chars().take(30).collect::<String>(),
                             p.npi.as_deref().unwrap_or("-"),
                             p.open,
                             p.delinquent,
