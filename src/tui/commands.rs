@@ -183,6 +183,10 @@ pub enum CommandId {
     CompleteDeficiency,
     /// Record the selected document's signature (time: now).
     RecordSignature,
+    /// Record the supervising physician's cosignature on the selected note (AUTH-COSIGN).
+    RecordCosignature,
+    /// Complete all of the provider's signature deficiencies (signed at the signing station).
+    BulkCompleteSignatures,
     /// Waive the selected deficiency with a reason code and text (DEF-03).
     WaiveDeficiency,
     /// Approve the selected deficiency's pending waiver (supervisors).
@@ -366,6 +370,8 @@ impl CommandId {
         CommandId::AddDeficiency,
         CommandId::CompleteDeficiency,
         CommandId::RecordSignature,
+        CommandId::RecordCosignature,
+        CommandId::BulkCompleteSignatures,
         CommandId::WaiveDeficiency,
         CommandId::ApproveWaiver,
         CommandId::VoidDeficiency,
@@ -814,6 +820,10 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]).confirm().hint("resolve"),
     cmd(C::RecordSignature, "record_signature", "Record the selected document's signature, dated now", &[Work], &["s"])
         .guards(&[unsigned_document]).confirm().hint("sign"),
+    cmd(C::RecordCosignature, "record_cosignature", "Record the supervising physician's cosignature on the selected note, dated now (AUTH-COSIGN; resolves COSIGN)", &[Work], &["S"])
+        .guards(&[cosign_due]).confirm().hint("cosign"),
+    cmd(C::BulkCompleteSignatures, "bulk_complete_signatures", "Complete all this physician's signature deficiencies (UNSIGNED, COSIGN, ORD_UNSIGNED): signed at the signing station, dated now; the list and count are shown first", &[Provider], &["B"])
+        .guards(&[may_analyze]).confirm().hint("bulk sign"),
     cmd(C::WaiveDeficiency, "waive_deficiency", "Waive the selected deficiency (reason code and text, DEF-03)", &[Work], &["w"])
         .guards(&[open_deficiency]).hint("waive"),
     cmd(C::ApproveWaiver, "approve_waiver", "Approve the selected deficiency's pending waiver", &[Work], &["A"])

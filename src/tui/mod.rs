@@ -4,6 +4,7 @@
 //! only read. Every string from the database is sanitised when it enters a screen's state.
 
 mod app;
+mod break_glass;
 mod chart_view;
 mod chrome;
 pub mod codes;
@@ -108,6 +109,8 @@ pub struct WorkFacts {
     pub waive_pending: bool,
     /// The selected document is not signed.
     pub doc_unsigned: bool,
+    /// The selected document (or the selected deficiency's) has an open COSIGN deficiency.
+    pub cosign_due: bool,
 }
 
 /// The coding workbench's context.
@@ -189,6 +192,12 @@ pub enum Effect {
     },
     ReadDocument {
         doc_id: i64,
+    },
+    /// Open a sensitive document with a purpose of use and a reason (break the glass).
+    ReadSensitive {
+        doc_id: i64,
+        purpose: String,
+        reason: String,
     },
     Goto(ScreenId),
     /// Return to the screen this one was entered from (the screen stack).
@@ -484,6 +493,16 @@ pub enum DefAction {
     /// Record the document's signature at the event time (facility-local).
     Sign {
         document_id: i64,
+    },
+    /// Record the supervising physician's cosignature (AUTH-COSIGN), dated now.
+    Cosign {
+        document_id: i64,
+    },
+    /// Complete every signature deficiency of one physician (signed at the signing
+    /// station), confirmed by the count the user was shown.
+    BulkComplete {
+        provider_id: i64,
+        confirmed: usize,
     },
     MarkAnalyzed {
         encounter_id: i64,
