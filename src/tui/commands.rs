@@ -259,6 +259,8 @@ pub enum CommandId {
     CompleteCoding,
     /// Send a documentation query to the attending.
     SendQuery,
+    /// A query to any provider on the encounter, from a facility template.
+    QueryProvider,
     /// Reopen a coded encounter with a reason.
     ReopenCoding,
     /// Find text in the open document.
@@ -408,6 +410,7 @@ impl CommandId {
         CommandId::AcknowledgeWarnings,
         CommandId::CompleteCoding,
         CommandId::SendQuery,
+        CommandId::QueryProvider,
         CommandId::ReopenCoding,
         CommandId::FindInText,
         CommandId::FindNext,
@@ -804,6 +807,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open, supervisor]),
     cmd(C::SendQuery, "send_query", "Send a documentation query to the attending (holds the encounter, COD-21)", &[Coding], &["Q"])
         .guards(&[coding_open]).hint("query"),
+    cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
+        .guards(&[coding_open]).hint("query any"),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
     cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])

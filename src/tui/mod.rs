@@ -426,6 +426,18 @@ pub enum CodingAction {
         encounter_id: i64,
         question: String,
     },
+    /// Read the encounter's providers and the query templates, and open the query form.
+    OpenQueryForm {
+        encounter_id: i64,
+    },
+    /// Send a query to one provider on the encounter: from a template with the clinical
+    /// indicators (`text`), or a free-text question.
+    QueryTo {
+        encounter_id: i64,
+        provider_id: i64,
+        template: Option<String>,
+        text: String,
+    },
     /// Read the queries awaiting an answer (audited) and show them.
     LoadQueries,
     /// Record the provider's answer to a query (COD-21), then read the list again.

@@ -93,6 +93,8 @@ pub enum Overlay {
     Confirm(ConfirmState),
     /// Purpose and reason before a sensitive document is shown.
     BreakGlass(super::break_glass::BreakGlassState),
+    /// A documentation query to any provider on the encounter, from a template.
+    QueryForm(super::coding::query_form::QueryFormState),
 }
 
 impl Overlay {
@@ -126,6 +128,7 @@ pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
             Effect::None
         }
         Overlay::BreakGlass(b) => super::break_glass::update(b, key),
+        Overlay::QueryForm(q) => super::coding::query_form::update(q, key),
         Overlay::Confirm(c) => match key.code {
             KeyCode::Char('y' | 'Y') => Effect::Run(c.then),
             _ => Effect::CloseOverlay,
@@ -264,6 +267,7 @@ impl Widget for &Overlay {
                 StatefulWidget::render(table, list, buf, &mut ts);
             }
             Overlay::BreakGlass(b) => b.render(area, buf),
+            Overlay::QueryForm(q) => q.render(area, buf),
             Overlay::Confirm(c) => {
                 // The prompt wraps: the whole question is shown at 80 columns.
                 let w = area.width.min(64);
