@@ -185,6 +185,14 @@ pub enum CommandId {
     RecordSignature,
     /// Record the supervising physician's cosignature on the selected note (AUTH-COSIGN).
     RecordCosignature,
+    /// Show the escalation letter batch, every level (DEL-07).
+    EscalationLetters,
+    /// Show the physicians at a suspension level.
+    SuspensionList,
+    /// Show the analysis desk's open re-review flags.
+    RereviewFlags,
+    /// Show the encounters kept out of analysis, by rule.
+    DataQualityList,
     /// Complete all of the provider's signature deficiencies (signed at the signing station).
     BulkCompleteSignatures,
     /// Waive the selected deficiency with a reason code and text (DEF-03).
@@ -373,6 +381,10 @@ impl CommandId {
         CommandId::CompleteDeficiency,
         CommandId::RecordSignature,
         CommandId::RecordCosignature,
+        CommandId::EscalationLetters,
+        CommandId::SuspensionList,
+        CommandId::RereviewFlags,
+        CommandId::DataQualityList,
         CommandId::BulkCompleteSignatures,
         CommandId::WaiveDeficiency,
         CommandId::ApproveWaiver,
@@ -827,6 +839,10 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[unsigned_document]).confirm().hint("sign"),
     cmd(C::RecordCosignature, "record_cosignature", "Record the supervising physician's cosignature on the selected note, dated now (AUTH-COSIGN; resolves COSIGN)", &[Work], &["S"])
         .guards(&[cosign_due]).confirm().hint("cosign"),
+    cmd(C::EscalationLetters, "escalation_letters", "The escalation letter batch: one letter per physician at each aging level (DEL-07; audited)", &[Reports], &["E"]),
+    cmd(C::SuspensionList, "suspension_list", "Physicians at a suspension level, with what they owe (audited)", &[Reports], &["U"]),
+    cmd(C::RereviewFlags, "rereview_flags", "Charts flagged for re-review: a document arrived or changed after analysis, named (audited)", &[Reports], &["F"]),
+    cmd(C::DataQualityList, "data_quality_list", "Encounters kept out of analysis as implausible, named by rule (audited)", &[Reports], &["Q"]),
     cmd(C::BulkCompleteSignatures, "bulk_complete_signatures", "Complete all this physician's signature deficiencies (UNSIGNED, COSIGN, ORD_UNSIGNED): signed at the signing station, dated now; the list and count are shown first", &[Provider], &["B"])
         .guards(&[may_analyze]).confirm().hint("bulk sign"),
     cmd(C::WaiveDeficiency, "waive_deficiency", "Waive the selected deficiency (reason code and text, DEF-03)", &[Work], &["w"])

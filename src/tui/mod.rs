@@ -386,6 +386,19 @@ pub enum RoiStep {
     Paid { cents: i64, method: String },
 }
 
+/// The HIM desk's lists shown on the reports screen (issue #13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeskReport {
+    /// The escalation letter batch, every level (DEL-07).
+    Letters,
+    /// Physicians at a suspension level.
+    Suspension,
+    /// Open re-review flags of the analysis desk.
+    Rereview,
+    /// Encounters kept out of analysis, by rule.
+    DataQuality,
+}
+
 /// The coding calls a screen may ask for; each is one audited core call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodingAction {
@@ -524,6 +537,9 @@ pub enum DefAction {
     Report {
         provider: Option<i64>,
     },
+    /// One of the HIM desk's lists (issue #13) in the reports reader, through the audited
+    /// report entry point.
+    DeskReport(DeskReport),
     /// Show one provider's open deficiencies (the provider view) from its first page.
     OpenProviderView {
         provider_id: i64,

@@ -139,6 +139,74 @@ impl App {
         }
     }
 
+    /// One of the desk's lists as text, through the audited report entry point.
+    fn desk_report_text(
+        &mut self,
+        actor: &Actor,
+        which: crate::tui::DeskReport,
+        today: chrono::NaiveDate,
+    ) -> anyhow::Result<(String, String)> {
+        use crate::cli::{ReportCmd, ReportFormat};
+        use crate::tui::DeskReport as D;
+        let format = ReportFormat::Table;
+        let as_of = Some(today);
+        Ok(match which {
+            D::Letters => {
+                let mut text = String::new();
+                for l in crate::deficiency::escalation::levels(self.store.conn())? {
+                    let cmd = ReportCmd::Letters {
+                        level: l.level,
+                        as_of,
+                    };
+                    let batch = report_cli::run(&mut self.store, actor, cmd)?;
+                    text += &format!(
+                        "== Level {} ({} days): {} ==\n",
+                        l.level,
+                        l.days,
+                        crate::text::sanitize_line(&l.title)
+                    );
+                    text += if batch.trim().is_empty() {
+                        "(no physician at this level)\n"
+                    } else {
+                        &batch
+                    };
+                    text.push('\n');
+                }
+                (
+                    format!("Escalation letters as of {today} (Esc: back)"),
+                    text,
+                )
+            }
+            D::Suspension => (
+                format!("Suspension list as of {today} (Esc: back)"),
+                report_cli::run(
+                    &mut self.store,
+                    actor,
+                    ReportCmd::Suspension { format, as_of },
+                )?,
+            ),
+            D::Rereview => (
+                "Re-review flags: analysis desk (Esc: back)".into(),
+                report_cli::run(
+                    &mut self.store,
+                    actor,
+                    ReportCmd::Rereview {
+                        desk: "analysis".into(),
+                        format,
+                    },
+                )?,
+            ),
+            D::DataQuality => (
+                "Data-quality list: kept out of analysis (Esc: back)".into(),
+                report_cli::run(
+                    &mut self.store,
+                    actor,
+                    ReportCmd::DataQuality { rule: None, format },
+                )?,
+            ),
+        })
+    }
+
     pub(super) fn perform_def(&mut self, action: DefAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
@@ -307,6 +375,24 @@ impl App {
                     o.encounters
                 ))
             }),
+            DefAction::DeskReport(which) => {
+                let today = local.date_naive();
+                match self.desk_report_text(&actor, which, today) {
+                    Ok((title, text)) => {
+                        let msg = Msg::Report {
+                            title,
+                            text,
+                            provider: None,
+                        };
+                        self.dispatch(ScreenId::Reports, msg, now);
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        self.fail(e);
+                        return;
+                    }
+                }
+            }
             DefAction::Report { provider } => {
                 let today = local.date_naive();
                 match self.report_text(&actor, may_administer, provider, today) {
