@@ -820,7 +820,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::SendQuery, "send_query", "Send a documentation query to the attending (holds the encounter, COD-21)", &[Coding], &["Q"])
         .guards(&[coding_open]).hint("query"),
     cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
-        .guards(&[coding_open]).hint("query any"),
+        .guards(&[coding_open]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
     cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])
