@@ -17,6 +17,7 @@ mod def_runtime;
 mod list_runtime;
 mod roi_runtime;
 
+use super::break_glass::BreakGlassState;
 use super::chart_view::ChartState;
 use super::chrome::{Footer, StatusLine, TitleBar, frame_areas};
 use super::codes::lookup::CodeLookupState;
@@ -289,7 +290,14 @@ impl App {
         let ctx = self.ctx(now);
         if let Some(o) = &mut self.overlay {
             let confirming = matches!(o, Overlay::Confirm(_));
+            let glass = matches!(o, Overlay::BreakGlass(_));
             match overlay::update(o, key, &ctx) {
+                Effect::CloseOverlay if glass => {
+                    self.overlay = None;
+                    self.status = Some(
+                        "Nothing shown: a sensitive document needs a purpose and a reason".into(),
+                    );
+                }
                 Effect::Run(id) => {
                     self.overlay = None;
                     let e = self.command(id, &ctx, confirming);
@@ -320,6 +328,10 @@ impl App {
         }
         if let Some(why) = commands::disabled_reason(id, ctx) {
             return Effect::Status(format!("{}: {}", cmd.name, why.0));
+        }
+        if id == CommandId::BulkCompleteSignatures && !confirmed {
+            // The confirmation lists the physician's signature deficiencies and their count.
+            return self.bulk_prompt();
         }
         if cmd.danger == Danger::Confirm && !confirmed {
             return Effect::Confirm {
@@ -364,6 +376,16 @@ impl App {
             .screen_mut(id)
             .map_or(Effect::None, |s| s.update(msg, &ctx));
         self.perform(effect, now);
+    }
+
+    /// Show a document read through the core in the reader of the screen shown (the chart
+    /// viewer otherwise).
+    fn show_document(&mut self, d: crate::domain::Document, now: DateTime<Utc>) {
+        let target = match self.screen {
+            ScreenId::Coding | ScreenId::Work => self.screen,
+            _ => ScreenId::Chart,
+        };
+        self.dispatch(target, Msg::Document(d), now);
     }
 
     fn fail(&mut self, e: impl std::fmt::Display) {
@@ -452,15 +474,43 @@ impl App {
             Effect::ClaimEncounter { encounter_id } => self.claim_encounter(encounter_id, now),
             Effect::ReadDocument { doc_id } => {
                 let Some(s) = &self.session else { return };
-                match chart::read_document(&mut self.store, &s.actor(), doc_id) {
-                    Ok(d) => {
-                        // The reader of the screen shown (the chart viewer otherwise).
-                        let target = match self.screen {
-                            ScreenId::Coding | ScreenId::Work => self.screen,
-                            _ => ScreenId::Chart,
-                        };
-                        self.dispatch(target, Msg::Document(d), now);
+                // Break the glass (issue #13): a sensitive document asks for a purpose first.
+                match crate::break_glass::labels(self.store.conn(), doc_id) {
+                    Ok(labels) if !labels.is_empty() => {
+                        self.overlay =
+                            Some(Overlay::BreakGlass(BreakGlassState::new(doc_id, labels)));
+                        return;
                     }
+                    Ok(_) => {}
+                    Err(e) => return self.fail(e),
+                }
+                match chart::read_document(&mut self.store, &s.actor(), doc_id) {
+                    Ok(d) => self.show_document(d, now),
+                    Err(e) => self.fail(e),
+                }
+            }
+            Effect::ReadSensitive {
+                doc_id,
+                purpose,
+                reason,
+            } => {
+                let Some(s) = &self.session else { return };
+                let actor = s.actor();
+                match crate::break_glass::read_sensitive(
+                    &mut self.store,
+                    &actor,
+                    doc_id,
+                    &purpose,
+                    &reason,
+                ) {
+                    Ok(d) => {
+                        self.overlay = None;
+                        self.status = Some(format!(
+                            "Opened for {purpose}: the reason is audited and listed on the privacy report"
+                        ));
+                        self.show_document(d, now);
+                    }
+                    // The prompt stays open: the user may correct the reason.
                     Err(e) => self.fail(e),
                 }
             }

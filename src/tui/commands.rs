@@ -183,6 +183,18 @@ pub enum CommandId {
     CompleteDeficiency,
     /// Record the selected document's signature (time: now).
     RecordSignature,
+    /// Record the supervising physician's cosignature on the selected note (AUTH-COSIGN).
+    RecordCosignature,
+    /// Show the escalation letter batch, every level (DEL-07).
+    EscalationLetters,
+    /// Show the physicians at a suspension level.
+    SuspensionList,
+    /// Show the analysis desk's open re-review flags.
+    RereviewFlags,
+    /// Show the encounters kept out of analysis, by rule.
+    DataQualityList,
+    /// Complete all of the provider's signature deficiencies (signed at the signing station).
+    BulkCompleteSignatures,
     /// Waive the selected deficiency with a reason code and text (DEF-03).
     WaiveDeficiency,
     /// Approve the selected deficiency's pending waiver (supervisors).
@@ -255,6 +267,8 @@ pub enum CommandId {
     CompleteCoding,
     /// Send a documentation query to the attending.
     SendQuery,
+    /// A query to any provider on the encounter, from a facility template.
+    QueryProvider,
     /// Reopen a coded encounter with a reason.
     ReopenCoding,
     /// Find text in the open document.
@@ -366,6 +380,12 @@ impl CommandId {
         CommandId::AddDeficiency,
         CommandId::CompleteDeficiency,
         CommandId::RecordSignature,
+        CommandId::RecordCosignature,
+        CommandId::EscalationLetters,
+        CommandId::SuspensionList,
+        CommandId::RereviewFlags,
+        CommandId::DataQualityList,
+        CommandId::BulkCompleteSignatures,
         CommandId::WaiveDeficiency,
         CommandId::ApproveWaiver,
         CommandId::VoidDeficiency,
@@ -402,6 +422,7 @@ impl CommandId {
         CommandId::AcknowledgeWarnings,
         CommandId::CompleteCoding,
         CommandId::SendQuery,
+        CommandId::QueryProvider,
         CommandId::ReopenCoding,
         CommandId::FindInText,
         CommandId::FindNext,
@@ -798,6 +819,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open, supervisor]),
     cmd(C::SendQuery, "send_query", "Send a documentation query to the attending (holds the encounter, COD-21)", &[Coding], &["Q"])
         .guards(&[coding_open]).hint("query"),
+    cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
+        .guards(&[coding_open]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
     cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])
@@ -814,6 +837,14 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]).confirm().hint("resolve"),
     cmd(C::RecordSignature, "record_signature", "Record the selected document's signature, dated now", &[Work], &["s"])
         .guards(&[unsigned_document]).confirm().hint("sign"),
+    cmd(C::RecordCosignature, "record_cosignature", "Record the supervising physician's cosignature on the selected note, dated now (AUTH-COSIGN; resolves COSIGN)", &[Work], &["S"])
+        .guards(&[cosign_due]).confirm().hint("cosign"),
+    cmd(C::EscalationLetters, "escalation_letters", "The escalation letter batch: one letter per physician at each aging level (DEL-07; audited)", &[Reports], &["E"]),
+    cmd(C::SuspensionList, "suspension_list", "Physicians at a suspension level, with what they owe (audited)", &[Reports], &["U"]),
+    cmd(C::RereviewFlags, "rereview_flags", "Charts flagged for re-review: a document arrived or changed after analysis, named (audited)", &[Reports], &["F"]),
+    cmd(C::DataQualityList, "data_quality_list", "Encounters kept out of analysis as implausible, named by rule (audited)", &[Reports], &["Q"]),
+    cmd(C::BulkCompleteSignatures, "bulk_complete_signatures", "Complete all this physician's signature deficiencies (UNSIGNED, COSIGN, ORD_UNSIGNED): signed at the signing station, dated now; the list and count are shown first", &[Provider], &["B"])
+        .guards(&[may_analyze]).confirm().hint("bulk sign"),
     cmd(C::WaiveDeficiency, "waive_deficiency", "Waive the selected deficiency (reason code and text, DEF-03)", &[Work], &["w"])
         .guards(&[open_deficiency]).hint("waive"),
     cmd(C::ApproveWaiver, "approve_waiver", "Approve the selected deficiency's pending waiver", &[Work], &["A"])

@@ -4,6 +4,7 @@
 //! only read. Every string from the database is sanitised when it enters a screen's state.
 
 mod app;
+mod break_glass;
 mod chart_view;
 mod chrome;
 pub mod codes;
@@ -108,6 +109,8 @@ pub struct WorkFacts {
     pub waive_pending: bool,
     /// The selected document is not signed.
     pub doc_unsigned: bool,
+    /// The selected document (or the selected deficiency's) has an open COSIGN deficiency.
+    pub cosign_due: bool,
 }
 
 /// The coding workbench's context.
@@ -189,6 +192,12 @@ pub enum Effect {
     },
     ReadDocument {
         doc_id: i64,
+    },
+    /// Open a sensitive document with a purpose of use and a reason (break the glass).
+    ReadSensitive {
+        doc_id: i64,
+        purpose: String,
+        reason: String,
     },
     Goto(ScreenId),
     /// Return to the screen this one was entered from (the screen stack).
@@ -377,6 +386,19 @@ pub enum RoiStep {
     Paid { cents: i64, method: String },
 }
 
+/// The HIM desk's lists shown on the reports screen (issue #13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeskReport {
+    /// The escalation letter batch, every level (DEL-07).
+    Letters,
+    /// Physicians at a suspension level.
+    Suspension,
+    /// Open re-review flags of the analysis desk.
+    Rereview,
+    /// Encounters kept out of analysis, by rule.
+    DataQuality,
+}
+
 /// The coding calls a screen may ask for; each is one audited core call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodingAction {
@@ -416,6 +438,18 @@ pub enum CodingAction {
     Query {
         encounter_id: i64,
         question: String,
+    },
+    /// Read the encounter's providers and the query templates, and open the query form.
+    OpenQueryForm {
+        encounter_id: i64,
+    },
+    /// Send a query to one provider on the encounter: from a template with the clinical
+    /// indicators (`text`), or a free-text question.
+    QueryTo {
+        encounter_id: i64,
+        provider_id: i64,
+        template: Option<String>,
+        text: String,
     },
     /// Read the queries awaiting an answer (audited) and show them.
     LoadQueries,
@@ -485,6 +519,16 @@ pub enum DefAction {
     Sign {
         document_id: i64,
     },
+    /// Record the supervising physician's cosignature (AUTH-COSIGN), dated now.
+    Cosign {
+        document_id: i64,
+    },
+    /// Complete every signature deficiency of one physician (signed at the signing
+    /// station), confirmed by the count the user was shown.
+    BulkComplete {
+        provider_id: i64,
+        confirmed: usize,
+    },
     MarkAnalyzed {
         encounter_id: i64,
     },
@@ -493,6 +537,9 @@ pub enum DefAction {
     Report {
         provider: Option<i64>,
     },
+    /// One of the HIM desk's lists (issue #13) in the reports reader, through the audited
+    /// report entry point.
+    DeskReport(DeskReport),
     /// Show one provider's open deficiencies (the provider view) from its first page.
     OpenProviderView {
         provider_id: i64,

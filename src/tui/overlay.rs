@@ -91,6 +91,10 @@ pub enum Overlay {
     Help(HelpState),
     Palette(PaletteState),
     Confirm(ConfirmState),
+    /// Purpose and reason before a sensitive document is shown.
+    BreakGlass(super::break_glass::BreakGlassState),
+    /// A documentation query to any provider on the encounter, from a template.
+    QueryForm(super::coding::query_form::QueryFormState),
 }
 
 impl Overlay {
@@ -123,6 +127,8 @@ pub fn update(o: &mut Overlay, key: KeyEvent, _ctx: &Ctx) -> Effect {
             }
             Effect::None
         }
+        Overlay::BreakGlass(b) => super::break_glass::update(b, key),
+        Overlay::QueryForm(q) => super::coding::query_form::update(q, key),
         Overlay::Confirm(c) => match key.code {
             KeyCode::Char('y' | 'Y') => Effect::Run(c.then),
             _ => Effect::CloseOverlay,
@@ -260,11 +266,17 @@ impl Widget for &Overlay {
                 .row_highlight_style(Style::new().reversed());
                 StatefulWidget::render(table, list, buf, &mut ts);
             }
+            Overlay::BreakGlass(b) => b.render(area, buf),
+            Overlay::QueryForm(q) => q.render(area, buf),
             Overlay::Confirm(c) => {
                 // The prompt wraps: the whole question is shown at 80 columns.
                 let w = area.width.min(64);
-                let mut lines: Vec<Line> = wrap(&c.prompt, w.saturating_sub(2).max(10) as usize)
-                    .into_iter()
+                // Each line of the prompt wraps on its own (a listed item stays on its line).
+                let inner = w.saturating_sub(2).max(10) as usize;
+                let mut lines: Vec<Line> = c
+                    .prompt
+                    .lines()
+                    .flat_map(|l| wrap(l, inner))
                     .map(Line::from)
                     .collect();
                 lines.push(Line::from("y = yes, any other key = no").bold());

@@ -215,6 +215,64 @@ impl App {
                         Some("reopened: in progress".to_string())
                     })
             }
+            CodingAction::OpenQueryForm { encounter_id } => {
+                use crate::coding::query_desk;
+                let conn = self.store.conn();
+                query_desk::encounter_providers(conn, encounter_id)
+                    .and_then(|p| Ok((p, query_desk::templates(conn)?)))
+                    .map(|(providers, templates)| {
+                        let providers = providers
+                            .into_iter()
+                            .map(|p| {
+                                let npi = p.npi.map(|n| format!(" NPI {n}")).unwrap_or_default();
+                                (p.id, format!("{}{npi} ({})", p.name, p.roles))
+                            })
+                            .collect();
+                        let templates = templates.into_iter().map(|t| (t.code, t.title)).collect();
+                        self.overlay = Some(super::Overlay::QueryForm(
+                            crate::tui::coding::query_form::QueryFormState::new(
+                                encounter_id,
+                                providers,
+                                templates,
+                            ),
+                        ));
+                        None
+                    })
+            }
+            CodingAction::QueryTo {
+                encounter_id,
+                provider_id,
+                template,
+                text,
+            } => {
+                refresh = Some(encounter_id);
+                let sent = match &template {
+                    Some(code) => crate::coding::query_desk::send_from_template(
+                        &mut self.store,
+                        &actor,
+                        encounter_id,
+                        code,
+                        provider_id,
+                        &text,
+                    ),
+                    None => query::send(
+                        &mut self.store,
+                        &actor,
+                        encounter_id,
+                        &text,
+                        Some(provider_id),
+                    ),
+                };
+                sent.map(|q| {
+                    self.overlay = None;
+                    Some(format!(
+                        "query {} sent to provider #{provider_id}{}; the encounter is on hold until {}",
+                        q.id,
+                        template.map(|t| format!(" ({t})")).unwrap_or_default(),
+                        q.due_at.get(..10).unwrap_or("")
+                    ))
+                })
+            }
             CodingAction::LoadQueries => {
                 let today = crate::clock::FacilityClock::at(self.store.conn(), now)
                     .map(|c| c.today())

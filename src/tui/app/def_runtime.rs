@@ -16,9 +16,50 @@ use crate::tui::deficiency::provider::ProviderViewState;
 use crate::tui::deficiency::queue::QueueState;
 use crate::tui::deficiency::reports::ReportsState;
 use crate::tui::deficiency::work::WorkState;
-use crate::tui::{DefAction, Msg, ScreenId};
+use crate::tui::{CommandId, DefAction, Effect, Msg, ScreenId};
 
 impl App {
+    /// The bulk-complete confirmation (issue #13): the physician's open signature
+    /// deficiencies, listed and counted; the count confirmed is checked again in the core.
+    pub(super) fn bulk_prompt(&mut self) -> Effect {
+        let Some(p) = &mut self.provider_view else {
+            return Effect::None;
+        };
+        let list = match crate::deficiency::signing::signature_deficiencies(
+            self.store.conn(),
+            p.provider_id,
+        ) {
+            Ok(l) => l,
+            Err(e) => return Effect::Status(crate::text::sanitize_line(&e.to_string()).into()),
+        };
+        if list.is_empty() {
+            p.bulk_count = None;
+            return Effect::Status(format!("{} has no open signature deficiency", p.name));
+        }
+        p.bulk_count = Some(list.len());
+        const SHOWN: usize = 6;
+        let mut prompt = format!(
+            "Complete all {} signature deficiencies of {} (signed at the signing station, dated now)?",
+            list.len(),
+            p.name
+        );
+        for d in list.iter().take(SHOWN) {
+            prompt.push_str(&format!(
+                "\n· {} document {} (encounter {})",
+                crate::text::sanitize_line(&d.kind),
+                d.document_id.unwrap_or_default(),
+                d.encounter_id
+            ));
+        }
+        if list.len() > SHOWN {
+            prompt.push_str(&format!("\n… and {} more", list.len() - SHOWN));
+        }
+        Effect::Confirm {
+            prompt,
+            then: CommandId::BulkCompleteSignatures,
+        }
+    }
+
     /// Show the queue (kept across visits, so sort, filter and page survive) and read its page.
     pub(super) fn open_queue(&mut self, now: DateTime<Utc>) {
         if self.defq.is_none() {
@@ -98,6 +139,74 @@ impl App {
         }
     }
 
+    /// One of the desk's lists as text, through the audited report entry point.
+    fn desk_report_text(
+        &mut self,
+        actor: &Actor,
+        which: crate::tui::DeskReport,
+        today: chrono::NaiveDate,
+    ) -> anyhow::Result<(String, String)> {
+        use crate::cli::{ReportCmd, ReportFormat};
+        use crate::tui::DeskReport as D;
+        let format = ReportFormat::Table;
+        let as_of = Some(today);
+        Ok(match which {
+            D::Letters => {
+                let mut text = String::new();
+                for l in crate::deficiency::escalation::levels(self.store.conn())? {
+                    let cmd = ReportCmd::Letters {
+                        level: l.level,
+                        as_of,
+                    };
+                    let batch = report_cli::run(&mut self.store, actor, cmd)?;
+                    text += &format!(
+                        "== Level {} ({} days): {} ==\n",
+                        l.level,
+                        l.days,
+                        crate::text::sanitize_line(&l.title)
+                    );
+                    text += if batch.trim().is_empty() {
+                        "(no physician at this level)\n"
+                    } else {
+                        &batch
+                    };
+                    text.push('\n');
+                }
+                (
+                    format!("Escalation letters as of {today} (Esc: back)"),
+                    text,
+                )
+            }
+            D::Suspension => (
+                format!("Suspension list as of {today} (Esc: back)"),
+                report_cli::run(
+                    &mut self.store,
+                    actor,
+                    ReportCmd::Suspension { format, as_of },
+                )?,
+            ),
+            D::Rereview => (
+                "Re-review flags: analysis desk (Esc: back)".into(),
+                report_cli::run(
+                    &mut self.store,
+                    actor,
+                    ReportCmd::Rereview {
+                        desk: "analysis".into(),
+                        format,
+                    },
+                )?,
+            ),
+            D::DataQuality => (
+                "Data-quality list: kept out of analysis (Esc: back)".into(),
+                report_cli::run(
+                    &mut self.store,
+                    actor,
+                    ReportCmd::DataQuality { rule: None, format },
+                )?,
+            ),
+        })
+    }
+
     pub(super) fn perform_def(&mut self, action: DefAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
@@ -123,6 +232,7 @@ impl App {
             DefAction::MarkAnalyzed { .. }
                 | DefAction::Transition { .. }
                 | DefAction::Sign { .. }
+                | DefAction::Cosign { .. }
                 | DefAction::ApproveWaiver { .. }
         );
         let analysed = matches!(action, DefAction::MarkAnalyzed { .. });
@@ -227,6 +337,61 @@ impl App {
                             if o.resolved == 1 { "y" } else { "ies" }
                         ))
                     })
+            }
+            DefAction::Cosign { document_id } => crate::deficiency::signing::record_cosignature(
+                &mut self.store,
+                &actor,
+                document_id,
+                local.naive_local(),
+            )
+            .map(|o| {
+                Some(format!(
+                    "cosignature recorded (AUTH-COSIGN); {} deficienc{} resolved",
+                    o.resolved,
+                    if o.resolved == 1 { "y" } else { "ies" }
+                ))
+            }),
+            DefAction::BulkComplete {
+                provider_id,
+                confirmed,
+            } => crate::deficiency::signing::bulk_complete_signatures(
+                &mut self.store,
+                &actor,
+                provider_id,
+                local.naive_local(),
+                confirmed,
+            )
+            .map(|o| {
+                let ctx = self.ctx(now);
+                if let Some(p) = &mut self.provider_view {
+                    let e = p.load(None, &ctx);
+                    self.perform(e, now);
+                }
+                Some(format!(
+                    "bulk complete: {} signed, {} cosigned, {} deficiencies completed on {} charts",
+                    o.documents_signed,
+                    o.documents_cosigned,
+                    o.deficiencies_completed,
+                    o.encounters
+                ))
+            }),
+            DefAction::DeskReport(which) => {
+                let today = local.date_naive();
+                match self.desk_report_text(&actor, which, today) {
+                    Ok((title, text)) => {
+                        let msg = Msg::Report {
+                            title,
+                            text,
+                            provider: None,
+                        };
+                        self.dispatch(ScreenId::Reports, msg, now);
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        self.fail(e);
+                        return;
+                    }
+                }
             }
             DefAction::Report { provider } => {
                 let today = local.date_naive();

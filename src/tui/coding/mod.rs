@@ -2,6 +2,7 @@
 //! queries awaiting an answer.
 
 pub(crate) mod queries;
+pub(crate) mod query_form;
 pub(crate) mod queue;
 pub(crate) mod work;
 pub(crate) mod work_view;

@@ -595,6 +595,11 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
                 input: String::new(),
             })
         }
+        Msg::Command(C::QueryProvider) => {
+            return Effect::Coding(CodingAction::OpenQueryForm {
+                encounter_id: s.encounter_id,
+            });
+        }
         Msg::Command(C::ReopenCoding) => {
             s.modal = Some(Modal::Prompt {
                 prompt: Prompt::Reopen,

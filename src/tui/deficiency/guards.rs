@@ -57,6 +57,14 @@ pub fn unsigned_document(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
+pub fn cosign_due(c: &Ctx) -> Result<(), Disabled> {
+    if c.work.cosign_due {
+        Ok(())
+    } else {
+        Err(Disabled("select a note with an open COSIGN deficiency"))
+    }
+}
+
 pub fn has_next_page(c: &Ctx) -> Result<(), Disabled> {
     if c.has_next {
         Ok(())

@@ -43,6 +43,8 @@ pub struct ProviderViewState {
     pub current: Option<(String, i64)>,
     /// The key after this page's last row, when a next page exists.
     pub next: Option<(String, i64)>,
+    /// The signature deficiencies counted in the bulk-complete confirmation shown.
+    pub bulk_count: Option<usize>,
 }
 
 impl ProviderViewState {
@@ -58,6 +60,7 @@ impl ProviderViewState {
             starts: Vec::new(),
             current: None,
             next: None,
+            bulk_count: None,
         }
     }
 
@@ -113,6 +116,14 @@ pub fn update(s: &mut ProviderViewState, msg: Msg, ctx: &Ctx) -> Effect {
             }
         }
         Msg::Command(C::Back) => return Effect::Back,
+        Msg::Command(C::BulkCompleteSignatures) => {
+            if let Some(confirmed) = s.bulk_count.take() {
+                return Effect::Deficiency(DefAction::BulkComplete {
+                    provider_id: s.provider_id,
+                    confirmed,
+                });
+            }
+        }
         Msg::Command(C::ViewChart) => {
             if let Some(r) = s.rows.get(s.selected) {
                 return Effect::OpenEncounter {

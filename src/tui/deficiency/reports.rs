@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 use crate::text::sanitize;
 use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
 use crate::tui::reader::Reader;
-use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
+use crate::tui::{CommandId, Ctx, DefAction, DeskReport, Effect, Msg, ScreenId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportsState {
@@ -97,6 +97,18 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
             f.title = "Provider view".into();
             s.form = Some(f);
             s.form_view = true;
+        }
+        Msg::Command(C::EscalationLetters) => {
+            return Effect::Deficiency(DefAction::DeskReport(DeskReport::Letters));
+        }
+        Msg::Command(C::SuspensionList) => {
+            return Effect::Deficiency(DefAction::DeskReport(DeskReport::Suspension));
+        }
+        Msg::Command(C::RereviewFlags) => {
+            return Effect::Deficiency(DefAction::DeskReport(DeskReport::Rereview));
+        }
+        Msg::Command(C::DataQualityList) => {
+            return Effect::Deficiency(DefAction::DeskReport(DeskReport::DataQuality));
         }
         Msg::Command(C::FindInText) => s.reader.start_find(),
         Msg::Command(C::FindNext) => return s.reader.find_next(false),

@@ -170,6 +170,19 @@ impl WorkState {
         self.chart.selected_doc()
     }
 
+    /// The document to cosign: the selected one (documents pane) or the selected
+    /// deficiency's, when it has an open COSIGN deficiency (AUTH-COSIGN).
+    pub fn cosign_document(&self) -> Option<i64> {
+        let doc = match self.focus {
+            WorkPane::Documents => self.selected_doc().map(|d| d.id),
+            WorkPane::Deficiencies => self.selected_def().and_then(|d| d.document_id),
+        }?;
+        self.defs
+            .iter()
+            .any(|d| d.open && d.kind == "COSIGN" && d.document_id == Some(doc))
+            .then_some(doc)
+    }
+
     /// The facts the command guards read.
     pub fn fill_ctx(&self, c: &mut Ctx) {
         c.selected = self.selected_doc().is_some() || self.selected_def().is_some();
@@ -178,6 +191,7 @@ impl WorkState {
             .selected_def()
             .is_some_and(|d| d.open && d.waive_pending);
         c.work.doc_unsigned = self.selected_doc().is_some_and(|d| d.unsigned);
+        c.work.cosign_due = self.cosign_document().is_some();
         c.reading = self.reading.is_some();
         c.modal = self.form.is_some() || self.reading.as_ref().is_some_and(|r| r.prompt.is_some());
     }
@@ -413,6 +427,11 @@ pub fn update(s: &mut WorkState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(C::RecordSignature) => {
             if let Some(d) = s.selected_doc() {
                 return Effect::Deficiency(DefAction::Sign { document_id: d.id });
+            }
+        }
+        Msg::Command(C::RecordCosignature) => {
+            if let Some(document_id) = s.cosign_document() {
+                return Effect::Deficiency(DefAction::Cosign { document_id });
             }
         }
         Msg::Command(C::MarkAnalyzed) => {
