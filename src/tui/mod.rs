@@ -307,6 +307,10 @@ pub enum RoiAction {
     },
     /// Read the address book and show it.
     LoadBook,
+    /// Read the amendment queue (164.526) and show it.
+    LoadAmendments,
+    /// One amendment step (log, extend, accept, deny, statement), then the queue again.
+    Amend(Box<roi::amendments::AmendStep>),
     /// Add an address-book entry (`target: None`) or change one read at `(id, version)`.
     SaveRequester {
         target: Option<(i64, i64)>,

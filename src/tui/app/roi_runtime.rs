@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use super::App;
+use crate::CoreError;
+use crate::audit::Actor;
 use crate::chart;
 use crate::roi::addressbook;
 use crate::roi::estimate::fee_estimate;
@@ -21,6 +23,7 @@ use crate::roi::{disclosure, holds, manual_disclosure, release, request};
 use crate::settings;
 use crate::store::version::{self, Versioned};
 use crate::tui::roi::accounting::AccountingState;
+use crate::tui::roi::amendments::{AmendState, AmendStep};
 use crate::tui::roi::book::BookState;
 use crate::tui::roi::desk::{RequestExtra, RoiQueueState, RoiRequestState};
 use crate::tui::roi::forms::{FieldForm, Source};
@@ -169,6 +172,7 @@ impl App {
             ScreenId::RoiRequest => self.roi_req.as_mut()?.open_form(),
             ScreenId::Accounting => self.accounting.as_mut()?.form.as_mut().map(|(_, f)| f),
             ScreenId::AddressBook => self.book.as_mut()?.form.as_mut().map(|(_, f)| f),
+            ScreenId::Amendments => self.amendments.as_mut()?.form.as_mut().map(|(_, _, f)| f),
             _ => None,
         }
     }
@@ -419,6 +423,84 @@ impl App {
         }
     }
 
+    /// The amendment queue with the 60-day clock on the facility's today.
+    fn load_amendments(&mut self, status: Option<String>) {
+        let conn = self.store.conn();
+        let now = self.store.now();
+        let today = crate::clock::FacilityClock::at(conn, now)
+            .map(|c| c.today())
+            .unwrap_or_else(|_| crate::clock::facility_date(now));
+        match crate::roi::amendment::queue(conn) {
+            Ok(list) => {
+                let keep = self.amendments.as_ref().map(|a| a.selected);
+                let mut a = AmendState::new(list, today);
+                a.selected = keep.unwrap_or(0).min(a.rows.len().saturating_sub(1));
+                self.amendments = Some(a);
+                self.enter(ScreenId::Amendments);
+                if let Some(m) = status {
+                    self.status = Some(m);
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Run one amendment step (one audited transaction in the core); the status line says
+    /// what was done (and, for an acceptance, who must be told).
+    fn amend(&mut self, actor: &Actor, step: AmendStep) -> Result<String, CoreError> {
+        use crate::roi::amendment as am;
+        let st = &mut self.store;
+        Ok(match step {
+            AmendStep::Log {
+                mrn,
+                received,
+                requested_by,
+                address,
+                change,
+                reason,
+                documents,
+            } => {
+                let a = am::log(
+                    st,
+                    actor,
+                    &mrn,
+                    received,
+                    &requested_by,
+                    &address,
+                    &change,
+                    &reason,
+                    &documents,
+                )?;
+                format!("{} logged, due {} (164.526(b)(2))", a.label, a.due)
+            }
+            AmendStep::Extend { id, days, reason } => {
+                let due = am::extend(st, actor, id, days, &reason)?;
+                format!(
+                    "{} extended to {due}; notice letter written",
+                    am::amendment_label(id)
+                )
+            }
+            AmendStep::Accept { id, text, named } => {
+                let a = am::accept(st, actor, id, &text, &named)?;
+                let known = a.notify["known_recipients"].as_array().map_or(0, Vec::len);
+                format!(
+                    "{} accepted; tell {} named and {} who received the documents (164.526(c)(3))",
+                    a.label,
+                    named.len(),
+                    known
+                )
+            }
+            AmendStep::Deny { id, code, note } => {
+                let a = am::deny(st, actor, id, &code, &note)?;
+                format!("{} denied ({code}); denial letter written", a.label)
+            }
+            AmendStep::Statement { id, kind, text } => {
+                let a = am::file_statement(st, actor, id, &kind, &text)?;
+                format!("{}: {kind} filed; later releases carry it", a.label)
+            }
+        })
+    }
+
     fn load_book(&mut self, status: Option<String>) {
         match addressbook::find(self.store.conn(), "", BOOK_LIST) {
             Ok(rows) => {
@@ -441,6 +523,14 @@ impl App {
         let actor = s.actor();
         match action {
             RoiAction::LoadBook => self.load_book(None),
+            RoiAction::LoadAmendments => self.load_amendments(None),
+            RoiAction::Amend(step) => {
+                let out = self.amend(&actor, *step);
+                match out {
+                    Ok(msg) => self.load_amendments(Some(msg)),
+                    Err(e) => self.refused(e),
+                }
+            }
             RoiAction::SaveRequester { target, entry } => {
                 let out = match target {
                     None => addressbook::add(&mut self.store, &actor, &entry)

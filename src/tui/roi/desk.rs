@@ -165,6 +165,7 @@ pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
             s.form = Some((DeskForm::Step(StepForm::Disclose), f));
         }
         Msg::Command(C::OpenAddressBook) => return Effect::Roi(RoiAction::LoadBook),
+        Msg::Command(C::OpenAmendments) => return Effect::Roi(RoiAction::LoadAmendments),
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,

@@ -2,6 +2,7 @@
 //! disclosures, the requester address book, and the lifecycle guards.
 
 pub(crate) mod accounting;
+pub(crate) mod amendments;
 pub(crate) mod auth_form;
 pub(crate) mod book;
 pub(crate) mod desk;
