@@ -369,7 +369,7 @@ impl Widget for &AmendState {
         Table::new(
             rows,
             [
-                Constraint::Length(8),
+                Constraint::Length(10),
                 Constraint::Length(9),
                 Constraint::Length(10),
                 Constraint::Length(16),
