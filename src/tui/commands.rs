@@ -39,6 +39,8 @@ pub enum ScreenId {
     AddressBook,
     /// The amendment queue (164.526) with its 60-day clock (ROI desk).
     Amendments,
+    /// The letters of one release request: sent, and templates previewed (ROI desk).
+    Letters,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
     /// Documentation queries awaiting an answer (COD-21): record the provider's answer.
@@ -64,6 +66,7 @@ impl ScreenId {
         ScreenId::Accounting,
         ScreenId::AddressBook,
         ScreenId::Amendments,
+        ScreenId::Letters,
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Queries,
@@ -92,6 +95,7 @@ impl ScreenId {
             ScreenId::Accounting => "accounting",
             ScreenId::AddressBook => "address_book",
             ScreenId::Amendments => "amendments",
+            ScreenId::Letters => "letters",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
@@ -325,6 +329,10 @@ pub enum CommandId {
     DenyAmendment,
     /// File a statement of disagreement or a rebuttal (164.526(d)).
     FileAmendStatement,
+    /// Open the letters of the request: those sent, and each template filled for it.
+    OpenLetters,
+    /// Send the letter previewed (stored with its PDF hash, audited).
+    SendLetter,
     /// Compute and record the fee estimate (LTR-02).
     RecordEstimate,
     /// Record the clarified scope (lifts HOLD_CLARIFY_SCOPE).
@@ -451,6 +459,8 @@ impl CommandId {
         CommandId::AcceptAmendment,
         CommandId::DenyAmendment,
         CommandId::FileAmendStatement,
+        CommandId::OpenLetters,
+        CommandId::SendLetter,
         CommandId::RecordEstimate,
         CommandId::SetScope,
         CommandId::AcknowledgeIncomplete,
@@ -557,7 +567,7 @@ pub use super::roi::guards::*;
 
 use ScreenId::{
     Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
-    Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
+    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -573,13 +583,14 @@ const SIGNED_IN: &[ScreenId] = &[
     Accounting,
     AddressBook,
     Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
-    Search, Chart, Reports, Codes, RoiRequest, Accounting, Coding,
+    Search, Chart, Reports, Codes, RoiRequest, Accounting, Coding, Letters,
 ];
 const ROWS: &[ScreenId] = &[
     Search,
@@ -594,6 +605,7 @@ const ROWS: &[ScreenId] = &[
     Accounting,
     AddressBook,
     Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
@@ -611,6 +623,7 @@ const BACK: &[ScreenId] = &[
     Accounting,
     AddressBook,
     Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
@@ -630,6 +643,7 @@ const HELP_QUIT: &[ScreenId] = &[
     Accounting,
     AddressBook,
     Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
@@ -782,6 +796,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[row_selected]).hint("deny"),
     cmd(C::FileAmendStatement, "file_amendment_statement", "File the statement of disagreement or the rebuttal (164.526(d)); later releases carry them", &[Amendments], &["s"])
         .guards(&[row_selected]).hint("statement"),
+    cmd(C::OpenLetters, "letters", "The request's letters: those sent, and each template filled for this request in the reader", &[RoiRequest], &["L"]),
+    cmd(C::SendLetter, "send_letter", "Send the letter shown (stored with its PDF SHA-256, audited)", &[Letters], &["S"])
+        .confirm().hint("send"),
     cmd(C::AddRequester, "add_requester", "Add a requester to the address book", &[AddressBook], &["n"])
         .hint("new"),
     cmd(C::EditRequester, "edit_requester", "Edit the selected entry (a stale save is refused, the draft kept)", &[AddressBook], &["enter"])

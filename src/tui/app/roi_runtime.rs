@@ -28,6 +28,7 @@ use crate::tui::roi::book::BookState;
 use crate::tui::roi::desk::{RequestExtra, RoiQueueState, RoiRequestState};
 use crate::tui::roi::forms::{FieldForm, Source};
 use crate::tui::roi::intake::{patient_choice, requester_choice};
+use crate::tui::roi::letters::LettersState;
 use crate::tui::{RoiAction, RoiStep, ScreenId};
 
 /// Address-book entries listed while typing.
@@ -501,6 +502,57 @@ impl App {
         })
     }
 
+    /// The letters of request `id`: those sent, and each template filled for it today.
+    fn load_letters(&mut self, id: i64, status: Option<String>) {
+        let Some(s) = &self.session else { return };
+        let actor = s.actor();
+        let conn = self.store.conn();
+        let now = self.store.now();
+        let today = crate::clock::FacilityClock::at(conn, now)
+            .map(|c| c.today())
+            .unwrap_or_else(|_| crate::clock::facility_date(now));
+        let loaded = (|| {
+            let rec = request::load(conn, id)?;
+            let staff = crate::letters::staff_name(conn, &actor)?;
+            let sent = crate::letters::list(conn, id)?;
+            let previews = crate::letters::templates(conn)?
+                .into_iter()
+                .map(
+                    |t| match crate::letters::preview(conn, &rec, &t.kind, today, &staff) {
+                        Ok((title, to, address, text)) => (
+                            t.kind.clone(),
+                            format!("{} · {title} · to {to}, {address}", t.kind),
+                            text,
+                        ),
+                        Err(e) => (
+                            t.kind.clone(),
+                            format!("{} · cannot be filled", t.kind),
+                            e.to_string(),
+                        ),
+                    },
+                )
+                .collect::<Vec<_>>();
+            Ok::<_, CoreError>((sent, previews))
+        })();
+        match loaded {
+            Ok((sent, previews)) => {
+                let keep = self
+                    .letters
+                    .as_ref()
+                    .filter(|l| l.request_id == id)
+                    .map(|l| l.selected);
+                let mut l = LettersState::new(id, request::request_label(id), sent, previews);
+                l.selected = keep.unwrap_or(0).min(l.previews.len().saturating_sub(1));
+                self.letters = Some(l);
+                self.enter(ScreenId::Letters);
+                if let Some(m) = status {
+                    self.status = Some(m);
+                }
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     fn load_book(&mut self, status: Option<String>) {
         match addressbook::find(self.store.conn(), "", BOOK_LIST) {
             Ok(rows) => {
@@ -524,6 +576,22 @@ impl App {
         match action {
             RoiAction::LoadBook => self.load_book(None),
             RoiAction::LoadAmendments => self.load_amendments(None),
+            RoiAction::Letters { id } => self.load_letters(id, None),
+            RoiAction::SendLetter { id, kind } => {
+                match crate::letters::send(&mut self.store, &actor, id, &kind, None) {
+                    Ok((l, _)) => {
+                        let msg = format!(
+                            "{}: letter {} sent to {} (PDF sha256 {})",
+                            l.request,
+                            l.kind,
+                            l.recipient,
+                            l.pdf_sha256.get(..12).unwrap_or(&l.pdf_sha256)
+                        );
+                        self.load_letters(id, Some(msg));
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
             RoiAction::Amend(step) => {
                 let out = self.amend(&actor, *step);
                 match out {

@@ -1027,6 +1027,7 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::OpenAccounting) => {
             Effect::Roi(RoiAction::Accounting { mrn: s.mrn.clone() })
         }
+        Msg::Command(C::OpenLetters) => Effect::Roi(RoiAction::Letters { id }),
         Msg::Command(C::Back) => Effect::Goto(ScreenId::RoiQueue),
         m => {
             scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);

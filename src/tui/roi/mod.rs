@@ -9,4 +9,5 @@ pub(crate) mod desk;
 pub(crate) mod forms;
 pub(crate) mod guards;
 pub(crate) mod intake;
+pub(crate) mod letters;
 pub(crate) mod steps;
