@@ -519,11 +519,9 @@ impl App {
                 .into_iter()
                 .map(
                     |t| match crate::letters::preview(conn, &rec, &t.kind, today, &staff) {
-                        Ok((title, to, address, text)) => (
-                            t.kind.clone(),
-                            format!("{} · {title} · to {to}, {address}", t.kind),
-                            text,
-                        ),
+                        Ok((_title, to, _address, text)) => {
+                            (t.kind.clone(), format!("{} to {to}", t.kind), text)
+                        }
                         Err(e) => (
                             t.kind.clone(),
                             format!("{} · cannot be filled", t.kind),
@@ -580,13 +578,8 @@ impl App {
             RoiAction::SendLetter { id, kind } => {
                 match crate::letters::send(&mut self.store, &actor, id, &kind, None) {
                     Ok((l, _)) => {
-                        let msg = format!(
-                            "{}: letter {} sent to {} (PDF sha256 {})",
-                            l.request,
-                            l.kind,
-                            l.recipient,
-                            l.pdf_sha256.get(..12).unwrap_or(&l.pdf_sha256)
-                        );
+                        let msg =
+                            format!("{}: letter {} sent to {}", l.request, l.kind, l.recipient);
                         self.load_letters(id, Some(msg));
                     }
                     Err(e) => self.refused(e),

@@ -34,13 +34,12 @@ impl LettersState {
             .iter()
             .map(|l| {
                 sanitize_line(&format!(
-                    "{} {} to {} · {} by {} · sha256 {}",
-                    l.kind,
-                    l.title,
-                    l.recipient,
+                    "{} · {} · to {} · by {} · sha256 {}",
                     l.sent_at.get(..10).unwrap_or(&l.sent_at),
+                    l.kind,
+                    l.recipient,
                     l.sent_by,
-                    l.pdf_sha256.get(..12).unwrap_or(&l.pdf_sha256)
+                    l.pdf_sha256.get(..8).unwrap_or(&l.pdf_sha256)
                 ))
                 .into_owned()
             })
@@ -89,7 +88,7 @@ pub fn update(s: &mut LettersState, msg: Msg, _ctx: &Ctx) -> Effect {
 
 impl Widget for &LettersState {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let sent_h = (self.sent.len() as u16).clamp(1, 4) + 2;
+        let sent_h = (self.sent.len() as u16 * 2).clamp(1, 6) + 2;
         let [top, bottom] =
             Layout::vertical([Constraint::Length(sent_h), Constraint::Fill(1)]).areas(area);
         let sent = if self.sent.is_empty() {
@@ -98,6 +97,7 @@ impl Widget for &LettersState {
             self.sent.join("\n")
         };
         Paragraph::new(sent)
+            .wrap(ratatui::widgets::Wrap { trim: true })
             .block(Block::bordered().title(format!(
                 " {} · letters sent: {} ",
                 self.label,
