@@ -15,6 +15,7 @@ mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
 mod list_runtime;
+mod roi_docs_runtime;
 mod roi_runtime;
 
 use super::chart_view::ChartState;
