@@ -15,6 +15,7 @@ mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
 mod list_runtime;
+mod roi_docs_runtime;
 mod roi_runtime;
 
 use super::break_glass::BreakGlassState;
@@ -89,6 +90,8 @@ pub struct App {
     accounting: Option<AccountingState>,
     /// The requester address book (ROI desk).
     book: Option<BookState>,
+    amendments: Option<super::roi::amendments::AmendState>,
+    letters: Option<super::roi::letters::LettersState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -140,6 +143,8 @@ impl App {
             roi_req: None,
             accounting: None,
             book: None,
+            amendments: None,
+            letters: None,
             locked: None,
             overlay: None,
             status: None,
@@ -215,6 +220,8 @@ impl App {
             ScreenId::RoiRequest => dyn_of(&self.roi_req),
             ScreenId::Accounting => dyn_of(&self.accounting),
             ScreenId::AddressBook => dyn_of(&self.book),
+            ScreenId::Amendments => dyn_of(&self.amendments),
+            ScreenId::Letters => dyn_of(&self.letters),
             ScreenId::CodingQueue => dyn_of(&self.codingq),
             ScreenId::Coding => dyn_of(&self.coding),
             ScreenId::Queries => dyn_of(&self.queries),
@@ -244,6 +251,8 @@ impl App {
             ScreenId::RoiRequest => dyn_of(&mut self.roi_req),
             ScreenId::Accounting => dyn_of(&mut self.accounting),
             ScreenId::AddressBook => dyn_of(&mut self.book),
+            ScreenId::Amendments => dyn_of(&mut self.amendments),
+            ScreenId::Letters => dyn_of(&mut self.letters),
             ScreenId::CodingQueue => dyn_of(&mut self.codingq),
             ScreenId::Coding => dyn_of(&mut self.coding),
             ScreenId::Queries => dyn_of(&mut self.queries),

@@ -37,6 +37,10 @@ pub enum ScreenId {
     Accounting,
     /// The requester address book (ROI desk).
     AddressBook,
+    /// The amendment queue (164.526) with its 60-day clock (ROI desk).
+    Amendments,
+    /// The letters of one release request: sent, and templates previewed (ROI desk).
+    Letters,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
     /// Documentation queries awaiting an answer (COD-21): record the provider's answer.
@@ -61,6 +65,8 @@ impl ScreenId {
         ScreenId::RoiRequest,
         ScreenId::Accounting,
         ScreenId::AddressBook,
+        ScreenId::Amendments,
+        ScreenId::Letters,
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Queries,
@@ -88,6 +94,8 @@ impl ScreenId {
             ScreenId::RoiRequest => "roi_request",
             ScreenId::Accounting => "accounting",
             ScreenId::AddressBook => "address_book",
+            ScreenId::Amendments => "amendments",
+            ScreenId::Letters => "letters",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
@@ -323,6 +331,22 @@ pub enum CommandId {
     AddRequester,
     /// Edit the selected address-book entry.
     EditRequester,
+    /// Open the amendment queue (164.526) with its 60-day clock.
+    OpenAmendments,
+    /// Log an amendment request (164.526(b)).
+    LogAmendment,
+    /// Take the one extension of the selected amendment request (notice letter).
+    ExtendAmendment,
+    /// Accept the selected amendment request (164.526(c)).
+    AcceptAmendment,
+    /// Deny the selected amendment request on a 164.526(a)(2) ground.
+    DenyAmendment,
+    /// File a statement of disagreement or a rebuttal (164.526(d)).
+    FileAmendStatement,
+    /// Open the letters of the request: those sent, and each template filled for it.
+    OpenLetters,
+    /// Send the letter previewed (stored with its PDF hash, audited).
+    SendLetter,
     /// Compute and record the fee estimate (LTR-02).
     RecordEstimate,
     /// Record the clarified scope (lifts HOLD_CLARIFY_SCOPE).
@@ -450,6 +474,14 @@ impl CommandId {
         CommandId::OpenAddressBook,
         CommandId::AddRequester,
         CommandId::EditRequester,
+        CommandId::OpenAmendments,
+        CommandId::LogAmendment,
+        CommandId::ExtendAmendment,
+        CommandId::AcceptAmendment,
+        CommandId::DenyAmendment,
+        CommandId::FileAmendStatement,
+        CommandId::OpenLetters,
+        CommandId::SendLetter,
         CommandId::RecordEstimate,
         CommandId::SetScope,
         CommandId::AcknowledgeIncomplete,
@@ -555,8 +587,8 @@ pub use super::deficiency::guards::*;
 pub use super::roi::guards::*;
 
 use ScreenId::{
-    Accounting, AddressBook, Chart, Codes, Coding, CodingQueue, Deficiencies, Home, Lock, Login,
-    Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
+    Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
+    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -571,13 +603,15 @@ const SIGNED_IN: &[ScreenId] = &[
     RoiRequest,
     Accounting,
     AddressBook,
+    Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
-    Search, Chart, Reports, Codes, RoiRequest, Accounting, Coding,
+    Search, Chart, Reports, Codes, RoiRequest, Accounting, Coding, Letters,
 ];
 const ROWS: &[ScreenId] = &[
     Search,
@@ -591,6 +625,8 @@ const ROWS: &[ScreenId] = &[
     RoiRequest,
     Accounting,
     AddressBook,
+    Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
@@ -607,6 +643,8 @@ const BACK: &[ScreenId] = &[
     RoiRequest,
     Accounting,
     AddressBook,
+    Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
@@ -625,6 +663,8 @@ const HELP_QUIT: &[ScreenId] = &[
     RoiRequest,
     Accounting,
     AddressBook,
+    Amendments,
+    Letters,
     CodingQueue,
     Coding,
     Queries,
@@ -765,6 +805,21 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[roi_may_suspend]),
     cmd(C::OpenAddressBook, "address_book", "The requester address book: who asked before, their type, fee class, verification", &[RoiQueue], &["b"])
         .guards(&[may_release]),
+    cmd(C::OpenAmendments, "amendments", "The amendment queue (164.526): open first by due date, 60-day clock, decisions and statements", &[RoiQueue], &["M"])
+        .guards(&[may_release]),
+    cmd(C::LogAmendment, "log_amendment", "Log an amendment request: patient, received, who asks, the change, documents (due in 60 days)", &[Amendments], &["n"])
+        .hint("log"),
+    cmd(C::ExtendAmendment, "extend_amendment", "The one extension (164.526(b)(2)(i)): days, reason; the notice letter goes out today", &[Amendments], &["t"])
+        .guards(&[row_selected]),
+    cmd(C::AcceptAmendment, "accept_amendment", "Accept: the amendment text, linked to the documents logged; records who must be told (164.526(c))", &[Amendments], &["y"])
+        .guards(&[row_selected]).hint("accept"),
+    cmd(C::DenyAmendment, "deny_amendment", "Deny on a ground of 164.526(a)(2) with the basis; the denial letter goes out", &[Amendments], &["d"])
+        .guards(&[row_selected]).hint("deny"),
+    cmd(C::FileAmendStatement, "file_amendment_statement", "File the statement of disagreement or the rebuttal (164.526(d)); later releases carry them", &[Amendments], &["s"])
+        .guards(&[row_selected]).hint("statement"),
+    cmd(C::OpenLetters, "letters", "The request's letters: those sent, and each template filled for this request in the reader", &[RoiRequest], &["L"]),
+    cmd(C::SendLetter, "send_letter", "Send the letter shown (stored with its PDF SHA-256, audited)", &[Letters], &["S"])
+        .confirm().hint("send"),
     cmd(C::AddRequester, "add_requester", "Add a requester to the address book", &[AddressBook], &["n"])
         .hint("new"),
     cmd(C::EditRequester, "edit_requester", "Edit the selected entry (a stale save is refused, the draft kept)", &[AddressBook], &["enter"])

@@ -316,6 +316,14 @@ pub enum RoiAction {
     },
     /// Read the address book and show it.
     LoadBook,
+    /// Read the amendment queue (164.526) and show it.
+    LoadAmendments,
+    /// One amendment step (log, extend, accept, deny, statement), then the queue again.
+    Amend(Box<roi::amendments::AmendStep>),
+    /// The letters of request `id` (sent, and templates filled), shown.
+    Letters { id: i64 },
+    /// Send letter `kind` on request `id`, then show the letters again.
+    SendLetter { id: i64, kind: String },
     /// Add an address-book entry (`target: None`) or change one read at `(id, version)`.
     SaveRequester {
         target: Option<(i64, i64)>,

@@ -24,8 +24,10 @@ use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
 use super::roi::accounting::{self as roi_accounting, AccountingState};
+use super::roi::amendments::{self as roi_amend, AmendState};
 use super::roi::book::{self as roi_book, BookState};
 use super::roi::desk::{self as roi_desk, RoiQueueState, RoiRequestState};
+use super::roi::letters::{self as roi_letters, LettersState};
 use super::search::{self, SearchState};
 use super::{Ctx, Effect, Msg};
 
@@ -547,5 +549,30 @@ impl Screen for CodingWorkState {
     }
     fn chrome_rows(&self) -> u16 {
         14
+    }
+}
+
+impl Screen for AmendState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        roi_amend::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.selected = !self.rows.is_empty();
+        c.modal = self.form.is_some();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
+    }
+}
+
+impl Screen for LettersState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        roi_letters::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.selected = !self.previews.is_empty();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
     }
 }

@@ -169,6 +169,7 @@ impl App {
             ScreenId::RoiRequest => self.roi_req.as_mut()?.open_form(),
             ScreenId::Accounting => self.accounting.as_mut()?.form.as_mut().map(|(_, f)| f),
             ScreenId::AddressBook => self.book.as_mut()?.form.as_mut().map(|(_, f)| f),
+            ScreenId::Amendments => self.amendments.as_mut()?.form.as_mut().map(|(_, _, f)| f),
             _ => None,
         }
     }
@@ -441,6 +442,25 @@ impl App {
         let actor = s.actor();
         match action {
             RoiAction::LoadBook => self.load_book(None),
+            RoiAction::LoadAmendments => self.load_amendments(None),
+            RoiAction::Letters { id } => self.load_letters(id, None),
+            RoiAction::SendLetter { id, kind } => {
+                match crate::letters::send(&mut self.store, &actor, id, &kind, None) {
+                    Ok((l, _)) => {
+                        let msg =
+                            format!("{}: letter {} sent to {}", l.request, l.kind, l.recipient);
+                        self.load_letters(id, Some(msg));
+                    }
+                    Err(e) => self.refused(e),
+                }
+            }
+            RoiAction::Amend(step) => {
+                let out = self.amend(&actor, *step);
+                match out {
+                    Ok(msg) => self.load_amendments(Some(msg)),
+                    Err(e) => self.refused(e),
+                }
+            }
             RoiAction::SaveRequester { target, entry } => {
                 let out = match target {
                     None => addressbook::add(&mut self.store, &actor, &entry)

@@ -165,6 +165,7 @@ pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
             s.form = Some((DeskForm::Step(StepForm::Disclose), f));
         }
         Msg::Command(C::OpenAddressBook) => return Effect::Roi(RoiAction::LoadBook),
+        Msg::Command(C::OpenAmendments) => return Effect::Roi(RoiAction::LoadAmendments),
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
@@ -1026,6 +1027,7 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::OpenAccounting) => {
             Effect::Roi(RoiAction::Accounting { mrn: s.mrn.clone() })
         }
+        Msg::Command(C::OpenLetters) => Effect::Roi(RoiAction::Letters { id }),
         Msg::Command(C::Back) => Effect::Goto(ScreenId::RoiQueue),
         m => {
             scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);

@@ -1,0 +1,289 @@
+//! The amendment queue (45 CFR 164.526) on the ROI desk, driven by scripted keys through the
+//! real runtime (issue #12): log a request from the queue screen (60-day clock), deny it on a
+//! ground of 164.526(a)(2), file the individual's statement of disagreement, then a later
+//! release carries the amendment material in its packet and manifest. The database and the
+//! audit log are checked after each step. Snapshots at 100x30 and 80x24 (regenerate with
+//! `INSTA_UPDATE=always cargo test --test tui_roi_amendments`).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chartdesk::accounts;
+use chartdesk::audit::{Action, Actor, Event, Subtype};
+use chartdesk::domain::Role;
+use chartdesk::roi::request::{self, Delivery, NewRequest, Scope};
+use chartdesk::roi::{Authorization, Conditions, RequesterType};
+use chartdesk::store::Store;
+use chartdesk::tui::{App, ScreenId, TuiOptions};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const PASSWORD: &str = "correct-horse-1";
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn open(path: &Path) -> Store {
+    let mut s = Store::open_or_create(path).expect("store");
+    s.set_clock(Arc::new(t0));
+    s
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// rita (ROI), sam (supervisor), cody (coder); one patient with an H&P and a Part 2 note;
+/// REQ-000001 an attorney's request received 2026-10-20 (overdue) with an authorization that
+/// lacks its purpose; REQ-000002 the patient's own request, verified.
+fn fixture(dir: &Path) -> Store {
+    let mut store = open(&dir.join("chartdesk.db"));
+    let sys = Actor::system("test");
+    for (u, n, r) in [
+        ("rita", "Rita Roi", Role::Roi),
+        ("sam", "Sam Super", Role::Supervisor),
+        ("cody", "Cody Coder", Role::Coder),
+    ] {
+        accounts::add_user(&mut store, &sys, u, n, r, PASSWORD).expect("user");
+    }
+    store
+        .transact(&sys, |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO providers(id, family_name, given_name, credentials) VALUES (1, 'House', 'Greg', 'MD');
+                 INSERT INTO patients(id, mrn, family_name, given_name, birth_date, sex, address) VALUES
+                   (1, 'MRN00042', 'Doe', 'Jane', '1960-02-03', 'F', '9 Elm St');
+                 INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, discharge_at, attending_id, him_status)
+                   VALUES (10, 'V2026001', 1, 'inpatient', 'Medicine', '2026-11-01T08:00:00', '2026-11-03T11:30:00', 1, 'doc_complete');
+                 INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, sensitivity, body) VALUES
+                   (1, 10, '34117-2', 'History and physical', 1, 'signed', '2026-11-01T09:00:00', '2026-11-01T10:00:00', '', 'Chest pain.'),
+                   (2, 10, '11506-3', 'Addiction medicine note', 1, 'signed', '2026-11-02T09:00:00', '2026-11-02T10:00:00', 'SUD_PART2', 'OUD.');",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 1));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .expect("rows");
+    let base = |t, name: &str, received: &str| NewRequest {
+        mrn: "MRN00042".into(),
+        requester_type: t,
+        requester_name: name.into(),
+        requester_address: "1 Court St".into(),
+        purpose: "claim".into(),
+        scope: Scope {
+            document_types: vec!["34117-2".into()],
+            ..Scope::default()
+        },
+        delivery: Delivery::Electronic,
+        received: date(received),
+        conditions: Conditions::default(),
+    };
+    // Request work is done as rita (no OS user name in what the screens show).
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let sys = rita;
+    let a = request::log_request(
+        &mut store,
+        &sys,
+        &base(RequesterType::Auth3p, "Law Office of Smith", "2026-10-20"),
+    )
+    .expect("log");
+    let auth = Authorization {
+        id: Some("AUTH-9".into()),
+        description: Some("H&P".into()),
+        discloser: Some("HIM".into()),
+        recipient: Some("Law Office of Smith".into()),
+        expiration_date: Some(date("2027-12-31")),
+        signature: Some("Jane Doe".into()),
+        signed_date: Some(date("2026-10-18")),
+        revocation_statement: true,
+        conditioning_statement: true,
+        redisclosure_statement: true,
+        ..Authorization::default()
+    };
+    request::set_authorization(&mut store, &sys, a, &auth).expect("auth");
+    request::verify_identity(&mut store, &sys, a, "bar card").expect("verify");
+    let b = request::log_request(
+        &mut store,
+        &sys,
+        &base(RequesterType::SelfAccess, "Jane Doe", "2026-11-20"),
+    )
+    .expect("log");
+    request::verify_identity(&mut store, &sys, b, "photo id").expect("verify");
+    request::validate_request(&mut store, &sys, b).expect("validate");
+    store
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn sign_in(app: &mut App, user: &str) {
+    type_text(app, user);
+    press(app, KeyCode::Tab);
+    type_text(app, PASSWORD);
+    press(app, KeyCode::Enter);
+}
+
+fn snap(name: &str, app: &mut App) {
+    for (w, h) in [(100u16, 30u16), (80, 24)] {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("t");
+        app.draw(&mut t).expect("draw");
+        let mut s = insta::Settings::clone_current();
+        s.set_snapshot_suffix(format!("{w}x{h}"));
+        let screen = t.backend().to_string();
+        s.bind(|| insta::assert_snapshot!(name, screen));
+    }
+}
+
+fn scalar(store: &Store, sql: &str) -> i64 {
+    store
+        .conn()
+        .query_row(sql, [], |r| r.get(0))
+        .expect("scalar")
+}
+
+/// Put `text` in the form field under the cursor (Enter edits, Enter keeps and moves on).
+fn fill(app: &mut App, text: &str) {
+    press(app, KeyCode::Enter);
+    type_text(app, text);
+    press(app, KeyCode::Enter);
+}
+
+fn audit_count(store: &Store, subtype: &str) -> i64 {
+    scalar(
+        store,
+        &format!(
+            "SELECT count(*) FROM audit_log WHERE username = 'rita' AND entity_type = 'amendment_request' AND subtype = '{subtype}' AND patient_mrn = 'MRN00042'"
+        ),
+    )
+}
+
+#[test]
+fn amendment_denied_statement_filed_and_carried_by_a_later_release() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = fixture(dir.path());
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('M'));
+    assert_eq!(app.screen(), ScreenId::Amendments);
+
+    // Log: MRN, received (today, kept), who asks, address (left empty), change, reason, doc 1.
+    press(&mut app, KeyCode::Char('n'));
+    fill(&mut app, "MRN00042");
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "Jane Doe");
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "Remove chest pain from the H&P");
+    fill(&mut app, "I never had chest pain");
+    fill(&mut app, "1");
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("AMD-000001 logged, due 2027-01-24"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM amendment_requests WHERE id = 1 AND status = 'open' AND received = '2026-11-25' AND due = '2027-01-24' AND document_ids = '1'"
+        ),
+        1
+    );
+    assert_eq!(audit_count(app.store(), "create"), 1);
+    snap("amendment_queue", &mut app);
+
+    // A statement before a denial is refused by the core; the draft stays on screen.
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "too early");
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("follow a denial"), "{status}");
+    assert_eq!(
+        scalar(app.store(), "SELECT count(*) FROM amendment_statements"),
+        0
+    );
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('y'));
+
+    // Deny: the ground is chosen by name (the accurate-and-complete ground is first offered).
+    press(&mut app, KeyCode::Char('d'));
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "the triage note records chest pain");
+    snap("amendment_deny_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("AMD-000001 denied (AMEND_DENY_ACCURATE)"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM amendment_requests WHERE id = 1 AND status = 'denied' AND decided_by = 'rita'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM letters WHERE amendment_id = 1 AND kind = 'amendment_denial'"
+        ),
+        1
+    );
+
+    // The individual's statement of disagreement.
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "I came in for a sprained ankle.");
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("disagreement filed"), "{status}");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM amendment_statements WHERE amendment_id = 1 AND kind = 'disagreement' AND filed_by = 'rita' AND text = 'I came in for a sprained ankle.'"
+        ),
+        1
+    );
+    // One row for the denial (an update), one for the statement (a create), with the log's.
+    assert_eq!(audit_count(app.store(), "update"), 1);
+    assert_eq!(audit_count(app.store(), "create"), 2);
+    snap("amendment_denied_with_statement", &mut app);
+
+    // A later release of the patient's own request (REQ-000002, covering the H&P) carries
+    // the amendment material: the file in the packet, listed in the manifest.
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("out");
+    drop(app);
+    let mut store = open(&dir.path().join("chartdesk.db"));
+    let store = &mut store;
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let sam = Actor::user(2, "sam", Role::Supervisor);
+    request::submit_for_qa(store, &rita, 2).expect("submit");
+    request::qa_review(store, &sam, 2, true, "checked").expect("qa");
+    let r = chartdesk::roi::release::release(store, &rita, 2, &out).expect("release");
+    let carried = r.dir.join("amendments");
+    let files: Vec<String> = std::fs::read_dir(&carried)
+        .expect("amendments folder in the packet")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.starts_with("amendment-000001")),
+        "{files:?}"
+    );
+    let manifest = std::fs::read_to_string(r.dir.join("manifest.json")).expect("manifest");
+    assert!(
+        manifest.contains("amendments/amendment-000001"),
+        "{manifest}"
+    );
+}
