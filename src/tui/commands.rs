@@ -916,12 +916,12 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::ViewChart, "view_chart", "Open the chart at the selected row's encounter, or at the first visit on screen in a letter (audited)", &[Reports, Provider, Queries], &["enter"]).hint("chart"),
     cmd(C::ClaimChart, "claim_chart", "Claim the visit shown: work its deficiencies (technician) or code it (coder)", &[Chart], &["c"])
         .guards(&[may_work_charts]).hint("claim"),
-    cmd(C::OpenQueries, "queries", "Queries awaiting an answer: encounters on hold for a documentation query (COD-21)", &[Home, CodingQueue], &["a"])
+    cmd(C::OpenQueries, "queries", "Queries: encounters on hold for a documentation query (COD-21)", &[Home, CodingQueue], &["a"])
         .guards(&[may_work_charts]).hint("queries"),
     cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
         .guards(&[row_selected]).hint("answer"),
     cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again now (lists also refresh on other users' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
+    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),
