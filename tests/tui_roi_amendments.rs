@@ -5,131 +5,9 @@
 //! audit log are checked after each step. Snapshots at 100x30 and 80x24 (regenerate with
 //! `INSTA_UPDATE=always cargo test --test tui_roi_amendments`).
 
-use std::path::Path;
-use std::sync::Arc;
-
-use chartdesk::accounts;
-use chartdesk::audit::{Action, Actor, Event, Subtype};
-use chartdesk::domain::Role;
-use chartdesk::roi::request::{self, Delivery, NewRequest, Scope};
-use chartdesk::roi::{Authorization, Conditions, RequesterType};
-use chartdesk::store::Store;
-use chartdesk::tui::{App, ScreenId, TuiOptions};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-const PASSWORD: &str = "correct-horse-1";
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0)
-        .single()
-        .expect("time")
-}
-
-fn open(path: &Path) -> Store {
-    let mut s = Store::open_or_create(path).expect("store");
-    s.set_clock(Arc::new(t0));
-    s
-}
-
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
-
-/// rita (ROI), sam (supervisor), cody (coder); one patient with an H&P and a Part 2 note;
-/// REQ-000001 an attorney's request received 2026-10-20 (overdue) with an authorization that
-/// lacks its purpose; REQ-000002 the patient's own request, verified.
-fn fixture(dir: &Path) -> Store {
-    let mut store = open(&dir.join("chartdesk.db"));
-    let sys = Actor::system("test");
-    for (u, n, r) in [
-        ("rita", "Rita Roi", Role::Roi),
-        ("sam", "Sam Super", Role::Supervisor),
-        ("cody", "Cody Coder", Role::Coder),
-    ] {
-        accounts::add_user(&mut store, &sys, u, n, r, PASSWORD).expect("user");
-    }
-    store
-        .transact(&sys, |tx, audit| {
-            tx.execute_batch(
-                "INSERT INTO providers(id, family_name, given_name, credentials) VALUES (1, 'House', 'Greg', 'MD');
-                 INSERT INTO patients(id, mrn, family_name, given_name, birth_date, sex, address) VALUES
-                   (1, 'MRN00042', 'Doe', 'Jane', '1960-02-03', 'F', '9 Elm St');
-                 INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, discharge_at, attending_id, him_status)
-                   VALUES (10, 'V2026001', 1, 'inpatient', 'Medicine', '2026-11-01T08:00:00', '2026-11-03T11:30:00', 1, 'doc_complete');
-                 INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, sensitivity, body) VALUES
-                   (1, 10, '34117-2', 'History and physical', 1, 'signed', '2026-11-01T09:00:00', '2026-11-01T10:00:00', '', 'Chest pain.'),
-                   (2, 10, '11506-3', 'Addiction medicine note', 1, 'signed', '2026-11-02T09:00:00', '2026-11-02T10:00:00', 'SUD_PART2', 'OUD.');",
-            )?;
-            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 1));
-            Ok::<_, chartdesk::CoreError>(())
-        })
-        .expect("rows");
-    let base = |t, name: &str, received: &str| NewRequest {
-        mrn: "MRN00042".into(),
-        requester_type: t,
-        requester_name: name.into(),
-        requester_address: "1 Court St".into(),
-        purpose: "claim".into(),
-        scope: Scope {
-            document_types: vec!["34117-2".into()],
-            ..Scope::default()
-        },
-        delivery: Delivery::Electronic,
-        received: date(received),
-        conditions: Conditions::default(),
-    };
-    // Request work is done as rita (no OS user name in what the screens show).
-    let rita = Actor::user(1, "rita", Role::Roi);
-    let sys = rita;
-    let a = request::log_request(
-        &mut store,
-        &sys,
-        &base(RequesterType::Auth3p, "Law Office of Smith", "2026-10-20"),
-    )
-    .expect("log");
-    let auth = Authorization {
-        id: Some("AUTH-9".into()),
-        description: Some("H&P".into()),
-        discloser: Some("HIM".into()),
-        recipient: Some("Law Office of Smith".into()),
-        expiration_date: Some(date("2027-12-31")),
-        signature: Some("Jane Doe".into()),
-        signed_date: Some(date("2026-10-18")),
-        revocation_statement: true,
-        conditioning_statement: true,
-        redisclosure_statement: true,
-        ..Authorization::default()
-    };
-    request::set_authorization(&mut store, &sys, a, &auth).expect("auth");
-    request::verify_identity(&mut store, &sys, a, "bar card").expect("verify");
-    let b = request::log_request(
-        &mut store,
-        &sys,
-        &base(RequesterType::SelfAccess, "Jane Doe", "2026-11-20"),
-    )
-    .expect("log");
-    request::verify_identity(&mut store, &sys, b, "photo id").expect("verify");
-    request::validate_request(&mut store, &sys, b).expect("validate");
-    store
-}
-
-fn press(app: &mut App, code: KeyCode) {
-    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
-
-fn sign_in(app: &mut App, user: &str) {
-    type_text(app, user);
-    press(app, KeyCode::Tab);
-    type_text(app, PASSWORD);
-    press(app, KeyCode::Enter);
-}
+#[path = "common/roi_tui.rs"]
+mod roi_tui;
+use roi_tui::*;
 
 fn snap(name: &str, app: &mut App) {
     for (w, h) in [(100u16, 30u16), (80, 24)] {
@@ -140,13 +18,6 @@ fn snap(name: &str, app: &mut App) {
         let screen = t.backend().to_string();
         s.bind(|| insta::assert_snapshot!(name, screen));
     }
-}
-
-fn scalar(store: &Store, sql: &str) -> i64 {
-    store
-        .conn()
-        .query_row(sql, [], |r| r.get(0))
-        .expect("scalar")
 }
 
 /// Put `text` in the form field under the cursor (Enter edits, Enter keeps and moves on).
