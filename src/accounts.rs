@@ -293,7 +293,7 @@ fn authenticate(
     success: Subtype,
 ) -> Result<Session, CoreError> {
     let username = username.trim();
-    let max_failed = settings::get_i64(store.conn(), "max_failed_logins")?;
+    let max_failed = settings::get_i64(store.conn(), crate::settings::Key::MaxFailedLogins)?;
     let found = find_user(store.conn(), username)?;
     let Some((user, stored_hash)) = found else {
         // AUD-12: the typed name may be a password typed in the wrong field; it is never

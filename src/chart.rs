@@ -315,7 +315,8 @@ pub struct QueueCount {
 
 /// The signed-in role's queues with counts. Counts carry no PHI and are not audited.
 pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueCount>, CoreError> {
-    let delinquent_days = crate::settings::get_i64(conn, "record_delinquent_days")?;
+    let delinquent_days =
+        crate::settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
     // History before the cut-over is never counted (issue #13): `day >= floor`.
     let floor = crate::deficiency::cutover::day_floor(conn)?;
     let count = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<i64, CoreError> {

@@ -25,9 +25,7 @@ static ZONE: RwLock<Option<Tz>> = RwLock::new(None);
 
 /// The default of `facility_timezone`.
 fn default_zone() -> Tz {
-    crate::settings::def("facility_timezone")
-        .and_then(|d| parse_zone(d.default).ok())
-        .unwrap_or(Tz::UTC)
+    parse_zone(crate::settings::Key::FacilityTimezone.def().default).unwrap_or(Tz::UTC)
 }
 
 /// An IANA zone name (`America/Chicago`); anything else is an error naming the value.
@@ -39,7 +37,7 @@ pub fn parse_zone(name: &str) -> Result<Tz, String> {
 
 /// The facility zone from the `facility_timezone` setting.
 pub fn facility_zone(conn: &crate::store::Reader) -> Result<Tz, CoreError> {
-    let name = crate::settings::get(conn, "facility_timezone")?;
+    let name = crate::settings::get(conn, crate::settings::Key::FacilityTimezone)?;
     let tz = parse_zone(&name).map_err(|e| CoreError::invalid("facility_timezone", e))?;
     if let Ok(mut z) = ZONE.write() {
         *z = Some(tz);

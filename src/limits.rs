@@ -54,13 +54,13 @@ pub struct Limits {
 
 impl Limits {
     pub fn read(conn: &Reader) -> Result<Limits, CoreError> {
-        let get = |k: &str| -> Result<usize, CoreError> {
+        let get = |k: settings::Key| -> Result<usize, CoreError> {
             Ok(usize::try_from(settings::get_i64(conn, k)?).unwrap_or(usize::MAX))
         };
         Ok(Limits {
-            name: get("max_name_length")?,
-            field: get("max_field_length")?,
-            codes: get("max_codes_per_encounter")?,
+            name: get(crate::settings::Key::MaxNameLength)?,
+            field: get(crate::settings::Key::MaxFieldLength)?,
+            codes: get(crate::settings::Key::MaxCodesPerEncounter)?,
         })
     }
 

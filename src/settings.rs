@@ -12,193 +12,361 @@ use crate::domain::Perm;
 use crate::error::CoreError;
 use crate::store::Store;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Declares [`Key`]: one variant per setting, with its stored name.
+macro_rules! setting_keys {
+    ($($variant:ident = $name:literal,)*) => {
+        /// A setting, typed: code reads `settings::get(conn, Key::ClaimMinutes)`, never a
+        /// string, so a misspelt key is a compile error. Stored by [`Key::name`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Key {
+            $($variant,)*
+        }
+
+        impl Key {
+            /// Every key, in the order of [`SETTINGS`].
+            pub const ALL: &'static [Key] = &[$(Key::$variant,)*];
+
+            /// The stored name (`claim_minutes`): what the CLI, the TUI and the audit show.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Key::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+setting_keys! {
+FacilityName = "facility_name",
+MaxFailedLogins = "max_failed_logins",
+IdleLogoffMinutes = "idle_logoff_minutes",
+AuditAnchorPath = "audit_anchor_path",
+RecordDelinquentDays = "record_delinquent_days",
+DeficiencyDelinquentDays = "deficiency_delinquent_days",
+AgingBucketEdges = "aging_bucket_edges",
+DelinquencyAvgMonths = "delinquency_avg_months",
+DelinquencyAlertPct = "delinquency_alert_pct",
+ClaimMinutes = "claim_minutes",
+DeficiencyRules = "deficiency_rules",
+AnalysisCutoverDate = "analysis_cutover_date",
+MaxStayDays = "max_stay_days",
+DocDaysAfterDischarge = "doc_days_after_discharge",
+ProgressNotePolicy = "progress_note_policy",
+ProgressNoteDayCap = "progress_note_day_cap",
+OrProcedureCodes = "or_procedure_codes",
+QueryEscalateDays = "query_escalate_days",
+AccessDueDays = "access_due_days",
+MaxExtensionDays = "max_extension_days",
+PauseOnHoldNonAccess = "pause_on_hold_non_access",
+RoiQaRequired = "roi_qa_required",
+ReleaseDocumentFormat = "release_document_format",
+BatesPrefix = "bates_prefix",
+PrivacyContact = "privacy_contact",
+FeeMethod = "fee_method",
+FlatFeeCents = "flat_fee_cents",
+FeePerPageCents = "fee_per_page_cents",
+PostageCents = "postage_cents",
+StateFeeSchedule = "state_fee_schedule",
+ReleasePacketDir = "release_packet_dir",
+AodFeeCents = "aod_fee_cents",
+FacilityState = "facility_state",
+StateSensitiveRules = "state_sensitive_rules",
+RoiIncompleteDocuments = "roi_incomplete_documents",
+FeeClassByRequester = "fee_class_by_requester",
+CodingHoldPolicy = "coding_hold_policy",
+QueryExpireDays = "query_expire_days",
+TargetIpPerHour = "target_ip_per_hour",
+TargetOpPerHour = "target_op_per_hour",
+DnfcTargetDays = "dnfc_target_days",
+CliSessionMinutes = "cli_session_minutes",
+ReleaseZipEncryption = "release_zip_encryption",
+MaxNameLength = "max_name_length",
+MaxFieldLength = "max_field_length",
+MaxCodesPerEncounter = "max_codes_per_encounter",
+ImportMaxFileMb = "import_max_file_mb",
+FhirTransactionMaxMb = "fhir_transaction_max_mb",
+ImportWriteMs = "import_write_ms",
+MllpGroupMax = "mllp_group_max",
+MllpGroupMs = "mllp_group_ms",
+MllpMaxFrameKb = "mllp_max_frame_kb",
+MpiMatchWeight = "mpi_match_weight",
+MpiReviewWeight = "mpi_review_weight",
+FacilityTimezone = "facility_timezone",
+DrgBaseRate = "drg_base_rate",
+FacilityType = "facility_type",
+BusinessHours = "business_hours",
+BulkAccessLimit = "bulk_access_limit",
+AccessReviewDays = "access_review_days",
+DenialAlertCount = "denial_alert_count",
+}
+
+impl Key {
+    /// The key of a stored name; `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<Key> {
+        Key::ALL.iter().copied().find(|k| k.name() == name.trim())
+    }
+
+    /// Its definition (default, kind, rule, meaning).
+    pub fn def(self) -> &'static SettingDef {
+        // SETTINGS is in Key order (checked by a test), so the index is the variant.
+        &SETTINGS[self as usize]
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
 pub enum Kind {
     /// An integer within inclusive bounds.
-    Int {
-        min: i64,
-        max: i64,
-    },
+    Int { min: i64, max: i64 },
+    /// Free text without control characters.
     Text,
-    /// A decimal number within inclusive bounds.
-    Decimal {
-        min: f64,
-        max: f64,
+    /// Text without control characters, checked by a parser of its own; `what` says what it
+    /// must be.
+    Checked {
+        what: &'static str,
+        check: fn(&str) -> Result<(), String>,
     },
+    /// A decimal number within inclusive bounds.
+    Decimal { min: f64, max: f64 },
     /// One of a fixed list of words (stored upper case).
     Choice(&'static [&'static str]),
     /// The deficiency rule set as JSON (empty = the DOMAIN.md defaults).
     DeficiencyRules,
 }
 
+impl Kind {
+    /// The validation in words, as the settings screen and `settings list` show it.
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Int { min, max } => format!("whole number {min}..={max}"),
+            Kind::Text => "text (no control characters)".to_string(),
+            Kind::Checked { what, .. } => (*what).to_string(),
+            Kind::Decimal { min, max } => format!("number {min}..={max}"),
+            Kind::Choice(words) => format!("one of {}", words.join(", ")),
+            Kind::DeficiencyRules => "deficiency rule set as JSON (empty = defaults)".to_string(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct SettingDef {
-    pub key: &'static str,
+    pub key: Key,
+    /// The DOMAIN rule id it implements (`DEL-02`), or `policy` / `limit` when no rule names
+    /// it.
+    pub rule: &'static str,
     pub default: &'static str,
     pub kind: Kind,
     /// What it does, citing the rule it implements.
     pub doc: &'static str,
 }
 
+impl SettingDef {
+    /// The stored name.
+    pub fn name(&self) -> &'static str {
+        self.key.name()
+    }
+}
+
 pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
-        key: "facility_name",
+        key: Key::FacilityName,
+        rule: "policy",
         default: "Demo General Hospital",
         kind: Kind::Text,
         doc: "Facility name shown on screens, letters and release packets",
     },
     SettingDef {
-        key: "max_failed_logins",
+        key: Key::MaxFailedLogins,
+        rule: "AUD-02",
         default: "5",
         kind: Kind::Int { min: 1, max: 20 },
         doc: "Failed logins before an account locks (AUD-02); a supervisor unlocks it",
     },
     SettingDef {
-        key: "idle_logoff_minutes",
+        key: Key::IdleLogoffMinutes,
+        rule: "AUD-03",
         default: "15",
         kind: Kind::Int { min: 1, max: 15 },
         doc: "Idle minutes before the session locks and needs the password (AUD-03)",
     },
     SettingDef {
-        key: "audit_anchor_path",
+        key: Key::AuditAnchorPath,
+        rule: "AUD-08",
         default: "",
         kind: Kind::Text,
         doc: "Ignored (kept for old databases): the anchor file never comes from the database it protects; use `audit --anchors`, CHARTDESK_ANCHORS, or the default <database>.anchors",
     },
     SettingDef {
-        key: "record_delinquent_days",
+        key: Key::RecordDelinquentDays,
+        rule: "DEL-01",
         default: "30",
         kind: Kind::Int { min: 1, max: 30 },
         doc: "Days after discharge by which a record must be complete (DEL-01; may only be shortened)",
     },
     SettingDef {
-        key: "deficiency_delinquent_days",
+        key: Key::DeficiencyDelinquentDays,
+        rule: "DEL-02",
         default: "14",
         kind: Kind::Int { min: 1, max: 90 },
         doc: "Days after assignment after which an open deficiency is delinquent (DEL-02)",
     },
     SettingDef {
-        key: "aging_bucket_edges",
+        key: Key::AgingBucketEdges,
+        rule: "DEL-06",
         default: "7,14,30",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "rising whole days, comma-separated (7,14,30)",
+            check: check_edges,
+        },
         doc: "Aging bucket upper edges in days: 0-7, 8-14, 15-30, 31+ (DEL-06)",
     },
     SettingDef {
-        key: "delinquency_avg_months",
+        key: Key::DelinquencyAvgMonths,
+        rule: "DEL-04",
         default: "3",
         kind: Kind::Int { min: 1, max: 24 },
         doc: "Months of discharges averaged for the delinquency rate (DEL-04)",
     },
     SettingDef {
-        key: "delinquency_alert_pct",
+        key: Key::DelinquencyAlertPct,
+        rule: "DEL-05",
         default: "50",
         kind: Kind::Int { min: 1, max: 1000 },
         doc: "Delinquency rate (%) that raises an alert (DEL-05; policy since 2016)",
     },
     SettingDef {
-        key: "claim_minutes",
+        key: Key::ClaimMinutes,
+        rule: "policy",
         default: "30",
         kind: Kind::Int { min: 1, max: 480 },
         doc: "Minutes a work claim on a chart lasts without activity (two users never work one chart)",
     },
     SettingDef {
-        key: "deficiency_rules",
+        key: Key::DeficiencyRules,
+        rule: "REQ-*",
         default: "",
         kind: Kind::DeficiencyRules,
         doc: "Required-documentation rules as JSON (DOMAIN 2.1 matrix and windows); empty = defaults",
     },
     SettingDef {
-        key: "analysis_cutover_date",
+        key: Key::AnalysisCutoverDate,
+        rule: "policy",
         default: "",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "date YYYY-MM-DD, or empty",
+            check: check_date,
+        },
         doc: "Go-live date (YYYY-MM-DD): discharges before it are history, imported and kept but never analysed unless `analyze --since`, and not counted in delinquency, DNFB/DNFC or the coding backlog; empty = no cut-over",
     },
     SettingDef {
-        key: "max_stay_days",
+        key: Key::MaxStayDays,
+        rule: "DQ-LOS",
         default: "365",
         kind: Kind::Int { min: 1, max: 36500 },
         doc: "A stay longer than this is implausible (DQ-LOS): it goes to the data-quality list, not into analysis",
     },
     SettingDef {
-        key: "doc_days_after_discharge",
+        key: Key::DocDaysAfterDischarge,
+        rule: "DQ-DOC-DATE",
         default: "30",
         kind: Kind::Int { min: 0, max: 365 },
         doc: "Days after discharge a document may be dated (late dictation); later, or before the H&P window, is DQ-DOC-DATE",
     },
     SettingDef {
-        key: "progress_note_policy",
+        key: Key::ProgressNotePolicy,
+        rule: "REQ-PN",
         default: "PER_CHART",
         kind: Kind::Choice(&["PER_CHART", "PER_DAY"]),
         doc: "REQ-PN: PER_CHART = one MISS_PN per chart listing the missing days; PER_DAY = one per day up to progress_note_day_cap",
     },
     SettingDef {
-        key: "progress_note_day_cap",
+        key: Key::ProgressNoteDayCap,
+        rule: "REQ-PN",
         default: "14",
         kind: Kind::Int { min: 1, max: 365 },
         doc: "REQ-PN with PER_DAY: at most this many MISS_PN per chart (the rest are named in the last one)",
     },
     SettingDef {
-        key: "or_procedure_codes",
+        key: Key::OrProcedureCodes,
+        rule: "REQ-OP",
         default: "80146002,65546002,699253003,447365002,38102005,52734007,609588000,69031006,232717009,11466000",
         kind: Kind::Text,
         doc: "Facility O.R. procedure list (SNOMED or ICD-10-PCS codes, comma-separated; PCS codes the MS-DRG tables flag O.R. count too): a stay is surgical only with one of these performed (REQ-OP, REQ-CONSENT)",
     },
     SettingDef {
-        key: "query_escalate_days",
+        key: Key::QueryEscalateDays,
+        rule: "COD-21",
         default: "3",
         kind: Kind::Int { min: 1, max: 60 },
         doc: "Days an unanswered documentation query waits before it escalates (COD-21), one level per period",
     },
     SettingDef {
-        key: "access_due_days",
+        key: Key::AccessDueDays,
+        rule: "ROI-01",
         default: "30",
         kind: Kind::Int { min: 1, max: 30 },
         doc: "Days to act on an individual's access request (ROI-01; a stricter state may shorten)",
     },
     SettingDef {
-        key: "max_extension_days",
+        key: Key::MaxExtensionDays,
+        rule: "ROI-01",
         default: "30",
         kind: Kind::Int { min: 0, max: 30 },
         doc: "Days the one extension of an access request may add (ROI-01; a stricter state may shorten)",
     },
     SettingDef {
-        key: "pause_on_hold_non_access",
+        key: Key::PauseOnHoldNonAccess,
+        rule: "ROI-02",
         default: "1",
         kind: Kind::Int { min: 0, max: 1 },
         doc: "1 = holds pause the clock of requests outside the right of access (ROI-02); access clocks never pause",
     },
     SettingDef {
-        key: "roi_qa_required",
+        key: Key::RoiQaRequired,
+        rule: "DOMAIN 4.5",
         default: "1",
         kind: Kind::Int { min: 0, max: 1 },
         doc: "1 = every release passes QA review by a user other than the releaser (DOMAIN 4.5)",
     },
     SettingDef {
-        key: "release_document_format",
+        key: Key::ReleaseDocumentFormat,
+        rule: "policy",
         default: "PDF",
         kind: Kind::Choice(&["PDF", "TEXT"]),
         doc: "Release packet documents and letters: PDF (PDF/A-2b, stamped, Bates-numbered) or TEXT (issue #12)",
     },
     SettingDef {
-        key: "bates_prefix",
+        key: Key::BatesPrefix,
+        rule: "policy",
         default: "",
         kind: Kind::Text,
         doc: "Bates number prefix of release packets; empty = the facility name's initials (issue #12)",
     },
     SettingDef {
-        key: "privacy_contact",
+        key: Key::PrivacyContact,
+        rule: "LTR-05",
         default: "",
         kind: Kind::Text,
         doc: "Where individuals complain to the facility, named in denial letters (45 CFR 164.524(d)(2)(iii)); empty = the Privacy Officer",
     },
     SettingDef {
-        key: "fee_method",
+        key: Key::FeeMethod,
+        rule: "ROI-04",
         default: "flat",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "actual, average_schedule or flat (ROI-04)",
+            check: check_fee_method,
+        },
         doc: "Fee for the individual's copies: actual, average_schedule or flat (ROI-04)",
     },
     SettingDef {
-        key: "flat_fee_cents",
+        key: Key::FlatFeeCents,
+        rule: "ROI-04",
         default: "650",
         kind: Kind::Int {
             min: 0,
@@ -207,7 +375,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Flat fee in cents; capped at $6.50 for the individual's electronic copies (ROI-04)",
     },
     SettingDef {
-        key: "fee_per_page_cents",
+        key: Key::FeePerPageCents,
+        rule: "ROI-04",
         default: "10",
         kind: Kind::Int {
             min: 0,
@@ -216,7 +385,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Cost-based copying labor and supplies per page, cents (ROI-04 actual/average_schedule)",
     },
     SettingDef {
-        key: "postage_cents",
+        key: Key::PostageCents,
+        rule: "ROI-04",
         default: "150",
         kind: Kind::Int {
             min: 0,
@@ -225,19 +395,25 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Postage for paper copies, cents (ROI-04)",
     },
     SettingDef {
-        key: "state_fee_schedule",
+        key: Key::StateFeeSchedule,
+        rule: "ROI-04",
         default: "base=1500,per_page=25,cap=0",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "base=CENTS,per_page=CENTS,cap=CENTS",
+            check: check_fee_schedule,
+        },
         doc: "Third-party fee schedule: base, per_page and cap in cents, cap=0 = none (ROI-04 state_fee_schedule)",
     },
     SettingDef {
-        key: "release_packet_dir",
+        key: Key::ReleasePacketDir,
+        rule: "policy",
         default: "",
         kind: Kind::Text,
         doc: "Folder the TUI writes release packets into; empty = packets/ beside the database",
     },
     SettingDef {
-        key: "aod_fee_cents",
+        key: Key::AodFeeCents,
+        rule: "AOD-05",
         default: "1000",
         kind: Kind::Int {
             min: 0,
@@ -246,43 +422,59 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Cost-based fee for a second accounting of disclosures within 12 months (AOD-05)",
     },
     SettingDef {
-        key: "facility_state",
+        key: Key::FacilityState,
+        rule: "DOMAIN 4.4",
         default: "",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "two-letter state code, or empty",
+            check: check_state,
+        },
         doc: "Two-letter state whose state_sensitive_rules entry applies; empty = the federal floor (DOMAIN 4.4)",
     },
     SettingDef {
-        key: "state_sensitive_rules",
+        key: Key::StateSensitiveRules,
+        rule: "DOMAIN 4.4",
         default: "",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "STATE:CAT,CAT;STATE:... (DOMAIN 4.4)",
+            check: check_state_rules,
+        },
         doc: "Sensitive categories an authorization must name, per state: STATE:CAT,CAT;STATE:… (e.g. NY:HIV,MENTAL_HEALTH,GENETIC); SUD_PART2 and PSYCHOTHERAPY always (federal floor, DOMAIN 4.4)",
     },
     SettingDef {
-        key: "roi_incomplete_documents",
+        key: Key::RoiIncompleteDocuments,
+        rule: "policy",
         default: "ACKNOWLEDGE",
         kind: Kind::Choice(&["ACKNOWLEDGE", "HOLD"]),
         doc: "An incomplete or unsigned document in a release: ACKNOWLEDGE = released only with an explicit acknowledgement; HOLD = validation holds the request (HOLD_RECORD_INCOMPLETE) until none is left",
     },
     SettingDef {
-        key: "fee_class_by_requester",
+        key: Key::FeeClassByRequester,
+        rule: "ROI-04",
         default: "",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "REQUESTER_TYPE=INDIVIDUAL|NONE|STATE_SCHEDULE,...",
+            check: check_fee_classes,
+        },
         doc: "Fee class overrides, REQUESTER_TYPE=INDIVIDUAL|NONE|STATE_SCHEDULE,… (ROI-04 defaults: SELF, PERSREP individual; PROVIDER_TX, PUBLIC_HEALTH none; others state schedule)",
     },
     SettingDef {
-        key: "coding_hold_policy",
+        key: Key::CodingHoldPolicy,
+        rule: "COD-20",
         default: "CRITICAL",
         kind: Kind::Choice(&["NONE", "CRITICAL", "ALL"]),
         doc: "Open deficiencies that hold an encounter out of coding (COD-20): NONE, CRITICAL (MISS_DS/MISS_OP/MISS_HP) or ALL",
     },
     SettingDef {
-        key: "query_expire_days",
+        key: Key::QueryExpireDays,
+        rule: "COD-21",
         default: "7",
         kind: Kind::Int { min: 1, max: 90 },
         doc: "Days after which an unanswered documentation query expires and releases the hold (COD-21)",
     },
     SettingDef {
-        key: "target_ip_per_hour",
+        key: Key::TargetIpPerHour,
+        rule: "COD-22",
         default: "2.5",
         kind: Kind::Decimal {
             min: 0.1,
@@ -291,7 +483,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Inpatient records coded per productive hour, the throughput target (COD-22)",
     },
     SettingDef {
-        key: "target_op_per_hour",
+        key: Key::TargetOpPerHour,
+        rule: "COD-22",
         default: "20",
         kind: Kind::Decimal {
             min: 0.1,
@@ -300,25 +493,29 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Outpatient records coded per productive hour, the throughput target (COD-22)",
     },
     SettingDef {
-        key: "dnfc_target_days",
+        key: Key::DnfcTargetDays,
+        rule: "COD-22",
         default: "3",
         kind: Kind::Int { min: 1, max: 60 },
         doc: "Days from discharge to final coding the DNFC report compares against (COD-22)",
     },
     SettingDef {
-        key: "cli_session_minutes",
+        key: Key::CliSessionMinutes,
+        rule: "AUD-10",
         default: "15",
         kind: Kind::Int { min: 1, max: 480 },
         doc: "Lifetime of a `chartdesk login` session token, bound to the OS user and terminal (AUD-10)",
     },
     SettingDef {
-        key: "release_zip_encryption",
+        key: Key::ReleaseZipEncryption,
+        rule: "AUD-05",
         default: "NONE",
         kind: Kind::Choice(&["NONE", "AES256"]),
         doc: "Release packet zip: NONE, or AES256 (WinZip AES-256, passphrase shown once to the releaser; needs the encryption build) (AUD-05)",
     },
     SettingDef {
-        key: "max_name_length",
+        key: Key::MaxNameLength,
+        rule: "limit",
         default: "100",
         kind: Kind::Int {
             min: 10,
@@ -327,7 +524,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Longest person or requester name accepted from imports and forms, characters (input limit)",
     },
     SettingDef {
-        key: "max_field_length",
+        key: Key::MaxFieldLength,
+        rule: "limit",
         default: "4000",
         kind: Kind::Int {
             min: 100,
@@ -336,7 +534,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Longest free-text field (address, purpose, note, reason) accepted, characters (input limit)",
     },
     SettingDef {
-        key: "max_codes_per_encounter",
+        key: Key::MaxCodesPerEncounter,
+        rule: "limit",
         default: "100",
         kind: Kind::Int {
             min: 25,
@@ -345,37 +544,43 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Most diagnosis plus procedure codes one encounter may carry (input limit)",
     },
     SettingDef {
-        key: "import_max_file_mb",
+        key: Key::ImportMaxFileMb,
+        rule: "limit",
         default: "512",
         kind: Kind::Int { min: 1, max: 4096 },
         doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed; a FHIR file and its parsed records are held in memory until written)",
     },
     SettingDef {
-        key: "fhir_transaction_max_mb",
+        key: Key::FhirTransactionMaxMb,
+        rule: "limit",
         default: "16",
         kind: Kind::Int { min: 1, max: 512 },
         doc: "Largest FHIR transaction Bundle, in MB: it is applied atomically in one write, so its size bounds how long it holds the write lock",
     },
     SettingDef {
-        key: "import_write_ms",
+        key: Key::ImportWriteMs,
+        rule: "limit",
         default: "50",
         kind: Kind::Int { min: 1, max: 250 },
         doc: "Milliseconds of work per import write transaction: batch files commit in groups of whole messages/entries so no import holds the write lock much longer (target <= 250 ms)",
     },
     SettingDef {
-        key: "mllp_group_max",
+        key: Key::MllpGroupMax,
+        rule: "HL7-01",
         default: "200",
         kind: Kind::Int { min: 1, max: 5000 },
         doc: "MLLP listener group commit: at most this many messages share one transaction and one fsync; each is acknowledged after it commits",
     },
     SettingDef {
-        key: "mllp_group_ms",
+        key: Key::MllpGroupMs,
+        rule: "HL7-01",
         default: "20",
         kind: Kind::Int { min: 1, max: 250 },
         doc: "MLLP listener group commit: a group stops taking messages after this many milliseconds, so the write lock is never held long and ACK latency stays bounded",
     },
     SettingDef {
-        key: "mllp_max_frame_kb",
+        key: Key::MllpMaxFrameKb,
+        rule: "HL7-01",
         default: "4096",
         kind: Kind::Int {
             min: 16,
@@ -384,7 +589,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Largest MLLP frame (one HL7 message) the listener accepts, in KiB; a longer one is refused with AR and skipped",
     },
     SettingDef {
-        key: "mpi_match_weight",
+        key: Key::MpiMatchWeight,
+        rule: "MPI-02",
         default: "15",
         kind: Kind::Decimal {
             min: -50.0,
@@ -393,7 +599,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Duplicate detection (Fellegi-Sunter): a pair whose total weight reaches this is a probable duplicate (report duplicates, MPI queue)",
     },
     SettingDef {
-        key: "mpi_review_weight",
+        key: Key::MpiReviewWeight,
+        rule: "MPI-02",
         default: "8",
         kind: Kind::Decimal {
             min: -50.0,
@@ -402,13 +609,18 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Duplicate detection: pairs between this weight and mpi_match_weight are possible duplicates, listed for review only with --all",
     },
     SettingDef {
-        key: "facility_timezone",
+        key: Key::FacilityTimezone,
+        rule: "DOMAIN dates",
         default: "UTC",
-        kind: Kind::Text,
+        kind: Kind::Checked {
+            what: "IANA time zone name (America/Chicago)",
+            check: check_zone,
+        },
         doc: "IANA time zone of the facility (America/Chicago): calendar days (today, ROI received/due dates) and clinical wall-clock times are counted in it, whatever the zone of the process; `init` sets it from the installing machine's zone",
     },
     SettingDef {
-        key: "drg_base_rate",
+        key: Key::DrgBaseRate,
+        rule: "DRG-06",
         default: "0",
         kind: Kind::Decimal {
             min: 0.0,
@@ -417,7 +629,8 @@ pub const SETTINGS: &[SettingDef] = &[
         doc: "Hospital MS-DRG base rate in dollars: expected payment = DRG weight x this rate (DRG-06, no wage index or outliers); 0 = not set, no payment shown",
     },
     SettingDef {
-        key: "facility_type",
+        key: Key::FacilityType,
+        rule: "POA-03",
         default: "IPPS",
         kind: Kind::Choice(&[
             "IPPS",
@@ -431,52 +644,158 @@ pub const SETTINGS: &[SettingDef] = &[
         ]),
         doc: "Facility type (POA-03): IPPS acute hospitals report POA; CAH, LTCH, cancer, children's, IRF, IPF and Maryland-waiver hospitals are exempt (no POA edits, no HAC step in the grouper)",
     },
+    SettingDef {
+        key: Key::BusinessHours,
+        rule: "AUD-14",
+        default: "07:00-19:00",
+        kind: Kind::Checked {
+            what: "HH:MM-HH:MM, facility-local",
+            check: check_hours,
+        },
+        doc: "Facility business hours (facility-local): a chart viewed outside them is after-hours access in the unusual-access report",
+    },
+    SettingDef {
+        key: Key::BulkAccessLimit,
+        rule: "AUD-14",
+        default: "50",
+        kind: Kind::Int {
+            min: 1,
+            max: 100_000,
+        },
+        doc: "More distinct patients than this viewed by one user in one clock hour is bulk access in the unusual-access report",
+    },
+    SettingDef {
+        key: Key::AccessReviewDays,
+        rule: "AUD-14",
+        default: "7",
+        kind: Kind::Int { min: 1, max: 366 },
+        doc: "Days the unusual-access report covers when no --from is given (the routine access review period)",
+    },
+    SettingDef {
+        key: Key::DenialAlertCount,
+        rule: "AUD-14",
+        default: "3",
+        kind: Kind::Int { min: 1, max: 1000 },
+        doc: "Denied or failed actions by one user in one day at which the unusual-access report lists repeated denials",
+    },
 ];
 
-pub fn def(key: &str) -> Option<&'static SettingDef> {
-    SETTINGS.iter().find(|d| d.key == key)
+/// A stored name's definition; `None` for an unknown name.
+pub fn def(name: &str) -> Option<&'static SettingDef> {
+    Key::parse(name).map(Key::def)
 }
 
-/// The value in force: stored, else the default. Unknown keys are an error.
-pub fn get(conn: &Reader, key: &str) -> Result<String, CoreError> {
-    let d = def(key)
-        .ok_or_else(|| CoreError::invalid("setting", format!("unknown setting {key:?}")))?;
+fn unknown(name: &str) -> CoreError {
+    CoreError::invalid("setting", format!("unknown setting {name:?}"))
+}
+
+/// The value in force: stored, else the default.
+pub fn get(conn: &Reader, key: Key) -> Result<String, CoreError> {
     let stored: Option<String> = conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [key.name()],
+            |r| r.get(0),
+        )
         .optional()?;
-    Ok(stored.unwrap_or_else(|| d.default.to_string()))
+    Ok(stored.unwrap_or_else(|| key.def().default.to_string()))
 }
 
 /// An integer setting; a stored value that no longer parses falls back to the default.
-pub fn get_i64(conn: &Reader, key: &str) -> Result<i64, CoreError> {
+pub fn get_i64(conn: &Reader, key: Key) -> Result<i64, CoreError> {
     let v = get(conn, key)?;
-    let d = def(key).map(|d| d.default).unwrap_or("0");
-    Ok(v.parse().unwrap_or_else(|_| d.parse().unwrap_or(0)))
+    Ok(v.trim()
+        .parse()
+        .unwrap_or_else(|_| key.def().default.parse().unwrap_or(0)))
 }
 
 /// A decimal setting; a stored value that no longer parses falls back to the default.
-pub fn get_f64(conn: &Reader, key: &str) -> Result<f64, CoreError> {
+pub fn get_f64(conn: &Reader, key: Key) -> Result<f64, CoreError> {
     let v = get(conn, key)?;
-    let d = def(key).map(|d| d.default).unwrap_or("0");
     Ok(v.trim()
         .parse()
         .ok()
         .filter(|n: &f64| n.is_finite())
-        .unwrap_or_else(|| d.parse().unwrap_or(0.0)))
+        .unwrap_or_else(|| key.def().default.parse().unwrap_or(0.0)))
+}
+
+fn check_fee_method(v: &str) -> Result<(), String> {
+    crate::roi::fees::FeeMethod::parse(v.trim())
+        .map(|_| ())
+        .ok_or_else(|| format!("{v:?} is not actual, average_schedule or flat (ROI-04)"))
+}
+
+fn check_state(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    if v.is_empty() || (v.len() == 2 && v.chars().all(|c| c.is_ascii_alphabetic())) {
+        Ok(())
+    } else {
+        Err(format!("{v:?} is not a two-letter state code (or empty)"))
+    }
+}
+
+fn check_state_rules(v: &str) -> Result<(), String> {
+    crate::roi::category::parse_state_rules(v).map(|_| ())
+}
+
+fn check_fee_classes(v: &str) -> Result<(), String> {
+    crate::roi::fees::parse_fee_classes(v).map(|_| ())
+}
+
+fn check_fee_schedule(v: &str) -> Result<(), String> {
+    crate::roi::fees::parse_fee_schedule(v).map(|_| ())
+}
+
+fn check_date(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    if v.is_empty() || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() {
+        Ok(())
+    } else {
+        Err(format!("{v:?} is not a date YYYY-MM-DD (or empty)"))
+    }
+}
+
+fn check_zone(v: &str) -> Result<(), String> {
+    crate::clock::parse_zone(v).map(|_| ())
+}
+
+fn check_edges(v: &str) -> Result<(), String> {
+    let n: Result<Vec<i64>, _> = v.split(',').map(|s| s.trim().parse::<i64>()).collect();
+    match n.as_deref() {
+        Ok([a, b, c]) if 0 < *a && a < b && b < c => Ok(()),
+        _ => Err(format!(
+            "{v:?} is not three rising whole days (7,14,30) (DEL-06)"
+        )),
+    }
+}
+
+/// `business_hours` (AUD-14): `HH:MM-HH:MM`, start before end, facility-local.
+pub fn parse_hours(v: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+    let bad = || format!("{v:?} is not business hours HH:MM-HH:MM (AUD-14)");
+    let (a, b) = v.trim().split_once('-').ok_or_else(bad)?;
+    let t = |s: &str| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
+    let (a, b) = (t(a)?, t(b)?);
+    if a >= b {
+        return Err(format!("{v:?}: the start must be before the end (AUD-14)"));
+    }
+    Ok((a, b))
+}
+
+fn check_hours(v: &str) -> Result<(), String> {
+    parse_hours(v).map(|_| ())
 }
 
 /// Check a value against its definition.
 pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
+    let name = d.name();
     match d.kind {
         Kind::Int { min, max } => {
             let n: i64 = value.trim().parse().map_err(|_| {
-                CoreError::invalid(d.key, format!("{value:?} is not a whole number"))
+                CoreError::invalid(name, format!("{value:?} is not a whole number"))
             })?;
             if n < min || n > max {
                 return Err(CoreError::invalid(
-                    d.key,
+                    name,
                     format!("{n} is outside {min}..={max}"),
                 ));
             }
@@ -487,10 +806,10 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
                 .parse()
                 .ok()
                 .filter(|n: &f64| n.is_finite())
-                .ok_or_else(|| CoreError::invalid(d.key, format!("{value:?} is not a number")))?;
+                .ok_or_else(|| CoreError::invalid(name, format!("{value:?} is not a number")))?;
             if n < min || n > max {
                 return Err(CoreError::invalid(
-                    d.key,
+                    name,
                     format!("{n} is outside {min}..={max}"),
                 ));
             }
@@ -498,7 +817,7 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
         Kind::Choice(words) => {
             if !words.iter().any(|w| w.eq_ignore_ascii_case(value.trim())) {
                 return Err(CoreError::invalid(
-                    d.key,
+                    name,
                     format!("{value:?} is not one of {}", words.join(", ")),
                 ));
             }
@@ -506,66 +825,31 @@ pub fn validate(d: &SettingDef, value: &str) -> Result<(), CoreError> {
         Kind::DeficiencyRules => {
             if !value.trim().is_empty() {
                 serde_json::from_str::<crate::deficiency::rules::RuleSet>(value)
-                    .map_err(|e| CoreError::invalid(d.key, format!("not a valid rule set: {e}")))?;
+                    .map_err(|e| CoreError::invalid(name, format!("not a valid rule set: {e}")))?;
             }
         }
-        Kind::Text => {
+        Kind::Text | Kind::Checked { .. } => {
             if value.chars().any(|c| c.is_control()) {
                 return Err(CoreError::invalid(
-                    d.key,
+                    name,
                     "control characters are not allowed",
                 ));
             }
-            if d.key == "fee_method" && crate::roi::fees::FeeMethod::parse(value.trim()).is_none() {
-                return Err(CoreError::invalid(
-                    d.key,
-                    format!("{value:?} is not actual, average_schedule or flat (ROI-04)"),
-                ));
-            }
-            if d.key == "facility_state"
-                && !value.trim().is_empty()
-                && (value.trim().len() != 2
-                    || !value.trim().chars().all(|c| c.is_ascii_alphabetic()))
-            {
-                return Err(CoreError::invalid(
-                    d.key,
-                    format!("{value:?} is not a two-letter state code (or empty)"),
-                ));
-            }
-            if d.key == "state_sensitive_rules" {
-                crate::roi::category::parse_state_rules(value)
-                    .map_err(|e| CoreError::invalid(d.key, e))?;
-            }
-            if d.key == "fee_class_by_requester" {
-                crate::roi::fees::parse_fee_classes(value)
-                    .map_err(|e| CoreError::invalid(d.key, e))?;
-            }
-            if d.key == "analysis_cutover_date"
-                && !value.trim().is_empty()
-                && chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").is_err()
-            {
-                return Err(CoreError::invalid(
-                    d.key,
-                    format!("{value:?} is not a date YYYY-MM-DD (or empty)"),
-                ));
-            }
-            if d.key == "facility_timezone" {
-                crate::clock::parse_zone(value).map_err(|e| CoreError::invalid(d.key, e))?;
-            }
-            if d.key == "state_fee_schedule" {
-                crate::roi::release::parse_fee_schedule(value)
-                    .map_err(|e| CoreError::invalid(d.key, e))?;
+            if let Kind::Checked { check, .. } = d.kind {
+                check(value).map_err(|e| CoreError::invalid(name, e))?;
             }
         }
     }
     Ok(())
 }
 
-/// Change a setting (supervisor only), audited with old and new values.
-pub fn set(store: &mut Store, actor: &Actor, key: &str, value: &str) -> Result<(), CoreError> {
-    let d = def(key)
-        .ok_or_else(|| CoreError::invalid("setting", format!("unknown setting {key:?}")))?;
-    authorize(store, actor, Perm::Administer, "setting", key)?;
+/// Change a setting by its stored name (supervisor only, enforced here), audited with the
+/// old and new values in the same transaction. The name comes from a user (CLI, settings
+/// screen); code that knows its key passes `key.name()`.
+pub fn set(store: &mut Store, actor: &Actor, name: &str, value: &str) -> Result<(), CoreError> {
+    let d = def(name).ok_or_else(|| unknown(name))?;
+    let key = d.key;
+    authorize(store, actor, Perm::Administer, "setting", key.name())?;
     validate(d, value)?;
     let value = match d.kind {
         Kind::Choice(_) => value.trim().to_ascii_uppercase(),
@@ -579,20 +863,68 @@ pub fn set(store: &mut Store, actor: &Actor, key: &str, value: &str) -> Result<(
             "INSERT INTO settings(key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
              updated_by = excluded.updated_by",
-            rusqlite::params![key, value, now, actor.username],
+            rusqlite::params![key.name(), value, now, actor.username],
         )?;
         audit.record(
-            Event::new(Action::Update, Subtype::SettingsChange, "setting", key)
-                .detail(json!({"old": old, "new": value})),
+            Event::new(Action::Update, Subtype::SettingsChange, "setting", key.name())
+                .detail(json!({"old": old, "new": value, "rule": d.rule})),
         );
         Ok(())
     })
 }
 
-/// Every setting with its value in force.
+/// Every setting with its value in force, in [`SETTINGS`] order.
 pub fn list(conn: &Reader) -> Result<Vec<(&'static SettingDef, String)>, CoreError> {
     SETTINGS
         .iter()
         .map(|d| Ok((d, get(conn, d.key)?)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_in_key_order_and_complete() {
+        assert_eq!(SETTINGS.len(), Key::ALL.len());
+        for (i, k) in Key::ALL.iter().enumerate() {
+            assert_eq!(SETTINGS[i].key, *k, "SETTINGS[{i}] is not {k}");
+            assert_eq!(Key::parse(k.name()), Some(*k));
+            assert!(!SETTINGS[i].rule.is_empty() && !SETTINGS[i].doc.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_default_passes_its_own_validation() {
+        for d in SETTINGS {
+            assert!(
+                validate(d, d.default).is_ok(),
+                "{} default {:?}",
+                d.name(),
+                d.default
+            );
+        }
+    }
+
+    #[test]
+    fn checked_kinds_reject_bad_values() {
+        let bad = [
+            (Key::FeeMethod, "cheap"),
+            (Key::FacilityState, "New York"),
+            (Key::StateFeeSchedule, "base=x"),
+            (Key::AnalysisCutoverDate, "2026-13-01"),
+            (Key::FacilityTimezone, "Mars/Olympus"),
+            (Key::AgingBucketEdges, "14,7,30"),
+            (Key::BusinessHours, "19:00-07:00"),
+            (Key::BusinessHours, "9-5"),
+        ];
+        for (k, v) in bad {
+            assert!(validate(k.def(), v).is_err(), "{k} accepted {v:?}");
+        }
+        assert_eq!(
+            parse_hours("08:30-17:00").map(|(a, b)| (a.to_string(), b.to_string())),
+            Ok(("08:30:00".to_string(), "17:00:00".to_string()))
+        );
+    }
 }

@@ -163,7 +163,7 @@ fn cod_20_hold_policy_splits_queue_and_held_list() {
     // Policy NONE: nothing held.
     settings::set(&mut store, &common::system(), "coding_hold_policy", "none").expect("set");
     assert_eq!(
-        settings::get(store.conn(), "coding_hold_policy").expect("get"),
+        settings::get(store.conn(), settings::Key::CodingHoldPolicy).expect("get"),
         "NONE"
     );
     assert!(

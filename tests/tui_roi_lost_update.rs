@@ -410,7 +410,10 @@ fn every_editable_record_carries_its_version_in_the_store() {
         })
         .unwrap_err();
     assert!(stale(e).contains("setting access_due_days changed after you read it"));
-    assert_eq!(settings::get(one.conn(), &key).expect("get"), "25");
+    assert_eq!(
+        settings::get(one.conn(), settings::Key::AccessDueDays).expect("get"),
+        "25"
+    );
 
     // Address-book entries: update carries the version it was read at.
     let entry = RequesterEntry {

@@ -98,7 +98,7 @@ pub(super) fn anchor_file_for(db: &Path, flag: Option<&Path>) -> Result<PathBuf>
 
 /// The old in-database setting is ignored; say so when it would have pointed elsewhere.
 fn warn_ignored_anchor_setting(conn: &crate::store::Reader, in_use: &Path) {
-    if let Ok(v) = settings::get(conn, "audit_anchor_path")
+    if let Ok(v) = settings::get(conn, crate::settings::Key::AuditAnchorPath)
         && !v.trim().is_empty()
         && Path::new(v.trim()) != in_use
     {

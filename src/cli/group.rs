@@ -179,7 +179,8 @@ fn from_encounter(store: &mut Store, id: i64, a: &GroupArgs) -> Result<Claim> {
         discharge_date: input.discharge,
         // POA-03: a facility type exempt from POA reporting skips the HAC step.
         poa_exempt: a.poa_exempt
-            || !crate::settings::get(store.conn(), "facility_type")?.eq_ignore_ascii_case("IPPS"),
+            || !crate::settings::get(store.conn(), crate::settings::Key::FacilityType)?
+                .eq_ignore_ascii_case("IPPS"),
     })
 }
 
@@ -332,7 +333,10 @@ pub(super) fn run(store: Option<&mut Store>, args: &GroupArgs) -> Result<ExitCod
     let claim = match (args.encounter, store) {
         (Some(id), Some(store)) => {
             let c = from_encounter(store, id, args)?;
-            store_rate = Some(crate::settings::get_f64(store.conn(), "drg_base_rate")?);
+            store_rate = Some(crate::settings::get_f64(
+                store.conn(),
+                crate::settings::Key::DrgBaseRate,
+            )?);
             c
         }
         (Some(_), None) => bail!("--encounter needs the database"),

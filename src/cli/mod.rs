@@ -737,7 +737,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     for (d, v) in settings::list(store.conn())? {
                         println!(
                             "{:<28} {:<24} {}",
-                            d.key,
+                            d.name(),
                             if v.is_empty() { "(empty)" } else { &v },
                             d.doc
                         );
@@ -1032,7 +1032,7 @@ fn init_new(path: &Path) -> Result<String> {
             settings::set(
                 &mut store,
                 &Actor::system("init"),
-                "facility_timezone",
+                settings::Key::FacilityTimezone.name(),
                 &zone,
             )?;
         }

@@ -246,7 +246,7 @@ pub fn login(store: &mut Store, username: &str) -> Result<String> {
             .context("reading the password")?
     };
     let session = accounts::login(store, username, &password)?;
-    let minutes = settings::get_i64(store.conn(), "cli_session_minutes")?;
+    let minutes = settings::get_i64(store.conn(), crate::settings::Key::CliSessionMinutes)?;
     let now = store.now();
     let expires = utc_ms(now + chrono::Duration::minutes(minutes));
     let token = random_token()?;

@@ -213,7 +213,7 @@ pub fn load_facts(conn: &Reader, input: &EditInput) -> Result<CodeFacts, CoreErr
         mce_loaded: mce_set.is_some(),
         ..CodeFacts::default()
     };
-    let facility = crate::settings::get(conn, "facility_type")?;
+    let facility = crate::settings::get(conn, crate::settings::Key::FacilityType)?;
     if !facility.eq_ignore_ascii_case("IPPS") {
         facts.poa_exempt_facility = Some(facility);
     }

@@ -74,7 +74,7 @@ impl HoldPolicy {
 
 /// The policy in force (an unreadable stored value falls back to the default CRITICAL).
 pub fn policy_in_force(conn: &crate::store::Reader) -> Result<HoldPolicy, CoreError> {
-    let raw = crate::settings::get(conn, "coding_hold_policy")?;
+    let raw = crate::settings::get(conn, crate::settings::Key::CodingHoldPolicy)?;
     Ok(HoldPolicy::parse(&raw).unwrap_or(HoldPolicy::Critical))
 }
 

@@ -116,8 +116,8 @@ pub(crate) fn send_with(
             "a query needs a question (COD-21)",
         ));
     }
-    let days = settings::get_i64(store.conn(), "query_expire_days")?;
-    let def_days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let days = settings::get_i64(store.conn(), crate::settings::Key::QueryExpireDays)?;
+    let def_days = settings::get_i64(store.conn(), crate::settings::Key::DeficiencyDelinquentDays)?;
     let now = local_now(store);
     let (now_s, due) = (local_ts(now), local_ts(now + Duration::days(days)));
     store.transact(actor, |tx, audit| {

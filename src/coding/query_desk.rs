@@ -297,7 +297,7 @@ pub fn open_query_ages(
     conn: &crate::store::Reader,
     now: NaiveDateTime,
 ) -> Result<Vec<QueryAge>, CoreError> {
-    let every = settings::get_i64(conn, "query_escalate_days")?.max(1);
+    let every = settings::get_i64(conn, crate::settings::Key::QueryEscalateDays)?.max(1);
     let mut st = conn.prepare_cached(
         "SELECT id, encounter_id, provider_id, asked_at, escalation_level, due_at FROM coding_queries
          WHERE status = 'open' ORDER BY asked_at, id",

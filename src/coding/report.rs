@@ -84,7 +84,7 @@ pub fn turnaround(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Turna
 /// DNFB and DNFC as of `today`.
 pub fn dnfb(conn: &Reader, today: NaiveDate) -> Result<Dnfb, CoreError> {
     let day = today.format("%Y-%m-%d").to_string();
-    let target = settings::get_i64(conn, "dnfc_target_days")?;
+    let target = settings::get_i64(conn, crate::settings::Key::DnfcTargetDays)?;
     // History before the cut-over is not counted (issue #13).
     let floor = crate::deficiency::cutover::day_floor(conn)?;
     let mut st = conn.prepare(
@@ -241,8 +241,8 @@ pub fn throughput(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Throu
     Ok(Throughput {
         from,
         to,
-        target_ip_per_hour: settings::get_f64(conn, "target_ip_per_hour")?,
-        target_op_per_hour: settings::get_f64(conn, "target_op_per_hour")?,
+        target_ip_per_hour: settings::get_f64(conn, crate::settings::Key::TargetIpPerHour)?,
+        target_op_per_hour: settings::get_f64(conn, crate::settings::Key::TargetOpPerHour)?,
         coders,
     })
 }

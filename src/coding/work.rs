@@ -313,7 +313,7 @@ pub fn claim(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), 
         "encounter",
         &encounter_id.to_string(),
     )?;
-    let minutes = settings::get_i64(store.conn(), "claim_minutes")?;
+    let minutes = settings::get_i64(store.conn(), crate::settings::Key::ClaimMinutes)?;
     let now_s = local_ts(local_now(store));
     // The claim's start and expiry are UTC instants (clock service): coders in other time
     // zones agree on whether it is live.

@@ -24,7 +24,7 @@ use crate::store::{AuditBuffer, Tx};
 
 /// The cut-over date in force, if set.
 pub fn cutover_date(conn: &crate::store::Reader) -> Result<Option<NaiveDate>, CoreError> {
-    let raw = settings::get(conn, "analysis_cutover_date")?;
+    let raw = settings::get(conn, crate::settings::Key::AnalysisCutoverDate)?;
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);

@@ -151,7 +151,7 @@ pub fn letter_batch(
             ),
         )
     })?;
-    let facility = settings::get(conn, "facility_name")?;
+    let facility = settings::get(conn, crate::settings::Key::FacilityName)?;
     let clean = |s: &str| crate::text::sanitize_line(s).into_owned();
     let mut out = String::new();
     let mut mrns = Vec::new();

@@ -43,7 +43,7 @@ pub fn local_now(store: &Store) -> NaiveDateTime {
 
 /// The rule set in force: the `deficiency_rules` setting, else the DOMAIN.md defaults.
 pub fn rules_in_force(conn: &crate::store::Reader) -> Result<RuleSet, CoreError> {
-    let raw = settings::get(conn, "deficiency_rules")?;
+    let raw = settings::get(conn, crate::settings::Key::DeficiencyRules)?;
     let mut rules: RuleSet = if raw.trim().is_empty() {
         RuleSet::default()
     } else {
@@ -51,13 +51,15 @@ pub fn rules_in_force(conn: &crate::store::Reader) -> Result<RuleSet, CoreError>
             .map_err(|e| CoreError::invalid("deficiency_rules", e.to_string()))?
     };
     // Facility policy settings (issue #13) override the rule set's JSON.
-    rules.progress_note_policy = match settings::get(conn, "progress_note_policy")?.as_str() {
-        "PER_DAY" => super::rules::PnPolicy::PerDay,
-        _ => super::rules::PnPolicy::PerChart,
-    };
-    rules.progress_note_day_cap = settings::get_i64(conn, "progress_note_day_cap")?.max(1) as usize;
+    rules.progress_note_policy =
+        match settings::get(conn, crate::settings::Key::ProgressNotePolicy)?.as_str() {
+            "PER_DAY" => super::rules::PnPolicy::PerDay,
+            _ => super::rules::PnPolicy::PerChart,
+        };
+    rules.progress_note_day_cap =
+        settings::get_i64(conn, crate::settings::Key::ProgressNoteDayCap)?.max(1) as usize;
     rules.cutover = super::cutover::cutover_date(conn)?;
-    rules.or_procedure_codes = settings::get(conn, "or_procedure_codes")?
+    rules.or_procedure_codes = settings::get(conn, crate::settings::Key::OrProcedureCodes)?
         .split(',')
         .map(|c| c.trim().to_ascii_uppercase())
         .filter(|c| !c.is_empty())
@@ -72,9 +74,9 @@ pub fn limits_in_force(
     rules: &RuleSet,
 ) -> Result<super::plausibility::Limits, CoreError> {
     Ok(super::plausibility::Limits {
-        max_stay_days: settings::get_i64(conn, "max_stay_days")?,
+        max_stay_days: settings::get_i64(conn, crate::settings::Key::MaxStayDays)?,
         doc_days_before: rules.hp_days_before,
-        doc_days_after: settings::get_i64(conn, "doc_days_after_discharge")?,
+        doc_days_after: settings::get_i64(conn, crate::settings::Key::DocDaysAfterDischarge)?,
     })
 }
 
@@ -90,7 +92,7 @@ impl AnalysisContext {
     pub(crate) fn read(store: &Store) -> Result<AnalysisContext, CoreError> {
         Ok(AnalysisContext {
             rules: rules_in_force(store.conn())?,
-            days: settings::get_i64(store.conn(), "deficiency_delinquent_days")?,
+            days: settings::get_i64(store.conn(), crate::settings::Key::DeficiencyDelinquentDays)?,
             now: local_now(store),
         })
     }
@@ -477,7 +479,7 @@ pub fn analyze_batch(
         .cutover
         .map(|c| c.format("%Y-%m-%d").to_string())
         .unwrap_or_default();
-    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let days = settings::get_i64(store.conn(), crate::settings::Key::DeficiencyDelinquentDays)?;
     let ids: Vec<(i64, Option<String>)> = {
         let (sql, arg) = match scope {
             AnalyzeScope::Awaiting => (

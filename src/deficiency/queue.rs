@@ -267,7 +267,7 @@ pub fn claim(store: &mut Store, actor: &Actor, encounter_id: i64) -> Result<(), 
         "encounter",
         &encounter_id.to_string(),
     )?;
-    let minutes = settings::get_i64(store.conn(), "claim_minutes")?;
+    let minutes = settings::get_i64(store.conn(), crate::settings::Key::ClaimMinutes)?;
     // The claim's start and expiry are UTC instants (clock service).
     let now = store.now();
     let (now_s, until) = (

@@ -18,7 +18,7 @@ fn ymd(d: NaiveDate) -> String {
 
 /// Aging bucket edges from the `aging_bucket_edges` setting (DEL-06), default 7,14,30.
 pub fn bucket_edges(conn: &Reader) -> Result<[i64; 3], CoreError> {
-    let raw = settings::get(conn, "aging_bucket_edges")?;
+    let raw = settings::get(conn, crate::settings::Key::AgingBucketEdges)?;
     let v: Vec<i64> = raw
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
@@ -116,8 +116,8 @@ pub struct ProviderRow {
 /// Open and delinquent deficiencies per provider (DEL-02), and the provider's delinquent
 /// records (DEL-03), most delinquent first.
 pub fn by_provider(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
-    let def_days = settings::get_i64(conn, "deficiency_delinquent_days")?;
-    let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
+    let def_days = settings::get_i64(conn, crate::settings::Key::DeficiencyDelinquentDays)?;
+    let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
     let def_cut = ymd(today - chrono::Days::new(def_days as u64));
     let rec_cut = ymd(today - chrono::Days::new(rec_days as u64));
     let floor = super::cutover::day_floor(conn)?;
@@ -148,9 +148,9 @@ pub fn by_provider(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, 
 /// DEL-04 at a measurement date: delinquent records (DEL-03) ÷ average monthly discharges of
 /// the previous `delinquency_avg_months` months × 100.
 pub fn delinquency(conn: &Reader, as_of: NaiveDate) -> Result<DelinquencyRate, CoreError> {
-    let rec_days = settings::get_i64(conn, "record_delinquent_days")?;
-    let months = settings::get_i64(conn, "delinquency_avg_months")?;
-    let alert = settings::get_i64(conn, "delinquency_alert_pct")? as f64;
+    let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
+    let months = settings::get_i64(conn, crate::settings::Key::DelinquencyAvgMonths)?;
+    let alert = settings::get_i64(conn, crate::settings::Key::DelinquencyAlertPct)? as f64;
     // DEL-03 is "today > discharge + N days": discharged before the cutoff date.
     let cutoff = ymd(as_of - chrono::Days::new(rec_days as u64));
     // History before the cut-over is not counted (issue #13).
@@ -186,8 +186,8 @@ pub fn provider_letter(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .map_err(|_| CoreError::NotFound { what: "provider", id: provider_id.to_string() })?;
-    let facility = settings::get(conn, "facility_name")?;
-    let def_days = settings::get_i64(conn, "deficiency_delinquent_days")?;
+    let facility = settings::get(conn, crate::settings::Key::FacilityName)?;
+    let def_days = settings::get_i64(conn, crate::settings::Key::DeficiencyDelinquentDays)?;
     let mut rows = Vec::new();
     let mut after: Option<(String, i64)> = None;
     loop {

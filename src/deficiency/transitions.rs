@@ -229,7 +229,7 @@ pub fn add_manual(
         ));
     }
     let now = local_now(store);
-    let days = settings::get_i64(store.conn(), "deficiency_delinquent_days")?;
+    let days = settings::get_i64(store.conn(), crate::settings::Key::DeficiencyDelinquentDays)?;
     store.transact(actor, |tx, audit| {
         let mrn: String = tx
             .query_row("SELECT p.mrn FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1", [encounter_id], |r| r.get(0))

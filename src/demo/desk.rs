@@ -71,7 +71,7 @@ pub fn seed(store: &mut Store, system: &Actor) -> Result<DeskSeed, CoreError> {
         return Ok(DeskSeed::default());
     };
     let rules = rules_in_force(conn)?;
-    let days = crate::settings::get_i64(conn, "deficiency_delinquent_days")?;
+    let days = crate::settings::get_i64(conn, crate::settings::Key::DeficiencyDelinquentDays)?;
     let now = local_now(store);
     let mut out = DeskSeed::default();
     let at = |s: &str, hours: i64| {

@@ -63,7 +63,7 @@ impl AnalysisSetup {
     ) -> Result<AnalysisSetup, CoreError> {
         Ok(AnalysisSetup {
             rules: crate::deficiency::ops::rules_in_force(tx)?,
-            days: crate::settings::get_i64(tx, "deficiency_delinquent_days")?,
+            days: crate::settings::get_i64(tx, crate::settings::Key::DeficiencyDelinquentDays)?,
             now,
             trigger,
         })

@@ -295,10 +295,11 @@ impl Limits {
             Ok(crate::settings::get_i64(store.conn(), k)?.max(1) as u64 * 1024 * 1024)
         };
         Ok(Limits {
-            max_file_bytes: mb("import_max_file_mb")?,
-            max_transaction_bytes: mb("fhir_transaction_max_mb")?,
+            max_file_bytes: mb(crate::settings::Key::ImportMaxFileMb)?,
+            max_transaction_bytes: mb(crate::settings::Key::FhirTransactionMaxMb)?,
             write_budget: std::time::Duration::from_millis(
-                crate::settings::get_i64(store.conn(), "import_write_ms")?.clamp(1, 250) as u64,
+                crate::settings::get_i64(store.conn(), crate::settings::Key::ImportWriteMs)?
+                    .clamp(1, 250) as u64,
             ),
         })
     }

@@ -129,7 +129,7 @@ pub fn gather(
     staff: &str,
 ) -> Result<Fields, CoreError> {
     let mut f = Fields::default();
-    let facility = crate::settings::get(conn, "facility_name")?;
+    let facility = crate::settings::get(conn, crate::settings::Key::FacilityName)?;
     f.set("facility", crate::text::sanitize_line(&facility));
     f.set("today", today.to_string());
     f.set("request", request_label(rec.id));
@@ -146,7 +146,7 @@ pub fn gather(
     f.set("received", rec.received.to_string());
     f.set("due", rec.due.to_string());
     f.set("staff", staff);
-    let contact = crate::settings::get(conn, "privacy_contact")?;
+    let contact = crate::settings::get(conn, crate::settings::Key::PrivacyContact)?;
     f.set(
         "complaint_contact",
         if contact.trim().is_empty() {

@@ -289,8 +289,8 @@ pub fn render_for_patient(
     text: &str,
     created: &str,
 ) -> Result<Vec<u8>, CoreError> {
-    let facility = crate::settings::get(conn, "facility_name")?;
-    let prefix = crate::settings::get(conn, "bates_prefix")?;
+    let facility = crate::settings::get(conn, crate::settings::Key::FacilityName)?;
+    let prefix = crate::settings::get(conn, crate::settings::Key::BatesPrefix)?;
     let prefix = if prefix.trim().is_empty() {
         crate::pdf::default_bates_prefix(&facility)
     } else {

@@ -57,9 +57,11 @@ impl ListenOptions {
     pub fn from_settings(store: &Store) -> Result<ListenOptions, CoreError> {
         let get = |k| crate::settings::get_i64(store.conn(), k);
         Ok(ListenOptions {
-            group_max: get("mllp_group_max")?.clamp(1, 5000) as usize,
-            group_window: Duration::from_millis(get("mllp_group_ms")?.clamp(1, 250) as u64),
-            max_frame: get("mllp_max_frame_kb")?.clamp(16, 65536) as usize * 1024,
+            group_max: get(crate::settings::Key::MllpGroupMax)?.clamp(1, 5000) as usize,
+            group_window: Duration::from_millis(
+                get(crate::settings::Key::MllpGroupMs)?.clamp(1, 250) as u64,
+            ),
+            max_frame: get(crate::settings::Key::MllpMaxFrameKb)?.clamp(16, 65536) as usize * 1024,
         })
     }
 }

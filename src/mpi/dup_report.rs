@@ -53,9 +53,11 @@ pub struct DupReport {
 
 pub fn report(store: &mut Store, actor: &Actor, opts: &DupOptions) -> Result<DupReport, CoreError> {
     crate::accounts::authorize(store, actor, Perm::Administer, "report", "duplicates")?;
-    let match_weight = crate::settings::get_f64(store.conn(), "mpi_match_weight")?;
+    let match_weight =
+        crate::settings::get_f64(store.conn(), crate::settings::Key::MpiMatchWeight)?;
     let review_weight =
-        crate::settings::get_f64(store.conn(), "mpi_review_weight")?.min(match_weight);
+        crate::settings::get_f64(store.conn(), crate::settings::Key::MpiReviewWeight)?
+            .min(match_weight);
     let t = Instant::now();
     let people = store.transact_read(actor, |tx, audit| {
         let people = duplicates::load(tx)?;

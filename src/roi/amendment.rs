@@ -372,7 +372,7 @@ fn send_letter(
 ) -> Result<i64, CoreError> {
     let t = crate::letters::template(tx, kind)?;
     let mut f = crate::letters::Fields::default();
-    let facility = crate::settings::get(tx, "facility_name")?;
+    let facility = crate::settings::get(tx, crate::settings::Key::FacilityName)?;
     f.set("facility", crate::text::sanitize_line(&facility));
     f.set("today", c.today.to_string());
     f.set("amendment", a.label.clone());
@@ -382,7 +382,7 @@ fn send_letter(
     f.set("due", a.due.clone());
     f.set("requested_change", a.requested_change.clone());
     f.set("staff", c.staff.clone());
-    let contact = crate::settings::get(tx, "privacy_contact")?;
+    let contact = crate::settings::get(tx, crate::settings::Key::PrivacyContact)?;
     f.set(
         "complaint_contact",
         if contact.trim().is_empty() {

@@ -225,7 +225,7 @@ pub fn release_batch(
             "already released; a packet is never written twice",
         ));
     }
-    let qa_required = settings::get_i64(store.conn(), "roi_qa_required")? != 0;
+    let qa_required = settings::get_i64(store.conn(), crate::settings::Key::RoiQaRequired)? != 0;
     let all = members(store.conn(), id)?;
     let mut not_ready = Vec::new();
     for m in &all {

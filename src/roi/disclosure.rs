@@ -311,7 +311,7 @@ pub fn log_aod_request(
         let earlier = stmt
             .query_map([pid], |r| d(&r.get::<_, String>(0)?))?
             .collect::<Result<Vec<_>, _>>()?;
-        let cost = u64::try_from(settings::get_i64(tx, "aod_fee_cents")?).unwrap_or(0);
+        let cost = u64::try_from(settings::get_i64(tx, crate::settings::Key::AodFeeCents)?).unwrap_or(0);
         let fee = accounting::fee(received, &earlier, cost).map_err(|e| CoreError::invalid("received", e.to_string()))?;
         tx.execute(
             "INSERT INTO aod_requests(patient_id, received_date, requested_from, due_date, status, fee_cents, created_by)

@@ -254,3 +254,36 @@ pub fn access_fee(i: &FeeInput) -> Result<Fee, RoiError> {
         basis_note: basis_note(class, i.requester_type),
     })
 }
+
+/// `state_fee_schedule` (ROI-04): `base=CENTS,per_page=CENTS,cap=CENTS` (cap 0 = none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeSchedule {
+    pub base_cents: u64,
+    pub per_page_cents: u64,
+    pub cap_cents: Option<u64>,
+}
+
+/// Parse the `state_fee_schedule` setting; the error names the offending part.
+pub fn parse_fee_schedule(s: &str) -> Result<FeeSchedule, String> {
+    let mut f = FeeSchedule {
+        base_cents: 0,
+        per_page_cents: 0,
+        cap_cents: None,
+    };
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?}: expected key=cents"))?;
+        let n: u64 = v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{part:?}: {v:?} is not a whole number of cents"))?;
+        match k.trim() {
+            "base" => f.base_cents = n,
+            "per_page" => f.per_page_cents = n,
+            "cap" => f.cap_cents = (n > 0).then_some(n),
+            other => return Err(format!("{other:?}: unknown key (base, per_page, cap)")),
+        }
+    }
+    Ok(f)
+}

@@ -291,7 +291,7 @@ pub fn lift_hold(store: &mut Store, actor: &Actor, id: i64) -> Result<Status, Co
                 ),
             ));
         }
-        let hold_policy = settings::get(tx, "roi_incomplete_documents")?
+        let hold_policy = settings::get(tx, crate::settings::Key::RoiIncompleteDocuments)?
             .trim()
             .eq_ignore_ascii_case("HOLD");
         let sel = selection(tx, rec, today)?;
@@ -338,7 +338,7 @@ pub fn acknowledge_incomplete(
     }
     with_request(store, actor, id, |tx, audit, rec, now, today| {
         require_editable(rec)?;
-        let policy = settings::get(tx, "roi_incomplete_documents")?;
+        let policy = settings::get(tx, crate::settings::Key::RoiIncompleteDocuments)?;
         if policy.trim().eq_ignore_ascii_case("HOLD") {
             return Err(CoreError::invalid(
                 "roi_incomplete_documents",

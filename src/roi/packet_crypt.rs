@@ -12,7 +12,7 @@ use crate::settings;
 
 /// A fresh passphrase when the setting asks for an encrypted zip, else `None`.
 pub fn passphrase_for(conn: &Reader) -> Result<Option<String>, CoreError> {
-    let mode = settings::get(conn, "release_zip_encryption")?;
+    let mode = settings::get(conn, crate::settings::Key::ReleaseZipEncryption)?;
     if !mode.trim().eq_ignore_ascii_case("AES256") {
         return Ok(None);
     }

@@ -50,38 +50,7 @@ pub struct Released {
     pub recovered: Vec<super::release_files::Recovery>,
 }
 
-/// `state_fee_schedule` (ROI-04): `base=CENTS,per_page=CENTS,cap=CENTS` (cap 0 = none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FeeSchedule {
-    pub base_cents: u64,
-    pub per_page_cents: u64,
-    pub cap_cents: Option<u64>,
-}
-
-/// Parse the `state_fee_schedule` setting; the error names the offending part.
-pub fn parse_fee_schedule(s: &str) -> Result<FeeSchedule, String> {
-    let mut f = FeeSchedule {
-        base_cents: 0,
-        per_page_cents: 0,
-        cap_cents: None,
-    };
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| format!("{part:?}: expected key=cents"))?;
-        let n: u64 = v
-            .trim()
-            .parse()
-            .map_err(|_| format!("{part:?}: {v:?} is not a whole number of cents"))?;
-        match k.trim() {
-            "base" => f.base_cents = n,
-            "per_page" => f.per_page_cents = n,
-            "cap" => f.cap_cents = (n > 0).then_some(n),
-            other => return Err(format!("{other:?}: unknown key (base, per_page, cap)")),
-        }
-    }
-    Ok(f)
-}
+pub use super::fees::{FeeSchedule, parse_fee_schedule};
 
 /// ROI-04: the fee of a release of `pages` pages, from the settings in force.
 pub fn fee_for(
@@ -89,17 +58,17 @@ pub fn fee_for(
     rec: &RequestRecord,
     pages: u32,
 ) -> Result<(Fee, String), CoreError> {
-    let method_s = settings::get(conn, "fee_method")?;
+    let method_s = settings::get(conn, crate::settings::Key::FeeMethod)?;
     let method = FeeMethod::parse(method_s.trim()).ok_or_else(|| {
         CoreError::invalid(
             "fee_method",
             format!("{method_s:?} is not actual, average_schedule or flat"),
         )
     })?;
-    let schedule_s = settings::get(conn, "state_fee_schedule")?;
+    let schedule_s = settings::get(conn, crate::settings::Key::StateFeeSchedule)?;
     let schedule =
         parse_fee_schedule(&schedule_s).map_err(|e| CoreError::invalid("state_fee_schedule", e))?;
-    let class_s = settings::get(conn, "fee_class_by_requester")?;
+    let class_s = settings::get(conn, crate::settings::Key::FeeClassByRequester)?;
     let class = fees::fee_class(&class_s, rec.requester_type)
         .map_err(|e| CoreError::invalid("fee_class_by_requester", e))?;
     let cents = |k| -> Result<u64, CoreError> {
@@ -109,7 +78,7 @@ pub fn fee_for(
     let postage = if electronic {
         0
     } else {
-        cents("postage_cents")?
+        cents(crate::settings::Key::PostageCents)?
     };
     let individual = class == FeeClass::Individual;
     // Flat fee applies to the individual's electronic copies only; paper copies fall back to
@@ -125,12 +94,12 @@ pub fn fee_for(
             class: Some(class),
             method,
             electronic_copy_of_electronic_records: electronic,
-            labor_cents: u64::from(pages) * cents("fee_per_page_cents")?,
+            labor_cents: u64::from(pages) * cents(crate::settings::Key::FeePerPageCents)?,
             supplies_cents: 0,
             postage_cents: postage,
             summary_cents: 0,
             search_retrieval_cents: 0,
-            flat_cents: cents("flat_fee_cents")?,
+            flat_cents: cents(crate::settings::Key::FlatFeeCents)?,
             state_cap_cents: schedule.cap_cents,
         }
     } else {
@@ -221,7 +190,7 @@ pub fn release(
     let zip_passphrase = crate::roi::packet_crypt::passphrase_for(store.conn())?;
     let result = store.transact(actor, |tx, audit| {
         let mut rec = request::load(tx, id)?;
-        let qa_required = settings::get_i64(tx, "roi_qa_required")? != 0;
+        let qa_required = settings::get_i64(tx, crate::settings::Key::RoiQaRequired)? != 0;
         match rec.status {
             Status::QaReview => {}
             Status::InProcess if !qa_required => {}
@@ -276,7 +245,7 @@ pub fn release(
         };
         let exclusion = accounting::exclusion(&accounting_row);
         let accountable = exclusion.is_none();
-        let facility = settings::get(tx, "facility_name")?;
+        let facility = settings::get(tx, crate::settings::Key::FacilityName)?;
         let probe = probe_input(&label, &facility, &rec, &patient, docs.clone(), &now_ms);
         let pages = pages_of_docs(&probe);
         let (fee, fee_method) = fee_for(tx, &rec, pages)?;
@@ -538,13 +507,13 @@ pub fn pdf_prefix(
     conn: &crate::store::Reader,
     facility: &str,
 ) -> Result<Option<String>, CoreError> {
-    if settings::get(conn, "release_document_format")?
+    if settings::get(conn, crate::settings::Key::ReleaseDocumentFormat)?
         .trim()
         .eq_ignore_ascii_case("TEXT")
     {
         return Ok(None);
     }
-    let p = settings::get(conn, "bates_prefix")?;
+    let p = settings::get(conn, crate::settings::Key::BatesPrefix)?;
     let p = p.trim();
     Ok(Some(if p.is_empty() {
         crate::pdf::default_bates_prefix(facility)
@@ -599,7 +568,7 @@ pub fn estimate_in(
     let sel = request::selection(conn, rec, today)?;
     let patient = patient_facts(conn, rec.patient_id)?;
     let (docs, _) = gather(conn, &sel)?;
-    let facility = settings::get(conn, "facility_name")?;
+    let facility = settings::get(conn, crate::settings::Key::FacilityName)?;
     let label = request_label(rec.id);
     let documents = docs.len();
     let probe = probe_input(&label, &facility, rec, &patient, docs, "");
@@ -639,7 +608,7 @@ pub(crate) fn check_releasable(
             format!("{label} is not valid: {} — {next}", codes.join(", ")),
         ));
     }
-    let policy = settings::get(conn, "roi_incomplete_documents")?;
+    let policy = settings::get(conn, crate::settings::Key::RoiIncompleteDocuments)?;
     let hold_policy = policy.trim().eq_ignore_ascii_case("HOLD");
     let pending: Vec<String> = if hold_policy {
         sel.releasable()

@@ -225,12 +225,16 @@ pub fn holds(conn: &crate::store::Reader, id: i64) -> Result<Vec<Hold>, CoreErro
 pub fn clock_settings(conn: &crate::store::Reader) -> Result<ClockSettings, CoreError> {
     let days = |k| -> Result<u32, CoreError> {
         let v = settings::get_i64(conn, k)?;
-        u32::try_from(v).map_err(|_| CoreError::invalid(k, format!("{v} is not a day count")))
+        u32::try_from(v)
+            .map_err(|_| CoreError::invalid(k.name(), format!("{v} is not a day count")))
     };
     Ok(ClockSettings {
-        access_due_days: days("access_due_days")?,
-        max_extension_days: days("max_extension_days")?,
-        pause_on_hold_non_access: settings::get_i64(conn, "pause_on_hold_non_access")? != 0,
+        access_due_days: days(crate::settings::Key::AccessDueDays)?,
+        max_extension_days: days(crate::settings::Key::MaxExtensionDays)?,
+        pause_on_hold_non_access: settings::get_i64(
+            conn,
+            crate::settings::Key::PauseOnHoldNonAccess,
+        )? != 0,
     })
 }
 
@@ -280,7 +284,7 @@ pub fn purpose_of_use(t: RequesterType) -> &'static str {
 }
 
 fn qa_required(conn: &crate::store::Reader) -> Result<bool, CoreError> {
-    Ok(settings::get_i64(conn, "roi_qa_required")? != 0)
+    Ok(settings::get_i64(conn, crate::settings::Key::RoiQaRequired)? != 0)
 }
 
 pub(super) fn event(rec: &RequestRecord, action: Action, subtype: Subtype) -> Event {
@@ -660,7 +664,7 @@ pub(crate) fn revalidate(
     if rec.status != Status::Validating {
         move_status(tx, audit, actor, rec, Status::Validating, None, now, today)?;
     }
-    let hold_incomplete = settings::get(tx, "roi_incomplete_documents")?
+    let hold_incomplete = settings::get(tx, crate::settings::Key::RoiIncompleteDocuments)?
         .trim()
         .eq_ignore_ascii_case("HOLD")
         && sel.releasable().any(|i| i.incomplete.is_some());

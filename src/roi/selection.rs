@@ -212,8 +212,8 @@ pub fn items(conn: &crate::store::Reader, rec: &RequestRecord) -> Result<Vec<Ite
 /// The sensitive-category rule in force: `state_sensitive_rules` for `facility_state`, the
 /// federal floor when the state has no entry (DOMAIN §4.4).
 pub fn sensitive_rules(conn: &crate::store::Reader) -> Result<SensitiveRules, CoreError> {
-    let rules = settings::get(conn, "state_sensitive_rules")?;
-    let state = settings::get(conn, "facility_state")?;
+    let rules = settings::get(conn, crate::settings::Key::StateSensitiveRules)?;
+    let state = settings::get(conn, crate::settings::Key::FacilityState)?;
     SensitiveRules::for_state(&rules, &state)
         .map_err(|e| CoreError::invalid("state_sensitive_rules", e))
 }

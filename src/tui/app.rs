@@ -112,8 +112,9 @@ pub struct App {
 impl App {
     /// Read the facility name and idle timeout; nothing is written.
     pub fn new(store: Store, opts: TuiOptions) -> anyhow::Result<App> {
-        let facility = settings::get(store.conn(), "facility_name")?;
-        let idle_minutes = settings::get_i64(store.conn(), "idle_logoff_minutes")?;
+        let facility = settings::get(store.conn(), crate::settings::Key::FacilityName)?;
+        let idle_minutes =
+            settings::get_i64(store.conn(), crate::settings::Key::IdleLogoffMinutes)?;
         let login = LoginState::new(&facility, &opts.demo_credentials);
         let now = store.now();
         Ok(App {

@@ -122,7 +122,7 @@ impl App {
         encounter_id: i64,
         now: DateTime<Utc>,
     ) -> Result<(), CoreError> {
-        let minutes = settings::get_i64(self.store.conn(), "claim_minutes")?;
+        let minutes = settings::get_i64(self.store.conn(), crate::settings::Key::ClaimMinutes)?;
         let half = chrono::Duration::seconds(minutes * 30);
         if self.claim_renewed.is_none_or(|t| now - t >= half) {
             work::claim(&mut self.store, actor, encounter_id)?;

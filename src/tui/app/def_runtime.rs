@@ -418,7 +418,10 @@ impl App {
                     .and_then(|r| r.providers.iter().find(|(id, _)| *id == provider_id))
                     .map(|(_, n)| n.clone())
                     .unwrap_or_else(|| format!("Provider #{provider_id}"));
-                match settings::get_i64(self.store.conn(), "deficiency_delinquent_days") {
+                match settings::get_i64(
+                    self.store.conn(),
+                    crate::settings::Key::DeficiencyDelinquentDays,
+                ) {
                     Ok(days) => {
                         // The state first: the page size comes from its chrome.
                         self.provider_view = Some(ProviderViewState::new(
@@ -539,7 +542,7 @@ impl App {
     /// took the chart, the change is refused with the holder's name.
     fn renew_claim(&mut self, actor: &Actor, now: DateTime<Utc>) -> Result<(), CoreError> {
         let Some(w) = &self.work else { return Ok(()) };
-        let minutes = settings::get_i64(self.store.conn(), "claim_minutes")?;
+        let minutes = settings::get_i64(self.store.conn(), crate::settings::Key::ClaimMinutes)?;
         let half = chrono::Duration::seconds(minutes * 30);
         if self.claim_renewed.is_none_or(|t| now - t >= half) {
             queue::claim(&mut self.store, actor, w.encounter_id)?;

@@ -46,7 +46,8 @@ impl App {
     /// Where the TUI writes release packets: `release_packet_dir`, else `packets/` beside the
     /// database.
     fn packet_dir(&self) -> PathBuf {
-        let set = settings::get(self.store.conn(), "release_packet_dir").unwrap_or_default();
+        let set = settings::get(self.store.conn(), crate::settings::Key::ReleasePacketDir)
+            .unwrap_or_default();
         if set.trim().is_empty() {
             self.store
                 .path()
@@ -82,13 +83,14 @@ impl App {
             .filter(|v| !v.trim().is_empty());
         RequestExtra {
             version,
-            facility: settings::get(conn, "facility_name").unwrap_or_default(),
+            facility: settings::get(conn, crate::settings::Key::FacilityName).unwrap_or_default(),
             estimate: r
                 .status
                 .is_open()
                 .then(|| fee_estimate(conn, r, today).map_err(|e| e.to_string())),
             verified_before,
-            qa_optional: settings::get_i64(conn, "roi_qa_required").is_ok_and(|v| v == 0),
+            qa_optional: settings::get_i64(conn, crate::settings::Key::RoiQaRequired)
+                .is_ok_and(|v| v == 0),
         }
     }
 
