@@ -224,6 +224,43 @@ pub fn unlock_user(store: &mut Store, actor: &Actor, username: &str) -> Result<(
     set_flag(store, actor, username, "locked", 0, "unlock")
 }
 
+/// Change a user's role (supervisor only), audited with the old and new role. A supervisor
+/// may not change their own role (the department would lose its only supervisor by mistake).
+pub fn change_role(
+    store: &mut Store,
+    actor: &Actor,
+    username: &str,
+    role: Role,
+) -> Result<(), CoreError> {
+    authorize(store, actor, Perm::Administer, "user", username)?;
+    if actor.user_id.is_some() && actor.username.eq_ignore_ascii_case(username) {
+        return Err(CoreError::invalid(
+            "role",
+            "you may not change your own role; ask another supervisor",
+        ));
+    }
+    store.transact(actor, |tx, audit| {
+        let user = user_or_not_found(tx, username)?;
+        if user.role == role {
+            return Err(CoreError::invalid(
+                "role",
+                format!("{} is already {}", user.username, role.as_str()),
+            ));
+        }
+        tx.execute(
+            "UPDATE users SET role = ?1 WHERE id = ?2",
+            rusqlite::params![role.as_str(), user.id],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::UserAdmin, "user", user.id).detail(json!({
+                "username": user.username, "change": "role",
+                "old": user.role.as_str(), "new": role.as_str()
+            })),
+        );
+        Ok(())
+    })
+}
+
 fn set_flag(
     store: &mut Store,
     actor: &Actor,

@@ -44,6 +44,7 @@ pub mod listen;
 pub mod mpi;
 pub mod output;
 pub mod pdf;
+pub mod privacy;
 pub mod report_cli;
 pub mod report_desk;
 pub mod roi;

@@ -28,7 +28,7 @@ pub use anchor::{
     write_anchor,
 };
 pub use event::{Action, Actor, ActorRole, Event, Outcome, Subtype, mrn_list};
-pub use export::{ExportFilter, ExportFormat, export};
+pub use export::{ExportFilter, ExportFormat, export, to_fhir};
 pub use verify::{
     ChainProblem, LostAnchor, TRIGGERS, VerifyOptions, VerifyReport, anchors_in_force,
     expected_table_sql, expected_trigger_sql, verify, verify_with,
