@@ -11,6 +11,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
+#[path = "admin/runtime.rs"]
+mod admin_runtime;
 mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
@@ -92,6 +94,8 @@ pub struct App {
     book: Option<BookState>,
     amendments: Option<super::roi::amendments::AmendState>,
     letters: Option<super::roi::letters::LettersState>,
+    /// The supervisor's administration screen (issue #15).
+    admin: Option<super::admin::AdminState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -146,6 +150,7 @@ impl App {
             book: None,
             amendments: None,
             letters: None,
+            admin: None,
             locked: None,
             overlay: None,
             status: None,
@@ -226,6 +231,7 @@ impl App {
             ScreenId::CodingQueue => dyn_of(&self.codingq),
             ScreenId::Coding => dyn_of(&self.coding),
             ScreenId::Queries => dyn_of(&self.queries),
+            ScreenId::Admin => dyn_of(&self.admin),
         }
     }
 
@@ -257,6 +263,7 @@ impl App {
             ScreenId::CodingQueue => dyn_of(&mut self.codingq),
             ScreenId::Coding => dyn_of(&mut self.coding),
             ScreenId::Queries => dyn_of(&mut self.queries),
+            ScreenId::Admin => dyn_of(&mut self.admin),
         }
     }
 
@@ -364,6 +371,20 @@ impl App {
             CommandId::ExportList | CommandId::Refresh => {
                 list_runtime::list_effect(id).unwrap_or(Effect::None)
             }
+            CommandId::OpenAdmin => Effect::Admin(super::admin::AdminAction::Load(
+                super::admin::AdminTab::Settings,
+                Default::default(),
+            )),
+            CommandId::WhoLooked => match &self.chart {
+                Some(c) => Effect::Admin(super::admin::AdminAction::Load(
+                    super::admin::AdminTab::Audit,
+                    crate::privacy::AuditFilter {
+                        mrn: Some(c.mrn.clone()),
+                        ..Default::default()
+                    },
+                )),
+                None => Effect::None,
+            },
             CommandId::Search if self.screen != ScreenId::Search => {
                 self.enter(ScreenId::Search);
                 self.screen_update(Msg::Command(id), ctx)
@@ -562,6 +583,7 @@ impl App {
             Effect::Coding(a) => self.perform_coding(a, now),
             Effect::ShowCode { code } => self.show_code(&code, now),
             Effect::Roi(a) => self.perform_roi(a, now),
+            Effect::Admin(a) => self.perform_admin(a, now),
         }
     }
 
@@ -698,6 +720,7 @@ impl App {
         self.codingq = None;
         self.coding = None;
         self.queries = None;
+        self.admin = None;
         self.locked = None;
         self.overlay = None;
     }

@@ -64,6 +64,8 @@ pub enum Pane {
 #[derive(Clone, Debug)]
 pub struct ChartState {
     pub patient: String,
+    /// The patient's MRN (sanitised), for "who looked at this chart".
+    pub mrn: String,
     pub encounters: Vec<EncounterView>,
     pub docs: Vec<DocRow>,
     /// Index into `encounters`.
@@ -120,6 +122,7 @@ impl ChartState {
             })
             .collect();
         ChartState {
+            mrn: line(&chart.patient.mrn),
             patient,
             encounters,
             docs,

@@ -48,6 +48,8 @@ pub enum ScreenId {
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
     Coding,
     Lock,
+    /// The supervisor console's administration: settings, users, audit, unusual access, staff.
+    Admin,
 }
 
 impl ScreenId {
@@ -71,6 +73,7 @@ impl ScreenId {
         ScreenId::Coding,
         ScreenId::Queries,
         ScreenId::Lock,
+        ScreenId::Admin,
     ];
 
     /// A text field always has focus on this screen.
@@ -100,6 +103,7 @@ impl ScreenId {
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
             ScreenId::Lock => "lock",
+            ScreenId::Admin => "admin",
         }
     }
 }
@@ -359,6 +363,43 @@ pub enum CommandId {
     RefuseRequest,
     /// Deny chosen documents (ROI-05); the rest is released.
     DenyDocuments,
+    /// Open the administration screen (supervisor): settings, users, audit, unusual access,
+    /// staff.
+    OpenAdmin,
+    /// Show the next tab of the administration screen.
+    AdminNextTab,
+    /// Show the previous tab of the administration screen.
+    AdminPrevTab,
+    /// Edit the selected setting's value (validated and audited in the core).
+    EditSetting,
+    /// Add a user: name, role, full name, then the password.
+    AddUser,
+    /// Disable the selected user (never deleted).
+    DisableUser,
+    /// Enable the selected user again.
+    EnableUser,
+    /// Clear the selected user's lockout after failed logins.
+    UnlockUser,
+    /// Set a new password for the selected user.
+    ResetPassword,
+    /// Change the selected user's role.
+    ChangeRole,
+    /// Filter the audit log by user, patient, action, outcome and time.
+    FilterAudit,
+    /// Export the filtered audit rows to CSV.
+    ExportAuditCsv,
+    /// Export the filtered audit rows as FHIR AuditEvent NDJSON.
+    ExportAuditFhir,
+    /// Set or clear a patient's VIP or EMPLOYEE flag (AUD-14).
+    FlagPatient,
+    /// Assign a chart, an encounter to code or a request to a user.
+    AssignWork,
+    /// Take an assignment back.
+    TakeBackWork,
+    /// Release the selected user's claim.
+    ReleaseClaim,
+    /// Who looked at this chart: the audit rows of the patient shown (supervisor).
+    WhoLooked,
 }
 
 impl CommandId {
@@ -488,6 +529,24 @@ impl CommandId {
         CommandId::RecordRevocation,
         CommandId::RefuseRequest,
         CommandId::DenyDocuments,
+        CommandId::OpenAdmin,
+        CommandId::AdminNextTab,
+        CommandId::AdminPrevTab,
+        CommandId::EditSetting,
+        CommandId::AddUser,
+        CommandId::DisableUser,
+        CommandId::EnableUser,
+        CommandId::UnlockUser,
+        CommandId::ResetPassword,
+        CommandId::ChangeRole,
+        CommandId::FilterAudit,
+        CommandId::ExportAuditCsv,
+        CommandId::ExportAuditFhir,
+        CommandId::FlagPatient,
+        CommandId::AssignWork,
+        CommandId::TakeBackWork,
+        CommandId::ReleaseClaim,
+        CommandId::WhoLooked,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -583,9 +642,11 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
+pub use super::admin::{is_supervisor, on_audit, on_privacy, on_settings, on_staff, on_users};
 pub use super::deficiency::guards::*;
 pub use super::roi::guards::*;
 
+use ScreenId::Admin;
 use ScreenId::{
     Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
     Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
@@ -608,6 +669,7 @@ const SIGNED_IN: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Admin,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -630,6 +692,7 @@ const ROWS: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Admin,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -648,6 +711,7 @@ const BACK: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Admin,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -668,6 +732,7 @@ const HELP_QUIT: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Admin,
 ];
 
 const fn cmd(
@@ -924,6 +989,40 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
+    cmd(C::OpenAdmin, "admin", "Administration: settings, users, audit log, unusual access, staff and work (supervisor)", &[Home], &["A"])
+        .guards(&[is_supervisor]).hint("admin"),
+    cmd(C::AdminNextTab, "next_tab", "Next tab: settings, users, audit, unusual access, staff", &[Admin], &["tab"]).hint("tab"),
+    cmd(C::AdminPrevTab, "previous_tab", "Previous tab", &[Admin], &["backtab"]),
+    cmd(C::EditSetting, "edit_setting", "Edit the selected setting (validated; audited with old and new value)", &[Admin], &["enter"])
+        .guards(&[on_settings, row_selected]).hint("edit"),
+    cmd(C::AddUser, "add_user", "Add a user: name, role, full name, then the password", &[Admin], &["n"])
+        .guards(&[on_users]).hint("add"),
+    cmd(C::DisableUser, "disable_user", "Disable the selected user (users are never deleted)", &[Admin], &["d"])
+        .guards(&[on_users, row_selected]).confirm().hint("disable"),
+    cmd(C::EnableUser, "enable_user", "Enable the selected user again", &[Admin], &["e"])
+        .guards(&[on_users, row_selected]).hint("enable"),
+    cmd(C::UnlockUser, "unlock_user", "Clear the selected user's lockout after failed logins", &[Admin], &["u"])
+        .guards(&[on_users, row_selected]).hint("unlock"),
+    cmd(C::ResetPassword, "reset_password", "Set a new password for the selected user", &[Admin], &["p"])
+        .guards(&[on_users, row_selected]).hint("password"),
+    cmd(C::ChangeRole, "change_role", "Change the selected user's role", &[Admin], &["r"])
+        .guards(&[on_users, row_selected]).hint("role"),
+    cmd(C::FilterAudit, "filter_audit", "Filter the audit log: user, patient, action, outcome, time", &[Admin], &["f"])
+        .guards(&[on_audit]).hint("filter"),
+    cmd(C::ExportAuditCsv, "export_audit_csv", "Export the filtered audit rows to CSV under exports/ (audited)", &[Admin], &["c"])
+        .guards(&[on_audit]).hint("csv"),
+    cmd(C::ExportAuditFhir, "export_audit_fhir", "Export the filtered audit rows as FHIR AuditEvent NDJSON (audited)", &[Admin], &["F"])
+        .guards(&[on_audit]).hint("fhir"),
+    cmd(C::FlagPatient, "flag_patient", "Set or clear a patient's VIP or EMPLOYEE flag (AUD-14; audited)", &[Admin], &["v"])
+        .guards(&[on_privacy]).hint("flag"),
+    cmd(C::AssignWork, "assign_work", "Assign a chart, an encounter to code or a request to a user (audited)", &[Admin], &["a"])
+        .guards(&[on_staff]).hint("assign"),
+    cmd(C::TakeBackWork, "take_back_work", "Take an assignment back (audited)", &[Admin], &["t"])
+        .guards(&[on_staff]).hint("take back"),
+    cmd(C::ReleaseClaim, "release_claim", "Release the selected user's claim (audited)", &[Admin], &["R"])
+        .guards(&[on_staff, row_selected]).confirm().hint("release"),
+    cmd(C::WhoLooked, "who_looked", "Who looked at this chart: the patient's audit rows (supervisor)", &[Chart], &["W"])
+        .guards(&[is_supervisor]),
     cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),
 ];
 

@@ -3,6 +3,7 @@
 //! audit rows) and feeds the result back as a [`Msg`]. Views implement `Widget` for `&State` and
 //! only read. Every string from the database is sanitised when it enters a screen's state.
 
+pub mod admin;
 mod app;
 mod break_glass;
 mod chart_view;
@@ -83,6 +84,8 @@ pub struct Ctx {
     pub coding: CodingFacts,
     /// The open release request and accounting, for the ROI lifecycle guards.
     pub roi: roi::guards::RoiFacts,
+    /// The admin screen's tab (issue #15).
+    pub admin: admin::AdminFacts,
 }
 
 /// What the signed-in role allows (the core checks again on every call).
@@ -159,6 +162,7 @@ impl Default for Ctx {
             work: WorkFacts::default(),
             coding: CodingFacts::default(),
             roi: roi::guards::RoiFacts::default(),
+            admin: admin::AdminFacts::default(),
         }
     }
 }
@@ -241,6 +245,8 @@ pub enum Effect {
     Roi(RoiAction),
     /// A coding-workbench call into the core.
     Coding(CodingAction),
+    /// A supervisor-console call into the core (settings, users, audit, staff; issue #15).
+    Admin(admin::AdminAction),
 }
 
 /// The ROI calls a screen may ask for; each is one audited core call. Every write to a
@@ -598,6 +604,8 @@ pub enum Msg {
         text: String,
         provider: Option<i64>,
     },
+    /// What the admin screen's tab shows, as read (boxed: it is large).
+    Admin(Box<admin::AdminData>),
 }
 
 /// Run the terminal UI until the user quits. The terminal is restored on every exit path (and

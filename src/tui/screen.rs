@@ -11,6 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
+use super::admin::{self as admin_screen, AdminState};
 use super::chart_view::{self, ChartState};
 use super::codes::lookup::{self as code_lookup, CodeLookupState};
 use super::coding::queries::{self as coding_queries, QueriesState};
@@ -574,5 +575,26 @@ impl Screen for LettersState {
     }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)
+    }
+}
+
+impl Screen for AdminState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        if let Msg::Admin(data) = msg {
+            self.fill(*data);
+            return Effect::None;
+        }
+        admin_screen::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.admin.tab = Some(self.tab);
+        c.typing = self.typing();
+        c.modal = self.typing();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
+    }
+    fn chrome_rows(&self) -> u16 {
+        9
     }
 }
