@@ -85,6 +85,10 @@ pub(super) fn user_command(path: &Path, cmd: UserCmd, password_stdin: bool) -> R
             accounts::set_password(&mut store, &actor, &name, &pw)?;
             println!("password changed for {name}");
         }
+        UserCmd::Role { name, role } => {
+            accounts::change_role(&mut store, &actor, &name, role.into())?;
+            println!("{name} is now {}", Role::from(role));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,7 @@ mod group;
 mod install;
 mod listen;
 mod mpi;
+mod privacy;
 pub use mpi::report_duplicates as mpi_report_duplicates;
 pub(crate) mod roi;
 pub(crate) mod session;
@@ -132,6 +133,10 @@ pub enum Command {
     /// merge and unmerge
     #[command(subcommand)]
     Mpi(mpi::MpiCmd),
+    /// Privacy review and staff work (supervisor): the unusual-access report (AUD-14), VIP and
+    /// employee flags, who looked at a chart, work assignment
+    #[command(subcommand)]
+    Privacy(privacy::PrivacyCmd),
     /// Discharge an encounter by hand (no ADT feed) and run deficiency analysis on it
     Discharge {
         /// Visit number
@@ -225,6 +230,12 @@ pub enum UserCmd {
     Unlock { name: String },
     /// Set a user's password
     Passwd { name: String },
+    /// Change a user's role (audited with the old and new role)
+    Role {
+        name: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -857,6 +868,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Listen(cmd)) => return listen::run(&database_path(cli.db.as_deref())?, cmd),
         Some(Command::Mpi(cmd)) => return mpi::run(&database_path(cli.db.as_deref())?, cmd),
+        Some(Command::Privacy(cmd)) => {
+            return privacy::run(&database_path(cli.db.as_deref())?, cmd);
+        }
         Some(Command::Import(cmd)) => {
             let path = database_path(cli.db.as_deref())?;
             let actor = session::system(&path, "import")?;
