@@ -17,7 +17,9 @@ use chartdesk::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, h, m, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 12, 1, h, m, 0)
+        .single()
+        .expect("time")
 }
 
 /// The store's clock, set by the test.
@@ -25,7 +27,9 @@ fn clocked(store: &mut Store) -> Arc<AtomicI64> {
     let t = Arc::new(AtomicI64::new(at(10, 0).timestamp()));
     let c = t.clone();
     store.set_clock(Arc::new(move || {
-        Utc.timestamp_opt(c.load(Ordering::SeqCst), 0).single().unwrap_or_default()
+        Utc.timestamp_opt(c.load(Ordering::SeqCst), 0)
+            .single()
+            .unwrap_or_default()
     }));
     t
 }
@@ -64,7 +68,9 @@ fn fixture(dir: &std::path::Path) -> (Store, Arc<AtomicI64>) {
 fn user(store: &Store, name: &str, role: Role) -> Actor {
     let id: i64 = store
         .conn()
-        .query_row("SELECT id FROM users WHERE username = ?1", [name], |r| r.get(0))
+        .query_row("SELECT id FROM users WHERE username = ?1", [name], |r| {
+            r.get(0)
+        })
         .expect("user");
     Actor::user(id, name, role)
 }
@@ -101,8 +107,14 @@ fn each_finding_kind_names_the_audit_rows_behind_it() {
         chart::open_chart(&mut store, &carl, p).expect("view");
     }
     // carl breaks the glass on the SUD note.
-    chartdesk::break_glass::read_sensitive(&mut store, &carl, 1, "TREAT", "patient in ED, needs history")
-        .expect("btg");
+    chartdesk::break_glass::read_sensitive(
+        &mut store,
+        &carl,
+        1,
+        "TREAT",
+        "patient in ED, needs history",
+    )
+    .expect("btg");
     // carl is refused twice (a coder may not change settings).
     for _ in 0..2 {
         assert!(settings::set(&mut store, &carl, "claim_minutes", "10").is_err());
@@ -120,7 +132,9 @@ fn each_finding_kind_names_the_audit_rows_behind_it() {
     let views = |mrn: &str, u: &str| {
         seqs_of(
             &store,
-            &format!("SELECT seq FROM audit_log WHERE subtype = 'view' AND entity_type = 'patient' AND patient_mrn = '{mrn}' AND username = '{u}' ORDER BY seq"),
+            &format!(
+                "SELECT seq FROM audit_log WHERE subtype = 'view' AND entity_type = 'patient' AND patient_mrn = '{mrn}' AND username = '{u}' ORDER BY seq"
+            ),
         )
     };
     let vip = find(FindingKind::FlaggedChart, "tina");
@@ -162,7 +176,10 @@ fn each_finding_kind_names_the_audit_rows_behind_it() {
     assert_eq!(denied.len(), 1);
     assert_eq!(
         denied[0].seqs,
-        seqs_of(&store, "SELECT seq FROM audit_log WHERE username = 'carl' AND outcome <> 0 ORDER BY seq")
+        seqs_of(
+            &store,
+            "SELECT seq FROM audit_log WHERE username = 'carl' AND outcome <> 0 ORDER BY seq"
+        )
     );
     // tina was refused once only (limit 2): not listed.
     assert!(find(FindingKind::RepeatedDenials, "tina").is_empty());
@@ -176,7 +193,10 @@ fn each_finding_kind_names_the_audit_rows_behind_it() {
             |r| Ok((r.get(0)?,)),
         )
         .expect("audit row");
-    assert!(detail.contains("MRN0000002") && detail.contains("AUD-14"), "{detail}");
+    assert!(
+        detail.contains("MRN0000002") && detail.contains("AUD-14"),
+        "{detail}"
+    );
 
     // Only a supervisor runs it.
     assert!(report(&mut store, &carl, None, None).is_err());
@@ -194,7 +214,11 @@ fn audit_search_filters_by_user_patient_action_outcome_and_time_and_is_audited()
     chart::open_chart(&mut store, &tina, 2).expect("view");
     assert!(privacy::search(&mut store, &tina, &AuditFilter::default(), 10).is_err());
 
-    let q = |user: Option<&str>, mrn: Option<&str>, action: Option<&str>, outcome, from: Option<&str>| AuditFilter {
+    let q = |user: Option<&str>,
+             mrn: Option<&str>,
+             action: Option<&str>,
+             outcome,
+             from: Option<&str>| AuditFilter {
         user: user.map(str::to_string),
         mrn: mrn.map(str::to_string),
         action: action.map(str::to_string),
@@ -202,14 +226,42 @@ fn audit_search_filters_by_user_patient_action_outcome_and_time_and_is_audited()
         from: from.map(str::to_string),
         to: None,
     };
-    let who = privacy::search(&mut store, &sam, &q(None, Some("MRN0000001"), Some("view"), None, None), 50)
-        .expect("who looked");
+    let who = privacy::search(
+        &mut store,
+        &sam,
+        &q(None, Some("MRN0000001"), Some("view"), None, None),
+        50,
+    )
+    .expect("who looked");
     assert_eq!(who.total, 1);
     assert_eq!(who.rows[0].username, "tina");
-    let late = privacy::search(&mut store, &sam, &q(Some("tina"), None, Some("view"), None, Some("2026-12-01T10:30")), 50)
-        .expect("time");
-    assert_eq!(late.rows.iter().map(|r| r.patient_mrn.clone()).collect::<Vec<_>>(), vec![Some("MRN0000002".to_string())]);
-    let failed = privacy::search(&mut store, &sam, &q(Some("tina"), None, None, Some(-1), None), 50).expect("fail");
+    let late = privacy::search(
+        &mut store,
+        &sam,
+        &q(
+            Some("tina"),
+            None,
+            Some("view"),
+            None,
+            Some("2026-12-01T10:30"),
+        ),
+        50,
+    )
+    .expect("time");
+    assert_eq!(
+        late.rows
+            .iter()
+            .map(|r| r.patient_mrn.clone())
+            .collect::<Vec<_>>(),
+        vec![Some("MRN0000002".to_string())]
+    );
+    let failed = privacy::search(
+        &mut store,
+        &sam,
+        &q(Some("tina"), None, None, Some(-1), None),
+        50,
+    )
+    .expect("fail");
     assert_eq!(failed.total, 1, "tina's refused search");
     assert_eq!(failed.rows[0].subtype, "access_denied");
     // Every search is an audit_view row naming its filter, about the patient when one is given.
@@ -225,19 +277,38 @@ fn audit_search_filters_by_user_patient_action_outcome_and_time_and_is_audited()
 
     // Exports: CSV and FHIR NDJSON, each audited.
     let out = dir.path().join("exports");
-    let csv = privacy::export(&mut store, &sam, &q(None, Some("MRN0000001"), None, None, None), privacy::AuditFormat::Csv, &out, "a")
-        .expect("csv");
+    let csv = privacy::export(
+        &mut store,
+        &sam,
+        &q(None, Some("MRN0000001"), None, None, None),
+        privacy::AuditFormat::Csv,
+        &out,
+        "a",
+    )
+    .expect("csv");
     let text = std::fs::read_to_string(&csv).expect("read");
     assert!(text.starts_with("seq,recorded_at,user"), "{text}");
     assert!(text.contains("tina"));
-    let fhir = privacy::export(&mut store, &sam, &q(None, Some("MRN0000001"), None, None, None), privacy::AuditFormat::Fhir, &out, "b")
-        .expect("fhir");
+    let fhir = privacy::export(
+        &mut store,
+        &sam,
+        &q(None, Some("MRN0000001"), None, None, None),
+        privacy::AuditFormat::Fhir,
+        &out,
+        "b",
+    )
+    .expect("fhir");
     let line = std::fs::read_to_string(&fhir).expect("read");
-    let first: serde_json::Value = serde_json::from_str(line.lines().next().expect("a line")).expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(line.lines().next().expect("a line")).expect("json");
     assert_eq!(first["resourceType"], "AuditEvent");
     let exports: i64 = store
         .conn()
-        .query_row("SELECT count(*) FROM audit_log WHERE subtype = 'audit_export'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE subtype = 'audit_export'",
+            [],
+            |r| r.get(0),
+        )
         .expect("n");
     assert_eq!(exports, 2);
     assert!(privacy::chain_status(store.conn()).starts_with("chain intact"));

@@ -91,10 +91,20 @@ pub(super) fn run(db: &Path, cmd: PrivacyCmd) -> Result<ExitCode> {
                 ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
                 ReportFormat::Csv => {
                     let mut t = crate::csv_out::Table::new(&[
-                        "finding", "user", "MRN", "first_at", "what", "audit_seqs",
+                        "finding",
+                        "user",
+                        "MRN",
+                        "first_at",
+                        "what",
+                        "audit_seqs",
                     ]);
                     for f in &r.findings {
-                        let seqs = f.seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ");
+                        let seqs = f
+                            .seqs
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         t.row(
                             [
                                 f.kind.label().to_string(),
@@ -118,7 +128,12 @@ pub(super) fn run(db: &Path, cmd: PrivacyCmd) -> Result<ExitCode> {
                         r.rows_read
                     );
                     for f in &r.findings {
-                        let seqs = f.seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+                        let seqs = f
+                            .seqs
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",");
                         println!(
                             "{:<16} {:<12} {:<10} {}  {}  [audit seq {}]",
                             f.kind.label(),
@@ -139,9 +154,14 @@ pub(super) fn run(db: &Path, cmd: PrivacyCmd) -> Result<ExitCode> {
             as_user,
         } => {
             let actor = super::session::actor(&mut store, as_user.as_deref(), "privacy")?;
-            let f = Flag::parse(&flag).ok_or_else(|| anyhow!("{flag:?}: the flag is VIP or EMPLOYEE"))?;
+            let f = Flag::parse(&flag)
+                .ok_or_else(|| anyhow!("{flag:?}: the flag is VIP or EMPLOYEE"))?;
             privacy::set_flag(&mut store, &actor, &mrn, f, !off)?;
-            println!("{mrn} {} {}", f.as_str(), if off { "cleared" } else { "set" });
+            println!(
+                "{mrn} {} {}",
+                f.as_str(),
+                if off { "cleared" } else { "set" }
+            );
         }
         PrivacyCmd::WhoLooked {
             mrn,
@@ -154,7 +174,11 @@ pub(super) fn run(db: &Path, cmd: PrivacyCmd) -> Result<ExitCode> {
                 ..AuditFilter::default()
             };
             let page = privacy::search(&mut store, &actor, &filter, limit)?;
-            println!("{} of {} audit row(s), newest first", page.rows.len(), page.total);
+            println!(
+                "{} of {} audit row(s), newest first",
+                page.rows.len(),
+                page.total
+            );
             for r in page.rows {
                 println!(
                     "{:>8} {} {:<12} {:<11} {} {} {}:{} {}",

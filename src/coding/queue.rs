@@ -66,6 +66,22 @@ pub fn page_rows(
     after: Option<&CodingKey>,
     limit: usize,
 ) -> Result<Vec<CodingRow>, CoreError> {
+    page_rows_for(conn, now, policy, list, filter, after, limit, None)
+}
+
+/// [`page_rows`], only the encounters a supervisor assigned to `assigned_to` to code when
+/// it is given (issue #15).
+#[allow(clippy::too_many_arguments)]
+fn page_rows_for(
+    conn: &Reader,
+    now: &str,
+    policy: HoldPolicy,
+    list: CodingList,
+    filter: &CodingFilter,
+    after: Option<&CodingKey>,
+    limit: usize,
+    assigned_to: Option<i64>,
+) -> Result<Vec<CodingRow>, CoreError> {
     let held = format!(
         "EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void') AND {})",
         policy.sql_condition()
@@ -95,6 +111,12 @@ pub fn page_rows(
         let d = arg(Box::new(a.discharge_at.clone()));
         let i = arg(Box::new(a.id));
         sql += &format!(" AND (e.discharge_at, e.id) > ({d}, {i})");
+    }
+    if let Some(u) = assigned_to {
+        let u = arg(Box::new(u));
+        sql += &format!(
+            " AND e.id IN (SELECT target_id FROM work_assignments WHERE kind = 'coding' AND user_id = {u})"
+        );
     }
     sql += &format!(" ORDER BY e.discharge_at, e.id LIMIT {limit}");
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -143,7 +165,21 @@ pub fn coding_page(
     // Claims are compared in UTC (clock service).
     let now = crate::clock::utc_ts(store.now());
     store.transact_read(actor, |tx, audit| {
-        let rows = page_rows(tx, &now, policy, list, filter, after, limit)?;
+        let mut rows = page_rows(tx, &now, policy, list, filter, after, limit)?;
+        // Encounters assigned to this coder come first on the first unfiltered page of the
+        // queue (issue #15); at most half a page, so the next page starts from a sorted row.
+        if let (None, Some(uid), CodingList::Queue, true) = (
+            after,
+            actor.user_id,
+            list,
+            *filter == CodingFilter::default(),
+        ) {
+            let mine = page_rows_for(tx, &now, policy, list, filter, None, limit / 2, Some(uid))?;
+            if !mine.is_empty() {
+                rows.retain(|r| !mine.iter().any(|m| m.encounter_id == r.encounter_id));
+                rows.splice(0..0, mine);
+            }
+        }
         audit.record(
             Event::new(Action::Read, Subtype::Query, "queue", "coding").detail(json!({
                 "list": format!("{list:?}"), "kind": filter.kind, "service": filter.service,

@@ -76,6 +76,60 @@ pub struct QueueRow {
     pub key: PageKey,
 }
 
+/// The columns of a queue row; `?2` is now (UTC) for the live claim.
+const QUEUE_SELECT: &str = "SELECT e.id, e.visit_number, p.mrn, p.family_name || ', ' || p.given_name, e.kind, e.service, e.discharge_at,
+                e.attending_id,
+                (SELECT pr.family_name || ', ' || pr.given_name FROM providers pr WHERE pr.id = e.attending_id),
+                (SELECT count(*) FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void')),
+                (SELECT u.username FROM work_claims w JOIN users u ON u.id = w.user_id
+                  WHERE w.entity_type = 'encounter' AND w.entity_id = e.id AND w.expires_at > ?2)
+         FROM encounters e JOIN patients p ON p.id = e.patient_id";
+
+fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
+    let discharge_at: String = r.get::<_, Option<String>>(6)?.unwrap_or_default();
+    let id: i64 = r.get(0)?;
+    let service: String = r.get(5)?;
+    let attending_id: Option<i64> = r.get(7)?;
+    Ok(QueueRow {
+        encounter_id: id,
+        visit_number: r.get(1)?,
+        mrn: r.get(2)?,
+        patient: r.get(3)?,
+        kind: r.get(4)?,
+        key: PageKey {
+            service: service.clone(),
+            attending_id,
+            discharge_at: discharge_at.clone(),
+            id,
+        },
+        service,
+        attending_id,
+        attending: r.get(8)?,
+        open_deficiencies: r.get(9)?,
+        claimed_by: r.get(10)?,
+        discharge_at,
+    })
+}
+
+/// The charts of this tab a supervisor assigned to `user_id` (issue #15), oldest assignment
+/// first, at most `limit`: listed first on the user's queue. Bare read: the caller audits.
+pub fn assigned_rows(
+    conn: &crate::store::Reader,
+    now: &str,
+    tab: QueueTab,
+    user_id: i64,
+    limit: usize,
+) -> Result<Vec<QueueRow>, CoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{QUEUE_SELECT} JOIN work_assignments a ON a.kind = 'chart' AND a.target_id = e.id
+         WHERE e.him_status = ?1 AND a.user_id = ?3 ORDER BY a.assigned_at, e.id LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(params![tab.him(), now, user_id, limit as i64], queue_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// One page of the queue (bare reads: the caller audits).
 pub fn page_rows(
     conn: &crate::store::Reader,
@@ -86,16 +140,7 @@ pub fn page_rows(
     after: Option<&PageKey>,
     limit: usize,
 ) -> Result<Vec<QueueRow>, CoreError> {
-    let mut sql = String::from(
-        "SELECT e.id, e.visit_number, p.mrn, p.family_name || ', ' || p.given_name, e.kind, e.service, e.discharge_at,
-                e.attending_id,
-                (SELECT pr.family_name || ', ' || pr.given_name FROM providers pr WHERE pr.id = e.attending_id),
-                (SELECT count(*) FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void')),
-                (SELECT u.username FROM work_claims w JOIN users u ON u.id = w.user_id
-                  WHERE w.entity_type = 'encounter' AND w.entity_id = e.id AND w.expires_at > ?2)
-         FROM encounters e JOIN patients p ON p.id = e.patient_id
-         WHERE e.him_status = ?1",
-    );
+    let mut sql = format!("{QUEUE_SELECT} WHERE e.him_status = ?1");
     let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(tab.him()), Box::new(now.to_string())];
     let mut arg = |v: Box<dyn ToSql>| {
         args.push(v);
@@ -149,31 +194,7 @@ pub fn page_rows(
     let mut stmt = conn.prepare_cached(&sql)?;
     let refs: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
     let rows = stmt
-        .query_map(refs.as_slice(), |r| {
-            let discharge_at: String = r.get::<_, Option<String>>(6)?.unwrap_or_default();
-            let id: i64 = r.get(0)?;
-            let service: String = r.get(5)?;
-            let attending_id: Option<i64> = r.get(7)?;
-            Ok(QueueRow {
-                encounter_id: id,
-                visit_number: r.get(1)?,
-                mrn: r.get(2)?,
-                patient: r.get(3)?,
-                kind: r.get(4)?,
-                key: PageKey {
-                    service: service.clone(),
-                    attending_id,
-                    discharge_at: discharge_at.clone(),
-                    id,
-                },
-                service,
-                attending_id,
-                attending: r.get(8)?,
-                open_deficiencies: r.get(9)?,
-                claimed_by: r.get(10)?,
-                discharge_at,
-            })
-        })?
+        .query_map(refs.as_slice(), queue_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -198,7 +219,16 @@ pub fn queue_page(
     // Claims are compared in UTC (clock service).
     let now = crate::clock::utc_ts(store.now());
     store.transact_read(actor, |tx, audit| {
-        let rows = page_rows(tx, &now, tab, sort, filter, after, limit)?;
+        let mut rows = page_rows(tx, &now, tab, sort, filter, after, limit)?;
+        // Work assigned to this user comes first on the first unfiltered page (issue #15);
+        // at most half a page, so the next page still starts from a row of the sorted list.
+        if let (None, Some(uid), true) = (after, actor.user_id, *filter == QueueFilter::default()) {
+            let mine = assigned_rows(tx, &now, tab, uid, limit / 2)?;
+            if !mine.is_empty() {
+                rows.retain(|r| !mine.iter().any(|m| m.encounter_id == r.encounter_id));
+                rows.splice(0..0, mine);
+            }
+        }
         audit.record(Event::new(Action::Read, Subtype::Query, "queue", "deficiency").detail(json!({
             "tab": format!("{tab:?}"), "sort": format!("{sort:?}"), "service": filter.service, "kind": filter.kind,
             "provider_id": filter.provider_id, "results": rows.len(),

@@ -70,7 +70,17 @@ pub fn queue(store: &mut Store, actor: &Actor, all: bool) -> Result<Vec<QueueRow
                 overdue: c.overdue && rec.status.is_open(),
             });
         }
-        rows.sort_by_key(|r| (!r.status.is_open(), r.days_left, r.id));
+        // Requests a supervisor assigned to this user come first (issue #15).
+        let mine: Vec<i64> = match actor.user_id {
+            Some(uid) => tx
+                .prepare_cached(
+                    "SELECT target_id FROM work_assignments WHERE kind = 'request' AND user_id = ?1",
+                )?
+                .query_map([uid], |r| r.get(0))?
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        rows.sort_by_key(|r| (!mine.contains(&r.id), !r.status.is_open(), r.days_left, r.id));
         audit.record(
             Event::new(Action::Read, Subtype::Query, "release_request", "queue")
                 .detail(json!({"rows": rows.len(), "all": all,
