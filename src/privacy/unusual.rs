@@ -372,7 +372,8 @@ pub fn report(
     let now = store.now();
     let conn = store.conn();
     let days = settings::get_i64(conn, Key::AccessReviewDays)?;
-    let to = to.unwrap_or(now);
+    // The default end includes what was recorded this very second.
+    let to = to.unwrap_or(now + chrono::Duration::seconds(1));
     let from = from.unwrap_or(to - chrono::Duration::days(days));
     let hours = settings::parse_hours(&settings::get(conn, Key::BusinessHours)?)
         .map_err(|e| CoreError::invalid(Key::BusinessHours.name(), e))?;

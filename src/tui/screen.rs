@@ -588,6 +588,7 @@ impl Screen for AdminState {
     }
     fn fill_ctx(&self, c: &mut Ctx) {
         c.admin.tab = Some(self.tab);
+        c.selected = self.rows() > 0;
         c.typing = self.typing();
         c.modal = self.typing();
     }

@@ -251,7 +251,7 @@ impl AdminState {
         self.prompt.is_some()
     }
 
-    fn rows(&self) -> usize {
+    pub fn rows(&self) -> usize {
         match self.tab {
             AdminTab::Settings => self.settings.len(),
             AdminTab::Users => self.users.len(),
@@ -318,12 +318,15 @@ impl AdminState {
                             r.seq.to_string(),
                             short_time(&r.recorded_at),
                             l(&r.username),
-                            l(&format!("{} {}", r.action, r.subtype)),
+                            l(&r.subtype),
                             r.outcome.to_string(),
                             l(r.patient_mrn.as_deref().unwrap_or("")),
                             l(&format!("{} {}", r.entity_type, r.entity_id)),
                             l(&format!(
-                                "{} {}{}",
+                                "{} {} {} {} {}{}",
+                                r.action,
+                                r.entity_type,
+                                r.entity_id,
                                 r.purpose_of_use,
                                 r.reason
                                     .as_deref()
@@ -810,7 +813,7 @@ impl Widget for &AdminState {
                         Constraint::Length(6),
                         Constraint::Length(11),
                         Constraint::Length(8),
-                        Constraint::Length(12),
+                        Constraint::Length(15),
                         Constraint::Length(2),
                         Constraint::Length(10),
                         Constraint::Min(8),
