@@ -226,8 +226,9 @@ fn build(
             .or_insert_with(|| (a.recorded_at.clone(), Vec::new()));
         e.1.push(a.seq);
     };
-    let mut per_hour: BTreeMap<(String, DateTime<Utc>), (BTreeSet<String>, Vec<&Access>)> =
-        BTreeMap::new();
+    // (user, hour) -> (distinct patients, the rows).
+    type Hour<'a> = (BTreeSet<String>, Vec<&'a Access>);
+    let mut per_hour: BTreeMap<(String, DateTime<Utc>), Hour<'_>> = BTreeMap::new();
     let mut denials: BTreeMap<(String, NaiveDate), Vec<&Access>> = BTreeMap::new();
     for a in rows {
         let local = a.at.with_timezone(&zone);

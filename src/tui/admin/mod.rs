@@ -200,6 +200,9 @@ pub struct SettingLine {
     pub validation: String,
 }
 
+/// A staff row's cells and the first claim it holds (entity type, id), to release.
+pub type StaffLine = ([String; 6], Option<(String, i64)>);
+
 #[derive(Clone, Debug, Default)]
 pub struct AdminState {
     pub tab: AdminTab,
@@ -216,7 +219,7 @@ pub struct AdminState {
     /// kind, user, MRN, first at, what, seqs.
     pub unusual: Vec<[String; 6]>,
     /// user, role, presence, last action, claims, assigned; and the first claim to release.
-    pub staff: Vec<([String; 6], Option<(String, i64)>)>,
+    pub staff: Vec<StaffLine>,
     prompt: Option<Prompt>,
 }
 
