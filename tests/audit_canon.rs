@@ -132,16 +132,16 @@ fn redefining_canon_in_the_table_sql_is_flagged() {
 }
 
 /// Put the database back in the layout before migration 0014 (the table as 0001 created it,
-/// `user_version` one below), keeping every row.
+/// `user_version` 13, the version before 0014, whatever migrations came after), keeping every
+/// row. Later migrations re-run on open, so they must be idempotent.
 fn downgrade_to_columns_layout(path: &std::path::Path) {
     let c = raw(path);
     let old = include_str!("../src/store/sql/0001_core.sql");
     let start = old.find("CREATE TABLE audit_log (").expect("0001 table");
     let end = start + old[start..].find(") STRICT;").expect("end") + ") STRICT;".len();
     let create = &old[start..end];
-    let version: i64 = c
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .expect("version");
+    // 0014_audit_canon.sql is the 14th migration.
+    let before_0014: i64 = 13;
     let triggers: String = audit::TRIGGERS
         .iter()
         .map(|name| audit::expected_trigger_sql(name).expect("trigger sql") + ";\n")
@@ -160,7 +160,7 @@ fn downgrade_to_columns_layout(path: &std::path::Path) {
          {triggers}
          PRAGMA user_version = {};
          COMMIT;",
-        version - 1
+        before_0014
     ))
     .expect("downgrade");
 }

@@ -3,7 +3,7 @@
 -- A patient flagged VIP or EMPLOYEE (workforce): every view of the chart is listed on the
 -- unusual-access report. Set and cleared by a supervisor, audited; a cleared flag is deleted
 -- here (its audit rows remain).
-CREATE TABLE patient_flags (
+CREATE TABLE IF NOT EXISTS patient_flags (
     patient_id INTEGER NOT NULL REFERENCES patients(id),
     flag       TEXT NOT NULL CHECK (flag IN ('VIP','EMPLOYEE')),
     set_at     TEXT NOT NULL,
@@ -14,7 +14,7 @@ CREATE TABLE patient_flags (
 -- Work a supervisor assigned to a user: a chart (deficiency work, by encounter), an encounter
 -- to code, or a release request. One assignee per item; taking it back deletes the row (the
 -- audit keeps both). Assigned work is listed first on that user's queue.
-CREATE TABLE work_assignments (
+CREATE TABLE IF NOT EXISTS work_assignments (
     kind        TEXT NOT NULL CHECK (kind IN ('chart','coding','request')),
     target_id   INTEGER NOT NULL,
     user_id     INTEGER NOT NULL REFERENCES users(id),
@@ -22,4 +22,4 @@ CREATE TABLE work_assignments (
     assigned_by TEXT NOT NULL,
     PRIMARY KEY (kind, target_id)
 ) STRICT;
-CREATE INDEX work_assignments_user ON work_assignments(user_id, kind);
+CREATE INDEX IF NOT EXISTS work_assignments_user ON work_assignments(user_id, kind);
