@@ -25,6 +25,11 @@ struct Fx {
 }
 
 fn fixture() -> Fx {
+    fixture_with(|_, _| {})
+}
+
+/// The fixture, with `prep` run on the store (and its clock) before the TUI starts.
+fn fixture_with(prep: impl FnOnce(&mut Store, &Arc<Mutex<chrono::DateTime<Utc>>>)) -> Fx {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open_or_create(&dir.path().join("chartdesk.db")).expect("store");
     let t0 = Utc
@@ -32,7 +37,8 @@ fn fixture() -> Fx {
         .single()
         .expect("time");
     let now = Arc::new(Mutex::new(t0));
-    store.set_clock(Arc::new(move || *now.lock().expect("clock")));
+    let clock = now.clone();
+    store.set_clock(Arc::new(move || *clock.lock().expect("clock")));
     let sys = Actor::system("test");
     for (u, n, r) in [
         ("sam", "Sam Super", Role::Supervisor),
@@ -57,6 +63,7 @@ fn fixture() -> Fx {
             Ok::<_, chartdesk::CoreError>(())
         })
         .expect("rows");
+    prep(&mut store, &now);
     let app = App::new(store, TuiOptions::default()).expect("app");
     Fx { _dir: dir, app }
 }
@@ -313,4 +320,81 @@ fn users_tab_adds_a_user_and_changes_a_role_audited() {
         )
         .expect("n");
     assert_eq!(n, 2, "add and role change");
+}
+
+#[test]
+fn unusual_access_lists_a_night_view_of_a_vip_chart_and_staff_releases_a_claim() {
+    let mut fx = fixture_with(|store, now| {
+        let sys = Actor::system("test");
+        chartdesk::privacy::set_flag(store, &sys, "MRN00042", chartdesk::privacy::Flag::Vip, true)
+            .expect("flag");
+        let tina = Actor::user(2, "tina", Role::Technician);
+        *now.lock().expect("clock") = Utc
+            .with_ymd_and_hms(2026, 11, 30, 23, 0, 0)
+            .single()
+            .expect("t");
+        chartdesk::chart::open_chart(store, &tina, 1).expect("view");
+        *now.lock().expect("clock") = Utc
+            .with_ymd_and_hms(2026, 12, 1, 10, 0, 0)
+            .single()
+            .expect("t");
+        chartdesk::deficiency::queue::claim(store, &tina, 10).expect("claim");
+    });
+    let app = &mut fx.app;
+    sign_in(app, "sam");
+    press(app, KeyCode::Char('A'));
+    for _ in 0..3 {
+        press(app, KeyCode::Tab);
+    }
+    let view = seqs(
+        app.store(),
+        "SELECT seq FROM audit_log WHERE subtype = 'view' AND username = 'tina'",
+    );
+    assert_eq!(view.len(), 1);
+    let screen = text(app);
+    assert!(
+        screen.contains("flagged chart") && screen.contains("after hours"),
+        "{screen}"
+    );
+    assert!(screen.contains(&view[0].to_string()), "{screen}");
+    snap("admin_unusual_findings", app);
+
+    // Clear the flag from the tab (audited).
+    press(app, KeyCode::Char('v'));
+    ctrl_u(app);
+    type_text(app, "MRN00042 VIP off");
+    press(app, KeyCode::Enter);
+    let flags: i64 = app
+        .store()
+        .conn()
+        .query_row("SELECT count(*) FROM patient_flags", [], |r| r.get(0))
+        .expect("n");
+    assert_eq!(flags, 0);
+
+    // Staff: tina holds the claim; release it (confirmed, audited).
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::End);
+    assert!(
+        text(app).contains("tina holds: encounter V2026001"),
+        "{}",
+        text(app)
+    );
+    press(app, KeyCode::Char('R'));
+    press(app, KeyCode::Char('y'));
+    let claims: i64 = app
+        .store()
+        .conn()
+        .query_row("SELECT count(*) FROM work_claims", [], |r| r.get(0))
+        .expect("n");
+    assert_eq!(claims, 0, "{:?}", app.status());
+    let holder: String = app
+        .store()
+        .conn()
+        .query_row(
+            "SELECT json_extract(detail, '$.holder') FROM audit_log WHERE entity_type = 'work_claim' AND username = 'sam'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(holder, "tina");
 }
