@@ -398,3 +398,36 @@ fn unusual_access_lists_a_night_view_of_a_vip_chart_and_staff_releases_a_claim()
         .expect("audit");
     assert_eq!(holder, "tina");
 }
+
+#[test]
+fn a_setting_changed_by_someone_else_since_it_was_read_is_not_overwritten() {
+    let mut fx = fixture();
+    let path = fx._dir.path().join("chartdesk.db");
+    let app = &mut fx.app;
+    sign_in(app, "sam");
+    press(app, KeyCode::Char('A'));
+    let at = Key::ALL
+        .iter()
+        .position(|k| *k == Key::ClaimMinutes)
+        .expect("key");
+    for _ in 0..at {
+        press(app, KeyCode::Down);
+    }
+    // Another supervisor's terminal changes it after this screen read it.
+    let mut other = Store::open(&path).expect("second store");
+    settings::set(&mut other, &Actor::system("other"), "claim_minutes", "20").expect("set");
+    press(app, KeyCode::Enter);
+    ctrl_u(app);
+    type_text(app, "45");
+    press(app, KeyCode::Enter);
+    assert!(
+        app.status()
+            .is_some_and(|s| s.contains("changed after you read it")),
+        "{:?}",
+        app.status()
+    );
+    assert_eq!(
+        settings::get_i64(other.conn(), Key::ClaimMinutes).expect("get"),
+        20
+    );
+}

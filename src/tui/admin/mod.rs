@@ -66,9 +66,12 @@ impl AdminTab {
 pub enum AdminAction {
     /// Read a tab's rows (the audit tab with its filter) and show it.
     Load(AdminTab, AuditFilter),
+    /// Set a setting read at `version`: a change by someone else since is refused (the
+    /// lost-update guard of `store::version`), naming who changed it.
     SetSetting {
         name: String,
         value: String,
+        version: i64,
     },
     AddUser {
         username: String,
@@ -114,7 +117,8 @@ pub enum AdminAction {
 /// What the runtime read for a tab.
 #[derive(Clone, Debug)]
 pub enum AdminData {
-    Settings(Vec<(&'static crate::settings::SettingDef, String)>),
+    /// Each setting with its value in force and the version it was read at.
+    Settings(Vec<(&'static crate::settings::SettingDef, String, i64)>),
     Users(Vec<crate::accounts::User>),
     Audit {
         page: crate::privacy::AuditPage,
@@ -166,7 +170,7 @@ pub fn is_supervisor(c: &Ctx) -> Result<(), Disabled> {
 /// What the one-line prompt is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum PromptFor {
-    Setting(String),
+    Setting(String, i64),
     NewUser,
     NewUserPassword {
         username: String,
@@ -198,6 +202,8 @@ pub struct SettingLine {
     pub default: String,
     pub doc: String,
     pub validation: String,
+    /// The version the value was read at (lost-update guard).
+    pub version: i64,
 }
 
 /// A staff row's cells and the first claim it holds (entity type, id), to release.
@@ -271,13 +277,14 @@ impl AdminState {
                 self.tab = AdminTab::Settings;
                 self.settings = v
                     .into_iter()
-                    .map(|(d, value)| SettingLine {
+                    .map(|(d, value, version)| SettingLine {
                         name: d.name().to_string(),
                         rule: d.rule.to_string(),
                         value: l(&value),
                         default: l(d.default),
                         doc: d.doc.to_string(),
                         validation: d.kind.describe(),
+                        version,
                     })
                     .collect();
             }
@@ -480,7 +487,11 @@ fn filter_text(f: &AuditFilter) -> String {
 fn submit(s: &mut AdminState, p: Prompt) -> Effect {
     let input = p.input.trim().to_string();
     match p.purpose {
-        PromptFor::Setting(name) => Effect::Admin(AdminAction::SetSetting { name, value: input }),
+        PromptFor::Setting(name, version) => Effect::Admin(AdminAction::SetSetting {
+            name,
+            value: input,
+            version,
+        }),
         PromptFor::NewUser => {
             let mut it = input.splitn(3, ' ');
             match (it.next(), it.next(), it.next()) {
@@ -596,7 +607,7 @@ pub fn update(s: &mut AdminState, msg: Msg, _ctx: &Ctx) -> Effect {
             if let Some(x) = s.settings.get(s.selected) {
                 let (name, value) = (x.name.clone(), x.value.clone());
                 let label = format!("{name} ({}) = ", x.validation);
-                s.ask(PromptFor::Setting(name), label, value, false);
+                s.ask(PromptFor::Setting(name, x.version), label, value, false);
             }
         }
         Msg::Command(C::AddUser) => s.ask(

@@ -29,7 +29,16 @@ impl App {
                     "setting",
                     "*",
                 )?;
-                AdminData::Settings(crate::settings::list(store.conn())?)
+                let conn = store.conn();
+                let rows = crate::settings::list(conn)?
+                    .into_iter()
+                    .map(|(d, v)| {
+                        let rec = crate::store::version::Versioned::Setting(d.name().to_string());
+                        let at = crate::store::version::current(conn, &rec)?.unwrap_or(0);
+                        Ok((d, v, at))
+                    })
+                    .collect::<Result<Vec<_>, CoreError>>()?;
+                AdminData::Settings(rows)
             }
             AdminTab::Users => AdminData::Users(crate::accounts::list_users(store, &actor)?),
             AdminTab::Audit => {
@@ -69,8 +78,15 @@ impl App {
         };
         Ok(match a {
             AdminAction::Load(..) => String::new(),
-            AdminAction::SetSetting { name, value } => {
-                crate::settings::set(st, &actor, &name, &value)?;
+            AdminAction::SetSetting {
+                name,
+                value,
+                version,
+            } => {
+                let rec = crate::store::version::Versioned::Setting(name.clone());
+                st.guarded(rec, version, |s| {
+                    crate::settings::set(s, &actor, &name, &value)
+                })?;
                 format!("{name} = {} (audited with the old value)", value.trim())
             }
             AdminAction::AddUser {
