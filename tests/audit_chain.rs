@@ -355,7 +355,7 @@ fn cached_head_follows_other_connections_commits() {
     let mut b = Store::open(&path).expect("open b");
     let actor = Actor::system("test");
     let before = common::audit_count(&a);
-    let mut write = |s: &mut Store, i: usize| {
+    let write = |s: &mut Store, i: usize| {
         s.transact(&actor, |_tx, audit| {
             audit.record(Event::new(Action::Read, Subtype::View, "test", i));
             Ok::<_, chartdesk::CoreError>(())
