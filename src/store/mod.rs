@@ -115,6 +115,19 @@ pub struct Store {
     /// The longest this connection held the write lock (`BEGIN IMMEDIATE` to `COMMIT`) since
     /// [`Store::take_longest_hold`] last reset it: what `chartdesk bench` reports.
     longest_hold: Duration,
+    /// The chain head this connection last committed, with the `PRAGMA data_version` seen in
+    /// that transaction: while no other connection has committed since (data_version
+    /// unchanged, read under the write lock), the head cannot have moved, and the next append
+    /// skips reading it (AUD-01; the chain trigger still checks every insert).
+    head_cache: Option<HeadCache>,
+}
+
+/// See [`Store::head_cache`].
+#[derive(Clone, Debug)]
+struct HeadCache {
+    data_version: i64,
+    seq: i64,
+    hash: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -207,6 +220,7 @@ impl Store {
             terminal_id: terminal_id(),
             expected: Vec::new(),
             longest_hold: Duration::ZERO,
+            head_cache: None,
         })
     }
 
@@ -300,7 +314,15 @@ impl Store {
         if buffer.events.is_empty() {
             return Err(StoreError::Unaudited.into());
         }
-        let mut head = None;
+        // Any failure below leaves the cache empty: the next append reads the head again.
+        let cached = self.head_cache.take();
+        let data_version: i64 = tx
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(StoreError::from)?;
+        let mut head = cached
+            .filter(|c| c.data_version == data_version)
+            .map(|c| (c.seq, c.hash));
         for event in buffer.events {
             head = Some(
                 audit::append(&tx, actor, terminal, now, event, head).map_err(StoreError::from)?,
@@ -310,6 +332,12 @@ impl Store {
         tx.commit().map_err(StoreError::from)?;
         self.longest_hold = self.longest_hold.max(held.elapsed());
         self.follow_expected(versions);
+        // Our own commit does not change our data_version; another connection's will.
+        self.head_cache = head.map(|(seq, hash)| HeadCache {
+            data_version,
+            seq,
+            hash,
+        });
         Ok(out)
     }
 }
