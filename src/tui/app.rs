@@ -16,6 +16,7 @@ mod coding_runtime;
 mod def_runtime;
 mod list_runtime;
 mod roi_docs_runtime;
+mod roi_rights_runtime;
 mod roi_runtime;
 
 use super::break_glass::BreakGlassState;
@@ -92,6 +93,8 @@ pub struct App {
     book: Option<BookState>,
     amendments: Option<super::roi::amendments::AmendState>,
     letters: Option<super::roi::letters::LettersState>,
+    /// Restrictions, signed forms and deliveries, or batches (one of them at a time).
+    rights: Option<super::roi::rights::RightsState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -145,6 +148,7 @@ impl App {
             book: None,
             amendments: None,
             letters: None,
+            rights: None,
             locked: None,
             overlay: None,
             status: None,
@@ -222,6 +226,9 @@ impl App {
             ScreenId::AddressBook => dyn_of(&self.book),
             ScreenId::Amendments => dyn_of(&self.amendments),
             ScreenId::Letters => dyn_of(&self.letters),
+            ScreenId::Restrictions | ScreenId::RequestFiles | ScreenId::Batches => {
+                dyn_of(&self.rights)
+            }
             ScreenId::CodingQueue => dyn_of(&self.codingq),
             ScreenId::Coding => dyn_of(&self.coding),
             ScreenId::Queries => dyn_of(&self.queries),
@@ -253,6 +260,9 @@ impl App {
             ScreenId::AddressBook => dyn_of(&mut self.book),
             ScreenId::Amendments => dyn_of(&mut self.amendments),
             ScreenId::Letters => dyn_of(&mut self.letters),
+            ScreenId::Restrictions | ScreenId::RequestFiles | ScreenId::Batches => {
+                dyn_of(&mut self.rights)
+            }
             ScreenId::CodingQueue => dyn_of(&mut self.codingq),
             ScreenId::Coding => dyn_of(&mut self.coding),
             ScreenId::Queries => dyn_of(&mut self.queries),
