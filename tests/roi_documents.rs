@@ -417,8 +417,14 @@ fn denial_letter_content_and_confidential_address() {
     ] {
         assert!(body.contains(want), "{want}: {body}");
     }
-    // A letter to the requester (not the individual) keeps the requester's address.
+    // Every letter on the individual's own request goes there too (164.522(b)), not only the
+    // templates addressed to the individual.
     let (ack, _) = letters::send(&mut store, &rita, id, "acknowledgement", None).expect("ack");
+    assert_eq!(ack.address, "PO Box 9, Shelbyville");
+    // A letter to a third-party requester keeps the requester's address.
+    let new = new_request(RequesterType::Auth3p, "Law Office", &["34117-2"]);
+    let third = request::log_request(&mut store, &rita, &new).expect("log");
+    let (ack, _) = letters::send(&mut store, &rita, third, "acknowledgement", None).expect("ack");
     assert_eq!(ack.address, "1 Court St, Springfield");
 }
 
