@@ -129,6 +129,32 @@ fn qa_and_release(store: &mut Store, id: i64, out: &Path) -> release::Released {
     release::release(store, &rita, id, out).expect("release")
 }
 
+/// A two-page signed form as a scanner-side PDF would arrive (written here with the same PDF
+/// writer; its text says whose signature it carries).
+fn two_page_scan() -> Vec<u8> {
+    let stamp = chartdesk::pdf::Stamp {
+        facility: "Scanner".into(),
+        patient_name: "Rivera, Ana".into(),
+        mrn: "MRN0000001".into(),
+        birth_date: "1970-03-04".into(),
+        request: "SCAN".into(),
+        bates_prefix: "SC".into(),
+        confidential: false,
+        created: "2026-11-19T10:00:00".into(),
+    };
+    let text = (1..=70)
+        .map(|i| format!("Authorization line {i}: signed Ana Rivera"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let parts = [chartdesk::pdf::Part::Text {
+        title: "Signed authorization".into(),
+        text,
+    }];
+    let r = chartdesk::pdf::render_all(&stamp, &parts, 1, 2).expect("scan pdf");
+    assert_eq!(r[0].pages, 2);
+    r[0].bytes.clone()
+}
+
 fn pdf_text(bytes: &[u8]) -> (usize, String) {
     let d = lopdf::Document::load_mem(bytes).expect("pdf parses");
     let n = d.get_pages().len();
@@ -153,15 +179,19 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
         &b64(PNG_1X1),
     )
     .expect("attach png");
-    attachments::attach(
+    let err = attachments::attach(
         &mut store,
         &rita,
         id,
         "authorization",
-        "auth.pdf",
+        "broken.pdf",
         b"%PDF-1.4\n% scan\n",
     )
-    .expect("attach pdf");
+    .expect_err("an unreadable PDF cannot go on stamped pages");
+    assert!(err.to_string().contains("broken.pdf"), "{err}");
+    let scan = two_page_scan();
+    attachments::attach(&mut store, &rita, id, "authorization", "auth.pdf", &scan)
+        .expect("attach pdf");
     let r = qa_and_release(&mut store, id, dir.path());
     let packet = dir.path().join(&r.request);
     let manifest: Value =
@@ -206,18 +236,54 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
     }
     assert_eq!(total, 4, "H&P 1 page + 150-line summary 3 pages");
     assert_eq!(manifest["pages"], 4, "the fee counts document pages");
-    // The image scan is drawn on a stamped page that continues the Bates numbers; both scans
-    // are kept as received.
+    // The image scan is drawn on a stamped page that continues the Bates numbers, and the PDF
+    // scan on one stamped page per page of it; both scans are also kept as received.
     let enc = manifest["enclosures"].as_array().expect("enclosures");
-    let stamped = enc
+    let stamped: Vec<&Value> = enc
         .iter()
-        .find(|e| {
+        .filter(|e| {
             e["file"]
                 .as_str()
                 .is_some_and(|f| f.ends_with("-stamped.pdf"))
         })
-        .expect("stamped scan");
-    assert_eq!(stamped["bates_first"], format!("TG{bates_next:07}"));
+        .collect();
+    assert_eq!(stamped.len(), 2, "{enc:?}");
+    assert_eq!(stamped[0]["bates_first"], format!("TG{bates_next:07}"));
+    assert_eq!(stamped[1]["bates_first"], format!("TG{:07}", bates_next + 1));
+    assert_eq!(stamped[1]["bates_last"], format!("TG{:07}", bates_next + 2));
+    assert_eq!(total_pages, 4 + 1 + 2, "documents, the image page, the 2 PDF pages");
+    let pdf_scan = std::fs::read(packet.join(stamped[1]["file"].as_str().expect("f"))).expect("f");
+    assert_eq!(
+        chartdesk::roi::packet::sha256_hex(&pdf_scan),
+        stamped[1]["sha256"].as_str().expect("sha")
+    );
+    let (pages, text) = pdf_text(&pdf_scan);
+    assert_eq!(pages as u64, stamped[1]["pages"].as_u64().expect("pages"));
+    assert_eq!(pages, 2);
+    for n in [bates_next + 1, bates_next + 2] {
+        assert!(text.contains(&format!("TG{n:07}")), "Bates {n}: {text}");
+        assert!(text.contains(&format!("Page {n} of {total_pages}")), "page {n}");
+    }
+    assert!(text.contains("Rivera, Ana") && text.contains(&r.request));
+    // Each stamped page draws its page of the scan (a form XObject) under the stamp.
+    let doc = lopdf::Document::load_mem(&pdf_scan).expect("parses");
+    for (_, page) in doc.get_pages() {
+        let (own, _) = doc.get_page_resources(page).expect("resources");
+        let xo = own
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|x| x.as_dict().ok())
+            .expect("XObject");
+        assert!(xo.has(b"ChartdeskScan"));
+    }
+    let as_received = enc
+        .iter()
+        .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with("authorization-0002.pdf")))
+        .expect("pdf as received");
+    assert_eq!(as_received["pages"], 2, "the scan's own page count");
+    assert_eq!(
+        std::fs::read(packet.join(as_received["file"].as_str().expect("f"))).expect("pdf"),
+        scan
+    );
     let as_received = enc
         .iter()
         .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with(".png")))

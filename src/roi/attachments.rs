@@ -83,6 +83,11 @@ pub fn attach(
             "not a PDF, PNG or JPEG file (read from its first bytes)",
         )
     })?;
+    if ext == "pdf" {
+        // It goes on stamped, Bates-numbered packet pages, page by page: it must be readable.
+        crate::pdf::scan::page_count(bytes, file_name)
+            .map_err(|e| CoreError::invalid(file_name, e.to_string()))?;
+    }
     let content_type = match ext {
         "pdf" => "application/pdf",
         "png" => "image/png",
