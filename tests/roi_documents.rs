@@ -249,9 +249,16 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
         .collect();
     assert_eq!(stamped.len(), 2, "{enc:?}");
     assert_eq!(stamped[0]["bates_first"], format!("TG{bates_next:07}"));
-    assert_eq!(stamped[1]["bates_first"], format!("TG{:07}", bates_next + 1));
+    assert_eq!(
+        stamped[1]["bates_first"],
+        format!("TG{:07}", bates_next + 1)
+    );
     assert_eq!(stamped[1]["bates_last"], format!("TG{:07}", bates_next + 2));
-    assert_eq!(total_pages, 4 + 1 + 2, "documents, the image page, the 2 PDF pages");
+    assert_eq!(
+        total_pages,
+        4 + 1 + 2,
+        "documents, the image page, the 2 PDF pages"
+    );
     let pdf_scan = std::fs::read(packet.join(stamped[1]["file"].as_str().expect("f"))).expect("f");
     assert_eq!(
         chartdesk::roi::packet::sha256_hex(&pdf_scan),
@@ -262,7 +269,10 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
     assert_eq!(pages, 2);
     for n in [bates_next + 1, bates_next + 2] {
         assert!(text.contains(&format!("TG{n:07}")), "Bates {n}: {text}");
-        assert!(text.contains(&format!("Page {n} of {total_pages}")), "page {n}");
+        assert!(
+            text.contains(&format!("Page {n} of {total_pages}")),
+            "page {n}"
+        );
     }
     assert!(text.contains("Rivera, Ana") && text.contains(&r.request));
     // Each stamped page draws its page of the scan (a form XObject) under the stamp.
@@ -277,7 +287,11 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
     }
     let as_received = enc
         .iter()
-        .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with("authorization-0002.pdf")))
+        .find(|e| {
+            e["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("authorization-0002.pdf"))
+        })
         .expect("pdf as received");
     assert_eq!(as_received["pages"], 2, "the scan's own page count");
     assert_eq!(

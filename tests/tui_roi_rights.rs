@@ -41,11 +41,11 @@ fn audit_rows(store: &Store, entity: &str, subtype: &str) -> i64 {
 
 /// A 1x1 PNG, as a scanner might save a signed form.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
-    0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
-    0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
-    0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
 ];
 
 #[test]
@@ -71,7 +71,11 @@ fn restrictions_address_and_a_signed_form_by_keys() {
     press(&mut app, KeyCode::Char('j'));
     fill(&mut app, "paid in full out of pocket");
     press(&mut app, KeyCode::Char('w'));
-    assert!(status(&app).contains("restriction 1 recorded (self_pay)"), "{}", status(&app));
+    assert!(
+        status(&app).contains("restriction 1 recorded (self_pay)"),
+        "{}",
+        status(&app)
+    );
     assert_eq!(
         scalar(
             app.store(),
@@ -86,7 +90,11 @@ fn restrictions_address_and_a_signed_form_by_keys() {
     press(&mut app, KeyCode::Char('A'));
     fill(&mut app, "PO Box 7, Springfield");
     press(&mut app, KeyCode::Char('w'));
-    assert!(status(&app).contains("confidential address recorded"), "{}", status(&app));
+    assert!(
+        status(&app).contains("confidential address recorded"),
+        "{}",
+        status(&app)
+    );
     assert_eq!(audit_rows(app.store(), "confidential_address", "update"), 1);
     let rec = request::load(app.store().conn(), 2).expect("REQ-000002");
     let (_, _, address, text) = chartdesk::letters::preview(
@@ -105,7 +113,11 @@ fn restrictions_address_and_a_signed_form_by_keys() {
     press(&mut app, KeyCode::Char('E'));
     fill(&mut app, "the individual asked in writing");
     press(&mut app, KeyCode::Char('w'));
-    assert!(status(&app).contains("restriction 1 ended"), "{}", status(&app));
+    assert!(
+        status(&app).contains("restriction 1 ended"),
+        "{}",
+        status(&app)
+    );
     assert_eq!(
         scalar(
             app.store(),
@@ -151,7 +163,11 @@ fn restrictions_address_and_a_signed_form_by_keys() {
     // A delivery before release is refused by the core; the form keeps its draft.
     press(&mut app, KeyCode::Char('d'));
     press(&mut app, KeyCode::Char('w'));
-    assert!(status(&app).contains("no released packet"), "{}", status(&app));
+    assert!(
+        status(&app).contains("no released packet"),
+        "{}",
+        status(&app)
+    );
     assert_eq!(scalar(app.store(), "SELECT count(*) FROM deliveries"), 0);
     press(&mut app, KeyCode::Esc);
     snap("forms_and_deliveries", &mut app);
@@ -213,7 +229,11 @@ fn a_payer_audit_logged_released_and_delivered_by_keys() {
     press(&mut app, KeyCode::Char('i'));
     fill(&mut app, "plan letterhead and call-back");
     press(&mut app, KeyCode::Char('w'));
-    assert!(status(&app).contains("2 patients verified"), "{}", status(&app));
+    assert!(
+        status(&app).contains("2 patients verified"),
+        "{}",
+        status(&app)
+    );
     press(&mut app, KeyCode::Char('v'));
     assert!(status(&app).contains("none on hold"), "{}", status(&app));
     assert_eq!(
@@ -245,7 +265,10 @@ fn a_payer_audit_logged_released_and_delivered_by_keys() {
         let pm: serde_json::Value =
             serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).expect("pm"))
                 .expect("json");
-        assert_eq!(pm["patient"]["mrn"], p["mrn"], "a folder holds its patient only");
+        assert_eq!(
+            pm["patient"]["mrn"], p["mrn"],
+            "a folder holds its patient only"
+        );
     }
     assert_eq!(
         scalar(
@@ -276,7 +299,11 @@ fn a_payer_audit_logged_released_and_delivered_by_keys() {
     press(&mut app, KeyCode::Char('j'));
     fill(&mut app, "7001 2345 6789");
     press(&mut app, KeyCode::Char('w'));
-    assert!(status(&app).contains("delivery 1 by mail"), "{}", status(&app));
+    assert!(
+        status(&app).contains("delivery 1 by mail"),
+        "{}",
+        status(&app)
+    );
     press(&mut app, KeyCode::Char('d'));
     press(&mut app, KeyCode::Char('w'));
     assert!(

@@ -185,9 +185,7 @@ pub fn preview(
     let mut f = fields::gather(conn, rec, today, staff)?;
     let to_individual =
         t.to_individual || rec.requester_type == crate::roi::RequesterType::SelfAccess;
-    if to_individual
-        && let Some(addr) = confidential_address(conn, rec.patient_id)?
-    {
+    if to_individual && let Some(addr) = confidential_address(conn, rec.patient_id)? {
         f.set("address", addr);
         f.set("addressee", rec.patient_name.clone());
     }

@@ -332,7 +332,12 @@ fn render_one(
             &bytes,
             scan_bytes,
             what,
-            (MARGIN, BODY_TOP + 4.0, PAGE_W - 2.0 * MARGIN, 744.0 - 8.0 - BODY_TOP - 4.0),
+            (
+                MARGIN,
+                BODY_TOP + 4.0,
+                PAGE_W - 2.0 * MARGIN,
+                744.0 - 8.0 - BODY_TOP - 4.0,
+            ),
             PAGE_H,
         )?;
     }

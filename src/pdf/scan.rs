@@ -111,7 +111,13 @@ pub fn overlay(
     }
     let forms: Vec<(Vec<u8>, Dictionary, [f32; 4])> = src_pages
         .iter()
-        .map(|p| (src.get_page_content(*p), resources(&src, *p), media_box(&src, *p)))
+        .map(|p| {
+            (
+                src.get_page_content(*p),
+                resources(&src, *p),
+                media_box(&src, *p),
+            )
+        })
         .collect();
     base.max_id = base.max_id.max(src.max_id);
     for (id, obj) in std::mem::take(&mut src.objects) {

@@ -139,7 +139,10 @@ pub fn attach_path(
     if meta.len() > MAX_BYTES as u64 {
         return Err(CoreError::invalid(
             &shown,
-            format!("{} bytes: a scan must hold at most {MAX_BYTES} bytes", meta.len()),
+            format!(
+                "{} bytes: a scan must hold at most {MAX_BYTES} bytes",
+                meta.len()
+            ),
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| CoreError::invalid(&shown, e.to_string()))?;

@@ -111,8 +111,8 @@ pub fn read_entries(
             Some(p) => {
                 let path = base.join(p);
                 let at = format!("{source} line {}: {}", e.line, path.display());
-                let json =
-                    std::fs::read_to_string(&path).map_err(|err| CoreError::invalid(&at, err.to_string()))?;
+                let json = std::fs::read_to_string(&path)
+                    .map_err(|err| CoreError::invalid(&at, err.to_string()))?;
                 Some(
                     super::check::parse_authorization(&json)
                         .map_err(|err| CoreError::invalid(&at, err.to_string()))?,

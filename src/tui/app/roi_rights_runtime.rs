@@ -70,9 +70,7 @@ impl App {
             let released = delivery::released_zip_sha256(conn, id)?;
             let mut hint = dir.join(format!("{label}.zip"));
             if let Some(b) = batch::batch_of(conn, id)? {
-                let in_batch = dir
-                    .join(batch::batch_label(b))
-                    .join(format!("{label}.zip"));
+                let in_batch = dir.join(batch::batch_label(b)).join(format!("{label}.zip"));
                 if in_batch.exists() || !hint.exists() {
                     hint = in_batch;
                 }
@@ -116,7 +114,8 @@ impl App {
                     | RightsStep::ConfidentialAddress { request_id, .. } => {
                         self.load_restrictions(request_id, Some(msg))
                     }
-                    RightsStep::Attach { request_id, .. } | RightsStep::Deliver { request_id, .. } => {
+                    RightsStep::Attach { request_id, .. }
+                    | RightsStep::Deliver { request_id, .. } => {
                         self.load_request_files(request_id, Some(msg))
                     }
                     _ => self.load_batches(Some(msg)),

@@ -245,7 +245,9 @@ impl RightsState {
             })
             .collect();
         s.note = clean(&match address {
-            Some(a) => format!("Confidential address (164.522(b)), used for every letter to the individual: {a}"),
+            Some(a) => format!(
+                "Confidential address (164.522(b)), used for every letter to the individual: {a}"
+            ),
             None => "No confidential-communication address on file (A sets one).".to_string(),
         });
         s
@@ -270,7 +272,14 @@ impl RightsState {
             )),
             today,
         );
-        s.header = vec!["What", "Kind/method", "File/tracking", "SHA-256", "When", "By"];
+        s.header = vec![
+            "What",
+            "Kind/method",
+            "File/tracking",
+            "SHA-256",
+            "When",
+            "By",
+        ];
         s.widths = vec![9, 14, 18, 13, 11, 8];
         for a in forms {
             s.rows.push(PanelRow {
@@ -391,12 +400,7 @@ pub fn step_form(s: &RightsState, cmd: CommandId) -> Option<FieldForm> {
                     Kind::Choice(RESTRICTION_KINDS),
                     RESTRICTION_KINDS[0].into(),
                 ),
-                f(
-                    "types",
-                    "Binds (PROVIDER_TX, PAYER)",
-                    Kind::List,
-                    e(),
-                ),
+                f("types", "Binds (PROVIDER_TX, PAYER)", Kind::List, e()),
                 f("encounter", "Encounter (visit no.)", Kind::Text, e()),
                 f("documents", "Document ids", Kind::List, e()),
                 f("description", "What was agreed", Kind::Text, e()),
@@ -416,7 +420,12 @@ pub fn step_form(s: &RightsState, cmd: CommandId) -> Option<FieldForm> {
         C::AttachForm => FieldForm::new(
             "Attach a scanned signed form (PDF, PNG or JPEG; kept six years)",
             vec![
-                f("kind", "Kind", Kind::Choice(FORM_KINDS), FORM_KINDS[0].into()),
+                f(
+                    "kind",
+                    "Kind",
+                    Kind::Choice(FORM_KINDS),
+                    FORM_KINDS[0].into(),
+                ),
                 f("path", "File path", Kind::Text, e()),
             ],
         ),
@@ -558,10 +567,10 @@ pub fn update(s: &mut RightsState, msg: Msg, _ctx: &Ctx) -> Effect {
             | C::RecordDelivery
             | C::LogBatch),
         ) => s.form = step_form(s, cmd).map(|f| (cmd, f)),
-        Msg::Command(cmd @ (C::EndRestriction | C::VerifyBatch)) => {
-            if row.is_some_and(|r| r.active) {
-                s.form = step_form(s, cmd).map(|f| (cmd, f));
-            }
+        Msg::Command(cmd @ (C::EndRestriction | C::VerifyBatch))
+            if row.as_ref().is_some_and(|r| r.active) =>
+        {
+            s.form = step_form(s, cmd).map(|f| (cmd, f));
         }
         Msg::Command(C::ValidateBatch) => {
             if let Some(r) = row {
