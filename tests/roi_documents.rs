@@ -641,6 +641,48 @@ fn denied_amendment_statement_goes_with_a_later_release() {
         "{}",
         b.notify
     );
+    // A third, logged without documents: they are chosen at acceptance (164.526(c)(1)); one
+    // that is not the patient's is refused; who must be told is known before accepting.
+    let c = amendment::log(
+        &mut store,
+        &rita,
+        "MRN0000001",
+        date("2026-11-19"),
+        "Ana Rivera",
+        "",
+        "Correct the discharge weight",
+        "",
+        &[],
+    )
+    .expect("log");
+    let err = amendment::accept(&mut store, &rita, c.id, "Weight 61 kg.", &[])
+        .expect_err("no documents");
+    assert!(err.to_string().contains("164.526(c)(1)"), "{err}");
+    let err = amendment::accept_documents(&mut store, &rita, c.id, "Weight 61 kg.", &[999], &[])
+        .expect_err("not hers");
+    assert!(err.to_string().contains("document 999"), "{err}");
+    let tell = amendment::would_tell(store.conn(), c.id, &[1]).expect("would tell");
+    assert!(tell.iter().any(|t| t.starts_with("Ana Rivera")), "{tell:?}");
+    let c = amendment::accept_documents(
+        &mut store,
+        &rita,
+        c.id,
+        "Weight 61 kg.",
+        &[1, 4],
+        &["Dr Who, Clinic".into()],
+    )
+    .expect("accept with documents");
+    assert_eq!(c.document_ids, [1, 4]);
+    assert_eq!(c.notify["known_recipients"][0], tell[0].as_str());
+    let chosen: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'amendment_request' AND entity_id = ?1 AND detail LIKE '%chosen at acceptance%'",
+            [&c.label],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(chosen, 1, "the documents chosen are audited");
 }
 
 /// 164.522(a)(1)(vi): a payer request for a self-paid encounter goes on hold HOLD_RESTRICTION;

@@ -20,7 +20,17 @@ impl App {
         match crate::roi::amendment::queue(conn) {
             Ok(list) => {
                 let keep = self.amendments.as_ref().map(|a| a.selected);
+                let open: Vec<i64> = list
+                    .iter()
+                    .filter(|a| a.status == "open")
+                    .map(|a| a.id)
+                    .collect();
                 let mut a = AmendState::new(list, today);
+                for id in open {
+                    if let Ok(known) = crate::roi::amendment::would_tell(conn, id, &[]) {
+                        a.set_would_tell(id, &known);
+                    }
+                }
                 a.selected = keep.unwrap_or(0).min(a.rows.len().saturating_sub(1));
                 self.amendments = Some(a);
                 self.enter(ScreenId::Amendments);

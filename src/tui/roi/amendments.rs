@@ -181,6 +181,28 @@ impl AmendState {
     }
 }
 
+impl AmendState {
+    /// Add to an open request's pane who an acceptance would have to tell of the documents
+    /// logged: every earlier recipient of them (164.526(c)(3)), besides the people the
+    /// individual names on the accept form.
+    pub fn set_would_tell(&mut self, id: i64, known: &[String]) {
+        if let Some(r) = self
+            .rows
+            .iter_mut()
+            .find(|r| r.id == id && r.status == "open")
+        {
+            r.detail.push_str(&clean(&format!(
+                " · accepting tells (164.526(c)(3)) who received the documents: {}",
+                if known.is_empty() {
+                    "none on file".to_string()
+                } else {
+                    known.join("; ")
+                }
+            )));
+        }
+    }
+}
+
 fn or_none(s: String) -> String {
     if s.is_empty() { "none".into() } else { s }
 }
