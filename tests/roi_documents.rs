@@ -655,8 +655,8 @@ fn denied_amendment_statement_goes_with_a_later_release() {
         &[],
     )
     .expect("log");
-    let err = amendment::accept(&mut store, &rita, c.id, "Weight 61 kg.", &[])
-        .expect_err("no documents");
+    let err =
+        amendment::accept(&mut store, &rita, c.id, "Weight 61 kg.", &[]).expect_err("no documents");
     assert!(err.to_string().contains("164.526(c)(1)"), "{err}");
     let err = amendment::accept_documents(&mut store, &rita, c.id, "Weight 61 kg.", &[999], &[])
         .expect_err("not hers");

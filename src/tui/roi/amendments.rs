@@ -191,14 +191,19 @@ impl AmendState {
             .iter_mut()
             .find(|r| r.id == id && r.status == "open")
         {
-            r.detail.push_str(&clean(&format!(
-                " · accepting tells (164.526(c)(3)) who received the documents: {}",
-                if known.is_empty() {
-                    "none on file".to_string()
-                } else {
-                    known.join("; ")
-                }
-            )));
+            let line = if r.documents.is_empty() {
+                " · no documents logged: choose them on accept (164.526(c)(1))".to_string()
+            } else {
+                format!(
+                    " · accepting tells (164.526(c)(3)) who received the documents: {}",
+                    if known.is_empty() {
+                        "none on file".to_string()
+                    } else {
+                        known.join("; ")
+                    }
+                )
+            };
+            r.detail.push_str(&clean(&line));
         }
     }
 }
