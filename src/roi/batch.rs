@@ -11,6 +11,16 @@
 //! child still open is ready for release; each child release is its own audited transaction,
 //! so a failure part-way leaves the released children released (with their packets) and the
 //! batch unreleased — running the release again continues with the rest.
+//!
+//! Lock hold (issue #17's 250 ms): a batch is never released in one transaction. Each patient
+//! is released in its own `BEGIN IMMEDIATE` transaction (all-or-nothing for that patient:
+//! disclosure row, status, audit event and staged packet commit together), so other users'
+//! writes interleave between patients however many patients the batch lists; the batch
+//! manifest and zip are written outside any transaction, and the batch row in one short
+//! transaction at the end. What one patient's transaction holds is that patient's packet
+//! render (about a millisecond per PDF page in a release build), so a patient whose packet
+//! runs to a few hundred pages holds the lock past 250 ms; rendering before the transaction
+//! and re-checking the request's version inside it would remove that, and is not done yet.
 
 use std::path::{Path, PathBuf};
 
