@@ -11,11 +11,22 @@ mod roi_tui;
 use roi_tui::*;
 
 fn snap(name: &str, app: &mut App) {
+    snap_in(name, app, None);
+}
+
+/// The screen at 80x24; the temporary directory `tmp`, when shown, is written `<tmp>` (padded
+/// to the same width so the frame stays as drawn).
+fn snap_in(name: &str, app: &mut App, tmp: Option<&Path>) {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
     app.draw(&mut t).expect("draw");
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_suffix("80x24");
-    let screen = t.backend().to_string();
+    let mut screen = t.backend().to_string();
+    if let Some(tmp) = tmp {
+        let shown = tmp.display().to_string();
+        let mask = format!("{:<width$}", "<tmp>", width = shown.chars().count());
+        screen = screen.replace(&shown, &mask);
+    }
     s.bind(|| insta::assert_snapshot!(name, screen));
 }
 
@@ -70,6 +81,7 @@ fn restrictions_address_and_a_signed_form_by_keys() {
     fill(&mut app, "V2026001");
     press(&mut app, KeyCode::Char('j'));
     fill(&mut app, "paid in full out of pocket");
+    snap("restriction_form", &mut app);
     press(&mut app, KeyCode::Char('w'));
     assert!(
         status(&app).contains("restriction 1 recorded (self_pay)"),
@@ -298,6 +310,7 @@ fn a_payer_audit_logged_released_and_delivered_by_keys() {
     press(&mut app, KeyCode::Char('d'));
     press(&mut app, KeyCode::Char('j'));
     fill(&mut app, "7001 2345 6789");
+    snap_in("delivery_form", &mut app, Some(dir.path()));
     press(&mut app, KeyCode::Char('w'));
     assert!(
         status(&app).contains("delivery 1 by mail"),

@@ -392,7 +392,7 @@ pub fn step_form(s: &RightsState, cmd: CommandId) -> Option<FieldForm> {
     let row = s.rows.get(s.selected);
     Some(match cmd {
         C::AddRestriction => FieldForm::new(
-            "Record a restriction (164.522(a)); self_pay = paid in full out of pocket, mandatory",
+            "Restriction (164.522(a)); self_pay: paid in full out of pocket (mandatory)",
             vec![
                 f(
                     "kind",
