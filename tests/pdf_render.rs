@@ -172,3 +172,69 @@ fn long_lines_wrap_at_ninety_columns() {
     assert!(pages[0].len() >= 3);
     assert!(pages[0].iter().all(|l| l.chars().count() <= pdf::COLUMNS));
 }
+
+/// A scanned PDF goes on one stamped page per page of the scan: every page carries the stamp
+/// and its Bates number, draws its page of the scan (a form XObject), and the file keeps the
+/// PDF/A-2B identification and embedded fonts; the same input gives the same bytes; a file
+/// that is not a readable PDF is refused by name.
+#[test]
+fn a_pdf_scan_is_stamped_page_by_page() {
+    let scan = pdf::render_all(
+        &stamp(false),
+        &[Part::Text {
+            title: "scanner output".into(),
+            text: body(100),
+        }],
+        1,
+        2,
+    )
+    .expect("scan")
+    .remove(0)
+    .bytes;
+    assert_eq!(pdf::scan::page_count(&scan, "auth.pdf").expect("count"), 2);
+    let err = pdf::scan::page_count(b"%PDF-1.4\n", "broken.pdf").expect_err("unreadable");
+    assert!(err.to_string().contains("broken.pdf"), "{err}");
+    let parts = vec![
+        Part::Text {
+            title: "Progress note".into(),
+            text: body(10),
+        },
+        Part::PdfScan {
+            title: "Signed authorization".into(),
+            bytes: scan.clone(),
+            what: "attachments/authorization-0001.pdf".into(),
+            pages: 2,
+        },
+    ];
+    let out = pdf::render_all(&stamp(true), &parts, 7, 3).expect("render");
+    assert_eq!(out[1].pages, 2);
+    assert_eq!(
+        (out[1].bates_first.as_str(), out[1].bates_last.as_str()),
+        ("DGH0000008", "DGH0000009")
+    );
+    let d = Document::load_mem(&out[1].bytes).expect("parse");
+    assert_eq!(d.get_pages().len(), 2);
+    for (n, (&no, &page)) in d.get_pages().iter().enumerate() {
+        let t = text_of(&d, no);
+        assert!(t.contains(&format!("Page {} of 3", n + 2)), "{t}");
+        assert!(t.contains(&format!("DGH{:07}", n + 8)), "{t}");
+        assert!(t.contains("MRN00042") && t.contains("REQ-000042"), "{t}");
+        assert!(t.contains("REDISCLOSURE PROHIBITED"), "{t}");
+        let (own, _) = d.get_page_resources(page).expect("resources");
+        let xo = own
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|x| x.as_dict().ok())
+            .expect("XObject");
+        assert!(xo.has(b"ChartdeskScan"), "page {no} draws its scan page");
+    }
+    let fonts = d
+        .objects
+        .values()
+        .filter(|o| matches!(o, Object::Dictionary(x) if x.has(b"FontFile2")))
+        .count();
+    assert!(fonts >= 2, "embedded fonts kept, found {fonts}");
+    let raw = String::from_utf8_lossy(&out[1].bytes);
+    assert!(raw.contains("<pdfaid:part>2</pdfaid:part>"));
+    let again = pdf::render_all(&stamp(true), &parts, 7, 3).expect("render");
+    assert_eq!(again[1].bytes, out[1].bytes, "byte-identical");
+}

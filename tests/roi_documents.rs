@@ -129,6 +129,32 @@ fn qa_and_release(store: &mut Store, id: i64, out: &Path) -> release::Released {
     release::release(store, &rita, id, out).expect("release")
 }
 
+/// A two-page signed form as a scanner-side PDF would arrive (written here with the same PDF
+/// writer; its text says whose signature it carries).
+fn two_page_scan() -> Vec<u8> {
+    let stamp = chartdesk::pdf::Stamp {
+        facility: "Scanner".into(),
+        patient_name: "Rivera, Ana".into(),
+        mrn: "MRN0000001".into(),
+        birth_date: "1970-03-04".into(),
+        request: "SCAN".into(),
+        bates_prefix: "SC".into(),
+        confidential: false,
+        created: "2026-11-19T10:00:00".into(),
+    };
+    let text = (1..=70)
+        .map(|i| format!("Authorization line {i}: signed Ana Rivera"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let parts = [chartdesk::pdf::Part::Text {
+        title: "Signed authorization".into(),
+        text,
+    }];
+    let r = chartdesk::pdf::render_all(&stamp, &parts, 1, 2).expect("scan pdf");
+    assert_eq!(r[0].pages, 2);
+    r[0].bytes.clone()
+}
+
 fn pdf_text(bytes: &[u8]) -> (usize, String) {
     let d = lopdf::Document::load_mem(bytes).expect("pdf parses");
     let n = d.get_pages().len();
@@ -153,15 +179,19 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
         &b64(PNG_1X1),
     )
     .expect("attach png");
-    attachments::attach(
+    let err = attachments::attach(
         &mut store,
         &rita,
         id,
         "authorization",
-        "auth.pdf",
+        "broken.pdf",
         b"%PDF-1.4\n% scan\n",
     )
-    .expect("attach pdf");
+    .expect_err("an unreadable PDF cannot go on stamped pages");
+    assert!(err.to_string().contains("broken.pdf"), "{err}");
+    let scan = two_page_scan();
+    attachments::attach(&mut store, &rita, id, "authorization", "auth.pdf", &scan)
+        .expect("attach pdf");
     let r = qa_and_release(&mut store, id, dir.path());
     let packet = dir.path().join(&r.request);
     let manifest: Value =
@@ -206,18 +236,68 @@ fn pdf_packet_pages_bates_and_checksums_match_the_manifest() {
     }
     assert_eq!(total, 4, "H&P 1 page + 150-line summary 3 pages");
     assert_eq!(manifest["pages"], 4, "the fee counts document pages");
-    // The image scan is drawn on a stamped page that continues the Bates numbers; both scans
-    // are kept as received.
+    // The image scan is drawn on a stamped page that continues the Bates numbers, and the PDF
+    // scan on one stamped page per page of it; both scans are also kept as received.
     let enc = manifest["enclosures"].as_array().expect("enclosures");
-    let stamped = enc
+    let stamped: Vec<&Value> = enc
         .iter()
-        .find(|e| {
+        .filter(|e| {
             e["file"]
                 .as_str()
                 .is_some_and(|f| f.ends_with("-stamped.pdf"))
         })
-        .expect("stamped scan");
-    assert_eq!(stamped["bates_first"], format!("TG{bates_next:07}"));
+        .collect();
+    assert_eq!(stamped.len(), 2, "{enc:?}");
+    assert_eq!(stamped[0]["bates_first"], format!("TG{bates_next:07}"));
+    assert_eq!(
+        stamped[1]["bates_first"],
+        format!("TG{:07}", bates_next + 1)
+    );
+    assert_eq!(stamped[1]["bates_last"], format!("TG{:07}", bates_next + 2));
+    assert_eq!(
+        total_pages,
+        4 + 1 + 2,
+        "documents, the image page, the 2 PDF pages"
+    );
+    let pdf_scan = std::fs::read(packet.join(stamped[1]["file"].as_str().expect("f"))).expect("f");
+    assert_eq!(
+        chartdesk::roi::packet::sha256_hex(&pdf_scan),
+        stamped[1]["sha256"].as_str().expect("sha")
+    );
+    let (pages, text) = pdf_text(&pdf_scan);
+    assert_eq!(pages as u64, stamped[1]["pages"].as_u64().expect("pages"));
+    assert_eq!(pages, 2);
+    for n in [bates_next + 1, bates_next + 2] {
+        assert!(text.contains(&format!("TG{n:07}")), "Bates {n}: {text}");
+        assert!(
+            text.contains(&format!("Page {n} of {total_pages}")),
+            "page {n}"
+        );
+    }
+    assert!(text.contains("Rivera, Ana") && text.contains(&r.request));
+    // Each stamped page draws its page of the scan (a form XObject) under the stamp.
+    let doc = lopdf::Document::load_mem(&pdf_scan).expect("parses");
+    for (_, page) in doc.get_pages() {
+        let (own, _) = doc.get_page_resources(page).expect("resources");
+        let xo = own
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|x| x.as_dict().ok())
+            .expect("XObject");
+        assert!(xo.has(b"ChartdeskScan"));
+    }
+    let as_received = enc
+        .iter()
+        .find(|e| {
+            e["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("authorization-0002.pdf"))
+        })
+        .expect("pdf as received");
+    assert_eq!(as_received["pages"], 2, "the scan's own page count");
+    assert_eq!(
+        std::fs::read(packet.join(as_received["file"].as_str().expect("f"))).expect("pdf"),
+        scan
+    );
     let as_received = enc
         .iter()
         .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with(".png")))
@@ -417,8 +497,14 @@ fn denial_letter_content_and_confidential_address() {
     ] {
         assert!(body.contains(want), "{want}: {body}");
     }
-    // A letter to the requester (not the individual) keeps the requester's address.
+    // Every letter on the individual's own request goes there too (164.522(b)), not only the
+    // templates addressed to the individual.
     let (ack, _) = letters::send(&mut store, &rita, id, "acknowledgement", None).expect("ack");
+    assert_eq!(ack.address, "PO Box 9, Shelbyville");
+    // A letter to a third-party requester keeps the requester's address.
+    let new = new_request(RequesterType::Auth3p, "Law Office", &["34117-2"]);
+    let third = request::log_request(&mut store, &rita, &new).expect("log");
+    let (ack, _) = letters::send(&mut store, &rita, third, "acknowledgement", None).expect("ack");
     assert_eq!(ack.address, "1 Court St, Springfield");
 }
 
@@ -555,6 +641,48 @@ fn denied_amendment_statement_goes_with_a_later_release() {
         "{}",
         b.notify
     );
+    // A third, logged without documents: they are chosen at acceptance (164.526(c)(1)); one
+    // that is not the patient's is refused; who must be told is known before accepting.
+    let c = amendment::log(
+        &mut store,
+        &rita,
+        "MRN0000001",
+        date("2026-11-19"),
+        "Ana Rivera",
+        "",
+        "Correct the discharge weight",
+        "",
+        &[],
+    )
+    .expect("log");
+    let err =
+        amendment::accept(&mut store, &rita, c.id, "Weight 61 kg.", &[]).expect_err("no documents");
+    assert!(err.to_string().contains("164.526(c)(1)"), "{err}");
+    let err = amendment::accept_documents(&mut store, &rita, c.id, "Weight 61 kg.", &[999], &[])
+        .expect_err("not hers");
+    assert!(err.to_string().contains("document 999"), "{err}");
+    let tell = amendment::would_tell(store.conn(), c.id, &[1]).expect("would tell");
+    assert!(tell.iter().any(|t| t.starts_with("Ana Rivera")), "{tell:?}");
+    let c = amendment::accept_documents(
+        &mut store,
+        &rita,
+        c.id,
+        "Weight 61 kg.",
+        &[1, 4],
+        &["Dr Who, Clinic".into()],
+    )
+    .expect("accept with documents");
+    assert_eq!(c.document_ids, [1, 4]);
+    assert_eq!(c.notify["known_recipients"][0], tell[0].as_str());
+    let chosen: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'amendment_request' AND entity_id = ?1 AND detail LIKE '%chosen at acceptance%'",
+            [&c.label],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(chosen, 1, "the documents chosen are audited");
 }
 
 /// 164.522(a)(1)(vi): a payer request for a self-paid encounter goes on hold HOLD_RESTRICTION;

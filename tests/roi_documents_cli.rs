@@ -166,6 +166,44 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             predicate::str::contains("disagreement")
                 .and(predicate::str::contains("The list is wrong.")),
         );
+    // A second request, logged without documents: they are chosen at acceptance.
+    as_user(&db, "rita")
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "amend",
+            "log",
+            "MRN0000001",
+            "--by",
+            "Ana Rivera",
+            "--change",
+            "Add the penicillin allergy",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("AMD-000002 logged"));
+    as_user(&db, "rita")
+        .args([
+            "roi",
+            "--as",
+            "rita",
+            "amend",
+            "accept",
+            "AMD-2",
+            "--text",
+            "Allergy: penicillin.",
+            "--documents",
+            "1",
+            "--notify",
+            "Dr Who",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("ACCEPTED; linked to documents [1]")
+                .and(predicate::str::contains("Dr Who")),
+        );
     as_user(&db, "rita")
         .args([
             "roi",

@@ -158,3 +158,69 @@ fn amendment_denied_statement_filed_and_carried_by_a_later_release() {
         "{manifest}"
     );
 }
+
+/// Accept by keys (164.526(c)): the affected documents are chosen on the accept form (the
+/// request was logged without any), and the people to tell — named by the individual, and
+/// every earlier recipient of those documents — are recorded and shown.
+#[test]
+fn amendment_accepted_with_documents_chosen_at_acceptance() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = fixture(dir.path());
+    // An earlier release of the H&P to the patient: its recipient must be told.
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("out");
+    let rita = Actor::user(1, "rita", Role::Roi);
+    let sam = Actor::user(2, "sam", Role::Supervisor);
+    request::submit_for_qa(&mut store, &rita, 2).expect("submit");
+    request::qa_review(&mut store, &sam, 2, true, "checked").expect("qa");
+    chartdesk::roi::release::release(&mut store, &rita, 2, &out).expect("release");
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "rita");
+    press(&mut app, KeyCode::Char('o'));
+    press(&mut app, KeyCode::Char('M'));
+    press(&mut app, KeyCode::Char('n'));
+    fill(&mut app, "MRN00042");
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "Jane Doe");
+    press(&mut app, KeyCode::Char('j'));
+    fill(&mut app, "Add penicillin allergy");
+    fill(&mut app, "it is missing");
+    press(&mut app, KeyCode::Char('w'));
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM amendment_requests WHERE id = 1 AND document_ids = ''"
+        ),
+        1
+    );
+    press(&mut app, KeyCode::Char('y'));
+    fill(&mut app, "Allergy: penicillin.");
+    fill(&mut app, "1");
+    fill(&mut app, "Dr Who of the Clinic");
+    snap("amendment_accept_form", &mut app);
+    press(&mut app, KeyCode::Char('w'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("AMD-000001 accepted for documents [1]")
+            && status.contains("Dr Who of the Clinic")
+            && status.contains("Jane Doe"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM amendment_requests WHERE id = 1 AND status = 'accepted' AND document_ids = '1' AND notify LIKE '%Dr Who of the Clinic%' AND notify LIKE '%Jane Doe%'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM letters WHERE amendment_id = 1 AND kind = 'amendment_accepted'"
+        ),
+        1
+    );
+    // The log, the documents chosen, the acceptance: one audit row each.
+    assert_eq!(audit_count(app.store(), "create"), 1);
+    assert_eq!(audit_count(app.store(), "update"), 2);
+}

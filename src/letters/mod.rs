@@ -171,7 +171,9 @@ pub fn confidential_address(
 }
 
 /// The letter `kind` for request `id` as it would be sent today: (title, recipient, address,
-/// text). Pure read.
+/// text). Pure read. Every letter to the individual — a template addressed to the individual,
+/// or any letter on the individual's own request (SELF) — goes to the confidential-communication
+/// address when one is on file (164.522(b)).
 pub fn preview(
     conn: &crate::store::Reader,
     rec: &RequestRecord,
@@ -181,9 +183,9 @@ pub fn preview(
 ) -> Result<(String, String, String, String), CoreError> {
     let t = template(conn, kind)?;
     let mut f = fields::gather(conn, rec, today, staff)?;
-    if t.to_individual
-        && let Some(addr) = confidential_address(conn, rec.patient_id)?
-    {
+    let to_individual =
+        t.to_individual || rec.requester_type == crate::roi::RequesterType::SelfAccess;
+    if to_individual && let Some(addr) = confidential_address(conn, rec.patient_id)? {
         f.set("address", addr);
         f.set("addressee", rec.patient_name.clone());
     }

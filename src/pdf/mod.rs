@@ -14,6 +14,7 @@
 //!   input), so a re-rendered packet is byte-identical.
 
 mod font;
+pub mod scan;
 
 use krilla::Document;
 use krilla::configure::{Configuration, Validator};
@@ -84,6 +85,14 @@ pub enum Part {
         bytes: Vec<u8>,
         what: String,
     },
+    /// A scanned PDF (a signed form): one stamped page per page of the scan, each page of the
+    /// scan drawn in the body ([`scan::overlay`]); `pages` from [`scan::page_count`].
+    PdfScan {
+        title: String,
+        bytes: Vec<u8>,
+        what: String,
+        pages: u32,
+    },
 }
 
 impl Part {
@@ -92,11 +101,14 @@ impl Part {
         match self {
             Part::Text { text, .. } => u32::try_from(page_lines(text).len()).unwrap_or(u32::MAX),
             Part::Image { .. } => 1,
+            Part::PdfScan { pages, .. } => *pages,
         }
     }
     fn title(&self) -> &str {
         match self {
-            Part::Text { title, .. } | Part::Image { title, .. } => title,
+            Part::Text { title, .. } | Part::Image { title, .. } | Part::PdfScan { title, .. } => {
+                title
+            }
         }
     }
 }
@@ -265,6 +277,7 @@ fn render_one(
     let pages: Vec<Option<Vec<String>>> = match part {
         Part::Text { text, .. } => page_lines(text).into_iter().map(Some).collect(),
         Part::Image { .. } => vec![None],
+        Part::PdfScan { pages, .. } => vec![None; *pages as usize],
     };
     for body in &pages {
         let Some(ps) = PageSettings::from_wh(PAGE_W, PAGE_H) else {
@@ -291,7 +304,7 @@ fn render_one(
             (None, Part::Image { bytes, what, .. }) => {
                 draw_image(&mut s, bytes, what)?;
             }
-            (None, Part::Text { .. }) => {}
+            (None, Part::Text { .. } | Part::PdfScan { .. }) => {}
         }
         s.finish();
         page.finish();
@@ -306,9 +319,28 @@ fn render_one(
         .document_id(format!("{}-{}", stamp.request, first))
         .creation_date(pdf_date(&stamp.created));
     doc.set_metadata(meta);
-    let bytes = doc
+    let mut bytes = doc
         .finish()
         .map_err(|e| PdfError::Export(format!("{e:?}")))?;
+    if let Part::PdfScan {
+        bytes: scan_bytes,
+        what,
+        ..
+    } = part
+    {
+        bytes = scan::overlay(
+            &bytes,
+            scan_bytes,
+            what,
+            (
+                MARGIN,
+                BODY_TOP + 4.0,
+                PAGE_W - 2.0 * MARGIN,
+                744.0 - 8.0 - BODY_TOP - 4.0,
+            ),
+            PAGE_H,
+        )?;
+    }
     Ok(Rendered {
         bytes,
         pages: u32::try_from(pages.len()).unwrap_or(u32::MAX),

@@ -499,7 +499,8 @@ pub fn recipients_to_tell(
 }
 
 /// Accept (164.526(c)): the amendment text is linked to the affected documents (at least one),
-/// the list of who must be told is recorded, and the acceptance letter goes out.
+/// the list of who must be told is recorded, and the acceptance letter goes out. The documents
+/// are the ones logged with the request.
 pub fn accept(
     store: &mut Store,
     actor: &Actor,
@@ -507,8 +508,61 @@ pub fn accept(
     amendment_text: &str,
     named: &[String],
 ) -> Result<Amendment, CoreError> {
+    accept_documents(store, actor, id, amendment_text, &[], named)
+}
+
+/// Who must be told if request `id` were accepted for `documents` (empty: the documents
+/// logged): the persons the individual names, then every earlier recipient of those
+/// documents from the disclosures (164.526(c)(3)). Shown before accepting.
+pub fn would_tell(
+    conn: &crate::store::Reader,
+    id: i64,
+    documents: &[i64],
+) -> Result<Vec<String>, CoreError> {
+    let a = load(conn, id)?;
+    let docs = if documents.is_empty() {
+        &a.document_ids[..]
+    } else {
+        documents
+    };
+    recipients_to_tell(conn, a.patient_id, docs)
+}
+
+/// Accept (164.526(c)(1)) choosing the affected documents at accept time: `documents`, when
+/// not empty, replace the ones logged (each must be the patient's, checked in the same
+/// transaction); the amendment is linked to them and the people to tell are worked out from
+/// them. One audited transaction; the acceptance letter goes out.
+pub fn accept_documents(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    amendment_text: &str,
+    documents: &[i64],
+    named: &[String],
+) -> Result<Amendment, CoreError> {
     with_amendment(store, actor, id, |tx, audit, a, c| {
         require_open(a)?;
+        let mut a = a.clone();
+        if !documents.is_empty() && documents != a.document_ids.as_slice() {
+            check_documents(tx, a.patient_id, documents)?;
+            tx.execute(
+                "UPDATE amendment_requests SET document_ids = ?2 WHERE id = ?1",
+                params![
+                    id,
+                    documents
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ],
+            )?;
+            audit.record(event(&a, Action::Update, Subtype::Update).detail(json!({
+                "documents": {"old": a.document_ids, "new": documents},
+                "rule": "45 CFR 164.526(c)(1): the records affected by the amendment, chosen at acceptance",
+            })));
+            a.document_ids = documents.to_vec();
+        }
+        let a = &a;
         if a.document_ids.is_empty() {
             return Err(CoreError::invalid(
                 "documents",

@@ -83,6 +83,11 @@ pub fn attach(
             "not a PDF, PNG or JPEG file (read from its first bytes)",
         )
     })?;
+    if ext == "pdf" {
+        // It goes on stamped, Bates-numbered packet pages, page by page: it must be readable.
+        crate::pdf::scan::page_count(bytes, file_name)
+            .map_err(|e| CoreError::invalid(file_name, e.to_string()))?;
+    }
     let content_type = match ext {
         "pdf" => "application/pdf",
         "png" => "image/png",
@@ -115,6 +120,37 @@ pub fn attach(
             retain_until: retain,
         })
     })
+}
+
+/// Attach the scan at `path` (read here; the error names the file). The name kept is the
+/// file's own name, never the path.
+pub fn attach_path(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    kind: &str,
+    path: &std::path::Path,
+) -> Result<Attachment, CoreError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| CoreError::invalid(&shown, e.to_string()))?;
+    if !meta.is_file() {
+        return Err(CoreError::invalid(&shown, "not a file"));
+    }
+    if meta.len() > MAX_BYTES as u64 {
+        return Err(CoreError::invalid(
+            &shown,
+            format!(
+                "{} bytes: a scan must hold at most {MAX_BYTES} bytes",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| CoreError::invalid(&shown, e.to_string()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| shown.clone());
+    attach(store, actor, id, kind, &name, &bytes)
 }
 
 /// The forms attached to request `id`, oldest first.

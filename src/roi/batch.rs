@@ -11,6 +11,16 @@
 //! child still open is ready for release; each child release is its own audited transaction,
 //! so a failure part-way leaves the released children released (with their packets) and the
 //! batch unreleased — running the release again continues with the rest.
+//!
+//! Lock hold (issue #17's 250 ms): a batch is never released in one transaction. Each patient
+//! is released in its own `BEGIN IMMEDIATE` transaction (all-or-nothing for that patient:
+//! disclosure row, status, audit event and staged packet commit together), so other users'
+//! writes interleave between patients however many patients the batch lists; the batch
+//! manifest and zip are written outside any transaction, and the batch row in one short
+//! transaction at the end. What one patient's transaction holds is that patient's packet
+//! render (about a millisecond per PDF page in a release build), so a patient whose packet
+//! runs to a few hundred pages holds the lock past 250 ms; rendering before the transaction
+//! and re-checking the request's version inside it would remove that, and is not done yet.
 
 use std::path::{Path, PathBuf};
 
@@ -97,6 +107,52 @@ pub fn parse_list(text: &str, source: &str) -> Result<Vec<ListEntry>, CoreError>
     Ok(out)
 }
 
+/// The patients of a list with their authorizations read: each `MRN,authorization.json` file
+/// is read relative to `base` and parsed (164.508(c)); an error names `source`, the line and
+/// the file.
+pub fn read_entries(
+    text: &str,
+    source: &str,
+    base: &Path,
+) -> Result<Vec<(ListEntry, Option<Authorization>)>, CoreError> {
+    let mut out = Vec::new();
+    for e in parse_list(text, source)? {
+        let auth = match &e.authorization {
+            Some(p) => {
+                let path = base.join(p);
+                let at = format!("{source} line {}: {}", e.line, path.display());
+                let json = std::fs::read_to_string(&path)
+                    .map_err(|err| CoreError::invalid(&at, err.to_string()))?;
+                Some(
+                    super::check::parse_authorization(&json)
+                        .map_err(|err| CoreError::invalid(&at, err.to_string()))?,
+                )
+            }
+            None => None,
+        };
+        out.push((e, auth));
+    }
+    Ok(out)
+}
+
+/// A list as typed on one line of a form: a path to a list file, or patients separated by `;`
+/// (each `MRN` or `MRN,authorization.json`). Returns (text, source, base for authorizations).
+pub fn list_from_field(field: &str) -> Result<(String, String, PathBuf), CoreError> {
+    let t = field.trim();
+    let p = Path::new(t);
+    if !t.is_empty() && !t.contains(';') && p.is_file() {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| CoreError::invalid(p.display().to_string(), e.to_string()))?;
+        let base = p.parent().map(PathBuf::from).unwrap_or_default();
+        return Ok((text, p.display().to_string(), base));
+    }
+    Ok((
+        t.split(';').collect::<Vec<_>>().join("\n"),
+        "pasted list".to_string(),
+        std::env::current_dir().unwrap_or_default(),
+    ))
+}
+
 /// Log a batch: `template` gives the requester, purpose, scope, delivery and receipt (its MRN is
 /// ignored); each entry a patient with its authorization, if any. One transaction.
 pub fn log_batch(
@@ -149,6 +205,65 @@ pub fn log_batch(
         })));
         Ok((bid, ids))
     })
+}
+
+/// The batch request `id` belongs to, if any.
+pub fn batch_of(conn: &crate::store::Reader, id: i64) -> Result<Option<i64>, CoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT batch_id FROM release_requests WHERE id = ?1",
+            [id],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// One batch as listed on the desk.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BatchSummary {
+    pub id: i64,
+    pub batch: String,
+    pub requester_type: String,
+    pub requester_name: String,
+    pub purpose: String,
+    pub received: String,
+    pub released_at: Option<String>,
+    pub members: Vec<Member>,
+}
+
+/// Every batch, unreleased ones first, newest first, with its patients.
+pub fn list(conn: &crate::store::Reader) -> Result<Vec<BatchSummary>, CoreError> {
+    let mut st = conn.prepare(
+        "SELECT id, requester_type, requester_name, purpose, received, released_at
+         FROM request_batches ORDER BY released_at IS NOT NULL, id DESC",
+    )?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(id, t, name, purpose, received, released_at)| {
+            Ok(BatchSummary {
+                id,
+                batch: batch_label(id),
+                requester_type: t,
+                requester_name: name,
+                purpose,
+                received,
+                released_at,
+                members: members(conn, id)?,
+            })
+        })
+        .collect()
 }
 
 /// One patient of a batch.

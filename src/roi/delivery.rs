@@ -58,6 +58,12 @@ pub fn record(
             format!("{method:?} is not one of {}", METHODS.join(", ")),
         ));
     }
+    if released_zip_sha256(store.conn(), id)?.is_none() {
+        return Err(CoreError::invalid(
+            "request",
+            format!("{} has no released packet to deliver", request_label(id)),
+        ));
+    }
     let bytes = std::fs::read(zip)
         .map_err(|e| CoreError::invalid(zip.display().to_string(), e.to_string()))?;
     let sha = sha256_hex(&bytes);
@@ -114,6 +120,21 @@ pub fn record(
             resend_of: first,
         })
     })
+}
+
+/// The SHA-256 of the zip request `id` released (None: not released).
+pub fn released_zip_sha256(
+    conn: &crate::store::Reader,
+    id: i64,
+) -> Result<Option<String>, CoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT packet_zip_sha256 FROM release_requests WHERE id = ?1 AND released_at IS NOT NULL",
+            [id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
 }
 
 /// The deliveries of request `id`, oldest first.

@@ -455,7 +455,7 @@ fn readme(input: &PacketInput, part2: bool) -> String {
         .iter()
         .any(|e| e.stem.starts_with("attachments/"))
     {
-        s += "attachments/    signed forms as received (and image scans on stamped pages)\n";
+        s += "attachments/    signed forms as received, and each on stamped, Bates-numbered pages (-stamped.pdf)\n";
     }
     if input.authorization.is_some() {
         s += "authorization.json  a copy of the authorization the release rests on\n";

@@ -3,9 +3,10 @@
 //!
 //! PDF order, which is the Bates order: front enclosures (the cover letter), the documents,
 //! then the other enclosures (letters, statements of disagreement, signed forms). `Page n of N`
-//! counts the whole packet. A scanned form is kept as received under its own name; an image scan
-//! is also drawn on one stamped page so it carries a Bates number. A PDF scan is not re-drawn
-//! (it is kept as received and listed without Bates numbers).
+//! counts the whole packet. A scanned form is kept as received under its own name, and is also
+//! drawn on stamped pages so it carries the same stamps and Bates numbers as every other page:
+//! an image scan on one page, a PDF scan on one stamped page per page of the scan
+//! ([`crate::pdf::scan`]).
 
 use super::category::Category;
 use super::packet::{EnclosureBody, PacketInput, pages_of, render_document};
@@ -92,29 +93,40 @@ pub fn layout(input: &PacketInput) -> Result<Laid, PdfError> {
         Enc(usize),
     }
     let mut order: Vec<(Slot, Part)> = Vec::new();
-    let enc_part = |i: usize| -> Option<(Slot, Part)> {
+    let enc_part = |i: usize| -> Result<(Slot, Part), PdfError> {
         let e = &input.enclosures[i];
-        match &e.body {
-            EnclosureBody::Text(t) => Some((
+        Ok(match &e.body {
+            EnclosureBody::Text(t) => (
                 Slot::Enc(i),
                 Part::Text {
                     title: e.title.clone(),
                     text: t.clone(),
                 },
-            )),
-            EnclosureBody::Scan { bytes, ext } if ext != "pdf" => Some((
+            ),
+            EnclosureBody::Scan { bytes, ext } if ext != "pdf" => (
                 Slot::Enc(i),
                 Part::Image {
                     title: e.title.clone(),
                     bytes: bytes.clone(),
                     what: format!("{}.{ext}", e.stem),
                 },
-            )),
-            EnclosureBody::Scan { .. } => None,
-        }
+            ),
+            EnclosureBody::Scan { bytes, ext } => {
+                let what = format!("{}.{ext}", e.stem);
+                (
+                    Slot::Enc(i),
+                    Part::PdfScan {
+                        title: e.title.clone(),
+                        bytes: bytes.clone(),
+                        pages: pdf::scan::page_count(bytes, &what)?,
+                        what,
+                    },
+                )
+            }
+        })
     };
     for i in (0..input.enclosures.len()).filter(|&i| input.enclosures[i].front) {
-        order.extend(enc_part(i));
+        order.push(enc_part(i)?);
     }
     for (i, (d, t)) in input.docs.iter().zip(&texts).enumerate() {
         order.push((
@@ -126,7 +138,7 @@ pub fn layout(input: &PacketInput) -> Result<Laid, PdfError> {
         ));
     }
     for i in (0..input.enclosures.len()).filter(|&i| !input.enclosures[i].front) {
-        order.extend(enc_part(i));
+        order.push(enc_part(i)?);
     }
     let total: u32 = order.iter().map(|(_, p)| p.pages()).sum();
     let parts: Vec<Part> = order.iter().map(|(_, p)| p.clone()).collect();
@@ -178,7 +190,13 @@ pub fn layout(input: &PacketInput) -> Result<Laid, PdfError> {
     })
 }
 
+/// A scan as received; its page count is the PDF's own (an image is one page).
 fn scan_file(e: &super::packet::Enclosure, bytes: &[u8], ext: &str) -> LaidFile {
+    let pages = if ext == "pdf" {
+        pdf::scan::page_count(bytes, &e.stem).unwrap_or(1)
+    } else {
+        1
+    };
     let content_type = match ext {
         "pdf" => "application/pdf",
         "png" => "image/png",
@@ -189,7 +207,7 @@ fn scan_file(e: &super::packet::Enclosure, bytes: &[u8], ext: &str) -> LaidFile 
         path: format!("{}.{}", e.stem, safe_name(ext)),
         bytes: bytes.to_vec(),
         content_type,
-        pages: 1,
+        pages,
         bates_first: None,
         bates_last: None,
         title: format!("{} (as received)", e.title),

@@ -18,6 +18,7 @@ mod coding_runtime;
 mod def_runtime;
 mod list_runtime;
 mod roi_docs_runtime;
+mod roi_rights_runtime;
 mod roi_runtime;
 
 use super::break_glass::BreakGlassState;
@@ -96,6 +97,8 @@ pub struct App {
     letters: Option<super::roi::letters::LettersState>,
     /// The supervisor's administration screen (issue #15).
     admin: Option<super::admin::AdminState>,
+    /// Restrictions, signed forms and deliveries, or batches (one of them at a time).
+    rights: Option<super::roi::rights::RightsState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -151,6 +154,7 @@ impl App {
             amendments: None,
             letters: None,
             admin: None,
+            rights: None,
             locked: None,
             overlay: None,
             status: None,
@@ -228,6 +232,9 @@ impl App {
             ScreenId::AddressBook => dyn_of(&self.book),
             ScreenId::Amendments => dyn_of(&self.amendments),
             ScreenId::Letters => dyn_of(&self.letters),
+            ScreenId::Restrictions | ScreenId::RequestFiles | ScreenId::Batches => {
+                dyn_of(&self.rights)
+            }
             ScreenId::CodingQueue => dyn_of(&self.codingq),
             ScreenId::Coding => dyn_of(&self.coding),
             ScreenId::Queries => dyn_of(&self.queries),
@@ -260,6 +267,9 @@ impl App {
             ScreenId::AddressBook => dyn_of(&mut self.book),
             ScreenId::Amendments => dyn_of(&mut self.amendments),
             ScreenId::Letters => dyn_of(&mut self.letters),
+            ScreenId::Restrictions | ScreenId::RequestFiles | ScreenId::Batches => {
+                dyn_of(&mut self.rights)
+            }
             ScreenId::CodingQueue => dyn_of(&mut self.codingq),
             ScreenId::Coding => dyn_of(&mut self.coding),
             ScreenId::Queries => dyn_of(&mut self.queries),

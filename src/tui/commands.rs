@@ -41,6 +41,12 @@ pub enum ScreenId {
     Amendments,
     /// The letters of one release request: sent, and templates previewed (ROI desk).
     Letters,
+    /// A patient's restrictions and confidential address (164.522; ROI desk).
+    Restrictions,
+    /// A request's signed forms and deliveries (ROI desk).
+    RequestFiles,
+    /// Multi-patient requests (payer audits, research sets; ROI desk).
+    Batches,
     /// The coding queue and the held-for-documentation list (coders and supervisors).
     CodingQueue,
     /// Documentation queries awaiting an answer (COD-21): record the provider's answer.
@@ -69,6 +75,9 @@ impl ScreenId {
         ScreenId::AddressBook,
         ScreenId::Amendments,
         ScreenId::Letters,
+        ScreenId::Restrictions,
+        ScreenId::RequestFiles,
+        ScreenId::Batches,
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Queries,
@@ -99,6 +108,9 @@ impl ScreenId {
             ScreenId::AddressBook => "address_book",
             ScreenId::Amendments => "amendments",
             ScreenId::Letters => "letters",
+            ScreenId::Restrictions => "restrictions",
+            ScreenId::RequestFiles => "forms",
+            ScreenId::Batches => "batches",
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
@@ -351,6 +363,32 @@ pub enum CommandId {
     OpenLetters,
     /// Send the letter previewed (stored with its PDF hash, audited).
     SendLetter,
+    /// Open the patient's restrictions and confidential address (164.522).
+    OpenRestrictions,
+    /// Record an agreed or self-pay restriction (164.522(a)).
+    AddRestriction,
+    /// End the selected restriction with a reason (164.522(a)(2)).
+    EndRestriction,
+    /// Set or clear the confidential-communication address (164.522(b)).
+    SetConfidentialAddress,
+    /// Open the request's signed forms and deliveries.
+    OpenRequestFiles,
+    /// Attach a scanned signed form from a path.
+    AttachForm,
+    /// Record a delivery (or re-send) of the released packet.
+    RecordDelivery,
+    /// Open the multi-patient requests.
+    OpenBatches,
+    /// Log a multi-patient request.
+    LogBatch,
+    /// Open the selected patient's request of a batch.
+    OpenBatchMember,
+    /// Verify identity for every patient of the selected batch.
+    VerifyBatch,
+    /// Validate every patient of the selected batch.
+    ValidateBatch,
+    /// Release the selected batch as one packet.
+    ReleaseBatch,
     /// Compute and record the fee estimate (LTR-02).
     RecordEstimate,
     /// Record the clarified scope (lifts HOLD_CLARIFY_SCOPE).
@@ -523,6 +561,19 @@ impl CommandId {
         CommandId::FileAmendStatement,
         CommandId::OpenLetters,
         CommandId::SendLetter,
+        CommandId::OpenRestrictions,
+        CommandId::AddRestriction,
+        CommandId::EndRestriction,
+        CommandId::SetConfidentialAddress,
+        CommandId::OpenRequestFiles,
+        CommandId::AttachForm,
+        CommandId::RecordDelivery,
+        CommandId::OpenBatches,
+        CommandId::LogBatch,
+        CommandId::OpenBatchMember,
+        CommandId::VerifyBatch,
+        CommandId::ValidateBatch,
+        CommandId::ReleaseBatch,
         CommandId::RecordEstimate,
         CommandId::SetScope,
         CommandId::AcknowledgeIncomplete,
@@ -648,8 +699,9 @@ pub use super::roi::guards::*;
 
 use ScreenId::Admin;
 use ScreenId::{
-    Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
-    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
+    Accounting, AddressBook, Amendments, Batches, Chart, Codes, Coding, CodingQueue, Deficiencies,
+    Home, Letters, Lock, Login, Provider, Queries, Reports, RequestFiles, Restrictions, RoiQueue,
+    RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -666,6 +718,9 @@ const SIGNED_IN: &[ScreenId] = &[
     AddressBook,
     Amendments,
     Letters,
+    Restrictions,
+    RequestFiles,
+    Batches,
     CodingQueue,
     Coding,
     Queries,
@@ -689,6 +744,9 @@ const ROWS: &[ScreenId] = &[
     AddressBook,
     Amendments,
     Letters,
+    Restrictions,
+    RequestFiles,
+    Batches,
     CodingQueue,
     Coding,
     Queries,
@@ -708,6 +766,9 @@ const BACK: &[ScreenId] = &[
     AddressBook,
     Amendments,
     Letters,
+    Restrictions,
+    RequestFiles,
+    Batches,
     CodingQueue,
     Coding,
     Queries,
@@ -729,6 +790,9 @@ const HELP_QUIT: &[ScreenId] = &[
     AddressBook,
     Amendments,
     Letters,
+    Restrictions,
+    RequestFiles,
+    Batches,
     CodingQueue,
     Coding,
     Queries,
@@ -885,6 +949,29 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::OpenLetters, "letters", "The request's letters: those sent, and each template filled for this request in the reader", &[RoiRequest], &["L"]),
     cmd(C::SendLetter, "send_letter", "Send the letter shown (stored with its PDF SHA-256, audited)", &[Letters], &["S"])
         .confirm().hint("send"),
+    cmd(C::OpenRestrictions, "restrictions", "The patient's restrictions and confidential address (164.522)", &[RoiRequest], &["P"]),
+    cmd(C::AddRestriction, "add_restriction", "Record an agreed restriction, or the mandatory self-pay one (164.522(a)(1)(vi))", &[Restrictions], &["n"])
+        .hint("new"),
+    cmd(C::EndRestriction, "end_restriction", "End the selected restriction with a reason (164.522(a)(2))", &[Restrictions], &["E"])
+        .guards(&[row_selected]).hint("end"),
+    cmd(C::SetConfidentialAddress, "confidential_address", "Set or clear the address letters to the individual go to (164.522(b))", &[Restrictions], &["A"])
+        .hint("address"),
+    cmd(C::OpenRequestFiles, "forms_deliveries", "The request's signed forms (scans, SHA-256) and deliveries", &[RoiRequest], &["d"]),
+    cmd(C::AttachForm, "attach_form", "Attach a scanned signed authorization or request letter (PDF, PNG, JPEG) from a path", &[RequestFiles], &["n"])
+        .hint("attach"),
+    cmd(C::RecordDelivery, "record_delivery", "Record a delivery: method, tracking no., the zip (a re-send is checked by hash)", &[RequestFiles], &["d"])
+        .hint("deliver"),
+    cmd(C::OpenBatches, "batches", "Multi-patient requests (payer audits, research sets): a request per patient", &[RoiQueue], &["B"]),
+    cmd(C::LogBatch, "log_batch", "Log a multi-patient request: requester, purpose, a list file or MRNs (;), per-patient authorizations", &[Batches], &["n"])
+        .hint("new"),
+    cmd(C::OpenBatchMember, "open_batch_patient", "Open the selected patient's request: selection and validation per patient", &[Batches], &["enter"])
+        .guards(&[row_selected]).hint("open"),
+    cmd(C::VerifyBatch, "verify_batch", "Record identity verification for every patient of the selected batch (ROI-07)", &[Batches], &["i"])
+        .guards(&[row_selected]).hint("verify"),
+    cmd(C::ValidateBatch, "validate_batch", "Validate every patient of the selected batch (each on its own authorization or basis)", &[Batches], &["v"])
+        .guards(&[row_selected]).hint("validate"),
+    cmd(C::ReleaseBatch, "release_batch", "Release the selected batch as one packet: a folder per patient, a disclosure each", &[Batches], &["R"])
+        .guards(&[row_selected]).confirm().hint("release"),
     cmd(C::AddRequester, "add_requester", "Add a requester to the address book", &[AddressBook], &["n"])
         .hint("new"),
     cmd(C::EditRequester, "edit_requester", "Edit the selected entry (a stale save is refused, the draft kept)", &[AddressBook], &["enter"])

@@ -328,6 +328,14 @@ pub enum RoiAction {
     Amend(Box<roi::amendments::AmendStep>),
     /// The letters of request `id` (sent, and templates filled), shown.
     Letters { id: i64 },
+    /// The restrictions and confidential address of the patient of request `id`, shown.
+    Restrictions { id: i64 },
+    /// The signed forms and deliveries of request `id`, shown.
+    RequestFiles { id: i64 },
+    /// The multi-patient requests, shown.
+    Batches,
+    /// One step on those screens (one audited core call), then the screen again.
+    Rights(Box<roi::rights::RightsStep>),
     /// Send letter `kind` on request `id`, then show the letters again.
     SendLetter { id: i64, kind: String },
     /// Add an address-book entry (`target: None`) or change one read at `(id, version)`.

@@ -29,6 +29,7 @@ use super::roi::amendments::{self as roi_amend, AmendState};
 use super::roi::book::{self as roi_book, BookState};
 use super::roi::desk::{self as roi_desk, RoiQueueState, RoiRequestState};
 use super::roi::letters::{self as roi_letters, LettersState};
+use super::roi::rights::{self as roi_rights, RightsState};
 use super::search::{self, SearchState};
 use super::{Ctx, Effect, Msg};
 
@@ -597,5 +598,18 @@ impl Screen for AdminState {
     }
     fn chrome_rows(&self) -> u16 {
         9
+    }
+}
+
+impl Screen for RightsState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        roi_rights::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.selected = !self.rows.is_empty();
+        c.modal = self.form.is_some();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
     }
 }

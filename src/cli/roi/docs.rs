@@ -88,6 +88,9 @@ pub enum AmendCmd {
         /// A person the individual names to be told (repeatable)
         #[arg(long)]
         notify: Vec<String>,
+        /// The affected documents, chosen now (replace the ones logged; 164.526(c)(1))
+        #[arg(long, value_delimiter = ',')]
+        documents: Vec<i64>,
     },
     /// Deny on an AMEND_DENY_* ground (164.526(a)(2)); the written denial goes out
     Deny {
@@ -373,9 +376,20 @@ pub fn amend(store: &mut Store, actor: &Actor, cmd: AmendCmd) -> Result<()> {
             amendment: s,
             text,
             notify,
+            documents,
         } => {
-            let a = amendment::accept(store, actor, parse_amendment_id(&s)?, &text, &notify)?;
-            println!("{}: ACCEPTED; tell {}", a.label, a.notify);
+            let a = amendment::accept_documents(
+                store,
+                actor,
+                parse_amendment_id(&s)?,
+                &text,
+                &documents,
+                &notify,
+            )?;
+            println!(
+                "{}: ACCEPTED; linked to documents {:?}; tell {}",
+                a.label, a.document_ids, a.notify
+            );
         }
         AmendCmd::Deny {
             amendment: s,

@@ -20,7 +20,17 @@ impl App {
         match crate::roi::amendment::queue(conn) {
             Ok(list) => {
                 let keep = self.amendments.as_ref().map(|a| a.selected);
+                let open: Vec<i64> = list
+                    .iter()
+                    .filter(|a| a.status == "open")
+                    .map(|a| a.id)
+                    .collect();
                 let mut a = AmendState::new(list, today);
+                for id in open {
+                    if let Ok(known) = crate::roi::amendment::would_tell(conn, id, &[]) {
+                        a.set_would_tell(id, &known);
+                    }
+                }
                 a.selected = keep.unwrap_or(0).min(a.rows.len().saturating_sub(1));
                 self.amendments = Some(a);
                 self.enter(ScreenId::Amendments);
@@ -67,14 +77,28 @@ impl App {
                     am::amendment_label(id)
                 )
             }
-            AmendStep::Accept { id, text, named } => {
-                let a = am::accept(st, actor, id, &text, &named)?;
-                let known = a.notify["known_recipients"].as_array().map_or(0, Vec::len);
+            AmendStep::Accept {
+                id,
+                text,
+                documents,
+                named,
+            } => {
+                let a = am::accept_documents(st, actor, id, &text, &documents, &named)?;
+                let known: Vec<&str> = a.notify["known_recipients"]
+                    .as_array()
+                    .map(|v| v.iter().filter_map(|x| x.as_str()).collect())
+                    .unwrap_or_default();
+                let mut tell: Vec<&str> = named.iter().map(String::as_str).collect();
+                tell.extend(known.iter().copied());
                 format!(
-                    "{} accepted; tell {} named and {} who received the documents (164.526(c)(3))",
+                    "{} accepted for documents {:?}; tell (164.526(c)(3)): {}",
                     a.label,
-                    named.len(),
-                    known
+                    a.document_ids,
+                    if tell.is_empty() {
+                        "nobody known".to_string()
+                    } else {
+                        tell.join("; ")
+                    }
                 )
             }
             AmendStep::Deny { id, code, note } => {

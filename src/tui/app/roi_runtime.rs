@@ -45,7 +45,7 @@ fn status_text(r: &request::RequestRecord) -> String {
 impl App {
     /// Where the TUI writes release packets: `release_packet_dir`, else `packets/` beside the
     /// database.
-    fn packet_dir(&self) -> PathBuf {
+    pub(super) fn packet_dir(&self) -> PathBuf {
         let set = settings::get(self.store.conn(), crate::settings::Key::ReleasePacketDir)
             .unwrap_or_default();
         if set.trim().is_empty() {
@@ -172,13 +172,16 @@ impl App {
             ScreenId::Accounting => self.accounting.as_mut()?.form.as_mut().map(|(_, f)| f),
             ScreenId::AddressBook => self.book.as_mut()?.form.as_mut().map(|(_, f)| f),
             ScreenId::Amendments => self.amendments.as_mut()?.form.as_mut().map(|(_, _, f)| f),
+            ScreenId::Restrictions | ScreenId::RequestFiles | ScreenId::Batches => {
+                self.rights.as_mut()?.form.as_mut().map(|(_, f)| f)
+            }
             _ => None,
         }
     }
 
     /// A refused call: the message on the status line and in the open form, whose draft is
     /// kept as the user left it.
-    fn refused(&mut self, e: impl std::fmt::Display) {
+    pub(super) fn refused(&mut self, e: impl std::fmt::Display) {
         let line = crate::text::sanitize_line(&e.to_string()).into_owned();
         let on_request = self.screen == ScreenId::RoiRequest;
         if let Some(f) = self.roi_form() {
@@ -446,6 +449,10 @@ impl App {
             RoiAction::LoadBook => self.load_book(None),
             RoiAction::LoadAmendments => self.load_amendments(None),
             RoiAction::Letters { id } => self.load_letters(id, None),
+            RoiAction::Restrictions { id } => self.load_restrictions(id, None),
+            RoiAction::RequestFiles { id } => self.load_request_files(id, None),
+            RoiAction::Batches => self.load_batches(None),
+            RoiAction::Rights(step) => self.rights_step(&actor, *step),
             RoiAction::SendLetter { id, kind } => {
                 match crate::letters::send(&mut self.store, &actor, id, &kind, None) {
                     Ok((l, _)) => {

@@ -2,8 +2,8 @@
 //! first by due date, with the 60-day clock (days left, or overdue), the status, who decided,
 //! the denial basis, who must be told of an acceptance, and the statements of disagreement and
 //! rebuttals filed. `n` logs one, `t` takes the one extension (the notice letter goes out),
-//! `y` accepts (the amendment text; the affected documents are the ones logged; the people to
-//! tell are recorded and shown), `d` denies on a 164.526(a)(2) ground, `s` files the
+//! `y` accepts (the amendment text; the affected documents, chosen here and prefilled with the
+//! ones logged; the people to tell are recorded and shown), `d` denies on a 164.526(a)(2) ground, `s` files the
 //! individual's statement of disagreement or the rebuttal. Every step is one audited
 //! transaction in [`crate::roi::amendment`]. Text from the database is sanitised when it
 //! enters the state.
@@ -47,6 +47,8 @@ pub enum AmendStep {
     Accept {
         id: i64,
         text: String,
+        /// The affected documents chosen at acceptance (164.526(c)(1)).
+        documents: Vec<i64>,
         named: Vec<String>,
     },
     Deny {
@@ -76,6 +78,8 @@ pub struct AmendRow {
     /// The detail of the selected row: change asked, decision, statements.
     pub detail: String,
     pub id: i64,
+    /// The affected documents as logged (the accept form starts from them).
+    pub documents: Vec<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +168,7 @@ impl AmendState {
                     overdue,
                     detail: clean(&detail),
                     id: a.id,
+                    documents: a.document_ids.clone(),
                 }
             })
             .collect();
@@ -176,12 +181,44 @@ impl AmendState {
     }
 }
 
+impl AmendState {
+    /// Add to an open request's pane who an acceptance would have to tell of the documents
+    /// logged: every earlier recipient of them (164.526(c)(3)), besides the people the
+    /// individual names on the accept form.
+    pub fn set_would_tell(&mut self, id: i64, known: &[String]) {
+        if let Some(r) = self
+            .rows
+            .iter_mut()
+            .find(|r| r.id == id && r.status == "open")
+        {
+            let line = if r.documents.is_empty() {
+                " · no documents logged: choose them on accept (164.526(c)(1))".to_string()
+            } else {
+                format!(
+                    " · accepting tells (164.526(c)(3)) who received the documents: {}",
+                    if known.is_empty() {
+                        "none on file".to_string()
+                    } else {
+                        known.join("; ")
+                    }
+                )
+            };
+            r.detail.push_str(&clean(&line));
+        }
+    }
+}
+
 fn or_none(s: String) -> String {
     if s.is_empty() { "none".into() } else { s }
 }
 
 /// The form of step `cmd`.
-pub fn step_form(cmd: CommandId, label: &str, today: NaiveDate) -> Option<FieldForm> {
+pub fn step_form(
+    cmd: CommandId,
+    label: &str,
+    documents: &[i64],
+    today: NaiveDate,
+) -> Option<FieldForm> {
     use CommandId as C;
     let f = field;
     let e = String::new;
@@ -206,9 +243,19 @@ pub fn step_form(cmd: CommandId, label: &str, today: NaiveDate) -> Option<FieldF
             ],
         ),
         C::AcceptAmendment => FieldForm::new(
-            format!("{label}: accept (164.526(c)); linked to the documents logged"),
+            format!("{label}: accept (164.526(c)); link it to the documents affected"),
             vec![
                 f("text", "Amendment to append", Kind::Text, e()),
+                f(
+                    "documents",
+                    "Affected document ids",
+                    Kind::List,
+                    documents
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
                 f("named", "People the individual names", Kind::List, e()),
             ],
         ),
@@ -253,14 +300,7 @@ pub fn step_from(cmd: CommandId, id: Option<i64>, f: &FieldForm) -> Result<Amend
             address: f.get("address").trim().to_string(),
             change: need("change", "what the individual asks to change")?,
             reason: f.get("reason").trim().to_string(),
-            documents: f
-                .list("documents")
-                .iter()
-                .map(|d| {
-                    d.parse::<i64>()
-                        .map_err(|_| format!("documents: {d:?} is not a document id"))
-                })
-                .collect::<Result<_, _>>()?,
+            documents: document_ids(f)?,
         },
         C::ExtendAmendment => AmendStep::Extend {
             id: id()?,
@@ -274,6 +314,7 @@ pub fn step_from(cmd: CommandId, id: Option<i64>, f: &FieldForm) -> Result<Amend
         C::AcceptAmendment => AmendStep::Accept {
             id: id()?,
             text: need("text", "the amendment to append")?,
+            documents: document_ids(f)?,
             named: f.list("named"),
         },
         C::DenyAmendment => AmendStep::Deny {
@@ -290,6 +331,17 @@ pub fn step_from(cmd: CommandId, id: Option<i64>, f: &FieldForm) -> Result<Amend
     })
 }
 
+/// The `documents` field as document ids, or the entry that is not one.
+fn document_ids(f: &FieldForm) -> Result<Vec<i64>, String> {
+    f.list("documents")
+        .iter()
+        .map(|d| {
+            d.parse::<i64>()
+                .map_err(|_| format!("documents: {d:?} is not a document id"))
+        })
+        .collect()
+}
+
 pub fn update(s: &mut AmendState, msg: Msg, _ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let (Some((cmd, id, f)), Msg::Key(k)) = (&mut s.form, &msg) {
@@ -304,7 +356,10 @@ pub fn update(s: &mut AmendState, msg: Msg, _ctx: &Ctx) -> Effect {
         return Effect::None;
     }
     let last = s.rows.len().saturating_sub(1);
-    let row = s.rows.get(s.selected).map(|r| (r.id, r.label.clone()));
+    let row = s
+        .rows
+        .get(s.selected)
+        .map(|r| (r.id, r.label.clone(), r.documents.clone()));
     match msg {
         Msg::Command(
             cmd @ (C::LogAmendment
@@ -313,12 +368,12 @@ pub fn update(s: &mut AmendState, msg: Msg, _ctx: &Ctx) -> Effect {
             | C::DenyAmendment
             | C::FileAmendStatement),
         ) => {
-            let (id, label) = match (cmd, row) {
-                (C::LogAmendment, _) => (None, String::new()),
-                (_, Some((id, label))) => (Some(id), label),
+            let (id, label, docs) = match (cmd, row) {
+                (C::LogAmendment, _) => (None, String::new(), Vec::new()),
+                (_, Some((id, label, docs))) => (Some(id), label, docs),
                 (_, None) => return Effect::None,
             };
-            s.form = step_form(cmd, &label, s.today).map(|f| (cmd, id, f));
+            s.form = step_form(cmd, &label, &docs, s.today).map(|f| (cmd, id, f));
         }
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),

@@ -166,6 +166,7 @@ pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
         }
         Msg::Command(C::OpenAddressBook) => return Effect::Roi(RoiAction::LoadBook),
         Msg::Command(C::OpenAmendments) => return Effect::Roi(RoiAction::LoadAmendments),
+        Msg::Command(C::OpenBatches) => return Effect::Roi(RoiAction::Batches),
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
@@ -1028,6 +1029,8 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
             Effect::Roi(RoiAction::Accounting { mrn: s.mrn.clone() })
         }
         Msg::Command(C::OpenLetters) => Effect::Roi(RoiAction::Letters { id }),
+        Msg::Command(C::OpenRestrictions) => Effect::Roi(RoiAction::Restrictions { id }),
+        Msg::Command(C::OpenRequestFiles) => Effect::Roi(RoiAction::RequestFiles { id }),
         Msg::Command(C::Back) => Effect::Goto(ScreenId::RoiQueue),
         m => {
             scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);

@@ -10,4 +10,5 @@ pub(crate) mod forms;
 pub(crate) mod guards;
 pub(crate) mod intake;
 pub(crate) mod letters;
+pub(crate) mod rights;
 pub(crate) mod steps;
