@@ -475,6 +475,42 @@ pub enum ReportCmd {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+    /// Inpatient outcomes by service, attending or month: length of stay, disposition mix,
+    /// 30-day all-cause readmissions (CMS-style, see the README), in-hospital mortality, left
+    /// against medical advice; `--key` lists the stays behind one group
+    Outcomes {
+        /// First discharge day counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last discharge day counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = OutcomeGroup::Service)]
+        by: OutcomeGroup,
+        /// Drill down: the stays behind this group (a service, an attending, or YYYY-MM)
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+}
+
+/// How `report outcomes` groups stays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeGroup {
+    Service,
+    Attending,
+    Month,
+}
+
+impl From<OutcomeGroup> for crate::report::outcomes::GroupBy {
+    fn from(g: OutcomeGroup) -> Self {
+        match g {
+            OutcomeGroup::Service => Self::Service,
+            OutcomeGroup::Attending => Self::Attending,
+            OutcomeGroup::Month => Self::Month,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
