@@ -746,6 +746,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let started = std::time::Instant::now();
             let summary = demo::generate(&mut store, &generator, &spec)?;
+            // Incomplete charts get their deficiency rows as of their analysis time (issue
+            // #15: incomplete ⇔ an open deficiency), as `demo` does.
+            crate::deficiency::ops::analyze_batch(
+                &mut store,
+                &generator,
+                crate::deficiency::ops::AnalyzeScope::Analyzed,
+            )?;
             // The HIM desk states of issue #13 (orders, consults, cosign, re-review).
             demo::desk::seed(&mut store, &generator)?;
             println!(
