@@ -60,7 +60,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a new, empty chartdesk database (or check that an existing one is current)
-    Init,
+    Init(InitArgs),
     /// Check USER's password and leave a short-lived session for this OS user and terminal
     /// (`cli_session_minutes`); later commands act as USER without `--as` (AUD-10)
     Login { user: String },
@@ -184,6 +184,14 @@ pub struct DemoArgs {
     /// Build the database and print where it is, without opening the TUI
     #[arg(long)]
     pub no_tui: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The facility's name, printed on letters, packets and screens [asked when run at a
+    /// terminal]
+    #[arg(long)]
+    pub facility: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -650,9 +658,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = Store::open(&path)?;
             run_tui(store, Vec::new())?;
         }
-        Some(Command::Init) => {
+        Some(Command::Init(args)) => {
             let path = database_path(cli.db.as_deref())?;
             let init = session::system(&path, "init")?;
+            let facility = facility_name(args.facility.as_deref(), path.exists())?;
             if path.exists() {
                 let mut store = Store::open_or_create(&path)?;
                 let codes = crate::codes::load_embedded(&mut store, &init)?;
@@ -662,8 +671,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     crate::store::SCHEMA_VERSION
                 );
                 println!("{codes}");
+                if let Some(name) = &facility {
+                    settings::set(&mut store, &init, "facility_name", name)?;
+                    println!("facility_name = {name}");
+                }
             } else {
                 let codes = init_new(&path)?;
+                match &facility {
+                    Some(name) => {
+                        let mut store = Store::open(&path)?;
+                        settings::set(&mut store, &init, "facility_name", name)?;
+                        println!("facility_name = {name}");
+                    }
+                    None => println!(
+                        "facility name not set (letters print the default): chartdesk --db {} settings set facility_name \"NAME\", or init --facility NAME",
+                        path.display()
+                    ),
+                }
                 println!(
                     "created {} (schema version {})",
                     path.display(),
@@ -1048,6 +1072,31 @@ fn run_tui(mut store: Store, demo_credentials: Vec<(String, String, String)>) ->
 /// killed `init` never leaves a half-built file at `path` (a later `init` just starts again).
 /// On failure the temporary files are removed; ones left by a killed `init` (its process gone)
 /// are removed by the next one.
+/// The facility name for `init`: `--facility`, else asked when stdin is a terminal and the
+/// database is new (an empty answer keeps the default). None: leave the setting as it is.
+fn facility_name(flag: Option<&str>, exists: bool) -> Result<Option<String>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if let Some(f) = flag {
+        let f = f.trim();
+        if f.is_empty() || f.chars().any(char::is_control) || f.chars().count() > 120 {
+            bail!("--facility: give the facility's name (1 to 120 characters, no control characters)");
+        }
+        return Ok(Some(f.to_string()));
+    }
+    if exists || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    print!("Facility name (printed on letters and packets): ");
+    std::io::stdout().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the facility name")?;
+    let name = line.trim();
+    Ok((!name.is_empty() && !name.chars().any(char::is_control)).then(|| name.to_string()))
+}
+
 fn init_new(path: &Path) -> Result<String> {
     let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(d) => {

@@ -23,6 +23,7 @@ use crate::error::CoreError;
 use crate::store::{Reader, Store};
 
 pub mod coding;
+pub mod dashboard;
 pub mod data_quality;
 pub mod deficiencies;
 pub mod delinquency;
@@ -192,6 +193,25 @@ pub fn run(store: &mut Store, actor: &Actor, req: Request) -> Result<Output, Cor
         }
         audit.record(Event::new(Action::Read, Subtype::Query, "report", name).detail(detail));
         Ok(Output { name, report, mrns })
+    })
+}
+
+/// The supervisor's dashboard: every tile in one audited read (`Perm::Administer`).
+pub fn run_dashboard(
+    store: &mut Store,
+    actor: &Actor,
+) -> Result<dashboard::Dashboard, CoreError> {
+    crate::clock::facility_zone(store.conn())?;
+    let today = crate::roi::request::today(store);
+    let now = crate::clock::utc_ts(store.now());
+    authorize(store, actor, Perm::Administer, "report", "dashboard")?;
+    store.transact_read(actor, |tx, audit| {
+        let d = dashboard::read(tx, today, &now)?;
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "report", "dashboard")
+                .detail(json!({"as_of": today})),
+        );
+        Ok(d)
     })
 }
 

@@ -48,6 +48,8 @@ pub enum ScreenId {
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
     Coding,
     Lock,
+    /// The supervisor's department dashboard (issue #15).
+    Supervisor,
 }
 
 impl ScreenId {
@@ -71,6 +73,7 @@ impl ScreenId {
         ScreenId::Coding,
         ScreenId::Queries,
         ScreenId::Lock,
+        ScreenId::Supervisor,
     ];
 
     /// A text field always has focus on this screen.
@@ -100,6 +103,7 @@ impl ScreenId {
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
             ScreenId::Lock => "lock",
+            ScreenId::Supervisor => "dashboard",
         }
     }
 }
@@ -110,6 +114,18 @@ impl ScreenId {
 pub enum CommandId {
     /// Show the keys and commands of the current screen.
     Help,
+    /// Open the supervisor's department dashboard.
+    OpenDashboard,
+    /// Select the next dashboard tile.
+    NextTile,
+    /// Select the previous dashboard tile.
+    PrevTile,
+    /// The next page of dashboard tiles.
+    NextTilePage,
+    /// The previous page of dashboard tiles.
+    PrevTilePage,
+    /// Open the list behind the selected dashboard tile.
+    OpenTile,
     /// Open the command palette to find and run a command by name.
     Palette,
     /// Sign out (audited) and leave chartdesk.
@@ -588,7 +604,7 @@ pub use super::roi::guards::*;
 
 use ScreenId::{
     Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
-    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
+    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Supervisor, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -608,6 +624,7 @@ const SIGNED_IN: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Supervisor,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -648,6 +665,7 @@ const BACK: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Supervisor,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -668,6 +686,7 @@ const HELP_QUIT: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Supervisor,
 ];
 
 const fn cmd(
@@ -737,6 +756,13 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("deficiencies"),
     cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
         .guards(&[may_analyze]).hint("reports"),
+    cmd(C::OpenDashboard, "dashboard", "Department dashboard: delinquency, aging, DNFB, coding, ROI, throughput, audit log", &[Home], &["b"])
+        .guards(&[crate::tui::supervisor::may_supervise]).hint("dashboard"),
+    cmd(C::NextTile, "next_tile", "Select the next tile (the page follows)", &[Supervisor], &["down", "j", "tab"]),
+    cmd(C::PrevTile, "previous_tile", "Select the previous tile", &[Supervisor], &["up", "k", "backtab"]),
+    cmd(C::NextTilePage, "next_tile_page", "Next page of tiles", &[Supervisor], &["pagedown"]),
+    cmd(C::PrevTilePage, "previous_tile_page", "Previous page of tiles", &[Supervisor], &["pageup"]),
+    cmd(C::OpenTile, "open_tile", "Open the list behind the selected tile", &[Supervisor], &["enter"]).hint("open"),
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
     cmd(C::OpenCodingQueue, "coding_queue", "Open the coding work queue and the held-for-documentation list", &[Home], &["w"])
@@ -921,7 +947,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
         .guards(&[row_selected]).hint("answer"),
     cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
+    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Supervisor], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),

@@ -19,6 +19,7 @@ mod reader;
 mod roi;
 mod screen;
 mod search;
+pub mod supervisor;
 
 use std::time::Duration;
 
@@ -592,6 +593,8 @@ pub enum Msg {
     CodingPage(Vec<CodingRow>),
     /// The workbench's encounter as read after a change (boxed: it is large).
     CodingRefresh(Box<CodingRefresh>),
+    /// The supervisor's dashboard as read (boxed: it is large).
+    Dashboard(Box<crate::report::dashboard::Dashboard>),
     /// A report's text (the summary when `provider` is `None`).
     Report {
         title: String,
