@@ -21,6 +21,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_claims;
 pub mod bench_crypt;
+pub mod bench_dashboard;
 pub mod bench_hl7;
 pub mod bench_lock;
 pub mod bench_pdf;

@@ -232,7 +232,11 @@ fn init_takes_the_facility_name() {
         .env_remove("CHARTDESK_DB")
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let store = chartdesk::store::Store::open(&db).expect("open");
     assert_eq!(
         chartdesk::settings::get(store.conn(), "facility_name").expect("setting"),

@@ -1079,7 +1079,9 @@ fn facility_name(flag: Option<&str>, exists: bool) -> Result<Option<String>> {
     if let Some(f) = flag {
         let f = f.trim();
         if f.is_empty() || f.chars().any(char::is_control) || f.chars().count() > 120 {
-            bail!("--facility: give the facility's name (1 to 120 characters, no control characters)");
+            bail!(
+                "--facility: give the facility's name (1 to 120 characters, no control characters)"
+            );
         }
         return Ok(Some(f.to_string()));
     }

@@ -109,8 +109,18 @@ fn ymd(d: NaiveDate) -> String {
 }
 
 fn count(conn: &Reader, sql: &str, p: impl rusqlite::Params) -> Result<i64, CoreError> {
-    Ok(conn.query_row(sql, p, |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0))
+    Ok(conn
+        .query_row(sql, p, |r| r.get::<_, Option<i64>>(0))?
+        .unwrap_or(0))
 }
+
+/// The dashboard's heaviest query: DEL-03 delinquent records as of a past day (?1 the
+/// discharge cutoff, ?2 the cut-over floor, ?3 the end of the day). The bench times it bare.
+pub const DELINQUENT_AS_OF_SQL: &str = "SELECT count(*) FROM encounters e
+  WHERE e.discharge_at < ?1 AND e.discharge_at >= ?2
+    AND ((e.analyzed_at IS NULL AND e.him_status = 'awaiting_analysis') OR e.analyzed_at > ?3
+         OR EXISTS (SELECT 1 FROM deficiencies x WHERE x.encounter_id = e.id AND x.status <> 'void'
+                      AND x.assigned_at < ?3 AND (x.closed_at IS NULL OR x.closed_at > ?3)))";
 
 /// DEL-04 as of a past day, from dates: a record counts as delinquent on `d` when it was
 /// discharged more than `record_delinquent_days` before `d` and on `d` it was still awaiting
@@ -123,16 +133,10 @@ pub fn delinquency_as_of(conn: &Reader, d: NaiveDate) -> Result<DelinquencyRate,
     let floor = crate::deficiency::cutover::day_floor(conn)?;
     let cutoff = ymd(d - chrono::Days::new(rec_days.max(0) as u64));
     let end = format!("{}~", ymd(d));
-    let delinquent = count(
-        conn,
-        "SELECT count(*) FROM encounters e
-          WHERE e.discharge_at < ?1 AND e.discharge_at >= ?2
-            AND ((e.analyzed_at IS NULL AND e.him_status = 'awaiting_analysis') OR e.analyzed_at > ?3
-                 OR EXISTS (SELECT 1 FROM deficiencies x WHERE x.encounter_id = e.id AND x.status <> 'void'
-                              AND x.assigned_at < ?3 AND (x.closed_at IS NULL OR x.closed_at > ?3)))",
-        params![cutoff, floor, end],
-    )?;
-    let from = d.checked_sub_months(Months::new(months as u32)).unwrap_or(d);
+    let delinquent = count(conn, DELINQUENT_AS_OF_SQL, params![cutoff, floor, end])?;
+    let from = d
+        .checked_sub_months(Months::new(months as u32))
+        .unwrap_or(d);
     let discharges = count(
         conn,
         "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2 AND discharge_at >= ?3",
@@ -338,4 +342,52 @@ fn first_seq_since(conn: &Reader, d: NaiveDate, max: i64) -> Result<i64, CoreErr
         }
     }
     Ok(lo)
+}
+
+/// A technician's waiver waiting for a supervisor (DEF-03): the dashboard's worklist row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PendingWaiver {
+    pub id: i64,
+    pub encounter_id: i64,
+    pub visit_number: String,
+    pub mrn: String,
+    pub kind: String,
+    pub provider: String,
+    pub waive_reason: String,
+    pub note: String,
+}
+
+/// Pending waivers, oldest assignment first (at most `limit`), and how many there are.
+pub fn pending_waivers(
+    conn: &Reader,
+    limit: usize,
+) -> Result<(Vec<PendingWaiver>, i64), CoreError> {
+    let total = count(
+        conn,
+        "SELECT count(*) FROM deficiencies WHERE waive_pending = 1 AND status NOT IN ('completed','waived','void')",
+        [],
+    )?;
+    let mut st = conn.prepare(
+        "SELECT d.id, d.encounter_id, e.visit_number, p.mrn, d.kind,
+                COALESCE((SELECT family_name || ', ' || given_name FROM providers WHERE id = d.provider_id), ''),
+                COALESCE(d.waive_reason, ''), d.note
+           FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id JOIN patients p ON p.id = e.patient_id
+          WHERE d.waive_pending = 1 AND d.status NOT IN ('completed','waived','void')
+          ORDER BY d.assigned_at, d.id LIMIT ?1",
+    )?;
+    let rows = st
+        .query_map([limit as i64], |r| {
+            Ok(PendingWaiver {
+                id: r.get(0)?,
+                encounter_id: r.get(1)?,
+                visit_number: r.get(2)?,
+                mrn: r.get(3)?,
+                kind: r.get(4)?,
+                provider: r.get(5)?,
+                waive_reason: r.get(6)?,
+                note: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total))
 }

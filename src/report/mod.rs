@@ -197,10 +197,7 @@ pub fn run(store: &mut Store, actor: &Actor, req: Request) -> Result<Output, Cor
 }
 
 /// The supervisor's dashboard: every tile in one audited read (`Perm::Administer`).
-pub fn run_dashboard(
-    store: &mut Store,
-    actor: &Actor,
-) -> Result<dashboard::Dashboard, CoreError> {
+pub fn run_dashboard(store: &mut Store, actor: &Actor) -> Result<dashboard::Dashboard, CoreError> {
     crate::clock::facility_zone(store.conn())?;
     let today = crate::roi::request::today(store);
     let now = crate::clock::utc_ts(store.now());
@@ -212,6 +209,31 @@ pub fn run_dashboard(
                 .detail(json!({"as_of": today})),
         );
         Ok(d)
+    })
+}
+
+/// The pending-waiver worklist (DEF-03), audited as a query naming every MRN shown.
+pub fn run_waivers(
+    store: &mut Store,
+    actor: &Actor,
+    limit: usize,
+) -> Result<(Vec<dashboard::PendingWaiver>, i64), CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::WaiveDeficiency,
+        "report",
+        "pending_waivers",
+    )?;
+    store.transact_read(actor, |tx, audit| {
+        let (rows, total) = dashboard::pending_waivers(tx, limit)?;
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "report", "pending_waivers").detail(json!({
+                "results": rows.len(), "total": total,
+                "mrns": mrn_list(rows.iter().map(|r| r.mrn.as_str()))
+            })),
+        );
+        Ok((rows, total))
     })
 }
 

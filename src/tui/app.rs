@@ -17,6 +17,7 @@ mod def_runtime;
 mod list_runtime;
 mod roi_docs_runtime;
 mod roi_runtime;
+mod supervisor_runtime;
 
 use super::break_glass::BreakGlassState;
 use super::chart_view::ChartState;
@@ -577,6 +578,7 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(ConfirmState { prompt, then }))
             }
             Effect::Deficiency(a) => self.perform_def(a, now),
+            Effect::Supervisor(a) => self.perform_supervisor(a, now),
             Effect::Picker(input) if self.screen == ScreenId::Coding => {
                 self.coding_picker(input, now)
             }

@@ -114,18 +114,6 @@ impl ScreenId {
 pub enum CommandId {
     /// Show the keys and commands of the current screen.
     Help,
-    /// Open the supervisor's department dashboard.
-    OpenDashboard,
-    /// Select the next dashboard tile.
-    NextTile,
-    /// Select the previous dashboard tile.
-    PrevTile,
-    /// The next page of dashboard tiles.
-    NextTilePage,
-    /// The previous page of dashboard tiles.
-    PrevTilePage,
-    /// Open the list behind the selected dashboard tile.
-    OpenTile,
     /// Open the command palette to find and run a command by name.
     Palette,
     /// Sign out (audited) and leave chartdesk.
@@ -375,6 +363,24 @@ pub enum CommandId {
     RefuseRequest,
     /// Deny chosen documents (ROI-05); the rest is released.
     DenyDocuments,
+    /// Open the supervisor's department dashboard.
+    OpenDashboard,
+    /// Select the next dashboard tile.
+    NextTile,
+    /// Select the previous dashboard tile.
+    PrevTile,
+    /// The next page of dashboard tiles.
+    NextTilePage,
+    /// The previous page of dashboard tiles.
+    PrevTilePage,
+    /// Open the list behind the selected dashboard tile.
+    OpenTile,
+    /// Open the pending-waiver worklist on the dashboard.
+    WaiverWorklist,
+    /// Approve the selected pending waiver in the worklist.
+    ApproveListedWaiver,
+    /// Reject the selected pending waiver in the worklist.
+    RejectListedWaiver,
 }
 
 impl CommandId {
@@ -504,6 +510,15 @@ impl CommandId {
         CommandId::RecordRevocation,
         CommandId::RefuseRequest,
         CommandId::DenyDocuments,
+        CommandId::OpenDashboard,
+        CommandId::NextTile,
+        CommandId::PrevTile,
+        CommandId::NextTilePage,
+        CommandId::PrevTilePage,
+        CommandId::OpenTile,
+        CommandId::WaiverWorklist,
+        CommandId::ApproveListedWaiver,
+        CommandId::RejectListedWaiver,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -604,7 +619,8 @@ pub use super::roi::guards::*;
 
 use ScreenId::{
     Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
-    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Supervisor, Work,
+    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Supervisor,
+    Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -763,6 +779,9 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::NextTilePage, "next_tile_page", "Next page of tiles", &[Supervisor], &["pagedown"]),
     cmd(C::PrevTilePage, "previous_tile_page", "Previous page of tiles", &[Supervisor], &["pageup"]),
     cmd(C::OpenTile, "open_tile", "Open the list behind the selected tile", &[Supervisor], &["enter"]).hint("open"),
+    cmd(C::WaiverWorklist, "pending_waivers", "Worklist: technicians' waivers waiting for approval (DEF-03)", &[Supervisor], &["w"]).hint("waivers"),
+    cmd(C::ApproveListedWaiver, "approve_listed_waiver", "Approve the selected waiver in the worklist (audited)", &[Supervisor], &["A"]),
+    cmd(C::RejectListedWaiver, "reject_listed_waiver", "Reject the selected waiver: the deficiency stays open (audited)", &[Supervisor], &["R"]),
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
     cmd(C::OpenCodingQueue, "coding_queue", "Open the coding work queue and the held-for-documentation list", &[Home], &["w"])

@@ -12,9 +12,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Gauge, Paragraph, Row, Sparkline, Table, Widget};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Gauge, Paragraph, Row, Sparkline, Table, Widget,
+};
 
-use crate::report::dashboard::{Dashboard, Tile};
+use crate::report::dashboard::{Dashboard, PendingWaiver, Tile};
 use crate::text::sanitize_line;
 use crate::tui::commands::Disabled;
 use crate::tui::{CommandId, Ctx, Effect, Msg, ScreenId};
@@ -28,12 +30,35 @@ pub fn may_supervise(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
+/// What the dashboard asks the runtime to do through the core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SupAction {
+    /// Read the pending-waiver worklist (audited).
+    LoadWaivers,
+    ApproveWaiver {
+        id: i64,
+    },
+    RejectWaiver {
+        id: i64,
+    },
+}
+
+/// The pending-waiver worklist shown over the tiles.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Worklist {
+    pub rows: Vec<PendingWaiver>,
+    pub total: i64,
+    pub selected: usize,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DashboardState {
     /// The figures as last read (None: not read yet).
     pub data: Option<Box<Dashboard>>,
     /// The selected tile (index into [`Tile::ALL`]).
     pub selected: usize,
+    /// The worklist, when open (Esc closes it).
+    pub worklist: Option<Worklist>,
 }
 
 const PER_PAGE: usize = 4;
@@ -59,8 +84,63 @@ pub fn open_tile(t: Tile) -> Effect {
 
 pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
     use CommandId as C;
+    if let Some(w) = &mut s.worklist {
+        let chosen = w.rows.get(w.selected).map(|r| r.id);
+        match msg {
+            Msg::Waivers(rows, total) => {
+                w.selected = w.selected.min(rows.len().saturating_sub(1));
+                w.rows = rows;
+                w.total = total;
+                return Effect::None;
+            }
+            Msg::Command(C::NextTile) => {
+                w.selected = (w.selected + 1).min(w.rows.len().saturating_sub(1));
+                return Effect::None;
+            }
+            Msg::Command(C::PrevTile) => {
+                w.selected = w.selected.saturating_sub(1);
+                return Effect::None;
+            }
+            Msg::Command(C::ApproveListedWaiver) => {
+                return match chosen {
+                    Some(id) => Effect::Supervisor(SupAction::ApproveWaiver { id }),
+                    None => Effect::Status("no pending waiver to approve".into()),
+                };
+            }
+            Msg::Command(C::RejectListedWaiver) => {
+                return match chosen {
+                    Some(id) => Effect::Supervisor(SupAction::RejectWaiver { id }),
+                    None => Effect::Status("no pending waiver to reject".into()),
+                };
+            }
+            Msg::Command(C::Back) => {
+                s.worklist = None;
+                return Effect::None;
+            }
+            Msg::Command(C::OpenTile) => {
+                return match w.rows.get(w.selected) {
+                    Some(r) => Effect::OpenEncounter {
+                        encounter_id: r.encounter_id,
+                    },
+                    None => Effect::None,
+                };
+            }
+            _ => {}
+        }
+    }
     match msg {
         Msg::Dashboard(d) => s.data = Some(d),
+        Msg::Waivers(rows, total) => {
+            s.worklist = Some(Worklist {
+                rows,
+                total,
+                selected: 0,
+            })
+        }
+        Msg::Command(C::WaiverWorklist) => return Effect::Supervisor(SupAction::LoadWaivers),
+        Msg::Command(C::ApproveListedWaiver | C::RejectListedWaiver) => {
+            return Effect::Status("open the worklist first (w)".into());
+        }
         Msg::Command(C::NextTile) => s.selected = (s.selected + 1).min(Tile::ALL.len() - 1),
         Msg::Command(C::PrevTile) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::NextTilePage) => {
@@ -74,6 +154,62 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
         _ => {}
     }
     Effect::None
+}
+
+/// The worklist over the whole body: one row per pending waiver, the selected one marked.
+fn render_worklist(w: &Worklist, area: Rect, buf: &mut Buffer) {
+    let block = Block::bordered().title(format!(
+        " Pending waivers: {} of {} · A approve · R reject · enter chart · esc tiles ",
+        w.rows.len(),
+        w.total
+    ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if w.rows.is_empty() {
+        Paragraph::new("No waiver is waiting for approval.").render(inner, buf);
+        return;
+    }
+    // Keep the selection on screen (one header row).
+    let fit = (inner.height as usize).saturating_sub(1).max(1);
+    let first = w.selected.saturating_sub(fit - 1);
+    let rows: Vec<Row> = w
+        .rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(fit)
+        .map(|(i, r)| {
+            let row = Row::new(vec![
+                r.id.to_string(),
+                sanitize_line(&r.visit_number).into_owned(),
+                sanitize_line(&r.mrn).into_owned(),
+                sanitize_line(&r.kind).into_owned(),
+                sanitize_line(&r.provider).into_owned(),
+                sanitize_line(&r.waive_reason).into_owned(),
+                sanitize_line(&r.note).into_owned(),
+            ]);
+            if i == w.selected { row.reversed() } else { row }
+        })
+        .collect();
+    Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(9),
+            Constraint::Length(13),
+            Constraint::Length(16),
+            Constraint::Min(4),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "ID", "VISIT", "MRN", "KIND", "PROVIDER", "WAIVER", "NOTE",
+        ])
+        .bold(),
+    )
+    .render(inner, buf);
 }
 
 fn money(v: f64) -> String {
@@ -122,13 +258,21 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             ])
             .areas(area);
             let r = &d.delinquency;
-            let ratio = r
-                .rate_percent
-                .map_or(0.0, |v| (v / (2.0 * r.alert_percent.max(1.0))).clamp(0.0, 1.0));
+            let ratio = r.rate_percent.map_or(0.0, |v| {
+                (v / (2.0 * r.alert_percent.max(1.0))).clamp(0.0, 1.0)
+            });
             Gauge::default()
                 .ratio(ratio)
-                .label(format!("{} (alert {:.0}%)", pct(r.rate_percent), r.alert_percent))
-                .gauge_style(if r.alert { Style::new().red() } else { Style::new().green() })
+                .label(format!(
+                    "{} (alert {:.0}%)",
+                    pct(r.rate_percent),
+                    r.alert_percent
+                ))
+                .gauge_style(if r.alert {
+                    Style::new().red()
+                } else {
+                    Style::new().green()
+                })
                 .render(g, buf);
             lines(
                 text,
@@ -145,7 +289,10 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             let data: Vec<u64> = d
                 .delinquency_trend
                 .iter()
-                .map(|p| p.rate_percent.map_or(0, |v| (v * 10.0).round().max(0.0) as u64))
+                .map(|p| {
+                    p.rate_percent
+                        .map_or(0, |v| (v * 10.0).round().max(0.0) as u64)
+                })
                 .collect();
             Sparkline::default().data(&data).render(spark, buf);
         }
@@ -153,7 +300,11 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             let total: i64 = d.aging_totals.iter().sum();
             let [head, chart] =
                 Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-            lines(head, buf, vec![format!("{total} open; days since assignment")]);
+            lines(
+                head,
+                buf,
+                vec![format!("{total} open; days since assignment")],
+            );
             let bars: Vec<Bar> = d
                 .buckets
                 .iter()
@@ -175,15 +326,20 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             area,
             buf,
             vec![
-                format!("DNFB {:>7}  avg {:.1} days", d.dnfb_count, d.dnfb_average_days),
                 format!(
-                    "      {:>7}  {} revenue days",
-                    money(d.dnfb_dollars),
+                    "DNFB {:>8}  avg {:.1} days",
+                    d.dnfb_count, d.dnfb_average_days
+                ),
+                format!("     {:>8}  charges", money(d.dnfb_dollars)),
+                format!(
+                    "     {:>8}  revenue days (COD-22 < 5)",
                     d.revenue_days.map_or("n/a".into(), |v| format!("{v:.1}"))
                 ),
-                "      target < 5 days (COD-22)".into(),
-                format!("DNFC {:>7}  avg {:.1} days", d.dnfc_count, d.dnfc_average_days),
-                format!("      {:>7}  over dnfc_target_days", d.dnfc_over_target),
+                format!(
+                    "DNFC {:>8}  avg {:.1} days",
+                    d.dnfc_count, d.dnfc_average_days
+                ),
+                format!("     {:>8}  over dnfc_target_days", d.dnfc_over_target),
             ],
         ),
         Tile::Coding => {
@@ -192,7 +348,7 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
                 format!("on hold (query) {:>7}", d.on_hold_query),
                 format!("queries past due{:>7}", d.queries_past_due),
                 format!("expired claims  {:>7}", d.expired_claims),
-                format!("waivers pending {:>7}", d.pending_waivers),
+                format!("waivers pending {:>7}  (w: worklist)", d.pending_waivers),
             ];
             for h in d.held_for_documentation.iter().take(3) {
                 v.push(format!(
@@ -235,9 +391,15 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             buf,
             vec![
                 "Accounting of disclosures (164.528)".into(),
-                format!("  open {:>6}   past due {:>6}", d.accounting_open, d.accounting_overdue),
+                format!(
+                    "  open {:>6}   past due {:>6}",
+                    d.accounting_open, d.accounting_overdue
+                ),
                 "Amendments (164.526)".into(),
-                format!("  open {:>6}   past due {:>6}", d.amendments_open, d.amendments_overdue),
+                format!(
+                    "  open {:>6}   past due {:>6}",
+                    d.amendments_open, d.amendments_overdue
+                ),
             ],
         ),
         Tile::Throughput => {
@@ -266,7 +428,11 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             .header(Row::new(vec!["CODER", "TODAY", "WEEK", "PER H"]).bold())
             .render(area, buf);
             if empty && area.height > 2 {
-                let r = Rect { y: area.y + 1, height: 1, ..area };
+                let r = Rect {
+                    y: area.y + 1,
+                    height: 1,
+                    ..area
+                };
                 lines(r, buf, vec!["(no coding completed this week)".into()]);
             }
             if area.height > 1 {
@@ -299,13 +465,18 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
 
 impl Widget for &DashboardState {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if let Some(w) = &self.worklist {
+            render_worklist(w, area, buf);
+            return;
+        }
         let Some(d) = &self.data else {
             Paragraph::new("Reading the department's figures…").render(area, buf);
             return;
         };
         let page = self.selected / PER_PAGE;
         let pages = Tile::ALL.len().div_ceil(PER_PAGE);
-        let [head, grid] = Layout::vertical([Constraint::Length(1), Constraint::Min(4)]).areas(area);
+        let [head, grid] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(4)]).areas(area);
         Paragraph::new(crate::tui::chrome::clip(
             &format!(
                 "Department as of {} · page {}/{} (pgdn/pgup) · enter opens the tile's list",
@@ -316,7 +487,8 @@ impl Widget for &DashboardState {
             area.width as usize,
         ))
         .render(head, buf);
-        let [top, bottom] = Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(grid);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(grid);
         let cells: Vec<Rect> = [top, bottom]
             .into_iter()
             .flat_map(|row| {
