@@ -136,3 +136,79 @@ fn april_counts_its_own_discharges_only() {
     assert_eq!(all.readmissions, 0);
     assert_eq!(all.los_mean, Some(2.0));
 }
+
+/// The same rules read from a database through the report layer: outpatient visits are not
+/// stays, a readmission after the period is seen, the drill-down lists the group's stays and
+/// the audit row names the MRNs it showed.
+#[test]
+fn outcomes_report_reads_the_database_and_audits_the_drill_down() {
+    use chartdesk::audit::{Action, Actor, Event, Subtype};
+    use chartdesk::report::{Report, Request, run};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store =
+        chartdesk::store::Store::open_or_create(&dir.path().join("o.db")).expect("store");
+    let sys = Actor::system("test");
+    store
+        .transact(&sys, |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO providers(id, family_name, given_name, credentials) VALUES (1, 'House', 'Greg', 'MD');
+                 INSERT INTO patients(id, mrn, family_name, given_name, birth_date, sex) VALUES
+                   (1, 'MRN1', 'Doe', 'Jane', '1960-02-03', 'F'), (2, 'MRN2', 'Roe', 'Rick', '1970-01-01', 'M');
+                 INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, discharge_at,
+                   attending_id, discharge_disposition, him_status, coding_status) VALUES
+                   (1, 'V1', 1, 'inpatient', 'MED', '2026-03-01T08:00:00', '2026-03-05T10:00:00', 1, '01', 'doc_complete', 'ready'),
+                   (2, 'V2', 1, 'outpatient', 'MED', '2026-03-10T08:00:00', '2026-03-10T09:00:00', 1, '01', 'doc_complete', 'ready'),
+                   (3, 'V3', 1, 'inpatient', 'MED', '2026-04-02T08:00:00', '2026-04-04T10:00:00', 1, '01', 'doc_complete', 'ready'),
+                   (4, 'V4', 2, 'inpatient', 'SURG', '2026-03-20T08:00:00', '2026-03-20T18:00:00', 1, '20', 'doc_complete', 'ready');",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 1));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .expect("fixture");
+    let out = run(
+        &mut store,
+        &sys,
+        Request::Outcomes {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 3, 1),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 3, 31),
+            by: GroupBy::Service,
+            key: Some("MED".into()),
+        },
+    )
+    .expect("report");
+    let Report::Outcomes(o) = &out.report else {
+        panic!("outcomes")
+    };
+    assert_eq!(
+        o.total, 2,
+        "V1 and V4; V2 is outpatient, V3 leaves in April"
+    );
+    assert_eq!(o.all.deaths, 1);
+    assert_eq!(o.all.index_stays, 1);
+    assert_eq!(
+        o.all.readmissions, 1,
+        "V1 readmitted by V3 after the period"
+    );
+    assert_eq!(o.encounters.len(), 1);
+    assert_eq!(o.encounters[0].readmitted_by.as_deref(), Some("V3"));
+    assert_eq!(out.mrns.as_deref(), Some("MRN1"));
+    let detail: String = store
+        .conn()
+        .query_row(
+            "SELECT detail FROM audit_log WHERE entity_type = 'report' AND entity_id = 'outcomes'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit row");
+    assert!(detail.contains("MRN1"), "{detail}");
+    let text =
+        chartdesk::report_cli::render(&out.report, chartdesk::report::Format::Csv).expect("csv");
+    assert!(
+        text.starts_with("encounter_id,visit,mrn,group,los_days"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1,V1,MRN1,MED,4,01,false,false,true,V3,"),
+        "{text}"
+    );
+}

@@ -332,7 +332,7 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
                 ),
                 format!("     {:>8}  charges", money(d.dnfb_dollars)),
                 format!(
-                    "     {:>8}  revenue days (COD-22 < 5)",
+                    "     {:>8}  rev. days (COD-22 < 5)",
                     d.revenue_days.map_or("n/a".into(), |v| format!("{v:.1}"))
                 ),
                 format!(
