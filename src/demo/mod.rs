@@ -249,6 +249,9 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
 ///
 /// `incomplete` charts get their deficiencies from analysis (`analyze --scope analyzed`, run
 /// by `demo` and `gen` after the generator), which reads the missing and unsigned documents.
+/// (id, reason, kind, coded_at, analyzed_at) of a coded encounter.
+type CodedRow = (i64, String, String, String, Option<String>);
+
 fn backing_records(tx: &Tx<'_>, first: i64, last: i64) -> Result<(), CoreError> {
     let expire = crate::settings::get_i64(tx, "query_expire_days")?;
     let def_days = crate::settings::get_i64(tx, "deficiency_delinquent_days")?;
@@ -286,7 +289,7 @@ fn backing_records(tx: &Tx<'_>, first: i64, last: i64) -> Result<(), CoreError> 
             params![tx.last_insert_rowid(), qid],
         )?;
     }
-    let coded: Vec<(i64, String, String, String, Option<String>)> = {
+    let coded: Vec<CodedRow> = {
         let mut st = tx.prepare(
             "SELECT id, reason, kind, coded_at, analyzed_at FROM encounters
               WHERE id BETWEEN ?1 AND ?2 AND coding_status IN ('coded','final_billed') ORDER BY id",

@@ -92,6 +92,9 @@ pub fn read(conn: &Reader, as_of: NaiveDate, today: NaiveDate) -> Result<DnfbRep
     })
 }
 
+/// (status, count, days, max days, over target) of one coding status.
+type StatusRow = (String, i64, i64, Option<i64>, Option<i64>);
+
 /// DNFB/DNFC on a past day, from the discharge, coded and final-billed dates.
 fn past_counts(conn: &Reader, as_of: NaiveDate) -> Result<Dnfb, CoreError> {
     let target = crate::settings::get_i64(conn, "dnfc_target_days")?;
@@ -108,7 +111,7 @@ fn past_counts(conn: &Reader, as_of: NaiveDate) -> Result<Dnfb, CoreError> {
             AND (final_billed_at IS NULL OR final_billed_at > ?1)
           GROUP BY 1 ORDER BY 1",
     )?;
-    let rows: Vec<(String, i64, i64, Option<i64>, Option<i64>)> = st
+    let rows: Vec<StatusRow> = st
         .query_map(params![day_end(as_of), day, floor, target], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
