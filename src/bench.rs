@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, crypt, lock, pdf, hl7, claims)
+    /// queue, crypt, lock, pdf, hl7, claims, dashboard)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -106,7 +106,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if args.wants("hl7") {
         crate::bench_hl7::run(&dir)?;
     }
-    if args.encounters > 0 && (args.wants("first") || args.wants("queue")) {
+    if args.encounters > 0
+        && (args.wants("first") || args.wants("queue") || args.wants("dashboard"))
+    {
         let db = big_database(&dir, args.encounters)?;
         deficiency_history(&db)?;
         if args.wants("first") {
@@ -114,6 +116,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
         if args.wants("queue") {
             crate::bench_queue::run(&db)?;
+        }
+        if args.wants("dashboard") {
+            crate::bench_dashboard::run(&db)?;
         }
     }
     if args.dir.is_none() {

@@ -1,35 +1,73 @@
-//! Rendering of `chartdesk report …` (table, CSV, JSON). Each report is audited as a query.
+//! Rendering of `chartdesk report …` (table, CSV, JSON). Reading, permission and audit are
+//! in [`crate::report`]; this file turns a [`Report`] into text and nothing else. CSV goes
+//! through the one writer ([`crate::csv_out::Table`]).
 
 use anyhow::Result;
-use chrono::NaiveDate;
-use serde_json::json;
 
-use crate::accounts::authorize;
-use crate::audit::{Action, Actor, Event, Subtype};
+use crate::audit::Actor;
 use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
 use crate::coding::report as coding_report;
+use crate::csv_out::Table as Csv;
 use crate::deficiency::lifecycle::BUCKETS;
-use crate::deficiency::report;
-use crate::domain::Perm;
+use crate::report::{self, Format, Report, Request};
 use crate::store::Store;
+use crate::text::sanitize_line;
 
-/// The given date, else the facility's today (the zone was read by `run`).
-fn today_or(d: Option<NaiveDate>) -> NaiveDate {
-    d.unwrap_or_else(|| crate::clock::facility_date(chrono::Utc::now()))
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Format {
+        match f {
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Csv => Format::Csv,
+            ReportFormat::Json => Format::Json,
+        }
+    }
 }
 
-/// One CSV value through the shared writer (quoting, formula neutralising).
-fn csv_field(s: &str) -> String {
-    crate::csv_out::field(s)
+/// The CLI's report command as a request of the report layer (None: answered elsewhere).
+pub fn request(cmd: ReportCmd) -> Option<(Request, Format)> {
+    Some(match cmd {
+        ReportCmd::Deficiencies { format, as_of } => {
+            (Request::Deficiencies { as_of }, format.into())
+        }
+        ReportCmd::Delinquency { format, as_of } => (Request::Delinquency { as_of }, format.into()),
+        ReportCmd::Dnfb { format, as_of } => (Request::Dnfb { as_of }, format.into()),
+        ReportCmd::Coding { format, from, to } => (Request::Coding { from, to }, format.into()),
+        ReportCmd::Roi { format, from, to } => (Request::Roi { from, to }, format.into()),
+        ReportCmd::DataQuality { rule, format } => (Request::DataQuality { rule }, format.into()),
+        ReportCmd::Letters { level, as_of } => (Request::Letters { level, as_of }, Format::Table),
+        ReportCmd::Suspension { format, as_of } => (Request::Suspension { as_of }, format.into()),
+        ReportCmd::Privacy { from, to, format } => (Request::Privacy { from, to }, format.into()),
+        ReportCmd::Rereview { desk, format } => (Request::Rereview { desk }, format.into()),
+        ReportCmd::Provider { provider, format } => (
+            Request::ProviderLetter {
+                provider,
+                csv: format == LetterFormat::Csv,
+            },
+            Format::Table,
+        ),
+        ReportCmd::Outcomes {
+            from,
+            to,
+            by,
+            key,
+            format,
+        } => (
+            Request::Outcomes {
+                from,
+                to,
+                by: by.into(),
+                key,
+            },
+            format.into(),
+        ),
+        ReportCmd::Disclosures { .. } | ReportCmd::Duplicates(_) => return None,
+    })
 }
 
 pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
-    // Calendar days are facility days (clock service): read the zone once for `today_or`.
-    crate::clock::facility_zone(store.conn())?;
-    let (name, perm) = match &cmd {
-        ReportCmd::Deficiencies { .. } => ("deficiencies", Perm::Administer),
-        ReportCmd::Delinquency { .. } => ("delinquency", Perm::Administer),
-        ReportCmd::Provider { .. } => ("provider_letter", Perm::AnalyzeDeficiencies),
+    match cmd {
+        // The accounting of disclosures and the duplicate list have their own audited reads
+        // (roi::disclosure, mpi::dup_report), kept where their rules are.
         ReportCmd::Disclosures {
             patient,
             from,
@@ -37,393 +75,692 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: ReportCmd) -> Result<String> {
             group_repeats,
             ..
         } => {
-            return crate::cli::roi::report_disclosures(
-                store,
-                actor,
-                patient,
-                *from,
-                *format,
-                *group_repeats,
-            );
+            crate::cli::roi::report_disclosures(store, actor, &patient, from, format, group_repeats)
         }
-        ReportCmd::Duplicates(args) => {
-            return crate::cli::mpi_report_duplicates(store, actor, args);
-        }
-        ReportCmd::Dnfb { .. } => ("dnfb", Perm::Administer),
-        ReportCmd::Coding { .. } => ("coding", Perm::Administer),
-        ReportCmd::Roi { .. } => ("roi", Perm::Administer),
-        ReportCmd::DataQuality { .. } => ("data_quality", Perm::AnalyzeDeficiencies),
-        ReportCmd::Letters { .. } => ("escalation_letters", Perm::AnalyzeDeficiencies),
-        ReportCmd::Suspension { .. } => ("suspension_list", Perm::AnalyzeDeficiencies),
-        ReportCmd::Privacy { .. } => ("privacy", Perm::Administer),
-        ReportCmd::Rereview { desk, .. } if desk == "coding" => ("rereview", Perm::Code),
-        ReportCmd::Rereview { .. } => ("rereview", Perm::AnalyzeDeficiencies),
-    };
-    authorize(store, actor, perm, "report", name)?;
-    let mut shown: Option<String> = None;
-    let out = match cmd {
-        ReportCmd::Deficiencies { format, as_of } => {
-            let today = today_or(as_of);
-            let aging = report::aging_by_kind(store.conn(), today)?;
-            let providers = report::by_provider(store.conn(), today)?;
-            match format {
-                ReportFormat::Json => {
-                    serde_json::to_string_pretty(
-                        &json!({"as_of": today, "by_kind_and_age": aging, "by_provider": providers}),
-                    )? + "\n"
-                }
-                ReportFormat::Csv => {
-                    let mut s = format!(
-                        "section,name,{},total,delinquent,delinquent_records,npi\n",
-                        BUCKETS.join(",")
-                    );
-                    for r in &aging {
-                        s += &format!(
-                            "kind,{},{},{},{},{},{},,,\n",
-                            r.kind, r.buckets[0], r.buckets[1], r.buckets[2], r.buckets[3], r.total
-                        );
-                    }
-                    for p in &providers {
-                        s += &format!(
-                            "provider,{},,,,,{},{},{},{}\n",
-                            csv_field(&p.provider),
-                            p.open,
-                            p.delinquent,
-                            p.delinquent_records,
-                            csv_field(p.npi.as_deref().unwrap_or(""))
-                        );
-                    }
-                    s
-                }
-                ReportFormat::Table => {
-                    let mut s = format!(
-                        "Open deficiencies by type and age (days since assignment), as of {today}\n"
-                    );
-                    s += &format!(
-                        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
-                        "TYPE", BUCKETS[0], BUCKETS[1], BUCKETS[2], BUCKETS[3], "TOTAL"
-                    );
-                    let mut tot = [0i64; 5];
-                    for r in &aging {
-                        s += &format!(
-                            "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
-                            r.kind, r.buckets[0], r.buckets[1], r.buckets[2], r.buckets[3], r.total
-                        );
-                        for (t, v) in tot.iter_mut().zip(r.buckets.iter().chain([r.total].iter())) {
-                            *t += v;
-                        }
-                    }
-                    s += &format!(
-                        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n\n",
-                        "ALL", tot[0], tot[1], tot[2], tot[3], tot[4]
-                    );
-                    s += &format!(
-                        "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
-                        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DEL.RECORDS"
-                    );
-                    for p in &providers {
-                        let name = crate::text::sanitize_line(&p.provider);
-                        s += &format!(
-                            "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
-                            name.chars().take(30).collect::<String>(),
-                            p.npi.as_deref().unwrap_or("-"),
-                            p.open,
-                            p.delinquent,
-                            p.delinquent_records
-                        );
-                    }
-                    s
-                }
-            }
-        }
-        ReportCmd::Delinquency { format, as_of } => {
-            let today = today_or(as_of);
-            let r = report::delinquency(store.conn(), today)?;
-            match format {
-                ReportFormat::Json => {
-                    serde_json::to_string_pretty(&json!({"as_of": today, "delinquency": r}))? + "\n"
-                }
-                ReportFormat::Csv => format!(
-                    "as_of,delinquent_records,discharges,months,average_monthly_discharges,rate_percent,alert_percent,alert\n{today},{},{},{},{:.2},{},{},{}\n",
-                    r.delinquent_records,
-                    r.discharges_in_period,
-                    r.months,
-                    r.average_monthly_discharges,
-                    r.rate_percent
-                        .map(|v| format!("{v:.2}"))
-                        .unwrap_or_default(),
-                    r.alert_percent,
-                    r.alert
-                ),
-                ReportFormat::Table => format!(
-                    "Delinquency rate (DEL-04) as of {today}\n  delinquent records (DEL-03)          {}\n  discharges in the previous {} months  {}\n  average monthly discharges           {:.1}\n  delinquency rate                     {}\n  alert threshold (DEL-05)             {:.0} %{}\n",
-                    r.delinquent_records,
-                    r.months,
-                    r.discharges_in_period,
-                    r.average_monthly_discharges,
-                    r.rate_percent
-                        .map(|v| format!("{v:.1} %"))
-                        .unwrap_or_else(|| "n/a (no discharges)".into()),
-                    r.alert_percent,
-                    if r.alert { "  — ALERT" } else { "" }
-                ),
-            }
-        }
-        // Answered above, before the permission check of department reports.
-        ReportCmd::Disclosures { .. } | ReportCmd::Duplicates(_) => String::new(),
-        ReportCmd::Dnfb { format, as_of } => {
-            dnfb_text(&coding_report::dnfb(store.conn(), today_or(as_of))?, format)?
-        }
-        ReportCmd::Coding { format, from, to } => {
-            let to = today_or(to);
-            let from = from.unwrap_or(to - chrono::Duration::days(30));
-            if from > to {
-                anyhow::bail!("--from {from} is after --to {to}");
-            }
-            let (policy, held) = coding_report::held_reasons(store.conn())?;
-            let t = coding_report::throughput(store.conn(), from, to)?;
-            coding_text(policy.as_str(), &held, &t, format)?
-        }
-        ReportCmd::Roi { format, from, to } => {
-            let today = crate::roi::request::today(store);
-            let to = to.unwrap_or(today);
-            let from = from.unwrap_or(to - chrono::Duration::days(30));
-            let m = crate::roi::report::roi_metrics(store.conn(), from, to, today.min(to))?;
-            match format {
-                ReportFormat::Json => serde_json::to_string_pretty(&m)? + "\n",
-                ReportFormat::Csv => crate::roi::report::format_csv(&m),
-                ReportFormat::Table => crate::roi::report::format_table(&m),
-            }
-        }
-        ReportCmd::DataQuality { rule, format } => {
-            let (text, mrns) =
-                crate::report_desk::data_quality(store.conn(), rule.as_deref(), format)?;
-            shown = Some(mrns);
-            text
-        }
-        ReportCmd::Letters { level, as_of } => {
-            let (text, mrns) = crate::report_desk::letters(store.conn(), level, today_or(as_of))?;
-            shown = Some(mrns);
-            text
-        }
-        ReportCmd::Suspension { format, as_of } => {
-            crate::report_desk::suspension(store.conn(), today_or(as_of), format)?
-        }
-        ReportCmd::Privacy { from, to, format } => {
-            let to = today_or(to);
-            let from = from.unwrap_or(to - chrono::Duration::days(30));
-            let (text, mrns) = crate::report_desk::privacy(store.conn(), from, to, format)?;
-            shown = Some(mrns);
-            text
-        }
-        ReportCmd::Rereview { desk, format } => {
-            let (text, mrns) = crate::report_desk::rereview(store.conn(), &desk, format)?;
-            shown = Some(mrns);
-            text
-        }
-        ReportCmd::Provider { provider, format } => {
-            let id: i64 = match provider.parse::<i64>() {
-                Ok(id) if provider.len() != 10 => id,
-                _ => store
-                    .conn()
-                    .query_row(
-                        "SELECT id FROM providers WHERE npi = ?1",
-                        [&provider],
-                        |r| r.get(0),
-                    )
-                    .map_err(|_| anyhow::anyhow!("no provider with id or NPI {provider}"))?,
+        ReportCmd::Duplicates(args) => crate::cli::mpi_report_duplicates(store, actor, &args),
+        cmd => {
+            let Some((req, format)) = request(cmd) else {
+                return Ok(String::new());
             };
-            let letter = report::provider_letter(
-                store.conn(),
-                id,
-                today_or(None),
-                format == LetterFormat::Csv,
-            )?;
-            // The letter lists patients: its audit row names every MRN shown (AUD-11).
-            let mut stmt = store.conn().prepare(
-                "SELECT p.mrn FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id
-                   JOIN patients p ON p.id = e.patient_id
-                  WHERE d.provider_id = ?1 AND d.status NOT IN ('completed','waived','void')
-                  ORDER BY d.assigned_at, d.id",
-            )?;
-            let mrns: Vec<String> = stmt
-                .query_map([id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            shown = Some(crate::audit::mrn_list(mrns.iter().map(String::as_str)));
-            letter
+            let out = report::run(store, actor, req)?;
+            render(&out.report, format)
         }
-    };
-    store.transact_read(actor, |_tx, audit| {
-        let mut detail = json!({"bytes": out.len()});
-        if let Some(m) = &shown {
-            detail["mrns"] = json!(m);
-        }
-        audit.record(Event::new(Action::Read, Subtype::Query, "report", name).detail(detail));
-        Ok::<_, crate::CoreError>(())
-    })?;
-    Ok(out)
+    }
+}
+
+/// One report as text in the given format.
+pub fn render(r: &Report, format: Format) -> Result<String> {
+    if format == Format::Json {
+        return Ok(serde_json::to_string_pretty(r)? + "\n");
+    }
+    let csv = format == Format::Csv;
+    Ok(match r {
+        Report::Deficiencies(d) => deficiencies_text(d, csv),
+        Report::Delinquency(d) => delinquency_text(d, csv),
+        Report::Dnfb(d) => dnfb_text(d, csv),
+        Report::Coding(c) => coding_text(c, csv),
+        Report::Roi(m) if csv => crate::roi::report::format_csv(m),
+        Report::Roi(m) => crate::roi::report::format_table(m),
+        Report::DataQuality(d) => data_quality_text(d, csv),
+        Report::Letters(l) => l.text.clone(),
+        Report::Suspension(s) => suspension_text(s, csv),
+        Report::Privacy(p) => privacy_text(p, csv),
+        Report::Rereview(r) => rereview_text(r, csv),
+        Report::ProviderLetter(l) => l.text.clone(),
+        Report::Outcomes(o) => outcomes_text(o, csv),
+    })
 }
 
 fn opt(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.2}")).unwrap_or_default()
 }
 
-/// DNFB/DNFC (DOMAIN §1 definitions, §7 metrics).
-fn dnfb_text(r: &coding_report::Dnfb, format: ReportFormat) -> Result<String> {
-    Ok(match format {
-        ReportFormat::Json => serde_json::to_string_pretty(r)? + "\n",
-        ReportFormat::Csv => {
-            let mut s =
-                String::from("section,coding_status,count,average_days,max_days,median_days\n");
-            s += &format!("dnfb,,{},{:.2},,\n", r.dnfb_count, r.dnfb_average_days);
-            s += &format!("dnfc,,{},{:.2},,\n", r.dnfc_count, r.dnfc_average_days);
-            s += &format!(
-                "discharge_to_coded,,{},{},,{}\n",
-                r.turnaround.coded,
-                opt(r.turnaround.mean_days),
-                opt(r.turnaround.median_days)
-            );
-            for b in &r.by_status {
-                s += &format!(
-                    "status,{},{},{:.2},{},\n",
-                    b.coding_status, b.count, b.average_days, b.max_days
-                );
-            }
-            s
+fn deficiencies_text(d: &report::deficiencies::DeficiencyAging, csv: bool) -> String {
+    let (aging, providers, today) = (&d.by_kind_and_age, &d.by_provider, d.as_of);
+    if csv {
+        let mut header = vec!["section", "name"];
+        header.extend(BUCKETS);
+        header.extend(["total", "delinquent", "delinquent_records", "npi"]);
+        let mut t = Csv::new(&header);
+        for r in aging {
+            let mut row = vec!["kind".to_string(), r.kind.clone()];
+            row.extend(r.buckets.iter().map(i64::to_string));
+            row.extend([
+                r.total.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            t.row(row);
         }
-        ReportFormat::Table => {
-            let mut s = format!("Discharged, not final billed (DNFB) as of {}\n", r.as_of);
-            s += &format!(
-                "  DNFB encounters                 {:>8}   average {:.1} days since discharge\n",
-                r.dnfb_count, r.dnfb_average_days
-            );
-            s += &format!(
-                "  DNFC (not final coded)          {:>8}   average {:.1} days; {} older than {} days (dnfc_target_days, COD-22)\n\n",
-                r.dnfc_count, r.dnfc_average_days, r.dnfc_over_target, r.dnfc_target_days
-            );
-            let t = &r.turnaround;
-            s.pop();
-            s += &format!(
-                "  discharge → coded, {} .. {}: {} encounters, mean {} days, median {} days\n\n",
-                t.from,
-                t.to,
-                t.coded,
-                t.mean_days.map_or("-".into(), |v| format!("{v:.1}")),
-                t.median_days.map_or("-".into(), |v| format!("{v:.1}"))
-            );
-            s += &format!(
-                "{:<16} {:>8} {:>10} {:>9}\n",
-                "CODING STATUS", "COUNT", "AVG DAYS", "MAX DAYS"
-            );
-            for b in &r.by_status {
-                s += &format!(
-                    "{:<16} {:>8} {:>10.1} {:>9}\n",
-                    b.coding_status, b.count, b.average_days, b.max_days
-                );
-            }
-            s
+        for p in providers {
+            let mut row = vec!["provider".to_string(), p.provider.clone()];
+            row.extend(std::iter::repeat_n(String::new(), 4));
+            row.extend([
+                p.open.to_string(),
+                p.delinquent.to_string(),
+                p.delinquent_records.to_string(),
+                p.npi.clone().unwrap_or_default(),
+            ]);
+            t.row(row);
         }
-    })
+        return t.finish();
+    }
+    let mut s =
+        format!("Open deficiencies by type and age (days since assignment), as of {today}\n");
+    s += &format!(
+        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
+        "TYPE", BUCKETS[0], BUCKETS[1], BUCKETS[2], BUCKETS[3], "TOTAL"
+    );
+    let mut tot = [0i64; 5];
+    for r in aging {
+        s += &format!(
+            "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
+            r.kind, r.buckets[0], r.buckets[1], r.buckets[2], r.buckets[3], r.total
+        );
+        for (t, v) in tot.iter_mut().zip(r.buckets.iter().chain([r.total].iter())) {
+            *t += v;
+        }
+    }
+    s += &format!(
+        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n\n",
+        "ALL", tot[0], tot[1], tot[2], tot[3], tot[4]
+    );
+    s += &format!(
+        "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
+        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DEL.RECORDS"
+    );
+    for p in providers {
+        let name = sanitize_line(&p.provider);
+        s += &format!(
+            "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
+            name.chars().take(30).collect::<String>(),
+            p.npi.as_deref().unwrap_or("-"),
+            p.open,
+            p.delinquent,
+            p.delinquent_records
+        );
+    }
+    s += &format!(
+        "{} provider(s), {} open deficiencies\n",
+        providers.len(),
+        d.total
+    );
+    s
+}
+
+fn delinquency_text(d: &report::delinquency::Delinquency, csv: bool) -> String {
+    let (r, today) = (&d.delinquency, d.as_of);
+    let rate = r.rate_percent;
+    if csv {
+        let mut t = Csv::new(&[
+            "as_of",
+            "delinquent_records",
+            "discharges",
+            "months",
+            "average_monthly_discharges",
+            "rate_percent",
+            "alert_percent",
+            "alert",
+        ]);
+        t.row([
+            today.to_string(),
+            r.delinquent_records.to_string(),
+            r.discharges_in_period.to_string(),
+            r.months.to_string(),
+            format!("{:.2}", r.average_monthly_discharges),
+            opt(rate),
+            r.alert_percent.to_string(),
+            r.alert.to_string(),
+        ]);
+        return t.finish();
+    }
+    format!(
+        "Delinquency rate (DEL-04) as of {today}\n  delinquent records (DEL-03)          {}\n  discharges in the previous {} months  {}\n  average monthly discharges           {:.1}\n  delinquency rate                     {}\n  alert threshold (DEL-05)             {:.0} %{}\n",
+        r.delinquent_records,
+        r.months,
+        r.discharges_in_period,
+        r.average_monthly_discharges,
+        rate.map(|v| format!("{v:.1} %"))
+            .unwrap_or_else(|| "n/a (no discharges)".into()),
+        r.alert_percent,
+        if r.alert { "  — ALERT" } else { "" }
+    )
+}
+
+/// DNFB/DNFC (DOMAIN §1 definitions, §7 metrics), with dollars and revenue days (COD-22).
+fn dnfb_text(d: &report::dnfb::DnfbReport, csv: bool) -> String {
+    let r = &d.counts;
+    if csv {
+        let mut t = Csv::new(&[
+            "section",
+            "coding_status",
+            "count",
+            "average_days",
+            "max_days",
+            "median_days",
+            "dollars",
+            "revenue_days",
+        ]);
+        t.row([
+            "dnfb".into(),
+            String::new(),
+            r.dnfb_count.to_string(),
+            format!("{:.2}", r.dnfb_average_days),
+            String::new(),
+            String::new(),
+            format!("{:.2}", d.dnfb_dollars),
+            opt(d.revenue_days),
+        ]);
+        t.row([
+            "dnfc".into(),
+            String::new(),
+            r.dnfc_count.to_string(),
+            format!("{:.2}", r.dnfc_average_days),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+        t.row([
+            "discharge_to_coded".into(),
+            String::new(),
+            r.turnaround.coded.to_string(),
+            opt(r.turnaround.mean_days),
+            String::new(),
+            opt(r.turnaround.median_days),
+            String::new(),
+            String::new(),
+        ]);
+        for b in &r.by_status {
+            t.row([
+                "status".into(),
+                b.coding_status.clone(),
+                b.count.to_string(),
+                format!("{:.2}", b.average_days),
+                b.max_days.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        return t.finish();
+    }
+    let mut s = format!(
+        "Discharged, not final billed (DNFB) as of {}{}\n",
+        r.as_of,
+        if d.recounted {
+            " (recounted from the discharge, coded and final-billed dates)"
+        } else {
+            ""
+        }
+    );
+    s += &format!(
+        "  DNFB encounters                 {:>8}   average {:.1} days since discharge\n",
+        r.dnfb_count, r.dnfb_average_days
+    );
+    s += &format!(
+        "  DNFB charges                 {:>11}   {} revenue days (target < {:.0}, COD-22){}\n",
+        format!("${:.2}", d.dnfb_dollars),
+        d.revenue_days.map_or("n/a".into(), |v| format!("{v:.1}")),
+        d.target_revenue_days,
+        if d.without_charges > 0 {
+            format!("; {} without charges", d.without_charges)
+        } else {
+            String::new()
+        }
+    );
+    s += &format!(
+        "  DNFC (not final coded)          {:>8}   average {:.1} days; {} older than {} days (dnfc_target_days, COD-22)\n",
+        r.dnfc_count, r.dnfc_average_days, r.dnfc_over_target, r.dnfc_target_days
+    );
+    let t = &r.turnaround;
+    s += &format!(
+        "  discharge → coded, {} .. {}: {} encounters, mean {} days, median {} days\n\n",
+        t.from,
+        t.to,
+        t.coded,
+        t.mean_days.map_or("-".into(), |v| format!("{v:.1}")),
+        t.median_days.map_or("-".into(), |v| format!("{v:.1}"))
+    );
+    s += &format!(
+        "{:<16} {:>8} {:>10} {:>9}\n",
+        "CODING STATUS", "COUNT", "AVG DAYS", "MAX DAYS"
+    );
+    for b in &r.by_status {
+        s += &format!(
+            "{:<16} {:>8} {:>10.1} {:>9}\n",
+            b.coding_status, b.count, b.average_days, b.max_days
+        );
+    }
+    s
 }
 
 /// Held-for-documentation reasons and coder throughput (DOMAIN §7, COD-20, COD-22).
-fn coding_text(
-    policy: &str,
-    held: &[coding_report::HeldReason],
-    t: &coding_report::Throughput,
-    format: ReportFormat,
-) -> Result<String> {
-    Ok(match format {
-        ReportFormat::Json => {
-            serde_json::to_string_pretty(
-                &json!({"hold_policy": policy, "held_for_documentation": held, "throughput": t}),
-            )? + "\n"
+fn coding_text(c: &report::coding::CodingReport, csv: bool) -> String {
+    let (policy, held, t) = (&c.hold_policy, &c.held_for_documentation, &c.throughput);
+    let coder_row = |section: &str, c: &coding_report::CoderThroughput| {
+        vec![
+            section.to_string(),
+            c.coder.clone(),
+            String::new(),
+            c.encounters.to_string(),
+            c.inpatient.to_string(),
+            c.outpatient.to_string(),
+            format!("{:.2}", c.hours_worked),
+            opt(c.per_hour),
+            opt(c.inpatient_per_hour),
+            opt(c.outpatient_per_hour),
+            c.edits_fired.to_string(),
+            c.edits_acknowledged.to_string(),
+            format!("{:.2}", c.edits_per_encounter),
+            c.error_edits.to_string(),
+            format!("{:.2}", c.error_edits_per_encounter),
+        ]
+    };
+    if csv {
+        let mut out = Csv::new(&[
+            "section",
+            "name",
+            "rule",
+            "encounters",
+            "inpatient",
+            "outpatient",
+            "hours_worked",
+            "per_hour",
+            "inpatient_per_hour",
+            "outpatient_per_hour",
+            "edits_fired",
+            "edits_acknowledged",
+            "edits_per_encounter",
+            "error_edits",
+            "error_edits_per_encounter",
+        ]);
+        for h in held {
+            let mut row = vec![
+                "held".to_string(),
+                h.kind.clone(),
+                h.rule.clone(),
+                h.encounters.to_string(),
+            ];
+            row.extend(std::iter::repeat_n(String::new(), 11));
+            out.row(row);
         }
-        ReportFormat::Csv => {
-            let mut s = String::from(
-                "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter,error_edits,error_edits_per_encounter\n",
-            );
-            for h in held {
-                s += &format!(
-                    "held,{},{},{},,,,,,,,,,,\n",
-                    h.kind,
-                    csv_field(&h.rule),
-                    h.encounters
-                );
-            }
-            for c in &t.coders {
-                s += &format!(
-                    "coder,{},,{},{},{},{:.2},{},{},{},{},{},{:.2},{},{:.2}\n",
-                    csv_field(&c.coder),
-                    c.encounters,
-                    c.inpatient,
-                    c.outpatient,
-                    c.hours_worked,
-                    opt(c.per_hour),
-                    opt(c.inpatient_per_hour),
-                    opt(c.outpatient_per_hour),
-                    c.edits_fired,
-                    c.edits_acknowledged,
-                    c.edits_per_encounter,
-                    c.error_edits,
-                    c.error_edits_per_encounter
-                );
-            }
-            s
+        for c in &t.coders {
+            out.row(coder_row("coder", c));
         }
-        ReportFormat::Table => {
-            let mut s = format!("Held for documentation (COD-20, coding_hold_policy = {policy})\n");
-            s += &format!("{:<20} {:<10} {:>10}\n", "DEFICIENCY", "RULE", "ENCOUNTERS");
-            for h in held {
-                s += &format!(
-                    "{:<20} {:<10} {:>10}\n",
-                    h.kind,
-                    crate::text::sanitize_line(&h.rule),
-                    h.encounters
-                );
+        for c in &c.excluded {
+            out.row(coder_row("excluded", c));
+        }
+        return out.finish();
+    }
+    let mut s = format!("Held for documentation (COD-20, coding_hold_policy = {policy})\n");
+    s += &format!("{:<20} {:<10} {:>10}\n", "DEFICIENCY", "RULE", "ENCOUNTERS");
+    for h in held {
+        s += &format!(
+            "{:<20} {:<10} {:>10}\n",
+            h.kind,
+            sanitize_line(&h.rule),
+            h.encounters
+        );
+    }
+    if held.is_empty() {
+        s += "(none)\n";
+    }
+    s += &format!(
+        "\nCoder throughput {} .. {} (targets: inpatient {:.1}/h, outpatient {:.1}/h, COD-22)\n",
+        t.from, t.to, t.target_ip_per_hour, t.target_op_per_hour
+    );
+    s += &format!(
+        "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n",
+        "CODER", "CODED", "IP", "OP", "HOURS", "PER H", "IP/H", "OP/H", "WARN/ENC", "ERROR/ENC"
+    );
+    for c in &t.coders {
+        s += &format!(
+            "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>9.2} {:>9.2}\n",
+            sanitize_line(&c.coder).chars().take(24).collect::<String>(),
+            c.encounters,
+            c.inpatient,
+            c.outpatient,
+            c.hours_worked,
+            opt(c.per_hour),
+            opt(c.inpatient_per_hour),
+            opt(c.outpatient_per_hour),
+            c.edits_per_encounter,
+            c.error_edits_per_encounter
+        );
+    }
+    if t.coders.is_empty() {
+        s += "(no completed coding by a signed-in coder in the period)\n";
+    }
+    if !c.excluded.is_empty() {
+        let n: i64 = c.excluded.iter().map(|c| c.encounters).sum();
+        s += &format!(
+            "Excluded: {n} encounter(s) coded by system actors ({}), not a person's work.\n",
+            c.excluded
+                .iter()
+                .map(|c| sanitize_line(&c.coder).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s
+}
+
+fn data_quality_text(d: &report::data_quality::DataQuality, csv: bool) -> String {
+    let rows = &d.implausible;
+    if csv {
+        let mut t = Csv::new(&[
+            "rule",
+            "encounter_id",
+            "visit",
+            "mrn",
+            "type",
+            "admit",
+            "discharge",
+            "detail",
+            "found",
+        ]);
+        for r in rows {
+            t.row([
+                r.rule.clone(),
+                r.encounter_id.to_string(),
+                r.visit_number.clone(),
+                r.mrn.clone(),
+                r.kind.clone(),
+                r.admit_at.clone(),
+                r.discharge_at.clone().unwrap_or_default(),
+                r.detail.clone(),
+                r.found_at.clone(),
+            ]);
+        }
+        return t.finish();
+    }
+    let mut s = if d.cutover.is_empty() {
+        String::from(
+            "No cut-over date (setting analysis_cutover_date): every discharge is analysed.\n",
+        )
+    } else {
+        format!(
+            "Cut-over {}: {} encounter(s) discharged before it are kept as history, not analysed.\n",
+            d.cutover, d.history_encounters
+        )
+    };
+    s += &format!("Implausible encounters kept out of analysis: {}\n", d.total);
+    let mut last = "";
+    for r in rows {
+        if r.rule != last {
+            s += &format!("\n{}\n", r.rule);
+            last = &r.rule;
+        }
+        s += &format!(
+            "  {:<12} {:<11} {:<11} {}\n",
+            sanitize_line(&r.visit_number),
+            sanitize_line(&r.mrn),
+            r.kind,
+            sanitize_line(&r.detail)
+        );
+    }
+    s
+}
+
+fn suspension_text(d: &report::suspension::Suspension, csv: bool) -> String {
+    let rows = &d.suspension_list;
+    if csv {
+        let mut t = Csv::new(&[
+            "provider",
+            "npi",
+            "open",
+            "at_level",
+            "oldest_days",
+            "level",
+        ]);
+        for r in rows {
+            t.row([
+                r.name.clone(),
+                r.npi.clone().unwrap_or_default(),
+                r.open.to_string(),
+                r.at_level.to_string(),
+                r.oldest_days.to_string(),
+                r.level.to_string(),
+            ]);
+        }
+        return t.finish();
+    }
+    let mut s = format!(
+        "Physician suspension list as of {} ({} physician(s))\n",
+        d.as_of, d.total
+    );
+    s += &format!(
+        "{:<32} {:<10} {:>6} {:>9} {:>7}\n",
+        "PHYSICIAN", "NPI", "OPEN", "AT LEVEL", "OLDEST"
+    );
+    for r in rows {
+        s += &format!(
+            "{:<32} {:<10} {:>6} {:>9} {:>7}\n",
+            sanitize_line(&r.name).chars().take(32).collect::<String>(),
+            r.npi.as_deref().unwrap_or("-"),
+            r.open,
+            r.at_level,
+            r.oldest_days
+        );
+    }
+    s
+}
+
+fn privacy_text(d: &report::privacy::Privacy, csv: bool) -> String {
+    let rows = &d.opens;
+    if csv {
+        let mut t = Csv::new(&[
+            "opened_at",
+            "user",
+            "role",
+            "mrn",
+            "document",
+            "labels",
+            "purpose",
+            "reason",
+        ]);
+        for r in rows {
+            t.row([
+                r.opened_at.clone(),
+                r.username.clone(),
+                r.role.clone(),
+                r.mrn.clone(),
+                r.document_id.to_string(),
+                r.labels.clone(),
+                r.purpose.clone(),
+                r.reason.clone(),
+            ]);
+        }
+        return t.finish();
+    }
+    let mut s = format!(
+        "Break-the-glass opens of sensitive documents, {} to {}: {}\n",
+        d.from, d.to, d.total
+    );
+    for r in rows {
+        s += &format!(
+            "{} {:<12} {:<10} {:<11} doc {:<6} {:<20} {:<8} {}\n",
+            r.opened_at,
+            sanitize_line(&r.username),
+            r.role,
+            sanitize_line(&r.mrn),
+            r.document_id,
+            sanitize_line(&r.labels),
+            r.purpose,
+            sanitize_line(&r.reason)
+        );
+    }
+    s
+}
+
+fn rereview_text(d: &report::rereview::Rereview, csv: bool) -> String {
+    let rows = &d.flags;
+    if csv {
+        let mut t = Csv::new(&[
+            "flag",
+            "encounter_id",
+            "visit",
+            "mrn",
+            "document_id",
+            "document",
+            "reason",
+            "flagged_at",
+        ]);
+        for r in rows {
+            t.row([
+                r.id.to_string(),
+                r.encounter_id.to_string(),
+                r.visit_number.clone(),
+                r.mrn.clone(),
+                r.document_id.to_string(),
+                r.document.clone(),
+                r.reason.clone(),
+                r.flagged_at.clone(),
+            ]);
+        }
+        return t.finish();
+    }
+    let mut s = format!("Encounters flagged for {} re-review: {}\n", d.desk, d.total);
+    for r in rows {
+        s += &format!(
+            "#{:<5} {:<12} {:<11} {}  ({})\n",
+            r.id,
+            sanitize_line(&r.visit_number),
+            sanitize_line(&r.mrn),
+            sanitize_line(&r.reason),
+            r.flagged_at
+        );
+    }
+    s
+}
+
+fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
+    let dispo = |r: &report::outcomes::OutcomeRow| {
+        r.dispositions
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", if k.is_empty() { "-" } else { k }))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if csv {
+        if o.key.is_some() {
+            let mut t = Csv::new(&[
+                "encounter_id",
+                "visit",
+                "mrn",
+                "group",
+                "los_days",
+                "disposition",
+                "died",
+                "left_ama",
+                "index_stay",
+                "readmitted_by",
+                "planned_readmission",
+            ]);
+            for e in &o.encounters {
+                t.row([
+                    e.encounter_id.to_string(),
+                    e.visit_number.clone(),
+                    e.mrn.clone(),
+                    e.group.clone(),
+                    e.los_days.to_string(),
+                    e.disposition.clone(),
+                    e.died.to_string(),
+                    e.left_ama.to_string(),
+                    e.index_stay.to_string(),
+                    e.readmitted_by.clone().unwrap_or_default(),
+                    e.planned_readmission.clone().unwrap_or_default(),
+                ]);
             }
-            if held.is_empty() {
-                s += "(none)\n";
-            }
+            return t.finish();
+        }
+        let mut t = Csv::new(&[
+            "group",
+            "stays",
+            "los_mean",
+            "los_median",
+            "index_stays",
+            "readmissions",
+            "readmission_percent",
+            "deaths",
+            "mortality_percent",
+            "left_ama",
+            "left_ama_percent",
+            "dispositions",
+        ]);
+        for r in o.groups.iter().chain([&o.all]) {
+            t.row([
+                r.group.clone(),
+                r.stays.to_string(),
+                opt(r.los_mean),
+                opt(r.los_median),
+                r.index_stays.to_string(),
+                r.readmissions.to_string(),
+                opt(r.readmission_rate_percent),
+                r.deaths.to_string(),
+                opt(r.mortality_percent),
+                r.left_ama.to_string(),
+                opt(r.left_ama_percent),
+                dispo(r),
+            ]);
+        }
+        return t.finish();
+    }
+    let p = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}%"));
+    let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}"));
+    let mut s = format!(
+        "Inpatient outcomes by {:?}, discharged {} .. {} ({} stays; 30-day all-cause readmissions, CMS-style: see README)\n",
+        o.by, o.from, o.to, o.total
+    )
+    .to_lowercase()
+    .replacen("inpatient", "Inpatient", 1);
+    s += &format!(
+        "{:<24} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>5}\n",
+        "GROUP", "STAYS", "LOS", "MEDIAN", "INDEX", "READM", "DEATHS", "MORT", "AMA"
+    );
+    for r in o.groups.iter().chain([&o.all]) {
+        s += &format!(
+            "{:<24} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>5}\n",
+            sanitize_line(&r.group).chars().take(24).collect::<String>(),
+            r.stays,
+            f(r.los_mean),
+            f(r.los_median),
+            r.index_stays,
+            format!("{} {}", r.readmissions, p(r.readmission_rate_percent)),
+            r.deaths,
+            p(r.mortality_percent),
+            r.left_ama
+        );
+    }
+    s += &format!(
+        "\nDisposition mix (UB-04 status: stays): {}\n",
+        dispo(&o.all)
+    );
+    if let Some(k) = &o.key {
+        s += &format!(
+            "\nStays behind {} ({}):\n",
+            sanitize_line(k),
+            o.encounters.len()
+        );
+        for e in &o.encounters {
             s += &format!(
-                "\nCoder throughput {} .. {} (targets: inpatient {:.1}/h, outpatient {:.1}/h, COD-22)\n",
-                t.from, t.to, t.target_ip_per_hour, t.target_op_per_hour
+                "  {:<12} {:<11} LOS {:>3}  status {:<3} {}{}\n",
+                sanitize_line(&e.visit_number),
+                sanitize_line(&e.mrn),
+                e.los_days,
+                sanitize_line(&e.disposition),
+                e.readmitted_by
+                    .as_deref()
+                    .map(|v| format!("readmitted {}", sanitize_line(v)))
+                    .unwrap_or_default(),
+                e.planned_readmission
+                    .as_deref()
+                    .map(|v| format!("planned readmission {}", sanitize_line(v)))
+                    .unwrap_or_default(),
             );
-            s += &format!(
-                "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n",
-                "CODER",
-                "CODED",
-                "IP",
-                "OP",
-                "HOURS",
-                "PER H",
-                "IP/H",
-                "OP/H",
-                "WARN/ENC",
-                "ERROR/ENC"
-            );
-            for c in &t.coders {
-                s += &format!(
-                    "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>9.2} {:>9.2}\n",
-                    crate::text::sanitize_line(&c.coder)
-                        .chars()
-                        .take(24)
-                        .collect::<String>(),
-                    c.encounters,
-                    c.inpatient,
-                    c.outpatient,
-                    c.hours_worked,
-                    opt(c.per_hour),
-                    opt(c.inpatient_per_hour),
-                    opt(c.outpatient_per_hour),
-                    c.edits_per_encounter,
-                    c.error_edits_per_encounter
-                );
-            }
-            if t.coders.is_empty() {
-                s += "(no completed coding in the period)\n";
-            }
-            s
         }
-    })
+    }
+    s
 }

@@ -64,6 +64,19 @@ fn coding_from_the_command_line() {
         .args(["coding", "queue", "--type", "ward"])
         .assert()
         .code(1);
+    // Every list says its total, not its page size (issue #15).
+    cd(&db)
+        .args(["coding", "held", "--limit", "0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 of 1 encounter(s)"));
+    let out = cd(&db)
+        .args(["coding", "queue", "--format", "json"])
+        .output()
+        .expect("run");
+    let q: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(q["total"], 1);
+    assert_eq!(q["rows"][0]["visit_number"], "V30");
     // A manifestation code as principal: saved, but completion is blocked by MCE-06.
     cd(&db)
         .args([
@@ -176,6 +189,16 @@ fn coding_from_the_command_line() {
             "--format",
             "json",
         ])
+        .output()
+        .expect("run");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["dnfb_count"], 2);
+    // As of a past day the report counts what was true then (issue #15): V30 was coded
+    // today, after 2026-03-10, so on that day it was still not final coded.
+    assert_eq!(r["dnfc_count"], 2, "V30 was not yet coded on 2026-03-10");
+    assert_eq!(r["recounted"], true);
+    let out = cd(&db)
+        .args(["report", "dnfb", "--format", "json"])
         .output()
         .expect("run");
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

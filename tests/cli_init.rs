@@ -218,3 +218,36 @@ fn gen_after_a_kill_resumes_the_run_instead_of_adding_another() {
     let out = generate(&db).output().expect("gen third");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("resuming"));
 }
+
+/// Issue #15: a fresh database takes the facility's name at `init` (`--facility`), so its
+/// letters do not say "Demo General Hospital".
+#[test]
+fn init_takes_the_facility_name() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("site.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chartdesk"))
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--facility", "Riverside Community Hospital"])
+        .env_remove("CHARTDESK_DB")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = chartdesk::store::Store::open(&db).expect("open");
+    assert_eq!(
+        chartdesk::settings::get(store.conn(), chartdesk::settings::Key::FacilityName).expect("setting"),
+        "Riverside Community Hospital"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chartdesk"))
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--facility", " "])
+        .env_remove("CHARTDESK_DB")
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "an empty name is refused");
+}

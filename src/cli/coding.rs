@@ -315,6 +315,25 @@ fn print_list(store: &mut Store, actor: &Actor, list: CodingList, a: ListArgs) -
         service: a.service.clone(),
     };
     let rows = coding_page(store, actor, list, &filter, None, a.limit)?;
-    print!("{}", list_text(&rows, list, a.format)?);
+    // The whole list's size (a count, no patient data), so a page never reads as the total.
+    let policy = crate::coding::hold::policy_in_force(store.conn())?;
+    let total = crate::coding::queue::list_total(store.conn(), policy, list, &filter)?;
+    let text = match a.format {
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(
+                &serde_json::json!({"total": total, "shown": rows.len(), "rows": rows}),
+            )? + "\n"
+        }
+        ReportFormat::Csv => list_text(&rows, list, a.format)?,
+        ReportFormat::Table => {
+            let t = list_text(&rows, list, a.format)?;
+            let last = format!("{} encounter(s)\n", rows.len());
+            match t.strip_suffix(&last) {
+                Some(head) => format!("{head}{} of {total} encounter(s)\n", rows.len()),
+                None => t,
+            }
+        }
+    };
+    print!("{text}");
     Ok(())
 }

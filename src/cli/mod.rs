@@ -61,7 +61,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a new, empty chartdesk database (or check that an existing one is current)
-    Init,
+    Init(InitArgs),
     /// Check USER's password and leave a short-lived session for this OS user and terminal
     /// (`cli_session_minutes`); later commands act as USER without `--as` (AUD-10)
     Login { user: String },
@@ -189,6 +189,14 @@ pub struct DemoArgs {
     /// Build the database and print where it is, without opening the TUI
     #[arg(long)]
     pub no_tui: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The facility's name, printed on letters, packets and screens [asked when run at a
+    /// terminal]
+    #[arg(long)]
+    pub facility: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -486,6 +494,42 @@ pub enum ReportCmd {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+    /// Inpatient outcomes by service, attending or month: length of stay, disposition mix,
+    /// 30-day all-cause readmissions (CMS-style, see the README), in-hospital mortality, left
+    /// against medical advice; `--key` lists the stays behind one group
+    Outcomes {
+        /// First discharge day counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last discharge day counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = OutcomeGroup::Service)]
+        by: OutcomeGroup,
+        /// Drill down: the stays behind this group (a service, an attending, or YYYY-MM)
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+}
+
+/// How `report outcomes` groups stays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeGroup {
+    Service,
+    Attending,
+    Month,
+}
+
+impl From<OutcomeGroup> for crate::report::outcomes::GroupBy {
+    fn from(g: OutcomeGroup) -> Self {
+        match g {
+            OutcomeGroup::Service => Self::Service,
+            OutcomeGroup::Attending => Self::Attending,
+            OutcomeGroup::Month => Self::Month,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -625,9 +669,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = Store::open(&path)?;
             run_tui(store, Vec::new())?;
         }
-        Some(Command::Init) => {
+        Some(Command::Init(args)) => {
             let path = database_path(cli.db.as_deref())?;
             let init = session::system(&path, "init")?;
+            let facility = facility_name(args.facility.as_deref(), path.exists())?;
             if path.exists() {
                 let mut store = Store::open_or_create(&path)?;
                 let codes = crate::codes::load_embedded(&mut store, &init)?;
@@ -637,8 +682,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     crate::store::SCHEMA_VERSION
                 );
                 println!("{codes}");
+                if let Some(name) = &facility {
+                    settings::set(&mut store, &init, "facility_name", name)?;
+                    println!("facility_name = {name}");
+                }
             } else {
                 let codes = init_new(&path)?;
+                match &facility {
+                    Some(name) => {
+                        let mut store = Store::open(&path)?;
+                        settings::set(&mut store, &init, "facility_name", name)?;
+                        println!("facility_name = {name}");
+                    }
+                    None => println!(
+                        "facility name not set (letters print the default): chartdesk --db {} settings set facility_name \"NAME\", or init --facility NAME",
+                        path.display()
+                    ),
+                }
                 println!(
                     "created {} (schema version {})",
                     path.display(),
@@ -721,6 +781,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let started = std::time::Instant::now();
             let summary = demo::generate(&mut store, &generator, &spec)?;
+            // Incomplete charts get their deficiency rows as of their analysis time (issue
+            // #15: incomplete ⇔ an open deficiency), as `demo` does.
+            crate::deficiency::ops::analyze_batch(
+                &mut store,
+                &generator,
+                crate::deficiency::ops::AnalyzeScope::Analyzed,
+            )?;
             // The HIM desk states of issue #13 (orders, consults, cosign, re-review).
             demo::desk::seed(&mut store, &generator)?;
             println!(
@@ -1019,6 +1086,33 @@ fn run_tui(mut store: Store, demo_credentials: Vec<(String, String, String)>) ->
 /// killed `init` never leaves a half-built file at `path` (a later `init` just starts again).
 /// On failure the temporary files are removed; ones left by a killed `init` (its process gone)
 /// are removed by the next one.
+/// The facility name for `init`: `--facility`, else asked when stdin is a terminal and the
+/// database is new (an empty answer keeps the default). None: leave the setting as it is.
+fn facility_name(flag: Option<&str>, exists: bool) -> Result<Option<String>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if let Some(f) = flag {
+        let f = f.trim();
+        if f.is_empty() || f.chars().any(char::is_control) || f.chars().count() > 120 {
+            bail!(
+                "--facility: give the facility's name (1 to 120 characters, no control characters)"
+            );
+        }
+        return Ok(Some(f.to_string()));
+    }
+    if exists || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    print!("Facility name (printed on letters and packets): ");
+    std::io::stdout().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the facility name")?;
+    let name = line.trim();
+    Ok((!name.is_empty() && !name.chars().any(char::is_control)).then(|| name.to_string()))
+}
+
 fn init_new(path: &Path) -> Result<String> {
     let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(d) => {

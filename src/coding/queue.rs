@@ -56,6 +56,30 @@ pub struct CodingRow {
     pub key: CodingKey,
 }
 
+/// How many encounters the whole list holds (not the page): what "N encounter(s)" says.
+pub fn list_total(
+    conn: &Reader,
+    policy: HoldPolicy,
+    list: CodingList,
+    filter: &CodingFilter,
+) -> Result<i64, CoreError> {
+    let held = format!(
+        "EXISTS (SELECT 1 FROM deficiencies d WHERE d.encounter_id = e.id AND d.status NOT IN ('completed','waived','void') AND {})",
+        policy.sql_condition()
+    );
+    let sql = format!(
+        "SELECT count(*) FROM encounters e
+         WHERE e.coding_status IN ('ready','in_progress') AND e.discharge_at IS NOT NULL AND {}{held}
+           AND (?1 IS NULL OR e.kind = ?1) AND (?2 IS NULL OR e.service = ?2)",
+        if list == CodingList::Queue { "NOT " } else { "" }
+    );
+    Ok(
+        conn.query_row(&sql, rusqlite::params![filter.kind, filter.service], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 /// One page (bare read: the caller audits).
 pub fn page_rows(
     conn: &Reader,

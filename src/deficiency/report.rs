@@ -208,28 +208,36 @@ pub fn provider_letter(
             .unwrap_or(0)
     };
     if csv {
-        let q = crate::csv_out::field;
-        let mut out = String::from(
-            "provider,npi,mrn,patient,visit,discharged,deficiency,document,assigned,age_days,delinquent\n",
-        );
+        let mut t = crate::csv_out::Table::new(&[
+            "provider",
+            "npi",
+            "mrn",
+            "patient",
+            "visit",
+            "discharged",
+            "deficiency",
+            "document",
+            "assigned",
+            "age_days",
+            "delinquent",
+        ]);
         for (d, mrn, patient, visit, discharged) in &rows {
             let a = age(&d.assigned_at);
-            out += &format!(
-                "{},{},{},{},{},{},{},{},{},{},{}\n",
-                q(&name),
-                q(npi.as_deref().unwrap_or("")),
-                q(mrn),
-                q(patient),
-                q(visit),
-                q(discharged.get(..10).unwrap_or("")),
-                q(&d.kind),
+            t.row([
+                name.clone(),
+                npi.clone().unwrap_or_default(),
+                mrn.clone(),
+                patient.clone(),
+                visit.clone(),
+                discharged.get(..10).unwrap_or("").to_string(),
+                d.kind.clone(),
                 d.document_id.map(|x| x.to_string()).unwrap_or_default(),
-                q(d.assigned_at.get(..10).unwrap_or("")),
-                a,
-                a > def_days
-            );
+                d.assigned_at.get(..10).unwrap_or("").to_string(),
+                a.to_string(),
+                (a > def_days).to_string(),
+            ]);
         }
-        return Ok(out);
+        return Ok(t.finish());
     }
     let delinquent = rows
         .iter()

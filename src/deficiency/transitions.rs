@@ -168,6 +168,45 @@ pub fn approve_waiver(store: &mut Store, actor: &Actor, id: i64) -> Result<(), C
     })
 }
 
+/// A supervisor rejects a technician's pending waiver (DEF-03): the deficiency stays open with
+/// its provider, the waiver code is cleared, and the rejection is audited with its reason.
+pub fn reject_waiver(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> Result<(), CoreError> {
+    authorize(
+        store,
+        actor,
+        Perm::WaiveDeficiency,
+        "deficiency",
+        &id.to_string(),
+    )?;
+    store.transact(actor, |tx, audit| {
+        let (d, mrn) = get_def(tx, id)?;
+        if !d.waive_pending {
+            return Err(CoreError::invalid(
+                "deficiency",
+                format!("{id} has no waiver waiting for approval"),
+            ));
+        }
+        tx.execute(
+            "UPDATE deficiencies SET waive_pending = 0, waive_reason = NULL WHERE id = ?1",
+            params![id],
+        )?;
+        let mut e = Event::new(Action::Update, Subtype::Update, "deficiency", id)
+            .patient(&mrn)
+            .encounter(d.encounter_id)
+            .detail(json!({"kind": d.kind, "status": d.status, "waiver_rejected": true}));
+        if !reason.trim().is_empty() {
+            e = e.reason(reason.trim());
+        }
+        audit.record(e);
+        Ok(())
+    })
+}
+
 /// Reassign a deficiency to another provider (audited with old and new).
 pub fn reassign(
     store: &mut Store,

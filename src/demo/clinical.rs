@@ -367,3 +367,63 @@ pub(crate) const FOLLOW_UP: &[&str] = &[
     "cardiology clinic in 2 weeks",
     "surgery clinic in 10 to 14 days for wound check",
 ];
+
+/// The principal diagnosis (ICD-10-CM) a coder assigns for a visit reason (`encounters.reason`
+/// label); `R69` (illness, unspecified) for a label not listed.
+pub(crate) fn principal_dx(label: &str) -> &'static str {
+    match label {
+        "Community-acquired pneumonia" => "J18.9",
+        "Acute on chronic systolic heart failure" => "I50.23",
+        "COPD exacerbation" => "J44.1",
+        "Sepsis due to urinary tract infection" => "A41.9",
+        "Diabetic ketoacidosis" => "E10.10",
+        "Cellulitis of left lower extremity" => "L03.116",
+        "Upper gastrointestinal bleeding" => "K92.2",
+        "Atrial fibrillation with rapid ventricular response" => "I48.91",
+        "Chest pain, rule out acute coronary syndrome" => "R07.9",
+        "Syncope" => "R55",
+        "Acute ischemic stroke" => "I63.9",
+        "Alcohol withdrawal" => "F10.239",
+        "Pneumocystis pneumonia in HIV disease" => "B20",
+        "Major depressive disorder with suicidal ideation" => "F32.2",
+        "Bipolar disorder, current episode manic" => "F31.10",
+        "Acute kidney injury" => "N17.9",
+        "Acute appendicitis" => "K35.80",
+        "Acute cholecystitis" => "K81.0",
+        "Small bowel obstruction" => "K56.609",
+        "Closed fracture of left femoral neck" => "S72.002A",
+        "Primary osteoarthritis of right knee" | "Osteoarthritis of right knee, injection" => {
+            "M17.11"
+        }
+        "Term pregnancy, previous cesarean delivery" => "O34.211",
+        "Symptomatic uterine leiomyoma" => "D25.9",
+        "Term pregnancy in spontaneous labor" => "O80",
+        "Bronchiolitis" => "J21.9",
+        "Asthma exacerbation" => "J45.901",
+        "Dehydration due to viral gastroenteritis" => "A08.4",
+        "Abdominal pain" => "R10.9",
+        "Laceration of right hand" => "S61.411A",
+        "Sprain of left ankle" => "S93.402A",
+        "Migraine headache" => "G43.909",
+        "Low back pain" => "M54.50",
+        "Renal colic" => "N23",
+        "Motor vehicle collision, minor injuries" | "Fall at home" => "T14.90XA",
+        "Allergic reaction" => "T78.40XA",
+        "Acute pharyngitis" => "J02.9",
+        "Screening colonoscopy" => "Z12.11",
+        "Dyspepsia" => "K30",
+        "Atypical pigmented skin lesion" => "D48.5",
+        "Hypertension and type 2 diabetes follow-up" => "E11.9",
+        "Annual wellness visit" => "Z00.00",
+        "Well child visit" => "Z00.129",
+        "Routine prenatal visit" => "Z34.90",
+        "Palpitations, cardiology consultation" => "R00.2",
+        "Recurrent headaches, neurology consultation" => "R51.9",
+        "Medication management, depression and anxiety" => "F41.8",
+        "HIV clinic follow-up" => "B20",
+        "Opioid use disorder, maintenance treatment" => "F11.20",
+        "Postoperative follow-up" => "Z09",
+        "Single liveborn infant, delivered vaginally" => "Z38.00",
+        _ => "R69",
+    }
+}

@@ -183,6 +183,7 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
             {
                 g.patient(tx, spec.encounters - g.summary.encounters)?;
             }
+            backing_records(tx, first.1, g.next_encounter - 1)?;
             let s = &g.summary;
             audit.record(
                 Event::new(
@@ -238,6 +239,82 @@ pub fn generate(store: &mut Store, actor: &Actor, spec: &GenSpec) -> Result<GenS
         }
     }
     Ok(g.summary)
+}
+
+/// Give every coding state of the encounters `first..=last` what stands behind it (issue #15):
+/// - `on_hold_query`: an open documentation query to the attending (COD-21) and its QUERY
+///   deficiency (origin `query`), asked the day after analysis, as `coding::query` writes them;
+/// - `coded` and `final_billed`: a principal diagnosis (ICD-10-CM, from the visit reason) and
+///   the completed coding session, credited to the demo coder `coder`.
+///
+/// `incomplete` charts get their deficiencies from analysis (`analyze --scope analyzed`, run
+/// by `demo` and `gen` after the generator), which reads the missing and unsigned documents.
+/// (id, reason, kind, coded_at, analyzed_at) of a coded encounter.
+type CodedRow = (i64, String, String, String, Option<String>);
+
+fn backing_records(tx: &Tx<'_>, first: i64, last: i64) -> Result<(), CoreError> {
+    let expire = crate::settings::get_i64(tx, crate::settings::Key::QueryExpireDays)?;
+    let def_days = crate::settings::get_i64(tx, crate::settings::Key::DeficiencyDelinquentDays)?;
+    let held: Vec<(i64, Option<i64>, String)> = {
+        let mut st = tx.prepare(
+            "SELECT id, attending_id, COALESCE(analyzed_at, discharge_at) FROM encounters
+              WHERE id BETWEEN ?1 AND ?2 AND coding_status = 'on_hold_query' ORDER BY id",
+        )?;
+        st.query_map(params![first, last], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    for (id, provider, analyzed) in held {
+        let Ok(at) = NaiveDateTime::parse_from_str(&analyzed, "%Y-%m-%dT%H:%M:%S") else {
+            continue;
+        };
+        let asked = at + chrono::Duration::hours(20);
+        let question =
+            "Please clarify the principal diagnosis documented in the discharge summary.";
+        tx.execute(
+            "INSERT INTO coding_queries(encounter_id, provider_id, question, status, asked_by, asked_at, due_at)
+             VALUES (?1, ?2, ?3, 'open', 'coder', ?4, ?5)",
+            params![id, provider, question, ts(asked), ts(asked + chrono::Duration::days(expire))],
+        )?;
+        let qid = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO deficiencies(encounter_id, slot, kind, provider_id, status, opened_at, assigned_at, due_at, origin, rule, note)
+             VALUES (?1, ?2, 'QUERY', ?3, 'open', ?4, ?4, ?5, 'query', 'COD-21', ?6)",
+            params![id, format!("query:{qid}"), provider, ts(asked),
+                    ts(asked + chrono::Duration::days(def_days)), question],
+        )?;
+        tx.execute(
+            "UPDATE coding_queries SET deficiency_id = ?1 WHERE id = ?2",
+            params![tx.last_insert_rowid(), qid],
+        )?;
+    }
+    let coded: Vec<CodedRow> = {
+        let mut st = tx.prepare(
+            "SELECT id, reason, kind, coded_at, analyzed_at FROM encounters
+              WHERE id BETWEEN ?1 AND ?2 AND coding_status IN ('coded','final_billed') ORDER BY id",
+        )?;
+        st.query_map(params![first, last], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    for (id, reason, kind, coded_at, analyzed_at) in coded {
+        tx.execute(
+            "INSERT INTO encounter_codes(encounter_id, kind, sequence, code, poa, assigned_by, assigned_at)
+             VALUES (?1, 'dx', 1, ?2, ?3, 'coder', ?4)",
+            params![id, clinical::principal_dx(&reason), (kind == "inpatient").then_some("Y"), coded_at],
+        )?;
+        let started = NaiveDateTime::parse_from_str(&coded_at, "%Y-%m-%dT%H:%M:%S")
+            .map(|c| ts(c - chrono::Duration::minutes(if kind == "inpatient" { 24 } else { 3 })))
+            .unwrap_or_else(|_| analyzed_at.unwrap_or_else(|| coded_at.clone()));
+        tx.execute(
+            "INSERT INTO coding_work(encounter_id, username, encounter_kind, started_at, completed_at)
+             VALUES (?1, 'coder', ?2, ?3, ?4)",
+            params![id, kind, started, coded_at],
+        )?;
+    }
+    Ok(())
 }
 
 /// Work per generator transaction: the write lock is released at least this often.

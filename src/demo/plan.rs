@@ -300,9 +300,11 @@ impl Planner<'_> {
         e.analyzed_at = Some(analyzed);
         if work_left {
             e.him = HimStatus::Incomplete;
+            // "In progress" is a coder's live claim, which a data set cannot hold: such
+            // charts are ready (the draw stays, so the rest of the data set is unchanged).
             e.coding = [
                 CodingStatus::Ready,
-                CodingStatus::InProgress,
+                CodingStatus::Ready,
                 CodingStatus::OnHoldQuery,
             ][rng.weighted(&[75, 10, 15])];
             return;
@@ -316,11 +318,9 @@ impl Planner<'_> {
         )
         .max(analyzed + mins(30));
         if since <= 5 || coded > self.now || rng.chance(0.08) {
-            e.coding = if rng.chance(0.6) {
-                CodingStatus::Ready
-            } else {
-                CodingStatus::InProgress
-            };
+            // The draw stays (see above); no chart is left "in progress" without a claim.
+            let _ = rng.chance(0.6);
+            e.coding = CodingStatus::Ready;
             return;
         }
         e.coding = CodingStatus::Coded;

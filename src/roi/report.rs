@@ -339,15 +339,6 @@ fn csv_num(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.2}")).unwrap_or_default()
 }
 
-fn csv_field(s: &str) -> String {
-    let s = crate::text::sanitize_line(s);
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.into_owned()
-    }
-}
-
 /// The metrics as a plain-text table.
 pub fn format_table(m: &RoiMetrics) -> String {
     let clean = |s: &str| crate::text::sanitize_line(s).into_owned();
@@ -437,7 +428,16 @@ pub fn format_table(m: &RoiMetrics) -> String {
 
 /// The metrics as CSV: one `section,name,…` row per figure, the same columns on every row.
 pub fn format_csv(m: &RoiMetrics) -> String {
-    let mut s = String::from("section,name,count,percent,mean_days,median_days,pages,qa_passed\n");
+    let mut t = crate::csv_out::Table::new(&[
+        "section",
+        "name",
+        "count",
+        "percent",
+        "mean_days",
+        "median_days",
+        "pages",
+        "qa_passed",
+    ]);
     let mut row = |section: &str,
                    name: &str,
                    count: String,
@@ -446,10 +446,16 @@ pub fn format_csv(m: &RoiMetrics) -> String {
                    median: String,
                    pages: String,
                    qa: String| {
-        s += &format!(
-            "{section},{},{count},{percent},{mean},{median},{pages},{qa}\n",
-            csv_field(name)
-        );
+        t.row([
+            section.to_string(),
+            name.to_string(),
+            count,
+            percent,
+            mean,
+            median,
+            pages,
+            qa,
+        ]);
     };
     let e = String::new;
     row(
@@ -609,7 +615,7 @@ pub fn format_csv(m: &RoiMetrics) -> String {
             e(),
         );
     }
-    s
+    t.finish()
 }
 
 #[cfg(test)]

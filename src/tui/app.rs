@@ -20,6 +20,7 @@ mod list_runtime;
 mod roi_docs_runtime;
 mod roi_rights_runtime;
 mod roi_runtime;
+mod supervisor_runtime;
 
 use super::break_glass::BreakGlassState;
 use super::chart_view::ChartState;
@@ -71,6 +72,7 @@ pub struct App {
     work: Option<WorkState>,
     /// The reports screen (summary or a provider letter).
     reports: Option<ReportsState>,
+    dashboard: Option<super::supervisor::DashboardState>,
     /// One provider's open deficiencies (reached from the reports' provider picker).
     provider_view: Option<ProviderViewState>,
     /// The code search index, built on the first visit to the code lookup and kept (≈0.5 s
@@ -144,6 +146,7 @@ impl App {
             coding: None,
             queries: None,
             reports: None,
+            dashboard: None,
             provider_view: None,
             codes: None,
             code_lookup: None,
@@ -224,6 +227,7 @@ impl App {
             ScreenId::Deficiencies => dyn_of(&self.defq),
             ScreenId::Work => dyn_of(&self.work),
             ScreenId::Reports => dyn_of(&self.reports),
+            ScreenId::Supervisor => dyn_of(&self.dashboard),
             ScreenId::Provider => dyn_of(&self.provider_view),
             ScreenId::Codes => dyn_of(&self.code_lookup),
             ScreenId::RoiQueue => dyn_of(&self.roiq),
@@ -259,6 +263,7 @@ impl App {
             ScreenId::Deficiencies => dyn_of(&mut self.defq),
             ScreenId::Work => dyn_of(&mut self.work),
             ScreenId::Reports => dyn_of(&mut self.reports),
+            ScreenId::Supervisor => dyn_of(&mut self.dashboard),
             ScreenId::Provider => dyn_of(&mut self.provider_view),
             ScreenId::Codes => dyn_of(&mut self.code_lookup),
             ScreenId::RoiQueue => dyn_of(&mut self.roiq),
@@ -429,6 +434,24 @@ impl App {
         self.dispatch(target, Msg::Document(d), now);
     }
 
+    /// The supervisor's dashboard: every tile from one audited read of the report layer.
+    pub(super) fn open_dashboard(&mut self, now: DateTime<Utc>) {
+        let Some(session) = &self.session else { return };
+        let actor = session.actor();
+        if self.dashboard.is_none() {
+            self.dashboard = Some(Default::default());
+        }
+        match crate::report::run_dashboard(&mut self.store, &actor) {
+            Ok(d) => {
+                if self.screen != ScreenId::Supervisor {
+                    self.enter(ScreenId::Supervisor);
+                }
+                self.dispatch(ScreenId::Supervisor, Msg::Dashboard(Box::new(d)), now);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     fn fail(&mut self, e: impl std::fmt::Display) {
         let line = sanitize_line(&e.to_string()).into_owned();
         self.status = Some(line);
@@ -558,6 +581,7 @@ impl App {
             Effect::Goto(ScreenId::Home) => self.go_home(now),
             Effect::Goto(ScreenId::Deficiencies) => self.open_queue(now),
             Effect::Goto(ScreenId::Reports) => self.open_reports(now),
+            Effect::Goto(ScreenId::Supervisor) => self.open_dashboard(now),
             Effect::Goto(ScreenId::Codes) => self.open_code_lookup(),
             Effect::Goto(ScreenId::RoiQueue) => self.perform_roi(super::RoiAction::LoadQueue, now),
             Effect::Goto(ScreenId::CodingQueue) => self.open_coding_queue(now),
@@ -586,6 +610,7 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(ConfirmState { prompt, then }))
             }
             Effect::Deficiency(a) => self.perform_def(a, now),
+            Effect::Supervisor(a) => self.perform_supervisor(a, now),
             Effect::Picker(input) if self.screen == ScreenId::Coding => {
                 self.coding_picker(input, now)
             }

@@ -56,6 +56,8 @@ pub enum ScreenId {
     Lock,
     /// The supervisor console's administration: settings, users, audit, unusual access, staff.
     Admin,
+    /// The supervisor's department dashboard (issue #15).
+    Supervisor,
 }
 
 impl ScreenId {
@@ -83,6 +85,7 @@ impl ScreenId {
         ScreenId::Queries,
         ScreenId::Lock,
         ScreenId::Admin,
+        ScreenId::Supervisor,
     ];
 
     /// A text field always has focus on this screen.
@@ -116,6 +119,7 @@ impl ScreenId {
             ScreenId::Queries => "queries",
             ScreenId::Lock => "lock",
             ScreenId::Admin => "admin",
+            ScreenId::Supervisor => "dashboard",
         }
     }
 }
@@ -438,6 +442,24 @@ pub enum CommandId {
     ReleaseClaim,
     /// Who looked at this chart: the audit rows of the patient shown (supervisor).
     WhoLooked,
+    /// Open the supervisor's department dashboard.
+    OpenDashboard,
+    /// Select the next dashboard tile.
+    NextTile,
+    /// Select the previous dashboard tile.
+    PrevTile,
+    /// The next page of dashboard tiles.
+    NextTilePage,
+    /// The previous page of dashboard tiles.
+    PrevTilePage,
+    /// Open the list behind the selected dashboard tile.
+    OpenTile,
+    /// Open the pending-waiver worklist on the dashboard.
+    WaiverWorklist,
+    /// Approve the selected pending waiver in the worklist.
+    ApproveListedWaiver,
+    /// Reject the selected pending waiver in the worklist.
+    RejectListedWaiver,
 }
 
 impl CommandId {
@@ -598,6 +620,15 @@ impl CommandId {
         CommandId::TakeBackWork,
         CommandId::ReleaseClaim,
         CommandId::WhoLooked,
+        CommandId::OpenDashboard,
+        CommandId::NextTile,
+        CommandId::PrevTile,
+        CommandId::NextTilePage,
+        CommandId::PrevTilePage,
+        CommandId::OpenTile,
+        CommandId::WaiverWorklist,
+        CommandId::ApproveListedWaiver,
+        CommandId::RejectListedWaiver,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -701,7 +732,7 @@ use ScreenId::Admin;
 use ScreenId::{
     Accounting, AddressBook, Amendments, Batches, Chart, Codes, Coding, CodingQueue, Deficiencies,
     Home, Letters, Lock, Login, Provider, Queries, Reports, RequestFiles, Restrictions, RoiQueue,
-    RoiRequest, Search, Work,
+    RoiRequest, Search, Supervisor, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -725,6 +756,7 @@ const SIGNED_IN: &[ScreenId] = &[
     Coding,
     Queries,
     Admin,
+    Supervisor,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -773,6 +805,7 @@ const BACK: &[ScreenId] = &[
     Coding,
     Queries,
     Admin,
+    Supervisor,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -797,6 +830,7 @@ const HELP_QUIT: &[ScreenId] = &[
     Coding,
     Queries,
     Admin,
+    Supervisor,
 ];
 
 const fn cmd(
@@ -866,6 +900,16 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("deficiencies"),
     cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
         .guards(&[may_analyze]).hint("reports"),
+    cmd(C::OpenDashboard, "dashboard", "Department dashboard: delinquency, aging, DNFB, coding, ROI, throughput, audit log", &[Home], &["b"])
+        .guards(&[crate::tui::supervisor::may_supervise]).hint("dashboard"),
+    cmd(C::NextTile, "next_tile", "Select the next tile (the page follows)", &[Supervisor], &["down", "j", "tab"]),
+    cmd(C::PrevTile, "previous_tile", "Select the previous tile", &[Supervisor], &["up", "k", "backtab"]),
+    cmd(C::NextTilePage, "next_tile_page", "Next page of tiles", &[Supervisor], &["pagedown"]),
+    cmd(C::PrevTilePage, "previous_tile_page", "Previous page of tiles", &[Supervisor], &["pageup"]),
+    cmd(C::OpenTile, "open_tile", "Open the list behind the selected tile", &[Supervisor], &["enter"]).hint("open"),
+    cmd(C::WaiverWorklist, "pending_waivers", "Worklist: technicians' waivers waiting for approval (DEF-03)", &[Supervisor], &["w"]).hint("waivers"),
+    cmd(C::ApproveListedWaiver, "approve_listed_waiver", "Approve the selected waiver in the worklist (audited)", &[Supervisor], &["A"]),
+    cmd(C::RejectListedWaiver, "reject_listed_waiver", "Reject the selected waiver: the deficiency stays open (audited)", &[Supervisor], &["R"]),
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
     cmd(C::OpenCodingQueue, "coding_queue", "Open the coding work queue and the held-for-documentation list", &[Home], &["w"])
@@ -1073,7 +1117,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
         .guards(&[row_selected]).hint("answer"),
     cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
+    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Supervisor], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::OpenAdmin, "admin", "Administration: settings, users, audit log, unusual access, staff and work (supervisor)", &[Home], &["A"])

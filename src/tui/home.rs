@@ -63,6 +63,7 @@ pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(CommandId::Search) => Effect::Goto(ScreenId::Search),
         Msg::Command(CommandId::OpenDeficiencies) => Effect::Goto(ScreenId::Deficiencies),
         Msg::Command(CommandId::OpenReports) => Effect::Goto(ScreenId::Reports),
+        Msg::Command(CommandId::OpenDashboard) => Effect::Goto(ScreenId::Supervisor),
         Msg::Command(CommandId::OpenCodeLookup) => Effect::Goto(ScreenId::Codes),
         Msg::Command(CommandId::OpenRoiQueue) => Effect::Goto(ScreenId::RoiQueue),
         Msg::Command(CommandId::OpenCodingQueue) => Effect::Goto(ScreenId::CodingQueue),

@@ -20,6 +20,7 @@ mod reader;
 mod roi;
 mod screen;
 mod search;
+pub mod supervisor;
 
 use std::time::Duration;
 
@@ -173,6 +174,8 @@ impl Default for Ctx {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     None,
+    /// A supervisor-dashboard action, performed through the core (`tui::supervisor`).
+    Supervisor(supervisor::SupAction),
     /// Show one line in the status bar.
     Status(String),
     Login {
@@ -606,6 +609,10 @@ pub enum Msg {
     CodingPage(Vec<CodingRow>),
     /// The workbench's encounter as read after a change (boxed: it is large).
     CodingRefresh(Box<CodingRefresh>),
+    /// The supervisor's dashboard as read (boxed: it is large).
+    Dashboard(Box<crate::report::dashboard::Dashboard>),
+    /// The pending-waiver worklist as read, and its total.
+    Waivers(Vec<crate::report::dashboard::PendingWaiver>, i64),
     /// A report's text (the summary when `provider` is `None`).
     Report {
         title: String,

@@ -31,6 +31,7 @@ use super::roi::desk::{self as roi_desk, RoiQueueState, RoiRequestState};
 use super::roi::letters::{self as roi_letters, LettersState};
 use super::roi::rights::{self as roi_rights, RightsState};
 use super::search::{self, SearchState};
+use super::supervisor::{self, DashboardState};
 use super::{Ctx, Effect, Msg};
 
 /// A table on screen, as written by `ctrl-e` (header, then rows of cells). What a screen
@@ -62,6 +63,15 @@ pub trait Screen {
     /// The list on screen, for `ctrl-e` (None: nothing tabular here).
     fn export(&self) -> Option<ListExport> {
         None
+    }
+}
+
+impl Screen for DashboardState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        supervisor::update(self, msg, ctx)
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
     }
 }
 

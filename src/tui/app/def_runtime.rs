@@ -10,6 +10,7 @@ use crate::chart;
 use crate::deficiency::lifecycle::{Decision, DefStatus};
 use crate::deficiency::{ops, queue, report};
 use crate::error::CoreError;
+use crate::report as reports;
 use crate::report_cli;
 use crate::settings;
 use crate::tui::deficiency::provider::ProviderViewState;
@@ -97,9 +98,15 @@ impl App {
         self.perform_def(DefAction::Report { provider: None }, now);
     }
 
-    /// The report text through `report_cli::run`, which authorizes and audits each report as
-    /// a query. Department reports need `Perm::Administer`; a technician is not sent to a
-    /// refusal (which would be audited as a denied access) but told what is available.
+    /// One report of the report layer as table text (`report::run` authorizes, reads and
+    /// audits it; `report_cli::render` only renders).
+    fn report_table(&mut self, actor: &Actor, req: reports::Request) -> anyhow::Result<String> {
+        let out = reports::run(&mut self.store, actor, req)?;
+        report_cli::render(&out.report, reports::Format::Table)
+    }
+
+    /// The report text. Department reports need `Perm::Administer`; a technician is not sent
+    /// to a refusal (which would be audited as a denied access) but told what is available.
     fn report_text(
         &mut self,
         actor: &Actor,
@@ -107,25 +114,23 @@ impl App {
         provider: Option<i64>,
         today: chrono::NaiveDate,
     ) -> anyhow::Result<(String, String)> {
-        use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
-        let run = |store: &mut crate::store::Store, cmd| report_cli::run(store, actor, cmd);
+        use reports::Request;
         match provider {
-            Some(id) => {
-                let cmd = ReportCmd::Provider {
-                    provider: id.to_string(),
-                    format: LetterFormat::Text,
-                };
-                Ok((
-                    format!("Provider #{id} letter (Esc: back)"),
-                    run(&mut self.store, cmd)?,
-                ))
-            }
+            Some(id) => Ok((
+                format!("Provider #{id} letter (Esc: back)"),
+                self.report_table(
+                    actor,
+                    Request::ProviderLetter {
+                        provider: id.to_string(),
+                        csv: false,
+                    },
+                )?,
+            )),
             None if may_administer => {
-                let format = ReportFormat::Table;
                 let as_of = Some(today);
-                let mut text = run(&mut self.store, ReportCmd::Deficiencies { format, as_of })?;
+                let mut text = self.report_table(actor, Request::Deficiencies { as_of })?;
                 text.push('\n');
-                text += &run(&mut self.store, ReportCmd::Delinquency { format, as_of })?;
+                text += &self.report_table(actor, Request::Delinquency { as_of })?;
                 Ok((format!("Deficiency reports as of {today}"), text))
             }
             None => Ok((
@@ -139,26 +144,27 @@ impl App {
         }
     }
 
-    /// One of the desk's lists as text, through the audited report entry point.
+    /// One of the desk's lists as text, through the report layer.
     fn desk_report_text(
         &mut self,
         actor: &Actor,
         which: crate::tui::DeskReport,
         today: chrono::NaiveDate,
     ) -> anyhow::Result<(String, String)> {
-        use crate::cli::{ReportCmd, ReportFormat};
         use crate::tui::DeskReport as D;
-        let format = ReportFormat::Table;
+        use reports::Request;
         let as_of = Some(today);
         Ok(match which {
             D::Letters => {
                 let mut text = String::new();
                 for l in crate::deficiency::escalation::levels(self.store.conn())? {
-                    let cmd = ReportCmd::Letters {
-                        level: l.level,
-                        as_of,
-                    };
-                    let batch = report_cli::run(&mut self.store, actor, cmd)?;
+                    let batch = self.report_table(
+                        actor,
+                        Request::Letters {
+                            level: l.level,
+                            as_of,
+                        },
+                    )?;
                     text += &format!(
                         "== Level {} ({} days): {} ==\n",
                         l.level,
@@ -179,30 +185,20 @@ impl App {
             }
             D::Suspension => (
                 format!("Suspension list as of {today} (Esc: back)"),
-                report_cli::run(
-                    &mut self.store,
-                    actor,
-                    ReportCmd::Suspension { format, as_of },
-                )?,
+                self.report_table(actor, Request::Suspension { as_of })?,
             ),
             D::Rereview => (
                 "Re-review flags: analysis desk (Esc: back)".into(),
-                report_cli::run(
-                    &mut self.store,
+                self.report_table(
                     actor,
-                    ReportCmd::Rereview {
+                    Request::Rereview {
                         desk: "analysis".into(),
-                        format,
                     },
                 )?,
             ),
             D::DataQuality => (
                 "Data-quality list: kept out of analysis (Esc: back)".into(),
-                report_cli::run(
-                    &mut self.store,
-                    actor,
-                    ReportCmd::DataQuality { rule: None, format },
-                )?,
+                self.report_table(actor, Request::DataQuality { rule: None })?,
             ),
         })
     }

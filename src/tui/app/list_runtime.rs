@@ -31,6 +31,7 @@ impl App {
                 }
             }
             ScreenId::Work => self.refresh_work(now),
+            ScreenId::Supervisor => self.open_dashboard(now),
             ScreenId::Queries => self.perform_coding(crate::tui::CodingAction::LoadQueries, now),
             ScreenId::Chart => {
                 // The encounter headers' statuses as stored now (bare reads, no PHI).

@@ -1,0 +1,393 @@
+//! The supervisor's dashboard (issue #15): every tile's figures in one audited read, for the
+//! TUI screen (`tui::supervisor`) and the bench. Each tile names the list behind it
+//! ([`Tile`]), which the screen opens in one key.
+//!
+//! Invariants: every count is of what is true on `as_of` (today); the delinquency trend is
+//! recounted month by month as of each month's last day (see `delinquency_as_of`); the tile
+//! reads only — its audit row is written by [`super::run_dashboard`].
+
+use chrono::{Datelike, Months, NaiveDate};
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::coding::report::HeldReason;
+use crate::deficiency::lifecycle::{BUCKETS, DelinquencyRate, delinquency_rate};
+use crate::deficiency::report::{AgingRow, ProviderRow};
+use crate::error::CoreError;
+use crate::settings;
+use crate::store::Reader;
+
+/// The dashboard's tiles, in screen order; each opens the list behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Tile {
+    Delinquency,
+    Aging,
+    Dnfb,
+    Coding,
+    Roi,
+    Requests,
+    Throughput,
+    AuditLog,
+}
+
+impl Tile {
+    pub const ALL: [Tile; 8] = [
+        Tile::Delinquency,
+        Tile::Aging,
+        Tile::Dnfb,
+        Tile::Coding,
+        Tile::Roi,
+        Tile::Requests,
+        Tile::Throughput,
+        Tile::AuditLog,
+    ];
+}
+
+/// One month of the delinquency trend.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrendPoint {
+    pub month: String,
+    pub rate_percent: Option<f64>,
+}
+
+/// One user's completed coding today and this week, against the COD-22 hourly targets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UserThroughput {
+    pub user: String,
+    pub today: i64,
+    pub week: i64,
+    pub hours_week: f64,
+    /// Encounters per hour this week.
+    pub per_hour: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dashboard {
+    pub as_of: NaiveDate,
+    pub delinquency: DelinquencyRate,
+    /// The last 12 month-ends, oldest first (the current month as of today).
+    pub delinquency_trend: Vec<TrendPoint>,
+    pub buckets: [&'static str; 4],
+    /// Open deficiencies per aging bucket (all types).
+    pub aging_totals: [i64; 4],
+    pub aging_by_kind: Vec<AgingRow>,
+    /// The five providers with the most delinquent deficiencies.
+    pub top_providers: Vec<ProviderRow>,
+    pub dnfb_count: i64,
+    pub dnfb_average_days: f64,
+    pub dnfb_dollars: f64,
+    pub revenue_days: Option<f64>,
+    pub dnfc_count: i64,
+    pub dnfc_average_days: f64,
+    pub dnfc_over_target: i64,
+    /// Discharged encounters ready to code (the coding queue, whole).
+    pub coding_backlog: i64,
+    pub held_for_documentation: Vec<HeldReason>,
+    pub on_hold_query: i64,
+    pub queries_past_due: i64,
+    pub expired_claims: i64,
+    pub pending_waivers: i64,
+    /// Open release requests by status.
+    pub roi_by_status: Vec<(String, i64)>,
+    pub roi_overdue: i64,
+    pub roi_due_7_days: i64,
+    pub roi_awaiting_qa: i64,
+    pub accounting_open: i64,
+    pub accounting_overdue: i64,
+    pub amendments_open: i64,
+    pub amendments_overdue: i64,
+    pub throughput: Vec<UserThroughput>,
+    pub target_ip_per_hour: f64,
+    pub target_op_per_hour: f64,
+    pub audit_rows: i64,
+    pub audit_rows_7_days: i64,
+    pub audit_rows_prior_7_days: i64,
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn count(conn: &Reader, sql: &str, p: impl rusqlite::Params) -> Result<i64, CoreError> {
+    Ok(conn
+        .query_row(sql, p, |r| r.get::<_, Option<i64>>(0))?
+        .unwrap_or(0))
+}
+
+/// The dashboard's heaviest query: DEL-03 delinquent records as of a past day (?1 the
+/// discharge cutoff, ?2 the cut-over floor, ?3 the end of the day). The bench times it bare.
+pub const DELINQUENT_AS_OF_SQL: &str = "SELECT count(*) FROM encounters e
+  WHERE e.discharge_at < ?1 AND e.discharge_at >= ?2
+    AND ((e.analyzed_at IS NULL AND e.him_status = 'awaiting_analysis') OR e.analyzed_at > ?3
+         OR EXISTS (SELECT 1 FROM deficiencies x WHERE x.encounter_id = e.id AND x.status <> 'void'
+                      AND x.assigned_at < ?3 AND (x.closed_at IS NULL OR x.closed_at > ?3)))";
+
+/// DEL-04 as of a past day, from dates: a record counts as delinquent on `d` when it was
+/// discharged more than `record_delinquent_days` before `d` and on `d` it was still awaiting
+/// analysis (`analyzed_at` after `d`) or had a deficiency open (assigned by `d`, not closed by
+/// `d`). Discharges are those of the months before `d`.
+pub fn delinquency_as_of(conn: &Reader, d: NaiveDate) -> Result<DelinquencyRate, CoreError> {
+    let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
+    let months = settings::get_i64(conn, crate::settings::Key::DelinquencyAvgMonths)?;
+    let alert = settings::get_i64(conn, crate::settings::Key::DelinquencyAlertPct)? as f64;
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let cutoff = ymd(d - chrono::Days::new(rec_days.max(0) as u64));
+    let end = format!("{}~", ymd(d));
+    let delinquent = count(conn, DELINQUENT_AS_OF_SQL, params![cutoff, floor, end])?;
+    let from = d
+        .checked_sub_months(Months::new(months as u32))
+        .unwrap_or(d);
+    let discharges = count(
+        conn,
+        "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2 AND discharge_at >= ?3",
+        params![ymd(from), ymd(d), floor],
+    )?;
+    Ok(delinquency_rate(delinquent, discharges, months, alert))
+}
+
+/// The last day of `d`'s month.
+fn month_end(d: NaiveDate) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap_or(d);
+    first
+        .checked_add_months(Months::new(1))
+        .and_then(|n| n.pred_opt())
+        .unwrap_or(d)
+}
+
+/// All tiles as of `today`; `now_utc` (stored UTC text) decides which claims have expired.
+pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard, CoreError> {
+    let delinquency = crate::deficiency::report::delinquency(conn, today)?;
+    let mut delinquency_trend = Vec::with_capacity(12);
+    for back in (1..12).rev() {
+        let d = month_end(today.checked_sub_months(Months::new(back)).unwrap_or(today));
+        delinquency_trend.push(TrendPoint {
+            month: d.format("%Y-%m").to_string(),
+            rate_percent: delinquency_as_of(conn, d)?.rate_percent,
+        });
+    }
+    delinquency_trend.push(TrendPoint {
+        month: today.format("%Y-%m").to_string(),
+        rate_percent: delinquency.rate_percent,
+    });
+    let aging_by_kind = crate::deficiency::report::aging_by_kind(conn, today)?;
+    let mut aging_totals = [0i64; 4];
+    for r in &aging_by_kind {
+        for (t, v) in aging_totals.iter_mut().zip(r.buckets) {
+            *t += v;
+        }
+    }
+    let mut top_providers = crate::deficiency::report::by_provider(conn, today)?;
+    top_providers.truncate(5);
+    let dnfb = super::dnfb::read(conn, today, today)?;
+    let (policy, held) = crate::coding::report::held_reasons(conn)?;
+    let filter = crate::coding::queue::CodingFilter {
+        kind: None,
+        service: None,
+    };
+    let coding_backlog = crate::coding::queue::list_total(
+        conn,
+        policy,
+        crate::coding::queue::CodingList::Queue,
+        &filter,
+    )?;
+    let day_end = format!("{}~", ymd(today));
+    let on_hold_query = count(
+        conn,
+        "SELECT count(*) FROM encounters WHERE coding_status = 'on_hold_query'",
+        [],
+    )?;
+    let queries_past_due = count(
+        conn,
+        "SELECT count(*) FROM coding_queries WHERE status = 'open' AND due_at < ?1",
+        [&day_end],
+    )?;
+    let expired_claims = count(
+        conn,
+        "SELECT count(*) FROM work_claims WHERE expires_at <= ?1",
+        [now_utc],
+    )?;
+    let pending_waivers = count(
+        conn,
+        "SELECT count(*) FROM deficiencies WHERE waive_pending = 1 AND status NOT IN ('completed','waived','void')",
+        [],
+    )?;
+    let open = "('logged','validating','on_hold','in_process','qa_review')";
+    let roi_by_status = {
+        let mut st = conn.prepare(&format!(
+            "SELECT status, count(*) FROM release_requests WHERE status IN {open} GROUP BY status ORDER BY status"
+        ))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<(String, i64)>, _>>()?
+    };
+    let roi_overdue = count(
+        conn,
+        &format!("SELECT count(*) FROM release_requests WHERE status IN {open} AND due_at < ?1"),
+        [ymd(today)],
+    )?;
+    let roi_due_7_days = count(
+        conn,
+        &format!(
+            "SELECT count(*) FROM release_requests WHERE status IN {open} AND due_at >= ?1 AND due_at < ?2"
+        ),
+        params![ymd(today), ymd(today + chrono::Days::new(8))],
+    )?;
+    let roi_awaiting_qa = count(
+        conn,
+        "SELECT count(*) FROM release_requests WHERE status = 'qa_review'",
+        [],
+    )?;
+    let accounting_open = count(
+        conn,
+        "SELECT count(*) FROM aod_requests WHERE status <> 'provided'",
+        [],
+    )?;
+    let accounting_overdue = count(
+        conn,
+        "SELECT count(*) FROM aod_requests WHERE status <> 'provided' AND due_date < ?1",
+        [ymd(today)],
+    )?;
+    let amendments_open = count(
+        conn,
+        "SELECT count(*) FROM amendment_requests WHERE status = 'open'",
+        [],
+    )?;
+    let amendments_overdue = count(
+        conn,
+        "SELECT count(*) FROM amendment_requests WHERE status = 'open' AND due < ?1",
+        [ymd(today)],
+    )?;
+    let week_start = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
+    let throughput = {
+        let mut st = conn.prepare(
+            "SELECT username, sum(substr(completed_at, 1, 10) = ?1), count(*),
+                    sum((julianday(completed_at) - julianday(started_at)) * 24.0)
+               FROM coding_work
+              WHERE completed_at IS NOT NULL AND completed_at >= ?2 AND completed_at < ?3
+                AND username NOT LIKE 'system:%'
+              GROUP BY username ORDER BY 3 DESC, username",
+        )?;
+        st.query_map(params![ymd(today), ymd(week_start), day_end], |r| {
+            let week: i64 = r.get(2)?;
+            let hours: f64 = r.get::<_, Option<f64>>(3)?.unwrap_or(0.0);
+            Ok(UserThroughput {
+                user: r.get(0)?,
+                today: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                week,
+                hours_week: hours,
+                per_hour: (hours > 0.0).then(|| week as f64 / hours),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    let audit_rows = count(conn, "SELECT max(seq) FROM audit_log", [])?;
+    let seq_since = |d: NaiveDate| -> Result<i64, CoreError> {
+        // The audit log is append-only with a gapless seq in time order: the first seq on or
+        // after a day is found by the recorded_at of a binary search over seq.
+        first_seq_since(conn, d, audit_rows)
+    };
+    let s7 = seq_since(today - chrono::Days::new(6))?;
+    let s14 = seq_since(today - chrono::Days::new(13))?;
+    Ok(Dashboard {
+        as_of: today,
+        delinquency,
+        delinquency_trend,
+        buckets: BUCKETS,
+        aging_totals,
+        aging_by_kind,
+        top_providers,
+        dnfb_count: dnfb.counts.dnfb_count,
+        dnfb_average_days: dnfb.counts.dnfb_average_days,
+        dnfb_dollars: dnfb.dnfb_dollars,
+        revenue_days: dnfb.revenue_days,
+        dnfc_count: dnfb.counts.dnfc_count,
+        dnfc_average_days: dnfb.counts.dnfc_average_days,
+        dnfc_over_target: dnfb.counts.dnfc_over_target,
+        coding_backlog,
+        held_for_documentation: held,
+        on_hold_query,
+        queries_past_due,
+        expired_claims,
+        pending_waivers,
+        roi_by_status,
+        roi_overdue,
+        roi_due_7_days,
+        roi_awaiting_qa,
+        accounting_open,
+        accounting_overdue,
+        amendments_open,
+        amendments_overdue,
+        throughput,
+        target_ip_per_hour: settings::get_f64(conn, crate::settings::Key::TargetIpPerHour).unwrap_or(2.5),
+        target_op_per_hour: settings::get_f64(conn, crate::settings::Key::TargetOpPerHour).unwrap_or(20.0),
+        audit_rows,
+        audit_rows_7_days: audit_rows - s7 + 1,
+        audit_rows_prior_7_days: s7 - s14,
+    })
+}
+
+/// The first audit seq recorded on or after day `d` (facility days compared as UTC text
+/// prefixes; one day either way does not change a growth tile), by binary search on the
+/// primary key: about 20 point reads at a million rows.
+fn first_seq_since(conn: &Reader, d: NaiveDate, max: i64) -> Result<i64, CoreError> {
+    let day = ymd(d);
+    let (mut lo, mut hi) = (1i64, max + 1);
+    let mut st = conn.prepare_cached("SELECT recorded_at FROM audit_log WHERE seq = ?1")?;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let at: String = st.query_row([mid], |r| r.get(0))?;
+        if at.as_str() < day.as_str() {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
+}
+
+/// A technician's waiver waiting for a supervisor (DEF-03): the dashboard's worklist row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PendingWaiver {
+    pub id: i64,
+    pub encounter_id: i64,
+    pub visit_number: String,
+    pub mrn: String,
+    pub kind: String,
+    pub provider: String,
+    pub waive_reason: String,
+    pub note: String,
+}
+
+/// Pending waivers, oldest assignment first (at most `limit`), and how many there are.
+pub fn pending_waivers(
+    conn: &Reader,
+    limit: usize,
+) -> Result<(Vec<PendingWaiver>, i64), CoreError> {
+    let total = count(
+        conn,
+        "SELECT count(*) FROM deficiencies WHERE waive_pending = 1 AND status NOT IN ('completed','waived','void')",
+        [],
+    )?;
+    let mut st = conn.prepare(
+        "SELECT d.id, d.encounter_id, e.visit_number, p.mrn, d.kind,
+                COALESCE((SELECT family_name || ', ' || given_name FROM providers WHERE id = d.provider_id), ''),
+                COALESCE(d.waive_reason, ''), d.note
+           FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id JOIN patients p ON p.id = e.patient_id
+          WHERE d.waive_pending = 1 AND d.status NOT IN ('completed','waived','void')
+          ORDER BY d.assigned_at, d.id LIMIT ?1",
+    )?;
+    let rows = st
+        .query_map([limit as i64], |r| {
+            Ok(PendingWaiver {
+                id: r.get(0)?,
+                encounter_id: r.get(1)?,
+                visit_number: r.get(2)?,
+                mrn: r.get(3)?,
+                kind: r.get(4)?,
+                provider: r.get(5)?,
+                waive_reason: r.get(6)?,
+                note: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total))
+}

@@ -1,0 +1,152 @@
+//! DNFB and DNFC (discharged, not final billed / not final coded; DOMAIN §1, §7), in counts,
+//! days since discharge, dollars of charges and revenue days beside the COD-22 target.
+//!
+//! - As of today the counts come from the maintained `encounter_daily` counters.
+//! - As of a past date they are recounted from the dates: an encounter is DNFB on day D when
+//!   it was discharged by D's end and not final billed by D's end (`final_billed_at`), and
+//!   DNFC when also not coded by then (`coded_at`). What happened after D does not count.
+//! - Dollars are `total_charges_cents` of those encounters (charges loaded by the feeds; an
+//!   encounter without charges adds 0 and is counted in `without_charges`).
+//! - Revenue days (HFMA MAP) = DNFB dollars ÷ average daily gross revenue, where the average
+//!   is the charges of encounters discharged in the 90 days up to D, ÷ 90. COD-22 target: < 5.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::coding::report::{Dnfb, StatusAge};
+use crate::error::CoreError;
+use crate::store::Reader;
+
+/// COD-22 (HFMA MAP): DNFB below 5 days of average daily gross revenue.
+pub const DNFB_TARGET_REVENUE_DAYS: f64 = 5.0;
+/// Days of discharges averaged for the average daily gross revenue.
+pub const REVENUE_WINDOW_DAYS: i64 = 90;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DnfbReport {
+    #[serde(flatten)]
+    pub counts: Dnfb,
+    /// Charges of the DNFB encounters, in dollars.
+    pub dnfb_dollars: f64,
+    /// DNFB encounters with no charges loaded (counted, 0 dollars).
+    pub without_charges: i64,
+    /// Average daily gross revenue over the last 90 days of discharges, in dollars.
+    pub average_daily_revenue: f64,
+    /// DNFB dollars ÷ average daily revenue; None when there was no revenue.
+    pub revenue_days: Option<f64>,
+    pub target_revenue_days: f64,
+    /// Whether the counts are recounted from dates (a past `as_of`) or from the counters.
+    pub recounted: bool,
+}
+
+fn day_end(d: NaiveDate) -> String {
+    format!("{}~", d.format("%Y-%m-%d"))
+}
+
+pub fn read(conn: &Reader, as_of: NaiveDate, today: NaiveDate) -> Result<DnfbReport, CoreError> {
+    let recounted = as_of < today;
+    let counts = if recounted {
+        past_counts(conn, as_of)?
+    } else {
+        crate::coding::report::dnfb(conn, as_of)?
+    };
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let end = day_end(as_of);
+    let (cents, without): (i64, i64) = if recounted {
+        conn.query_row(
+            "SELECT COALESCE(sum(total_charges_cents), 0), sum(total_charges_cents IS NULL) FROM encounters
+              WHERE discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?2
+                AND (final_billed_at IS NULL OR final_billed_at > ?1)",
+            params![end, floor],
+            |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
+        )?
+    } else {
+        conn.query_row(
+            "SELECT COALESCE(sum(total_charges_cents), 0), sum(total_charges_cents IS NULL) FROM encounters
+              WHERE coding_status IN ('not_ready','ready','in_progress','on_hold_query','coded')
+                AND discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?2",
+            params![end, floor],
+            |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
+        )?
+    };
+    let window_start = (as_of - chrono::Duration::days(REVENUE_WINDOW_DAYS - 1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let revenue_cents: i64 = conn.query_row(
+        "SELECT COALESCE(sum(total_charges_cents), 0) FROM encounters
+          WHERE discharge_at >= ?1 AND discharge_at < ?2",
+        params![window_start, end],
+        |r| r.get(0),
+    )?;
+    let dnfb_dollars = cents as f64 / 100.0;
+    let average_daily_revenue = revenue_cents as f64 / 100.0 / REVENUE_WINDOW_DAYS as f64;
+    Ok(DnfbReport {
+        counts,
+        dnfb_dollars,
+        without_charges: without,
+        average_daily_revenue,
+        revenue_days: (average_daily_revenue > 0.0).then(|| dnfb_dollars / average_daily_revenue),
+        target_revenue_days: DNFB_TARGET_REVENUE_DAYS,
+        recounted,
+    })
+}
+
+/// (status, count, days, max days, over target) of one coding status.
+type StatusRow = (String, i64, i64, Option<i64>, Option<i64>);
+
+/// DNFB/DNFC on a past day, from the discharge, coded and final-billed dates.
+fn past_counts(conn: &Reader, as_of: NaiveDate) -> Result<Dnfb, CoreError> {
+    let target = crate::settings::get_i64(conn, crate::settings::Key::DnfcTargetDays)?;
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let day = as_of.format("%Y-%m-%d").to_string();
+    let mut st = conn.prepare(
+        "SELECT CASE WHEN coded_at IS NOT NULL AND coded_at <= ?1 THEN 'coded' ELSE 'not_coded' END,
+                count(*),
+                COALESCE(sum(CAST(julianday(?2) - julianday(substr(discharge_at, 1, 10)) AS INTEGER)), 0),
+                max(CAST(julianday(?2) - julianday(substr(discharge_at, 1, 10)) AS INTEGER)),
+                sum(julianday(?2) - julianday(substr(discharge_at, 1, 10)) > ?4)
+           FROM encounters
+          WHERE discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?3
+            AND (final_billed_at IS NULL OR final_billed_at > ?1)
+          GROUP BY 1 ORDER BY 1",
+    )?;
+    let rows: Vec<StatusRow> = st
+        .query_map(params![day_end(as_of), day, floor, target], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let avg = |days: i64, n: i64| if n > 0 { days as f64 / n as f64 } else { 0.0 };
+    let (mut bn, mut bd, mut cn, mut cd, mut over) = (0, 0, 0, 0, 0);
+    let mut by_status = Vec::new();
+    for (status, n, days, max, late) in rows {
+        bn += n;
+        bd += days;
+        if status != "coded" {
+            cn += n;
+            cd += days;
+            over += late.unwrap_or(0);
+        }
+        by_status.push(StatusAge {
+            coding_status: status,
+            count: n,
+            average_days: avg(days, n),
+            max_days: max.unwrap_or(0),
+        });
+    }
+    Ok(Dnfb {
+        as_of,
+        dnfb_count: bn,
+        dnfb_average_days: avg(bd, bn),
+        dnfc_count: cn,
+        dnfc_average_days: avg(cd, cn),
+        dnfc_over_target: over,
+        dnfc_target_days: target,
+        by_status,
+        turnaround: crate::coding::report::turnaround(
+            conn,
+            as_of - chrono::Duration::days(30),
+            as_of,
+        )?,
+    })
+}

@@ -1,0 +1,514 @@
+//! The supervisor's dashboard (issue #15): the department at a glance, built from one audited
+//! read of the report layer (`report::run_dashboard`). Eight tiles on two pages of four, so
+//! everything fits 80x24: delinquency (gauge against the DEL-05 alert and a 12-month
+//! sparkline), open deficiencies by aging bucket (bar chart), DNFB/DNFC (counts, days,
+//! dollars), coding backlog and holds, ROI by status (bar chart), accounting and amendment
+//! requests, each coder's throughput (table) and the audit log's size and growth.
+//!
+//! Keys come from the registry: up/down (or j/k) select a tile, the page follows the
+//! selection; enter opens the list behind the selected tile; ctrl-r reads again.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Gauge, Paragraph, Row, Sparkline, Table, Widget,
+};
+
+use crate::report::dashboard::{Dashboard, PendingWaiver, Tile};
+use crate::text::sanitize_line;
+use crate::tui::commands::Disabled;
+use crate::tui::{CommandId, Ctx, Effect, Msg, ScreenId};
+
+/// Supervisors only (the dashboard reads department reports: `Perm::Administer`).
+pub fn may_supervise(c: &Ctx) -> Result<(), Disabled> {
+    if c.role.supervisor {
+        Ok(())
+    } else {
+        Err(Disabled("the department dashboard is for supervisors"))
+    }
+}
+
+/// What the dashboard asks the runtime to do through the core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SupAction {
+    /// Read the pending-waiver worklist (audited).
+    LoadWaivers,
+    ApproveWaiver {
+        id: i64,
+    },
+    RejectWaiver {
+        id: i64,
+    },
+}
+
+/// The pending-waiver worklist shown over the tiles.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Worklist {
+    pub rows: Vec<PendingWaiver>,
+    pub total: i64,
+    pub selected: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DashboardState {
+    /// The figures as last read (None: not read yet).
+    pub data: Option<Box<Dashboard>>,
+    /// The selected tile (index into [`Tile::ALL`]).
+    pub selected: usize,
+    /// The worklist, when open (Esc closes it).
+    pub worklist: Option<Worklist>,
+}
+
+const PER_PAGE: usize = 4;
+
+impl DashboardState {
+    pub fn tile(&self) -> Tile {
+        Tile::ALL[self.selected.min(Tile::ALL.len() - 1)]
+    }
+}
+
+/// Where a tile's list lives: the screen that opens, or a line saying where to look.
+pub fn open_tile(t: Tile) -> Effect {
+    match t {
+        Tile::Delinquency | Tile::Aging => Effect::Goto(ScreenId::Reports),
+        Tile::Dnfb | Tile::Coding | Tile::Throughput => Effect::Goto(ScreenId::CodingQueue),
+        Tile::Roi => Effect::Goto(ScreenId::RoiQueue),
+        Tile::Requests => Effect::Goto(ScreenId::Amendments),
+        Tile::AuditLog => Effect::Status(
+            "audit log: chartdesk audit export / audit verify (the audit screen is the privacy review's)".into(),
+        ),
+    }
+}
+
+pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
+    use CommandId as C;
+    if let Some(w) = &mut s.worklist {
+        let chosen = w.rows.get(w.selected).map(|r| r.id);
+        match msg {
+            Msg::Waivers(rows, total) => {
+                w.selected = w.selected.min(rows.len().saturating_sub(1));
+                w.rows = rows;
+                w.total = total;
+                return Effect::None;
+            }
+            Msg::Command(C::NextTile) => {
+                w.selected = (w.selected + 1).min(w.rows.len().saturating_sub(1));
+                return Effect::None;
+            }
+            Msg::Command(C::PrevTile) => {
+                w.selected = w.selected.saturating_sub(1);
+                return Effect::None;
+            }
+            Msg::Command(C::ApproveListedWaiver) => {
+                return match chosen {
+                    Some(id) => Effect::Supervisor(SupAction::ApproveWaiver { id }),
+                    None => Effect::Status("no pending waiver to approve".into()),
+                };
+            }
+            Msg::Command(C::RejectListedWaiver) => {
+                return match chosen {
+                    Some(id) => Effect::Supervisor(SupAction::RejectWaiver { id }),
+                    None => Effect::Status("no pending waiver to reject".into()),
+                };
+            }
+            Msg::Command(C::Back) => {
+                s.worklist = None;
+                return Effect::None;
+            }
+            Msg::Command(C::OpenTile) => {
+                return match w.rows.get(w.selected) {
+                    Some(r) => Effect::OpenEncounter {
+                        encounter_id: r.encounter_id,
+                    },
+                    None => Effect::None,
+                };
+            }
+            _ => {}
+        }
+    }
+    match msg {
+        Msg::Dashboard(d) => s.data = Some(d),
+        Msg::Waivers(rows, total) => {
+            s.worklist = Some(Worklist {
+                rows,
+                total,
+                selected: 0,
+            })
+        }
+        Msg::Command(C::WaiverWorklist) => return Effect::Supervisor(SupAction::LoadWaivers),
+        Msg::Command(C::ApproveListedWaiver | C::RejectListedWaiver) => {
+            return Effect::Status("open the worklist first (w)".into());
+        }
+        Msg::Command(C::NextTile) => s.selected = (s.selected + 1).min(Tile::ALL.len() - 1),
+        Msg::Command(C::PrevTile) => s.selected = s.selected.saturating_sub(1),
+        Msg::Command(C::NextTilePage) => {
+            s.selected = ((s.selected / PER_PAGE + 1) * PER_PAGE).min(Tile::ALL.len() - 1)
+        }
+        Msg::Command(C::PrevTilePage) => {
+            s.selected = (s.selected / PER_PAGE).saturating_sub(1) * PER_PAGE
+        }
+        Msg::Command(C::OpenTile) => return open_tile(s.tile()),
+        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        _ => {}
+    }
+    Effect::None
+}
+
+/// The worklist over the whole body: one row per pending waiver, the selected one marked.
+fn render_worklist(w: &Worklist, area: Rect, buf: &mut Buffer) {
+    let block = Block::bordered().title(format!(
+        " Pending waivers: {} of {} · A approve · R reject · enter chart · esc tiles ",
+        w.rows.len(),
+        w.total
+    ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if w.rows.is_empty() {
+        Paragraph::new("No waiver is waiting for approval.").render(inner, buf);
+        return;
+    }
+    // Keep the selection on screen (one header row).
+    let fit = (inner.height as usize).saturating_sub(1).max(1);
+    let first = w.selected.saturating_sub(fit - 1);
+    let rows: Vec<Row> = w
+        .rows
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(fit)
+        .map(|(i, r)| {
+            let row = Row::new(vec![
+                r.id.to_string(),
+                sanitize_line(&r.visit_number).into_owned(),
+                sanitize_line(&r.mrn).into_owned(),
+                sanitize_line(&r.kind).into_owned(),
+                sanitize_line(&r.provider).into_owned(),
+                sanitize_line(&r.waive_reason).into_owned(),
+                sanitize_line(&r.note).into_owned(),
+            ]);
+            if i == w.selected { row.reversed() } else { row }
+        })
+        .collect();
+    Table::new(
+        rows,
+        [
+            Constraint::Length(5),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(9),
+            Constraint::Length(13),
+            Constraint::Length(16),
+            Constraint::Min(4),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "ID", "VISIT", "MRN", "KIND", "PROVIDER", "WAIVER", "NOTE",
+        ])
+        .bold(),
+    )
+    .render(inner, buf);
+}
+
+fn money(v: f64) -> String {
+    if v >= 1_000_000.0 {
+        format!("${:.1}M", v / 1_000_000.0)
+    } else if v >= 1_000.0 {
+        format!("${:.0}k", v / 1_000.0)
+    } else {
+        format!("${v:.0}")
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| format!("{v:.1}%"))
+}
+
+fn title(t: Tile) -> &'static str {
+    match t {
+        Tile::Delinquency => "Delinquency (DEL-04)",
+        Tile::Aging => "Open deficiencies by age",
+        Tile::Dnfb => "DNFB / DNFC",
+        Tile::Coding => "Coding backlog and holds",
+        Tile::Roi => "ROI requests",
+        Tile::Requests => "Accounting / amendments",
+        Tile::Throughput => "Throughput (COD-22)",
+        Tile::AuditLog => "Audit log",
+    }
+}
+
+fn lines(area: Rect, buf: &mut Buffer, text: Vec<String>) {
+    let w = area.width as usize;
+    let ls: Vec<Line> = text
+        .into_iter()
+        .map(|t| Line::from(crate::tui::chrome::clip(&t, w)))
+        .collect();
+    Paragraph::new(ls).render(area, buf);
+}
+
+fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
+    match t {
+        Tile::Delinquency => {
+            let [g, text, spark] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Length(2),
+                Constraint::Min(1),
+            ])
+            .areas(area);
+            let r = &d.delinquency;
+            let ratio = r.rate_percent.map_or(0.0, |v| {
+                (v / (2.0 * r.alert_percent.max(1.0))).clamp(0.0, 1.0)
+            });
+            Gauge::default()
+                .ratio(ratio)
+                .label(format!(
+                    "{} (alert {:.0}%)",
+                    pct(r.rate_percent),
+                    r.alert_percent
+                ))
+                .gauge_style(if r.alert {
+                    Style::new().red()
+                } else {
+                    Style::new().green()
+                })
+                .render(g, buf);
+            lines(
+                text,
+                buf,
+                vec![
+                    format!("{} delinquent records", r.delinquent_records),
+                    format!(
+                        "12 months: {} .. {}",
+                        d.delinquency_trend.first().map_or("", |p| p.month.as_str()),
+                        d.delinquency_trend.last().map_or("", |p| p.month.as_str())
+                    ),
+                ],
+            );
+            let data: Vec<u64> = d
+                .delinquency_trend
+                .iter()
+                .map(|p| {
+                    p.rate_percent
+                        .map_or(0, |v| (v * 10.0).round().max(0.0) as u64)
+                })
+                .collect();
+            Sparkline::default().data(&data).render(spark, buf);
+        }
+        Tile::Aging => {
+            let total: i64 = d.aging_totals.iter().sum();
+            let [head, chart] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+            lines(
+                head,
+                buf,
+                vec![format!("{total} open; days since assignment")],
+            );
+            let bars: Vec<Bar> = d
+                .buckets
+                .iter()
+                .zip(d.aging_totals)
+                .map(|(b, n)| {
+                    Bar::default()
+                        .value(n.max(0) as u64)
+                        .label(Line::from(*b))
+                        .text_value(n.to_string())
+                })
+                .collect();
+            BarChart::default()
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(7)
+                .bar_gap(2)
+                .render(chart, buf);
+        }
+        Tile::Dnfb => lines(
+            area,
+            buf,
+            vec![
+                format!(
+                    "DNFB {:>8}  avg {:.1} days",
+                    d.dnfb_count, d.dnfb_average_days
+                ),
+                format!("     {:>8}  charges", money(d.dnfb_dollars)),
+                format!(
+                    "     {:>8}  rev. days (COD-22 < 5)",
+                    d.revenue_days.map_or("n/a".into(), |v| format!("{v:.1}"))
+                ),
+                format!(
+                    "DNFC {:>8}  avg {:.1} days",
+                    d.dnfc_count, d.dnfc_average_days
+                ),
+                format!("     {:>8}  over dnfc_target_days", d.dnfc_over_target),
+            ],
+        ),
+        Tile::Coding => {
+            let mut v = vec![
+                format!("ready to code   {:>7}", d.coding_backlog),
+                format!("on hold (query) {:>7}", d.on_hold_query),
+                format!("queries past due{:>7}", d.queries_past_due),
+                format!("expired claims  {:>7}", d.expired_claims),
+                format!("waivers pending {:>7}  (w: worklist)", d.pending_waivers),
+            ];
+            for h in d.held_for_documentation.iter().take(3) {
+                v.push(format!(
+                    "held {:<11}{:>7}",
+                    sanitize_line(&h.kind),
+                    h.encounters
+                ));
+            }
+            lines(area, buf, v);
+        }
+        Tile::Roi => {
+            let [head, chart] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+            lines(
+                head,
+                buf,
+                vec![format!(
+                    "overdue {}  due in 7 days {}  QA {}",
+                    d.roi_overdue, d.roi_due_7_days, d.roi_awaiting_qa
+                )],
+            );
+            let bars: Vec<Bar> = d
+                .roi_by_status
+                .iter()
+                .map(|(s, n)| {
+                    Bar::default()
+                        .value((*n).max(0) as u64)
+                        .label(Line::from(s.chars().take(6).collect::<String>()))
+                        .text_value(n.to_string())
+                })
+                .collect();
+            BarChart::default()
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(6)
+                .bar_gap(1)
+                .render(chart, buf);
+        }
+        Tile::Requests => lines(
+            area,
+            buf,
+            vec![
+                "Accounting of disclosures (164.528)".into(),
+                format!(
+                    "  open {:>6}   past due {:>6}",
+                    d.accounting_open, d.accounting_overdue
+                ),
+                "Amendments (164.526)".into(),
+                format!(
+                    "  open {:>6}   past due {:>6}",
+                    d.amendments_open, d.amendments_overdue
+                ),
+            ],
+        ),
+        Tile::Throughput => {
+            let rows: Vec<Row> = d
+                .throughput
+                .iter()
+                .map(|u| {
+                    Row::new(vec![
+                        sanitize_line(&u.user).into_owned(),
+                        u.today.to_string(),
+                        u.week.to_string(),
+                        u.per_hour.map_or("-".into(), |v| format!("{v:.1}")),
+                    ])
+                })
+                .collect();
+            let empty = rows.is_empty();
+            Table::new(
+                rows,
+                [
+                    Constraint::Min(10),
+                    Constraint::Length(5),
+                    Constraint::Length(5),
+                    Constraint::Length(6),
+                ],
+            )
+            .header(Row::new(vec!["CODER", "TODAY", "WEEK", "PER H"]).bold())
+            .render(area, buf);
+            if empty && area.height > 2 {
+                let r = Rect {
+                    y: area.y + 1,
+                    height: 1,
+                    ..area
+                };
+                lines(r, buf, vec!["(no coding completed this week)".into()]);
+            }
+            if area.height > 1 {
+                let r = Rect {
+                    y: area.y + area.height - 1,
+                    height: 1,
+                    ..area
+                };
+                lines(
+                    r,
+                    buf,
+                    vec![format!(
+                        "targets: IP {:.1}/h, OP {:.0}/h",
+                        d.target_ip_per_hour, d.target_op_per_hour
+                    )],
+                );
+            }
+        }
+        Tile::AuditLog => lines(
+            area,
+            buf,
+            vec![
+                format!("{} rows (hash-chained)", d.audit_rows),
+                format!("last 7 days  {:>8}", d.audit_rows_7_days),
+                format!("7 days before{:>8}", d.audit_rows_prior_7_days),
+            ],
+        ),
+    }
+}
+
+impl Widget for &DashboardState {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if let Some(w) = &self.worklist {
+            render_worklist(w, area, buf);
+            return;
+        }
+        let Some(d) = &self.data else {
+            Paragraph::new("Reading the department's figures…").render(area, buf);
+            return;
+        };
+        let page = self.selected / PER_PAGE;
+        let pages = Tile::ALL.len().div_ceil(PER_PAGE);
+        let [head, grid] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(4)]).areas(area);
+        Paragraph::new(crate::tui::chrome::clip(
+            &format!(
+                "Department as of {} · page {}/{} (pgdn/pgup) · enter opens the tile's list",
+                d.as_of,
+                page + 1,
+                pages
+            ),
+            area.width as usize,
+        ))
+        .render(head, buf);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(grid);
+        let cells: Vec<Rect> = [top, bottom]
+            .into_iter()
+            .flat_map(|row| {
+                let [a, b] =
+                    Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(row);
+                [a, b]
+            })
+            .collect();
+        for (i, cell) in cells.into_iter().enumerate() {
+            let idx = page * PER_PAGE + i;
+            let Some(t) = Tile::ALL.get(idx).copied() else {
+                continue;
+            };
+            let mut block = Block::bordered().title(format!(" {} ", title(t)));
+            if idx == self.selected {
+                block = block.border_style(Style::new().yellow().bold());
+            }
+            let inner = block.inner(cell);
+            block.render(cell, buf);
+            render_tile(d, t, inner, buf);
+        }
+    }
+}
