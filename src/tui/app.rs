@@ -15,6 +15,7 @@ mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
 mod list_runtime;
+mod mpi_runtime;
 mod roi_docs_runtime;
 mod roi_runtime;
 
@@ -92,6 +93,8 @@ pub struct App {
     book: Option<BookState>,
     amendments: Option<super::roi::amendments::AmendState>,
     letters: Option<super::roi::letters::LettersState>,
+    /// The MPI queue (supervisors).
+    mpi: Option<super::mpi::MpiState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -145,6 +148,7 @@ impl App {
             book: None,
             amendments: None,
             letters: None,
+            mpi: None,
             locked: None,
             overlay: None,
             status: None,
@@ -225,6 +229,7 @@ impl App {
             ScreenId::CodingQueue => dyn_of(&self.codingq),
             ScreenId::Coding => dyn_of(&self.coding),
             ScreenId::Queries => dyn_of(&self.queries),
+            ScreenId::Mpi => dyn_of(&self.mpi),
         }
     }
 
@@ -256,6 +261,7 @@ impl App {
             ScreenId::CodingQueue => dyn_of(&mut self.codingq),
             ScreenId::Coding => dyn_of(&mut self.coding),
             ScreenId::Queries => dyn_of(&mut self.queries),
+            ScreenId::Mpi => dyn_of(&mut self.mpi),
         }
     }
 
@@ -532,6 +538,7 @@ impl App {
             Effect::Goto(ScreenId::Queries) => {
                 self.perform_coding(super::CodingAction::LoadQueries, now)
             }
+            Effect::Goto(ScreenId::Mpi) => self.load_mpi(false, now),
             Effect::Goto(s) => self.enter(s),
             Effect::Back => self.back(now),
             Effect::ExportList => self.export_list(now),
@@ -561,6 +568,7 @@ impl App {
             Effect::Coding(a) => self.perform_coding(a, now),
             Effect::ShowCode { code } => self.show_code(&code, now),
             Effect::Roi(a) => self.perform_roi(a, now),
+            Effect::Mpi(a) => self.perform_mpi(a, now),
         }
     }
 
@@ -697,6 +705,7 @@ impl App {
         self.codingq = None;
         self.coding = None;
         self.queries = None;
+        self.mpi = None;
         self.locked = None;
         self.overlay = None;
     }

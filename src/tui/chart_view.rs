@@ -64,6 +64,8 @@ pub enum Pane {
 #[derive(Clone, Debug)]
 pub struct ChartState {
     pub patient: String,
+    /// The patient's retired MRNs (aliases from merges, HL7-02), joined; empty if none.
+    pub aliases: String,
     pub encounters: Vec<EncounterView>,
     pub docs: Vec<DocRow>,
     /// Index into `encounters`.
@@ -119,8 +121,15 @@ impl ChartState {
                 sensitivity: line(&d.sensitivity),
             })
             .collect();
+        let aliases = chart
+            .aliases
+            .iter()
+            .map(|a| line(a))
+            .collect::<Vec<_>>()
+            .join(", ");
         ChartState {
             patient,
+            aliases,
             encounters,
             docs,
             enc: 0,
@@ -272,7 +281,12 @@ impl Widget for &ChartState {
             Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
         let w = head.width.saturating_sub(2) as usize;
         let n = self.encounters.len();
-        let title = format!(" {} ", clip(&self.patient, w.saturating_sub(2)));
+        let title = if self.aliases.is_empty() {
+            format!(" {} ", clip(&self.patient, w.saturating_sub(2)))
+        } else {
+            let full = format!("{}  aka MRN {}", self.patient, self.aliases);
+            format!(" {} ", clip(&full, w.saturating_sub(2)))
+        };
         let header: Vec<Line> = match self.encounter() {
             None => vec![Line::from("No encounters on this chart.")],
             Some(e) => vec![
@@ -408,6 +422,7 @@ pub(crate) mod tests {
                 birth_date: "1960-02-03".into(),
                 sex: "F".into(),
             },
+            aliases: vec!["OLD00007".into()],
             encounters: vec![
                 enc(10, "2026-10-01T08:00:00"),
                 enc(11, "2025-01-01T08:00:00"),

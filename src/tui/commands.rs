@@ -47,6 +47,8 @@ pub enum ScreenId {
     Queries,
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
     Coding,
+    /// The MPI queue: identity conflicts, held merges and probable duplicates, side by side.
+    Mpi,
     Lock,
 }
 
@@ -70,6 +72,7 @@ impl ScreenId {
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Queries,
+        ScreenId::Mpi,
         ScreenId::Lock,
     ];
 
@@ -99,6 +102,7 @@ impl ScreenId {
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
+            ScreenId::Mpi => "mpi",
             ScreenId::Lock => "lock",
         }
     }
@@ -359,6 +363,18 @@ pub enum CommandId {
     RefuseRequest,
     /// Deny chosen documents (ROI-05); the rest is released.
     DenyDocuments,
+    /// Open the MPI queue (supervisors).
+    OpenMpiQueue,
+    /// Merge the selected pair: the record marked as surviving stays (MPI-02, audited).
+    MpiMerge,
+    /// Swap which record of the selected pair survives a merge.
+    MpiSwapSurvivor,
+    /// Keep the selected pair apart (two different people), with a reason.
+    MpiKeepApart,
+    /// Undo the selected pair's merge, with a reason (supervisor).
+    MpiUnmerge,
+    /// List decided items too (or open items only again).
+    MpiShowAll,
 }
 
 impl CommandId {
@@ -488,6 +504,12 @@ impl CommandId {
         CommandId::RecordRevocation,
         CommandId::RefuseRequest,
         CommandId::DenyDocuments,
+        CommandId::OpenMpiQueue,
+        CommandId::MpiMerge,
+        CommandId::MpiSwapSurvivor,
+        CommandId::MpiKeepApart,
+        CommandId::MpiUnmerge,
+        CommandId::MpiShowAll,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -586,9 +608,10 @@ pub fn several_encounters(c: &Ctx) -> Result<(), Disabled> {
 pub use super::deficiency::guards::*;
 pub use super::roi::guards::*;
 
+use super::mpi::{mpi_merged, mpi_open, mpi_supervisor};
 use ScreenId::{
     Accounting, AddressBook, Amendments, Chart, Codes, Coding, CodingQueue, Deficiencies, Home,
-    Letters, Lock, Login, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
+    Letters, Lock, Login, Mpi, Provider, Queries, Reports, RoiQueue, RoiRequest, Search, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -608,6 +631,7 @@ const SIGNED_IN: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Mpi,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -630,6 +654,7 @@ const ROWS: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Mpi,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -648,6 +673,7 @@ const BACK: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Mpi,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -668,6 +694,7 @@ const HELP_QUIT: &[ScreenId] = &[
     CodingQueue,
     Coding,
     Queries,
+    Mpi,
 ];
 
 const fn cmd(
@@ -910,6 +937,17 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
+    cmd(C::OpenMpiQueue, "mpi_queue", "MPI queue: conflicts, held merges, duplicates side by side", &[Home], &["m"])
+        .guards(&[mpi_supervisor]),
+    cmd(C::MpiMerge, "mpi_merge", "Merge the selected pair: the record marked surviving stays, the other's MRN becomes its alias (audited)", &[Mpi], &["m"])
+        .guards(&[row_selected, mpi_supervisor, mpi_open]).confirm().hint("merge"),
+    cmd(C::MpiSwapSurvivor, "mpi_swap_survivor", "Swap which record of the pair survives a merge", &[Mpi], &["s"])
+        .guards(&[row_selected, mpi_open]).hint("swap"),
+    cmd(C::MpiKeepApart, "mpi_keep_apart", "Keep the pair apart (two different people), with a reason (audited)", &[Mpi], &["a"])
+        .guards(&[row_selected, mpi_supervisor, mpi_open]).hint("keep apart"),
+    cmd(C::MpiUnmerge, "mpi_unmerge", "Undo the pair's merge, restoring exactly what moved, with a reason (supervisor, audited)", &[Mpi], &["U"])
+        .guards(&[row_selected, mpi_supervisor, mpi_merged]).hint("unmerge"),
+    cmd(C::MpiShowAll, "mpi_show_all", "List decided pairs too (again: open pairs only)", &[Mpi], &["t"]).hint("all"),
     cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
     cmd(C::ShowDetails, "details", "Show in full, in the reader: codes with titles, edits, holds, queries and facts (workbench), or the selected deficiency (work)", &[Work, Coding], &["e"]).hint("details"),
@@ -920,8 +958,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_work_charts]).hint("queries"),
     cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
         .guards(&[row_selected]).hint("answer"),
-    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries], &["ctrl-r", "f5"]),
+    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries, Mpi], &["ctrl-e"]),
+    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Mpi], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),

@@ -14,6 +14,7 @@ mod deficiency;
 mod home;
 mod lock;
 mod login;
+mod mpi;
 mod overlay;
 mod reader;
 mod roi;
@@ -83,6 +84,8 @@ pub struct Ctx {
     pub coding: CodingFacts,
     /// The open release request and accounting, for the ROI lifecycle guards.
     pub roi: roi::guards::RoiFacts,
+    /// The MPI queue's selected pair.
+    pub mpi: mpi::MpiFacts,
 }
 
 /// What the signed-in role allows (the core checks again on every call).
@@ -159,6 +162,7 @@ impl Default for Ctx {
             work: WorkFacts::default(),
             coding: CodingFacts::default(),
             roi: roi::guards::RoiFacts::default(),
+            mpi: mpi::MpiFacts::default(),
         }
     }
 }
@@ -241,6 +245,8 @@ pub enum Effect {
     Roi(RoiAction),
     /// A coding-workbench call into the core.
     Coding(CodingAction),
+    /// An MPI queue call into the core.
+    Mpi(mpi::MpiAction),
 }
 
 /// The ROI calls a screen may ask for; each is one audited core call. Every write to a
@@ -597,6 +603,11 @@ pub enum Msg {
         title: String,
         text: String,
         provider: Option<i64>,
+    },
+    /// The MPI queue as read (items with both records' aliases); `all`: decided ones too.
+    MpiQueue {
+        items: Vec<mpi::Loaded>,
+        all: bool,
     },
 }
 
