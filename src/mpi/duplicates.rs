@@ -412,9 +412,9 @@ fn address_score(a: &str, b: &str) -> FieldScore {
     } else if a == b {
         ("agree".into(), w(0.8, 0.002))
     } else if street(a).is_some() && street(a) == street(b) {
-        // Same street and city, another number: a typo or a move down the street; rarely
-        // two unrelated people with the same name and birth date.
-        ("partial: same street, other number".into(), 3.0)
+        // Same street and city, another number: a typo or a move down the street (m = 0.05);
+        // unrelated people on one street of one city (u = 0.001).
+        ("partial: same street, other number".into(), w(0.05, 0.001))
     } else {
         let j = jaro_winkler(a, b);
         if j >= 0.93 {
