@@ -363,15 +363,26 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
                 |r| r.get(0),
             )
             .unwrap_or(0);
+        // Stored columns only: generated ones (the audit log's `canon`) are computed again.
+        let stored: Vec<String> = src
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_xinfo('{t}') WHERE hidden = 0"
+            ))?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        let list = stored.join(", ");
         // Tables WITHOUT ROWID: the rows the fresh database lacks.
         let sql = if src
             .prepare(&format!("SELECT rowid FROM \"{t}\" LIMIT 1"))
             .is_ok()
         {
-            format!("SELECT * FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
+            format!("SELECT {list} FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
         } else {
             format!(
-                "SELECT * FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT * FROM fresh.\"{t}\""
+                "SELECT {list} FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT {list} FROM fresh.\"{t}\""
             )
         };
         let mut q = src.prepare(&sql)?;
