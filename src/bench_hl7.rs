@@ -9,6 +9,12 @@
 //!    the writes alone.
 //! 2. The MLLP listener with 4 concurrent loopback senders, group commit on: messages/s and
 //!    ACK latency (send to ACK received), beside `import hl7` of the same messages from a file.
+//!    Closed loop (each sender keeps up to W messages in flight: by Little's law the latency
+//!    is the number in flight over the rate), and open loop: the 4 senders paced to 5,000
+//!    messages/s together, each latency taken from the message's scheduled send time (no
+//!    coordinated omission). The paced run prints where an ACK's time goes (queue wait behind
+//!    the previous commit, apply + commit of its group) beside an empty `synchronous=FULL`
+//!    commit on the same disk (the fsync floor).
 
 use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -85,7 +91,191 @@ pub fn run(dir: &Path) -> Result<()> {
             import_rate
         );
     }
+    let floor = fsync_floor(dir, 200)?;
+    let target = 5_000.0;
+    let m = mllp_paced(dir, 20_000, 4, target)?;
+    let p99 = percentile(&m.run.latencies, 0.99);
+    println!(
+        "    MLLP, 4 loopback senders paced to {target:.0} msg/s together (open loop): {:>7.0} msg/s (target ≥ 5,000: {}), ACK p50 {:.1} ms, p99 {:.1} ms (target ≤ 25 ms: {}), {:.1} messages per commit",
+        m.run.rate,
+        pass(m.run.rate >= 0.98 * target),
+        ms(percentile(&m.run.latencies, 0.50)),
+        ms(p99),
+        pass(ms(p99) <= 25.0),
+        m.run.per_group,
+    );
+    println!(
+        "      where the time goes (per group): queue wait p50 {:.1} / p99 {:.1} ms, apply + commit p50 {:.1} / p99 {:.1} ms  |  empty commit (fsync floor, this disk) p50 {:.1} / p99 {:.1} ms",
+        ms(percentile(&m.queued, 0.50)),
+        ms(percentile(&m.queued, 0.99)),
+        ms(percentile(&m.commit, 0.50)),
+        ms(percentile(&m.commit, 0.99)),
+        ms(percentile(&floor, 0.50)),
+        ms(percentile(&floor, 0.99)),
+    );
     Ok(())
+}
+
+/// `n` empty `synchronous=FULL` WAL commits on the bench's disk: the fsync every group pays.
+fn fsync_floor(dir: &Path, n: usize) -> Result<Vec<Duration>> {
+    let p = dir.join("hl7-bench-fsync.db");
+    remove_db(&p);
+    let c = Connection::open(&p)?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t(x INTEGER);",
+    )?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        c.execute("INSERT INTO t(x) VALUES (?1)", [i as i64])?;
+        out.push(t.elapsed());
+    }
+    drop(c);
+    remove_db(&p);
+    out.sort_unstable();
+    Ok(out)
+}
+
+pub struct PacedRun {
+    pub run: MllpRun,
+    /// Per group: the oldest message's wait before the writer took it.
+    pub queued: Vec<Duration>,
+    /// Per group: apply and commit (fsync included).
+    pub commit: Vec<Duration>,
+}
+
+/// Serve a fresh database and send `n` messages from `senders` connections paced to
+/// `per_sec` messages/s in all (open loop: a sender does not wait for ACKs; a reader thread
+/// takes them). Latency runs from each message's scheduled send time.
+pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<PacedRun> {
+    let db = dir.join("hl7-bench-mllp-paced.db");
+    remove_db(&db);
+    let store = Store::open_or_create(&db)?;
+    let opts = crate::listen::ListenOptions::from_settings(&store)?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let stop = AtomicBool::new(false);
+    let counters = crate::listen::Counters::default();
+    let actor = Actor::system("bench");
+    let mut latencies = Vec::with_capacity(n);
+    let mut wall = 0.0;
+    std::thread::scope(|s| -> Result<()> {
+        let server = s.spawn(|| {
+            crate::listen::serve(
+                store,
+                &actor,
+                listener,
+                &opts,
+                &stop,
+                &counters,
+                &mut |_| {},
+            )
+        });
+        let start = Instant::now() + Duration::from_millis(50);
+        let each = per_sec / senders as f64;
+        let handles: Vec<_> = (0..senders)
+            .map(|c| {
+                let ids: Vec<usize> = (0..n).filter(|i| (i / 2) % senders == c).collect();
+                // Senders start staggered within one interval, as independent feeds would.
+                let at = start + Duration::from_secs_f64(c as f64 / per_sec);
+                s.spawn(move || send_paced(addr, &ids, each, at))
+            })
+            .collect();
+        for h in handles {
+            let l = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a bench sender panicked"))??;
+            latencies.extend(l);
+        }
+        wall = start.elapsed().as_secs_f64();
+        stop.store(true, Ordering::SeqCst);
+        server
+            .join()
+            .map_err(|_| anyhow::anyhow!("the listener panicked"))??;
+        Ok(())
+    })?;
+    latencies.sort_unstable();
+    let applied = counters.applied.load(Ordering::Relaxed);
+    anyhow::ensure!(
+        applied as usize == n,
+        "MLLP paced bench: {applied} of {n} messages applied"
+    );
+    let groups = counters.groups.load(Ordering::Relaxed).max(1);
+    let profile = counters
+        .profile
+        .lock()
+        .map(|p| p.clone())
+        .unwrap_or_default();
+    let mut queued: Vec<Duration> = profile.iter().map(|g| g.queued).collect();
+    let mut commit: Vec<Duration> = profile.iter().map(|g| g.commit).collect();
+    queued.sort_unstable();
+    commit.sort_unstable();
+    remove_db(&db);
+    Ok(PacedRun {
+        run: MllpRun {
+            rate: n as f64 / wall.max(1e-9),
+            latencies,
+            per_group: applied as f64 / groups as f64,
+        },
+        queued,
+        commit,
+    })
+}
+
+/// Send `ids` at `per_sec` from `start` without waiting for ACKs; a second thread reads the
+/// ACKs (in order) and checks each is AA. Returns each message's scheduled-send-to-ACK time.
+fn send_paced(
+    addr: SocketAddr,
+    ids: &[usize],
+    per_sec: f64,
+    start: Instant,
+) -> Result<Vec<Duration>> {
+    let s = TcpStream::connect(addr)?;
+    s.set_nodelay(true)?;
+    let mut w = s.try_clone()?;
+    let n = ids.len();
+    let (due_tx, due_rx) = std::sync::mpsc::channel::<Instant>();
+    let reader = std::thread::spawn(move || -> Result<Vec<Duration>> {
+        let mut r = BufReader::with_capacity(1 << 16, s);
+        let mut out = Vec::with_capacity(n);
+        let mut buf = Vec::new();
+        for _ in 0..n {
+            buf.clear();
+            let mut b = [0u8; 1];
+            loop {
+                r.read_exact(&mut b)?;
+                buf.push(b[0]);
+                if buf.ends_with(&[0x1c, 0x0d]) {
+                    break;
+                }
+            }
+            let due = due_rx
+                .recv()
+                .context("an ACK arrived for no message sent")?;
+            out.push(due.elapsed());
+            anyhow::ensure!(
+                buf.windows(7).any(|x| x == b"\rMSA|AA"),
+                "MLLP bench: not AA: {}",
+                String::from_utf8_lossy(&buf)
+            );
+        }
+        Ok(out)
+    });
+    for (k, &i) in ids.iter().enumerate() {
+        let due = start + Duration::from_secs_f64(k as f64 / per_sec);
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        let m = crate::listen::mllp::frame(bench_message(i, &format!("M{i}")).as_bytes());
+        w.write_all(&m)?;
+        due_tx
+            .send(due)
+            .map_err(|_| anyhow::anyhow!("the ACK reader stopped"))?;
+    }
+    reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the ACK reader panicked"))?
 }
 
 /// Import the batch file; returns messages/s, the transactions it took, and the database.
@@ -173,15 +363,26 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
                 |r| r.get(0),
             )
             .unwrap_or(0);
+        // Stored columns only: generated ones (the audit log's `canon`) are computed again.
+        let stored: Vec<String> = src
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_xinfo('{t}') WHERE hidden = 0"
+            ))?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        let list = stored.join(", ");
         // Tables WITHOUT ROWID: the rows the fresh database lacks.
         let sql = if src
             .prepare(&format!("SELECT rowid FROM \"{t}\" LIMIT 1"))
             .is_ok()
         {
-            format!("SELECT * FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
+            format!("SELECT {list} FROM \"{t}\" WHERE rowid > ?1 ORDER BY rowid")
         } else {
             format!(
-                "SELECT * FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT * FROM fresh.\"{t}\""
+                "SELECT {list} FROM main.\"{t}\" WHERE ?1 IS NOT NULL EXCEPT SELECT {list} FROM fresh.\"{t}\""
             )
         };
         let mut q = src.prepare(&sql)?;

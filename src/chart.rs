@@ -21,13 +21,15 @@ pub struct PatientHit {
     pub patient: Patient,
     pub encounters: i64,
     pub last_admit: Option<String>,
-    /// What matched: "mrn", "visit" or "name".
+    /// What matched: "mrn", "alias" (a retired MRN), "visit" or "name".
     pub matched: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chart {
     pub patient: Patient,
+    /// Retired MRNs that now name this patient (merges, HL7-02), oldest first.
+    pub aliases: Vec<String>,
     pub encounters: Vec<Encounter>,
     pub documents: Vec<DocumentSummary>,
 }
@@ -100,11 +102,27 @@ fn find_patients(conn: &Reader, q: &str) -> Result<Vec<PatientHit>, CoreError> {
     let upper = q.to_uppercase();
     // MRN and visit numbers: case-insensitive prefix on the unique indexes (range scan).
     let hi = format!("{upper}\u{10FFFF}");
+    // A merged-away record's own MRN finds the survivor (HL7-02: old MRNs stay searchable).
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {PATIENT_COLS} FROM patients p WHERE p.mrn >= ?1 AND p.mrn < ?2 ORDER BY p.mrn LIMIT {SEARCH_LIMIT}"
+        "SELECT {PATIENT_COLS}, r.merged_into IS NOT NULL FROM patients r
+           JOIN patients p ON p.id = COALESCE(r.merged_into, r.id)
+          WHERE r.mrn >= ?1 AND r.mrn < ?2 ORDER BY r.mrn LIMIT {SEARCH_LIMIT}"
+    ))?;
+    for row in stmt.query_map(params![upper, hi], |r| {
+        Ok((patient_from_row(r)?, r.get::<_, bool>(6)?))
+    })? {
+        let (p, retired) = row?;
+        push(p, if retired { "alias" } else { "mrn" });
+    }
+    // Retired MRNs kept as aliases (merges, A47 changes), on the survivor.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PATIENT_COLS} FROM patient_aliases a
+           JOIN patients r ON r.id = a.patient_id
+           JOIN patients p ON p.id = COALESCE(r.merged_into, r.id)
+          WHERE a.active = 1 AND a.mrn >= ?1 AND a.mrn < ?2 ORDER BY a.mrn LIMIT {SEARCH_LIMIT}"
     ))?;
     for p in stmt.query_map(params![upper, hi], patient_from_row)? {
-        push(p?, "mrn");
+        push(p?, "alias");
     }
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {PATIENT_COLS} FROM encounters e JOIN patients p ON p.id = e.patient_id
@@ -242,7 +260,8 @@ pub fn open_chart(store: &mut Store, actor: &Actor, patient_id: i64) -> Result<C
                 .purpose("TREAT")
                 .detail(json!({"encounters": encounters.len(), "documents": documents.len()})),
         );
-        Ok(Chart { patient, encounters, documents })
+        let aliases = crate::mpi::queue::aliases(tx, patient.id)?;
+        Ok(Chart { patient, aliases, encounters, documents })
     })
 }
 

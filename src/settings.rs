@@ -591,12 +591,12 @@ pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
         key: Key::MpiMatchWeight,
         rule: "MPI-02",
-        default: "15",
+        default: "20",
         kind: Kind::Decimal {
             min: -50.0,
             max: 100.0,
         },
-        doc: "Duplicate detection (Fellegi-Sunter): a pair whose total weight reaches this is a probable duplicate (report duplicates, MPI queue)",
+        doc: "Duplicate detection (Fellegi-Sunter): a pair whose total weight reaches this is a probable duplicate (report duplicates, MPI queue); 20 is above a namesake (same names, birth date and sex, 24.0) whose address and phone disagree (19.7), which a large MPI holds by chance",
     },
     SettingDef {
         key: Key::MpiReviewWeight,

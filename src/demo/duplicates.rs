@@ -7,7 +7,12 @@
 //!   `gen-dup` and `source_key` `gen-dup:<original patient id>` (the truth), carrying one or
 //!   two errors: a family-name typo (substitution, deletion, adjacent transposition, doubled
 //!   letter), a nickname or a given-name typo, first and last name swapped, birth day and month
-//!   transposed, a one-digit birth-date typo, a changed address, or no address.
+//!   transposed, a one-digit birth-date typo, a changed address, or no address. Phone and SSN
+//!   last four are copied with their own registration errors: a new phone with half the
+//!   address changes, no phone (10 %), no SSN digits (25 %), one SSN digit wrong (3 %).
+//! - Generated patients get a phone (92 %) and SSN last four (80 %) from [`contact`], a hash of
+//!   the patient id (so the generator's random stream, and every other generated value, is
+//!   unchanged by them).
 //! - One audited transaction per 5,000 duplicates; every row has its Create event.
 
 use rusqlite::params;
@@ -40,6 +45,44 @@ struct Original {
     birth: String,
     sex: String,
     address: String,
+    phone: String,
+    ssn4: String,
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn phone_from(h: u64) -> String {
+    format!(
+        "{}{:02}-{}{:02}-{:04}",
+        2 + h % 8,
+        (h >> 8) % 100,
+        2 + (h >> 16) % 8,
+        (h >> 24) % 100,
+        (h >> 32) % 10_000
+    )
+}
+
+/// A generated patient's phone (`NXX-NXX-XXXX`, 92 % have one) and SSN last four (80 %), from
+/// a hash of its id: deterministic, and independent of the generator's random stream.
+pub fn contact(patient_id: i64) -> (String, String) {
+    let h = mix(patient_id as u64 ^ 0x5EED_C0DE);
+    let g = mix(h);
+    let phone = if h % 100 < 92 {
+        phone_from(g)
+    } else {
+        String::new()
+    };
+    let ssn = if (h >> 7) % 100 < 80 {
+        format!("{:04}", (g >> 40) % 10_000)
+    } else {
+        String::new()
+    };
+    (phone, ssn)
 }
 
 /// Inject `fraction` × (patients) duplicates; returns how many.
@@ -51,7 +94,7 @@ pub fn inject(
 ) -> Result<usize, CoreError> {
     let originals: Vec<Original> = {
         let mut st = store.conn().prepare(
-            "SELECT id, family_name, given_name, birth_date, sex, address FROM patients
+            "SELECT id, family_name, given_name, birth_date, sex, address, phone, ssn_last4 FROM patients
               WHERE COALESCE(source, '') <> 'gen-dup' AND merged_into IS NULL ORDER BY id",
         )?;
         st.query_map([], |r| {
@@ -62,6 +105,8 @@ pub fn inject(
                 birth: r.get(3)?,
                 sex: r.get(4)?,
                 address: r.get(5)?,
+                phone: r.get(6)?,
+                ssn4: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?
@@ -92,8 +137,8 @@ pub fn inject(
         store.transact(actor, |tx, audit| {
             for (mrn, d) in &rows {
                 tx.prepare_cached(
-                    "INSERT INTO patients(mrn, family_name, given_name, birth_date, sex, address, source, source_key)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'gen-dup', ?7)",
+                    "INSERT INTO patients(mrn, family_name, given_name, birth_date, sex, address, source, source_key, phone, ssn_last4)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'gen-dup', ?7, ?8, ?9)",
                 )?
                 .execute(params![
                     mrn,
@@ -102,7 +147,9 @@ pub fn inject(
                     d.birth,
                     d.sex,
                     d.address,
-                    format!("gen-dup:{}", d.id)
+                    format!("gen-dup:{}", d.id),
+                    d.phone,
+                    d.ssn4
                 ])?;
                 audit.record(
                     Event::new(Action::Create, Subtype::Create, "patient", tx.last_insert_rowid())
@@ -126,6 +173,8 @@ fn corrupt(o: &Original, rng: &mut Rng) -> Original {
         birth: o.birth.clone(),
         sex: o.sex.clone(),
         address: o.address.clone(),
+        phone: o.phone.clone(),
+        ssn4: o.ssn4.clone(),
     };
     let errors = 1 + rng.index(2);
     let mut used = [false; 7];
@@ -174,6 +223,21 @@ fn corrupt(o: &Original, rng: &mut Rng) -> Original {
             }
             _ => d.address = String::new(),
         }
+    }
+    if used[5] && rng.chance(0.5) {
+        d.phone = phone_from(rng.next_u64());
+    }
+    if rng.chance(0.1) {
+        d.phone = String::new();
+    }
+    if rng.chance(0.25) {
+        d.ssn4 = String::new();
+    } else if d.ssn4.len() == 4 && rng.chance(0.03) {
+        let mut v: Vec<char> = d.ssn4.chars().collect();
+        let i = rng.index(4);
+        let old = v[i].to_digit(10).unwrap_or(0);
+        v[i] = char::from_digit((old + 1 + rng.index(9) as u32) % 10, 10).unwrap_or('0');
+        d.ssn4 = v.into_iter().collect();
     }
     d
 }

@@ -451,10 +451,11 @@ impl Gen<'_> {
         self.next_patient += 1;
         // Sequential but not consecutive numbers, as hospital registration systems assign.
         let mrn = format!("MRN{:07}", 10_000 + pid * 3 + self.rng.range(0, 2));
+        let (phone, ssn_last4) = duplicates::contact(pid);
         tx.prepare_cached(
             "INSERT INTO patients(id, mrn, family_name, given_name, birth_date, sex, deceased_at,
-                                  address, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                  address, source, phone, ssn_last4)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?
         .execute(params![
             pid,
@@ -466,6 +467,8 @@ impl Gen<'_> {
             ts_opt(plan.deceased_at),
             plan.address,
             SOURCE,
+            phone,
+            ssn_last4,
         ])?;
         self.summary.patients += 1;
         for enc in &plan.encounters {

@@ -77,6 +77,21 @@ pub struct Counters {
     pub connections: AtomicU64,
     pub queue: AtomicUsize,
     pub last_error: Mutex<String>,
+    /// Per group (the first [`PROFILE_GROUPS`]): where an ACK's time goes, for the bench.
+    pub profile: Mutex<Vec<GroupTiming>>,
+}
+
+/// Groups profiled (a bounded record, so a long-running listener does not grow).
+pub const PROFILE_GROUPS: usize = 100_000;
+
+/// One group's timing: the oldest message's wait in the queue before the writer took it
+/// (the previous group's commit), the gathering, and apply + commit (including the fsync).
+#[derive(Debug, Clone, Copy)]
+pub struct GroupTiming {
+    pub messages: usize,
+    pub queued: Duration,
+    pub gather: Duration,
+    pub commit: Duration,
 }
 
 impl Counters {
@@ -95,6 +110,8 @@ struct Job {
     msg: FeedMessage,
     header: Header,
     reply: SyncSender<Vec<u8>>,
+    /// When the reader queued it.
+    at: Instant,
 }
 
 /// Set by SIGTERM or SIGINT once [`stop_on_signals`] ran.
@@ -240,6 +257,7 @@ fn writer(
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         let started = Instant::now();
+        let queued = started.saturating_duration_since(first.at);
         let mut group = vec![first];
         while group.len() < opts.group_max && started.elapsed() < opts.group_window {
             match jobs.try_recv() {
@@ -248,11 +266,24 @@ fn writer(
             }
         }
         counters.queue.fetch_sub(group.len(), Ordering::Relaxed);
+        let gathered = Instant::now();
+        let messages = group.len();
         let (batch, rest): (Vec<FeedMessage>, Vec<Reply>) = group
             .into_iter()
             .map(|j| (j.msg, (j.header, j.reply)))
             .unzip();
-        match apply_feed(store, actor, source, &batch) {
+        let applied = apply_feed(store, actor, source, &batch);
+        if let Ok(mut p) = counters.profile.lock()
+            && p.len() < PROFILE_GROUPS
+        {
+            p.push(GroupTiming {
+                messages,
+                queued,
+                gather: gathered - started,
+                commit: gathered.elapsed(),
+            });
+        }
+        match applied {
             Ok(outcomes) => {
                 counters.groups.fetch_add(1, Ordering::Relaxed);
                 let now = store.now().format("%Y%m%d%H%M%S").to_string();
@@ -380,7 +411,13 @@ fn connection<'s>(
                         peer: peer.clone(),
                     };
                     counters.queue.fetch_add(1, Ordering::Relaxed);
-                    if jobs.send(Job { msg, header, reply }).is_err() {
+                    let job = Job {
+                        msg,
+                        header,
+                        reply,
+                        at: Instant::now(),
+                    };
+                    if jobs.send(job).is_err() {
                         break 'read;
                     }
                 }

@@ -8,8 +8,9 @@
 //!   [`blocking_keys`]); blocks larger than [`MAX_BLOCK`] are not expanded (a key that common
 //!   says nothing). The blocking-free pair count n(n-1)/2 is reported beside the compared one.
 //! - Fields: family and given name (Jaro–Winkler, nicknames, first/last transposed), birth date
-//!   (exact; day/month transposed or one digit off), sex, address. Phone and SSN-4 are not in
-//!   the patient table, so they weigh nothing (0) rather than being guessed.
+//!   (exact; day/month transposed or one digit off), sex, address (exact; same street with
+//!   another house number), phone and SSN last four (migration 0021) where both records have
+//!   them. A field either record lacks weighs nothing (0) rather than being guessed.
 //! - Records merged away (`merged_into`) are not candidates.
 
 use std::collections::HashMap;
@@ -32,6 +33,10 @@ pub struct Person {
     pub birth_date: String,
     pub sex: String,
     pub address: String,
+    /// Digits only; empty when not known.
+    pub phone: String,
+    /// Four digits; empty when not known.
+    pub ssn4: String,
 }
 
 /// One field's comparison.
@@ -394,11 +399,22 @@ fn sex_score(a: &str, b: &str) -> FieldScore {
     }
 }
 
+/// The address without its leading house number (`12 OAK ST SPRINGFIELD` → `OAK ST
+/// SPRINGFIELD`), if it starts with one.
+fn street(a: &str) -> Option<&str> {
+    let (num, rest) = a.split_once(' ')?;
+    (num.chars().all(|c| c.is_ascii_digit()) && !rest.is_empty()).then_some(rest)
+}
+
 fn address_score(a: &str, b: &str) -> FieldScore {
     let (outcome, weight) = if a.is_empty() || b.is_empty() {
         ("missing".to_string(), 0.0)
     } else if a == b {
         ("agree".into(), w(0.8, 0.002))
+    } else if street(a).is_some() && street(a) == street(b) {
+        // Same street and city, another number: a typo or a move down the street (m = 0.05);
+        // unrelated people on one street of one city (u = 0.001).
+        ("partial: same street, other number".into(), w(0.05, 0.001))
     } else {
         let j = jaro_winkler(a, b);
         if j >= 0.93 {
@@ -415,6 +431,42 @@ fn address_score(a: &str, b: &str) -> FieldScore {
     }
 }
 
+/// Phone (digits): households share one, so agreement is weaker evidence than its 10 digits
+/// suggest (u = 0.001); people change numbers (m = 0.75).
+fn phone_score(a: &str, b: &str) -> FieldScore {
+    let (outcome, weight) = if a.is_empty() || b.is_empty() {
+        ("missing".to_string(), 0.0)
+    } else if a == b {
+        ("agree".into(), w(0.75, 0.001))
+    } else {
+        ("disagree".into(), wd(0.75, 0.001))
+    };
+    FieldScore {
+        field: "phone",
+        outcome,
+        weight,
+    }
+}
+
+/// SSN last four: 1 in 10,000 by chance (u = 0.0001); a keying error in 3 % of true matches.
+fn ssn4_score(a: &str, b: &str) -> FieldScore {
+    let (outcome, weight) = if a.len() != 4 || b.len() != 4 {
+        ("missing".to_string(), 0.0)
+    } else if a == b {
+        ("agree".into(), w(0.97, 0.0001))
+    } else if a.chars().zip(b.chars()).filter(|(x, y)| x != y).count() == 1 {
+        // 36 of the 9,999 other values are one digit off.
+        ("partial: one digit off".into(), 3.0)
+    } else {
+        ("disagree".into(), wd(0.97, 0.0001))
+    };
+    FieldScore {
+        field: "ssn_last4",
+        outcome,
+        weight,
+    }
+}
+
 /// Compare two records: total weight and the per-field evidence.
 pub fn compare(a: &Person, b: &Person) -> Pair {
     let (f, g) = name_score(a, b);
@@ -424,16 +476,8 @@ pub fn compare(a: &Person, b: &Person) -> Pair {
         birth_score(&a.birth_date, &b.birth_date),
         sex_score(&a.sex, &b.sex),
         address_score(&a.address, &b.address),
-        FieldScore {
-            field: "phone",
-            outcome: "missing".into(),
-            weight: 0.0,
-        },
-        FieldScore {
-            field: "ssn_last4",
-            outcome: "missing".into(),
-            weight: 0.0,
-        },
+        phone_score(&a.phone, &b.phone),
+        ssn4_score(&a.ssn4, &b.ssn4),
     ];
     let weight = (fields.iter().map(|f| f.weight).sum::<f64>() * 100.0).round() / 100.0;
     let (a, b) = if a.id <= b.id { (a, b) } else { (b, a) };
@@ -450,8 +494,8 @@ pub fn compare(a: &Person, b: &Person) -> Pair {
 /// Every patient not merged away, normalised for matching.
 pub fn load(conn: &Reader) -> Result<Vec<Person>, CoreError> {
     let mut st = conn.prepare(
-        "SELECT id, mrn, family_name, given_name, birth_date, sex, address FROM patients
-          WHERE merged_into IS NULL ORDER BY id",
+        "SELECT id, mrn, family_name, given_name, birth_date, sex, address, phone, ssn_last4
+           FROM patients WHERE merged_into IS NULL ORDER BY id",
     )?;
     let rows = st
         .query_map([], |r| {
@@ -463,6 +507,16 @@ pub fn load(conn: &Reader) -> Result<Vec<Person>, CoreError> {
                 birth_date: r.get(4)?,
                 sex: r.get(5)?,
                 address: norm(&r.get::<_, String>(6)?),
+                phone: r
+                    .get::<_, String>(7)?
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect(),
+                ssn4: r
+                    .get::<_, String>(8)?
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -523,7 +577,32 @@ mod tests {
             birth_date: birth.into(),
             sex: sex.into(),
             address: norm(addr),
+            phone: String::new(),
+            ssn4: String::new(),
         }
+    }
+
+    #[test]
+    fn phone_and_ssn4_separate_namesakes_and_a_house_number_is_partial() {
+        let a = p(1, "Rivera", "Ana", "1970-03-04", "F", "12 Oak St Dayton");
+        // Same name, birth date and sex (common at a million records), elsewhere.
+        let mut twin = p(2, "Rivera", "Ana", "1970-03-04", "F", "9 Pine Rd Akron");
+        let mut a2 = a.clone();
+        a2.ssn4 = "1234".into();
+        a2.phone = "9375550100".into();
+        twin.ssn4 = "8812".into();
+        twin.phone = "3305550199".into();
+        let no_contact = compare(&a, &twin).weight;
+        let with = compare(&a2, &twin);
+        assert!(with.weight < no_contact - 6.0, "{with:?}");
+        assert_eq!(with.fields[6].outcome, "disagree");
+        // The same person registered again with the same SSN digits and a new number.
+        let mut moved = p(3, "Rivera", "Ana", "1970-03-04", "F", "40 Oak St Dayton");
+        moved.ssn4 = "1234".into();
+        let m = compare(&a2, &moved);
+        assert!(m.weight > with.weight + 15.0, "{m:?}");
+        assert!(m.fields[4].outcome.contains("same street"));
+        assert_eq!(m.fields[5].outcome, "missing");
     }
 
     #[test]

@@ -6,3 +6,5 @@ pub mod dup_report;
 pub mod duplicates;
 pub mod merge;
 pub mod queue;
+
+pub use dup_report::{DuplicateRate, duplicate_rate};

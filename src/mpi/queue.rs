@@ -29,6 +29,9 @@ pub struct Item {
     pub detail: Value,
     pub status: String,
     pub reason: Option<String>,
+    /// The latest merge between the two records, with its status (`applied`, `held`,
+    /// `unmerged`, `kept_apart`): what a supervisor may unmerge.
+    pub merge: Option<(i64, String)>,
 }
 
 /// What HIM decided for an item.
@@ -150,6 +153,14 @@ fn item_from(tx: &Tx<'_>, id: i64) -> Result<Item, CoreError> {
             id: id.to_string(),
         });
     };
+    let last_merge: Option<(i64, String)> = tx
+        .prepare_cached(
+            "SELECT id, status FROM patient_merges
+              WHERE (survivor_id = ?1 AND retired_id = ?2) OR (survivor_id = ?2 AND retired_id = ?1)
+              ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([a, b], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     Ok(Item {
         id,
         kind,
@@ -159,6 +170,7 @@ fn item_from(tx: &Tx<'_>, id: i64) -> Result<Item, CoreError> {
         detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
         status,
         reason,
+        merge: last_merge,
     })
 }
 
@@ -345,11 +357,15 @@ pub fn merge_by_mrn(
     })
 }
 
-/// Aliases (retired MRNs) of a patient, for the chart.
+/// Aliases (retired MRNs) of a patient, for the chart and the MPI queue: its own active
+/// aliases and those of the records merged into it (applied merges), oldest first.
 pub fn aliases(conn: &crate::store::Reader, patient: i64) -> Result<Vec<String>, CoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT mrn FROM patient_aliases WHERE patient_id = ?1 AND active = 1 ORDER BY id",
+            "SELECT mrn FROM patient_aliases
+              WHERE active = 1 AND (patient_id = ?1 OR patient_id IN
+                    (SELECT retired_id FROM patient_merges WHERE survivor_id = ?1 AND status = 'applied'))
+              ORDER BY id",
         )?
         .query_map([patient], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)

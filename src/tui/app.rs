@@ -17,6 +17,7 @@ mod code_runtime;
 mod coding_runtime;
 mod def_runtime;
 mod list_runtime;
+mod mpi_runtime;
 mod roi_docs_runtime;
 mod roi_rights_runtime;
 mod roi_runtime;
@@ -101,6 +102,8 @@ pub struct App {
     admin: Option<super::admin::AdminState>,
     /// Restrictions, signed forms and deliveries, or batches (one of them at a time).
     rights: Option<super::roi::rights::RightsState>,
+    /// The MPI queue (supervisors).
+    mpi: Option<super::mpi::MpiState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -158,6 +161,7 @@ impl App {
             letters: None,
             admin: None,
             rights: None,
+            mpi: None,
             locked: None,
             overlay: None,
             status: None,
@@ -243,6 +247,7 @@ impl App {
             ScreenId::Coding => dyn_of(&self.coding),
             ScreenId::Queries => dyn_of(&self.queries),
             ScreenId::Admin => dyn_of(&self.admin),
+            ScreenId::Mpi => dyn_of(&self.mpi),
         }
     }
 
@@ -279,6 +284,7 @@ impl App {
             ScreenId::Coding => dyn_of(&mut self.coding),
             ScreenId::Queries => dyn_of(&mut self.queries),
             ScreenId::Admin => dyn_of(&mut self.admin),
+            ScreenId::Mpi => dyn_of(&mut self.mpi),
         }
     }
 
@@ -588,6 +594,7 @@ impl App {
             Effect::Goto(ScreenId::Queries) => {
                 self.perform_coding(super::CodingAction::LoadQueries, now)
             }
+            Effect::Goto(ScreenId::Mpi) => self.load_mpi(false, now),
             Effect::Goto(s) => self.enter(s),
             Effect::Back => self.back(now),
             Effect::ExportList => self.export_list(now),
@@ -619,6 +626,7 @@ impl App {
             Effect::ShowCode { code } => self.show_code(&code, now),
             Effect::Roi(a) => self.perform_roi(a, now),
             Effect::Admin(a) => self.perform_admin(a, now),
+            Effect::Mpi(a) => self.perform_mpi(a, now),
         }
     }
 
@@ -756,6 +764,7 @@ impl App {
         self.coding = None;
         self.queries = None;
         self.admin = None;
+        self.mpi = None;
         self.locked = None;
         self.overlay = None;
     }

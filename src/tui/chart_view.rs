@@ -66,6 +66,8 @@ pub struct ChartState {
     pub patient: String,
     /// The patient's MRN (sanitised), for "who looked at this chart".
     pub mrn: String,
+    /// The patient's retired MRNs (aliases from merges, HL7-02), joined; empty if none.
+    pub aliases: String,
     pub encounters: Vec<EncounterView>,
     pub docs: Vec<DocRow>,
     /// Index into `encounters`.
@@ -121,9 +123,16 @@ impl ChartState {
                 sensitivity: line(&d.sensitivity),
             })
             .collect();
+        let aliases = chart
+            .aliases
+            .iter()
+            .map(|a| line(a))
+            .collect::<Vec<_>>()
+            .join(", ");
         ChartState {
             mrn: line(&chart.patient.mrn),
             patient,
+            aliases,
             encounters,
             docs,
             enc: 0,
@@ -275,7 +284,12 @@ impl Widget for &ChartState {
             Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
         let w = head.width.saturating_sub(2) as usize;
         let n = self.encounters.len();
-        let title = format!(" {} ", clip(&self.patient, w.saturating_sub(2)));
+        let title = if self.aliases.is_empty() {
+            format!(" {} ", clip(&self.patient, w.saturating_sub(2)))
+        } else {
+            let full = format!("{}  aka MRN {}", self.patient, self.aliases);
+            format!(" {} ", clip(&full, w.saturating_sub(2)))
+        };
         let header: Vec<Line> = match self.encounter() {
             None => vec![Line::from("No encounters on this chart.")],
             Some(e) => vec![
@@ -411,6 +425,7 @@ pub(crate) mod tests {
                 birth_date: "1960-02-03".into(),
                 sex: "F".into(),
             },
+            aliases: vec!["OLD00007".into()],
             encounters: vec![
                 enc(10, "2026-10-01T08:00:00"),
                 enc(11, "2025-01-01T08:00:00"),

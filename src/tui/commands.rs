@@ -53,6 +53,8 @@ pub enum ScreenId {
     Queries,
     /// One claimed encounter: documents and clinical facts beside the code list and edits.
     Coding,
+    /// The MPI queue: identity conflicts, held merges and probable duplicates, side by side.
+    Mpi,
     Lock,
     /// The supervisor console's administration: settings, users, audit, unusual access, staff.
     Admin,
@@ -83,6 +85,7 @@ impl ScreenId {
         ScreenId::CodingQueue,
         ScreenId::Coding,
         ScreenId::Queries,
+        ScreenId::Mpi,
         ScreenId::Lock,
         ScreenId::Admin,
         ScreenId::Supervisor,
@@ -117,6 +120,7 @@ impl ScreenId {
             ScreenId::CodingQueue => "coding queue",
             ScreenId::Coding => "coding",
             ScreenId::Queries => "queries",
+            ScreenId::Mpi => "mpi",
             ScreenId::Lock => "lock",
             ScreenId::Admin => "admin",
             ScreenId::Supervisor => "dashboard",
@@ -460,6 +464,18 @@ pub enum CommandId {
     ApproveListedWaiver,
     /// Reject the selected pending waiver in the worklist.
     RejectListedWaiver,
+    /// Open the MPI queue (supervisors).
+    OpenMpiQueue,
+    /// Merge the selected pair: the record marked as surviving stays (MPI-02, audited).
+    MpiMerge,
+    /// Swap which record of the selected pair survives a merge.
+    MpiSwapSurvivor,
+    /// Keep the selected pair apart (two different people), with a reason.
+    MpiKeepApart,
+    /// Undo the selected pair's merge, with a reason (supervisor).
+    MpiUnmerge,
+    /// List decided items too (or open items only again).
+    MpiShowAll,
 }
 
 impl CommandId {
@@ -629,6 +645,12 @@ impl CommandId {
         CommandId::WaiverWorklist,
         CommandId::ApproveListedWaiver,
         CommandId::RejectListedWaiver,
+        CommandId::OpenMpiQueue,
+        CommandId::MpiMerge,
+        CommandId::MpiSwapSurvivor,
+        CommandId::MpiKeepApart,
+        CommandId::MpiUnmerge,
+        CommandId::MpiShowAll,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -728,11 +750,12 @@ pub use super::admin::{is_supervisor, on_audit, on_privacy, on_settings, on_staf
 pub use super::deficiency::guards::*;
 pub use super::roi::guards::*;
 
+use super::mpi::{mpi_merged, mpi_open, mpi_supervisor};
 use ScreenId::Admin;
 use ScreenId::{
     Accounting, AddressBook, Amendments, Batches, Chart, Codes, Coding, CodingQueue, Deficiencies,
-    Home, Letters, Lock, Login, Provider, Queries, Reports, RequestFiles, Restrictions, RoiQueue,
-    RoiRequest, Search, Supervisor, Work,
+    Home, Letters, Lock, Login, Mpi, Provider, Queries, Reports, RequestFiles, Restrictions,
+    RoiQueue, RoiRequest, Search, Supervisor, Work,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -757,6 +780,7 @@ const SIGNED_IN: &[ScreenId] = &[
     Queries,
     Admin,
     Supervisor,
+    Mpi,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -783,6 +807,7 @@ const ROWS: &[ScreenId] = &[
     Coding,
     Queries,
     Admin,
+    Mpi,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -806,6 +831,7 @@ const BACK: &[ScreenId] = &[
     Queries,
     Admin,
     Supervisor,
+    Mpi,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -831,6 +857,7 @@ const HELP_QUIT: &[ScreenId] = &[
     Queries,
     Admin,
     Supervisor,
+    Mpi,
 ];
 
 const fn cmd(
@@ -1106,6 +1133,17 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[open_deficiency]),
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
+    cmd(C::OpenMpiQueue, "mpi_queue", "MPI queue: conflicts, held merges, duplicates side by side", &[Home], &["m"])
+        .guards(&[mpi_supervisor]),
+    cmd(C::MpiMerge, "mpi_merge", "Merge the selected pair: the record marked surviving stays, the other's MRN becomes its alias (audited)", &[Mpi], &["m"])
+        .guards(&[row_selected, mpi_supervisor, mpi_open]).confirm().hint("merge"),
+    cmd(C::MpiSwapSurvivor, "mpi_swap_survivor", "Swap which record of the pair survives a merge", &[Mpi], &["s"])
+        .guards(&[row_selected, mpi_open]).hint("swap"),
+    cmd(C::MpiKeepApart, "mpi_keep_apart", "Keep the pair apart (two different people), with a reason (audited)", &[Mpi], &["a"])
+        .guards(&[row_selected, mpi_supervisor, mpi_open]).hint("keep apart"),
+    cmd(C::MpiUnmerge, "mpi_unmerge", "Undo the pair's merge, restoring exactly what moved, with a reason (supervisor, audited)", &[Mpi], &["U"])
+        .guards(&[row_selected, mpi_supervisor, mpi_merged]).hint("unmerge"),
+    cmd(C::MpiShowAll, "mpi_show_all", "List decided pairs too (again: open pairs only)", &[Mpi], &["t"]).hint("all"),
     cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
     cmd(C::ShowDetails, "details", "Show in full, in the reader: codes with titles, edits, holds, queries and facts (workbench), or the selected deficiency (work)", &[Work, Coding], &["e"]).hint("details"),
@@ -1116,8 +1154,8 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_work_charts]).hint("queries"),
     cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
         .guards(&[row_selected]).hint("answer"),
-    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Supervisor], &["ctrl-r", "f5"]),
+    cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries, Mpi], &["ctrl-e"]),
+    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Supervisor, Mpi], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::OpenAdmin, "admin", "Administration: settings, users, audit log, unusual access, staff and work (supervisor)", &[Home], &["A"])

@@ -68,6 +68,7 @@ pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(CommandId::OpenRoiQueue) => Effect::Goto(ScreenId::RoiQueue),
         Msg::Command(CommandId::OpenCodingQueue) => Effect::Goto(ScreenId::CodingQueue),
         Msg::Command(CommandId::OpenQueries) => Effect::Goto(ScreenId::Queries),
+        Msg::Command(CommandId::OpenMpiQueue) => Effect::Goto(ScreenId::Mpi),
         _ => Effect::None,
     }
 }

@@ -15,6 +15,7 @@ mod deficiency;
 mod home;
 mod lock;
 mod login;
+mod mpi;
 mod overlay;
 mod reader;
 mod roi;
@@ -87,6 +88,8 @@ pub struct Ctx {
     pub roi: roi::guards::RoiFacts,
     /// The admin screen's tab (issue #15).
     pub admin: admin::AdminFacts,
+    /// The MPI queue's selected pair.
+    pub mpi: mpi::MpiFacts,
 }
 
 /// What the signed-in role allows (the core checks again on every call).
@@ -164,6 +167,7 @@ impl Default for Ctx {
             coding: CodingFacts::default(),
             roi: roi::guards::RoiFacts::default(),
             admin: admin::AdminFacts::default(),
+            mpi: mpi::MpiFacts::default(),
         }
     }
 }
@@ -250,6 +254,8 @@ pub enum Effect {
     Coding(CodingAction),
     /// A supervisor-console call into the core (settings, users, audit, staff; issue #15).
     Admin(admin::AdminAction),
+    /// An MPI queue call into the core.
+    Mpi(mpi::MpiAction),
 }
 
 /// The ROI calls a screen may ask for; each is one audited core call. Every write to a
@@ -621,6 +627,11 @@ pub enum Msg {
     },
     /// What the admin screen's tab shows, as read (boxed: it is large).
     Admin(Box<admin::AdminData>),
+    /// The MPI queue as read (items with both records' aliases); `all`: decided ones too.
+    MpiQueue {
+        items: Vec<mpi::Loaded>,
+        all: bool,
+    },
 }
 
 /// Run the terminal UI until the user quits. The terminal is restored on every exit path (and

@@ -24,6 +24,7 @@ use super::deficiency::work::{self as def_work, WorkState};
 use super::home::{self, HomeState};
 use super::lock::{self, LockState};
 use super::login::{self, LoginState};
+use super::mpi::{self as mpi_queue, MpiState};
 use super::roi::accounting::{self as roi_accounting, AccountingState};
 use super::roi::amendments::{self as roi_amend, AmendState};
 use super::roi::book::{self as roi_book, BookState};
@@ -621,5 +622,46 @@ impl Screen for RightsState {
     }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)
+    }
+}
+
+impl Screen for MpiState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        mpi_queue::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.selected = self.selected_row().is_some();
+        c.modal = self.prompt.is_some();
+        c.mpi = self.facts();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
+    }
+    fn chrome_rows(&self) -> u16 {
+        16
+    }
+    fn export(&self) -> Option<ListExport> {
+        Some(ListExport {
+            name: "mpi_queue",
+            header: strings(&[
+                "Item", "Kind", "MRN A", "MRN B", "Weight", "Status", "Evidence", "Reason",
+            ]),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.to_string(),
+                        r.kind.clone(),
+                        r.a.mrn.clone(),
+                        r.b.mrn.clone(),
+                        r.weight.clone().unwrap_or_default(),
+                        r.status.clone(),
+                        r.evidence.clone(),
+                        r.reason.clone(),
+                    ]
+                })
+                .collect(),
+        })
     }
 }

@@ -33,6 +33,10 @@ impl App {
             ScreenId::Work => self.refresh_work(now),
             ScreenId::Supervisor => self.open_dashboard(now),
             ScreenId::Queries => self.perform_coding(crate::tui::CodingAction::LoadQueries, now),
+            ScreenId::Mpi => {
+                let all = self.mpi.as_ref().is_some_and(|m| m.all);
+                self.load_mpi(all, now)
+            }
             ScreenId::Chart => {
                 // The encounter headers' statuses as stored now (bare reads, no PHI).
                 let conn = self.store.conn();
