@@ -49,3 +49,37 @@ fn coding_workbench_with_a_hard_edit_and_the_picker() {
     type_text(app, "anemia neopl");
     snap("coding_picker", app);
 }
+
+/// Issue #14: the working MS-DRG is on the workbench header and W shows the what-if in the
+/// reader; the what-if follows the code list as codes are added (live, no key to refresh).
+#[test]
+fn coding_workbench_what_if_follows_the_code_list() {
+    let mut f = coding_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "ccoder");
+    press(app, KeyCode::Char('w'));
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('a'));
+    type_text(app, "I50.9");
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('y'));
+    let head = screen(app, 100, 30);
+    assert!(head.contains("MS-DRG 293"), "{head}");
+    press(app, KeyCode::Char('W'));
+    let before = screen(app, 100, 30);
+    assert!(
+        before.contains("No secondary diagnosis is a CC or MCC"),
+        "{before}"
+    );
+    press(app, KeyCode::Char('a'));
+    type_text(app, "N17.9");
+    press(app, KeyCode::Enter);
+    snap("coding_what_if", app);
+    let after = screen(app, 100, 30);
+    assert!(after.contains("MS-DRG 292"), "{after}");
+    assert!(
+        after.contains("N17.9 (CC, gives the DRG its severity)"),
+        "{after}"
+    );
+    assert!(after.contains("without it DRG 293"), "{after}");
+}

@@ -277,6 +277,9 @@ pub enum CommandId {
     SendQuery,
     /// A query to any provider on the encounter, from a facility template.
     QueryProvider,
+    /// The working MS-DRG in full and its what-if (which secondary is the CC/MCC and the DRG
+    /// without it), in the reader; kept current as codes change.
+    DrgWhatIf,
     /// Reopen a coded encounter with a reason.
     ReopenCoding,
     /// Find text in the open document.
@@ -447,6 +450,7 @@ impl CommandId {
         CommandId::CompleteCoding,
         CommandId::SendQuery,
         CommandId::QueryProvider,
+        CommandId::DrgWhatIf,
         CommandId::ReopenCoding,
         CommandId::FindInText,
         CommandId::FindNext,
@@ -876,6 +880,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]).hint("query"),
     cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
         .guards(&[coding_open]),
+    cmd(C::DrgWhatIf, "drg_what_if", "The working MS-DRG in full and its what-if: each CC/MCC secondary diagnosis and the DRG without it (shows a missing query)", &[Coding], &["W"]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
     cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])

@@ -480,6 +480,8 @@ pub struct CodingRefresh {
     pub queries: Vec<String>,
     /// `(code, long title)` of the listed codes in the code sets in force at discharge.
     pub titles: Vec<(String, String)>,
+    /// The working MS-DRG of the list and its what-if (issue #14).
+    pub drg: crate::coding::working_drg::WorkingDrg,
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).

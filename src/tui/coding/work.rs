@@ -1,7 +1,8 @@
 //! The coding workbench: one claimed encounter, its documents (scroll, find, jump between
 //! them) and clinical facts from import (SNOMED, reference only) beside the code list —
 //! principal diagnosis first, secondary diagnoses in sequence, procedures with dates and the
-//! principal flag, POA per diagnosis — and the live edits panel. Every change to the code list
+//! principal flag, POA per diagnosis — the live edits panel and the working MS-DRG with its
+//! what-if (W). Every change to the code list
 //! is saved at once (one audited transaction) and the edits rerun; completion is refused with
 //! the firing edit ids while an error edit fires. Pure: no I/O, no clock.
 
@@ -9,12 +10,14 @@ use chrono::NaiveDate;
 
 use crate::codes::{CodeIndex, CodePicker, CodeSystem, PickerEffect, PickerInput};
 use crate::coding::work::{CodeList, ack_key};
+use crate::coding::working_drg::WorkingDrg;
 use crate::coding::{DxEntry, PxEntry, Severity, normalize_code};
 use crate::deficiency::lifecycle::MIN_REASON_CHARS;
 use crate::text::sanitize_line;
 use crate::tui::chart_view::{DocRow, open_doc};
 use crate::tui::chrome::{FIELD_MAX, edit_field};
 use crate::tui::codes::picker::{key_input, query_has_room};
+use crate::tui::coding::work_drg::{self, WHAT_IF_HEADING};
 use crate::tui::reader::Reader;
 use crate::tui::{CodingAction, CodingRefresh, CommandId, Ctx, Effect, Msg};
 
@@ -106,6 +109,8 @@ pub struct CodingWorkState {
     pub queries: Vec<String>,
     pub focus: Pane,
     pub modal: Option<Modal>,
+    /// The working MS-DRG of the stored list and its what-if (issue #14).
+    pub drg: WorkingDrg,
 }
 
 impl CodingWorkState {
@@ -129,6 +134,7 @@ impl CodingWorkState {
             queries: Vec::new(),
             focus: Pane::Codes,
             modal: None,
+            drg: WorkingDrg::Incomplete(String::new()),
         };
         s.refresh(r);
         s
@@ -183,6 +189,15 @@ impl CodingWorkState {
             }
         }
         self.sel = self.sel.min(self.rows().saturating_sub(1));
+        self.drg = r.drg;
+        // An open what-if follows the list (the DRG is live as codes change).
+        if let Some(rd) = &mut self.reading
+            && rd.heading == WHAT_IF_HEADING
+        {
+            let top = rd.top;
+            *rd = Reader::from_text(0, WHAT_IF_HEADING.into(), &work_drg::full(&self.drg));
+            rd.top = top.min(rd.lines.len().saturating_sub(1));
+        }
     }
 
     pub fn dx_count(&self) -> usize {
@@ -273,6 +288,9 @@ impl CodingWorkState {
                 self.title_of(&p.code)
             ));
         }
+        t.push_str("\nMS-DRG (W: what-if)\n");
+        t.push_str(&work_drg::summary(&self.drg));
+        t.push('\n');
         t.push_str("\nEDITS\n");
         if self.edits.is_empty() {
             t.push_str("No edits.\n");
@@ -435,6 +453,11 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
         }
         Msg::Command(C::ShowDetails) => {
             let r = Reader::from_text(0, "Edits, holds and queries in full".into(), &s.details());
+            s.reading = Some(r);
+            s.focus = Pane::Documents;
+        }
+        Msg::Command(C::DrgWhatIf) => {
+            let r = Reader::from_text(0, WHAT_IF_HEADING.into(), &work_drg::full(&s.drg));
             s.reading = Some(r);
             s.focus = Pane::Documents;
         }

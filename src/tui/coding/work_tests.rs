@@ -39,6 +39,7 @@ fn state(edits: Vec<Edit>) -> CodingWorkState {
         hold: Vec::new(),
         queries: Vec::new(),
         titles: Vec::new(),
+        drg: crate::coding::working_drg::WorkingDrg::NotInpatient,
     };
     CodingWorkState::new(r, Vec::new(), Vec::new())
 }
