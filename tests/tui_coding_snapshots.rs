@@ -83,3 +83,59 @@ fn coding_workbench_what_if_follows_the_code_list() {
     );
     assert!(after.contains("without it DRG 293"), "{after}");
 }
+
+/// Issue #14: ctrl-s in the workbench's picker makes the highlighted code a favourite
+/// (audited, for this coder); the open picker reranks at once and the favourite comes first.
+#[test]
+fn picker_favourite_key_reranks_and_is_audited() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let mut f = coding_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "ccoder");
+    press(app, KeyCode::Char('w'));
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('a'));
+    type_text(app, "diabetes");
+    let before = screen(app, 100, 30);
+    for _ in 0..4 {
+        press(app, KeyCode::Down);
+    }
+    // The fifth row's code, as drawn (`> CM  E11.65   bill ...`).
+    let row = screen(app, 100, 30)
+        .lines()
+        .find(|l| l.contains("> CM"))
+        .map(str::to_string)
+        .expect("a highlighted row");
+    let code = row
+        .split("> CM")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("code")
+        .to_string();
+    app.handle_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(
+        app.status().unwrap_or_default().contains("is a favourite"),
+        "{:?}",
+        app.status()
+    );
+    let after = screen(app, 100, 30);
+    let first = after
+        .lines()
+        .find(|l| l.contains(" CM  "))
+        .expect("first hit row");
+    assert!(
+        first.contains(&code),
+        "{code} first now:\n{after}\nbefore:\n{before}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'code_favourite'"
+        ),
+        "Integer(1)"
+    );
+    assert_eq!(
+        scalar(app.store(), "SELECT username FROM code_favourites"),
+        "Text(\"ccoder\")"
+    );
+}

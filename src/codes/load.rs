@@ -113,6 +113,9 @@ impl std::fmt::Display for LoadSummary {
 pub fn load_embedded(store: &mut Store, actor: &Actor) -> Result<LoadSummary, CoreError> {
     let start = Instant::now();
     authorize(store, actor, Perm::Administer, "code_set", "FY2026")?;
+    // The picker's synonyms go into the database beside the code sets (issue #14); terms the
+    // facility edited or removed are kept as they are.
+    super::prefs::load_shipped_synonyms(store, actor)?;
     let conn = store.conn();
     let have = |s| code_set_of_year(conn, s, EMBEDDED_YEAR).map(|o| o.is_some());
     let (has_cm, has_pcs, has_mce) = (

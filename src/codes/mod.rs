@@ -20,6 +20,7 @@ pub mod load;
 pub mod lookup;
 mod parse;
 pub mod picker;
+pub mod prefs;
 pub mod search;
 pub mod synonyms;
 pub mod tsv;

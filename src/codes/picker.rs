@@ -1,12 +1,18 @@
 //! A code picker's state, free of any UI toolkit: the TUI maps its key events to
 //! [`PickerInput`] and draws `query`, `hits` and `selected`.
 //!
-//! Invariants: `hits` is always `search(index, query, limit)` for the current query;
+//! Invariants: `hits` is always `search(index, query, limit)` for the current query — or,
+//! for a picker made [`CodePicker::ranked`] (the coding workbench), the coder's
+//! [`super::prefs::ranked_search`] with the facility's synonyms and the coder's boost;
 //! `selected < hits.len()` whenever `hits` is non-empty (0 otherwise); only `Enter` on a hit
 //! chooses, and a header (non-billable) code is never chosen (COD-02) — Enter on one narrows
 //! the query to it instead.
 
+use std::sync::Arc;
+
+use super::prefs::{Boost, ranked_search};
 use super::search::{CodeHit, CodeIndex, search};
+use super::synonyms::Synonyms;
 
 /// Toolkit-neutral input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +51,8 @@ pub struct CodePicker {
     pub limit: usize,
     /// Rows moved by PageUp/PageDown.
     pub page: usize,
+    /// The synonyms and the coder's boost of a ranked picker (None: the plain search).
+    pub ranking: Option<(Arc<Synonyms>, Arc<Boost>)>,
 }
 
 impl CodePicker {
@@ -55,6 +63,32 @@ impl CodePicker {
             selected: 0,
             limit,
             page: 10,
+            ranking: None,
+        }
+    }
+
+    /// A picker searching with the facility's synonyms and ranked by the coder's boost.
+    pub fn ranked(limit: usize, synonyms: Arc<Synonyms>, boost: Arc<Boost>) -> CodePicker {
+        CodePicker {
+            ranking: Some((synonyms, boost)),
+            ..CodePicker::new(limit)
+        }
+    }
+
+    /// Replace the boost (a favourite toggled) and search again, keeping the selected code.
+    pub fn set_boost(&mut self, index: &CodeIndex, boost: Arc<Boost>) {
+        let Some((_, b)) = &mut self.ranking else {
+            return;
+        };
+        *b = boost;
+        let keep = self.current().map(|h| (h.system, h.code.clone()));
+        self.refresh(index);
+        if let Some(i) = keep.and_then(|(sys, code)| {
+            self.hits
+                .iter()
+                .position(|h| h.system == sys && h.code == code)
+        }) {
+            self.selected = i;
         }
     }
 
@@ -109,7 +143,10 @@ impl CodePicker {
     }
 
     fn refresh(&mut self, index: &CodeIndex) {
-        self.hits = search(index, &self.query, self.limit);
+        self.hits = match &self.ranking {
+            Some((syn, boost)) => ranked_search(index, syn, boost, &self.query, self.limit),
+            None => search(index, &self.query, self.limit),
+        };
         self.selected = 0;
     }
 }

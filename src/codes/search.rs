@@ -387,6 +387,34 @@ impl CodeIndex {
             .collect()
     }
 
+    /// The hit for one code when it matches `query` as [`search`] would match it (exact code,
+    /// code prefix, or every query word prefixing a word of its text); None otherwise. A
+    /// binary search and one entry's text: the picker's boosted codes use it per keystroke.
+    pub fn hit_if_matches(&self, system: CodeSystem, code: &str, query: &str) -> Option<CodeHit> {
+        let lo = self.entries.partition_point(|e| *e.code < *code);
+        let id = (lo..self.entries.len())
+            .take_while(|&i| *self.entries[i].code == *code)
+            .find(|&i| self.entries[i].system == system)?;
+        let e = &self.entries[id];
+        let kind = match code_query(query) {
+            Some(n) if *e.code == *n => Some(MatchKind::ExactCode),
+            Some(n) if e.code.starts_with(n.as_str()) => Some(MatchKind::CodePrefix),
+            _ => None,
+        };
+        let kind = kind.or_else(|| {
+            let qwords: Vec<String> = words(query).take(8).collect();
+            let hay = &self.haystacks[id];
+            (!qwords.is_empty()
+                && qwords.iter().all(|q| {
+                    hay.split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w.starts_with(q.as_str()))
+                }))
+            .then_some(MatchKind::Words)
+        })?;
+        let k = self.key(id as u32, kind);
+        self.hits(vec![k], 1).pop()
+    }
+
     /// The baseline the index is measured against: test every entry in turn.
     pub fn linear_scan(&self, query: &str, limit: usize) -> Vec<CodeHit> {
         let norm = code_query(query);

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0012_roi_letters_forms.sql"),
     include_str!("sql/0013_feed_mpi.sql"),
     include_str!("sql/0014_audit_canon.sql"),
+    include_str!("sql/0020_picker_prefs.sql"),
 ];
 
 /// The schema version this build writes.

@@ -277,6 +277,9 @@ pub enum CommandId {
     SendQuery,
     /// A query to any provider on the encounter, from a facility template.
     QueryProvider,
+    /// Make the highlighted picker hit (or the selected code) one of the coder's favourites,
+    /// or no longer one; favourites rank first in the coder's picker.
+    ToggleFavourite,
     /// The working MS-DRG in full and its what-if (which secondary is the CC/MCC and the DRG
     /// without it), in the reader; kept current as codes change.
     DrgWhatIf,
@@ -451,6 +454,7 @@ impl CommandId {
         CommandId::SendQuery,
         CommandId::QueryProvider,
         CommandId::DrgWhatIf,
+        CommandId::ToggleFavourite,
         CommandId::ReopenCoding,
         CommandId::FindInText,
         CommandId::FindNext,
@@ -880,6 +884,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]).hint("query"),
     cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
         .guards(&[coding_open]),
+    cmd(C::ToggleFavourite, "favourite_code", "Make the highlighted picker code (or the selected code) a favourite, or no longer one: favourites rank first in your picker (audited)", &[Coding], &["ctrl-s"]),
     cmd(C::DrgWhatIf, "drg_what_if", "The working MS-DRG in full and its what-if: each CC/MCC secondary diagnosis and the DRG without it (shows a missing query)", &[Coding], &["W"]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),

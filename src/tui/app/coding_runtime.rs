@@ -89,6 +89,7 @@ impl App {
             queries,
             titles,
             drg,
+            ranking: None,
         })
     }
 
@@ -114,6 +115,13 @@ impl App {
         let mut r = self.coding_refresh(encounter_id, Some(edits))?;
         r.list = list;
         r.header = header;
+        // The picker's synonyms (the facility's table) and this coder's boost (favourites,
+        // recent codes, the facility's frequency), read once per encounter opened.
+        let conn = self.store.conn();
+        r.ranking = Some((
+            std::sync::Arc::new(crate::codes::prefs::synonyms_in_force(conn)?),
+            std::sync::Arc::new(crate::codes::prefs::load_boost(conn, &actor.username)?),
+        ));
         if self.codes.is_none() {
             match CodeIndex::build(self.store.conn(), None) {
                 Ok(ix) if !ix.is_empty() => self.codes = Some(ix),
@@ -180,6 +188,21 @@ impl App {
                     Err(e)
                 }
             },
+            CodingAction::ToggleFavourite { system, code } => {
+                crate::codes::prefs::toggle_favourite(&mut self.store, &actor, system, &code).map(
+                    |on| {
+                        if let (Some(ix), Some(w)) = (&self.codes, &mut self.coding) {
+                            w.favourite_set(ix, system, &code, on);
+                        }
+                        let dotted = crate::text::sanitize_line(&system.dotted(&code)).into_owned();
+                        Some(if on {
+                            format!("{dotted} is a favourite: it ranks first in your picker")
+                        } else {
+                            format!("{dotted} is no longer a favourite")
+                        })
+                    },
+                )
+            }
             CodingAction::Leave { encounter_id } => {
                 let res = work::release(&mut self.store, &actor, encounter_id);
                 self.coding = None;

@@ -6,9 +6,12 @@
 //! is saved at once (one audited transaction) and the edits rerun; completion is refused with
 //! the firing edit ids while an error edit fires. Pure: no I/O, no clock.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
-use crate::codes::{CodeIndex, CodePicker, CodeSystem, PickerEffect, PickerInput};
+use crate::codes::prefs::Boost;
+use crate::codes::{CodeIndex, CodePicker, CodeSystem, PickerEffect, PickerInput, Synonyms};
 use crate::coding::work::{CodeList, ack_key};
 use crate::coding::working_drg::WorkingDrg;
 use crate::coding::{DxEntry, PxEntry, Severity, normalize_code};
@@ -111,6 +114,8 @@ pub struct CodingWorkState {
     pub modal: Option<Modal>,
     /// The working MS-DRG of the stored list and its what-if (issue #14).
     pub drg: WorkingDrg,
+    /// The facility's synonyms and this coder's boost, for the ranked picker.
+    pub ranking: (Arc<Synonyms>, Arc<Boost>),
 }
 
 impl CodingWorkState {
@@ -135,6 +140,10 @@ impl CodingWorkState {
             focus: Pane::Codes,
             modal: None,
             drg: WorkingDrg::Incomplete(String::new()),
+            ranking: (
+                Arc::new(crate::codes::synonyms::embedded().clone()),
+                Arc::new(Boost::default()),
+            ),
         };
         s.refresh(r);
         s
@@ -190,6 +199,9 @@ impl CodingWorkState {
         }
         self.sel = self.sel.min(self.rows().saturating_sub(1));
         self.drg = r.drg;
+        if let Some(ranking) = r.ranking {
+            self.ranking = ranking;
+        }
         // An open what-if follows the list (the DRG is live as codes change).
         if let Some(rd) = &mut self.reading
             && rd.heading == WHAT_IF_HEADING
@@ -325,6 +337,22 @@ impl CodingWorkState {
         t
     }
 
+    /// A new picker ranked by the facility's synonyms and this coder's boost.
+    fn picker(&self) -> CodePicker {
+        CodePicker::ranked(PICKER_LIMIT, self.ranking.0.clone(), self.ranking.1.clone())
+    }
+
+    /// A favourite was toggled in the store: rank with it now (the open picker too).
+    pub fn favourite_set(&mut self, index: &CodeIndex, system: CodeSystem, code: &str, on: bool) {
+        let mut b = (*self.ranking.1).clone();
+        b.set_favourite(system, code, on);
+        let b = Arc::new(b);
+        self.ranking.1 = b.clone();
+        if let Some(Modal::Picker { picker, .. }) = &mut self.modal {
+            picker.set_boost(index, b);
+        }
+    }
+
     fn read_doc(&self) -> Effect {
         match self.docs.get(self.doc) {
             Some(d) => Effect::ReadDocument { doc_id: d.id },
@@ -396,6 +424,17 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     if let (Some(m), Msg::Key(k)) = (&mut s.modal, &msg) {
         match m {
             Modal::Picker { picker, .. } => {
+                let fav = crate::tui::commands::key_spec(k)
+                    .is_some_and(|spec| C::ToggleFavourite.command().keys.contains(&spec.as_str()));
+                if fav {
+                    return match picker.current() {
+                        Some(h) => Effect::Coding(CodingAction::ToggleFavourite {
+                            system: h.system,
+                            code: h.code.clone(),
+                        }),
+                        None => Effect::Status("favourite_code: no code highlighted".into()),
+                    };
+                }
                 return match key_input(k) {
                     Some(PickerInput::Char(_)) if !query_has_room(picker) => Effect::None,
                     Some(input) => Effect::Picker(input),
@@ -504,14 +543,30 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(C::AddDiagnosis) => {
             s.modal = Some(Modal::Picker {
                 procedure: false,
-                picker: CodePicker::new(PICKER_LIMIT),
+                picker: s.picker(),
             })
         }
         Msg::Command(C::AddProcedure) => {
             s.modal = Some(Modal::Picker {
                 procedure: true,
-                picker: CodePicker::new(PICKER_LIMIT),
+                picker: s.picker(),
             })
+        }
+        Msg::Command(C::ToggleFavourite) if codes => {
+            let (system, code) = if s.sel < dx_n {
+                let d = s.list.diagnoses().nth(s.sel).map(|d| d.code.clone());
+                (CodeSystem::Icd10Cm, d)
+            } else {
+                let p = s.list.procedures.get(s.sel - dx_n).map(|p| p.code.clone());
+                (CodeSystem::Icd10Pcs, p)
+            };
+            return match code {
+                Some(c) => Effect::Coding(CodingAction::ToggleFavourite {
+                    system,
+                    code: normalize_code(&c),
+                }),
+                None => Effect::Status("favourite_code: select a code first".into()),
+            };
         }
         Msg::Command(C::RemoveCode) if s.sel < dx_n => {
             let mut dx = s.diagnoses();

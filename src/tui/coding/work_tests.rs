@@ -40,6 +40,7 @@ fn state(edits: Vec<Edit>) -> CodingWorkState {
         queries: Vec::new(),
         titles: Vec::new(),
         drg: crate::coding::working_drg::WorkingDrg::NotInpatient,
+        ranking: None,
     };
     CodingWorkState::new(r, Vec::new(), Vec::new())
 }

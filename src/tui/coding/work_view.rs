@@ -208,7 +208,7 @@ impl Widget for &CodingWorkState {
                     picker,
                     title,
                     focused: true,
-                    hint: "type a code or words · ↑↓ select · enter add (a header narrows) · esc cancel",
+                    hint: "type a code or words · ↑↓ select · enter add (a header narrows) · ctrl-s favourite · esc cancel",
                 }
                 .render(r, buf);
             }

@@ -1,0 +1,21 @@
+-- Issue #14: the picker's facility-editable synonyms and each coder's favourite codes.
+-- Synonym rows are never deleted: a removed term keeps its row with active = 0, so loading
+-- the shipped table again (INSERT OR IGNORE) does not bring back a term the facility removed.
+CREATE TABLE picker_synonyms (
+    term TEXT PRIMARY KEY,              -- lower case, what the coder types
+    expansion TEXT NOT NULL,            -- words searched instead
+    codes TEXT NOT NULL DEFAULT '',     -- preferred codes, undotted, comma-separated
+    source TEXT NOT NULL CHECK (source IN ('shipped', 'facility')),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- A coder's favourite codes (toggled in the picker, audited); they rank first for that coder.
+CREATE TABLE code_favourites (
+    username TEXT NOT NULL,
+    system TEXT NOT NULL,
+    code TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (username, system, code)
+);
