@@ -14,6 +14,7 @@
 //! (`codes show`), [`search`] (the in-memory index behind the picker), [`picker`] (a
 //! toolkit-free picker state), [`bench`] (search latency vs a linear scan).
 
+pub mod alpha_index;
 pub mod bench;
 pub mod drill;
 pub mod load;

@@ -3,7 +3,8 @@
 //! CHF, T2DM, AFib, UTI, COPD, CKD, …) and simple word forms (calculous → calculus), layered
 //! over the word index of [`super::search`].
 //!
-//! Invariants: pure over an index and a table; a code query (`E11.65`, `E11`) is answered by
+//! Invariants: pure over an index and a table; a query that is exactly a loaded Alphabetic
+//! Index term (`Cholecystitis, acute, with calculus`) puts the term's code first; a code query (`E11.65`, `E11`) is answered by
 //! the plain search unchanged unless it is a term of the table (`t2dm`) or finds nothing; preferred codes of a matched term come first (only codes the
 //! index holds; when the term is only part of the query, only those that also match the other
 //! words — the rest follow the word hits), then word hits of the expanded query, then of its word stems, then, when nothing matched,
@@ -168,6 +169,8 @@ pub fn smart_search(
             }
         }
     };
+    // An Alphabetic Index term the query names exactly leads straight to its code.
+    push(index.index_term_hits(query), &mut out);
     let (expanded, codes) = expand(table, query);
     // A term's preferred codes come first when the term is the whole query, or when the code
     // also matches the other words (`anemia neopl` must not put D64.9 above D63.0); otherwise

@@ -19,3 +19,16 @@ CREATE TABLE code_favourites (
     added_at TEXT NOT NULL,
     PRIMARY KEY (username, system, code)
 );
+
+-- The CMS Alphabetic Index and Table of Drugs a site loads with `codes load` (site files, not
+-- shipped): one row per term with its path of titles (`Cholecystitis, acute, with, calculus`)
+-- and its code, or a see/see-also target. A load of a year's file replaces that year's rows.
+CREATE TABLE code_index_terms (
+    id INTEGER PRIMARY KEY,
+    fiscal_year INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('index', 'drugs')),
+    path TEXT NOT NULL,
+    code TEXT,
+    see TEXT
+);
+CREATE INDEX code_index_terms_year_code ON code_index_terms(fiscal_year, code);
