@@ -139,3 +139,44 @@ fn picker_favourite_key_reranks_and_is_audited() {
         "Text(\"ccoder\")"
     );
 }
+
+/// Issue #14: in the procedure picker ctrl-b builds an ICD-10-PCS code axis by axis; each
+/// Enter takes a valid character of the next axis, backspace goes back one, and the seventh
+/// adds the (billable) code to the list.
+#[test]
+fn pcs_builder_in_the_procedure_picker() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let mut f = coding_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "ccoder");
+    press(app, KeyCode::Char('w'));
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('i'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::CONTROL));
+    assert!(screen(app, 100, 30).contains("choose the section"));
+    type_text(app, "0FT");
+    snap("coding_pcs_builder", app);
+    press(app, KeyCode::Backspace);
+    assert!(screen(app, 100, 30).contains("choose the root operation"));
+    type_text(app, "T4");
+    for _ in 0..3 {
+        press(app, KeyCode::Enter);
+    }
+    let codes = scalar(
+        app.store(),
+        "SELECT group_concat(code) FROM encounter_codes WHERE encounter_id = 40 AND kind = 'pcs'",
+    );
+    assert!(codes.contains("0FT4"), "{codes}");
+    let code = codes
+        .trim_start_matches("Text(\"")
+        .trim_end_matches("\")")
+        .to_string();
+    assert_eq!(code.len(), 7, "{codes}");
+    assert_eq!(
+        scalar(
+            app.store(),
+            &format!("SELECT billable FROM codes WHERE code = '{code}' LIMIT 1")
+        ),
+        "Integer(1)"
+    );
+}

@@ -6,7 +6,8 @@
 //! [`super::prefs::ranked_search`] with the facility's synonyms and the coder's boost;
 //! `selected < hits.len()` whenever `hits` is non-empty (0 otherwise); only `Enter` on a hit
 //! chooses, and a header (non-billable) code is never chosen (COD-02) — Enter on one narrows
-//! the query to it instead.
+//! the query to it instead. In builder mode (ICD-10-PCS) the hits are the next axis's valid
+//! characters after the query and Enter extends the query by one; only a full code is chosen.
 
 use std::sync::Arc;
 
@@ -28,6 +29,8 @@ pub enum PickerInput {
     PageDown,
     Enter,
     Escape,
+    /// Switch between the word search and the ICD-10-PCS builder (axis by axis).
+    Builder,
 }
 
 /// What the surrounding screen should do after an input.
@@ -53,6 +56,9 @@ pub struct CodePicker {
     pub page: usize,
     /// The synonyms and the coder's boost of a ranked picker (None: the plain search).
     pub ranking: Option<(Arc<Synonyms>, Arc<Boost>)>,
+    /// The ICD-10-PCS builder: the query is a code prefix and the hits are the valid
+    /// characters of the next axis ([`CodeIndex::pcs_next`]); Enter on one extends the prefix.
+    pub builder: bool,
 }
 
 impl CodePicker {
@@ -64,6 +70,7 @@ impl CodePicker {
             limit,
             page: 10,
             ranking: None,
+            builder: false,
         }
     }
 
@@ -122,12 +129,30 @@ impl CodePicker {
             PickerInput::PageUp => self.selected = self.selected.saturating_sub(self.page),
             PickerInput::PageDown => self.move_down(self.page),
             PickerInput::Escape => return PickerEffect::Cancelled,
+            PickerInput::Builder => {
+                self.builder = !self.builder;
+                if self.builder {
+                    // Keep what was typed only when it already is a PCS code prefix.
+                    let q: String = self.query.trim().to_ascii_uppercase();
+                    self.query = if q.len() < 7 && q.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                        q
+                    } else {
+                        String::new()
+                    };
+                }
+                self.refresh(index);
+            }
             PickerInput::Enter => {
                 let Some(hit) = self.current().cloned() else {
                     return PickerEffect::None;
                 };
                 if hit.billable {
                     return PickerEffect::Chosen(hit);
+                }
+                if self.builder {
+                    self.query = hit.code.clone();
+                    self.refresh(index);
+                    return PickerEffect::None;
                 }
                 self.query = hit.dotted.clone();
                 self.refresh(index);
@@ -143,6 +168,11 @@ impl CodePicker {
     }
 
     fn refresh(&mut self, index: &CodeIndex) {
+        if self.builder {
+            self.hits = index.pcs_next(&self.query);
+            self.selected = 0;
+            return;
+        }
         self.hits = match &self.ranking {
             Some((syn, boost)) => ranked_search(index, syn, boost, &self.query, self.limit),
             None => search(index, &self.query, self.limit),

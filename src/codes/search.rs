@@ -471,6 +471,54 @@ impl CodeIndex {
         self.hits(vec![k], 1).pop()
     }
 
+    /// The ICD-10-PCS builder's choices after `prefix` (0–6 characters): one row per valid
+    /// character of the next axis (section, body system, root operation, body part, approach,
+    /// device, qualifier), in code order, as a hit whose code is the longer prefix and whose
+    /// title says how many valid codes continue with it and the first one (`3 codes · …`); at the
+    /// seventh character the row is the billable code itself. Only codes in the index are
+    /// offered, so every path ends at a valid code. Empty for a prefix no code has.
+    pub fn pcs_next(&self, prefix: &str) -> Vec<CodeHit> {
+        let p: String = prefix.trim().to_ascii_uppercase();
+        if p.len() >= 7 || !p.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Vec::new();
+        }
+        let lo = self.entries.partition_point(|e| *e.code < *p);
+        let hi = lo + self.entries[lo..].partition_point(|e| e.code.starts_with(p.as_str()));
+        let mut out: Vec<CodeHit> = Vec::new();
+        let mut count = 0usize;
+        for id in lo..hi {
+            let e = &self.entries[id];
+            if e.system != CodeSystem::Icd10Pcs || !e.billable || e.code.len() != 7 {
+                continue;
+            }
+            let next: String = e.code[..p.len() + 1].to_string();
+            if out.last().is_some_and(|h| h.code == next) {
+                count += 1;
+                continue;
+            }
+            if let Some(last) = out.last_mut()
+                && !last.billable
+            {
+                last.title = format!("{count} codes · {}", last.title);
+            }
+            count = 1;
+            out.push(CodeHit {
+                system: CodeSystem::Icd10Pcs,
+                dotted: next.clone(),
+                billable: next.len() == 7,
+                code: next,
+                title: e.title.to_string(),
+                matched: MatchKind::CodePrefix,
+            });
+        }
+        if let Some(last) = out.last_mut()
+            && !last.billable
+        {
+            last.title = format!("{count} codes · {}", last.title);
+        }
+        out
+    }
+
     /// The codes an Alphabetic Index / Table of Drugs term equal to `query` leads to
     /// (`Cholecystitis, acute, with calculus` → K80.00), in file order; empty without a match.
     pub fn index_term_hits(&self, query: &str) -> Vec<CodeHit> {

@@ -280,6 +280,8 @@ pub enum CommandId {
     /// Make the highlighted picker hit (or the selected code) one of the coder's favourites,
     /// or no longer one; favourites rank first in the coder's picker.
     ToggleFavourite,
+    /// In the procedure picker: switch between the word search and the ICD-10-PCS builder.
+    PcsBuilder,
     /// The working MS-DRG in full and its what-if (which secondary is the CC/MCC and the DRG
     /// without it), in the reader; kept current as codes change.
     DrgWhatIf,
@@ -455,6 +457,7 @@ impl CommandId {
         CommandId::QueryProvider,
         CommandId::DrgWhatIf,
         CommandId::ToggleFavourite,
+        CommandId::PcsBuilder,
         CommandId::ReopenCoding,
         CommandId::FindInText,
         CommandId::FindNext,
@@ -885,6 +888,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
         .guards(&[coding_open]),
     cmd(C::ToggleFavourite, "favourite_code", "Make the highlighted picker code (or the selected code) a favourite, or no longer one: favourites rank first in your picker (audited)", &[Coding], &["ctrl-s"]),
+    cmd(C::PcsBuilder, "pcs_builder", "In the procedure picker (i): build the ICD-10-PCS code axis by axis — section, body system, root operation, body part, approach, device, qualifier — from valid choices only; again for the word search", &[Coding], &["ctrl-b"]),
     cmd(C::DrgWhatIf, "drg_what_if", "The working MS-DRG in full and its what-if: each CC/MCC secondary diagnosis and the DRG without it (shows a missing query)", &[Coding], &["W"]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),

@@ -423,9 +423,21 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     // The open form takes every key.
     if let (Some(m), Msg::Key(k)) = (&mut s.modal, &msg) {
         match m {
-            Modal::Picker { picker, .. } => {
-                let fav = crate::tui::commands::key_spec(k)
-                    .is_some_and(|spec| C::ToggleFavourite.command().keys.contains(&spec.as_str()));
+            Modal::Picker { picker, procedure } => {
+                let bound = |id: CommandId| {
+                    crate::tui::commands::key_spec(k)
+                        .is_some_and(|spec| id.command().keys.contains(&spec.as_str()))
+                };
+                if bound(C::PcsBuilder) {
+                    return if *procedure {
+                        Effect::Picker(PickerInput::Builder)
+                    } else {
+                        Effect::Status(
+                            "pcs_builder: the builder is for procedures (i adds one)".into(),
+                        )
+                    };
+                }
+                let fav = bound(C::ToggleFavourite);
                 if fav {
                     return match picker.current() {
                         Some(h) => Effect::Coding(CodingAction::ToggleFavourite {

@@ -199,16 +199,29 @@ impl Widget for &CodingWorkState {
             Some(Modal::Picker { procedure, picker }) => {
                 let r = centered(main, main.width.saturating_sub(6).min(90), main.height);
                 Clear.render(r, buf);
-                let title = if *procedure {
-                    " Add an ICD-10-PCS procedure "
+                let building;
+                let title = if picker.builder {
+                    let axis = crate::codes::drill::PCS_AXES
+                        .get(picker.query.chars().count())
+                        .copied()
+                        .unwrap_or("code");
+                    building = format!(" Build an ICD-10-PCS code: choose the {axis} ");
+                    building.as_str()
+                } else if *procedure {
+                    " Add an ICD-10-PCS procedure · ctrl-b builder "
                 } else {
                     " Add an ICD-10-CM diagnosis "
+                };
+                let hint = if picker.builder {
+                    "↑↓ · enter: next axis (a full code adds) · backspace: back · ctrl-b: words · esc"
+                } else {
+                    "type a code or words · ↑↓ select · enter add (a header narrows) · ctrl-s favourite · esc cancel"
                 };
                 CodePickerView {
                     picker,
                     title,
                     focused: true,
-                    hint: "type a code or words · ↑↓ select · enter add (a header narrows) · ctrl-s favourite · esc cancel",
+                    hint,
                 }
                 .render(r, buf);
             }
