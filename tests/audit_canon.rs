@@ -160,7 +160,9 @@ fn downgrade_to_columns_layout(path: &std::path::Path) {
          {triggers}
          PRAGMA user_version = {};
          COMMIT;",
-        version - 1
+        // Back to just before 0014 (migration 14), whatever later migrations exist; those
+        // run again on open, so they are written to be re-runnable (IF NOT EXISTS).
+        version.min(13)
     ))
     .expect("downgrade");
 }

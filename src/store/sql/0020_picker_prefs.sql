@@ -1,7 +1,8 @@
 -- Issue #14: the picker's facility-editable synonyms and each coder's favourite codes.
+-- Re-runnable (IF NOT EXISTS): tests rewind user_version past it to replay an older step.
 -- Synonym rows are never deleted: a removed term keeps its row with active = 0, so loading
 -- the shipped table again (INSERT OR IGNORE) does not bring back a term the facility removed.
-CREATE TABLE picker_synonyms (
+CREATE TABLE IF NOT EXISTS picker_synonyms (
     term TEXT PRIMARY KEY,              -- lower case, what the coder types
     expansion TEXT NOT NULL,            -- words searched instead
     codes TEXT NOT NULL DEFAULT '',     -- preferred codes, undotted, comma-separated
@@ -12,7 +13,7 @@ CREATE TABLE picker_synonyms (
 );
 
 -- A coder's favourite codes (toggled in the picker, audited); they rank first for that coder.
-CREATE TABLE code_favourites (
+CREATE TABLE IF NOT EXISTS code_favourites (
     username TEXT NOT NULL,
     system TEXT NOT NULL,
     code TEXT NOT NULL,
@@ -23,7 +24,7 @@ CREATE TABLE code_favourites (
 -- The CMS Alphabetic Index and Table of Drugs a site loads with `codes load` (site files, not
 -- shipped): one row per term with its path of titles (`Cholecystitis, acute, with, calculus`)
 -- and its code, or a see/see-also target. A load of a year's file replaces that year's rows.
-CREATE TABLE code_index_terms (
+CREATE TABLE IF NOT EXISTS code_index_terms (
     id INTEGER PRIMARY KEY,
     fiscal_year INTEGER NOT NULL,
     source TEXT NOT NULL CHECK (source IN ('index', 'drugs')),
@@ -31,4 +32,4 @@ CREATE TABLE code_index_terms (
     code TEXT,
     see TEXT
 );
-CREATE INDEX code_index_terms_year_code ON code_index_terms(fiscal_year, code);
+CREATE INDEX IF NOT EXISTS code_index_terms_year_code ON code_index_terms(fiscal_year, code);
