@@ -627,12 +627,18 @@ fn codes_search(dir: &Path) -> Result<()> {
         ms(b.picker_p99)
     );
     println!(
+        "    {:<40} {:>9.3} {:>9.3}",
+        "workbench picker (+ coder/facility boost)",
+        ms(b.ranked_p50),
+        ms(b.ranked_p99)
+    );
+    println!(
         "    max {:.2} ms, slowest keystroke {:?} (median {:.3} ms), {} result mismatches vs scan; target p99 ≤ 5 ms: {}",
         ms(b.index_max),
         b.slowest.0,
         ms(b.slowest.1),
         b.mismatches,
-        pass(ms(b.index_p99) <= 5.0)
+        pass(ms(b.index_p99) <= 5.0 && ms(b.ranked_p99) <= 5.0)
     );
     // Issue #6: all edits on a 25-dx/10-px encounter (facts preloaded) vs 35 map look-ups.
     let e = crate::coding::bench_edits(store.conn())?;

@@ -223,7 +223,16 @@ fn complete_is_blocked_by_a_hard_edit_then_coded_audited_reopened_and_exported()
             .is_none(),
         "nothing half written"
     );
-    work::save_codes(&mut store, &carl, 20, &wrong).expect("save");
+    // The save runs the edits once, on the list as stored, and hands them back (issue #14):
+    // they are what a fresh run on the stored list gives, MCE-06 included.
+    let saved = work::save_codes(&mut store, &carl, 20, &wrong).expect("save");
+    let stored = work::read_codes(store.conn(), 20).expect("codes");
+    let h20 = work::header(store.conn(), 20).expect("header");
+    assert_eq!(
+        saved,
+        work::edits_for(store.conn(), &h20, &stored).expect("edits")
+    );
+    assert!(saved.iter().any(|e| e.id == "MCE-06"), "{saved:?}");
     assert_eq!(status(&store, 20), "in_progress");
     let err = work::complete(&mut store, &carl, 20, &[], None).unwrap_err();
     assert!(err.to_string().contains("MCE-06@D63.0"), "{err}");

@@ -7,6 +7,7 @@ use chartdesk::codes::{CodeIndex, search, smart_search, synonyms};
 
 const PHRASES: &[(&str, &str)] = &[
     ("chf", "I509"),
+    ("anemia neoplastic disease", "D630"),
     ("CHF exacerbation", "I509"),
     ("acute on chronic systolic heart failure", "I5023"),
     ("acute on chronic diastolic heart failure", "I5033"),

@@ -239,12 +239,8 @@ pub(super) fn run(store: &mut Store, cmd: CodingCmd) -> Result<ExitCode> {
                     .collect::<Result<_>>()?,
                 procedures,
             };
-            save_codes(store, &actor, encounter, &list)?;
-            let edits = crate::coding::work::edits_for(
-                store.conn(),
-                &crate::coding::work::header(store.conn(), encounter)?,
-                &list,
-            )?;
+            // The edits run once, in the save's transaction (issue #14).
+            let edits = save_codes(store, &actor, encounter, &list)?;
             println!(
                 "encounter {encounter}: {} diagnoses, {} procedures saved",
                 list.diagnoses().count(),

@@ -342,6 +342,39 @@ pub enum CodesCmd {
         #[arg(long)]
         year: i32,
     },
+    /// The picker's abbreviations and synonyms (CHF, T2DM, …): loaded from the shipped table,
+    /// edited by the facility; every change audited
+    #[command(subcommand)]
+    Synonym(SynonymCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SynonymCmd {
+    /// List the table (active terms; --all adds removed ones)
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add a term, or replace what it expands to (administrator)
+    Add {
+        /// What the coder types (`chf`, `lap chole`)
+        term: String,
+        /// The words searched instead (`heart failure`)
+        expansion: String,
+        /// Preferred codes ranked first (`I50.9`, comma-separated or repeated)
+        #[arg(long = "code")]
+        codes: Vec<String>,
+        /// Act as this chartdesk user [default: the signed-in user]
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
+    /// Remove a term (the row is kept, inactive; shipped terms stay removed)
+    Remove {
+        term: String,
+        /// Act as this chartdesk user [default: the signed-in user]
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -860,6 +893,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     let s = crate::codes::load_dir(&mut store, &actor, &dir, year)?;
                     println!("{s}");
                 }
+                CodesCmd::Synonym(cmd) => synonym_command(&mut store, cmd)?,
             }
         }
         Some(Command::Coding(cmd)) => {
@@ -1273,4 +1307,45 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     demo::roi::seed(&mut store, &actor)?;
     demo::desk::seed(&mut store, &actor)?;
     Ok(store)
+}
+
+/// `codes synonym list|add|remove` (issue #14): the core checks the permission and audits.
+fn synonym_command(store: &mut Store, cmd: SynonymCmd) -> Result<()> {
+    use crate::codes::prefs;
+    match cmd {
+        SynonymCmd::List { all } => {
+            let rows = prefs::list_synonyms(store.conn())?;
+            if rows.is_empty() {
+                println!(
+                    "the table is not loaded yet: the shipped table is in force (run `chartdesk init`)"
+                );
+            }
+            for r in rows.iter().filter(|r| all || r.active) {
+                println!(
+                    "{:<24} {:<48} {:<20} {}{}",
+                    crate::text::sanitize_line(&r.term),
+                    crate::text::sanitize_line(&r.expansion),
+                    crate::text::sanitize_line(&r.codes.join(",")),
+                    r.source,
+                    if r.active { "" } else { " (removed)" }
+                );
+            }
+        }
+        SynonymCmd::Add {
+            term,
+            expansion,
+            codes,
+            as_user,
+        } => {
+            let actor = session::actor(store, as_user.as_deref(), "codes synonym add")?;
+            prefs::add_synonym(store, &actor, &term, &expansion, &codes)?;
+            println!("synonym {:?} → {:?} saved", term.trim(), expansion.trim());
+        }
+        SynonymCmd::Remove { term, as_user } => {
+            let actor = session::actor(store, as_user.as_deref(), "codes synonym remove")?;
+            prefs::remove_synonym(store, &actor, &term)?;
+            println!("synonym {:?} removed", term.trim());
+        }
+    }
+    Ok(())
 }

@@ -55,6 +55,9 @@ pub struct LoadSummary {
     pub poa_exempt: Option<usize>,
     /// Titles from CMS order files: (system, codes in the file, codes whose titles changed).
     pub titles: Vec<(CodeSystem, usize, usize)>,
+    /// Alphabetic Index / Table of Drugs terms loaded by this call: (source, terms).
+    #[serde(default)]
+    pub index_terms: Vec<(&'static str, usize)>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -97,6 +100,18 @@ impl std::fmt::Display for LoadSummary {
         if let Some(n) = self.poa_exempt {
             writeln!(f, "POA-exempt list FY{}: {n} codes", self.fiscal_year)?;
         }
+        for (source, n) in &self.index_terms {
+            let what = if *source == "drugs" {
+                "Table of Drugs and Chemicals"
+            } else {
+                "Alphabetic Index"
+            };
+            writeln!(
+                f,
+                "{what} FY{}: {n} terms (searched by the picker)",
+                self.fiscal_year
+            )?;
+        }
         for (system, n, changed) in &self.titles {
             writeln!(
                 f,
@@ -113,6 +128,9 @@ impl std::fmt::Display for LoadSummary {
 pub fn load_embedded(store: &mut Store, actor: &Actor) -> Result<LoadSummary, CoreError> {
     let start = Instant::now();
     authorize(store, actor, Perm::Administer, "code_set", "FY2026")?;
+    // The picker's synonyms go into the database beside the code sets (issue #14); terms the
+    // facility edited or removed are kept as they are.
+    super::prefs::load_shipped_synonyms(store, actor)?;
     let conn = store.conn();
     let have = |s| code_set_of_year(conn, s, EMBEDDED_YEAR).map(|o| o.is_some());
     let (has_cm, has_pcs, has_mce) = (
@@ -239,22 +257,87 @@ pub fn load_dir(
             rel.short.push(parse_short_titles(&read(&p)?, system)?);
         }
     }
-    if rel.cm.is_none()
+    // The CMS Alphabetic Index and Table of Drugs (site files, issue #14).
+    let mut index_files = Vec::new();
+    for base in [
+        format!("icd10cm_index_{y}.xml"),
+        format!("icd10cm_drug_{y}.xml"),
+    ] {
+        let p = dir.join(&base);
+        if p.is_file() {
+            let text = std::fs::read_to_string(&p).map_err(|e| {
+                CoreError::invalid(p.display().to_string(), format!("cannot read: {e}"))
+            })?;
+            let terms = super::alpha_index::parse(&text, &p.display().to_string())
+                .map_err(|e| CoreError::invalid(base.clone(), e))?;
+            index_files.push(terms);
+        }
+    }
+    let release = !(rel.cm.is_none()
         && rel.pcs.is_none()
         && rel.mce.is_none()
         && rel.poa.is_none()
-        && rel.short.is_empty()
-    {
+        && rel.short.is_empty());
+    if !release && !index_files.is_empty() {
+        let mut summary = LoadSummary {
+            fiscal_year: y,
+            ..LoadSummary::default()
+        };
+        summary.index_terms = store_index_terms(store, actor, y, index_files)?;
+        summary.elapsed = start.elapsed();
+        return Ok(summary);
+    }
+    if !release {
         return Err(CoreError::invalid(
             dir.display().to_string(),
             format!(
                 "no FY{y} code-set files found (expected icd10cm-{y}.tsv.gz, icd10pcs-{y}.tsv.gz, \
-                 mce-{y}.tsv.gz, POAexemptCodesFY{:02}.txt, icd10cm_order_{y}.txt or icd10pcs_order_{y}.txt)",
+                 mce-{y}.tsv.gz, POAexemptCodesFY{:02}.txt, icd10cm_order_{y}.txt, icd10pcs_order_{y}.txt, \
+                 icd10cm_index_{y}.xml or icd10cm_drug_{y}.xml)",
                 y % 100
             ),
         ));
     }
-    write_release(store, actor, rel, start)
+    let mut summary = write_release(store, actor, rel, start)?;
+    if !index_files.is_empty() {
+        summary.index_terms = store_index_terms(store, actor, y, index_files)?;
+        summary.elapsed = start.elapsed();
+    }
+    Ok(summary)
+}
+
+/// Replace a year's Alphabetic Index / Table of Drugs terms with the parsed files (one
+/// transaction, one audit row per source).
+fn store_index_terms(
+    store: &mut Store,
+    actor: &Actor,
+    year: i32,
+    files: Vec<Vec<super::alpha_index::IndexTerm>>,
+) -> Result<Vec<(&'static str, usize)>, CoreError> {
+    store.transact(actor, |tx, audit| {
+        let mut out = Vec::new();
+        for terms in &files {
+            let Some(source) = terms.first().map(|t| t.source) else {
+                continue;
+            };
+            tx.execute(
+                "DELETE FROM code_index_terms WHERE fiscal_year = ?1 AND source = ?2",
+                rusqlite::params![year, source],
+            )?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO code_index_terms(fiscal_year, source, path, code, see) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for t in terms {
+                ins.execute(rusqlite::params![year, source, t.path, t.code, t.see])?;
+            }
+            audit.record(
+                Event::new(Action::Create, Subtype::Create, "code_index_terms", year)
+                    .detail(json!({"source": source, "fiscal_year": year, "terms": terms.len()})),
+            );
+            out.push((source, terms.len()));
+        }
+        Ok(out)
+    })
 }
 
 fn missing(found: &Path, need: &str) -> CoreError {

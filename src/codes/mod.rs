@@ -14,12 +14,14 @@
 //! (`codes show`), [`search`] (the in-memory index behind the picker), [`picker`] (a
 //! toolkit-free picker state), [`bench`] (search latency vs a linear scan).
 
+pub mod alpha_index;
 pub mod bench;
 pub mod drill;
 pub mod load;
 pub mod lookup;
 mod parse;
 pub mod picker;
+pub mod prefs;
 pub mod search;
 pub mod synonyms;
 pub mod tsv;

@@ -1,12 +1,19 @@
 //! A code picker's state, free of any UI toolkit: the TUI maps its key events to
 //! [`PickerInput`] and draws `query`, `hits` and `selected`.
 //!
-//! Invariants: `hits` is always `search(index, query, limit)` for the current query;
+//! Invariants: `hits` is always `search(index, query, limit)` for the current query — or,
+//! for a picker made [`CodePicker::ranked`] (the coding workbench), the coder's
+//! [`super::prefs::ranked_search`] with the facility's synonyms and the coder's boost;
 //! `selected < hits.len()` whenever `hits` is non-empty (0 otherwise); only `Enter` on a hit
 //! chooses, and a header (non-billable) code is never chosen (COD-02) — Enter on one narrows
-//! the query to it instead.
+//! the query to it instead. In builder mode (ICD-10-PCS) the hits are the next axis's valid
+//! characters after the query and Enter extends the query by one; only a full code is chosen.
 
+use std::sync::Arc;
+
+use super::prefs::{Boost, ranked_search};
 use super::search::{CodeHit, CodeIndex, search};
+use super::synonyms::Synonyms;
 
 /// Toolkit-neutral input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +29,8 @@ pub enum PickerInput {
     PageDown,
     Enter,
     Escape,
+    /// Switch between the word search and the ICD-10-PCS builder (axis by axis).
+    Builder,
 }
 
 /// What the surrounding screen should do after an input.
@@ -45,6 +54,11 @@ pub struct CodePicker {
     pub limit: usize,
     /// Rows moved by PageUp/PageDown.
     pub page: usize,
+    /// The synonyms and the coder's boost of a ranked picker (None: the plain search).
+    pub ranking: Option<(Arc<Synonyms>, Arc<Boost>)>,
+    /// The ICD-10-PCS builder: the query is a code prefix and the hits are the valid
+    /// characters of the next axis ([`CodeIndex::pcs_next`]); Enter on one extends the prefix.
+    pub builder: bool,
 }
 
 impl CodePicker {
@@ -55,6 +69,33 @@ impl CodePicker {
             selected: 0,
             limit,
             page: 10,
+            ranking: None,
+            builder: false,
+        }
+    }
+
+    /// A picker searching with the facility's synonyms and ranked by the coder's boost.
+    pub fn ranked(limit: usize, synonyms: Arc<Synonyms>, boost: Arc<Boost>) -> CodePicker {
+        CodePicker {
+            ranking: Some((synonyms, boost)),
+            ..CodePicker::new(limit)
+        }
+    }
+
+    /// Replace the boost (a favourite toggled) and search again, keeping the selected code.
+    pub fn set_boost(&mut self, index: &CodeIndex, boost: Arc<Boost>) {
+        let Some((_, b)) = &mut self.ranking else {
+            return;
+        };
+        *b = boost;
+        let keep = self.current().map(|h| (h.system, h.code.clone()));
+        self.refresh(index);
+        if let Some(i) = keep.and_then(|(sys, code)| {
+            self.hits
+                .iter()
+                .position(|h| h.system == sys && h.code == code)
+        }) {
+            self.selected = i;
         }
     }
 
@@ -88,12 +129,30 @@ impl CodePicker {
             PickerInput::PageUp => self.selected = self.selected.saturating_sub(self.page),
             PickerInput::PageDown => self.move_down(self.page),
             PickerInput::Escape => return PickerEffect::Cancelled,
+            PickerInput::Builder => {
+                self.builder = !self.builder;
+                if self.builder {
+                    // Keep what was typed only when it already is a PCS code prefix.
+                    let q: String = self.query.trim().to_ascii_uppercase();
+                    self.query = if q.len() < 7 && q.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                        q
+                    } else {
+                        String::new()
+                    };
+                }
+                self.refresh(index);
+            }
             PickerInput::Enter => {
                 let Some(hit) = self.current().cloned() else {
                     return PickerEffect::None;
                 };
                 if hit.billable {
                     return PickerEffect::Chosen(hit);
+                }
+                if self.builder {
+                    self.query = hit.code.clone();
+                    self.refresh(index);
+                    return PickerEffect::None;
                 }
                 self.query = hit.dotted.clone();
                 self.refresh(index);
@@ -109,7 +168,15 @@ impl CodePicker {
     }
 
     fn refresh(&mut self, index: &CodeIndex) {
-        self.hits = search(index, &self.query, self.limit);
+        if self.builder {
+            self.hits = index.pcs_next(&self.query);
+            self.selected = 0;
+            return;
+        }
+        self.hits = match &self.ranking {
+            Some((syn, boost)) => ranked_search(index, syn, boost, &self.query, self.limit),
+            None => search(index, &self.query, self.limit),
+        };
         self.selected = 0;
     }
 }

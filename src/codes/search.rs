@@ -5,7 +5,8 @@
 //!   and is read-only afterwards; searching allocates only the result and a scratch mark array.
 //! - Entries are sorted by (code, system), so a code prefix is a contiguous range (binary
 //!   search). Words are the lowercase alphanumeric runs of the long title, the short title and
-//!   the code's own inclusion terms and "includes" notes; the vocabulary is sorted, so a word
+//!   the code's own inclusion terms and "includes" notes (and, where the site loaded them, the
+//!   Alphabetic Index / Table of Drugs term paths that lead to the code); the vocabulary is sorted, so a word
 //!   prefix is a contiguous vocabulary range whose posting lists are intersected across query
 //!   words (rarest first).
 //! - Ranking (total order): billable before headers; then exact code, code prefix, word match;
@@ -76,7 +77,25 @@ pub struct CodeIndex {
     short: HashMap<Box<str>, Vec<u32>>,
     /// For every 1- and 2-character code prefix: its entries sorted by `base`.
     code_short: HashMap<Box<str>, Vec<u32>>,
+    /// Alphabetic Index / Table of Drugs term paths (words, nonessential modifiers left out)
+    /// → the entries they lead to, in file order.
+    index_paths: HashMap<Box<str>, Vec<u32>>,
     fiscal_year: i32,
+}
+
+/// The key of an index path or a query: its words, parenthesised text left out.
+pub fn index_path_key(text: &str) -> String {
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    words(&plain).collect::<Vec<_>>().join(" ")
 }
 
 /// Split text into lowercase alphanumeric words.
@@ -102,6 +121,24 @@ impl CodeIndex {
             }
         }
         let mut rows: Vec<(Entry, String)> = Vec::new();
+        // Alphabetic Index and Table of Drugs terms a site loaded for this year (issue #14):
+        // each term's path is searchable text of its code.
+        let mut index_terms: HashMap<String, String> = HashMap::new();
+        let mut path_codes: Vec<(String, String)> = Vec::new();
+        {
+            let mut st = conn.prepare(
+                "SELECT code, path FROM code_index_terms WHERE fiscal_year = ?1 AND code IS NOT NULL ORDER BY id",
+            )?;
+            let mut q = st.query([fiscal_year])?;
+            while let Some(r) = q.next()? {
+                let code: String = r.get(0)?;
+                let path = r.get_ref(1)?.as_str().unwrap_or("");
+                path_codes.push((index_path_key(path), code.clone()));
+                let text = index_terms.entry(code).or_default();
+                text.push(' ');
+                text.push_str(path);
+            }
+        }
         for (system, set) in &sets {
             let mut inclusion: HashMap<String, String> = HashMap::new();
             let mut st = conn.prepare(
@@ -125,6 +162,11 @@ impl CodeIndex {
                 if let Some(inc) = inclusion.get(&code) {
                     hay.push_str(inc);
                 }
+                if *system == CodeSystem::Icd10Cm
+                    && let Some(t) = index_terms.get(&code)
+                {
+                    hay.push_str(t);
+                }
                 let entry = Entry {
                     code: code.into(),
                     system: *system,
@@ -139,6 +181,19 @@ impl CodeIndex {
             .into_iter()
             .map(|(e, h)| (e, h.into_boxed_str()))
             .unzip();
+        let mut index_paths: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        for (key, code) in path_codes {
+            let lo = entries.partition_point(|e| *e.code < *code);
+            let id = (lo..entries.len())
+                .take_while(|&i| *entries[i].code == *code)
+                .find(|&i| entries[i].system == CodeSystem::Icd10Cm);
+            if let Some(id) = id {
+                let list = index_paths.entry(key.into()).or_default();
+                if !list.contains(&(id as u32)) {
+                    list.push(id as u32);
+                }
+            }
+        }
         let mut by_pos: Vec<u32> = (0..entries.len() as u32).collect();
         by_pos.sort_by_key(|&id| (entries[id as usize].title.len(), id));
         let mut base = vec![0u64; entries.len()];
@@ -224,6 +279,7 @@ impl CodeIndex {
             by_pos,
             short,
             code_short,
+            index_paths,
             fiscal_year,
         })
     }
@@ -384,6 +440,93 @@ impl CodeIndex {
                     matched: MatchKind::from_bits((k >> 60) & 3),
                 }
             })
+            .collect()
+    }
+
+    /// The hit for one code when it matches `query` as [`search`] would match it (exact code,
+    /// code prefix, or every query word prefixing a word of its text); None otherwise. A
+    /// binary search and one entry's text: the picker's boosted codes use it per keystroke.
+    pub fn hit_if_matches(&self, system: CodeSystem, code: &str, query: &str) -> Option<CodeHit> {
+        let lo = self.entries.partition_point(|e| *e.code < *code);
+        let id = (lo..self.entries.len())
+            .take_while(|&i| *self.entries[i].code == *code)
+            .find(|&i| self.entries[i].system == system)?;
+        let e = &self.entries[id];
+        let kind = match code_query(query) {
+            Some(n) if *e.code == *n => Some(MatchKind::ExactCode),
+            Some(n) if e.code.starts_with(n.as_str()) => Some(MatchKind::CodePrefix),
+            _ => None,
+        };
+        let kind = kind.or_else(|| {
+            let qwords: Vec<String> = words(query).take(8).collect();
+            let hay = &self.haystacks[id];
+            (!qwords.is_empty()
+                && qwords.iter().all(|q| {
+                    hay.split(|c: char| !c.is_alphanumeric())
+                        .any(|w| w.starts_with(q.as_str()))
+                }))
+            .then_some(MatchKind::Words)
+        })?;
+        let k = self.key(id as u32, kind);
+        self.hits(vec![k], 1).pop()
+    }
+
+    /// The ICD-10-PCS builder's choices after `prefix` (0–6 characters): one row per valid
+    /// character of the next axis (section, body system, root operation, body part, approach,
+    /// device, qualifier), in code order, as a hit whose code is the longer prefix and whose
+    /// title says how many valid codes continue with it and the first one (`3 codes · …`); at the
+    /// seventh character the row is the billable code itself. Only codes in the index are
+    /// offered, so every path ends at a valid code. Empty for a prefix no code has.
+    pub fn pcs_next(&self, prefix: &str) -> Vec<CodeHit> {
+        let p: String = prefix.trim().to_ascii_uppercase();
+        if p.len() >= 7 || !p.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Vec::new();
+        }
+        let lo = self.entries.partition_point(|e| *e.code < *p);
+        let hi = lo + self.entries[lo..].partition_point(|e| e.code.starts_with(p.as_str()));
+        let mut out: Vec<CodeHit> = Vec::new();
+        let mut count = 0usize;
+        for id in lo..hi {
+            let e = &self.entries[id];
+            if e.system != CodeSystem::Icd10Pcs || !e.billable || e.code.len() != 7 {
+                continue;
+            }
+            let next: String = e.code[..p.len() + 1].to_string();
+            if out.last().is_some_and(|h| h.code == next) {
+                count += 1;
+                continue;
+            }
+            if let Some(last) = out.last_mut()
+                && !last.billable
+            {
+                last.title = format!("{count} codes · {}", last.title);
+            }
+            count = 1;
+            out.push(CodeHit {
+                system: CodeSystem::Icd10Pcs,
+                dotted: next.clone(),
+                billable: next.len() == 7,
+                code: next,
+                title: e.title.to_string(),
+                matched: MatchKind::CodePrefix,
+            });
+        }
+        if let Some(last) = out.last_mut()
+            && !last.billable
+        {
+            last.title = format!("{count} codes · {}", last.title);
+        }
+        out
+    }
+
+    /// The codes an Alphabetic Index / Table of Drugs term equal to `query` leads to
+    /// (`Cholecystitis, acute, with calculus` → K80.00), in file order; empty without a match.
+    pub fn index_term_hits(&self, query: &str) -> Vec<CodeHit> {
+        let Some(ids) = self.index_paths.get(index_path_key(query).as_str()) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|&id| self.hits(vec![self.key(id, MatchKind::Words)], 1).pop())
             .collect()
     }
 

@@ -3,9 +3,11 @@
 //! CHF, T2DM, AFib, UTI, COPD, CKD, …) and simple word forms (calculous → calculus), layered
 //! over the word index of [`super::search`].
 //!
-//! Invariants: pure over an index and a table; a code query (`E11.65`, `E11`) is answered by
+//! Invariants: pure over an index and a table; a query that is exactly a loaded Alphabetic
+//! Index term (`Cholecystitis, acute, with calculus`) puts the term's code first; a code query (`E11.65`, `E11`) is answered by
 //! the plain search unchanged unless it is a term of the table (`t2dm`) or finds nothing; preferred codes of a matched term come first (only codes the
-//! index holds), then word hits of the expanded query, then of its word stems, then, when nothing matched,
+//! index holds; when the term is only part of the query, only those that also match the other
+//! words — the rest follow the word hits), then word hits of the expanded query, then of its word stems, then, when nothing matched,
 //! of the query with one word dropped; no code appears twice.
 
 use std::collections::HashMap;
@@ -167,13 +169,25 @@ pub fn smart_search(
             }
         }
     };
+    // An Alphabetic Index term the query names exactly leads straight to its code.
+    push(index.index_term_hits(query), &mut out);
     let (expanded, codes) = expand(table, query);
+    // A term's preferred codes come first when the term is the whole query, or when the code
+    // also matches the other words (`anemia neopl` must not put D64.9 above D63.0); otherwise
+    // they follow the word hits.
+    let whole = table.terms.contains_key(&term);
+    let mut later = Vec::new();
     for c in &codes {
         let hit: Vec<CodeHit> = search(index, c, 1)
             .into_iter()
             .filter(|h| h.code == *c)
             .collect();
-        push(hit, &mut out);
+        let Some(h) = hit.first() else { continue };
+        if whole || index.hit_if_matches(h.system, &h.code, &expanded).is_some() {
+            push(hit, &mut out);
+        } else {
+            later.extend(hit);
+        }
     }
     push(search(index, &expanded, limit), &mut out);
     if out.len() < limit {
@@ -194,6 +208,9 @@ pub fn smart_search(
                 push(search(index, &rest.join(" "), limit), &mut out);
             }
         }
+    }
+    if out.len() < limit {
+        push(later, &mut out);
     }
     out
 }

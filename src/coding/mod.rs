@@ -32,6 +32,7 @@ pub mod report;
 pub mod screens_read;
 pub mod uncertain;
 pub mod work;
+pub mod working_drg;
 
 use std::fmt::Write as _;
 

@@ -446,12 +446,15 @@ fn check_procedure_dates(h: &EncounterHeader, list: &CodeList) -> Result<(), Cor
 
 /// Store the encounter's whole code list (one transaction, audited with the old and new
 /// lists). The first save moves the encounter from `ready` to `in_progress`.
+///
+/// Returns the edits on the list as stored (run once, inside the transaction): callers show
+/// these rather than running the edits again (issue #14).
 pub fn save_codes(
     store: &mut Store,
     actor: &Actor,
     encounter_id: i64,
     list: &CodeList,
-) -> Result<(), CoreError> {
+) -> Result<Vec<Edit>, CoreError> {
     authorize(
         store,
         actor,
@@ -490,8 +493,11 @@ pub fn save_codes(
             ins.execute(params![encounter_id, "pcs", i as i64 + 1, normalize_code(&p.code), None::<String>, date, actor.username, now, p.principal])?;
         }
         drop(ins);
-        // The edits rerun on every save; the error edits hit are kept for the edit rates.
-        let errors: Vec<String> = edits_for(tx, &h, list)?
+        // The edits run once a save, on the list as stored; the error edits hit are kept for
+        // the edit rates and the edits are returned for the caller to show.
+        let stored = read_codes(tx, encounter_id)?;
+        let edits = edits_for(tx, &h, &stored)?;
+        let errors: Vec<String> = edits
             .iter()
             .filter(|e| e.severity == Severity::Error)
             .map(ack_key)
@@ -509,7 +515,7 @@ pub fn save_codes(
                 .detail(json!({"from": old.to_json(), "to": list.to_json(), "error_edits": errors,
                                "coding_status": {"from": h.coding_status, "to": status}})),
         );
-        Ok(())
+        Ok(edits)
     })
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0013_feed_mpi.sql"),
     include_str!("sql/0014_audit_canon.sql"),
     include_str!("sql/0019_admin_privacy.sql"),
+    include_str!("sql/0020_picker_prefs.sql"),
     include_str!("sql/0021_patient_phone_ssn4.sql"),
 ];
 

@@ -301,6 +301,14 @@ pub enum CommandId {
     SendQuery,
     /// A query to any provider on the encounter, from a facility template.
     QueryProvider,
+    /// Make the highlighted picker hit (or the selected code) one of the coder's favourites,
+    /// or no longer one; favourites rank first in the coder's picker.
+    ToggleFavourite,
+    /// In the procedure picker: switch between the word search and the ICD-10-PCS builder.
+    PcsBuilder,
+    /// The working MS-DRG in full and its what-if (which secondary is the CC/MCC and the DRG
+    /// without it), in the reader; kept current as codes change.
+    DrgWhatIf,
     /// Reopen a coded encounter with a reason.
     ReopenCoding,
     /// Find text in the open document.
@@ -564,6 +572,9 @@ impl CommandId {
         CommandId::CompleteCoding,
         CommandId::SendQuery,
         CommandId::QueryProvider,
+        CommandId::ToggleFavourite,
+        CommandId::PcsBuilder,
+        CommandId::DrgWhatIf,
         CommandId::ReopenCoding,
         CommandId::FindInText,
         CommandId::FindNext,
@@ -1099,6 +1110,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]).hint("query"),
     cmd(C::QueryProvider, "query_provider", "Query any provider on the encounter from a facility template (non-leading, multiple choice; holds the encounter, COD-21)", &[Coding], &["P"])
         .guards(&[coding_open]),
+    cmd(C::ToggleFavourite, "favourite_code", "Make the highlighted picker code (or the selected code) a favourite, or no longer one: favourites rank first in your picker (audited)", &[Coding], &["ctrl-s"]),
+    cmd(C::PcsBuilder, "pcs_builder", "In the procedure picker (i): build the ICD-10-PCS code axis by axis — section, body system, root operation, body part, approach, device, qualifier — from valid choices only; again for the word search", &[Coding], &["ctrl-b"]),
+    cmd(C::DrgWhatIf, "drg_what_if", "The working MS-DRG in full and its what-if: each CC/MCC secondary diagnosis and the DRG without it (shows a missing query)", &[Coding], &["W"]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),
     cmd(C::FindInText, "find_in_text", "Find text in the open document (case-insensitive)", &[Coding, Work, Chart, Reports], &["/", "ctrl-f"])

@@ -433,6 +433,11 @@ pub enum DeskReport {
 /// The coding calls a screen may ask for; each is one audited core call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CodingAction {
+    /// Add or remove a favourite code of the coder (audited), then rerank the open picker.
+    ToggleFavourite {
+        system: crate::codes::CodeSystem,
+        code: String,
+    },
     /// One page of the queue or held list (`limit + 1` rows asked, to know about a next page).
     LoadQueue {
         list: CodingList,
@@ -503,6 +508,14 @@ pub struct CodingRefresh {
     pub queries: Vec<String>,
     /// `(code, long title)` of the listed codes in the code sets in force at discharge.
     pub titles: Vec<(String, String)>,
+    /// The working MS-DRG of the list and its what-if (issue #14).
+    pub drg: crate::coding::working_drg::WorkingDrg,
+    /// The facility's synonyms and the coder's ranking boost, read when the encounter opens
+    /// (None on later refreshes: the workbench keeps what it has).
+    pub ranking: Option<(
+        std::sync::Arc<crate::codes::Synonyms>,
+        std::sync::Arc<crate::codes::prefs::Boost>,
+    )>,
 }
 
 /// The deficiency calls a screen may ask for; each is one audited core call (or a bare read).

@@ -42,12 +42,21 @@ impl App {
         }
     }
 
-    /// The workbench's view of an encounter after a change (bare reads).
-    fn coding_refresh(&self, encounter_id: i64) -> Result<CodingRefresh, CoreError> {
+    /// The workbench's view of an encounter after a change (bare reads). `edits` are those the
+    /// change already ran on the stored list (a save); given, they are not run again.
+    fn coding_refresh(
+        &self,
+        encounter_id: i64,
+        edits: Option<Vec<crate::coding::Edit>>,
+    ) -> Result<CodingRefresh, CoreError> {
         let conn = self.store.conn();
         let header = work::header(conn, encounter_id)?;
         let list = work::read_codes(conn, encounter_id)?;
-        let edits = work::edits_for(conn, &header, &list)?;
+        let edits = match edits {
+            Some(e) => e,
+            None => work::edits_for(conn, &header, &list)?,
+        };
+        let drg = crate::coding::working_drg::working_drg(conn, &header, &list)?;
         let reasons = work::hold_of(conn, policy_in_force(conn)?, encounter_id)?;
         let hold = if reasons.is_empty() {
             Vec::new()
@@ -79,6 +88,8 @@ impl App {
             hold,
             queries,
             titles,
+            drg,
+            ranking: None,
         })
     }
 
@@ -101,10 +112,16 @@ impl App {
             .collect();
         let facts =
             crate::coding::screens_read::clinical_fact_lines(self.store.conn(), encounter_id)?;
-        let mut r = self.coding_refresh(encounter_id)?;
+        let mut r = self.coding_refresh(encounter_id, Some(edits))?;
         r.list = list;
-        r.edits = edits;
         r.header = header;
+        // The picker's synonyms (the facility's table) and this coder's boost (favourites,
+        // recent codes, the facility's frequency), read once per encounter opened.
+        let conn = self.store.conn();
+        r.ranking = Some((
+            std::sync::Arc::new(crate::codes::prefs::synonyms_in_force(conn)?),
+            std::sync::Arc::new(crate::codes::prefs::load_boost(conn, &actor.username)?),
+        ));
         if self.codes.is_none() {
             match CodeIndex::build(self.store.conn(), None) {
                 Ok(ix) if !ix.is_empty() => self.codes = Some(ix),
@@ -135,6 +152,8 @@ impl App {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
         let mut refresh: Option<i64> = None;
+        // The edits a save ran on the stored list, shown without running them again.
+        let mut saved_edits: Option<Vec<crate::coding::Edit>> = None;
         // Set when the encounter was completed: the workbench moves to the next one.
         let mut next: Option<i64> = None;
         let result: Result<Option<String>, CoreError> = match action {
@@ -169,6 +188,21 @@ impl App {
                     Err(e)
                 }
             },
+            CodingAction::ToggleFavourite { system, code } => {
+                crate::codes::prefs::toggle_favourite(&mut self.store, &actor, system, &code).map(
+                    |on| {
+                        if let (Some(ix), Some(w)) = (&self.codes, &mut self.coding) {
+                            w.favourite_set(ix, system, &code, on);
+                        }
+                        let dotted = crate::text::sanitize_line(&system.dotted(&code)).into_owned();
+                        Some(if on {
+                            format!("{dotted} is a favourite: it ranks first in your picker")
+                        } else {
+                            format!("{dotted} is no longer a favourite")
+                        })
+                    },
+                )
+            }
             CodingAction::Leave { encounter_id } => {
                 let res = work::release(&mut self.store, &actor, encounter_id);
                 self.coding = None;
@@ -180,7 +214,10 @@ impl App {
                 refresh = Some(encounter_id);
                 self.renew_coding_claim(&actor, encounter_id, now)
                     .and_then(|()| work::save_codes(&mut self.store, &actor, encounter_id, &list))
-                    .map(|()| None)
+                    .map(|edits| {
+                        saved_edits = Some(edits);
+                        None
+                    })
             }
             CodingAction::Complete {
                 encounter_id,
@@ -313,7 +350,7 @@ impl App {
         };
         // After any change (refused or not) the workbench shows what is stored.
         if let Some(id) = refresh {
-            self.refresh_coding(id, now);
+            self.refresh_coding_with(id, saved_edits, now);
         }
         match result {
             Ok(Some(m)) => self.status = Some(m),
@@ -362,7 +399,17 @@ impl App {
 
     /// Read the workbench's encounter again (bare reads) and show it.
     pub(super) fn refresh_coding(&mut self, encounter_id: i64, now: DateTime<Utc>) {
-        match self.coding_refresh(encounter_id) {
+        self.refresh_coding_with(encounter_id, None, now)
+    }
+
+    /// As [`Self::refresh_coding`], with the edits a save already ran.
+    fn refresh_coding_with(
+        &mut self,
+        encounter_id: i64,
+        edits: Option<Vec<crate::coding::Edit>>,
+        now: DateTime<Utc>,
+    ) {
+        match self.coding_refresh(encounter_id, edits) {
             Ok(r) => self.dispatch(ScreenId::Coding, Msg::CodingRefresh(Box::new(r)), now),
             Err(e) => self.fail(e),
         }

@@ -5,4 +5,5 @@ pub(crate) mod queries;
 pub(crate) mod query_form;
 pub(crate) mod queue;
 pub(crate) mod work;
+pub(crate) mod work_drg;
 pub(crate) mod work_view;

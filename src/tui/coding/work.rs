@@ -1,20 +1,26 @@
 //! The coding workbench: one claimed encounter, its documents (scroll, find, jump between
 //! them) and clinical facts from import (SNOMED, reference only) beside the code list —
 //! principal diagnosis first, secondary diagnoses in sequence, procedures with dates and the
-//! principal flag, POA per diagnosis — and the live edits panel. Every change to the code list
+//! principal flag, POA per diagnosis — the live edits panel and the working MS-DRG with its
+//! what-if (W). Every change to the code list
 //! is saved at once (one audited transaction) and the edits rerun; completion is refused with
 //! the firing edit ids while an error edit fires. Pure: no I/O, no clock.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
-use crate::codes::{CodeIndex, CodePicker, CodeSystem, PickerEffect, PickerInput};
+use crate::codes::prefs::Boost;
+use crate::codes::{CodeIndex, CodePicker, CodeSystem, PickerEffect, PickerInput, Synonyms};
 use crate::coding::work::{CodeList, ack_key};
+use crate::coding::working_drg::WorkingDrg;
 use crate::coding::{DxEntry, PxEntry, Severity, normalize_code};
 use crate::deficiency::lifecycle::MIN_REASON_CHARS;
 use crate::text::sanitize_line;
 use crate::tui::chart_view::{DocRow, open_doc};
 use crate::tui::chrome::{FIELD_MAX, edit_field};
 use crate::tui::codes::picker::{key_input, query_has_room};
+use crate::tui::coding::work_drg::{self, WHAT_IF_HEADING};
 use crate::tui::reader::Reader;
 use crate::tui::{CodingAction, CodingRefresh, CommandId, Ctx, Effect, Msg};
 
@@ -106,6 +112,10 @@ pub struct CodingWorkState {
     pub queries: Vec<String>,
     pub focus: Pane,
     pub modal: Option<Modal>,
+    /// The working MS-DRG of the stored list and its what-if (issue #14).
+    pub drg: WorkingDrg,
+    /// The facility's synonyms and this coder's boost, for the ranked picker.
+    pub ranking: (Arc<Synonyms>, Arc<Boost>),
 }
 
 impl CodingWorkState {
@@ -129,6 +139,11 @@ impl CodingWorkState {
             queries: Vec::new(),
             focus: Pane::Codes,
             modal: None,
+            drg: WorkingDrg::Incomplete(String::new()),
+            ranking: (
+                Arc::new(crate::codes::synonyms::embedded().clone()),
+                Arc::new(Boost::default()),
+            ),
         };
         s.refresh(r);
         s
@@ -183,6 +198,18 @@ impl CodingWorkState {
             }
         }
         self.sel = self.sel.min(self.rows().saturating_sub(1));
+        self.drg = r.drg;
+        if let Some(ranking) = r.ranking {
+            self.ranking = ranking;
+        }
+        // An open what-if follows the list (the DRG is live as codes change).
+        if let Some(rd) = &mut self.reading
+            && rd.heading == WHAT_IF_HEADING
+        {
+            let top = rd.top;
+            *rd = Reader::from_text(0, WHAT_IF_HEADING.into(), &work_drg::full(&self.drg));
+            rd.top = top.min(rd.lines.len().saturating_sub(1));
+        }
     }
 
     pub fn dx_count(&self) -> usize {
@@ -273,6 +300,9 @@ impl CodingWorkState {
                 self.title_of(&p.code)
             ));
         }
+        t.push_str("\nMS-DRG (W: what-if)\n");
+        t.push_str(&work_drg::summary(&self.drg));
+        t.push('\n');
         t.push_str("\nEDITS\n");
         if self.edits.is_empty() {
             t.push_str("No edits.\n");
@@ -305,6 +335,22 @@ impl CodingWorkState {
             t.push_str(&format!("{f}\n"));
         }
         t
+    }
+
+    /// A new picker ranked by the facility's synonyms and this coder's boost.
+    fn picker(&self) -> CodePicker {
+        CodePicker::ranked(PICKER_LIMIT, self.ranking.0.clone(), self.ranking.1.clone())
+    }
+
+    /// A favourite was toggled in the store: rank with it now (the open picker too).
+    pub fn favourite_set(&mut self, index: &CodeIndex, system: CodeSystem, code: &str, on: bool) {
+        let mut b = (*self.ranking.1).clone();
+        b.set_favourite(system, code, on);
+        let b = Arc::new(b);
+        self.ranking.1 = b.clone();
+        if let Some(Modal::Picker { picker, .. }) = &mut self.modal {
+            picker.set_boost(index, b);
+        }
     }
 
     fn read_doc(&self) -> Effect {
@@ -377,7 +423,30 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
     // The open form takes every key.
     if let (Some(m), Msg::Key(k)) = (&mut s.modal, &msg) {
         match m {
-            Modal::Picker { picker, .. } => {
+            Modal::Picker { picker, procedure } => {
+                let bound = |id: CommandId| {
+                    crate::tui::commands::key_spec(k)
+                        .is_some_and(|spec| id.command().keys.contains(&spec.as_str()))
+                };
+                if bound(C::PcsBuilder) {
+                    return if *procedure {
+                        Effect::Picker(PickerInput::Builder)
+                    } else {
+                        Effect::Status(
+                            "pcs_builder: the builder is for procedures (i adds one)".into(),
+                        )
+                    };
+                }
+                let fav = bound(C::ToggleFavourite);
+                if fav {
+                    return match picker.current() {
+                        Some(h) => Effect::Coding(CodingAction::ToggleFavourite {
+                            system: h.system,
+                            code: h.code.clone(),
+                        }),
+                        None => Effect::Status("favourite_code: no code highlighted".into()),
+                    };
+                }
                 return match key_input(k) {
                     Some(PickerInput::Char(_)) if !query_has_room(picker) => Effect::None,
                     Some(input) => Effect::Picker(input),
@@ -438,6 +507,11 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
             s.reading = Some(r);
             s.focus = Pane::Documents;
         }
+        Msg::Command(C::DrgWhatIf) => {
+            let r = Reader::from_text(0, WHAT_IF_HEADING.into(), &work_drg::full(&s.drg));
+            s.reading = Some(r);
+            s.focus = Pane::Documents;
+        }
         Msg::Command(C::SwitchFocus) => s.focus = if codes { Pane::Documents } else { Pane::Codes },
         Msg::Command(C::OpenDocument) => return s.read_doc(),
         Msg::Command(C::PrevDocument) => {
@@ -481,14 +555,30 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(C::AddDiagnosis) => {
             s.modal = Some(Modal::Picker {
                 procedure: false,
-                picker: CodePicker::new(PICKER_LIMIT),
+                picker: s.picker(),
             })
         }
         Msg::Command(C::AddProcedure) => {
             s.modal = Some(Modal::Picker {
                 procedure: true,
-                picker: CodePicker::new(PICKER_LIMIT),
+                picker: s.picker(),
             })
+        }
+        Msg::Command(C::ToggleFavourite) if codes => {
+            let (system, code) = if s.sel < dx_n {
+                let d = s.list.diagnoses().nth(s.sel).map(|d| d.code.clone());
+                (CodeSystem::Icd10Cm, d)
+            } else {
+                let p = s.list.procedures.get(s.sel - dx_n).map(|p| p.code.clone());
+                (CodeSystem::Icd10Pcs, p)
+            };
+            return match code {
+                Some(c) => Effect::Coding(CodingAction::ToggleFavourite {
+                    system,
+                    code: normalize_code(&c),
+                }),
+                None => Effect::Status("favourite_code: select a code first".into()),
+            };
         }
         Msg::Command(C::RemoveCode) if s.sel < dx_n => {
             let mut dx = s.diagnoses();

@@ -39,6 +39,8 @@ fn state(edits: Vec<Edit>) -> CodingWorkState {
         hold: Vec::new(),
         queries: Vec::new(),
         titles: Vec::new(),
+        drg: crate::coding::working_drg::WorkingDrg::NotInpatient,
+        ranking: None,
     };
     CodingWorkState::new(r, Vec::new(), Vec::new())
 }

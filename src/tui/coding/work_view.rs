@@ -1,4 +1,5 @@
-//! Drawing the coding workbench (reads state only): header with hold and query lines;
+//! Drawing the coding workbench (reads state only): header with hold, query and working
+//! MS-DRG lines;
 //! documents and the open text (or the clinical facts) on the left; the code list and the
 //! live edits on the right; the picker or a prompt over them when open.
 
@@ -16,6 +17,7 @@ use crate::text::sanitize_line;
 use crate::tui::chrome::{centered, clip};
 use crate::tui::codes::picker::CodePickerView;
 use crate::tui::coding::work::{CodingWorkState, Modal, Pane};
+use crate::tui::coding::work_drg;
 
 fn focus_block(title: String, focused: bool) -> Block<'static> {
     let b = Block::bordered().title(title);
@@ -29,7 +31,7 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 impl Widget for &CodingWorkState {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let [head, main] =
-            Layout::vertical([Constraint::Length(5), Constraint::Min(6)]).areas(area);
+            Layout::vertical([Constraint::Length(6), Constraint::Min(6)]).areas(area);
         let w = head.width.saturating_sub(2) as usize;
         let mut status = format!("coding status: {}", self.status);
         if !self.hold.is_empty() {
@@ -44,8 +46,9 @@ impl Widget for &CodingWorkState {
             Line::from(clip(&self.title, w)).bold(),
             Line::from(clip(&status, w)),
             Line::from(clip(&query, w)).italic(),
+            Line::from(clip(&work_drg::summary(&self.drg), w)).fg(Color::Cyan),
         ])
-        .block(Block::bordered().title(" Coding "))
+        .block(Block::bordered().title(" Coding · W: MS-DRG what-if "))
         .render(head, buf);
 
         let [left, right] =
@@ -196,16 +199,29 @@ impl Widget for &CodingWorkState {
             Some(Modal::Picker { procedure, picker }) => {
                 let r = centered(main, main.width.saturating_sub(6).min(90), main.height);
                 Clear.render(r, buf);
-                let title = if *procedure {
-                    " Add an ICD-10-PCS procedure "
+                let building;
+                let title = if picker.builder {
+                    let axis = crate::codes::drill::PCS_AXES
+                        .get(picker.query.chars().count())
+                        .copied()
+                        .unwrap_or("code");
+                    building = format!(" Build an ICD-10-PCS code: choose the {axis} ");
+                    building.as_str()
+                } else if *procedure {
+                    " Add an ICD-10-PCS procedure · ctrl-b builder "
                 } else {
                     " Add an ICD-10-CM diagnosis "
+                };
+                let hint = if picker.builder {
+                    "↑↓ · enter: next axis (a full code adds) · backspace: back · ctrl-b: words · esc"
+                } else {
+                    "type a code or words · ↑↓ select · enter add (a header narrows) · ctrl-s favourite · esc cancel"
                 };
                 CodePickerView {
                     picker,
                     title,
                     focused: true,
-                    hint: "type a code or words · ↑↓ select · enter add (a header narrows) · esc cancel",
+                    hint,
                 }
                 .render(r, buf);
             }
