@@ -457,6 +457,31 @@ fn req_op_surgical_from_category_and_superseded_and_ed_notes() {
         "seen and treated",
         json!({}),
     ));
+    // REQ-VISIT, ED "with disposition": the visit records where the patient went; a second
+    // ED visit without one is incomplete content on its note's author.
+    for v in e.iter_mut() {
+        if v["resource"]["resourceType"] == "Encounter" && v["resource"]["id"] == "ed" {
+            v["resource"]["hospitalization"] =
+                json!({"dischargeDisposition": {"coding": [{"code": "home"}]}});
+        }
+    }
+    e.push(encounter(
+        "ed2",
+        "p1",
+        "EMER",
+        "2026-10-11T08:00:00Z",
+        "2026-10-11T12:00:00Z",
+        "dr1",
+    ));
+    e.push(doc(
+        "ed2-pn",
+        "ed2",
+        "11506-3",
+        "2026-10-11T09:00:00Z",
+        "dr1",
+        "seen and treated",
+        json!({}),
+    ));
     import_json(&mut store, dir.path(), "rules.json", &bundle(e));
     let k: Vec<String> = kinds_of(&store, "V-surg")
         .into_iter()
@@ -476,6 +501,14 @@ fn req_op_surgical_from_category_and_superseded_and_ed_notes() {
         2
     );
     assert_eq!(kinds_of(&store, "V-ed"), vec![]);
+    assert_eq!(
+        kinds_of(&store, "V-ed2")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect::<Vec<_>>(),
+        vec!["INCOMPLETE_CONTENT"],
+        "an ED visit without a disposition"
+    );
 }
 
 #[test]

@@ -164,8 +164,8 @@ pub fn clear(store: &mut Store, actor: &Actor, flag_id: i64, note: &str) -> Resu
 }
 
 /// The open flags of one desk as its queue shows them (the re-review list and the `R` mark
-/// on queue rows), oldest first, at most `limit`. Permission by desk (as [`clear`]); the read
-/// is audited as a query naming the MRNs shown.
+/// on queue rows), oldest first, at most `limit`. Permission by desk (as [`clear`]); a read
+/// that shows flags is audited as a query naming their MRNs (an empty one shows nothing).
 pub fn desk_flags(
     store: &mut Store,
     actor: &Actor,
@@ -173,6 +173,10 @@ pub fn desk_flags(
     limit: usize,
 ) -> Result<Vec<RereviewRow>, CoreError> {
     authorize(store, actor, desk_perm(desk)?, "queue", "rereview")?;
+    if open_flags(store.conn(), desk)?.is_empty() {
+        // Nothing shown, nothing to account for (the queue page has its own row).
+        return Ok(Vec::new());
+    }
     store.transact_read(actor, |tx, audit| {
         let mut rows = open_flags(tx, desk)?;
         rows.truncate(limit);

@@ -4,6 +4,8 @@
 //! only read. Every string from the database is sanitised when it enters a screen's state.
 
 mod app;
+/// Keystroke-to-frame timings for `chartdesk bench --only tui` (issue #13).
+pub mod bench;
 mod break_glass;
 mod chart_view;
 mod chrome;
