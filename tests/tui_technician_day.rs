@@ -543,3 +543,30 @@ fn f_other(app: &App) -> chartdesk::store::Store {
     s.set_clock(std::sync::Arc::new(t0));
     s
 }
+
+/// The desk lists with long content at 80x24: the suspension list (ten days on, Dr House's
+/// and Dr Wilson's oldest items are past the suspension level) and the data-quality list.
+#[test]
+fn the_suspension_and_data_quality_lists_at_80x24() {
+    let mut f = def_fixture();
+    f.advance(chrono::Duration::days(10));
+    let app = &mut f.app;
+    sign_in_as(app, "tech1");
+    press(app, KeyCode::Char('r'));
+    press(app, KeyCode::Char('U'));
+    let s = screen80(app);
+    assert!(s.contains("Suspension list") && s.contains("House"), "{s}");
+    snap("suspension_list", app);
+    press(app, KeyCode::Char('Q'));
+    let s = screen80(app);
+    assert!(s.contains("Data-quality list"), "{s}");
+    snap("data_quality_list", app);
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE username = 'tech1' AND entity_type = 'report'"
+        ),
+        "Integer(2)",
+        "each list is one audited report read"
+    );
+}
