@@ -837,7 +837,7 @@ fn history_import_with_a_cutover_worked_in_the_tui() {
 
     let mut app =
         chartdesk::tui::App::new(store, chartdesk::tui::TuiOptions::default()).expect("app");
-    let mut press = |app: &mut chartdesk::tui::App, c: KeyCode| {
+    let press = |app: &mut chartdesk::tui::App, c: KeyCode| {
         app.handle_key(KeyEvent::new(c, KeyModifiers::NONE))
     };
     for c in "tina".chars() {
@@ -848,7 +848,7 @@ fn history_import_with_a_cutover_worked_in_the_tui() {
         press(&mut app, KeyCode::Char(c));
     }
     press(&mut app, KeyCode::Enter);
-    let mut screen = |app: &mut chartdesk::tui::App| {
+    let screen = |app: &mut chartdesk::tui::App| {
         let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
         app.draw(&mut t).expect("draw");
         t.backend().to_string()
