@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, crypt, lock, pdf, hl7, claims, dashboard)
+    /// queue, tui, crypt, lock, pdf, hl7, claims, dashboard)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -107,7 +107,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         crate::bench_hl7::run(&dir)?;
     }
     if args.encounters > 0
-        && (args.wants("first") || args.wants("queue") || args.wants("dashboard"))
+        && (args.wants("first")
+            || args.wants("queue")
+            || args.wants("dashboard")
+            || args.wants("tui"))
     {
         let db = big_database(&dir, args.encounters)?;
         deficiency_history(&db)?;
@@ -119,6 +122,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
         if args.wants("dashboard") {
             crate::bench_dashboard::run(&db)?;
+        }
+        if args.wants("tui") {
+            tui_frames(&db)?;
         }
     }
     if args.dir.is_none() {
@@ -750,5 +756,37 @@ fn hl7_batch_throughput(dir: &Path, n: usize) -> Result<()> {
         i / p * 100.0,
         pass(i / p >= 0.5)
     );
+    Ok(())
+}
+
+/// Issue #13: keystroke to frame on every desk screen of the generated database, beside a
+/// bare frame of the same screen in the same run, and a live refresh (another connection's
+/// change noticed by the tick, re-read and drawn). Target: p99 <= 16 ms.
+fn tui_frames(db: &Path) -> Result<()> {
+    const RUNS: usize = 200;
+    let encounters: i64 =
+        Store::open(db)?
+            .conn()
+            .query_row("SELECT count(*) FROM encounters", [], |r| r.get(0))?;
+    println!(
+        "\n[13] keystroke to frame at 80x24 on {encounters} encounters, {RUNS} keys per screen (ms)"
+    );
+    println!(
+        "    {:<44} {:<12} {:>8} {:>8} {:>8} {:>8}",
+        "screen", "keys", "bare p50", "bare p99", "key p50", "key p99"
+    );
+    for f in crate::tui::bench::keystroke_frames(db, RUNS)? {
+        let p99 = ms(percentile(&f.keyed, 0.99));
+        println!(
+            "    {:<44} {:<12} {:>8.3} {:>8.3} {:>8.3} {:>8.3}   {}",
+            f.screen,
+            f.keys,
+            ms(percentile(&f.bare, 0.5)),
+            ms(percentile(&f.bare, 0.99)),
+            ms(percentile(&f.keyed, 0.5)),
+            p99,
+            pass(p99 <= 16.0)
+        );
+    }
     Ok(())
 }

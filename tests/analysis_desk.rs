@@ -457,6 +457,31 @@ fn req_op_surgical_from_category_and_superseded_and_ed_notes() {
         "seen and treated",
         json!({}),
     ));
+    // REQ-VISIT, ED "with disposition": the visit records where the patient went; a second
+    // ED visit without one is incomplete content on its note's author.
+    for v in e.iter_mut() {
+        if v["resource"]["resourceType"] == "Encounter" && v["resource"]["id"] == "ed" {
+            v["resource"]["hospitalization"] =
+                json!({"dischargeDisposition": {"coding": [{"code": "home"}]}});
+        }
+    }
+    e.push(encounter(
+        "ed2",
+        "p1",
+        "EMER",
+        "2026-10-11T08:00:00Z",
+        "2026-10-11T12:00:00Z",
+        "dr1",
+    ));
+    e.push(doc(
+        "ed2-pn",
+        "ed2",
+        "11506-3",
+        "2026-10-11T09:00:00Z",
+        "dr1",
+        "seen and treated",
+        json!({}),
+    ));
     import_json(&mut store, dir.path(), "rules.json", &bundle(e));
     let k: Vec<String> = kinds_of(&store, "V-surg")
         .into_iter()
@@ -476,6 +501,14 @@ fn req_op_surgical_from_category_and_superseded_and_ed_notes() {
         2
     );
     assert_eq!(kinds_of(&store, "V-ed"), vec![]);
+    assert_eq!(
+        kinds_of(&store, "V-ed2")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect::<Vec<_>>(),
+        vec!["INCOMPLETE_CONTENT"],
+        "an ED visit without a disposition"
+    );
 }
 
 #[test]
@@ -741,4 +774,124 @@ fn req_consult_from_hl7_orm_and_omg() {
         "{}",
         flags[0].reason
     );
+}
+
+/// Issue #13 "Done when": a history import with a cut-over date, worked in the TUI at 80x24.
+/// The supervisor's cut-over setting is audited; the technician's queue lists only the
+/// post-cut-over, plausible chart (its page read is audited naming only that MRN), and the
+/// data-quality list on the reports screen names the implausible stay by rule.
+#[test]
+fn history_import_with_a_cutover_worked_in_the_tui() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = common::seeded(&dir.path().join("h.db"));
+    let sam = accounts::login(&mut store, "sam", "password-sam")
+        .expect("supervisor")
+        .actor();
+    settings::set(&mut store, &sam, "analysis_cutover_date", "2026-01-01").expect("cutover");
+    let mut e = base();
+    e.push(patient("p2", "MRN-H2"));
+    e.push(patient("p3", "MRN-Q3"));
+    // History (1993) of another patient: kept, never analysed, not in the queue.
+    e.push(encounter(
+        "h1",
+        "p2",
+        "IMP",
+        "1993-05-01T08:00:00Z",
+        "1993-05-04T10:00:00Z",
+        "dr1",
+    ));
+    // DQ-LOS: an eighteen-year "stay" of a third patient.
+    e.push(encounter(
+        "long",
+        "p3",
+        "IMP",
+        "2008-01-01T08:00:00Z",
+        "2026-03-01T10:00:00Z",
+        "dr1",
+    ));
+    // A plausible post-cut-over stay with no discharge summary.
+    e.extend(stay(
+        "ok",
+        "2026-10-01T08:00:00Z",
+        "2026-10-02T10:00:00Z",
+        vec![doc(
+            "ok-hp",
+            "ok",
+            "34117-2",
+            "2026-10-01T09:00:00Z",
+            "dr1",
+            "HPI: cough",
+            json!({}),
+        )],
+    ));
+    import_json(&mut store, dir.path(), "history.json", &bundle(e));
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM audit_log WHERE username = 'sam' AND entity_type = 'setting'"
+        ),
+        1,
+        "the cut-over is an audited setting change"
+    );
+
+    let mut app =
+        chartdesk::tui::App::new(store, chartdesk::tui::TuiOptions::default()).expect("app");
+    let press = |app: &mut chartdesk::tui::App, c: KeyCode| {
+        app.handle_key(KeyEvent::new(c, KeyModifiers::NONE))
+    };
+    for c in "tina".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Tab);
+    for c in "password-tina".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let screen = |app: &mut chartdesk::tui::App| {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
+        app.draw(&mut t).expect("draw");
+        t.backend().to_string()
+    };
+    press(&mut app, KeyCode::Char('d'));
+    let mut seen = String::new();
+    for _ in 0..3 {
+        let s = screen(&mut app);
+        assert!(
+            !s.contains("V-h1") && !s.contains("V-long"),
+            "history and implausible stays stay out of every list:\n{s}"
+        );
+        seen += &s;
+        press(&mut app, KeyCode::Char('t'));
+    }
+    assert!(seen.contains("V-ok"), "{seen}");
+    let queue_mrns = |app: &chartdesk::tui::App| {
+        let mut st = app
+            .store()
+            .conn()
+            .prepare(
+                "SELECT detail FROM audit_log WHERE username = 'tina' AND entity_type = 'queue' AND entity_id = 'deficiency'",
+            )
+            .expect("prepare");
+        st.query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("rows")
+    };
+    let details = queue_mrns(&app);
+    assert!(!details.is_empty(), "each queue page read is audited");
+    assert!(
+        details
+            .iter()
+            .all(|d| !d.contains("MRN-H2") && !d.contains("MRN-Q3")),
+        "{details:?}"
+    );
+    assert!(details.iter().any(|d| d.contains("MRN-A1")), "{details:?}");
+    // The data-quality list names the implausible stay by rule.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char('Q'));
+    let dq = screen(&mut app);
+    assert!(dq.contains("DQ-LOS") && dq.contains("V-long"), "{dq}");
+    assert!(dq.contains("2026-01-01"), "the cut-over is named:\n{dq}");
 }

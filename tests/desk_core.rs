@@ -429,3 +429,73 @@ fn cod_21_template_query_is_answered_with_an_option_or_other() {
     .expect("send");
     query::answer(&mut store, &carl, q3.id, "clinically undetermined").expect("undetermined");
 }
+
+/// Issue #13, the provider master: an HL7 v2 XCN whose assigning authority (XCN.9) or
+/// identifier type (XCN.13) is NPI carries the NPI into the provider master, and the same
+/// NPI from two feeds (two facilities, two spellings) is one provider. An id that is not a
+/// valid NPI stays a local id.
+#[test]
+fn hl7_xcn_with_npi_authority_fills_the_provider_master() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = common::seeded(&dir.path().join("n.db"));
+    let adt = |fac: &str, ctl: &str, visit: &str, xcn: &str| {
+        format!(
+            "MSH|^~\\&|APP|{fac}|R|RF|20261101120000||ADT^A01|{ctl}|P|2.5\rEVN|A01|20261101120000\r\
+             PID|1||NPI-{ctl}^^^{fac}^MR||ROE^ANN||19700101|F\r\
+             PV1|1|I|||||{xcn}||||||||||||{visit}|||||||||||||||||||||||||20261101100000\r"
+        )
+    };
+    let files = [
+        (
+            "a.hl7",
+            adt("FACA", "1", "VA1", "1245319599^Chase^Robert^^^^^^NPI"),
+        ),
+        (
+            "b.hl7",
+            adt("FACB", "2", "VB1", "1245319599^CHASE^ROBERT^^^^^^^^^^NPI"),
+        ),
+        ("c.hl7", adt("FACA", "3", "VA2", "D042^Local^Lou^^^^^^FACA")),
+        (
+            "d.hl7",
+            adt("FACA", "4", "VA3", "1245319598^Typo^Tim^^^^^^NPI"),
+        ),
+    ];
+    let paths: Vec<_> = files
+        .iter()
+        .map(|(n, t)| {
+            let p = dir.path().join(n);
+            std::fs::write(&p, t).expect("write");
+            p
+        })
+        .collect();
+    let s = chartdesk::import::import_hl7(&mut store, &common::system(), &paths, &mut |_, _| {})
+        .expect("import");
+    for f in &s.files {
+        let st = f.result.as_ref().expect("file imported");
+        assert!(st.rejects.is_empty(), "{:?}", st.rejects);
+    }
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM providers WHERE npi = '1245319599'"
+        ),
+        1,
+        "one provider per NPI across feeds"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters e JOIN providers p ON p.id = e.attending_id
+             WHERE p.npi = '1245319599' AND e.visit_number IN ('VA1', 'VB1')"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM providers WHERE family_name IN ('Local', 'Typo') AND npi IS NULL"
+        ),
+        2,
+        "a local id, and a ten-digit id failing the NPI check digit, are not NPIs"
+    );
+}

@@ -165,3 +165,408 @@ fn a_deficiency_in_full_the_letter_to_the_chart_and_a_claim_from_the_chart() {
         "Integer(1)"
     );
 }
+
+/// Keys pressed, counted per task (the README's keystroke counts come from here); characters
+/// typed into fields are counted apart.
+struct Keys<'a> {
+    f: &'a mut DefFixture,
+    n: usize,
+    typed: usize,
+    counts: Vec<(&'static str, usize, usize)>,
+}
+
+impl Keys<'_> {
+    fn press(&mut self, code: KeyCode) {
+        self.n += 1;
+        press(&mut self.f.app, code);
+    }
+    fn chr(&mut self, c: char) {
+        self.press(KeyCode::Char(c));
+    }
+    fn text(&mut self, t: &str) {
+        type_text(&mut self.f.app, t);
+        self.typed += t.chars().count();
+    }
+    fn task(&mut self, name: &'static str) {
+        let (n, t) = (std::mem::take(&mut self.n), std::mem::take(&mut self.typed));
+        self.counts.push((name, n, t));
+    }
+}
+
+/// The H&P (199, Dr House) is long and names Dr Wilson as supervising physician (COSIGN);
+/// analysis runs again the way the product does.
+fn a_long_hp_that_needs_a_cosignature(f: &DefFixture) {
+    use chartdesk::audit::{Action, Actor, Event, Subtype};
+    let mut other = f.other_workstation();
+    let sys = Actor::system("test");
+    let mut body = String::from("HISTORY OF PRESENT ILLNESS: chest pain at rest.\n");
+    for i in 1..=50 {
+        body += &format!("Review of systems item {i}: negative, as documented by the patient.\n");
+    }
+    body += "ASSESSMENT AND PLAN: admit to telemetry, serial troponins. END OF NOTE.";
+    other
+        .transact(&sys, |tx, audit| {
+            tx.execute(
+                "UPDATE documents SET cosigner_id = 2, body = ?1 WHERE id = 199",
+                [&body],
+            )?;
+            audit.record(Event::new(Action::Update, Subtype::Update, "document", 199));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .expect("fixture");
+    let since = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    ops::analyze_batch(&mut other, &sys, ops::AnalyzeScope::Since(since)).expect("analysis");
+}
+
+fn count(app: &App, sql: &str) -> String {
+    scalar(app.store(), sql)
+}
+
+#[test]
+fn a_technicians_day_in_the_tui_with_its_audit_rows() {
+    let mut f = def_fixture();
+    a_long_hp_that_needs_a_cosignature(&f);
+    let mut k = Keys {
+        f: &mut f,
+        n: 0,
+        typed: 0,
+        counts: Vec::new(),
+    };
+    sign_in_as(&mut k.f.app, "tech1");
+
+    // Claim the oldest incomplete chart.
+    k.chr('d');
+    k.chr('t');
+    k.press(KeyCode::Enter);
+    assert_eq!(k.f.app.screen(), ScreenId::Work, "{:?}", k.f.app.status());
+    k.task("claim the oldest incomplete chart");
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM audit_log WHERE username = 'tech1' AND entity_type = 'work_claim'"
+        ),
+        "Integer(1)",
+        "the claim is audited"
+    );
+
+    // Read the H&P to its last line.
+    k.press(KeyCode::Enter);
+    let top = screen80(&mut k.f.app);
+    assert!(!top.contains("END OF NOTE"), "{top}");
+    k.press(KeyCode::End);
+    let end = screen80(&mut k.f.app);
+    assert!(end.contains("END OF NOTE"), "{end}");
+    assert!(
+        end.contains("end ┘") && end.contains("line "),
+        "the position is shown:\n{end}"
+    );
+    snap("tech_day_hp_end", &mut k.f.app);
+    k.task("read a note to its last line");
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM audit_log WHERE username = 'tech1' AND entity_type = 'document' AND action = 'R'"
+        ),
+        "Integer(1)"
+    );
+
+    // Add a deficiency on the H&P (type and provider from the selection).
+    k.press(KeyCode::Esc);
+    let work = screen80(&mut k.f.app);
+    k.chr('a');
+    k.press(KeyCode::Enter);
+    assert!(
+        k.f.app.status().is_some_and(|s| s.contains("added")),
+        "{:?}\n{work}",
+        k.f.app.status()
+    );
+    k.task("add a deficiency");
+
+    // Sign the unsigned progress note (200), then cosign the H&P (199).
+    k.chr('j');
+    k.chr('s');
+    k.chr('y');
+    assert_eq!(
+        count(&k.f.app, "SELECT status FROM documents WHERE id = 200"),
+        "Text(\"signed\")",
+        "{:?}",
+        k.f.app.status()
+    );
+    k.task("record a signature");
+    k.chr('k');
+    k.chr('S');
+    k.chr('y');
+    assert_eq!(
+        count(&k.f.app, "SELECT status FROM documents WHERE id = 199"),
+        "Text(\"cosigned\")",
+        "{:?}",
+        k.f.app.status()
+    );
+    k.task("record a cosignature");
+
+    // Complete what is left (the added item and the missing summary) in the deficiency pane.
+    k.press(KeyCode::Tab);
+    let mut guard = 0;
+    while count(
+        &k.f.app,
+        "SELECT count(*) FROM deficiencies WHERE encounter_id = 10 AND status NOT IN ('completed','waived','void')",
+    ) != "Integer(0)"
+    {
+        guard += 1;
+        if guard >= 6 {
+            let shown = screen80(&mut k.f.app);
+            panic!("{:?}\n{shown}", k.f.app.status());
+        }
+        // The first open item is selected after each change.
+        k.chr('c');
+        k.chr('y');
+    }
+    let done = k.f.app.status().unwrap_or_default().to_string();
+    assert!(
+        done.contains("complete") || done.contains("next"),
+        "completing the chart says so: {done}"
+    );
+    k.task("resolve the remaining deficiencies (each)");
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM deficiencies d WHERE d.encounter_id = 10 AND d.status = 'completed'
+               AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.username = 'tech1'
+                 AND ((a.entity_type = 'deficiency' AND a.entity_id = CAST(d.id AS TEXT))
+                   OR (a.entity_type = 'document' AND a.action = 'U' AND a.entity_id = CAST(d.document_id AS TEXT))))"
+        ),
+        "Integer(0)",
+        "every deficiency resolved has tech1's audit row (its own, or the signature's)"
+    );
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM audit_log WHERE username = 'tech1' AND entity_type = 'document' AND action = 'U'"
+        ),
+        "Integer(2)",
+        "the signature and the cosignature"
+    );
+    assert_ne!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM deficiencies WHERE encounter_id = 10 AND status = 'completed'"
+        ),
+        "Integer(0)"
+    );
+    // The next chart is open (or the queue, when none is left).
+    let next = screen80(&mut k.f.app);
+    assert!(
+        !next.contains("V2026001 ·") || k.f.app.screen() != ScreenId::Work,
+        "moved on:\n{next}"
+    );
+    while k.f.app.screen() != ScreenId::Home {
+        k.press(KeyCode::Esc);
+    }
+    k.task("back home");
+
+    // Dr Wilson signed everything at the signing station: bulk complete, counted first.
+    // (A late note of his on the other chart owes a signature.)
+    {
+        use chartdesk::audit::{Action, Actor, Event, Subtype};
+        let mut other = f_other(&k.f.app);
+        other
+            .transact(&Actor::system("feed"), |tx, audit| {
+                tx.execute_batch(
+                    "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, body)
+                       VALUES (202, 12, '11506-3', 'Progress note day 2', 2, 'incomplete', '2026-11-19T09:00:00', NULL, 'Afebrile.');",
+                )?;
+                audit.record(Event::new(Action::Create, Subtype::Create, "document", 202));
+                Ok::<_, chartdesk::CoreError>(())
+            })
+            .expect("note");
+        let since = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        ops::analyze_batch(
+            &mut other,
+            &Actor::system("t"),
+            ops::AnalyzeScope::Since(since),
+        )
+        .expect("analysis");
+    }
+    let owed = count(
+        &k.f.app,
+        "SELECT count(*) FROM deficiencies WHERE provider_id = 2 AND kind IN ('UNSIGNED','COSIGN','ORD_UNSIGNED') AND status NOT IN ('completed','waived','void')",
+    );
+    assert_ne!(owed, "Integer(0)");
+    k.chr('r');
+    k.chr('v');
+    k.text("wilson");
+    k.press(KeyCode::Enter);
+    assert_eq!(
+        k.f.app.screen(),
+        ScreenId::Provider,
+        "{:?}",
+        k.f.app.status()
+    );
+    k.chr('B');
+    let prompt = screen80(&mut k.f.app);
+    assert!(prompt.contains("Complete all"), "{prompt}");
+    k.chr('y');
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM deficiencies WHERE provider_id = 2 AND kind IN ('UNSIGNED','COSIGN','ORD_UNSIGNED') AND status NOT IN ('completed','waived','void')",
+        ),
+        "Integer(0)",
+        "{:?}",
+        k.f.app.status()
+    );
+    k.task("bulk-complete one physician's signatures");
+
+    // The letter batch: ten days on, Dr Wilson's missing summary has reached a level.
+    k.f.advance(chrono::Duration::days(10));
+    k.press(KeyCode::Esc);
+    assert_eq!(
+        k.f.app.screen(),
+        ScreenId::Reports,
+        "{:?}",
+        k.f.app.status()
+    );
+    k.chr('E');
+    let letters = screen80(&mut k.f.app);
+    assert!(letters.contains("Level"), "{letters}");
+    snap("tech_day_letters", &mut k.f.app);
+    k.chr('W');
+    let wrote = k.f.app.status().unwrap_or_default().to_string();
+    assert!(wrote.contains("wrote") && wrote.contains(".pdf"), "{wrote}");
+    k.task("letter batch: show, then write text and PDF");
+    let dir =
+        k.f.app
+            .store()
+            .path()
+            .parent()
+            .expect("dir")
+            .join("exports");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("exports")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let txt = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "txt"))
+        .expect("text file");
+    let pdf = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .expect("pdf file");
+    let text = std::fs::read_to_string(txt).expect("read");
+    assert!(
+        text.contains("Wilson") && text.contains("MRN00077"),
+        "{text}"
+    );
+    assert!(std::fs::read(pdf).expect("pdf").starts_with(b"%PDF"));
+    let detail = count(
+        &k.f.app,
+        "SELECT detail FROM audit_log WHERE username = 'tech1' AND entity_type = 'report' AND subtype = 'export'",
+    );
+    assert!(
+        detail.contains("MRN00077") && detail.contains(".pdf"),
+        "the export names its MRNs and files: {detail}"
+    );
+
+    // Re-review: a document arrives on the analysed chart; the queue's third list names it.
+    {
+        use chartdesk::audit::{Action, Actor, Event, Subtype};
+        let mut other = f_other(&k.f.app);
+        other
+            .transact(&Actor::system("feed"), |tx, audit| {
+                tx.execute_batch(
+                    "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, body)
+                       VALUES (203, 12, '11488-4', 'Late cardiology consult', 1, 'signed', '2026-11-19T15:00:00', '2026-11-19T16:00:00', 'Echo normal.');",
+                )?;
+                audit.record(Event::new(Action::Create, Subtype::Create, "document", 203));
+                Ok::<_, chartdesk::CoreError>(())
+            })
+            .expect("late document");
+        let t2 = accounts::login(&mut other, "tech2", PASSWORD).expect("tech2");
+        chartdesk::deficiency::rereview::flag_document(&mut other, &t2.actor(), 203, true)
+            .expect("flag");
+    }
+    while k.f.app.screen() != ScreenId::Home {
+        k.press(KeyCode::Esc);
+    }
+    k.chr('d');
+    let inc = screen80(&mut k.f.app);
+    assert!(
+        inc.contains("Re-review 1"),
+        "the tab counts the flags:\n{inc}"
+    );
+    // The queue keeps its tab across visits: t cycles awaiting → incomplete → re-review.
+    for _ in 0..3 {
+        if screen80(&mut k.f.app).contains("Re-review after analysis") {
+            break;
+        }
+        k.chr('t');
+    }
+    let list = screen80(&mut k.f.app);
+    assert!(
+        list.contains("Late cardiology consult") && list.contains("after analysis"),
+        "{list}"
+    );
+    snap("tech_day_rereview_list", &mut k.f.app);
+    k.chr('R');
+    k.chr('y');
+    assert!(
+        k.f.app.status().is_some_and(|m| m.contains("cleared")),
+        "{:?}",
+        k.f.app.status()
+    );
+    k.task("find a re-review flag and clear it");
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT cleared_by FROM rereview_flags WHERE document_id = 203 AND desk = 'analysis'"
+        ),
+        "Text(\"tech1\")"
+    );
+    assert_eq!(
+        count(
+            &k.f.app,
+            "SELECT count(*) FROM audit_log WHERE username = 'tech1' AND entity_type = 'rereview_flag'"
+        ),
+        "Integer(1)"
+    );
+    let total: usize = k.counts.iter().map(|c| c.1).sum();
+    println!("technician's day keystrokes (total {total}, plus text typed):");
+    for (task, n, t) in &k.counts {
+        println!("  {n:>3} keys + {t:>2} typed  {task}");
+    }
+}
+
+/// Another workstation on the app's database (same fixed clock).
+fn f_other(app: &App) -> chartdesk::store::Store {
+    let mut s = chartdesk::store::Store::open(app.store().path()).expect("store");
+    s.set_clock(std::sync::Arc::new(t0));
+    s
+}
+
+/// The desk lists with long content at 80x24: the suspension list (ten days on, Dr House's
+/// and Dr Wilson's oldest items are past the suspension level) and the data-quality list.
+#[test]
+fn the_suspension_and_data_quality_lists_at_80x24() {
+    let mut f = def_fixture();
+    f.advance(chrono::Duration::days(10));
+    let app = &mut f.app;
+    sign_in_as(app, "tech1");
+    press(app, KeyCode::Char('r'));
+    press(app, KeyCode::Char('U'));
+    let s = screen80(app);
+    assert!(s.contains("Suspension list") && s.contains("House"), "{s}");
+    snap("suspension_list", app);
+    press(app, KeyCode::Char('Q'));
+    let s = screen80(app);
+    assert!(s.contains("Data-quality list"), "{s}");
+    snap("data_quality_list", app);
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE username = 'tech1' AND entity_type = 'report'"
+        ),
+        "Integer(2)",
+        "each list is one audited report read"
+    );
+}

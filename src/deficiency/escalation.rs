@@ -228,3 +228,171 @@ pub fn letter_batch(
     mrns.dedup();
     Ok((out, mrns))
 }
+
+/// The letter batch of every level written to files, as the TUI's `W` and a mail merge want
+/// them: `dir/escalation-letters-<stamp>.txt` (every level, a form feed between letters) and
+/// `.pdf` (one letter per page set, through the packet renderer in [`crate::pdf`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LetterFiles {
+    pub text: std::path::PathBuf,
+    pub pdf: std::path::PathBuf,
+    /// Letters written (physicians, over all levels).
+    pub letters: usize,
+    pub pages: u32,
+}
+
+/// Write the letter batches of all levels as of `today` to text and PDF under `dir`
+/// (`stamp` is the caller's time label: no clock here). Needs `AnalyzeDeficiencies`; one
+/// audit row (`R`/`export`, entity `escalation_letters`) names the files, the letter count and
+/// every MRN printed. The files are written first, owner-only and never overwritten; if the
+/// audit row cannot be recorded they are removed, so no letter file exists unaudited.
+pub fn write_letter_files(
+    store: &mut crate::store::Store,
+    actor: &crate::audit::Actor,
+    today: NaiveDate,
+    dir: &std::path::Path,
+    stamp: &str,
+) -> Result<LetterFiles, CoreError> {
+    use crate::audit::{Action, Event, Subtype};
+    crate::accounts::authorize(
+        store,
+        actor,
+        crate::domain::Perm::AnalyzeDeficiencies,
+        "report",
+        "escalation_letters",
+    )?;
+    let conn = store.conn();
+    let mut text = String::new();
+    // The PDF text: each letter starts a page (padded to the page length; the renderer pages
+    // by line count), so the batch is one file to print.
+    let mut pdf_text = String::new();
+    let mut letters = 0usize;
+    let mut mrns: Vec<String> = Vec::new();
+    for l in levels(conn)? {
+        let (batch, shown) = letter_batch(conn, l.level, today)?;
+        if shown.is_empty() {
+            continue;
+        }
+        mrns.extend(shown);
+        for letter in batch.split('\u{c}') {
+            let letter = letter.trim_start_matches('\n');
+            if letter.trim().is_empty() {
+                continue;
+            }
+            if !text.is_empty() {
+                text.push('\u{c}');
+                text.push('\n');
+            }
+            text += letter;
+            letters += 1;
+            let mut lines = 0usize;
+            for page in crate::pdf::page_lines(letter) {
+                for line in page {
+                    pdf_text += &line;
+                    pdf_text.push('\n');
+                    lines += 1;
+                }
+            }
+            let pad = (crate::pdf::LINES_PER_PAGE - lines % crate::pdf::LINES_PER_PAGE)
+                % crate::pdf::LINES_PER_PAGE;
+            pdf_text += &"\n".repeat(pad);
+        }
+    }
+    if letters == 0 {
+        return Err(CoreError::invalid(
+            "escalation letters",
+            format!("no physician is at any escalation level on {today}: nothing to write"),
+        ));
+    }
+    mrns.sort();
+    mrns.dedup();
+    let facility = settings::get(conn, settings::Key::FacilityName)?;
+    let pdf_stamp = crate::pdf::Stamp {
+        facility: crate::text::sanitize_line(&facility).into_owned(),
+        patient_name: "Physician escalation letters".into(),
+        mrn: String::new(),
+        birth_date: String::new(),
+        request: format!("DEL-07 {today}"),
+        bates_prefix: format!("{}-E", crate::pdf::default_bates_prefix(&facility)),
+        confidential: false,
+        created: format!("{today}T00:00:00"),
+    };
+    let part = crate::pdf::Part::Text {
+        title: format!("Escalation letters as of {today} (DEL-07)"),
+        text: pdf_text,
+    };
+    let pages = part.pages();
+    let pdf_bytes = crate::pdf::render_all(&pdf_stamp, &[part], 1, pages)
+        .map_err(|e| CoreError::invalid("escalation letters", e.to_string()))?
+        .into_iter()
+        .next()
+        .map(|r| r.bytes)
+        .unwrap_or_default();
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CoreError::invalid(
+            "escalation letters",
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
+    let txt_path = dir.join(format!("escalation-letters-{stamp}.txt"));
+    let pdf_path = dir.join(format!("escalation-letters-{stamp}.pdf"));
+    let write = |p: &std::path::Path, b: &[u8]| {
+        write_private(p, b).map_err(|e| {
+            CoreError::invalid(
+                "escalation letters",
+                format!("cannot write {}: {e}", p.display()),
+            )
+        })
+    };
+    write(&txt_path, text.as_bytes())?;
+    if let Err(e) = write(&pdf_path, &pdf_bytes) {
+        let _ = std::fs::remove_file(&txt_path);
+        return Err(e);
+    }
+    let files = LetterFiles {
+        text: txt_path,
+        pdf: pdf_path,
+        letters,
+        pages,
+    };
+    let recorded = store.transact_read(actor, |_tx, audit| {
+        audit.record(
+            Event::new(
+                Action::Read,
+                Subtype::Export,
+                "report",
+                "escalation_letters",
+            )
+            .detail(serde_json::json!({
+                "rule": "DEL-07",
+                "as_of": today.to_string(),
+                "files": [files.text.display().to_string(), files.pdf.display().to_string()],
+                "letters": files.letters,
+                "pages": files.pages,
+                "mrns": mrns,
+            })),
+        );
+        Ok(())
+    });
+    match recorded {
+        Ok(()) => Ok(files),
+        Err(e) => {
+            let _ = std::fs::remove_file(&files.text);
+            let _ = std::fs::remove_file(&files.pdf);
+            Err(e)
+        }
+    }
+}
+
+/// The files hold PHI: created new (never overwritten), owner-only on Unix.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(bytes)
+}

@@ -197,7 +197,7 @@ fn load(
     let row = tx
         .prepare_cached(
             "SELECT e.kind, e.service, e.admit_at, e.discharge_at, e.attending_id, p.mrn, e.him_status, e.coding_status,
-                    0
+                    0, e.discharge_disposition
              FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.id = ?1",
         )?
         .query_row([encounter_id], |r| {
@@ -211,6 +211,7 @@ fn load(
                 r.get::<_, String>(6)?,
                 r.get::<_, String>(7)?,
                 r.get::<_, i64>(8)?,
+                r.get::<_, Option<String>>(9)?,
             ))
         })
         .optional()?
@@ -235,6 +236,7 @@ fn load(
         attending_id: row.4,
         or_procedure_count: super::surgical::or_procedures(tx, encounter_id, or_codes)?,
         consult_orders: super::surgical::consult_orders(tx, encounter_id)?,
+        disposition: row.9.clone(),
     };
     let docs = match prefetch {
         Some(p) => p.docs.remove(&encounter_id).unwrap_or_default(),

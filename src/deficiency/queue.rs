@@ -146,6 +146,13 @@ pub fn page_rows(
         args.push(v);
         format!("?{}", args.len())
     };
+    // Issue #13: history (discharged before the cut-over) and implausible encounters (an
+    // open data-quality row) are kept but never listed for analysis.
+    let floor = super::cutover::day_floor(conn)?;
+    if !floor.is_empty() {
+        sql += &format!(" AND e.discharge_at >= {}", arg(Box::new(floor)));
+    }
+    sql += " AND NOT EXISTS (SELECT 1 FROM data_quality q WHERE q.encounter_id = e.id AND q.resolved_at IS NULL)";
     if let Some(s) = &filter.service {
         sql += &format!(" AND e.service = {}", arg(Box::new(s.clone())));
     }

@@ -162,3 +162,31 @@ pub fn clear(store: &mut Store, actor: &Actor, flag_id: i64, note: &str) -> Resu
         Ok(())
     })
 }
+
+/// The open flags of one desk as its queue shows them (the re-review list and the `R` mark
+/// on queue rows), oldest first, at most `limit`. Permission by desk (as [`clear`]); a read
+/// that shows flags is audited as a query naming their MRNs (an empty one shows nothing).
+pub fn desk_flags(
+    store: &mut Store,
+    actor: &Actor,
+    desk: &str,
+    limit: usize,
+) -> Result<Vec<RereviewRow>, CoreError> {
+    authorize(store, actor, desk_perm(desk)?, "queue", "rereview")?;
+    if open_flags(store.conn(), desk)?.is_empty() {
+        // Nothing shown, nothing to account for (the queue page has its own row).
+        return Ok(Vec::new());
+    }
+    store.transact_read(actor, |tx, audit| {
+        let mut rows = open_flags(tx, desk)?;
+        rows.truncate(limit);
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "queue", "rereview").detail(json!({
+                "desk": desk,
+                "results": rows.len(),
+                "mrns": crate::audit::mrn_list(rows.iter().map(|r| r.mrn.as_str()))
+            })),
+        );
+        Ok(rows)
+    })
+}

@@ -59,6 +59,9 @@ pub struct EncounterFacts {
     pub or_procedure_count: usize,
     /// Consultation orders of the stay (REQ-CONSULT).
     pub consult_orders: Vec<ConsultOrder>,
+    /// Where the patient went (`discharge_disposition`): an ED visit's note records it
+    /// (REQ-VISIT "ED: with disposition").
+    pub disposition: Option<String>,
 }
 
 /// An ordered consultation (FHIR ServiceRequest, HL7 ORM/OMG, demo).
@@ -462,13 +465,37 @@ pub fn analyze(enc: &EncounterFacts, docs: &[DocFacts], rules: &RuleSet) -> Vec<
             EncounterKind::Observation => &[LOINC_HP, LOINC_PN, LOINC_DS],
             _ => &[LOINC_PROC, LOINC_PN, LOINC_CONSULT, LOINC_ED, LOINC_HP],
         };
-        if !live(docs).any(|d| note_types.contains(&d.doc_type.as_str())) {
-            out.push(attending(
+        let note = live(docs).find(|d| note_types.contains(&d.doc_type.as_str()));
+        match note {
+            None => out.push(attending(
                 "REQ-VISIT",
                 "MISS_NOTE",
                 "visit_note",
                 format!("REQ-VISIT: no provider note for the {} visit", enc.kind),
-            ));
+            )),
+            // REQ-VISIT, ED: the note is complete only with the disposition (where the
+            // patient went); none recorded is incomplete content on the note's author.
+            Some(n)
+                if enc.kind == EncounterKind::Emergency
+                    && enc
+                        .disposition
+                        .as_deref()
+                        .is_none_or(|d| d.trim().is_empty()) =>
+            {
+                out.push(Finding {
+                    rule: "REQ-VISIT",
+                    kind: "INCOMPLETE_CONTENT",
+                    slot: "ed_disposition".into(),
+                    document_id: Some(n.id),
+                    assignee: Assignee::Author,
+                    provider_id: n.author_id,
+                    message: format!(
+                        "REQ-VISIT: the ED visit has no disposition (where the patient went); document {} must record it",
+                        n.id
+                    ),
+                });
+            }
+            Some(_) => {}
         }
     }
 

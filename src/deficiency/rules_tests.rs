@@ -19,6 +19,7 @@ fn enc(kind: EncounterKind, service: &str, admit: &str, discharge: &str) -> Enco
         attending_id: Some(10),
         or_procedure_count: 0,
         consult_orders: vec![],
+        disposition: Some("home".into()),
     }
 }
 
@@ -275,6 +276,40 @@ fn req_visit() {
         };
         assert_eq!(kinds(&analyze(&e, &d, &rules)), want, "{kind} with {note}");
     }
+}
+
+#[test]
+fn req_visit_an_ed_note_without_a_disposition_is_incomplete_content_on_its_author() {
+    let rules = RuleSet::default();
+    let mut e = enc(
+        Emergency,
+        "Emergency",
+        "2026-11-01 08:00",
+        "2026-11-01 12:00",
+    );
+    let d = vec![doc(1, LOINC_ED, "2026-11-01 09:00", Signed)];
+    assert_eq!(kinds(&analyze(&e, &d, &rules)), vec![]);
+    for none in [None, Some("  ".to_string())] {
+        e.disposition = none;
+        let f = analyze(&e, &d, &rules);
+        assert_eq!(
+            kinds(&f),
+            vec![(
+                "REQ-VISIT",
+                "INCOMPLETE_CONTENT",
+                "ed_disposition".to_string()
+            )]
+        );
+        assert_eq!(
+            (f[0].document_id, f[0].provider_id),
+            (Some(1), d[0].author_id)
+        );
+    }
+    // Only ED visits; an outpatient visit has no disposition to record.
+    let mut o = enc(Outpatient, "Clinic", "2026-11-01 08:00", "2026-11-01 12:00");
+    o.disposition = None;
+    let d = vec![doc(1, LOINC_PROC, "2026-11-01 09:00", Signed)];
+    assert_eq!(kinds(&analyze(&o, &d, &rules)), vec![]);
 }
 
 #[test]

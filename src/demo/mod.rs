@@ -45,7 +45,7 @@ mod notes;
 mod plan;
 mod rng;
 pub mod roi;
-mod roster;
+pub(crate) mod roster;
 #[cfg(test)]
 mod tests;
 

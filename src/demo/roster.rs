@@ -84,8 +84,8 @@ pub(crate) fn npi_check_digit(first9: &str) -> Option<u32> {
     Some((10 - sum % 10) % 10)
 }
 
-/// Whether a 10-digit NPI passes the Luhn check with the `80840` prefix.
-#[cfg(test)]
+/// Whether a 10-digit NPI passes the Luhn check with the `80840` prefix (also the HL7
+/// import's test of an XCN id labelled NPI).
 pub(crate) fn npi_is_valid(npi: &str) -> bool {
     npi.len() == 10
         && npi.chars().all(|c| c.is_ascii_digit())

@@ -71,6 +71,9 @@ pub(super) struct Person {
     pub(super) id: String,
     pub(super) family: String,
     pub(super) given: String,
+    /// The id is an NPI: the XCN's assigning authority (XCN.9) or identifier type code
+    /// (XCN.13) says `NPI`, and it is ten digits with a valid check digit.
+    pub(super) npi: Option<String>,
 }
 
 #[derive(Clone)]
@@ -410,10 +413,16 @@ impl Msg<'_> {
         }
     }
     pub(super) fn person(&self, s: &Segment, field: usize) -> Option<Person> {
+        let id = self.comp(s, field, 1);
+        let says_npi = [9, 13]
+            .iter()
+            .any(|&c| self.comp(s, field, c).eq_ignore_ascii_case("NPI"));
+        let npi = (says_npi && crate::demo::roster::npi_is_valid(&id)).then(|| id.clone());
         let p = Person {
-            id: self.comp(s, field, 1),
+            id,
             family: self.comp(s, field, 2),
             given: self.comp(s, field, 3),
+            npi,
         };
         (!p.id.is_empty() || !p.family.is_empty()).then_some(p)
     }
@@ -770,7 +779,8 @@ fn owner(w: &Writer<'_, '_>, encounter: i64, at: &str) -> Result<i64, FileFail> 
     )
 }
 
-/// Find or create the provider an XCN names (key: facility + id, else facility + name).
+/// Find or create the provider an XCN names (by NPI when the XCN carries one, else key:
+/// facility + id, else facility + name).
 pub(super) fn provider(
     w: &mut Writer<'_, '_>,
     facility: &str,
@@ -782,13 +792,25 @@ pub(super) fn provider(
     } else {
         format!("hl7:{facility}:prov:{}", p.id)
     };
-    let found = w.find("providers", "source_key", &key, at)?;
+    // An NPI names one provider across feeds (the FHIR import finds practitioners the same
+    // way), so the provider master holds one row per NPI.
+    let found = match &p.npi {
+        Some(n) => w.find("providers", "npi", n, at)?,
+        None => None,
+    };
+    let found = match found {
+        Some(f) => Some(f),
+        None => w.find("providers", "source_key", &key, at)?,
+    };
     let family = if p.family.is_empty() {
         p.id.clone()
     } else {
         p.family.clone()
     };
     let mut cols = vec![("family_name", txt(&family)), ("given_name", txt(&p.given))];
+    if let Some(n) = &p.npi {
+        cols.push(("npi", txt(n)));
+    }
     if found.is_none() {
         cols.push(("source", txt("hl7")));
         cols.push(("source_key", txt(&key)));

@@ -484,6 +484,12 @@ pub enum CommandId {
     MpiUnmerge,
     /// List decided items too (or open items only again).
     MpiShowAll,
+    /// Write the escalation letter batch of every level to text and PDF files (DEL-07).
+    WriteLetters,
+    /// Clear the selected chart's re-review flag: the named document was re-reviewed.
+    ClearRereview,
+    /// Escalate the queries unanswered past `query_escalate_days` (COD-21).
+    EscalateQueries,
 }
 
 impl CommandId {
@@ -662,6 +668,9 @@ impl CommandId {
         CommandId::MpiKeepApart,
         CommandId::MpiUnmerge,
         CommandId::MpiShowAll,
+        CommandId::WriteLetters,
+        CommandId::ClearRereview,
+        CommandId::EscalateQueries,
     ];
 
     /// Position in [`CommandId::ALL`], which lists the variants in declaration order
@@ -1134,6 +1143,12 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::EscalationLetters, "escalation_letters", "The escalation letter batch: one letter per physician at each aging level (DEL-07; audited)", &[Reports], &["E"]),
     cmd(C::SuspensionList, "suspension_list", "Physicians at a suspension level, with what they owe (audited)", &[Reports], &["U"]),
     cmd(C::RereviewFlags, "rereview_flags", "Charts flagged for re-review: a document arrived or changed after analysis, named (audited)", &[Reports], &["F"]),
+    cmd(C::WriteLetters, "write_letters", "Write the escalation letter batch, every level, to exports/ as text and PDF (DEL-07; audited)", &[Reports], &["W"])
+        .guards(&[may_analyze]),
+    cmd(C::ClearRereview, "clear_rereview", "Clear the selected chart's re-review flag: the document named below was re-reviewed (audited)", &[Deficiencies, CodingQueue], &["R"])
+        .guards(&[row_selected]).confirm(),
+    cmd(C::EscalateQueries, "escalate_queries", "Escalate the queries unanswered past the query_escalate_days setting: reminder, then physician advisor (COD-21; audited)", &[Queries], &["E"])
+        .guards(&[may_code]),
     cmd(C::DataQualityList, "data_quality_list", "Encounters kept out of analysis as implausible, named by rule (audited)", &[Reports], &["Q"]),
     cmd(C::BulkCompleteSignatures, "bulk_complete_signatures", "Complete all this physician's signature deficiencies (UNSIGNED, COSIGN, ORD_UNSIGNED): signed at the signing station, dated now; the list and count are shown first", &[Provider], &["B"])
         .guards(&[may_analyze]).confirm().hint("bulk sign"),

@@ -5,6 +5,8 @@
 
 pub mod admin;
 mod app;
+/// Keystroke-to-frame timings for `chartdesk bench --only tui` (issue #13).
+pub mod bench;
 mod break_glass;
 mod chart_view;
 mod chrome;
@@ -494,6 +496,8 @@ pub enum CodingAction {
         query_id: i64,
         text: String,
     },
+    /// Escalate the open queries whose age calls for it (COD-21), then read the list again.
+    EscalateQueries,
 }
 
 /// What the workbench shows of its encounter, read after each change.
@@ -584,6 +588,13 @@ pub enum DefAction {
     /// One of the HIM desk's lists (issue #13) in the reports reader, through the audited
     /// report entry point.
     DeskReport(DeskReport),
+    /// Write the escalation letter batch of every level to text and PDF files (DEL-07).
+    WriteLetters,
+    /// Clear one re-review flag (either desk's; the core checks the desk's permission), then
+    /// read the list shown again.
+    ClearRereview {
+        flag_id: i64,
+    },
     /// Show one provider's open deficiencies (the provider view) from its first page.
     OpenProviderView {
         provider_id: i64,
@@ -626,6 +637,8 @@ pub enum Msg {
     },
     /// A coding queue page as read (possibly one row more than the page).
     CodingPage(Vec<CodingRow>),
+    /// The open re-review flags on the encounters of the page just read (issue #13).
+    RereviewFlags(Vec<crate::deficiency::rereview::RereviewRow>),
     /// The workbench's encounter as read after a change (boxed: it is large).
     CodingRefresh(Box<CodingRefresh>),
     /// The supervisor's dashboard as read (boxed: it is large).

@@ -200,7 +200,7 @@ impl Screen for QueueState {
         def_queue::update(self, msg, ctx)
     }
     fn fill_ctx(&self, c: &mut Ctx) {
-        c.selected = self.selected_row().is_some();
+        c.selected = self.has_selection();
         c.has_next = self.next.is_some();
         c.has_prev = self.has_prev();
         c.modal = self.form.is_some();
@@ -465,7 +465,7 @@ impl Screen for CodingQueueState {
         coding_queue::update(self, msg, ctx)
     }
     fn fill_ctx(&self, c: &mut Ctx) {
-        c.selected = self.selected_row().is_some();
+        c.selected = self.has_selection();
         c.has_next = self.next.is_some();
         c.has_prev = self.has_prev();
     }

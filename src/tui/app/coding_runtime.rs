@@ -171,9 +171,17 @@ impl App {
                 after.as_ref(),
                 limit + 1,
             )
-            .map(|rows| {
+            .and_then(|rows| {
                 self.dispatch(ScreenId::CodingQueue, Msg::CodingPage(rows), now);
-                None
+                // The coding desk's re-review flags: the third list and the rows' R mark.
+                let flags = crate::deficiency::rereview::desk_flags(
+                    &mut self.store,
+                    &actor,
+                    "coding",
+                    QUERY_LIST,
+                )?;
+                self.dispatch(ScreenId::CodingQueue, Msg::RereviewFlags(flags), now);
+                Ok(None)
             }),
             CodingAction::Open { encounter_id } => match self.open_coding(&actor, encounter_id) {
                 Ok(w) => {
@@ -316,12 +324,45 @@ impl App {
                     .unwrap_or_else(|_| crate::clock::facility_date(now));
                 crate::coding::screens_read::open_queries(&mut self.store, &actor, QUERY_LIST).map(
                     |rows| {
+                        // Each open query's escalation level and the level its age calls for
+                        // (bare read of the rows just audited).
+                        let ages = crate::clock::FacilityClock::at(self.store.conn(), now)
+                            .ok()
+                            .and_then(|c| {
+                                crate::coding::query_desk::open_query_ages(
+                                    self.store.conn(),
+                                    c.local_now(),
+                                )
+                                .ok()
+                            })
+                            .unwrap_or_default();
                         let q = self.queries.get_or_insert_with(QueriesState::default);
                         q.set_rows(rows, today);
+                        q.set_ages(&ages);
                         self.enter(ScreenId::Queries);
                         None
                     },
                 )
+            }
+            CodingAction::EscalateQueries => {
+                match crate::coding::query_desk::escalate_due(&mut self.store, &actor) {
+                    Ok(up) => {
+                        self.perform_coding(CodingAction::LoadQueries, now);
+                        Ok(Some(if up.is_empty() {
+                            "no query is due for escalation (COD-21)".to_string()
+                        } else {
+                            format!(
+                                "escalated {} query(ies): {} (COD-21; audited)",
+                                up.len(),
+                                up.iter()
+                                    .map(|q| format!("{} to level {}", q.id, q.due_level))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }))
+                    }
+                    Err(e) => Err(e),
+                }
             }
             CodingAction::Answer { query_id, text } => {
                 match query::answer(&mut self.store, &actor, query_id, &text) {

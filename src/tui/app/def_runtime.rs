@@ -19,6 +19,9 @@ use crate::tui::deficiency::reports::ReportsState;
 use crate::tui::deficiency::work::WorkState;
 use crate::tui::{CommandId, DefAction, Effect, Msg, ScreenId};
 
+/// Re-review flags listed at most on a queue (oldest first).
+const REREVIEW_LIST: usize = 200;
+
 impl App {
     /// The bulk-complete confirmation (issue #13): the physician's open signature
     /// deficiencies, listed and counted; the count confirmed is checked again in the core.
@@ -213,6 +216,8 @@ impl App {
         let changes = !matches!(
             action,
             DefAction::LoadQueue { .. }
+                | DefAction::WriteLetters
+                | DefAction::ClearRereview { .. }
                 | DefAction::OpenWork { .. }
                 | DefAction::LeaveWork { .. }
                 | DefAction::OpenProviderView { .. }
@@ -248,9 +253,17 @@ impl App {
                 after.as_ref(),
                 limit + 1,
             )
-            .map(|rows| {
+            .and_then(|rows| {
                 self.dispatch(ScreenId::Deficiencies, Msg::QueuePage(rows), now);
-                None
+                // The analysis desk's re-review flags: the third list and the rows' R mark.
+                let flags = crate::deficiency::rereview::desk_flags(
+                    &mut self.store,
+                    &actor,
+                    "analysis",
+                    REREVIEW_LIST,
+                )?;
+                self.dispatch(ScreenId::Deficiencies, Msg::RereviewFlags(flags), now);
+                Ok(None)
             }),
             DefAction::OpenWork {
                 encounter_id,
@@ -371,6 +384,38 @@ impl App {
                     o.encounters
                 ))
             }),
+            DefAction::WriteLetters => {
+                let dir = self
+                    .store
+                    .path()
+                    .parent()
+                    .map(|p| p.join("exports"))
+                    .unwrap_or_else(|| std::path::PathBuf::from("exports"));
+                let stamp = local.format("%Y%m%d-%H%M%S%3f").to_string();
+                crate::deficiency::escalation::write_letter_files(
+                    &mut self.store,
+                    &actor,
+                    local.date_naive(),
+                    &dir,
+                    &stamp,
+                )
+                .map(|f| {
+                    Some(format!(
+                        "wrote {} letter(s), {} page(s): {} and {} (DEL-07; audited)",
+                        f.letters,
+                        f.pages,
+                        f.text.display(),
+                        f.pdf.display()
+                    ))
+                })
+            }
+            DefAction::ClearRereview { flag_id } => {
+                crate::deficiency::rereview::clear(&mut self.store, &actor, flag_id, "re-reviewed")
+                    .map(|()| {
+                        self.refresh_screen(now);
+                        Some(format!("re-review flag {flag_id} cleared (audited)"))
+                    })
+            }
             DefAction::DeskReport(which) => {
                 let today = local.date_naive();
                 match self.desk_report_text(&actor, which, today) {

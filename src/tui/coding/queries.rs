@@ -34,6 +34,10 @@ pub struct QueryLine {
     pub age: Option<i64>,
     /// Open and past its due date (it expires on the next queue read, COD-21).
     pub overdue: bool,
+    /// The escalation level reached (0: none), and the level its age calls for: when the
+    /// second is higher, the query is due for escalation (`E`, COD-21).
+    pub escalation: i64,
+    pub escalation_due: i64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -74,12 +78,32 @@ impl QueriesState {
                 age: day(&q.asked_at).map(|a| (today - a).num_days()),
                 overdue: q.status == "open" && day(&q.due_at).is_some_and(|d| today > d),
                 status: l(&q.status),
+                escalation: 0,
+                escalation_due: 0,
             })
             .collect();
         self.selected = keep
             .and_then(|id| self.rows.iter().position(|r| r.id == id))
             .unwrap_or(0)
             .min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Each open query's escalation level and due level (from the core's query ages).
+    pub fn set_ages(&mut self, ages: &[crate::coding::query_desk::QueryAge]) {
+        for r in &mut self.rows {
+            if let Some(a) = ages.iter().find(|a| a.id == r.id) {
+                r.escalation = a.escalation_level;
+                r.escalation_due = a.due_level;
+            }
+        }
+    }
+
+    /// Open queries whose age calls for a higher escalation level.
+    pub fn due_for_escalation(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.status == "open" && r.escalation_due > r.escalation)
+            .count()
     }
 
     pub fn selected_row(&self) -> Option<&QueryLine> {
@@ -133,6 +157,9 @@ pub fn update(s: &mut QueriesState, msg: Msg, _ctx: &Ctx) -> Effect {
                 };
             }
         }
+        Msg::Command(C::EscalateQueries) => {
+            return Effect::Coding(CodingAction::EscalateQueries);
+        }
         Msg::Command(C::Back) => return Effect::Back,
         _ => {}
     }
@@ -145,11 +172,20 @@ impl Widget for &QueriesState {
             Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
         let rows = self.rows.iter().map(|r| {
             let age = r.age.map(|a| format!("{a:>3}d")).unwrap_or_default();
+            let due_up = r.status == "open" && r.escalation_due > r.escalation;
+            let level = if due_up {
+                format!("{}→{}!", r.escalation, r.escalation_due)
+            } else if r.escalation > 0 {
+                format!("L{}", r.escalation)
+            } else {
+                String::new()
+            };
             let row = Row::new(vec![
                 r.visit.clone(),
                 r.patient.clone(),
                 r.provider.clone(),
                 age,
+                level,
                 r.due.clone(),
                 r.status.clone(),
             ]);
@@ -166,13 +202,14 @@ impl Widget for &QueriesState {
                 Constraint::Min(12),
                 Constraint::Min(10),
                 Constraint::Length(5),
+                Constraint::Length(5),
                 Constraint::Length(10),
                 Constraint::Length(8),
             ],
         )
         .header(
             Row::new(vec![
-                "Visit", "Patient", "Asked of", " Age", "Due", "Status",
+                "Visit", "Patient", "Asked of", " Age", "Esc", "Due", "Status",
             ])
             .bold(),
         )
@@ -185,11 +222,30 @@ impl Widget for &QueriesState {
             TableState::default().with_selected((!self.rows.is_empty()).then_some(self.selected));
         StatefulWidget::render(table, list, buf, &mut ts);
 
+        let due = self.due_for_escalation();
+        let escalation = |r: &QueryLine| match (r.escalation, r.escalation_due) {
+            (_, d) if r.status == "open" && d > r.escalation => format!(
+                "Unanswered {} day(s): due for escalation level {d} ({} due; E escalates, COD-21). ",
+                r.age.unwrap_or(0),
+                due
+            ),
+            (0, _) => String::new(),
+            (1, _) => "Escalated: level 1, provider reminder. ".to_string(),
+            (l, _) => format!("Escalated: level {l}, physician advisor / HIM supervisor. "),
+        };
         let text = match self.selected_row() {
             None => "No query is waiting for an answer.".to_string(),
             Some(r) => format!(
-                "Query {} · {} · {} (MRN {}) · asked {} by {} · due {}: {}",
-                r.id, r.visit, r.patient, r.mrn, r.asked, r.asked_by, r.due, r.question
+                "{}Query {} · {} · {} (MRN {}) · asked {} by {} · due {}: {}",
+                escalation(r),
+                r.id,
+                r.visit,
+                r.patient,
+                r.mrn,
+                r.asked,
+                r.asked_by,
+                r.due,
+                r.question
             ),
         };
         Paragraph::new(text)

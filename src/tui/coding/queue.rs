@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Row, StatefulWidget, Table, TableState};
 use crate::coding::queue::{CodingKey, CodingList, CodingRow};
 use crate::text::sanitize_line;
 use crate::tui::chrome::clip;
+use crate::tui::deficiency::rereview::RereviewList;
 use crate::tui::{CodingAction, CommandId, Ctx, Effect, Msg, ScreenId};
 
 /// One queue row, sanitised on entry.
@@ -70,6 +71,9 @@ pub struct CodingQueueState {
     pub kind: Option<&'static str>,
     /// Service filter (`None`: all services), taken from the selected row.
     pub service: Option<String>,
+    /// The coding desk's open re-review flags (a document after coding): the third list
+    /// (`t`), and the `R` mark on a row.
+    pub flags: RereviewList,
 }
 
 /// The type filter's cycle: all, then each encounter type.
@@ -93,6 +97,7 @@ impl CodingQueueState {
             limit: 20,
             kind: None,
             service: None,
+            flags: RereviewList::default(),
         }
     }
 
@@ -102,6 +107,15 @@ impl CodingQueueState {
 
     pub fn selected_row(&self) -> Option<&QueueLine> {
         self.rows.get(self.selected)
+    }
+
+    /// A row or flag is selected in the list shown (the guards' `selected`).
+    pub fn has_selection(&self) -> bool {
+        if self.flags.on {
+            self.flags.selected_flag().is_some()
+        } else {
+            self.selected_row().is_some()
+        }
     }
 
     /// Read the current page again.
@@ -126,7 +140,34 @@ impl Default for CodingQueueState {
 pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
     let last = s.rows.len().saturating_sub(1);
+    // The re-review list (third tab): movement, Enter and R act on its flags.
+    if s.flags.on
+        && let Msg::Command(c) = &msg
+    {
+        if s.flags.movement(*c) {
+            return Effect::None;
+        }
+        match c {
+            C::CodeEncounter => {
+                return match s.flags.selected_flag() {
+                    Some(f) => Effect::Coding(CodingAction::Open {
+                        encounter_id: f.encounter_id,
+                    }),
+                    None => Effect::None,
+                };
+            }
+            C::ClearRereview => return RereviewList::clear(s.flags.selected_flag()),
+            _ => {}
+        }
+    }
     match msg {
+        Msg::RereviewFlags(rows) => s.flags.set(rows),
+        Msg::Command(C::ClearRereview) => {
+            let flag = s
+                .selected_row()
+                .and_then(|r| s.flags.on_encounter(r.encounter_id));
+            return RereviewList::clear(flag);
+        }
         Msg::CodingPage(mut rows) => {
             s.next = (rows.len() > s.limit).then(|| rows[s.limit - 1].key.clone());
             rows.truncate(s.limit);
@@ -139,10 +180,19 @@ pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::GoTop) => s.selected = 0,
         Msg::Command(C::GoBottom) => s.selected = last,
         Msg::Command(C::ToggleQueueTab) => {
-            s.list = match s.list {
-                CodingList::Queue => CodingList::Held,
-                CodingList::Held => CodingList::Queue,
-            };
+            // Ready → held → re-review → ready.
+            match (s.flags.on, s.list) {
+                (false, CodingList::Queue) => s.list = CodingList::Held,
+                (false, CodingList::Held) => {
+                    s.flags.on = true;
+                    s.flags.selected = 0;
+                    return s.reload(ctx);
+                }
+                (true, _) => {
+                    s.flags.on = false;
+                    s.list = CodingList::Queue;
+                }
+            }
             s.pages.clear();
             s.start = None;
             s.selected = 0;
@@ -198,6 +248,24 @@ pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
 
 impl ratatui::widgets::Widget for &CodingQueueState {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if self.flags.on {
+            // The selected flag named in full on the first line, the list below.
+            let [head, list] =
+                ratatui::layout::Layout::vertical([Constraint::Length(1), Constraint::Min(3)])
+                    .areas(area);
+            let text = self
+                .flags
+                .selected_flag()
+                .map(RereviewList::describe)
+                .unwrap_or_else(|| "No encounter is flagged for coding re-review.".into());
+            ratatui::widgets::Widget::render(
+                ratatui::text::Line::from(clip(&text, area.width as usize)).yellow(),
+                head,
+                buf,
+            );
+            self.flags.render("Re-review after coding", list, buf);
+            return;
+        }
         let (title, last) = match self.list {
             CodingList::Queue => (" Ready to code — oldest discharge first ", "Claimed"),
             CodingList::Held => (" Held for documentation (COD-20) ", "Held for"),
@@ -213,16 +281,29 @@ impl ratatui::widgets::Widget for &CodingQueueState {
             Some(s) => format!(" · {s} only"),
             None => String::new(),
         };
-        let title = format!("{title}· {kind}{service} · page {page}{more} · t: other list ");
+        let flagged = match self.flags.rows.len() {
+            0 => String::new(),
+            n => format!(" · re-review {n}"),
+        };
+        let title =
+            format!("{title}· {kind}{service} · page {page}{more}{flagged} · t: other list ");
         let rows = self.rows.iter().map(|r| {
+            // A flagged encounter: R before the visit, the document named in the note.
+            let (visit, note) = match self.flags.on_encounter(r.encounter_id) {
+                Some(f) => (
+                    format!("R {}", r.visit),
+                    format!("re-review: {} ({}) {}", f.document, f.why, r.note),
+                ),
+                None => (r.visit.clone(), r.note.clone()),
+            };
             Row::new(vec![
-                r.visit.clone(),
+                visit,
                 r.patient.clone(),
                 r.kind.clone(),
                 r.service.clone(),
                 r.discharged.clone(),
                 r.status.clone(),
-                r.note.clone(),
+                note,
             ])
         });
         let table = Table::new(

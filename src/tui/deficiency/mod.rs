@@ -6,4 +6,5 @@ pub(crate) mod guards;
 pub(crate) mod provider;
 pub(crate) mod queue;
 pub(crate) mod reports;
+pub(crate) mod rereview;
 pub(crate) mod work;

@@ -15,6 +15,7 @@ use crate::deficiency::queue::{PageKey, QueueFilter, QueueRow, QueueSort, QueueT
 use crate::text::sanitize_line;
 use crate::tui::chrome::clip;
 use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
+use crate::tui::deficiency::rereview::RereviewList;
 use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
 
 fn line(s: &str) -> String {
@@ -62,6 +63,8 @@ pub struct QueueState {
     /// Service names and providers `(id, name)` the filter text is matched against.
     pub services: Vec<String>,
     pub providers: Vec<(i64, String)>,
+    /// The analysis desk's open re-review flags: the third list (`t`), and the `R` mark.
+    pub flags: RereviewList,
 }
 
 impl QueueState {
@@ -81,11 +84,21 @@ impl QueueState {
             loaded: false,
             services: Vec::new(),
             providers: Vec::new(),
+            flags: RereviewList::default(),
         }
     }
 
     pub fn selected_row(&self) -> Option<&RowView> {
         self.rows.get(self.selected)
+    }
+
+    /// A row or flag is selected in the list shown (the guards' `selected`).
+    pub fn has_selection(&self) -> bool {
+        if self.flags.on {
+            self.flags.selected_flag().is_some()
+        } else {
+            self.selected_row().is_some()
+        }
     }
 
     /// Read the current page again (after a tab, sort or filter change `starts` is reset).
@@ -263,14 +276,50 @@ pub fn update(s: &mut QueueState, msg: Msg, ctx: &Ctx) -> Effect {
         return Effect::None;
     }
     let last = s.rows.len().saturating_sub(1);
+    // The re-review list (third tab): movement, Enter and R act on its flags.
+    if s.flags.on
+        && let Msg::Command(c) = &msg
+    {
+        if s.flags.movement(*c) {
+            return Effect::None;
+        }
+        match c {
+            C::OpenWork => {
+                return match s.flags.selected_flag() {
+                    Some(f) => Effect::Deficiency(DefAction::OpenWork {
+                        encounter_id: f.encounter_id,
+                        mrn: f.mrn.clone(),
+                        attending_id: None,
+                    }),
+                    None => Effect::None,
+                };
+            }
+            C::ClearRereview => return RereviewList::clear(s.flags.selected_flag()),
+            _ => {}
+        }
+    }
     match msg {
         Msg::Command(C::ToggleQueueTab) => {
-            s.tab = match s.tab {
-                QueueTab::AwaitingAnalysis => QueueTab::Incomplete,
-                QueueTab::Incomplete => QueueTab::AwaitingAnalysis,
-            };
+            // Awaiting analysis → incomplete → re-review → awaiting analysis.
+            if s.flags.on {
+                s.flags.on = false;
+                s.tab = QueueTab::AwaitingAnalysis;
+            } else if s.tab == QueueTab::Incomplete {
+                s.flags.on = true;
+                s.flags.selected = 0;
+                return s.reload(ctx);
+            } else {
+                s.tab = QueueTab::Incomplete;
+            }
             return s.restart(ctx);
         }
+        Msg::Command(C::ClearRereview) => {
+            let flag = s
+                .selected_row()
+                .and_then(|r| s.flags.on_encounter(r.encounter_id));
+            return RereviewList::clear(flag);
+        }
+        Msg::RereviewFlags(rows) => s.flags.set(rows),
         Msg::Command(C::CycleSort) => {
             s.sort = next_sort(s.sort);
             return s.restart(ctx);
@@ -349,16 +398,33 @@ impl Widget for &QueueState {
         let mut spans = Vec::new();
         for t in [QueueTab::AwaitingAnalysis, QueueTab::Incomplete] {
             let label = format!(" {} ", tab_label(t));
-            spans.push(if t == self.tab {
+            spans.push(if t == self.tab && !self.flags.on {
                 ratatui::text::Span::styled(label, Style::new().reversed().bold())
             } else {
                 ratatui::text::Span::raw(label)
             });
             spans.push(ratatui::text::Span::raw(" "));
         }
+        let rr = format!(" Re-review {} ", self.flags.rows.len());
+        spans.push(if self.flags.on {
+            ratatui::text::Span::styled(rr, Style::new().reversed().bold())
+        } else {
+            ratatui::text::Span::raw(rr)
+        });
+        // At 80 columns the sort is named short, so the page number stays on screen.
+        let sort = if area.width >= 100 {
+            format!("sort: {}", sort_label(self.sort))
+        } else {
+            match self.sort {
+                QueueSort::Oldest => "oldest first",
+                QueueSort::Newest => "newest first",
+                QueueSort::Service => "by service",
+                QueueSort::Attending => "by attending",
+            }
+            .to_string()
+        };
         spans.push(ratatui::text::Span::raw(format!(
-            " sort: {} · page {}",
-            sort_label(self.sort),
+            " {sort} · page {}",
             self.starts.len()
         )));
         let mut filters = Vec::new();
@@ -376,11 +442,22 @@ impl Widget for &QueueState {
         } else {
             format!("filter: {}", filters.join(", "))
         };
-        Paragraph::new(vec![
-            Line::from(spans),
-            Line::from(clip(&filter_line, w)).dim(),
-        ])
-        .render(tabs, buf);
+        // The flag of the selected chart, named in full, in place of the filter line.
+        let flag = if self.flags.on {
+            self.flags.selected_flag()
+        } else {
+            self.selected_row()
+                .and_then(|r| self.flags.on_encounter(r.encounter_id))
+        };
+        let second = match flag {
+            Some(f) => Line::from(clip(&RereviewList::describe(f), w)).yellow(),
+            None => Line::from(clip(&filter_line, w)).dim(),
+        };
+        Paragraph::new(vec![Line::from(spans), second]).render(tabs, buf);
+        if self.flags.on {
+            self.flags.render("Re-review after analysis", table, buf);
+            return;
+        }
 
         let (with_type, wide) = (area.width >= 110, area.width >= 90);
         // Narrower screens drop the encounter type, then the discharge date (the days remain).
@@ -454,7 +531,11 @@ impl Widget for &QueueState {
             cells.extend([
                 Cell::from(format!("{days:>4}")).style(aging_style(r.days, self.edges)),
                 Cell::from(r.attending.clone()),
-                Cell::from(format!("{:>4}", r.open)),
+                Cell::from(if self.flags.on_encounter(r.encounter_id).is_some() {
+                    format!("{:>3}R", r.open)
+                } else {
+                    format!("{:>4}", r.open)
+                }),
                 Cell::from(r.claimed_by.clone()),
             ]);
             Row::new(cells)

@@ -104,6 +104,9 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::SuspensionList) => {
             return Effect::Deficiency(DefAction::DeskReport(DeskReport::Suspension));
         }
+        Msg::Command(C::WriteLetters) => {
+            return Effect::Deficiency(DefAction::WriteLetters);
+        }
         Msg::Command(C::RereviewFlags) => {
             return Effect::Deficiency(DefAction::DeskReport(DeskReport::Rereview));
         }
