@@ -252,6 +252,18 @@ fn dnfb_text(d: &report::dnfb::DnfbReport, csv: bool) -> String {
             format!("{:.2}", d.dnfb_dollars),
             opt(d.revenue_days),
         ]);
+        if let Some(e) = &d.expected {
+            t.row([
+                "expected_payment".into(),
+                String::new(),
+                e.grouped.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                opt(e.dollars),
+                String::new(),
+            ]);
+        }
         t.row([
             "dnfc".into(),
             String::new(),
@@ -314,6 +326,20 @@ fn dnfb_text(d: &report::dnfb::DnfbReport, csv: bool) -> String {
         "  DNFC (not final coded)          {:>8}   average {:.1} days; {} older than {} days (dnfc_target_days, COD-22)\n",
         r.dnfc_count, r.dnfc_average_days, r.dnfc_over_target, r.dnfc_target_days
     );
+    if let Some(e) = &d.expected {
+        s += &format!(
+            "  expected payment (coded)     {:>11}   {} stays grouped, weights {:.4} × drg_base_rate {:.2} (DRG-06){}\n",
+            e.dollars.map_or("n/a".into(), |v| format!("${v:.2}")),
+            e.grouped,
+            e.weight_sum,
+            e.base_rate,
+            if e.ungrouped > 0 {
+                format!("; {} without a weighted DRG", e.ungrouped)
+            } else {
+                String::new()
+            }
+        );
+    }
     let t = &r.turnaround;
     s += &format!(
         "  discharge → coded, {} .. {}: {} encounters, mean {} days, median {} days\n\n",
@@ -658,6 +684,7 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
                 "index_stay",
                 "readmitted_by",
                 "planned_readmission",
+                "gmlos",
             ]);
             for e in &o.encounters {
                 t.row([
@@ -672,6 +699,7 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
                     e.index_stay.to_string(),
                     e.readmitted_by.clone().unwrap_or_default(),
                     e.planned_readmission.clone().unwrap_or_default(),
+                    opt(e.gmlos),
                 ]);
             }
             return t.finish();
@@ -688,6 +716,10 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
             "mortality_percent",
             "left_ama",
             "left_ama_percent",
+            "gmlos_stays",
+            "gmlos_los_mean",
+            "gmlos_mean",
+            "los_to_gmlos",
             "dispositions",
         ]);
         for r in o.groups.iter().chain([&o.all]) {
@@ -703,6 +735,10 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
                 opt(r.mortality_percent),
                 r.left_ama.to_string(),
                 opt(r.left_ama_percent),
+                r.gmlos_stays.to_string(),
+                opt(r.gmlos_los_mean),
+                opt(r.gmlos_mean),
+                opt(r.los_to_gmlos),
                 dispo(r),
             ]);
         }
@@ -734,6 +770,13 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
             r.left_ama
         );
     }
+    s += &format!(
+        "\nCoded stays against GMLOS (MS-DRG grouped on read): {} stays, LOS {} vs GMLOS {}, ratio {}\n",
+        o.all.gmlos_stays,
+        f(o.all.gmlos_los_mean),
+        f(o.all.gmlos_mean),
+        o.all.los_to_gmlos.map_or("-".into(), |v| format!("{v:.2}"))
+    );
     s += &format!(
         "\nDisposition mix (UB-04 status: stays): {}\n",
         dispo(&o.all)

@@ -9,6 +9,8 @@
 //!   encounter without charges adds 0 and is counted in `without_charges`).
 //! - Revenue days (HFMA MAP) = DNFB dollars ÷ average daily gross revenue, where the average
 //!   is the charges of encounters discharged in the 90 days up to D, ÷ 90. COD-22 target: < 5.
+//! - Expected payment (DRG-06, the `dnfb` report only): the DNFB's coded inpatient stays,
+//!   each stored code list grouped on read; Σ relative weight × `drg_base_rate`.
 
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -38,6 +40,63 @@ pub struct DnfbReport {
     pub target_revenue_days: f64,
     /// Whether the counts are recounted from dates (a past `as_of`) or from the counters.
     pub recounted: bool,
+    /// Expected payment of the coded inpatient DNFB stays (DRG-06); filled by the `dnfb`
+    /// report ([`expected_payment`]), not by the dashboard's tile.
+    pub expected: Option<ExpectedPayment>,
+}
+
+/// Expected payment of coded inpatient stays: each stored code list grouped on read, relative
+/// weight × the `drg_base_rate` setting (DRG-06), summed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ExpectedPayment {
+    /// The `drg_base_rate` used (0: not set, and `dollars` is None).
+    pub base_rate: f64,
+    /// Stays grouped to a DRG with a weight.
+    pub grouped: i64,
+    /// Coded stays with no weighted DRG (no principal diagnosis, DRG 998/999, outside v43).
+    pub ungrouped: i64,
+    /// Σ weight; Σ weight × base rate (None when the rate is not set).
+    pub weight_sum: f64,
+    pub dollars: Option<f64>,
+}
+
+/// Expected payment of the encounters `ids` (inpatient ones are grouped; others skipped).
+pub fn expected_payment_of(conn: &Reader, ids: &[i64]) -> Result<ExpectedPayment, CoreError> {
+    let base_rate = crate::settings::get_f64(conn, crate::settings::Key::DrgBaseRate)?;
+    let exempt = super::outcomes::poa_exempt(conn)?;
+    let mut e = ExpectedPayment {
+        base_rate,
+        ..ExpectedPayment::default()
+    };
+    for &id in ids {
+        match super::outcomes::group_stored(conn, id, exempt)?.and_then(|r| r.weight) {
+            Some(w) => {
+                e.grouped += 1;
+                e.weight_sum += w;
+            }
+            None => e.ungrouped += 1,
+        }
+    }
+    e.dollars = (base_rate > 0.0).then(|| (e.weight_sum * base_rate * 100.0).round() / 100.0);
+    Ok(e)
+}
+
+/// Expected payment of the DNFB's coded inpatient stays as of `as_of` (coded by that day's
+/// end, not final billed by then, discharged on or after the cut-over floor).
+pub fn expected_payment(conn: &Reader, as_of: NaiveDate) -> Result<ExpectedPayment, CoreError> {
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let mut st = conn.prepare(
+        "SELECT id FROM encounters
+          WHERE kind = 'inpatient' AND discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?2
+            AND coded_at IS NOT NULL AND coded_at <= ?1
+            AND coding_status IN ('coded','final_billed')
+            AND (final_billed_at IS NULL OR final_billed_at > ?1)
+          ORDER BY id",
+    )?;
+    let ids = st
+        .query_map(params![day_end(as_of), floor], |r| r.get::<_, i64>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    expected_payment_of(conn, &ids)
 }
 
 fn day_end(d: NaiveDate) -> String {
@@ -89,6 +148,7 @@ pub fn read(conn: &Reader, as_of: NaiveDate, today: NaiveDate) -> Result<DnfbRep
         revenue_days: (average_daily_revenue > 0.0).then(|| dnfb_dollars / average_daily_revenue),
         target_revenue_days: DNFB_TARGET_REVENUE_DAYS,
         recounted,
+        expected: None,
     })
 }
 

@@ -35,6 +35,7 @@ pub mod provider_letter;
 pub mod rereview;
 pub mod roi;
 pub mod suspension;
+pub mod worklists;
 
 /// How a report is rendered (`--format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,6 +238,36 @@ pub fn run_waivers(
     })
 }
 
+/// One dashboard worklist ([`worklists::WorklistKind`]), audited as a query naming every MRN
+/// shown. Supervisors only (`Perm::Administer`; waivers also need `Perm::WaiveDeficiency`).
+pub fn run_worklist(
+    store: &mut Store,
+    actor: &Actor,
+    kind: worklists::WorklistKind,
+    limit: usize,
+) -> Result<worklists::Worklist, CoreError> {
+    crate::clock::facility_zone(store.conn())?;
+    let today = crate::roi::request::today(store)
+        .format("%Y-%m-%d")
+        .to_string();
+    let now = crate::clock::utc_ts(store.now());
+    let perm = match kind {
+        worklists::WorklistKind::Waivers => Perm::WaiveDeficiency,
+        _ => Perm::Administer,
+    };
+    authorize(store, actor, perm, "report", kind.name())?;
+    store.transact_read(actor, |tx, audit| {
+        let w = worklists::read(tx, kind, &today, &now, limit)?;
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "report", kind.name()).detail(json!({
+                "results": w.rows.len(), "total": w.total,
+                "mrns": mrn_list(w.rows.iter().map(|r| r.mrn.as_str()).filter(|m| !m.is_empty()))
+            })),
+        );
+        Ok(w)
+    })
+}
+
 /// The bare read of one report (no permission check, no audit): for [`run`] and the bench.
 pub fn read(
     conn: &Reader,
@@ -253,7 +284,11 @@ pub fn read(
             Report::Delinquency(delinquency::read(conn, day(as_of))?),
             None,
         ),
-        Request::Dnfb { as_of } => (Report::Dnfb(dnfb::read(conn, day(as_of), today)?), None),
+        Request::Dnfb { as_of } => {
+            let mut r = dnfb::read(conn, day(as_of), today)?;
+            r.expected = Some(dnfb::expected_payment(conn, day(as_of))?);
+            (Report::Dnfb(r), None)
+        }
         Request::Coding { from, to } => {
             let (from, to) = period(*from, *to, today)?;
             (Report::Coding(coding::read(conn, from, to)?), None)

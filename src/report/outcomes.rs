@@ -21,8 +21,13 @@
 //!   is 81–95 (NUBC: "with a planned acute care hospital inpatient readmission"). A
 //!   readmission that falls after the period or in another month still counts, for the index
 //!   stay's group. One readmission at most per index stay.
-//! - **GMLOS**: reported only where a DRG is stored for the stay; none is stored yet, so
-//!   `gmlos` is absent.
+//! - **GMLOS**: computed on read for coded inpatient stays (`coding_status` coded or final
+//!   billed): the stay's stored code list is grouped by the MS-DRG v43 grouper exactly as the
+//!   workbench does (`coding::working_drg::claim_of`, DRG-01) and the final DRG's Table 5
+//!   GMLOS is taken (DRG-06). A stay without a principal diagnosis, or whose DRG has no GMLOS
+//!   (998/999), has none. Per group: `gmlos_stays`, their mean LOS and mean GMLOS, and the
+//!   LOS/GMLOS ratio = Σ LOS ÷ Σ GMLOS over those stays (above 1: longer than the national
+//!   geometric mean). Nothing is stored, so a recoded stay is reported with its current codes.
 
 use std::collections::BTreeMap;
 
@@ -76,6 +81,8 @@ pub struct StayOutcome {
     pub readmitted_by: Option<String>,
     /// A readmission that followed but was planned (not counted).
     pub planned_readmission: Option<String>,
+    /// The GMLOS of the stay's MS-DRG, when it is coded (see the module doc).
+    pub gmlos: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -92,6 +99,11 @@ pub struct OutcomeRow {
     pub mortality_percent: Option<f64>,
     pub left_ama: i64,
     pub left_ama_percent: Option<f64>,
+    /// Coded stays with a GMLOS, their mean LOS and mean GMLOS, and Σ LOS ÷ Σ GMLOS.
+    pub gmlos_stays: i64,
+    pub gmlos_los_mean: Option<f64>,
+    pub gmlos_mean: Option<f64>,
+    pub los_to_gmlos: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -175,6 +187,7 @@ pub fn stay_outcomes(
             planned_readmission: within
                 .filter(|_| index && planned)
                 .map(|n| n.visit_number.clone()),
+            gmlos: None,
         });
     }
     out
@@ -202,6 +215,13 @@ pub fn summarize(group: &str, stays: &[&StayOutcome]) -> OutcomeRow {
     let readmit = stays.iter().filter(|s| s.readmitted_by.is_some()).count() as i64;
     let deaths = stays.iter().filter(|s| s.died).count() as i64;
     let ama = stays.iter().filter(|s| s.left_ama).count() as i64;
+    let grouped: Vec<(i64, f64)> = stays
+        .iter()
+        .filter_map(|s| s.gmlos.map(|g| (s.los_days, g)))
+        .collect();
+    let gn = grouped.len() as i64;
+    let g_los: i64 = grouped.iter().map(|(l, _)| l).sum();
+    let g_sum: f64 = grouped.iter().map(|(_, g)| g).sum();
     OutcomeRow {
         group: group.to_string(),
         stays: n,
@@ -215,7 +235,46 @@ pub fn summarize(group: &str, stays: &[&StayOutcome]) -> OutcomeRow {
         mortality_percent: pct(deaths, n),
         left_ama: ama,
         left_ama_percent: pct(ama, n),
+        gmlos_stays: gn,
+        gmlos_los_mean: (gn > 0).then(|| g_los as f64 / gn as f64),
+        gmlos_mean: (gn > 0).then(|| g_sum / gn as f64),
+        los_to_gmlos: (g_sum > 0.0).then(|| g_los as f64 / g_sum),
     }
+}
+
+/// The GMLOS of a coded stay's MS-DRG, grouped on read from its stored codes (DRG-01,
+/// DRG-06). None when the list has no principal diagnosis, the grouper refuses it (the
+/// discharge date outside v43, unreadable dates) or the DRG has no GMLOS.
+pub fn coded_gmlos(
+    conn: &Reader,
+    encounter_id: i64,
+    poa_exempt: bool,
+) -> Result<Option<f64>, CoreError> {
+    Ok(group_stored(conn, encounter_id, poa_exempt)?.and_then(|r| r.gmlos))
+}
+
+/// An encounter's stored code list grouped by the MS-DRG v43 grouper, as the workbench's
+/// working DRG groups it (`coding::working_drg::claim_of`). None when the list has no
+/// principal diagnosis or the grouper refuses it (discharge outside v43, unreadable dates).
+pub fn group_stored(
+    conn: &Reader,
+    encounter_id: i64,
+    poa_exempt: bool,
+) -> Result<Option<crate::coding::grouper::GroupResult>, CoreError> {
+    let h = crate::coding::work::header(conn, encounter_id)?;
+    let codes = crate::coding::work::read_codes(conn, encounter_id)?;
+    let Ok(Some((claim, _))) = crate::coding::working_drg::claim_of(&h, &codes, poa_exempt) else {
+        return Ok(None);
+    };
+    Ok(crate::coding::grouper::group(&claim).ok())
+}
+
+/// Whether the facility is POA-exempt (POA-03: any `facility_type` but IPPS).
+pub fn poa_exempt(conn: &Reader) -> Result<bool, CoreError> {
+    Ok(
+        !crate::settings::get(conn, crate::settings::Key::FacilityType)?
+            .eq_ignore_ascii_case("IPPS"),
+    )
 }
 
 /// Group the stay outcomes (groups in key order) and the all-stays row.
@@ -301,7 +360,16 @@ pub fn read(
     key: Option<&str>,
 ) -> Result<Outcomes, CoreError> {
     let stays = read_stays(conn, from, to)?;
-    let outcomes = stay_outcomes(&stays, from, to, by);
+    let mut outcomes = stay_outcomes(&stays, from, to, by);
+    let poa_exempt = poa_exempt(conn)?;
+    let mut coded = conn.prepare_cached(
+        "SELECT coding_status IN ('coded','final_billed') FROM encounters WHERE id = ?1",
+    )?;
+    for o in &mut outcomes {
+        if coded.query_row([o.encounter_id], |r| r.get::<_, bool>(0))? {
+            o.gmlos = coded_gmlos(conn, o.encounter_id, poa_exempt)?;
+        }
+    }
     let (groups, all) = group(&outcomes);
     let encounters = match key {
         Some(k) => outcomes.into_iter().filter(|o| o.group == k).collect(),

@@ -472,6 +472,16 @@ pub enum CommandId {
     ApproveListedWaiver,
     /// Reject the selected pending waiver in the worklist.
     RejectListedWaiver,
+    /// Open the requests-awaiting-QA worklist on the dashboard.
+    QaWorklist,
+    /// Open the expired-claims worklist on the dashboard.
+    ExpiredClaimsWorklist,
+    /// Open the unanswered-queries-past-due worklist on the dashboard.
+    QueriesWorklist,
+    /// Release the selected expired claim in the worklist.
+    ReleaseListedClaim,
+    /// Escalate the open queries due for a higher level (COD-21) from the worklist.
+    EscalateListedQueries,
     /// Open the MPI queue (supervisors).
     OpenMpiQueue,
     /// Merge the selected pair: the record marked as surviving stays (MPI-02, audited).
@@ -662,6 +672,11 @@ impl CommandId {
         CommandId::WaiverWorklist,
         CommandId::ApproveListedWaiver,
         CommandId::RejectListedWaiver,
+        CommandId::QaWorklist,
+        CommandId::ExpiredClaimsWorklist,
+        CommandId::QueriesWorklist,
+        CommandId::ReleaseListedClaim,
+        CommandId::EscalateListedQueries,
         CommandId::OpenMpiQueue,
         CommandId::MpiMerge,
         CommandId::MpiSwapSurvivor,
@@ -957,6 +972,11 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::WaiverWorklist, "pending_waivers", "Worklist: technicians' waivers waiting for approval (DEF-03)", &[Supervisor], &["w"]).hint("waivers"),
     cmd(C::ApproveListedWaiver, "approve_listed_waiver", "Approve the selected waiver in the worklist (audited)", &[Supervisor], &["A"]),
     cmd(C::RejectListedWaiver, "reject_listed_waiver", "Reject the selected waiver: the deficiency stays open (audited)", &[Supervisor], &["R"]),
+    cmd(C::QaWorklist, "requests_awaiting_qa", "Worklist: release requests awaiting QA (enter opens the request)", &[Supervisor], &["v"]),
+    cmd(C::ExpiredClaimsWorklist, "expired_claims", "Worklist: claims nobody renewed (release them in place)", &[Supervisor], &["x"]),
+    cmd(C::QueriesWorklist, "queries_past_due", "Worklist: unanswered coding queries past due (escalate in place, COD-21)", &[Supervisor], &["u"]),
+    cmd(C::ReleaseListedClaim, "release_listed_claim", "Release the selected expired claim: the work returns to its queue (audited)", &[Supervisor], &["X"]),
+    cmd(C::EscalateListedQueries, "escalate_listed_queries", "Escalate every open query due for a higher level (COD-21, audited)", &[Supervisor], &["E"]),
     cmd(C::OpenCodeLookup, "code_lookup", "Look up ICD-10-CM/PCS codes by code or words (not audited)", &[Home], &["c"])
         .hint("codes"),
     cmd(C::OpenCodingQueue, "coding_queue", "Open the coding work queue and the held-for-documentation list", &[Home], &["w"])

@@ -644,7 +644,7 @@ pub enum Msg {
     /// The supervisor's dashboard as read (boxed: it is large).
     Dashboard(Box<crate::report::dashboard::Dashboard>),
     /// The pending-waiver worklist as read, and its total.
-    Waivers(Vec<crate::report::dashboard::PendingWaiver>, i64),
+    Worklist(crate::report::worklists::Worklist),
     /// A report's text (the summary when `provider` is `None`).
     Report {
         title: String,

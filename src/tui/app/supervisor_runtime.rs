@@ -1,10 +1,12 @@
 //! The supervisor dashboard's effects, performed through the core: the dashboard read, the
-//! pending-waiver worklist (audited with the MRNs shown) and approving or rejecting a waiver in
-//! place (DEF-03; each an audited change), after which the worklist and the tiles are read again.
+//! worklists (audited with the MRNs shown) and their actions in
+//! place: approve or reject a waiver (DEF-03), release an expired claim, escalate due queries
+//! (COD-21); each an audited change in the core, after which the worklist and the tiles are read again.
 
 use chrono::{DateTime, Utc};
 
 use super::App;
+use crate::report::worklists::WorklistKind;
 use crate::tui::supervisor::SupAction;
 use crate::tui::{Msg, ScreenId};
 
@@ -15,8 +17,12 @@ impl App {
     pub(super) fn perform_supervisor(&mut self, action: SupAction, now: DateTime<Utc>) {
         let Some(session) = &self.session else { return };
         let actor = session.actor();
+        let mut kind = WorklistKind::Waivers;
         let done = match action {
-            SupAction::LoadWaivers => None,
+            SupAction::LoadWorklist(k) => {
+                kind = k;
+                None
+            }
             SupAction::ApproveWaiver { id } => Some(
                 crate::deficiency::transitions::approve_waiver(&mut self.store, &actor, id)
                     .map(|()| format!("deficiency {id}: waiver approved (DEF-03)")),
@@ -30,6 +36,33 @@ impl App {
                 )
                 .map(|()| format!("deficiency {id}: waiver rejected; the deficiency stays open")),
             ),
+            SupAction::ReleaseClaim {
+                entity_type,
+                entity_id,
+            } => {
+                kind = WorklistKind::ExpiredClaims;
+                Some(
+                    crate::privacy::work::release_claim(
+                        &mut self.store,
+                        &actor,
+                        &entity_type,
+                        entity_id,
+                    )
+                    .map(|()| format!("claim on {entity_type} {entity_id} released (audited)")),
+                )
+            }
+            SupAction::EscalateQueries => {
+                kind = WorklistKind::QueriesPastDue;
+                Some(
+                    crate::coding::query_desk::escalate_due(&mut self.store, &actor).map(|v| {
+                        if v.is_empty() {
+                            "no query is due for a higher level yet (COD-21)".to_string()
+                        } else {
+                            format!("{} query(ies) escalated (COD-21, audited)", v.len())
+                        }
+                    }),
+                )
+            }
         };
         let changed = done.is_some();
         match done {
@@ -40,10 +73,8 @@ impl App {
             Some(Ok(line)) => self.status = Some(line),
             None => {}
         }
-        match crate::report::run_waivers(&mut self.store, &actor, WORKLIST_ROWS) {
-            Ok((rows, total)) => {
-                self.dispatch(ScreenId::Supervisor, Msg::Waivers(rows, total), now)
-            }
+        match crate::report::run_worklist(&mut self.store, &actor, kind, WORKLIST_ROWS) {
+            Ok(list) => self.dispatch(ScreenId::Supervisor, Msg::Worklist(list), now),
             Err(e) => self.fail(e),
         }
         if changed && let Ok(d) = crate::report::run_dashboard(&mut self.store, &actor) {

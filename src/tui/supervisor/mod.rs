@@ -16,10 +16,11 @@ use ratatui::widgets::{
     Bar, BarChart, BarGroup, Block, Gauge, Paragraph, Row, Sparkline, Table, Widget,
 };
 
-use crate::report::dashboard::{Dashboard, PendingWaiver, Tile};
+use crate::report::dashboard::{Dashboard, Tile};
+use crate::report::worklists::{WorkRow, WorklistKind};
 use crate::text::sanitize_line;
 use crate::tui::commands::Disabled;
-use crate::tui::{CommandId, Ctx, Effect, Msg, ScreenId};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
 
 /// Supervisors only (the dashboard reads department reports: `Perm::Administer`).
 pub fn may_supervise(c: &Ctx) -> Result<(), Disabled> {
@@ -33,20 +34,28 @@ pub fn may_supervise(c: &Ctx) -> Result<(), Disabled> {
 /// What the dashboard asks the runtime to do through the core.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SupAction {
-    /// Read the pending-waiver worklist (audited).
-    LoadWaivers,
+    /// Read one worklist (audited, naming the MRNs shown).
+    LoadWorklist(WorklistKind),
     ApproveWaiver {
         id: i64,
     },
     RejectWaiver {
         id: i64,
     },
+    /// Release an expired claim so the work returns to its queue (audited, naming the holder).
+    ReleaseClaim {
+        entity_type: String,
+        entity_id: i64,
+    },
+    /// Escalate every open query whose age calls for a higher level (COD-21, audited).
+    EscalateQueries,
 }
 
-/// The pending-waiver worklist shown over the tiles.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The worklist shown over the tiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Worklist {
-    pub rows: Vec<PendingWaiver>,
+    pub kind: WorklistKind,
+    pub rows: Vec<WorkRow>,
     pub total: i64,
     pub selected: usize,
 }
@@ -85,12 +94,18 @@ pub fn open_tile(t: Tile) -> Effect {
 pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let Some(w) = &mut s.worklist {
-        let chosen = w.rows.get(w.selected).map(|r| r.id);
+        let kind = w.kind;
+        let chosen = w.rows.get(w.selected).cloned();
         match msg {
-            Msg::Waivers(rows, total) => {
-                w.selected = w.selected.min(rows.len().saturating_sub(1));
-                w.rows = rows;
-                w.total = total;
+            Msg::Worklist(list) => {
+                w.selected = if list.kind == kind {
+                    w.selected.min(list.rows.len().saturating_sub(1))
+                } else {
+                    0
+                };
+                w.kind = list.kind;
+                w.rows = list.rows;
+                w.total = list.total;
                 return Effect::None;
             }
             Msg::Command(C::NextTile) => {
@@ -101,28 +116,56 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
                 w.selected = w.selected.saturating_sub(1);
                 return Effect::None;
             }
-            Msg::Command(C::ApproveListedWaiver) => {
+            Msg::Command(C::ApproveListedWaiver) if kind == WorklistKind::Waivers => {
                 return match chosen {
-                    Some(id) => Effect::Supervisor(SupAction::ApproveWaiver { id }),
+                    Some(r) => Effect::Supervisor(SupAction::ApproveWaiver { id: r.id }),
                     None => Effect::Status("no pending waiver to approve".into()),
                 };
             }
-            Msg::Command(C::RejectListedWaiver) => {
+            Msg::Command(C::RejectListedWaiver) if kind == WorklistKind::Waivers => {
                 return match chosen {
-                    Some(id) => Effect::Supervisor(SupAction::RejectWaiver { id }),
+                    Some(r) => Effect::Supervisor(SupAction::RejectWaiver { id: r.id }),
                     None => Effect::Status("no pending waiver to reject".into()),
                 };
+            }
+            Msg::Command(C::ReleaseListedClaim) if kind == WorklistKind::ExpiredClaims => {
+                return match chosen {
+                    Some(r) => Effect::Supervisor(SupAction::ReleaseClaim {
+                        entity_type: r.entity_type,
+                        entity_id: r.id,
+                    }),
+                    None => Effect::Status("no expired claim to release".into()),
+                };
+            }
+            Msg::Command(C::EscalateListedQueries) if kind == WorklistKind::QueriesPastDue => {
+                return if w.rows.is_empty() {
+                    Effect::Status("no query is past due".into())
+                } else {
+                    Effect::Supervisor(SupAction::EscalateQueries)
+                };
+            }
+            Msg::Command(
+                C::ApproveListedWaiver
+                | C::RejectListedWaiver
+                | C::ReleaseListedClaim
+                | C::EscalateListedQueries,
+            ) => {
+                return Effect::Status(format!("not on this worklist: {}", worklist_keys(kind)));
             }
             Msg::Command(C::Back) => {
                 s.worklist = None;
                 return Effect::None;
             }
             Msg::Command(C::OpenTile) => {
-                return match w.rows.get(w.selected) {
-                    Some(r) => Effect::OpenEncounter {
-                        encounter_id: r.encounter_id,
-                    },
-                    None => Effect::None,
+                return match chosen {
+                    Some(r) if kind == WorklistKind::AwaitingQa => {
+                        Effect::Roi(RoiAction::Open { id: r.id })
+                    }
+                    Some(WorkRow {
+                        encounter_id: Some(encounter_id),
+                        ..
+                    }) => Effect::OpenEncounter { encounter_id },
+                    _ => Effect::None,
                 };
             }
             _ => {}
@@ -130,16 +173,35 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
     }
     match msg {
         Msg::Dashboard(d) => s.data = Some(d),
-        Msg::Waivers(rows, total) => {
+        Msg::Worklist(list) => {
             s.worklist = Some(Worklist {
-                rows,
-                total,
+                kind: list.kind,
+                rows: list.rows,
+                total: list.total,
                 selected: 0,
             })
         }
-        Msg::Command(C::WaiverWorklist) => return Effect::Supervisor(SupAction::LoadWaivers),
-        Msg::Command(C::ApproveListedWaiver | C::RejectListedWaiver) => {
-            return Effect::Status("open the worklist first (w)".into());
+        Msg::Command(C::WaiverWorklist) => {
+            return Effect::Supervisor(SupAction::LoadWorklist(WorklistKind::Waivers));
+        }
+        Msg::Command(C::QaWorklist) => {
+            return Effect::Supervisor(SupAction::LoadWorklist(WorklistKind::AwaitingQa));
+        }
+        Msg::Command(C::ExpiredClaimsWorklist) => {
+            return Effect::Supervisor(SupAction::LoadWorklist(WorklistKind::ExpiredClaims));
+        }
+        Msg::Command(C::QueriesWorklist) => {
+            return Effect::Supervisor(SupAction::LoadWorklist(WorklistKind::QueriesPastDue));
+        }
+        Msg::Command(
+            C::ApproveListedWaiver
+            | C::RejectListedWaiver
+            | C::ReleaseListedClaim
+            | C::EscalateListedQueries,
+        ) => {
+            return Effect::Status(
+                "open a worklist first (w waivers, v QA, x expired claims, u queries)".into(),
+            );
         }
         Msg::Command(C::NextTile) => s.selected = (s.selected + 1).min(Tile::ALL.len() - 1),
         Msg::Command(C::PrevTile) => s.selected = s.selected.saturating_sub(1),
@@ -156,17 +218,77 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
     Effect::None
 }
 
-/// The worklist over the whole body: one row per pending waiver, the selected one marked.
+/// What each worklist's keys do (its title line).
+fn worklist_keys(kind: WorklistKind) -> &'static str {
+    match kind {
+        WorklistKind::Waivers => "A approve · R reject · enter chart",
+        WorklistKind::AwaitingQa => "enter opens the request for QA",
+        WorklistKind::ExpiredClaims => "X release · enter chart",
+        WorklistKind::QueriesPastDue => "E escalate due (COD-21) · enter chart",
+    }
+}
+
+fn worklist_title(kind: WorklistKind) -> &'static str {
+    match kind {
+        WorklistKind::Waivers => "Pending waivers",
+        WorklistKind::AwaitingQa => "Requests awaiting QA",
+        WorklistKind::ExpiredClaims => "Expired claims",
+        WorklistKind::QueriesPastDue => "Queries past due",
+    }
+}
+
+fn worklist_empty(kind: WorklistKind) -> &'static str {
+    match kind {
+        WorklistKind::Waivers => "No waiver is waiting for approval.",
+        WorklistKind::AwaitingQa => "No request is waiting for QA.",
+        WorklistKind::ExpiredClaims => "No claim has expired.",
+        WorklistKind::QueriesPastDue => "No unanswered query is past due.",
+    }
+}
+
+fn worklist_widths(kind: WorklistKind) -> Vec<Constraint> {
+    use Constraint::{Length, Min};
+    match kind {
+        WorklistKind::Waivers => vec![
+            Length(5),
+            Length(10),
+            Length(10),
+            Length(9),
+            Length(13),
+            Length(16),
+            Min(4),
+        ],
+        WorklistKind::AwaitingQa => vec![Length(6), Length(10), Min(12), Length(10), Length(10)],
+        WorklistKind::ExpiredClaims => {
+            vec![Length(10), Length(10), Length(10), Length(12), Min(10)]
+        }
+        WorklistKind::QueriesPastDue => vec![
+            Length(6),
+            Length(10),
+            Length(10),
+            Min(12),
+            Length(10),
+            Length(5),
+        ],
+    }
+}
+
+/// The worklist over the whole body: one row per item, the selected one marked.
 fn render_worklist(w: &Worklist, area: Rect, buf: &mut Buffer) {
-    let block = Block::bordered().title(format!(
-        " Pending waivers: {} of {} · A approve · R reject · enter chart · esc tiles ",
-        w.rows.len(),
-        w.total
+    let block = Block::bordered().title(crate::tui::chrome::clip(
+        &format!(
+            " {}: {} of {} · {} · esc tiles ",
+            worklist_title(w.kind),
+            w.rows.len(),
+            w.total,
+            worklist_keys(w.kind)
+        ),
+        area.width.saturating_sub(2) as usize,
     ));
     let inner = block.inner(area);
     block.render(area, buf);
     if w.rows.is_empty() {
-        Paragraph::new("No waiver is waiting for approval.").render(inner, buf);
+        Paragraph::new(worklist_empty(w.kind)).render(inner, buf);
         return;
     }
     // Keep the selection on screen (one header row).
@@ -179,37 +301,18 @@ fn render_worklist(w: &Worklist, area: Rect, buf: &mut Buffer) {
         .skip(first)
         .take(fit)
         .map(|(i, r)| {
-            let row = Row::new(vec![
-                r.id.to_string(),
-                sanitize_line(&r.visit_number).into_owned(),
-                sanitize_line(&r.mrn).into_owned(),
-                sanitize_line(&r.kind).into_owned(),
-                sanitize_line(&r.provider).into_owned(),
-                sanitize_line(&r.waive_reason).into_owned(),
-                sanitize_line(&r.note).into_owned(),
-            ]);
+            let row = Row::new(
+                r.cells
+                    .iter()
+                    .map(|c| sanitize_line(c).into_owned())
+                    .collect::<Vec<_>>(),
+            );
             if i == w.selected { row.reversed() } else { row }
         })
         .collect();
-    Table::new(
-        rows,
-        [
-            Constraint::Length(5),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(9),
-            Constraint::Length(13),
-            Constraint::Length(16),
-            Constraint::Min(4),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            "ID", "VISIT", "MRN", "KIND", "PROVIDER", "WAIVER", "NOTE",
-        ])
-        .bold(),
-    )
-    .render(inner, buf);
+    Table::new(rows, worklist_widths(w.kind))
+        .header(Row::new(w.kind.headings().to_vec()).bold())
+        .render(inner, buf);
 }
 
 fn money(v: f64) -> String {
@@ -346,8 +449,8 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
             let mut v = vec![
                 format!("ready to code   {:>7}", d.coding_backlog),
                 format!("on hold (query) {:>7}", d.on_hold_query),
-                format!("queries past due{:>7}", d.queries_past_due),
-                format!("expired claims  {:>7}", d.expired_claims),
+                format!("queries past due{:>7}  (u: worklist)", d.queries_past_due),
+                format!("expired claims  {:>7}  (x: worklist)", d.expired_claims),
                 format!("waivers pending {:>7}  (w: worklist)", d.pending_waivers),
             ];
             for h in d.held_for_documentation.iter().take(3) {
@@ -366,7 +469,7 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
                 head,
                 buf,
                 vec![format!(
-                    "overdue {}  due in 7 days {}  QA {}",
+                    "overdue {}  due in 7 days {}  QA {} (v)",
                     d.roi_overdue, d.roi_due_7_days, d.roi_awaiting_qa
                 )],
             );
