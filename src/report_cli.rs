@@ -459,6 +459,19 @@ fn coding_text(c: &report::coding::CodingReport, csv: bool) -> String {
     if t.coders.is_empty() {
         s += "(no completed coding by a signed-in coder in the period)\n";
     }
+    let e = &c.expected;
+    s += &format!(
+        "Expected payment of the inpatient stays coded in the period: {} ({} grouped, weights {:.4} × drg_base_rate {:.2}, DRG-06{})\n",
+        e.dollars.map_or("n/a".into(), |v| format!("${v:.2}")),
+        e.grouped,
+        e.weight_sum,
+        e.base_rate,
+        if e.ungrouped > 0 {
+            format!("; {} without a weighted DRG", e.ungrouped)
+        } else {
+            String::new()
+        }
+    );
     if !c.excluded.is_empty() {
         let n: i64 = c.excluded.iter().map(|c| c.encounters).sum();
         s += &format!(

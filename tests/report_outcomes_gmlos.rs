@@ -125,3 +125,17 @@ fn dnfb_report_carries_expected_payment() {
     assert_eq!((e.grouped, e.ungrouped), (1, 1));
     assert_eq!(e.dollars, Some(3771.0));
 }
+
+#[test]
+fn coding_report_carries_expected_payment_of_the_period() {
+    let (_dir, store) = db();
+    // Coded in March: stay 10 only (0.6285 × 6000). April: stay 12, no principal diagnosis.
+    let m = chartdesk::report::coding::read(store.conn(), d("2026-03-01"), d("2026-03-31"))
+        .expect("march");
+    assert_eq!((m.expected.grouped, m.expected.ungrouped), (1, 0));
+    assert_eq!(m.expected.dollars, Some(3771.0));
+    let a = chartdesk::report::coding::read(store.conn(), d("2026-04-01"), d("2026-04-30"))
+        .expect("april");
+    assert_eq!((a.expected.grouped, a.expected.ungrouped), (0, 1));
+    assert_eq!(a.expected.dollars, Some(0.0));
+}
