@@ -260,7 +260,15 @@ pub fn release_with(
                 }
             })?;
         let disclosure_id = next_disclosure_id(store.conn())?;
-        let planned = plan(store.conn(), actor, &at, &now_ms, today, disclosure_id)?;
+        let planned = plan(
+            store.conn(),
+            actor,
+            &at,
+            &now_ms,
+            today,
+            disclosure_id,
+            None,
+        )?;
         let fingerprint = planned.fingerprint();
         let files = packet::build(&planned.input)
             .map_err(|e| CoreError::invalid("packet", e.to_string()))?;
@@ -305,7 +313,7 @@ pub fn release_with(
                     other => CoreError::from(other),
                 }));
             }
-            let mut now = plan(tx, actor, &at, &now_ms, today, disclosure_id)?;
+            let mut now = plan(tx, actor, &at, &now_ms, today, disclosure_id, Some(planned.pages))?;
             if now.fingerprint() != fingerprint {
                 return Err(Attempt::Fail(CoreError::invalid(
                     &label,
@@ -509,6 +517,9 @@ impl Plan {
 }
 
 /// Check that request `at.id` may be released now and plan the release (see [`Plan`]).
+/// `pages`: the document pages counted by the plan this one checks (a page count is a text
+/// render of every document; it follows from the documents and the packet's facts, which the
+/// fingerprint compares, so the check under the write lock does not render them again).
 fn plan(
     conn: &crate::store::Reader,
     actor: &Actor,
@@ -516,6 +527,7 @@ fn plan(
     now_ms: &str,
     today: chrono::NaiveDate,
     disclosure_id: i64,
+    pages: Option<u32>,
 ) -> Result<Plan, CoreError> {
     let label = &at.label;
     let rec = request::load(conn, at.id)?;
@@ -609,7 +621,7 @@ fn plan(
     let accountable = exclusion.is_none();
     let facility = settings::get(conn, "facility_name")?;
     let probe = probe_input(label, &facility, &rec, &patient, docs, now_ms);
-    let pages = pages_of_docs(&probe);
+    let pages = pages.unwrap_or_else(|| pages_of_docs(&probe));
     let (fee, fee_method) = fee_for(conn, &rec, pages)?;
     let (family, given, birth, _) = &patient;
     let docs = &probe.docs;
