@@ -1,9 +1,11 @@
 //! Releasing a request (DOMAIN §4.5): in ONE transaction the request is marked RELEASED, a
 //! `disclosures` row is written (accountable per AOD-02; Part 2 SUD releases always, 42 CFR
-//! 2.25) and the audit event carries the disclosure. The packet folder and zip are staged under
-//! temporary names inside that transaction (fsynced, removed again if it does not commit) and
-//! renamed into place only after COMMIT; a crash in between is settled by
-//! [`super::release_files::recover`], run at the start of every release and by `doctor`.
+//! 2.25) and the audit event carries the disclosure. The packet is rendered, zipped and staged
+//! under temporary names (fsynced) *before* that transaction, which re-checks that nothing the
+//! packet was made from moved (issue #17's 250 ms lock hold; see [`release_with`]); the staged
+//! files are removed if it does not commit and renamed into place only after COMMIT; a crash in
+//! between is settled by [`super::release_files::recover`], run at the start of every release
+//! and by `doctor`.
 //!
 //! Invariants: the authorization is validated again on the release date and must be valid;
 //! a document with a sensitive category the authorization does not name never goes out; with
