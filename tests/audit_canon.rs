@@ -133,7 +133,8 @@ fn redefining_canon_in_the_table_sql_is_flagged() {
 
 /// Put the database back in the layout before migration 0014 (the table as 0001 created it,
 /// `user_version` 13, the version before 0014, whatever migrations came after), keeping every
-/// row. Later migrations re-run on open, so they must be idempotent.
+/// row. Later migrations re-run on open: the ones written with IF NOT EXISTS are idempotent,
+/// and the columns 0021 adds (ALTER TABLE ADD COLUMN cannot be) are dropped here first.
 fn downgrade_to_columns_layout(path: &std::path::Path) {
     let c = raw(path);
     let old = include_str!("../src/store/sql/0001_core.sql");
@@ -158,6 +159,8 @@ fn downgrade_to_columns_layout(path: &std::path::Path) {
          DROP TABLE audit_new;
          CREATE INDEX audit_patient ON audit_log(patient_mrn, seq) WHERE patient_mrn IS NOT NULL;
          {triggers}
+         ALTER TABLE patients DROP COLUMN phone;
+         ALTER TABLE patients DROP COLUMN ssn_last4;
          PRAGMA user_version = {};
          COMMIT;",
         before_0014

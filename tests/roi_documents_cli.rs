@@ -266,3 +266,92 @@ fn amendment_restriction_and_batch_on_the_command_line() {
         .failure()
         .stderr(predicate::str::contains("line 2"));
 }
+
+/// `roi batch log` reads a list's authorization files as the desk does
+/// (`roi::batch::read_entries`): relative to the list's folder, parsed (164.508(c)), and a file
+/// that cannot be read or parsed is refused naming the list, the line and the file, with
+/// nothing logged.
+#[test]
+fn batch_log_reads_each_patients_authorization_file_beside_the_list() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = fixture(dir.path());
+    let lists = dir.path().join("lists");
+    std::fs::create_dir_all(&lists).expect("mkdir");
+    let list = lists.join("audit.txt");
+    let log = |list: &std::path::Path| {
+        let mut c = as_user(&db, "rita");
+        c.args([
+            "roi",
+            "--as",
+            "rita",
+            "batch",
+            "log",
+            "--type",
+            "AUTH_3P",
+            "--name",
+            "Law Office of Smith",
+            "--list",
+        ])
+        .arg(list);
+        c
+    };
+    // Line 2's file is missing: refused, naming the list, the line and the file.
+    std::fs::write(&list, "MRN0000001\nMRN0000002,auth-ben.json\n").expect("write");
+    let missing = lists.join("auth-ben.json");
+    log(&list)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "{} line 2: {}",
+            list.display(),
+            missing.display()
+        )));
+    // Not an authorization: refused the same way.
+    std::fs::write(&missing, "{ not json").expect("write");
+    log(&list)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("line 2"))
+        .stderr(predicate::str::contains("auth-ben.json"));
+    let store = chartdesk::store::Store::open(&db).expect("open");
+    let batches: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM request_batches", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(batches, 0, "a bad line logs nothing");
+    drop(store);
+    // Read relative to the list's folder (not the working directory) and kept on the request.
+    std::fs::write(
+        &missing,
+        r#"{"id": "AUTH-BEN", "description": "H&P", "discloser": "Test General HIM",
+            "recipient": "Law Office of Smith", "expiration_date": "2099-01-01",
+            "signature": "Ben Riviera", "signed_date": "2026-11-08", "revocation_statement": true,
+            "conditioning_statement": true, "redisclosure_statement": true}"#,
+    )
+    .expect("write");
+    log(&list)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "BATCH-000001 logged: 2 patient(s)",
+        ));
+    let store = chartdesk::store::Store::open(&db).expect("open");
+    let with_auth: Vec<(String, Option<String>)> = store
+        .conn()
+        .prepare(
+            "SELECT p.mrn, json_extract(r.authorization, '$.id') FROM release_requests r
+             JOIN patients p ON p.id = r.patient_id WHERE r.batch_id = 1 ORDER BY r.id",
+        )
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        with_auth,
+        vec![
+            ("MRN0000001".to_string(), None),
+            ("MRN0000002".to_string(), Some("AUTH-BEN".to_string()))
+        ]
+    );
+}

@@ -1,7 +1,8 @@
 //! The amendment queue (45 CFR 164.526) on the ROI desk, driven by scripted keys through the
 //! real runtime (issue #12): log a request from the queue screen (60-day clock), deny it on a
 //! ground of 164.526(a)(2), file the individual's statement of disagreement, then a later
-//! release carries the amendment material in its packet and manifest. The database and the
+//! release — by keys on the desk: sent to QA, QA passed by a second user on another
+//! workstation, released — carries the amendment material in its packet and manifest. The database and the
 //! audit log are checked after each step. Snapshots at 100x30 and 80x24 (regenerate with
 //! `INSTA_UPDATE=always cargo test --test tui_roi_amendments`).
 
@@ -130,33 +131,126 @@ fn amendment_denied_statement_filed_and_carried_by_a_later_release() {
     assert_eq!(audit_count(app.store(), "create"), 2);
     snap("amendment_denied_with_statement", &mut app);
 
-    // A later release of the patient's own request (REQ-000002, covering the H&P) carries
-    // the amendment material: the file in the packet, listed in the manifest.
-    let out = dir.path().join("out");
-    std::fs::create_dir_all(&out).expect("out");
-    drop(app);
-    let mut store = open(&dir.path().join("chartdesk.db"));
-    let store = &mut store;
-    let rita = Actor::user(1, "rita", Role::Roi);
-    let sam = Actor::user(2, "sam", Role::Supervisor);
-    request::submit_for_qa(store, &rita, 2).expect("submit");
-    request::qa_review(store, &sam, 2, true, "checked").expect("qa");
-    let r = chartdesk::roi::release::release(store, &rita, 2, &out).expect("release");
-    let carried = r.dir.join("amendments");
+    // A later release of the patient's own request (REQ-000002, covering the H&P), by keys on
+    // the desk: rita sends it to QA, sam passes QA on another workstation, rita releases it.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::RoiQueue);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    press(&mut app, KeyCode::Char('s'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("REQ-000002") && status.contains("sent to QA review"),
+        "{status}"
+    );
+    let mut other = App::new(
+        open(&dir.path().join("chartdesk.db")),
+        TuiOptions::default(),
+    )
+    .expect("app");
+    sign_in(&mut other, "sam");
+    press(&mut other, KeyCode::Char('o'));
+    press(&mut other, KeyCode::Char('j'));
+    press(&mut other, KeyCode::Enter);
+    press(&mut other, KeyCode::Char('p'));
+    press(&mut other, KeyCode::Char('y'));
+    let status = other.status().unwrap_or_default().to_string();
+    assert!(status.contains("QA passed"), "{status}");
+    drop(other);
+    app.tick();
+    press(&mut app, KeyCode::Char('R'));
+    press(&mut app, KeyCode::Char('y'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("REQ-000002 released"), "{status}");
+
+    // The packet carries the amendment material: the file is in the packet, listed in the
+    // manifest with its SHA-256, and holds the request, the denial and the statement.
+    let packet = dir.path().join("packets/REQ-000002");
+    let carried = packet.join("amendments");
     let files: Vec<String> = std::fs::read_dir(&carried)
         .expect("amendments folder in the packet")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
+    let file = files
+        .iter()
+        .find(|f| f.starts_with("amendment-000001"))
+        .unwrap_or_else(|| panic!("{files:?}"));
+    let bytes = std::fs::read(carried.join(file)).expect("amendment file");
+    let text = if file.ends_with(".pdf") {
+        let d = lopdf::Document::load_mem(&bytes).expect("pdf parses");
+        let pages: Vec<u32> = (1..=d.get_pages().len() as u32).collect();
+        d.extract_text(&pages).expect("text")
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("I came in for a sprained ankle."), "{flat}");
     assert!(
-        files.iter().any(|f| f.starts_with("amendment-000001")),
-        "{files:?}"
+        flat.contains("Requested change: Remove chest pain from the H&P"),
+        "{flat}"
     );
-    let manifest = std::fs::read_to_string(r.dir.join("manifest.json")).expect("manifest");
     assert!(
-        manifest.contains("amendments/amendment-000001"),
-        "{manifest}"
+        flat.contains(
+            "DENIED: the information is accurate and complete (45 CFR 164.526(a)(2)(iv))"
+        ),
+        "{flat}"
     );
+    assert!(flat.contains("STATEMENT OF DISAGREEMENT"), "{flat}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(packet.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let listed = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == format!("amendments/{file}"))
+        .unwrap_or_else(|| panic!("{manifest}"));
+    assert_eq!(
+        listed["sha256"].as_str().expect("sha"),
+        sha256_hex(&bytes),
+        "the manifest's SHA-256 is the file's"
+    );
+
+    // The rows and the audit trail of the release: rita released after sam's QA, one
+    // disclosure row, and the release event records the packet's manifest SHA-256.
+    let store = app.store();
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM release_requests WHERE id = 2 AND status = 'released' AND released_by = 'rita' AND qa_user = 'sam'"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM disclosures WHERE request_id = 2"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM audit_log WHERE username = 'sam' AND entity_type = 'release_request' AND entity_id = 'REQ-000002' AND json_extract(detail, '$.qa') = 'pass'"
+        ),
+        1
+    );
+    let manifest_sha = sha256_hex(&std::fs::read(packet.join("manifest.json")).expect("manifest"));
+    assert_eq!(
+        scalar(
+            store,
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE username = 'rita' AND entity_type = 'release_request' AND entity_id = 'REQ-000002' AND subtype = 'release' AND patient_mrn = 'MRN00042' AND json_extract(detail, '$.manifest_sha256') = '{manifest_sha}'"
+            )
+        ),
+        1
+    );
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    chartdesk::roi::packet::sha256_hex(bytes)
 }
 
 /// Accept by keys (164.526(c)): the affected documents are chosen on the accept form (the

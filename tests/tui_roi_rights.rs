@@ -37,6 +37,13 @@ fn fill(app: &mut App, text: &str) {
     press(app, KeyCode::Enter);
 }
 
+/// The screen as drawn at 80x24.
+fn screen_text(app: &mut App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
+    app.draw(&mut t).expect("draw");
+    t.backend().to_string()
+}
+
 fn status(app: &App) -> String {
     app.status().unwrap_or_default().to_string()
 }
@@ -256,6 +263,35 @@ fn a_payer_audit_logged_released_and_delivered_by_keys() {
         2
     );
     snap("batches", &mut app);
+
+    // Enter opens a patient's request; a step on it keeps it a batch patient's, and Back (Esc)
+    // returns to the batch screen, read again, on the same patient — not to the queue.
+    press(&mut app, KeyCode::Char('j'));
+    assert!(screen_text(&mut app).contains("REQ-000004 Roe, Rick: Enter opens"));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    let opened = screen_text(&mut app);
+    assert!(opened.contains("REQ-000004"), "{opened}");
+    press(&mut app, KeyCode::Char('P'));
+    assert_eq!(app.screen(), ScreenId::Restrictions);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Batches);
+    assert!(screen_text(&mut app).contains("REQ-000004 Roe, Rick: Enter opens"));
+    press(&mut app, KeyCode::Enter);
+    assert!(screen_text(&mut app).contains("REQ-000004"));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Batches);
+    // A request opened from the queue still goes back to the queue.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::RoiQueue);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::RoiRequest);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::RoiQueue);
+    press(&mut app, KeyCode::Char('B'));
+    assert_eq!(app.screen(), ScreenId::Batches);
 
     // R (asks first): one packet, a folder per patient, one disclosure row per patient.
     press(&mut app, KeyCode::Char('R'));

@@ -17,10 +17,10 @@
 //! disclosure row, status, audit event and staged packet commit together), so other users'
 //! writes interleave between patients however many patients the batch lists; the batch
 //! manifest and zip are written outside any transaction, and the batch row in one short
-//! transaction at the end. What one patient's transaction holds is that patient's packet
-//! render (about a millisecond per PDF page in a release build), so a patient whose packet
-//! runs to a few hundred pages holds the lock past 250 ms; rendering before the transaction
-//! and re-checking the request's version inside it would remove that, and is not done yet.
+//! transaction at the end. A patient's packet is rendered and staged *before* that patient's
+//! transaction, which re-checks the request's version and the packet's inputs and refuses if
+//! they moved ([`super::release::release_with`]); a patient refused that way stops the batch,
+//! and releasing the batch again continues with that patient.
 
 use std::path::{Path, PathBuf};
 

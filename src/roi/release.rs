@@ -1,9 +1,11 @@
 //! Releasing a request (DOMAIN §4.5): in ONE transaction the request is marked RELEASED, a
 //! `disclosures` row is written (accountable per AOD-02; Part 2 SUD releases always, 42 CFR
-//! 2.25) and the audit event carries the disclosure. The packet folder and zip are staged under
-//! temporary names inside that transaction (fsynced, removed again if it does not commit) and
-//! renamed into place only after COMMIT; a crash in between is settled by
-//! [`super::release_files::recover`], run at the start of every release and by `doctor`.
+//! 2.25) and the audit event carries the disclosure. The packet is rendered, zipped and staged
+//! under temporary names (fsynced) *before* that transaction, which re-checks that nothing the
+//! packet was made from moved (issue #17's 250 ms lock hold; see [`release_with`]); the staged
+//! files are removed if it does not commit and renamed into place only after COMMIT; a crash in
+//! between is settled by [`super::release_files::recover`], run at the start of every release
+//! and by `doctor`.
 //!
 //! Invariants: the authorization is validated again on the release date and must be valid;
 //! a document with a sensitive category the authorization does not name never goes out; with
@@ -28,7 +30,8 @@ use crate::audit::{Action, Actor, Event, Subtype, utc_ms};
 use crate::domain::Perm;
 use crate::error::CoreError;
 use crate::settings;
-use crate::store::Store;
+use crate::store::version::{self, Versioned};
+use crate::store::{Store, StoreError};
 
 /// What a release produced.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -157,6 +160,31 @@ pub fn release(
     id: i64,
     out_dir: &Path,
 ) -> Result<Released, CoreError> {
+    release_with(store, actor, id, out_dir, |_| {})
+}
+
+/// How many times a release renders again when only the next disclosure number was taken by
+/// another release while its packet was being rendered (nothing about the request changed).
+const RENDER_ATTEMPTS: usize = 3;
+
+/// [`release`], with `between` run after the packet is rendered and staged and before the
+/// transaction that records the release: the window in which another user may change the
+/// request (tests use it to change it there). `between` receives the database path.
+///
+/// Lock hold (issue #17, no writer holds the lock longer than 250 ms): the packet — PDF pages
+/// at about a millisecond each — is rendered, zipped and staged (fsynced) from a read of the
+/// request *before* `BEGIN IMMEDIATE`. The transaction then re-checks, optimistically, that the
+/// request is still at the version read and that everything the packet was made from (status,
+/// QA, authorization, selection and document text, fee settings, enclosures) is the same; if
+/// anything moved it refuses, naming what changed, and the staged packet is removed. Inside
+/// the lock only the rows, the audit event and the cheap re-check run.
+pub fn release_with(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    out_dir: &Path,
+    mut between: impl FnMut(&Path),
+) -> Result<Released, CoreError> {
     let label = request_label(id);
     authorize(
         store,
@@ -179,237 +207,485 @@ pub fn release(
             format!("{label} put on hold, not released: {}", why.join("; ")),
         ));
     }
-    let dir = out_dir.join(&label);
-    let zip_path = out_dir.join(format!("{label}.zip"));
+    let at = Where {
+        id,
+        label: label.clone(),
+        dir: out_dir.join(&label),
+        zip: out_dir.join(format!("{label}.zip")),
+    };
     let db_path = store.path().to_path_buf();
     let now_utc = store.now();
     let now_ms = utc_ms(now_utc);
     let local = crate::clock::FacilityClock::read(store)?.local(now_utc);
     let today = local.date();
-    let staged = std::cell::RefCell::new(None);
     let zip_passphrase = crate::roi::packet_crypt::passphrase_for(store.conn())?;
-    let result = store.transact(actor, |tx, audit| {
-        let mut rec = request::load(tx, id)?;
-        let qa_required = settings::get_i64(tx, crate::settings::Key::RoiQaRequired)? != 0;
-        match rec.status {
-            Status::QaReview => {}
-            Status::InProcess if !qa_required => {}
-            s => {
-                return Err(CoreError::invalid(
-                    "status",
-                    format!(
-                        "{label} is {}; it is released from {} (DOMAIN 4.5)",
-                        s.label(),
-                        if qa_required { "QA_REVIEW after QA passes" } else { "IN_PROCESS or QA_REVIEW" }
-                    ),
-                ));
-            }
-        }
-        if qa_required {
-            match rec.qa_user.as_deref() {
-                None => return Err(CoreError::invalid("qa_user", format!("{label} has not passed QA review (roi_qa_required)"))),
-                Some(q) if q == actor.username => {
-                    return Err(CoreError::invalid("qa_user", "the QA reviewer may not also release (DOMAIN 4.5: QA ≠ releaser)"));
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        // Outside the write lock: read, plan and render the packet, and stage it.
+        let read_version =
+            version::current(store.conn(), &Versioned::Request(id))?.ok_or_else(|| {
+                CoreError::NotFound {
+                    what: "release request",
+                    id: label.clone(),
                 }
-                Some(_) => {}
-            }
-        }
-        // Checked after the status, so a stale release names the status, never the packet.
-        if std::fs::symlink_metadata(&dir).is_ok() || std::fs::symlink_metadata(&zip_path).is_ok() {
-            return Err(CoreError::invalid(
-                dir.display().to_string(),
-                "already exists; a packet is never overwritten (choose another --out)",
-            ));
-        }
-        let sel = request::selection(tx, &rec, today)?;
-        check_releasable(tx, &rec, &sel)?;
-        let v = &sel.validation;
-        let patient = patient_facts(tx, rec.patient_id)?;
-        let (docs, withheld) = gather(tx, &sel)?;
-        if docs.is_empty() {
-            return Err(CoreError::invalid(
-                "documents",
-                format!("{label}: nothing to release ({} withheld); deny or cancel instead", withheld.len()),
-            ));
-        }
-        let part2 = docs.iter().any(|d| d.categories.contains(&Category::SudPart2));
-        // 42 CFR 2.32 goes with disclosures made under consent, never with the individual's
-        // own copy.
-        let part2_notice = part2 && v.requirement != AuthRequirement::None;
-        let accounting_row = Disclosure {
-            disclosed_on: today,
-            purpose: disclosure_purpose(rec.requester_type),
-            requester_type: Some(rec.requester_type),
-            conditions: rec.conditions,
-            part2,
-        };
-        let exclusion = accounting::exclusion(&accounting_row);
-        let accountable = exclusion.is_none();
-        let facility = settings::get(tx, crate::settings::Key::FacilityName)?;
-        let probe = probe_input(&label, &facility, &rec, &patient, docs.clone(), &now_ms);
-        let pages = pages_of_docs(&probe);
-        let (fee, fee_method) = fee_for(tx, &rec, pages)?;
-        let (family, given, birth, _) = patient;
-        let types: Vec<String> = {
-            let mut t: Vec<String> = docs.iter().map(|d| d.doc_type.clone()).collect();
-            t.sort();
-            t.dedup();
-            t
-        };
-        let first = docs.iter().map(|d| d.service_at.get(..10).unwrap_or("")).min().unwrap_or("");
-        let last = docs.iter().map(|d| d.service_at.get(..10).unwrap_or("")).max().unwrap_or("");
-        let description = format!(
-            "{} document(s) (LOINC {}) dated {first} to {last}{}",
-            docs.len(),
-            types.join(", "),
-            if part2 { "; includes 42 CFR Part 2 SUD records" } else { "" }
-        );
-        let purpose = if rec.purpose.is_empty() { v.basis.to_string() } else { rec.purpose.clone() };
-        let event = Event::new(Action::Execute, Subtype::Release, "release_request", &label)
-            .patient(&rec.mrn)
-            .purpose(request::purpose_of_use(rec.requester_type));
-        let event_id = event.event_id.clone();
-        let doc_ids: Vec<String> = docs.iter().map(|d| d.document_id.to_string()).collect();
-        let cond = serde_json::to_string(&rec.conditions).map_err(|e| CoreError::invalid("conditions", e.to_string()))?;
-        tx.execute(
-            "INSERT INTO disclosures(request_id, patient_id, disclosed_at, recipient, recipient_address, description,
-                purpose, accountable, audit_event_id, purpose_code, requester_type, conditions, part2, document_ids)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                id,
-                rec.patient_id,
-                today.to_string(),
-                rec.requester_name,
-                rec.requester_address,
-                description,
-                purpose,
-                accountable,
-                event_id,
-                accounting_row.purpose.as_str(),
-                rec.requester_type.as_str(),
-                cond,
-                part2,
-                doc_ids.join(",")
-            ],
+            })?;
+        let disclosure_id = next_disclosure_id(store.conn())?;
+        let planned = plan(
+            store.conn(),
+            actor,
+            &at,
+            &now_ms,
+            today,
+            disclosure_id,
+            None,
         )?;
-        let disclosure_id = tx.last_insert_rowid();
-        let header = json!({
-            "request": label,
-            "facility": facility,
-            "patient": {"mrn": rec.mrn, "family": family, "given": given, "birth_date": birth},
-            "requester": {"type": rec.requester_type.as_str(), "name": rec.requester_name, "address": rec.requester_address},
-            "purpose": purpose,
-            "legal_basis": v.basis,
-            "minimum_necessary": v.minimum_necessary.as_str(),
-            "authorization": rec.authorization.as_ref().map(|a| json!({
-                "id": a.id, "signed_date": a.signed_date, "expiration_date": a.expiration_date,
-                "expiration_event": a.expiration_event, "sensitive_categories_named": a.sensitive_categories_named,
-                "psychotherapy_notes": a.psychotherapy_notes,
-            })),
-            "delivery": rec.delivery.as_str(),
-            "received": rec.received,
-            "released_at": now_ms,
-            "releaser": actor.username,
-            "qa_user": rec.qa_user,
-            "disclosure_id": disclosure_id,
-            "accountable": accountable,
-            "pages": pages,
-        });
-        let input = PacketInput {
-            header,
-            withheld: withheld.clone(),
-            excluded_categories: v.excluded_categories.clone(),
-            authorization: rec
-                .authorization
-                .as_ref()
-                .and_then(|a| serde_json::to_value(a).ok()),
-            fee: fee.clone(),
-            fee_method: fee_method.clone(),
-            part2_notice,
-            sensitive_basis: sensitive_basis(v),
-            pdf: pdf_prefix(tx, &facility)?,
-            enclosures: super::enclosures::for_release(
-                tx,
-                &rec,
-                &docs.iter().map(|d| d.document_id).collect::<Vec<_>>(),
-            )?,
-            ..probe
-        };
-        let files = packet::build(&input).map_err(|e| CoreError::invalid("packet", e.to_string()))?;
+        let fingerprint = planned.fingerprint();
+        let files = packet::build(&planned.input)
+            .map_err(|e| CoreError::invalid("packet", e.to_string()))?;
         let total_pages = files
             .first()
             .and_then(|(_, m)| serde_json::from_slice::<serde_json::Value>(m).ok())
             .and_then(|m| m["total_pages"].as_i64());
-        let manifest_sha = files.first().map(|(_, b)| packet::sha256_hex(b)).unwrap_or_default();
+        let manifest_sha = files
+            .first()
+            .map(|(_, b)| packet::sha256_hex(b))
+            .unwrap_or_default();
         let zip_bytes = zip_packet(&label, &files, local, zip_passphrase.as_deref())
-            .map_err(|e| io_err(&zip_path, e))?;
+            .map_err(|e| io_err(&at.zip, e))?;
         let zip_sha = packet::sha256_hex(&zip_bytes);
-        tx.execute(
-            "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
-                invoice_method = ?6, packet_sha256 = ?7, packet_zip_sha256 = ?8, packet_pages_total = ?9 WHERE id = ?1",
-            params![id, actor.username, now_ms, pages, fee.cents as i64, fee_method, manifest_sha, zip_sha, total_pages],
-        )?;
-        request::move_status(tx, audit, actor, &mut rec, Status::Released, None, &now_ms, today)?;
-        audit.record(event.detail(json!({
-            "disclosure_id": disclosure_id,
-            "recipient": rec.requester_name,
-            "recipient_address": rec.requester_address,
-            "requester_type": rec.requester_type.as_str(),
-            "description": description,
-            "purpose": purpose,
-            "accountable": accountable,
-            "excluded_by": exclusion.map(|e| json!({"code": e.code, "rule": e.rule})),
-            "part2": part2,
-            "part2_notice": part2_notice,
-            "documents": doc_ids,
-            "withheld": withheld.len(),
-            "manifest_sha256": manifest_sha,
-            "zip_sha256": zip_sha,
-            "invoice_cents": fee.cents,
-        })));
-        // Files last, under temporary names: an error here rolls the whole release back and
-        // removes them; they are renamed into place only after COMMIT (issue #17).
-        super::release_files::stage(&db_path, id, &dir, &zip_path, &files, &zip_bytes, &staged)?;
-        super::release_files::crash_point("temp-written");
-        Ok(Released {
-            request: label.clone(),
-            dir: dir.clone(),
-            zip: zip_path.clone(),
-            disclosure_id,
-            accountable,
-            documents: docs.len(),
-            withheld: withheld.len(),
-            part2,
-            invoice_cents: fee.cents,
-            manifest_sha256: manifest_sha,
-            zip_passphrase: zip_passphrase.clone(),
-            recovered: recovered.clone(),
-        })
-    });
-    let staged = staged.into_inner();
-    match result {
-        Err(e) => {
-            // The transaction did not commit: no packet of ours may remain.
-            if let Some(s) = staged {
+        let staged = std::cell::RefCell::new(None);
+        // Under temporary names, renamed into place only after COMMIT (issue #17).
+        let staging = super::release_files::stage(
+            &db_path, id, &at.dir, &at.zip, &files, &zip_bytes, &staged,
+        );
+        drop(files);
+        if let Err(e) = staging {
+            if let Some(s) = staged.into_inner() {
                 s.discard();
             }
-            Err(e)
+            return Err(e);
         }
-        Ok(r) => {
-            if let Some(s) = staged {
-                s.publish().map_err(|why| {
-                    CoreError::invalid(
-                        r.dir.display().to_string(),
-                        format!(
-                            "{} was RELEASED (disclosure {} recorded) but its packet is not in place: {why}",
-                            r.request, r.disclosure_id
-                        ),
-                    )
-                })?;
+        super::release_files::crash_point("temp-written");
+        between(&db_path);
+        let result = store.transact(actor, |tx, audit| {
+            // Optimistic re-check under the write lock: the request, then what the packet says.
+            if let Err(e) = version::check(tx, &Versioned::Request(id), read_version) {
+                return Err(Attempt::Fail(match e {
+                    StoreError::Stale { message, .. } => {
+                        let who = message.split(". Nothing was saved").next().unwrap_or(&message);
+                        CoreError::invalid(
+                            &label,
+                            format!(
+                                "{who} while its packet was being prepared; nothing was released and the prepared packet was removed. Look at the request again and release it again"
+                            ),
+                        )
+                    }
+                    other => CoreError::from(other),
+                }));
             }
-            Ok(r)
+            let mut now = plan(tx, actor, &at, &now_ms, today, disclosure_id, Some(planned.pages))?;
+            if now.fingerprint() != fingerprint {
+                return Err(Attempt::Fail(CoreError::invalid(
+                    &label,
+                    "what it releases changed while its packet was being prepared (documents, their text, the authorization's checks, fee settings, letters, forms or amendment material); nothing was released and the prepared packet was removed. Release it again to send what is on file now",
+                )));
+            }
+            if next_disclosure_id(tx)? != disclosure_id {
+                // Another release took the disclosure number the packet states: render again.
+                return Err(Attempt::Retry);
+            }
+            let rec = &mut now.rec;
+            tx.execute(
+                "INSERT INTO disclosures(id, request_id, patient_id, disclosed_at, recipient, recipient_address, description,
+                    purpose, accountable, audit_event_id, purpose_code, requester_type, conditions, part2, document_ids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    disclosure_id,
+                    id,
+                    rec.patient_id,
+                    today.to_string(),
+                    rec.requester_name,
+                    rec.requester_address,
+                    now.description,
+                    now.purpose,
+                    now.accountable,
+                    now.event.event_id,
+                    now.purpose_code,
+                    rec.requester_type.as_str(),
+                    now.conditions,
+                    now.part2,
+                    now.doc_ids.join(",")
+                ],
+            )?;
+            tx.execute(
+                "UPDATE release_requests SET released_by = ?2, released_at = ?3, pages = ?4, invoice_cents = ?5,
+                    invoice_method = ?6, packet_sha256 = ?7, packet_zip_sha256 = ?8, packet_pages_total = ?9 WHERE id = ?1",
+                params![id, actor.username, now_ms, now.pages, now.input.fee.cents as i64, now.input.fee_method, manifest_sha, zip_sha, total_pages],
+            )?;
+            request::move_status(tx, audit, actor, rec, Status::Released, None, &now_ms, today)?;
+            audit.record(now.event.clone().detail(json!({
+                "disclosure_id": disclosure_id,
+                "recipient": rec.requester_name,
+                "recipient_address": rec.requester_address,
+                "requester_type": rec.requester_type.as_str(),
+                "description": now.description,
+                "purpose": now.purpose,
+                "accountable": now.accountable,
+                "excluded_by": now.excluded_by,
+                "part2": now.part2,
+                "part2_notice": now.input.part2_notice,
+                "documents": now.doc_ids,
+                "withheld": now.input.withheld.len(),
+                "manifest_sha256": manifest_sha,
+                "zip_sha256": zip_sha,
+                "invoice_cents": now.input.fee.cents,
+            })));
+            Ok(Released {
+                request: label.clone(),
+                dir: at.dir.clone(),
+                zip: at.zip.clone(),
+                disclosure_id,
+                accountable: now.accountable,
+                documents: now.input.docs.len(),
+                withheld: now.input.withheld.len(),
+                part2: now.part2,
+                invoice_cents: now.input.fee.cents,
+                manifest_sha256: manifest_sha.clone(),
+                zip_passphrase: zip_passphrase.clone(),
+                recovered: recovered.clone(),
+            })
+        });
+        let staged = staged.into_inner();
+        match result {
+            Err(e) => {
+                // The transaction did not commit: no packet of ours may remain.
+                if let Some(s) = staged {
+                    s.discard();
+                }
+                match e {
+                    Attempt::Retry if attempt < RENDER_ATTEMPTS => continue,
+                    Attempt::Retry => {
+                        return Err(CoreError::invalid(
+                            &label,
+                            "other releases kept taking the disclosure number while its packet was being prepared; nothing was released — release it again",
+                        ));
+                    }
+                    Attempt::Fail(e) => return Err(e),
+                }
+            }
+            Ok(r) => {
+                if let Some(s) = staged {
+                    s.publish().map_err(|why| {
+                        CoreError::invalid(
+                            r.dir.display().to_string(),
+                            format!(
+                                "{} was RELEASED (disclosure {} recorded) but its packet is not in place: {why}",
+                                r.request, r.disclosure_id
+                            ),
+                        )
+                    })?;
+                }
+                return Ok(r);
+            }
         }
     }
+}
+
+/// Why one render-and-commit round did not commit.
+enum Attempt {
+    /// Only the disclosure number moved: render again.
+    Retry,
+    Fail(CoreError),
+}
+
+impl From<CoreError> for Attempt {
+    fn from(e: CoreError) -> Self {
+        Attempt::Fail(e)
+    }
+}
+
+impl From<StoreError> for Attempt {
+    fn from(e: StoreError) -> Self {
+        Attempt::Fail(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for Attempt {
+    fn from(e: rusqlite::Error) -> Self {
+        Attempt::Fail(e.into())
+    }
+}
+
+/// The disclosure row a release inserted now would get (the packet states it).
+fn next_disclosure_id(conn: &crate::store::Reader) -> Result<i64, CoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM disclosures",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The request being released and where its packet goes.
+struct Where {
+    id: i64,
+    label: String,
+    dir: PathBuf,
+    zip: PathBuf,
+}
+
+/// Everything a release records and the packet it renders, computed from what is on file:
+/// once before the transaction (to render) and once inside it (to check nothing moved).
+#[derive(Debug)]
+struct Plan {
+    rec: RequestRecord,
+    event: Event,
+    description: String,
+    purpose: String,
+    purpose_code: &'static str,
+    conditions: String,
+    accountable: bool,
+    excluded_by: Option<serde_json::Value>,
+    part2: bool,
+    doc_ids: Vec<String>,
+    pages: u32,
+    input: PacketInput,
+}
+
+impl Plan {
+    /// SHA-256 of every input of the packet and of the rows (the audit event's id excepted),
+    /// streamed through `Debug` so no copy of the document text is made.
+    fn fingerprint(&self) -> String {
+        struct Hasher(sha2::Sha256);
+        impl std::fmt::Write for Hasher {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                sha2::Digest::update(&mut self.0, s.as_bytes());
+                Ok(())
+            }
+        }
+        let mut h = Hasher(<sha2::Sha256 as sha2::Digest>::new());
+        let _ = std::fmt::Write::write_fmt(
+            &mut h,
+            format_args!(
+                "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+                self.rec,
+                self.description,
+                self.purpose,
+                self.purpose_code,
+                self.conditions,
+                self.accountable,
+                self.excluded_by,
+                self.doc_ids,
+                self.pages,
+                self.input
+            ),
+        );
+        sha2::Digest::finalize(h.0)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Check that request `at.id` may be released now and plan the release (see [`Plan`]).
+/// `pages`: the document pages counted by the plan this one checks (a page count is a text
+/// render of every document; it follows from the documents and the packet's facts, which the
+/// fingerprint compares, so the check under the write lock does not render them again).
+fn plan(
+    conn: &crate::store::Reader,
+    actor: &Actor,
+    at: &Where,
+    now_ms: &str,
+    today: chrono::NaiveDate,
+    disclosure_id: i64,
+    pages: Option<u32>,
+) -> Result<Plan, CoreError> {
+    let label = &at.label;
+    let rec = request::load(conn, at.id)?;
+    let qa_required = settings::get_i64(conn, crate::settings::Key::RoiQaRequired)? != 0;
+    match rec.status {
+        Status::QaReview => {}
+        Status::InProcess if !qa_required => {}
+        s => {
+            return Err(CoreError::invalid(
+                "status",
+                format!(
+                    "{label} is {}; it is released from {} (DOMAIN 4.5)",
+                    s.label(),
+                    if qa_required {
+                        "QA_REVIEW after QA passes"
+                    } else {
+                        "IN_PROCESS or QA_REVIEW"
+                    }
+                ),
+            ));
+        }
+    }
+    if qa_required {
+        match rec.qa_user.as_deref() {
+            None => {
+                return Err(CoreError::invalid(
+                    "qa_user",
+                    format!("{label} has not passed QA review (roi_qa_required)"),
+                ));
+            }
+            Some(q) if q == actor.username => {
+                return Err(CoreError::invalid(
+                    "qa_user",
+                    "the QA reviewer may not also release (DOMAIN 4.5: QA ≠ releaser)",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    // Checked after the status, so a stale release names the status, never the packet.
+    if std::fs::symlink_metadata(&at.dir).is_ok() || std::fs::symlink_metadata(&at.zip).is_ok() {
+        return Err(CoreError::invalid(
+            at.dir.display().to_string(),
+            "already exists; a packet is never overwritten (choose another --out)",
+        ));
+    }
+    let sel = request::selection(conn, &rec, today)?;
+    check_releasable(conn, &rec, &sel)?;
+    // 164.522(a): a restriction recorded after the release began stops it (released again,
+    // it goes on hold).
+    let broken = super::restriction::request_conflicts(conn, at.id, today)?;
+    if !broken.is_empty() {
+        let why: Vec<String> = broken
+            .iter()
+            .map(|c| c.message().replace("REQ", label))
+            .collect();
+        return Err(CoreError::invalid(
+            "restriction",
+            format!(
+                "{label} not released: {}; release it again to put it on hold",
+                why.join("; ")
+            ),
+        ));
+    }
+    let v = &sel.validation;
+    let patient = patient_facts(conn, rec.patient_id)?;
+    let (docs, withheld) = gather(conn, &sel)?;
+    if docs.is_empty() {
+        return Err(CoreError::invalid(
+            "documents",
+            format!(
+                "{label}: nothing to release ({} withheld); deny or cancel instead",
+                withheld.len()
+            ),
+        ));
+    }
+    let part2 = docs
+        .iter()
+        .any(|d| d.categories.contains(&Category::SudPart2));
+    // 42 CFR 2.32 goes with disclosures made under consent, never with the individual's
+    // own copy.
+    let part2_notice = part2 && v.requirement != AuthRequirement::None;
+    let accounting_row = Disclosure {
+        disclosed_on: today,
+        purpose: disclosure_purpose(rec.requester_type),
+        requester_type: Some(rec.requester_type),
+        conditions: rec.conditions,
+        part2,
+    };
+    let exclusion = accounting::exclusion(&accounting_row);
+    let accountable = exclusion.is_none();
+    let facility = settings::get(conn, crate::settings::Key::FacilityName)?;
+    let probe = probe_input(label, &facility, &rec, &patient, docs, now_ms);
+    let pages = pages.unwrap_or_else(|| pages_of_docs(&probe));
+    let (fee, fee_method) = fee_for(conn, &rec, pages)?;
+    let (family, given, birth, _) = &patient;
+    let docs = &probe.docs;
+    let types: Vec<String> = {
+        let mut t: Vec<String> = docs.iter().map(|d| d.doc_type.clone()).collect();
+        t.sort();
+        t.dedup();
+        t
+    };
+    let first = docs
+        .iter()
+        .map(|d| d.service_at.get(..10).unwrap_or(""))
+        .min()
+        .unwrap_or("");
+    let last = docs
+        .iter()
+        .map(|d| d.service_at.get(..10).unwrap_or(""))
+        .max()
+        .unwrap_or("");
+    let description = format!(
+        "{} document(s) (LOINC {}) dated {first} to {last}{}",
+        docs.len(),
+        types.join(", "),
+        if part2 {
+            "; includes 42 CFR Part 2 SUD records"
+        } else {
+            ""
+        }
+    );
+    let purpose = if rec.purpose.is_empty() {
+        v.basis.to_string()
+    } else {
+        rec.purpose.clone()
+    };
+    let event = Event::new(Action::Execute, Subtype::Release, "release_request", label)
+        .patient(&rec.mrn)
+        .purpose(request::purpose_of_use(rec.requester_type));
+    let doc_ids: Vec<String> = docs.iter().map(|d| d.document_id.to_string()).collect();
+    let document_ids: Vec<i64> = docs.iter().map(|d| d.document_id).collect();
+    let conditions = serde_json::to_string(&rec.conditions)
+        .map_err(|e| CoreError::invalid("conditions", e.to_string()))?;
+    let header = json!({
+        "request": label,
+        "facility": facility,
+        "patient": {"mrn": rec.mrn, "family": family, "given": given, "birth_date": birth},
+        "requester": {"type": rec.requester_type.as_str(), "name": rec.requester_name, "address": rec.requester_address},
+        "purpose": purpose,
+        "legal_basis": v.basis,
+        "minimum_necessary": v.minimum_necessary.as_str(),
+        "authorization": rec.authorization.as_ref().map(|a| json!({
+            "id": a.id, "signed_date": a.signed_date, "expiration_date": a.expiration_date,
+            "expiration_event": a.expiration_event, "sensitive_categories_named": a.sensitive_categories_named,
+            "psychotherapy_notes": a.psychotherapy_notes,
+        })),
+        "delivery": rec.delivery.as_str(),
+        "received": rec.received,
+        "released_at": now_ms,
+        "releaser": actor.username,
+        "qa_user": rec.qa_user,
+        "disclosure_id": disclosure_id,
+        "accountable": accountable,
+        "pages": pages,
+    });
+    let input = PacketInput {
+        header,
+        withheld,
+        excluded_categories: v.excluded_categories.clone(),
+        authorization: rec
+            .authorization
+            .as_ref()
+            .and_then(|a| serde_json::to_value(a).ok()),
+        fee,
+        fee_method,
+        part2_notice,
+        sensitive_basis: sensitive_basis(v),
+        pdf: pdf_prefix(conn, &facility)?,
+        enclosures: super::enclosures::for_release(conn, &rec, &document_ids)?,
+        ..probe
+    };
+    Ok(Plan {
+        event,
+        description,
+        purpose,
+        purpose_code: accounting_row.purpose.as_str(),
+        conditions,
+        accountable,
+        excluded_by: exclusion.map(|e| json!({"code": e.code, "rule": e.rule})),
+        part2,
+        doc_ids,
+        pages,
+        input,
+        rec,
+    })
 }
 
 /// Patient facts the packet states: family and given name, birth date, sex.

@@ -100,29 +100,9 @@ pub fn run(store: &mut Store, actor: &Actor, cmd: BatchCmd) -> Result<()> {
                 None if !mrns.is_empty() => (mrns.join("\n"), "--mrns".to_string(), PathBuf::new()),
                 None => bail!("batch log: give --list FILE (or - for standard input) or --mrns"),
             };
-            let entries = batch::parse_list(&text, &source)?;
-            let mut with_auth = Vec::new();
-            for e in entries {
-                let auth = match &e.authorization {
-                    Some(p) => {
-                        let path = base.join(p);
-                        let json = std::fs::read_to_string(&path).with_context(|| {
-                            format!("{source} line {}: cannot read {}", e.line, path.display())
-                        })?;
-                        Some(
-                            crate::roi::check::parse_authorization(&json).map_err(|err| {
-                                anyhow::anyhow!(
-                                    "{source} line {}: {}: {err}",
-                                    e.line,
-                                    path.display()
-                                )
-                            })?,
-                        )
-                    }
-                    None => None,
-                };
-                with_auth.push((e, auth));
-            }
+            // The same reading as the desk's: each `MRN,authorization.json` relative to the
+            // list's folder; errors name the list, the line and the file.
+            let with_auth = batch::read_entries(&text, &source, &base)?;
             let template = NewRequest {
                 mrn: String::new(),
                 requester_type: t,

@@ -95,7 +95,20 @@ impl App {
     pub(super) fn load_batches(&mut self, status: Option<String>) {
         let today = self.rights_today();
         match batch::list(self.store.conn()) {
-            Ok(list) => self.show_rights(RightsState::batches(list, today), status),
+            Ok(list) => {
+                // Back from a batch patient's request: that patient is selected again.
+                let back_from = self
+                    .roi_req
+                    .as_ref()
+                    .filter(|r| r.from_batches && self.screen == crate::tui::ScreenId::RoiRequest)
+                    .map(|r| r.id);
+                self.show_rights(RightsState::batches(list, today), status);
+                if let (Some(id), Some(r)) = (back_from, self.rights.as_mut())
+                    && let Some(i) = r.rows.iter().position(|row| row.id == id)
+                {
+                    r.selected = i;
+                }
+            }
             Err(e) => self.fail(e),
         }
     }

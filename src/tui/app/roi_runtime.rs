@@ -99,14 +99,15 @@ impl App {
         let version = self.request_version(id);
         match request::detail(&mut self.store, &s.actor(), id) {
             Ok(d) => {
-                let keep = self
-                    .roi_req
-                    .as_ref()
-                    .filter(|r| r.id == id)
-                    .map(|r| r.scroll);
+                let same = self.roi_req.as_ref().filter(|r| r.id == id);
+                let keep = same.map(|r| r.scroll);
+                // Opened from the batch screen, or reopened after a step while it was.
+                let from_batches =
+                    self.screen == ScreenId::Batches || same.is_some_and(|r| r.from_batches);
                 let extra = self.request_extra(&d, version);
                 let mut st = RoiRequestState::new(&d, &extra);
                 st.scroll = keep.unwrap_or(0).min(st.lines.len().saturating_sub(1));
+                st.from_batches = from_batches;
                 self.roi_req = Some(st);
                 self.enter(ScreenId::RoiRequest);
                 self.mark_roi_seen();

@@ -345,6 +345,9 @@ pub struct RoiRequestState {
     pub doc_to_review: Option<i64>,
     /// The request is from an oversight agency or law enforcement (AOD-06).
     pub agency: bool,
+    /// Opened from the batch screen (a patient of a multi-patient request): Back returns there
+    /// instead of to the queue. Set by the runtime, kept while the same request is reopened.
+    pub from_batches: bool,
 }
 
 /// The authorization form prefilled from the request: what is asked for, by whom, for what
@@ -799,6 +802,7 @@ impl RoiRequestState {
             doc_to_review: doc_to_review.filter(|_| !reviewable),
             agency: r.requester_type == crate::roi::RequesterType::Oversight
                 || r.requester_type == crate::roi::RequesterType::LawEnf,
+            from_batches: false,
         }
     }
 
@@ -1031,6 +1035,9 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::OpenLetters) => Effect::Roi(RoiAction::Letters { id }),
         Msg::Command(C::OpenRestrictions) => Effect::Roi(RoiAction::Restrictions { id }),
         Msg::Command(C::OpenRequestFiles) => Effect::Roi(RoiAction::RequestFiles { id }),
+        // A batch patient's request goes back to its batch (read again: its status may have
+        // moved); any other to the queue.
+        Msg::Command(C::Back) if s.from_batches => Effect::Roi(RoiAction::Batches),
         Msg::Command(C::Back) => Effect::Goto(ScreenId::RoiQueue),
         m => {
             scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);
