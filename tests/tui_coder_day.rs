@@ -1,8 +1,9 @@
 //! A coder's day at 80x24, all in the TUI (issue #13 "Done when"): read the whole discharge
 //! summary to its last line, code it, query another provider on the encounter (the
 //! consultant) from a template, see the answer arrive from another workstation at the next
-//! tick, complete coding, and re-review the encounter after a late note — the re-review list
-//! names the document, and clearing the flag is audited. Each step's audit rows are checked.
+//! tick, complete coding, and re-review the encounter after a late note — the note arrives
+//! through the HL7 importer (MDM^T02), which flags the coded encounter; the re-review list
+//! names the document, `ctrl-e` exports that list, and clearing the flag is audited. Each step's audit rows are checked.
 //! The keys pressed are counted per task (the README's keystroke table comes from here).
 //! Snapshots at 80x24 (`INSTA_UPDATE=always cargo test --test tui_coder_day`).
 
@@ -266,23 +267,52 @@ fn a_coders_day_in_the_tui_with_its_audit_rows() {
         "the completion is one audited change"
     );
 
-    // A late note: an addendum to the discharge summary arrives after coding.
-    desk.transact(&Actor::system("feed"), |tx, audit| {
-        tx.execute_batch(
-            "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, body)
-               VALUES (402, 40, '18842-5', 'Discharge summary addendum', 1, 'signed', '2026-03-09T09:00:00',
-                       '2026-03-09T09:30:00', 'ADDENDUM: pathology shows HER2-positive disease.');",
-        )?;
-        audit.record(Event::new(Action::Create, Subtype::Create, "document", 402));
-        Ok::<_, chartdesk::CoreError>(())
-    })
-    .expect("late note");
-    chartdesk::deficiency::rereview::flag_document(&mut desk, &mtech.actor(), 402, true)
-        .expect("flag");
+    // A late note: an addendum to the discharge summary arrives after coding, through the
+    // HL7 feed (MDM^T02), imported by the library function the CLI's `import hl7` uses. The
+    // importer flags the coded encounter for re-review, naming the document.
+    let late = db.parent().expect("dir").join("late-note.hl7");
+    std::fs::write(&late, late_note_mdm()).expect("write the late note");
+    let feed = Actor::system("feed");
+    let summary = chartdesk::import::import_hl7(&mut desk, &feed, &[late], &mut |_, _| {})
+        .expect("import the late note");
+    assert_eq!(summary.rejected(), 0, "{:?}", summary.files[0].result);
+    let doc = scalar(
+        k.app.store(),
+        "SELECT id FROM documents WHERE encounter_id = 40 AND title = 'Discharge summary addendum' AND source = 'hl7'",
+    );
+    let doc = doc
+        .trim_start_matches("Integer(")
+        .trim_end_matches(')')
+        .parse::<i64>()
+        .expect("the late note is imported once");
+    let flags =
+        chartdesk::deficiency::rereview::open_flags(k.app.store().conn(), "coding").expect("flags");
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!((flags[0].encounter_id, flags[0].document_id), (40, doc));
+    assert_eq!(flags[0].document, "Discharge summary addendum");
+    assert!(
+        flags[0].reason.contains("arrived after coding"),
+        "{}",
+        flags[0].reason
+    );
+    // Audited in the import's transaction: the document's creation and the flag, by the feed.
     assert_eq!(
         scalar(
             k.app.store(),
-            "SELECT count(*) FROM rereview_flags WHERE encounter_id = 40 AND desk = 'coding' AND cleared_at IS NULL"
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE username = '{}' AND entity_type = 'document' AND entity_id = '{doc}' AND action = 'C'",
+                feed.username
+            )
+        ),
+        "Integer(1)"
+    );
+    assert_eq!(
+        scalar(
+            k.app.store(),
+            &format!(
+                "SELECT count(*) FROM audit_log WHERE username = '{}' AND entity_type = 'rereview_flag' AND entity_id = '40' AND action = 'C' AND detail LIKE '%\"desk\":\"coding\"%'",
+                feed.username
+            )
         ),
         "Integer(1)"
     );
@@ -305,6 +335,27 @@ fn a_coders_day_in_the_tui_with_its_audit_rows() {
         "the document is named:\n{list}"
     );
     snap("coder_day_rereview_list", &list);
+    // ctrl-e writes what is on screen: the flags, the document named (audited like any export).
+    k.app
+        .handle_key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL));
+    let csv = exported_csv(k.app, "coding_rereview");
+    assert!(
+        csv.starts_with("Visit,MRN,Document,Document id,Why,Flagged")
+            && csv.contains(&format!(
+                "V0000040,MRN0000040,Discharge summary addendum,{doc},arrived after coding"
+            )),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        2,
+        "one flag, not the queue's rows:\n{csv}"
+    );
+    let detail = scalar(
+        k.app.store(),
+        "SELECT detail FROM audit_log WHERE action = 'R' AND subtype = 'export' AND entity_type = 'list' AND entity_id = 'coding_rereview' AND username = 'ccoder'",
+    );
+    assert!(detail.contains("MRN0000040"), "{detail}");
     // Enter opens the encounter on the workbench (coded: it can be reviewed or reopened).
     k.press(KeyCode::Enter);
     assert_eq!(k.app.screen(), ScreenId::Coding, "{:?}", k.app.status());
@@ -408,4 +459,53 @@ fn an_unanswered_query_shows_its_age_and_escalates_audited() {
         ),
         "Integer(1)"
     );
+}
+
+/// The late note as the HL7 feed sends it: MDM^T02 for visit V0000040 (patient matched by MRN,
+/// birth date and sex; Dr House by NPI), a signed discharge summary addendum (TXA-17 AU).
+fn late_note_mdm() -> String {
+    let seg = |id: &str, fields: &[(usize, &str)]| {
+        let n = fields.iter().map(|f| f.0).max().unwrap_or(0);
+        let mut v = vec![String::new(); n + 1];
+        v[0] = id.to_string();
+        for (i, x) in fields {
+            v[*i] = x.to_string();
+        }
+        v.join("|")
+    };
+    let house = "1234567893^House^Greg^^^^^^NPI";
+    [
+        "MSH|^~\\&|FEED|FAC|||20260310133000||MDM^T02|late-1|P|2.5".to_string(),
+        "EVN|T02|20260310133000".to_string(),
+        "PID|1||MRN0000040^^^FAC^MR||Rivera^Ana||19700304|F".to_string(),
+        seg("PV1", &[(1, "1"), (2, "I"), (19, "V0000040")]),
+        seg(
+            "TXA",
+            &[
+                (1, "1"),
+                (2, "DS^Discharge summary addendum"),
+                (3, "TX"),
+                (4, "20260309090000"),
+                (9, house),
+                (12, "ADD-40-1"),
+                (17, "AU"),
+                (22, &format!("{house}^^^^^^20260309093000")),
+            ],
+        ),
+        "OBX|1|TX|||ADDENDUM: pathology shows HER2-positive disease.".to_string(),
+    ]
+    .join("\r")
+        + "\r"
+}
+
+/// The file a `ctrl-e` just wrote (named in the status line), read back.
+fn exported_csv(app: &App, list: &str) -> String {
+    let status = app.status().unwrap_or_default().to_string();
+    let path = status
+        .split(" to ")
+        .nth(1)
+        .and_then(|p| p.strip_suffix(" (audited)"))
+        .unwrap_or_else(|| panic!("no export in the status: {status}"));
+    assert!(path.contains("exports") && path.contains(list), "{status}");
+    std::fs::read_to_string(path).expect("the exported file")
 }

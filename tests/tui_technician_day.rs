@@ -468,23 +468,52 @@ fn a_technicians_day_in_the_tui_with_its_audit_rows() {
         "the export names its MRNs and files: {detail}"
     );
 
-    // Re-review: a document arrives on the analysed chart; the queue's third list names it.
-    {
-        use chartdesk::audit::{Action, Actor, Event, Subtype};
+    // Re-review: a consultant's report arrives on the analysed chart through the HL7 feed
+    // (MDM^T02, imported by the library function the CLI's `import hl7` uses); the importer
+    // flags the encounter for the technician, and the queue's third list names the document.
+    let feed = chartdesk::audit::Actor::system("feed");
+    let late_doc = {
         let mut other = f_other(&k.f.app);
-        other
-            .transact(&Actor::system("feed"), |tx, audit| {
-                tx.execute_batch(
-                    "INSERT INTO documents(id, encounter_id, doc_type, title, author_id, status, service_at, signed_at, body)
-                       VALUES (203, 12, '11488-4', 'Late cardiology consult', 1, 'signed', '2026-11-19T15:00:00', '2026-11-19T16:00:00', 'Echo normal.');",
-                )?;
-                audit.record(Event::new(Action::Create, Subtype::Create, "document", 203));
-                Ok::<_, chartdesk::CoreError>(())
-            })
-            .expect("late document");
-        let t2 = accounts::login(&mut other, "tech2", PASSWORD).expect("tech2");
-        chartdesk::deficiency::rereview::flag_document(&mut other, &t2.actor(), 203, true)
-            .expect("flag");
+        let late = other.path().parent().expect("dir").join("late-consult.hl7");
+        std::fs::write(&late, late_consult_mdm()).expect("write the late report");
+        let summary = chartdesk::import::import_hl7(&mut other, &feed, &[late], &mut |_, _| {})
+            .expect("import the late report");
+        assert_eq!(summary.rejected(), 0, "{:?}", summary.files[0].result);
+        count(
+            &k.f.app,
+            "SELECT id FROM documents WHERE encounter_id = 12 AND title = 'Late cardiology consult' AND source = 'hl7'",
+        )
+        .trim_start_matches("Integer(")
+        .trim_end_matches(')')
+        .parse::<i64>()
+        .expect("the late report is imported once")
+    };
+    let flags = chartdesk::deficiency::rereview::open_flags(k.f.app.store().conn(), "analysis")
+        .expect("flags");
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(
+        (flags[0].encounter_id, flags[0].document_id),
+        (12, late_doc)
+    );
+    assert!(
+        flags[0].reason.contains("arrived after analysis"),
+        "{}",
+        flags[0].reason
+    );
+    // Audited in the import's transaction: the document's creation and the flag, by the feed.
+    for entity in ["document", "rereview_flag"] {
+        let id = if entity == "document" { late_doc } else { 12 };
+        assert_eq!(
+            count(
+                &k.f.app,
+                &format!(
+                    "SELECT count(*) FROM audit_log WHERE username = '{}' AND entity_type = '{entity}' AND entity_id = '{id}' AND action = 'C'",
+                    feed.username
+                )
+            ),
+            "Integer(1)",
+            "{entity}"
+        );
     }
     while k.f.app.screen() != ScreenId::Home {
         k.press(KeyCode::Esc);
@@ -508,6 +537,30 @@ fn a_technicians_day_in_the_tui_with_its_audit_rows() {
         "{list}"
     );
     snap("tech_day_rereview_list", &mut k.f.app);
+    // ctrl-e writes what is on screen: the flags, the document named (audited like any export).
+    k.f.app.handle_key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('e'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
+    let status = k.f.app.status().unwrap_or_default().to_string();
+    let path = status
+        .strip_prefix("exported 1 row(s) to ")
+        .and_then(|p| p.strip_suffix(" (audited)"))
+        .unwrap_or_else(|| panic!("one flag exported: {status}"));
+    assert!(path.contains("deficiency_rereview"), "{status}");
+    let csv = std::fs::read_to_string(path).expect("the exported file");
+    assert!(
+        csv.starts_with("Visit,MRN,Document,Document id,Why,Flagged")
+            && csv.contains(&format!(
+                "V2026002,MRN00077,Late cardiology consult,{late_doc},arrived after analysis"
+            )),
+        "{csv}"
+    );
+    let detail = count(
+        &k.f.app,
+        "SELECT detail FROM audit_log WHERE action = 'R' AND subtype = 'export' AND entity_type = 'list' AND entity_id = 'deficiency_rereview' AND username = 'tech1'",
+    );
+    assert!(detail.contains("MRN00077"), "{detail}");
     k.chr('R');
     k.chr('y');
     assert!(
@@ -519,7 +572,9 @@ fn a_technicians_day_in_the_tui_with_its_audit_rows() {
     assert_eq!(
         count(
             &k.f.app,
-            "SELECT cleared_by FROM rereview_flags WHERE document_id = 203 AND desk = 'analysis'"
+            &format!(
+                "SELECT cleared_by FROM rereview_flags WHERE document_id = {late_doc} AND desk = 'analysis'"
+            )
         ),
         "Text(\"tech1\")"
     );
@@ -535,6 +590,43 @@ fn a_technicians_day_in_the_tui_with_its_audit_rows() {
     for (task, n, t) in &k.counts {
         println!("  {n:>3} keys + {t:>2} typed  {task}");
     }
+}
+
+/// The late report as the HL7 feed sends it: MDM^T02 for visit V2026002 (patient matched by
+/// MRN, birth date and sex), a signed cardiology consult (TXA-2 CN, TXA-17 AU) by a
+/// consultant the feed introduces.
+fn late_consult_mdm() -> String {
+    let seg = |id: &str, fields: &[(usize, &str)]| {
+        let n = fields.iter().map(|f| f.0).max().unwrap_or(0);
+        let mut v = vec![String::new(); n + 1];
+        v[0] = id.to_string();
+        for (i, x) in fields {
+            v[*i] = x.to_string();
+        }
+        v.join("|")
+    };
+    [
+        "MSH|^~\\&|FEED|FAC|||20261121090000||MDM^T02|late-1|P|2.5".to_string(),
+        "EVN|T02|20261121090000".to_string(),
+        "PID|1||MRN00077^^^FAC^MR||Roe^Richard||19710708|M".to_string(),
+        seg("PV1", &[(1, "1"), (2, "I"), (19, "V2026002")]),
+        seg(
+            "TXA",
+            &[
+                (1, "1"),
+                (2, "CN^Late cardiology consult"),
+                (3, "TX"),
+                (4, "20261119150000"),
+                (9, "55^Chase^Robert"),
+                (12, "CONS-12-1"),
+                (17, "AU"),
+                (22, "55^Chase^Robert^^^^^^^^^^^^20261119160000"),
+            ],
+        ),
+        "OBX|1|TX|||Echo normal.".to_string(),
+    ]
+    .join("\r")
+        + "\r"
 }
 
 /// Another workstation on the app's database (same fixed clock).

@@ -212,6 +212,9 @@ impl Screen for QueueState {
         5
     }
     fn export(&self) -> Option<ListExport> {
+        if self.flags.on {
+            return Some(self.flags.export("deficiency_rereview"));
+        }
         Some(ListExport {
             name: "deficiency_queue",
             header: strings(&[
@@ -476,6 +479,9 @@ impl Screen for CodingQueueState {
         3
     }
     fn export(&self) -> Option<ListExport> {
+        if self.flags.on {
+            return Some(self.flags.export("coding_rereview"));
+        }
         Some(ListExport {
             name: "coding_queue",
             header: strings(&[

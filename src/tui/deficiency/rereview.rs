@@ -103,6 +103,30 @@ impl RereviewList {
         }
     }
 
+    /// `ctrl-e` while the queue shows this list: the flags on screen (issue #13: export
+    /// what is shown), not the queue rows under them. `name` is the file stem and audit label.
+    pub fn export(&self, name: &'static str) -> crate::tui::screen::ListExport {
+        let header = ["Visit", "MRN", "Document", "Document id", "Why", "Flagged"];
+        crate::tui::screen::ListExport {
+            name,
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.visit.clone(),
+                        f.mrn.clone(),
+                        f.document.clone(),
+                        f.document_id.to_string(),
+                        f.why.clone(),
+                        f.flagged.clone(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
     /// One line naming a flag in full (visit, document and why), above the list.
     pub fn describe(f: &FlagLine) -> String {
         format!(
