@@ -364,3 +364,85 @@ fn a_fhir_batch_bundle_commits_in_groups_and_a_transaction_bundle_stays_atomic()
     assert!(r.len() == 1 && r[0].contains("does not resolve"), "{r:?}");
     assert_eq!(count(&store, "SELECT count(*) FROM patients"), 600);
 }
+
+#[test]
+fn a_large_fhir_batch_is_streamed_with_forward_references_set_aside_and_bad_entries_listed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    // Files over fhir_transaction_max_mb are streamed (read entry by entry, never whole).
+    settings::set(&mut store, &actor(), "fhir_transaction_max_mb", "1").expect("setting");
+    settings::set(&mut store, &actor(), "import_write_ms", "1").expect("setting");
+    // Encounters first: each refers to a patient later in the file (set aside, then written).
+    let mut entries: Vec<serde_json::Value> = (0..600)
+        .map(|i| fhir_encounter(i, &format!("urn:uuid:p-{i}")))
+        .collect();
+    entries.extend((0..600).map(|i| {
+        let mut p = fhir_patient(i);
+        p["resource"]["text"] = serde_json::json!({"div": "x".repeat(2000)});
+        p
+    }));
+    // A bad entry after streaming began: listed on its own, the others go in.
+    let mut bad = fhir_patient(9999);
+    bad["resource"]["birthDate"] = serde_json::json!("not-a-date");
+    entries.push(bad);
+    let p = dir.path().join("stream.json");
+    let b = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+    let bytes = serde_json::to_vec(&b).expect("json");
+    assert!(bytes.len() > 1024 * 1024, "{}", bytes.len());
+    std::fs::write(&p, bytes).expect("write");
+    let s = import::import_fhir(
+        &mut store,
+        &actor(),
+        std::slice::from_ref(&p),
+        &mut |_, _| {},
+    )
+    .expect("run");
+    let st = s.files[0].result.as_ref().expect("imported");
+    assert_eq!(st.rejects.len(), 1, "{:?}", st.rejects);
+    assert!(
+        st.rejects[0]
+            .to_string()
+            .contains("entry 1200 (Patient/p9999), birthDate"),
+        "{:?}",
+        st.rejects
+    );
+    assert!(st.transactions > 1, "{st:?}");
+    assert_eq!(st.created, 1200);
+    assert_eq!(count(&store, "SELECT count(*) FROM patients"), 600);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.source_key = 'fhir:Encounter/e' || CAST(CAST(substr(p.mrn, 3) AS INTEGER) AS TEXT)"
+        ),
+        600,
+        "each encounter is linked to its own patient"
+    );
+    let audit = count(&store, "SELECT count(*) FROM audit_log");
+    let again = import::import_fhir(&mut store, &actor(), &[p], &mut |_, _| {}).expect("run");
+    assert_eq!((again.totals().created, again.totals().updated), (0, 0));
+    assert_eq!(again.rejected(), 1);
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
+
+    // Truncated mid-way: the entries before the break are in, the break is named.
+    let mut text = serde_json::to_string(
+        &serde_json::json!({"resourceType": "Bundle", "type": "batch",
+        "entry": (2000..2900).map(|i| {
+            let mut p = fhir_patient(i);
+            p["resource"]["text"] = serde_json::json!({"div": "x".repeat(2000)});
+            p
+        }).collect::<Vec<_>>()}),
+    )
+    .expect("json");
+    text.truncate(text.len() * 3 / 4);
+    let t = dir.path().join("cut.json");
+    std::fs::write(&t, text).expect("write");
+    let s = import::import_fhir(&mut store, &actor(), &[t], &mut |_, _| {}).expect("run");
+    let r = rejections(&s);
+    assert!(
+        r.len() == 1 && r[0].contains("truncated JSON") && r[0].contains("were imported"),
+        "{r:?}"
+    );
+    let more = count(&store, "SELECT count(*) FROM patients") - 600;
+    assert!(more > 200 && more < 900, "{more}");
+}

@@ -147,19 +147,29 @@ pub struct ClaimData {
 
 pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
 
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(rename = "resourceType")]
+    resource_type: Option<String>,
+    #[serde(rename = "type")]
+    ty: Option<String>,
+}
+
+impl Head {
+    fn is_transaction(&self) -> bool {
+        self.resource_type.as_deref() == Some("Bundle") && self.ty.as_deref() == Some("transaction")
+    }
+}
+
 /// Whether the file is a Bundle of type `transaction` (a scan that keeps nothing but the two
 /// top-level strings, for large files).
 pub fn is_transaction_bundle(bytes: &[u8]) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        #[serde(rename = "resourceType")]
-        resource_type: Option<String>,
-        #[serde(rename = "type")]
-        ty: Option<String>,
-    }
-    serde_json::from_slice::<Head>(bytes).is_ok_and(|h| {
-        h.resource_type.as_deref() == Some("Bundle") && h.ty.as_deref() == Some("transaction")
-    })
+    serde_json::from_slice::<Head>(bytes).is_ok_and(|h| h.is_transaction())
+}
+
+/// [`is_transaction_bundle`] over a reader (the file is scanned, never held).
+pub(super) fn is_transaction_reader(r: impl std::io::Read) -> bool {
+    serde_json::from_reader::<_, Head>(r).is_ok_and(|h| h.is_transaction())
 }
 
 /// Parse a FHIR JSON file (parse-only; used by the importer and the bench).
@@ -179,30 +189,69 @@ pub fn parse_fhir(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, Impor
 /// Entries of a Bundle, one at a time. `None` when the file is not a Bundle (or is invalid
 /// JSON: the whole-file parse then names the error).
 fn stream_bundle(bytes: &[u8], file: &str) -> Option<Result<Vec<ParsedResource>, ImportError>> {
+    let mut out = Vec::new();
+    let mut failed = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let r = stream_entries(&mut de, file, &mut |e| match e {
+        Ok(p) => {
+            out.push(p);
+            true
+        }
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    if let Some(e) = failed {
+        return Some(Err(e));
+    }
+    let rt = r.ok()?;
+    de.end().ok()?;
+    (rt.as_deref() == Some("Bundle")).then_some(Ok(out))
+}
+
+/// The JSON error of a file, with its line and column.
+pub(super) fn json_error(e: &serde_json::Error, file: &str) -> ImportError {
+    let what = if e.is_eof() {
+        "truncated JSON"
+    } else {
+        "invalid JSON"
+    };
+    ImportError::new(
+        file,
+        format!("line {}, column {}", e.line(), e.column()),
+        format!("{what}: {e}"),
+    )
+}
+
+/// Read a top-level JSON object, handing each `entry` of a Bundle to `sink` as soon as it is
+/// parsed (its JSON tree is dropped before the next entry is read). `sink` returns `false` to
+/// stop reading (the result is then an error). Returns the `resourceType`; the caller checks
+/// the end of input (`Deserializer::end`). Entries are streamed unless a `resourceType` other
+/// than Bundle came before them.
+pub(super) fn stream_entries<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    file: &str,
+    sink: &mut dyn FnMut(Result<ParsedResource, ImportError>) -> bool,
+) -> Result<Option<String>, serde_json::Error> {
     use serde::de::{
         DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
     };
-    use std::cell::RefCell;
 
-    struct Root<'a> {
+    struct Root<'a, 's> {
         file: &'a str,
-        failed: &'a RefCell<Option<ImportError>>,
+        sink: &'a mut (dyn FnMut(Result<ParsedResource, ImportError>) -> bool + 's),
     }
-    struct Entries<'a> {
+    struct Entries<'a, 's> {
         file: &'a str,
-        failed: &'a RefCell<Option<ImportError>>,
+        sink: &'a mut (dyn FnMut(Result<ParsedResource, ImportError>) -> bool + 's),
     }
-    struct Out {
-        resource_type: Option<String>,
-        entries: Option<Result<Vec<ParsedResource>, ()>>,
-    }
-    impl<'de> Visitor<'de> for Entries<'_> {
-        type Value = Vec<ParsedResource>;
+    impl<'de> Visitor<'de> for Entries<'_, '_> {
+        type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("an array of entries")
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             let mut i = 0;
             while let Some(e) = seq.next_element::<Value>()? {
                 let full_url = e.get("fullUrl").and_then(Value::as_str).map(str::to_string);
@@ -217,95 +266,51 @@ fn stream_bundle(bytes: &[u8], file: &str) -> Option<Result<Vec<ParsedResource>,
                     }),
                     Some(res) => parse_resource(res, i, full_url, self.file),
                 };
-                match parsed {
-                    Ok(p) => out.push(p),
-                    Err(err) => {
-                        *self.failed.borrow_mut() = Some(err);
-                        return Err(A::Error::custom("entry rejected"));
-                    }
+                drop(e);
+                if !(self.sink)(parsed) {
+                    return Err(A::Error::custom("stopped"));
                 }
                 i += 1;
             }
-            Ok(out)
+            Ok(())
         }
     }
-    impl<'de> DeserializeSeed<'de> for Entries<'_> {
-        type Value = Vec<ParsedResource>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_seq(self)
         }
     }
-    impl<'de> Visitor<'de> for Root<'_> {
-        type Value = Out;
+    impl<'de> Visitor<'de> for Root<'_, '_> {
+        type Value = Option<String>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a FHIR resource")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Out, A::Error> {
-            let mut out = Out {
-                resource_type: None,
-                entries: None,
-            };
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+            let mut rt: Option<String> = None;
             while let Some(k) = map.next_key::<String>()? {
                 match k.as_str() {
-                    "resourceType" => {
-                        out.resource_type = map.next_value::<Value>()?.as_str().map(str::to_string)
-                    }
-                    // Only a Bundle's entries are streamed; anything else is parsed whole.
-                    "entry" if out.resource_type.as_deref().is_none_or(|t| t == "Bundle") => {
-                        out.entries = Some(
-                            match map.next_value_seed(Entries {
-                                file: self.file,
-                                failed: self.failed,
-                            }) {
-                                Ok(v) => Ok(v),
-                                Err(e) if self.failed.borrow().is_some() => return Err(e),
-                                // Not an array (or a bad entry shape): leave it to the whole parse.
-                                Err(_) => return Err(A::Error::custom("entry is not an array")),
-                            },
-                        );
+                    "resourceType" => rt = map.next_value::<Value>()?.as_str().map(str::to_string),
+                    // Only a Bundle's entries are streamed.
+                    "entry" if rt.as_deref().is_none_or(|t| t == "Bundle") => {
+                        map.next_value_seed(Entries {
+                            file: self.file,
+                            sink: &mut *self.sink,
+                        })?;
                     }
                     _ => {
                         map.next_value::<IgnoredAny>()?;
                     }
                 }
             }
-            Ok(out)
+            Ok(rt)
         }
     }
-    let failed = RefCell::new(None);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let r = (&mut de).deserialize_map(Root {
-        file,
-        failed: &failed,
-    });
-    if let Some(e) = failed.into_inner() {
-        return Some(Err(e));
-    }
-    let out = r.ok()?;
-    de.end().ok()?;
-    if out.resource_type.as_deref() != Some("Bundle") {
-        return None;
-    }
-    match out.entries {
-        None => Some(Ok(Vec::new())),
-        Some(Ok(v)) => Some(Ok(v)),
-        Some(Err(())) => None,
-    }
+    (&mut *de).deserialize_map(Root { file, sink })
 }
 
-fn parse_whole(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
-        let what = if e.is_eof() {
-            "truncated JSON"
-        } else {
-            "invalid JSON"
-        };
-        ImportError::new(
-            file,
-            format!("line {}, column {}", e.line(), e.column()),
-            format!("{what}: {e}"),
-        )
-    })?;
+pub(super) fn parse_whole(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource>, ImportError> {
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| json_error(&e, file))?;
     let rt = root
         .get("resourceType")
         .and_then(Value::as_str)

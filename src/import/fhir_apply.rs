@@ -11,7 +11,7 @@
 //! unknown NPI creates a provider from the reference's display. Any other unresolved
 //! reference to a patient, encounter or practitioner rejects the file naming entry and field.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use super::fhir::{NPI_SYSTEM, ParsedResource, Resource};
@@ -34,138 +34,396 @@ pub(super) fn apply(
     atomic: bool,
     budget: Duration,
 ) -> Result<FileStats, FileFail> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut typed: HashMap<String, usize> = HashMap::new();
-    for (i, p) in parsed.iter().enumerate() {
-        if let Some(u) = &p.full_url {
-            index.insert(u.as_str(), i);
-        }
-        typed.insert(format!("{}/{}", p.resource_type, p.id), i);
-    }
-    let bundle = Bundle {
-        parsed,
-        index,
-        typed,
-    };
+    let mut bundle = Bundle::default();
     let mut st = State::default();
-    let mut skipped = FileStats::default();
     for p in parsed {
-        if matches!(p.data, Resource::Other) {
-            skipped.skipped += 1;
-            *st.skipped_types.entry(p.resource_type.clone()).or_default() += 1;
-        }
+        bundle.add(p);
+        st.count_skipped(p);
     }
-    for (t, n) in &st.skipped_types {
-        skipped
-            .notes
-            .push(format!("skipped {n} {t} resource(s): not imported"));
-    }
-    let mut order: Vec<usize> = (0..parsed.len()).collect();
+    let skipped = st.skipped_stats();
     if atomic || parsed.len() <= GROUP_START {
-        let mut s = write_group(store, actor, file, &bundle, &order, &mut st)?;
+        let all: Vec<&ParsedResource> = parsed.iter().collect();
+        let mut s = write_group(store, actor, file, &bundle, &all, &mut st, None)?;
         s.skipped += skipped.skipped;
         s.notes.extend(skipped.notes);
         return Ok(s);
     }
-    let rank = |t: &str| match t {
-        "Organization" => 0,
-        "Practitioner" => 1,
-        "Patient" => 2,
-        "Encounter" => 3,
-        _ => 4,
-    };
-    order.sort_by_key(|&i| (rank(&parsed[i].resource_type), i));
     let mut stats = skipped;
-    let (mut rest, mut size) = (&order[..], GROUP_START);
-    while !rest.is_empty() {
-        // A group holds one kind of resource (their costs differ): it ends where the rank does.
-        let r0 = rank(&parsed[rest[0]].resource_type);
-        let mut end = size.min(rest.len());
-        if let Some(k) = rest[..end]
-            .iter()
-            .position(|&i| rank(&parsed[i].resource_type) != r0)
-        {
-            end = k;
-        }
-        let group = &rest[..end];
-        let started = Instant::now();
-        match write_group(store, actor, file, &bundle, group, &mut st) {
-            Ok(s) => {
-                stats.created += s.created;
-                stats.updated += s.updated;
-                stats.unchanged += s.unchanged;
-                stats.discharges += s.discharges;
-                stats.notes.extend(s.notes);
-                stats.transactions += s.transactions;
-                stats.longest_write_ms = stats.longest_write_ms.max(s.longest_write_ms);
-            }
-            Err(FileFail::Rejected(e)) => {
-                // Its rows were rolled back: forget their ids (and cached MRNs, whose
-                // patient ids may be reused).
-                for i in group {
-                    st.ids.remove(i);
-                }
-                st.mrn.clear();
-                let first = group.iter().map(|&i| parsed[i].entry).min().unwrap_or(0);
-                let last = group.iter().map(|&i| parsed[i].entry).max().unwrap_or(0);
-                stats.rejects.push(ImportError::new(
-                    file,
-                    e.location.clone(),
-                    format!(
-                        "{} (the {} entries of its group, entries {first}..{last} in dependency order, were not imported)",
-                        e.message,
-                        group.len()
-                    ),
-                ));
-            }
-            Err(fatal) => return Err(fatal),
-        }
-        rest = &rest[group.len()..];
-        // Size the next group from this one's pace (at most doubling); a new kind of resource
-        // starts small again.
-        let took = started.elapsed().as_secs_f64().max(1e-4);
-        let fit = (group.len() as f64 * budget.as_secs_f64() / took) as usize;
-        size = if rest
-            .first()
-            .is_some_and(|&i| rank(&parsed[i].resource_type) != r0)
-        {
-            GROUP_FIRST_OF_KIND
-        } else {
-            fit.min(2 * group.len()).clamp(10, 5_000)
-        };
-        if !rest.is_empty() {
-            std::thread::sleep(crate::store::WRITER_PAUSE);
-        }
-    }
+    let order: Vec<&ParsedResource> = parsed.iter().collect();
+    apply_ranked(
+        store, actor, file, &bundle, &mut st, &mut stats, order, budget,
+    )?;
     Ok(stats)
 }
 
 /// Entries in the first group of a grouped Bundle (later groups are sized by time); a file
 /// with no more entries than this is written in one transaction.
-const GROUP_START: usize = 200;
+pub(super) const GROUP_START: usize = 200;
 
 /// Entries in the first group of each kind of resource after the first.
 const GROUP_FIRST_OF_KIND: usize = 25;
 
-/// One transaction over the entries `group` (bundle positions) of the file.
+fn rank(t: &str) -> u8 {
+    match t {
+        "Organization" => 0,
+        "Practitioner" => 1,
+        "Patient" => 2,
+        "Encounter" => 3,
+        _ => 4,
+    }
+}
+
+/// Write `order` in dependency order, in groups sized by pace (each group one kind of
+/// resource), adding counts and rejected groups to `stats`.
+#[allow(clippy::too_many_arguments)]
+fn apply_ranked(
+    store: &mut Store,
+    actor: &Actor,
+    file: &str,
+    bundle: &Bundle,
+    st: &mut State,
+    stats: &mut FileStats,
+    mut order: Vec<&ParsedResource>,
+    budget: Duration,
+) -> Result<(), FileFail> {
+    order.sort_by_key(|p| (rank(&p.resource_type), p.entry));
+    let (mut rest, mut size) = (&order[..], GROUP_START);
+    while !rest.is_empty() {
+        // A group holds one kind of resource (their costs differ): it ends where the rank does.
+        let r0 = rank(&rest[0].resource_type);
+        let mut end = size.min(rest.len());
+        if let Some(k) = rest[..end]
+            .iter()
+            .position(|p| rank(&p.resource_type) != r0)
+        {
+            end = k;
+        }
+        let group = &rest[..end];
+        let started = Instant::now();
+        let r = write_group(store, actor, file, bundle, group, st, None);
+        absorb(file, st, stats, group, r)?;
+        rest = &rest[group.len()..];
+        // Size the next group from this one's pace (at most doubling); a new kind of resource
+        // starts small again.
+        size = if rest.first().is_some_and(|p| rank(&p.resource_type) != r0) {
+            GROUP_FIRST_OF_KIND
+        } else {
+            next_size(group.len(), started, budget)
+        };
+        if !rest.is_empty() {
+            std::thread::sleep(crate::store::WRITER_PAUSE);
+        }
+    }
+    Ok(())
+}
+
+/// The next group's size from this one's pace (at most doubling).
+fn next_size(len: usize, started: Instant, budget: Duration) -> usize {
+    let took = started.elapsed().as_secs_f64().max(1e-4);
+    let fit = (len as f64 * budget.as_secs_f64() / took) as usize;
+    fit.min(2 * len).clamp(10, 5_000)
+}
+
+/// Add one group's outcome to the file's: its counts, or (rolled back) its reject.
+fn absorb(
+    file: &str,
+    st: &mut State,
+    stats: &mut FileStats,
+    group: &[&ParsedResource],
+    r: Result<FileStats, FileFail>,
+) -> Result<(), FileFail> {
+    match r {
+        Ok(s) => {
+            stats.created += s.created;
+            stats.updated += s.updated;
+            stats.unchanged += s.unchanged;
+            stats.discharges += s.discharges;
+            stats.notes.extend(s.notes);
+            stats.transactions += s.transactions;
+            stats.longest_write_ms = stats.longest_write_ms.max(s.longest_write_ms);
+        }
+        Err(FileFail::Rejected(e)) => {
+            // Its rows were rolled back: forget their ids (and cached MRNs, whose
+            // patient ids may be reused).
+            for p in group {
+                st.ids.remove(&p.entry);
+            }
+            st.mrn.clear();
+            let first = group.iter().map(|p| p.entry).min().unwrap_or(0);
+            let last = group.iter().map(|p| p.entry).max().unwrap_or(0);
+            stats.rejects.push(ImportError::new(
+                file,
+                e.location.clone(),
+                format!(
+                    "{} (the {} entries of its group, entries {first}..{last} in dependency order, were not imported)",
+                    e.message,
+                    group.len()
+                ),
+            ));
+        }
+        Err(fatal) => return Err(fatal),
+    }
+    Ok(())
+}
+
+/// A Bundle (batch, collection, searchset) written while it is read: entries arrive in
+/// chunks ([`Streamed::feed`]) and are written in file order, in groups of about `budget` of
+/// work, so memory holds one group plus the small reference index (fullUrl and `Type/id` →
+/// entry), never the file. An entry whose reference points to an entry not written yet (later
+/// in the file, or itself waiting) is set aside and written at the end, in dependency order
+/// ([`Streamed::finish`]), when everything it can refer to has been seen.
+pub(super) struct Streamed {
+    file: String,
+    budget: Duration,
+    bundle: Bundle,
+    st: State,
+    stats: FileStats,
+    pending: std::collections::VecDeque<ParsedResource>,
+    /// Entries set aside (their positions are in `waiting`).
+    spill: Vec<ParsedResource>,
+    waiting: HashSet<usize>,
+    size: usize,
+}
+
+impl Streamed {
+    pub(super) fn new(file: &str, budget: Duration) -> Self {
+        Streamed {
+            file: file.to_string(),
+            budget,
+            bundle: Bundle::default(),
+            st: State::default(),
+            stats: FileStats::default(),
+            pending: Default::default(),
+            spill: Vec::new(),
+            waiting: HashSet::new(),
+            size: GROUP_START,
+        }
+    }
+
+    /// An entry that could not be parsed: listed, the others go on.
+    pub(super) fn reject(&mut self, e: ImportError) {
+        self.stats.rejects.push(e);
+    }
+
+    /// Take more entries (in file order); write every full group.
+    pub(super) fn feed(
+        &mut self,
+        store: &mut Store,
+        actor: &Actor,
+        entries: Vec<ParsedResource>,
+    ) -> Result<(), FileFail> {
+        for p in entries {
+            self.bundle.add(&p);
+            self.st.count_skipped(&p);
+            self.pending.push_back(p);
+        }
+        while self.pending.len() >= self.size {
+            self.next_group(store, actor)?;
+        }
+        Ok(())
+    }
+
+    fn next_group(&mut self, store: &mut Store, actor: &Actor) -> Result<(), FileFail> {
+        let n = self.size.min(self.pending.len());
+        let group: Vec<ParsedResource> = self.pending.drain(..n).collect();
+        let refs: Vec<&ParsedResource> = group.iter().collect();
+        let started = Instant::now();
+        let wait = Wait {
+            waiting: &self.waiting,
+            before: refs.first().map_or(0, |p| p.entry),
+        };
+        let mut set_aside = HashSet::new();
+        let r = write_group(
+            store,
+            actor,
+            &self.file,
+            &self.bundle,
+            &refs,
+            &mut self.st,
+            Some((&wait, &mut set_aside)),
+        );
+        let written: Vec<&ParsedResource> = refs
+            .iter()
+            .copied()
+            .filter(|p| !set_aside.contains(&p.entry))
+            .collect();
+        // A rejected group is listed and the file goes on; only a fatal error stops it.
+        absorb(&self.file, &mut self.st, &mut self.stats, &written, r)?;
+        self.size = next_size(written.len().max(1), started, self.budget);
+        for p in group {
+            if set_aside.contains(&p.entry) {
+                self.waiting.insert(p.entry);
+                self.spill.push(p);
+            }
+        }
+        if !self.pending.is_empty() {
+            std::thread::sleep(crate::store::WRITER_PAUSE);
+        }
+        Ok(())
+    }
+
+    /// The end of the file: write what is left, then the entries set aside.
+    pub(super) fn finish(
+        mut self,
+        store: &mut Store,
+        actor: &Actor,
+    ) -> Result<FileStats, FileFail> {
+        while !self.pending.is_empty() {
+            self.next_group(store, actor)?;
+        }
+        let spill = std::mem::take(&mut self.spill);
+        if !spill.is_empty() {
+            self.waiting.clear();
+            let order: Vec<&ParsedResource> = spill.iter().collect();
+            apply_ranked(
+                store,
+                actor,
+                &self.file,
+                &self.bundle,
+                &mut self.st,
+                &mut self.stats,
+                order,
+                self.budget,
+            )?;
+        }
+        let skipped = self.st.skipped_stats();
+        self.stats.skipped += skipped.skipped;
+        self.stats.notes.extend(skipped.notes);
+        Ok(self.stats)
+    }
+}
+
+/// Which positions a streamed group may refer to: those before it (written, or set aside:
+/// `waiting`) and its own; later ones are not written yet.
+struct Wait<'a> {
+    waiting: &'a HashSet<usize>,
+    before: usize,
+}
+
+/// The references of a resource that must resolve before it is written: (reference, wanted
+/// type when known).
+fn refs_of(p: &ParsedResource) -> Vec<(&str, Option<&'static str>)> {
+    let mut out: Vec<(&str, Option<&'static str>)> = Vec::new();
+    match &p.data {
+        Resource::Encounter(d) => {
+            out.push((&d.subject, Some("Patient")));
+            if let Some((r, _)) = &d.attending {
+                out.push((r, Some("Practitioner")));
+            }
+        }
+        Resource::Fact(d) => {
+            out.push((&d.subject, Some("Patient")));
+            out.extend(d.encounter.as_deref().map(|e| (e, Some("Encounter"))));
+            out.extend(d.performer.as_deref().map(|e| (e, Some("Practitioner"))));
+        }
+        Resource::Document(d) => {
+            out.push((&d.encounter, Some("Encounter")));
+            out.extend(d.author.as_deref().map(|e| (e, Some("Practitioner"))));
+            out.extend(
+                d.authenticator
+                    .as_deref()
+                    .map(|e| (e, Some("Practitioner"))),
+            );
+            out.extend(
+                d.replaces
+                    .iter()
+                    .map(|e| (e.as_str(), Some("DocumentReference"))),
+            );
+        }
+        Resource::Order(d) => {
+            out.push((&d.encounter, Some("Encounter")));
+            out.push((&d.subject, Some("Patient")));
+            for r in [&d.requester, &d.performer].into_iter().flatten() {
+                let want = r.starts_with("Practitioner").then_some("Practitioner");
+                out.push((r, want));
+            }
+        }
+        Resource::Claim(c) if c.total_cents.is_some() => {
+            out.extend(c.encounters.iter().map(|e| (e.as_str(), Some("Encounter"))));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The positions of `group` to set aside: an entry is written now when each of its references
+/// resolves to an entry before the group that is not waiting, to one of the group's entries
+/// that is not set aside, to an existing row (`in_db`), or is a conditional NPI reference.
+fn set_aside(
+    bundle: &Bundle,
+    group: &[&ParsedResource],
+    wait: &Wait<'_>,
+    in_db: &mut dyn FnMut(&str, &str) -> Result<bool, FileFail>,
+) -> Result<HashSet<usize>, FileFail> {
+    let in_group: HashSet<usize> = group.iter().map(|p| p.entry).collect();
+    let mut aside: HashSet<usize> = HashSet::new();
+    let mut order: Vec<&ParsedResource> = group.to_vec();
+    order.sort_by_key(|p| (rank(&p.resource_type), p.entry));
+    loop {
+        let mut changed = false;
+        for p in &order {
+            if aside.contains(&p.entry) {
+                continue;
+            }
+            let mut ready = true;
+            for (r, want) in refs_of(p) {
+                ready = match bundle.position(r) {
+                    Some(i) if in_group.contains(&i) => !aside.contains(&i),
+                    Some(i) => i < wait.before && !wait.waiting.contains(&i),
+                    None if conditional_npi(r).is_some() => true,
+                    None => match want {
+                        Some(t) => in_db(r, t)?,
+                        None => false,
+                    },
+                };
+                if !ready {
+                    break;
+                }
+            }
+            if !ready {
+                aside.insert(p.entry);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(aside);
+        }
+    }
+}
+
+/// One transaction over the entries `group` of the file. When streaming (`wait`), entries
+/// whose references are not written yet are left out and their positions put in the set.
 fn write_group(
     store: &mut Store,
     actor: &Actor,
     file: &str,
-    bundle: &Bundle<'_>,
-    group: &[usize],
+    bundle: &Bundle,
+    group: &[&ParsedResource],
     st: &mut State,
+    wait: Option<(&Wait<'_>, &mut HashSet<usize>)>,
 ) -> Result<FileStats, FileFail> {
-    let parsed = bundle.parsed;
-    let in_group: std::collections::HashSet<usize> = group.iter().copied().collect();
     in_file_tx(store, actor, file, |w| {
+        let kept: Vec<&ParsedResource>;
+        let group = match wait {
+            None => group,
+            Some((wait, aside)) => {
+                *aside = set_aside(bundle, group, wait, &mut |r, want| bundle.in_db(w, r, want))?;
+                kept = group
+                    .iter()
+                    .copied()
+                    .filter(|p| !aside.contains(&p.entry))
+                    .collect();
+                &kept[..]
+            }
+        };
+        let in_group: HashSet<usize> = group.iter().map(|p| p.entry).collect();
         for (pass, want) in ["Organization", "Practitioner", "Patient"]
             .iter()
             .enumerate()
         {
             for (i, p) in group
                 .iter()
-                .map(|&i| (i, &parsed[i]))
+                .map(|&p| (p.entry, p))
                 .filter(|(_, p)| p.resource_type == *want)
             {
                 let origin = Origin {
@@ -252,7 +510,7 @@ fn write_group(
         }
         // Claims: total charges per encounter (all claims that name it, summed).
         let mut charges: HashMap<Target, i64> = HashMap::new();
-        for p in group.iter().map(|&i| &parsed[i]) {
+        for p in group.iter().copied() {
             if let Resource::Claim(c) = &p.data
                 && let Some(cents) = c.total_cents
             {
@@ -263,7 +521,7 @@ fn write_group(
                 }
             }
         }
-        for (i, p) in group.iter().map(|&i| (i, &parsed[i])) {
+        for (i, p) in group.iter().map(|&p| (p.entry, p)) {
             let Resource::Encounter(d) = &p.data else {
                 continue;
             };
@@ -358,8 +616,8 @@ fn write_group(
                 )?;
             }
         }
-        let mut replaced: Vec<usize> = Vec::new();
-        for (i, p) in group.iter().map(|&i| (i, &parsed[i])) {
+        let mut replaced: Vec<&ParsedResource> = Vec::new();
+        for (i, p) in group.iter().map(|&p| (p.entry, p)) {
             let at = p.at();
             let origin = Origin {
                 at: &at,
@@ -458,7 +716,7 @@ fn write_group(
                     )?;
                     st.ids.insert(i, doc_id);
                     if !d.replaces.is_empty() {
-                        replaced.push(i);
+                        replaced.push(p);
                     }
                 }
                 Resource::Order(d) => {
@@ -511,8 +769,7 @@ fn write_group(
         }
         // relatesTo replaces: the older version is superseded, never chased (after every
         // document of the group is in, so the order of entries does not matter).
-        for i in replaced {
-            let p = &parsed[i];
+        for p in replaced {
             let Resource::Document(d) = &p.data else {
                 continue;
             };
@@ -636,12 +893,36 @@ impl State {
         self.mrn.insert(patient, m.clone());
         Ok(m)
     }
+
+    fn count_skipped(&mut self, p: &ParsedResource) {
+        if matches!(p.data, Resource::Other) {
+            *self
+                .skipped_types
+                .entry(p.resource_type.clone())
+                .or_default() += 1;
+        }
+    }
+
+    /// The skipped (not imported) resources, counted and explained.
+    fn skipped_stats(&self) -> FileStats {
+        let mut s = FileStats::default();
+        for (t, n) in &self.skipped_types {
+            s.skipped += n;
+            s.notes
+                .push(format!("skipped {n} {t} resource(s): not imported"));
+        }
+        s
+    }
 }
 
-struct Bundle<'p> {
-    parsed: &'p [ParsedResource],
-    index: HashMap<&'p str, usize>,
-    typed: HashMap<String, usize>,
+/// The file's reference index: `fullUrl` and `Type/id` → entry position, and each position's
+/// resource type (interned). It holds no resource, so it stays small for a large file.
+#[derive(Default)]
+struct Bundle {
+    index: HashMap<Box<str>, usize>,
+    typed: HashMap<Box<str>, usize>,
+    types: Vec<u16>,
+    names: Vec<String>,
 }
 
 fn table_of(ty: &str) -> &'static str {
@@ -654,7 +935,53 @@ fn table_of(ty: &str) -> &'static str {
     }
 }
 
-impl Bundle<'_> {
+impl Bundle {
+    fn add(&mut self, p: &ParsedResource) {
+        if let Some(u) = &p.full_url {
+            self.index.insert(u.as_str().into(), p.entry);
+        }
+        self.typed
+            .insert(format!("{}/{}", p.resource_type, p.id).into(), p.entry);
+        let t = match self.names.iter().position(|n| *n == p.resource_type) {
+            Some(t) => t,
+            None => {
+                self.names.push(p.resource_type.clone());
+                self.names.len() - 1
+            }
+        };
+        if self.types.len() <= p.entry {
+            self.types.resize(p.entry + 1, u16::MAX);
+        }
+        self.types[p.entry] = u16::try_from(t).unwrap_or(u16::MAX);
+    }
+
+    fn type_of(&self, pos: usize) -> &str {
+        self.types
+            .get(pos)
+            .and_then(|&t| self.names.get(usize::from(t)))
+            .map_or("(unknown)", String::as_str)
+    }
+
+    /// The position of the entry a reference points to (`fullUrl`, else `Type/id`).
+    fn position(&self, reference: &str) -> Option<usize> {
+        self.index.get(reference).copied().or_else(|| {
+            let mut parts = reference.rsplit('/');
+            let id = parts.next()?;
+            let ty = parts.next()?;
+            self.typed.get(format!("{ty}/{id}").as_str()).copied()
+        })
+    }
+
+    /// Whether a `Type/id` reference names a row already imported.
+    fn in_db(&self, w: &Writer<'_, '_>, reference: &str, want: &str) -> Result<bool, FileFail> {
+        let Some(rest) = reference.strip_prefix(&format!("{want}/")) else {
+            return Ok(false);
+        };
+        let key = format!("fhir:{want}/{rest}");
+        Ok(w.find(table_of(want), "source_key", &key, reference)?
+            .is_some())
+    }
+
     /// Resolve a reference to a bundle position or an existing row; unresolved → reject.
     fn resolve(
         &self,
@@ -665,14 +992,8 @@ impl Bundle<'_> {
         field: &str,
     ) -> Result<Target, FileFail> {
         let at = format!("{}, {field}", from.at());
-        let pos = self.index.get(reference).copied().or_else(|| {
-            let mut parts = reference.rsplit('/');
-            let id = parts.next()?;
-            let ty = parts.next()?;
-            self.typed.get(&format!("{ty}/{id}")).copied()
-        });
-        if let Some(i) = pos {
-            let ty = &self.parsed[i].resource_type;
+        if let Some(i) = self.position(reference) {
+            let ty = self.type_of(i);
             if ty != want {
                 return Err(w.reject(
                     &at,
@@ -764,7 +1085,7 @@ impl Bundle<'_> {
     /// The resource type a reference points to inside this bundle, if it does.
     fn target_type(&self, reference: &str) -> Option<&str> {
         let i = self.index.get(reference).copied()?;
-        Some(self.parsed[i].resource_type.as_str())
+        Some(self.type_of(i))
     }
 
     /// The `display` next to a reference string inside the resource's JSON, if any.

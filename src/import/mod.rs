@@ -4,9 +4,10 @@
 //! - **Short writes.** No import holds the write lock for long: an HL7 file is streamed
 //!   message by message and its messages commit in groups of about `import_write_ms` of work,
 //!   each message all-or-nothing (a bad message is rejected and listed with file, message,
-//!   line and reason; the others go in). A FHIR file is parsed whole (within
-//!   `import_max_file_mb`) and written in one transaction, all-or-nothing; a transaction Bundle
-//!   over `fhir_transaction_max_mb` is rejected.
+//!   line and reason; the others go in). A large FHIR Bundle (batch, collection, searchset) is
+//!   streamed entry by entry and committed in groups likewise (`fhir_stream`); a small file is
+//!   parsed whole, and a transaction Bundle is written in one transaction, all-or-nothing (over
+//!   `fhir_transaction_max_mb` it is rejected).
 //! - **Every path is answered.** Folders are walked without following a symlink loop; a FIFO,
 //!   socket or device is skipped with its reason and an unreadable folder is listed, and the
 //!   run goes on. A database failure (disk full, I/O) stops the run, and the summary of what
@@ -29,6 +30,7 @@ pub mod fhir;
 mod fhir_apply;
 mod fhir_doc;
 mod fhir_link;
+mod fhir_stream;
 pub mod hl7;
 mod hl7_apply;
 pub mod hl7_feed;
@@ -238,32 +240,7 @@ pub fn import_fhir(
     crate::accounts::authorize(store, actor, Perm::Administer, "import", "fhir")?;
     let limits = Limits::read(store)?;
     let files = collect_files(paths, &["json"])?;
-    let max_tx = limits.max_transaction_bytes;
-    let budget = limits.write_budget;
-    run(
-        store,
-        actor,
-        &files,
-        &limits,
-        progress,
-        |bytes, name| {
-            let atomic = fhir::is_transaction_bundle(bytes);
-            if atomic && bytes.len() as u64 > max_tx {
-                return Err(ImportError::new(
-                    name,
-                    "",
-                    format!(
-                        "transaction Bundle is {} bytes; a transaction is applied atomically and the limit is {max_tx} bytes (setting fhir_transaction_max_mb): split it, or send it as a batch",
-                        bytes.len()
-                    ),
-                ));
-            }
-            parse_fhir(bytes, name).map(|p| (p, atomic))
-        },
-        |store, actor, name, (parsed, atomic)| {
-            fhir_apply::apply(store, actor, name, parsed, *atomic, budget)
-        },
-    )
+    fhir_stream::run(store, actor, &files, &limits, progress)
 }
 
 /// Import HL7 v2 files (`*.hl7`, `*.txt` when walking folders): one or many messages, MLLP
@@ -321,70 +298,6 @@ impl From<ImportError> for FileFail {
     }
 }
 
-/// The import driver, in two stages on two threads: a reader thread reads and parses file
-/// N+1 (pure work, no database) while this thread writes file N in its own transaction.
-/// Files are written strictly in order and at most two parsed files wait in memory. A fatal
-/// store error stops the batch: the reader sees the closed channel and stops too.
-fn run<P: Send>(
-    store: &mut Store,
-    actor: &Actor,
-    files: &[Entry],
-    limits: &Limits,
-    progress: &mut dyn FnMut(usize, usize),
-    parse: impl Fn(&[u8], &str) -> Result<P, ImportError> + Sync,
-    mut apply: impl FnMut(&mut Store, &Actor, &str, &P) -> Result<FileStats, FileFail>,
-) -> Result<ImportSummary, CoreError> {
-    let total = files.len();
-    progress(0, total);
-    std::thread::scope(|scope| {
-        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(2);
-        let parse = &parse;
-        let max = limits.max_file_bytes;
-        scope.spawn(move || {
-            for entry in files {
-                let (file, name, parsed) = match entry {
-                    Ok(file) => {
-                        let name = display_name(file);
-                        let parsed = open_file(file, &name, max)
-                            .and_then(|f| read_all(f, &name))
-                            .and_then(|bytes| parse(&bytes, &name));
-                        (file, name, parsed)
-                    }
-                    Err((file, e)) => (file, display_name(file), Err(e.clone())),
-                };
-                if parsed_tx.send((file, name, parsed)).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut out = Vec::with_capacity(total);
-        for (i, (file, name, parsed)) in parsed_rx.into_iter().enumerate() {
-            let result = match parsed {
-                Err(e) => Err(e),
-                Ok(p) => match apply(store, actor, &name, &p) {
-                    Ok(s) => Ok(s),
-                    Err(FileFail::Rejected(e)) => Err(e),
-                    Err(FileFail::Fatal(e)) => {
-                        return Ok(ImportSummary {
-                            files: out,
-                            stopped: Some(format!("{}: {e}", display_name(file))),
-                        });
-                    }
-                },
-            };
-            out.push(FileOutcome {
-                file: file.clone(),
-                result,
-            });
-            progress(i + 1, total);
-        }
-        Ok(ImportSummary {
-            files: out,
-            stopped: None,
-        })
-    })
-}
-
 /// Open a file to import: only a regular file (a FIFO would block for ever, a device never
 /// ends), within the size limit. The checks are made on the opened handle, so a path swapped
 /// after the walk is still checked.
@@ -411,14 +324,6 @@ pub(crate) fn open_file(path: &Path, name: &str, max: u64) -> Result<std::fs::Fi
         ));
     }
     Ok(file)
-}
-
-fn read_all(mut f: std::fs::File, name: &str) -> Result<Vec<u8>, ImportError> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    f.read_to_end(&mut bytes)
-        .map_err(|e| ImportError::new(name, "", format!("cannot read: {e}")))?;
-    Ok(bytes)
 }
 
 fn not_regular(name: &str, t: &std::fs::FileType) -> ImportError {

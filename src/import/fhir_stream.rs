@@ -1,0 +1,269 @@
+//! The FHIR import driver: a reader thread reads and parses the files in order while this
+//! thread writes them. A small file (within [`STREAM_FROM`] and `fhir_transaction_max_mb`) is
+//! read whole and applied as before (see `fhir_apply::apply`). A larger file is scanned for
+//! its Bundle type first: a transaction Bundle is read whole when it is within
+//! `fhir_transaction_max_mb` (it is atomic) and rejected otherwise; any other Bundle is
+//! streamed: its entries are parsed one at a time and sent in chunks to the writer, which
+//! commits them in groups (`fhir_apply::Streamed`). Memory is bounded by the chunk queue, one
+//! group and the reference index, whatever the file's size.
+
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::path::Path;
+use std::sync::mpsc::SyncSender;
+
+use super::fhir::{self, ParsedResource};
+use super::fhir_apply::{self, Streamed};
+use super::{Entry, FileFail, FileOutcome, ImportError, ImportSummary, Limits, display_name};
+use crate::audit::Actor;
+use crate::error::CoreError;
+use crate::store::Store;
+
+/// Files larger than this (or than `fhir_transaction_max_mb`, if smaller) are streamed.
+const STREAM_FROM: u64 = 4 * 1024 * 1024;
+
+/// Entries per chunk sent from the reader to the writer.
+const CHUNK: usize = 256;
+
+/// Entries a streamed file must have before its first group is written: a Bundle with no
+/// more entries is written whole (one transaction, all-or-nothing) as a small file is.
+const WHOLE_UP_TO: usize = fhir_apply::GROUP_START;
+
+enum Ev {
+    /// The whole file, parsed (or rejected): (entries, transaction Bundle).
+    Whole(Result<(Vec<ParsedResource>, bool), ImportError>),
+    /// The next entries of a streamed file.
+    Chunk(Vec<ParsedResource>),
+    /// An entry of a streamed file that could not be parsed.
+    Bad(ImportError),
+    /// The end of a streamed file (with the reason it ended early, if it did).
+    End(Option<ImportError>),
+}
+
+pub(super) fn run(
+    store: &mut Store,
+    actor: &Actor,
+    files: &[Entry],
+    limits: &Limits,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportSummary, CoreError> {
+    let total = files.len();
+    progress(0, total);
+    let budget = limits.write_budget;
+    let (max, max_tx) = (limits.max_file_bytes, limits.max_transaction_bytes);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Ev>(4);
+        scope.spawn(move || {
+            for entry in files {
+                let ok = match entry {
+                    Ok(file) => read_file(file, &display_name(file), max, max_tx, &tx),
+                    Err((_, e)) => tx.send(Ev::Whole(Err(e.clone()))).is_ok(),
+                };
+                if !ok {
+                    break;
+                }
+            }
+        });
+        let mut out = Vec::with_capacity(total);
+        let mut rx = rx.into_iter();
+        for entry in files {
+            let file = match entry {
+                Ok(f) => f,
+                Err((f, _)) => f,
+            };
+            let name = display_name(file);
+            let Some(ev) = rx.next() else { break };
+            let result = match ev {
+                Ev::Whole(Err(e)) => Err(FileFail::Rejected(e)),
+                Ev::Whole(Ok((parsed, atomic))) => {
+                    fhir_apply::apply(store, actor, &name, &parsed, atomic, budget)
+                }
+                Ev::Chunk(first) => stream(store, actor, &name, budget, first, &mut rx),
+                Ev::Bad(e) | Ev::End(Some(e)) => Err(FileFail::Rejected(e)),
+                Ev::End(None) => Ok(Default::default()),
+            };
+            let result = match result {
+                Ok(s) => Ok(s),
+                Err(FileFail::Rejected(e)) => Err(e),
+                Err(FileFail::Fatal(e)) => {
+                    return Ok(ImportSummary {
+                        files: out,
+                        stopped: Some(format!("{name}: {e}")),
+                    });
+                }
+            };
+            out.push(FileOutcome {
+                file: file.clone(),
+                result,
+            });
+            progress(out.len(), total);
+        }
+        Ok(ImportSummary {
+            files: out,
+            stopped: None,
+        })
+    })
+}
+
+/// Write a streamed file: its chunks until its end.
+fn stream(
+    store: &mut Store,
+    actor: &Actor,
+    name: &str,
+    budget: std::time::Duration,
+    first: Vec<ParsedResource>,
+    rx: &mut impl Iterator<Item = Ev>,
+) -> Result<super::FileStats, FileFail> {
+    let mut s = Streamed::new(name, budget);
+    s.feed(store, actor, first)?;
+    loop {
+        match rx.next() {
+            Some(Ev::Chunk(v)) => s.feed(store, actor, v)?,
+            Some(Ev::Bad(e)) => s.reject(e),
+            Some(Ev::End(stop)) => {
+                if let Some(e) = stop {
+                    s.reject(e);
+                }
+                return s.finish(store, actor);
+            }
+            // The reader sends nothing else inside a file; it only stops early on a closed
+            // channel.
+            Some(Ev::Whole(_)) | None => {
+                return Err(FileFail::Rejected(ImportError::new(
+                    name,
+                    "",
+                    "the file's reader stopped before its end",
+                )));
+            }
+        }
+    }
+}
+
+/// A file reader that skips a UTF-8 byte-order mark.
+fn reader(f: &std::fs::File) -> std::io::Result<BufReader<&std::fs::File>> {
+    let mut r = BufReader::with_capacity(256 * 1024, f);
+    if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        r.consume(3);
+    }
+    Ok(r)
+}
+
+/// Read one file and send its events; `false` when the writer has gone.
+fn read_file(path: &Path, name: &str, max: u64, max_tx: u64, tx: &SyncSender<Ev>) -> bool {
+    let whole = |r: Result<(Vec<ParsedResource>, bool), ImportError>| tx.send(Ev::Whole(r)).is_ok();
+    let cannot = |e: std::io::Error| ImportError::new(name, "", format!("cannot read: {e}"));
+    let f = match super::open_file(path, name, max) {
+        Ok(f) => f,
+        Err(e) => return whole(Err(e)),
+    };
+    let len = match f.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return whole(Err(cannot(e))),
+    };
+    let read_whole = |mut f: &std::fs::File| -> Result<Vec<u8>, ImportError> {
+        let mut bytes = Vec::new();
+        f.rewind().map_err(cannot)?;
+        f.read_to_end(&mut bytes).map_err(cannot)?;
+        Ok(bytes)
+    };
+    if len <= STREAM_FROM.min(max_tx) {
+        return whole(read_whole(&f).and_then(|bytes| {
+            let atomic = fhir::is_transaction_bundle(&bytes);
+            fhir::parse_fhir(&bytes, name).map(|p| (p, atomic))
+        }));
+    }
+    // Larger: is it a transaction Bundle? (a scan that keeps nothing)
+    let atomic = match reader(&f) {
+        Ok(r) => fhir::is_transaction_reader(r),
+        Err(e) => return whole(Err(cannot(e))),
+    };
+    if atomic {
+        if len > max_tx {
+            return whole(Err(ImportError::new(
+                name,
+                "",
+                format!(
+                    "transaction Bundle is {len} bytes; a transaction is applied atomically and the limit is {max_tx} bytes (setting fhir_transaction_max_mb): split it, or send it as a batch"
+                ),
+            )));
+        }
+        return whole(
+            read_whole(&f).and_then(|bytes| fhir::parse_fhir(&bytes, name).map(|p| (p, true))),
+        );
+    }
+    let r = match (&f).rewind().and_then(|()| reader(&f)) {
+        Ok(r) => r,
+        Err(e) => return whole(Err(cannot(e))),
+    };
+    // Entries are held until there are more than WHOLE_UP_TO: a small Bundle (or a parse
+    // error before then) is answered whole, as a small file is.
+    let mut held: Vec<ParsedResource> = Vec::new();
+    let mut streaming = false;
+    let mut gone = false;
+    let mut first_error: Option<ImportError> = None;
+    let mut de = serde_json::Deserializer::from_reader(r);
+    let res = fhir::stream_entries(&mut de, name, &mut |e| {
+        match e {
+            Ok(p) => {
+                held.push(p);
+                if (streaming && held.len() >= CHUNK) || (!streaming && held.len() > WHOLE_UP_TO) {
+                    streaming = true;
+                    if tx.send(Ev::Chunk(std::mem::take(&mut held))).is_err() {
+                        gone = true;
+                        return false;
+                    }
+                }
+            }
+            Err(e) if streaming => {
+                if tx.send(Ev::Bad(e)).is_err() {
+                    gone = true;
+                    return false;
+                }
+            }
+            Err(e) => {
+                first_error = Some(e);
+                return false;
+            }
+        }
+        true
+    })
+    .and_then(|rt| de.end().map(|()| rt));
+    if gone {
+        return false;
+    }
+    if !streaming {
+        return match (first_error, res) {
+            (Some(e), _) => whole(Err(e)),
+            (None, Ok(Some(rt))) if rt == "Bundle" => whole(Ok((held, false))),
+            // Not a Bundle, or not JSON: parsed whole, which names what is wrong.
+            (None, _) => {
+                drop(held);
+                whole(
+                    read_whole(&f)
+                        .and_then(|bytes| fhir::parse_fhir(&bytes, name).map(|p| (p, false))),
+                )
+            }
+        };
+    }
+    if !held.is_empty() && tx.send(Ev::Chunk(held)).is_err() {
+        return false;
+    }
+    let stop = match res {
+        Ok(Some(rt)) if rt == "Bundle" => None,
+        Ok(rt) => Some(ImportError::new(
+            name,
+            "resourceType",
+            format!(
+                "resourceType is {} after the entries, not Bundle: the entries before were imported",
+                rt.as_deref().unwrap_or("missing")
+            ),
+        )),
+        Err(e) => {
+            let mut e = fhir::json_error(&e, name);
+            e.message.push_str(
+                " (the entries before this point were imported; the rest of the file was not read)",
+            );
+            Some(e)
+        }
+    };
+    tx.send(Ev::End(stop)).is_ok()
+}
