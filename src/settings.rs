@@ -548,7 +548,7 @@ pub const SETTINGS: &[SettingDef] = &[
         rule: "limit",
         default: "512",
         kind: Kind::Int { min: 1, max: 4096 },
-        doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed; a FHIR file and its parsed records are held in memory until written)",
+        doc: "Largest import file accepted, in MB; a larger file is rejected before it is read (HL7 is streamed; a FHIR batch or collection Bundle is streamed and committed in groups; a transaction Bundle is held whole, up to fhir_transaction_max_mb)",
     },
     SettingDef {
         key: Key::FhirTransactionMaxMb,
