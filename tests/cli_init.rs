@@ -239,7 +239,8 @@ fn init_takes_the_facility_name() {
     );
     let store = chartdesk::store::Store::open(&db).expect("open");
     assert_eq!(
-        chartdesk::settings::get(store.conn(), chartdesk::settings::Key::FacilityName).expect("setting"),
+        chartdesk::settings::get(store.conn(), chartdesk::settings::Key::FacilityName)
+            .expect("setting"),
         "Riverside Community Hospital"
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_chartdesk"))

@@ -132,7 +132,8 @@ pub fn working_drg(
     if EncounterKind::parse(&h.kind) != Some(EncounterKind::Inpatient) {
         return Ok(WorkingDrg::NotInpatient);
     }
-    let poa_exempt = !settings::get(conn, settings::Key::FacilityType)?.eq_ignore_ascii_case("IPPS");
+    let poa_exempt =
+        !settings::get(conn, settings::Key::FacilityType)?.eq_ignore_ascii_case("IPPS");
     let rate = settings::get_f64(conn, settings::Key::DrgBaseRate)?;
     group_list(h, codes, poa_exempt, rate)
 }

@@ -317,8 +317,10 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
         amendments_open,
         amendments_overdue,
         throughput,
-        target_ip_per_hour: settings::get_f64(conn, crate::settings::Key::TargetIpPerHour).unwrap_or(2.5),
-        target_op_per_hour: settings::get_f64(conn, crate::settings::Key::TargetOpPerHour).unwrap_or(20.0),
+        target_ip_per_hour: settings::get_f64(conn, crate::settings::Key::TargetIpPerHour)
+            .unwrap_or(2.5),
+        target_op_per_hour: settings::get_f64(conn, crate::settings::Key::TargetOpPerHour)
+            .unwrap_or(20.0),
         audit_rows,
         audit_rows_7_days: audit_rows - s7 + 1,
         audit_rows_prior_7_days: s7 - s14,
