@@ -58,3 +58,78 @@ fn builder_offers_only_valid_choices_axis_by_axis() {
         "a full code has no next axis"
     );
 }
+
+/// Drill-down (issue #14, COD-02): from a header the picker lists exactly the billable codes
+/// the store has under it (`codes::drill::billable_children`), Enter chooses one, and Escape
+/// returns to the search with the header highlighted again.
+#[test]
+fn picker_drills_from_a_header_to_its_billable_codes_and_back() {
+    use codes::{CodePicker, PickerEffect, PickerInput};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = common::seeded(&dir.path().join("d.db"));
+    codes::load_embedded(&mut store, &common::system()).expect("codes");
+    let index = CodeIndex::build(store.conn(), None).expect("index");
+    // Billable codes rank before headers: a limit that reaches past I50's codes to I50.
+    let mut p = CodePicker::new(60);
+    p.update(&index, PickerInput::SetQuery("I50".into()));
+    let searched = p.hits.clone();
+    let at = searched
+        .iter()
+        .position(|h| h.code == "I50" && !h.billable)
+        .expect("the I50 header is a hit");
+    p.selected = at;
+    match p.update(&index, PickerInput::Drill) {
+        PickerEffect::Drilled(h) => assert_eq!(h.dotted, "I50"),
+        other => panic!("expected a drill, got {other:?}"),
+    }
+    let want: Vec<String> = codes::drill::billable_children(store.conn(), "I50", 1000)
+        .expect("children")
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let got: Vec<String> = p.hits.iter().map(|h| h.code.clone()).collect();
+    assert!(want.contains(&"I509".to_string()), "{want:?}");
+    assert_eq!(
+        got, want,
+        "the store's billable codes under I50, in code order"
+    );
+    assert!(
+        p.hits
+            .iter()
+            .all(|h| h.billable && h.system == CodeSystem::Icd10Cm)
+    );
+    assert_eq!(p.query, "I50", "the query is kept");
+    assert!(matches!(
+        p.update(&index, PickerInput::Drill),
+        PickerEffect::Refused(_)
+    ));
+    // Back: the search again, the header highlighted.
+    assert_eq!(p.update(&index, PickerInput::Escape), PickerEffect::None);
+    assert!(p.drilled.is_none());
+    assert_eq!(p.hits, searched);
+    assert_eq!(p.selected, at);
+    // A billable code is not drilled; a child is chosen with Enter.
+    let billable = p
+        .hits
+        .iter()
+        .position(|h| h.billable)
+        .expect("a billable hit");
+    p.selected = billable;
+    assert!(matches!(
+        p.update(&index, PickerInput::Drill),
+        PickerEffect::Refused(_)
+    ));
+    p.selected = at;
+    p.update(&index, PickerInput::Drill);
+    let i = p.hits.iter().position(|h| h.code == "I509").expect("I50.9");
+    p.selected = i;
+    match p.update(&index, PickerInput::Enter) {
+        PickerEffect::Chosen(h) => assert_eq!(h.dotted, "I50.9"),
+        other => panic!("expected I50.9 chosen, got {other:?}"),
+    }
+    // Typing while drilled edits the search's query.
+    p.update(&index, PickerInput::Char('9'));
+    assert!(p.drilled.is_none());
+    assert_eq!(p.query, "I509");
+    assert_eq!(p.hits.first().map(|h| h.code.as_str()), Some("I509"));
+}

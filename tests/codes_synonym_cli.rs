@@ -90,3 +90,67 @@ fn supervisor_adds_and_removes_a_synonym_coder_may_not() {
         .success()
         .stdout(predicate::str::contains("(removed)"));
 }
+
+/// The codes of `chartdesk codes search QUERY --limit N`, in order (second column).
+fn searched(db: &std::path::Path, query: &str, limit: usize) -> Vec<String> {
+    let out = cd(db)
+        .args(["codes", "search", query, "--limit", &limit.to_string()])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn codes_search_uses_the_pickers_synonyms_and_ranking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("site.db");
+    cd(&db).arg("init").assert().success();
+    let chf = searched(&db, "chf", 5);
+    assert!(
+        chf.iter().any(|c| c == "I50.9"),
+        "chf top 5 lacks I50.9: {chf:?}"
+    );
+    let t2dm = searched(&db, "t2dm", 5);
+    assert!(
+        t2dm.iter().any(|c| c == "E11.9"),
+        "t2dm top 5 lacks E11.9: {t2dm:?}"
+    );
+    // The shipped synonym is what finds them: once a supervisor removes it, "chf" is no
+    // longer read as heart failure.
+    cd(&db)
+        .args([
+            "user",
+            "add",
+            "alice",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ])
+        .write_stdin("correct-horse-battery\n")
+        .assert()
+        .success();
+    cd(&db)
+        .args([
+            "--password-stdin",
+            "codes",
+            "synonym",
+            "remove",
+            "chf",
+            "--as",
+            "alice",
+        ])
+        .write_stdin("correct-horse-battery\n")
+        .assert()
+        .success();
+    let after = searched(&db, "chf", 5);
+    assert!(
+        !after.iter().any(|c| c == "I50.9"),
+        "chf still finds I50.9 without the synonym: {after:?}"
+    );
+}

@@ -180,3 +180,42 @@ fn pcs_builder_in_the_procedure_picker() {
         "Integer(1)"
     );
 }
+
+/// Issue #14: in the diagnosis picker → (drill_down) on a header lists its billable codes (in
+/// code order);
+/// esc returns to the search and enter on a child adds it.
+#[test]
+fn picker_drills_down_from_a_header() {
+    let mut f = coding_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "ccoder");
+    press(app, KeyCode::Char('w'));
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Char('a'));
+    type_text(app, "I50.2");
+    // Billable codes rank first: move down to the header.
+    for _ in 0..10 {
+        if screen(app, 80, 24).contains("> CM  I50.2    header") {
+            break;
+        }
+        press(app, KeyCode::Down);
+    }
+    assert!(screen(app, 80, 24).contains("> CM  I50.2    header"));
+    press(app, KeyCode::Right);
+    assert!(screen(app, 80, 24).contains("4 billable codes under I50.2"));
+    snap("coding_picker_drill", app);
+    press(app, KeyCode::Esc);
+    let back = screen(app, 80, 24);
+    assert!(!back.contains("billable codes under"), "{back}");
+    assert!(back.contains("> CM  I50.2    header"), "{back}");
+    press(app, KeyCode::Right);
+    press(app, KeyCode::Enter);
+    let codes = scalar(
+        app.store(),
+        "SELECT group_concat(code) FROM encounter_codes WHERE encounter_id = 40 AND kind = 'dx'",
+    );
+    assert!(
+        codes.contains("I5020"),
+        "the first billable code under I50.2 added: {codes}"
+    );
+}

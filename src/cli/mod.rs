@@ -327,8 +327,9 @@ pub enum CodesCmd {
         #[arg(long)]
         on: Option<chrono::NaiveDate>,
     },
-    /// Search codes: exact code, code prefix, or words (prefix-matched against titles and
-    /// inclusion terms); billable codes first
+    /// Search codes as the picker does: exact code, code prefix, or words (prefix-matched
+    /// against titles and inclusion terms, word forms, the facility's synonyms such as `chf`);
+    /// billable codes first, the signed-in user's favourites and recent codes ranked up
     Search {
         query: String,
         #[arg(long, default_value_t = 20, value_parser = positive)]
@@ -877,8 +878,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 CodesCmd::Search { query, limit } => {
+                    // The picker's search (issue #14): the facility's synonyms, and the
+                    // signed-in user's favourites and recent codes ranked first.
+                    use crate::codes::prefs;
                     let index = crate::codes::CodeIndex::build(store.conn(), None)?;
-                    for h in crate::codes::search(&index, &query, limit) {
+                    let table = prefs::synonyms_in_force(store.conn())?;
+                    let boost = match session::session_actor(&mut store)? {
+                        Some(a) => prefs::load_boost(store.conn(), &a.username)?,
+                        None => prefs::Boost::default(),
+                    };
+                    for h in prefs::ranked_search(&index, &table, &boost, &query, limit) {
                         println!(
                             "{:<9} {:<10} {:<8} {}",
                             h.system.to_string(),

@@ -110,7 +110,7 @@ fn random_token() -> Result<String> {
 
 /// The actor a session file on this terminal proves, if any. A stale, foreign or expired
 /// session is no proof (an expired one is deleted).
-fn session_actor(store: &mut Store) -> Result<Option<Actor>> {
+pub(crate) fn session_actor(store: &mut Store) -> Result<Option<Actor>> {
     let file = session_file(store.path())?;
     let meta = match std::fs::metadata(&file) {
         Ok(m) => m,

@@ -8,6 +8,9 @@
 //! chooses, and a header (non-billable) code is never chosen (COD-02) — Enter on one narrows
 //! the query to it instead. In builder mode (ICD-10-PCS) the hits are the next axis's valid
 //! characters after the query and Enter extends the query by one; only a full code is chosen.
+//! Drilled down ([`PickerInput::Drill`] on a header) the hits are the header's billable codes
+//! in code order and the query is kept; Escape, or editing the query, returns to the search
+//! with the header highlighted again.
 
 use std::sync::Arc;
 
@@ -31,7 +34,12 @@ pub enum PickerInput {
     Escape,
     /// Switch between the word search and the ICD-10-PCS builder (axis by axis).
     Builder,
+    /// List the billable codes under the highlighted header (a category) to choose one.
+    Drill,
 }
+
+/// Most billable codes listed under one header (a category has far fewer).
+pub const DRILL_LIMIT: usize = 1000;
 
 /// What the surrounding screen should do after an input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +51,10 @@ pub enum PickerEffect {
     /// Enter on a header: the query now is that header's code; show why.
     NotBillable(CodeHit),
     Cancelled,
+    /// Drilled down: the hits are the billable codes under this header.
+    Drilled(CodeHit),
+    /// The input was refused; why (shown as the status).
+    Refused(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +71,8 @@ pub struct CodePicker {
     /// The ICD-10-PCS builder: the query is a code prefix and the hits are the valid
     /// characters of the next axis ([`CodeIndex::pcs_next`]); Enter on one extends the prefix.
     pub builder: bool,
+    /// Drilled down from this header: `hits` are its billable codes (see the module doc).
+    pub drilled: Option<CodeHit>,
 }
 
 impl CodePicker {
@@ -71,6 +85,7 @@ impl CodePicker {
             page: 10,
             ranking: None,
             builder: false,
+            drilled: None,
         }
     }
 
@@ -88,6 +103,9 @@ impl CodePicker {
             return;
         };
         *b = boost;
+        if self.drilled.is_some() {
+            return; // the children are in code order; the search is ranked on the way back
+        }
         let keep = self.current().map(|h| (h.system, h.code.clone()));
         self.refresh(index);
         if let Some(i) = keep.and_then(|(sys, code)| {
@@ -105,6 +123,25 @@ impl CodePicker {
     }
 
     pub fn update(&mut self, index: &CodeIndex, input: PickerInput) -> PickerEffect {
+        if self.drilled.is_some() {
+            match input {
+                PickerInput::Escape => {
+                    self.undrill(index);
+                    return PickerEffect::None;
+                }
+                PickerInput::Drill => {
+                    return PickerEffect::Refused(
+                        "already showing the billable codes; esc returns to the search".into(),
+                    );
+                }
+                PickerInput::Char(_)
+                | PickerInput::SetQuery(_)
+                | PickerInput::Backspace
+                | PickerInput::Clear
+                | PickerInput::Builder => self.undrill(index),
+                _ => {}
+            }
+        }
         match input {
             PickerInput::Char(c) if !c.is_control() => {
                 self.query.push(c);
@@ -129,6 +166,7 @@ impl CodePicker {
             PickerInput::PageUp => self.selected = self.selected.saturating_sub(self.page),
             PickerInput::PageDown => self.move_down(self.page),
             PickerInput::Escape => return PickerEffect::Cancelled,
+            PickerInput::Drill => return self.drill(index),
             PickerInput::Builder => {
                 self.builder = !self.builder;
                 if self.builder {
@@ -160,6 +198,47 @@ impl CodePicker {
             }
         }
         PickerEffect::None
+    }
+
+    /// Drill down from the highlighted header to its billable codes.
+    fn drill(&mut self, index: &CodeIndex) -> PickerEffect {
+        if self.builder {
+            return PickerEffect::Refused(
+                "the builder already goes axis by axis; enter takes the next".into(),
+            );
+        }
+        let Some(hit) = self.current().cloned() else {
+            return PickerEffect::Refused("no code highlighted".into());
+        };
+        if hit.billable {
+            return PickerEffect::Refused(format!(
+                "{} is billable itself; enter adds it",
+                hit.dotted
+            ));
+        }
+        let children = index.billable_under(hit.system, &hit.code, DRILL_LIMIT);
+        if children.is_empty() {
+            return PickerEffect::Refused(format!("{} has no billable codes", hit.dotted));
+        }
+        self.hits = children;
+        self.selected = 0;
+        self.drilled = Some(hit.clone());
+        PickerEffect::Drilled(hit)
+    }
+
+    /// Back from a drill-down to the search, the header highlighted again.
+    fn undrill(&mut self, index: &CodeIndex) {
+        let Some(header) = self.drilled.take() else {
+            return;
+        };
+        self.refresh(index);
+        if let Some(i) = self
+            .hits
+            .iter()
+            .position(|h| h.system == header.system && h.code == header.code)
+        {
+            self.selected = i;
+        }
     }
 
     fn move_down(&mut self, by: usize) {

@@ -471,6 +471,22 @@ impl CodeIndex {
         self.hits(vec![k], 1).pop()
     }
 
+    /// The billable codes of `system` under `header` (its stored, undotted code), in code
+    /// order, at most `limit`: the picker's drill-down from a category to what can be reported
+    /// (issue #14, COD-02). In memory, like [`super::drill::billable_children`] on the store.
+    pub fn billable_under(&self, system: CodeSystem, header: &str, limit: usize) -> Vec<CodeHit> {
+        let lo = self.entries.partition_point(|e| *e.code < *header);
+        let hi = lo + self.entries[lo..].partition_point(|e| e.code.starts_with(header));
+        (lo..hi)
+            .filter(|&id| self.entries[id].system == system && self.entries[id].billable)
+            .take(limit)
+            .filter_map(|id| {
+                self.hits(vec![self.key(id as u32, MatchKind::CodePrefix)], 1)
+                    .pop()
+            })
+            .collect()
+    }
+
     /// The ICD-10-PCS builder's choices after `prefix` (0–6 characters): one row per valid
     /// character of the next axis (section, body system, root operation, body part, approach,
     /// device, qualifier), in code order, as a hit whose code is the longer prefix and whose

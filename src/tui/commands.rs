@@ -306,6 +306,8 @@ pub enum CommandId {
     ToggleFavourite,
     /// In the procedure picker: switch between the word search and the ICD-10-PCS builder.
     PcsBuilder,
+    /// In the picker: list the billable codes under the highlighted header (esc: back).
+    DrillDown,
     /// The working MS-DRG in full and its what-if (which secondary is the CC/MCC and the DRG
     /// without it), in the reader; kept current as codes change.
     DrgWhatIf,
@@ -590,6 +592,7 @@ impl CommandId {
         CommandId::QueryProvider,
         CommandId::ToggleFavourite,
         CommandId::PcsBuilder,
+        CommandId::DrillDown,
         CommandId::DrgWhatIf,
         CommandId::ReopenCoding,
         CommandId::FindInText,
@@ -1141,6 +1144,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[coding_open]),
     cmd(C::ToggleFavourite, "favourite_code", "Make the highlighted picker code (or the selected code) a favourite, or no longer one: favourites rank first in your picker (audited)", &[Coding], &["ctrl-s"]),
     cmd(C::PcsBuilder, "pcs_builder", "In the procedure picker (i): build the ICD-10-PCS code axis by axis — section, body system, root operation, body part, approach, device, qualifier — from valid choices only; again for the word search", &[Coding], &["ctrl-b"]),
+    cmd(C::DrillDown, "drill_down", "In the code picker: list the billable codes under the highlighted header (category) to pick one; esc returns to the search (COD-02)", &[Coding], &["right", "ctrl-d"]),
     cmd(C::DrgWhatIf, "drg_what_if", "The working MS-DRG in full and its what-if: each CC/MCC secondary diagnosis and the DRG without it (shows a missing query)", &[Coding], &["W"]),
     cmd(C::ReopenCoding, "reopen_coding", "Reopen the coded encounter with a reason", &[Coding], &["R"])
         .guards(&[coding_coded]),

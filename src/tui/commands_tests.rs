@@ -79,6 +79,8 @@ fn parse_spec(s: &str) -> Option<KeyEvent> {
         "backtab" => KeyCode::BackTab,
         "up" => KeyCode::Up,
         "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
         "pageup" => KeyCode::PageUp,
         "pagedown" => KeyCode::PageDown,
         "home" => KeyCode::Home,

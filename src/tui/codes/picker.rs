@@ -97,7 +97,13 @@ impl Widget for &CodePickerView<'_> {
         p.render(input, buf);
 
         let n = self.picker.hits.len();
-        let title = if self.picker.query.trim().is_empty() {
+        let title = if let Some(h) = &self.picker.drilled {
+            format!(
+                " {n} billable code{} under {} ",
+                if n == 1 { "" } else { "s" },
+                clip(&sanitize_line(&h.dotted), 10)
+            )
+        } else if self.picker.query.trim().is_empty() {
             " Codes ".to_string()
         } else if n >= self.picker.limit {
             format!(" first {n} codes ")

@@ -378,6 +378,12 @@ pub fn apply_picker(s: &mut CodingWorkState, index: &CodeIndex, input: PickerInp
             "{} is a header, not billable (COD-02): showing the codes under it",
             line(&hit.dotted)
         )),
+        PickerEffect::Drilled(hit) => Effect::Status(format!(
+            "{}: {} billable code(s) under it (COD-02) · esc back to the search",
+            line(&hit.dotted),
+            picker.hits.len()
+        )),
+        PickerEffect::Refused(why) => Effect::Status(format!("drill_down: {}", line(&why))),
         PickerEffect::Chosen(hit) => {
             let want = if procedure {
                 CodeSystem::Icd10Pcs
@@ -436,6 +442,9 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
                             "pcs_builder: the builder is for procedures (i adds one)".into(),
                         )
                     };
+                }
+                if bound(C::DrillDown) {
+                    return Effect::Picker(PickerInput::Drill);
                 }
                 let fav = bound(C::ToggleFavourite);
                 if fav {
@@ -563,6 +572,11 @@ pub fn update(s: &mut CodingWorkState, msg: Msg, _ctx: &Ctx) -> Effect {
                 procedure: true,
                 picker: s.picker(),
             })
+        }
+        Msg::Command(C::DrillDown) => {
+            return Effect::Status(
+                "drill_down: open the code picker (a or i), then → on a header".into(),
+            );
         }
         Msg::Command(C::ToggleFavourite) if codes => {
             let (system, code) = if s.sel < dx_n {

@@ -172,3 +172,27 @@ fn reopen_needs_a_reason_and_query_a_question() {
     );
     assert!(s.modal.is_none());
 }
+
+#[test]
+fn drill_down_keys_in_the_picker_ask_for_the_billable_codes() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = state(Vec::new());
+    let ctx = Ctx::default();
+    let _ = update(&mut s, Msg::Command(CommandId::AddDiagnosis), &ctx);
+    assert!(matches!(s.modal, Some(Modal::Picker { .. })));
+    for k in [
+        KeyEvent::from(KeyCode::Right),
+        KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL),
+    ] {
+        let e = update(&mut s, Msg::Key(k), &ctx);
+        assert!(
+            matches!(e, Effect::Picker(PickerInput::Drill)),
+            "{k:?} gave {e:?}"
+        );
+    }
+    // Typed letters still go to the query, and esc reaches the picker (back from a drill).
+    let e = update(&mut s, Msg::Key(KeyEvent::from(KeyCode::Char('d'))), &ctx);
+    assert!(matches!(e, Effect::Picker(PickerInput::Char('d'))), "{e:?}");
+    let e = update(&mut s, Msg::Key(KeyEvent::from(KeyCode::Esc)), &ctx);
+    assert!(matches!(e, Effect::Picker(PickerInput::Escape)), "{e:?}");
+}

@@ -214,8 +214,10 @@ impl Widget for &CodingWorkState {
                 };
                 let hint = if picker.builder {
                     "↑↓ · enter: next axis (a full code adds) · backspace: back · ctrl-b: words · esc"
+                } else if picker.drilled.is_some() {
+                    "billable codes under the header · ↑↓ select · enter add · esc: the search"
                 } else {
-                    "type a code or words · ↑↓ select · enter add (a header narrows) · ctrl-s favourite · esc cancel"
+                    "code or words · ↑↓ · enter add · → under a header · ctrl-s favourite · esc"
                 };
                 CodePickerView {
                     picker,
