@@ -407,7 +407,7 @@ pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueC
             q(
                 "Ready to code",
                 ready()?,
-                "Discharged encounters ready for coding",
+                "Not yet claimed; includes charts held (COD-20)",
             ),
             q(
                 "On hold for query",
@@ -446,7 +446,7 @@ pub fn queue_counts(conn: &Reader, role: Role, today: &str) -> Result<Vec<QueueC
             q(
                 "Ready to code",
                 ready()?,
-                "Discharged encounters ready for coding",
+                "Not yet claimed; includes charts held (COD-20)",
             ),
             q(
                 "Open ROI requests",

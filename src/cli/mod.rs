@@ -1315,6 +1315,19 @@ fn build_demo(path: &Path, args: &DemoArgs) -> Result<Store> {
     demo::create_demo_users(&mut store, &actor)?;
     demo::roi::seed(&mut store, &actor)?;
     demo::desk::seed(&mut store, &actor)?;
+    // The MPI queue has work to show (issue #18): registration duplicates of 1 % of the
+    // patients (nicknames, typos, swapped fields), found and queued by the matcher exactly as
+    // `report duplicates --queue` does (MPI-01, MPI-02).
+    demo::duplicates::inject(&mut store, &actor, 0.01, args.seed)?;
+    crate::mpi::dup_report::report(
+        &mut store,
+        &actor,
+        &crate::mpi::dup_report::DupOptions {
+            include_review: false,
+            enqueue: true,
+            truth: false,
+        },
+    )?;
     Ok(store)
 }
 

@@ -181,11 +181,17 @@ fn entry_row(e: &Entry, doc: String, height: u16) -> Row<'static> {
     }
 }
 
-const WIDTHS: [Constraint; 3] = [
-    Constraint::Length(14),
-    Constraint::Length(19),
-    Constraint::Min(10),
-];
+/// The help table's key and command columns: as wide as their longest entry (so no name is
+/// cut off), within bounds that leave the description room to wrap at 80 columns.
+fn help_widths(entries: &[Entry]) -> (u16, u16) {
+    let widest = |f: &dyn Fn(&Entry) -> usize, lo: usize, hi: usize| {
+        entries.iter().map(f).max().unwrap_or(lo).clamp(lo, hi) as u16
+    };
+    (
+        widest(&|e| e.keys.chars().count(), 4, 16),
+        widest(&|e| e.name.chars().count(), 7, 30),
+    )
+}
 
 impl Widget for &Overlay {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -194,7 +200,8 @@ impl Widget for &Overlay {
                 // Descriptions wrap in their column (nothing cut off at 80 columns); more
                 // commands than rows scroll, and the title says which are shown.
                 let w = area.width.min(110);
-                let desc_w = w.saturating_sub(2 + 14 + 19 + 2).max(10) as usize;
+                let (keys_w, name_w) = help_widths(&h.entries);
+                let desc_w = w.saturating_sub(2 + keys_w + name_w + 2).max(10) as usize;
                 let docs: Vec<Vec<String>> = h
                     .entries
                     .iter()
@@ -237,7 +244,12 @@ impl Widget for &Overlay {
                 } else {
                     format!(" Help: {} screen (Esc closes) ", h.screen.name())
                 };
-                let table = Table::new(rows, WIDTHS)
+                let widths = [
+                    Constraint::Length(keys_w),
+                    Constraint::Length(name_w),
+                    Constraint::Min(10),
+                ];
+                let table = Table::new(rows, widths)
                     .header(Row::new(vec!["Keys", "Command", "What it does"]).bold())
                     .block(Block::bordered().title(title));
                 Widget::render(table, r, buf);
@@ -259,9 +271,14 @@ impl Widget for &Overlay {
                 .render(input, buf);
                 let mut ts = TableState::default()
                     .with_selected((!matches.is_empty()).then_some(p.selected));
+                let (keys_w, name_w) = help_widths(&p.all);
                 let table = Table::new(
                     matches.iter().map(|e| entry_row(e, entry_doc(e), 1)),
-                    WIDTHS,
+                    [
+                        Constraint::Length(keys_w),
+                        Constraint::Length(name_w),
+                        Constraint::Min(10),
+                    ],
                 )
                 .row_highlight_style(Style::new().reversed());
                 StatefulWidget::render(table, list, buf, &mut ts);

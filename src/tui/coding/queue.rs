@@ -30,11 +30,13 @@ pub struct QueueLine {
 }
 
 fn line_of(r: CodingRow, list: CodingList) -> QueueLine {
+    // The last column: who holds the claim (else where coding stands), or why it is held.
     let note = match list {
-        CodingList::Queue => r
-            .claimed_by
-            .map(|u| format!("claimed by {u}"))
-            .unwrap_or_default(),
+        CodingList::Queue => match r.claimed_by {
+            Some(u) => format!("claimed: {u}"),
+            None if r.coding_status == "in_progress" => "in progress".into(),
+            None => r.coding_status.clone(),
+        },
         CodingList::Held => r
             .hold
             .iter()
@@ -174,7 +176,8 @@ pub fn update(s: &mut CodingQueueState, msg: Msg, ctx: &Ctx) -> Effect {
             s.rows = rows.into_iter().map(|r| line_of(r, s.list)).collect();
             s.selected = s.selected.min(s.rows.len().saturating_sub(1));
         }
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        // Back to the screen this was opened from (Home, or the dashboard tile).
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::Command(C::MoveUp) => s.selected = s.selected.saturating_sub(1),
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
@@ -267,7 +270,7 @@ impl ratatui::widgets::Widget for &CodingQueueState {
             return;
         }
         let (title, last) = match self.list {
-            CodingList::Queue => (" Ready to code — oldest discharge first ", "Claimed"),
+            CodingList::Queue => (" Ready to code (oldest first) ", "Status"),
             CodingList::Held => (" Held for documentation (COD-20) ", "Held for"),
         };
         let page = self.pages.len() + 1;
@@ -285,8 +288,7 @@ impl ratatui::widgets::Widget for &CodingQueueState {
             0 => String::new(),
             n => format!(" · re-review {n}"),
         };
-        let title =
-            format!("{title}· {kind}{service} · page {page}{more}{flagged} · t: other list ");
+        let title = format!("{title}· {kind}{service} · page {page}{more}{flagged} ");
         let rows = self.rows.iter().map(|r| {
             // A flagged encounter: R before the visit, the document named in the note.
             let (visit, note) = match self.flags.on_encounter(r.encounter_id) {
@@ -299,22 +301,22 @@ impl ratatui::widgets::Widget for &CodingQueueState {
             Row::new(vec![
                 visit,
                 r.patient.clone(),
-                r.kind.clone(),
+                short_kind(&r.kind).to_string(),
                 r.service.clone(),
                 r.discharged.clone(),
-                r.status.clone(),
                 note,
             ])
         });
         let table = Table::new(
             rows,
+            // 80 columns: visit (R + 9), patient, type code, service and date in full; the
+            // last column (claim holder or hold reasons) is repeated whole below the table.
             [
-                Constraint::Length(10),
-                Constraint::Length(18),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Length(10),
                 Constraint::Length(11),
+                Constraint::Length(18),
+                Constraint::Length(4),
+                Constraint::Length(15),
+                Constraint::Length(10),
                 Constraint::Min(12),
             ],
         )
@@ -325,7 +327,6 @@ impl ratatui::widgets::Widget for &CodingQueueState {
                 "Type",
                 "Service",
                 "Discharged",
-                "Status",
                 last,
             ])
             .bold(),
@@ -334,7 +335,26 @@ impl ratatui::widgets::Widget for &CodingQueueState {
         .block(Block::bordered().title(clip(&title, area.width.saturating_sub(2) as usize)));
         let mut ts =
             TableState::default().with_selected((!self.rows.is_empty()).then_some(self.selected));
-        StatefulWidget::render(table, area, buf, &mut ts);
+        // The selected row's last column in full (hold reasons can be long) on the line under
+        // the table, so nothing is cut off at 80 columns.
+        let detail = self
+            .rows
+            .get(self.selected)
+            .filter(|r| !r.note.is_empty())
+            .map(|r| format!("{}: {}", r.visit, r.note));
+        let [list, below] = ratatui::layout::Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(u16::from(detail.is_some()) * 2),
+        ])
+        .areas(area);
+        StatefulWidget::render(table, list, buf, &mut ts);
+        if let Some(d) = detail {
+            ratatui::widgets::Widget::render(
+                ratatui::widgets::Paragraph::new(d).wrap(ratatui::widgets::Wrap { trim: true }),
+                below,
+                buf,
+            );
+        }
     }
 }
 
@@ -454,5 +474,17 @@ mod tests {
             ),
             Effect::None
         );
+    }
+}
+
+/// The encounter type as the short code HIM staff use (IP, OBS, ED, OP), so the queue's
+/// columns fit at 80 columns; anything else is shown as it is.
+fn short_kind(kind: &str) -> &str {
+    match kind {
+        "inpatient" => "IP",
+        "observation" => "OBS",
+        "emergency" => "ED",
+        "outpatient" => "OP",
+        other => other,
     }
 }

@@ -16,7 +16,7 @@ use crate::text::sanitize_line;
 use crate::tui::chrome::clip;
 use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
 use crate::tui::deficiency::rereview::RereviewList;
-use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg, ScreenId};
+use crate::tui::{CommandId, Ctx, DefAction, Effect, Msg};
 
 fn line(s: &str) -> String {
     sanitize_line(s).into_owned()
@@ -354,7 +354,8 @@ pub fn update(s: &mut QueueState, msg: Msg, ctx: &Ctx) -> Effect {
                 });
             }
         }
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        // Back to the screen this was opened from (Home, or the dashboard tile).
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::QueuePage(mut rows) => {
             let today = crate::clock::facility_date(ctx.now);
             s.next = None;

@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 use crate::text::sanitize;
 use crate::tui::deficiency::form::{Form, FormOutcome, Picker, form_key};
 use crate::tui::reader::Reader;
-use crate::tui::{CommandId, Ctx, DefAction, DeskReport, Effect, Msg, ScreenId};
+use crate::tui::{CommandId, Ctx, DefAction, DeskReport, Effect, Msg};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportsState {
@@ -127,7 +127,8 @@ pub fn update(s: &mut ReportsState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::Back) if s.provider.is_some() => {
             return Effect::Deficiency(DefAction::Report { provider: None });
         }
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        // Back to the screen this was opened from (Home, or the dashboard tile).
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::Report {
             title,
             text,
@@ -201,7 +202,7 @@ mod tests {
         s.provider = None;
         assert_eq!(
             update(&mut s, Msg::Command(CommandId::Back), &ctx()),
-            Effect::Goto(ScreenId::Home)
+            Effect::Back
         );
     }
 }
