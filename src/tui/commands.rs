@@ -1219,7 +1219,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::OpenAdmin, "admin", "Administration: settings, users, audit log, unusual access, staff and work (supervisor)", &[Home], &["A"])
         .guards(&[is_supervisor]).hint("admin"),
-    cmd(C::AdminNextTab, "next_tab", "Next tab: settings, users, audit, unusual access, staff", &[Admin], &["tab"]).hint("next tab"),
+    cmd(C::AdminNextTab, "next_tab", "Next tab: settings, users, audit, unusual access, staff, productivity", &[Admin], &["tab"]).hint("next tab"),
     cmd(C::AdminPrevTab, "previous_tab", "Previous tab", &[Admin], &["backtab"]),
     cmd(C::EditSetting, "edit_setting", "Edit the selected setting (validated; audited with old and new value)", &[Admin], &["enter"])
         .guards(&[on_settings, row_selected]).hint("edit"),
