@@ -134,6 +134,49 @@ fn hours_are_entered_own_or_by_a_supervisor_validated_and_audited_with_old_and_n
         "a refused entry writes nothing"
     );
     assert!(staff::enter_hours(&mut store, &carl, "carl", day("2026-12-04"), "24", "").is_ok());
+    // The targets are typed settings with their rule and validation; a bad one names the key.
+    use chartdesk::settings::{self, Key};
+    for key in [
+        Key::TargetTechPerHour,
+        Key::TargetRoiRequestsPerHour,
+        Key::TargetRoiPagesPerHour,
+    ] {
+        assert_eq!(key.def().rule, "MET-05");
+        let err = settings::set(&mut store, &sam, key.name(), "0").unwrap_err();
+        assert!(err.to_string().contains(key.name()), "{err}");
+    }
+    settings::set(&mut store, &sam, Key::TargetTechPerHour.name(), "12.5").expect("set");
+    assert_eq!(
+        settings::get_f64(store.conn(), Key::TargetTechPerHour).expect("get"),
+        12.5
+    );
+    // A user reads their own hours; another's only as a supervisor.
+    assert!(
+        staff::read_hours(
+            &mut store,
+            &carl,
+            Some("carl"),
+            day("2026-12-01"),
+            day("2026-12-04")
+        )
+        .is_ok()
+    );
+    assert!(matches!(
+        staff::read_hours(
+            &mut store,
+            &carl,
+            None,
+            day("2026-12-01"),
+            day("2026-12-04")
+        ),
+        Err(CoreError::Denied { .. })
+    ));
+    assert_eq!(
+        staff::read_hours(&mut store, &sam, None, day("2026-12-01"), day("2026-12-04"))
+            .expect("all")
+            .len(),
+        2
+    );
     assert!(matches!(
         staff::enter_hours(&mut store, &sam, "nobody", day("2026-12-04"), "8", "").unwrap_err(),
         CoreError::NotFound { .. }
