@@ -51,6 +51,7 @@ pub mod report_cli;
 pub mod roi;
 pub mod selftest;
 pub mod settings;
+pub mod staff;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -60,6 +60,9 @@ pub fn request(cmd: ReportCmd) -> Option<(Request, Format)> {
             },
             format.into(),
         ),
+        ReportCmd::Productivity {
+            from, to, format, ..
+        } => (Request::Productivity { from, to }, format.into()),
         ReportCmd::Disclosures { .. } | ReportCmd::Duplicates(_) => return None,
     })
 }
@@ -108,6 +111,7 @@ pub fn render(r: &Report, format: Format) -> Result<String> {
         Report::Rereview(r) => rereview_text(r, csv),
         Report::ProviderLetter(l) => l.text.clone(),
         Report::Outcomes(o) => outcomes_text(o, csv),
+        Report::Productivity(p) => productivity_text(p, csv),
     })
 }
 
@@ -815,6 +819,144 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
                     .as_deref()
                     .map(|v| format!("planned readmission {}", sanitize_line(v)))
                     .unwrap_or_default(),
+            );
+        }
+    }
+    s
+}
+
+/// `report productivity`: one line per user and unit kind, then the user's overall % of
+/// target; "hours not entered" where no hours were entered (never inferred, MET-05).
+fn productivity_text(p: &report::productivity::Productivity, csv: bool) -> String {
+    const NOT_ENTERED: &str = "hours not entered";
+    let pct = |v: Option<f64>| v.map(|v| format!("{v:.0}%")).unwrap_or_default();
+    if csv {
+        let mut t = Csv::new(&[
+            "section",
+            "user",
+            "role",
+            "unit",
+            "units",
+            "hours",
+            "per_hour",
+            "target_per_hour",
+            "percent_of_target",
+        ]);
+        for u in &p.users {
+            let hours = u
+                .hours
+                .map_or(NOT_ENTERED.to_string(), |h| format!("{h:.2}"));
+            for l in &u.units {
+                t.row([
+                    "user".to_string(),
+                    u.user.clone(),
+                    u.role.clone(),
+                    l.unit.label().to_string(),
+                    l.units.to_string(),
+                    hours.clone(),
+                    opt(l.per_hour),
+                    format!("{:.2}", l.target),
+                    l.percent_of_target
+                        .map(|v| format!("{v:.1}"))
+                        .unwrap_or_default(),
+                ]);
+            }
+            t.row([
+                "overall".to_string(),
+                u.user.clone(),
+                u.role.clone(),
+                "target hours earned".to_string(),
+                format!("{:.2}", u.target_hours_earned),
+                hours,
+                String::new(),
+                String::new(),
+                u.percent_of_target
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_default(),
+            ]);
+        }
+        for e in &p.excluded {
+            t.row([
+                "excluded".to_string(),
+                e.actor.clone(),
+                "system".to_string(),
+                e.unit.label().to_string(),
+                e.units.to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        return t.finish();
+    }
+    let mut s = format!(
+        "Productivity {} .. {} (MET-05: units ÷ hours entered, never inferred from logins)\nTargets per hour: {}\n",
+        p.from,
+        p.to,
+        p.targets
+            .iter()
+            .map(|t| format!("{} {} ({})", t.unit.label(), t.per_hour, t.setting))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    s += &format!(
+        "{:<16} {:<10} {:<18} {:>6} {:>8} {:>7} {:>7} {:>7}\n",
+        "USER", "ROLE", "UNIT", "UNITS", "HOURS", "PER H", "TARGET", "%TARGET"
+    );
+    for u in &p.users {
+        let name: String = sanitize_line(&u.user).chars().take(16).collect();
+        let hours = u.hours.map_or("—".to_string(), |h| format!("{h:.2}"));
+        for l in &u.units {
+            s += &format!(
+                "{:<16} {:<10} {:<18} {:>6} {:>8} {:>7} {:>7.2} {:>7}\n",
+                name,
+                u.role,
+                l.unit.label(),
+                l.units,
+                hours,
+                opt(l.per_hour),
+                l.target,
+                pct(l.percent_of_target)
+            );
+        }
+        s += &format!(
+            "{:<16} {:<10} {:<18} {:>6.2} {:>8} {:>7} {:>7} {:>7}\n",
+            name,
+            u.role,
+            "overall (earned h)",
+            u.target_hours_earned,
+            hours,
+            "",
+            "",
+            if u.hours.is_some() {
+                pct(u.percent_of_target)
+            } else {
+                NOT_ENTERED.to_string()
+            }
+        );
+    }
+    if p.users.is_empty() {
+        s += "(no work and no hours entered in the period)\n";
+    }
+    if !p.hours_not_entered.is_empty() {
+        s += &format!(
+            "Hours not entered (no rate, never inferred): {}\n",
+            p.hours_not_entered
+                .iter()
+                .map(|u| sanitize_line(u).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !p.excluded.is_empty() {
+        s += "Excluded, system actors (not a person's work):\n";
+        for e in &p.excluded {
+            s += &format!(
+                "  {} {} {}\n",
+                sanitize_line(&e.actor),
+                e.units,
+                e.unit.label()
             );
         }
     }

@@ -23,6 +23,7 @@ mod coding;
 mod desk;
 mod edits;
 mod group;
+mod hours;
 mod install;
 mod listen;
 mod mpi;
@@ -157,6 +158,9 @@ pub enum Command {
     /// Department reports
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Productive hours (MET-05): enter your own, or (supervisor) anyone's; list them
+    #[command(subcommand)]
+    Hours(hours::HoursCmd),
     /// HIM desk actions: cosign, bulk complete, break the glass, re-review, query desk (#13)
     Desk(desk::DeskArgs),
     /// Measure performance targets against a raw-SQLite baseline in the same run
@@ -545,6 +549,22 @@ pub enum ReportCmd {
         key: Option<String>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+    },
+    /// Productivity per user and role (MET-05): units by type, hours entered, units per
+    /// hour, target and % of target; users without hours shown as "hours not entered";
+    /// system actors excluded
+    Productivity {
+        /// First day counted [default: 30 days before --to]
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day counted [default: today]
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Act as this chartdesk user [default: the session or the database owner]
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
     },
 }
 
@@ -1075,9 +1095,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
             return desk::run(&mut store, args);
         }
+        Some(Command::Hours(cmd)) => {
+            return hours::run(&database_path(cli.db.as_deref())?, cmd);
+        }
         Some(Command::Report(cmd)) => {
             let mut store = Store::open(&database_path(cli.db.as_deref())?)?;
-            let actor = session::actor(&mut store, None, "report")?;
+            let as_user = match &cmd {
+                ReportCmd::Productivity { as_user, .. } => as_user.clone(),
+                _ => None,
+            };
+            let actor = session::actor(&mut store, as_user.as_deref(), "report")?;
             print!("{}", crate::report_cli::run(&mut store, &actor, cmd)?);
         }
         Some(Command::Bench(args)) => crate::bench::run(&args)?,

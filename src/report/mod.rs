@@ -31,6 +31,7 @@ pub mod dnfb;
 pub mod letters;
 pub mod outcomes;
 pub mod privacy;
+pub mod productivity;
 pub mod provider_letter;
 pub mod rereview;
 pub mod roi;
@@ -95,6 +96,11 @@ pub enum Request {
         /// Drill into this group: list the stays behind it.
         key: Option<String>,
     },
+    /// Units ÷ hours entered per user and role against the MET-05/COD-22 targets.
+    Productivity {
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    },
 }
 
 impl Request {
@@ -113,6 +119,7 @@ impl Request {
             Request::Rereview { .. } => "rereview",
             Request::ProviderLetter { .. } => "provider_letter",
             Request::Outcomes { .. } => "outcomes",
+            Request::Productivity { .. } => "productivity",
         }
     }
 
@@ -125,7 +132,8 @@ impl Request {
             | Request::Coding { .. }
             | Request::Roi { .. }
             | Request::Privacy { .. }
-            | Request::Outcomes { .. } => Perm::Administer,
+            | Request::Outcomes { .. }
+            | Request::Productivity { .. } => Perm::Administer,
             Request::Rereview { desk } if desk == "coding" => Perm::Code,
             Request::Rereview { .. }
             | Request::DataQuality { .. }
@@ -152,6 +160,7 @@ pub enum Report {
     Rereview(rereview::Rereview),
     ProviderLetter(provider_letter::ProviderLetter),
     Outcomes(outcomes::Outcomes),
+    Productivity(productivity::Productivity),
 }
 
 /// A report read and audited: its name, its figures and the MRNs its audit row names.
@@ -177,6 +186,15 @@ pub(crate) fn period(
         ));
     }
     Ok((from, to))
+}
+
+/// [`period`] for callers outside the report layer (the same defaults and check).
+pub fn period_of(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), CoreError> {
+    period(from, to, today)
 }
 
 /// Authorize, read and audit one report (see the module doc).
@@ -332,6 +350,13 @@ pub fn read(
             let m = (!r.encounters.is_empty())
                 .then(|| mrn_list(r.encounters.iter().map(|x| x.mrn.as_str())));
             (Report::Outcomes(r), m)
+        }
+        Request::Productivity { from, to } => {
+            let (from, to) = period(*from, *to, today)?;
+            (
+                Report::Productivity(productivity::read(conn, from, to)?),
+                None,
+            )
         }
     })
 }

@@ -454,6 +454,10 @@ pub enum CommandId {
     TakeBackWork,
     /// Release the selected user's claim.
     ReleaseClaim,
+    /// Enter or correct a user's productive hours for a day (supervisor, Staff tab; MET-05).
+    EnterHours,
+    /// Enter your own productive hours for a day (every role; MET-05).
+    MyHours,
     /// Who looked at this chart: the audit rows of the patient shown (supervisor).
     WhoLooked,
     /// Open the supervisor's department dashboard.
@@ -665,6 +669,8 @@ impl CommandId {
         CommandId::AssignWork,
         CommandId::TakeBackWork,
         CommandId::ReleaseClaim,
+        CommandId::EnterHours,
+        CommandId::MyHours,
         CommandId::WhoLooked,
         CommandId::OpenDashboard,
         CommandId::NextTile,
@@ -1213,7 +1219,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::OpenAdmin, "admin", "Administration: settings, users, audit log, unusual access, staff and work (supervisor)", &[Home], &["A"])
         .guards(&[is_supervisor]).hint("admin"),
-    cmd(C::AdminNextTab, "next_tab", "Next tab: settings, users, audit, unusual access, staff", &[Admin], &["tab"]).hint("next tab"),
+    cmd(C::AdminNextTab, "next_tab", "Next tab: settings, users, audit, unusual access, staff, productivity", &[Admin], &["tab"]).hint("next tab"),
     cmd(C::AdminPrevTab, "previous_tab", "Previous tab", &[Admin], &["backtab"]),
     cmd(C::EditSetting, "edit_setting", "Edit the selected setting (validated; audited with old and new value)", &[Admin], &["enter"])
         .guards(&[on_settings, row_selected]).hint("edit"),
@@ -1243,6 +1249,9 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[on_staff]).hint("take back"),
     cmd(C::ReleaseClaim, "release_claim", "Release the selected user's claim (audited)", &[Admin], &["R"])
         .guards(&[on_staff, row_selected]).confirm().hint("release"),
+    cmd(C::EnterHours, "enter_hours", "Enter or correct a user's productive hours for a day (MET-05; audited with old and new)", &[Admin], &["h"])
+        .guards(&[on_staff]),
+    cmd(C::MyHours, "my_hours", "Enter your productive hours for a day (MET-05)", &[Home], &["H"]),
     cmd(C::WhoLooked, "who_looked", "Who looked at this chart: the patient's audit rows (supervisor)", &[Chart], &["W"])
         .guards(&[is_supervisor]),
     cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),

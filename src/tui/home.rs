@@ -1,4 +1,5 @@
-//! Home: who is signed in, in which role, and that role's work queues with counts.
+//! Home: who is signed in, in which role, and that role's work queues with counts; and the
+//! one-line form for the user's own productive hours (`my_hours`, MET-05).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -6,7 +7,7 @@ use ratatui::style::Stylize;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
 
-use super::chrome::clip;
+use super::chrome::{centered, clip, edit_field, wrap};
 use super::{CommandId, Ctx, Effect, Msg, ScreenId, commands};
 use crate::accounts::Session;
 use crate::chart::QueueCount;
@@ -30,6 +31,8 @@ pub struct HomeState {
     pub queues: Vec<QueueRow>,
     /// Why the queue counts are missing, if they could not be read.
     pub queue_error: Option<String>,
+    /// The own-hours form while open: `YYYY-MM-DD HOURS [note]`.
+    pub hours: Option<String>,
 }
 
 impl HomeState {
@@ -54,12 +57,49 @@ impl HomeState {
             role: session.role,
             queues,
             queue_error,
+            hours: None,
         }
+    }
+
+    /// The own-hours form is open (it takes every key).
+    pub fn typing(&self) -> bool {
+        self.hours.is_some()
     }
 }
 
-pub fn update(_s: &mut HomeState, msg: Msg, _ctx: &Ctx) -> Effect {
+/// `YYYY-MM-DD HOURS [note]` → the own-hours action (the core validates and audits).
+fn own_hours(input: &str) -> Effect {
+    let mut w = input.split_whitespace();
+    match (w.next(), w.next()) {
+        (Some(date), Some(hours)) => Effect::Admin(super::admin::AdminAction::EnterHours {
+            username: None,
+            date: date.to_string(),
+            hours: hours.to_string(),
+            note: w.collect::<Vec<_>>().join(" "),
+        }),
+        _ => Effect::Status("my_hours: type YYYY-MM-DD HOURS [note]".into()),
+    }
+}
+
+pub fn update(s: &mut HomeState, msg: Msg, ctx: &Ctx) -> Effect {
+    if let (Some(input), Msg::Key(k)) = (&mut s.hours, &msg) {
+        match k.code {
+            crossterm::event::KeyCode::Esc => s.hours = None,
+            crossterm::event::KeyCode::Enter => {
+                let input = s.hours.take().unwrap_or_default();
+                return own_hours(&input);
+            }
+            _ => {
+                edit_field(input, k);
+            }
+        }
+        return Effect::None;
+    }
     match msg {
+        Msg::Command(CommandId::MyHours) => {
+            s.hours = Some(format!("{} ", crate::clock::facility_date(ctx.now)));
+            Effect::None
+        }
         Msg::Command(CommandId::Search) => Effect::Goto(ScreenId::Search),
         Msg::Command(CommandId::OpenDeficiencies) => Effect::Goto(ScreenId::Deficiencies),
         Msg::Command(CommandId::OpenReports) => Effect::Goto(ScreenId::Reports),
@@ -151,6 +191,26 @@ impl Widget for &HomeState {
         Paragraph::new(keys)
             .block(Block::bordered().title(" Keys "))
             .render(hints, buf);
+
+        if let Some(input) = &self.hours {
+            let w = area.width.saturating_sub(4).min(70);
+            let inner = w.saturating_sub(2).max(10) as usize;
+            let mut text: Vec<Line> = wrap(
+                "Your productive hours (MET-05): YYYY-MM-DD HOURS [note] — 0.25 to 24 in quarter hours; a day entered again is corrected",
+                inner,
+            )
+            .into_iter()
+            .map(|x| Line::from(x).dim())
+            .collect();
+            text.push(Line::from(format!("{input}▏")));
+            let h = (text.len() + 2 + input.chars().count() / inner) as u16;
+            let r = centered(area, w, h);
+            ratatui::widgets::Clear.render(r, buf);
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(Block::bordered().title(" Enter accepts, Esc cancels "))
+                .render(r, buf);
+        }
     }
 }
 

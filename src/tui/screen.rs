@@ -104,6 +104,10 @@ impl Screen for HomeState {
     fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
         home::update(self, msg, ctx)
     }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.typing = self.typing();
+        c.modal = self.typing();
+    }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)
     }

@@ -6,7 +6,10 @@
 //!   with the chain's verification status; exported to CSV or FHIR AuditEvent NDJSON;
 //! - **Unusual**: the unusual-access report (AUD-14), each row naming its audit rows;
 //! - **Staff**: who is signed in, idle or locked, their last action, claims and assigned
-//!   work; assign or take back work, release a claim.
+//!   work; assign or take back work, release a claim; enter or correct anyone's productive
+//!   hours (MET-05);
+//! - **Productivity**: units ÷ hours entered per user and role against the target settings
+//!   (`report productivity`, the last 30 days), "hours not entered" where none were.
 //!
 //! Pure like every screen: `update` returns an [`Effect`]; the runtime (`runtime.rs`) calls
 //! the core and gives the rows back as [`AdminData`]. Text from the database is sanitised
@@ -34,15 +37,17 @@ pub enum AdminTab {
     Audit,
     Unusual,
     Staff,
+    Productivity,
 }
 
 impl AdminTab {
-    pub const ALL: [AdminTab; 5] = [
+    pub const ALL: [AdminTab; 6] = [
         AdminTab::Settings,
         AdminTab::Users,
         AdminTab::Audit,
         AdminTab::Unusual,
         AdminTab::Staff,
+        AdminTab::Productivity,
     ];
 
     pub fn label(self) -> &'static str {
@@ -52,6 +57,7 @@ impl AdminTab {
             AdminTab::Audit => "Audit",
             AdminTab::Unusual => "Unusual access",
             AdminTab::Staff => "Staff",
+            AdminTab::Productivity => "Productivity",
         }
     }
 
@@ -112,6 +118,14 @@ pub enum AdminAction {
         entity_type: String,
         entity_id: i64,
     },
+    /// Enter or correct productive hours (MET-05): `username` None is the user signed in
+    /// (own hours, from Home); another user's needs the supervisor role (checked in the core).
+    EnterHours {
+        username: Option<String>,
+        date: String,
+        hours: String,
+        note: String,
+    },
 }
 
 /// What the runtime read for a tab.
@@ -127,6 +141,7 @@ pub enum AdminData {
     },
     Unusual(crate::privacy::unusual::UnusualReport),
     Staff(Vec<crate::privacy::work::StaffRow>),
+    Productivity(crate::report::productivity::Productivity),
 }
 
 /// The admin screen's facts for the command guards.
@@ -183,6 +198,7 @@ enum PromptFor {
     Flag,
     Assign,
     TakeBack,
+    Hours,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,6 +242,10 @@ pub struct AdminState {
     pub unusual: Vec<[String; 6]>,
     /// user, role, presence, last action, claims, assigned; and the first claim to release.
     pub staff: Vec<StaffLine>,
+    /// The productivity period shown.
+    pub productivity_span: String,
+    /// user, role, units, hours, % of target; and the selected user's detail lines.
+    pub productivity: Vec<([String; 5], Vec<String>)>,
     prompt: Option<Prompt>,
 }
 
@@ -267,6 +287,7 @@ impl AdminState {
             AdminTab::Audit => self.audit.len(),
             AdminTab::Unusual => self.unusual.len(),
             AdminTab::Staff => self.staff.len(),
+            AdminTab::Productivity => self.productivity.len(),
         }
     }
 
@@ -407,6 +428,11 @@ impl AdminState {
                     })
                     .collect();
             }
+            AdminData::Productivity(p) => {
+                self.tab = AdminTab::Productivity;
+                self.productivity_span = format!("{} .. {}", p.from, p.to);
+                self.productivity = p.users.iter().map(productivity_line).collect();
+            }
         }
         self.selected = keep.min(self.rows().saturating_sub(1));
     }
@@ -423,6 +449,51 @@ impl AdminState {
             secret,
         });
     }
+}
+
+/// One user's productivity row (sanitised) and the detail lines of its units.
+fn productivity_line(
+    u: &crate::report::productivity::UserProductivity,
+) -> ([String; 5], Vec<String>) {
+    use crate::report::productivity::Unit;
+    let short = |unit: Unit| match unit {
+        Unit::RecordsAnalyzed => "an",
+        Unit::InpatientCoded => "IP",
+        Unit::OutpatientCoded => "OP",
+        Unit::RequestsReleased => "req",
+        Unit::PagesReleased => "pg",
+    };
+    let units = u
+        .units
+        .iter()
+        .map(|l| format!("{} {}", l.units, short(l.unit)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let hours = u
+        .hours
+        .map_or("not entered".to_string(), |h| format!("{h:.2}"));
+    let pct = u
+        .percent_of_target
+        .map_or(String::new(), |p| format!("{p:.0}%"));
+    let detail = u
+        .units
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}: {} vs target {}/h{}",
+                l.units,
+                l.unit.label(),
+                l.per_hour
+                    .map_or("no rate (hours not entered)".to_string(), |r| format!(
+                        "{r:.2}/h"
+                    )),
+                l.target,
+                l.percent_of_target
+                    .map_or(String::new(), |p| format!(" = {p:.0}%"))
+            )
+        })
+        .collect();
+    ([l(&u.user), u.role.clone(), units, hours, pct], detail)
 }
 
 fn load(tab: AdminTab, s: &AdminState) -> Effect {
@@ -570,10 +641,26 @@ fn submit(s: &mut AdminState, p: Prompt) -> Effect {
                 _ => Effect::Status("take_back_work: type chart|coding|request TARGET".into()),
             }
         }
+        PromptFor::Hours => {
+            let mut w = input.splitn(4, ' ').filter(|x| !x.is_empty());
+            match (w.next(), w.next(), w.next()) {
+                (Some(user), Some(date), Some(hours)) => Effect::Admin(AdminAction::EnterHours {
+                    username: Some(user.to_string()),
+                    date: date.to_string(),
+                    hours: hours.to_string(),
+                    note: input
+                        .split_whitespace()
+                        .skip(3)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                }),
+                _ => Effect::Status("enter_hours: type USER YYYY-MM-DD HOURS [note]".into()),
+            }
+        }
     }
 }
 
-pub fn update(s: &mut AdminState, msg: Msg, _ctx: &Ctx) -> Effect {
+pub fn update(s: &mut AdminState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let (Some(p), Msg::Key(k)) = (&mut s.prompt, &msg) {
         match k.code {
@@ -689,6 +776,20 @@ pub fn update(s: &mut AdminState, msg: Msg, _ctx: &Ctx) -> Effect {
                 PromptFor::Assign,
                 "Assign: chart|coding|request TARGET USER (visit number or request id)",
                 format!("chart  {user}"),
+                false,
+            );
+        }
+        Msg::Command(C::EnterHours) => {
+            let user = s
+                .staff
+                .get(s.selected)
+                .map(|r| r.0[0].clone())
+                .unwrap_or_default();
+            let today = crate::clock::facility_date(ctx.now);
+            s.ask(
+                PromptFor::Hours,
+                "Hours (MET-05): USER YYYY-MM-DD HOURS [note] — 0.25 to 24, quarter hours; a day entered again is corrected",
+                format!("{user} {today} "),
                 false,
             );
         }
@@ -944,7 +1045,42 @@ impl Widget for &AdminState {
                         )
                     })
                     .unwrap_or_default();
-                (sel, " Claims (a assign · t take back · R release claim) ")
+                (
+                    sel,
+                    " Claims (a assign · t take back · R release · h hours) ",
+                )
+            }
+            AdminTab::Productivity => {
+                let rows = self.productivity.iter().map(|(r, _)| Row::new(r.to_vec()));
+                let t = Table::new(
+                    rows,
+                    [
+                        Constraint::Length(12),
+                        Constraint::Length(10),
+                        Constraint::Min(16),
+                        Constraint::Length(11),
+                        Constraint::Length(6),
+                    ],
+                )
+                .header(Row::new(vec!["User", "Role", "Units", "Hours", "%Tgt"]).bold())
+                .row_highlight_style(hl)
+                .block(Block::bordered().title(format!(
+                    " Productivity {} ({}) ",
+                    self.productivity_span,
+                    self.productivity.len()
+                )));
+                StatefulWidget::render(
+                    t,
+                    list,
+                    buf,
+                    &mut table_state(self.productivity.len(), self.selected),
+                );
+                let sel = self
+                    .productivity
+                    .get(self.selected)
+                    .map(|(r, d)| format!("{}: {}", r[0], d.join(" · ")))
+                    .unwrap_or_else(|| "No work and no hours entered in the period.".into());
+                (sel, " Units ÷ hours entered vs targets (MET-05) ")
             }
         };
         Paragraph::new(text)
@@ -999,7 +1135,8 @@ mod tests {
 
     #[test]
     fn tabs_cycle_both_ways() {
-        assert_eq!(AdminTab::Settings.step(-1), AdminTab::Staff);
-        assert_eq!(AdminTab::Staff.step(1), AdminTab::Settings);
+        assert_eq!(AdminTab::Settings.step(-1), AdminTab::Productivity);
+        assert_eq!(AdminTab::Productivity.step(1), AdminTab::Settings);
+        assert_eq!(AdminTab::Staff.step(1), AdminTab::Productivity);
     }
 }

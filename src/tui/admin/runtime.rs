@@ -54,6 +54,16 @@ impl App {
                 AdminData::Unusual(privacy::unusual::report(store, &actor, None, None)?)
             }
             AdminTab::Staff => AdminData::Staff(privacy::work::staff(store, &actor)?),
+            AdminTab::Productivity => {
+                let req = crate::report::Request::Productivity {
+                    from: None,
+                    to: None,
+                };
+                match crate::report::run(store, &actor, req)?.report {
+                    crate::report::Report::Productivity(p) => AdminData::Productivity(p),
+                    _ => return Err(CoreError::invalid("report", "not the productivity report")),
+                }
+            }
         })
     }
 
@@ -163,6 +173,23 @@ impl App {
                 privacy::work::release_claim(st, &actor, &entity_type, entity_id)?;
                 format!("claim on {entity_type} {entity_id} released")
             }
+            AdminAction::EnterHours {
+                username,
+                date,
+                hours,
+                note,
+            } => {
+                let who = username.unwrap_or_else(|| actor.username.clone());
+                let day = crate::staff::parse_date(&date)?;
+                let e = crate::staff::enter_hours(st, &actor, &who, day, &hours, &note)?;
+                match e.old_hours {
+                    Some(old) => format!(
+                        "{who} {day}: {old} h corrected to {} h (audited, MET-05)",
+                        e.hours
+                    ),
+                    None => format!("{who} {day}: {} h entered (audited, MET-05)", e.hours),
+                }
+            }
         })
     }
 
@@ -179,9 +206,14 @@ impl App {
             }
         };
         if !matches!(a, AdminAction::Load(..)) {
+            // Own hours entered from Home: the write only, the screen stays (any role).
+            let elsewhere = self.screen() != ScreenId::Admin;
             match self.admin_write(a, now) {
                 Ok(done) => self.status = Some(crate::text::sanitize_line(&done).into_owned()),
                 Err(e) => return self.fail(e),
+            }
+            if elsewhere {
+                return;
             }
         }
         let status = self.status.clone();
