@@ -646,7 +646,8 @@ impl App {
         self.screen = id;
     }
 
-    /// Back: the screen under this one as it was left (a queue re-reads its page); Home when
+    /// Back: the screen under this one as it was left (a queue, and the dashboard, re-read
+    /// what they show); Home when
     /// nothing is under it or its state is gone.
     fn back(&mut self, now: DateTime<Utc>) {
         while let Some(prev) = self.stack.pop() {
@@ -659,6 +660,7 @@ impl App {
                         | ScreenId::Deficiencies
                         | ScreenId::CodingQueue
                         | ScreenId::RoiQueue
+                        | ScreenId::Supervisor
                 ) {
                     self.perform(Effect::Goto(prev), now);
                 }

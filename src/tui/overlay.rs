@@ -272,8 +272,13 @@ impl Widget for &Overlay {
                 let mut ts = TableState::default()
                     .with_selected((!matches.is_empty()).then_some(p.selected));
                 let (keys_w, name_w) = help_widths(&p.all);
+                // Descriptions wrap like the help's: nothing cut off at 80 columns.
+                let desc_w = list.width.saturating_sub(keys_w + name_w + 2).max(10) as usize;
                 let table = Table::new(
-                    matches.iter().map(|e| entry_row(e, entry_doc(e), 1)),
+                    matches.iter().map(|e| {
+                        let doc = wrap(&entry_doc(e), desc_w);
+                        entry_row(e, doc.join("\n"), doc.len() as u16)
+                    }),
                     [
                         Constraint::Length(keys_w),
                         Constraint::Length(name_w),
