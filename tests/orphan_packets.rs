@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::listing;
+
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -73,19 +75,6 @@ fn sha(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Names in `out` (staged ones start with a dot).
-fn listing(out: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(out)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 fn audit_rows(db: &Path, entity_type: &str, subtype: &str) -> Vec<String> {

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::listing;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -57,19 +59,6 @@ fn disclosures(store: &Store) -> i64 {
         .conn()
         .query_row("SELECT count(*) FROM disclosures", [], |r| r.get(0))
         .expect("count")
-}
-
-/// Every name in `dir` (staged packets start with a dot), sorted; empty when it is missing.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 fn assert_nothing_left(db: &Path, out: &Path) {

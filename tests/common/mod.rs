@@ -139,3 +139,16 @@ pub fn run_as(db: &Path, user: &str, password: &str, args: &[&str]) -> assert_cm
         .write_stdin(format!("{password}\n"));
     c
 }
+
+/// Every name in `dir` (staged packets start with a dot), sorted; empty when it is missing.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
