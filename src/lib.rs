@@ -48,6 +48,7 @@ pub mod pdf;
 pub mod privacy;
 pub mod report;
 pub mod report_cli;
+pub mod report_table;
 pub mod roi;
 pub mod selftest;
 pub mod settings;

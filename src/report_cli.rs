@@ -1,15 +1,16 @@
 //! Rendering of `chartdesk report …` (table, CSV, JSON). Reading, permission and audit are
-//! in [`crate::report`]; this file turns a [`Report`] into text and nothing else. CSV goes
-//! through the one writer ([`crate::csv_out::Table`]).
+//! in [`crate::report`]; this file turns a [`Report`] into text and nothing else: each report
+//! states its CSV columns and table columns, and [`crate::report_table`] lays them out (CSV
+//! through the one writer, [`crate::csv_out::Table`]). How a new report plugs in: see there.
 
 use anyhow::Result;
 
 use crate::audit::Actor;
 use crate::cli::{LetterFormat, ReportCmd, ReportFormat};
 use crate::coding::report as coding_report;
-use crate::csv_out::Table as Csv;
 use crate::deficiency::lifecycle::BUCKETS;
 use crate::report::{self, Format, Report, Request};
+use crate::report_table::{Fit, Grid, csv};
 use crate::store::Store;
 use crate::text::sanitize_line;
 
@@ -119,72 +120,92 @@ fn opt(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.2}")).unwrap_or_default()
 }
 
-fn deficiencies_text(d: &report::deficiencies::DeficiencyAging, csv: bool) -> String {
+/// A sanitised cell (text from the database shown on the terminal).
+fn clean(s: &str) -> String {
+    sanitize_line(s).into_owned()
+}
+
+fn deficiencies_text(d: &report::deficiencies::DeficiencyAging, csv_out: bool) -> String {
     let (aging, providers, today) = (&d.by_kind_and_age, &d.by_provider, d.as_of);
-    if csv {
-        let mut header = vec!["section", "name"];
-        header.extend(BUCKETS);
-        header.extend(["total", "delinquent", "delinquent_records", "npi"]);
-        let mut t = Csv::new(&header);
-        for r in aging {
-            let mut row = vec!["kind".to_string(), r.kind.clone()];
-            row.extend(r.buckets.iter().map(i64::to_string));
-            row.extend([
+    if csv_out {
+        let blank = String::new;
+        let kinds = aging.iter().map(|r| {
+            let [a, b, c, e] = r.buckets.map(|v| v.to_string());
+            let name = r.kind.clone();
+            [
+                "kind".into(),
+                name,
+                a,
+                b,
+                c,
+                e,
                 r.total.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-            t.row(row);
-        }
-        for p in providers {
-            let mut row = vec!["provider".to_string(), p.provider.clone()];
-            row.extend(std::iter::repeat_n(String::new(), 4));
-            row.extend([
+                blank(),
+                blank(),
+                blank(),
+            ]
+        });
+        let provs = providers.iter().map(|p| {
+            [
+                "provider".into(),
+                p.provider.clone(),
+                blank(),
+                blank(),
+                blank(),
+                blank(),
                 p.open.to_string(),
                 p.delinquent.to_string(),
                 p.delinquent_records.to_string(),
                 p.npi.clone().unwrap_or_default(),
-            ]);
-            t.row(row);
-        }
-        return t.finish();
+            ]
+        });
+        return csv(
+            &format!(
+                "section,name,{},total,delinquent,delinquent_records,npi",
+                BUCKETS.join(",")
+            ),
+            kinds.chain(provs),
+        );
     }
+    let ages = Grid([
+        ("TYPE", Fit::Left(20)),
+        (BUCKETS[0], Fit::Right(7)),
+        (BUCKETS[1], Fit::Right(7)),
+        (BUCKETS[2], Fit::Right(7)),
+        (BUCKETS[3], Fit::Right(7)),
+        ("TOTAL", Fit::Right(7)),
+    ]);
     let mut s =
         format!("Open deficiencies by type and age (days since assignment), as of {today}\n");
-    s += &format!(
-        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
-        "TYPE", BUCKETS[0], BUCKETS[1], BUCKETS[2], BUCKETS[3], "TOTAL"
-    );
     let mut tot = [0i64; 5];
     for r in aging {
-        s += &format!(
-            "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n",
-            r.kind, r.buckets[0], r.buckets[1], r.buckets[2], r.buckets[3], r.total
-        );
         for (t, v) in tot.iter_mut().zip(r.buckets.iter().chain([r.total].iter())) {
             *t += v;
         }
     }
-    s += &format!(
-        "{:<20} {:>7} {:>7} {:>7} {:>7} {:>7}\n\n",
-        "ALL", tot[0], tot[1], tot[2], tot[3], tot[4]
-    );
-    s += &format!(
-        "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
-        "PROVIDER", "NPI", "OPEN", "DELINQUENT", "DEL.RECORDS"
-    );
-    for p in providers {
-        let name = sanitize_line(&p.provider);
-        s += &format!(
-            "{:<30} {:<10} {:>5} {:>10} {:>11}\n",
-            name.chars().take(30).collect::<String>(),
-            p.npi.as_deref().unwrap_or("-"),
-            p.open,
-            p.delinquent,
-            p.delinquent_records
-        );
-    }
+    s += &ages.table(aging.iter().map(|r| {
+        let [a, b, c, e] = r.buckets.map(|v| v.to_string());
+        [r.kind.clone(), a, b, c, e, r.total.to_string()]
+    }));
+    let [a, b, c, e, t] = tot.map(|v| v.to_string());
+    s += &ages.line(["ALL".into(), a, b, c, e, t]);
+    s += "\n";
+    s += &Grid([
+        ("PROVIDER", Fit::Cut(30)),
+        ("NPI", Fit::Left(10)),
+        ("OPEN", Fit::Right(5)),
+        ("DELINQUENT", Fit::Right(10)),
+        ("DEL.RECORDS", Fit::Right(11)),
+    ])
+    .table(providers.iter().map(|p| {
+        [
+            clean(&p.provider),
+            p.npi.clone().unwrap_or_else(|| "-".into()),
+            p.open.to_string(),
+            p.delinquent.to_string(),
+            p.delinquent_records.to_string(),
+        ]
+    }));
     s += &format!(
         "{} provider(s), {} open deficiencies\n",
         providers.len(),
@@ -193,31 +214,23 @@ fn deficiencies_text(d: &report::deficiencies::DeficiencyAging, csv: bool) -> St
     s
 }
 
-fn delinquency_text(d: &report::delinquency::Delinquency, csv: bool) -> String {
+fn delinquency_text(d: &report::delinquency::Delinquency, csv_out: bool) -> String {
     let (r, today) = (&d.delinquency, d.as_of);
     let rate = r.rate_percent;
-    if csv {
-        let mut t = Csv::new(&[
-            "as_of",
-            "delinquent_records",
-            "discharges",
-            "months",
-            "average_monthly_discharges",
-            "rate_percent",
-            "alert_percent",
-            "alert",
-        ]);
-        t.row([
-            today.to_string(),
-            r.delinquent_records.to_string(),
-            r.discharges_in_period.to_string(),
-            r.months.to_string(),
-            format!("{:.2}", r.average_monthly_discharges),
-            opt(rate),
-            r.alert_percent.to_string(),
-            r.alert.to_string(),
-        ]);
-        return t.finish();
+    if csv_out {
+        return csv(
+            "as_of,delinquent_records,discharges,months,average_monthly_discharges,rate_percent,alert_percent,alert",
+            [[
+                today.to_string(),
+                r.delinquent_records.to_string(),
+                r.discharges_in_period.to_string(),
+                r.months.to_string(),
+                format!("{:.2}", r.average_monthly_discharges),
+                opt(rate),
+                r.alert_percent.to_string(),
+                r.alert.to_string(),
+            ]],
+        );
     }
     format!(
         "Delinquency rate (DEL-04) as of {today}\n  delinquent records (DEL-03)          {}\n  discharges in the previous {} months  {}\n  average monthly discharges           {:.1}\n  delinquency rate                     {}\n  alert threshold (DEL-05)             {:.0} %{}\n",
@@ -233,74 +246,68 @@ fn delinquency_text(d: &report::delinquency::Delinquency, csv: bool) -> String {
 }
 
 /// DNFB/DNFC (DOMAIN §1 definitions, §7 metrics), with dollars and revenue days (COD-22).
-fn dnfb_text(d: &report::dnfb::DnfbReport, csv: bool) -> String {
+fn dnfb_text(d: &report::dnfb::DnfbReport, csv_out: bool) -> String {
     let r = &d.counts;
-    if csv {
-        let mut t = Csv::new(&[
-            "section",
-            "coding_status",
-            "count",
-            "average_days",
-            "max_days",
-            "median_days",
-            "dollars",
-            "revenue_days",
-        ]);
-        t.row([
+    if csv_out {
+        let blank = String::new;
+        let mut rows = vec![[
             "dnfb".into(),
-            String::new(),
+            blank(),
             r.dnfb_count.to_string(),
             format!("{:.2}", r.dnfb_average_days),
-            String::new(),
-            String::new(),
+            blank(),
+            blank(),
             format!("{:.2}", d.dnfb_dollars),
             opt(d.revenue_days),
-        ]);
+        ]];
         if let Some(e) = &d.expected {
-            t.row([
+            rows.push([
                 "expected_payment".into(),
-                String::new(),
+                blank(),
                 e.grouped.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
+                blank(),
+                blank(),
+                blank(),
                 opt(e.dollars),
-                String::new(),
+                blank(),
             ]);
         }
-        t.row([
+        rows.push([
             "dnfc".into(),
-            String::new(),
+            blank(),
             r.dnfc_count.to_string(),
             format!("{:.2}", r.dnfc_average_days),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
         ]);
-        t.row([
+        rows.push([
             "discharge_to_coded".into(),
-            String::new(),
+            blank(),
             r.turnaround.coded.to_string(),
             opt(r.turnaround.mean_days),
-            String::new(),
+            blank(),
             opt(r.turnaround.median_days),
-            String::new(),
-            String::new(),
+            blank(),
+            blank(),
         ]);
-        for b in &r.by_status {
-            t.row([
+        rows.extend(r.by_status.iter().map(|b| {
+            [
                 "status".into(),
                 b.coding_status.clone(),
                 b.count.to_string(),
                 format!("{:.2}", b.average_days),
                 b.max_days.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-        }
-        return t.finish();
+                blank(),
+                blank(),
+                blank(),
+            ]
+        }));
+        return csv(
+            "section,coding_status,count,average_days,max_days,median_days,dollars,revenue_days",
+            rows,
+        );
     }
     let mut s = format!(
         "Discharged, not final billed (DNFB) as of {}{}\n",
@@ -353,87 +360,72 @@ fn dnfb_text(d: &report::dnfb::DnfbReport, csv: bool) -> String {
         t.mean_days.map_or("-".into(), |v| format!("{v:.1}")),
         t.median_days.map_or("-".into(), |v| format!("{v:.1}"))
     );
-    s += &format!(
-        "{:<16} {:>8} {:>10} {:>9}\n",
-        "CODING STATUS", "COUNT", "AVG DAYS", "MAX DAYS"
-    );
-    for b in &r.by_status {
-        s += &format!(
-            "{:<16} {:>8} {:>10.1} {:>9}\n",
-            b.coding_status, b.count, b.average_days, b.max_days
-        );
-    }
+    s += &Grid([
+        ("CODING STATUS", Fit::Left(16)),
+        ("COUNT", Fit::Right(8)),
+        ("AVG DAYS", Fit::Right(10)),
+        ("MAX DAYS", Fit::Right(9)),
+    ])
+    .table(r.by_status.iter().map(|b| {
+        [
+            b.coding_status.clone(),
+            b.count.to_string(),
+            format!("{:.1}", b.average_days),
+            b.max_days.to_string(),
+        ]
+    }));
     s
 }
 
 /// Held-for-documentation reasons and coder throughput (DOMAIN §7, COD-20, COD-22).
-fn coding_text(c: &report::coding::CodingReport, csv: bool) -> String {
+fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> String {
     let (policy, held, t) = (&c.hold_policy, &c.held_for_documentation, &c.throughput);
-    let coder_row = |section: &str, c: &coding_report::CoderThroughput| {
-        vec![
-            section.to_string(),
-            c.coder.clone(),
-            String::new(),
-            c.encounters.to_string(),
-            c.inpatient.to_string(),
-            c.outpatient.to_string(),
-            format!("{:.2}", c.hours_worked),
-            opt(c.per_hour),
-            opt(c.inpatient_per_hour),
-            opt(c.outpatient_per_hour),
-            c.edits_fired.to_string(),
-            c.edits_acknowledged.to_string(),
-            format!("{:.2}", c.edits_per_encounter),
-            c.error_edits.to_string(),
-            format!("{:.2}", c.error_edits_per_encounter),
-        ]
-    };
-    if csv {
-        let mut out = Csv::new(&[
-            "section",
-            "name",
-            "rule",
-            "encounters",
-            "inpatient",
-            "outpatient",
-            "hours_worked",
-            "per_hour",
-            "inpatient_per_hour",
-            "outpatient_per_hour",
-            "edits_fired",
-            "edits_acknowledged",
-            "edits_per_encounter",
-            "error_edits",
-            "error_edits_per_encounter",
-        ]);
-        for h in held {
-            let mut row = vec![
-                "held".to_string(),
-                h.kind.clone(),
-                h.rule.clone(),
-                h.encounters.to_string(),
-            ];
-            row.extend(std::iter::repeat_n(String::new(), 11));
-            out.row(row);
-        }
-        for c in &t.coders {
-            out.row(coder_row("coder", c));
-        }
-        for c in &c.excluded {
-            out.row(coder_row("excluded", c));
-        }
-        return out.finish();
-    }
-    let mut s = format!("Held for documentation (COD-20, coding_hold_policy = {policy})\n");
-    s += &format!("{:<20} {:<10} {:>10}\n", "DEFICIENCY", "RULE", "ENCOUNTERS");
-    for h in held {
-        s += &format!(
-            "{:<20} {:<10} {:>10}\n",
-            h.kind,
-            sanitize_line(&h.rule),
-            h.encounters
+    if csv_out {
+        let blank = String::new;
+        let coder_row = |section: &str, c: &coding_report::CoderThroughput| {
+            [
+                section.to_string(),
+                c.coder.clone(),
+                blank(),
+                c.encounters.to_string(),
+                c.inpatient.to_string(),
+                c.outpatient.to_string(),
+                format!("{:.2}", c.hours_worked),
+                opt(c.per_hour),
+                opt(c.inpatient_per_hour),
+                opt(c.outpatient_per_hour),
+                c.edits_fired.to_string(),
+                c.edits_acknowledged.to_string(),
+                format!("{:.2}", c.edits_per_encounter),
+                c.error_edits.to_string(),
+                format!("{:.2}", c.error_edits_per_encounter),
+            ]
+        };
+        let held_rows = held.iter().map(|h| {
+            let mut row: [String; 15] = Default::default();
+            row[0] = "held".into();
+            row[1] = h.kind.clone();
+            row[2] = h.rule.clone();
+            row[3] = h.encounters.to_string();
+            row
+        });
+        let coders = t.coders.iter().map(|c| coder_row("coder", c));
+        let excluded = c.excluded.iter().map(|c| coder_row("excluded", c));
+        return csv(
+            "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter,error_edits,error_edits_per_encounter",
+            held_rows.chain(coders).chain(excluded),
         );
     }
+    let mut s = format!("Held for documentation (COD-20, coding_hold_policy = {policy})\n");
+    s += &Grid([
+        ("DEFICIENCY", Fit::Left(20)),
+        ("RULE", Fit::Left(10)),
+        ("ENCOUNTERS", Fit::Right(10)),
+    ])
+    .table(
+        held.iter()
+            .map(|h| [h.kind.clone(), clean(&h.rule), h.encounters.to_string()]),
+    );
     if held.is_empty() {
         s += "(none)\n";
     }
@@ -441,25 +433,32 @@ fn coding_text(c: &report::coding::CodingReport, csv: bool) -> String {
         "\nCoder throughput {} .. {} (targets: inpatient {:.1}/h, outpatient {:.1}/h, COD-22)\n",
         t.from, t.to, t.target_ip_per_hour, t.target_op_per_hour
     );
-    s += &format!(
-        "{:<24} {:>6} {:>5} {:>5} {:>7} {:>7} {:>7} {:>7} {:>9} {:>9}\n",
-        "CODER", "CODED", "IP", "OP", "HOURS", "PER H", "IP/H", "OP/H", "WARN/ENC", "ERROR/ENC"
-    );
-    for c in &t.coders {
-        s += &format!(
-            "{:<24} {:>6} {:>5} {:>5} {:>7.2} {:>7} {:>7} {:>7} {:>9.2} {:>9.2}\n",
-            sanitize_line(&c.coder).chars().take(24).collect::<String>(),
-            c.encounters,
-            c.inpatient,
-            c.outpatient,
-            c.hours_worked,
+    s += &Grid([
+        ("CODER", Fit::Cut(24)),
+        ("CODED", Fit::Right(6)),
+        ("IP", Fit::Right(5)),
+        ("OP", Fit::Right(5)),
+        ("HOURS", Fit::Right(7)),
+        ("PER H", Fit::Right(7)),
+        ("IP/H", Fit::Right(7)),
+        ("OP/H", Fit::Right(7)),
+        ("WARN/ENC", Fit::Right(9)),
+        ("ERROR/ENC", Fit::Right(9)),
+    ])
+    .table(t.coders.iter().map(|c| {
+        [
+            clean(&c.coder),
+            c.encounters.to_string(),
+            c.inpatient.to_string(),
+            c.outpatient.to_string(),
+            format!("{:.2}", c.hours_worked),
             opt(c.per_hour),
             opt(c.inpatient_per_hour),
             opt(c.outpatient_per_hour),
-            c.edits_per_encounter,
-            c.error_edits_per_encounter
-        );
-    }
+            format!("{:.2}", c.edits_per_encounter),
+            format!("{:.2}", c.error_edits_per_encounter),
+        ]
+    }));
     if t.coders.is_empty() {
         s += "(no completed coding by a signed-in coder in the period)\n";
     }
@@ -490,34 +489,25 @@ fn coding_text(c: &report::coding::CodingReport, csv: bool) -> String {
     s
 }
 
-fn data_quality_text(d: &report::data_quality::DataQuality, csv: bool) -> String {
+fn data_quality_text(d: &report::data_quality::DataQuality, csv_out: bool) -> String {
     let rows = &d.implausible;
-    if csv {
-        let mut t = Csv::new(&[
-            "rule",
-            "encounter_id",
-            "visit",
-            "mrn",
-            "type",
-            "admit",
-            "discharge",
-            "detail",
-            "found",
-        ]);
-        for r in rows {
-            t.row([
-                r.rule.clone(),
-                r.encounter_id.to_string(),
-                r.visit_number.clone(),
-                r.mrn.clone(),
-                r.kind.clone(),
-                r.admit_at.clone(),
-                r.discharge_at.clone().unwrap_or_default(),
-                r.detail.clone(),
-                r.found_at.clone(),
-            ]);
-        }
-        return t.finish();
+    if csv_out {
+        return csv(
+            "rule,encounter_id,visit,mrn,type,admit,discharge,detail,found",
+            rows.iter().map(|r| {
+                [
+                    r.rule.clone(),
+                    r.encounter_id.to_string(),
+                    r.visit_number.clone(),
+                    r.mrn.clone(),
+                    r.kind.clone(),
+                    r.admit_at.clone(),
+                    r.discharge_at.clone().unwrap_or_default(),
+                    r.detail.clone(),
+                    r.found_at.clone(),
+                ]
+            }),
+        );
     }
     let mut s = if d.cutover.is_empty() {
         String::from(
@@ -547,76 +537,64 @@ fn data_quality_text(d: &report::data_quality::DataQuality, csv: bool) -> String
     s
 }
 
-fn suspension_text(d: &report::suspension::Suspension, csv: bool) -> String {
+fn suspension_text(d: &report::suspension::Suspension, csv_out: bool) -> String {
     let rows = &d.suspension_list;
-    if csv {
-        let mut t = Csv::new(&[
-            "provider",
-            "npi",
-            "open",
-            "at_level",
-            "oldest_days",
-            "level",
-        ]);
-        for r in rows {
-            t.row([
-                r.name.clone(),
-                r.npi.clone().unwrap_or_default(),
-                r.open.to_string(),
-                r.at_level.to_string(),
-                r.oldest_days.to_string(),
-                r.level.to_string(),
-            ]);
-        }
-        return t.finish();
+    if csv_out {
+        return csv(
+            "provider,npi,open,at_level,oldest_days,level",
+            rows.iter().map(|r| {
+                [
+                    r.name.clone(),
+                    r.npi.clone().unwrap_or_default(),
+                    r.open.to_string(),
+                    r.at_level.to_string(),
+                    r.oldest_days.to_string(),
+                    r.level.to_string(),
+                ]
+            }),
+        );
     }
     let mut s = format!(
         "Physician suspension list as of {} ({} physician(s))\n",
         d.as_of, d.total
     );
-    s += &format!(
-        "{:<32} {:<10} {:>6} {:>9} {:>7}\n",
-        "PHYSICIAN", "NPI", "OPEN", "AT LEVEL", "OLDEST"
-    );
-    for r in rows {
-        s += &format!(
-            "{:<32} {:<10} {:>6} {:>9} {:>7}\n",
-            sanitize_line(&r.name).chars().take(32).collect::<String>(),
-            r.npi.as_deref().unwrap_or("-"),
-            r.open,
-            r.at_level,
-            r.oldest_days
-        );
-    }
+    s += &Grid([
+        ("PHYSICIAN", Fit::Cut(32)),
+        ("NPI", Fit::Left(10)),
+        ("OPEN", Fit::Right(6)),
+        ("AT LEVEL", Fit::Right(9)),
+        ("OLDEST", Fit::Right(7)),
+    ])
+    .table(rows.iter().map(|r| {
+        [
+            clean(&r.name),
+            r.npi.clone().unwrap_or_else(|| "-".into()),
+            r.open.to_string(),
+            r.at_level.to_string(),
+            r.oldest_days.to_string(),
+        ]
+    }));
     s
 }
 
-fn privacy_text(d: &report::privacy::Privacy, csv: bool) -> String {
+fn privacy_text(d: &report::privacy::Privacy, csv_out: bool) -> String {
     let rows = &d.opens;
-    if csv {
-        let mut t = Csv::new(&[
-            "opened_at",
-            "user",
-            "role",
-            "mrn",
-            "document",
-            "labels",
-            "purpose",
-            "reason",
-        ]);
-        for r in rows {
-            t.row([
-                r.opened_at.clone(),
-                r.username.clone(),
-                r.role.clone(),
-                r.mrn.clone(),
-                r.document_id.to_string(),
-                r.labels.clone(),
-                r.purpose.clone(),
-                r.reason.clone(),
-            ]);
-        }
-        return t.finish();
+    if csv_out {
+        return csv(
+            "opened_at,user,role,mrn,document,labels,purpose,reason",
+            rows.iter().map(|r| {
+                [
+                    r.opened_at.clone(),
+                    r.username.clone(),
+                    r.role.clone(),
+                    r.mrn.clone(),
+                    r.document_id.to_string(),
+                    r.labels.clone(),
+                    r.purpose.clone(),
+                    r.reason.clone(),
+                ]
+            }),
+        );
     }
     let mut s = format!(
         "Break-the-glass opens of sensitive documents, {} to {}: {}\n",
@@ -638,32 +616,24 @@ fn privacy_text(d: &report::privacy::Privacy, csv: bool) -> String {
     s
 }
 
-fn rereview_text(d: &report::rereview::Rereview, csv: bool) -> String {
+fn rereview_text(d: &report::rereview::Rereview, csv_out: bool) -> String {
     let rows = &d.flags;
-    if csv {
-        let mut t = Csv::new(&[
-            "flag",
-            "encounter_id",
-            "visit",
-            "mrn",
-            "document_id",
-            "document",
-            "reason",
-            "flagged_at",
-        ]);
-        for r in rows {
-            t.row([
-                r.id.to_string(),
-                r.encounter_id.to_string(),
-                r.visit_number.clone(),
-                r.mrn.clone(),
-                r.document_id.to_string(),
-                r.document.clone(),
-                r.reason.clone(),
-                r.flagged_at.clone(),
-            ]);
-        }
-        return t.finish();
+    if csv_out {
+        return csv(
+            "flag,encounter_id,visit,mrn,document_id,document,reason,flagged_at",
+            rows.iter().map(|r| {
+                [
+                    r.id.to_string(),
+                    r.encounter_id.to_string(),
+                    r.visit_number.clone(),
+                    r.mrn.clone(),
+                    r.document_id.to_string(),
+                    r.document.clone(),
+                    r.reason.clone(),
+                    r.flagged_at.clone(),
+                ]
+            }),
+        );
     }
     let mut s = format!("Encounters flagged for {} re-review: {}\n", d.desk, d.total);
     for r in rows {
@@ -679,7 +649,7 @@ fn rereview_text(d: &report::rereview::Rereview, csv: bool) -> String {
     s
 }
 
-fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
+fn outcomes_text(o: &report::outcomes::Outcomes, csv_out: bool) -> String {
     let dispo = |r: &report::outcomes::OutcomeRow| {
         r.dispositions
             .iter()
@@ -687,24 +657,11 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    if csv {
-        if o.key.is_some() {
-            let mut t = Csv::new(&[
-                "encounter_id",
-                "visit",
-                "mrn",
-                "group",
-                "los_days",
-                "disposition",
-                "died",
-                "left_ama",
-                "index_stay",
-                "readmitted_by",
-                "planned_readmission",
-                "gmlos",
-            ]);
-            for e in &o.encounters {
-                t.row([
+    if csv_out && o.key.is_some() {
+        return csv(
+            "encounter_id,visit,mrn,group,los_days,disposition,died,left_ama,index_stay,readmitted_by,planned_readmission,gmlos",
+            o.encounters.iter().map(|e| {
+                [
                     e.encounter_id.to_string(),
                     e.visit_number.clone(),
                     e.mrn.clone(),
@@ -717,49 +674,34 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
                     e.readmitted_by.clone().unwrap_or_default(),
                     e.planned_readmission.clone().unwrap_or_default(),
                     opt(e.gmlos),
-                ]);
-            }
-            return t.finish();
-        }
-        let mut t = Csv::new(&[
-            "group",
-            "stays",
-            "los_mean",
-            "los_median",
-            "index_stays",
-            "readmissions",
-            "readmission_percent",
-            "deaths",
-            "mortality_percent",
-            "left_ama",
-            "left_ama_percent",
-            "gmlos_stays",
-            "gmlos_los_mean",
-            "gmlos_mean",
-            "los_to_gmlos",
-            "dispositions",
-        ]);
-        for r in o.groups.iter().chain([&o.all]) {
-            t.row([
-                r.group.clone(),
-                r.stays.to_string(),
-                opt(r.los_mean),
-                opt(r.los_median),
-                r.index_stays.to_string(),
-                r.readmissions.to_string(),
-                opt(r.readmission_rate_percent),
-                r.deaths.to_string(),
-                opt(r.mortality_percent),
-                r.left_ama.to_string(),
-                opt(r.left_ama_percent),
-                r.gmlos_stays.to_string(),
-                opt(r.gmlos_los_mean),
-                opt(r.gmlos_mean),
-                opt(r.los_to_gmlos),
-                dispo(r),
-            ]);
-        }
-        return t.finish();
+                ]
+            }),
+        );
+    }
+    if csv_out {
+        return csv(
+            "group,stays,los_mean,los_median,index_stays,readmissions,readmission_percent,deaths,mortality_percent,left_ama,left_ama_percent,gmlos_stays,gmlos_los_mean,gmlos_mean,los_to_gmlos,dispositions",
+            o.groups.iter().chain([&o.all]).map(|r| {
+                [
+                    r.group.clone(),
+                    r.stays.to_string(),
+                    opt(r.los_mean),
+                    opt(r.los_median),
+                    r.index_stays.to_string(),
+                    r.readmissions.to_string(),
+                    opt(r.readmission_rate_percent),
+                    r.deaths.to_string(),
+                    opt(r.mortality_percent),
+                    r.left_ama.to_string(),
+                    opt(r.left_ama_percent),
+                    r.gmlos_stays.to_string(),
+                    opt(r.gmlos_los_mean),
+                    opt(r.gmlos_mean),
+                    opt(r.los_to_gmlos),
+                    dispo(r),
+                ]
+            }),
+        );
     }
     let p = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}%"));
     let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}"));
@@ -769,24 +711,30 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv: bool) -> String {
     )
     .to_lowercase()
     .replacen("inpatient", "Inpatient", 1);
-    s += &format!(
-        "{:<24} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>5}\n",
-        "GROUP", "STAYS", "LOS", "MEDIAN", "INDEX", "READM", "DEATHS", "MORT", "AMA"
-    );
-    for r in o.groups.iter().chain([&o.all]) {
-        s += &format!(
-            "{:<24} {:>6} {:>6} {:>6} {:>6} {:>7} {:>6} {:>7} {:>5}\n",
-            sanitize_line(&r.group).chars().take(24).collect::<String>(),
-            r.stays,
+    s += &Grid([
+        ("GROUP", Fit::Cut(24)),
+        ("STAYS", Fit::Right(6)),
+        ("LOS", Fit::Right(6)),
+        ("MEDIAN", Fit::Right(6)),
+        ("INDEX", Fit::Right(6)),
+        ("READM", Fit::Right(7)),
+        ("DEATHS", Fit::Right(6)),
+        ("MORT", Fit::Right(7)),
+        ("AMA", Fit::Right(5)),
+    ])
+    .table(o.groups.iter().chain([&o.all]).map(|r| {
+        [
+            clean(&r.group),
+            r.stays.to_string(),
             f(r.los_mean),
             f(r.los_median),
-            r.index_stays,
+            r.index_stays.to_string(),
             format!("{} {}", r.readmissions, p(r.readmission_rate_percent)),
-            r.deaths,
+            r.deaths.to_string(),
             p(r.mortality_percent),
-            r.left_ama
-        );
-    }
+            r.left_ama.to_string(),
+        ]
+    }));
     s += &format!(
         "\nCoded stays against GMLOS (MS-DRG grouped on read): {} stays, LOS {} vs GMLOS {}, ratio {}\n",
         o.all.gmlos_stays,

@@ -2,8 +2,12 @@
 //! as a supervisor edits it from the command line — loaded by `init` from the shipped table,
 //! changes audited, a coder refused, removed terms listed with `--all`.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
+
+const PASSWORD: &str = "correct-horse-battery";
 
 fn cd(db: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("chartdesk").expect("binary");
@@ -19,7 +23,7 @@ fn supervisor_adds_and_removes_a_synonym_coder_may_not() {
     for (user, role) in [("alice", "supervisor"), ("bob", "coder")] {
         cd(&db)
             .args(["user", "add", user, "--role", role, "--password-stdin"])
-            .write_stdin("correct-horse-battery\n")
+            .write_stdin(format!("{PASSWORD}\n"))
             .assert()
             .success();
     }
@@ -28,9 +32,11 @@ fn supervisor_adds_and_removes_a_synonym_coder_may_not() {
         .assert()
         .success()
         .stdout(predicate::str::contains("chf").and(predicate::str::contains("heart failure")));
-    cd(&db)
-        .args([
-            "--password-stdin",
+    common::run_as(
+        &db,
+        "alice",
+        PASSWORD,
+        &[
             "codes",
             "synonym",
             "add",
@@ -38,38 +44,21 @@ fn supervisor_adds_and_removes_a_synonym_coder_may_not() {
             "acute heart failure",
             "--code",
             "I50.9",
-            "--as",
-            "alice",
-        ])
-        .write_stdin("correct-horse-battery\n")
-        .assert()
-        .success();
-    cd(&db)
-        .args([
-            "--password-stdin",
-            "codes",
-            "synonym",
-            "remove",
-            "chf",
-            "--as",
-            "bob",
-        ])
-        .write_stdin("correct-horse-battery\n")
+        ],
+    )
+    .assert()
+    .success();
+    common::run_as(&db, "bob", PASSWORD, &["codes", "synonym", "remove", "chf"])
         .assert()
         .failure();
-    cd(&db)
-        .args([
-            "--password-stdin",
-            "codes",
-            "synonym",
-            "remove",
-            "chf",
-            "--as",
-            "alice",
-        ])
-        .write_stdin("correct-horse-battery\n")
-        .assert()
-        .success();
+    common::run_as(
+        &db,
+        "alice",
+        PASSWORD,
+        &["codes", "synonym", "remove", "chf"],
+    )
+    .assert()
+    .success();
     let list = cd(&db)
         .args(["codes", "synonym", "list"])
         .assert()
@@ -132,22 +121,17 @@ fn codes_search_uses_the_pickers_synonyms_and_ranking() {
             "supervisor",
             "--password-stdin",
         ])
-        .write_stdin("correct-horse-battery\n")
+        .write_stdin(format!("{PASSWORD}\n"))
         .assert()
         .success();
-    cd(&db)
-        .args([
-            "--password-stdin",
-            "codes",
-            "synonym",
-            "remove",
-            "chf",
-            "--as",
-            "alice",
-        ])
-        .write_stdin("correct-horse-battery\n")
-        .assert()
-        .success();
+    common::run_as(
+        &db,
+        "alice",
+        PASSWORD,
+        &["codes", "synonym", "remove", "chf"],
+    )
+    .assert()
+    .success();
     let after = searched(&db, "chf", 5);
     assert!(
         !after.iter().any(|c| c == "I50.9"),

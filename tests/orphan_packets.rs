@@ -8,62 +8,26 @@
 
 mod common;
 
+use common::listing;
+
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use chartdesk::audit::Actor;
-use chartdesk::domain::Role;
 use chartdesk::roi::lifecycle::Status;
 use chartdesk::roi::release_files::{STEPS, journal_dir};
-use chartdesk::roi::request::{self, Delivery, NewRequest, Scope};
-use chartdesk::roi::{Conditions, RequesterType};
+use chartdesk::roi::request;
 use chartdesk::store::Store;
 use sha2::{Digest, Sha256};
-
-fn user(store: &Store, name: &str) -> Actor {
-    let (id, role): (i64, String) = store
-        .conn()
-        .query_row(
-            "SELECT id, role FROM users WHERE username = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("user");
-    Actor::user(id, name, Role::parse(&role).expect("role"))
-}
 
 /// A database with REQ-000001 (the individual's own copy of the H&P) passed QA by sam.
 fn ready(dir: &Path) -> PathBuf {
     let db = dir.join("roi.db");
     let mut store = common::seeded(&db);
-    let rita = user(&store, "rita");
-    let sam = user(&store, "sam");
-    let received = chartdesk::clock::FacilityClock::read(&store)
-        .expect("clock")
-        .today()
-        - chrono::Duration::days(2);
-    let new = NewRequest {
-        mrn: "MRN0000001".into(),
-        requester_type: RequesterType::SelfAccess,
-        requester_name: "Ana Rivera".into(),
-        requester_address: "1 Main St".into(),
-        purpose: String::new(),
-        scope: Scope {
-            document_types: vec!["34117-2".into()],
-            ..Scope::default()
-        },
-        delivery: Delivery::Electronic,
-        received,
-        conditions: Conditions::default(),
-    };
-    let id = request::log_request(&mut store, &rita, &new).expect("log");
+    let id = common::request_past_qa(&mut store, "34117-2");
     assert_eq!(id, 1);
-    request::verify_identity(&mut store, &rita, id, "photo id").expect("verify");
-    request::validate_request(&mut store, &rita, id).expect("validate");
-    request::submit_for_qa(&mut store, &rita, id).expect("submit");
-    request::qa_review(&mut store, &sam, id, true, "checked").expect("qa");
     db
 }
 
@@ -111,19 +75,6 @@ fn sha(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Names in `out` (staged ones start with a dot).
-fn listing(out: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(out)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 fn audit_rows(db: &Path, entity_type: &str, subtype: &str) -> Vec<String> {

@@ -3,17 +3,11 @@
 
 mod common;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn as_user(db: &std::path::Path, name: &str) -> Command {
-    let mut c = Command::cargo_bin("chartdesk").expect("binary");
-    c.arg("--db")
-        .arg(db)
-        .env_remove("CHARTDESK_DB")
-        .arg("--password-stdin")
-        .write_stdin(format!("password-{name}\n"));
-    c
+/// The command line as a seeded user, by its password (common::run_as).
+fn as_user(db: &std::path::Path, name: &str, args: &[&str]) -> assert_cmd::Command {
+    common::run_as(db, name, &common::password(name), args)
 }
 
 fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
@@ -26,11 +20,11 @@ fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
 fn letters_templates_and_attachments_on_the_command_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
-    as_user(&db, "rita")
-        .args([
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "log",
             "MRN0000001",
             "--type",
@@ -39,46 +33,41 @@ fn letters_templates_and_attachments_on_the_command_line() {
             "Ana Rivera",
             "--address",
             "2 Elm St",
-        ])
-        .assert()
-        .success();
-    as_user(&db, "rita")
-        .args([
-            "roi",
-            "--as",
-            "rita",
-            "letter",
-            "preview",
-            "REQ-1",
-            "acknowledgement",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("REQ-000001").and(predicate::str::contains("2 Elm St")));
+        ],
+    )
+    .assert()
+    .success();
+    as_user(
+        &db,
+        "rita",
+        &["roi", "letter", "preview", "REQ-1", "acknowledgement"],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("REQ-000001").and(predicate::str::contains("2 Elm St")));
     let out = dir.path().join("ack.pdf");
-    as_user(&db, "rita")
-        .args([
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "letter",
             "send",
             "REQ-1",
             "acknowledgement",
             "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("PDF/A-2b"));
+            out.to_str().expect("utf-8 path"),
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("PDF/A-2b"));
     assert!(std::fs::read(&out).expect("pdf").starts_with(b"%PDF-1.7"));
-    as_user(&db, "rita")
-        .args(["roi", "--as", "rita", "letter", "list", "REQ-1"])
+    as_user(&db, "rita", &["roi", "letter", "list", "REQ-1"])
         .assert()
         .success()
         .stdout(predicate::str::contains("acknowledgement").and(predicate::str::contains("rita")));
-    as_user(&db, "rita")
-        .args(["roi", "--as", "rita", "show", "REQ-1"])
+    as_user(&db, "rita", &["roi", "show", "REQ-1"])
         .assert()
         .success()
         .stdout(predicate::str::contains(
@@ -86,39 +75,42 @@ fn letters_templates_and_attachments_on_the_command_line() {
         ));
     let t = dir.path().join("t.txt");
     std::fs::write(&t, "Dear {{addressee}}, {{bogus}}\n").expect("write");
-    as_user(&db, "sam")
-        .args([
+    as_user(
+        &db,
+        "sam",
+        &[
             "roi",
-            "--as",
-            "sam",
             "letter",
             "template",
             "no_records",
             "--set",
-        ])
-        .arg(&t)
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("bogus"));
+            t.to_str().expect("utf-8 path"),
+        ],
+    )
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("bogus"));
     let scan = dir.path().join("scan.txt");
     std::fs::write(&scan, "not a scan").expect("write");
-    as_user(&db, "rita")
-        .args(["roi", "--as", "rita", "attach", "REQ-1"])
-        .arg(&scan)
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("scan.txt"));
+    as_user(
+        &db,
+        "rita",
+        &["roi", "attach", "REQ-1", scan.to_str().expect("utf-8 path")],
+    )
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("scan.txt"));
 }
 
 #[test]
 fn amendment_restriction_and_batch_on_the_command_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = fixture(dir.path());
-    as_user(&db, "rita")
-        .args([
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "amend",
             "log",
             "MRN0000001",
@@ -128,38 +120,34 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             "Fix the allergy list",
             "--documents",
             "1",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("AMD-000001 logged"));
-    as_user(&db, "rita")
-        .args([
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("AMD-000001 logged"));
+    as_user(
+        &db,
+        "rita",
+        &["roi", "amend", "deny", "AMD-1", "AMEND_DENY_ACCURATE"],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("DENIED AMEND_DENY_ACCURATE"));
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
-            "amend",
-            "deny",
-            "AMD-1",
-            "AMEND_DENY_ACCURATE",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("DENIED AMEND_DENY_ACCURATE"));
-    as_user(&db, "rita")
-        .args([
-            "roi",
-            "--as",
-            "rita",
             "amend",
             "statement",
             "AMD-1",
             "--text",
             "The list is wrong.",
-        ])
-        .assert()
-        .success();
-    as_user(&db, "rita")
-        .args(["roi", "--as", "rita", "amend", "show", "AMD-1"])
+        ],
+    )
+    .assert()
+    .success();
+    as_user(&db, "rita", &["roi", "amend", "show", "AMD-1"])
         .assert()
         .success()
         .stdout(
@@ -167,11 +155,11 @@ fn amendment_restriction_and_batch_on_the_command_line() {
                 .and(predicate::str::contains("The list is wrong.")),
         );
     // A second request, logged without documents: they are chosen at acceptance.
-    as_user(&db, "rita")
-        .args([
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "amend",
             "log",
             "MRN0000001",
@@ -179,15 +167,16 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             "Ana Rivera",
             "--change",
             "Add the penicillin allergy",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("AMD-000002 logged"));
-    as_user(&db, "rita")
-        .args([
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("AMD-000002 logged"));
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "amend",
             "accept",
             "AMD-2",
@@ -197,18 +186,19 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             "1",
             "--notify",
             "Dr Who",
-        ])
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("ACCEPTED; linked to documents [1]")
-                .and(predicate::str::contains("Dr Who")),
-        );
-    as_user(&db, "rita")
-        .args([
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(
+        predicate::str::contains("ACCEPTED; linked to documents [1]")
+            .and(predicate::str::contains("Dr Who")),
+    );
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "restrict",
             "add",
             "MRN0000001",
@@ -218,21 +208,21 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             "V0000001",
             "--description",
             "paid cash",
-        ])
-        .assert()
-        .success();
-    as_user(&db, "rita")
-        .args(["roi", "--as", "rita", "restrict", "list", "MRN0000001"])
+        ],
+    )
+    .assert()
+    .success();
+    as_user(&db, "rita", &["roi", "restrict", "list", "MRN0000001"])
         .assert()
         .success()
         .stdout(predicate::str::contains("self_pay"));
     let list = dir.path().join("audit.txt");
     std::fs::write(&list, "MRN0000001\nMRN0000002\n").expect("write");
-    as_user(&db, "rita")
-        .args([
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "batch",
             "log",
             "--type",
@@ -240,19 +230,20 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             "--name",
             "Acme audit",
             "--list",
-        ])
-        .arg(&list)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "BATCH-000001 logged: 2 patient(s)",
-        ));
+            list.to_str().expect("utf-8 path"),
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::contains(
+        "BATCH-000001 logged: 2 patient(s)",
+    ));
     std::fs::write(&list, "MRN0000001\nNOT A MRN\n").expect("write");
-    as_user(&db, "rita")
-        .args([
+    as_user(
+        &db,
+        "rita",
+        &[
             "roi",
-            "--as",
-            "rita",
             "batch",
             "log",
             "--type",
@@ -260,11 +251,12 @@ fn amendment_restriction_and_batch_on_the_command_line() {
             "--name",
             "Acme audit",
             "--list",
-        ])
-        .arg(&list)
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("line 2"));
+            list.to_str().expect("utf-8 path"),
+        ],
+    )
+    .assert()
+    .failure()
+    .stderr(predicate::str::contains("line 2"));
 }
 
 /// `roi batch log` reads a list's authorization files as the desk does
@@ -279,21 +271,21 @@ fn batch_log_reads_each_patients_authorization_file_beside_the_list() {
     std::fs::create_dir_all(&lists).expect("mkdir");
     let list = lists.join("audit.txt");
     let log = |list: &std::path::Path| {
-        let mut c = as_user(&db, "rita");
-        c.args([
-            "roi",
-            "--as",
+        as_user(
+            &db,
             "rita",
-            "batch",
-            "log",
-            "--type",
-            "AUTH_3P",
-            "--name",
-            "Law Office of Smith",
-            "--list",
-        ])
-        .arg(list);
-        c
+            &[
+                "roi",
+                "batch",
+                "log",
+                "--type",
+                "AUTH_3P",
+                "--name",
+                "Law Office of Smith",
+                "--list",
+                list.to_str().expect("utf-8 path"),
+            ],
+        )
     };
     // Line 2's file is missing: refused, naming the list, the line and the file.
     std::fs::write(&list, "MRN0000001\nMRN0000002,auth-ben.json\n").expect("write");

@@ -7,33 +7,21 @@
 
 mod common;
 
+use common::listing;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chartdesk::CoreError;
-use chartdesk::audit::{Action, Actor, Event, Subtype};
-use chartdesk::domain::Role;
+use chartdesk::audit::{Action, Event, Subtype};
 use chartdesk::roi::lifecycle::Status;
 use chartdesk::roi::release::{release, release_with};
 use chartdesk::roi::release_files::journal_dir;
-use chartdesk::roi::request::{self, Delivery, NewRequest, Scope};
-use chartdesk::roi::{Conditions, RequesterType};
+use chartdesk::roi::request;
 use chartdesk::store::Store;
 
 /// Documents added to the seeded patient; each renders to 20 pages (1,200 lines of 60 a page).
 const DOCS: i64 = 15;
-
-fn user(store: &Store, name: &str) -> Actor {
-    let (id, role): (i64, String) = store
-        .conn()
-        .query_row(
-            "SELECT id, role FROM users WHERE username = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("user");
-    Actor::user(id, name, Role::parse(&role).expect("role"))
-}
 
 fn long_body(n: i64) -> String {
     (1..=1200)
@@ -62,31 +50,7 @@ fn ready(dir: &Path) -> PathBuf {
             Ok::<_, CoreError>(())
         })
         .expect("documents");
-    let rita = user(&store, "rita");
-    let sam = user(&store, "sam");
-    let received = chartdesk::clock::FacilityClock::read(&store)
-        .expect("clock")
-        .today()
-        - chrono::Duration::days(2);
-    let new = NewRequest {
-        mrn: "MRN0000001".into(),
-        requester_type: RequesterType::SelfAccess,
-        requester_name: "Ana Rivera".into(),
-        requester_address: "1 Main St".into(),
-        purpose: String::new(),
-        scope: Scope {
-            document_types: vec!["11506-3".into()],
-            ..Scope::default()
-        },
-        delivery: Delivery::Electronic,
-        received,
-        conditions: Conditions::default(),
-    };
-    let id = request::log_request(&mut store, &rita, &new).expect("log");
-    request::verify_identity(&mut store, &rita, id, "photo id").expect("verify");
-    request::validate_request(&mut store, &rita, id).expect("validate");
-    request::submit_for_qa(&mut store, &rita, id).expect("submit");
-    request::qa_review(&mut store, &sam, id, true, "checked").expect("qa");
+    common::request_past_qa(&mut store, "11506-3");
     db
 }
 
@@ -95,19 +59,6 @@ fn disclosures(store: &Store) -> i64 {
         .conn()
         .query_row("SELECT count(*) FROM disclosures", [], |r| r.get(0))
         .expect("count")
-}
-
-/// Every name in `dir` (staged packets start with a dot), sorted; empty when it is missing.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 fn assert_nothing_left(db: &Path, out: &Path) {
@@ -125,7 +76,7 @@ fn release_renders_before_the_write_lock_and_another_user_writes_meanwhile() {
     let db = ready(dir.path());
     let out = dir.path().join("packets");
     let mut store = Store::open(&db).expect("open");
-    let rita = user(&store, "rita");
+    let rita = common::user(&store, "rita");
     let _ = store.take_longest_hold();
     let mut other_wrote = None;
     let started = Instant::now();
@@ -133,7 +84,7 @@ fn release_renders_before_the_write_lock_and_another_user_writes_meanwhile() {
         // Another user's write between the render and the commit: it could not take the
         // write lock if the release held it while rendering.
         let mut other = Store::open(path).expect("second handle");
-        let sam = user(&other, "sam");
+        let sam = common::user(&other, "sam");
         let t = Instant::now();
         other
             .transact(&sam, |_tx, audit| {
@@ -177,11 +128,11 @@ fn a_change_to_the_request_between_render_and_commit_is_refused_and_nothing_is_l
     let db = ready(dir.path());
     let out = dir.path().join("packets");
     let mut store = Store::open(&db).expect("open");
-    let rita = user(&store, "rita");
+    let rita = common::user(&store, "rita");
     let e = release_with(&mut store, &rita, 1, &out, |path| {
         // QA is failed by another user while the packet is rendered.
         let mut other = Store::open(path).expect("second handle");
-        let sam = user(&other, "sam");
+        let sam = common::user(&other, "sam");
         request::qa_review(&mut other, &sam, 1, false, "wrong visit").expect("qa fail");
     })
     .expect_err("a stale release is refused");
@@ -204,7 +155,7 @@ fn a_document_changed_between_render_and_commit_is_refused_and_nothing_is_left()
     let db = ready(dir.path());
     let out = dir.path().join("packets");
     let mut store = Store::open(&db).expect("open");
-    let rita = user(&store, "rita");
+    let rita = common::user(&store, "rita");
     let e = release_with(&mut store, &rita, 1, &out, |path| {
         // A new progress note is filed for the visit: the request is untouched, the packet
         // rendered no longer shows what is on file.
@@ -245,7 +196,7 @@ fn a_disclosure_number_taken_meanwhile_renders_again_and_the_packet_states_the_r
     let db = ready(dir.path());
     let out = dir.path().join("packets");
     let mut store = Store::open(&db).expect("open");
-    let rita = user(&store, "rita");
+    let rita = common::user(&store, "rita");
     let mut calls = 0;
     let r = release_with(&mut store, &rita, 1, &out, |path| {
         calls += 1;

@@ -7,12 +7,13 @@
 
 mod common;
 
+use common::user;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use chartdesk::CoreError;
-use chartdesk::audit::{Action, Actor, Event, Subtype};
-use chartdesk::domain::Role;
+use chartdesk::audit::{Action, Event, Subtype};
 use chartdesk::roi::accounting::Suspension;
 use chartdesk::roi::authorization::PSYCHOTHERAPY_NOTES_DOC;
 use chartdesk::roi::lifecycle::Status;
@@ -60,18 +61,6 @@ fn set_clock(store: &mut Store, y: i32, m: u32, d: u32) {
         .single()
         .expect("time");
     store.set_clock(Arc::new(move || t));
-}
-
-fn user(store: &Store, name: &str) -> Actor {
-    let (id, role): (i64, String) = store
-        .conn()
-        .query_row(
-            "SELECT id, role FROM users WHERE username = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("user");
-    Actor::user(id, name, Role::parse(&role).expect("role"))
 }
 
 fn new_request(t: RequesterType, name: &str, types: &[&str]) -> NewRequest {

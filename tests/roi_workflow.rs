@@ -4,13 +4,14 @@
 
 mod common;
 
+use common::user;
+
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use chartdesk::CoreError;
-use chartdesk::audit::{Action, Actor, Event, Subtype};
-use chartdesk::domain::Role;
+use chartdesk::audit::{Action, Event, Subtype};
 use chartdesk::roi::accounting::Suspension;
 use chartdesk::roi::lifecycle::Status;
 use chartdesk::roi::request::{self, Delivery, NewRequest, Scope};
@@ -49,18 +50,6 @@ fn fixture(dir: &Path) -> Store {
         .expect("time");
     store.set_clock(Arc::new(move || t));
     store
-}
-
-fn user(store: &Store, name: &str) -> Actor {
-    let (id, role): (i64, String) = store
-        .conn()
-        .query_row(
-            "SELECT id, role FROM users WHERE username = ?1",
-            [name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("user");
-    Actor::user(id, name, Role::parse(&role).expect("role"))
 }
 
 fn new_request(t: RequesterType, name: &str) -> NewRequest {

@@ -20,6 +20,13 @@ fn snap(name: &str, app: &mut App) {
     }
 }
 
+/// ccoder signed in, the coding queue open and its first encounter on the workbench.
+fn open_workbench(app: &mut App) {
+    sign_in_as(app, "ccoder");
+    press(app, KeyCode::Char('w'));
+    press(app, KeyCode::Enter);
+}
+
 #[test]
 fn coding_queue_and_held_list() {
     let mut f = coding_fixture();
@@ -34,9 +41,7 @@ fn coding_queue_and_held_list() {
 fn coding_workbench_with_a_hard_edit_and_the_picker() {
     let mut f = coding_fixture();
     let app = &mut f.app;
-    sign_in_as(app, "ccoder");
-    press(app, KeyCode::Char('w'));
-    press(app, KeyCode::Enter);
+    open_workbench(app);
     press(app, KeyCode::Char('a'));
     type_text(app, "D63.0");
     press(app, KeyCode::Enter);
@@ -56,9 +61,7 @@ fn coding_workbench_with_a_hard_edit_and_the_picker() {
 fn coding_workbench_what_if_follows_the_code_list() {
     let mut f = coding_fixture();
     let app = &mut f.app;
-    sign_in_as(app, "ccoder");
-    press(app, KeyCode::Char('w'));
-    press(app, KeyCode::Enter);
+    open_workbench(app);
     press(app, KeyCode::Char('a'));
     type_text(app, "I50.9");
     press(app, KeyCode::Enter);
@@ -91,9 +94,7 @@ fn picker_favourite_key_reranks_and_is_audited() {
     use crossterm::event::{KeyEvent, KeyModifiers};
     let mut f = coding_fixture();
     let app = &mut f.app;
-    sign_in_as(app, "ccoder");
-    press(app, KeyCode::Char('w'));
-    press(app, KeyCode::Enter);
+    open_workbench(app);
     press(app, KeyCode::Char('a'));
     type_text(app, "diabetes");
     let before = screen(app, 100, 30);
@@ -148,9 +149,7 @@ fn pcs_builder_in_the_procedure_picker() {
     use crossterm::event::{KeyEvent, KeyModifiers};
     let mut f = coding_fixture();
     let app = &mut f.app;
-    sign_in_as(app, "ccoder");
-    press(app, KeyCode::Char('w'));
-    press(app, KeyCode::Enter);
+    open_workbench(app);
     press(app, KeyCode::Char('i'));
     app.handle_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::CONTROL));
     assert!(screen(app, 100, 30).contains("choose the section"));
@@ -188,9 +187,7 @@ fn pcs_builder_in_the_procedure_picker() {
 fn picker_drills_down_from_a_header() {
     let mut f = coding_fixture();
     let app = &mut f.app;
-    sign_in_as(app, "ccoder");
-    press(app, KeyCode::Char('w'));
-    press(app, KeyCode::Enter);
+    open_workbench(app);
     press(app, KeyCode::Char('a'));
     type_text(app, "I50.2");
     // Billable codes rank first: move down to the header.

@@ -42,7 +42,6 @@ pub fn aging_by_kind(conn: &Reader, today: NaiveDate) -> Result<Vec<AgingRow>, C
     let mut stmt = conn.prepare_cached(
         "SELECT kind, day, n FROM deficiency_open_daily WHERE n > 0 ORDER BY kind, day",
     )?;
-    let mut out: Vec<AgingRow> = Vec::new();
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -50,10 +49,29 @@ pub fn aging_by_kind(conn: &Reader, today: NaiveDate) -> Result<Vec<AgingRow>, C
             r.get::<_, i64>(2)?,
         ))
     })?;
+    fold_aging(rows, today, edges, false)
+}
+
+/// Folds `(kind, day, count)` rows, ordered by kind, into one [`AgingRow`] per kind: each
+/// count goes to the aging bucket (DEL-06, `edges`) of its day's age on `today`. With
+/// `clamp_negative` an age below zero (a day after `today`) counts as zero days.
+pub(crate) fn fold_aging<I>(
+    rows: I,
+    today: NaiveDate,
+    edges: [i64; 3],
+    clamp_negative: bool,
+) -> Result<Vec<AgingRow>, CoreError>
+where
+    I: IntoIterator<Item = rusqlite::Result<(String, String, i64)>>,
+{
+    let mut out: Vec<AgingRow> = Vec::new();
     for row in rows {
         let (kind, day, n) = row?;
         let days = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-            .map(|d| (today - d).num_days())
+            .map(|d| {
+                let age = (today - d).num_days();
+                if clamp_negative { age.max(0) } else { age }
+            })
             .unwrap_or(0);
         let b = BUCKETS
             .iter()

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::deficiency::lifecycle::{BUCKETS, aging_bucket};
-use crate::deficiency::report::{AgingRow, ProviderRow, bucket_edges};
+use crate::deficiency::lifecycle::BUCKETS;
+use crate::deficiency::report::{AgingRow, ProviderRow, bucket_edges, fold_aging};
 use crate::error::CoreError;
 use crate::store::Reader;
 
@@ -63,7 +63,6 @@ fn aging_as_of(conn: &Reader, as_of: NaiveDate) -> Result<Vec<AgingRow>, CoreErr
         "SELECT d.kind, substr(d.assigned_at, 1, 10), count(*) FROM deficiencies d
           WHERE {OPEN_AS_OF} GROUP BY 1, 2 ORDER BY 1, 2"
     ))?;
-    let mut out: Vec<AgingRow> = Vec::new();
     let rows = st.query_map([day_end(as_of)], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -71,32 +70,7 @@ fn aging_as_of(conn: &Reader, as_of: NaiveDate) -> Result<Vec<AgingRow>, CoreErr
             r.get::<_, i64>(2)?,
         ))
     })?;
-    for row in rows {
-        let (kind, day, n) = row?;
-        let days = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-            .map(|d| (as_of - d).num_days().max(0))
-            .unwrap_or(0);
-        let b = BUCKETS
-            .iter()
-            .position(|x| *x == aging_bucket(days, edges))
-            .unwrap_or(0);
-        match out.last_mut().filter(|r| r.kind == kind) {
-            Some(r) => {
-                r.buckets[b] += n;
-                r.total += n;
-            }
-            None => {
-                let mut buckets = [0; 4];
-                buckets[b] = n;
-                out.push(AgingRow {
-                    kind,
-                    buckets,
-                    total: n,
-                });
-            }
-        }
-    }
-    Ok(out)
+    fold_aging(rows, as_of, edges, true)
 }
 
 fn providers_as_of(conn: &Reader, as_of: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
