@@ -776,6 +776,7 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv_out: bool) -> String {
 /// `report productivity`: one line per user and unit kind, then the user's overall % of
 /// target; "hours not entered" where no hours were entered (never inferred, MET-05).
 fn productivity_text(p: &report::productivity::Productivity, csv: bool) -> String {
+    use crate::csv_out::Table as Csv;
     const NOT_ENTERED: &str = "hours not entered";
     let pct = |v: Option<f64>| v.map(|v| format!("{v:.0}%")).unwrap_or_default();
     if csv {
