@@ -446,3 +446,99 @@ fn a_large_fhir_batch_is_streamed_with_forward_references_set_aside_and_bad_entr
     let more = count(&store, "SELECT count(*) FROM patients") - 600;
     assert!(more > 200 && more < 900, "{more}");
 }
+
+fn fhir_note(i: usize, encounter: &str) -> serde_json::Value {
+    serde_json::json!({"fullUrl": format!("urn:uuid:d-{i}"), "resource": {"resourceType": "DocumentReference", "id": format!("d{i}"),
+        "docStatus": "preliminary", "type": {"coding": [{"system": "http://loinc.org", "code": "11506-3"}]},
+        "date": "2024-01-02T09:00:00-05:00", "context": {"encounter": [{"reference": encounter}]},
+        "content": [{"attachment": {"contentType": "text/plain", "data": "UHJvZ3Jlc3Mgbm90ZQ=="}}]}})
+}
+
+#[test]
+fn a_fhir_file_that_refers_forward_everywhere_spills_its_index_and_waiting_entries_past_the_threshold()
+ {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    settings::set(&mut store, &actor(), "fhir_transaction_max_mb", "1").expect("setting");
+    settings::set(&mut store, &actor(), "import_write_ms", "1").expect("setting");
+    // Every reference points forward: all notes, then all encounters, then all patients.
+    let n = 400;
+    let mut entries: Vec<serde_json::Value> = (0..n)
+        .map(|i| fhir_note(i, &format!("urn:uuid:e-{i}")))
+        .collect();
+    entries.extend((0..n).map(|i| fhir_encounter(i, &format!("Patient/p{i}"))));
+    // A bad entry among the waiting ones: listed alone by its index, the others go in.
+    let mut bad = fhir_encounter(9999, "urn:uuid:p-0");
+    bad["resource"]["class"] = serde_json::json!({"code": "NOPE"});
+    entries.push(bad);
+    entries.extend((0..n).map(|i| {
+        let mut p = fhir_patient(i);
+        p["resource"]["text"] = serde_json::json!({"div": "x".repeat(3000)});
+        p
+    }));
+    let p = dir.path().join("forward.json");
+    let b = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
+    let bytes = serde_json::to_vec(&b).expect("json");
+    assert!(bytes.len() > 1024 * 1024, "{}", bytes.len());
+    std::fs::write(&p, bytes).expect("write");
+    // Past 100 entries the reference index and the entries set aside go to a temporary file.
+    let s = import::import_fhir_tuned(
+        &mut store,
+        &actor(),
+        std::slice::from_ref(&p),
+        100,
+        &mut |_, _| {},
+    )
+    .expect("run");
+    let st = s.files[0].result.as_ref().expect("imported");
+    assert_eq!(st.rejects.len(), 1, "{:?}", st.rejects);
+    assert!(
+        st.rejects[0]
+            .to_string()
+            .contains(&format!("entry {} (Encounter/e9999), class", 2 * n)),
+        "{:?}",
+        st.rejects
+    );
+    assert!(
+        st.notes
+            .iter()
+            .any(|m| m.contains("past 100") && m.contains("kept in a temporary file")),
+        "{:?}",
+        st.notes
+    );
+    assert!(st.transactions > 3, "{st:?}");
+    assert_eq!(st.created as usize, 3 * n);
+    assert_eq!(count(&store, "SELECT count(*) FROM patients"), n as i64);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters e JOIN patients p ON p.id = e.patient_id WHERE e.source_key = 'fhir:Encounter/e' || CAST(CAST(substr(p.mrn, 3) AS INTEGER) AS TEXT)"
+        ),
+        n as i64,
+        "each encounter is linked to its own patient"
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM documents d JOIN encounters e ON e.id = d.encounter_id WHERE substr(d.source_key, 25) = substr(e.source_key, 17)"
+        ),
+        n as i64,
+        "each note is linked to its own encounter"
+    );
+    // The same answer as without spilling, and a re-import writes nothing.
+    let audit = count(&store, "SELECT count(*) FROM audit_log");
+    for spill_after in [100, 1_000_000] {
+        let again = import::import_fhir_tuned(
+            &mut store,
+            &actor(),
+            std::slice::from_ref(&p),
+            spill_after,
+            &mut |_, _| {},
+        )
+        .expect("run");
+        assert_eq!((again.totals().created, again.totals().updated), (0, 0));
+        assert_eq!(again.rejected(), 1);
+        assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
+    }
+}

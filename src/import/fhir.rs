@@ -11,7 +11,7 @@ use super::ImportError;
 use super::time::{fhir_date, fhir_datetime};
 
 /// One bundle entry (or the single resource of the file), parsed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedResource {
     /// Index in `Bundle.entry` (0 for a single resource).
     pub entry: usize,
@@ -23,12 +23,16 @@ pub struct ParsedResource {
     /// `display` of conditional practitioner references (used to name a provider created
     /// from an NPI that is not known yet).
     pub ref_displays: Vec<(String, String)>,
+    /// Read from an NDJSON file (FHIR Bulk Data): `entry` is then the line number.
+    #[serde(default)]
+    pub line: bool,
 }
 
 impl ParsedResource {
     /// `entry 3 (Encounter/abc)`.
     pub fn at(&self) -> String {
-        format!("entry {} ({}/{})", self.entry, self.resource_type, self.id)
+        let unit = if self.line { "line" } else { "entry" };
+        format!("{unit} {} ({}/{})", self.entry, self.resource_type, self.id)
     }
     /// `fhir:Encounter/abc`.
     pub fn source_key(&self) -> String {
@@ -36,7 +40,7 @@ impl ParsedResource {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Resource {
     Patient(PatientData),
     Practitioner(PersonData),
@@ -51,38 +55,40 @@ pub enum Resource {
     Other,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PatientData {
     pub mrn: String,
     pub family: String,
     pub given: String,
     pub birth_date: String,
     /// F, M, O or U.
-    pub sex: &'static str,
+    #[serde(deserialize_with = "known_word")]
+    pub sex: Word,
     /// `link` of type `replaced-by`: the reference of the record that replaces this one
     /// (a merge, applied by `import::fhir_link`).
     pub replaced_by: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PersonData {
     pub npi: Option<String>,
     pub family: String,
     pub given: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationData {
     pub name: String,
     pub npi: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EncounterData {
     pub visit_number: String,
     pub subject: String,
     /// inpatient, outpatient, emergency or observation.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "known_word")]
+    pub kind: Word,
     pub service: String,
     pub admit_at: String,
     pub discharge_at: Option<String>,
@@ -92,10 +98,11 @@ pub struct EncounterData {
     pub reason: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FactData {
     /// condition or procedure.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "known_word")]
+    pub kind: Word,
     pub subject: String,
     pub encounter: Option<String>,
     pub system: String,
@@ -107,29 +114,32 @@ pub struct FactData {
     pub category: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OrderData {
     pub subject: String,
     pub encounter: String,
     /// consult or other.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "known_word")]
+    pub kind: Word,
     pub code: String,
     pub description: String,
     pub ordered_at: String,
     pub requester: Option<String>,
     pub performer: Option<String>,
     /// active, completed or cancelled.
-    pub status: &'static str,
+    #[serde(deserialize_with = "known_word")]
+    pub status: Word,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DocumentData {
     pub encounter: String,
     pub doc_type: String,
     pub title: String,
     pub author: Option<String>,
     pub authenticator: Option<String>,
-    pub status: &'static str,
+    #[serde(deserialize_with = "known_word")]
+    pub status: Word,
     pub service_at: String,
     pub signed_at: Option<String>,
     pub body: String,
@@ -139,10 +149,51 @@ pub struct DocumentData {
     pub replaces: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClaimData {
     pub encounters: Vec<String>,
     pub total_cents: Option<i64>,
+}
+
+/// A fixed word (spelled as a type alias so that serde does not take it as borrowed from
+/// its input).
+pub type Word = &'static str;
+
+/// The fixed words of the `&'static str` fields (sex, kinds, statuses), read back from a
+/// spilled entry (`fhir_spill`).
+const KNOWN_WORDS: &[&str] = &[
+    "F",
+    "M",
+    "O",
+    "U",
+    "inpatient",
+    "outpatient",
+    "emergency",
+    "observation",
+    "condition",
+    "procedure",
+    "consult",
+    "other",
+    "active",
+    "completed",
+    "cancelled",
+    "entered_in_error",
+    "amended",
+    "signed",
+    "transcribed",
+    "dictated",
+    "incomplete",
+];
+
+fn known_word<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let s = String::deserialize(d)?;
+    KNOWN_WORDS
+        .iter()
+        .find(|w| **w == s)
+        .copied()
+        .ok_or_else(|| D::Error::custom(format!("unknown value '{s}'")))
 }
 
 pub const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
@@ -263,6 +314,7 @@ pub(super) fn stream_entries<'de, R: serde_json::de::Read<'de>>(
                         id: String::new(),
                         data: Resource::Other,
                         ref_displays: Vec::new(),
+                        line: false,
                     }),
                     Some(res) => parse_resource(res, i, full_url, self.file),
                 };
@@ -340,6 +392,7 @@ pub(super) fn parse_whole(bytes: &[u8], file: &str) -> Result<Vec<ParsedResource
                     id: String::new(),
                     data: Resource::Other,
                     ref_displays: Vec::new(),
+                    line: false,
                 });
                 continue;
             };
@@ -456,7 +509,40 @@ fn parse_resource(
         id,
         data,
         ref_displays,
+        line: false,
     })
+}
+
+/// One line of an NDJSON file (FHIR Bulk Data: one resource per line), numbered from 1.
+/// Errors name the line (and the field).
+pub(super) fn parse_ndjson_line(
+    text: &str,
+    line: usize,
+    file: &str,
+) -> Result<ParsedResource, ImportError> {
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        ImportError::new(
+            file,
+            format!("line {line}, column {}", e.column()),
+            format!("invalid JSON: {e}"),
+        )
+    })?;
+    let relabel = |mut e: ImportError| {
+        if let Some(rest) = e.location.strip_prefix(&format!("entry {line}")) {
+            e.location = format!("line {line}{rest}");
+        }
+        e
+    };
+    match v.get("resourceType").and_then(Value::as_str) {
+        Some("Bundle") => Err(ImportError::new(
+            file,
+            format!("line {line}"),
+            "a Bundle in an NDJSON file: NDJSON holds one resource per line",
+        )),
+        _ => parse_resource(&v, line, None, file)
+            .map(|p| ParsedResource { line: true, ..p })
+            .map_err(relabel),
+    }
 }
 
 pub(super) fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {

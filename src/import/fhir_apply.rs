@@ -12,9 +12,11 @@
 //! reference to a patient, encounter or practitioner rejects the file naming entry and field.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::fhir::{NPI_SYSTEM, ParsedResource, Resource};
+use super::fhir_spill::{self, Spill};
 use super::write::{Change, Origin, Writer, in_file_tx, int, opt, txt};
 use super::{FileFail, FileStats, ImportError};
 use crate::audit::Actor;
@@ -146,7 +148,7 @@ fn absorb(
             // Its rows were rolled back: forget their ids (and cached MRNs, whose
             // patient ids may be reused).
             for p in group {
-                st.ids.remove(&p.entry);
+                st.forget(p.entry);
             }
             st.mrn.clear();
             let first = group.iter().map(|p| p.entry).min().unwrap_or(0);
@@ -169,7 +171,8 @@ fn absorb(
 /// A Bundle (batch, collection, searchset) written while it is read: entries arrive in
 /// chunks ([`Streamed::feed`]) and are written in file order, in groups of about `budget` of
 /// work, so memory holds one group plus the small reference index (fullUrl and `Type/id` →
-/// entry), never the file. An entry whose reference points to an entry not written yet (later
+/// entry), never the file; past `spill_after` entries the index and the entries set aside are
+/// kept in a temporary file instead (`fhir_spill`). An entry whose reference points to an entry not written yet (later
 /// in the file, or itself waiting) is set aside and written at the end, in dependency order
 /// ([`Streamed::finish`]), when everything it can refer to has been seen.
 pub(super) struct Streamed {
@@ -179,14 +182,19 @@ pub(super) struct Streamed {
     st: State,
     stats: FileStats,
     pending: std::collections::VecDeque<ParsedResource>,
-    /// Entries set aside (their positions are in `waiting`).
+    /// Entries set aside (their positions are in `waiting`), while in memory.
     spill: Vec<ParsedResource>,
     waiting: HashSet<usize>,
     size: usize,
+    /// Entries seen; past `spill_after` the index and the set-aside entries move to the spill
+    /// store (`fhir_spill`), so memory no longer grows with the file.
+    seen: usize,
+    spill_after: usize,
+    store: Option<Rc<Spill>>,
 }
 
 impl Streamed {
-    pub(super) fn new(file: &str, budget: Duration) -> Self {
+    pub(super) fn new(file: &str, budget: Duration, spill_after: usize) -> Self {
         Streamed {
             file: file.to_string(),
             budget,
@@ -197,12 +205,33 @@ impl Streamed {
             spill: Vec::new(),
             waiting: HashSet::new(),
             size: GROUP_START,
+            seen: 0,
+            spill_after,
+            store: None,
         }
     }
 
     /// An entry that could not be parsed: listed, the others go on.
     pub(super) fn reject(&mut self, e: ImportError) {
         self.stats.rejects.push(e);
+    }
+
+    /// Move the index, the written ids and the set-aside entries into a new spill store.
+    fn start_spill(&mut self) -> Result<(), FileFail> {
+        let s = Rc::new(Spill::open()?);
+        self.bundle.spill_to(Rc::clone(&s));
+        for (&pos, &id) in &self.st.ids {
+            s.set_id(pos, Some(id));
+        }
+        self.st.ids = HashMap::new();
+        self.st.spill = Some(Rc::clone(&s));
+        for p in std::mem::take(&mut self.spill) {
+            s.push_aside(rank(&p.resource_type), &p);
+        }
+        self.waiting = HashSet::new();
+        s.check()?;
+        self.store = Some(s);
+        Ok(())
     }
 
     /// Take more entries (in file order); write every full group.
@@ -213,6 +242,10 @@ impl Streamed {
         entries: Vec<ParsedResource>,
     ) -> Result<(), FileFail> {
         for p in entries {
+            self.seen += 1;
+            if self.store.is_none() && self.seen > self.spill_after {
+                self.start_spill()?;
+            }
             self.bundle.add(&p);
             self.st.count_skipped(&p);
             self.pending.push_back(p);
@@ -230,6 +263,7 @@ impl Streamed {
         let started = Instant::now();
         let wait = Wait {
             waiting: &self.waiting,
+            spill: self.store.as_deref(),
             before: refs.first().map_or(0, |p| p.entry),
         };
         let mut set_aside = HashSet::new();
@@ -252,9 +286,17 @@ impl Streamed {
         self.size = next_size(written.len().max(1), started, self.budget);
         for p in group {
             if set_aside.contains(&p.entry) {
-                self.waiting.insert(p.entry);
-                self.spill.push(p);
+                match &self.store {
+                    Some(s) => s.push_aside(rank(&p.resource_type), &p),
+                    None => {
+                        self.waiting.insert(p.entry);
+                        self.spill.push(p);
+                    }
+                }
             }
+        }
+        if let Some(s) = &self.store {
+            s.check()?;
         }
         if !self.pending.is_empty() {
             std::thread::sleep(crate::store::WRITER_PAUSE);
@@ -286,18 +328,66 @@ impl Streamed {
                 self.budget,
             )?;
         }
+        if let Some(s) = self.store.clone() {
+            self.stats.notes.push(format!(
+                "{} entries: past {} the reference index and the {} entries set aside (forward references) were kept in a temporary file, not in memory",
+                self.seen,
+                self.spill_after,
+                s.aside_count()
+            ));
+            self.replay(store, actor, &s)?;
+        }
         let skipped = self.st.skipped_stats();
         self.stats.skipped += skipped.skipped;
         self.stats.notes.extend(skipped.notes);
         Ok(self.stats)
     }
+
+    /// Write the entries set aside in the spill store, in dependency order, in groups sized
+    /// by pace (one kind of resource per group); only one group is in memory at a time.
+    fn replay(&mut self, store: &mut Store, actor: &Actor, s: &Spill) -> Result<(), FileFail> {
+        let (mut after, mut size) = ((0u8, -1i64), GROUP_START);
+        loop {
+            let group = s.next_aside(after, size)?;
+            let Some(last) = group.last() else {
+                return Ok(());
+            };
+            let r0 = rank(&last.resource_type);
+            after = (r0, last.entry as i64);
+            let refs: Vec<&ParsedResource> = group.iter().collect();
+            let started = Instant::now();
+            let r = write_group(
+                store,
+                actor,
+                &self.file,
+                &self.bundle,
+                &refs,
+                &mut self.st,
+                None,
+            );
+            absorb(&self.file, &mut self.st, &mut self.stats, &refs, r)?;
+            s.check()?;
+            size = next_size(group.len(), started, self.budget);
+            std::thread::sleep(crate::store::WRITER_PAUSE);
+        }
+    }
 }
 
 /// Which positions a streamed group may refer to: those before it (written, or set aside:
-/// `waiting`) and its own; later ones are not written yet.
+/// `waiting`, in memory or in the spill store) and its own; later ones are not written yet.
 struct Wait<'a> {
     waiting: &'a HashSet<usize>,
+    spill: Option<&'a Spill>,
     before: usize,
+}
+
+impl Wait<'_> {
+    fn is_waiting(&self, pos: usize) -> bool {
+        match self.spill {
+            Some(s) => s.is_waiting(pos),
+            None => self.waiting.contains(&pos),
+        }
+    }
 }
 
 /// The references of a resource that must resolve before it is written: (reference, wanted
@@ -369,7 +459,7 @@ fn set_aside(
             for (r, want) in refs_of(p) {
                 ready = match bundle.position(r) {
                     Some(i) if in_group.contains(&i) => !aside.contains(&i),
-                    Some(i) => i < wait.before && !wait.waiting.contains(&i),
+                    Some(i) => i < wait.before && !wait.is_waiting(i),
                     None if conditional_npi(r).is_some() => true,
                     None => match want {
                         Some(t) => in_db(r, t)?,
@@ -500,12 +590,12 @@ fn write_group(
                         if let Some(other) = &d.replaced_by {
                             super::fhir_link::replaced_by(w, id, other, &origin)?;
                         }
-                        st.mrn.insert(id, mrn);
+                        st.remember_mrn(id, mrn);
                         id
                     }
                     _ => continue,
                 };
-                st.ids.insert(i, id);
+                st.set_id(i, id);
             }
         }
         // Claims: total charges per encounter (all claims that name it, summed).
@@ -581,7 +671,7 @@ fn write_group(
                 Some(&mrn),
                 None,
             )?;
-            st.ids.insert(i, id);
+            st.set_id(i, id);
             if old_discharge.is_none() && d.discharge_at.is_some() {
                 w.discharged(id, &at)?;
             }
@@ -590,7 +680,7 @@ fn write_group(
         for (t, cents) in &charges {
             let id = match t {
                 Target::Db(id) => Some(*id),
-                Target::Bundle(i) if !in_group.contains(i) => st.ids.get(i).copied(),
+                Target::Bundle(i) if !in_group.contains(i) => st.id(*i),
                 Target::Bundle(_) => None,
             };
             if let Some(id) = &id {
@@ -714,7 +804,7 @@ fn write_group(
                         Some(&mrn),
                         Some(encounter),
                     )?;
-                    st.ids.insert(i, doc_id);
+                    st.set_id(i, doc_id);
                     if !d.replaces.is_empty() {
                         replaced.push(p);
                     }
@@ -878,19 +968,56 @@ enum Target {
 
 #[derive(Default)]
 struct State {
-    /// Database id of each bundle position written so far.
+    /// Database id of each bundle position written so far (in the spill store once the file
+    /// spills).
     ids: HashMap<usize, i64>,
+    /// A cache of patients' MRNs, emptied when it reaches [`MRN_CACHE`].
     mrn: HashMap<i64, String>,
     skipped_types: std::collections::BTreeMap<String, usize>,
+    spill: Option<Rc<Spill>>,
 }
 
+const MRN_CACHE: usize = 4096;
+
 impl State {
+    fn id(&self, pos: usize) -> Option<i64> {
+        match &self.spill {
+            Some(s) => s.id(pos),
+            None => self.ids.get(&pos).copied(),
+        }
+    }
+
+    fn set_id(&mut self, pos: usize, id: i64) {
+        match &self.spill {
+            Some(s) => s.set_id(pos, Some(id)),
+            None => {
+                self.ids.insert(pos, id);
+            }
+        }
+    }
+
+    fn forget(&mut self, pos: usize) {
+        match &self.spill {
+            Some(s) => s.set_id(pos, None),
+            None => {
+                self.ids.remove(&pos);
+            }
+        }
+    }
+
+    fn remember_mrn(&mut self, patient: i64, mrn: String) {
+        if self.mrn.len() >= MRN_CACHE {
+            self.mrn.clear();
+        }
+        self.mrn.insert(patient, mrn);
+    }
+
     fn mrn_of(&mut self, w: &Writer<'_, '_>, patient: i64, at: &str) -> Result<String, FileFail> {
         if let Some(m) = self.mrn.get(&patient) {
             return Ok(m.clone());
         }
         let m = w.text("patients", "mrn", patient, at)?.unwrap_or_default();
-        self.mrn.insert(patient, m.clone());
+        self.remember_mrn(patient, m.clone());
         Ok(m)
     }
 
@@ -923,6 +1050,8 @@ struct Bundle {
     typed: HashMap<Box<str>, usize>,
     types: Vec<u16>,
     names: Vec<String>,
+    /// Once the file spills, the index is in the spill store (the maps above are empty).
+    spill: Option<Rc<Spill>>,
 }
 
 fn table_of(ty: &str) -> &'static str {
@@ -937,11 +1066,6 @@ fn table_of(ty: &str) -> &'static str {
 
 impl Bundle {
     fn add(&mut self, p: &ParsedResource) {
-        if let Some(u) = &p.full_url {
-            self.index.insert(u.as_str().into(), p.entry);
-        }
-        self.typed
-            .insert(format!("{}/{}", p.resource_type, p.id).into(), p.entry);
         let t = match self.names.iter().position(|n| *n == p.resource_type) {
             Some(t) => t,
             None => {
@@ -949,26 +1073,71 @@ impl Bundle {
                 self.names.len() - 1
             }
         };
+        let typed = format!("{}/{}", p.resource_type, p.id);
+        if let Some(s) = &self.spill {
+            if let Some(u) = &p.full_url {
+                s.put_ref(fhir_spill::FULL_URL, u, p.entry);
+            }
+            s.put_ref(fhir_spill::TYPED, &typed, p.entry);
+            s.put_type(p.entry, u16::try_from(t).unwrap_or(u16::MAX));
+            return;
+        }
+        if let Some(u) = &p.full_url {
+            self.index.insert(u.as_str().into(), p.entry);
+        }
+        self.typed.insert(typed.into(), p.entry);
         if self.types.len() <= p.entry {
             self.types.resize(p.entry + 1, u16::MAX);
         }
         self.types[p.entry] = u16::try_from(t).unwrap_or(u16::MAX);
     }
 
+    /// Move the index into the spill store (memory then holds only the type names).
+    fn spill_to(&mut self, s: Rc<Spill>) {
+        for (k, &pos) in &self.index {
+            s.put_ref(fhir_spill::FULL_URL, k, pos);
+        }
+        for (k, &pos) in &self.typed {
+            s.put_ref(fhir_spill::TYPED, k, pos);
+        }
+        for (pos, &t) in self.types.iter().enumerate() {
+            if t != u16::MAX {
+                s.put_type(pos, t);
+            }
+        }
+        self.index = HashMap::new();
+        self.typed = HashMap::new();
+        self.types = Vec::new();
+        self.spill = Some(s);
+    }
+
     fn type_of(&self, pos: usize) -> &str {
-        self.types
-            .get(pos)
-            .and_then(|&t| self.names.get(usize::from(t)))
+        let t = match &self.spill {
+            Some(s) => s.get_type(pos),
+            None => self.types.get(pos).copied(),
+        };
+        t.and_then(|t| self.names.get(usize::from(t)))
             .map_or("(unknown)", String::as_str)
+    }
+
+    fn full_url(&self, reference: &str) -> Option<usize> {
+        match &self.spill {
+            Some(s) => s.get_ref(fhir_spill::FULL_URL, reference),
+            None => self.index.get(reference).copied(),
+        }
     }
 
     /// The position of the entry a reference points to (`fullUrl`, else `Type/id`).
     fn position(&self, reference: &str) -> Option<usize> {
-        self.index.get(reference).copied().or_else(|| {
+        self.full_url(reference).or_else(|| {
             let mut parts = reference.rsplit('/');
             let id = parts.next()?;
             let ty = parts.next()?;
-            self.typed.get(format!("{ty}/{id}").as_str()).copied()
+            let key = format!("{ty}/{id}");
+            match &self.spill {
+                Some(s) => s.get_ref(fhir_spill::TYPED, &key),
+                None => self.typed.get(key.as_str()).copied(),
+            }
         })
     }
 
@@ -1033,7 +1202,7 @@ impl Bundle {
     ) -> Result<i64, FileFail> {
         match self.resolve(w, reference, want, from, field)? {
             Target::Db(id) => Ok(id),
-            Target::Bundle(i) => st.ids.get(&i).copied().ok_or_else(|| {
+            Target::Bundle(i) => st.id(i).ok_or_else(|| {
                 w.reject(
                     &format!("{}, {field}", from.at()),
                     format!("reference {reference} points to an entry that was not imported"),
@@ -1084,7 +1253,7 @@ impl Bundle {
 
     /// The resource type a reference points to inside this bundle, if it does.
     fn target_type(&self, reference: &str) -> Option<&str> {
-        let i = self.index.get(reference).copied()?;
+        let i = self.full_url(reference)?;
         Some(self.type_of(i))
     }
 

@@ -5,7 +5,9 @@
 //! `fhir_transaction_max_mb` (it is atomic) and rejected otherwise; any other Bundle is
 //! streamed: its entries are parsed one at a time and sent in chunks to the writer, which
 //! commits them in groups (`fhir_apply::Streamed`). Memory is bounded by the chunk queue, one
-//! group and the reference index, whatever the file's size.
+//! group and the reference index, whatever the file's size; past `fhir_spill::SPILL_AFTER`
+//! entries the index and the entries set aside move to a temporary file (`fhir_spill`). An
+//! NDJSON file (FHIR Bulk Data) is always streamed, one resource per line.
 
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
@@ -77,7 +79,15 @@ pub(super) fn run(
                 Ev::Whole(Ok((parsed, atomic))) => {
                     fhir_apply::apply(store, actor, &name, &parsed, atomic, budget)
                 }
-                Ev::Chunk(first) => stream(store, actor, &name, budget, first, &mut rx),
+                Ev::Chunk(first) => stream(
+                    store,
+                    actor,
+                    &name,
+                    budget,
+                    limits.fhir_spill_after,
+                    first,
+                    &mut rx,
+                ),
                 Ev::Bad(e) | Ev::End(Some(e)) => Err(FileFail::Rejected(e)),
                 Ev::End(None) => Ok(Default::default()),
             };
@@ -110,10 +120,11 @@ fn stream(
     actor: &Actor,
     name: &str,
     budget: std::time::Duration,
+    spill_after: usize,
     first: Vec<ParsedResource>,
     rx: &mut impl Iterator<Item = Ev>,
 ) -> Result<super::FileStats, FileFail> {
-    let mut s = Streamed::new(name, budget);
+    let mut s = Streamed::new(name, budget, spill_after);
     s.feed(store, actor, first)?;
     loop {
         match rx.next() {
@@ -155,6 +166,13 @@ fn read_file(path: &Path, name: &str, max: u64, max_tx: u64, tx: &SyncSender<Ev>
         Ok(f) => f,
         Err(e) => return whole(Err(e)),
     };
+    let ndjson = path
+        .extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| x.eq_ignore_ascii_case("ndjson"));
+    if ndjson {
+        return read_ndjson(&f, name, tx);
+    }
     let len = match f.metadata() {
         Ok(m) => m.len(),
         Err(e) => return whole(Err(cannot(e))),
@@ -265,5 +283,72 @@ fn read_file(path: &Path, name: &str, max: u64, max_tx: u64, tx: &SyncSender<Ev>
             Some(e)
         }
     };
+    tx.send(Ev::End(stop)).is_ok()
+}
+
+/// Read an NDJSON file (FHIR Bulk Data: one resource per line), always streamed: each line is
+/// one entry (`entry` = its line number); a bad line is listed by number and the others go on.
+fn read_ndjson(f: &std::fs::File, name: &str, tx: &SyncSender<Ev>) -> bool {
+    // The file is always answered as a stream (its first chunk may be empty).
+    if tx.send(Ev::Chunk(Vec::new())).is_err() {
+        return false;
+    }
+    let mut r = match reader(f) {
+        Ok(r) => r,
+        Err(e) => {
+            let e = ImportError::new(name, "", format!("cannot read: {e}"));
+            return tx.send(Ev::End(Some(e))).is_ok();
+        }
+    };
+    let mut held: Vec<ParsedResource> = Vec::new();
+    let mut buf = Vec::new();
+    let mut line = 0usize;
+    let stop = loop {
+        buf.clear();
+        match r.read_until(b'\n', &mut buf) {
+            Ok(0) => break None,
+            Ok(_) => {}
+            Err(e) => {
+                break Some(ImportError::new(
+                    name,
+                    format!("line {}", line + 1),
+                    format!(
+                        "cannot read: {e} (the lines before were imported; the rest of the file was not read)"
+                    ),
+                ));
+            }
+        }
+        line += 1;
+        let ev = match std::str::from_utf8(&buf) {
+            Err(e) => Some(Ev::Bad(ImportError::new(
+                name,
+                format!("line {line}"),
+                format!("not UTF-8 (byte {})", e.valid_up_to()),
+            ))),
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => match fhir::parse_ndjson_line(text, line, name) {
+                Ok(p) => {
+                    held.push(p);
+                    (held.len() >= CHUNK).then(|| Ev::Chunk(std::mem::take(&mut held)))
+                }
+                Err(e) => Some(Ev::Bad(e)),
+            },
+        };
+        if let Some(ev) = ev {
+            // Entries before a bad line go first, so the writer sees them in file order.
+            if matches!(ev, Ev::Bad(_))
+                && !held.is_empty()
+                && tx.send(Ev::Chunk(std::mem::take(&mut held))).is_err()
+            {
+                return false;
+            }
+            if tx.send(ev).is_err() {
+                return false;
+            }
+        }
+    };
+    if !held.is_empty() && tx.send(Ev::Chunk(held)).is_err() {
+        return false;
+    }
     tx.send(Ev::End(stop)).is_ok()
 }

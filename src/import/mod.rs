@@ -7,7 +7,9 @@
 //!   line and reason; the others go in). A large FHIR Bundle (batch, collection, searchset) is
 //!   streamed entry by entry and committed in groups likewise (`fhir_stream`); a small file is
 //!   parsed whole, and a transaction Bundle is written in one transaction, all-or-nothing (over
-//!   `fhir_transaction_max_mb` it is rejected).
+//!   `fhir_transaction_max_mb` it is rejected). FHIR Bulk Data NDJSON is streamed line by line.
+//!   Past `fhir_spill::SPILL_AFTER` entries a streamed file's reference index and its entries
+//!   set aside live in a temporary SQLite file (`fhir_spill`), so memory stays bounded.
 //! - **Every path is answered.** Folders are walked without following a symlink loop; a FIFO,
 //!   socket or device is skipped with its reason and an unreadable folder is listed, and the
 //!   run goes on. A database failure (disk full, I/O) stops the run, and the summary of what
@@ -30,6 +32,7 @@ pub mod fhir;
 mod fhir_apply;
 mod fhir_doc;
 mod fhir_link;
+mod fhir_spill;
 mod fhir_stream;
 pub mod hl7;
 mod hl7_apply;
@@ -229,18 +232,70 @@ fn display_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// Import FHIR R4 JSON files (Bundles of any type, or single resources). Folders are walked
-/// (sorted) for `*.json`. Needs the Administer permission (the system actor always has it).
+/// Import FHIR R4 JSON files (Bundles of any type, or single resources) and FHIR Bulk Data
+/// NDJSON files (one resource per line, `*.ndjson`). Folders are walked (sorted) for `*.json`
+/// and `*.ndjson`; within a folder, NDJSON files named after a resource type (`Patient.ndjson`,
+/// `Patient.000.ndjson`, as a Bulk Data export names them) are taken in dependency order
+/// (Organization, Practitioner, Patient, Encounter, then the rest), so a reference to an
+/// earlier file resolves to its imported row. Needs the Administer permission (the system
+/// actor always has it).
 pub fn import_fhir(
     store: &mut Store,
     actor: &Actor,
     paths: &[PathBuf],
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CoreError> {
+    import_fhir_tuned(store, actor, paths, fhir_spill::SPILL_AFTER, progress)
+}
+
+/// [`import_fhir`] with the number of entries a streamed file keeps in memory before its
+/// reference index and set-aside entries spill to a temporary file (default
+/// 20,000; tests set it small).
+pub fn import_fhir_tuned(
+    store: &mut Store,
+    actor: &Actor,
+    paths: &[PathBuf],
+    spill_after: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportSummary, CoreError> {
     crate::accounts::authorize(store, actor, Perm::Administer, "import", "fhir")?;
-    let limits = Limits::read(store)?;
-    let files = collect_files(paths, &["json"])?;
+    let mut limits = Limits::read(store)?;
+    limits.fhir_spill_after = spill_after;
+    let mut files = collect_files(paths, &["json", "ndjson"])?;
+    bulk_order(&mut files);
     fhir_stream::run(store, actor, &files, &limits, progress)
+}
+
+/// Within each run of files of one folder, NDJSON files named after a resource type go in
+/// dependency order (a stable sort: other files keep their places relative to each other).
+fn bulk_order(files: &mut [Entry]) {
+    let path = |e: &Entry| match e {
+        Ok(p) => p.clone(),
+        Err((p, _)) => p.clone(),
+    };
+    let rank = |e: &Entry| {
+        let p = path(e);
+        let ndjson = p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| x.eq_ignore_ascii_case("ndjson"));
+        let ty = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('.').next())
+            .unwrap_or_default();
+        match (ndjson, ty) {
+            (false, _) => 0,
+            (true, "Organization") => 1,
+            (true, "Practitioner") => 2,
+            (true, "Patient") => 3,
+            (true, "Encounter") => 4,
+            (true, _) => 5,
+        }
+    };
+    for run in files.chunk_by_mut(|a, b| path(a).parent() == path(b).parent()) {
+        run.sort_by_key(rank);
+    }
 }
 
 /// Import HL7 v2 files (`*.hl7`, `*.txt` when walking folders): one or many messages, MLLP
@@ -264,6 +319,8 @@ pub(crate) struct Limits {
     pub max_file_bytes: u64,
     pub max_transaction_bytes: u64,
     pub write_budget: std::time::Duration,
+    /// Entries a streamed FHIR file keeps in memory before it spills (`fhir_spill`).
+    pub fhir_spill_after: usize,
 }
 
 impl Limits {
@@ -278,6 +335,7 @@ impl Limits {
                 crate::settings::get_i64(store.conn(), crate::settings::Key::ImportWriteMs)?
                     .clamp(1, 250) as u64,
             ),
+            fhir_spill_after: fhir_spill::SPILL_AFTER,
         })
     }
 }
