@@ -358,6 +358,18 @@ impl ratatui::widgets::Widget for &CodingQueueState {
     }
 }
 
+/// The encounter type as the short code HIM staff use (IP, OBS, ED, OP), so the queue's
+/// columns fit at 80 columns; anything else is shown as it is.
+fn short_kind(kind: &str) -> &str {
+    match kind {
+        "inpatient" => "IP",
+        "observation" => "OBS",
+        "emergency" => "ED",
+        "outpatient" => "OP",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,17 +486,5 @@ mod tests {
             ),
             Effect::None
         );
-    }
-}
-
-/// The encounter type as the short code HIM staff use (IP, OBS, ED, OP), so the queue's
-/// columns fit at 80 columns; anything else is shown as it is.
-fn short_kind(kind: &str) -> &str {
-    match kind {
-        "inpatient" => "IP",
-        "observation" => "OBS",
-        "emergency" => "ED",
-        "outpatient" => "OP",
-        other => other,
     }
 }
