@@ -80,3 +80,19 @@ BEGIN
         <> COALESCE(NEW.status <> 'void' AND NEW.assigned_at < day || '~'
                     AND (NEW.closed_at IS NULL OR NEW.closed_at > day || '~'), 0);
 END;
+
+-- Covering indexes for the dashboard's tiles (issue #15): the coding tile's queue count
+-- probes an encounter's open deficiencies by kind, and its holds group open deficiencies by
+-- kind and rule with their encounter; the aging tile's providers read open deficiencies per
+-- provider with their encounter's discharge; the DNFB tile sums charges of the DNFB
+-- encounters and of the last 90 days' discharges — each answered from an index, not the rows.
+CREATE INDEX deficiencies_open_encounter ON deficiencies(encounter_id, kind, rule)
+    WHERE status NOT IN ('completed','waived','void');
+CREATE INDEX deficiencies_open_kind_rule ON deficiencies(kind, rule, encounter_id)
+    WHERE status NOT IN ('completed','waived','void');
+CREATE INDEX encounters_id_discharge ON encounters(id, discharge_at, coding_status);
+CREATE INDEX deficiencies_open_provider_enc ON deficiencies(provider_id, assigned_at, encounter_id)
+    WHERE status NOT IN ('completed','waived','void');
+CREATE INDEX encounters_coding_charges ON encounters(coding_status, discharge_at, total_charges_cents);
+CREATE INDEX encounters_discharge_charges ON encounters(discharge_at, total_charges_cents)
+    WHERE discharge_at IS NOT NULL;

@@ -457,11 +457,21 @@ fn render_tile(d: &Dashboard, refreshing: bool, t: Tile, area: Rect, buf: &mut B
         Tile::Aging => {
             let total: i64 = d.aging_totals.iter().sum();
             let [head, chart] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+                Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+            let top = d.top_providers.first().map_or_else(
+                || "no provider has a delinquent deficiency".to_string(),
+                |p| {
+                    format!(
+                        "most delinquent: {} ({})",
+                        sanitize_line(&p.provider),
+                        p.delinquent
+                    )
+                },
+            );
             lines(
                 head,
                 buf,
-                vec![format!("{total} open; days since assignment")],
+                vec![format!("{total} open; days since assignment"), top],
             );
             let bars: Vec<Bar> = d
                 .buckets
