@@ -64,8 +64,18 @@ fn supervisor_sees_the_department_and_opens_a_tiles_list() {
     press(app, KeyCode::PageDown);
     let s = screen80(app);
     assert!(s.contains("ROI requests") && s.contains("Audit log"), "{s}");
-    assert!(s.contains("page 2/2"), "{s}");
+    assert!(s.contains("page 2/3"), "{s}");
     snapshot("dashboard_page2", &s);
+
+    // The third page: the duplicate rate (MPI-01), never computed on this database.
+    press(app, KeyCode::PageDown);
+    let s = screen80(app);
+    assert!(
+        s.contains("Duplicate records (MPI-01)") && s.contains("not computed yet"),
+        "{s}"
+    );
+    snapshot("dashboard_page3", &s);
+    press(app, KeyCode::PageUp);
 
     // Back to the coding tile (page 1, fourth) and open its list in one key.
     press(app, KeyCode::PageUp);
@@ -184,5 +194,74 @@ fn supervisor_approves_and_rejects_waivers_from_the_worklist() {
     assert_eq!(
         reads, "Integer(2)",
         "the two reads that showed rows name their MRNs"
+    );
+}
+
+/// The frame shows at once with "loading…" tiles while the worker reads; keys (tiles, pages,
+/// help, Esc) work meanwhile; the worker writes the read's audit row; the tiles fill when its
+/// result is polled (the tick).
+#[test]
+fn the_dashboard_loads_in_the_background_and_keys_work_meanwhile() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    let key = |app: &mut App, code| app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "super");
+    key(app, KeyCode::Char('b'));
+    assert_eq!(app.screen(), ScreenId::Supervisor);
+    let s = screen80(app);
+    assert!(s.contains("loading…"), "{s}");
+    snapshot("dashboard_loading", &s);
+    // Keys while loading: the page follows the selection, help opens and closes.
+    key(app, KeyCode::PageDown);
+    assert!(screen80(app).contains("page 2/3"));
+    key(app, KeyCode::Char('?'));
+    key(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Supervisor);
+    // The result arrives: the tiles fill, and the worker audited the read.
+    app.settle();
+    let s = screen80(app);
+    assert!(s.contains("ROI requests") && !s.contains("loading…"), "{s}");
+    assert_eq!(dashboard_reads(app, "super"), "Integer(1)");
+    // Esc while a second read runs goes home at once.
+    press(app, KeyCode::PageUp);
+    key(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Home);
+    key(app, KeyCode::Char('b'));
+    key(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Home);
+    app.settle();
+    assert_eq!(dashboard_reads(app, "super"), "Integer(2)");
+}
+
+/// `D` recomputes the duplicate rate on a worker thread: the tile shows it with who computed
+/// it, and the cache row and its audit row are written.
+#[test]
+fn the_duplicate_rate_is_recomputed_in_the_background() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "super");
+    press(app, KeyCode::Char('b'));
+    press(app, KeyCode::PageDown);
+    press(app, KeyCode::PageDown);
+    press(app, KeyCode::Char('D'));
+    let s = screen80(app);
+    assert!(
+        s.contains("AHIMA < 1%") && s.contains("super (dashboard)"),
+        "{s}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT computed_by FROM dashboard_cache WHERE name = 'duplicate_rate'"
+        ),
+        "Text(\"super (dashboard)\")"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM audit_log WHERE entity_type = 'dashboard_cache' AND username = 'super'"
+        ),
+        "Integer(1)"
     );
 }

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::duplicates::{self, Found};
@@ -83,6 +83,18 @@ pub fn report(store: &mut Store, actor: &Actor, opts: &DupOptions) -> Result<Dup
         .collect();
     let estimated_rate = extra_records(&probable) as f64 / found.records.max(1) as f64;
     let duplicate_rate = DuplicateRate::of(found.records, &probable, match_weight);
+    // The dashboard's tile shows this figure until the next run (issue #15).
+    let computed_at = crate::clock::utc_ts(store.now());
+    store.transact(actor, |tx, audit| {
+        store_rate(
+            tx,
+            audit,
+            &duplicate_rate,
+            &computed_at,
+            &format!("{} (report duplicates)", actor.username),
+            seconds,
+        )
+    })?;
     let truth = if opts.truth {
         let mut st = store.conn().prepare(
             "SELECT id, CAST(substr(source_key, 9) AS INTEGER) FROM patients WHERE source = 'gen-dup'",
@@ -141,7 +153,7 @@ pub fn report(store: &mut Store, actor: &Actor, opts: &DupOptions) -> Result<Dup
 
 /// The database's estimated duplicate rate (MPI-01), for the supervisor dashboard and
 /// `report duplicates`. Carries no PHI: counts only.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct DuplicateRate {
     /// Patient records not merged away.
     pub records: usize,
@@ -212,4 +224,111 @@ fn extra_records(pairs: &[&duplicates::Pair]) -> usize {
     let nodes: Vec<i64> = parent.keys().copied().collect();
     let groups: HashSet<i64> = nodes.into_iter().map(|x| root(&mut parent, x)).collect();
     parent.len() - groups.len()
+}
+
+/// The last computed MPI-01 rate, kept for the supervisor dashboard (issue #15): the matcher
+/// takes seconds on a large MPI, so the tile shows this row and its age. Written by
+/// `report duplicates` and by the dashboard's refresh key ([`refresh_rate`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CachedRate {
+    pub rate: DuplicateRate,
+    /// Stored UTC text.
+    pub computed_at: String,
+    /// Who and what computed it ("super (report duplicates)", "super (dashboard)").
+    pub computed_by: String,
+    pub seconds: f64,
+}
+
+const CACHE_NAME: &str = "duplicate_rate";
+
+/// The cached MPI-01 rate, if it was ever computed.
+pub fn cached_rate(conn: &Reader) -> Result<Option<CachedRate>, CoreError> {
+    use rusqlite::OptionalExtension;
+    let row = conn
+        .prepare_cached(
+            "SELECT value, computed_at, computed_by, seconds FROM dashboard_cache WHERE name = ?1",
+        )?
+        .query_row([CACHE_NAME], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, f64>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((value, computed_at, computed_by, seconds)) = row else {
+        return Ok(None);
+    };
+    // A row this build cannot read is treated as never computed (the next refresh rewrites it).
+    Ok(serde_json::from_str::<DuplicateRate>(&value)
+        .ok()
+        .map(|rate| CachedRate {
+            rate,
+            computed_at,
+            computed_by,
+            seconds,
+        }))
+}
+
+/// Write the cached rate (counts only, no PHI) with its audit row, in the caller's transaction.
+pub fn store_rate(
+    tx: &crate::store::Tx<'_>,
+    audit: &mut crate::store::AuditBuffer,
+    rate: &DuplicateRate,
+    computed_at: &str,
+    computed_by: &str,
+    seconds: f64,
+) -> Result<(), CoreError> {
+    let value = serde_json::to_string(rate)
+        .map_err(|e| CoreError::invalid("duplicate_rate", e.to_string()))?;
+    tx.execute(
+        "INSERT INTO dashboard_cache(name, value, computed_at, computed_by, seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(name) DO UPDATE SET value = excluded.value, computed_at = excluded.computed_at,
+             computed_by = excluded.computed_by, seconds = excluded.seconds",
+        rusqlite::params![CACHE_NAME, value, computed_at, computed_by, seconds],
+    )?;
+    audit.record(
+        Event::new(
+            Action::Update,
+            Subtype::Update,
+            "dashboard_cache",
+            CACHE_NAME,
+        )
+        .detail(json!({
+            "rate": rate.rate, "records": rate.records, "records_in_pairs": rate.records_in_pairs,
+            "computed_by": computed_by, "seconds": seconds
+        })),
+    );
+    Ok(())
+}
+
+/// Recompute MPI-01 and cache it (`Perm::Administer`): the matcher's read is audited as the
+/// `duplicates` report, the cache write in its own transaction. `what` names the caller
+/// ("dashboard"). Takes seconds on a large MPI: the TUI runs it on a worker thread.
+pub fn refresh_rate(store: &mut Store, actor: &Actor, what: &str) -> Result<CachedRate, CoreError> {
+    crate::accounts::authorize(store, actor, Perm::Administer, "report", "duplicates")?;
+    let t = Instant::now();
+    let rate = store.transact_read(actor, |tx, audit| {
+        let rate = duplicate_rate(tx)?;
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "report", "duplicates").detail(
+                json!({"records": rate.records, "match_weight": rate.match_weight, "via": what}),
+            ),
+        );
+        Ok::<_, CoreError>(rate)
+    })?;
+    let seconds = t.elapsed().as_secs_f64();
+    let computed_at = crate::clock::utc_ts(store.now());
+    let computed_by = format!("{} ({what})", actor.username);
+    store.transact(actor, |tx, audit| {
+        store_rate(tx, audit, &rate, &computed_at, &computed_by, seconds)
+    })?;
+    Ok(CachedRate {
+        rate,
+        computed_at,
+        computed_by,
+        seconds,
+    })
 }

@@ -2,20 +2,27 @@
 //! TUI screen (`tui::supervisor`) and the bench. Each tile names the list behind it
 //! ([`Tile`]), which the screen opens in one key.
 //!
-//! Invariants: every count is of what is true on `as_of` (today); the delinquency trend is
-//! recounted month by month as of each month's last day (see `delinquency_as_of`); the tile
-//! reads only — its audit row is written by [`super::run_dashboard`].
+//! Invariants: every count is of what is true on `as_of` (today); the delinquency trend is the
+//! recount as of each month's last day (see `delinquency_as_of`), read from the stored
+//! `dashboard_month_end` rows (migration 0018) where they hold for the current settings and
+//! recounted otherwise — the figure is the same either way (tests compare them); the tiles
+//! read only — the stored months are written by [`store_month_ends`] and the audit row by
+//! [`super::run_dashboard`]. The duplicate-rate tile shows the cached MPI-01 figure
+//! (`mpi::dup_report::cached_rate`) with its age: the matcher takes seconds.
+
+use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Months, NaiveDate};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::coding::report::HeldReason;
 use crate::deficiency::lifecycle::{BUCKETS, DelinquencyRate, delinquency_rate};
 use crate::deficiency::report::{AgingRow, ProviderRow};
 use crate::error::CoreError;
+use crate::mpi::dup_report::CachedRate;
 use crate::settings;
-use crate::store::Reader;
+use crate::store::{Reader, Tx};
 
 /// The dashboard's tiles, in screen order; each opens the list behind it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -28,10 +35,11 @@ pub enum Tile {
     Requests,
     Throughput,
     AuditLog,
+    Duplicates,
 }
 
 impl Tile {
-    pub const ALL: [Tile; 8] = [
+    pub const ALL: [Tile; 9] = [
         Tile::Delinquency,
         Tile::Aging,
         Tile::Dnfb,
@@ -40,6 +48,7 @@ impl Tile {
         Tile::Requests,
         Tile::Throughput,
         Tile::AuditLog,
+        Tile::Duplicates,
     ];
 }
 
@@ -102,6 +111,10 @@ pub struct Dashboard {
     pub audit_rows: i64,
     pub audit_rows_7_days: i64,
     pub audit_rows_prior_7_days: i64,
+    /// MPI-01 as last computed (`report duplicates` or the dashboard's key); None: never.
+    pub duplicate_rate: Option<CachedRate>,
+    /// Minutes between the cached rate's computation and this read.
+    pub duplicate_rate_age_minutes: Option<i64>,
 }
 
 fn ymd(d: NaiveDate) -> String {
@@ -122,27 +135,56 @@ pub const DELINQUENT_AS_OF_SQL: &str = "SELECT count(*) FROM encounters e
          OR EXISTS (SELECT 1 FROM deficiencies x WHERE x.encounter_id = e.id AND x.status <> 'void'
                       AND x.assigned_at < ?3 AND (x.closed_at IS NULL OR x.closed_at > ?3)))";
 
+/// The settings a delinquency recount depends on; a stored month-end is used only while they
+/// are the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct AsOfSettings {
+    rec_days: i64,
+    months: i64,
+    alert: i64,
+    floor: String,
+}
+
+fn as_of_settings(conn: &Reader) -> Result<AsOfSettings, CoreError> {
+    Ok(AsOfSettings {
+        rec_days: settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?,
+        months: settings::get_i64(conn, crate::settings::Key::DelinquencyAvgMonths)?,
+        alert: settings::get_i64(conn, crate::settings::Key::DelinquencyAlertPct)?,
+        floor: crate::deficiency::cutover::day_floor(conn)?,
+    })
+}
+
+/// DEL-04 parts as of `d` (delinquent records, discharges), recounted from dates.
+fn recount_as_of(conn: &Reader, d: NaiveDate, s: &AsOfSettings) -> Result<(i64, i64), CoreError> {
+    let cutoff = ymd(d - chrono::Days::new(s.rec_days.max(0) as u64));
+    let end = format!("{}~", ymd(d));
+    let delinquent = count(conn, DELINQUENT_AS_OF_SQL, params![cutoff, s.floor, end])?;
+    let from = d
+        .checked_sub_months(Months::new(s.months as u32))
+        .unwrap_or(d);
+    // Discharges per day are the maintained `encounter_daily` counters (migration 0004):
+    // the same count as `discharge_at >= from AND < d AND >= floor` over the encounters.
+    let discharges = count(
+        conn,
+        "SELECT sum(n) FROM encounter_daily WHERE day <> '' AND day >= ?1 AND day < ?2 AND day >= ?3",
+        params![ymd(from), ymd(d), s.floor],
+    )?;
+    Ok((delinquent, discharges))
+}
+
 /// DEL-04 as of a past day, from dates: a record counts as delinquent on `d` when it was
 /// discharged more than `record_delinquent_days` before `d` and on `d` it was still awaiting
 /// analysis (`analyzed_at` after `d`) or had a deficiency open (assigned by `d`, not closed by
-/// `d`). Discharges are those of the months before `d`.
+/// `d`). Discharges are those of the months before `d`. Always a recount (never stored rows).
 pub fn delinquency_as_of(conn: &Reader, d: NaiveDate) -> Result<DelinquencyRate, CoreError> {
-    let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
-    let months = settings::get_i64(conn, crate::settings::Key::DelinquencyAvgMonths)?;
-    let alert = settings::get_i64(conn, crate::settings::Key::DelinquencyAlertPct)? as f64;
-    let floor = crate::deficiency::cutover::day_floor(conn)?;
-    let cutoff = ymd(d - chrono::Days::new(rec_days.max(0) as u64));
-    let end = format!("{}~", ymd(d));
-    let delinquent = count(conn, DELINQUENT_AS_OF_SQL, params![cutoff, floor, end])?;
-    let from = d
-        .checked_sub_months(Months::new(months as u32))
-        .unwrap_or(d);
-    let discharges = count(
-        conn,
-        "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2 AND discharge_at >= ?3",
-        params![ymd(from), ymd(d), floor],
-    )?;
-    Ok(delinquency_rate(delinquent, discharges, months, alert))
+    let s = as_of_settings(conn)?;
+    let (delinquent, discharges) = recount_as_of(conn, d, &s)?;
+    Ok(delinquency_rate(
+        delinquent,
+        discharges,
+        s.months,
+        s.alert as f64,
+    ))
 }
 
 /// The last day of `d`'s month.
@@ -154,21 +196,156 @@ fn month_end(d: NaiveDate) -> NaiveDate {
         .unwrap_or(d)
 }
 
+/// The trend's closed months: the last days of the eleven months before `today`'s, oldest
+/// first.
+pub fn trend_days(today: NaiveDate) -> Vec<NaiveDate> {
+    (1..12)
+        .rev()
+        .map(|back| month_end(today.checked_sub_months(Months::new(back)).unwrap_or(today)))
+        .collect()
+}
+
+/// The stored figure for month-end `d`, when it was computed under the settings `s`.
+fn stored_month_end(
+    conn: &Reader,
+    d: NaiveDate,
+    s: &AsOfSettings,
+) -> Result<Option<(i64, i64)>, CoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT delinquent, discharges FROM dashboard_month_end
+              WHERE day = ?1 AND record_delinquent_days = ?2 AND avg_months = ?3 AND floor = ?4",
+        )?
+        .query_row(params![ymd(d), s.rec_days, s.months, s.floor], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// DEL-04 as of month-end `d`: the stored figure when it holds, else the recount. Equal to
+/// [`delinquency_as_of`] (the triggers of migration 0018 delete a stored day that back-dated
+/// data changes; a settings change makes it not match).
+fn month_end_rate(
+    conn: &Reader,
+    d: NaiveDate,
+    s: &AsOfSettings,
+) -> Result<DelinquencyRate, CoreError> {
+    let (delinquent, discharges) = match stored_month_end(conn, d, s)? {
+        Some(v) => v,
+        None => recount_as_of(conn, d, s)?,
+    };
+    Ok(delinquency_rate(
+        delinquent,
+        discharges,
+        s.months,
+        s.alert as f64,
+    ))
+}
+
+/// Store the trend's closed months that are missing or were computed under other settings
+/// (in the caller's audited transaction). Returns the month-ends written. Only months before
+/// `today`'s are stored: the open month is always counted live.
+pub fn store_month_ends(
+    tx: &Tx<'_>,
+    today: NaiveDate,
+    computed_by: &str,
+    now_utc: &str,
+) -> Result<Vec<String>, CoreError> {
+    let s = as_of_settings(tx)?;
+    let mut written = Vec::new();
+    for d in trend_days(today) {
+        if d >= today || stored_month_end(tx, d, &s)?.is_some() {
+            continue;
+        }
+        let (delinquent, discharges) = recount_as_of(tx, d, &s)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO dashboard_month_end(day, delinquent, discharges,
+                 record_delinquent_days, avg_months, floor, computed_at, computed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                ymd(d),
+                delinquent,
+                discharges,
+                s.rec_days,
+                s.months,
+                s.floor,
+                now_utc,
+                computed_by
+            ],
+        )?;
+        written.push(ymd(d));
+    }
+    Ok(written)
+}
+
+/// Whether every closed month of the trend is stored for the current settings.
+pub fn month_ends_stored(conn: &Reader, today: NaiveDate) -> Result<bool, CoreError> {
+    let s = as_of_settings(conn)?;
+    for d in trend_days(today) {
+        if d < today && stored_month_end(conn, d, &s)?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Store the trend's closed months when some are missing (the first dashboard of a month,
+/// after a settings change or back-dated data): one audited transaction, skipped (one read
+/// of eleven rows) when all are stored.
+pub fn store_missing_month_ends(
+    store: &mut crate::store::Store,
+    actor: &crate::audit::Actor,
+    today: NaiveDate,
+    now_utc: &str,
+) -> Result<Vec<String>, CoreError> {
+    if month_ends_stored(store.conn(), today)? {
+        return Ok(Vec::new());
+    }
+    let by = format!("{} (dashboard)", actor.username);
+    store.transact(actor, |tx, audit| {
+        let written = store_month_ends(tx, today, &by, now_utc)?;
+        audit.record(
+            crate::audit::Event::new(
+                crate::audit::Action::Create,
+                crate::audit::Subtype::Create,
+                "dashboard_month_end",
+                "delinquency",
+            )
+            .detail(serde_json::json!({"days": written})),
+        );
+        Ok(written)
+    })
+}
+
 /// All tiles as of `today`; `now_utc` (stored UTC text) decides which claims have expired.
 pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard, CoreError> {
+    read_timed(conn, today, now_utc, &mut |_, _| {})
+}
+
+/// [`read`], telling `timed` how long each tile took (the bench's per-tile figures).
+pub fn read_timed(
+    conn: &Reader,
+    today: NaiveDate,
+    now_utc: &str,
+    timed: &mut dyn FnMut(Tile, Duration),
+) -> Result<Dashboard, CoreError> {
+    let t = Instant::now();
     let delinquency = crate::deficiency::report::delinquency(conn, today)?;
+    let s = as_of_settings(conn)?;
     let mut delinquency_trend = Vec::with_capacity(12);
-    for back in (1..12).rev() {
-        let d = month_end(today.checked_sub_months(Months::new(back)).unwrap_or(today));
+    for d in trend_days(today) {
         delinquency_trend.push(TrendPoint {
             month: d.format("%Y-%m").to_string(),
-            rate_percent: delinquency_as_of(conn, d)?.rate_percent,
+            rate_percent: month_end_rate(conn, d, &s)?.rate_percent,
         });
     }
     delinquency_trend.push(TrendPoint {
         month: today.format("%Y-%m").to_string(),
         rate_percent: delinquency.rate_percent,
     });
+    timed(Tile::Delinquency, t.elapsed());
+
+    let t = Instant::now();
     let aging_by_kind = crate::deficiency::report::aging_by_kind(conn, today)?;
     let mut aging_totals = [0i64; 4];
     for r in &aging_by_kind {
@@ -178,7 +355,13 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
     }
     let mut top_providers = crate::deficiency::report::by_provider(conn, today)?;
     top_providers.truncate(5);
+    timed(Tile::Aging, t.elapsed());
+
+    let t = Instant::now();
     let dnfb = super::dnfb::read(conn, today, today)?;
+    timed(Tile::Dnfb, t.elapsed());
+
+    let t = Instant::now();
     let (policy, held) = crate::coding::report::held_reasons(conn)?;
     let filter = crate::coding::queue::CodingFilter {
         kind: None,
@@ -211,6 +394,9 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
         "SELECT count(*) FROM deficiencies WHERE waive_pending = 1 AND status NOT IN ('completed','waived','void')",
         [],
     )?;
+    timed(Tile::Coding, t.elapsed());
+
+    let t = Instant::now();
     let open = "('logged','validating','on_hold','in_process','qa_review')";
     let roi_by_status = {
         let mut st = conn.prepare(&format!(
@@ -236,6 +422,9 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
         "SELECT count(*) FROM release_requests WHERE status = 'qa_review'",
         [],
     )?;
+    timed(Tile::Roi, t.elapsed());
+
+    let t = Instant::now();
     let accounting_open = count(
         conn,
         "SELECT count(*) FROM aod_requests WHERE status <> 'provided'",
@@ -256,6 +445,9 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
         "SELECT count(*) FROM amendment_requests WHERE status = 'open' AND due < ?1",
         [ymd(today)],
     )?;
+    timed(Tile::Requests, t.elapsed());
+
+    let t = Instant::now();
     let week_start = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
     let throughput = {
         let mut st = conn.prepare(
@@ -279,6 +471,13 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
         })?
         .collect::<Result<Vec<_>, _>>()?
     };
+    let target_ip_per_hour =
+        settings::get_f64(conn, crate::settings::Key::TargetIpPerHour).unwrap_or(2.5);
+    let target_op_per_hour =
+        settings::get_f64(conn, crate::settings::Key::TargetOpPerHour).unwrap_or(20.0);
+    timed(Tile::Throughput, t.elapsed());
+
+    let t = Instant::now();
     let audit_rows = count(conn, "SELECT max(seq) FROM audit_log", [])?;
     let seq_since = |d: NaiveDate| -> Result<i64, CoreError> {
         // The audit log is append-only with a gapless seq in time order: the first seq on or
@@ -287,6 +486,15 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
     };
     let s7 = seq_since(today - chrono::Days::new(6))?;
     let s14 = seq_since(today - chrono::Days::new(13))?;
+    timed(Tile::AuditLog, t.elapsed());
+
+    let t = Instant::now();
+    let duplicate_rate = crate::mpi::dup_report::cached_rate(conn)?;
+    let utc = |v: &str| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%SZ").ok();
+    let duplicate_rate_age_minutes = duplicate_rate
+        .as_ref()
+        .and_then(|c| Some((utc(now_utc)? - utc(&c.computed_at)?).num_minutes().max(0)));
+    timed(Tile::Duplicates, t.elapsed());
     Ok(Dashboard {
         as_of: today,
         delinquency,
@@ -317,13 +525,13 @@ pub fn read(conn: &Reader, today: NaiveDate, now_utc: &str) -> Result<Dashboard,
         amendments_open,
         amendments_overdue,
         throughput,
-        target_ip_per_hour: settings::get_f64(conn, crate::settings::Key::TargetIpPerHour)
-            .unwrap_or(2.5),
-        target_op_per_hour: settings::get_f64(conn, crate::settings::Key::TargetOpPerHour)
-            .unwrap_or(20.0),
+        target_ip_per_hour,
+        target_op_per_hour,
         audit_rows,
         audit_rows_7_days: audit_rows - s7 + 1,
         audit_rows_prior_7_days: s7 - s14,
+        duplicate_rate,
+        duplicate_rate_age_minutes,
     })
 }
 

@@ -221,6 +221,7 @@ pub fn run_dashboard(store: &mut Store, actor: &Actor) -> Result<dashboard::Dash
     let today = crate::roi::request::today(store);
     let now = crate::clock::utc_ts(store.now());
     authorize(store, actor, Perm::Administer, "report", "dashboard")?;
+    dashboard::store_missing_month_ends(store, actor, today, &now)?;
     store.transact_read(actor, |tx, audit| {
         let d = dashboard::read(tx, today, &now)?;
         audit.record(

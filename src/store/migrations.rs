@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0020_picker_prefs.sql"),
     include_str!("sql/0021_patient_phone_ssn4.sql"),
     include_str!("sql/0017_staff_hours.sql"),
+    include_str!("sql/0018_dashboard_figures.sql"),
 ];
 
 /// The schema version this build writes.

@@ -276,6 +276,11 @@ impl Store {
         (self.clock)()
     }
 
+    /// The clock, for a second connection of the same process (the TUI's background reads).
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+
     /// Replace the clock (tests, deterministic demo generation).
     pub fn set_clock(&mut self, clock: Clock) {
         self.clock = clock;

@@ -74,6 +74,8 @@ pub struct App {
     /// The reports screen (summary or a provider letter).
     reports: Option<ReportsState>,
     dashboard: Option<super::supervisor::DashboardState>,
+    /// The dashboard's reads running on worker threads (see `supervisor_runtime`).
+    bg: supervisor_runtime::Background,
     /// One provider's open deficiencies (reached from the reports' provider picker).
     provider_view: Option<ProviderViewState>,
     /// The code search index, built on the first visit to the code lookup and kept (≈0.5 s
@@ -150,6 +152,7 @@ impl App {
             queries: None,
             reports: None,
             dashboard: None,
+            bg: Default::default(),
             provider_view: None,
             codes: None,
             code_lookup: None,
@@ -312,6 +315,7 @@ impl App {
     /// Check the idle lock against the store's clock (injected in tests).
     pub fn tick(&mut self) {
         let now = self.store.now();
+        self.poll_background(now);
         self.poll_changes(now);
         if self.session.is_some()
             && self.locked.is_none()
@@ -438,24 +442,6 @@ impl App {
             _ => ScreenId::Chart,
         };
         self.dispatch(target, Msg::Document(d), now);
-    }
-
-    /// The supervisor's dashboard: every tile from one audited read of the report layer.
-    pub(super) fn open_dashboard(&mut self, now: DateTime<Utc>) {
-        let Some(session) = &self.session else { return };
-        let actor = session.actor();
-        if self.dashboard.is_none() {
-            self.dashboard = Some(Default::default());
-        }
-        match crate::report::run_dashboard(&mut self.store, &actor) {
-            Ok(d) => {
-                if self.screen != ScreenId::Supervisor {
-                    self.enter(ScreenId::Supervisor);
-                }
-                self.dispatch(ScreenId::Supervisor, Msg::Dashboard(Box::new(d)), now);
-            }
-            Err(e) => self.fail(e),
-        }
     }
 
     fn fail(&mut self, e: impl std::fmt::Display) {
@@ -767,6 +753,8 @@ impl App {
         self.queries = None;
         self.admin = None;
         self.mpi = None;
+        self.dashboard = None;
+        self.bg = Default::default();
         self.locked = None;
         self.overlay = None;
     }

@@ -472,6 +472,8 @@ pub enum CommandId {
     PrevTilePage,
     /// Open the list behind the selected dashboard tile.
     OpenTile,
+    /// Recompute the MPI duplicate rate for its dashboard tile (in the background).
+    RefreshDuplicateRate,
     /// Open the pending-waiver worklist on the dashboard.
     WaiverWorklist,
     /// Approve the selected pending waiver in the worklist.
@@ -678,6 +680,7 @@ impl CommandId {
         CommandId::NextTilePage,
         CommandId::PrevTilePage,
         CommandId::OpenTile,
+        CommandId::RefreshDuplicateRate,
         CommandId::WaiverWorklist,
         CommandId::ApproveListedWaiver,
         CommandId::RejectListedWaiver,
@@ -978,6 +981,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::NextTilePage, "next_tile_page", "Next page of tiles", &[Supervisor], &["pagedown"]),
     cmd(C::PrevTilePage, "previous_tile_page", "Previous page of tiles", &[Supervisor], &["pageup"]),
     cmd(C::OpenTile, "open_tile", "Open the list behind the selected tile", &[Supervisor], &["enter"]).hint("open"),
+    cmd(C::RefreshDuplicateRate, "refresh_duplicate_rate", "Recompute the MPI duplicate rate (MPI-01) in the background for its tile", &[Supervisor], &["D"]),
     cmd(C::WaiverWorklist, "pending_waivers", "Worklist: technicians' waivers waiting for approval (DEF-03)", &[Supervisor], &["w"]).hint("waivers"),
     cmd(C::ApproveListedWaiver, "approve_listed_waiver", "Approve the selected waiver in the worklist (audited)", &[Supervisor], &["A"]),
     cmd(C::RejectListedWaiver, "reject_listed_waiver", "Reject the selected waiver: the deficiency stays open (audited)", &[Supervisor], &["R"]),

@@ -643,6 +643,10 @@ pub enum Msg {
     CodingRefresh(Box<CodingRefresh>),
     /// The supervisor's dashboard as read (boxed: it is large).
     Dashboard(Box<crate::report::dashboard::Dashboard>),
+    /// The dashboard's read started on a worker thread: tiles show "loading…" until it returns.
+    DashboardLoading,
+    /// The duplicate-rate refresh (MPI-01) on its worker thread: started, done or failed.
+    DuplicateRefresh(supervisor::DupRefresh),
     /// The pending-waiver worklist as read, and its total.
     Worklist(crate::report::worklists::Worklist),
     /// A report's text (the summary when `provider` is `None`).

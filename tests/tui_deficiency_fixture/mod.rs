@@ -94,6 +94,8 @@ pub fn def_fixture() -> DefFixture {
 
 pub fn press(app: &mut App, code: KeyCode) {
     app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
+    // Background reads (the dashboard's) fill in before the next step, as a user waits for them.
+    app.settle();
 }
 
 pub fn type_text(app: &mut App, text: &str) {

@@ -5,6 +5,13 @@
 //! dollars), coding backlog and holds, ROI by status (bar chart), accounting and amendment
 //! requests, each coder's throughput (table) and the audit log's size and growth.
 //!
+//! A ninth tile shows the MPI duplicate rate (MPI-01) as last computed, against AHIMA's < 1 %
+//! benchmark, with its age; `D` recomputes it on a worker thread.
+//!
+//! The figures are read on a worker thread (its own connection, `report::run_dashboard`): the
+//! frame shows at once with "loading…" tiles and fills when the result arrives as a message
+//! (polled on the tick), so every key works while it loads.
+//!
 //! Keys come from the registry: up/down (or j/k) select a tile, the page follows the
 //! selection; enter opens the list behind the selected tile; ctrl-r reads again.
 
@@ -49,6 +56,16 @@ pub enum SupAction {
     },
     /// Escalate every open query whose age calls for a higher level (COD-21, audited).
     EscalateQueries,
+    /// Recompute the MPI duplicate rate on a worker thread (audited, cached for the tile).
+    RefreshDuplicateRate,
+}
+
+/// The duplicate-rate refresh, as the worker reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DupRefresh {
+    Started,
+    Done(Box<crate::mpi::dup_report::CachedRate>),
+    Failed(String),
 }
 
 /// The worklist shown over the tiles.
@@ -68,6 +85,12 @@ pub struct DashboardState {
     pub selected: usize,
     /// The worklist, when open (Esc closes it).
     pub worklist: Option<Worklist>,
+    /// A read is running on the worker thread.
+    pub loading: bool,
+    /// The duplicate-rate refresh is running on its worker thread.
+    pub dup_refreshing: bool,
+    /// Why the last read failed (shown in the tiles until the next read).
+    pub error: Option<String>,
 }
 
 const PER_PAGE: usize = 4;
@@ -88,6 +111,7 @@ pub fn open_tile(t: Tile) -> Effect {
         Tile::AuditLog => Effect::Status(
             "audit log: chartdesk audit export / audit verify (the audit screen is the privacy review's)".into(),
         ),
+        Tile::Duplicates => Effect::Goto(ScreenId::Mpi),
     }
 }
 
@@ -172,7 +196,37 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
         }
     }
     match msg {
-        Msg::Dashboard(d) => s.data = Some(d),
+        Msg::Dashboard(d) => {
+            s.data = Some(d);
+            s.loading = false;
+            s.error = None;
+        }
+        Msg::DashboardLoading => s.loading = true,
+        Msg::Error(e) if s.loading => {
+            s.loading = false;
+            s.error = Some(e);
+        }
+        Msg::DuplicateRefresh(r) => match r {
+            DupRefresh::Started => s.dup_refreshing = true,
+            DupRefresh::Done(c) => {
+                s.dup_refreshing = false;
+                if let Some(d) = &mut s.data {
+                    d.duplicate_rate = Some(*c);
+                    d.duplicate_rate_age_minutes = Some(0);
+                }
+            }
+            DupRefresh::Failed(e) => {
+                s.dup_refreshing = false;
+                return Effect::Status(format!("duplicate rate not recomputed: {e}"));
+            }
+        },
+        Msg::Command(C::RefreshDuplicateRate) => {
+            return if s.dup_refreshing {
+                Effect::Status("the duplicate rate is being computed (MPI-01)…".into())
+            } else {
+                Effect::Supervisor(SupAction::RefreshDuplicateRate)
+            };
+        }
         Msg::Worklist(list) => {
             s.worklist = Some(Worklist {
                 kind: list.kind,
@@ -339,6 +393,7 @@ fn title(t: Tile) -> &'static str {
         Tile::Requests => "Accounting / amendments",
         Tile::Throughput => "Throughput (COD-22)",
         Tile::AuditLog => "Audit log",
+        Tile::Duplicates => "Duplicate records (MPI-01)",
     }
 }
 
@@ -351,7 +406,7 @@ fn lines(area: Rect, buf: &mut Buffer, text: Vec<String>) {
     Paragraph::new(ls).render(area, buf);
 }
 
-fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
+fn render_tile(d: &Dashboard, refreshing: bool, t: Tile, area: Rect, buf: &mut Buffer) {
     match t {
         Tile::Delinquency => {
             let [g, text, spark] = Layout::vertical([
@@ -402,11 +457,21 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
         Tile::Aging => {
             let total: i64 = d.aging_totals.iter().sum();
             let [head, chart] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+                Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+            let top = d.top_providers.first().map_or_else(
+                || "no provider has a delinquent deficiency".to_string(),
+                |p| {
+                    format!(
+                        "most delinquent: {} ({})",
+                        sanitize_line(&p.provider),
+                        p.delinquent
+                    )
+                },
+            );
             lines(
                 head,
                 buf,
-                vec![format!("{total} open; days since assignment")],
+                vec![format!("{total} open; days since assignment"), top],
             );
             let bars: Vec<Bar> = d
                 .buckets
@@ -563,6 +628,52 @@ fn render_tile(d: &Dashboard, t: Tile, area: Rect, buf: &mut Buffer) {
                 format!("7 days before{:>8}", d.audit_rows_prior_7_days),
             ],
         ),
+        Tile::Duplicates => lines(area, buf, duplicate_lines(d, refreshing)),
+    }
+}
+
+/// The duplicate-rate tile: the cached MPI-01 figure against AHIMA's < 1 %, and its age.
+fn duplicate_lines(d: &Dashboard, refreshing: bool) -> Vec<String> {
+    let mut v = match &d.duplicate_rate {
+        None => vec![
+            "not computed yet".into(),
+            "D, or: chartdesk report duplicates".into(),
+        ],
+        Some(c) => vec![
+            format!(
+                "rate {:.2}%  AHIMA < 1%: {}",
+                c.rate.rate * 100.0,
+                if c.rate.within_benchmark() {
+                    "within"
+                } else {
+                    "OVER"
+                }
+            ),
+            format!(
+                "{} of {} records in pairs",
+                c.rate.records_in_pairs, c.rate.records
+            ),
+            format!(
+                "{} ago: {}",
+                d.duplicate_rate_age_minutes.map_or("?".into(), age),
+                sanitize_line(&c.computed_by)
+            ),
+            format!("at {} in {:.1} s", c.computed_at, c.seconds),
+        ],
+    };
+    v.push(if refreshing {
+        "recomputing in the background…".into()
+    } else {
+        "D recomputes (background)".into()
+    });
+    v
+}
+
+fn age(minutes: i64) -> String {
+    match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h {} min", m / 60, m % 60),
+        m => format!("{} days", m / (24 * 60)),
     }
 }
 
@@ -572,24 +683,25 @@ impl Widget for &DashboardState {
             render_worklist(w, area, buf);
             return;
         }
-        let Some(d) = &self.data else {
-            Paragraph::new("Reading the department's figures…").render(area, buf);
-            return;
-        };
         let page = self.selected / PER_PAGE;
         let pages = Tile::ALL.len().div_ceil(PER_PAGE);
         let [head, grid] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(4)]).areas(area);
-        Paragraph::new(crate::tui::chrome::clip(
-            &format!(
+        let head_line = match (&self.data, self.loading) {
+            (_, true) => format!(
+                "Department · loading… (keys work) · page {}/{} (pgdn/pgup)",
+                page + 1,
+                pages
+            ),
+            (Some(d), false) => format!(
                 "Department as of {} · page {}/{} (pgdn/pgup) · enter opens the tile's list",
                 d.as_of,
                 page + 1,
                 pages
             ),
-            area.width as usize,
-        ))
-        .render(head, buf);
+            (None, false) => format!("Department · not read · page {}/{}", page + 1, pages),
+        };
+        Paragraph::new(crate::tui::chrome::clip(&head_line, area.width as usize)).render(head, buf);
         let [top, bottom] =
             Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(grid);
         let cells: Vec<Rect> = [top, bottom]
@@ -611,7 +723,77 @@ impl Widget for &DashboardState {
             }
             let inner = block.inner(cell);
             block.render(cell, buf);
-            render_tile(d, t, inner, buf);
+            match (&self.data, &self.error) {
+                (_, Some(e)) if !self.loading => lines(
+                    inner,
+                    buf,
+                    vec!["not read:".into(), sanitize_line(e).into_owned()],
+                ),
+                (Some(d), _) => render_tile(d, self.dup_refreshing, t, inner, buf),
+                (None, _) => lines(inner, buf, vec!["loading…".into()]),
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::Ctx;
+
+    fn cmd(s: &mut DashboardState, c: CommandId) -> Effect {
+        update(s, Msg::Command(c), &Ctx::default())
+    }
+
+    /// While the worker reads, the screen takes every key: tiles and pages move, the
+    /// duplicate-rate refresh starts, Esc leaves; the result (a message) fills the tiles.
+    #[test]
+    fn keys_work_while_the_tiles_load() {
+        let mut s = DashboardState::default();
+        assert_eq!(
+            update(&mut s, Msg::DashboardLoading, &Ctx::default()),
+            Effect::None
+        );
+        assert!(s.loading && s.data.is_none());
+        assert_eq!(cmd(&mut s, CommandId::NextTile), Effect::None);
+        assert_eq!(s.selected, 1);
+        assert_eq!(cmd(&mut s, CommandId::NextTilePage), Effect::None);
+        assert_eq!(s.selected, PER_PAGE);
+        assert_eq!(cmd(&mut s, CommandId::PrevTilePage), Effect::None);
+        assert_eq!(s.selected, 0);
+        assert_eq!(
+            cmd(&mut s, CommandId::RefreshDuplicateRate),
+            Effect::Supervisor(SupAction::RefreshDuplicateRate)
+        );
+        let _ = update(
+            &mut s,
+            Msg::DuplicateRefresh(DupRefresh::Started),
+            &Ctx::default(),
+        );
+        assert!(matches!(
+            cmd(&mut s, CommandId::RefreshDuplicateRate),
+            Effect::Status(_)
+        ));
+        assert_eq!(
+            cmd(&mut s, CommandId::OpenTile),
+            open_tile(Tile::Delinquency)
+        );
+        assert!(s.loading, "still loading: nothing arrived");
+        assert_eq!(cmd(&mut s, CommandId::Back), Effect::Goto(ScreenId::Home));
+        // A failed read says why and stops loading.
+        let _ = update(
+            &mut s,
+            Msg::Error("database is locked".into()),
+            &Ctx::default(),
+        );
+        assert!(!s.loading);
+        assert_eq!(s.error.as_deref(), Some("database is locked"));
+    }
+
+    #[test]
+    fn the_duplicate_tile_says_its_age() {
+        assert_eq!(age(5), "5 min");
+        assert_eq!(age(125), "2 h 5 min");
+        assert_eq!(age(3 * 24 * 60 + 7), "3 days");
     }
 }
