@@ -59,17 +59,6 @@ pub struct TrendPoint {
     pub rate_percent: Option<f64>,
 }
 
-/// One user's completed coding today and this week, against the COD-22 hourly targets.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct UserThroughput {
-    pub user: String,
-    pub today: i64,
-    pub week: i64,
-    pub hours_week: f64,
-    /// Encounters per hour this week.
-    pub per_hour: Option<f64>,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dashboard {
     pub as_of: NaiveDate,
@@ -105,9 +94,9 @@ pub struct Dashboard {
     pub accounting_overdue: i64,
     pub amendments_open: i64,
     pub amendments_overdue: i64,
-    pub throughput: Vec<UserThroughput>,
-    pub target_ip_per_hour: f64,
-    pub target_op_per_hour: f64,
+    /// Each user's units today and this week against the MET-05 targets, over the hours
+    /// they entered (`report productivity`'s figures; none inferred from logins).
+    pub throughput: Vec<crate::report::productivity::UserTile>,
     pub audit_rows: i64,
     pub audit_rows_7_days: i64,
     pub audit_rows_prior_7_days: i64,
@@ -448,33 +437,7 @@ pub fn read_timed(
     timed(Tile::Requests, t.elapsed());
 
     let t = Instant::now();
-    let week_start = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
-    let throughput = {
-        let mut st = conn.prepare(
-            "SELECT username, sum(substr(completed_at, 1, 10) = ?1), count(*),
-                    sum((julianday(completed_at) - julianday(started_at)) * 24.0)
-               FROM coding_work
-              WHERE completed_at IS NOT NULL AND completed_at >= ?2 AND completed_at < ?3
-                AND username NOT LIKE 'system:%'
-              GROUP BY username ORDER BY 3 DESC, username",
-        )?;
-        st.query_map(params![ymd(today), ymd(week_start), day_end], |r| {
-            let week: i64 = r.get(2)?;
-            let hours: f64 = r.get::<_, Option<f64>>(3)?.unwrap_or(0.0);
-            Ok(UserThroughput {
-                user: r.get(0)?,
-                today: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                week,
-                hours_week: hours,
-                per_hour: (hours > 0.0).then(|| week as f64 / hours),
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?
-    };
-    let target_ip_per_hour =
-        settings::get_f64(conn, crate::settings::Key::TargetIpPerHour).unwrap_or(2.5);
-    let target_op_per_hour =
-        settings::get_f64(conn, crate::settings::Key::TargetOpPerHour).unwrap_or(20.0);
+    let throughput = crate::report::productivity::throughput_tile(conn, today)?;
     timed(Tile::Throughput, t.elapsed());
 
     let t = Instant::now();
@@ -525,8 +488,6 @@ pub fn read_timed(
         amendments_open,
         amendments_overdue,
         throughput,
-        target_ip_per_hour,
-        target_op_per_hour,
         audit_rows,
         audit_rows_7_days: audit_rows - s7 + 1,
         audit_rows_prior_7_days: s7 - s14,

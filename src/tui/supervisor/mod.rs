@@ -391,7 +391,7 @@ fn title(t: Tile) -> &'static str {
         Tile::Coding => "Coding backlog and holds",
         Tile::Roi => "ROI requests",
         Tile::Requests => "Accounting / amendments",
-        Tile::Throughput => "Throughput (COD-22)",
+        Tile::Throughput => "Throughput vs targets (MET-05)",
         Tile::AuditLog => "Audit log",
         Tile::Duplicates => "Duplicate records (MPI-01)",
     }
@@ -571,15 +571,22 @@ fn render_tile(d: &Dashboard, refreshing: bool, t: Tile, area: Rect, buf: &mut B
             ],
         ),
         Tile::Throughput => {
+            // MET-05: units over the hours each person entered; "no h" where none were.
+            let pct = |p: Option<f64>, h: Option<f64>| match (p, h) {
+                (Some(p), _) => format!("{p:.0}%"),
+                (None, None) => "no h".into(),
+                (None, Some(_)) => "-".into(),
+            };
             let rows: Vec<Row> = d
                 .throughput
                 .iter()
                 .map(|u| {
                     Row::new(vec![
                         sanitize_line(&u.user).into_owned(),
-                        u.today.to_string(),
-                        u.week.to_string(),
-                        u.per_hour.map_or("-".into(), |v| format!("{v:.1}")),
+                        sanitize_line(&u.role).chars().take(5).collect(),
+                        u.today_units.to_string(),
+                        u.week_units.to_string(),
+                        pct(u.week_percent, u.week_hours),
                     ])
                 })
                 .collect();
@@ -587,13 +594,14 @@ fn render_tile(d: &Dashboard, refreshing: bool, t: Tile, area: Rect, buf: &mut B
             Table::new(
                 rows,
                 [
-                    Constraint::Min(10),
+                    Constraint::Min(8),
                     Constraint::Length(5),
                     Constraint::Length(5),
-                    Constraint::Length(6),
+                    Constraint::Length(5),
+                    Constraint::Length(5),
                 ],
             )
-            .header(Row::new(vec!["CODER", "TODAY", "WEEK", "PER H"]).bold())
+            .header(Row::new(vec!["USER", "ROLE", "TODAY", "WEEK", "%TGT"]).bold())
             .render(area, buf);
             if empty && area.height > 2 {
                 let r = Rect {
@@ -601,7 +609,7 @@ fn render_tile(d: &Dashboard, refreshing: bool, t: Tile, area: Rect, buf: &mut B
                     height: 1,
                     ..area
                 };
-                lines(r, buf, vec!["(no coding completed this week)".into()]);
+                lines(r, buf, vec!["(no work completed this week)".into()]);
             }
             if area.height > 1 {
                 let r = Rect {
@@ -609,14 +617,7 @@ fn render_tile(d: &Dashboard, refreshing: bool, t: Tile, area: Rect, buf: &mut B
                     height: 1,
                     ..area
                 };
-                lines(
-                    r,
-                    buf,
-                    vec![format!(
-                        "targets: IP {:.1}/h, OP {:.0}/h",
-                        d.target_ip_per_hour, d.target_op_per_hour
-                    )],
-                );
+                lines(r, buf, vec!["% of MET-05 target over entered hours".into()]);
             }
         }
         Tile::AuditLog => lines(
