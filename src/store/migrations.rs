@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0019_admin_privacy.sql"),
     include_str!("sql/0020_picker_prefs.sql"),
     include_str!("sql/0021_patient_phone_ssn4.sql"),
+    include_str!("sql/0015_mpi_proposals.sql"),
 ];
 
 /// The schema version this build writes.
