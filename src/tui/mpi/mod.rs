@@ -410,7 +410,7 @@ impl Widget for &MpiState {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let [list, why, pair] = Layout::vertical([
             Constraint::Min(5),
-            Constraint::Length(4),
+            Constraint::Length(5),
             Constraint::Length(9),
         ])
         .areas(area);
@@ -473,10 +473,11 @@ impl Widget for &MpiState {
         if let Some((id, st)) = &r.merge {
             text = format!("{text} · merge {id} {st}");
         }
+        let mut lines = vec![Line::from(text)];
         if let Some(p) = &r.proposal {
-            text = format!("{text} · {p}");
+            lines.push(Line::from(p.clone()).bold());
         }
-        Paragraph::new(text)
+        Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .block(Block::bordered().title(format!(" Item {} · why it is here ", r.id)))
             .render(why, buf);
