@@ -329,8 +329,11 @@ impl Widget for &WorklistState {
             Clear.render(rect, buf);
             let lines: Vec<Line> = std::iter::once(Line::from(format!("{} to:", p.label)).dim())
                 .chain(p.choices.iter().enumerate().map(|(i, (u, r))| {
-                    let line = Line::from(format!("{u} ({r})"));
-                    if i == p.at { line.reversed() } else { line }
+                    if i == p.at {
+                        Line::from(format!("▸ {u} ({r})")).reversed()
+                    } else {
+                        Line::from(format!("  {u} ({r})"))
+                    }
                 }))
                 .collect();
             Paragraph::new(lines)
