@@ -129,7 +129,10 @@ fn a_supervisor_reassigns_and_releases_from_a_users_worklist() {
     press(&mut app, KeyCode::Char('y'));
     let store = app.store();
     assert_eq!(
-        scalar(store, "SELECT count(*) FROM work_claims WHERE entity_id = 11"),
+        scalar(
+            store,
+            "SELECT count(*) FROM work_claims WHERE entity_id = 11"
+        ),
         0
     );
     assert_eq!(audits(store, "work_claim", "sam"), 1);
