@@ -27,6 +27,7 @@ fn mpi_fixture(dir: &Path) -> Store {
     for (u, n, r) in [
         ("sam", "Sam Super", Role::Supervisor),
         ("tina", "Tina Tech", Role::Technician),
+        ("cody", "Cody Coder", Role::Coder),
     ] {
         accounts::add_user(&mut store, &sys, u, n, r, PASSWORD).expect("user");
     }
@@ -206,16 +207,233 @@ fn a_supervisor_merges_keeps_apart_and_unmerges_from_the_queue() {
 }
 
 #[test]
-fn a_technician_cannot_open_the_mpi_queue() {
+fn a_coder_cannot_open_the_mpi_queue() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = mpi_fixture(dir.path());
+    let mut app = App::new(store, TuiOptions::default()).expect("app");
+    sign_in(&mut app, "cody");
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.screen(), ScreenId::Home);
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("technicians and supervisors"), "{status}");
+    assert_eq!(audits(app.store(), "mpi_queue", "cody"), 0);
+}
+
+/// DOMAIN §1, checked in the core: a technician reviews and proposes, never applies, rejects
+/// or unmerges; a coder does not even see the queue (the refusal is audited).
+#[test]
+fn core_permissions_tech_proposes_but_cannot_apply_and_a_coder_cannot_see() {
+    use chartdesk::mpi::queue::{self, Decision};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = mpi_fixture(dir.path());
+    let tina = Actor::user(2, "tina", Role::Technician);
+    let cody = Actor::user(3, "cody", Role::Coder);
+    let sam = Actor::user(1, "sam", Role::Supervisor);
+    assert!(queue::list(&mut store, &cody, false).is_err());
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM audit_log WHERE username = 'cody' AND subtype = 'access_denied' AND entity_type = 'mpi_queue'"
+        ),
+        1,
+        "the refusal is audited"
+    );
+    let items = queue::list(&mut store, &tina, false).expect("tech lists");
+    assert_eq!(items.len(), 2);
+    let held = items
+        .iter()
+        .find(|i| i.kind == "held_merge")
+        .expect("held")
+        .id;
+    assert!(queue::propose(&mut store, &cody, held, Decision::Merge { survivor: None }).is_err());
+    assert!(
+        queue::propose(
+            &mut store,
+            &tina,
+            held,
+            Decision::KeepApart {
+                reason: "  ".into()
+            }
+        )
+        .is_err(),
+        "a keep-apart proposal needs a reason"
+    );
+    assert!(
+        queue::propose(
+            &mut store,
+            &tina,
+            held,
+            Decision::Merge { survivor: Some(99) }
+        )
+        .is_err(),
+        "the survivor must be one of the pair"
+    );
+    queue::propose(
+        &mut store,
+        &tina,
+        held,
+        Decision::Merge { survivor: Some(2) },
+    )
+    .expect("tech proposes");
+    assert_eq!(
+        scalar(
+            &store,
+            &format!(
+                "SELECT survivor_id FROM mpi_proposals WHERE item_id = {held} AND proposal = 'merge' AND proposed_by = 'tina'"
+            )
+        ),
+        2
+    );
+    // Nothing was merged by the proposal; tina may not apply, reject, decide or unmerge.
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM patient_merges WHERE status = 'applied'"
+        ),
+        0
+    );
+    assert!(queue::apply_proposal(&mut store, &tina, held).is_err());
+    assert!(queue::reject_proposal(&mut store, &tina, held, "no").is_err());
+    assert!(queue::decide(&mut store, &tina, held, Decision::Merge { survivor: None }).is_err());
+    assert!(queue::unmerge(&mut store, &tina, 1, "no").is_err());
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM mpi_items WHERE status = 'open'"
+        ),
+        2
+    );
+    // The supervisor applies the proposal as proposed (record 2 survives).
+    let said = queue::apply_proposal(&mut store, &sam, held).expect("apply");
+    assert!(said.contains("proposed by tina"), "{said}");
+    assert_eq!(
+        scalar(
+            &store,
+            "SELECT count(*) FROM patient_merges WHERE status = 'applied' AND survivor_id = 2 AND retired_id = 1"
+        ),
+        1
+    );
+    assert!(
+        queue::propose(&mut store, &tina, held, Decision::Merge { survivor: None }).is_err(),
+        "a decided item takes no more proposals"
+    );
+}
+
+/// Key-driven: tina (technician) opens the queue, is refused a merge, proposes keeping the
+/// duplicate apart (`K`, with a reason) and a merge of the held pair keeping record B (`s`,
+/// `p`); sam (supervisor) rejects the first proposal (`X`, with a reason) and applies the
+/// second (`A`, confirmed). The database and the audit log are checked after each step.
+#[test]
+fn a_technician_proposes_and_a_supervisor_applies_or_rejects() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = mpi_fixture(dir.path());
     let mut app = App::new(store, TuiOptions::default()).expect("app");
     sign_in(&mut app, "tina");
     press(&mut app, KeyCode::Char('m'));
-    assert_eq!(app.screen(), ScreenId::Home);
+    assert_eq!(app.screen(), ScreenId::Mpi);
+    assert!(audits(app.store(), "mpi_queue", "tina") >= 1);
+    // A direct merge is the supervisor's: refused with the reason, nothing changes.
+    press(&mut app, KeyCode::Char('m'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("propose instead"), "{status}");
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM mpi_items WHERE status = 'open'"
+        ),
+        2
+    );
+    // The duplicate: propose keeping apart, with a reason.
+    press(&mut app, KeyCode::Char('K'));
+    type_text(&mut app, "different SSN on the scanned cards");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM mpi_proposals WHERE proposal = 'keep_apart' AND proposed_by = 'tina' AND reason = 'different SSN on the scanned cards'"
+        ),
+        1
+    );
+    // The held merge: keep record B, propose the merge.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('p'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(
+        status.contains("proposed a merge keeping MRN MRN00043"),
+        "{status}"
+    );
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM mpi_proposals WHERE proposal = 'merge' AND survivor_id = 2 AND proposed_by = 'tina'"
+        ),
+        1
+    );
+    assert_eq!(audits(app.store(), "mpi_item", "tina"), 2);
+    snap("mpi_tech_proposed", &mut app);
+    press(&mut app, KeyCode::Char('A'));
     let status = app.status().unwrap_or_default().to_string();
     assert!(status.contains("supervisor"), "{status}");
-    assert_eq!(audits(app.store(), "mpi_queue", "tina"), 0);
+    assert_eq!(
+        scalar(
+            app.store(),
+            "SELECT count(*) FROM patient_merges WHERE status = 'applied'"
+        ),
+        0,
+        "a proposal merges nothing"
+    );
+    drop(app);
+
+    let mut app = App::new(
+        open(&dir.path().join("chartdesk.db")),
+        TuiOptions::default(),
+    )
+    .expect("app");
+    sign_in(&mut app, "sam");
+    press(&mut app, KeyCode::Char('m'));
+    snap("mpi_supervisor_sees_proposal", &mut app);
+    // Reject the keep-apart proposal on the duplicate: the pair stays open.
+    press(&mut app, KeyCode::Char('X'));
+    type_text(&mut app, "the SSNs match on file");
+    press(&mut app, KeyCode::Enter);
+    let store = app.store();
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM mpi_proposals WHERE proposal = 'keep_apart'"
+        ),
+        0
+    );
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM mpi_items WHERE status = 'open'"
+        ),
+        2
+    );
+    // Apply the merge proposal: asked first, then merged as proposed.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('A'));
+    press(&mut app, KeyCode::Char('y'));
+    let status = app.status().unwrap_or_default().to_string();
+    assert!(status.contains("proposed by tina"), "{status}");
+    let store = app.store();
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM patient_merges WHERE status = 'applied' AND survivor_id = 2 AND retired_id = 1"
+        ),
+        1
+    );
+    assert_eq!(
+        scalar(
+            store,
+            "SELECT count(*) FROM mpi_items WHERE kind = 'held_merge' AND status = 'merged' AND decided_by = 'sam'"
+        ),
+        1
+    );
+    assert_eq!(audits(store, "mpi_item", "sam"), 2, "reject and apply");
 }
 
 fn screen_text(app: &mut App) -> String {

@@ -27,6 +27,9 @@ pub enum Perm {
     ReleaseRecords,
     /// Settings, users, reports, audit view/export.
     Administer,
+    /// MPI: review identity conflicts and duplicate pairs, propose a merge or a keep-apart
+    /// (DOMAIN §1, §8.1). Applying a merge or an unmerge needs [`Perm::Administer`].
+    ReviewMpi,
 }
 
 impl Perm {
@@ -38,6 +41,7 @@ impl Perm {
             Perm::Code => "code encounters",
             Perm::ReleaseRecords => "release records",
             Perm::Administer => "manage users, settings, reports and the audit log",
+            Perm::ReviewMpi => "review MPI pairs and propose merges",
         }
     }
 }
@@ -54,6 +58,7 @@ impl Role {
             Code => matches!(self, Coder | Supervisor),
             ReleaseRecords => matches!(self, Roi | Supervisor),
             Administer => matches!(self, Supervisor),
+            ReviewMpi => matches!(self, Technician | Supervisor),
         }
     }
 
@@ -80,6 +85,7 @@ mod tests {
             (Perm::ReleaseRecords, [false, false, true, true]),
             (Perm::Administer, [false, false, false, true]),
             (Perm::ViewChart, [true, true, true, true]),
+            (Perm::ReviewMpi, [true, false, false, true]),
         ];
         for (perm, expected) in table {
             for (role, want) in Role::ALL.iter().zip(expected) {

@@ -6,7 +6,11 @@
 //! - An item is a pair (`patient_a`, `patient_b`) of one kind, listed once (UNIQUE); for a
 //!   held merge `a` is the survivor the sender named.
 //! - Reading the queue shows both records side by side and is audited (a Query event); every
-//!   decision is one audited transaction; only Administer (supervisor) decides.
+//!   decision is one audited transaction.
+//! - DOMAIN §1: reviewing the queue and proposing a merge or a keep-apart needs
+//!   [`Perm::ReviewMpi`] (technicians and supervisors); deciding (applying or rejecting a
+//!   proposal, merging, keeping apart) and unmerging need [`Perm::Administer`] (supervisor).
+//!   Both are checked here, not only in the UI.
 //! - Decided items stay, with who, when and why.
 
 use rusqlite::{OptionalExtension, params};
@@ -32,6 +36,22 @@ pub struct Item {
     /// The latest merge between the two records, with its status (`applied`, `held`,
     /// `unmerged`, `kept_apart`): what a supervisor may unmerge.
     pub merge: Option<(i64, String)>,
+    /// The current proposal on the item (a technician's or a supervisor's), if any.
+    pub proposal: Option<Proposal>,
+}
+
+/// A reviewer's proposal on a queue item (DOMAIN §1: TECH and SUPERVISOR propose; only a
+/// supervisor applies it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    /// `merge` or `keep_apart`.
+    pub kind: String,
+    /// For a merge: the record proposed to survive.
+    pub survivor: Option<i64>,
+    /// Why (required for a keep-apart; may be empty for a merge).
+    pub reason: String,
+    pub by: String,
+    pub at: String,
 }
 
 /// What HIM decided for an item.
@@ -161,6 +181,20 @@ fn item_from(tx: &Tx<'_>, id: i64) -> Result<Item, CoreError> {
         )?
         .query_row([a, b], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    let proposal = tx
+        .prepare_cached(
+            "SELECT proposal, survivor_id, reason, proposed_by, proposed_at FROM mpi_proposals WHERE item_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Proposal {
+                kind: r.get(0)?,
+                survivor: r.get(1)?,
+                reason: r.get(2)?,
+                by: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })
+        .optional()?;
     Ok(Item {
         id,
         kind,
@@ -171,13 +205,14 @@ fn item_from(tx: &Tx<'_>, id: i64) -> Result<Item, CoreError> {
         status,
         reason,
         merge: last_merge,
+        proposal,
     })
 }
 
 /// The queue (open items, or all with `all`), both records of each pair. An audited read
 /// (the records are PHI). Conflicts from the audit log are brought in first.
 pub fn list(store: &mut Store, actor: &Actor, all: bool) -> Result<Vec<Item>, CoreError> {
-    crate::accounts::authorize(store, actor, Perm::Administer, "mpi_queue", "list")?;
+    crate::accounts::authorize(store, actor, Perm::ReviewMpi, "mpi_queue", "list")?;
     sync_conflicts(store, actor)?;
     store.transact_read(actor, |tx, audit| {
         let ids: Vec<i64> = tx
@@ -297,6 +332,195 @@ pub fn decide(
                 .patient(&item.a.mrn)
                 .reason(said.clone())
                 .detail(json!({"kind": item.kind, "patient_a": item.a.mrn, "patient_b": item.b.mrn, "decision": status})),
+        );
+        Ok(said)
+    })
+}
+
+/// Propose a decision on an open item (DOMAIN §1: technicians and supervisors): a merge
+/// keeping `survivor` (default: record A), or a keep-apart with a reason. Nothing is merged;
+/// the proposal is recorded on the item (replacing an earlier one) in one audited
+/// transaction, for a supervisor to apply ([`apply_proposal`]) or reject
+/// ([`reject_proposal`]).
+pub fn propose(
+    store: &mut Store,
+    actor: &Actor,
+    item_id: i64,
+    decision: Decision,
+) -> Result<String, CoreError> {
+    crate::accounts::authorize(
+        store,
+        actor,
+        Perm::ReviewMpi,
+        "mpi_item",
+        &item_id.to_string(),
+    )?;
+    let now = crate::audit::utc_ms(store.now());
+    let by = actor.username.clone();
+    store.transact(actor, |tx, audit| {
+        let item = item_from(tx, item_id)?;
+        if item.status != "open" {
+            return Err(CoreError::invalid(
+                "proposal",
+                format!("MPI item {item_id} was already decided ({})", item.status),
+            ));
+        }
+        let (kind, survivor, reason, said) = match &decision {
+            Decision::KeepApart { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(CoreError::invalid(
+                        "reason",
+                        "proposing to keep two records apart needs a reason",
+                    ));
+                }
+                (
+                    "keep_apart",
+                    None,
+                    reason.trim().to_string(),
+                    format!(
+                        "proposed keeping MRN {} and MRN {} apart: {}",
+                        item.a.mrn,
+                        item.b.mrn,
+                        reason.trim()
+                    ),
+                )
+            }
+            Decision::Merge { survivor } => {
+                let s = survivor.unwrap_or(item.a.id);
+                let (keep, go) = if s == item.a.id {
+                    (&item.a, &item.b)
+                } else if s == item.b.id {
+                    (&item.b, &item.a)
+                } else {
+                    return Err(CoreError::invalid(
+                        "survivor",
+                        format!("patient {s} is not one of the pair"),
+                    ));
+                };
+                (
+                    "merge",
+                    Some(s),
+                    String::new(),
+                    format!(
+                        "proposed a merge keeping MRN {} (MRN {} retired); a supervisor applies it",
+                        keep.mrn, go.mrn
+                    ),
+                )
+            }
+        };
+        let old = item.proposal.as_ref().map(|p| p.kind.clone());
+        tx.execute(
+            "INSERT INTO mpi_proposals(item_id, proposal, survivor_id, reason, proposed_by, proposed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(item_id) DO UPDATE SET proposal = excluded.proposal,
+               survivor_id = excluded.survivor_id, reason = excluded.reason,
+               proposed_by = excluded.proposed_by, proposed_at = excluded.proposed_at",
+            params![item_id, kind, survivor, reason, by, now],
+        )?;
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "mpi_item", item_id)
+                .patient(&item.a.mrn)
+                .reason(said.clone())
+                .detail(json!({"kind": item.kind, "patient_a": item.a.mrn, "patient_b": item.b.mrn,
+                               "proposal": kind, "survivor": survivor, "old_proposal": old,
+                               "rule": "DOMAIN §1 MPI review"})),
+        );
+        Ok(said)
+    })
+}
+
+/// Apply an open item's proposal (supervisor): the proposed merge or keep-apart is decided as
+/// by [`decide`], audited as the supervisor's decision (the proposal stays on the item).
+pub fn apply_proposal(store: &mut Store, actor: &Actor, item_id: i64) -> Result<String, CoreError> {
+    crate::accounts::authorize(
+        store,
+        actor,
+        Perm::Administer,
+        "mpi_item",
+        &item_id.to_string(),
+    )?;
+    let p = {
+        let conn = store.conn();
+        conn.query_row(
+            "SELECT proposal, survivor_id, reason, proposed_by FROM mpi_proposals WHERE item_id = ?1",
+            [item_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )
+        .optional()?
+    };
+    let Some((kind, survivor, reason, by)) = p else {
+        return Err(CoreError::invalid(
+            "proposal",
+            format!("MPI item {item_id} has no proposal to apply"),
+        ));
+    };
+    let decision = if kind == "merge" {
+        Decision::Merge { survivor }
+    } else {
+        Decision::KeepApart {
+            reason: format!("{reason} (proposed by {by})"),
+        }
+    };
+    decide(store, actor, item_id, decision).map(|said| format!("{said} (proposed by {by})"))
+}
+
+/// Reject an open item's proposal (supervisor), with why: the proposal is removed, the item
+/// stays open; audited with what was proposed and by whom.
+pub fn reject_proposal(
+    store: &mut Store,
+    actor: &Actor,
+    item_id: i64,
+    reason: &str,
+) -> Result<String, CoreError> {
+    crate::accounts::authorize(
+        store,
+        actor,
+        Perm::Administer,
+        "mpi_item",
+        &item_id.to_string(),
+    )?;
+    if reason.trim().is_empty() {
+        return Err(CoreError::invalid(
+            "reason",
+            "rejecting a proposal needs a reason",
+        ));
+    }
+    store.transact(actor, |tx, audit| {
+        let item = item_from(tx, item_id)?;
+        if item.status != "open" {
+            return Err(CoreError::invalid(
+                "proposal",
+                format!("MPI item {item_id} was already decided ({})", item.status),
+            ));
+        }
+        let Some(p) = item.proposal else {
+            return Err(CoreError::invalid(
+                "proposal",
+                format!("MPI item {item_id} has no proposal to reject"),
+            ));
+        };
+        tx.execute("DELETE FROM mpi_proposals WHERE item_id = ?1", [item_id])?;
+        let said = format!(
+            "rejected {}'s {} proposal: {}",
+            p.by,
+            p.kind.replace('_', "-"),
+            reason.trim()
+        );
+        audit.record(
+            Event::new(Action::Update, Subtype::Update, "mpi_item", item_id)
+                .patient(&item.a.mrn)
+                .reason(said.clone())
+                .detail(
+                    json!({"kind": item.kind, "rejected_proposal": p.kind, "proposed_by": p.by,
+                               "survivor": p.survivor}),
+                ),
         );
         Ok(said)
     })

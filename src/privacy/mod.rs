@@ -68,6 +68,36 @@ pub fn set_flag(
     flag: Flag,
     on: bool,
 ) -> Result<(), CoreError> {
+    flag_with(store, actor, mrn, flag, on, None)
+}
+
+/// Set (`on`) or clear a patient's flag from the chart (supervisor only), with the reason
+/// the chart screen requires; audited with old and new state and the reason.
+pub fn set_flag_because(
+    store: &mut Store,
+    actor: &Actor,
+    mrn: &str,
+    flag: Flag,
+    on: bool,
+    reason: &str,
+) -> Result<(), CoreError> {
+    if reason.trim().is_empty() {
+        return Err(CoreError::invalid(
+            "reason",
+            "a flag set or cleared from the chart needs a reason (AUD-14)",
+        ));
+    }
+    flag_with(store, actor, mrn, flag, on, Some(reason.trim()))
+}
+
+fn flag_with(
+    store: &mut Store,
+    actor: &Actor,
+    mrn: &str,
+    flag: Flag,
+    on: bool,
+    reason: Option<&str>,
+) -> Result<(), CoreError> {
     authorize(store, actor, Perm::Administer, "patient_flag", mrn)?;
     let now = utc_ms(store.now());
     store.transact(actor, |tx, audit| {
@@ -83,11 +113,13 @@ pub fn set_flag(
                 params![pid, flag.as_str()],
             )?
         };
-        audit.record(
-            Event::new(Action::Update, Subtype::Update, "patient_flag", pid)
-                .patient(mrn.trim())
-                .detail(json!({"flag": flag.as_str(), "old": if n == 0 { on } else { !on }, "new": on, "rule": "AUD-14"})),
-        );
+        let mut e = Event::new(Action::Update, Subtype::Update, "patient_flag", pid)
+            .patient(mrn.trim())
+            .detail(json!({"flag": flag.as_str(), "old": if n == 0 { on } else { !on }, "new": on, "rule": "AUD-14"}));
+        if let Some(r) = reason {
+            e = e.reason(r.to_string());
+        }
+        audit.record(e);
         Ok(())
     })
 }

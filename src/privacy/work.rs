@@ -373,3 +373,150 @@ pub fn release_claim(
         Ok(())
     })
 }
+
+/// Where an item on a user's worklist comes from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Held {
+    /// Assigned by a supervisor ([`assign`]); it may be reassigned or taken back.
+    Assigned(WorkKind),
+    /// A live claim on work (`entity_type` as stored: `encounter` for deficiency work,
+    /// `coding`); a supervisor may release it ([`release_claim`]).
+    Claim(String),
+    /// An open documentation query this user asked (COD-21): theirs until answered.
+    Query,
+}
+
+impl Held {
+    /// A short label for lists: `chart`, `coding`, `request`, `claim: deficiency`, `query`.
+    pub fn label(&self) -> String {
+        match self {
+            Held::Assigned(k) => k.as_str().to_string(),
+            Held::Claim(t) if t == "encounter" => "claim: deficiency".to_string(),
+            Held::Claim(t) => format!("claim: {t}"),
+            Held::Query => "query".to_string(),
+        }
+    }
+}
+
+/// One item a user holds.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HeldItem {
+    pub held: Held,
+    /// Encounter id, request id or query id, as the core calls take it.
+    pub target_id: i64,
+    /// Visit number, `request N` or `query N`.
+    pub label: String,
+    /// Assigned at, claimed at or asked at (UTC).
+    pub since: String,
+    /// Who assigned it; until when a claim runs; the query's encounter visit.
+    pub note: String,
+}
+
+/// Everything one user holds, assigned work first, with totals (issue #15: each user has a
+/// worklist).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Worklist {
+    pub user_id: i64,
+    pub username: String,
+    pub role: String,
+    pub disabled: bool,
+    pub items: Vec<HeldItem>,
+}
+
+impl Worklist {
+    /// `(assigned, claims, queries)`.
+    pub fn totals(&self) -> (usize, usize, usize) {
+        let n = |f: fn(&Held) -> bool| self.items.iter().filter(|i| f(&i.held)).count();
+        (
+            n(|h| matches!(h, Held::Assigned(_))),
+            n(|h| matches!(h, Held::Claim(_))),
+            n(|h| matches!(h, Held::Query)),
+        )
+    }
+}
+
+/// One user's worklist: assignments (oldest first), live claims and open queries they asked.
+/// A user reads their own; anyone else's needs Administer (DOMAIN §1: a supervisor moves
+/// work between people). Audited as a query of that user's worklist in the read transaction.
+pub fn worklist(store: &mut Store, actor: &Actor, username: &str) -> Result<Worklist, CoreError> {
+    let own = actor.username.eq_ignore_ascii_case(username.trim());
+    if !own {
+        authorize(store, actor, Perm::Administer, "worklist", username)?;
+    }
+    let now_s = crate::clock::utc_ts(store.now());
+    store.transact_read(actor, |tx, audit| {
+        let (user_id, uname, role, disabled) = user_by_name(tx, username)?;
+        let mut items: Vec<HeldItem> = assigned_to(tx, user_id)?
+            .into_iter()
+            .map(|a| HeldItem {
+                held: Held::Assigned(a.kind),
+                target_id: a.target_id,
+                label: a.label,
+                since: a.assigned_at,
+                note: format!("by {}", a.assigned_by),
+            })
+            .collect();
+        let mut claims = tx.prepare_cached(
+            "SELECT w.entity_type, w.entity_id, coalesce(e.visit_number, CAST(w.entity_id AS TEXT)),
+                    w.claimed_at, w.expires_at
+             FROM work_claims w LEFT JOIN encounters e ON e.id = w.entity_id
+             WHERE w.user_id = ?1 AND w.expires_at > ?2 ORDER BY w.claimed_at, w.entity_type, w.entity_id",
+        )?;
+        let c = claims
+            .query_map(params![user_id, now_s], |r| {
+                Ok(HeldItem {
+                    held: Held::Claim(r.get(0)?),
+                    target_id: r.get(1)?,
+                    label: r.get(2)?,
+                    since: r.get(3)?,
+                    note: format!("until {}", r.get::<_, String>(4)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        items.extend(c);
+        let mut queries = tx.prepare_cached(
+            "SELECT q.id, coalesce(e.visit_number, '?'), q.asked_at, q.due_at
+             FROM coding_queries q LEFT JOIN encounters e ON e.id = q.encounter_id
+             WHERE q.asked_by = ?1 AND q.status = 'open' ORDER BY q.asked_at, q.id",
+        )?;
+        let q = queries
+            .query_map([&uname], |r| {
+                Ok(HeldItem {
+                    held: Held::Query,
+                    target_id: r.get(0)?,
+                    label: format!("query {}", r.get::<_, i64>(0)?),
+                    since: r.get(2)?,
+                    note: format!("{} due {}", r.get::<_, String>(1)?, r.get::<_, String>(3)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        items.extend(q);
+        let w = Worklist {
+            user_id,
+            username: uname,
+            role,
+            disabled,
+            items,
+        };
+        let (a, c, q) = w.totals();
+        audit.record(
+            Event::new(Action::Read, Subtype::Query, "worklist", &w.username)
+                .detail(json!({"assigned": a, "claims": c, "queries": q, "own": own})),
+        );
+        Ok(w)
+    })
+}
+
+/// Enabled users whose role may do `kind` of work (DOMAIN §1), by user name: the choices a
+/// supervisor reassigns to. No PHI; a bare read.
+pub fn eligible_users(conn: &Reader, kind: WorkKind) -> Result<Vec<(String, String)>, CoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT username, role FROM users WHERE disabled = 0 ORDER BY username")?;
+    let all = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, role)| crate::domain::Role::parse(role).is_some_and(|r| r.can(kind.perm())))
+        .collect())
+}

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0021_patient_phone_ssn4.sql"),
     include_str!("sql/0017_staff_hours.sql"),
     include_str!("sql/0018_dashboard_figures.sql"),
+    include_str!("sql/0015_mpi_proposals.sql"),
 ];
 
 /// The schema version this build writes.

@@ -22,6 +22,7 @@ mod roi_docs_runtime;
 mod roi_rights_runtime;
 mod roi_runtime;
 mod supervisor_runtime;
+mod worklist_runtime;
 
 use super::break_glass::BreakGlassState;
 use super::chart_view::ChartState;
@@ -104,8 +105,10 @@ pub struct App {
     admin: Option<super::admin::AdminState>,
     /// Restrictions, signed forms and deliveries, or batches (one of them at a time).
     rights: Option<super::roi::rights::RightsState>,
-    /// The MPI queue (supervisors).
+    /// The MPI queue (technicians propose, supervisors decide).
     mpi: Option<super::mpi::MpiState>,
+    /// One user's worklist (issue #15).
+    worklist: Option<super::worklist::WorklistState>,
     locked: Option<LockState>,
     overlay: Option<Overlay>,
     status: Option<String>,
@@ -165,6 +168,7 @@ impl App {
             admin: None,
             rights: None,
             mpi: None,
+            worklist: None,
             locked: None,
             overlay: None,
             status: None,
@@ -251,6 +255,7 @@ impl App {
             ScreenId::Queries => dyn_of(&self.queries),
             ScreenId::Admin => dyn_of(&self.admin),
             ScreenId::Mpi => dyn_of(&self.mpi),
+            ScreenId::Worklist => dyn_of(&self.worklist),
         }
     }
 
@@ -288,6 +293,7 @@ impl App {
             ScreenId::Queries => dyn_of(&mut self.queries),
             ScreenId::Admin => dyn_of(&mut self.admin),
             ScreenId::Mpi => dyn_of(&mut self.mpi),
+            ScreenId::Worklist => dyn_of(&mut self.worklist),
         }
     }
 
@@ -400,6 +406,12 @@ impl App {
                 super::admin::AdminTab::Settings,
                 Default::default(),
             )),
+            CommandId::MyWork => match &self.session {
+                Some(s) => Effect::Worklist(super::worklist::WlAction::Open {
+                    user: s.username.clone(),
+                }),
+                None => Effect::None,
+            },
             CommandId::WhoLooked => match &self.chart {
                 Some(c) => Effect::Admin(super::admin::AdminAction::Load(
                     super::admin::AdminTab::Audit,
@@ -613,6 +625,13 @@ impl App {
             Effect::Roi(a) => self.perform_roi(a, now),
             Effect::Admin(a) => self.perform_admin(a, now),
             Effect::Mpi(a) => self.perform_mpi(a, now),
+            Effect::FlagChart {
+                mrn,
+                flag,
+                on,
+                reason,
+            } => self.flag_chart(&mrn, flag, on, &reason),
+            Effect::Worklist(a) => self.perform_worklist(a, now),
         }
     }
 
@@ -662,7 +681,9 @@ impl App {
         let Some(s) = &self.session else { return };
         match chart::open_chart(&mut self.store, &s.actor(), patient_id) {
             Ok(c) => {
+                let flags = self.chart_flags(&c.patient.mrn);
                 let mut st = ChartState::new(c);
+                st.flags = flags;
                 let at = st.encounters.iter().position(|e| {
                     Some(e.id) == encounter
                         || visit.is_some_and(|v| e.visit.eq_ignore_ascii_case(v.trim()))
@@ -755,6 +776,7 @@ impl App {
         self.mpi = None;
         self.dashboard = None;
         self.bg = Default::default();
+        self.worklist = None;
         self.locked = None;
         self.overlay = None;
     }

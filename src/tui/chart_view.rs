@@ -1,5 +1,8 @@
 //! Chart view: the selected encounter's header, its documents on the left and the open
 //! document's text on the right. Opening a document is an effect (the core audits the view).
+//! The title shows the patient's privacy flags (VIP, EMPLOYEE; AUD-14); a supervisor sets or
+//! clears one from here with a reason (`V`), through [`crate::privacy::set_flag_because`],
+//! which checks the role again and audits the change.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -77,6 +80,18 @@ pub struct ChartState {
     pub focus: Pane,
     /// The open document (the one reader widget).
     pub open: Option<Reader>,
+    /// The patient's privacy flags (AUD-14), shown in the title: `VIP`, `EMPLOYEE`.
+    pub flags: Vec<&'static str>,
+    /// The flag form: which flag, and the reason being typed.
+    pub flag_prompt: Option<FlagPrompt>,
+}
+
+/// The flag form on the chart (supervisor): the flag is set if the patient lacks it, cleared
+/// if the patient has it; the reason is required (audited).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagPrompt {
+    pub flag: crate::privacy::Flag,
+    pub reason: String,
 }
 
 impl ChartState {
@@ -139,7 +154,49 @@ impl ChartState {
             doc: 0,
             focus: Pane::List,
             open: None,
+            flags: Vec::new(),
+            flag_prompt: None,
         }
+    }
+
+    /// Whether the patient has `flag` now.
+    pub fn has_flag(&self, flag: crate::privacy::Flag) -> bool {
+        self.flags.contains(&flag.as_str())
+    }
+
+    /// Keys of the flag form: Tab switches VIP / EMPLOYEE, Enter asks the core, Esc cancels.
+    fn flag_key(&mut self, k: &crossterm::event::KeyEvent) -> Effect {
+        use crate::privacy::Flag;
+        use crossterm::event::KeyCode;
+        let Some(p) = &mut self.flag_prompt else {
+            return Effect::None;
+        };
+        match k.code {
+            KeyCode::Esc => self.flag_prompt = None,
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+                p.flag = if p.flag == Flag::Vip {
+                    Flag::Employee
+                } else {
+                    Flag::Vip
+                };
+            }
+            KeyCode::Enter => {
+                let reason = p.reason.trim().to_string();
+                if reason.is_empty() {
+                    return Effect::Status("type the reason first (it is audited, AUD-14)".into());
+                }
+                let flag = p.flag;
+                self.flag_prompt = None;
+                return Effect::FlagChart {
+                    mrn: self.mrn.clone(),
+                    flag,
+                    on: !self.has_flag(flag),
+                    reason,
+                };
+            }
+            _ => super::coding::work::edit_field_long(&mut p.reason, k),
+        }
+        Effect::None
     }
 
     pub fn encounter(&self) -> Option<&EncounterView> {
@@ -200,6 +257,9 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
     let page = ctx.page_rows.max(1);
     let last_doc = s.current_docs().len().saturating_sub(1);
     let text = s.focus == Pane::Text;
+    if let (Some(_), Msg::Key(k)) = (&s.flag_prompt, &msg) {
+        return s.flag_key(k);
+    }
     if let (Some(r), Msg::Key(k)) = (&mut s.open, &msg)
         && r.prompt.is_some()
     {
@@ -250,6 +310,12 @@ pub fn update(s: &mut ChartState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::GoTop) => s.doc = 0,
         Msg::Command(C::GoBottom) => s.doc = last_doc,
         Msg::Command(C::Back) => return Effect::Back,
+        Msg::Command(C::FlagChart) => {
+            s.flag_prompt = Some(FlagPrompt {
+                flag: crate::privacy::Flag::Vip,
+                reason: String::new(),
+            })
+        }
         Msg::Document(d) => {
             let find = s.open.take().map(|r| r.find).unwrap_or_default();
             let mut r = open_doc(d);
@@ -284,10 +350,14 @@ impl Widget for &ChartState {
             Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
         let w = head.width.saturating_sub(2) as usize;
         let n = self.encounters.len();
+        let flags: String = self.flags.iter().map(|f| format!("[{f}] ")).collect();
         let title = if self.aliases.is_empty() {
-            format!(" {} ", clip(&self.patient, w.saturating_sub(2)))
+            format!(
+                " {} ",
+                clip(&format!("{flags}{}", self.patient), w.saturating_sub(2))
+            )
         } else {
-            let full = format!("{}  aka MRN {}", self.patient, self.aliases);
+            let full = format!("{flags}{}  aka MRN {}", self.patient, self.aliases);
             format!(" {} ", clip(&full, w.saturating_sub(2)))
         };
         let header: Vec<Line> = match self.encounter() {
@@ -379,6 +449,31 @@ impl Widget for &ChartState {
                 .block(block.title(" Text "))
                 .render(text, buf),
             Some(r) => r.render_in(text, buf, self.focus == Pane::Text),
+        }
+        if let Some(p) = &self.flag_prompt {
+            let verb = if self.has_flag(p.flag) {
+                "Clear"
+            } else {
+                "Set"
+            };
+            let w = area.width.saturating_sub(4).min(70);
+            let inner = w.saturating_sub(2).max(10) as usize;
+            let h = 5 + (p.reason.chars().count() / inner) as u16;
+            let rect = super::chrome::centered(area, w, h);
+            ratatui::widgets::Clear.render(rect, buf);
+            Paragraph::new(vec![
+                Line::from(format!(
+                    "{verb} the {} flag on MRN {} (tab: other flag)",
+                    p.flag.as_str(),
+                    self.mrn
+                ))
+                .bold(),
+                Line::from("Reason (required, audited, AUD-14):").dim(),
+                Line::from(format!("{}▏", p.reason)),
+            ])
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Privacy flag (Enter records, Esc cancels) "))
+            .render(rect, buf);
         }
     }
 }

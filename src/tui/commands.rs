@@ -60,6 +60,8 @@ pub enum ScreenId {
     Admin,
     /// The supervisor's department dashboard (issue #15).
     Supervisor,
+    /// One user's worklist: assigned work, claims, open queries (issue #15).
+    Worklist,
 }
 
 impl ScreenId {
@@ -89,6 +91,7 @@ impl ScreenId {
         ScreenId::Lock,
         ScreenId::Admin,
         ScreenId::Supervisor,
+        ScreenId::Worklist,
     ];
 
     /// A text field always has focus on this screen.
@@ -124,6 +127,7 @@ impl ScreenId {
             ScreenId::Lock => "lock",
             ScreenId::Admin => "admin",
             ScreenId::Supervisor => "dashboard",
+            ScreenId::Worklist => "worklist",
         }
     }
 }
@@ -460,6 +464,20 @@ pub enum CommandId {
     MyHours,
     /// Who looked at this chart: the audit rows of the patient shown (supervisor).
     WhoLooked,
+    /// Set or clear the VIP or EMPLOYEE flag of the patient shown, with a reason
+    /// (supervisor; AUD-14).
+    FlagChart,
+    /// Open your own worklist: what is assigned to you, what you hold claimed, your open
+    /// queries.
+    MyWork,
+    /// Open the selected user's worklist (supervisor, Staff tab).
+    UserWorklist,
+    /// Reassign the selected worklist item to another user (supervisor).
+    ReassignItem,
+    /// Take the selected assignment back (supervisor).
+    TakeBackItem,
+    /// Release the selected claim (supervisor).
+    ReleaseItemClaim,
     /// Open the supervisor's department dashboard.
     OpenDashboard,
     /// Select the next dashboard tile.
@@ -502,6 +520,15 @@ pub enum CommandId {
     MpiUnmerge,
     /// List decided items too (or open items only again).
     MpiShowAll,
+    /// Propose merging the selected pair keeping the record marked surviving (technicians
+    /// and supervisors; a supervisor applies it).
+    MpiProposeMerge,
+    /// Propose keeping the selected pair apart, with a reason.
+    MpiProposeKeepApart,
+    /// Apply the selected pair's proposal (supervisor).
+    MpiApplyProposal,
+    /// Reject the selected pair's proposal, with a reason (supervisor).
+    MpiRejectProposal,
     /// Write the escalation letter batch of every level to text and PDF files (DEL-07).
     WriteLetters,
     /// Clear the selected chart's re-review flag: the named document was re-reviewed.
@@ -674,6 +701,12 @@ impl CommandId {
         CommandId::EnterHours,
         CommandId::MyHours,
         CommandId::WhoLooked,
+        CommandId::FlagChart,
+        CommandId::MyWork,
+        CommandId::UserWorklist,
+        CommandId::ReassignItem,
+        CommandId::TakeBackItem,
+        CommandId::ReleaseItemClaim,
         CommandId::OpenDashboard,
         CommandId::NextTile,
         CommandId::PrevTile,
@@ -695,6 +728,10 @@ impl CommandId {
         CommandId::MpiKeepApart,
         CommandId::MpiUnmerge,
         CommandId::MpiShowAll,
+        CommandId::MpiProposeMerge,
+        CommandId::MpiProposeKeepApart,
+        CommandId::MpiApplyProposal,
+        CommandId::MpiRejectProposal,
         CommandId::WriteLetters,
         CommandId::ClearRereview,
         CommandId::EscalateQueries,
@@ -797,12 +834,13 @@ pub use super::admin::{is_supervisor, on_audit, on_privacy, on_settings, on_staf
 pub use super::deficiency::guards::*;
 pub use super::roi::guards::*;
 
-use super::mpi::{mpi_merged, mpi_open, mpi_supervisor};
+use super::mpi::{mpi_merged, mpi_open, mpi_proposed, mpi_review, mpi_supervisor};
+use super::worklist::{wl_assigned, wl_claim};
 use ScreenId::Admin;
 use ScreenId::{
     Accounting, AddressBook, Amendments, Batches, Chart, Codes, Coding, CodingQueue, Deficiencies,
     Home, Letters, Lock, Login, Mpi, Provider, Queries, Reports, RequestFiles, Restrictions,
-    RoiQueue, RoiRequest, Search, Supervisor, Work,
+    RoiQueue, RoiRequest, Search, Supervisor, Work, Worklist,
 };
 const SIGNED_IN: &[ScreenId] = &[
     Home,
@@ -828,6 +866,7 @@ const SIGNED_IN: &[ScreenId] = &[
     Admin,
     Supervisor,
     Mpi,
+    Worklist,
 ];
 // Not on Work: leaving a claimed chart goes through Back, which releases the claim.
 const LISTS: &[ScreenId] = &[
@@ -855,6 +894,7 @@ const ROWS: &[ScreenId] = &[
     Queries,
     Admin,
     Mpi,
+    Worklist,
 ];
 const BACK: &[ScreenId] = &[
     Search,
@@ -879,6 +919,7 @@ const BACK: &[ScreenId] = &[
     Admin,
     Supervisor,
     Mpi,
+    Worklist,
 ];
 const HELP_QUIT: &[ScreenId] = &[
     Login,
@@ -905,6 +946,7 @@ const HELP_QUIT: &[ScreenId] = &[
     Admin,
     Supervisor,
     Mpi,
+    Worklist,
 ];
 
 const fn cmd(
@@ -1197,7 +1239,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::MarkAnalyzed, "mark_analyzed", "Mark the chart analysed", &[Work], &["m"])
         .confirm(),
     cmd(C::OpenMpiQueue, "mpi_queue", "MPI queue: conflicts, held merges, duplicates side by side", &[Home], &["m"])
-        .guards(&[mpi_supervisor]),
+        .guards(&[mpi_review]),
     cmd(C::MpiMerge, "mpi_merge", "Merge the selected pair: the record marked surviving stays, the other's MRN becomes its alias (audited)", &[Mpi], &["m"])
         .guards(&[row_selected, mpi_supervisor, mpi_open]).confirm().hint("merge"),
     cmd(C::MpiSwapSurvivor, "mpi_swap_survivor", "Swap which record of the pair survives a merge", &[Mpi], &["s"])
@@ -1207,6 +1249,14 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::MpiUnmerge, "mpi_unmerge", "Undo the pair's merge, restoring exactly what moved, with a reason (supervisor, audited)", &[Mpi], &["U"])
         .guards(&[row_selected, mpi_supervisor, mpi_merged]).hint("unmerge"),
     cmd(C::MpiShowAll, "mpi_show_all", "List decided pairs too (again: open pairs only)", &[Mpi], &["t"]).hint("all"),
+    cmd(C::MpiProposeMerge, "mpi_propose_merge", "Propose merging the pair, keeping the record marked surviving; a supervisor applies it (audited)", &[Mpi], &["p"])
+        .guards(&[row_selected, mpi_review, mpi_open]).hint("propose"),
+    cmd(C::MpiProposeKeepApart, "mpi_propose_keep_apart", "Propose keeping the pair apart, with a reason; a supervisor applies it (audited)", &[Mpi], &["K"])
+        .guards(&[row_selected, mpi_review, mpi_open]),
+    cmd(C::MpiApplyProposal, "mpi_apply_proposal", "Apply the pair's proposal: merge or keep apart as proposed (supervisor, audited)", &[Mpi], &["A"])
+        .guards(&[row_selected, mpi_supervisor, mpi_proposed]).confirm().hint("apply"),
+    cmd(C::MpiRejectProposal, "mpi_reject_proposal", "Reject the pair's proposal with a reason; the pair stays open (supervisor, audited)", &[Mpi], &["X"])
+        .guards(&[row_selected, mpi_supervisor, mpi_proposed]).hint("reject"),
     cmd(C::Back, "back", "Go back one screen", BACK, &["esc"]).hint("back"),
     cmd(C::LockScreen, "lock_screen", "Lock the screen now (password to continue)", SIGNED_IN, &["ctrl-l"]),
     cmd(C::ShowDetails, "details", "Show in full, in the reader: codes with titles, edits, holds, queries and facts (workbench), or the selected deficiency (work)", &[Work, Coding], &["e"]).hint("details"),
@@ -1218,7 +1268,7 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::RecordAnswer, "record_answer", "Record the provider's answer to the selected query (releases the hold, COD-21)", &[Queries], &["r"])
         .guards(&[row_selected]).hint("answer"),
     cmd(C::ExportList, "export_csv", "Write the list on screen to a CSV file under exports/ (audited)", &[Search, Chart, Deficiencies, Work, Provider, RoiQueue, CodingQueue, Queries, Mpi], &["ctrl-e"]),
-    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Supervisor, Mpi], &["ctrl-r", "f5"]),
+    cmd(C::Refresh, "refresh", "Read the screen again (lists also refresh on others' changes)", &[Home, Chart, Deficiencies, Work, Provider, RoiQueue, RoiRequest, Accounting, AddressBook, CodingQueue, Coding, Queries, Supervisor, Mpi, Worklist], &["ctrl-r", "f5"]),
     cmd(C::Quit, "quit", "Sign out (audited) and leave chartdesk", HELP_QUIT, &["q", "ctrl-c"]).hint("quit"),
     cmd(C::Unlock, "unlock", "Unlock the session with your password", &[Lock], &["enter"]).hint("unlock"),
     cmd(C::OpenAdmin, "admin", "Administration: settings, users, audit log, unusual access, staff and work (supervisor)", &[Home], &["A"])
@@ -1258,6 +1308,18 @@ pub const COMMANDS: &[Command] = &[
     cmd(C::MyHours, "my_hours", "Enter your productive hours for a day (MET-05)", &[Home], &["H"]),
     cmd(C::WhoLooked, "who_looked", "Who looked at this chart: the patient's audit rows (supervisor)", &[Chart], &["W"])
         .guards(&[is_supervisor]),
+    cmd(C::FlagChart, "flag_chart", "Set or clear the patient's VIP or EMPLOYEE flag, with a reason (supervisor; AUD-14, audited)", &[Chart], &["V"])
+        .guards(&[is_supervisor]),
+    cmd(C::MyWork, "my_work", "My work: what is assigned to me, what I hold claimed, my open queries (audited)", &[Home], &["M"])
+        .hint("my work"),
+    cmd(C::UserWorklist, "user_worklist", "The selected user's worklist: assigned work, claims, queries; reassign or release there (audited)", &[Admin], &["w"])
+        .guards(&[on_staff, row_selected]).hint("worklist"),
+    cmd(C::ReassignItem, "reassign_item", "Reassign the selected assigned item to another user of a suitable role (supervisor, audited)", &[Worklist], &["r"])
+        .guards(&[row_selected, is_supervisor, wl_assigned]).hint("reassign"),
+    cmd(C::TakeBackItem, "take_back_item", "Take the selected assignment back: it returns to the shared queue (supervisor, audited)", &[Worklist], &["t"])
+        .guards(&[row_selected, is_supervisor, wl_assigned]).confirm().hint("take back"),
+    cmd(C::ReleaseItemClaim, "release_item_claim", "Release the selected claim: the work returns to its queue (supervisor, audited)", &[Worklist], &["R"])
+        .guards(&[row_selected, is_supervisor, wl_claim]).confirm().hint("release"),
     cmd(C::Logout, "logout", "Sign out and return to the login screen (asks first; Esc never signs out)", &[Lock], &["q"]).confirm().hint("sign out"),
 ];
 

@@ -24,6 +24,7 @@ mod roi;
 mod screen;
 mod search;
 pub mod supervisor;
+mod worklist;
 
 use std::time::Duration;
 
@@ -92,6 +93,7 @@ pub struct Ctx {
     pub admin: admin::AdminFacts,
     /// The MPI queue's selected pair.
     pub mpi: mpi::MpiFacts,
+    pub worklist: worklist::WlFacts,
 }
 
 /// What the signed-in role allows (the core checks again on every call).
@@ -107,6 +109,8 @@ pub struct RoleFacts {
     pub may_code: bool,
     /// Is supervisor (COD-20 hold override).
     pub supervisor: bool,
+    /// DOMAIN §1: review MPI pairs and propose (technicians and supervisors).
+    pub may_review_mpi: bool,
 }
 
 /// The technician's work screen's context.
@@ -145,6 +149,7 @@ impl Ctx {
             may_release: role.can(Perm::ReleaseRecords),
             may_code: role.can(Perm::Code),
             supervisor: role == crate::domain::Role::Supervisor,
+            may_review_mpi: role.can(Perm::ReviewMpi),
         };
         self
     }
@@ -170,6 +175,7 @@ impl Default for Ctx {
             roi: roi::guards::RoiFacts::default(),
             admin: admin::AdminFacts::default(),
             mpi: mpi::MpiFacts::default(),
+            worklist: worklist::WlFacts::default(),
         }
     }
 }
@@ -258,6 +264,16 @@ pub enum Effect {
     Admin(admin::AdminAction),
     /// An MPI queue call into the core.
     Mpi(mpi::MpiAction),
+    /// Set (`on`) or clear a patient's privacy flag from the chart, with the reason
+    /// (supervisor; AUD-14).
+    FlagChart {
+        mrn: String,
+        flag: crate::privacy::Flag,
+        on: bool,
+        reason: String,
+    },
+    /// A worklist call (issue #15): read one user's worklist, reassign, take back, release.
+    Worklist(worklist::WlAction),
 }
 
 /// The ROI calls a screen may ask for; each is one audited core call. Every write to a
@@ -662,6 +678,8 @@ pub enum Msg {
         items: Vec<mpi::Loaded>,
         all: bool,
     },
+    /// One user's worklist as read (issue #15).
+    UserWork(Box<worklist::Loaded>),
 }
 
 /// Run the terminal UI until the user quits. The terminal is restored on every exit path (and

@@ -33,6 +33,7 @@ use super::roi::letters::{self as roi_letters, LettersState};
 use super::roi::rights::{self as roi_rights, RightsState};
 use super::search::{self, SearchState};
 use super::supervisor::{self, DashboardState};
+use super::worklist::{self as user_worklist, WorklistState};
 use super::{Ctx, Effect, Msg};
 
 /// A table on screen, as written by `ctrl-e` (header, then rows of cells). What a screen
@@ -165,7 +166,8 @@ impl Screen for ChartState {
         c.selected = self.selected_doc().is_some();
         c.encounters = self.encounters.len();
         c.reading = self.open.is_some() && self.focus == chart_view::Pane::Text;
-        c.modal = self.open.as_ref().is_some_and(|r| r.prompt.is_some());
+        c.modal =
+            self.open.as_ref().is_some_and(|r| r.prompt.is_some()) || self.flag_prompt.is_some();
     }
     fn render(&self, area: Rect, buf: &mut Buffer) {
         Widget::render(self, area, buf)
@@ -673,5 +675,22 @@ impl Screen for MpiState {
                 })
                 .collect(),
         })
+    }
+}
+
+impl Screen for WorklistState {
+    fn update(&mut self, msg: Msg, ctx: &Ctx) -> Effect {
+        user_worklist::update(self, msg, ctx)
+    }
+    fn fill_ctx(&self, c: &mut Ctx) {
+        c.selected = self.selected_row().is_some();
+        c.modal = self.picker.is_some();
+        c.worklist = self.facts();
+    }
+    fn render(&self, area: Rect, buf: &mut Buffer) {
+        Widget::render(self, area, buf)
+    }
+    fn chrome_rows(&self) -> u16 {
+        6
     }
 }

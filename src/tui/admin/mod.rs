@@ -799,6 +799,13 @@ pub fn update(s: &mut AdminState, msg: Msg, ctx: &Ctx) -> Effect {
             String::new(),
             false,
         ),
+        Msg::Command(C::UserWorklist) => {
+            if let Some((cells, _)) = s.staff.get(s.selected) {
+                return Effect::Worklist(crate::tui::worklist::WlAction::Open {
+                    user: cells[0].clone(),
+                });
+            }
+        }
         Msg::Command(C::ReleaseClaim) => match s.staff.get(s.selected) {
             Some((_, Some((t, id)))) => {
                 return Effect::Admin(AdminAction::ReleaseClaim {

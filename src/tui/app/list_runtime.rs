@@ -37,6 +37,11 @@ impl App {
                 let all = self.mpi.as_ref().is_some_and(|m| m.all);
                 self.load_mpi(all, now)
             }
+            ScreenId::Worklist => {
+                if let Some(user) = self.worklist.as_ref().map(|w| w.user.clone()) {
+                    self.perform_worklist(crate::tui::worklist::WlAction::Open { user }, now)
+                }
+            }
             ScreenId::Chart => {
                 // The encounter headers' statuses as stored now (bare reads, no PHI).
                 let conn = self.store.conn();

@@ -36,6 +36,30 @@ impl App {
                 queue::unmerge(&mut self.store, &actor, merge_id, &reason)
                     .map(|n| format!("merge {merge_id} undone: {n} rows moved back"))
             }
+            MpiAction::ProposeMerge { item, survivor } => queue::propose(
+                &mut self.store,
+                &actor,
+                item,
+                Decision::Merge {
+                    survivor: Some(survivor),
+                },
+            )
+            .map(|said| format!("MPI item {item}: {said}")),
+            MpiAction::ProposeKeepApart { item, reason } => queue::propose(
+                &mut self.store,
+                &actor,
+                item,
+                Decision::KeepApart { reason },
+            )
+            .map(|said| format!("MPI item {item}: {said}")),
+            MpiAction::ApplyProposal { item } => {
+                queue::apply_proposal(&mut self.store, &actor, item)
+                    .map(|said| format!("MPI item {item}: {said}"))
+            }
+            MpiAction::RejectProposal { item, reason } => {
+                queue::reject_proposal(&mut self.store, &actor, item, &reason)
+                    .map(|said| format!("MPI item {item}: {said}"))
+            }
         };
         match done {
             Ok(said) => {

@@ -1,8 +1,10 @@
 //! The MPI queue (issue #18): identity conflicts (IMP-ID-01), merges held by MPI-01 and
 //! probable duplicates (MPI-02), each pair shown side by side with both records' aliases
-//! (retired MRNs). A supervisor merges (choosing which record survives), keeps the two apart
-//! with a reason, or unmerges a merge with a reason; each is one audited core call
-//! ([`crate::mpi::queue`]). Text from the database is sanitised when it enters the state.
+//! (retired MRNs). DOMAIN §1: a technician (or a supervisor) reviews a pair and proposes a
+//! merge (choosing which record survives) or a keep-apart with a reason; a supervisor applies
+//! or rejects the proposal, or merges, keeps apart and unmerges directly. Each is one
+//! audited, permission-checked core call ([`crate::mpi::queue`]). Text from the database is
+//! sanitised when it enters the state.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -29,6 +31,14 @@ pub enum MpiAction {
     KeepApart { item: i64, reason: String },
     /// Undo an applied merge (supervisor), with why.
     Unmerge { merge_id: i64, reason: String },
+    /// Propose a merge keeping `survivor` (technician or supervisor; nothing is merged).
+    ProposeMerge { item: i64, survivor: i64 },
+    /// Propose keeping the pair apart, with why.
+    ProposeKeepApart { item: i64, reason: String },
+    /// Apply the item's proposal (supervisor).
+    ApplyProposal { item: i64 },
+    /// Reject the item's proposal (supervisor), with why; the item stays open.
+    RejectProposal { item: i64, reason: String },
 }
 
 /// A queue item as read, with both records' active aliases.
@@ -46,6 +56,28 @@ pub struct MpiFacts {
     pub open: bool,
     /// The selected pair's latest merge is applied (it may be unmerged).
     pub merged: bool,
+    /// The selected open item carries a proposal (a supervisor may apply or reject it).
+    pub proposed: bool,
+}
+
+pub fn mpi_proposed(c: &Ctx) -> Result<(), Disabled> {
+    if c.mpi.proposed {
+        Ok(())
+    } else {
+        Err(Disabled("the selected pair has no open proposal"))
+    }
+}
+
+/// Technicians and supervisors review the queue and propose (DOMAIN §1; the core checks
+/// again).
+pub fn mpi_review(c: &Ctx) -> Result<(), Disabled> {
+    if c.role.may_review_mpi {
+        Ok(())
+    } else {
+        Err(Disabled(
+            "only technicians and supervisors review the MPI queue (DOMAIN §1)",
+        ))
+    }
 }
 
 pub fn mpi_open(c: &Ctx) -> Result<(), Disabled> {
@@ -64,13 +96,14 @@ pub fn mpi_merged(c: &Ctx) -> Result<(), Disabled> {
     }
 }
 
-/// Only a supervisor reviews and decides the MPI queue (the core checks again).
+/// Only a supervisor decides the MPI queue: applies a merge or unmerges (DOMAIN §1; the core
+/// checks again). Technicians propose instead.
 pub fn mpi_supervisor(c: &Ctx) -> Result<(), Disabled> {
     if c.role.supervisor {
         Ok(())
     } else {
         Err(Disabled(
-            "only a supervisor decides the MPI queue (DOMAIN §1)",
+            "only a supervisor decides the MPI queue; propose instead (DOMAIN §1)",
         ))
     }
 }
@@ -118,6 +151,25 @@ pub struct PairLine {
     pub b: Side,
     /// The latest merge of the pair: (id, status).
     pub merge: Option<(i64, String)>,
+    /// The proposal on the pair, as one line (who proposed what).
+    pub proposal: Option<String>,
+}
+
+fn proposal_line(item: &Item) -> Option<String> {
+    let p = item.proposal.as_ref()?;
+    let what = match p.survivor {
+        Some(s) if p.kind == "merge" => {
+            let (keep, go) = if s == item.b.id {
+                (&item.b, &item.a)
+            } else {
+                (&item.a, &item.b)
+            };
+            format!("merge keeping MRN {} (retire MRN {})", keep.mrn, go.mrn)
+        }
+        _ => format!("keep apart: {}", p.reason),
+    };
+    let day = p.at.get(..10).unwrap_or(&p.at);
+    Some(sanitize_line(&format!("proposed by {} {day}: {what}", p.by)).into_owned())
 }
 
 fn evidence(item: &Item) -> String {
@@ -159,6 +211,10 @@ fn evidence(item: &Item) -> String {
 pub enum PromptFor {
     KeepApart,
     Unmerge,
+    /// A proposal to keep the pair apart (technician or supervisor).
+    ProposeKeepApart,
+    /// A supervisor's rejection of the proposal.
+    RejectProposal,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -194,6 +250,7 @@ impl MpiState {
                         .merge
                         .as_ref()
                         .map(|(id, s)| (*id, sanitize_line(s).into_owned())),
+                    proposal: proposal_line(i),
                 }
             })
             .collect();
@@ -213,6 +270,7 @@ impl MpiState {
         MpiFacts {
             open: r.is_some_and(|r| r.status == "open"),
             merged: r.is_some_and(|r| r.merge.as_ref().is_some_and(|(_, s)| s == "applied")),
+            proposed: r.is_some_and(|r| r.status == "open" && r.proposal.is_some()),
         }
     }
 
@@ -250,6 +308,12 @@ pub fn update(s: &mut MpiState, msg: Msg, _ctx: &Ctx) -> Effect {
                     }),
                     (PromptFor::Unmerge, None) => {
                         Effect::Status("the selected pair has no merge to undo".into())
+                    }
+                    (PromptFor::ProposeKeepApart, _) => {
+                        Effect::Mpi(MpiAction::ProposeKeepApart { item: r.id, reason })
+                    }
+                    (PromptFor::RejectProposal, _) => {
+                        Effect::Mpi(MpiAction::RejectProposal { item: r.id, reason })
                     }
                 };
             }
@@ -289,6 +353,26 @@ pub fn update(s: &mut MpiState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(C::MpiUnmerge) if s.selected_row().is_some() => {
             s.prompt = Some((PromptFor::Unmerge, String::new()))
         }
+        Msg::Command(C::MpiProposeMerge) => {
+            if let Some(r) = s.selected_row() {
+                let survivor = if s.keep_b { r.b.id } else { r.a.id };
+                return Effect::Mpi(MpiAction::ProposeMerge {
+                    item: r.id,
+                    survivor,
+                });
+            }
+        }
+        Msg::Command(C::MpiProposeKeepApart) if s.selected_row().is_some() => {
+            s.prompt = Some((PromptFor::ProposeKeepApart, String::new()))
+        }
+        Msg::Command(C::MpiApplyProposal) => {
+            if let Some(r) = s.selected_row() {
+                return Effect::Mpi(MpiAction::ApplyProposal { item: r.id });
+            }
+        }
+        Msg::Command(C::MpiRejectProposal) if s.selected_row().is_some() => {
+            s.prompt = Some((PromptFor::RejectProposal, String::new()))
+        }
         Msg::MpiQueue { items, all } => s.set_rows(items, all),
         Msg::Command(C::Back) => return Effect::Back,
         _ => {}
@@ -326,18 +410,23 @@ impl Widget for &MpiState {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let [list, why, pair] = Layout::vertical([
             Constraint::Min(5),
-            Constraint::Length(4),
+            Constraint::Length(5),
             Constraint::Length(9),
         ])
         .areas(area);
         let rows = self.rows.iter().map(|r| {
+            let status = if r.status == "open" && r.proposal.is_some() {
+                "proposed".to_string()
+            } else {
+                r.status.clone()
+            };
             Row::new(vec![
                 r.id.to_string(),
                 r.kind.clone(),
                 r.a.mrn.clone(),
                 r.b.mrn.clone(),
                 r.weight.clone().unwrap_or_default(),
-                r.status.clone(),
+                status,
             ])
         });
         let table = Table::new(
@@ -384,7 +473,11 @@ impl Widget for &MpiState {
         if let Some((id, st)) = &r.merge {
             text = format!("{text} · merge {id} {st}");
         }
-        Paragraph::new(text)
+        let mut lines = vec![Line::from(text)];
+        if let Some(p) = &r.proposal {
+            lines.push(Line::from(p.clone()).bold());
+        }
+        Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .block(Block::bordered().title(format!(" Item {} · why it is here ", r.id)))
             .render(why, buf);
@@ -412,6 +505,12 @@ impl Widget for &MpiState {
             let title = match what {
                 PromptFor::KeepApart => " Why keep these two apart? (Enter records, Esc cancels) ",
                 PromptFor::Unmerge => " Why undo this merge? (Enter records, Esc cancels) ",
+                PromptFor::ProposeKeepApart => {
+                    " Propose keeping apart: why? (Enter records, Esc cancels) "
+                }
+                PromptFor::RejectProposal => {
+                    " Why reject this proposal? (Enter records, Esc cancels) "
+                }
             };
             let w = area.width.saturating_sub(4).min(76);
             let inner = w.saturating_sub(2).max(10) as usize;
@@ -461,6 +560,7 @@ mod tests {
                 status: status.into(),
                 reason: None,
                 merge: merge.map(|(i, s)| (i, s.to_string())),
+                proposal: None,
             },
             aliases_a: vec!["OLD9".into()],
             aliases_b: vec![],
