@@ -105,12 +105,19 @@ impl DashboardState {
 pub fn open_tile(t: Tile) -> Effect {
     match t {
         Tile::Delinquency | Tile::Aging => Effect::Goto(ScreenId::Reports),
-        Tile::Dnfb | Tile::Coding | Tile::Throughput => Effect::Goto(ScreenId::CodingQueue),
+        Tile::Dnfb | Tile::Coding => Effect::Goto(ScreenId::CodingQueue),
         Tile::Roi => Effect::Goto(ScreenId::RoiQueue),
         Tile::Requests => Effect::Goto(ScreenId::Amendments),
-        Tile::AuditLog => Effect::Status(
-            "audit log: chartdesk audit export / audit verify (the audit screen is the privacy review's)".into(),
-        ),
+        // The people behind the throughput figures (Tab on to Staff: `w` opens a user's
+        // worklist, `h` enters hours) and the audit log with its chain status.
+        Tile::Throughput => Effect::Admin(crate::tui::admin::AdminAction::Load(
+            crate::tui::admin::AdminTab::Productivity,
+            Default::default(),
+        )),
+        Tile::AuditLog => Effect::Admin(crate::tui::admin::AdminAction::Load(
+            crate::tui::admin::AdminTab::Audit,
+            Default::default(),
+        )),
         Tile::Duplicates => Effect::Goto(ScreenId::Mpi),
     }
 }
