@@ -1016,7 +1016,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[may_analyze]).hint("deficiencies"),
     cmd(C::OpenReports, "deficiency_reports", "Deficiency reports and provider letters", &[Home], &["r"])
         .guards(&[may_analyze]).hint("reports"),
-    cmd(C::OpenDashboard, "dashboard", "Department dashboard: delinquency, aging, DNFB, coding, ROI, throughput, audit log", &[Home], &["b"])
+    cmd(C::OpenDashboard, "dashboard", "Department dashboard: delinquency, DNFB, coding, ROI, staff, audit", &[Home], &["b"])
         .guards(&[crate::tui::supervisor::may_supervise]).hint("dashboard"),
     cmd(C::NextTile, "next_tile", "Select the next tile (the page follows)", &[Supervisor], &["down", "j", "tab"]),
     cmd(C::PrevTile, "previous_tile", "Select the previous tile", &[Supervisor], &["up", "k", "backtab"]),
@@ -1310,7 +1310,7 @@ pub const COMMANDS: &[Command] = &[
         .guards(&[is_supervisor]),
     cmd(C::FlagChart, "flag_chart", "Set or clear the patient's VIP or EMPLOYEE flag, with a reason (supervisor; AUD-14, audited)", &[Chart], &["V"])
         .guards(&[is_supervisor]),
-    cmd(C::MyWork, "my_work", "My work: what is assigned to me, what I hold claimed, my open queries (audited)", &[Home], &["M"])
+    cmd(C::MyWork, "my_work", "My work: my assignments, claims and open queries (audited)", &[Home], &["M"])
         .hint("my work"),
     cmd(C::UserWorklist, "user_worklist", "The selected user's worklist: assigned work, claims, queries; reassign or release there (audited)", &[Admin], &["w"])
         .guards(&[on_staff, row_selected]).hint("worklist"),
