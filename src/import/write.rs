@@ -43,6 +43,9 @@ pub(crate) struct Writer<'t, 'c> {
     pub touched: Vec<i64>,
     /// Documents created or changed: (encounter, document, created), for re-review flags.
     pub docs_changed: Vec<(i64, i64, bool)>,
+    /// Input limits in force, read once per transaction (settings cannot change under the
+    /// write lock), not once per row.
+    limits: Option<crate::limits::Limits>,
 }
 
 /// Where one message or entry started inside a group transaction: a SAVEPOINT and the
@@ -102,6 +105,7 @@ pub(crate) fn in_file_tx(
             ledger_writes: 0,
             touched: Default::default(),
             docs_changed: Default::default(),
+            limits: None,
         };
         work(&mut w)?;
         if w.events == 0 && w.ledger_writes == 0 {
@@ -319,18 +323,25 @@ impl Writer<'_, '_> {
     ) -> Result<(i64, Change), FileFail> {
         let at = origin.at;
         // Input limits (names, fields) from the settings in force.
-        crate::limits::Limits::read(self.tx)
-            .and_then(|l| {
-                l.check_columns(cols.iter().map(|(c, v)| {
-                    (
-                        *c,
-                        match v {
-                            Sql::Text(s) => Some(s.as_str()),
-                            _ => None,
-                        },
-                    )
-                }))
-            })
+        let limits = match self.limits {
+            Some(l) => l,
+            None => {
+                let l = crate::limits::Limits::read(self.tx)
+                    .map_err(|e| self.reject(at, e.to_string()))?;
+                self.limits = Some(l);
+                l
+            }
+        };
+        limits
+            .check_columns(cols.iter().map(|(c, v)| {
+                (
+                    *c,
+                    match v {
+                        Sql::Text(s) => Some(s.as_str()),
+                        _ => None,
+                    },
+                )
+            }))
             .map_err(|e| self.reject(at, e.to_string()))?;
         let (id, change) = match found {
             None => {
