@@ -92,6 +92,12 @@ pub fn run(dir: &Path) -> Result<()> {
             import_rate
         );
     }
+    paced(dir)
+}
+
+/// The paced MLLP run alone (`bench --only hl7-paced`): the target line, with where
+/// an ACK's time goes.
+pub fn paced(dir: &Path) -> Result<()> {
     let floor = fsync_floor(dir, 200)?;
     let target = 5_000.0;
     let m = mllp_paced(dir, 20_000, 4, target)?;

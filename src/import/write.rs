@@ -485,8 +485,10 @@ impl Writer<'_, '_> {
     /// Start one message (or entry): everything until [`Writer::keep`] or [`Writer::undo`]
     /// stands or falls together.
     pub fn mark(&mut self) -> Result<Mark, FileFail> {
+        // Cached statements: parsed once per connection, not twice per message.
         self.tx
-            .execute_batch("SAVEPOINT one_message")
+            .prepare_cached("SAVEPOINT one_message")
+            .and_then(|mut s| s.execute([]))
             .map_err(|e| FileFail::Fatal(e.into()))?;
         Ok(Mark {
             created: self.stats.created,
@@ -506,7 +508,9 @@ impl Writer<'_, '_> {
     /// The message since [`Writer::mark`] is applied.
     pub fn keep(&mut self) -> Result<(), FileFail> {
         self.tx
-            .execute_batch("RELEASE one_message")
+            .prepare_cached("RELEASE one_message")
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
             .map_err(|e| FileFail::Fatal(e.into()))
     }
 
