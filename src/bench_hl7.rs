@@ -120,6 +120,11 @@ pub fn paced(dir: &Path) -> Result<()> {
         ms(percentile(&floor, 0.50)),
         ms(percentile(&floor, 0.99)),
     );
+    println!(
+        "      the writer: apply + commit {:.0} µs per message (fsync shared by its group), busy {:.0} % of the run",
+        m.per_message.as_secs_f64() * 1e6,
+        m.busy * 100.0
+    );
     Ok(())
 }
 
@@ -149,6 +154,10 @@ pub struct PacedRun {
     pub queued: Vec<Duration>,
     /// Per group: apply and commit (fsync included).
     pub commit: Vec<Duration>,
+    /// The writer's apply + commit time over all groups, divided by the messages.
+    pub per_message: Duration,
+    /// The writer's apply + commit time over the run's wall time (its utilisation ρ).
+    pub busy: f64,
 }
 
 /// Serve a fresh database and send `n` messages from `senders` connections paced to
@@ -185,7 +194,11 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
     let mut commit: Vec<Duration> = profile.iter().map(|g| g.commit).collect();
     queued.sort_unstable();
     commit.sort_unstable();
+    let writing: Duration = commit.iter().sum();
+    let messages: usize = profile.iter().map(|g| g.messages).sum();
     Ok(PacedRun {
+        per_message: writing / messages.max(1) as u32,
+        busy: writing.as_secs_f64() / served.wall.max(1e-9),
         run: MllpRun {
             rate: n as f64 / served.wall.max(1e-9),
             latencies: served.latencies,

@@ -727,9 +727,12 @@ fn execute(
             found = w.find("encounters", "visit_number", &visit_number, &c.pv1_at)?;
         }
     }
-    if let Some(f) = found
-        && owner(w, f, &c.pv1_at)? != patient
-    {
+    // The found visit's owner and discharge time, in one read.
+    let (owner_id, old_discharge) = match found {
+        Some(f) => owner_and_discharge(w, f, &c.pv1_at)?,
+        None => (patient, None),
+    };
+    if owner_id != patient {
         return Err(w.reject(
             &c.pv1_at.replace("(PV1)", "(PV1-19)"),
             format!(
@@ -831,10 +834,6 @@ fn execute(
         Val::Clear => cols.push(("discharge_at", opt(None))),
         Val::Absent => {}
     }
-    let old_discharge = match found {
-        Some(f) => w.text("encounters", "discharge_at", f, &c.pv1_at)?,
-        None => None,
-    };
     let (encounter, _) = w.upsert(
         "encounters",
         "encounter",
@@ -851,6 +850,23 @@ fn execute(
         super::mdm::document(w, c, d, encounter)?;
     }
     w.ledger_record(&c.sha, &c.control_id, &c.msg_type, &msh_at)
+}
+
+/// An encounter's patient and discharge time.
+fn owner_and_discharge(
+    w: &Writer<'_, '_>,
+    encounter: i64,
+    at: &str,
+) -> Result<(i64, Option<String>), FileFail> {
+    use rusqlite::OptionalExtension;
+    Ok(w.tx
+        .prepare_cached("SELECT patient_id, discharge_at FROM encounters WHERE id = ?1")
+        .and_then(|mut s| {
+            s.query_row([encounter], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(|e| w.db(at, e))?
+        .unwrap_or((-1, None)))
 }
 
 fn owner(w: &Writer<'_, '_>, encounter: i64, at: &str) -> Result<i64, FileFail> {
@@ -874,6 +890,15 @@ pub(super) fn provider(
     } else {
         format!("hl7:{facility}:prov:{}", p.id)
     };
+    let said = format!(
+        "{key}\u{1f}{}\u{1f}{}\u{1f}{}",
+        p.family,
+        p.given,
+        p.npi.as_deref().unwrap_or("")
+    );
+    if let Some(&(_, id)) = w.providers.iter().find(|(s, _)| *s == said) {
+        return Ok(id);
+    }
     // An NPI names one provider across feeds (the FHIR import finds practitioners the same
     // way), so the provider master holds one row per NPI.
     let found = match &p.npi {
@@ -901,8 +926,8 @@ pub(super) fn provider(
         at,
         source_key: &key,
     };
-    Ok(
-        w.upsert("providers", "provider", found, &cols, &origin, None, None)?
-            .0,
-    )
+    let (id, _) = w.upsert("providers", "provider", found, &cols, &origin, None, None)?;
+    w.providers.retain(|&(_, other)| other != id);
+    w.providers.push((said, id));
+    Ok(id)
 }

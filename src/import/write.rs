@@ -46,6 +46,12 @@ pub(crate) struct Writer<'t, 'c> {
     /// Input limits in force, read once per transaction (settings cannot change under the
     /// write lock), not once per row.
     limits: Option<crate::limits::Limits>,
+    /// Providers resolved in this transaction: (what the message said, row id). A message
+    /// naming a provider exactly as an earlier one in the same transaction did needs no
+    /// lookup and no compare (the row holds those values: it was written or compared then).
+    /// An upsert that changes a row drops the row's other entries; a rolled-back message
+    /// clears the list.
+    pub providers: Vec<(String, i64)>,
 }
 
 /// Where one message or entry started inside a group transaction: a SAVEPOINT and the
@@ -106,6 +112,7 @@ pub(crate) fn in_file_tx(
             touched: Default::default(),
             docs_changed: Default::default(),
             limits: None,
+            providers: Vec::new(),
         };
         work(&mut w)?;
         if w.events == 0 && w.ledger_writes == 0 {
@@ -529,6 +536,7 @@ impl Writer<'_, '_> {
         self.ledger_writes = m.ledger_writes;
         self.touched.truncate(m.touched);
         self.docs_changed.truncate(m.docs_changed);
+        self.providers.clear();
         self.audit.truncate(m.audit);
         Ok(())
     }
