@@ -64,14 +64,26 @@ fn remove_db(p: &Path) {
 pub fn run(dir: &Path) -> Result<()> {
     println!("\n[hl7] live feed: import hl7 vs raw SQLite; MLLP listener with group commit");
     let n = 5_000;
-    let (import_rate, transactions, import_db) = import_batch(dir, n)?;
-    let raw_rate = raw_baseline(dir, &import_db, n, transactions)?;
+    // Each side is about a second of work: on a shared machine one run of each can land in
+    // different load. Three alternating rounds; the best of each side is compared.
+    let (mut import_rate, mut raw_rate, mut transactions) = (0.0f64, 0.0f64, 0);
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let (rate, tx, import_db) = import_batch(dir, n)?;
+        let raw = raw_baseline(dir, &import_db, n, tx)?;
+        remove_db(&import_db);
+        rounds.push(format!("{:.0} %", rate / raw * 100.0));
+        if rate > import_rate {
+            (import_rate, transactions) = (rate, tx);
+        }
+        raw_rate = raw_rate.max(raw);
+    }
     println!(
-        "    import hl7, {n}-message batch, end to end {import_rate:>8.0} msg/s  |  raw SQLite, same rows and indexes, {transactions} transactions {raw_rate:>8.0} msg/s  = {:.0} %  (target ≥ 50 %: {})",
+        "    import hl7, {n}-message batch, end to end {import_rate:>8.0} msg/s  |  raw SQLite, same rows and indexes, {transactions} transactions {raw_rate:>8.0} msg/s  = {:.0} %, best of 3 each (rounds {}; target ≥ 50 %: {})",
         import_rate / raw_rate * 100.0,
+        rounds.join(", "),
         pass(import_rate / raw_rate >= 0.5)
     );
-    remove_db(&import_db);
     for window in [1usize, 8, 16, 32] {
         let m = mllp_run(dir, 20_000, 4, window)?;
         let p99 = percentile(&m.latencies, 0.99);
