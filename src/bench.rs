@@ -39,7 +39,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, tui, crypt, lock, pdf, hl7, claims, dashboard)
+    /// queue, tui, crypt, lock, pdf, hl7, claims, dashboard; hl7-paced: only the paced MLLP
+    /// line of hl7)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -105,6 +106,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("hl7") {
         crate::bench_hl7::run(&dir)?;
+    } else if args.only.iter().any(|o| o == "hl7-paced") {
+        println!("\n[hl7-paced] MLLP listener, 4 senders paced to 5,000 msg/s");
+        crate::bench_hl7::paced(&dir)?;
     }
     if args.encounters > 0
         && (args.wants("first")

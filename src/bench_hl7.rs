@@ -4,7 +4,8 @@
 //! 1. The 5,000-message HL7 batch through `import hl7`, end to end, against a raw-SQLite
 //!    baseline that writes the same rows (every row the import added, audit rows included, in
 //!    every table but the trigger-maintained counters, which the triggers fill in both runs)
-//!    with the same indexes and triggers, in the same number of transactions, each fsynced.
+//!    with the same indexes and triggers, on a connection configured as the Store's, in the
+//!    same transaction pattern (as many transactions, each fsynced; a SAVEPOINT per message).
 //!    The baseline gets the rows ready-made (hashes computed, values bound): it is the cost of
 //!    the writes alone.
 //! 2. The MLLP listener with 4 concurrent loopback senders, group commit on: messages/s and
@@ -63,14 +64,26 @@ fn remove_db(p: &Path) {
 pub fn run(dir: &Path) -> Result<()> {
     println!("\n[hl7] live feed: import hl7 vs raw SQLite; MLLP listener with group commit");
     let n = 5_000;
-    let (import_rate, transactions, import_db) = import_batch(dir, n)?;
-    let raw_rate = raw_baseline(dir, &import_db, n, transactions)?;
+    // Each side is about a second of work: on a shared machine one run of each can land in
+    // different load. Three alternating rounds; the best of each side is compared.
+    let (mut import_rate, mut raw_rate, mut transactions) = (0.0f64, 0.0f64, 0);
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let (rate, tx, import_db) = import_batch(dir, n)?;
+        let raw = raw_baseline(dir, &import_db, n, tx)?;
+        remove_db(&import_db);
+        rounds.push(format!("{:.0} %", rate / raw * 100.0));
+        if rate > import_rate {
+            (import_rate, transactions) = (rate, tx);
+        }
+        raw_rate = raw_rate.max(raw);
+    }
     println!(
-        "    import hl7, {n}-message batch, end to end {import_rate:>8.0} msg/s  |  raw SQLite, same rows and indexes, {transactions} transactions {raw_rate:>8.0} msg/s  = {:.0} %  (target ≥ 50 %: {})",
+        "    import hl7, {n}-message batch, end to end {import_rate:>8.0} msg/s  |  raw SQLite, same rows and indexes, {transactions} transactions {raw_rate:>8.0} msg/s  = {:.0} %, best of 3 each (rounds {}; target ≥ 50 %: {})",
         import_rate / raw_rate * 100.0,
+        rounds.join(", "),
         pass(import_rate / raw_rate >= 0.5)
     );
-    remove_db(&import_db);
     for window in [1usize, 8, 16, 32] {
         let m = mllp_run(dir, 20_000, 4, window)?;
         let p99 = percentile(&m.latencies, 0.99);
@@ -91,6 +104,12 @@ pub fn run(dir: &Path) -> Result<()> {
             import_rate
         );
     }
+    paced(dir)
+}
+
+/// The paced MLLP run alone (`bench --only hl7-paced`): the issue's target line, with where
+/// an ACK's time goes.
+pub fn paced(dir: &Path) -> Result<()> {
     let floor = fsync_floor(dir, 200)?;
     let target = 5_000.0;
     let m = mllp_paced(dir, 20_000, 4, target)?;
@@ -112,6 +131,11 @@ pub fn run(dir: &Path) -> Result<()> {
         ms(percentile(&m.commit, 0.99)),
         ms(percentile(&floor, 0.50)),
         ms(percentile(&floor, 0.99)),
+    );
+    println!(
+        "      the writer: apply + commit {:.0} µs per message (fsync shared by its group), busy {:.0} % of the run",
+        m.per_message.as_secs_f64() * 1e6,
+        m.busy * 100.0
     );
     Ok(())
 }
@@ -142,6 +166,10 @@ pub struct PacedRun {
     pub queued: Vec<Duration>,
     /// Per group: apply and commit (fsync included).
     pub commit: Vec<Duration>,
+    /// The writer's apply + commit time over all groups, divided by the messages.
+    pub per_message: Duration,
+    /// The writer's apply + commit time over the run's wall time (its utilisation ρ).
+    pub busy: f64,
 }
 
 /// Serve a fresh database and send `n` messages from `senders` connections paced to
@@ -149,8 +177,70 @@ pub struct PacedRun {
 /// takes them). Latency runs from each message's scheduled send time.
 pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<PacedRun> {
     let db = dir.join("hl7-bench-mllp-paced.db");
-    remove_db(&db);
-    let store = Store::open_or_create(&db)?;
+    let each = per_sec / senders as f64;
+    // The senders start 50 ms after the listener, staggered within one interval, as
+    // independent feeds would.
+    let served = serve_and_send(
+        &db,
+        n,
+        senders,
+        Duration::from_millis(50),
+        |addr, ids, c, start| {
+            let at = start + Duration::from_secs_f64(c as f64 / per_sec);
+            send_paced(addr, &ids, each, at)
+        },
+    )?;
+    let counters = &served.counters;
+    let applied = counters.applied.load(Ordering::Relaxed);
+    anyhow::ensure!(
+        applied as usize == n,
+        "MLLP paced bench: {applied} of {n} messages applied"
+    );
+    let groups = counters.groups.load(Ordering::Relaxed).max(1);
+    let profile = counters
+        .profile
+        .lock()
+        .map(|p| p.clone())
+        .unwrap_or_default();
+    let mut queued: Vec<Duration> = profile.iter().map(|g| g.queued).collect();
+    let mut commit: Vec<Duration> = profile.iter().map(|g| g.commit).collect();
+    queued.sort_unstable();
+    commit.sort_unstable();
+    let writing: Duration = commit.iter().sum();
+    let messages: usize = profile.iter().map(|g| g.messages).sum();
+    Ok(PacedRun {
+        per_message: writing / messages.max(1) as u32,
+        busy: writing.as_secs_f64() / served.wall.max(1e-9),
+        run: MllpRun {
+            rate: n as f64 / served.wall.max(1e-9),
+            latencies: served.latencies,
+            per_group: applied as f64 / groups as f64,
+        },
+        queued,
+        commit,
+    })
+}
+
+/// What [`serve_and_send`] measured.
+struct Served {
+    /// Every message's latency, sorted.
+    latencies: Vec<Duration>,
+    /// Seconds from the senders' start until the last ACK.
+    wall: f64,
+    counters: crate::listen::Counters,
+}
+
+/// Serve a fresh database `db` in-process on a loopback port and run `senders` senders, each
+/// on its own connection with the messages of patients k ≡ c (mod senders), in order (a
+/// patient's A01 and A03 go on the same connection). `send(addr, ids, c, start)` sends and
+/// returns the latencies; `start` is `lead` after the listener started. The database is
+/// removed afterwards.
+fn serve_and_send<F>(db: &Path, n: usize, senders: usize, lead: Duration, send: F) -> Result<Served>
+where
+    F: Fn(SocketAddr, Vec<usize>, usize, Instant) -> Result<Vec<Duration>> + Sync,
+{
+    remove_db(db);
+    let store = Store::open_or_create(db)?;
     let opts = crate::listen::ListenOptions::from_settings(&store)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -171,14 +261,12 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
                 &mut |_| {},
             )
         });
-        let start = Instant::now() + Duration::from_millis(50);
-        let each = per_sec / senders as f64;
+        let start = Instant::now() + lead;
+        let send = &send;
         let handles: Vec<_> = (0..senders)
             .map(|c| {
                 let ids: Vec<usize> = (0..n).filter(|i| (i / 2) % senders == c).collect();
-                // Senders start staggered within one interval, as independent feeds would.
-                let at = start + Duration::from_secs_f64(c as f64 / per_sec);
-                s.spawn(move || send_paced(addr, &ids, each, at))
+                s.spawn(move || send(addr, ids, c, start))
             })
             .collect();
         for h in handles {
@@ -195,30 +283,11 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
         Ok(())
     })?;
     latencies.sort_unstable();
-    let applied = counters.applied.load(Ordering::Relaxed);
-    anyhow::ensure!(
-        applied as usize == n,
-        "MLLP paced bench: {applied} of {n} messages applied"
-    );
-    let groups = counters.groups.load(Ordering::Relaxed).max(1);
-    let profile = counters
-        .profile
-        .lock()
-        .map(|p| p.clone())
-        .unwrap_or_default();
-    let mut queued: Vec<Duration> = profile.iter().map(|g| g.queued).collect();
-    let mut commit: Vec<Duration> = profile.iter().map(|g| g.commit).collect();
-    queued.sort_unstable();
-    commit.sort_unstable();
-    remove_db(&db);
-    Ok(PacedRun {
-        run: MllpRun {
-            rate: n as f64 / wall.max(1e-9),
-            latencies,
-            per_group: applied as f64 / groups as f64,
-        },
-        queued,
-        commit,
+    remove_db(db);
+    Ok(Served {
+        latencies,
+        wall,
+        counters,
     })
 }
 
@@ -404,23 +473,44 @@ fn raw_baseline(dir: &Path, import_db: &Path, n: usize, transactions: usize) -> 
     }
     drop(fresh);
     drop(src);
-    let c = Connection::open(&fresh_path)?;
+    let mut c = Connection::open(&fresh_path)?;
+    // The connection the import's Store uses (store::configure): WAL, fsync on every commit,
+    // the same page cache, statement journals in memory, the same checkpoint interval and
+    // statement cache. (Until issue #18's review the baseline ran on SQLite's defaults, whose
+    // statement journals spill to temp files: it was slower than the import it measures.)
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "FULL")?;
-    // The rows are known consistent; parents may fall in a later chunk than a child.
+    c.pragma_update(None, "cache_size", -32_000)?;
+    c.pragma_update(None, "temp_store", "MEMORY")?;
+    c.pragma_update(None, "wal_autocheckpoint", crate::store::WAL_AUTOCHECKPOINT)?;
+    c.set_prepared_statement_cache_capacity(128);
+    c.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    // The rows are known consistent; a parent may fall in a later slice than a child.
     c.pragma_update(None, "foreign_keys", "OFF")?;
     let t = Instant::now();
+    // The import's transaction pattern: `transactions` group transactions, each message in
+    // its own SAVEPOINT. Message j of n writes its share j/n of every table's added rows.
     for chunk in 0..transactions {
-        c.execute_batch("BEGIN IMMEDIATE")?;
-        for (sql, rows) in &work {
-            let lo = rows.len() * chunk / transactions;
-            let hi = rows.len() * (chunk + 1) / transactions;
-            let mut ins = c.prepare_cached(sql)?;
-            for row in &rows[lo..hi] {
-                ins.execute(rusqlite::params_from_iter(row.iter()))?;
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for j in n * chunk / transactions..n * (chunk + 1) / transactions {
+            tx.execute_batch("SAVEPOINT one_message")?;
+            for (sql, rows) in &work {
+                let lo = rows.len() * j / n;
+                let hi = rows.len() * (j + 1) / n;
+                if lo == hi {
+                    continue;
+                }
+                let mut ins = tx.prepare_cached(sql)?;
+                for row in &rows[lo..hi] {
+                    ins.execute(rusqlite::params_from_iter(row.iter()))?;
+                }
             }
+            tx.execute_batch("RELEASE one_message")?;
         }
-        c.execute_batch("COMMIT")?;
+        tx.commit()?;
     }
     let secs = t.elapsed().as_secs_f64();
     drop(c);
@@ -439,50 +529,10 @@ pub struct MllpRun {
 /// on the same connection, in order.
 pub fn mllp_run(dir: &Path, n: usize, senders: usize, window: usize) -> Result<MllpRun> {
     let db = dir.join(format!("hl7-bench-mllp-{window}.db"));
-    remove_db(&db);
-    let store = Store::open_or_create(&db)?;
-    let opts = crate::listen::ListenOptions::from_settings(&store)?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
-    let stop = AtomicBool::new(false);
-    let counters = crate::listen::Counters::default();
-    let actor = Actor::system("bench");
-    let mut latencies = Vec::with_capacity(n);
-    let mut wall = 0.0;
-    std::thread::scope(|s| -> Result<()> {
-        let server = s.spawn(|| {
-            crate::listen::serve(
-                store,
-                &actor,
-                listener,
-                &opts,
-                &stop,
-                &counters,
-                &mut |_| {},
-            )
-        });
-        let t = Instant::now();
-        let handles: Vec<_> = (0..senders)
-            .map(|c| {
-                // Messages of patients k ≡ c (mod senders), in order.
-                let ids: Vec<usize> = (0..n).filter(|i| (i / 2) % senders == c).collect();
-                s.spawn(move || send_windowed(addr, &ids, window))
-            })
-            .collect();
-        for h in handles {
-            let l = h
-                .join()
-                .map_err(|_| anyhow::anyhow!("a bench sender panicked"))??;
-            latencies.extend(l);
-        }
-        wall = t.elapsed().as_secs_f64();
-        stop.store(true, Ordering::SeqCst);
-        server
-            .join()
-            .map_err(|_| anyhow::anyhow!("the listener panicked"))??;
-        Ok(())
+    let served = serve_and_send(&db, n, senders, Duration::ZERO, |addr, ids, _, _| {
+        send_windowed(addr, &ids, window)
     })?;
-    latencies.sort_unstable();
+    let counters = &served.counters;
     let groups = counters.groups.load(Ordering::Relaxed).max(1);
     let applied = counters.applied.load(Ordering::Relaxed);
     anyhow::ensure!(
@@ -494,10 +544,9 @@ pub fn mllp_run(dir: &Path, n: usize, senders: usize, window: usize) -> Result<M
             .map(|g| g.clone())
             .unwrap_or_default()
     );
-    remove_db(&db);
     Ok(MllpRun {
-        rate: n as f64 / wall.max(1e-9),
-        latencies,
+        rate: n as f64 / served.wall.max(1e-9),
+        latencies: served.latencies,
         per_group: applied as f64 / groups as f64,
     })
 }

@@ -583,3 +583,85 @@ fn imp_id_01_a_record_from_another_source_that_disagrees_on_birth_or_sex_is_neve
     );
     assert!(audit::verify(d.store.conn(), &[]).expect("verify").ok());
 }
+
+/// An ADT event with PID-13 (home phone) and PID-19 (SSN) as given.
+fn adt_contact(event: &str, control: &str, phone: &str, ssn: &str) -> String {
+    format!(
+        "MSH|^~\\&|APP|FAC|R|RF|20240101120000||ADT^{event}|{control}|P|2.5\rEVN|{event}|20240101120000\r\
+         PID|1||M9^^^FAC^MR||DOE^JANE||19700101|F|||||{phone}||||||{ssn}\r{}\r",
+        pv1("I", "V9", "20240101100000", "")
+    )
+}
+
+/// Every byte of the database file and its WAL, as text (lossy): what a disk image would show.
+fn on_disk(d: &Db) -> String {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal"] {
+        if let Ok(b) = std::fs::read(d.dir.join(format!("t.db{suffix}"))) {
+            all.extend(b);
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+#[test]
+fn hl7_pid13_phone_and_pid19_ssn_last_four_fill_the_patient_and_a08_updates_them() {
+    let mut d = db();
+    // PID-13: an e-mail repetition first (not a phone), then a work number, then the home
+    // number (PRN) with a country code; PID-19: a full SSN, of which only 1120 may be kept.
+    let phone = "^NET^Internet^jane@example.org~(330)555-0111^WPN^PH~+1 (937) 555-0100^PRN^PH";
+    d.hl7(adt_contact("A01", "P1", phone, "078-05-1120").as_bytes())
+        .expect("A01");
+    assert_eq!(
+        d.text("SELECT phone FROM patients WHERE mrn = 'M9'"),
+        "9375550100",
+        "digits only, as the MPI compares them; the home (PRN) repetition"
+    );
+    assert_eq!(
+        d.text("SELECT ssn_last4 FROM patients WHERE mrn = 'M9'"),
+        "1120"
+    );
+
+    // A08 with a new phone in components (area code + local number) and no PID-19: the phone
+    // changes (audited by field name), the SSN digits stay.
+    d.hl7(adt_contact("A08", "P2", "^PRN^PH^^^937^5550199", "").as_bytes())
+        .expect("A08 phone");
+    assert_eq!(
+        d.text("SELECT phone FROM patients WHERE mrn = 'M9'"),
+        "9375550199"
+    );
+    assert_eq!(
+        d.text("SELECT ssn_last4 FROM patients WHERE mrn = 'M9'"),
+        "1120"
+    );
+    let changed = d.text(
+        "SELECT detail FROM audit_log WHERE entity_type = 'patient' AND action = 'U' ORDER BY seq DESC LIMIT 1",
+    );
+    assert!(changed.contains("\"phone\""), "{changed}");
+
+    // A08 with a corrected SSN: the last four change; `""` clears the phone.
+    d.hl7(adt_contact("A08", "P3", "\"\"", "078051121").as_bytes())
+        .expect("A08 ssn");
+    assert_eq!(d.text("SELECT phone FROM patients WHERE mrn = 'M9'"), "");
+    assert_eq!(
+        d.text("SELECT ssn_last4 FROM patients WHERE mrn = 'M9'"),
+        "1121"
+    );
+
+    // An SSN with fewer than four digits is rejected naming PID-19, without echoing it.
+    let m = err(d.hl7(adt_contact("A08", "P4", "", "12-3").as_bytes()));
+    assert!(m.contains("(PID-19)"), "{m}");
+    assert!(!m.contains("12-3"), "{m}");
+
+    // The full numbers are nowhere: not in any row, audit detail, or page of the file.
+    for full in ["078-05-1120", "078051120", "078051121", "07805"] {
+        assert_eq!(
+            d.count(&format!(
+                "SELECT count(*) FROM audit_log WHERE detail LIKE '%{full}%' OR reason LIKE '%{full}%'"
+            )),
+            0
+        );
+        assert!(!on_disk(&d).contains(full), "{full} is on disk");
+    }
+    assert!(audit::verify(d.store.conn(), &[]).expect("verify").ok());
+}

@@ -411,3 +411,36 @@ fn sigterm_finishes_in_flight_messages_and_acks_them() {
         "messages already sent when SIGTERM came are answered"
     );
 }
+
+#[test]
+fn the_listener_stores_pid13_phone_digits_and_only_the_ssn_last_four() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("p.db");
+    let l = start(&db);
+    let mut s = TcpStream::connect(l.addr).expect("connect");
+    // PID-13 home phone, PID-19 SSN (fields 13 and 19 of the same ADT the other tests send).
+    let m = adt(5, "PH1", "PHONE").replace(
+        "||19700101|F\r",
+        "||19700101|F|||||(937) 555-0100^PRN^PH||||||078-05-1120\r",
+    );
+    s.write_all(&frame(m.as_bytes())).expect("send");
+    assert_eq!(msa(&read_ack(&mut s).expect("ack")).0, "AA");
+    drop(s);
+    l.finish();
+    let st = Store::open(&db).expect("open");
+    let (phone, ssn4): (String, String) = st
+        .conn()
+        .query_row("SELECT phone, ssn_last4 FROM patients", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("patient");
+    assert_eq!((phone.as_str(), ssn4.as_str()), ("9375550100", "1120"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE detail LIKE '%07805%' OR reason LIKE '%07805%' \
+             OR detail LIKE '%078-05%'"
+        ),
+        0
+    );
+}

@@ -90,6 +90,10 @@ pub(super) struct Common {
     pub(super) given: String,
     pub(super) birth: Option<String>,
     pub(super) sex: Option<&'static str>,
+    /// PID-13 home phone, digits only (as the MPI compares them, `mpi::duplicates`).
+    pub(super) phone: Val,
+    /// PID-19: only the SSN's last four digits; the full number is never kept.
+    pub(super) ssn4: Val,
     pub(super) visit: String,
     pub(super) kind: Option<&'static str>,
     pub(super) class: String,
@@ -520,6 +524,8 @@ pub(super) fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError>
         given: x.comp(pid, 5, 2),
         birth,
         sex,
+        phone: home_phone(&x, pid),
+        ssn4: ssn_last4(&x, pid)?,
         visit,
         kind: encounter_kind(&class, &x.comp(pv1, 18, 1)),
         class,
@@ -540,6 +546,73 @@ pub(super) fn interpret(m: &Hl7Message, file: &str) -> Result<Plan, ImportError>
     }
     let doc = super::mdm::interpret_txa(&x, event, &fallback)?;
     Ok(Plan::Mdm(common, Box::new(doc)))
+}
+
+/// PID-13 (XTN, repeating): the home phone as digits, as the MPI compares them. The first
+/// repetition used for the primary residence (XTN-2 `PRN`) that carries a number, else the
+/// first that does; e-mail repetitions (XTN-3 `Internet`, `X.400`) are not phones. The
+/// number is XTN-1, else XTN-6 area code + XTN-7 local number, else XTN-12; a North American
+/// 11-digit number loses its leading country code 1.
+fn home_phone(x: &Msg<'_>, pid: &Segment) -> Val {
+    let raw = pid.raw(13);
+    match raw {
+        "" => return Val::Absent,
+        "\"\"" => return Val::Clear,
+        _ => {}
+    }
+    let digits = |s: String| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let mut first = None;
+    for r in 0..x.m.repetitions(raw).len() {
+        let c = |n| x.m.component(raw, r, n);
+        if matches!(c(3).to_ascii_uppercase().as_str(), "INTERNET" | "X.400") {
+            continue;
+        }
+        let mut d = digits(c(1));
+        if d.is_empty() {
+            d = digits(c(6) + &c(7));
+        }
+        if d.is_empty() {
+            d = digits(c(12));
+        }
+        if d.len() == 11 && d.starts_with('1') {
+            d.remove(0);
+        }
+        if d.is_empty() {
+            continue;
+        }
+        if c(2).eq_ignore_ascii_case("PRN") {
+            return Val::Set(d);
+        }
+        first.get_or_insert(d);
+    }
+    first.map_or(Val::Absent, Val::Set)
+}
+
+/// PID-19 (SSN): only its last four digits are kept (minimum necessary, migration 0021); the
+/// full number is never stored, logged or echoed in an error.
+fn ssn_last4(x: &Msg<'_>, pid: &Segment) -> Result<Val, ImportError> {
+    match pid.raw(19) {
+        "" => Ok(Val::Absent),
+        "\"\"" => Ok(Val::Clear),
+        _ => {
+            let d: Vec<char> = x
+                .comp(pid, 19, 1)
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            if d.len() < 4 {
+                return Err(x.err(
+                    pid,
+                    19,
+                    format!(
+                        "social security number has {} digits, fewer than the last four kept",
+                        d.len()
+                    ),
+                ));
+            }
+            Ok(Val::Set(d[d.len() - 4..].iter().collect()))
+        }
+    }
 }
 
 fn encounter_kind(class: &str, patient_type: &str) -> Option<&'static str> {
@@ -610,6 +683,15 @@ fn execute(
     if found.is_some() && c.sex.is_none() {
         cols.pop();
     }
+    // PID-13, PID-19: an empty field changes nothing, `""` clears (the columns are NOT NULL:
+    // empty means not known).
+    for (col, v) in [("phone", &c.phone), ("ssn_last4", &c.ssn4)] {
+        match v {
+            Val::Set(s) => cols.push((col, txt(s))),
+            Val::Clear => cols.push((col, txt(""))),
+            Val::Absent => {}
+        }
+    }
     if found.is_none() {
         cols.push(("source", txt("hl7")));
         cols.push(("source_key", txt(&pkey)));
@@ -645,9 +727,12 @@ fn execute(
             found = w.find("encounters", "visit_number", &visit_number, &c.pv1_at)?;
         }
     }
-    if let Some(f) = found
-        && owner(w, f, &c.pv1_at)? != patient
-    {
+    // The found visit's owner and discharge time, in one read.
+    let (owner_id, old_discharge) = match found {
+        Some(f) => owner_and_discharge(w, f, &c.pv1_at)?,
+        None => (patient, None),
+    };
+    if owner_id != patient {
         return Err(w.reject(
             &c.pv1_at.replace("(PV1)", "(PV1-19)"),
             format!(
@@ -749,10 +834,6 @@ fn execute(
         Val::Clear => cols.push(("discharge_at", opt(None))),
         Val::Absent => {}
     }
-    let old_discharge = match found {
-        Some(f) => w.text("encounters", "discharge_at", f, &c.pv1_at)?,
-        None => None,
-    };
     let (encounter, _) = w.upsert(
         "encounters",
         "encounter",
@@ -769,6 +850,23 @@ fn execute(
         super::mdm::document(w, c, d, encounter)?;
     }
     w.ledger_record(&c.sha, &c.control_id, &c.msg_type, &msh_at)
+}
+
+/// An encounter's patient and discharge time.
+fn owner_and_discharge(
+    w: &Writer<'_, '_>,
+    encounter: i64,
+    at: &str,
+) -> Result<(i64, Option<String>), FileFail> {
+    use rusqlite::OptionalExtension;
+    Ok(w.tx
+        .prepare_cached("SELECT patient_id, discharge_at FROM encounters WHERE id = ?1")
+        .and_then(|mut s| {
+            s.query_row([encounter], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(|e| w.db(at, e))?
+        .unwrap_or((-1, None)))
 }
 
 fn owner(w: &Writer<'_, '_>, encounter: i64, at: &str) -> Result<i64, FileFail> {
@@ -792,6 +890,15 @@ pub(super) fn provider(
     } else {
         format!("hl7:{facility}:prov:{}", p.id)
     };
+    let said = format!(
+        "{key}\u{1f}{}\u{1f}{}\u{1f}{}",
+        p.family,
+        p.given,
+        p.npi.as_deref().unwrap_or("")
+    );
+    if let Some(&(_, id)) = w.providers.iter().find(|(s, _)| *s == said) {
+        return Ok(id);
+    }
     // An NPI names one provider across feeds (the FHIR import finds practitioners the same
     // way), so the provider master holds one row per NPI.
     let found = match &p.npi {
@@ -819,8 +926,8 @@ pub(super) fn provider(
         at,
         source_key: &key,
     };
-    Ok(
-        w.upsert("providers", "provider", found, &cols, &origin, None, None)?
-            .0,
-    )
+    let (id, _) = w.upsert("providers", "provider", found, &cols, &origin, None, None)?;
+    w.providers.retain(|&(_, other)| other != id);
+    w.providers.push((said, id));
+    Ok(id)
 }

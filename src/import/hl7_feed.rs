@@ -22,10 +22,42 @@ use super::{FileFail, ImportError};
 use crate::audit::Actor;
 use crate::store::{Store, StoreError};
 
-/// One received message: parsed (or why it could not be) and the peer it came from.
+/// One received message, interpreted (or why it could not be) and the peer it came from.
 pub struct FeedMessage {
-    pub parsed: Result<Hl7Message, ImportError>,
-    pub peer: String,
+    prepared: Result<Ready, FeedReject>,
+    peer: String,
+}
+
+impl FeedMessage {
+    /// Interpret a parsed message on the caller's thread (pure work, no database): the
+    /// listener's connection threads do this, so the single writer only writes. `source`
+    /// names the feed in error locations, as in [`apply_feed`].
+    pub fn prepare(
+        parsed: Result<Hl7Message, ImportError>,
+        peer: String,
+        source: &str,
+    ) -> FeedMessage {
+        let prepared = match parsed {
+            Err(e) => Err(FeedReject::from_import(Nak::Ar, &e)),
+            Ok(m) => match interpret(&m, source) {
+                Err(e) => Err(FeedReject::from_import(Nak::Ae, &e)),
+                Ok(plan) => {
+                    let msh = &m.segments[0];
+                    Ok(Ready {
+                        plan,
+                        key: control_key(&m),
+                        msg_type: format!(
+                            "{}^{}",
+                            m.component(msh.raw(9), 0, 1),
+                            m.component(msh.raw(9), 0, 2)
+                        ),
+                        sha: m.sha256,
+                    })
+                }
+            },
+        };
+        FeedMessage { prepared, peer }
+    }
 }
 
 /// HL7 acknowledgment codes for a rejected message (HL7 v2 table 0008).
@@ -93,7 +125,6 @@ pub fn control_key(m: &Hl7Message) -> String {
 }
 
 struct Ready {
-    index: usize,
     plan: Plan,
     key: String,
     sha: String,
@@ -111,27 +142,9 @@ pub fn apply_feed(
     let mut out: Vec<Option<FeedOutcome>> = vec![None; batch.len()];
     let mut ready = Vec::with_capacity(batch.len());
     for (index, fm) in batch.iter().enumerate() {
-        match &fm.parsed {
-            Err(e) => out[index] = Some(FeedOutcome::Rejected(FeedReject::from_import(Nak::Ar, e))),
-            Ok(m) => match interpret(m, source) {
-                Err(e) => {
-                    out[index] = Some(FeedOutcome::Rejected(FeedReject::from_import(Nak::Ae, &e)))
-                }
-                Ok(plan) => {
-                    let msh = &m.segments[0];
-                    ready.push(Ready {
-                        index,
-                        plan,
-                        key: control_key(m),
-                        sha: m.sha256.clone(),
-                        msg_type: format!(
-                            "{}^{}",
-                            m.component(msh.raw(9), 0, 1),
-                            m.component(msh.raw(9), 0, 2)
-                        ),
-                    })
-                }
-            },
+        match &fm.prepared {
+            Err(r) => out[index] = Some(FeedOutcome::Rejected(r.clone())),
+            Ok(r) => ready.push((index, r)),
         }
     }
     if !ready.is_empty() {
@@ -139,14 +152,14 @@ pub fn apply_feed(
         let mut applied = Vec::new();
         let r = in_file_tx(store, actor, source, |w| {
             let mut here = HashSet::new();
-            for r in &ready {
+            for &(index, r) in &ready {
                 let seen =
                     w.tx.prepare_cached("SELECT 1 FROM feed_messages WHERE control_key = ?1")
                         .and_then(|mut s| s.query_row([&r.key], |_| Ok(())).optional())
                         .map_err(|e| FileFail::Fatal(e.into()))?
                         .is_some();
                 if seen || here.contains(&r.key) {
-                    out[r.index] = Some(FeedOutcome::Duplicate);
+                    out[index] = Some(FeedOutcome::Duplicate);
                     continue;
                 }
                 let mark = w.mark()?;
@@ -158,17 +171,17 @@ pub fn apply_feed(
                                  VALUES (?1, ?2, ?3, ?4, ?5)",
                             )
                             .and_then(|mut s| {
-                                s.execute([&r.key, &r.sha, &r.msg_type, &batch[r.index].peer, &now])
+                                s.execute([&r.key, &r.sha, &r.msg_type, &batch[index].peer, &now])
                             })
                             .map_err(|e| FileFail::Fatal(e.into()))?;
                         w.ledger_writes += 1;
                         w.keep()?;
                         here.insert(r.key.clone());
-                        applied.push(r.index);
+                        applied.push(index);
                     }
                     Err(FileFail::Rejected(e)) => {
                         w.undo(mark)?;
-                        out[r.index] =
+                        out[index] =
                             Some(FeedOutcome::Rejected(FeedReject::from_import(Nak::Ae, &e)));
                     }
                     Err(fatal) => return Err(fatal),

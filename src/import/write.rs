@@ -43,6 +43,15 @@ pub(crate) struct Writer<'t, 'c> {
     pub touched: Vec<i64>,
     /// Documents created or changed: (encounter, document, created), for re-review flags.
     pub docs_changed: Vec<(i64, i64, bool)>,
+    /// Input limits in force, read once per transaction (settings cannot change under the
+    /// write lock), not once per row.
+    limits: Option<crate::limits::Limits>,
+    /// Providers resolved in this transaction: (what the message said, row id). A message
+    /// naming a provider exactly as an earlier one in the same transaction did needs no
+    /// lookup and no compare (the row holds those values: it was written or compared then).
+    /// An upsert that changes a row drops the row's other entries; a rolled-back message
+    /// clears the list.
+    pub providers: Vec<(String, i64)>,
 }
 
 /// Where one message or entry started inside a group transaction: a SAVEPOINT and the
@@ -102,6 +111,8 @@ pub(crate) fn in_file_tx(
             ledger_writes: 0,
             touched: Default::default(),
             docs_changed: Default::default(),
+            limits: None,
+            providers: Vec::new(),
         };
         work(&mut w)?;
         if w.events == 0 && w.ledger_writes == 0 {
@@ -319,18 +330,25 @@ impl Writer<'_, '_> {
     ) -> Result<(i64, Change), FileFail> {
         let at = origin.at;
         // Input limits (names, fields) from the settings in force.
-        crate::limits::Limits::read(self.tx)
-            .and_then(|l| {
-                l.check_columns(cols.iter().map(|(c, v)| {
-                    (
-                        *c,
-                        match v {
-                            Sql::Text(s) => Some(s.as_str()),
-                            _ => None,
-                        },
-                    )
-                }))
-            })
+        let limits = match self.limits {
+            Some(l) => l,
+            None => {
+                let l = crate::limits::Limits::read(self.tx)
+                    .map_err(|e| self.reject(at, e.to_string()))?;
+                self.limits = Some(l);
+                l
+            }
+        };
+        limits
+            .check_columns(cols.iter().map(|(c, v)| {
+                (
+                    *c,
+                    match v {
+                        Sql::Text(s) => Some(s.as_str()),
+                        _ => None,
+                    },
+                )
+            }))
             .map_err(|e| self.reject(at, e.to_string()))?;
         let (id, change) = match found {
             None => {
@@ -474,8 +492,10 @@ impl Writer<'_, '_> {
     /// Start one message (or entry): everything until [`Writer::keep`] or [`Writer::undo`]
     /// stands or falls together.
     pub fn mark(&mut self) -> Result<Mark, FileFail> {
+        // Cached statements: parsed once per connection, not twice per message.
         self.tx
-            .execute_batch("SAVEPOINT one_message")
+            .prepare_cached("SAVEPOINT one_message")
+            .and_then(|mut s| s.execute([]))
             .map_err(|e| FileFail::Fatal(e.into()))?;
         Ok(Mark {
             created: self.stats.created,
@@ -495,7 +515,9 @@ impl Writer<'_, '_> {
     /// The message since [`Writer::mark`] is applied.
     pub fn keep(&mut self) -> Result<(), FileFail> {
         self.tx
-            .execute_batch("RELEASE one_message")
+            .prepare_cached("RELEASE one_message")
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
             .map_err(|e| FileFail::Fatal(e.into()))
     }
 
@@ -514,6 +536,7 @@ impl Writer<'_, '_> {
         self.ledger_writes = m.ledger_writes;
         self.touched.truncate(m.touched);
         self.docs_changed.truncate(m.docs_changed);
+        self.providers.clear();
         self.audit.truncate(m.audit);
         Ok(())
     }

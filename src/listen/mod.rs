@@ -1,7 +1,8 @@
 //! `chartdesk listen hl7`: a live HL7 v2 feed over MLLP.
 //!
-//! Threads: one accept loop; per connection a reader (frames, parsing: pure work) and an ACK
-//! writer (ACKs in the order the messages came); one database writer doing group commit.
+//! Threads: one accept loop; per connection a reader (frames, parsing and interpretation:
+//! pure work) and an ACK writer (ACKs in the order the messages came); one database writer
+//! doing group commit.
 //!
 //! Invariants:
 //! - Only the writer thread touches the database, through `import::hl7_feed::apply_feed` (the
@@ -156,6 +157,7 @@ pub fn serve(
     std::thread::scope(|s| {
         let (jobs_tx, jobs_rx) = sync_channel::<Job>(QUEUE);
         let max_frame = opts.max_frame;
+        let source = source.as_str();
         s.spawn(move || {
             loop {
                 // Connections the kernel accepted before a stop are still served.
@@ -165,7 +167,7 @@ pub fn serve(
                         counters.connections.fetch_add(1, Ordering::Relaxed);
                         let jobs = jobs_tx.clone();
                         s.spawn(move || {
-                            connection(s, stream, peer, jobs, max_frame, stop, counters)
+                            connection(s, stream, peer, source, jobs, max_frame, stop, counters)
                         });
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
@@ -215,7 +217,7 @@ pub fn serve(
                 report(&status);
             }
         });
-        let r = writer(&mut store, actor, &source, jobs_rx, opts, counters);
+        let r = writer(&mut store, actor, source, jobs_rx, opts, counters);
         writer_done.store(true, Ordering::SeqCst);
         r
     })
@@ -326,11 +328,14 @@ fn writer(
     }
 }
 
-/// One connection: this thread reads frames; a second one writes the ACKs in order.
+/// One connection: this thread reads frames, parses and interprets each message; a second
+/// one writes the ACKs in order.
+#[allow(clippy::too_many_arguments)]
 fn connection<'s>(
     s: &'s std::thread::Scope<'s, '_>,
     stream: TcpStream,
     peer: SocketAddr,
+    source: &'s str,
     jobs: SyncSender<Job>,
     max_frame: usize,
     stop: &'s AtomicBool,
@@ -406,10 +411,8 @@ fn connection<'s>(
                 }
                 Frame::Message(bytes) => {
                     let header = Header::sniff(&bytes);
-                    let msg = FeedMessage {
-                        parsed: parse_frame(&bytes),
-                        peer: peer.clone(),
-                    };
+                    // Parsed and interpreted here (pure work): the writer only writes.
+                    let msg = FeedMessage::prepare(parse_frame(&bytes), peer.clone(), source);
                     counters.queue.fetch_add(1, Ordering::Relaxed);
                     let job = Job {
                         msg,
