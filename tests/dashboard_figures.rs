@@ -328,6 +328,15 @@ fn assert_counters_exact(store: &Store, what: &str) {
         "coding backlog after {what}"
     );
     assert_eq!(
+        d.pending_waivers,
+        one(
+            store,
+            "SELECT count(*) FROM deficiencies NOT INDEXED WHERE waive_pending = 1
+               AND status NOT IN ('completed','waived','void')"
+        ),
+        "pending waivers after {what}"
+    );
+    assert_eq!(
         d.aging_by_kind,
         chartdesk::deficiency::report::aging_by_kind_scan(conn, today()).expect("aging"),
         "aging after {what}"
@@ -427,6 +436,7 @@ fn provider_and_coding_counters_follow_every_change() {
         ("a re-assignment to another provider", format!("UPDATE deficiencies SET provider_id = {prov2} WHERE {}", def("t3"))),
         ("a re-assignment to nobody", format!("UPDATE deficiencies SET provider_id = NULL WHERE {}", def("t4"))),
         ("a new assigned day", format!("UPDATE deficiencies SET assigned_at = '2026-06-30T08:00:00' WHERE {}", def("t3"))),
+        ("a waiver pending approval", format!("UPDATE deficiencies SET waive_pending = 1 WHERE {}", def("t3"))),
         ("a waiver", format!("UPDATE deficiencies SET status = 'waived' WHERE {}", def("t3"))),
         ("a closed one reopened", format!("UPDATE deficiencies SET status = 'open' WHERE {}", def("t2"))),
         ("the encounter coded", format!("UPDATE encounters SET coding_status = 'coded' WHERE id = {enc}")),

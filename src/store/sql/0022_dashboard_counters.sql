@@ -95,6 +95,11 @@ SELECT 'ALL', count(DISTINCT o.encounter_id)
    AND o.kind <> 'QUERY'
 ON CONFLICT(policy) DO NOTHING;
 
+-- The coding tile's pending-waiver count (DEF-03) and the waiver worklist read only the
+-- waivers waiting for a supervisor (a handful), not every deficiency.
+CREATE INDEX IF NOT EXISTS deficiencies_waive_pending ON deficiencies(waive_pending, assigned_at, id)
+    WHERE waive_pending = 1 AND status NOT IN ('completed','waived','void');
+
 -- Deficiencies → dash_open.
 CREATE TRIGGER IF NOT EXISTS dash_def_ins AFTER INSERT ON deficiencies
 WHEN NEW.status NOT IN ('completed','waived','void')
