@@ -57,7 +57,38 @@ pub struct CodingRow {
 }
 
 /// How many encounters the whole list holds (not the page): what "N encounter(s)" says.
+/// Unfiltered, from maintained counters (coding-eligible encounters from `encounter_daily`,
+/// held ones per policy from `dash_coding_held`, migration 0022); filtered by kind or
+/// service, counted. Equal to [`list_total_scan`] (tests/dashboard_figures.rs).
 pub fn list_total(
+    conn: &Reader,
+    policy: HoldPolicy,
+    list: CodingList,
+    filter: &CodingFilter,
+) -> Result<i64, CoreError> {
+    if filter.kind.is_some() || filter.service.is_some() {
+        return list_total_scan(conn, policy, list, filter);
+    }
+    let eligible: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(n), 0) FROM encounter_daily
+              WHERE coding_status IN ('ready','in_progress') AND day <> ''",
+        )?
+        .query_row([], |r| r.get(0))?;
+    let held: i64 = match policy {
+        HoldPolicy::None => 0,
+        _ => conn
+            .prepare_cached("SELECT COALESCE(sum(n), 0) FROM dash_coding_held WHERE policy = ?1")?
+            .query_row([policy.as_str()], |r| r.get(0))?,
+    };
+    Ok(match list {
+        CodingList::Queue => eligible - held,
+        CodingList::Held => held,
+    })
+}
+
+/// [`list_total`] counted over the encounters (the filtered count and the cross-check).
+pub fn list_total_scan(
     conn: &Reader,
     policy: HoldPolicy,
     list: CodingList,

@@ -138,8 +138,31 @@ pub struct HeldReason {
     pub encounters: i64,
 }
 
-/// Held-for-documentation reasons under the policy in force (COD-20).
+/// Held-for-documentation reasons under the policy in force (COD-20), from the counters of
+/// migration 0022 (`dash_hold_reason`: coding-eligible encounters with an open deficiency per
+/// kind and rule), the kinds the policy holds on kept. Equal to [`held_reasons_scan`].
 pub fn held_reasons(conn: &Reader) -> Result<(HoldPolicy, Vec<HeldReason>), CoreError> {
+    let policy = policy_in_force(conn)?;
+    let mut st = conn.prepare_cached(
+        "SELECT kind, rule, n FROM dash_hold_reason WHERE n > 0 ORDER BY 3 DESC, 1, 2",
+    )?;
+    let rows = st
+        .query_map([], held_row)?
+        .filter(|r| r.as_ref().map_or(true, |h| policy.holds(&h.kind)))
+        .collect::<Result<_, _>>()?;
+    Ok((policy, rows))
+}
+
+fn held_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HeldReason> {
+    Ok(HeldReason {
+        kind: r.get(0)?,
+        rule: r.get(1)?,
+        encounters: r.get(2)?,
+    })
+}
+
+/// [`held_reasons`] recounted from the encounters and deficiencies (the cross-check).
+pub fn held_reasons_scan(conn: &Reader) -> Result<(HoldPolicy, Vec<HeldReason>), CoreError> {
     let policy = policy_in_force(conn)?;
     let sql = format!(
         "SELECT d.kind, d.rule, count(DISTINCT e.id) FROM encounters e JOIN deficiencies d ON d.encounter_id = e.id
@@ -149,15 +172,7 @@ pub fn held_reasons(conn: &Reader) -> Result<(HoldPolicy, Vec<HeldReason>), Core
         policy.sql_condition()
     );
     let mut st = conn.prepare(&sql)?;
-    let rows = st
-        .query_map([], |r| {
-            Ok(HeldReason {
-                kind: r.get(0)?,
-                rule: r.get(1)?,
-                encounters: r.get(2)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let rows = st.query_map([], held_row)?.collect::<Result<_, _>>()?;
     Ok((policy, rows))
 }
 

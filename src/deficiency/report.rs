@@ -132,13 +132,58 @@ pub struct ProviderRow {
 }
 
 /// Open and delinquent deficiencies per provider (DEL-02), and the provider's delinquent
-/// records (DEL-03), most delinquent first.
+/// records (DEL-03), most delinquent first. Summed from the counters of migration 0022
+/// (`dash_provider_day`: open deficiencies per provider, discharge day and assigned day;
+/// `dash_provider_enc`: encounters with an open deficiency per provider and discharge day),
+/// so the read costs the size of those small tables, not of the open deficiencies. Equal to
+/// [`by_provider_scan`] (tests/dashboard_figures.rs).
 pub fn by_provider(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
+    let (def_cut, rec_cut, floor) = provider_cuts(conn, today)?;
+    let mut stmt = conn.prepare_cached(
+        "WITH d AS (SELECT provider_key, sum(n) AS open, sum(CASE WHEN aday < ?1 THEN n ELSE 0 END) AS late
+                      FROM dash_provider_day WHERE dday <> '' AND dday >= ?3 AND n <> 0
+                     GROUP BY provider_key),
+              r AS (SELECT provider_key, sum(n) AS recs FROM dash_provider_enc
+                     WHERE dday <> '' AND dday >= ?3 AND dday < ?2 AND n <> 0 GROUP BY provider_key)
+         SELECT NULLIF(d.provider_key, 0),
+                COALESCE((SELECT family_name || ', ' || given_name || ' ' || credentials FROM providers WHERE id = d.provider_key), '(unassigned)'),
+                d.open, d.late, COALESCE(r.recs, 0),
+                (SELECT npi FROM providers WHERE id = d.provider_key)
+           FROM d LEFT JOIN r ON r.provider_key = d.provider_key
+          WHERE d.open > 0
+          ORDER BY 4 DESC, 3 DESC, 2, 1",
+    )?;
+    let rows = stmt
+        .query_map(params![def_cut, rec_cut, floor], provider_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The DEL-02 cutoff (assigned before it: delinquent), the DEL-03 cutoff (discharged before
+/// it) and the cut-over floor.
+fn provider_cuts(conn: &Reader, today: NaiveDate) -> Result<(String, String, String), CoreError> {
     let def_days = settings::get_i64(conn, crate::settings::Key::DeficiencyDelinquentDays)?;
     let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
     let def_cut = ymd(today - chrono::Days::new(def_days as u64));
     let rec_cut = ymd(today - chrono::Days::new(rec_days as u64));
-    let floor = super::cutover::day_floor(conn)?;
+    Ok((def_cut, rec_cut, super::cutover::day_floor(conn)?))
+}
+
+fn provider_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProviderRow> {
+    Ok(ProviderRow {
+        provider_id: r.get(0)?,
+        provider: r.get::<_, String>(1)?.trim().to_string(),
+        open: r.get(2)?,
+        delinquent: r.get(3)?,
+        delinquent_records: r.get(4)?,
+        npi: r.get(5)?,
+    })
+}
+
+/// [`by_provider`] recounted from the deficiencies themselves (a scan of the open ones): the
+/// cross-check that the counters stay exact.
+pub fn by_provider_scan(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, CoreError> {
+    let (def_cut, rec_cut, floor) = provider_cuts(conn, today)?;
     let mut stmt = conn.prepare_cached(
         "SELECT d.provider_id, COALESCE((SELECT family_name || ', ' || given_name || ' ' || credentials FROM providers WHERE id = d.provider_id), '(unassigned)'),
                 count(*), sum(substr(d.assigned_at, 1, 10) < ?1),
@@ -146,19 +191,10 @@ pub fn by_provider(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderRow>, 
                 (SELECT npi FROM providers WHERE id = d.provider_id)
          FROM deficiencies d JOIN encounters e ON e.id = d.encounter_id
          WHERE d.status NOT IN ('completed','waived','void') AND e.discharge_at >= ?3
-         GROUP BY d.provider_id ORDER BY 4 DESC, 3 DESC, 2",
+         GROUP BY d.provider_id ORDER BY 4 DESC, 3 DESC, 2, 1",
     )?;
     let rows = stmt
-        .query_map(params![def_cut, rec_cut, floor], |r| {
-            Ok(ProviderRow {
-                provider_id: r.get(0)?,
-                provider: r.get::<_, String>(1)?.trim().to_string(),
-                open: r.get(2)?,
-                delinquent: r.get(3)?,
-                delinquent_records: r.get(4)?,
-                npi: r.get(5)?,
-            })
-        })?
+        .query_map(params![def_cut, rec_cut, floor], provider_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

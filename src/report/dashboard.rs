@@ -9,6 +9,10 @@
 //! read only — the stored months are written by [`store_month_ends`] and the audit row by
 //! [`super::run_dashboard`]. The duplicate-rate tile shows the cached MPI-01 figure
 //! (`mpi::dup_report::cached_rate`) with its age: the matcher takes seconds.
+//! The aging tile's top providers and the coding tile's holds and queue total are sums over
+//! the counters of migration 0022 (triggers keep them in every change's transaction), equal
+//! to the reports' recounts (`by_provider_scan`, `held_reasons_scan`, `list_total_scan`;
+//! tests/dashboard_figures.rs).
 
 use std::time::{Duration, Instant};
 

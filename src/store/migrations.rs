@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0017_staff_hours.sql"),
     include_str!("sql/0018_dashboard_figures.sql"),
     include_str!("sql/0015_mpi_proposals.sql"),
+    include_str!("sql/0022_dashboard_counters.sql"),
 ];
 
 /// The schema version this build writes.
