@@ -214,15 +214,18 @@ pub fn throughput(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Throu
                 sum((julianday(completed_at) - julianday(started_at)) * 24.0),
                 sum(CASE WHEN encounter_kind = 'inpatient' THEN (julianday(completed_at) - julianday(started_at)) * 24.0 ELSE 0 END),
                 sum(edits_fired), sum(edits_acknowledged), sum(error_edits)
-         FROM coding_work WHERE completed_at IS NOT NULL AND substr(completed_at, 1, 10) BETWEEN ?1 AND ?2
+         FROM coding_work INDEXED BY coding_work_completed
+         WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
          GROUP BY username ORDER BY username",
     )?;
     let rate = |n: i64, h: f64| (h > 0.0).then(|| n as f64 / h);
     let coders = st
         .query_map(
+            // Completion times are ISO-8601 UTC: from the first day's date up to (not
+            // including) the day after the last, the same rows as their date BETWEEN the two.
             params![
                 from.format("%Y-%m-%d").to_string(),
-                to.format("%Y-%m-%d").to_string()
+                (to + chrono::Days::new(1)).format("%Y-%m-%d").to_string()
             ],
             |r| {
                 let n: i64 = r.get(1)?;

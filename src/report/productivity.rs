@@ -187,7 +187,7 @@ fn units(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Counts, CoreEr
     })?;
     let (s0, s1) = (first_seq_at(conn, &lo, max)?, first_seq_at(conn, &hi, max)?);
     let mut st = conn.prepare(
-        "SELECT username, entity_id, recorded_at FROM audit_log
+        "SELECT username, entity_id, recorded_at FROM audit_log INDEXED BY audit_analysis_exec
           WHERE seq >= ?1 AND seq < ?2 AND entity_type = 'analysis' AND action = 'E'
             AND outcome = 0 AND entity_id <> 'batch'",
     )?;

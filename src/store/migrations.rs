@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0018_dashboard_figures.sql"),
     include_str!("sql/0015_mpi_proposals.sql"),
     include_str!("sql/0022_dashboard_counters.sql"),
+    include_str!("sql/0023_productivity_indexes.sql"),
 ];
 
 /// The schema version this build writes.

@@ -829,7 +829,24 @@ impl Widget for &App {
         } else {
             commands::footer_hints(screen, &ctx)
         };
-        Footer(hints).render(foot, buf);
-        StatusLine(self.status.as_deref()).render(status, buf);
+        // A notice longer than the status line takes the hints' line, and if need be the
+        // body's last lines (at most 4 lines in all), so it is read whole at 80 columns; the
+        // hints come back with the next key.
+        let lines = self.status.as_deref().map_or(1, |s| {
+            super::chrome::wrap(&format!(" {s}"), status.width.max(1) as usize).len() as u16
+        });
+        if lines > 1 {
+            let n = lines.min(4).min(status.y + status.height - body.y);
+            let area = Rect {
+                y: status.y + status.height - n,
+                height: n,
+                ..status
+            };
+            ratatui::widgets::Clear.render(area, buf);
+            StatusLine(self.status.as_deref()).render(area, buf);
+        } else {
+            Footer(hints).render(foot, buf);
+            StatusLine(self.status.as_deref()).render(status, buf);
+        }
     }
 }

@@ -105,13 +105,14 @@ impl Widget for &Footer {
     }
 }
 
-/// The status line: the last error or notice, one line.
+/// The status line: the last error or notice, wrapped over the area it is given.
 pub struct StatusLine<'a>(pub Option<&'a str>);
 
 impl Widget for &StatusLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if let Some(s) = self.0 {
             Paragraph::new(format!(" {s}"))
+                .wrap(ratatui::widgets::Wrap { trim: false })
                 .style(Style::new().add_modifier(Modifier::BOLD))
                 .render(area, buf);
         }

@@ -1044,11 +1044,13 @@ impl Widget for &AdminState {
                     .staff
                     .get(self.selected)
                     .map(|(r, _)| {
+                        // The last action in full (the table cuts it at 80 columns).
                         format!(
-                            "{} holds: {} · assigned items: {}",
+                            "{} holds: {} · assigned items: {}\nlast action: {}",
                             r[0],
                             if r[4].is_empty() { "no claim" } else { &r[4] },
-                            r[5]
+                            r[5],
+                            if r[3].is_empty() { "none" } else { &r[3] }
                         )
                     })
                     .unwrap_or_default();

@@ -408,9 +408,10 @@ fn side_lines(p: &Side, role: &str, width: usize) -> Vec<Line<'static>> {
 
 impl Widget for &MpiState {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        // The reasons box holds the evidence and a proposal line in full at 80x24.
         let [list, why, pair] = Layout::vertical([
             Constraint::Min(5),
-            Constraint::Length(5),
+            Constraint::Length(6),
             Constraint::Length(9),
         ])
         .areas(area);

@@ -662,11 +662,12 @@ fn duplicate_lines(d: &Dashboard, refreshing: bool) -> Vec<String> {
                 c.rate.records_in_pairs, c.rate.records
             ),
             format!(
-                "{} ago: {}",
+                "computed {} ago in {:.1} s by",
                 d.duplicate_rate_age_minutes.map_or("?".into(), age),
-                sanitize_line(&c.computed_by)
+                c.seconds
             ),
-            format!("at {} in {:.1} s", c.computed_at, c.seconds),
+            sanitize_line(&c.computed_by).into_owned(),
+            format!("at {}", c.computed_at),
         ],
     };
     v.push(if refreshing {
