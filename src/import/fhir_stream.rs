@@ -49,6 +49,8 @@ pub(super) fn run(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CoreError> {
     let total = files.len();
+    // Spill folders a killed import left behind (PHI) go first (issue #17).
+    super::fhir_spill::remove_stale(&std::env::temp_dir());
     progress(0, total);
     let budget = limits.write_budget;
     let (max, max_tx) = (limits.max_file_bytes, limits.max_transaction_bytes);

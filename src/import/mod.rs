@@ -32,7 +32,7 @@ pub mod fhir;
 mod fhir_apply;
 mod fhir_doc;
 mod fhir_link;
-mod fhir_spill;
+pub(crate) mod fhir_spill;
 mod fhir_stream;
 pub mod hl7;
 mod hl7_apply;
