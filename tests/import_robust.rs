@@ -541,6 +541,26 @@ fn a_fhir_file_that_refers_forward_everywhere_spills_its_index_and_waiting_entri
         assert_eq!(again.rejected(), 1);
         assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
     }
+    // The threshold is the setting fhir_spill_after_entries (validated: at least 100).
+    let low = settings::set(&mut store, &actor(), "fhir_spill_after_entries", "99");
+    assert!(low.is_err(), "{low:?}");
+    settings::set(&mut store, &actor(), "fhir_spill_after_entries", "100").expect("setting");
+    let audit = count(&store, "SELECT count(*) FROM audit_log");
+    let again = import::import_fhir(
+        &mut store,
+        &actor(),
+        std::slice::from_ref(&p),
+        &mut |_, _| {},
+    )
+    .expect("run");
+    let st = again.files[0].result.as_ref().expect("imported");
+    assert!(
+        st.notes.iter().any(|m| m.contains("past 100")),
+        "{:?}",
+        st.notes
+    );
+    assert_eq!((st.created, st.updated), (0, 0));
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
 }
 
 /// A process id that is no longer running (a child that has exited and been reaped).

@@ -16,9 +16,6 @@ use super::FileFail;
 use super::fhir::ParsedResource;
 use crate::store::StoreError;
 
-/// Entries a streamed file holds in memory before its index and set-aside entries spill.
-pub(crate) const SPILL_AFTER: usize = 20_000;
-
 /// The start of a spill folder's name, before `<pid>-<random>`.
 const PREFIX: &str = "chartdesk-fhir-spill-";
 

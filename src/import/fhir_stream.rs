@@ -5,7 +5,7 @@
 //! `fhir_transaction_max_mb` (it is atomic) and rejected otherwise; any other Bundle is
 //! streamed: its entries are parsed one at a time and sent in chunks to the writer, which
 //! commits them in groups (`fhir_apply::Streamed`). Memory is bounded by the chunk queue, one
-//! group and the reference index, whatever the file's size; past `fhir_spill::SPILL_AFTER`
+//! group and the reference index, whatever the file's size; past the setting `fhir_spill_after_entries`
 //! entries the index and the entries set aside move to a temporary file (`fhir_spill`). An
 //! NDJSON file (FHIR Bulk Data) is always streamed, one resource per line.
 
