@@ -39,7 +39,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, tui, crypt, lock, pdf, hl7, claims, dashboard)
+    /// queue, tui, crypt, lock, lock-fhir, pdf, hl7, claims, dashboard)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
@@ -99,6 +99,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("lock") {
         crate::bench_lock::run(&dir, args.lock_mb)?;
+    }
+    if args.wants("lock-fhir") {
+        crate::bench_lock::run_fhir(&dir, args.lock_mb)?;
     }
     if args.wants("pdf") {
         crate::bench_pdf::run()?;

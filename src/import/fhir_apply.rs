@@ -572,6 +572,7 @@ fn set_aside(
 /// once it has held the write lock `cut.0` (checked after each entry): what is written
 /// commits, and the positions not reached are put in `cut.1`, for the caller to write in its
 /// next group (each entry is written whole or not at all; an entry is never cut in two).
+#[allow(clippy::too_many_arguments)]
 fn write_group(
     store: &mut Store,
     actor: &Actor,
