@@ -39,10 +39,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 20_000)]
     pub crypt_encounters: usize,
     /// Run only these measurements (comma-separated: durable, verify, codes, import, first,
-    /// queue, tui, crypt, lock, lock-fhir, pdf, hl7, claims, dashboard)
+    /// queue, tui, crypt, lock, pdf, hl7, claims, dashboard)
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
+    /// (and of the forward-everywhere FHIR batch of `lock-fhir`, also a measurement name)
     #[arg(long, default_value_t = 200)]
     pub lock_mb: usize,
 }
