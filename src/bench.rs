@@ -44,6 +44,7 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Size in MB of the HL7 batch imported while the `lock` measurement runs a user action
+    /// (and of the forward-everywhere FHIR batch of `lock-fhir`, also a measurement name)
     #[arg(long, default_value_t = 200)]
     pub lock_mb: usize,
 }
@@ -100,6 +101,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.wants("lock") {
         crate::bench_lock::run(&dir, args.lock_mb)?;
+    }
+    if args.wants("lock-fhir") {
+        crate::bench_lock::run_fhir(&dir, args.lock_mb)?;
     }
     if args.wants("pdf") {
         crate::bench_pdf::run()?;

@@ -1,5 +1,9 @@
 //! Bench: an interactive action's latency while a large HL7 import runs, beside the same action
-//! idle, in the same run (issue #17: no writer holds the lock longer than 250 ms).
+//! idle, in the same run (issue #17: no writer holds the lock longer than 250 ms); and the same
+//! while a FHIR batch Bundle whose every reference points forward is imported (the worst case
+//! of the FHIR stream: past `fhir_spill_after_entries` its entries are set aside in the spill
+//! file and written back at the end in dependency order). The import's own summary line gives
+//! its longest write-lock hold.
 //!
 //! The import runs as a separate `chartdesk import hl7` process (under `/usr/bin/time -v` when
 //! present, for its peak memory); the interactive action is a coder claiming an encounter
@@ -83,8 +87,73 @@ fn row(label: &str, t: &[Duration], failures: usize) {
     );
 }
 
+/// Write a FHIR batch Bundle of about `mb` MB whose every reference points forward: all the
+/// notes, then their encounters, then their patients. Answers the number of entries.
+fn write_forward_fhir(path: &Path, mb: usize) -> Result<usize> {
+    let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(f);
+    // About 880 bytes per (note, encounter, patient).
+    let n = (mb * 1024 * 1024 / 880).max(1);
+    w.write_all(br#"{"resourceType":"Bundle","type":"batch","entry":["#)?;
+    let mut first = true;
+    let mut put = |w: &mut std::io::BufWriter<std::fs::File>, e: String| -> Result<()> {
+        if !std::mem::take(&mut first) {
+            w.write_all(b",")?;
+        }
+        w.write_all(e.as_bytes())?;
+        Ok(())
+    };
+    for i in 0..n {
+        put(
+            &mut w,
+            format!(
+                r#"{{"fullUrl":"urn:uuid:d-{i}","resource":{{"resourceType":"DocumentReference","id":"d{i}","docStatus":"preliminary","type":{{"coding":[{{"system":"http://loinc.org","code":"11506-3"}}]}},"date":"2026-01-02T09:00:00-05:00","context":{{"encounter":[{{"reference":"urn:uuid:e-{i}"}}]}},"content":[{{"attachment":{{"contentType":"text/plain","data":"UHJvZ3Jlc3Mgbm90ZSBmb3IgdGhlIHBhdGllbnQ="}}}}]}}}}"#
+            ),
+        )?;
+    }
+    for i in 0..n {
+        put(
+            &mut w,
+            format!(
+                r#"{{"fullUrl":"urn:uuid:e-{i}","resource":{{"resourceType":"Encounter","id":"fe{i}","class":{{"code":"IMP"}},"subject":{{"reference":"Patient/fp{i}"}},"period":{{"start":"2026-01-01T08:00:00-05:00"}}}}}}"#
+            ),
+        )?;
+    }
+    for i in 0..n {
+        put(
+            &mut w,
+            format!(
+                r#"{{"fullUrl":"urn:uuid:p-{i}","resource":{{"resourceType":"Patient","id":"fp{i}","identifier":[{{"type":{{"coding":[{{"code":"MR"}}]}},"value":"FW{i:07}"}}],"name":[{{"family":"Forward","given":["Pat"]}}],"gender":"female","birthDate":"1970-01-01"}}}}"#
+            ),
+        )?;
+    }
+    w.write_all(b"]}")?;
+    w.flush()?;
+    Ok(3 * n)
+}
+
+/// The interactive action while a `mb` MB HL7 batch is imported.
 pub fn run(dir: &Path, mb: usize) -> Result<()> {
-    println!("\n[lock] an interactive action while a {mb} MB HL7 import runs (ms)");
+    measure(dir, mb, Feed::Hl7)
+}
+
+/// The interactive action while a `mb` MB forward-everywhere FHIR batch is imported.
+pub fn run_fhir(dir: &Path, mb: usize) -> Result<()> {
+    measure(dir, mb, Feed::FhirForward)
+}
+
+#[derive(Clone, Copy)]
+enum Feed {
+    Hl7,
+    FhirForward,
+}
+
+fn measure(dir: &Path, mb: usize, feed: Feed) -> Result<()> {
+    let what = match feed {
+        Feed::Hl7 => "HL7 import",
+        Feed::FhirForward => "FHIR import (every reference forward)",
+    };
+    println!("\n[lock] an interactive action while a {mb} MB {what} runs (ms)");
     let db = dir.join("lock.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -99,9 +168,23 @@ pub fn run(dir: &Path, mb: usize) -> Result<()> {
     if !status.success() {
         bail!("building the bench database failed");
     }
-    let file = dir.join("lock-batch.hl7");
-    let messages = write_batch(&file, mb)?;
-    println!("    {messages} messages in {}", file.display());
+    let (file, messages) = match feed {
+        Feed::Hl7 => {
+            let file = dir.join("lock-batch.hl7");
+            let n = write_batch(&file, mb)?;
+            (file, n)
+        }
+        Feed::FhirForward => {
+            let file = dir.join("lock-forward.json");
+            let n = write_forward_fhir(&file, mb)?;
+            (file, n)
+        }
+    };
+    let unit = match feed {
+        Feed::Hl7 => "messages",
+        Feed::FhirForward => "entries",
+    };
+    println!("    {messages} {unit} in {}", file.display());
     println!(
         "    {:<26} {:>6} {:>9} {:>9} {:>9} {:>8}",
         "claim (durable, audited)", "n", "p50", "p99", "max", "failed"
@@ -119,7 +202,11 @@ pub fn run(dir: &Path, mb: usize) -> Result<()> {
     };
     cmd.arg("--db")
         .arg(&db)
-        .args(["import", "hl7"])
+        .arg("import")
+        .arg(match feed {
+            Feed::Hl7 => "hl7",
+            Feed::FhirForward => "fhir",
+        })
         .arg(&file)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -150,7 +237,7 @@ pub fn run(dir: &Path, mb: usize) -> Result<()> {
         .find(|l| l.contains("write transactions"))
         .unwrap_or("(no summary line)");
     println!(
-        "    import (pid {pid}): {:.1} s, {:.0} messages/s; {summary}",
+        "    import (pid {pid}): {:.1} s, {:.0} {unit}/s; {summary}",
         elapsed.as_secs_f64(),
         messages as f64 / elapsed.as_secs_f64()
     );

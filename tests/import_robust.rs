@@ -541,4 +541,93 @@ fn a_fhir_file_that_refers_forward_everywhere_spills_its_index_and_waiting_entri
         assert_eq!(again.rejected(), 1);
         assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
     }
+    // The threshold is the setting fhir_spill_after_entries (validated: at least 100).
+    let low = settings::set(&mut store, &actor(), "fhir_spill_after_entries", "99");
+    assert!(low.is_err(), "{low:?}");
+    settings::set(&mut store, &actor(), "fhir_spill_after_entries", "100").expect("setting");
+    let audit = count(&store, "SELECT count(*) FROM audit_log");
+    let again = import::import_fhir(
+        &mut store,
+        &actor(),
+        std::slice::from_ref(&p),
+        &mut |_, _| {},
+    )
+    .expect("run");
+    let st = again.files[0].result.as_ref().expect("imported");
+    assert!(
+        st.notes.iter().any(|m| m.contains("past 100")),
+        "{:?}",
+        st.notes
+    );
+    assert_eq!((st.created, st.updated), (0, 0));
+    assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
+}
+
+/// A process id that is no longer running (a child that has exited and been reaped).
+fn dead_pid() -> u32 {
+    let mut c = std::process::Command::new("true")
+        .spawn()
+        .expect("spawn true");
+    let pid = c.id();
+    c.wait().expect("wait");
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "{pid} still runs"
+    );
+    pid
+}
+
+#[test]
+fn doctor_removes_the_spill_folder_of_a_killed_fhir_import_and_keeps_a_live_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let db = dir.path().join("t.db");
+    drop(Store::open_or_create(&db).expect("open"));
+    // What a SIGKILLed import leaves: its spill folder (named with its pid) and file (PHI).
+    let stale = tmp.join(format!("chartdesk-fhir-spill-{}-AbC123", dead_pid()));
+    std::fs::create_dir(&stale).expect("stale");
+    std::fs::write(stale.join("spill.db"), b"Doe, Jane FH0000001").expect("spill");
+    // A running import's folder (this test process is alive), and an unrelated folder.
+    let live = tmp.join(format!(
+        "chartdesk-fhir-spill-{}-XyZ789",
+        std::process::id()
+    ));
+    std::fs::create_dir(&live).expect("live");
+    let other = tmp.join("chartdesk-other-1-x");
+    std::fs::create_dir(&other).expect("other");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chartdesk"))
+        .arg("--db")
+        .arg(&db)
+        .arg("doctor")
+        .env("TMPDIR", &tmp)
+        .env_remove("CHARTDESK_DB")
+        .output()
+        .expect("doctor");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stale.exists(),
+        "the stale spill folder is removed: {stdout}"
+    );
+    assert!(live.exists() && other.exists(), "{stdout}");
+    assert!(
+        stdout.contains("removed FHIR import spill folder")
+            && stdout.contains(&stale.display().to_string()),
+        "doctor names what it removed: {stdout}"
+    );
+    // Nothing left: the next run says so.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_chartdesk"))
+        .arg("--db")
+        .arg(&db)
+        .arg("doctor")
+        .env("TMPDIR", &tmp)
+        .env_remove("CHARTDESK_DB")
+        .output()
+        .expect("doctor");
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        stdout.contains("no FHIR import spill folders left by a crash"),
+        "{stdout}"
+    );
+    assert!(live.exists());
 }

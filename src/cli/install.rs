@@ -316,6 +316,39 @@ pub fn doctor(db: &Path) -> Result<ExitCode> {
     } else {
         check(false, "no interrupted release packets".to_string());
     }
+    // Spill folders of FHIR imports a crash killed (issue #17): they hold a file's entries
+    // (PHI); those whose process is gone are removed.
+    let tmp = std::env::temp_dir();
+    let stale = crate::import::fhir_spill::remove_stale(&tmp);
+    if stale.is_empty() {
+        check(
+            false,
+            format!(
+                "no FHIR import spill folders left by a crash in {}",
+                tmp.display()
+            ),
+        );
+    }
+    for s in stale {
+        match s.error {
+            None => check(
+                false,
+                format!(
+                    "removed FHIR import spill folder {} (its import, process {}, is gone)",
+                    s.path.display(),
+                    s.pid
+                ),
+            ),
+            Some(e) => check(
+                true,
+                format!(
+                    "cannot remove FHIR import spill folder {} (process {} is gone; it holds PHI): {e}",
+                    s.path.display(),
+                    s.pid
+                ),
+            ),
+        }
+    }
     let mut failed = false;
     for f in &out {
         failed |= f.fail;

@@ -45,7 +45,7 @@ pub(super) fn apply(
     let skipped = st.skipped_stats();
     if atomic || parsed.len() <= GROUP_START {
         let all: Vec<&ParsedResource> = parsed.iter().collect();
-        let mut s = write_group(store, actor, file, &bundle, &all, &mut st, None)?;
+        let mut s = write_group(store, actor, file, &bundle, &all, &mut st, None, None)?;
         s.skipped += skipped.skipped;
         s.notes.extend(skipped.notes);
         return Ok(s);
@@ -89,34 +89,75 @@ fn apply_ranked(
     budget: Duration,
 ) -> Result<(), FileFail> {
     order.sort_by_key(|p| (rank(&p.resource_type), p.entry));
-    let (mut rest, mut size) = (&order[..], GROUP_START);
-    while !rest.is_empty() {
+    let mut rest: std::collections::VecDeque<&ParsedResource> = order.into();
+    let mut size = GROUP_START;
+    let mut left = Vec::new();
+    while let Some(first) = rest.front() {
         // A group holds one kind of resource (their costs differ): it ends where the rank does.
-        let r0 = rank(&rest[0].resource_type);
+        let r0 = rank(&first.resource_type);
         let mut end = size.min(rest.len());
-        if let Some(k) = rest[..end]
+        if let Some(k) = rest
             .iter()
+            .take(end)
             .position(|p| rank(&p.resource_type) != r0)
         {
             end = k;
         }
-        let group = &rest[..end];
+        let group: Vec<&ParsedResource> = rest.drain(..end).collect();
         let started = Instant::now();
-        let r = write_group(store, actor, file, bundle, group, st, None);
-        absorb(file, st, stats, group, r)?;
-        rest = &rest[group.len()..];
+        let r = write_group(
+            store,
+            actor,
+            file,
+            bundle,
+            &group,
+            st,
+            None,
+            Some((hold_cut(budget), &mut left)),
+        );
+        let written = requeue(&group, &mut left, &mut rest, &r);
+        absorb(file, st, stats, &written, r)?;
         // Size the next group from this one's pace (at most doubling); a new kind of resource
         // starts small again.
-        size = if rest.first().is_some_and(|p| rank(&p.resource_type) != r0) {
+        size = if rest.front().is_some_and(|p| rank(&p.resource_type) != r0) {
             GROUP_FIRST_OF_KIND
         } else {
-            next_size(group.len(), started, budget)
+            next_size(written.len().max(1), started, budget)
         };
         if !rest.is_empty() {
             std::thread::sleep(crate::store::WRITER_PAUSE);
         }
     }
     Ok(())
+}
+
+/// How long a group may hold the write lock before it is closed (checked after each entry):
+/// twice the pace budget, at most 100 ms (but never under the budget), so that with the
+/// commit's own work no import transaction comes near 250 ms (issue #17).
+pub(super) fn hold_cut(budget: Duration) -> Duration {
+    (budget * 2).min(Duration::from_millis(100)).max(budget)
+}
+
+/// After a group that was cut short (`left`: the positions it did not reach), put those back
+/// at the front of `rest`, in order; answer the entries the group did write (all, when it
+/// was not cut or failed).
+fn requeue<'a>(
+    group: &[&'a ParsedResource],
+    left: &mut Vec<usize>,
+    rest: &mut std::collections::VecDeque<&'a ParsedResource>,
+    r: &Result<FileStats, FileFail>,
+) -> Vec<&'a ParsedResource> {
+    if r.is_err() || left.is_empty() {
+        left.clear();
+        return group.to_vec();
+    }
+    let not: HashSet<usize> = left.drain(..).collect();
+    let (back, written): (Vec<&ParsedResource>, Vec<&ParsedResource>) =
+        group.iter().copied().partition(|p| not.contains(&p.entry));
+    for p in back.into_iter().rev() {
+        rest.push_front(p);
+    }
+    written
 }
 
 /// The next group's size from this one's pace (at most doubling).
@@ -267,6 +308,7 @@ impl Streamed {
             before: refs.first().map_or(0, |p| p.entry),
         };
         let mut set_aside = HashSet::new();
+        let mut left = Vec::new();
         let r = write_group(
             store,
             actor,
@@ -275,17 +317,27 @@ impl Streamed {
             &refs,
             &mut self.st,
             Some((&wait, &mut set_aside)),
+            Some((hold_cut(self.budget), &mut left)),
         );
+        let left: HashSet<usize> = if r.is_ok() {
+            left.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
         let written: Vec<&ParsedResource> = refs
             .iter()
             .copied()
-            .filter(|p| !set_aside.contains(&p.entry))
+            .filter(|p| !set_aside.contains(&p.entry) && !left.contains(&p.entry))
             .collect();
         // A rejected group is listed and the file goes on; only a fatal error stops it.
         absorb(&self.file, &mut self.st, &mut self.stats, &written, r)?;
         self.size = next_size(written.len().max(1), started, self.budget);
+        // The entries a group cut short did not reach go first in the next group, in order.
+        let mut back = Vec::new();
         for p in group {
-            if set_aside.contains(&p.entry) {
+            if left.contains(&p.entry) {
+                back.push(p);
+            } else if set_aside.contains(&p.entry) {
                 match &self.store {
                     Some(s) => s.push_aside(rank(&p.resource_type), &p),
                     None => {
@@ -294,6 +346,9 @@ impl Streamed {
                     }
                 }
             }
+        }
+        for p in back.into_iter().rev() {
+            self.pending.push_front(p);
         }
         if let Some(s) = &self.store {
             s.check()?;
@@ -347,13 +402,22 @@ impl Streamed {
     /// by pace (one kind of resource per group); only one group is in memory at a time.
     fn replay(&mut self, store: &mut Store, actor: &Actor, s: &Spill) -> Result<(), FileFail> {
         let (mut after, mut size) = ((0u8, -1i64), GROUP_START);
+        let mut left = Vec::new();
+        // The entries a group cut short did not reach: they alone are the next group.
+        let mut carry: Vec<ParsedResource> = Vec::new();
         loop {
-            let group = s.next_aside(after, size)?;
+            let fresh = carry.is_empty();
+            let group = if fresh {
+                s.next_aside(after, size)?
+            } else {
+                std::mem::take(&mut carry)
+            };
             let Some(last) = group.last() else {
                 return Ok(());
             };
-            let r0 = rank(&last.resource_type);
-            after = (r0, last.entry as i64);
+            if fresh {
+                after = (rank(&last.resource_type), last.entry as i64);
+            }
             let refs: Vec<&ParsedResource> = group.iter().collect();
             let started = Instant::now();
             let r = write_group(
@@ -364,10 +428,27 @@ impl Streamed {
                 &refs,
                 &mut self.st,
                 None,
+                Some((hold_cut(self.budget), &mut left)),
             );
-            absorb(&self.file, &mut self.st, &mut self.stats, &refs, r)?;
+            let mut rest = std::collections::VecDeque::new();
+            let written = requeue(&refs, &mut left, &mut rest, &r);
+            let cut = !rest.is_empty();
+            let not: HashSet<usize> = rest.iter().map(|p| p.entry).collect();
+            absorb(&self.file, &mut self.st, &mut self.stats, &written, r)?;
             s.check()?;
-            size = next_size(group.len(), started, self.budget);
+            // Size the next group from this one's pace. A fresh group that ended before
+            // `size` uncut ended where its kind of resource does: the next kind starts small
+            // again (a size carried over from a cheap kind to a costly one held the lock for
+            // seconds).
+            size = if fresh && !cut && group.len() < size {
+                GROUP_FIRST_OF_KIND
+            } else {
+                next_size(written.len().max(1), started, self.budget)
+            };
+            carry = group
+                .into_iter()
+                .filter(|p| not.contains(&p.entry))
+                .collect();
             std::thread::sleep(crate::store::WRITER_PAUSE);
         }
     }
@@ -443,6 +524,7 @@ fn set_aside(
     bundle: &Bundle,
     group: &[&ParsedResource],
     wait: &Wait<'_>,
+    written: &dyn Fn(usize) -> bool,
     in_db: &mut dyn FnMut(&str, &str) -> Result<bool, FileFail>,
 ) -> Result<HashSet<usize>, FileFail> {
     let in_group: HashSet<usize> = group.iter().map(|p| p.entry).collect();
@@ -459,7 +541,9 @@ fn set_aside(
             for (r, want) in refs_of(p) {
                 ready = match bundle.position(r) {
                     Some(i) if in_group.contains(&i) => !aside.contains(&i),
-                    Some(i) => i < wait.before && !wait.is_waiting(i),
+                    // Before the group and not waiting, or written by an earlier group (a
+                    // group cut short leaves entries before positions already written).
+                    Some(i) => (i < wait.before && !wait.is_waiting(i)) || written(i),
                     None if conditional_npi(r).is_some() => true,
                     None => match want {
                         Some(t) => in_db(r, t)?,
@@ -483,6 +567,12 @@ fn set_aside(
 
 /// One transaction over the entries `group` of the file. When streaming (`wait`), entries
 /// whose references are not written yet are left out and their positions put in the set.
+///
+/// With `cut` (issue #17: no writer holds the lock longer than 250 ms), the group is closed
+/// once it has held the write lock `cut.0` (checked after each entry): what is written
+/// commits, and the positions not reached are put in `cut.1`, for the caller to write in its
+/// next group (each entry is written whole or not at all; an entry is never cut in two).
+#[allow(clippy::too_many_arguments)]
 fn write_group(
     store: &mut Store,
     actor: &Actor,
@@ -491,13 +581,31 @@ fn write_group(
     group: &[&ParsedResource],
     st: &mut State,
     wait: Option<(&Wait<'_>, &mut HashSet<usize>)>,
+    cut: Option<(Duration, &mut Vec<usize>)>,
 ) -> Result<FileStats, FileFail> {
+    let (cut, left) = match cut {
+        Some((d, left)) => (Some(d), Some(left)),
+        None => (None, None),
+    };
     in_file_tx(store, actor, file, |w| {
+        // The write lock is held from here (`BEGIN IMMEDIATE` has just returned).
+        let held = Instant::now();
+        let mut done: HashSet<usize> = HashSet::new();
+        let over =
+            |done: &HashSet<usize>| cut.is_some_and(|c| !done.is_empty() && held.elapsed() >= c);
+        let mut stop = false;
         let kept: Vec<&ParsedResource>;
         let group = match wait {
             None => group,
             Some((wait, aside)) => {
-                *aside = set_aside(bundle, group, wait, &mut |r, want| bundle.in_db(w, r, want))?;
+                let st_ro: &State = st;
+                *aside = set_aside(
+                    bundle,
+                    group,
+                    wait,
+                    &|i| st_ro.id(i).is_some(),
+                    &mut |r, want| bundle.in_db(w, r, want),
+                )?;
                 kept = group
                     .iter()
                     .copied()
@@ -516,6 +624,10 @@ fn write_group(
                 .map(|&p| (p.entry, p))
                 .filter(|(_, p)| p.resource_type == *want)
             {
+                if stop || over(&done) {
+                    stop = true;
+                    break;
+                }
                 let origin = Origin {
                     at: &p.at(),
                     source_key: &p.source_key(),
@@ -596,11 +708,12 @@ fn write_group(
                     _ => continue,
                 };
                 st.set_id(i, id);
+                done.insert(i);
             }
         }
         // Claims: total charges per encounter (all claims that name it, summed).
         let mut charges: HashMap<Target, i64> = HashMap::new();
-        for p in group.iter().copied() {
+        for p in group.iter().copied().filter(|_| !stop) {
             if let Resource::Claim(c) = &p.data
                 && let Some(cents) = c.total_cents
             {
@@ -615,6 +728,10 @@ fn write_group(
             let Resource::Encounter(d) = &p.data else {
                 continue;
             };
+            if stop || over(&done) {
+                stop = true;
+                break;
+            }
             let at = p.at();
             let origin = Origin {
                 at: &at,
@@ -675,9 +792,10 @@ fn write_group(
             if old_discharge.is_none() && d.discharge_at.is_some() {
                 w.discharged(id, &at)?;
             }
+            done.insert(i);
         }
         // Claims for encounters imported earlier (not in this bundle, or in an earlier group).
-        for (t, cents) in &charges {
+        for (t, cents) in charges.iter().filter(|_| !stop) {
             let id = match t {
                 Target::Db(id) => Some(*id),
                 Target::Bundle(i) if !in_group.contains(i) => st.id(*i),
@@ -706,8 +824,38 @@ fn write_group(
                 )?;
             }
         }
+        // Every claim of the group is applied now (its totals are summed over the group's
+        // claims, so they are never split between groups).
+        if !stop {
+            for p in group
+                .iter()
+                .filter(|p| matches!(p.data, Resource::Claim(_)))
+            {
+                done.insert(p.entry);
+            }
+        }
         let mut replaced: Vec<&ParsedResource> = Vec::new();
+        // A document that replaces another of this group is closed with it: the group is not
+        // cut while such a target is still to write.
+        let target_left = |replaced: &[&ParsedResource], done: &HashSet<usize>| {
+            replaced.iter().any(|p| match &p.data {
+                Resource::Document(d) => d.replaces.iter().any(|t| {
+                    bundle
+                        .position(t)
+                        .is_some_and(|i| in_group.contains(&i) && !done.contains(&i))
+                }),
+                _ => false,
+            })
+        };
         for (i, p) in group.iter().map(|&p| (p.entry, p)) {
+            if stop || done.contains(&i) {
+                continue;
+            }
+            if over(&done) && !target_left(&replaced, &done) {
+                stop = true;
+                continue;
+            }
+            done.insert(i);
             let at = p.at();
             let origin = Origin {
                 at: &at,
@@ -893,6 +1041,10 @@ fn write_group(
                     old_enc,
                 )?;
             }
+        }
+        if stop && let Some(left) = left {
+            left.clear();
+            left.extend(group.iter().map(|p| p.entry).filter(|i| !done.contains(i)));
         }
         Ok(())
     })

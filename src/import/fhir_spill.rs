@@ -8,7 +8,7 @@
 //! `encryption` build it is keyed with a random key, so PHI never rests on disk in clear.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -16,8 +16,62 @@ use super::FileFail;
 use super::fhir::ParsedResource;
 use crate::store::StoreError;
 
-/// Entries a streamed file holds in memory before its index and set-aside entries spill.
-pub(crate) const SPILL_AFTER: usize = 20_000;
+/// The start of a spill folder's name, before `<pid>-<random>`.
+const PREFIX: &str = "chartdesk-fhir-spill-";
+
+/// A spill folder a crash left behind, removed (or not) by [`remove_stale`].
+#[derive(Debug)]
+pub struct StaleSpill {
+    pub path: PathBuf,
+    /// The process that made it (gone).
+    pub pid: u32,
+    /// Why it could not be removed, if it could not.
+    pub error: Option<String>,
+}
+
+/// Whether process `pid` is running (Linux `/proc`; elsewhere `kill(pid, 0)`).
+fn alive(pid: u32) -> bool {
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // SAFETY: signal 0 sends nothing; it only checks the process exists.
+    let r = unsafe { libc::kill(p, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Remove the spill folders in `dir` (the temporary folder) whose owning process is gone: a
+/// streamed FHIR import killed (SIGKILL, power loss) cannot delete its spill file, which holds
+/// the file's entries (PHI). Called at the start of each FHIR import and by `chartdesk
+/// doctor`; a folder of a running import, or of another user (not readable), is kept.
+/// Folders named before the process id was part of the name are not touched.
+pub fn remove_stale(dir: &Path) -> Vec<StaleSpill> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        // Only a real folder (not a symlink to elsewhere), and never this process's own.
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir || pid == std::process::id() || alive(pid) {
+            continue;
+        }
+        let path = e.path();
+        let error = std::fs::remove_dir_all(&path).err().map(|e| e.to_string());
+        out.push(StaleSpill { path, pid, error });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
 
 pub(super) struct Spill {
     conn: Connection,
@@ -48,8 +102,10 @@ pub(super) const TYPED: i64 = 1;
 
 impl Spill {
     pub(super) fn open() -> Result<Spill, FileFail> {
+        // The owner's process id is in the name: a folder a crash (SIGKILL) left behind is
+        // found and removed by the next import or `chartdesk doctor` ([`remove_stale`]).
         let dir = tempfile::Builder::new()
-            .prefix("chartdesk-fhir-spill-")
+            .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| {
                 FileFail::Fatal(StoreError::Open {
@@ -251,5 +307,50 @@ impl Spill {
                 source,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spill_folder_whose_process_is_gone_is_removed_and_a_live_ones_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = std::process::Command::new("true").spawn().expect("spawn");
+        let dead = c.id();
+        c.wait().expect("wait");
+        assert!(!alive(dead));
+        let stale = dir.path().join(format!("{PREFIX}{dead}-abc"));
+        std::fs::create_dir(&stale).expect("stale");
+        std::fs::write(stale.join("spill.db"), b"PHI").expect("file");
+        let own = dir
+            .path()
+            .join(format!("{PREFIX}{}-def", std::process::id()));
+        std::fs::create_dir(&own).expect("own");
+        // pid 1 (init) always runs.
+        let init = dir.path().join(format!("{PREFIX}1-ghi"));
+        std::fs::create_dir(&init).expect("init");
+        // An older name with no process id is not touched.
+        let legacy = dir.path().join(format!("{PREFIX}Qw3rTy"));
+        std::fs::create_dir(&legacy).expect("legacy");
+        let removed = remove_stale(dir.path());
+        assert_eq!(removed.len(), 1, "{removed:?}");
+        assert_eq!((removed[0].pid, removed[0].error.as_deref()), (dead, None));
+        assert!(!stale.exists());
+        assert!(own.exists() && init.exists() && legacy.exists());
+        // A spill store of this process is named with its pid, so it is recognised.
+        let s = Spill::open().ok().expect("open spill");
+        let name = s
+            ._dir
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(String::from);
+        assert!(
+            name.is_some_and(|n| n.starts_with(&format!("{PREFIX}{}-", std::process::id()))),
+            "{:?}",
+            s._dir.path()
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! `fhir_transaction_max_mb` (it is atomic) and rejected otherwise; any other Bundle is
 //! streamed: its entries are parsed one at a time and sent in chunks to the writer, which
 //! commits them in groups (`fhir_apply::Streamed`). Memory is bounded by the chunk queue, one
-//! group and the reference index, whatever the file's size; past `fhir_spill::SPILL_AFTER`
+//! group and the reference index, whatever the file's size; past the setting `fhir_spill_after_entries`
 //! entries the index and the entries set aside move to a temporary file (`fhir_spill`). An
 //! NDJSON file (FHIR Bulk Data) is always streamed, one resource per line.
 
@@ -49,6 +49,8 @@ pub(super) fn run(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CoreError> {
     let total = files.len();
+    // Spill folders a killed import left behind (PHI) go first (issue #17).
+    super::fhir_spill::remove_stale(&std::env::temp_dir());
     progress(0, total);
     let budget = limits.write_budget;
     let (max, max_tx) = (limits.max_file_bytes, limits.max_transaction_bytes);
@@ -351,4 +353,85 @@ fn read_ndjson(f: &std::fs::File, name: &str, tx: &SyncSender<Ev>) -> bool {
         return false;
     }
     tx.send(Ev::End(stop)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(i: usize) -> serde_json::Value {
+        serde_json::json!({"fullUrl": format!("urn:uuid:d-{i}"), "resource": {"resourceType": "DocumentReference", "id": format!("d{i}"),
+            "docStatus": "preliminary", "type": {"coding": [{"system": "http://loinc.org", "code": "11506-3"}]},
+            "date": "2024-01-02T09:00:00-05:00", "context": {"encounter": [{"reference": format!("urn:uuid:e-{i}")}]},
+            "content": [{"attachment": {"contentType": "text/plain", "data": "UHJvZ3Jlc3Mgbm90ZQ=="}}]}})
+    }
+
+    fn encounter(i: usize) -> serde_json::Value {
+        serde_json::json!({"fullUrl": format!("urn:uuid:e-{i}"), "resource": {"resourceType": "Encounter", "id": format!("e{i}"),
+            "class": {"code": "IMP"}, "subject": {"reference": format!("Patient/p{i}")},
+            "period": {"start": "2024-01-01T08:00:00-05:00"}}})
+    }
+
+    fn patient(i: usize) -> serde_json::Value {
+        serde_json::json!({"fullUrl": format!("urn:uuid:p-{i}"), "resource": {"resourceType": "Patient", "id": format!("p{i}"),
+            "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": format!("FH{i:07}")}],
+            "name": [{"family": "Doe", "given": ["Jane"]}], "gender": "female", "birthDate": "1970-01-01",
+            "text": {"div": "x".repeat(40_000)}}})
+    }
+
+    /// Issue #17: a group is closed by time, checked after each entry, in the streamed pass
+    /// and in the replay of the entries set aside. With no time at all allowed, every group
+    /// commits after its first entry, so a forward-everywhere file over the spill threshold
+    /// takes at least one commit per entry written (and every link still resolves).
+    #[test]
+    fn a_group_is_closed_by_time_after_each_entry_in_the_stream_and_the_replay() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open_or_create(&dir.path().join("t.db")).expect("open");
+        let n = 120;
+        // Every reference points forward: notes, then encounters, then patients (> 4 MB, so
+        // streamed).
+        let mut entries: Vec<serde_json::Value> = (0..n).map(note).collect();
+        entries.extend((0..n).map(encounter));
+        entries.extend((0..n).map(patient));
+        let b = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
+        let bytes = serde_json::to_vec(&b).expect("json");
+        assert!(bytes.len() as u64 > STREAM_FROM, "{}", bytes.len());
+        let path = dir.path().join("forward.json");
+        std::fs::write(&path, bytes).expect("write");
+        let limits = Limits {
+            max_file_bytes: 1 << 30,
+            max_transaction_bytes: 1 << 20,
+            write_budget: std::time::Duration::ZERO,
+            fhir_spill_after: 50,
+        };
+        let actor = Actor::system("import-test");
+        let files = [Ok(path)];
+        let s = run(&mut store, &actor, &files, &limits, &mut |_, _| {}).expect("run");
+        let st = s.files[0].result.as_ref().expect("imported");
+        assert!(st.rejects.is_empty(), "{:?}", st.rejects);
+        assert!(
+            st.notes.iter().any(|m| m.contains("past 50")),
+            "spilled: {:?}",
+            st.notes
+        );
+        assert_eq!(st.created as usize, 3 * n, "{st:?}");
+        assert!(
+            st.transactions >= st.created as usize,
+            "one entry per group: {} commits for {} entries",
+            st.transactions,
+            st.created
+        );
+        let linked: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM documents d JOIN encounters e ON e.id = d.encounter_id
+                 JOIN patients p ON p.id = e.patient_id
+                 WHERE substr(d.source_key, 25) = substr(e.source_key, 17)
+                   AND e.source_key = 'fhir:Encounter/e' || CAST(CAST(substr(p.mrn, 3) AS INTEGER) AS TEXT)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(linked, n as i64, "each note → its encounter → its patient");
+    }
 }

@@ -8,7 +8,7 @@
 //!   streamed entry by entry and committed in groups likewise (`fhir_stream`); a small file is
 //!   parsed whole, and a transaction Bundle is written in one transaction, all-or-nothing (over
 //!   `fhir_transaction_max_mb` it is rejected). FHIR Bulk Data NDJSON is streamed line by line.
-//!   Past `fhir_spill::SPILL_AFTER` entries a streamed file's reference index and its entries
+//!   Past `fhir_spill_after_entries` (a setting, default 20,000) entries a streamed file's reference index and its entries
 //!   set aside live in a temporary SQLite file (`fhir_spill`), so memory stays bounded.
 //! - **Every path is answered.** Folders are walked without following a symlink loop; a FIFO,
 //!   socket or device is skipped with its reason and an unreadable folder is listed, and the
@@ -32,7 +32,7 @@ pub mod fhir;
 mod fhir_apply;
 mod fhir_doc;
 mod fhir_link;
-mod fhir_spill;
+pub(crate) mod fhir_spill;
 mod fhir_stream;
 pub mod hl7;
 mod hl7_apply;
@@ -245,12 +245,16 @@ pub fn import_fhir(
     paths: &[PathBuf],
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportSummary, CoreError> {
-    import_fhir_tuned(store, actor, paths, fhir_spill::SPILL_AFTER, progress)
+    crate::accounts::authorize(store, actor, Perm::Administer, "import", "fhir")?;
+    let limits = Limits::read(store)?;
+    let mut files = collect_files(paths, &["json", "ndjson"])?;
+    bulk_order(&mut files);
+    fhir_stream::run(store, actor, &files, &limits, progress)
 }
 
 /// [`import_fhir`] with the number of entries a streamed file keeps in memory before its
-/// reference index and set-aside entries spill to a temporary file (default
-/// 20,000; tests set it small).
+/// reference index and set-aside entries spill to a temporary file, instead of the
+/// setting `fhir_spill_after_entries` (default 20,000; tests set it small).
 pub fn import_fhir_tuned(
     store: &mut Store,
     actor: &Actor,
@@ -335,7 +339,11 @@ impl Limits {
                 crate::settings::get_i64(store.conn(), crate::settings::Key::ImportWriteMs)?
                     .clamp(1, 250) as u64,
             ),
-            fhir_spill_after: fhir_spill::SPILL_AFTER,
+            fhir_spill_after: crate::settings::get_i64(
+                store.conn(),
+                crate::settings::Key::FhirSpillAfterEntries,
+            )?
+            .max(1) as usize,
         })
     }
 }
