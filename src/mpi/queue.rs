@@ -140,6 +140,18 @@ pub fn sync_conflicts(store: &mut Store, actor: &Actor) -> Result<usize, CoreErr
     })
 }
 
+/// The item, if it is still open; a decided one is refused naming `field` and its status.
+fn open_item(tx: &Tx<'_>, id: i64, field: &str) -> Result<Item, CoreError> {
+    let item = item_from(tx, id)?;
+    if item.status != "open" {
+        return Err(CoreError::invalid(
+            field,
+            format!("MPI item {id} was already decided ({})", item.status),
+        ));
+    }
+    Ok(item)
+}
+
 fn item_from(tx: &Tx<'_>, id: i64) -> Result<Item, CoreError> {
     type Row = (
         String,
@@ -251,13 +263,7 @@ pub fn decide(
     let now = crate::audit::utc_ms(store.now());
     let by = actor.username.clone();
     store.transact(actor, |tx, audit| {
-        let item = item_from(tx, item_id)?;
-        if item.status != "open" {
-            return Err(CoreError::invalid(
-                "decision",
-                format!("MPI item {item_id} was already decided ({})", item.status),
-            ));
-        }
+        let item = open_item(tx, item_id, "decision")?;
         let (status, reason, said) = match &decision {
             Decision::KeepApart { reason } => {
                 if reason.trim().is_empty() {
@@ -358,13 +364,7 @@ pub fn propose(
     let now = crate::audit::utc_ms(store.now());
     let by = actor.username.clone();
     store.transact(actor, |tx, audit| {
-        let item = item_from(tx, item_id)?;
-        if item.status != "open" {
-            return Err(CoreError::invalid(
-                "proposal",
-                format!("MPI item {item_id} was already decided ({})", item.status),
-            ));
-        }
+        let item = open_item(tx, item_id, "proposal")?;
         let (kind, survivor, reason, said) = match &decision {
             Decision::KeepApart { reason } => {
                 if reason.trim().is_empty() {
@@ -493,13 +493,7 @@ pub fn reject_proposal(
         ));
     }
     store.transact(actor, |tx, audit| {
-        let item = item_from(tx, item_id)?;
-        if item.status != "open" {
-            return Err(CoreError::invalid(
-                "proposal",
-                format!("MPI item {item_id} was already decided ({})", item.status),
-            ));
-        }
+        let item = open_item(tx, item_id, "proposal")?;
         let Some(p) = item.proposal else {
             return Err(CoreError::invalid(
                 "proposal",
