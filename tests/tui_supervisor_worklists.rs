@@ -237,3 +237,81 @@ fn worklist_keys_switch_lists_and_a_coder_cannot_open_them() {
     );
     assert!(e.is_err(), "worklists are for supervisors");
 }
+
+/// The DNFB tile's list (COD-22): every discharged encounter not final billed, oldest first,
+/// with why it is not billed and its charges; a final-billed one is not on it; its total is the
+/// tile's figure; the read is audited naming the MRNs; enter opens the chart.
+#[test]
+fn dnfb_tile_opens_the_dnfb_encounters_oldest_first() {
+    let mut f = def_fixture();
+    let mut other = f.other_workstation();
+    other
+        .transact(&Actor::system("test"), |tx, audit| {
+            tx.execute_batch(
+                "INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, discharge_at,
+                   attending_id, discharge_disposition, reason, him_status, coding_status, coded_at,
+                   total_charges_cents) VALUES
+                   (14, 'V2026003', 2, 'inpatient', 'Medicine', '2026-11-05T08:00:00',
+                    '2026-11-07T10:00:00', 2, 'home', 'Cellulitis', 'doc_complete', 'coded',
+                    '2026-11-12T10:00:00', 1234567);
+                 INSERT INTO encounters(id, visit_number, patient_id, kind, service, admit_at, discharge_at,
+                   attending_id, discharge_disposition, reason, him_status, coding_status, coded_at,
+                   final_billed_at, total_charges_cents) VALUES
+                   (16, 'V2026004', 1, 'inpatient', 'Medicine', '2026-11-02T08:00:00',
+                    '2026-11-04T10:00:00', 1, 'home', 'Syncope', 'doc_complete', 'final_billed',
+                    '2026-11-08T10:00:00', '2026-11-09T10:00:00', 500000);",
+            )?;
+            audit.record(Event::new(Action::Create, Subtype::Create, "fixture", 3));
+            Ok::<_, chartdesk::CoreError>(())
+        })
+        .expect("billing states");
+    let s = chartdesk::accounts::login(&mut other, "super", PASSWORD).expect("super");
+    let d = chartdesk::report::run_dashboard(&mut other, &s.actor()).expect("dashboard");
+    assert_eq!(d.dnfb_count, 3, "10, 12 and 14 — not the final-billed 16");
+    let w = chartdesk::report::run_worklist(
+        &mut other,
+        &s.actor(),
+        chartdesk::report::worklists::WorklistKind::Dnfb,
+        10,
+    )
+    .expect("list");
+    assert_eq!(
+        w.total, d.dnfb_count,
+        "the list's total is the tile's figure"
+    );
+    let visits: Vec<&str> = w.rows.iter().map(|r| r.cells[0].as_str()).collect();
+    assert_eq!(
+        visits,
+        ["V2026001", "V2026003", "V2026002"],
+        "oldest discharge first"
+    );
+    assert_eq!(w.rows[1].cells[4], "coded, no bill");
+    assert_eq!(w.rows[1].cells[5], "$12,345.67");
+
+    let app = &mut f.app;
+    let read_before = reads(app, "dnfb");
+    sign_in_as(app, "super");
+    press(app, KeyCode::Char('b'));
+    // The DNFB tile is the third: two steps down, then enter.
+    press(app, KeyCode::Down);
+    press(app, KeyCode::Down);
+    press(app, KeyCode::Enter);
+    let screen = screen80(app);
+    assert!(
+        screen.contains("Not final billed (DNFB): 3 of 3"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("V2026003") && !screen.contains("V2026004"),
+        "{screen}"
+    );
+    snapshot("dnfb_worklist", &screen);
+    assert_eq!(read_before, "Integer(1)", "the core read above");
+    assert_eq!(
+        reads(app, "dnfb"),
+        "Integer(2)",
+        "the list's read, audited with its MRNs"
+    );
+    press(app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::Chart, "{:?}", app.status());
+}

@@ -4,7 +4,11 @@
 //! - pending waivers (DEF-03) — `deficiencies.waive_pending`;
 //! - requests awaiting QA (ROI-QA) — `release_requests.status = 'qa_review'`;
 //! - expired claims — `work_claims.expires_at <= now` (a claim nobody renewed);
-//! - unanswered queries past due (COD-21) — open `coding_queries` due today or earlier.
+//! - unanswered queries past due (COD-21) — open `coding_queries` due today or earlier;
+//! - discharged, not final billed (DNFB, COD-22) — the encounters behind the DNFB tile: discharged
+//!   on or before today (and on or after the cut-over day), not `final_billed`, oldest first,
+//!   with why each is not billed (not ready: open deficiencies; ready; in progress; on hold for
+//!   a query; coded, awaiting the bill) and its charges.
 //!
 //! Bare reads (no permission check, no audit): [`super::run_worklist`] authorizes and audits
 //! naming every MRN shown.
@@ -22,6 +26,7 @@ pub enum WorklistKind {
     AwaitingQa,
     ExpiredClaims,
     QueriesPastDue,
+    Dnfb,
 }
 
 impl WorklistKind {
@@ -32,6 +37,7 @@ impl WorklistKind {
             WorklistKind::AwaitingQa => "requests_awaiting_qa",
             WorklistKind::ExpiredClaims => "expired_claims",
             WorklistKind::QueriesPastDue => "queries_past_due",
+            WorklistKind::Dnfb => "dnfb",
         }
     }
 
@@ -42,6 +48,14 @@ impl WorklistKind {
             WorklistKind::AwaitingQa => &["REQ", "MRN", "REQUESTER", "RECEIVED", "DUE"],
             WorklistKind::ExpiredClaims => &["VISIT", "MRN", "WORK", "HOLDER", "EXPIRED AT"],
             WorklistKind::QueriesPastDue => &["QUERY", "VISIT", "MRN", "PROVIDER", "DUE", "LEVEL"],
+            WorklistKind::Dnfb => &[
+                "VISIT",
+                "MRN",
+                "DISCHARGED",
+                "DAYS",
+                "WHY NOT BILLED",
+                "CHARGES",
+            ],
         }
     }
 }
@@ -49,7 +63,7 @@ impl WorklistKind {
 /// One row of a worklist: what an action in place needs, and the cells shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WorkRow {
-    /// Deficiency id (waivers), request id (QA), encounter id (claims), query id (queries).
+    /// Deficiency id (waivers), request id (QA), encounter id (claims, DNFB), query id (queries).
     pub id: i64,
     /// The claim's `entity_type` (claims only; empty otherwise).
     pub entity_type: String,
@@ -202,6 +216,84 @@ pub fn read(
                 .collect::<Result<Vec<_>, _>>()?;
             (rows, total)
         }
+        WorklistKind::Dnfb => dnfb(conn, today, lim)?,
     };
     Ok(Worklist { kind, rows, total })
+}
+
+/// Why a DNFB encounter is not billed, from its coding status (COD-20..COD-22).
+pub fn dnfb_reason(coding_status: &str) -> &'static str {
+    match coding_status {
+        "not_ready" => "not ready: chart",
+        "ready" => "ready to code",
+        "in_progress" => "being coded",
+        "on_hold_query" => "on hold: query",
+        "coded" => "coded, no bill",
+        _ => "other",
+    }
+}
+
+/// Dollars from cents, grouped by thousands (`$12,345.67`); "none" when no charges are loaded.
+fn dollars(cents: Option<i64>) -> String {
+    let Some(c) = cents else {
+        return "none".into();
+    };
+    let neg = c < 0;
+    let c = c.unsigned_abs();
+    let whole = (c / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{}${grouped}.{:02}", if neg { "-" } else { "" }, c % 100)
+}
+
+/// The DNFB encounters (COD-22), oldest discharge first: the same predicate as the tile's
+/// count (`coding::report::dnfb` sums `encounter_daily` over the same days and statuses), so
+/// the list's total equals the tile's figure.
+fn dnfb(conn: &Reader, today: &str, lim: i64) -> Result<(Vec<WorkRow>, i64), CoreError> {
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let day_end = format!("{today}~");
+    const WHERE: &str =
+        "e.coding_status IN ('not_ready','ready','in_progress','on_hold_query','coded')
+                AND e.discharge_at IS NOT NULL AND e.discharge_at < ?1 AND e.discharge_at >= ?2";
+    let total = count(
+        conn,
+        &format!("SELECT count(*) FROM encounters e WHERE {WHERE}"),
+        params![day_end, floor],
+    )?;
+    let mut st = conn.prepare(&format!(
+        "SELECT e.id, e.visit_number, p.mrn, substr(e.discharge_at, 1, 10),
+                CAST(julianday(?3) - julianday(substr(e.discharge_at, 1, 10)) AS INTEGER),
+                e.coding_status, e.total_charges_cents
+           FROM encounters e JOIN patients p ON p.id = e.patient_id
+          WHERE {WHERE}
+          ORDER BY e.discharge_at, e.id LIMIT ?4"
+    ))?;
+    let rows = st
+        .query_map(params![day_end, floor, today, lim], |r| {
+            let id: i64 = r.get(0)?;
+            let mrn: String = r.get(2)?;
+            let days: i64 = r.get(4)?;
+            let status: String = r.get(5)?;
+            Ok(WorkRow {
+                id,
+                entity_type: String::new(),
+                encounter_id: Some(id),
+                mrn: mrn.clone(),
+                cells: vec![
+                    r.get(1)?,
+                    mrn,
+                    r.get(3)?,
+                    days.to_string(),
+                    dnfb_reason(&status).to_string(),
+                    dollars(r.get(6)?),
+                ],
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total))
 }

@@ -105,7 +105,9 @@ impl DashboardState {
 pub fn open_tile(t: Tile) -> Effect {
     match t {
         Tile::Delinquency | Tile::Aging => Effect::Goto(ScreenId::Reports),
-        Tile::Dnfb | Tile::Coding => Effect::Goto(ScreenId::CodingQueue),
+        // The DNFB encounters themselves (coded ones awaiting a bill included), oldest first.
+        Tile::Dnfb => Effect::Supervisor(SupAction::LoadWorklist(WorklistKind::Dnfb)),
+        Tile::Coding => Effect::Goto(ScreenId::CodingQueue),
         Tile::Roi => Effect::Goto(ScreenId::RoiQueue),
         Tile::Requests => Effect::Goto(ScreenId::Amendments),
         // The people behind the throughput figures (Tab on to Staff: `w` opens a user's
@@ -286,6 +288,7 @@ fn worklist_keys(kind: WorklistKind) -> &'static str {
         WorklistKind::AwaitingQa => "enter opens the request for QA",
         WorklistKind::ExpiredClaims => "X release · enter chart",
         WorklistKind::QueriesPastDue => "E escalate due (COD-21) · enter chart",
+        WorklistKind::Dnfb => "oldest first · enter chart",
     }
 }
 
@@ -295,6 +298,7 @@ fn worklist_title(kind: WorklistKind) -> &'static str {
         WorklistKind::AwaitingQa => "Requests awaiting QA",
         WorklistKind::ExpiredClaims => "Expired claims",
         WorklistKind::QueriesPastDue => "Queries past due",
+        WorklistKind::Dnfb => "Not final billed (DNFB)",
     }
 }
 
@@ -304,6 +308,7 @@ fn worklist_empty(kind: WorklistKind) -> &'static str {
         WorklistKind::AwaitingQa => "No request is waiting for QA.",
         WorklistKind::ExpiredClaims => "No claim has expired.",
         WorklistKind::QueriesPastDue => "No unanswered query is past due.",
+        WorklistKind::Dnfb => "Every discharged encounter is final billed.",
     }
 }
 
@@ -330,6 +335,14 @@ fn worklist_widths(kind: WorklistKind) -> Vec<Constraint> {
             Min(12),
             Length(10),
             Length(5),
+        ],
+        WorklistKind::Dnfb => vec![
+            Length(12),
+            Length(10),
+            Length(10),
+            Length(5),
+            Length(16),
+            Min(10),
         ],
     }
 }
