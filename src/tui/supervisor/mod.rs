@@ -273,7 +273,7 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
             s.selected = (s.selected / PER_PAGE).saturating_sub(1) * PER_PAGE
         }
         Msg::Command(C::OpenTile) => return open_tile(s.tile()),
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        Msg::Command(C::Back) => return Effect::Back,
         _ => {}
     }
     Effect::None
@@ -788,7 +788,7 @@ mod tests {
             open_tile(Tile::Delinquency)
         );
         assert!(s.loading, "still loading: nothing arrived");
-        assert_eq!(cmd(&mut s, CommandId::Back), Effect::Goto(ScreenId::Home));
+        assert_eq!(cmd(&mut s, CommandId::Back), Effect::Back);
         // A failed read says why and stops loading.
         let _ = update(
             &mut s,
