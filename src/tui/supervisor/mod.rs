@@ -107,7 +107,9 @@ pub fn open_tile(t: Tile) -> Effect {
         Tile::Delinquency | Tile::Aging => Effect::Goto(ScreenId::Reports),
         Tile::Dnfb | Tile::Coding => Effect::Goto(ScreenId::CodingQueue),
         Tile::Roi => Effect::Goto(ScreenId::RoiQueue),
-        Tile::Requests => Effect::Goto(ScreenId::Amendments),
+        // Read the list (as the ROI queue's `A` does): a bare Goto showed the screen with no
+        // state, where Esc did nothing.
+        Tile::Requests => Effect::Roi(RoiAction::LoadAmendments),
         // The people behind the throughput figures (Tab on to Staff: `w` opens a user's
         // worklist, `h` enters hours) and the audit log with its chain status.
         Tile::Throughput => Effect::Admin(crate::tui::admin::AdminAction::Load(
