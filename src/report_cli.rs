@@ -775,42 +775,32 @@ fn outcomes_text(o: &report::outcomes::Outcomes, csv_out: bool) -> String {
 
 /// `report productivity`: one line per user and unit kind, then the user's overall % of
 /// target; "hours not entered" where no hours were entered (never inferred, MET-05).
-fn productivity_text(p: &report::productivity::Productivity, csv: bool) -> String {
-    use crate::csv_out::Table as Csv;
+fn productivity_text(p: &report::productivity::Productivity, csv_out: bool) -> String {
     const NOT_ENTERED: &str = "hours not entered";
     let pct = |v: Option<f64>| v.map(|v| format!("{v:.0}%")).unwrap_or_default();
-    if csv {
-        let mut t = Csv::new(&[
-            "section",
-            "user",
-            "role",
-            "unit",
-            "units",
-            "hours",
-            "per_hour",
-            "target_per_hour",
-            "percent_of_target",
-        ]);
-        for u in &p.users {
+    if csv_out {
+        let pct1 = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+        let users = p.users.iter().flat_map(|u| {
             let hours = u
                 .hours
                 .map_or(NOT_ENTERED.to_string(), |h| format!("{h:.2}"));
-            for l in &u.units {
-                t.row([
-                    "user".to_string(),
-                    u.user.clone(),
-                    u.role.clone(),
-                    l.unit.label().to_string(),
-                    l.units.to_string(),
-                    hours.clone(),
-                    opt(l.per_hour),
-                    format!("{:.2}", l.target),
-                    l.percent_of_target
-                        .map(|v| format!("{v:.1}"))
-                        .unwrap_or_default(),
-                ]);
-            }
-            t.row([
+            let units = u.units.iter().map({
+                let hours = hours.clone();
+                move |l| {
+                    [
+                        "user".to_string(),
+                        u.user.clone(),
+                        u.role.clone(),
+                        l.unit.label().to_string(),
+                        l.units.to_string(),
+                        hours.clone(),
+                        opt(l.per_hour),
+                        format!("{:.2}", l.target),
+                        pct1(l.percent_of_target),
+                    ]
+                }
+            });
+            units.chain([[
                 "overall".to_string(),
                 u.user.clone(),
                 u.role.clone(),
@@ -819,13 +809,11 @@ fn productivity_text(p: &report::productivity::Productivity, csv: bool) -> Strin
                 hours,
                 String::new(),
                 String::new(),
-                u.percent_of_target
-                    .map(|v| format!("{v:.1}"))
-                    .unwrap_or_default(),
-            ]);
-        }
-        for e in &p.excluded {
-            t.row([
+                pct1(u.percent_of_target),
+            ]])
+        });
+        let excluded = p.excluded.iter().map(|e| {
+            [
                 "excluded".to_string(),
                 e.actor.clone(),
                 "system".to_string(),
@@ -835,9 +823,12 @@ fn productivity_text(p: &report::productivity::Productivity, csv: bool) -> Strin
                 String::new(),
                 String::new(),
                 String::new(),
-            ]);
-        }
-        return t.finish();
+            ]
+        });
+        return csv(
+            "section,user,role,unit,units,hours,per_hour,target_per_hour,percent_of_target",
+            users.chain(excluded),
+        );
     }
     let mut s = format!(
         "Productivity {} .. {} (MET-05: units ÷ hours entered, never inferred from logins)\nTargets per hour: {}\n",
@@ -849,42 +840,48 @@ fn productivity_text(p: &report::productivity::Productivity, csv: bool) -> Strin
             .collect::<Vec<_>>()
             .join(", ")
     );
-    s += &format!(
-        "{:<16} {:<10} {:<18} {:>6} {:>8} {:>7} {:>7} {:>7}\n",
-        "USER", "ROLE", "UNIT", "UNITS", "HOURS", "PER H", "TARGET", "%TARGET"
-    );
-    for u in &p.users {
-        let name: String = sanitize_line(&u.user).chars().take(16).collect();
+    s += &Grid([
+        ("USER", Fit::Cut(16)),
+        ("ROLE", Fit::Left(10)),
+        ("UNIT", Fit::Left(18)),
+        ("UNITS", Fit::Right(6)),
+        ("HOURS", Fit::Right(8)),
+        ("PER H", Fit::Right(7)),
+        ("TARGET", Fit::Right(7)),
+        ("%TARGET", Fit::Right(7)),
+    ])
+    .table(p.users.iter().flat_map(|u| {
         let hours = u.hours.map_or("—".to_string(), |h| format!("{h:.2}"));
-        for l in &u.units {
-            s += &format!(
-                "{:<16} {:<10} {:<18} {:>6} {:>8} {:>7} {:>7.2} {:>7}\n",
-                name,
-                u.role,
-                l.unit.label(),
-                l.units,
-                hours,
-                opt(l.per_hour),
-                l.target,
-                pct(l.percent_of_target)
-            );
-        }
-        s += &format!(
-            "{:<16} {:<10} {:<18} {:>6.2} {:>8} {:>7} {:>7} {:>7}\n",
-            name,
-            u.role,
-            "overall (earned h)",
-            u.target_hours_earned,
+        let units = u.units.iter().map({
+            let hours = hours.clone();
+            move |l| {
+                [
+                    clean(&u.user),
+                    clean(&u.role),
+                    l.unit.label().to_string(),
+                    l.units.to_string(),
+                    hours.clone(),
+                    opt(l.per_hour),
+                    format!("{:.2}", l.target),
+                    pct(l.percent_of_target),
+                ]
+            }
+        });
+        units.chain([[
+            clean(&u.user),
+            clean(&u.role),
+            "overall (earned h)".to_string(),
+            format!("{:.2}", u.target_hours_earned),
             hours,
-            "",
-            "",
+            String::new(),
+            String::new(),
             if u.hours.is_some() {
                 pct(u.percent_of_target)
             } else {
                 NOT_ENTERED.to_string()
-            }
-        );
-    }
+            },
+        ]])
+    }));
     if p.users.is_empty() {
         s += "(no work and no hours entered in the period)\n";
     }

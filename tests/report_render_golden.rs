@@ -12,6 +12,9 @@ use chartdesk::deficiency::rereview::RereviewRow;
 use chartdesk::report::data_quality::DataQuality;
 use chartdesk::report::outcomes::GroupBy;
 use chartdesk::report::privacy::Privacy;
+use chartdesk::report::productivity::{
+    Excluded, Productivity, Target, Unit, UnitLine, UserProductivity,
+};
 use chartdesk::report::rereview::Rereview;
 use chartdesk::report::{Format, Report, Request, run};
 use chartdesk::report_cli::render;
@@ -154,7 +157,7 @@ fn every_report_renders_as_before_in_every_format() {
 }
 
 /// The reports the demo data leaves empty (break-the-glass opens, re-review flags, implausible
-/// encounters), rendered from hand-made rows, one with text that the sanitiser and the CSV
+/// encounters, productivity with hours entered), rendered from hand-made rows, one with text that the sanitiser and the CSV
 /// writer must treat.
 #[test]
 fn hand_made_rows_render_as_before_in_every_format() {
@@ -217,7 +220,76 @@ fn hand_made_rows_render_as_before_in_every_format() {
             found_at: "2026-11-20T06:00:00".into(),
         },
     ];
+    let line = |unit: Unit, units: i64, hours: Option<f64>, target: f64| {
+        let per_hour = hours.map(|h| units as f64 / h);
+        UnitLine {
+            unit,
+            units,
+            per_hour,
+            target,
+            percent_of_target: per_hour.map(|r| r / target * 100.0),
+        }
+    };
+    let productivity = Productivity {
+        from: NaiveDate::from_ymd_opt(2026, 11, 16).expect("d"),
+        to: NaiveDate::from_ymd_opt(2026, 11, 20).expect("d"),
+        targets: Unit::ALL
+            .iter()
+            .zip([12.0, 2.5, 10.0, 4.0, 120.0])
+            .map(|(&unit, per_hour)| Target {
+                unit,
+                setting: unit.key().name(),
+                per_hour,
+            })
+            .collect(),
+        users: vec![
+            UserProductivity {
+                user: "coder".into(),
+                role: "coder".into(),
+                hours: Some(30.5),
+                units: vec![
+                    line(Unit::InpatientCoded, 61, Some(30.5), 2.5),
+                    line(Unit::OutpatientCoded, 140, Some(30.5), 10.0),
+                ],
+                target_hours_earned: 61.0 / 2.5 + 140.0 / 10.0,
+                percent_of_target: Some((61.0 / 2.5 + 140.0 / 10.0) / 30.5 * 100.0),
+            },
+            UserProductivity {
+                user: "=a.very.long.username\u{1b}[31m".into(),
+                role: "technician".into(),
+                hours: None,
+                units: vec![line(Unit::RecordsAnalyzed, 37, None, 12.0)],
+                target_hours_earned: 37.0 / 12.0,
+                percent_of_target: None,
+            },
+            UserProductivity {
+                user: "roi".into(),
+                role: "roi".into(),
+                hours: Some(8.0),
+                units: vec![
+                    line(Unit::RequestsReleased, 0, Some(8.0), 4.0),
+                    line(Unit::PagesReleased, 0, Some(8.0), 120.0),
+                ],
+                target_hours_earned: 0.0,
+                percent_of_target: Some(0.0),
+            },
+        ],
+        hours_not_entered: vec!["=a.very.long.username\u{1b}[31m".into()],
+        excluded: vec![Excluded {
+            actor: "system:analysis".into(),
+            unit: Unit::RecordsAnalyzed,
+            units: 120,
+        }],
+    };
+    let no_work = Productivity {
+        users: vec![],
+        hours_not_entered: vec![],
+        excluded: vec![],
+        ..productivity.clone()
+    };
     let reports = [
+        ("hand_productivity", Report::Productivity(productivity)),
+        ("hand_productivity_empty", Report::Productivity(no_work)),
         (
             "hand_privacy",
             Report::Privacy(Privacy {

@@ -40,6 +40,13 @@ fn at(store: &mut Store, y: i32, m: u32, d: u32, h: u32) {
     store.set_clock(Arc::new(move || t));
 }
 
+fn count(store: &Store, sql: &str) -> i64 {
+    store
+        .conn()
+        .query_row(sql, [], |r| r.get(0))
+        .expect("count")
+}
+
 fn staff_audit(store: &Store) -> Vec<(String, String, serde_json::Value)> {
     let mut st = store
         .conn()
@@ -76,14 +83,10 @@ fn hours_are_entered_own_or_by_a_supervisor_validated_and_audited_with_old_and_n
     let err =
         staff::enter_hours(&mut store, &tina, "carl", day("2026-12-03"), "8", "").unwrap_err();
     assert!(matches!(err, CoreError::Denied { .. }), "{err}");
-    let denied: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM audit_log WHERE subtype = 'access_denied' AND entity_type = 'staff_hours' AND username = 'tina'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let denied = count(
+        &store,
+        "SELECT count(*) FROM audit_log WHERE subtype = 'access_denied' AND entity_type = 'staff_hours' AND username = 'tina'",
+    );
     assert_eq!(denied, 1);
     // A supervisor corrects: one row per user per day, old and new in the audit.
     let e = staff::enter_hours(
@@ -297,14 +300,10 @@ fn the_report_divides_units_by_hours_entered_against_the_targets() {
         (Unit::InpatientCoded, 3)
     );
     // The report read is audited; a technician may not read it.
-    let audited: i64 = store
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM audit_log WHERE entity_type = 'report' AND entity_id = 'productivity' AND subtype = 'query'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
+    let audited = count(
+        &store,
+        "SELECT count(*) FROM audit_log WHERE entity_type = 'report' AND entity_id = 'productivity' AND subtype = 'query'",
+    );
     assert_eq!(audited, 1);
     let tina = user(&store, "tina", Role::Technician);
     assert!(matches!(
@@ -331,41 +330,49 @@ fn the_report_divides_units_by_hours_entered_against_the_targets() {
     assert_eq!((carl.today_units, carl.week_units), (0, 25));
 }
 
-fn cd(db: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("chartdesk").expect("binary");
-    c.arg("--db").arg(db).env_remove("CHARTDESK_DB");
-    c
-}
+/// The CLI on one database, acting as a demo user (`--password-stdin`, `--as` the user).
+struct Cli<'a>(&'a std::path::Path);
 
-fn as_user(db: &std::path::Path, name: &str) -> Command {
-    let mut c = cd(db);
-    c.arg("--password-stdin")
-        .write_stdin(format!("password-{name}\n"));
-    c
+impl Cli<'_> {
+    fn run(&self, name: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+        let mut c = Command::cargo_bin("chartdesk").expect("binary");
+        c.arg("--db")
+            .arg(self.0)
+            .env_remove("CHARTDESK_DB")
+            .arg("--password-stdin")
+            .write_stdin(format!("password-{name}\n"))
+            .args(args)
+            .args(["--as", name]);
+        c.assert()
+    }
+
+    /// Succeeds; its stdout.
+    fn ok(&self, name: &str, args: &[&str]) -> String {
+        let out = self.run(name, args).success();
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    }
+
+    /// Fails; its stderr.
+    fn fails(&self, name: &str, args: &[&str]) -> String {
+        let out = self.run(name, args).failure();
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    }
 }
 
 #[test]
 fn cli_enters_hours_as_users_and_prints_the_report() {
     let dir = tempfile::tempdir().expect("dir");
     let db = fixture(dir.path());
-    let out = as_user(&db, "carl")
-        .args([
-            "hours",
-            "enter",
-            "--date",
-            "2026-12-02",
-            "--hours",
-            "7.5",
-            "--as",
-            "carl",
-        ])
-        .assert()
-        .success();
-    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let cli = Cli(&db);
+    let text = cli.ok(
+        "carl",
+        &["hours", "enter", "--date", "2026-12-02", "--hours", "7.5"],
+    );
     assert!(text.contains("carl 2026-12-02: 7.5 h entered"), "{text}");
     // Someone else's hours: refused for a coder.
-    let out = as_user(&db, "carl")
-        .args([
+    let err = cli.fails(
+        "carl",
+        &[
             "hours",
             "enter",
             "--date",
@@ -374,23 +381,16 @@ fn cli_enters_hours_as_users_and_prints_the_report() {
             "8",
             "--user",
             "tina",
-            "--as",
-            "carl",
-        ])
-        .assert()
-        .failure();
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        ],
+    );
     assert!(err.contains("permission denied"), "{err}");
     // A bad value names the field.
-    let out = as_user(&db, "carl")
-        .args(["hours", "enter", "--hours", "30", "--as", "carl"])
-        .assert()
-        .failure();
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let err = cli.fails("carl", &["hours", "enter", "--hours", "30"]);
     assert!(err.contains("hours: 30"), "{err}");
     // The supervisor corrects it.
-    let out = as_user(&db, "sam")
-        .args([
+    let text = cli.ok(
+        "sam",
+        &[
             "hours",
             "enter",
             "--date",
@@ -399,29 +399,19 @@ fn cli_enters_hours_as_users_and_prints_the_report() {
             "8",
             "--user",
             "carl",
-            "--as",
-            "sam",
-        ])
-        .assert()
-        .success();
-    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        ],
+    );
     assert!(text.contains("7.5 h corrected to 8 h"), "{text}");
-    let out = as_user(&db, "sam")
-        .args([
-            "report",
-            "productivity",
-            "--from",
-            "2026-12-01",
-            "--to",
-            "2026-12-03",
-            "--format",
-            "csv",
-            "--as",
-            "sam",
-        ])
-        .assert()
-        .success();
-    let csv = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let period = ["--from", "2026-12-01", "--to", "2026-12-03"];
+    let csv = cli.ok(
+        "sam",
+        &[
+            &["report", "productivity"][..],
+            &period,
+            &["--format", "csv"],
+        ]
+        .concat(),
+    );
     // Carl: 4 + 8 = 12 h; 5 IP / 12 h.
     assert!(
         csv.contains("user,carl,coder,inpatient coded,5,12.00,0.42,2.50,16.7"),
@@ -435,41 +425,23 @@ fn cli_enters_hours_as_users_and_prints_the_report() {
         csv.contains("excluded,system:coding:unknown,system,inpatient coded,3"),
         "{csv}"
     );
-    let out = as_user(&db, "sam")
-        .args([
-            "report",
-            "productivity",
-            "--from",
-            "2026-12-01",
-            "--to",
-            "2026-12-03",
-            "--as",
-            "sam",
-        ])
-        .assert()
-        .success();
-    let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let table = cli.ok("sam", &[&["report", "productivity"][..], &period].concat());
     assert!(table.contains("hours not entered"), "{table}");
     assert!(table.contains("Excluded, system actors"), "{table}");
-    as_user(&db, "tina")
-        .args(["report", "productivity", "--as", "tina"])
-        .assert()
-        .failure();
-    let out = as_user(&db, "carl")
-        .args([
+    cli.fails("tina", &["report", "productivity"]);
+    let out = cli.ok(
+        "carl",
+        &[
             "hours",
             "list",
             "--from",
             "2026-12-01",
             "--to",
             "2026-12-04",
-            "--as",
-            "carl",
             "--format",
             "json",
-        ])
-        .assert()
-        .success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v.as_array().map(Vec::len), Some(2), "{v}");
 }

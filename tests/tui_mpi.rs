@@ -9,28 +9,19 @@
 mod roi_tui;
 use roi_tui::*;
 
-fn snap(name: &str, app: &mut App) {
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
-    app.draw(&mut t).expect("draw");
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_suffix("80x24");
-    let screen = t.backend().to_string();
-    s.bind(|| insta::assert_snapshot!(name, screen));
-}
-
 /// sam (supervisor), tina (technician); Jane Doe twice (birth day and month transposed, so a
 /// merge of the two is held by MPI-01), with an old alias on the first; Ann and Anne Roe
 /// queued as a probable duplicate.
 fn mpi_fixture(dir: &Path) -> Store {
-    let mut store = open(&dir.join("chartdesk.db"));
+    let mut store = staffed(
+        dir,
+        &[
+            ("sam", "Sam Super", Role::Supervisor),
+            ("tina", "Tina Tech", Role::Technician),
+            ("cody", "Cody Coder", Role::Coder),
+        ],
+    );
     let sys = Actor::system("test");
-    for (u, n, r) in [
-        ("sam", "Sam Super", Role::Supervisor),
-        ("tina", "Tina Tech", Role::Technician),
-        ("cody", "Cody Coder", Role::Coder),
-    ] {
-        accounts::add_user(&mut store, &sys, u, n, r, PASSWORD).expect("user");
-    }
     store
         .transact(&sys, |tx, audit| {
             tx.execute_batch(
@@ -72,15 +63,6 @@ fn mpi_fixture(dir: &Path) -> Store {
     store
 }
 
-fn audits(store: &Store, entity: &str, user: &str) -> i64 {
-    scalar(
-        store,
-        &format!(
-            "SELECT count(*) FROM audit_log WHERE entity_type = '{entity}' AND username = '{user}'"
-        ),
-    )
-}
-
 #[test]
 fn a_supervisor_merges_keeps_apart_and_unmerges_from_the_queue() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -94,9 +76,9 @@ fn a_supervisor_merges_keeps_apart_and_unmerges_from_the_queue() {
         "reading the queue is audited"
     );
     // Open items: the duplicate (weight 17.5) before the held merge (no weight).
-    snap("mpi_queue_duplicate", &mut app);
+    snap!("mpi_queue_duplicate", &mut app);
     press(&mut app, KeyCode::Char('j'));
-    snap("mpi_queue_held_merge", &mut app);
+    snap!("mpi_queue_held_merge", &mut app);
 
     // Keep the second record (MRN00043): `s` swaps, `m` asks first, `n` leaves it undecided.
     press(&mut app, KeyCode::Char('s'));
@@ -150,7 +132,7 @@ fn a_supervisor_merges_keeps_apart_and_unmerges_from_the_queue() {
         "nothing decided without a reason"
     );
     type_text(&mut app, "sisters, different SSN");
-    snap("mpi_keep_apart_prompt", &mut app);
+    snap!("mpi_keep_apart_prompt", &mut app);
     press(&mut app, KeyCode::Enter);
     assert_eq!(
         scalar(
@@ -170,7 +152,7 @@ fn a_supervisor_merges_keeps_apart_and_unmerges_from_the_queue() {
     assert_eq!(merged_row, 2);
     // Go to the merged item (listed after the kept-apart one: both decided, by weight).
     press(&mut app, KeyCode::End);
-    snap("mpi_decided_merged", &mut app);
+    snap!("mpi_decided_merged", &mut app);
     press(&mut app, KeyCode::Char('U'));
     type_text(&mut app, "registered twice in error? no: two people");
     press(&mut app, KeyCode::Enter);
@@ -371,7 +353,7 @@ fn a_technician_proposes_and_a_supervisor_applies_or_rejects() {
         1
     );
     assert_eq!(audits(app.store(), "mpi_item", "tina"), 2);
-    snap("mpi_tech_proposed", &mut app);
+    snap!("mpi_tech_proposed", &mut app);
     press(&mut app, KeyCode::Char('A'));
     let status = app.status().unwrap_or_default().to_string();
     assert!(status.contains("supervisor"), "{status}");
@@ -392,7 +374,7 @@ fn a_technician_proposes_and_a_supervisor_applies_or_rejects() {
     .expect("app");
     sign_in(&mut app, "sam");
     press(&mut app, KeyCode::Char('m'));
-    snap("mpi_supervisor_sees_proposal", &mut app);
+    snap!("mpi_supervisor_sees_proposal", &mut app);
     // Reject the keep-apart proposal on the duplicate: the pair stays open.
     press(&mut app, KeyCode::Char('X'));
     type_text(&mut app, "the SSNs match on file");
@@ -436,12 +418,6 @@ fn a_technician_proposes_and_a_supervisor_applies_or_rejects() {
     assert_eq!(audits(store, "mpi_item", "sam"), 2, "reject and apply");
 }
 
-fn screen_text(app: &mut App) -> String {
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
-    app.draw(&mut t).expect("draw");
-    t.backend().to_string()
-}
-
 #[test]
 fn retired_mrns_find_the_survivor_in_chart_search_and_show_on_its_chart() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -478,10 +454,10 @@ fn retired_mrns_find_the_survivor_in_chart_search_and_show_on_its_chart() {
         results.contains("MRN00043") && results.contains("alias"),
         "{results}"
     );
-    snap("search_by_retired_mrn", &mut app);
+    snap!("search_by_retired_mrn", &mut app);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen(), ScreenId::Chart);
     let chart = screen_text(&mut app);
     assert!(chart.contains("aka MRN OLD00007, MRN00042"), "{chart}");
-    snap("chart_with_aliases", &mut app);
+    snap!("chart_with_aliases", &mut app);
 }

@@ -204,3 +204,25 @@ fn repeated_wrong_passwords_show_the_lockout_message_from_the_core() {
     press(&mut f.app, KeyCode::Enter);
     assert_eq!(f.app.screen(), ScreenId::Login);
 }
+
+/// Esc is Back (the App's screen stack): search opened from the deficiency queue returns to
+/// the queue, not Home; Esc on the queue then returns Home.
+#[test]
+fn esc_from_search_returns_to_the_screen_it_was_opened_from() {
+    let mut f = fixture(false);
+    let app = &mut f.app;
+    sign_in(app);
+    press(app, KeyCode::Char('d'));
+    assert_eq!(
+        app.screen(),
+        ScreenId::Deficiencies,
+        "status: {:?}",
+        app.status()
+    );
+    press(app, KeyCode::Char('/'));
+    assert_eq!(app.screen(), ScreenId::Search);
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Deficiencies);
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Home);
+}

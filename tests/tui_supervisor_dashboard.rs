@@ -265,3 +265,21 @@ fn the_duplicate_rate_is_recomputed_in_the_background() {
         "Integer(1)"
     );
 }
+
+/// Esc is Back (the App's screen stack): the amendments list opened from the dashboard's
+/// requests tile returns to the dashboard, not to the ROI queue.
+#[test]
+fn esc_from_a_tiles_amendments_list_returns_to_the_dashboard() {
+    let mut f = def_fixture();
+    let app = &mut f.app;
+    sign_in_as(app, "super");
+    press(app, KeyCode::Char('b'));
+    assert_eq!(app.screen(), ScreenId::Supervisor, "{:?}", app.status());
+    // Page 2 starts at the ROI tile; the next is accounting / amendments.
+    press(app, KeyCode::PageDown);
+    press(app, KeyCode::Down);
+    press(app, KeyCode::Enter);
+    assert_eq!(app.screen(), ScreenId::Amendments, "{:?}", app.status());
+    press(app, KeyCode::Esc);
+    assert_eq!(app.screen(), ScreenId::Supervisor, "{:?}", app.status());
+}

@@ -13,34 +13,19 @@ use roi_tui::*;
 
 use chartdesk::privacy::{self, Flag, work};
 
-fn snap(name: &str, app: &mut App) {
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
-    app.draw(&mut t).expect("draw");
-    let mut s = insta::Settings::clone_current();
-    s.set_snapshot_suffix("80x24");
-    let screen = t.backend().to_string();
-    s.bind(|| insta::assert_snapshot!(name, screen));
-}
-
-fn screen_text(app: &mut App) -> String {
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
-    app.draw(&mut t).expect("draw");
-    t.backend().to_string()
-}
-
 /// sam (supervisor, id 1), tina and ted (technicians), cody (coder); one patient with two
 /// discharged encounters; V2026001 assigned to tina by sam, V2026002 claimed by tina.
 fn fixture(dir: &Path) -> Store {
-    let mut store = open(&dir.join("chartdesk.db"));
+    let mut store = staffed(
+        dir,
+        &[
+            ("sam", "Sam Super", Role::Supervisor),
+            ("tina", "Tina Tech", Role::Technician),
+            ("ted", "Ted Tech", Role::Technician),
+            ("cody", "Cody Coder", Role::Coder),
+        ],
+    );
     let sys = Actor::system("test");
-    for (u, n, r) in [
-        ("sam", "Sam Super", Role::Supervisor),
-        ("tina", "Tina Tech", Role::Technician),
-        ("ted", "Ted Tech", Role::Technician),
-        ("cody", "Cody Coder", Role::Coder),
-    ] {
-        accounts::add_user(&mut store, &sys, u, n, r, PASSWORD).expect("user");
-    }
     store
         .transact(&sys, |tx, audit| {
             tx.execute_batch(
@@ -60,15 +45,6 @@ fn fixture(dir: &Path) -> Store {
     let tina = Actor::user(2, "tina", Role::Technician);
     chartdesk::deficiency::queue::claim(&mut store, &tina, 11).expect("claim");
     store
-}
-
-fn audits(store: &Store, entity: &str, user: &str) -> i64 {
-    scalar(
-        store,
-        &format!(
-            "SELECT count(*) FROM audit_log WHERE entity_type = '{entity}' AND username = '{user}'"
-        ),
-    )
 }
 
 #[test]
@@ -96,11 +72,11 @@ fn a_supervisor_reassigns_and_releases_from_a_users_worklist() {
     );
     let text = screen_text(&mut app);
     assert!(text.contains("1 assigned · 1 claimed"), "{text}");
-    snap("worklist_of_tina", &mut app);
+    snap!("worklist_of_tina", &mut app);
 
     // Reassign the chart: tina is not offered; ted is picked (sam is first in the list).
     press(&mut app, KeyCode::Char('r'));
-    snap("worklist_reassign_picker", &mut app);
+    snap!("worklist_reassign_picker", &mut app);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Enter);
     let status = app.status().unwrap_or_default().to_string();
@@ -161,7 +137,7 @@ fn a_technician_sees_their_own_worklist_but_moves_nothing() {
         ),
         1
     );
-    snap("worklist_own", &mut app);
+    snap!("worklist_own", &mut app);
     press(&mut app, KeyCode::Char('r'));
     let status = app.status().unwrap_or_default().to_string();
     assert!(status.contains("supervisors only"), "{status}");
@@ -198,7 +174,7 @@ fn a_supervisor_sets_and_clears_a_vip_flag_from_the_chart_with_a_reason() {
         "no flag without a reason"
     );
     type_text(&mut app, "hospital board member");
-    snap("chart_flag_prompt", &mut app);
+    snap!("chart_flag_prompt", &mut app);
     press(&mut app, KeyCode::Enter);
     let store = app.store();
     assert_eq!(
@@ -218,7 +194,7 @@ fn a_supervisor_sets_and_clears_a_vip_flag_from_the_chart_with_a_reason() {
     );
     let text = screen_text(&mut app);
     assert!(text.contains("[VIP] Doe"), "{text}");
-    snap("chart_with_vip_flag", &mut app);
+    snap!("chart_with_vip_flag", &mut app);
 
     // Again: the form clears the flag the patient has.
     press(&mut app, KeyCode::Char('V'));

@@ -1,6 +1,7 @@
 //! Tests of the command registry (kept apart so `commands.rs` stays a table).
 
 use super::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn ctx(typing: bool) -> Ctx {
     Ctx {

@@ -7,7 +7,7 @@ use ratatui::style::{Style, Stylize};
 use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
 
 use super::chrome::{clip, edit_field};
-use super::{CommandId, Ctx, Effect, Msg, ScreenId};
+use super::{CommandId, Ctx, Effect, Msg};
 use crate::chart::PatientHit;
 use crate::text::sanitize_line;
 
@@ -111,7 +111,7 @@ pub fn update(s: &mut SearchState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::PageDown) => s.selected = (s.selected + ctx.page_rows).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
         Msg::Command(C::GoBottom) => s.selected = last,
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        Msg::Command(C::Back) => return Effect::Back,
         Msg::Key(k) if s.focus == Focus::Input => {
             edit_field(&mut s.input, &k);
         }
@@ -265,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn slash_refocuses_input_and_esc_goes_home() {
+    fn slash_refocuses_input_and_esc_goes_back() {
         let mut s = SearchState {
             focus: Focus::Results,
             ..SearchState::default()
@@ -274,7 +274,7 @@ mod tests {
         assert!(s.typing());
         assert_eq!(
             update(&mut s, c(CommandId::Back), &Ctx::default()),
-            Effect::Goto(ScreenId::Home)
+            Effect::Back
         );
     }
 

@@ -1,5 +1,7 @@
 //! The ROI desk's TUI test fixture, shared by the tui_roi* tests: a store on a fixed
-//! clock with one user per role and one request ready to work, and key helpers.
+//! clock with one user per role and one request ready to work, and key helpers; and what
+//! the other TUI tests that include it share (tui_worklist, tui_mpi): a store with the
+//! named users, signing in, the 80x24 screen and its snapshot, audit counts.
 #![allow(dead_code)]
 
 pub use std::path::Path;
@@ -31,6 +33,17 @@ pub fn open(path: &Path) -> Store {
 
 pub fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// A store on the fixed clock with these users (user name, full name, role), each with
+/// [`PASSWORD`]; ids are given in order from 1.
+pub fn staffed(dir: &Path, users: &[(&str, &str, Role)]) -> Store {
+    let mut store = open(&dir.join("chartdesk.db"));
+    let sys = Actor::system("test");
+    for &(u, n, r) in users {
+        accounts::add_user(&mut store, &sys, u, n, r, PASSWORD).expect("user");
+    }
+    store
 }
 
 /// rita (ROI), sam (supervisor), cody (coder); one patient with an H&P and a Part 2 note;
@@ -134,3 +147,34 @@ pub fn scalar(store: &Store, sql: &str) -> i64 {
         .query_row(sql, [], |r| r.get(0))
         .expect("scalar")
 }
+
+/// The audit rows `user` wrote about entities of type `entity`.
+pub fn audits(store: &Store, entity: &str, user: &str) -> i64 {
+    scalar(
+        store,
+        &format!(
+            "SELECT count(*) FROM audit_log WHERE entity_type = '{entity}' AND username = '{user}'"
+        ),
+    )
+}
+
+/// The screen as an 80x24 terminal shows it.
+pub fn screen_text(app: &mut App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
+    app.draw(&mut t).expect("draw");
+    t.backend().to_string()
+}
+
+/// `snap!("name", &mut app)`: the 80x24 screen as the insta snapshot `name` (suffix `80x24`)
+/// of the test file that calls it (a macro, so that insta files it under that test).
+#[allow(unused_macros)]
+macro_rules! snap {
+    ($name:expr, $app:expr) => {{
+        let screen = screen_text($app);
+        let mut s = insta::Settings::clone_current();
+        s.set_snapshot_suffix("80x24");
+        s.bind(|| insta::assert_snapshot!($name, screen));
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use snap;

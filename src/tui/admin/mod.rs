@@ -13,20 +13,31 @@
 //!
 //! Pure like every screen: `update` returns an [`Effect`]; the runtime (`runtime.rs`) calls
 //! the core and gives the rows back as [`AdminData`]. Text from the database is sanitised
-//! when it enters the state.
+//! when it enters the state. Each tab's rows (`fill`) and table (`render`) are in its own file
+//! (`settings.rs`, `users.rs`, `audit.rs`, `unusual.rs`, `staff.rs`, `productivity.rs`); the
+//! state, the keys (`update`) and the prompts are here.
+
+mod audit;
+mod productivity;
+mod settings;
+mod staff;
+mod unusual;
+mod users;
 
 use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, StatefulWidget, Table, TableState, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, TableState, Widget, Wrap};
 
 use super::chrome::{centered, edit_field, wrap};
 use super::commands::Disabled;
 use super::{CommandId, Ctx, Effect, Msg};
 use crate::privacy::AuditFilter;
 use crate::text::sanitize_line;
+use audit::filter_text;
+pub use audit::parse_filter;
 
 /// The tabs, in `tab` order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -258,16 +269,6 @@ fn short_time(s: &str) -> String {
     l(s.get(5..16).unwrap_or(s)).replace('T', " ")
 }
 
-fn seq_list(seqs: &[i64]) -> String {
-    let head: Vec<String> = seqs.iter().take(6).map(|s| s.to_string()).collect();
-    let more = seqs.len().saturating_sub(6);
-    if more > 0 {
-        format!("{} +{more}", head.join(","))
-    } else {
-        head.join(",")
-    }
-}
-
 impl AdminState {
     pub fn new(tab: AdminTab) -> AdminState {
         AdminState {
@@ -294,145 +295,16 @@ impl AdminState {
     pub fn fill(&mut self, data: AdminData) {
         let keep = self.selected;
         match data {
-            AdminData::Settings(v) => {
-                self.tab = AdminTab::Settings;
-                self.settings = v
-                    .into_iter()
-                    .map(|(d, value, version)| SettingLine {
-                        name: d.name().to_string(),
-                        rule: d.rule.to_string(),
-                        value: l(&value),
-                        default: l(d.default),
-                        doc: d.doc.to_string(),
-                        validation: d.kind.describe(),
-                        version,
-                    })
-                    .collect();
-            }
-            AdminData::Users(v) => {
-                self.tab = AdminTab::Users;
-                self.users = v
-                    .into_iter()
-                    .map(|u| {
-                        let state = match (u.disabled, u.locked) {
-                            (true, _) => "disabled",
-                            (false, true) => "locked",
-                            _ => "active",
-                        };
-                        [
-                            l(&u.username),
-                            u.role.as_str().to_string(),
-                            state.to_string(),
-                            u.failed_logins.to_string(),
-                            u.last_login_at
-                                .as_deref()
-                                .map(short_time)
-                                .unwrap_or_default(),
-                        ]
-                    })
-                    .collect();
-            }
+            AdminData::Settings(v) => settings::fill(self, v),
+            AdminData::Users(v) => users::fill(self, v),
             AdminData::Audit {
                 page,
                 chain,
                 filter,
-            } => {
-                self.tab = AdminTab::Audit;
-                self.chain = l(&chain);
-                self.filter = filter;
-                self.audit_total = page.total;
-                self.audit = page
-                    .rows
-                    .into_iter()
-                    .map(|r| {
-                        [
-                            r.seq.to_string(),
-                            short_time(&r.recorded_at),
-                            l(&r.username),
-                            l(&r.subtype),
-                            r.outcome.to_string(),
-                            l(r.patient_mrn.as_deref().unwrap_or("")),
-                            l(&format!("{} {}", r.entity_type, r.entity_id)),
-                            l(&format!(
-                                "{} {} {} {} {}{}",
-                                r.action,
-                                r.entity_type,
-                                r.entity_id,
-                                r.purpose_of_use,
-                                r.reason
-                                    .as_deref()
-                                    .map(|x| format!("reason: {x} "))
-                                    .unwrap_or_default(),
-                                r.detail
-                            )),
-                        ]
-                    })
-                    .collect();
-            }
-            AdminData::Unusual(r) => {
-                self.tab = AdminTab::Unusual;
-                self.unusual_span = format!(
-                    "{} to {} · {} audit rows read",
-                    short_time(&r.from),
-                    short_time(&r.to),
-                    r.rows_read
-                );
-                self.unusual = r
-                    .findings
-                    .into_iter()
-                    .map(|f| {
-                        [
-                            f.kind.label().to_string(),
-                            l(&f.username),
-                            l(f.mrn.as_deref().unwrap_or("")),
-                            short_time(&f.first_at),
-                            l(&f.what),
-                            seq_list(&f.seqs),
-                        ]
-                    })
-                    .collect();
-            }
-            AdminData::Staff(v) => {
-                self.tab = AdminTab::Staff;
-                self.staff = v
-                    .into_iter()
-                    .map(|s| {
-                        let last = s
-                            .last_action
-                            .as_ref()
-                            .map(|(t, w)| format!("{} {}", short_time(t), l(w)))
-                            .unwrap_or_default();
-                        let claims = s
-                            .claims
-                            .iter()
-                            .map(|(t, _, label, _)| format!("{} {}", l(t), l(label)))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        let first = s.claims.first().map(|(t, id, _, _)| (t.clone(), *id));
-                        let presence = if s.disabled {
-                            "disabled".to_string()
-                        } else {
-                            s.presence.label().to_string()
-                        };
-                        (
-                            [
-                                l(&s.username),
-                                s.role.clone(),
-                                presence,
-                                last,
-                                claims,
-                                s.assigned.to_string(),
-                            ],
-                            first,
-                        )
-                    })
-                    .collect();
-            }
-            AdminData::Productivity(p) => {
-                self.tab = AdminTab::Productivity;
-                self.productivity_span = format!("{} .. {}", p.from, p.to);
-                self.productivity = p.users.iter().map(productivity_line).collect();
-            }
+            } => audit::fill(self, page, chain, filter),
+            AdminData::Unusual(r) => unusual::fill(self, r),
+            AdminData::Staff(v) => staff::fill(self, v),
+            AdminData::Productivity(p) => productivity::fill(self, p),
         }
         self.selected = keep.min(self.rows().saturating_sub(1));
     }
@@ -451,108 +323,8 @@ impl AdminState {
     }
 }
 
-/// One user's productivity row (sanitised) and the detail lines of its units.
-fn productivity_line(
-    u: &crate::report::productivity::UserProductivity,
-) -> ([String; 5], Vec<String>) {
-    use crate::report::productivity::Unit;
-    let short = |unit: Unit| match unit {
-        Unit::RecordsAnalyzed => "an",
-        Unit::InpatientCoded => "IP",
-        Unit::OutpatientCoded => "OP",
-        Unit::RequestsReleased => "req",
-        Unit::PagesReleased => "pg",
-    };
-    let units = u
-        .units
-        .iter()
-        .map(|l| format!("{} {}", l.units, short(l.unit)))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let hours = u
-        .hours
-        .map_or("not entered".to_string(), |h| format!("{h:.2}"));
-    let pct = u
-        .percent_of_target
-        .map_or(String::new(), |p| format!("{p:.0}%"));
-    let detail = u
-        .units
-        .iter()
-        .map(|l| {
-            format!(
-                "{} {}: {} vs target {}/h{}",
-                l.units,
-                l.unit.label(),
-                l.per_hour
-                    .map_or("no rate (hours not entered)".to_string(), |r| format!(
-                        "{r:.2}/h"
-                    )),
-                l.target,
-                l.percent_of_target
-                    .map_or(String::new(), |p| format!(" = {p:.0}%"))
-            )
-        })
-        .collect();
-    ([l(&u.user), u.role.clone(), units, hours, pct], detail)
-}
-
 fn load(tab: AdminTab, s: &AdminState) -> Effect {
     Effect::Admin(AdminAction::Load(tab, s.filter.clone()))
-}
-
-/// `user=sam mrn=MRN1 action=view outcome=fail from=2026-12-01 to=2026-12-05`.
-pub fn parse_filter(text: &str) -> Result<AuditFilter, String> {
-    let mut f = AuditFilter::default();
-    for part in text.split_whitespace() {
-        let (k, v) = part.split_once('=').ok_or_else(|| {
-            format!("{part:?}: write key=value (user, mrn, action, outcome, from, to)")
-        })?;
-        let v = Some(v.to_string());
-        match k {
-            "user" => f.user = v,
-            "mrn" => f.mrn = v,
-            "action" => f.action = v,
-            "from" => f.from = v,
-            "to" => f.to = v,
-            "outcome" => {
-                f.outcome = Some(match v.as_deref() {
-                    Some("fail") | Some("failed") => -1,
-                    Some(n) => n
-                        .parse()
-                        .map_err(|_| format!("outcome {n:?}: 0, 4, 8, 12 or fail"))?,
-                    None => 0,
-                })
-            }
-            other => {
-                return Err(format!(
-                    "{other:?}: not a filter (user, mrn, action, outcome, from, to)"
-                ));
-            }
-        }
-    }
-    Ok(f)
-}
-
-fn filter_text(f: &AuditFilter) -> String {
-    let mut v = Vec::new();
-    let mut push = |k: &str, x: &Option<String>| {
-        if let Some(x) = x {
-            v.push(format!("{k}={x}"));
-        }
-    };
-    push("user", &f.user);
-    push("mrn", &f.mrn);
-    push("action", &f.action);
-    push("from", &f.from);
-    push("to", &f.to);
-    if let Some(o) = f.outcome {
-        v.push(if o == -1 {
-            "outcome=fail".into()
-        } else {
-            format!("outcome={o}")
-        });
-    }
-    v.join(" ")
 }
 
 fn submit(s: &mut AdminState, p: Prompt) -> Effect {
@@ -848,249 +620,12 @@ impl Widget for &AdminState {
         Paragraph::new(Line::from(tab_line)).render(tabs, buf);
         let hl = Style::new().reversed();
         let (text, title) = match self.tab {
-            AdminTab::Settings => {
-                let rows = self
-                    .settings
-                    .iter()
-                    .map(|s| Row::new(vec![s.name.clone(), s.value.clone(), s.rule.clone()]));
-                let t = Table::new(
-                    rows,
-                    [
-                        Constraint::Length(26),
-                        Constraint::Min(20),
-                        Constraint::Length(12),
-                    ],
-                )
-                .header(Row::new(vec!["Setting", "Value", "Rule"]).bold())
-                .row_highlight_style(hl)
-                .block(Block::bordered().title(format!(
-                    " Settings ({}) · enter: edit (audited, old and new value) ",
-                    self.settings.len()
-                )));
-                StatefulWidget::render(
-                    t,
-                    list,
-                    buf,
-                    &mut table_state(self.settings.len(), self.selected),
-                );
-                match self.settings.get(self.selected) {
-                    Some(s) => (
-                        format!(
-                            "{} [{}] {} · must be: {} · default {:?}",
-                            s.name, s.rule, s.doc, s.validation, s.default
-                        ),
-                        " Meaning and validation ",
-                    ),
-                    None => ("No settings read.".into(), " Setting "),
-                }
-            }
-            AdminTab::Users => {
-                let rows = self.users.iter().map(|u| {
-                    let r = Row::new(u.to_vec());
-                    if u[2] != "active" {
-                        r.style(Style::new().fg(Color::Yellow))
-                    } else {
-                        r
-                    }
-                });
-                let t = Table::new(
-                    rows,
-                    [
-                        Constraint::Min(12),
-                        Constraint::Length(11),
-                        Constraint::Length(9),
-                        Constraint::Length(6),
-                        Constraint::Length(12),
-                    ],
-                )
-                .header(Row::new(vec!["User", "Role", "State", "Fails", "Last login"]).bold())
-                .row_highlight_style(hl)
-                .block(
-                    Block::bordered()
-                        .title(format!(" Users ({}) · never deleted ", self.users.len())),
-                );
-                StatefulWidget::render(
-                    t,
-                    list,
-                    buf,
-                    &mut table_state(self.users.len(), self.selected),
-                );
-                (
-                    "n add · d disable · e enable · u unlock · p reset password · r change role. Every change is audited (user_admin).".into(),
-                    " Users ",
-                )
-            }
-            AdminTab::Audit => {
-                let rows = self.audit.iter().map(|a| {
-                    let r = Row::new(a[..7].to_vec());
-                    if a[4] != "0" {
-                        r.style(Style::new().fg(Color::Red))
-                    } else {
-                        r
-                    }
-                });
-                let t = Table::new(
-                    rows,
-                    [
-                        Constraint::Length(6),
-                        Constraint::Length(11),
-                        Constraint::Length(8),
-                        Constraint::Length(15),
-                        Constraint::Length(2),
-                        Constraint::Length(10),
-                        Constraint::Min(8),
-                    ],
-                )
-                .header(
-                    Row::new(vec!["Seq", "UTC", "User", "Action", "Ou", "MRN", "Entity"]).bold(),
-                )
-                .row_highlight_style(hl)
-                .block(Block::bordered().title(format!(
-                    " Audit: {} of {} · {} ",
-                    self.audit.len(),
-                    self.audit_total,
-                    if filter_text(&self.filter).is_empty() {
-                        "no filter".to_string()
-                    } else {
-                        filter_text(&self.filter)
-                    }
-                )));
-                StatefulWidget::render(
-                    t,
-                    list,
-                    buf,
-                    &mut table_state(self.audit.len(), self.selected),
-                );
-                let sel = self
-                    .audit
-                    .get(self.selected)
-                    .map(|a| format!("seq {}: {}", a[0], a[7]))
-                    .unwrap_or_default();
-                (
-                    format!("{} · {sel}", self.chain),
-                    " Chain and selected row ",
-                )
-            }
-            AdminTab::Unusual => {
-                let rows = self.unusual.iter().map(|u| {
-                    Row::new(vec![
-                        u[0].clone(),
-                        u[1].clone(),
-                        u[2].clone(),
-                        u[3].clone(),
-                        u[5].clone(),
-                    ])
-                });
-                let t = Table::new(
-                    rows,
-                    [
-                        Constraint::Length(16),
-                        Constraint::Length(8),
-                        Constraint::Length(10),
-                        Constraint::Length(11),
-                        Constraint::Min(10),
-                    ],
-                )
-                .header(Row::new(vec!["Finding", "User", "MRN", "First UTC", "Audit seqs"]).bold())
-                .row_highlight_style(hl)
-                .block(Block::bordered().title(format!(
-                    " Unusual access (AUD-14): {} · {} ",
-                    self.unusual.len(),
-                    self.unusual_span
-                )));
-                StatefulWidget::render(
-                    t,
-                    list,
-                    buf,
-                    &mut table_state(self.unusual.len(), self.selected),
-                );
-                let sel = self
-                    .unusual
-                    .get(self.selected)
-                    .map(|u| format!("{}: {} (audit rows {})", u[0], u[4], u[5]))
-                    .unwrap_or_else(|| "Nothing unusual in the period.".into());
-                (sel, " Finding (v: flag a patient VIP or EMPLOYEE) ")
-            }
-            AdminTab::Staff => {
-                let rows = self.staff.iter().map(|(r, _)| {
-                    Row::new(vec![
-                        r[0].clone(),
-                        r[1].clone(),
-                        r[2].clone(),
-                        r[3].clone(),
-                        r[5].clone(),
-                    ])
-                });
-                let t = Table::new(
-                    rows,
-                    [
-                        Constraint::Length(10),
-                        Constraint::Length(10),
-                        Constraint::Length(10),
-                        Constraint::Min(20),
-                        Constraint::Length(4),
-                    ],
-                )
-                .header(Row::new(vec!["User", "Role", "Now", "Last action (UTC)", "Asg"]).bold())
-                .row_highlight_style(hl)
-                .block(Block::bordered().title(format!(" Staff ({}) ", self.staff.len())));
-                StatefulWidget::render(
-                    t,
-                    list,
-                    buf,
-                    &mut table_state(self.staff.len(), self.selected),
-                );
-                let sel = self
-                    .staff
-                    .get(self.selected)
-                    .map(|(r, _)| {
-                        // The last action in full (the table cuts it at 80 columns).
-                        format!(
-                            "{} holds: {} · assigned items: {}\nlast action: {}",
-                            r[0],
-                            if r[4].is_empty() { "no claim" } else { &r[4] },
-                            r[5],
-                            if r[3].is_empty() { "none" } else { &r[3] }
-                        )
-                    })
-                    .unwrap_or_default();
-                (
-                    sel,
-                    " Claims (a assign · t take back · R release · h hours) ",
-                )
-            }
-            AdminTab::Productivity => {
-                let rows = self.productivity.iter().map(|(r, _)| Row::new(r.to_vec()));
-                let t = Table::new(
-                    rows,
-                    [
-                        Constraint::Length(12),
-                        Constraint::Length(10),
-                        Constraint::Min(16),
-                        Constraint::Length(11),
-                        Constraint::Length(6),
-                    ],
-                )
-                .header(Row::new(vec!["User", "Role", "Units", "Hours", "%Tgt"]).bold())
-                .row_highlight_style(hl)
-                .block(Block::bordered().title(format!(
-                    " Productivity {} ({}) ",
-                    self.productivity_span,
-                    self.productivity.len()
-                )));
-                StatefulWidget::render(
-                    t,
-                    list,
-                    buf,
-                    &mut table_state(self.productivity.len(), self.selected),
-                );
-                let sel = self
-                    .productivity
-                    .get(self.selected)
-                    .map(|(r, d)| format!("{}: {}", r[0], d.join(" · ")))
-                    .unwrap_or_else(|| "No work and no hours entered in the period.".into());
-                (sel, " Units ÷ hours entered vs targets (MET-05) ")
-            }
+            AdminTab::Settings => settings::render(self, list, buf, hl),
+            AdminTab::Users => users::render(self, list, buf, hl),
+            AdminTab::Audit => audit::render(self, list, buf, hl),
+            AdminTab::Unusual => unusual::render(self, list, buf, hl),
+            AdminTab::Staff => staff::render(self, list, buf, hl),
+            AdminTab::Productivity => productivity::render(self, list, buf, hl),
         };
         Paragraph::new(text)
             .wrap(Wrap { trim: true })

@@ -15,7 +15,7 @@ use crate::codes::{CodeIndex, CodePicker, PickerEffect, PickerInput};
 use crate::text::sanitize;
 use crate::tui::chrome::clip;
 use crate::tui::codes::picker::{CodePickerView, command_input, key_input, query_has_room};
-use crate::tui::{CommandId, Ctx, Effect, Msg, ScreenId};
+use crate::tui::{CommandId, Ctx, Effect, Msg};
 
 /// Hits kept per query (the list scrolls to the selection).
 pub const HIT_LIMIT: usize = 100;
@@ -82,7 +82,7 @@ pub fn apply(s: &mut CodeLookupState, index: &CodeIndex, input: PickerInput, ctx
 pub fn update(s: &mut CodeLookupState, msg: Msg, ctx: &Ctx) -> Effect {
     use CommandId as C;
     if let Msg::Command(C::Back) = msg {
-        return Effect::Goto(ScreenId::Home);
+        return Effect::Back;
     }
     if !s.loaded() {
         return Effect::None;
@@ -131,7 +131,7 @@ pub fn update(s: &mut CodeLookupState, msg: Msg, ctx: &Ctx) -> Effect {
                 clip(&sanitize(&hit.dotted), 12)
             ));
         }
-        Msg::Picked(PickerEffect::Cancelled) => return Effect::Goto(ScreenId::Home),
+        Msg::Picked(PickerEffect::Cancelled) => return Effect::Back,
         Msg::CodeDetail { code, text } => {
             s.detail_code = Some(sanitize(&code).into_owned());
             s.detail = sanitize(&text).lines().map(str::to_string).collect();
@@ -238,7 +238,7 @@ mod tests {
         assert_eq!(s.picker.page, 3, "paging follows the visible rows");
         assert_eq!(
             update(&mut s, Msg::Command(CommandId::Back), &ctx()),
-            Effect::Goto(ScreenId::Home)
+            Effect::Back
         );
     }
 
@@ -307,7 +307,7 @@ mod tests {
         );
         assert_eq!(
             update(&mut s, Msg::Command(CommandId::Back), &ctx()),
-            Effect::Goto(ScreenId::Home)
+            Effect::Back
         );
     }
 }

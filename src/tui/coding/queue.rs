@@ -23,6 +23,8 @@ pub struct QueueLine {
     pub kind: String,
     pub service: String,
     pub discharged: String,
+    /// Where coding stands (`coding_status`): not a column on screen (the note shows it when
+    /// no one holds the claim) but the Status column of the list export (`Screen::export`).
     pub status: String,
     /// Claimed by (queue) or the hold reasons (held list).
     pub note: String,

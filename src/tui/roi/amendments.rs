@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, Widget, Wrap};
 use crate::roi::amendment::{Amendment, DENY_REASONS};
 use crate::text::sanitize_line;
 use crate::tui::roi::forms::{FieldForm, FormKey, Kind, field};
-use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction};
 
 const STATEMENT_KINDS: &[&str] = &["disagreement", "rebuttal"];
 const DENY_CODES: &[&str] = &[
@@ -379,7 +379,7 @@ pub fn update(s: &mut AmendState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
         Msg::Command(C::GoBottom) => s.selected = last,
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::RoiQueue),
+        Msg::Command(C::Back) => return Effect::Back,
         _ => {}
     }
     Effect::None
@@ -468,6 +468,16 @@ mod tests {
         assert_eq!(
             clock("denied", "2026-03-07", today),
             ("decided".into(), false)
+        );
+    }
+
+    #[test]
+    fn esc_goes_back_to_the_screen_under_the_amendments() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).expect("date");
+        let mut s = AmendState::new(Vec::new(), today);
+        assert_eq!(
+            update(&mut s, Msg::Command(CommandId::Back), &Ctx::default()),
+            Effect::Back
         );
     }
 }

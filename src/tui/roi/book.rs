@@ -15,7 +15,7 @@ use crate::roi::request::Delivery;
 use crate::text::sanitize_line;
 use crate::tui::roi::forms::{FieldForm, FormKey, Kind, field};
 use crate::tui::roi::intake::REQUESTER_WORDS;
-use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, ScreenId};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction};
 
 const DELIVERY_WORDS: &[&str] = &["electronic", "paper", "portal"];
 
@@ -143,7 +143,7 @@ pub fn update(s: &mut BookState, msg: Msg, _ctx: &Ctx) -> Effect {
         Msg::Command(C::MoveDown) => s.selected = (s.selected + 1).min(last),
         Msg::Command(C::GoTop) => s.selected = 0,
         Msg::Command(C::GoBottom) => s.selected = last,
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::RoiQueue),
+        Msg::Command(C::Back) => return Effect::Back,
         _ => {}
     }
     Effect::None
@@ -225,6 +225,15 @@ mod tests {
             entry_from(&entry_form(None))
                 .unwrap_err()
                 .starts_with("name:")
+        );
+    }
+
+    #[test]
+    fn esc_goes_back_to_the_screen_under_the_book() {
+        let mut s = BookState::new(Vec::new());
+        assert_eq!(
+            update(&mut s, Msg::Command(CommandId::Back), &Ctx::default()),
+            Effect::Back
         );
     }
 }

@@ -27,7 +27,7 @@ use crate::tui::roi::intake::{
     DocRow, Intake, documents_form, documents_from, new_request_form, new_request_from,
 };
 use crate::tui::roi::steps::{StepForm, accounting_from, step_form, step_from};
-use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep, ScreenId};
+use crate::tui::{CommandId, Ctx, Effect, Msg, RoiAction, RoiStep};
 
 pub(super) fn clean(s: &str) -> String {
     sanitize_line(s).into_owned()
@@ -394,9 +394,9 @@ pub fn update_request(s: &mut RoiRequestState, msg: Msg, ctx: &Ctx) -> Effect {
         Msg::Command(C::OpenRestrictions) => Effect::Roi(RoiAction::Restrictions { id }),
         Msg::Command(C::OpenRequestFiles) => Effect::Roi(RoiAction::RequestFiles { id }),
         // A batch patient's request goes back to its batch (read again: its status may have
-        // moved); any other to the queue.
+        // moved); any other to the screen under it (the queue, the dashboard, …).
         Msg::Command(C::Back) if s.from_batches => Effect::Roi(RoiAction::Batches),
-        Msg::Command(C::Back) => Effect::Goto(ScreenId::RoiQueue),
+        Msg::Command(C::Back) => Effect::Back,
         m => {
             scroll(&mut s.scroll, s.lines.len(), &m, ctx.page_rows);
             Effect::None

@@ -600,7 +600,7 @@ pub fn update(s: &mut RightsState, msg: Msg, _ctx: &Ctx) -> Effect {
                 Panel::Restrictions { request_id, .. } | Panel::Files { request_id } => {
                     Effect::Roi(RoiAction::Open { id: *request_id })
                 }
-                Panel::Batches => Effect::Goto(ScreenId::RoiQueue),
+                Panel::Batches => Effect::Back,
             };
         }
         _ => {}
@@ -723,5 +723,14 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn esc_on_the_batches_goes_back_to_the_screen_under_them() {
+        let mut s = RightsState::batches(Vec::new(), today());
+        assert_eq!(
+            update(&mut s, Msg::Command(CommandId::Back), &Ctx::default()),
+            Effect::Back
+        );
     }
 }

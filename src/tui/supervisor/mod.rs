@@ -109,7 +109,9 @@ pub fn open_tile(t: Tile) -> Effect {
         Tile::Dnfb => Effect::Supervisor(SupAction::LoadWorklist(WorklistKind::Dnfb)),
         Tile::Coding => Effect::Goto(ScreenId::CodingQueue),
         Tile::Roi => Effect::Goto(ScreenId::RoiQueue),
-        Tile::Requests => Effect::Goto(ScreenId::Amendments),
+        // Read the list (as the ROI queue's `A` does): a bare Goto showed the screen with no
+        // state, where Esc did nothing.
+        Tile::Requests => Effect::Roi(RoiAction::LoadAmendments),
         // The people behind the throughput figures (Tab on to Staff: `w` opens a user's
         // worklist, `h` enters hours) and the audit log with its chain status.
         Tile::Throughput => Effect::Admin(crate::tui::admin::AdminAction::Load(
@@ -275,7 +277,7 @@ pub fn update(s: &mut DashboardState, msg: Msg, _ctx: &Ctx) -> Effect {
             s.selected = (s.selected / PER_PAGE).saturating_sub(1) * PER_PAGE
         }
         Msg::Command(C::OpenTile) => return open_tile(s.tile()),
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        Msg::Command(C::Back) => return Effect::Back,
         _ => {}
     }
     Effect::None
@@ -801,7 +803,7 @@ mod tests {
             open_tile(Tile::Delinquency)
         );
         assert!(s.loading, "still loading: nothing arrived");
-        assert_eq!(cmd(&mut s, CommandId::Back), Effect::Goto(ScreenId::Home));
+        assert_eq!(cmd(&mut s, CommandId::Back), Effect::Back);
         // A failed read says why and stops loading.
         let _ = update(
             &mut s,

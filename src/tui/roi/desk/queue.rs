@@ -108,7 +108,7 @@ pub fn update_queue(s: &mut RoiQueueState, msg: Msg, ctx: &Ctx) -> Effect {
                 return Effect::Roi(RoiAction::Accounting { mrn: r.mrn.clone() });
             }
         }
-        Msg::Command(C::Back) => return Effect::Goto(ScreenId::Home),
+        Msg::Command(C::Back) => return Effect::Back,
         _ => {}
     }
     Effect::None
@@ -217,5 +217,19 @@ impl Widget for &RoiQueueState {
         if let Some((_, f)) = &self.form {
             f.render(area, buf);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn esc_goes_back_to_the_screen_under_the_queue() {
+        let mut s = RoiQueueState::new(Vec::new());
+        assert_eq!(
+            update_queue(&mut s, Msg::Command(CommandId::Back), &Ctx::default()),
+            Effect::Back
+        );
     }
 }
