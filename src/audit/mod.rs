@@ -254,6 +254,101 @@ pub fn utc_ms(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// One audit row ready to insert: every column, and its hash over the canonical bytes. Built
+/// by [`AuditInsert::build`] entirely in Rust (no SQL), so `chartdesk bench` can time the
+/// Rust side of an append apart from the INSERT.
+pub(crate) struct AuditInsert {
+    seq: i64,
+    event: Event,
+    recorded_at: String,
+    detail: String,
+    prev_hash: String,
+    hash: [u8; 64],
+}
+
+impl AuditInsert {
+    /// The Rust side of [`append`]: timestamp, detail text, canonical JSON and SHA-256.
+    pub(crate) fn build(
+        actor: &Actor,
+        terminal: &str,
+        now: DateTime<Utc>,
+        event: Event,
+        prev_seq: i64,
+        prev_hash: String,
+    ) -> AuditInsert {
+        let seq = prev_seq + 1;
+        let recorded_at = utc_ms(now);
+        let detail = event.detail.to_string();
+        let canon = Canon {
+            seq,
+            event_id: event.event_id.as_bytes(),
+            recorded_at: recorded_at.as_bytes(),
+            user_id: actor.user_id,
+            username: actor.username.as_bytes(),
+            role: actor.role.as_str().as_bytes(),
+            terminal_id: terminal.as_bytes(),
+            action: event.action.code().as_bytes(),
+            subtype: event.subtype.as_str().as_bytes(),
+            outcome: event.outcome.code(),
+            patient_mrn: event.patient_mrn.as_deref().map(str::as_bytes),
+            encounter_id: event.encounter_id,
+            entity_type: event.entity_type.as_bytes(),
+            entity_id: event.entity_id.as_bytes(),
+            purpose_of_use: event.purpose_of_use.as_bytes(),
+            reason: event.reason.as_deref().map(str::as_bytes),
+            detail: detail.as_bytes(),
+        };
+        let mut scratch = Vec::with_capacity(512);
+        let hash = canon.hash(prev_hash.as_bytes(), &mut scratch);
+        AuditInsert {
+            seq,
+            event,
+            recorded_at,
+            detail,
+            prev_hash,
+            hash,
+        }
+    }
+
+    /// The row's hash, lowercase hex.
+    pub(crate) fn hash(&self) -> &str {
+        std::str::from_utf8(&self.hash).unwrap_or_default()
+    }
+
+    /// INSERT the row (the chain trigger checks it extends the head). Returns the new head.
+    fn insert(self, tx: &Tx<'_>, actor: &Actor, terminal: &str) -> rusqlite::Result<(i64, String)> {
+        let hash = self.hash().to_string();
+        let event = self.event;
+        tx.prepare_cached(
+            "INSERT INTO audit_log (seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
+             subtype, outcome, patient_mrn, encounter_id, entity_type, entity_id, purpose_of_use, reason, detail, \
+             prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+        )?
+        .execute(params![
+            self.seq,
+            event.event_id,
+            self.recorded_at,
+            actor.user_id,
+            actor.username,
+            actor.role.as_str(),
+            terminal,
+            event.action.code(),
+            event.subtype.as_str(),
+            event.outcome.code(),
+            event.patient_mrn,
+            event.encounter_id,
+            event.entity_type,
+            event.entity_id,
+            event.purpose_of_use,
+            event.reason,
+            self.detail,
+            self.prev_hash,
+            hash,
+        ])?;
+        Ok((self.seq, hash))
+    }
+}
+
 /// Append one event to the chain inside `tx`. Called only by `Store::transact`, which passes
 /// the head it got from the previous append of the same transaction (`None` on the first:
 /// then it is read; the write lock is held, so it cannot move). Returns the new head.
@@ -273,59 +368,7 @@ pub(crate) fn append(
             .optional()?,
     };
     let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
-    let seq = prev_seq + 1;
-    let recorded_at = utc_ms(now);
-    let detail = event.detail.to_string();
-    let role = actor.role.as_str();
-    let canon = Canon {
-        seq,
-        event_id: event.event_id.as_bytes(),
-        recorded_at: recorded_at.as_bytes(),
-        user_id: actor.user_id,
-        username: actor.username.as_bytes(),
-        role: role.as_bytes(),
-        terminal_id: terminal.as_bytes(),
-        action: event.action.code().as_bytes(),
-        subtype: event.subtype.as_str().as_bytes(),
-        outcome: event.outcome.code(),
-        patient_mrn: event.patient_mrn.as_deref().map(str::as_bytes),
-        encounter_id: event.encounter_id,
-        entity_type: event.entity_type.as_bytes(),
-        entity_id: event.entity_id.as_bytes(),
-        purpose_of_use: event.purpose_of_use.as_bytes(),
-        reason: event.reason.as_deref().map(str::as_bytes),
-        detail: detail.as_bytes(),
-    };
-    let mut scratch = Vec::with_capacity(512);
-    let hash = canon.hash(prev_hash.as_bytes(), &mut scratch);
-    let hash = std::str::from_utf8(&hash).unwrap_or_default();
-    tx.prepare_cached(
-        "INSERT INTO audit_log (seq, event_id, recorded_at, user_id, username, role, terminal_id, action, \
-         subtype, outcome, patient_mrn, encounter_id, entity_type, entity_id, purpose_of_use, reason, detail, \
-         prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-    )?
-    .execute(params![
-        seq,
-        event.event_id,
-        recorded_at,
-        actor.user_id,
-        actor.username,
-        role,
-        terminal,
-        event.action.code(),
-        event.subtype.as_str(),
-        canon.outcome,
-        event.patient_mrn,
-        canon.encounter_id,
-        event.entity_type,
-        event.entity_id,
-        event.purpose_of_use,
-        event.reason,
-        detail,
-        prev_hash,
-        hash,
-    ])?;
-    Ok((seq, hash.to_string()))
+    AuditInsert::build(actor, terminal, now, event, prev_seq, prev_hash).insert(tx, actor, terminal)
 }
 
 /// The current head of the chain: `(seq, hash)`, or `(0, GENESIS_HASH)` when empty.
