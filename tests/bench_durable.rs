@@ -35,13 +35,13 @@ fn durable_bench_prints_both_ratios_and_the_frames_each_commit_writes() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("per-pair ratio vs the toy bare update (issue #17's wording): median"),
+        stdout.contains("per-pair ratio vs the toy bare update (issue #17's wording;"),
         "{stdout}"
     );
     assert!(
         stdout.contains(
             "per-pair ratio vs the same UPDATE on the chartdesk schema without the audit row"
-        ),
+        ) && stdout.contains("(target median ≤ 1.20: "),
         "{stdout}"
     );
     assert!(
