@@ -351,7 +351,7 @@ pub fn read_timed(
     timed(Tile::Aging, t.elapsed());
 
     let t = Instant::now();
-    let dnfb = super::dnfb::read(conn, today, today)?;
+    let dnfb = super::dnfb::tile(conn, today)?;
     timed(Tile::Dnfb, t.elapsed());
 
     let t = Instant::now();
@@ -470,13 +470,13 @@ pub fn read_timed(
         aging_totals,
         aging_by_kind,
         top_providers,
-        dnfb_count: dnfb.counts.dnfb_count,
-        dnfb_average_days: dnfb.counts.dnfb_average_days,
+        dnfb_count: dnfb.dnfb_count,
+        dnfb_average_days: dnfb.dnfb_average_days,
         dnfb_dollars: dnfb.dnfb_dollars,
         revenue_days: dnfb.revenue_days,
-        dnfc_count: dnfb.counts.dnfc_count,
-        dnfc_average_days: dnfb.counts.dnfc_average_days,
-        dnfc_over_target: dnfb.counts.dnfc_over_target,
+        dnfc_count: dnfb.dnfc_count,
+        dnfc_average_days: dnfb.dnfc_average_days,
+        dnfc_over_target: dnfb.dnfc_over_target,
         coding_backlog,
         held_for_documentation: held,
         on_hold_query,
