@@ -12,7 +12,9 @@
 //! The aging tile's top providers and the coding tile's holds and queue total are sums over
 //! the counters of migration 0022 (triggers keep them in every change's transaction), equal
 //! to the reports' recounts (`by_provider_scan`, `held_reasons_scan`, `list_total_scan`;
-//! tests/dashboard_figures.rs).
+//! tests/dashboard_figures.rs). Today's delinquency (DEL-03/DEL-04) sums `encounter_daily`
+//! (0004) and the DNFB tile sums `encounter_daily` and `encounter_charges_daily` (0024):
+//! equal to `delinquency_scan` and `dnfb::charges_scan`, tested after every kind of write.
 
 use std::time::{Duration, Instant};
 
