@@ -248,6 +248,14 @@ const COUNTERS: &[(&str, &str, &str)] = &[
           WHERE d.status NOT IN ('completed','waived','void') AND d.kind IN ('MISS_DS','MISS_OP','MISS_HP')
             AND e.coding_status IN ('ready','in_progress') AND e.discharge_at IS NOT NULL",
     ),
+    (
+        "encounter_charges_daily",
+        "SELECT coding_status, day, n, cents, uncharged FROM encounter_charges_daily
+          WHERE n <> 0 OR cents <> 0 OR uncharged <> 0 ORDER BY 1, 2",
+        "SELECT coding_status, substr(discharge_at, 1, 10), count(*), COALESCE(sum(total_charges_cents), 0),
+                sum(total_charges_cents IS NULL)
+           FROM encounters WHERE discharge_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+    ),
 ];
 
 fn rows(store: &Store, sql: &str) -> Vec<Vec<String>> {
@@ -316,6 +324,7 @@ fn assert_counters_exact(store: &Store, what: &str) {
             );
         }
     }
+    assert_counter_paths_equal_recounts(store, what);
     let d = dashboard::read(conn, today(), NOW).expect("read");
     let mut top = chartdesk::deficiency::report::by_provider_scan(conn, today()).expect("scan");
     top.truncate(5);
@@ -340,6 +349,76 @@ fn assert_counters_exact(store: &Store, what: &str) {
         d.aging_by_kind,
         chartdesk::deficiency::report::aging_by_kind_scan(conn, today()).expect("aging"),
         "aging after {what}"
+    );
+}
+
+/// Migration 0024 and today's delinquency: the counter paths equal the recounts on several
+/// days (DEL-03/DEL-04 from `encounter_daily`; DNFB dollars, encounters without charges and
+/// the revenue window from `encounter_charges_daily`), and the dashboard shows them.
+fn assert_counter_paths_equal_recounts(store: &Store, what: &str) {
+    use chartdesk::report::dnfb;
+    let conn = store.conn();
+    for day in [
+        today(),
+        today() - chrono::Days::new(1),
+        today() - chrono::Days::new(45),
+        today() - chrono::Days::new(200),
+        today() + chrono::Days::new(20),
+    ] {
+        assert_eq!(
+            chartdesk::deficiency::report::delinquency(conn, day).expect("counters"),
+            chartdesk::deficiency::report::delinquency_scan(conn, day).expect("recount"),
+            "delinquency on {day} after {what}"
+        );
+        assert_eq!(
+            dnfb::charges(conn, day).expect("counters"),
+            dnfb::charges_scan(conn, day).expect("recount"),
+            "DNFB charges on {day} after {what}"
+        );
+    }
+    let d = dashboard::read(conn, today(), NOW).expect("read");
+    assert_eq!(
+        d.delinquency,
+        chartdesk::deficiency::report::delinquency_scan(conn, today()).expect("recount"),
+        "delinquency tile after {what}"
+    );
+    let r = dnfb::read(conn, today(), today()).expect("dnfb report");
+    let c = dnfb::charges_scan(conn, today()).expect("recount");
+    assert_eq!(
+        d.dnfb_dollars,
+        c.dnfb_cents as f64 / 100.0,
+        "DNFB $ after {what}"
+    );
+    assert_eq!(
+        r.without_charges, c.without_charges,
+        "uncharged after {what}"
+    );
+    assert_eq!(
+        (d.dnfb_count, d.dnfc_count, d.dnfc_over_target),
+        (
+            r.counts.dnfb_count,
+            r.counts.dnfc_count,
+            r.counts.dnfc_over_target
+        ),
+        "DNFB tile counts after {what}"
+    );
+    assert_eq!(
+        (d.dnfb_average_days, d.dnfc_average_days, d.revenue_days),
+        (
+            r.counts.dnfb_average_days,
+            r.counts.dnfc_average_days,
+            r.revenue_days
+        ),
+        "DNFB tile days after {what}"
+    );
+    let raw: i64 = one(
+        store,
+        "SELECT count(*) FROM encounters NOT INDEXED WHERE discharge_at IS NOT NULL AND discharge_at < '2026-11-20~'
+           AND coding_status <> 'final_billed'",
+    );
+    assert_eq!(
+        d.dnfb_count, raw,
+        "DNFB count against the encounters after {what}"
     );
 }
 
@@ -563,7 +642,7 @@ fn counters_equal_recounts_after_random_changes() {
                 _ => (1 + rng.next(max_prov as u64)).to_string(),
             };
             let any_def = "(SELECT id FROM deficiencies ORDER BY id LIMIT 1 OFFSET (abs(random()) % (SELECT count(*) FROM deficiencies)))";
-            let sql = match rng.next(10) {
+            let sql = match rng.next(13) {
                 0 | 1 => format!(
                     "INSERT INTO deficiencies(encounter_id, slot, kind, provider_id, status, opened_at, assigned_at, due_at, rule)
                      VALUES ({enc}, 'p{seed}-{step}', '{k}', {prov}, '{s}', '{d}T01:00:00', '{d}T01:00:00', '{d}T01:00:00', '{r}')",
@@ -591,6 +670,23 @@ fn counters_equal_recounts_after_random_changes() {
                         rng.pick(&days)
                     ),
                 },
+                10 => format!(
+                    "UPDATE encounters SET him_status = '{}' WHERE id = {enc}",
+                    rng.pick(&["open", "awaiting_analysis", "incomplete", "doc_complete"])
+                ),
+                11 => match rng.next(3) {
+                    0 => format!("UPDATE encounters SET total_charges_cents = NULL WHERE id = {enc}"),
+                    _ => format!(
+                        "UPDATE encounters SET total_charges_cents = {} WHERE id = {enc}",
+                        rng.next(5_000_000)
+                    ),
+                },
+                12 => format!(
+                    "UPDATE encounters SET coding_status = '{}', discharge_at = '{}T23:59:00', total_charges_cents = {} WHERE id = {enc}",
+                    rng.pick(&coding),
+                    rng.pick(&days),
+                    rng.next(900_000)
+                ),
                 8 => {
                     let id = 800_000 + step as i64 + 1000 * (seed % 7) as i64;
                     fresh.push(id);
@@ -641,8 +737,10 @@ fn migration_0022_backfills_the_counters_from_existing_rows() {
              UPDATE deficiencies SET status = 'completed' WHERE id IN (SELECT id FROM deficiencies WHERE status = 'open' LIMIT 10);
              PRAGMA user_version = {};
              COMMIT;",
-            // 0022 is followed by one migration (0023, indexes only, re-runnable).
-            chartdesk::store::SCHEMA_VERSION - 2
+            // Back to just before 0022 (the migrations after it are re-runnable).
+            chartdesk::store::version_of(include_str!("../src/store/sql/0022_dashboard_counters.sql"))
+                .expect("0022 is a migration")
+                - 1
         ))
         .expect("back to before 0022");
     }
@@ -655,4 +753,139 @@ fn migration_0022_backfills_the_counters_from_existing_rows() {
         "UPDATE deficiencies SET status = 'void' WHERE id = (SELECT min(id) FROM deficiencies WHERE status = 'open')",
     );
     assert_counters_exact(&store, "a void after the back-fill");
+}
+
+/// Migration 0024 on a database made before it: the charges counters are back-filled from the
+/// encounters (equal to the recounts), the migration re-runs without doubling them, and the
+/// triggers keep them from then on.
+#[test]
+fn migration_0024_backfills_the_charges_counters_and_reruns_idempotently() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let v0024 =
+        chartdesk::store::version_of(include_str!("../src/store/sql/0024_dnfb_charges.sql"))
+            .expect("0024 is a migration");
+    let store = generated(dir.path());
+    drop(store);
+    let rewind = |drop_table: bool| {
+        let c = rusqlite::Connection::open(&path).expect("raw");
+        let drop = if drop_table {
+            "DROP TRIGGER encounter_charges_ins; DROP TRIGGER encounter_charges_upd;
+             DROP TRIGGER encounter_charges_del; DROP TABLE encounter_charges_daily;
+             UPDATE encounters SET total_charges_cents = 12345 WHERE id IN (SELECT id FROM encounters WHERE discharge_at IS NOT NULL LIMIT 7);"
+        } else {
+            ""
+        };
+        c.execute_batch(&format!(
+            "BEGIN; {drop} PRAGMA user_version = {}; COMMIT;",
+            v0024 - 1
+        ))
+        .expect("back to before 0024");
+    };
+    rewind(true);
+    let store = Store::open(&path).expect("migrate");
+    assert!(
+        one(&store, "SELECT count(*) FROM encounter_charges_daily") > 0,
+        "back-filled"
+    );
+    assert_counters_exact(&store, "the 0024 back-fill");
+    drop(store);
+    rewind(false);
+    let mut store = Store::open(&path).expect("migrate again");
+    assert_counters_exact(&store, "0024 run a second time");
+    change(
+        &mut store,
+        "UPDATE encounters SET coding_status = 'final_billed', total_charges_cents = 99
+          WHERE id = (SELECT min(id) FROM encounters WHERE discharge_at IS NOT NULL AND coding_status = 'coded')",
+    );
+    assert_counters_exact(&store, "final billing after the back-fill");
+}
+
+/// Today's delinquency and the DNFB tile after the application's own writes: deficiencies
+/// completed and waived (the encounter's HIM status follows, DEL-03), back-dated and
+/// same-day discharges by hand (analysed in the same transaction), coding and final billing
+/// with charges — each time equal to the recounts.
+#[test]
+fn counter_paths_equal_recounts_after_application_writes() {
+    use chartdesk::deficiency::lifecycle::DefStatus;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = generated(dir.path());
+    let actor = Actor::system("test");
+    assert_counters_exact(&store, "generation and analysis");
+    let before = dashboard::read(store.conn(), today(), NOW).expect("read");
+    assert!(
+        before.delinquency.delinquent_records > 0,
+        "delinquent records to complete"
+    );
+
+    // Complete every open deficiency of the five oldest incomplete encounters.
+    let ids: Vec<i64> = {
+        let conn = store.conn();
+        let mut st = conn
+            .prepare(
+                "SELECT d.id FROM deficiencies d WHERE d.status NOT IN ('completed','waived','void')
+                   AND d.encounter_id IN (SELECT id FROM encounters WHERE him_status = 'incomplete'
+                                          ORDER BY discharge_at, id LIMIT 5)",
+            )
+            .expect("prepare");
+        st.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids")
+    };
+    assert!(!ids.is_empty(), "open deficiencies to complete");
+    for id in &ids {
+        ops::transition(
+            &mut store,
+            &actor,
+            *id,
+            DefStatus::Completed,
+            "signed",
+            None,
+        )
+        .expect("complete");
+    }
+    assert_counters_exact(&store, "deficiencies completed");
+    let after = dashboard::read(store.conn(), today(), NOW).expect("read");
+    assert!(
+        after.delinquency.delinquent_records < before.delinquency.delinquent_records,
+        "completed records leave the delinquent count: {} → {}",
+        before.delinquency.delinquent_records,
+        after.delinquency.delinquent_records
+    );
+
+    // Discharges by hand, back-dated: the three longest in house, each two hours after its
+    // admission (days or weeks before today).
+    let in_house: Vec<(i64, String)> = {
+        let conn = store.conn();
+        let mut st = conn
+            .prepare("SELECT id, admit_at FROM encounters WHERE discharge_at IS NULL ORDER BY admit_at, id LIMIT 3")
+            .expect("prepare");
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids")
+    };
+    assert!(!in_house.is_empty(), "in-house encounters to discharge");
+    for (id, admit) in &in_house {
+        let at = chrono::NaiveDateTime::parse_from_str(&admit[..16], "%Y-%m-%dT%H:%M")
+            .expect("admit_at")
+            + chrono::Duration::hours(2);
+        ops::discharge(&mut store, &actor, *id, at, Some("01")).expect("discharge");
+        assert_counters_exact(&store, &format!("discharge by hand of {id} at {at}"));
+    }
+
+    // Coding with charges, then final billing (DNFB leaves, its dollars with it).
+    change(
+        &mut store,
+        "UPDATE encounters SET coding_status = 'coded', coded_at = '2026-11-20T09:00:00', total_charges_cents = 250000
+          WHERE id IN (SELECT id FROM encounters WHERE coding_status = 'ready' AND discharge_at IS NOT NULL ORDER BY id LIMIT 10)",
+    );
+    assert_counters_exact(&store, "coding with charges");
+    change(
+        &mut store,
+        "UPDATE encounters SET coding_status = 'final_billed', final_billed_at = '2026-11-20T10:00:00'
+          WHERE id IN (SELECT id FROM encounters WHERE coding_status = 'coded' ORDER BY id LIMIT 6)",
+    );
+    assert_counters_exact(&store, "final billing");
 }

@@ -330,6 +330,57 @@ fn the_report_divides_units_by_hours_entered_against_the_targets() {
     assert_eq!((carl.today_units, carl.week_units), (0, 25));
 }
 
+/// The throughput tile reads the week once and buckets today's rows on the way: on every day
+/// of the fixture's week it equals the week's and the day's reports read apart.
+#[test]
+fn the_throughput_tile_equals_the_week_and_the_day_read_apart() {
+    use chrono::Datelike;
+    let dir = tempfile::tempdir().expect("dir");
+    let db = fixture(dir.path());
+    let store = Store::open(&db).expect("open");
+    let earned = |u: &productivity::UserProductivity| -> i64 {
+        u.units
+            .iter()
+            .filter(|l| l.unit != Unit::PagesReleased)
+            .map(|l| l.units)
+            .sum()
+    };
+    for d in [
+        "2026-11-30",
+        "2026-12-02",
+        "2026-12-03",
+        "2026-12-04",
+        "2026-12-06",
+    ] {
+        let today = day(d);
+        let monday = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
+        let week = productivity::read(store.conn(), monday, today).expect("week");
+        let on_day = productivity::read(store.conn(), today, today).expect("day");
+        let tile = productivity::throughput_tile(store.conn(), today).expect("tile");
+        assert_eq!(tile.len(), week.users.len(), "users on {d}");
+        for w in &week.users {
+            let t = tile.iter().find(|t| t.user == w.user).expect("user");
+            let dy = on_day.users.iter().find(|u| u.user == w.user);
+            assert_eq!(
+                (t.week_units, t.week_hours, t.week_percent),
+                (earned(w), w.hours, w.percent_of_target),
+                "{} week of {d}",
+                w.user
+            );
+            assert_eq!(
+                (t.today_units, t.today_hours, t.today_percent),
+                (
+                    dy.map_or(0, earned),
+                    dy.and_then(|u| u.hours),
+                    dy.and_then(|u| u.percent_of_target)
+                ),
+                "{} on {d}",
+                w.user
+            );
+        }
+    }
+}
+
 /// The CLI on one database, acting as a demo user (`--password-stdin`, `--as` the user).
 struct Cli<'a>(&'a std::path::Path);
 

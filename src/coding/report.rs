@@ -81,24 +81,22 @@ pub fn turnaround(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Turna
     })
 }
 
-/// DNFB and DNFC as of `today`.
-pub fn dnfb(conn: &Reader, today: NaiveDate) -> Result<Dnfb, CoreError> {
-    let day = today.format("%Y-%m-%d").to_string();
-    let target = settings::get_i64(conn, crate::settings::Key::DnfcTargetDays)?;
-    // History before the cut-over is not counted (issue #13).
-    let floor = crate::deficiency::cutover::day_floor(conn)?;
-    let mut st = conn.prepare(
-        "SELECT coding_status, sum(n), sum(n * CAST(julianday(?1) - julianday(day) AS INTEGER)),
-                max(CASE WHEN n > 0 THEN CAST(julianday(?1) - julianday(day) AS INTEGER) END),
-                sum(CASE WHEN julianday(?1) - julianday(day) > ?2 THEN n ELSE 0 END)
-         FROM encounter_daily WHERE day <> '' AND day <= ?1 AND day >= ?3 AND coding_status <> 'final_billed' AND n > 0
-         GROUP BY coding_status ORDER BY coding_status",
-    )?;
-    let rows: Vec<(String, i64, i64, Option<i64>, i64)> = st
-        .query_map(params![day, target, floor], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<_, _>>()?;
+/// (coding status, encounters, Σ days since discharge, max days, encounters over the DNFC
+/// target) of one coding status: the rows DNFB/DNFC are folded from.
+pub(crate) type StatusRow = (String, i64, i64, Option<i64>, i64);
+
+/// DNFB/DNFC totals folded from per-status rows (final-billed rows excluded by the caller).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DnfbFold {
+    pub dnfb_count: i64,
+    pub dnfb_average_days: f64,
+    pub dnfc_count: i64,
+    pub dnfc_average_days: f64,
+    pub dnfc_over_target: i64,
+    pub by_status: Vec<StatusAge>,
+}
+
+pub(crate) fn fold_status_rows(rows: Vec<StatusRow>) -> DnfbFold {
     let avg = |days: i64, n: i64| if n > 0 { days as f64 / n as f64 } else { 0.0 };
     let (mut bn, mut bd, mut cn, mut cd, mut over) = (0, 0, 0, 0, 0);
     let mut by_status = Vec::new();
@@ -117,15 +115,50 @@ pub fn dnfb(conn: &Reader, today: NaiveDate) -> Result<Dnfb, CoreError> {
             max_days: max.unwrap_or(0),
         });
     }
-    Ok(Dnfb {
-        as_of: today,
+    DnfbFold {
         dnfb_count: bn,
         dnfb_average_days: avg(bd, bn),
         dnfc_count: cn,
         dnfc_average_days: avg(cd, cn),
         dnfc_over_target: over,
-        dnfc_target_days: target,
         by_status,
+    }
+}
+
+/// DNFB/DNFC per coding status as of `today` from the maintained `encounter_daily` counters
+/// (days since discharge derived here from the stored discharge days), with the DNFC target.
+pub(crate) fn dnfb_fold(conn: &Reader, today: NaiveDate) -> Result<(DnfbFold, i64), CoreError> {
+    let day = today.format("%Y-%m-%d").to_string();
+    let target = settings::get_i64(conn, crate::settings::Key::DnfcTargetDays)?;
+    // History before the cut-over is not counted (issue #13).
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let mut st = conn.prepare_cached(
+        "SELECT coding_status, sum(n), sum(n * CAST(julianday(?1) - julianday(day) AS INTEGER)),
+                max(CASE WHEN n > 0 THEN CAST(julianday(?1) - julianday(day) AS INTEGER) END),
+                sum(CASE WHEN julianday(?1) - julianday(day) > ?2 THEN n ELSE 0 END)
+         FROM encounter_daily WHERE day <> '' AND day <= ?1 AND day >= ?3 AND coding_status <> 'final_billed' AND n > 0
+         GROUP BY coding_status ORDER BY coding_status",
+    )?;
+    let rows: Vec<StatusRow> = st
+        .query_map(params![day, target, floor], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok((fold_status_rows(rows), target))
+}
+
+/// DNFB and DNFC as of `today`.
+pub fn dnfb(conn: &Reader, today: NaiveDate) -> Result<Dnfb, CoreError> {
+    let (f, target) = dnfb_fold(conn, today)?;
+    Ok(Dnfb {
+        as_of: today,
+        dnfb_count: f.dnfb_count,
+        dnfb_average_days: f.dnfb_average_days,
+        dnfc_count: f.dnfc_count,
+        dnfc_average_days: f.dnfc_average_days,
+        dnfc_over_target: f.dnfc_over_target,
+        dnfc_target_days: target,
+        by_status: f.by_status,
         turnaround: turnaround(conn, today - chrono::Duration::days(30), today)?,
     })
 }
@@ -204,6 +237,37 @@ pub struct Throughput {
     pub target_ip_per_hour: f64,
     pub target_op_per_hour: f64,
     pub coders: Vec<CoderThroughput>,
+}
+
+/// Completed coding sessions on `from..=to` (UTC days of completion, as [`throughput`]
+/// counts them) per coder, split into those completed on `day` and the rest:
+/// (coder, completed on `day`, inpatient, other).
+pub(crate) fn coded_split(
+    conn: &Reader,
+    from: NaiveDate,
+    to: NaiveDate,
+    day: NaiveDate,
+) -> Result<Vec<(String, bool, i64, i64)>, CoreError> {
+    let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let mut st = conn.prepare_cached(
+        "SELECT username, completed_at >= ?3 AND completed_at < ?4,
+                sum(encounter_kind = 'inpatient'), sum(encounter_kind <> 'inpatient')
+         FROM coding_work INDEXED BY coding_work_completed
+         WHERE completed_at IS NOT NULL AND completed_at >= ?1 AND completed_at < ?2
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )?;
+    let rows = st
+        .query_map(
+            params![
+                ymd(from),
+                ymd(to + chrono::Days::new(1)),
+                ymd(day),
+                ymd(day + chrono::Days::new(1))
+            ],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?, r.get(3)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Completed coding sessions between `from` and `to` (inclusive), per coder.

@@ -202,28 +202,70 @@ pub fn by_provider_scan(conn: &Reader, today: NaiveDate) -> Result<Vec<ProviderR
 /// DEL-04 at a measurement date: delinquent records (DEL-03) ÷ average monthly discharges of
 /// the previous `delinquency_avg_months` months × 100.
 pub fn delinquency(conn: &Reader, as_of: NaiveDate) -> Result<DelinquencyRate, CoreError> {
-    let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
-    let months = settings::get_i64(conn, crate::settings::Key::DelinquencyAvgMonths)?;
-    let alert = settings::get_i64(conn, crate::settings::Key::DelinquencyAlertPct)? as f64;
-    // DEL-03 is "today > discharge + N days": discharged before the cutoff date.
-    let cutoff = ymd(as_of - chrono::Days::new(rec_days as u64));
-    // History before the cut-over is not counted (issue #13).
-    let floor = super::cutover::day_floor(conn)?;
+    let p = DelinquencyParams::read(conn, as_of)?;
+    // DEL-03 by discharge day from the maintained `encounter_daily` counters (migration
+    // 0004): a discharge day is the date part of discharge_at, so `discharge_at < cutoff`
+    // is `day < cutoff` and `discharge_at >= floor` is `day >= floor` ('' while in house is
+    // below every cutoff and floor and is left out).
+    let mut st = conn.prepare_cached(
+        "SELECT COALESCE(sum(n), 0) FROM encounter_daily
+          WHERE him_status IN ('awaiting_analysis','incomplete') AND day <> '' AND day < ?1 AND day >= ?2",
+    )?;
+    let delinquent: i64 = st.query_row(params![p.cutoff, p.floor], |r| r.get(0))?;
+    let mut st = conn.prepare_cached(
+        "SELECT COALESCE(sum(n), 0) FROM encounter_daily
+          WHERE day <> '' AND day >= ?1 AND day < ?2 AND day >= ?3",
+    )?;
+    let discharges: i64 = st.query_row(params![p.from, ymd(as_of), p.floor], |r| r.get(0))?;
+    Ok(delinquency_rate(delinquent, discharges, p.months, p.alert))
+}
+
+/// The settings and dates DEL-03/DEL-04 as of a day depend on.
+struct DelinquencyParams {
+    months: i64,
+    alert: f64,
+    cutoff: String,
+    from: String,
+    floor: String,
+}
+
+impl DelinquencyParams {
+    fn read(conn: &Reader, as_of: NaiveDate) -> Result<Self, CoreError> {
+        let rec_days = settings::get_i64(conn, crate::settings::Key::RecordDelinquentDays)?;
+        let months = settings::get_i64(conn, crate::settings::Key::DelinquencyAvgMonths)?;
+        let alert = settings::get_i64(conn, crate::settings::Key::DelinquencyAlertPct)? as f64;
+        let from = as_of
+            .checked_sub_months(Months::new(months as u32))
+            .unwrap_or(as_of);
+        Ok(DelinquencyParams {
+            months,
+            alert,
+            // DEL-03 is "today > discharge + N days": discharged before the cutoff date.
+            cutoff: ymd(as_of - chrono::Days::new(rec_days as u64)),
+            from: ymd(from),
+            // History before the cut-over is not counted (issue #13).
+            floor: super::cutover::day_floor(conn)?,
+        })
+    }
+}
+
+/// [`delinquency`] recounted from the encounters (the cross-check the counters are tested
+/// against): records not DOC_COMPLETE discharged before the cutoff (DEL-03) over the
+/// discharges of the averaging months (DEL-04).
+pub fn delinquency_scan(conn: &Reader, as_of: NaiveDate) -> Result<DelinquencyRate, CoreError> {
+    let p = DelinquencyParams::read(conn, as_of)?;
     let delinquent: i64 = conn.query_row(
         "SELECT count(*) FROM encounters WHERE him_status IN ('awaiting_analysis','incomplete') AND discharge_at < ?1
            AND discharge_at >= ?2",
-        [&cutoff, &floor],
+        [&p.cutoff, &p.floor],
         |r| r.get(0),
     )?;
-    let from = as_of
-        .checked_sub_months(Months::new(months as u32))
-        .unwrap_or(as_of);
     let discharges: i64 = conn.query_row(
         "SELECT count(*) FROM encounters WHERE discharge_at >= ?1 AND discharge_at < ?2 AND discharge_at >= ?3",
-        params![ymd(from), ymd(as_of), floor],
+        params![p.from, ymd(as_of), p.floor],
         |r| r.get(0),
     )?;
-    Ok(delinquency_rate(delinquent, discharges, months, alert))
+    Ok(delinquency_rate(delinquent, discharges, p.months, p.alert))
 }
 
 /// The letter a department sends a physician (DEL-07): every chart with what is owed.

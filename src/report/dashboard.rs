@@ -12,7 +12,9 @@
 //! The aging tile's top providers and the coding tile's holds and queue total are sums over
 //! the counters of migration 0022 (triggers keep them in every change's transaction), equal
 //! to the reports' recounts (`by_provider_scan`, `held_reasons_scan`, `list_total_scan`;
-//! tests/dashboard_figures.rs).
+//! tests/dashboard_figures.rs). Today's delinquency (DEL-03/DEL-04) sums `encounter_daily`
+//! (0004) and the DNFB tile sums `encounter_daily` and `encounter_charges_daily` (0024):
+//! equal to `delinquency_scan` and `dnfb::charges_scan`, tested after every kind of write.
 
 use std::time::{Duration, Instant};
 
@@ -351,7 +353,7 @@ pub fn read_timed(
     timed(Tile::Aging, t.elapsed());
 
     let t = Instant::now();
-    let dnfb = super::dnfb::read(conn, today, today)?;
+    let dnfb = super::dnfb::tile(conn, today)?;
     timed(Tile::Dnfb, t.elapsed());
 
     let t = Instant::now();
@@ -470,13 +472,13 @@ pub fn read_timed(
         aging_totals,
         aging_by_kind,
         top_providers,
-        dnfb_count: dnfb.counts.dnfb_count,
-        dnfb_average_days: dnfb.counts.dnfb_average_days,
+        dnfb_count: dnfb.dnfb_count,
+        dnfb_average_days: dnfb.dnfb_average_days,
         dnfb_dollars: dnfb.dnfb_dollars,
         revenue_days: dnfb.revenue_days,
-        dnfc_count: dnfb.counts.dnfc_count,
-        dnfc_average_days: dnfb.counts.dnfc_average_days,
-        dnfc_over_target: dnfb.counts.dnfc_over_target,
+        dnfc_count: dnfb.dnfc_count,
+        dnfc_average_days: dnfb.dnfc_average_days,
+        dnfc_over_target: dnfb.dnfc_over_target,
         coding_backlog,
         held_for_documentation: held,
         on_hold_query,

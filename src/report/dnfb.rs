@@ -1,7 +1,9 @@
 //! DNFB and DNFC (discharged, not final billed / not final coded; DOMAIN §1, §7), in counts,
 //! days since discharge, dollars of charges and revenue days beside the COD-22 target.
 //!
-//! - As of today the counts come from the maintained `encounter_daily` counters.
+//! - As of today the counts come from the maintained `encounter_daily` counters (0004) and
+//!   the dollars from `encounter_charges_daily` (0024): the dashboard's tile ([`tile`]) reads
+//!   no encounter; ages are derived at read time from the stored discharge days.
 //! - As of a past date they are recounted from the dates: an encounter is DNFB on day D when
 //!   it was discharged by D's end and not final billed by D's end (`final_billed_at`), and
 //!   DNFC when also not coded by then (`coded_at`). What happened after D does not count.
@@ -16,7 +18,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::coding::report::{Dnfb, StatusAge};
+use crate::coding::report::Dnfb;
 use crate::error::CoreError;
 use crate::store::Reader;
 
@@ -103,57 +105,148 @@ fn day_end(d: NaiveDate) -> String {
     format!("{}~", d.format("%Y-%m-%d"))
 }
 
-pub fn read(conn: &Reader, as_of: NaiveDate, today: NaiveDate) -> Result<DnfbReport, CoreError> {
-    let recounted = as_of < today;
-    let counts = if recounted {
-        past_counts(conn, as_of)?
-    } else {
-        crate::coding::report::dnfb(conn, as_of)?
-    };
+/// The DNFB dollars of today, the encounters without charges and the revenue window's gross
+/// charges, in cents: (DNFB cents, DNFB encounters without charges, revenue cents).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Charges {
+    pub dnfb_cents: i64,
+    pub without_charges: i64,
+    pub revenue_cents: i64,
+}
+
+fn window_start(as_of: NaiveDate) -> String {
+    (as_of - chrono::Duration::days(REVENUE_WINDOW_DAYS - 1))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// [`Charges`] as of today (the encounters' current coding status) from the maintained
+/// `encounter_charges_daily` counters (migration 0024): a few thousand rows at any size.
+/// Equal to [`charges_scan`] (tests/dashboard_figures.rs).
+pub fn charges(conn: &Reader, as_of: NaiveDate) -> Result<Charges, CoreError> {
+    let floor = crate::deficiency::cutover::day_floor(conn)?;
+    let day = as_of.format("%Y-%m-%d").to_string();
+    let (dnfb_cents, without_charges): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(cents), 0), COALESCE(sum(uncharged), 0) FROM encounter_charges_daily
+              WHERE coding_status IN ('not_ready','ready','in_progress','on_hold_query','coded')
+                AND day <= ?1 AND day >= ?2",
+        )?
+        .query_row(params![day, floor], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let revenue_cents: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(cents), 0) FROM encounter_charges_daily WHERE day >= ?1 AND day <= ?2",
+        )?
+        .query_row(params![window_start(as_of), day], |r| r.get(0))?;
+    Ok(Charges {
+        dnfb_cents,
+        without_charges,
+        revenue_cents,
+    })
+}
+
+/// [`charges`] recounted from the encounters (the cross-check; the bench times it bare).
+pub fn charges_scan(conn: &Reader, as_of: NaiveDate) -> Result<Charges, CoreError> {
     let floor = crate::deficiency::cutover::day_floor(conn)?;
     let end = day_end(as_of);
-    let (cents, without): (i64, i64) = if recounted {
-        conn.query_row(
+    let (dnfb_cents, without_charges): (i64, i64) = conn.query_row(
+        "SELECT COALESCE(sum(total_charges_cents), 0), sum(total_charges_cents IS NULL) FROM encounters
+          WHERE coding_status IN ('not_ready','ready','in_progress','on_hold_query','coded')
+            AND discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?2",
+        params![end, floor],
+        |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
+    )?;
+    let revenue_cents = revenue_scan(conn, as_of)?;
+    Ok(Charges {
+        dnfb_cents,
+        without_charges,
+        revenue_cents,
+    })
+}
+
+fn revenue_scan(conn: &Reader, as_of: NaiveDate) -> Result<i64, CoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(sum(total_charges_cents), 0) FROM encounters
+          WHERE discharge_at >= ?1 AND discharge_at < ?2",
+        params![window_start(as_of), day_end(as_of)],
+        |r| r.get(0),
+    )?)
+}
+
+/// The dashboard's DNFB tile as of today: counts and days from `encounter_daily` (0004),
+/// dollars and revenue days from `encounter_charges_daily` (0024) — no encounter is read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DnfbTile {
+    pub dnfb_count: i64,
+    pub dnfb_average_days: f64,
+    pub dnfc_count: i64,
+    pub dnfc_average_days: f64,
+    pub dnfc_over_target: i64,
+    pub dnfb_dollars: f64,
+    pub without_charges: i64,
+    pub average_daily_revenue: f64,
+    pub revenue_days: Option<f64>,
+}
+
+/// Revenue days (HFMA MAP, COD-22) of DNFB dollars over the window's average daily revenue.
+fn revenue_days(dnfb_dollars: f64, average_daily_revenue: f64) -> Option<f64> {
+    (average_daily_revenue > 0.0).then(|| dnfb_dollars / average_daily_revenue)
+}
+
+pub fn tile(conn: &Reader, today: NaiveDate) -> Result<DnfbTile, CoreError> {
+    let (f, _) = crate::coding::report::dnfb_fold(conn, today)?;
+    let c = charges(conn, today)?;
+    let dnfb_dollars = c.dnfb_cents as f64 / 100.0;
+    let average_daily_revenue = c.revenue_cents as f64 / 100.0 / REVENUE_WINDOW_DAYS as f64;
+    Ok(DnfbTile {
+        dnfb_count: f.dnfb_count,
+        dnfb_average_days: f.dnfb_average_days,
+        dnfc_count: f.dnfc_count,
+        dnfc_average_days: f.dnfc_average_days,
+        dnfc_over_target: f.dnfc_over_target,
+        dnfb_dollars,
+        without_charges: c.without_charges,
+        average_daily_revenue,
+        revenue_days: revenue_days(dnfb_dollars, average_daily_revenue),
+    })
+}
+
+pub fn read(conn: &Reader, as_of: NaiveDate, today: NaiveDate) -> Result<DnfbReport, CoreError> {
+    let recounted = as_of < today;
+    let (counts, c) = if recounted {
+        let floor = crate::deficiency::cutover::day_floor(conn)?;
+        let (cents, without): (i64, i64) = conn.query_row(
             "SELECT COALESCE(sum(total_charges_cents), 0), sum(total_charges_cents IS NULL) FROM encounters
               WHERE discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?2
                 AND (final_billed_at IS NULL OR final_billed_at > ?1)",
-            params![end, floor],
+            params![day_end(as_of), floor],
             |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
-        )?
+        )?;
+        let c = Charges {
+            dnfb_cents: cents,
+            without_charges: without,
+            revenue_cents: charges(conn, as_of)?.revenue_cents,
+        };
+        (past_counts(conn, as_of)?, c)
     } else {
-        conn.query_row(
-            "SELECT COALESCE(sum(total_charges_cents), 0), sum(total_charges_cents IS NULL) FROM encounters
-              WHERE coding_status IN ('not_ready','ready','in_progress','on_hold_query','coded')
-                AND discharge_at IS NOT NULL AND discharge_at < ?1 AND discharge_at >= ?2",
-            params![end, floor],
-            |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))),
-        )?
+        (
+            crate::coding::report::dnfb(conn, as_of)?,
+            charges(conn, as_of)?,
+        )
     };
-    let window_start = (as_of - chrono::Duration::days(REVENUE_WINDOW_DAYS - 1))
-        .format("%Y-%m-%d")
-        .to_string();
-    let revenue_cents: i64 = conn.query_row(
-        "SELECT COALESCE(sum(total_charges_cents), 0) FROM encounters
-          WHERE discharge_at >= ?1 AND discharge_at < ?2",
-        params![window_start, end],
-        |r| r.get(0),
-    )?;
-    let dnfb_dollars = cents as f64 / 100.0;
-    let average_daily_revenue = revenue_cents as f64 / 100.0 / REVENUE_WINDOW_DAYS as f64;
+    let dnfb_dollars = c.dnfb_cents as f64 / 100.0;
+    let average_daily_revenue = c.revenue_cents as f64 / 100.0 / REVENUE_WINDOW_DAYS as f64;
     Ok(DnfbReport {
         counts,
         dnfb_dollars,
-        without_charges: without,
+        without_charges: c.without_charges,
         average_daily_revenue,
-        revenue_days: (average_daily_revenue > 0.0).then(|| dnfb_dollars / average_daily_revenue),
+        revenue_days: revenue_days(dnfb_dollars, average_daily_revenue),
         target_revenue_days: DNFB_TARGET_REVENUE_DAYS,
         recounted,
         expected: None,
     })
 }
-
-/// (status, count, days, max days, over target) of one coding status.
-type StatusRow = (String, i64, i64, Option<i64>, Option<i64>);
 
 /// DNFB/DNFC on a past day, from the discharge, coded and final-billed dates.
 fn past_counts(conn: &Reader, as_of: NaiveDate) -> Result<Dnfb, CoreError> {
@@ -171,38 +264,27 @@ fn past_counts(conn: &Reader, as_of: NaiveDate) -> Result<Dnfb, CoreError> {
             AND (final_billed_at IS NULL OR final_billed_at > ?1)
           GROUP BY 1 ORDER BY 1",
     )?;
-    let rows: Vec<StatusRow> = st
+    let rows: Vec<crate::coding::report::StatusRow> = st
         .query_map(params![day_end(as_of), day, floor, target], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, Option<i64>>(4)?.unwrap_or(0),
+            ))
         })?
         .collect::<Result<_, _>>()?;
-    let avg = |days: i64, n: i64| if n > 0 { days as f64 / n as f64 } else { 0.0 };
-    let (mut bn, mut bd, mut cn, mut cd, mut over) = (0, 0, 0, 0, 0);
-    let mut by_status = Vec::new();
-    for (status, n, days, max, late) in rows {
-        bn += n;
-        bd += days;
-        if status != "coded" {
-            cn += n;
-            cd += days;
-            over += late.unwrap_or(0);
-        }
-        by_status.push(StatusAge {
-            coding_status: status,
-            count: n,
-            average_days: avg(days, n),
-            max_days: max.unwrap_or(0),
-        });
-    }
+    let f = crate::coding::report::fold_status_rows(rows);
     Ok(Dnfb {
         as_of,
-        dnfb_count: bn,
-        dnfb_average_days: avg(bd, bn),
-        dnfc_count: cn,
-        dnfc_average_days: avg(cd, cn),
-        dnfc_over_target: over,
+        dnfb_count: f.dnfb_count,
+        dnfb_average_days: f.dnfb_average_days,
+        dnfc_count: f.dnfc_count,
+        dnfc_average_days: f.dnfc_average_days,
+        dnfc_over_target: f.dnfc_over_target,
         dnfc_target_days: target,
-        by_status,
+        by_status: f.by_status,
         turnaround: crate::coding::report::turnaround(
             conn,
             as_of - chrono::Duration::days(30),

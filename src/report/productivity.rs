@@ -175,11 +175,23 @@ fn facility_day(utc: &str) -> Option<NaiveDate> {
 
 /// Every unit done on `from..=to` per actor (system actors included; see [`read`]).
 fn units(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Counts, CoreError> {
+    Ok(units_split(conn, from, to, None)?.0)
+}
+
+/// [`units`] on `from..=to`, and in the same pass those of `day` alone (when given, a day of
+/// the period): the throughput tile's week and today read once.
+fn units_split(
+    conn: &Reader,
+    from: NaiveDate,
+    to: NaiveDate,
+    day: Option<NaiveDate>,
+) -> Result<(Counts, Counts), CoreError> {
     let mut c = Counts::new();
+    let mut on_day = Counts::new();
     // A day either side in UTC covers every facility zone; the facility day decides.
     let lo = (from - chrono::Days::new(1)).format("%Y-%m-%d").to_string();
     let hi = (to + chrono::Days::new(2)).format("%Y-%m-%d").to_string();
-    let in_period = |at: &str| facility_day(at).is_some_and(|d| (from..=to).contains(&d));
+    let facility = |at: &str| facility_day(at).filter(|d| (from..=to).contains(d));
 
     // Records analysed by hand: `E analysis <encounter>` audit rows (not the "batch" run).
     let max: i64 = conn.query_row("SELECT COALESCE(max(seq), 0) FROM audit_log", [], |r| {
@@ -191,7 +203,8 @@ fn units(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Counts, CoreEr
           WHERE seq >= ?1 AND seq < ?2 AND entity_type = 'analysis' AND action = 'E'
             AND outcome = 0 AND entity_id <> 'batch'",
     )?;
-    let mut seen: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    type Seen = BTreeMap<String, std::collections::BTreeSet<String>>;
+    let (mut seen, mut seen_day): (Seen, Seen) = (BTreeMap::new(), BTreeMap::new());
     for row in st.query_map(params![s0, s1], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -200,18 +213,39 @@ fn units(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Counts, CoreEr
         ))
     })? {
         let (who, enc, at) = row?;
-        if in_period(&at) {
+        if let Some(d) = facility(&at) {
+            if Some(d) == day {
+                seen_day.entry(who.clone()).or_default().insert(enc.clone());
+            }
             seen.entry(who).or_default().insert(enc);
         }
     }
     for (who, encs) in seen {
         add(&mut c, &who, Unit::RecordsAnalyzed, encs.len() as i64);
     }
+    for (who, encs) in seen_day {
+        add(&mut on_day, &who, Unit::RecordsAnalyzed, encs.len() as i64);
+    }
 
-    // Records coded: the completed coding sessions, as `report coding` counts them.
-    for t in crate::coding::report::throughput(conn, from, to)?.coders {
-        add(&mut c, &t.coder, Unit::InpatientCoded, t.inpatient);
-        add(&mut c, &t.coder, Unit::OutpatientCoded, t.outpatient);
+    // Records coded: the completed coding sessions, as `report coding` counts them (by the
+    // UTC day of completion).
+    match day {
+        None => {
+            for t in crate::coding::report::throughput(conn, from, to)?.coders {
+                add(&mut c, &t.coder, Unit::InpatientCoded, t.inpatient);
+                add(&mut c, &t.coder, Unit::OutpatientCoded, t.outpatient);
+            }
+        }
+        Some(d) => {
+            for (who, is_day, ip, op) in crate::coding::report::coded_split(conn, from, to, d)? {
+                add(&mut c, &who, Unit::InpatientCoded, ip);
+                add(&mut c, &who, Unit::OutpatientCoded, op);
+                if is_day {
+                    add(&mut on_day, &who, Unit::InpatientCoded, ip);
+                    add(&mut on_day, &who, Unit::OutpatientCoded, op);
+                }
+            }
+        }
     }
 
     // Requests released and their pages, by releaser.
@@ -227,12 +261,16 @@ fn units(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Counts, CoreEr
         ))
     })? {
         let (who, at, pages) = row?;
-        if in_period(&at) {
+        if let Some(d) = facility(&at) {
             add(&mut c, &who, Unit::RequestsReleased, 1);
             add(&mut c, &who, Unit::PagesReleased, pages);
+            if Some(d) == day {
+                add(&mut on_day, &who, Unit::RequestsReleased, 1);
+                add(&mut on_day, &who, Unit::PagesReleased, pages);
+            }
         }
     }
-    Ok(c)
+    Ok((c, on_day))
 }
 
 /// The targets in force, one per unit.
@@ -251,6 +289,17 @@ pub fn targets(conn: &Reader) -> Result<Vec<Target>, CoreError> {
 
 /// Productivity on `from..=to` (see the module doc).
 pub fn read(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Productivity, CoreError> {
+    let counts = units(conn, from, to)?;
+    assemble(conn, from, to, counts)
+}
+
+/// Productivity on `from..=to` from the units already counted.
+fn assemble(
+    conn: &Reader,
+    from: NaiveDate,
+    to: NaiveDate,
+    counts: Counts,
+) -> Result<Productivity, CoreError> {
     let targets = targets(conn)?;
     let target_of = |u: Unit| {
         targets
@@ -258,7 +307,6 @@ pub fn read(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Productivit
             .find(|t| t.unit == u)
             .map_or(1.0, |t| t.per_hour)
     };
-    let counts = units(conn, from, to)?;
     let hours = crate::staff::hours_by_user(conn, from, to)?;
     let mut roles: BTreeMap<String, String> = BTreeMap::new();
     {
@@ -356,8 +404,11 @@ pub struct UserTile {
 /// dashboard as one query). Units counted are those that earn (pages left out); people only.
 pub fn throughput_tile(conn: &Reader, today: NaiveDate) -> Result<Vec<UserTile>, CoreError> {
     let week_start = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
-    let week = read(conn, week_start, today)?;
-    let day = read(conn, today, today)?;
+    // One pass over the week's work, today's bucketed on the way (equal to reading the week
+    // and the day apart: tests/report_productivity.rs).
+    let (week_units, day_units) = units_split(conn, week_start, today, Some(today))?;
+    let week = assemble(conn, week_start, today, week_units)?;
+    let day = assemble(conn, today, today, day_units)?;
     let earned_units = |u: &UserProductivity| -> i64 {
         u.units
             .iter()

@@ -30,10 +30,21 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0015_mpi_proposals.sql"),
     include_str!("sql/0022_dashboard_counters.sql"),
     include_str!("sql/0023_productivity_indexes.sql"),
+    include_str!("sql/0024_dnfb_charges.sql"),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The schema version a migration's SQL brings the database to (its 1-based place in the
+/// run order), or None when it is not one of this build's migrations. Tests that rewind a
+/// database to just before a migration look its place up instead of assuming it.
+pub fn version_of(sql: &str) -> Option<i64> {
+    MIGRATIONS
+        .iter()
+        .position(|m| *m == sql)
+        .map(|i| i as i64 + 1)
+}
 
 /// The marker row that identifies a chartdesk database.
 const APP_MARKER: &str = "chartdesk";
