@@ -235,6 +235,34 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
     })
 }
 
+/// Set to `1` to measure the listener without the dashboard triggers of migrations 0018 and
+/// 0022 on `encounters` and `deficiencies`: what they cost per message is the difference from
+/// a run without it. A diagnostic only: they are dropped from the bench's throwaway database,
+/// never from a user's, and the run says so.
+pub const WITHOUT_DASHBOARD_TRIGGERS: &str = "CHARTDESK_BENCH_WITHOUT_DASHBOARD_TRIGGERS";
+
+fn without_dashboard_triggers(db: &Path) -> Result<()> {
+    if std::env::var(WITHOUT_DASHBOARD_TRIGGERS).as_deref() != Ok("1") {
+        return Ok(());
+    }
+    let c = Connection::open(db)?;
+    let names: Vec<String> = c
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'
+              AND (substr(name, 1, 20) = 'dashboard_month_end_' OR substr(name, 1, 5) = 'dash_')",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for n in &names {
+        c.execute_batch(&format!("DROP TRIGGER \"{n}\""))?;
+    }
+    println!(
+        "      ({WITHOUT_DASHBOARD_TRIGGERS}=1: {} dashboard triggers of 0018/0022 dropped from the bench database)",
+        names.len()
+    );
+    Ok(())
+}
+
 /// What [`serve_and_send`] measured.
 struct Served {
     /// Every message's latency, sorted.
@@ -255,6 +283,7 @@ where
 {
     remove_db(db);
     let store = Store::open_or_create(db)?;
+    without_dashboard_triggers(db)?;
     let opts = crate::listen::ListenOptions::from_settings(&store)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;

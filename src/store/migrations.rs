@@ -30,10 +30,21 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0015_mpi_proposals.sql"),
     include_str!("sql/0022_dashboard_counters.sql"),
     include_str!("sql/0023_productivity_indexes.sql"),
+    include_str!("sql/0024_counter_triggers_no_temp_btree.sql"),
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How many migrations run before the first one whose SQL contains `marker` (so the
+/// `user_version` of a database just before it), or `None`: for tests that rewind a database
+/// to before a given migration without assuming what follows it.
+pub fn migrations_before(marker: &str) -> Option<i64> {
+    MIGRATIONS
+        .iter()
+        .position(|sql| sql.contains(marker))
+        .map(|i| i as i64)
+}
 
 /// The marker row that identifies a chartdesk database.
 const APP_MARKER: &str = "chartdesk";

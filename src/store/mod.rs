@@ -30,7 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::audit::{self, Actor, Event};
 
-pub use migrations::SCHEMA_VERSION;
+pub use migrations::{SCHEMA_VERSION, migrations_before};
 pub use reader::{READ_ONLY_REFUSAL, ReadStatement, Reader, Tx};
 pub use readonly::{ReadOnlyDb, open_read_only, sibling};
 
