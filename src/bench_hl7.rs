@@ -133,8 +133,9 @@ pub fn paced(dir: &Path) -> Result<()> {
         ms(percentile(&floor, 0.99)),
     );
     println!(
-        "      the writer: apply + commit {:.0} µs per message, busy {:.0} % of the run  |  WAL sync (its own thread; ACKs wait for it) p50 {:.1} / p99 {:.1} ms, {:.1} groups per sync",
+        "      the writer: apply + commit {:.0} µs per message ({:.0} µs of CPU), busy {:.0} % of the run  |  WAL sync (its own thread; ACKs wait for it) p50 {:.1} / p99 {:.1} ms, {:.1} groups per sync",
         m.per_message.as_secs_f64() * 1e6,
+        m.cpu_per_message.as_secs_f64() * 1e6,
         m.busy * 100.0,
         ms(percentile(&m.syncs, 0.50)),
         ms(percentile(&m.syncs, 0.99)),
@@ -175,6 +176,8 @@ pub struct PacedRun {
     pub groups_per_sync: f64,
     /// The writer's apply + commit time over all groups, divided by the messages.
     pub per_message: Duration,
+    /// The writer thread's CPU time in apply + commit, divided by the messages.
+    pub cpu_per_message: Duration,
     /// The writer's apply + commit time over the run's wall time (its utilisation ρ).
     pub busy: f64,
 }
@@ -220,8 +223,10 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
     syncs.sort_unstable();
     let groups_per_sync =
         synced.iter().map(|s| s.0).sum::<usize>() as f64 / synced.len().max(1) as f64;
+    let cpu: Duration = profile.iter().map(|g| g.cpu).sum();
     Ok(PacedRun {
         per_message: writing / messages.max(1) as u32,
+        cpu_per_message: cpu / messages.max(1) as u32,
         busy: writing.as_secs_f64() / served.wall.max(1e-9),
         run: MllpRun {
             rate: n as f64 / served.wall.max(1e-9),

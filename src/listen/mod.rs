@@ -117,6 +117,25 @@ pub struct GroupTiming {
     pub queued: Duration,
     pub gather: Duration,
     pub commit: Duration,
+    /// The writer thread's CPU time in apply + commit (what a loaded machine does not
+    /// inflate, unlike `commit`, which includes waiting for a core).
+    pub cpu: Duration,
+}
+
+/// This thread's CPU time so far (`CLOCK_THREAD_CPUTIME_ID`); zero if unavailable.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes only to the timespec it is given.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        ts.tv_sec.max(0) as u64,
+        ts.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 impl Counters {
@@ -424,7 +443,9 @@ fn write_groups(
             .into_iter()
             .map(|j| (j.msg, (j.header, j.reply)))
             .unzip();
+        let cpu_before = thread_cpu();
         let applied = apply_feed(store, actor, source, &batch);
+        let cpu = thread_cpu().saturating_sub(cpu_before);
         if let Ok(mut p) = counters.profile.lock()
             && p.len() < PROFILE_GROUPS
         {
@@ -433,6 +454,7 @@ fn write_groups(
                 queued,
                 gather: gathered - started,
                 commit: gathered.elapsed(),
+                cpu,
             });
         }
         match applied {
