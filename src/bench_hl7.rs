@@ -133,9 +133,13 @@ pub fn paced(dir: &Path) -> Result<()> {
         ms(percentile(&floor, 0.99)),
     );
     println!(
-        "      the writer: apply + commit {:.0} µs per message (fsync shared by its group), busy {:.0} % of the run",
+        "      the writer: apply + commit {:.0} µs per message ({:.0} µs of CPU), busy {:.0} % of the run  |  WAL sync (its own thread; ACKs wait for it) p50 {:.1} / p99 {:.1} ms, {:.1} groups per sync",
         m.per_message.as_secs_f64() * 1e6,
-        m.busy * 100.0
+        m.cpu_per_message.as_secs_f64() * 1e6,
+        m.busy * 100.0,
+        ms(percentile(&m.syncs, 0.50)),
+        ms(percentile(&m.syncs, 0.99)),
+        m.groups_per_sync,
     );
     Ok(())
 }
@@ -164,10 +168,16 @@ pub struct PacedRun {
     pub run: MllpRun,
     /// Per group: the oldest message's wait before the writer took it.
     pub queued: Vec<Duration>,
-    /// Per group: apply and commit (fsync included).
+    /// Per group: apply and commit (the WAL sync is on another thread).
     pub commit: Vec<Duration>,
+    /// Per WAL sync: how long it took.
+    pub syncs: Vec<Duration>,
+    /// Groups made durable by one sync, on average.
+    pub groups_per_sync: f64,
     /// The writer's apply + commit time over all groups, divided by the messages.
     pub per_message: Duration,
+    /// The writer thread's CPU time in apply + commit, divided by the messages.
+    pub cpu_per_message: Duration,
     /// The writer's apply + commit time over the run's wall time (its utilisation ρ).
     pub busy: f64,
 }
@@ -208,8 +218,15 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
     commit.sort_unstable();
     let writing: Duration = commit.iter().sum();
     let messages: usize = profile.iter().map(|g| g.messages).sum();
+    let synced = counters.syncs.lock().map(|p| p.clone()).unwrap_or_default();
+    let mut syncs: Vec<Duration> = synced.iter().map(|s| s.1).collect();
+    syncs.sort_unstable();
+    let groups_per_sync =
+        synced.iter().map(|s| s.0).sum::<usize>() as f64 / synced.len().max(1) as f64;
+    let cpu: Duration = profile.iter().map(|g| g.cpu).sum();
     Ok(PacedRun {
         per_message: writing / messages.max(1) as u32,
+        cpu_per_message: cpu / messages.max(1) as u32,
         busy: writing.as_secs_f64() / served.wall.max(1e-9),
         run: MllpRun {
             rate: n as f64 / served.wall.max(1e-9),
@@ -218,7 +235,37 @@ pub fn mllp_paced(dir: &Path, n: usize, senders: usize, per_sec: f64) -> Result<
         },
         queued,
         commit,
+        syncs,
+        groups_per_sync,
     })
+}
+
+/// Set to `1` to measure the listener without the dashboard triggers of migrations 0018 and
+/// 0022 on `encounters` and `deficiencies`: what they cost per message is the difference from
+/// a run without it. A diagnostic only: they are dropped from the bench's throwaway database,
+/// never from a user's, and the run says so.
+pub const WITHOUT_DASHBOARD_TRIGGERS: &str = "CHARTDESK_BENCH_WITHOUT_DASHBOARD_TRIGGERS";
+
+fn without_dashboard_triggers(db: &Path) -> Result<()> {
+    if std::env::var(WITHOUT_DASHBOARD_TRIGGERS).as_deref() != Ok("1") {
+        return Ok(());
+    }
+    let c = Connection::open(db)?;
+    let names: Vec<String> = c
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'
+              AND (substr(name, 1, 20) = 'dashboard_month_end_' OR substr(name, 1, 5) = 'dash_')",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for n in &names {
+        c.execute_batch(&format!("DROP TRIGGER \"{n}\""))?;
+    }
+    println!(
+        "      ({WITHOUT_DASHBOARD_TRIGGERS}=1: {} dashboard triggers of 0018/0022 dropped from the bench database)",
+        names.len()
+    );
+    Ok(())
 }
 
 /// What [`serve_and_send`] measured.
@@ -241,6 +288,7 @@ where
 {
     remove_db(db);
     let store = Store::open_or_create(db)?;
+    without_dashboard_triggers(db)?;
     let opts = crate::listen::ListenOptions::from_settings(&store)?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;

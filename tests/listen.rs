@@ -444,3 +444,114 @@ fn the_listener_stores_pid13_phone_digits_and_only_the_ssn_last_four() {
         0
     );
 }
+
+/// Serve `db` in a thread with `hook` run before each WAL sync; returns the address, the stop
+/// flag and the listener's result.
+fn start_with_sync_hook(
+    db: &Path,
+    hook: chartdesk::listen::durable::SyncHook,
+) -> (
+    SocketAddr,
+    &'static AtomicBool,
+    std::thread::JoinHandle<Result<(), chartdesk::CoreError>>,
+) {
+    let store = Store::open_or_create(db).expect("open");
+    let mut opts = chartdesk::listen::ListenOptions::from_settings(&store).expect("options");
+    opts.sync_hook = Some(hook);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let stop: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+    let handle = std::thread::spawn(move || {
+        let counters = chartdesk::listen::Counters::default();
+        chartdesk::listen::serve(
+            store,
+            &Actor::system("listen-test"),
+            listener,
+            &opts,
+            stop,
+            &counters,
+            &mut |_| {},
+        )
+    });
+    (addr, stop, handle)
+}
+
+#[test]
+fn the_ack_waits_for_the_wal_sync_not_just_the_commit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    // The first sync announces itself and waits for the test's go.
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let gate = std::sync::Mutex::new(Some((entered_tx, go_rx)));
+    let hook: chartdesk::listen::durable::SyncHook = std::sync::Arc::new(move || {
+        if let Some((entered, go)) = gate.lock().expect("gate").take() {
+            entered.send(()).expect("entered");
+            go.recv().expect("go");
+        }
+        Ok(())
+    });
+    let (addr, stop, handle) = start_with_sync_hook(&db, hook);
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.write_all(&frame(adt(1, "W1", "WAITS").as_bytes()))
+        .expect("send");
+    entered_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the sync thread started a sync");
+    // Committed (another connection sees it) but not yet synced: no ACK may arrive.
+    assert_eq!(count(&db, "SELECT count(*) FROM feed_messages"), 1);
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    let mut b = [0u8; 1];
+    let early = s.read(&mut b);
+    assert!(
+        matches!(&early, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+        "nothing may be read before the sync finished: {early:?}"
+    );
+    go_tx.send(()).expect("go");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    assert_eq!(
+        msa(&read_ack(&mut s).expect("ack after the sync")),
+        ("AA".into(), "W1".into())
+    );
+    drop(s);
+    stop.store(true, Ordering::SeqCst);
+    handle.join().expect("listener thread").expect("listener");
+}
+
+#[test]
+fn a_failed_wal_sync_sends_no_ack_and_stops_the_listener() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let hook: chartdesk::listen::durable::SyncHook =
+        std::sync::Arc::new(|| Err(std::io::Error::other("injected EIO")));
+    let (addr, _stop, handle) = start_with_sync_hook(&db, hook);
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(&frame(adt(1, "F1", "FAILS").as_bytes()))
+        .expect("send");
+    // The connection closes without any ACK (no AA, and no NAK either: the message may be in
+    // the database), and the listener stops on its own with the error.
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty(),
+        "no ACK after a failed sync: {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    let err = handle
+        .join()
+        .expect("listener thread")
+        .expect_err("the listener stops");
+    assert!(
+        err.to_string().contains("WAL could not be synced")
+            && err.to_string().contains("injected EIO"),
+        "{err}"
+    );
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "the listener no longer accepts connections"
+    );
+}

@@ -27,6 +27,7 @@ mod hours;
 mod install;
 mod listen;
 mod mpi;
+mod mpi_proposals;
 mod privacy;
 pub use mpi::report_duplicates as mpi_report_duplicates;
 pub(crate) mod roi;

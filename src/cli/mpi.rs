@@ -50,6 +50,13 @@ pub enum MpiCmd {
         #[arg(long = "as", value_name = "USER")]
         as_user: Option<String>,
     },
+    /// Propose a decision on a queue item for a supervisor to apply (technician, supervisor):
+    /// --merge (optionally --survivor MRN) or --keep-apart --reason TEXT (DOMAIN §1)
+    Propose(super::mpi_proposals::ProposeArgs),
+    /// Apply a queue item's proposal as the decision (supervisor)
+    ApplyProposal(super::mpi_proposals::ApplyProposalArgs),
+    /// Reject a queue item's proposal, with why; the item stays open (supervisor)
+    RejectProposal(super::mpi_proposals::RejectProposalArgs),
     /// Undo a merge, moving back exactly what it moved (supervisor)
     Unmerge {
         merge: i64,
@@ -147,6 +154,9 @@ pub fn run(db: &Path, cmd: MpiCmd) -> Result<ExitCode> {
                 }
             }
         }
+        MpiCmd::Propose(a) => super::mpi_proposals::propose(&mut store, a)?,
+        MpiCmd::ApplyProposal(a) => super::mpi_proposals::apply(&mut store, a)?,
+        MpiCmd::RejectProposal(a) => super::mpi_proposals::reject(&mut store, a)?,
         MpiCmd::Unmerge {
             merge,
             reason,

@@ -73,6 +73,15 @@ pub fn patient(tx: &Tx<'_>, id: i64) -> Result<PatientRow, CoreError> {
     })
 }
 
+/// The patient whose own MRN this is (not an alias), for a reader (the CLI's `--survivor`).
+pub fn patient_with_mrn(conn: &crate::store::Reader, mrn: &str) -> Result<Option<i64>, CoreError> {
+    Ok(conn
+        .query_row("SELECT id FROM patients WHERE mrn = ?1", [mrn], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
 /// The patient an MRN names: its own MRN, else an active alias (a merged-away MRN).
 pub fn find_by_mrn(tx: &Tx<'_>, mrn: &str) -> Result<Option<i64>, CoreError> {
     if let Some(id) = tx

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0022_dashboard_counters.sql"),
     include_str!("sql/0023_productivity_indexes.sql"),
     include_str!("sql/0024_dnfb_charges.sql"),
+    include_str!("sql/0025_counter_triggers_no_temp_btree.sql"),
 ];
 
 /// The schema version this build writes.

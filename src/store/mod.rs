@@ -99,6 +99,10 @@ pub enum ConnPragma {
     WalAutocheckpoint,
     /// The most pages the file may grow to (the selftest's "disk full").
     MaxPageCount,
+    /// `synchronous` (2 = FULL, every connection's setting; 1 = NORMAL: a commit is not
+    /// fsynced, and a caller that sets it must sync the WAL itself before it tells anyone the
+    /// commit is durable — the MLLP listener, see `listen::durable`).
+    Synchronous,
 }
 
 /// Source of "now": the real clock, or a fixed one in tests.
@@ -268,6 +272,7 @@ impl Store {
             ConnPragma::CacheSize => "cache_size",
             ConnPragma::WalAutocheckpoint => "wal_autocheckpoint",
             ConnPragma::MaxPageCount => "max_page_count",
+            ConnPragma::Synchronous => "synchronous",
         };
         self.db.conn.pragma_update(None, name, value)
     }
