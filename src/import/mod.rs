@@ -56,6 +56,7 @@ pub use fhir::{ParsedResource, parse_fhir};
 pub use hl7::{Hl7Message, parse_hl7};
 pub use throughput::{Throughput, throughput};
 pub use time::decode_base64;
+pub use write::MAX_END_ITEMS;
 
 /// Why a file was rejected: the file, where in it, and what is wrong.
 /// `Display` is one line: `ADT-A03.hl7: message 1, line 4 (PV1-19): visit number is empty`.
@@ -105,6 +106,10 @@ pub struct FileStats {
     /// Write transactions this file took, and the longest one (lock held, ms).
     pub transactions: usize,
     pub longest_write_ms: f64,
+    /// The most end-of-transaction items (encounters to re-analyse, documents to flag for
+    /// re-review, duplicates included) one transaction of this file carried: bounded by
+    /// `write::MAX_END_ITEMS`, so the deficiency analysis at a group's end stays short.
+    pub most_end_items: usize,
 }
 
 impl FileStats {
@@ -119,6 +124,7 @@ impl FileStats {
         self.rejects.extend(g.rejects);
         self.transactions += g.transactions;
         self.longest_write_ms = self.longest_write_ms.max(g.longest_write_ms);
+        self.most_end_items = self.most_end_items.max(g.most_end_items);
     }
 }
 

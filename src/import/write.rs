@@ -70,6 +70,26 @@ pub(crate) struct Mark {
     audit: usize,
 }
 
+/// At most this many end-of-transaction items (an encounter to re-analyse, a document to flag
+/// for re-review; duplicates counted) in one grouped import transaction: the group is closed
+/// when it reaches it, whatever the clock says (issue #17: the deficiency analysis at the end
+/// of a group runs after the last entry, so it must be bounded before it starts).
+pub const MAX_END_ITEMS: usize = 128;
+
+/// The measured cost of one end-of-transaction item, in ns (moving average over the groups of
+/// this process; starts at 1 ms, on the high side). Groups add it to their clock.
+static END_NS_EACH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000_000);
+
+fn learn_end_cost(items: usize, took: std::time::Duration) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if items == 0 {
+        return;
+    }
+    let each = u64::try_from(took.as_nanos() / items as u128).unwrap_or(u64::MAX);
+    let old = END_NS_EACH.load(Relaxed);
+    END_NS_EACH.store(old / 2 + each / 2, Relaxed);
+}
+
 /// Ends a file transaction early: unchanged (roll back, nothing to write) or failed.
 pub(crate) enum TxEnd {
     Unchanged(FileStats),
@@ -115,9 +135,12 @@ pub(crate) fn in_file_tx(
             providers: Vec::new(),
         };
         work(&mut w)?;
+        w.stats.most_end_items = w.end_items();
         if w.events == 0 && w.ledger_writes == 0 {
             return Err(TxEnd::Unchanged(w.stats));
         }
+        let end_started = std::time::Instant::now();
+        let end_items = w.end_items();
         if !w.touched.is_empty() {
             // Rules and settings are read once per file, not once per encounter.
             let fail = |w: &Writer<'_, '_>, e: crate::CoreError| match e {
@@ -142,6 +165,7 @@ pub(crate) fn in_file_tx(
                     .map_err(|e| fail(&w, e))?;
             }
         }
+        learn_end_cost(end_items, end_started.elapsed());
         if w.events == 0 {
             w.audit.record(
                 Event::new(Action::Execute, Subtype::Update, "import_file", file).detail(json!({
@@ -473,6 +497,21 @@ impl Writer<'_, '_> {
         }
         self.audit.record(ev);
         self.events += 1;
+    }
+
+    /// Items queued for the end of this transaction (re-analysis, re-review flags).
+    pub fn end_items(&self) -> usize {
+        self.touched.len() + self.docs_changed.len()
+    }
+
+    /// Should a grouped transaction close now? When it has held the lock `held` and the work
+    /// queued for its end (deficiency analysis, re-review flags: measured cost per item) would
+    /// take it past `cut`, or when that queue is full ([`MAX_END_ITEMS`]).
+    pub fn group_full(&self, held: std::time::Duration, cut: std::time::Duration) -> bool {
+        let items = self.end_items();
+        let each = END_NS_EACH.load(std::sync::atomic::Ordering::Relaxed);
+        let end = std::time::Duration::from_nanos(each.saturating_mul(items as u64));
+        items >= MAX_END_ITEMS || held + end >= cut
     }
 
     /// Run the discharge hook for an encounter that just became discharged.
