@@ -26,8 +26,10 @@ use crate::store::Store;
 /// (all-or-nothing). Any other Bundle (batch, collection, searchset) is written in groups of
 /// entries in dependency order (organizations, practitioners, patients, encounters, then the
 /// rest), each group one transaction of about `budget` of work: references into an earlier
-/// group resolve to its committed rows. A group that fails is rolled back whole and listed
-/// (its first error names the entry and field); entries that refer to it then fail too.
+/// group resolve to its committed rows. Each entry of a group is all-or-nothing on its own: one
+/// that fails is rolled back alone and listed (file, entry, field), entries that refer to it
+/// then fail too, and the others commit. Only a failure at the group's end (the deficiency
+/// analysis) rolls the group back whole; it is then listed as one reject.
 pub(super) fn apply(
     store: &mut Store,
     actor: &Actor,
