@@ -768,3 +768,34 @@ fn in_a_fhir_group_a_failing_entry_is_rolled_back_alone_and_listed_the_others_co
         );
     }
 }
+
+#[test]
+fn a_streamed_fhir_file_whose_entries_all_wait_does_not_take_a_transaction_per_ten_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    settings::set(&mut store, &actor(), "fhir_transaction_max_mb", "1").expect("setting");
+    settings::set(&mut store, &actor(), "import_write_ms", "250").expect("setting");
+    // Every reference points forward: 1,200 notes and encounters are set aside while read.
+    let n = 600;
+    let mut entries: Vec<serde_json::Value> = (0..n)
+        .map(|i| fhir_note(i, &format!("urn:uuid:e-{i}")))
+        .collect();
+    entries.extend((0..n).map(|i| fhir_encounter(i, &format!("Patient/p{i}"))));
+    entries.extend((0..n).map(|i| {
+        let mut p = fhir_patient(i);
+        p["resource"]["text"] = serde_json::json!({"div": "x".repeat(2000)});
+        p
+    }));
+    let p = dir.path().join("forward.json");
+    let b = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
+    let bytes = serde_json::to_vec(&b).expect("json");
+    assert!(bytes.len() > 1024 * 1024);
+    std::fs::write(&p, bytes).expect("write");
+    let st = import_one(&mut store, &p);
+    assert!(st.rejects.is_empty(), "{:?}", st.rejects);
+    assert_eq!(st.created, 3 * n);
+    // Groups that only set entries aside grow instead of shrinking to 10 entries (which took
+    // 120 write transactions for the 1,200 waiting entries alone).
+    assert!(st.transactions < 60, "{st:?}");
+}

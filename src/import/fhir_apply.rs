@@ -335,8 +335,16 @@ impl Streamed {
             .filter(|p| !set_aside.contains(&p.entry) && !left.contains(&p.entry))
             .collect();
         // A rejected group is listed and the file goes on; only a fatal error stops it.
+        let nothing = written.is_empty() && left.is_empty();
         absorb(&self.file, &mut self.st, &mut self.stats, &written, r)?;
-        self.size = next_size(written.len().max(1), started, self.budget);
+        // A group whose every entry was set aside wrote nothing, so it measured no pace: the
+        // next one is larger (sizing it from one entry made a forward-everywhere file take a
+        // write transaction per 10 entries).
+        self.size = if nothing {
+            (self.size * 2).clamp(GROUP_START, 5_000)
+        } else {
+            next_size(written.len().max(1), started, self.budget)
+        };
         // The entries a group cut short did not reach go first in the next group, in order.
         let mut back = Vec::new();
         for p in group {
