@@ -64,6 +64,10 @@ pub(super) fn apply(
 /// with no more entries than this is written in one transaction.
 pub(super) const GROUP_START: usize = 200;
 
+/// The largest streamed group after groups that only set entries aside: deciding what waits
+/// reads the database for each forward reference inside the transaction, so it is bounded too.
+const ASIDE_MAX: usize = 1_000;
+
 /// Entries in the first group of each kind of resource after the first.
 const GROUP_FIRST_OF_KIND: usize = 25;
 
@@ -341,7 +345,7 @@ impl Streamed {
         // next one is larger (sizing it from one entry made a forward-everywhere file take a
         // write transaction per 10 entries).
         self.size = if nothing {
-            (self.size * 2).clamp(GROUP_START, 5_000)
+            (self.size * 2).clamp(GROUP_START, ASIDE_MAX)
         } else {
             next_size(written.len().max(1), started, self.budget)
         };
