@@ -71,19 +71,23 @@ fn a_bulk_data_folder_is_imported_in_dependency_order_with_bad_lines_named_by_nu
         "{r:?}"
     );
     assert_eq!(p.created, 298);
-    // The encounters of the two rejected patients cannot resolve: their groups are listed,
-    // every other encounter is linked to its own patient.
+    // The encounters of the two rejected patients cannot resolve: each is listed on its own
+    // (each line is all-or-nothing), every other encounter is linked to its own patient.
     let e = s.files[1].result.as_ref().expect("encounters");
+    let r: Vec<String> = e.rejects.iter().map(|x| x.to_string()).collect();
+    assert_eq!(r.len(), 2, "{r:?}");
     assert!(
-        e.rejects
-            .iter()
-            .all(|x| x.to_string().contains("Encounter.ndjson")
-                && x.to_string().contains("does not resolve")),
-        "{:?}",
-        e.rejects
+        r.iter().all(|x| x.contains("Encounter.ndjson")
+            && x.contains("subject")
+            && x.contains("does not resolve")),
+        "{r:?}"
+    );
+    assert!(
+        r[0].contains("line 3 (Encounter/e2)") && r[1].contains("line 6 (Encounter/e5)"),
+        "{r:?}"
     );
     let linked = count(&store, LINKED);
-    assert!((1..=298).contains(&linked), "{linked}");
+    assert_eq!(linked, 298);
     assert_eq!(count(&store, "SELECT count(*) FROM encounters"), linked);
 
     let audit = count(&store, "SELECT count(*) FROM audit_log");
@@ -130,4 +134,31 @@ fn an_ndjson_file_that_refers_forward_is_set_aside_and_spilled_like_a_bundle() {
         import::import_fhir_tuned(&mut store, &actor(), &[f], 50, &mut |_, _| {}).expect("run");
     assert_eq!((again.totals().created, again.totals().updated), (0, 0));
     assert_eq!(count(&store, "SELECT count(*) FROM audit_log"), audit);
+}
+
+#[test]
+fn ndjson_files_not_named_after_a_type_are_ordered_by_their_first_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    let bulk = dir.path().join("export");
+    std::fs::create_dir(&bulk).expect("mkdir");
+    // export-1 (encounters) sorts before export-2 (their patients).
+    let encounters: Vec<String> = (0..250).map(encounter).collect();
+    std::fs::write(bulk.join("export-1.ndjson"), encounters.join("\n") + "\n").expect("write");
+    let patients: Vec<String> = (0..250).map(patient).collect();
+    std::fs::write(
+        bulk.join("export-2.ndjson"),
+        "\n".to_string() + &patients.join("\n"),
+    )
+    .expect("write");
+    let s = import::import_fhir(&mut store, &actor(), &[bulk], &mut |_, _| {}).expect("run");
+    let names: Vec<String> = s
+        .files
+        .iter()
+        .map(|f| f.file.display().to_string())
+        .collect();
+    assert!(names[0].ends_with("export-2.ndjson"), "{names:?}");
+    assert_eq!(s.rejected(), 0);
+    assert_eq!(count(&store, LINKED), 250);
 }

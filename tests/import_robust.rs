@@ -631,3 +631,171 @@ fn doctor_removes_the_spill_folder_of_a_killed_fhir_import_and_keeps_a_live_one(
     );
     assert!(live.exists());
 }
+
+fn fhir_discharged(i: usize) -> serde_json::Value {
+    let mut e = fhir_encounter(i, &format!("urn:uuid:p-{i}"));
+    e["resource"]["period"]["end"] = serde_json::json!("2024-01-03T10:00:00-05:00");
+    e
+}
+
+fn import_one(store: &mut Store, path: &Path) -> chartdesk::import::FileStats {
+    let s =
+        import::import_fhir(store, &actor(), &[path.to_path_buf()], &mut |_, _| {}).expect("run");
+    s.files[0].result.as_ref().expect("imported").clone()
+}
+
+#[test]
+fn a_fhir_group_full_of_discharges_is_closed_before_its_analysis_queue_passes_the_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    // The largest budget: groups are sized by pace, so only the queue bound can close them.
+    settings::set(&mut store, &actor(), "import_write_ms", "250").expect("setting");
+    let n = 900;
+    let mut entries: Vec<serde_json::Value> = (0..n).map(fhir_patient).collect();
+    entries.extend((0..n).map(fhir_discharged));
+    let p = dir.path().join("discharges.json");
+    let b = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+    std::fs::write(&p, serde_json::to_vec(&b).expect("json")).expect("write");
+    let st = import_one(&mut store, &p);
+    assert!(st.rejects.is_empty(), "{:?}", st.rejects);
+    assert_eq!(st.discharges, n);
+    assert!(
+        st.most_end_items > 0 && st.most_end_items <= import::MAX_END_ITEMS,
+        "{st:?}"
+    );
+    // At least one group of patients, and ceil(n / MAX_END_ITEMS) of discharged encounters.
+    assert!(
+        st.transactions > n.div_ceil(import::MAX_END_ITEMS),
+        "{st:?}"
+    );
+    // Every discharged encounter was analysed in the transaction that discharged it.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM encounters WHERE discharge_at IS NOT NULL AND analyzed_at IS NOT NULL"
+        ),
+        n as i64
+    );
+}
+
+#[test]
+fn in_a_fhir_group_a_failing_entry_is_rolled_back_alone_and_listed_the_others_commit() {
+    for streamed in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("t.db");
+        let mut store = Store::open_or_create(&db).expect("open");
+        // A large budget: the bad entries share their group with good ones.
+        settings::set(&mut store, &actor(), "import_write_ms", "250").expect("setting");
+        if streamed {
+            settings::set(&mut store, &actor(), "fhir_transaction_max_mb", "1").expect("setting");
+        }
+        let n = 400;
+        let mut entries: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                let mut p = fhir_patient(i);
+                p["resource"]["text"] = serde_json::json!({"div": "x".repeat(2000)});
+                p
+            })
+            .collect();
+        entries.extend((0..n).map(|i| {
+            if i == 123 {
+                // A duplicate visit number of another patient's encounter: fails at the
+                // database, after the entries before it in its group were written.
+                let mut e = fhir_encounter(i, &format!("urn:uuid:p-{i}"));
+                e["resource"]["identifier"] =
+                    serde_json::json!([{"type": {"coding": [{"code": "VN"}]}, "value": "V-77"}]);
+                e
+            } else if i == 77 {
+                let mut e = fhir_encounter(i, &format!("urn:uuid:p-{i}"));
+                e["resource"]["identifier"] =
+                    serde_json::json!([{"type": {"coding": [{"code": "VN"}]}, "value": "V-77"}]);
+                e
+            } else {
+                fhir_encounter(i, &format!("urn:uuid:p-{i}"))
+            }
+        }));
+        entries.extend((0..n).map(|i| fhir_note(i, &format!("urn:uuid:e-{i}"))));
+        let p = dir.path().join("group.json");
+        let b = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
+        let bytes = serde_json::to_vec(&b).expect("json");
+        // Over fhir_transaction_max_mb (1 MB when streamed; 16 MB by default otherwise).
+        assert!(bytes.len() > 1024 * 1024 && bytes.len() < 16 * 1024 * 1024);
+        std::fs::write(&p, bytes).expect("write");
+        let st = import_one(&mut store, &p);
+        let r: Vec<String> = st.rejects.iter().map(ToString::to_string).collect();
+        // The encounter that failed, and the note that refers to it: each named by entry and
+        // field; nothing else.
+        assert_eq!(r.len(), 2, "streamed {streamed}: {r:?}");
+        assert!(
+            r.iter().any(
+                |m| m.contains(&format!("entry {} (Encounter/e123)", n + 123))
+                    && m.contains("already belongs to another patient")
+            ),
+            "{r:?}"
+        );
+        assert!(
+            r.iter().any(|m| m.contains(&format!(
+                "entry {} (DocumentReference/d123), context.encounter[0]",
+                2 * n + 123
+            )) && m.contains("not imported")),
+            "{r:?}"
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM patients"), n as i64);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM encounters"),
+            n as i64 - 1
+        );
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM documents"),
+            n as i64 - 1
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM encounters WHERE source_key = 'fhir:Encounter/e123'"
+            ),
+            0
+        );
+        assert_eq!(st.created, 3 * n - 2, "streamed {streamed}: {st:?}");
+        // No audit event of the rolled-back entries survived.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM audit_log WHERE entity_type = 'encounter' AND action = 'C'"
+            ),
+            n as i64 - 1
+        );
+    }
+}
+
+#[test]
+fn a_streamed_fhir_file_whose_entries_all_wait_does_not_take_a_transaction_per_ten_entries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let mut store = Store::open_or_create(&db).expect("open");
+    settings::set(&mut store, &actor(), "fhir_transaction_max_mb", "1").expect("setting");
+    settings::set(&mut store, &actor(), "import_write_ms", "250").expect("setting");
+    // Every reference points forward: 1,200 notes and encounters are set aside while read.
+    let n = 600;
+    let mut entries: Vec<serde_json::Value> = (0..n)
+        .map(|i| fhir_note(i, &format!("urn:uuid:e-{i}")))
+        .collect();
+    entries.extend((0..n).map(|i| fhir_encounter(i, &format!("Patient/p{i}"))));
+    entries.extend((0..n).map(|i| {
+        let mut p = fhir_patient(i);
+        p["resource"]["text"] = serde_json::json!({"div": "x".repeat(2000)});
+        p
+    }));
+    let p = dir.path().join("forward.json");
+    let b = serde_json::json!({"resourceType": "Bundle", "type": "batch", "entry": entries});
+    let bytes = serde_json::to_vec(&b).expect("json");
+    assert!(bytes.len() > 1024 * 1024);
+    std::fs::write(&p, bytes).expect("write");
+    let st = import_one(&mut store, &p);
+    assert!(st.rejects.is_empty(), "{:?}", st.rejects);
+    assert_eq!(st.created, 3 * n);
+    // Groups that only set entries aside grow instead of shrinking to 10 entries (which took
+    // 120 write transactions for the 1,200 waiting entries alone).
+    assert!(st.transactions < 60, "{st:?}");
+}

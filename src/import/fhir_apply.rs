@@ -26,8 +26,10 @@ use crate::store::Store;
 /// (all-or-nothing). Any other Bundle (batch, collection, searchset) is written in groups of
 /// entries in dependency order (organizations, practitioners, patients, encounters, then the
 /// rest), each group one transaction of about `budget` of work: references into an earlier
-/// group resolve to its committed rows. A group that fails is rolled back whole and listed
-/// (its first error names the entry and field); entries that refer to it then fail too.
+/// group resolve to its committed rows. Each entry of a group is all-or-nothing on its own: one
+/// that fails is rolled back alone and listed (file, entry, field), entries that refer to it
+/// then fail too, and the others commit. Only a failure at the group's end (the deficiency
+/// analysis) rolls the group back whole; it is then listed as one reject.
 pub(super) fn apply(
     store: &mut Store,
     actor: &Actor,
@@ -61,6 +63,10 @@ pub(super) fn apply(
 /// Entries in the first group of a grouped Bundle (later groups are sized by time); a file
 /// with no more entries than this is written in one transaction.
 pub(super) const GROUP_START: usize = 200;
+
+/// The largest streamed group after groups that only set entries aside: deciding what waits
+/// reads the database for each forward reference inside the transaction, so it is bounded too.
+const ASIDE_MAX: usize = 1_000;
 
 /// Entries in the first group of each kind of resource after the first.
 const GROUP_FIRST_OF_KIND: usize = 25;
@@ -182,8 +188,11 @@ fn absorb(
             stats.unchanged += s.unchanged;
             stats.discharges += s.discharges;
             stats.notes.extend(s.notes);
+            // Entries rejected on their own inside the group (the others committed).
+            stats.rejects.extend(s.rejects);
             stats.transactions += s.transactions;
             stats.longest_write_ms = stats.longest_write_ms.max(s.longest_write_ms);
+            stats.most_end_items = stats.most_end_items.max(s.most_end_items);
         }
         Err(FileFail::Rejected(e)) => {
             // Its rows were rolled back: forget their ids (and cached MRNs, whose
@@ -330,8 +339,16 @@ impl Streamed {
             .filter(|p| !set_aside.contains(&p.entry) && !left.contains(&p.entry))
             .collect();
         // A rejected group is listed and the file goes on; only a fatal error stops it.
+        let nothing = written.is_empty() && left.is_empty();
         absorb(&self.file, &mut self.st, &mut self.stats, &written, r)?;
-        self.size = next_size(written.len().max(1), started, self.budget);
+        // A group whose every entry was set aside wrote nothing, so it measured no pace: the
+        // next one is larger (sizing it from one entry made a forward-everywhere file take a
+        // write transaction per 10 entries).
+        self.size = if nothing {
+            (self.size * 2).clamp(GROUP_START, ASIDE_MAX)
+        } else {
+            next_size(written.len().max(1), started, self.budget)
+        };
         // The entries a group cut short did not reach go first in the next group, in order.
         let mut back = Vec::new();
         for p in group {
@@ -572,6 +589,13 @@ fn set_aside(
 /// once it has held the write lock `cut.0` (checked after each entry): what is written
 /// commits, and the positions not reached are put in `cut.1`, for the caller to write in its
 /// next group (each entry is written whole or not at all; an entry is never cut in two).
+/// The deficiency analysis queued for the group's end counts against the cut
+/// ([`Writer::group_full`]).
+///
+/// Grouped (with `cut`), each entry is all-or-nothing on its own (a SAVEPOINT each, see
+/// [`one`]): an entry that fails is rolled back alone and listed by file, entry and field; the
+/// others commit, and entries that refer to it fail in turn ("was not imported"). Without
+/// `cut` (a transaction Bundle, a small file) the first failure rolls back everything.
 #[allow(clippy::too_many_arguments)]
 fn write_group(
     store: &mut Store,
@@ -587,12 +611,14 @@ fn write_group(
         Some((d, left)) => (Some(d), Some(left)),
         None => (None, None),
     };
+    let each = cut.is_some();
     in_file_tx(store, actor, file, |w| {
         // The write lock is held from here (`BEGIN IMMEDIATE` has just returned).
         let held = Instant::now();
         let mut done: HashSet<usize> = HashSet::new();
-        let over =
-            |done: &HashSet<usize>| cut.is_some_and(|c| !done.is_empty() && held.elapsed() >= c);
+        let over = |w: &Writer<'_, '_>, done: &HashSet<usize>| {
+            cut.is_some_and(|c| !done.is_empty() && w.group_full(held.elapsed(), c))
+        };
         let mut stop = false;
         let kept: Vec<&ParsedResource>;
         let group = match wait {
@@ -624,103 +650,132 @@ fn write_group(
                 .map(|&p| (p.entry, p))
                 .filter(|(_, p)| p.resource_type == *want)
             {
-                if stop || over(&done) {
+                if stop || over(w, &done) {
                     stop = true;
                     break;
                 }
-                let origin = Origin {
-                    at: &p.at(),
-                    source_key: &p.source_key(),
-                };
-                let id = match (&p.data, pass) {
-                    (Resource::Organization(o), _) => {
-                        let found =
-                            w.find("organizations", "source_key", origin.source_key, origin.at)?;
-                        let cols = [
-                            ("name", txt(&o.name)),
-                            ("npi", opt(o.npi.as_deref())),
-                            ("source", txt("fhir")),
-                            ("source_key", txt(origin.source_key)),
-                        ];
-                        w.upsert(
-                            "organizations",
-                            "organization",
-                            found,
-                            &cols,
-                            &origin,
-                            None,
-                            None,
-                        )?
-                        .0
-                    }
-                    (Resource::Practitioner(d), _) => {
-                        let found = match &d.npi {
-                            Some(n) => w.find("providers", "npi", n, origin.at)?,
-                            None => None,
-                        };
-                        let found = match found {
-                            Some(f) => Some(f),
-                            None => {
-                                w.find("providers", "source_key", origin.source_key, origin.at)?
-                            }
-                        };
-                        provider(w, found, d.npi.as_deref(), &d.family, &d.given, &origin)?
-                    }
-                    (Resource::Patient(d), _) => {
-                        // IMP-ID-01: another person's MRN registers this Patient as
-                        // `<resource id>:<MRN>`.
-                        let (found, mrn, conflict) = w.match_patient(
-                            origin.source_key,
-                            &d.mrn,
-                            Some(&d.birth_date),
-                            Some(d.sex),
-                            &p.id,
-                            origin.at,
-                        )?;
-                        let cols = [
-                            ("mrn", txt(&mrn)),
-                            ("family_name", txt(&d.family)),
-                            ("given_name", txt(&d.given)),
-                            ("birth_date", txt(&d.birth_date)),
-                            ("sex", txt(d.sex)),
-                        ];
-                        let (id, change) = w.upsert(
-                            "patients",
-                            "patient",
-                            found,
-                            &cols,
-                            &origin,
-                            Some(&mrn),
-                            None,
-                        )?;
-                        if change == Change::Created {
-                            set_source(w, "patients", id, origin.source_key, origin.at)?;
-                        }
-                        if let Some(why) = conflict {
-                            w.flag_identity_conflict(id, &mrn, why, origin.at);
-                        }
-                        if let Some(other) = &d.replaced_by {
-                            super::fhir_link::replaced_by(w, id, other, &origin)?;
-                        }
-                        st.remember_mrn(id, mrn);
-                        id
-                    }
-                    _ => continue,
-                };
-                st.set_id(i, id);
                 done.insert(i);
+                let kept = one(w, each, |w| {
+                    let origin = Origin {
+                        at: &p.at(),
+                        source_key: &p.source_key(),
+                    };
+                    let id = match (&p.data, pass) {
+                        (Resource::Organization(o), _) => {
+                            let found = w.find(
+                                "organizations",
+                                "source_key",
+                                origin.source_key,
+                                origin.at,
+                            )?;
+                            let cols = [
+                                ("name", txt(&o.name)),
+                                ("npi", opt(o.npi.as_deref())),
+                                ("source", txt("fhir")),
+                                ("source_key", txt(origin.source_key)),
+                            ];
+                            w.upsert(
+                                "organizations",
+                                "organization",
+                                found,
+                                &cols,
+                                &origin,
+                                None,
+                                None,
+                            )?
+                            .0
+                        }
+                        (Resource::Practitioner(d), _) => {
+                            let found = match &d.npi {
+                                Some(n) => w.find("providers", "npi", n, origin.at)?,
+                                None => None,
+                            };
+                            let found = match found {
+                                Some(f) => Some(f),
+                                None => {
+                                    w.find("providers", "source_key", origin.source_key, origin.at)?
+                                }
+                            };
+                            provider(w, found, d.npi.as_deref(), &d.family, &d.given, &origin)?
+                        }
+                        (Resource::Patient(d), _) => {
+                            // IMP-ID-01: another person's MRN registers this Patient as
+                            // `<resource id>:<MRN>`.
+                            let (found, mrn, conflict) = w.match_patient(
+                                origin.source_key,
+                                &d.mrn,
+                                Some(&d.birth_date),
+                                Some(d.sex),
+                                &p.id,
+                                origin.at,
+                            )?;
+                            let cols = [
+                                ("mrn", txt(&mrn)),
+                                ("family_name", txt(&d.family)),
+                                ("given_name", txt(&d.given)),
+                                ("birth_date", txt(&d.birth_date)),
+                                ("sex", txt(d.sex)),
+                            ];
+                            let (id, change) = w.upsert(
+                                "patients",
+                                "patient",
+                                found,
+                                &cols,
+                                &origin,
+                                Some(&mrn),
+                                None,
+                            )?;
+                            if change == Change::Created {
+                                set_source(w, "patients", id, origin.source_key, origin.at)?;
+                            }
+                            if let Some(why) = conflict {
+                                w.flag_identity_conflict(id, &mrn, why, origin.at);
+                            }
+                            if let Some(other) = &d.replaced_by {
+                                super::fhir_link::replaced_by(w, id, other, &origin)?;
+                            }
+                            st.remember_mrn(id, mrn);
+                            id
+                        }
+                        _ => return Ok(()),
+                    };
+                    st.set_id(i, id);
+                    Ok(())
+                })?;
+                if !kept {
+                    st.forget(i);
+                    st.mrn.clear();
+                }
             }
         }
         // Claims: total charges per encounter (all claims that name it, summed).
+        // Grouped, a claim whose encounter does not resolve is listed on its own.
         let mut charges: HashMap<Target, i64> = HashMap::new();
+        let mut claims_of: HashMap<Target, Vec<String>> = HashMap::new();
         for p in group.iter().copied().filter(|_| !stop) {
             if let Resource::Claim(c) = &p.data
                 && let Some(cents) = c.total_cents
             {
+                let mut targets = Vec::new();
                 for (k, e) in c.encounters.iter().enumerate() {
                     let field = format!("item.encounter[{k}]");
-                    let t = bundle.resolve(w, e, "Encounter", p, &field)?;
+                    match bundle.resolve(w, e, "Encounter", p, &field) {
+                        Ok(t) => targets.push((t, field)),
+                        Err(FileFail::Rejected(e)) if each => {
+                            w.stats.rejects.push(e);
+                            targets.clear();
+                            done.insert(p.entry);
+                            break;
+                        }
+                        Err(f) => return Err(f),
+                    }
+                }
+                for (t, field) in targets {
                     *charges.entry(t).or_default() += cents;
+                    claims_of
+                        .entry(t)
+                        .or_default()
+                        .push(format!("{}, {field}", p.at()));
                 }
             }
         }
@@ -728,71 +783,86 @@ fn write_group(
             let Resource::Encounter(d) = &p.data else {
                 continue;
             };
-            if stop || over(&done) {
+            if stop || over(w, &done) {
                 stop = true;
                 break;
             }
-            let at = p.at();
-            let origin = Origin {
-                at: &at,
-                source_key: &p.source_key(),
-            };
-            let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
-            let mrn = st.mrn_of(w, patient, &at)?;
-            let attending = match &d.attending {
-                Some((r, field)) => Some(bundle.practitioner(w, r, st, p, field)?),
-                None => None,
-            };
-            let found = match w.find("encounters", "source_key", origin.source_key, &at)? {
-                Some(f) => Some(f),
-                None => w.find("encounters", "visit_number", &d.visit_number, &at)?,
-            };
-            let mut old_discharge = None;
-            if let Some(f) = found {
-                let owner = w.text("encounters", "CAST(patient_id AS TEXT)", f, &at)?;
-                if owner.as_deref() != Some(patient.to_string().as_str()) {
-                    return Err(w.reject(
-                        &format!("{at}, identifier"),
-                        format!(
-                            "visit number {} already belongs to another patient",
-                            d.visit_number
-                        ),
+            done.insert(i);
+            let kept = one(w, each, |w| {
+                let at = p.at();
+                let origin = Origin {
+                    at: &at,
+                    source_key: &p.source_key(),
+                };
+                let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
+                let mrn = st.mrn_of(w, patient, &at)?;
+                let attending = match &d.attending {
+                    Some((r, field)) => Some(bundle.practitioner(w, r, st, p, field)?),
+                    None => None,
+                };
+                let found = match w.find("encounters", "source_key", origin.source_key, &at)? {
+                    Some(f) => Some(f),
+                    None => w.find("encounters", "visit_number", &d.visit_number, &at)?,
+                };
+                let mut old_discharge = None;
+                if let Some(f) = found {
+                    let owner = w.text("encounters", "CAST(patient_id AS TEXT)", f, &at)?;
+                    if owner.as_deref() != Some(patient.to_string().as_str()) {
+                        return Err(w.reject(
+                            &format!("{at}, identifier"),
+                            format!(
+                                "visit number {} already belongs to another patient",
+                                d.visit_number
+                            ),
+                        ));
+                    }
+                    old_discharge = w.text("encounters", "discharge_at", f, &at)?;
+                }
+                let mut cols = vec![
+                    ("visit_number", txt(&d.visit_number)),
+                    ("patient_id", int(Some(patient))),
+                    ("kind", txt(d.kind)),
+                    ("service", txt(&d.service)),
+                    ("admit_at", txt(&d.admit_at)),
+                    ("discharge_at", opt(d.discharge_at.as_deref())),
+                    ("attending_id", int(attending)),
+                    ("discharge_disposition", opt(d.disposition.as_deref())),
+                    ("reason", txt(&d.reason)),
+                ];
+                if let Some(c) = charges.get(&Target::Bundle(i)) {
+                    cols.push(("total_charges_cents", int(Some(*c))));
+                }
+                if found.is_none() {
+                    cols.push(("source", txt("fhir")));
+                    cols.push(("source_key", txt(origin.source_key)));
+                }
+                let (id, _) = w.upsert(
+                    "encounters",
+                    "encounter",
+                    found,
+                    &cols,
+                    &origin,
+                    Some(&mrn),
+                    None,
+                )?;
+                st.set_id(i, id);
+                if old_discharge.is_none() && d.discharge_at.is_some() {
+                    w.discharged(id, &at)?;
+                }
+                Ok(())
+            })?;
+            if !kept {
+                st.forget(i);
+                st.mrn.clear();
+                // Its claims' total had nowhere to go: they are listed too.
+                for at in claims_of.get(&Target::Bundle(i)).into_iter().flatten() {
+                    w.stats.rejects.push(ImportError::new(
+                        file,
+                        at.clone(),
+                        format!("its encounter (entry {i}) was not imported, so the claim total was not written"),
                     ));
                 }
-                old_discharge = w.text("encounters", "discharge_at", f, &at)?;
             }
-            let mut cols = vec![
-                ("visit_number", txt(&d.visit_number)),
-                ("patient_id", int(Some(patient))),
-                ("kind", txt(d.kind)),
-                ("service", txt(&d.service)),
-                ("admit_at", txt(&d.admit_at)),
-                ("discharge_at", opt(d.discharge_at.as_deref())),
-                ("attending_id", int(attending)),
-                ("discharge_disposition", opt(d.disposition.as_deref())),
-                ("reason", txt(&d.reason)),
-            ];
-            if let Some(c) = charges.get(&Target::Bundle(i)) {
-                cols.push(("total_charges_cents", int(Some(*c))));
-            }
-            if found.is_none() {
-                cols.push(("source", txt("fhir")));
-                cols.push(("source_key", txt(origin.source_key)));
-            }
-            let (id, _) = w.upsert(
-                "encounters",
-                "encounter",
-                found,
-                &cols,
-                &origin,
-                Some(&mrn),
-                None,
-            )?;
-            st.set_id(i, id);
-            if old_discharge.is_none() && d.discharge_at.is_some() {
-                w.discharged(id, &at)?;
-            }
-            done.insert(i);
         }
         // Claims for encounters imported earlier (not in this bundle, or in an earlier group).
         for (t, cents) in charges.iter().filter(|_| !stop) {
@@ -802,26 +872,29 @@ fn write_group(
                 Target::Bundle(_) => None,
             };
             if let Some(id) = &id {
-                let at = format!("encounter {id} (claim total)");
-                let mrn = w.text(
-                    "encounters",
-                    "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
-                    *id,
-                    &at,
-                )?;
-                let origin = Origin {
-                    at: &at,
-                    source_key: "fhir:Claim",
-                };
-                w.upsert(
-                    "encounters",
-                    "encounter",
-                    Some(*id),
-                    &[("total_charges_cents", int(Some(*cents)))],
-                    &origin,
-                    mrn.as_deref(),
-                    None,
-                )?;
+                one(w, each, |w| {
+                    let at = format!("encounter {id} (claim total)");
+                    let mrn = w.text(
+                        "encounters",
+                        "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                        *id,
+                        &at,
+                    )?;
+                    let origin = Origin {
+                        at: &at,
+                        source_key: "fhir:Claim",
+                    };
+                    w.upsert(
+                        "encounters",
+                        "encounter",
+                        Some(*id),
+                        &[("total_charges_cents", int(Some(*cents)))],
+                        &origin,
+                        mrn.as_deref(),
+                        None,
+                    )?;
+                    Ok(())
+                })?;
             }
         }
         // Every claim of the group is applied now (its totals are summed over the group's
@@ -834,213 +907,61 @@ fn write_group(
                 done.insert(p.entry);
             }
         }
-        let mut replaced: Vec<&ParsedResource> = Vec::new();
-        // A document that replaces another of this group is closed with it: the group is not
-        // cut while such a target is still to write.
-        let target_left = |replaced: &[&ParsedResource], done: &HashSet<usize>| {
-            replaced.iter().any(|p| match &p.data {
-                Resource::Document(d) => d.replaces.iter().any(|t| {
-                    bundle
-                        .position(t)
-                        .is_some_and(|i| in_group.contains(&i) && !done.contains(&i))
-                }),
-                _ => false,
-            })
+        // A document that replaces another of this group waits until its targets are written
+        // (it is then written with their superseding, all-or-nothing), so the order of entries
+        // does not matter; such documents go after the others.
+        let waits = |p: &ParsedResource, done: &HashSet<usize>| match &p.data {
+            Resource::Document(d) => d.replaces.iter().any(|t| {
+                bundle
+                    .position(t)
+                    .is_some_and(|j| j != p.entry && in_group.contains(&j) && !done.contains(&j))
+            }),
+            _ => false,
         };
-        for (i, p) in group.iter().map(|&p| (p.entry, p)) {
-            if stop || done.contains(&i) {
-                continue;
-            }
-            if over(&done) && !target_left(&replaced, &done) {
-                stop = true;
-                continue;
-            }
-            done.insert(i);
-            let at = p.at();
-            let origin = Origin {
-                at: &at,
-                source_key: &p.source_key(),
-            };
-            match &p.data {
-                Resource::Fact(d) => {
-                    let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
-                    let mrn = st.mrn_of(w, patient, &at)?;
-                    let encounter = match &d.encounter {
-                        Some(e) => Some(bundle.db_id(w, e, "Encounter", st, p, "encounter")?),
-                        None => None,
-                    };
-                    let performer = match &d.performer {
-                        Some(r) => Some(bundle.practitioner(w, r, st, p, "performer[0].actor")?),
-                        None => None,
-                    };
-                    let found = w.find("clinical_facts", "source_key", origin.source_key, &at)?;
-                    let cols = [
-                        ("encounter_id", int(encounter)),
-                        ("patient_id", int(Some(patient))),
-                        ("kind", txt(d.kind)),
-                        ("system", txt(&d.system)),
-                        ("code", txt(&d.code)),
-                        ("display", txt(&d.display)),
-                        ("occurred_at", opt(d.occurred_at.as_deref())),
-                        ("performer_id", int(performer)),
-                        ("category", txt(&d.category)),
-                        ("source", txt("fhir")),
-                        ("source_key", txt(origin.source_key)),
-                    ];
-                    w.upsert(
-                        "clinical_facts",
-                        "clinical_fact",
-                        found,
-                        &cols,
-                        &origin,
-                        Some(&mrn),
-                        encounter,
-                    )?;
+        let mut deferred: Vec<&ParsedResource> = Vec::new();
+        let mut todo: Vec<&ParsedResource> = group.to_vec();
+        loop {
+            for p in todo {
+                let i = p.entry;
+                if stop || done.contains(&i) {
+                    continue;
                 }
-                Resource::Document(d) => {
-                    let encounter = bundle.db_id(
-                        w,
-                        &d.encounter,
-                        "Encounter",
-                        st,
-                        p,
-                        "context.encounter[0]",
-                    )?;
-                    let mrn = w
-                        .text(
-                            "encounters",
-                            "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
-                            encounter,
-                            &at,
-                        )?
-                        .unwrap_or_default();
-                    let author = match &d.author {
-                        Some(r) => Some(bundle.practitioner(w, r, st, p, "author[0]")?),
-                        None => None,
-                    };
-                    if let Some(r) = &d.authenticator {
-                        bundle.practitioner(w, r, st, p, "authenticator")?;
-                    }
-                    let found = w.find("documents", "source_key", origin.source_key, &at)?;
-                    let (mut status, mut signed_at) = (d.status.to_string(), d.signed_at.clone());
-                    if let Some(f) = found {
-                        let old = w.text("documents", "status", f, &at)?.unwrap_or_default();
-                        if keep_old_status(&old, d.status) {
-                            status = old;
-                            signed_at = w.text("documents", "signed_at", f, &at)?;
-                        }
-                    }
-                    let cols = [
-                        ("encounter_id", int(Some(encounter))),
-                        ("doc_type", txt(&d.doc_type)),
-                        ("title", txt(&d.title)),
-                        ("author_id", int(author)),
-                        ("status", txt(&status)),
-                        ("service_at", txt(&d.service_at)),
-                        ("signed_at", opt(signed_at.as_deref())),
-                        ("body", txt(&d.body)),
-                        ("superseded", int(Some(i64::from(d.superseded)))),
-                        ("source", txt("fhir")),
-                        ("source_key", txt(origin.source_key)),
-                    ];
-                    let (doc_id, _) = w.upsert(
-                        "documents",
-                        "document",
-                        found,
-                        &cols,
-                        &origin,
-                        Some(&mrn),
-                        Some(encounter),
-                    )?;
-                    st.set_id(i, doc_id);
-                    if !d.replaces.is_empty() {
-                        replaced.push(p);
+                if waits(p, &done) {
+                    deferred.push(p);
+                    continue;
+                }
+                if over(w, &done) {
+                    stop = true;
+                    continue;
+                }
+                done.insert(i);
+                if !one(w, each, |w| write_other(w, bundle, st, p))? {
+                    st.forget(i);
+                    st.mrn.clear();
+                }
+            }
+            if stop || deferred.is_empty() {
+                break;
+            }
+            // Those whose targets are now written go next; a cycle (malformed) goes as is.
+            let ready: Vec<&ParsedResource> = deferred
+                .iter()
+                .copied()
+                .filter(|p| !waits(p, &done))
+                .collect();
+            todo = if ready.is_empty() {
+                let all = std::mem::take(&mut deferred);
+                for p in &all {
+                    done.insert(p.entry);
+                    if !one(w, each, |w| write_other(w, bundle, st, p))? {
+                        st.forget(p.entry);
                     }
                 }
-                Resource::Order(d) => {
-                    let encounter =
-                        bundle.db_id(w, &d.encounter, "Encounter", st, p, "encounter")?;
-                    let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
-                    let mrn = st.mrn_of(w, patient, &at)?;
-                    // requester/performer may be a Practitioner (kept) or an Organization,
-                    // PractitionerRole or CareTeam (not a provider: left empty).
-                    let mut who = |w: &mut Writer<'_, '_>, r: &Option<String>, field: &str| match r
-                    {
-                        Some(r)
-                            if r.starts_with("Practitioner")
-                                || bundle.target_type(r) == Some("Practitioner") =>
-                        {
-                            bundle.practitioner(w, r, st, p, field).map(Some)
-                        }
-                        _ => Ok(None),
-                    };
-                    let orderer = who(w, &d.requester, "requester")?;
-                    let performer = who(w, &d.performer, "performer[0]")?;
-                    let found = w.find("orders", "source_key", origin.source_key, &at)?;
-                    let cols = [
-                        ("encounter_id", int(Some(encounter))),
-                        ("kind", txt(d.kind)),
-                        ("code", txt(&d.code)),
-                        ("description", txt(&d.description)),
-                        ("ordered_at", txt(&d.ordered_at)),
-                        ("orderer_id", int(orderer)),
-                        ("performer_id", int(performer)),
-                        ("status", txt(d.status)),
-                        ("source", txt("fhir")),
-                        ("source_key", txt(origin.source_key)),
-                    ];
-                    let (_, change) = w.upsert(
-                        "orders",
-                        "order",
-                        found,
-                        &cols,
-                        &origin,
-                        Some(&mrn),
-                        Some(encounter),
-                    )?;
-                    if change != Change::Unchanged {
-                        w.touched.push(encounter);
-                    }
-                }
-                _ => {}
-            }
-        }
-        // relatesTo replaces: the older version is superseded, never chased (after every
-        // document of the group is in, so the order of entries does not matter).
-        for p in replaced {
-            let Resource::Document(d) = &p.data else {
-                continue;
+                Vec::new()
+            } else {
+                deferred.retain(|p| waits(p, &done));
+                ready
             };
-            let at = p.at();
-            let origin = Origin {
-                at: &at,
-                source_key: &p.source_key(),
-            };
-            for (k, target) in d.replaces.iter().enumerate() {
-                let field = format!("relatesTo[{k}].target");
-                let old = bundle.db_id(w, target, "DocumentReference", st, p, &field)?;
-                let old_enc = w
-                    .text("documents", "CAST(encounter_id AS TEXT)", old, &at)?
-                    .and_then(|e| e.parse::<i64>().ok());
-                let mrn = match old_enc {
-                    Some(e) => w.text(
-                        "encounters",
-                        "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
-                        e,
-                        &at,
-                    )?,
-                    None => None,
-                };
-                w.upsert(
-                    "documents",
-                    "document",
-                    Some(old),
-                    &[("superseded", int(Some(1)))],
-                    &origin,
-                    mrn.as_deref(),
-                    old_enc,
-                )?;
-            }
         }
         if stop && let Some(left) = left {
             left.clear();
@@ -1048,6 +969,221 @@ fn write_group(
         }
         Ok(())
     })
+}
+
+/// One clinical fact, document or order entry (written after the patients and encounters it
+/// names). A document that replaces others supersedes them here, in the same entry.
+fn write_other(
+    w: &mut Writer<'_, '_>,
+    bundle: &Bundle,
+    st: &mut State,
+    p: &ParsedResource,
+) -> Result<(), FileFail> {
+    let i = p.entry;
+    let at = p.at();
+    let origin = Origin {
+        at: &at,
+        source_key: &p.source_key(),
+    };
+    match &p.data {
+        Resource::Fact(d) => {
+            let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
+            let mrn = st.mrn_of(w, patient, &at)?;
+            let encounter = match &d.encounter {
+                Some(e) => Some(bundle.db_id(w, e, "Encounter", st, p, "encounter")?),
+                None => None,
+            };
+            let performer = match &d.performer {
+                Some(r) => Some(bundle.practitioner(w, r, st, p, "performer[0].actor")?),
+                None => None,
+            };
+            let found = w.find("clinical_facts", "source_key", origin.source_key, &at)?;
+            let cols = [
+                ("encounter_id", int(encounter)),
+                ("patient_id", int(Some(patient))),
+                ("kind", txt(d.kind)),
+                ("system", txt(&d.system)),
+                ("code", txt(&d.code)),
+                ("display", txt(&d.display)),
+                ("occurred_at", opt(d.occurred_at.as_deref())),
+                ("performer_id", int(performer)),
+                ("category", txt(&d.category)),
+                ("source", txt("fhir")),
+                ("source_key", txt(origin.source_key)),
+            ];
+            w.upsert(
+                "clinical_facts",
+                "clinical_fact",
+                found,
+                &cols,
+                &origin,
+                Some(&mrn),
+                encounter,
+            )?;
+        }
+        Resource::Document(d) => {
+            let encounter =
+                bundle.db_id(w, &d.encounter, "Encounter", st, p, "context.encounter[0]")?;
+            let mrn = w
+                .text(
+                    "encounters",
+                    "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                    encounter,
+                    &at,
+                )?
+                .unwrap_or_default();
+            let author = match &d.author {
+                Some(r) => Some(bundle.practitioner(w, r, st, p, "author[0]")?),
+                None => None,
+            };
+            if let Some(r) = &d.authenticator {
+                bundle.practitioner(w, r, st, p, "authenticator")?;
+            }
+            let found = w.find("documents", "source_key", origin.source_key, &at)?;
+            let (mut status, mut signed_at) = (d.status.to_string(), d.signed_at.clone());
+            if let Some(f) = found {
+                let old = w.text("documents", "status", f, &at)?.unwrap_or_default();
+                if keep_old_status(&old, d.status) {
+                    status = old;
+                    signed_at = w.text("documents", "signed_at", f, &at)?;
+                }
+            }
+            let cols = [
+                ("encounter_id", int(Some(encounter))),
+                ("doc_type", txt(&d.doc_type)),
+                ("title", txt(&d.title)),
+                ("author_id", int(author)),
+                ("status", txt(&status)),
+                ("service_at", txt(&d.service_at)),
+                ("signed_at", opt(signed_at.as_deref())),
+                ("body", txt(&d.body)),
+                ("superseded", int(Some(i64::from(d.superseded)))),
+                ("source", txt("fhir")),
+                ("source_key", txt(origin.source_key)),
+            ];
+            let (doc_id, _) = w.upsert(
+                "documents",
+                "document",
+                found,
+                &cols,
+                &origin,
+                Some(&mrn),
+                Some(encounter),
+            )?;
+            st.set_id(i, doc_id);
+            supersede(w, bundle, st, p, &d.replaces, &origin)?;
+        }
+        Resource::Order(d) => {
+            let encounter = bundle.db_id(w, &d.encounter, "Encounter", st, p, "encounter")?;
+            let patient = bundle.patient(w, &d.subject, st, p, "subject")?;
+            let mrn = st.mrn_of(w, patient, &at)?;
+            // requester/performer may be a Practitioner (kept) or an Organization,
+            // PractitionerRole or CareTeam (not a provider: left empty).
+            let mut who = |w: &mut Writer<'_, '_>, r: &Option<String>, field: &str| match r {
+                Some(r)
+                    if r.starts_with("Practitioner")
+                        || bundle.target_type(r) == Some("Practitioner") =>
+                {
+                    bundle.practitioner(w, r, st, p, field).map(Some)
+                }
+                _ => Ok(None),
+            };
+            let orderer = who(w, &d.requester, "requester")?;
+            let performer = who(w, &d.performer, "performer[0]")?;
+            let found = w.find("orders", "source_key", origin.source_key, &at)?;
+            let cols = [
+                ("encounter_id", int(Some(encounter))),
+                ("kind", txt(d.kind)),
+                ("code", txt(&d.code)),
+                ("description", txt(&d.description)),
+                ("ordered_at", txt(&d.ordered_at)),
+                ("orderer_id", int(orderer)),
+                ("performer_id", int(performer)),
+                ("status", txt(d.status)),
+                ("source", txt("fhir")),
+                ("source_key", txt(origin.source_key)),
+            ];
+            let (_, change) = w.upsert(
+                "orders",
+                "order",
+                found,
+                &cols,
+                &origin,
+                Some(&mrn),
+                Some(encounter),
+            )?;
+            if change != Change::Unchanged {
+                w.touched.push(encounter);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// relatesTo replaces: the older versions are superseded, never chased.
+fn supersede(
+    w: &mut Writer<'_, '_>,
+    bundle: &Bundle,
+    st: &State,
+    p: &ParsedResource,
+    replaces: &[String],
+    origin: &Origin<'_>,
+) -> Result<(), FileFail> {
+    let at = origin.at;
+    for (k, target) in replaces.iter().enumerate() {
+        let field = format!("relatesTo[{k}].target");
+        let old = bundle.db_id(w, target, "DocumentReference", st, p, &field)?;
+        let old_enc = w
+            .text("documents", "CAST(encounter_id AS TEXT)", old, at)?
+            .and_then(|e| e.parse::<i64>().ok());
+        let mrn = match old_enc {
+            Some(e) => w.text(
+                "encounters",
+                "(SELECT mrn FROM patients WHERE id = encounters.patient_id)",
+                e,
+                at,
+            )?,
+            None => None,
+        };
+        w.upsert(
+            "documents",
+            "document",
+            Some(old),
+            &[("superseded", int(Some(1)))],
+            origin,
+            mrn.as_deref(),
+            old_enc,
+        )?;
+    }
+    Ok(())
+}
+
+/// Run one entry. Grouped (`each`), inside its own SAVEPOINT: an entry that fails is rolled
+/// back alone (rows, counts, audit events) and listed by file, entry and field, and the group
+/// goes on; answers whether it was kept. Otherwise (an atomic Bundle) a failure fails all.
+fn one<'t, 'c>(
+    w: &mut Writer<'t, 'c>,
+    each: bool,
+    f: impl FnOnce(&mut Writer<'t, 'c>) -> Result<(), FileFail>,
+) -> Result<bool, FileFail> {
+    if !each {
+        f(w)?;
+        return Ok(true);
+    }
+    let mark = w.mark()?;
+    match f(w) {
+        Ok(()) => {
+            w.keep()?;
+            Ok(true)
+        }
+        Err(FileFail::Rejected(e)) => {
+            w.undo(mark)?;
+            w.stats.rejects.push(e);
+            Ok(false)
+        }
+        Err(fatal) => Err(fatal),
+    }
 }
 
 /// Document status never moves backward (DOMAIN §1): an incoming status earlier in the chain

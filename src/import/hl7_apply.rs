@@ -299,7 +299,8 @@ fn group(
                 }
                 Err(fatal) => return Err(fatal),
             }
-            if started.elapsed() >= budget {
+            // Issue #17: the analysis queued for the group's end counts against its budget.
+            if w.group_full(started.elapsed(), budget) {
                 break;
             }
             // Rejections from parsing are listed; the next message joins this group.

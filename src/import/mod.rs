@@ -56,6 +56,7 @@ pub use fhir::{ParsedResource, parse_fhir};
 pub use hl7::{Hl7Message, parse_hl7};
 pub use throughput::{Throughput, throughput};
 pub use time::decode_base64;
+pub use write::MAX_END_ITEMS;
 
 /// Why a file was rejected: the file, where in it, and what is wrong.
 /// `Display` is one line: `ADT-A03.hl7: message 1, line 4 (PV1-19): visit number is empty`.
@@ -105,6 +106,10 @@ pub struct FileStats {
     /// Write transactions this file took, and the longest one (lock held, ms).
     pub transactions: usize,
     pub longest_write_ms: f64,
+    /// The most end-of-transaction items (encounters to re-analyse, documents to flag for
+    /// re-review, duplicates included) one transaction of this file carried: bounded by
+    /// `write::MAX_END_ITEMS`, so the deficiency analysis at a group's end stays short.
+    pub most_end_items: usize,
 }
 
 impl FileStats {
@@ -119,6 +124,7 @@ impl FileStats {
         self.rejects.extend(g.rejects);
         self.transactions += g.transactions;
         self.longest_write_ms = self.longest_write_ms.max(g.longest_write_ms);
+        self.most_end_items = self.most_end_items.max(g.most_end_items);
     }
 }
 
@@ -270,8 +276,12 @@ pub fn import_fhir_tuned(
     fhir_stream::run(store, actor, &files, &limits, progress)
 }
 
-/// Within each run of files of one folder, NDJSON files named after a resource type go in
-/// dependency order (a stable sort: other files keep their places relative to each other).
+/// Within each run of files of one folder, NDJSON files go in dependency order of the resource
+/// type they hold (a stable sort: other files keep their places relative to each other). The
+/// type is the file's name (`Patient.000.ndjson`, as a Bulk Data export names them) or, for a
+/// file named otherwise (`export-2.ndjson`), the `resourceType` of its first line, so a
+/// reference into a file of patients named anyhow still resolves. A file that mixes types is
+/// ranked by its first line (references inside it are set aside as in a Bundle).
 fn bulk_order(files: &mut [Entry]) {
     let path = |e: &Entry| match e {
         Ok(p) => p.clone(),
@@ -288,17 +298,50 @@ fn bulk_order(files: &mut [Entry]) {
             .and_then(|n| n.to_str())
             .and_then(|n| n.split('.').next())
             .unwrap_or_default();
-        match (ndjson, ty) {
+        let of = |ty: &str| match ty {
+            "Organization" => Some(1),
+            "Practitioner" => Some(2),
+            "Patient" => Some(3),
+            "Encounter" => Some(4),
+            _ => None,
+        };
+        match (ndjson, of(ty)) {
             (false, _) => 0,
-            (true, "Organization") => 1,
-            (true, "Practitioner") => 2,
-            (true, "Patient") => 3,
-            (true, "Encounter") => 4,
-            (true, _) => 5,
+            (true, Some(r)) => r,
+            (true, None) => first_type(&p).as_deref().and_then(of).unwrap_or(5),
         }
     };
     for run in files.chunk_by_mut(|a, b| path(a).parent() == path(b).parent()) {
-        run.sort_by_key(rank);
+        run.sort_by_cached_key(rank);
+    }
+}
+
+/// The `resourceType` of the first non-blank line of an NDJSON file (reading at most 1 MB;
+/// only a regular file is opened, so a FIFO never blocks), if it has one.
+fn first_type(p: &Path) -> Option<String> {
+    use std::io::{BufRead, Read};
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType")]
+        resource_type: String,
+    }
+    if !std::fs::metadata(p).ok()?.is_file() {
+        return None;
+    }
+    let f = std::fs::File::open(p).ok()?;
+    let mut r = std::io::BufReader::new(f.take(1 << 20));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let t = line.trim();
+        if !t.is_empty() {
+            return serde_json::from_str::<Head>(t.trim_start_matches('\u{feff}'))
+                .ok()
+                .map(|h| h.resource_type);
+        }
     }
 }
 

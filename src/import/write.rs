@@ -70,6 +70,29 @@ pub(crate) struct Mark {
     audit: usize,
 }
 
+/// At most this many end-of-transaction items (an encounter to re-analyse, a document to flag
+/// for re-review; duplicates counted) in one grouped import transaction: the group is closed
+/// when it reaches it, whatever the clock says (issue #17: the deficiency analysis at the end
+/// of a group runs after the last entry, so it must be bounded before it starts).
+pub const MAX_END_ITEMS: usize = 128;
+
+/// The measured cost of one end-of-transaction item, in ns (moving average over the groups of
+/// this process; starts at 1 ms, on the high side). Groups add it to their clock.
+static END_NS_EACH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000_000);
+/// The measured fixed cost of a transaction's end (reading the rule set once), in ns: kept
+/// apart, so that a small group does not inflate the cost per item (and shrink the next).
+static END_NS_FIXED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000_000);
+
+fn learn(cell: &std::sync::atomic::AtomicU64, took: std::time::Duration, items: usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if items == 0 {
+        return;
+    }
+    let each = u64::try_from(took.as_nanos() / items as u128).unwrap_or(u64::MAX);
+    let old = cell.load(Relaxed);
+    cell.store(old / 2 + each / 2, Relaxed);
+}
+
 /// Ends a file transaction early: unchanged (roll back, nothing to write) or failed.
 pub(crate) enum TxEnd {
     Unchanged(FileStats),
@@ -115,10 +138,13 @@ pub(crate) fn in_file_tx(
             providers: Vec::new(),
         };
         work(&mut w)?;
+        w.stats.most_end_items = w.end_items();
         if w.events == 0 && w.ledger_writes == 0 {
             return Err(TxEnd::Unchanged(w.stats));
         }
+        let end_items = w.end_items();
         if !w.touched.is_empty() {
+            let setup_started = std::time::Instant::now();
             // Rules and settings are read once per file, not once per encounter.
             let fail = |w: &Writer<'_, '_>, e: crate::CoreError| match e {
                 crate::CoreError::Store(s) => TxEnd::Fail(FileFail::Fatal(s)),
@@ -127,6 +153,8 @@ pub(crate) fn in_file_tx(
             let analysis =
                 super::hooks::AnalysisSetup::read(w.tx, local_now, format!("import of {file}"))
                     .map_err(|e| fail(&w, e))?;
+            learn(&END_NS_FIXED, setup_started.elapsed(), 1);
+            let end_started = std::time::Instant::now();
             // Re-review (issue #13): a document arriving or amended after coding or analysis
             // flags the encounter, before this file's analysis runs.
             for (enc, doc, created) in std::mem::take(&mut w.docs_changed) {
@@ -141,6 +169,7 @@ pub(crate) fn in_file_tx(
                     .run_if_discharged(w.tx, w.audit, id)
                     .map_err(|e| fail(&w, e))?;
             }
+            learn(&END_NS_EACH, end_started.elapsed(), end_items);
         }
         if w.events == 0 {
             w.audit.record(
@@ -473,6 +502,27 @@ impl Writer<'_, '_> {
         }
         self.audit.record(ev);
         self.events += 1;
+    }
+
+    /// Items queued for the end of this transaction (re-analysis, re-review flags).
+    pub fn end_items(&self) -> usize {
+        self.touched.len() + self.docs_changed.len()
+    }
+
+    /// Should a grouped transaction close now? When it has held the lock `held` and the work
+    /// queued for its end (deficiency analysis, re-review flags: measured cost per item) would
+    /// take it past `cut`, or when that queue is full ([`MAX_END_ITEMS`]).
+    pub fn group_full(&self, held: std::time::Duration, cut: std::time::Duration) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let items = self.end_items();
+        let end = match items {
+            0 => 0,
+            n => END_NS_FIXED
+                .load(Relaxed)
+                .saturating_add(END_NS_EACH.load(Relaxed).saturating_mul(n as u64)),
+        };
+        let end = std::time::Duration::from_nanos(end);
+        items >= MAX_END_ITEMS || held + end >= cut
     }
 
     /// Run the discharge hook for an encounter that just became discharged.
