@@ -123,6 +123,12 @@ pub fn update(s: &mut SearchState, msg: Msg, ctx: &Ctx) -> Effect {
                 s.focus = Focus::Results;
             }
             let n = s.hits.len();
+            if n >= crate::chart::SEARCH_LIMIT {
+                return Effect::Status(format!(
+                    "the first {n} patients found — a search shows at most {}: type more to narrow",
+                    crate::chart::SEARCH_LIMIT
+                ));
+            }
             return Effect::Status(format!(
                 "{n} patient{} found",
                 if n == 1 { "" } else { "s" }
@@ -150,6 +156,13 @@ impl Widget for &SearchState {
 
         let title = match &self.searched {
             None => " Results ".to_string(),
+            // A search stops at SEARCH_LIMIT patients: at the limit, say so rather than
+            // pass the page for the total.
+            Some(q) if self.hits.len() >= crate::chart::SEARCH_LIMIT => format!(
+                " first {} results for {:?} (the limit: type more to narrow) ",
+                self.hits.len(),
+                clip(q, 20)
+            ),
             Some(q) => format!(" {} result(s) for {:?} ", self.hits.len(), clip(q, 30)),
         };
         let rows = self.hits.iter().map(|h| {
@@ -262,6 +275,32 @@ mod tests {
         assert_eq!(e, Effect::OpenChart { patient_id: 2 });
         let _ = update(&mut s, c(CommandId::GoTop), &Ctx::default());
         assert_eq!(s.selected, 0);
+    }
+
+    #[test]
+    fn a_search_at_the_limit_says_it_is_the_limit_not_the_total() {
+        let mut s = SearchState {
+            input: "m".into(),
+            ..SearchState::default()
+        };
+        let hits = (1..=crate::chart::SEARCH_LIMIT as i64)
+            .map(|i| hit(i, "Miller"))
+            .collect();
+        let e = update(&mut s, Msg::SearchResults(hits), &Ctx::default());
+        assert_eq!(
+            e,
+            Effect::Status(
+                "the first 50 patients found — a search shows at most 50: type more to narrow"
+                    .into()
+            )
+        );
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("t");
+        t.draw(|f| f.render_widget(&s, f.area())).expect("draw");
+        let screen = t.backend().to_string();
+        assert!(
+            screen.contains("first 50 results for \"m\" (the limit: type more to narrow)"),
+            "{screen}"
+        );
     }
 
     #[test]

@@ -60,11 +60,11 @@ fn productivity_line(
 ) -> ([String; 5], Vec<String>) {
     use crate::report::productivity::Unit;
     let short = |unit: Unit| match unit {
-        Unit::RecordsAnalyzed => "an",
+        Unit::RecordsAnalyzed => "analysed",
         Unit::InpatientCoded => "IP",
         Unit::OutpatientCoded => "OP",
         Unit::RequestsReleased => "req",
-        Unit::PagesReleased => "pg",
+        Unit::PagesReleased => "pages",
     };
     let units = u
         .units
