@@ -390,7 +390,7 @@ fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> String {
                 c.encounters.to_string(),
                 c.inpatient.to_string(),
                 c.outpatient.to_string(),
-                format!("{:.2}", c.hours_worked),
+                format!("{:.2}", c.workbench_hours),
                 opt(c.per_hour),
                 opt(c.inpatient_per_hour),
                 opt(c.outpatient_per_hour),
@@ -412,7 +412,7 @@ fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> String {
         let coders = t.coders.iter().map(|c| coder_row("coder", c));
         let excluded = c.excluded.iter().map(|c| coder_row("excluded", c));
         return csv(
-            "section,name,rule,encounters,inpatient,outpatient,hours_worked,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter,error_edits,error_edits_per_encounter",
+            "section,name,rule,encounters,inpatient,outpatient,workbench_hours,per_hour,inpatient_per_hour,outpatient_per_hour,edits_fired,edits_acknowledged,edits_per_encounter,error_edits,error_edits_per_encounter",
             held_rows.chain(coders).chain(excluded),
         );
     }
@@ -438,7 +438,7 @@ fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> String {
         ("CODED", Fit::Right(6)),
         ("IP", Fit::Right(5)),
         ("OP", Fit::Right(5)),
-        ("HOURS", Fit::Right(7)),
+        ("WB H", Fit::Right(7)),
         ("PER H", Fit::Right(7)),
         ("IP/H", Fit::Right(7)),
         ("OP/H", Fit::Right(7)),
@@ -451,7 +451,7 @@ fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> String {
             c.encounters.to_string(),
             c.inpatient.to_string(),
             c.outpatient.to_string(),
-            format!("{:.2}", c.hours_worked),
+            format!("{:.2}", c.workbench_hours),
             opt(c.per_hour),
             opt(c.inpatient_per_hour),
             opt(c.outpatient_per_hour),
@@ -461,6 +461,9 @@ fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> String {
     }));
     if t.coders.is_empty() {
         s += "(no completed coding by a signed-in coder in the period)\n";
+    } else {
+        s += "WB H: time in the coding workbench (time on task); the rates are per workbench hour.\n\
+              Productivity against the hours each user entered (MET-05): `report productivity`.\n";
     }
     let e = &c.expected;
     s += &format!(

@@ -585,7 +585,7 @@ fn dnfb_and_coder_reports_hand_computed() {
         (c.coder.as_str(), c.encounters, c.outpatient),
         ("carl", 1, 1)
     );
-    assert!((c.hours_worked - 0.4).abs() < 1e-6, "{c:?}");
+    assert!((c.workbench_hours - 0.4).abs() < 1e-6, "{c:?}");
     assert!((c.per_hour.expect("rate") - 2.5).abs() < 1e-6);
     assert_eq!(c.edits_fired, edits.len() as i64);
     assert_eq!(t.target_ip_per_hour, 2.5);

@@ -215,8 +215,10 @@ pub struct CoderThroughput {
     pub encounters: i64,
     pub inpatient: i64,
     pub outpatient: i64,
-    pub hours_worked: f64,
-    /// Encounters per hour worked (None with no time recorded).
+    /// Time on task: hours between opening and completing the coding sessions (the
+    /// workbench), not productive hours — those are entered (MET-05, `report productivity`).
+    pub workbench_hours: f64,
+    /// Encounters per workbench hour (None with no time recorded).
     pub per_hour: Option<f64>,
     pub inpatient_per_hour: Option<f64>,
     pub outpatient_per_hour: Option<f64>,
@@ -303,7 +305,7 @@ pub fn throughput(conn: &Reader, from: NaiveDate, to: NaiveDate) -> Result<Throu
                     encounters: n,
                     inpatient: ip,
                     outpatient: op,
-                    hours_worked: hours,
+                    workbench_hours: hours,
                     per_hour: rate(n, hours),
                     inpatient_per_hour: rate(ip, ip_hours),
                     outpatient_per_hour: rate(op, hours - ip_hours),
