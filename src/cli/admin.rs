@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use super::{AuditCmd, ExportFormatArg, Format, UserCmd};
+use super::{AuditCmd, ExportFormatArg, Format, SettingsCmd, UserCmd};
 use crate::accounts;
 use crate::audit::{self, Action, Actor, Event, ExportFilter, ExportFormat, Outcome, Subtype};
 use crate::domain::Role;
@@ -314,4 +314,27 @@ pub(super) fn audit_command(path: &Path, cmd: AuditCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `chartdesk settings list|set`: the settings in force; a change as the signed-in user.
+pub(super) fn settings_command(path: &Path, cmd: SettingsCmd) -> Result<()> {
+    let mut store = Store::open(path)?;
+    match cmd {
+        SettingsCmd::List => {
+            for (d, v) in settings::list(store.conn())? {
+                println!(
+                    "{:<28} {:<24} {}",
+                    d.name(),
+                    if v.is_empty() { "(empty)" } else { &v },
+                    d.doc
+                );
+            }
+        }
+        SettingsCmd::Set { key, value } => {
+            let actor = super::session::actor(&mut store, None, "settings")?;
+            settings::set(&mut store, &actor, &key, &value)?;
+            println!("{key} = {}", value.trim());
+        }
+    }
+    Ok(())
 }

@@ -617,3 +617,26 @@ pub fn run(db: &Path, args: RoiArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `chartdesk auth check FILE`: exit 1 when the authorization is not valid for the request.
+pub(super) fn auth_check(
+    file: &Path,
+    format: ReportFormat,
+    today: Option<chrono::NaiveDate>,
+) -> Result<ExitCode> {
+    crate::host::check_user_may_read(file)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    // No database here: the facility zone is the setting's default.
+    let today = today.unwrap_or_else(|| crate::clock::facility_date(chrono::Utc::now()));
+    let v = crate::roi::check_file(&text, today).with_context(|| file.display().to_string())?;
+    match format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+        _ => print!("{}", crate::roi::format_table(&v)),
+    }
+    Ok(if v.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
