@@ -65,14 +65,8 @@ pub(super) fn discharge(
     let at = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M"))
         .with_context(|| format!("--at {at}: use YYYY-MM-DDTHH:MM"))?;
-    let id: i64 = store
-        .conn()
-        .query_row(
-            "SELECT id FROM encounters WHERE visit_number = ?1",
-            [&visit],
-            |r| r.get(0),
-        )
-        .map_err(|_| anyhow::anyhow!("no encounter with visit number {visit}"))?;
+    let id = crate::deficiency::screens_read::encounter_by_visit(store.conn(), &visit)?
+        .ok_or_else(|| anyhow::anyhow!("no encounter with visit number {visit}"))?;
     let o = crate::deficiency::ops::discharge(&mut store, &actor, id, at, disposition.as_deref())?;
     println!(
         "discharged {visit}: {} deficiencies created, {} open",
