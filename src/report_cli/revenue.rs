@@ -102,15 +102,11 @@ pub(super) fn dnfb_text(d: &report::dnfb::DnfbReport, csv_out: bool) -> String {
     if let Some(e) = &d.expected {
         s += &format!(
             "  expected payment (coded)     {:>11}   {} stays grouped, weights {:.4} × drg_base_rate {:.2} (DRG-06){}\n",
-            e.dollars.map_or("n/a".into(), |v| format!("${v:.2}")),
+            dollars(e),
             e.grouped,
             e.weight_sum,
             e.base_rate,
-            if e.ungrouped > 0 {
-                format!("; {} without a weighted DRG", e.ungrouped)
-            } else {
-                String::new()
-            }
+            ungrouped(e)
         );
     }
     let t = &r.turnaround;
@@ -230,15 +226,11 @@ pub(super) fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> St
     let e = &c.expected;
     s += &format!(
         "Expected payment of the inpatient stays coded in the period: {} ({} grouped, weights {:.4} × drg_base_rate {:.2}, DRG-06{})\n",
-        e.dollars.map_or("n/a".into(), |v| format!("${v:.2}")),
+        dollars(e),
         e.grouped,
         e.weight_sum,
         e.base_rate,
-        if e.ungrouped > 0 {
-            format!("; {} without a weighted DRG", e.ungrouped)
-        } else {
-            String::new()
-        }
+        ungrouped(e)
     );
     if !c.excluded.is_empty() {
         let n: i64 = c.excluded.iter().map(|c| c.encounters).sum();
@@ -252,4 +244,18 @@ pub(super) fn coding_text(c: &report::coding::CodingReport, csv_out: bool) -> St
         );
     }
     s
+}
+
+/// The expected payment (DRG-06) in dollars, "n/a" while `drg_base_rate` is not set.
+fn dollars(e: &report::dnfb::ExpectedPayment) -> String {
+    e.dollars.map_or("n/a".into(), |v| format!("${v:.2}"))
+}
+
+/// "; N without a weighted DRG" when some stays did not group to a weighted DRG.
+fn ungrouped(e: &report::dnfb::ExpectedPayment) -> String {
+    if e.ungrouped > 0 {
+        format!("; {} without a weighted DRG", e.ungrouped)
+    } else {
+        String::new()
+    }
 }
